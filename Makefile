@@ -1,0 +1,104 @@
+# cot -- auditing chain-of-thought in fine-tuning data.
+# Plain GNU make.  Dependencies come from pkg-config: libzstd, libcjson,
+# libpcre2-8 (Debian: libzstd-dev libcjson-dev libpcre2-dev).
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/cot
+DESTDIR ?=
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+PKGS    := libzstd libcjson libpcre2-8
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c11 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+             -DCOT_DATADIR='"$(DATADIR)"' -Ilib $(PKG_CFLAGS) $(CFLAGS)
+LIBS    = $(PKG_LIBS) -lpthread -lm
+
+# Sanitizer builds live under their own build directory.
+B       ?= build
+BIN     ?= bin
+
+LIB_SRC  := $(wildcard lib/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+LIB_A    := $(B)/libcot.a
+TOOLS    := $(patsubst cmd/%.c,$(BIN)/%,$(wildcard cmd/cot-*.c))
+UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test-*.c))
+MAN      := $(wildcard man/*.[157])
+
+.PHONY: all check check-unit check-cli check-real asan deps demo bench \
+        install uninstall clean
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: deps-ok $(TOOLS)
+
+# Fail early, with the fix, when a library is missing.
+deps-ok:
+	@pkg-config --exists $(PKGS) || { \
+	  echo "missing build dependencies; run: scripts/deps.sh" >&2; exit 1; }
+.PHONY: deps-ok
+
+deps:
+	scripts/deps.sh
+
+$(B)/%.o: %.c $(wildcard lib/*.h) | deps-ok
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/%: $(B)/cmd/%.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/%: $(B)/tests/unit/%.o $(B)/tests/unit/tap.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+# Everything runs under prove: C unit tests emit TAP, CLI suites are bash
+# scripts emitting TAP.  COT_BIN tells the CLI suites which binaries to use.
+check: all $(UNIT)
+	COT_BIN=$(abspath $(BIN)) COT_UNIT=$(abspath $(B)/tests) \
+	  prove -e '' $(UNIT) tests/cli/*.t
+
+check-unit: $(UNIT)
+	prove -e '' $(UNIT)
+
+# Only when ../shared/data exists (public datasets; not part of `check`).
+check-real: all
+	COT_BIN=$(abspath $(BIN)) tests/real/run.sh
+
+asan:
+	$(MAKE) B=build/asan BIN=build/asan/bin \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+	  check
+
+demo: all
+	@scripts/demo.sh
+
+bench: all
+	bench/run-all.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)
+	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)
+	for m in $(MAN); do s=$${m##*.}; \
+	  install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	if [ -d rules ]; then install -m 644 rules/* $(DESTDIR)$(DATADIR)/; fi
+
+uninstall:
+	for t in $(notdir $(TOOLS)); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	for m in $(notdir $(MAN)); do s=$${m##*.}; \
+	  rm -f $(DESTDIR)$(MANDIR)/man$$s/$$m; done
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build bin
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,306 @@
+/* cli.c -- see cli.h */
+#include "cli.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+void cot_common_init(cot_common_t *c, const char *prog, void (*usage)(FILE *))
+{
+    memset(c, 0, sizeof *c);
+    c->out_path = "-";
+    c->level = COT_ZSTD_LEVEL_DEFAULT;
+    c->usage = usage;
+    cot_prog = prog;
+    opterr = 0;   /* cot_bad_option() reports, in the house format */
+}
+
+void cot_bad_option(char *const *argv)
+{
+    const char *a = optind > 0 ? argv[optind - 1] : "?";
+    if (optopt && optopt != '?' && strchr(COT_COMMON_SHORT, optopt) == NULL &&
+        a[0] == '-' && a[1] != '-')
+        cot_usage_error("unknown option '-%c'", optopt);
+    cot_usage_error("unknown option or missing argument: '%s'", a);
+}
+
+int cot_common_opt(cot_common_t *c, int opt, const char *arg)
+{
+    long v;
+    switch (opt) {
+    case 'o': c->out_path = arg; return 1;
+    case 'u': c->uncompressed = 1; return 1;
+    case 'l':
+        if (cot_parse_long(arg, 1, ZSTD_maxCLevel(), &v) < 0)
+            cot_usage_error("-l: level must be 1..%d, not '%s'",
+                            ZSTD_maxCLevel(), arg);
+        c->level = (int)v;
+        return 1;
+    case '@':
+        if (cot_parse_long(arg, 0, 256, &v) < 0)
+            cot_usage_error("-@: threads must be 0..256, not '%s'", arg);
+        c->threads = (int)v;
+        return 1;
+    case 'q': cot_verbose = 0; return 1;
+    case 'v': cot_verbose++; return 1;
+    case 'h':
+        c->usage(stdout);
+        exit(fflush(stdout) || ferror(stdout) ? COT_EXIT_IO : COT_EXIT_OK);
+    case COT_OPT_VERSION:
+        cot_version_print(stdout);
+        exit(fflush(stdout) || ferror(stdout) ? COT_EXIT_IO : COT_EXIT_OK);
+    case COT_OPT_SKIP_BAD: c->skip_bad = 1; return 1;
+    case COT_OPT_REJECTS: c->rejects_path = arg; return 1;
+    }
+    return 0;
+}
+
+void cot_common_usage(FILE *fp, int records)
+{
+    if (records)
+        fprintf(fp,
+"Output:\n"
+"  -o, --output FILE     write to FILE (via a temporary file) [stdout]\n"
+"  -u, --uncompressed    write plain JSONL instead of zstd\n"
+"  -l, --level N         zstd compression level 1..%d [%d]\n"
+"  -@, --threads N       extra compression threads [0]\n",
+                ZSTD_maxCLevel(), COT_ZSTD_LEVEL_DEFAULT);
+    fprintf(fp,
+"Bad input:\n"
+"      --skip-bad        skip bad lines instead of stopping\n"
+"      --rejects FILE    write bad lines there, with reason and location\n"
+"General:\n"
+"  -q, --quiet           print errors only\n"
+"  -v, --verbose         print the accounts at the end (-vv: more)\n"
+"  -h, --help            print this help and exit\n"
+"      --version         print versions and exit\n");
+}
+
+void cot_version_print(FILE *fp)
+{
+    char pcre[64] = "?";
+    pcre2_config(PCRE2_CONFIG_VERSION, pcre);
+    fprintf(fp, "%s %s\nlibzstd %s\ncJSON %s\nPCRE2 %s\n", cot_prog,
+            COT_VERSION, ZSTD_versionString(), cJSON_Version(), pcre);
+}
+
+cot_stream_t *cot_common_open_out(const cot_common_t *c, const char *path)
+{
+    char mode[8] = "wu";
+    if (!c->uncompressed) snprintf(mode, sizeof mode, "w%d", c->level);
+    cot_stream_t *s = cot_stream_open(path, mode);
+    if (s && c->threads > 0) cot_stream_set_threads(s, c->threads);
+    return s;
+}
+
+/* ---- run context ------------------------------------------------------- */
+
+static int flush_out(void *arg)
+{
+    cot_run_t *run = arg;
+    int r = 0;
+    if (run->out && cot_stream_flush(run->out) < 0) r = -1;
+    if (run->rejects && cot_stream_flush(run->rejects) < 0) r = -1;
+    return r;
+}
+
+int cot_run_open(cot_run_t *run, cot_common_t *opt, char *const *files,
+                 int nfiles, int want_out)
+{
+    memset(run, 0, sizeof *run);
+    run->opt = opt;
+    run->t0 = run->t_shown = cot_now();
+    if (nfiles == 0 && isatty(STDIN_FILENO)) {
+        opt->usage(stderr);
+        exit(COT_EXIT_USAGE);
+    }
+    if (want_out && !(run->out = cot_common_open_out(opt, opt->out_path)))
+        return COT_EXIT_IO;
+    if (opt->rejects_path &&
+        !(run->rejects = cot_common_open_out(opt, opt->rejects_path))) {
+        cot_stream_abort(run->out);
+        return COT_EXIT_IO;
+    }
+    run->in = cot_jsonl_open(files, nfiles);
+    cot_jsonl_set_idle(run->in, flush_out, run);
+    return 0;
+}
+
+void cot_run_count(cot_run_t *run, const char *key, unsigned long long n)
+{
+    for (size_t i = 0; i < run->ntally; i++)
+        if (!strcmp(run->tally[i].key, key)) { run->tally[i].n += n; return; }
+    run->tally = cot_realloc(run->tally, (run->ntally + 1) * sizeof *run->tally);
+    run->tally[run->ntally].key = cot_strdup(key);
+    run->tally[run->ntally++].n = n;
+}
+
+unsigned long long cot_run_counter(const cot_run_t *run, const char *key)
+{
+    for (size_t i = 0; i < run->ntally; i++)
+        if (!strcmp(run->tally[i].key, key)) return run->tally[i].n;
+    return 0;
+}
+
+static void progress(cot_run_t *run)
+{
+    double now = cot_now();
+    if (now - run->t_shown < 0.5 || now - run->t0 < 1.0) return;
+    run->t_shown = now;
+    run->progress_shown = 1;
+    fprintf(stderr, "\r%s: %llu lines, %.1f MB read", cot_prog,
+            cot_jsonl_lines(run->in), cot_jsonl_bytes_in(run->in) / 1e6);
+}
+
+static int write_reject(cot_run_t *run, const cot_line_t *l,
+                        const char *kind, const char *reason)
+{
+    cot_buf_t *b = &run->scratch;
+    cot_buf_clear(b);
+    cot_buf_adds(b, "{\"file\":");
+    cot_buf_add_json_str(b, l->file, strlen(l->file));
+    cot_buf_printf(b, ",\"line\":%lu,\"kind\":", l->line);
+    cot_buf_add_json_str(b, kind, strlen(kind));
+    cot_buf_adds(b, ",\"reason\":");
+    cot_buf_add_json_str(b, reason, strlen(reason));
+    if (cot_utf8_check(l->text, l->len) == l->len) {
+        cot_buf_adds(b, ",\"raw\":");
+        cot_buf_add_json_str(b, l->text, l->len);
+    } else {
+        /* Not representable as a JSON string: keep the bytes in base64. */
+        static const char tb[] =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const unsigned char *p = (const unsigned char *)l->text;
+        cot_buf_adds(b, ",\"raw_base64\":\"");
+        for (size_t i = 0; i < l->len; i += 3) {
+            unsigned v = p[i] << 16 | (i + 1 < l->len ? p[i + 1] << 8 : 0) |
+                         (i + 2 < l->len ? p[i + 2] : 0);
+            char q[4] = {tb[v >> 18], tb[(v >> 12) & 63],
+                         i + 1 < l->len ? tb[(v >> 6) & 63] : '=',
+                         i + 2 < l->len ? tb[v & 63] : '='};
+            cot_buf_add(b, q, 4);
+        }
+        cot_buf_addc(b, '"');
+    }
+    cot_buf_adds(b, "}\n");
+    return cot_stream_write(run->rejects, b->s, b->len);
+}
+
+int cot_run_reject(cot_run_t *run, const cot_line_t *l, const char *kind,
+                   const char *reason)
+{
+    if (!run->opt->skip_bad && !run->rejects) {
+        cot_err("%s:%lu: %s", l->file, l->line, reason);
+        fprintf(stderr, "%s: use --skip-bad to carry on past bad lines, or "
+                "--rejects FILE to keep them\n", cot_prog);
+        run->status = COT_EXIT_DATA;
+        return -1;
+    }
+    run->rejected++;
+    char key[80];
+    snprintf(key, sizeof key, "rejected:%s", kind);
+    cot_run_count(run, key, 1);
+    if (run->rejects && write_reject(run, l, kind, reason) < 0) {
+        run->status = COT_EXIT_IO;
+        return -1;
+    }
+    if (cot_verbose >= 2) cot_warn("%s:%lu: skipped: %s", l->file, l->line, reason);
+    return 0;
+}
+
+int cot_run_next(cot_run_t *run, cot_line_t *l)
+{
+    for (;;) {
+        int r = cot_jsonl_next(run->in, l);
+        if ((cot_jsonl_lines(run->in) & 4095) == 0 && cot_verbose >= 1 &&
+            isatty(STDERR_FILENO))
+            progress(run);
+        if (r == 0) return 0;
+        if (r == -1) return -1;
+        if (r < -1) {
+            run->status = r == -3 ? COT_EXIT_IO : COT_EXIT_DATA;
+            return -2;
+        }
+        if (cot_run_reject(run, l, l->kind, l->reason) < 0) return -2;
+    }
+}
+
+int cot_run_emit(cot_run_t *run, const cJSON *rec)
+{
+    if (cot_jsonl_write(run->out, rec, &run->scratch) < 0) {
+        run->status = COT_EXIT_IO;
+        return -1;
+    }
+    run->written++;
+    return 0;
+}
+
+int cot_run_emit_raw(cot_run_t *run, const char *p, size_t n)
+{
+    if (cot_stream_write(run->out, p, n) < 0 ||
+        cot_stream_write(run->out, "\n", 1) < 0) {
+        run->status = COT_EXIT_IO;
+        return -1;
+    }
+    run->written++;
+    return 0;
+}
+
+static void print_accounts(cot_run_t *run)
+{
+    unsigned long long lines = cot_jsonl_lines(run->in);
+    cot_buf_t b = {0};
+    cot_buf_printf(&b, "%llu lines read: %llu accepted, %llu rejected",
+                   lines, lines - run->rejected, run->rejected);
+    /* Group counters by the prefix before ':' in order of first use. */
+    char *done = cot_calloc(run->ntally + 1, 1);
+    for (size_t i = 0; i < run->ntally; i++) {
+        if (done[i]) continue;
+        const char *ki = run->tally[i].key, *ci = strchr(ki, ':');
+        size_t pl = ci ? (size_t)(ci - ki) : strlen(ki);
+        if (!ci) {
+            cot_buf_printf(&b, "; %s %llu", ki, run->tally[i].n);
+            done[i] = 1;
+            continue;
+        }
+        cot_buf_printf(&b, "; %.*s:", (int)pl, ki);
+        for (size_t j = i; j < run->ntally; j++) {
+            const char *kj = run->tally[j].key;
+            if (done[j] || strncmp(kj, ki, pl + 1)) continue;
+            cot_buf_printf(&b, " %s %llu", kj + pl + 1, run->tally[j].n);
+            done[j] = 1;
+        }
+    }
+    free(done);
+    if (run->out) cot_buf_printf(&b, "; %llu records written", run->written);
+    cot_err("%s", b.s);
+    cot_buf_free(&b);
+}
+
+int cot_run_finish(cot_run_t *run)
+{
+    if (run->progress_shown) fprintf(stderr, "\r\033[K");
+    if (run->status == COT_EXIT_OK && cot_verbose >= 2) print_accounts(run);
+    int st = run->status;
+    if (st == COT_EXIT_OK || st == COT_EXIT_DATA) {
+        /* A data error still commits what was written before it, like
+         * sort(1) would not; but -o output must not look whole: abort. */
+        if (st == COT_EXIT_DATA && strcmp(run->opt->out_path, "-")) {
+            cot_stream_abort(run->out);
+            run->out = NULL;
+        }
+        if (cot_stream_close(run->out) < 0) st = COT_EXIT_IO;
+        if (cot_stream_close(run->rejects) < 0) st = COT_EXIT_IO;
+    } else {
+        cot_stream_abort(run->out);
+        cot_stream_abort(run->rejects);
+    }
+    cot_jsonl_close(run->in);
+    for (size_t i = 0; i < run->ntally; i++) free((char *)run->tally[i].key);
+    free(run->tally);
+    cot_buf_free(&run->scratch);
+    return st;
+}

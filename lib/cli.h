@@ -1,0 +1,124 @@
+/* cli.h -- what every cot tool shares on the command line: the common
+ * options (same letter, same meaning everywhere), --help/--version, and a
+ * run context that reads records, writes records, rejects bad lines and
+ * keeps the accounts.
+ *
+ * A tool's main loop:
+ *
+ *     cot_run_t run;
+ *     if ((st = cot_run_open(&run, &common, files, nfiles, 1))) return st;
+ *     while ((r = cot_run_next(&run, &l)) == 0) {
+ *         ... cot_run_emit(&run, l.json) or cot_run_reject(&run, &l, ...)
+ *     }
+ *     return cot_run_finish(&run);
+ */
+#ifndef COT_CLI_H
+#define COT_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+#include "jsonl.h"
+#include "stream.h"
+#include "util.h"
+
+enum {
+    COT_OPT_VERSION = 0x1000,
+    COT_OPT_SKIP_BAD,
+    COT_OPT_REJECTS,
+    COT_OPT_TOOL = 0x2000          /* first value free for a tool's options */
+};
+
+#define COT_COMMON_SHORT "o:ul:@:qvh"
+#define COT_COMMON_LONG                                   \
+    {"output",       required_argument, 0, 'o'},          \
+    {"uncompressed", no_argument,       0, 'u'},          \
+    {"level",        required_argument, 0, 'l'},          \
+    {"threads",      required_argument, 0, '@'},          \
+    {"quiet",        no_argument,       0, 'q'},          \
+    {"verbose",      no_argument,       0, 'v'},          \
+    {"help",         no_argument,       0, 'h'},          \
+    {"version",      no_argument,       0, COT_OPT_VERSION}, \
+    {"skip-bad",     no_argument,       0, COT_OPT_SKIP_BAD}, \
+    {"rejects",      required_argument, 0, COT_OPT_REJECTS}
+
+typedef struct {
+    const char *out_path;       /* -o FILE               ["-"]             */
+    int uncompressed;           /* -u                                       */
+    int level;                  /* -l LEVEL              [3]               */
+    int threads;                /* -@ N extra threads    [0]               */
+    int skip_bad;               /* --skip-bad                               */
+    const char *rejects_path;   /* --rejects FILE                           */
+    void (*usage)(FILE *);      /* the tool's usage printer                 */
+} cot_common_t;
+
+/* Set defaults and the program name used in messages. */
+void cot_common_init(cot_common_t *c, const char *prog, void (*usage)(FILE *));
+
+/* Handle one getopt result if it is a common option: returns 1 when it was
+ * (and consumed), 0 when the tool must handle it.  --help prints the usage
+ * to stdout and exits 0; --version exits 0; a bad value exits 2. */
+int cot_common_opt(cot_common_t *c, int opt, const char *arg);
+
+/* Print the shared option block, with real defaults, for a usage text.
+ * `records` says whether the tool writes records (-o/-u/-l/-@ apply). */
+void cot_common_usage(FILE *fp, int records);
+
+/* Tool version and the libzstd, cJSON and PCRE2 versions in use. */
+void cot_version_print(FILE *fp);
+
+/* For the final "unrecognised option" case of a getopt loop: prints one
+ * line and "Try 'PROG --help'", exits 2. */
+void cot_bad_option(char *const *argv) __attribute__((noreturn));
+
+/* Open the output stream for mode and -o/-u/-l/-@; NULL on error. */
+cot_stream_t *cot_common_open_out(const cot_common_t *c, const char *path);
+
+typedef struct {
+    const char *key;
+    unsigned long long n;
+} cot_tally_t;
+
+typedef struct {
+    cot_common_t *opt;
+    cot_jsonl_reader_t *in;
+    cot_stream_t *out;          /* NULL when the tool writes no records    */
+    cot_stream_t *rejects;
+    cot_buf_t scratch;
+    unsigned long long written, rejected;
+    cot_tally_t *tally;         /* rejection kinds and tool counters       */
+    size_t ntally;
+    double t0, t_shown;
+    int progress_shown;
+    int status;                 /* COT_EXIT_* to return                    */
+} cot_run_t;
+
+/* Open inputs, the output (when want_out) and --rejects.  With no files and
+ * a terminal on stdin the usage is printed and the tool exits 2.
+ * Returns 0, or an exit status after printing an error. */
+int cot_run_open(cot_run_t *run, cot_common_t *opt, char *const *files,
+                 int nfiles, int want_out);
+
+/* Next good record in l->json.  Bad lines are rejected (with --skip-bad or
+ * --rejects) or end the run with "FILE:LINE: reason".  Returns 0 for a
+ * record, -1 at the clean end, -2 when the run must stop (run->status set). */
+int cot_run_next(cot_run_t *run, cot_line_t *l);
+
+/* Reject a line for a reason found by the tool (kind: a short tag for the
+ * accounts).  Returns 0 when the line was set aside and the run goes on, or
+ * -1 when it must stop (neither --skip-bad nor --rejects; error printed,
+ * run->status = 1). */
+int cot_run_reject(cot_run_t *run, const cot_line_t *l, const char *kind,
+                   const char *reason);
+
+/* Write a record, or a raw line (newline appended).  0 or -1 (status 3). */
+int cot_run_emit(cot_run_t *run, const cJSON *rec);
+int cot_run_emit_raw(cot_run_t *run, const char *p, size_t n);
+
+/* Add n to a named counter shown in the -v accounts ("format:harmony"). */
+void cot_run_count(cot_run_t *run, const char *key, unsigned long long n);
+unsigned long long cot_run_counter(const cot_run_t *run, const char *key);
+
+/* Close everything, print the -v accounts; return the exit status. */
+int cot_run_finish(cot_run_t *run);
+
+#endif

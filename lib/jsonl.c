@@ -1,0 +1,238 @@
+/* jsonl.c -- see jsonl.h */
+#include "jsonl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct cot_jsonl_reader {
+    char *const *files;
+    int nfiles, next_file;
+    cot_stream_t *cur;
+    cJSON *json;
+    cot_buf_t reason;
+    unsigned long long bytes_done, lines;
+    int (*idle)(void *);
+    void *idle_arg;
+};
+
+static char *const stdin_only[] = {"-"};
+
+cot_jsonl_reader_t *cot_jsonl_open(char *const *files, int n)
+{
+    cot_jsonl_reader_t *r = cot_calloc(1, sizeof *r);
+    r->files = n > 0 ? files : stdin_only;
+    r->nfiles = n > 0 ? n : 1;
+    return r;
+}
+
+void cot_jsonl_set_idle(cot_jsonl_reader_t *r, int (*idle)(void *), void *arg)
+{
+    r->idle = idle;
+    r->idle_arg = arg;
+    if (r->cur) cot_stream_set_idle(r->cur, idle, arg);
+}
+
+unsigned long long cot_jsonl_bytes_in(const cot_jsonl_reader_t *r)
+{
+    return r->bytes_done + (r->cur ? cot_stream_bytes_in(r->cur) : 0);
+}
+
+unsigned long long cot_jsonl_lines(const cot_jsonl_reader_t *r)
+{
+    return r->lines;
+}
+
+/* Deepest nesting of arrays/objects outside strings. */
+static int json_depth(const char *p, size_t n)
+{
+    int d = 0, max = 0, in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (in_str) {
+            if (c == '\\') i++;
+            else if (c == '"') in_str = 0;
+        } else if (c == '"') in_str = 1;
+        else if (c == '[' || c == '{') { if (++d > max) max = d; }
+        else if (c == ']' || c == '}') d--;
+    }
+    return max;
+}
+
+/* Offset of a \u0000 escape (an odd run of backslashes before "u0000"),
+ * or -1.  cJSON's C strings cannot carry U+0000, so such lines are refused
+ * rather than silently truncated. */
+static long find_nul_escape(const char *p, size_t n)
+{
+    for (size_t i = 1; i + 5 <= n; i++) {
+        if (p[i] != 'u' || memcmp(p + i, "u0000", 5)) continue;
+        size_t k = i;
+        while (k > 0 && p[k - 1] == '\\') k--;
+        if ((i - k) % 2 == 1) return (long)i - 1;
+    }
+    return -1;
+}
+
+void cot_json_explain(const char *text, size_t len, cot_buf_t *out)
+{
+    cot_buf_clear(out);
+    if (json_depth(text, len) >= CJSON_NESTING_LIMIT) {
+        cot_buf_printf(out, "JSON nested deeper than %d levels",
+                       CJSON_NESTING_LIMIT);
+        return;
+    }
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (j) {
+        cJSON_Delete(j);
+        cot_buf_printf(out, "unexpected text after the JSON value at byte %zu",
+                       (size_t)(end - text));
+        return;
+    }
+    size_t at = end && end >= text && end <= text + len
+                ? (size_t)(end - text) : 0;
+    if (at >= len) {
+        cot_buf_adds(out, "invalid JSON: unexpected end of line "
+                          "(truncated record?)");
+        return;
+    }
+    cot_buf_printf(out, "invalid JSON at byte %zu near '", at);
+    for (size_t i = at; i < len && i < at + 20; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c >= 0x7f) cot_buf_addc(out, '?');
+        else cot_buf_addc(out, (char)c);
+    }
+    cot_buf_addc(out, '\'');
+}
+
+static void bad(cot_jsonl_reader_t *r, cot_line_t *l, const char *kind)
+{
+    l->kind = kind;
+    l->reason = cot_buf_cstr(&r->reason);
+}
+
+/* Validate and parse one line into l.  0 = good, 1 = bad. */
+static int parse_line(cot_jsonl_reader_t *r, char *text, size_t n,
+                      cot_line_t *l, int unterminated)
+{
+    cot_buf_clear(&r->reason);
+    const char *nul = memchr(text, '\0', n);
+    if (nul) {
+        cot_buf_printf(&r->reason, "NUL byte at byte %zu (binary data?)",
+                       (size_t)(nul - text));
+        bad(r, l, "nul-byte");
+        return 1;
+    }
+    size_t u = cot_utf8_check(text, n);
+    if (u < n) {
+        cot_buf_printf(&r->reason, "invalid UTF-8 at byte %zu; convert the "
+                       "file to UTF-8 (e.g. with iconv)", u);
+        bad(r, l, "invalid-utf8");
+        return 1;
+    }
+    const char *end = NULL;
+    r->json = cJSON_ParseWithLengthOpts(text, n, &end, 0);
+    if (r->json) {
+        /* Only whitespace may follow the value. */
+        while (end < text + n && (*end == ' ' || *end == '\t' || *end == '\r'))
+            end++;
+        if (end != text + n) {
+            cJSON_Delete(r->json);
+            r->json = NULL;
+        }
+    }
+    if (!r->json) {
+        cot_json_explain(text, n, &r->reason);
+        if (unterminated)
+            cot_buf_adds(&r->reason, "; the file ends without a newline, "
+                         "so it was probably cut short");
+        bad(r, l, unterminated ? "unterminated" :
+            json_depth(text, n) >= CJSON_NESTING_LIMIT ? "too-deep"
+                                                       : "invalid-json");
+        return 1;
+    }
+    if (!cJSON_IsObject(r->json)) {
+        const char *what = cJSON_IsArray(r->json) ? "an array"
+                         : cJSON_IsString(r->json) ? "a string"
+                         : cJSON_IsNumber(r->json) ? "a number"
+                         : cJSON_IsNull(r->json) ? "null" : "a boolean";
+        cot_buf_printf(&r->reason, "expected a JSON object, got %s", what);
+        cJSON_Delete(r->json);
+        r->json = NULL;
+        bad(r, l, "not-object");
+        return 1;
+    }
+    long z = find_nul_escape(text, n);
+    if (z >= 0) {
+        cot_buf_printf(&r->reason, "string with \\u0000 at byte %ld is not "
+                       "supported (cot would truncate it)", z);
+        cJSON_Delete(r->json);
+        r->json = NULL;
+        bad(r, l, "nul-escape");
+        return 1;
+    }
+    l->json = r->json;
+    if (unterminated)
+        cot_warn("%s:%lu: no newline at end of file; the last record is "
+                 "complete JSON and was kept", l->file, l->line);
+    return 0;
+}
+
+int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l)
+{
+    cJSON_Delete(r->json);
+    r->json = NULL;
+    memset(l, 0, sizeof *l);
+    for (;;) {
+        if (!r->cur) {
+            if (r->next_file >= r->nfiles) return -1;
+            r->cur = cot_stream_open(r->files[r->next_file++], "r");
+            if (!r->cur) return -3;
+            if (r->idle) cot_stream_set_idle(r->cur, r->idle, r->idle_arg);
+        }
+        char *text;
+        ssize_t n = cot_stream_getline(r->cur, &text);
+        if (n == -1) {
+            r->bytes_done += cot_stream_bytes_in(r->cur);
+            cot_stream_close(r->cur);
+            r->cur = NULL;
+            continue;
+        }
+        if (n < -1) return -2;
+        size_t k = 0;
+        while (k < (size_t)n && (text[k] == ' ' || text[k] == '\t')) k++;
+        if (k == (size_t)n) continue;   /* blank line */
+        r->lines++;
+        l->file = cot_stream_name(r->cur);
+        l->line = cot_stream_lineno(r->cur);
+        l->text = text;
+        l->len = (size_t)n;
+        return parse_line(r, text, (size_t)n, l,
+                          cot_stream_unterminated(r->cur));
+    }
+}
+
+void cot_jsonl_close(cot_jsonl_reader_t *r)
+{
+    if (!r) return;
+    cJSON_Delete(r->json);
+    cot_stream_close(r->cur);
+    cot_buf_free(&r->reason);
+    free(r);
+}
+
+int cot_jsonl_write(cot_stream_t *s, const cJSON *json, cot_buf_t *scratch)
+{
+    if (scratch->cap < 4096) cot_buf_reserve(scratch, 4096);
+    /* cJSON wants a few spare bytes beyond the printed length. */
+    while (!cJSON_PrintPreallocated((cJSON *)json, scratch->s,
+                                    (int)(scratch->cap - 8), 0)) {
+        if (scratch->cap > (size_t)1 << 30) {
+            cot_err("%s: record too large to serialise", cot_stream_name(s));
+            return -1;
+        }
+        cot_buf_reserve(scratch, scratch->cap * 2);
+    }
+    size_t n = strlen(scratch->s);
+    scratch->s[n] = '\n';
+    return cot_stream_write(s, scratch->s, n + 1);
+}

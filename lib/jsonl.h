@@ -1,0 +1,56 @@
+/* jsonl.h -- JSON Lines over cot streams: a validating reader that walks
+ * several inputs in order, and a record writer.
+ *
+ * The reader separates two kinds of failure: a bad *line* (invalid JSON,
+ * invalid UTF-8, a NUL byte, ...) is data the caller may reject and skip;
+ * a bad *stream* (unreadable file, truncated zstd) ends the run.
+ */
+#ifndef COT_JSONL_H
+#define COT_JSONL_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include "stream.h"
+#include "util.h"
+
+typedef struct {
+    const char   *file;    /* input name as given ("(stdin)" for -)         */
+    unsigned long line;    /* 1-based line number within that file          */
+    const char   *text;    /* the raw line, newline removed                  */
+    size_t        len;
+    cJSON        *json;    /* parsed object (owned by the reader) or NULL    */
+    const char   *reason;  /* why the line is bad, when json is NULL         */
+    const char   *kind;    /* short reason tag for accounting: invalid-json,
+                              invalid-utf8, nul-byte, not-object, too-deep,
+                              nul-escape, unterminated                       */
+} cot_line_t;
+
+typedef struct cot_jsonl_reader cot_jsonl_reader_t;
+
+/* Read files[0..n) in order; n == 0 reads stdin.  "-" is stdin. */
+cot_jsonl_reader_t *cot_jsonl_open(char *const *files, int n);
+
+/* Next line.  Returns 0 with l->json set for a good record, 1 with
+ * l->reason/l->kind set for a bad line (the caller decides to stop or skip;
+ * the reader itself carries on), -1 at the clean end of the last input, and
+ * <= -2 on a stream error (already printed).  Blank lines are skipped.
+ * Everything in *l is valid until the next call. */
+int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l);
+
+/* Passed to every input stream (see cot_stream_set_idle). */
+void cot_jsonl_set_idle(cot_jsonl_reader_t *r, int (*idle)(void *), void *arg);
+/* Raw bytes consumed so far over all inputs, for progress. */
+unsigned long long cot_jsonl_bytes_in(const cot_jsonl_reader_t *r);
+/* Lines seen so far, blank lines excluded. */
+unsigned long long cot_jsonl_lines(const cot_jsonl_reader_t *r);
+void cot_jsonl_close(cot_jsonl_reader_t *r);
+
+/* Serialise `json` compactly plus '\n' to s, reusing *scratch between calls.
+ * Returns 0 or -1 (error printed). */
+int cot_jsonl_write(cot_stream_t *s, const cJSON *json, cot_buf_t *scratch);
+
+/* Why a text is not valid JSON, in words, with the byte offset;
+ * written to out.  Used by the reader and by tools that parse JSON. */
+void cot_json_explain(const char *text, size_t len, cot_buf_t *out);
+
+#endif

@@ -1,0 +1,49 @@
+/* record.h -- the canonical record (see man/cot-record.5).
+ *
+ *   {"id", "prompt", "context", "cot", "answer", "cot_state", "signature",
+ *    "meta", "src", ...annotations added by tools: "diff", "judge", "shift"}
+ *
+ * Tools read the fields they need through cot_record_view(), add their own
+ * top-level object with cot_record_set(), and pass everything else through
+ * unchanged.
+ */
+#ifndef COT_RECORD_H
+#define COT_RECORD_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+/* Which fields cot_record_view() must find as strings. */
+enum {
+    COT_NEED_ID     = 1,
+    COT_NEED_PROMPT = 2,
+    COT_NEED_COT    = 4,
+    COT_NEED_ANSWER = 8
+};
+
+typedef struct {
+    const char *id, *prompt, *cot, *answer;   /* NULL when absent          */
+    size_t prompt_len, cot_len, answer_len;
+    const char *cot_state;                    /* "ok", "absent", ... or NULL */
+} cot_record_view_t;
+
+/* Fill v from rec.  Fields not in `need` may be absent (NULL; a JSON null
+ * counts as absent).  Returns NULL on success, or a message saying which
+ * field is missing or ill-typed and suggesting cot-extract (static storage,
+ * valid until the next call). */
+const char *cot_record_view(const cJSON *rec, unsigned need,
+                            cot_record_view_t *v);
+
+/* Set top-level key to value, replacing an existing one in place (so the
+ * field order stays stable when a tool runs twice).  Takes ownership. */
+void cot_record_set(cJSON *rec, const char *key, cJSON *value);
+
+/* Look up a path: a JSON pointer ("/meta/env", RFC 6901, with ~0 and ~1)
+ * or a dotted path ("meta.env"; a numeric component indexes an array).
+ * Returns the item or NULL when any step is missing. */
+const cJSON *cot_record_get(const cJSON *rec, const char *path);
+
+/* Check a path's syntax without a record: 0 ok, -1 bad (for option parsing). */
+int cot_record_path_ok(const char *path);
+
+#endif

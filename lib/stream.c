@@ -1,0 +1,497 @@
+/* stream.c -- see stream.h */
+#include "stream.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#define RAW_CHUNK  (1 << 17)
+#define OUT_CHUNK  (1 << 17)
+
+struct cot_stream {
+    char *name;
+    int fd, writing, zstd, own_fd;
+
+    /* reading */
+    unsigned char *raw;          /* compressed bytes from fd              */
+    size_t raw_len, raw_pos;
+    int raw_eof;
+    ZSTD_DCtx *dctx;
+    size_t zret;                 /* last ZSTD_decompressStream() result    */
+    char *buf;                   /* decompressed (or plain) bytes          */
+    size_t buf_len, buf_pos, buf_cap;
+    cot_buf_t line;              /* a line that spans refills              */
+    unsigned long lineno;
+    int unterminated, done;
+    size_t max_line;
+    unsigned long long bytes_in;
+    int (*idle)(void *);
+    void *idle_arg;
+
+    /* writing */
+    ZSTD_CCtx *cctx;
+    char *out;
+    size_t out_len;
+    char *tmp_path;              /* temporary file renamed on close        */
+    int failed;
+};
+
+/* ---- temporary files removed on fatal signals ------------------------- */
+
+#define MAX_TMP 8
+static char *volatile tmp_files[MAX_TMP];
+
+static void on_signal(int sig)
+{
+    for (int i = 0; i < MAX_TMP; i++)
+        if (tmp_files[i]) unlink(tmp_files[i]);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void tmp_register(char *path)
+{
+    static int installed;
+    if (!installed) {
+        installed = 1;
+        int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+        for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+            struct sigaction sa;
+            memset(&sa, 0, sizeof sa);
+            sa.sa_handler = on_signal;
+            sigemptyset(&sa.sa_mask);
+            sigaction(sigs[i], &sa, NULL);
+        }
+    }
+    for (int i = 0; i < MAX_TMP; i++)
+        if (!tmp_files[i]) { tmp_files[i] = path; return; }
+}
+
+static void tmp_unregister(const char *path)
+{
+    for (int i = 0; i < MAX_TMP; i++)
+        if (tmp_files[i] == path) tmp_files[i] = NULL;
+}
+
+/* ---- bytes ------------------------------------------------------------- */
+
+static ssize_t read_fd(cot_stream_t *s, void *p, size_t n)
+{
+    if (s->idle) {
+        struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
+        int r;
+        while ((r = poll(&pfd, 1, 0)) < 0 && errno == EINTR) ;
+        if (r == 0 && s->idle(s->idle_arg) < 0) return -2;
+    }
+    for (;;) {
+        ssize_t r = read(s->fd, p, n);
+        if (r >= 0) { s->bytes_in += (size_t)r; return r; }
+        if (errno == EINTR) continue;
+        cot_err("%s: read error: %s", s->name, strerror(errno));
+        return -2;
+    }
+}
+
+static int write_fd(cot_stream_t *s, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t r = write(s->fd, c, n);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            if (!s->failed)
+                cot_err("%s: write error: %s", s->name, strerror(errno));
+            s->failed = 1;
+            return -1;
+        }
+        c += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+/* ---- open -------------------------------------------------------------- */
+
+static int is_zstd_magic(const unsigned char *m)
+{
+    unsigned v = m[0] | m[1] << 8 | m[2] << 16 | (unsigned)m[3] << 24;
+    return v == ZSTD_MAGICNUMBER ||
+           (v & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START;
+}
+
+static int open_read(cot_stream_t *s)
+{
+    s->raw = cot_malloc(RAW_CHUNK);
+    s->buf_cap = ZSTD_DStreamOutSize();
+    if (s->buf_cap < RAW_CHUNK) s->buf_cap = RAW_CHUNK;
+    s->buf = cot_malloc(s->buf_cap);
+    s->max_line = COT_MAX_LINE_DEFAULT;
+    const char *env = getenv("COT_MAX_LINE");
+    if (env && cot_parse_size(env, &s->max_line) < 0)
+        cot_warn("ignoring COT_MAX_LINE=%s: not a size", env);
+
+    /* Sniff: gather up to 4 bytes (a pipe may deliver fewer per read). */
+    while (s->raw_len < 4) {
+        ssize_t r = read_fd(s, s->raw + s->raw_len, RAW_CHUNK - s->raw_len);
+        if (r < 0) return -1;
+        if (r == 0) { s->raw_eof = 1; break; }
+        s->raw_len += (size_t)r;
+    }
+    if (s->raw_len >= 4 && is_zstd_magic(s->raw)) {
+        s->zstd = 1;
+        s->dctx = ZSTD_createDCtx();
+        if (!s->dctx) cot_die(COT_EXIT_IO, "out of memory");
+    } else if (s->raw_len >= 2 && s->raw[0] == 0x1f && s->raw[1] == 0x8b) {
+        cot_err("%s: gzip input is not supported; use 'zcat %s | %s' "
+                "or recompress with zstd", s->name, s->name, cot_prog);
+        return -1;
+    }
+    return 0;
+}
+
+static int open_write(cot_stream_t *s, const char *mode)
+{
+    int level = COT_ZSTD_LEVEL_DEFAULT;
+    s->zstd = 1;
+    if (mode[1] == 'u' && mode[2] == '\0') s->zstd = 0;
+    else if (mode[1] != '\0') {
+        long l;
+        if (cot_parse_long(mode + 1, 1, ZSTD_maxCLevel(), &l) < 0) {
+            cot_err("invalid stream mode '%s'", mode);
+            return -1;
+        }
+        level = (int)l;
+    }
+    if (s->zstd && isatty(s->fd)) {
+        cot_err("refusing to write compressed data to a terminal; "
+                "use -u for plain JSONL or -o FILE");
+        return -1;
+    }
+    s->out = cot_malloc(OUT_CHUNK);
+    if (s->zstd) {
+        s->cctx = ZSTD_createCCtx();
+        if (!s->cctx) cot_die(COT_EXIT_IO, "out of memory");
+        ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_compressionLevel, level);
+        ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_checksumFlag, 1);
+    }
+    return 0;
+}
+
+/* Devices, FIFOs and the like (/dev/stdout, a named pipe) are written in
+ * place: a temporary file and rename would replace them.  Returns 1 when it
+ * handled the path (s->fd < 0 on error, printed), 0 for a regular file or a
+ * new path.  A symlink to a regular file is resolved so that the rename
+ * replaces the target, not the link. */
+static int open_special(cot_stream_t *s, const char *path)
+{
+    struct stat st, lst;
+    if (stat(path, &st) < 0) return 0;
+    if (S_ISREG(st.st_mode)) {
+        if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+            char *real = realpath(path, NULL);
+            if (real) { free(s->name); s->name = real; }
+        }
+        return 0;
+    }
+    while ((s->fd = open(path, O_WRONLY)) < 0 && errno == EINTR) ;
+    if (s->fd < 0) cot_err("%s: cannot open for writing: %s", path,
+                           strerror(errno));
+    else s->own_fd = 1;
+    return 1;
+}
+
+cot_stream_t *cot_stream_open(const char *path, const char *mode)
+{
+    cot_stream_t *s = cot_calloc(1, sizeof *s);
+    s->name = cot_strdup(strcmp(path, "-") ? path : mode[0] == 'r'
+                         ? "(stdin)" : "(stdout)");
+    s->writing = mode[0] == 'w';
+    if (mode[0] != 'r' && mode[0] != 'w') {
+        cot_err("invalid stream mode '%s'", mode);
+        goto fail;
+    }
+    if (!strcmp(path, "-")) {
+        s->fd = s->writing ? STDOUT_FILENO : STDIN_FILENO;
+    } else if (!s->writing) {
+        while ((s->fd = open(path, O_RDONLY)) < 0 && errno == EINTR) ;
+        if (s->fd < 0) {
+            cot_err("%s: cannot open: %s", path, strerror(errno));
+            goto fail;
+        }
+        struct stat st;
+        if (fstat(s->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+            cot_err("%s: is a directory", path);
+            close(s->fd);
+            goto fail;
+        }
+        s->own_fd = 1;
+    } else if (open_special(s, path) != 0) {
+        if (s->fd < 0) goto fail;
+    } else {
+        size_t n = strlen(s->name);
+        s->tmp_path = cot_malloc(n + 16);
+        memcpy(s->tmp_path, s->name, n);
+        memcpy(s->tmp_path + n, ".tmp.XXXXXX", 12);
+        s->fd = mkstemp(s->tmp_path);
+        if (s->fd < 0) {
+            cot_err("%s: cannot create: %s", path, strerror(errno));
+            free(s->tmp_path);
+            s->tmp_path = NULL;
+            goto fail;
+        }
+        mode_t um = umask(0);
+        umask(um);
+        fchmod(s->fd, 0666 & ~um);
+        tmp_register(s->tmp_path);
+        s->own_fd = 1;
+    }
+    if ((s->writing ? open_write(s, mode) : open_read(s)) < 0) {
+        cot_stream_abort(s);
+        return NULL;
+    }
+    return s;
+fail:
+    free(s->name);
+    free(s);
+    return NULL;
+}
+
+int cot_stream_set_threads(cot_stream_t *s, int n)
+{
+    if (!s->cctx || n <= 0) return 0;
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_nbWorkers, n))) {
+        cot_warn("this libzstd has no thread support; -@ ignored");
+        return -1;
+    }
+    return 0;
+}
+
+void cot_stream_set_idle(cot_stream_t *s, int (*idle)(void *), void *arg)
+{
+    s->idle = idle;
+    s->idle_arg = arg;
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+/* Refill s->buf with decompressed bytes.  Returns bytes added (> 0),
+ * 0 at a clean end, or -2 on error. */
+static ssize_t refill(cot_stream_t *s)
+{
+    s->buf_pos = s->buf_len = 0;
+    for (;;) {
+        if (s->zstd && s->raw_pos == s->raw_len && !s->raw_eof) {
+            ssize_t r = read_fd(s, s->raw, RAW_CHUNK);
+            if (r < 0) return -2;
+            s->raw_pos = 0;
+            s->raw_len = (size_t)r;
+            if (r == 0) s->raw_eof = 1;
+        }
+        if (!s->zstd) {
+            /* Plain: the sniffed bytes first, then read straight into buf. */
+            size_t n = s->raw_len - s->raw_pos;
+            if (n > 0) {
+                memcpy(s->buf, s->raw + s->raw_pos, n);
+                s->raw_pos = s->raw_len;
+                s->buf_len = n;
+                return (ssize_t)n;
+            }
+            if (s->raw_eof) return 0;
+            ssize_t r = read_fd(s, s->buf, s->buf_cap);
+            if (r <= 0) { s->raw_eof = r == 0; return r; }
+            s->buf_len = (size_t)r;
+            return r;
+        }
+        if (s->raw_pos == s->raw_len) {
+            if (s->zret != 0) {
+                cot_err("%s: truncated zstd stream (the file ends inside a "
+                        "frame)", s->name);
+                return -2;
+            }
+            return 0;
+        }
+        ZSTD_inBuffer in = {s->raw, s->raw_len, s->raw_pos};
+        ZSTD_outBuffer out = {s->buf, s->buf_cap, 0};
+        s->zret = ZSTD_decompressStream(s->dctx, &out, &in);
+        s->raw_pos = in.pos;
+        if (ZSTD_isError(s->zret)) {
+            cot_err("%s: corrupt zstd stream: %s", s->name,
+                    ZSTD_getErrorName(s->zret));
+            return -2;
+        }
+        if (out.pos > 0) {
+            s->buf_len = out.pos;
+            return (ssize_t)out.pos;
+        }
+    }
+}
+
+ssize_t cot_stream_getline(cot_stream_t *s, char **line)
+{
+    if (s->done) return -1;
+    cot_buf_clear(&s->line);
+    int spanning = 0;
+    for (;;) {
+        if (s->buf_pos == s->buf_len) {
+            ssize_t r = refill(s);
+            if (r < 0) return -2;
+            if (r == 0) {
+                s->done = 1;
+                if (!spanning) return -1;
+                s->lineno++;
+                s->unterminated = 1;
+                break;
+            }
+        }
+        char *p = s->buf + s->buf_pos;
+        size_t avail = s->buf_len - s->buf_pos;
+        char *nl = memchr(p, '\n', avail);
+        size_t take = nl ? (size_t)(nl - p) : avail;
+        if (s->line.len + take > s->max_line) {
+            cot_err("%s:%lu: line longer than %zu bytes; raise the limit "
+                    "with COT_MAX_LINE", s->name, s->lineno + 1, s->max_line);
+            return -2;
+        }
+        if (nl && !spanning) {
+            /* Common case: the whole line sits in the buffer. */
+            s->buf_pos += take + 1;
+            s->lineno++;
+            *nl = '\0';
+            if (take > 0 && p[take - 1] == '\r') p[--take] = '\0';
+            *line = p;
+            return (ssize_t)take;
+        }
+        cot_buf_add(&s->line, p, take);
+        spanning = 1;
+        s->buf_pos += take + (nl ? 1 : 0);
+        if (nl) { s->lineno++; break; }
+    }
+    if (s->line.len > 0 && s->line.s[s->line.len - 1] == '\r')
+        s->line.s[--s->line.len] = '\0';
+    *line = (char *)cot_buf_cstr(&s->line);
+    return (ssize_t)s->line.len;
+}
+
+unsigned long cot_stream_lineno(const cot_stream_t *s) { return s->lineno; }
+int cot_stream_unterminated(const cot_stream_t *s) { return s->unterminated; }
+int cot_stream_is_zstd(const cot_stream_t *s) { return s->zstd; }
+unsigned long long cot_stream_bytes_in(const cot_stream_t *s)
+{
+    return s->bytes_in;
+}
+const char *cot_stream_name(const cot_stream_t *s) { return s->name; }
+
+/* ---- writing ----------------------------------------------------------- */
+
+static int drain(cot_stream_t *s)
+{
+    if (s->out_len == 0) return 0;
+    int r = write_fd(s, s->out, s->out_len);
+    s->out_len = 0;
+    return r;
+}
+
+/* Run the compressor with directive `op` over `p[0..n)`. */
+static int compress(cot_stream_t *s, const void *p, size_t n,
+                    ZSTD_EndDirective op)
+{
+    ZSTD_inBuffer in = {p, n, 0};
+    for (;;) {
+        ZSTD_outBuffer out = {s->out, OUT_CHUNK, s->out_len};
+        size_t rem = ZSTD_compressStream2(s->cctx, &out, &in, op);
+        s->out_len = out.pos;
+        if (ZSTD_isError(rem)) {
+            cot_err("%s: zstd compression failed: %s", s->name,
+                    ZSTD_getErrorName(rem));
+            s->failed = 1;
+            return -1;
+        }
+        if (s->out_len == OUT_CHUNK && drain(s) < 0) return -1;
+        int finished = op == ZSTD_e_continue ? in.pos == in.size : rem == 0;
+        if (finished) return 0;
+        if (out.pos < out.size) {
+            /* zstd wants more room only when the output filled up; drain
+             * anyway so flush/end make progress. */
+            if (drain(s) < 0) return -1;
+        }
+    }
+}
+
+int cot_stream_write(cot_stream_t *s, const void *p, size_t n)
+{
+    if (s->failed) return -1;
+    if (s->zstd) return compress(s, p, n, ZSTD_e_continue);
+    if (n >= OUT_CHUNK) {
+        if (drain(s) < 0) return -1;
+        return write_fd(s, p, n);
+    }
+    if (s->out_len + n > OUT_CHUNK && drain(s) < 0) return -1;
+    memcpy(s->out + s->out_len, p, n);
+    s->out_len += n;
+    return 0;
+}
+
+int cot_stream_flush(cot_stream_t *s)
+{
+    if (!s->writing || s->failed) return s->failed ? -1 : 0;
+    if (s->zstd && compress(s, NULL, 0, ZSTD_e_flush) < 0) return -1;
+    return drain(s);
+}
+
+static void free_stream(cot_stream_t *s)
+{
+    if (s->tmp_path) {
+        tmp_unregister(s->tmp_path);
+        free(s->tmp_path);
+    }
+    ZSTD_freeDCtx(s->dctx);
+    ZSTD_freeCCtx(s->cctx);
+    free(s->raw);
+    free(s->buf);
+    free(s->out);
+    cot_buf_free(&s->line);
+    free(s->name);
+    free(s);
+}
+
+void cot_stream_abort(cot_stream_t *s)
+{
+    if (!s) return;
+    if (s->own_fd) close(s->fd);
+    if (s->tmp_path) unlink(s->tmp_path);
+    free_stream(s);
+}
+
+int cot_stream_close(cot_stream_t *s)
+{
+    if (!s) return 0;
+    int r = 0;
+    if (s->writing) {
+        if (s->zstd && !s->failed) r = compress(s, NULL, 0, ZSTD_e_end);
+        if (r == 0) r = drain(s);
+        if (s->failed) r = -1;
+    }
+    if (s->own_fd && close(s->fd) < 0 && r == 0) {
+        cot_err("%s: close failed: %s", s->name, strerror(errno));
+        r = -1;
+    }
+    s->own_fd = 0;
+    if (s->tmp_path) {
+        if (r == 0 && rename(s->tmp_path, s->name) < 0) {
+            cot_err("%s: cannot rename temporary file into place: %s",
+                    s->name, strerror(errno));
+            r = -1;
+        }
+        if (r < 0) unlink(s->tmp_path);
+    }
+    free_stream(s);
+    return r;
+}

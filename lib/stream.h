@@ -1,0 +1,70 @@
+/* stream.h -- byte and zstd streams with a line reader on top.
+ *
+ * Layering (after htslib's hFILE/BGZF): raw file descriptors at the bottom,
+ * with EINTR and partial writes retried; zstd (de)compression next; lines on
+ * top.  Input compression is sniffed from the magic bytes, never from the
+ * file name.  Errors are printed through cot_err() with the stream's name,
+ * so callers only need to look at return values.
+ */
+#ifndef COT_STREAM_H
+#define COT_STREAM_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct cot_stream cot_stream_t;
+
+/* Largest line accepted (bytes, newline excluded).  The environment
+ * variable COT_MAX_LINE (with K/M/G suffix) overrides it. */
+#define COT_MAX_LINE_DEFAULT ((size_t)512 << 20)
+#define COT_ZSTD_LEVEL_DEFAULT 3
+
+/* Open `path` ("-" is stdin/stdout) with a mode string:
+ *   "r"    read; zstd or plain is sniffed from the first bytes
+ *   "w"    write zstd at the default level
+ *   "wu"   write plain (uncompressed)
+ *   "w19"  write zstd at level 19 (any level 1..22)
+ * Writing to a named file goes to a temporary file beside it, which is
+ * renamed over `path` only by a successful cot_stream_close().  Compressed
+ * output to a terminal is refused.  Returns NULL after printing an error. */
+cot_stream_t *cot_stream_open(const char *path, const char *mode);
+
+/* Extra zstd compression threads (-@).  Returns 0, or -1 when the library
+ * cannot (a warning is printed and the stream stays single-threaded). */
+int cot_stream_set_threads(cot_stream_t *s, int nthreads);
+
+/* Called just before the reader would block waiting for more input: the
+ * tools use it to flush their output so records reach the next program in a
+ * pipeline promptly even when the input pauses. */
+void cot_stream_set_idle(cot_stream_t *s, int (*idle)(void *), void *arg);
+
+/* Read the next line.  On success *line points at its bytes (newline and a
+ * CR before it removed; NUL-terminated; valid until the next call) and the
+ * length is returned (>= 0).  Returns -1 at a clean end of input, and <= -2
+ * on error (truncated zstd stream, read error, line over the limit). */
+ssize_t cot_stream_getline(cot_stream_t *s, char **line);
+
+/* Line number of the line last returned (1-based). */
+unsigned long cot_stream_lineno(const cot_stream_t *s);
+/* True when the last line returned had no newline at end of file. */
+int cot_stream_unterminated(const cot_stream_t *s);
+/* True when input was zstd. */
+int cot_stream_is_zstd(const cot_stream_t *s);
+/* Compressed (raw) bytes read so far, for progress reports. */
+unsigned long long cot_stream_bytes_in(const cot_stream_t *s);
+const char *cot_stream_name(const cot_stream_t *s);
+
+/* Write n bytes.  Returns 0, or -1 after printing an error. */
+int cot_stream_write(cot_stream_t *s, const void *p, size_t n);
+/* Push everything written so far to the file descriptor (a zstd flush
+ * ends the current block; the frame stays open).  0 or -1. */
+int cot_stream_flush(cot_stream_t *s);
+
+/* Finish and free.  For writers: end the zstd frame, flush, close, and
+ * rename the temporary file into place.  Returns 0, or -1 after printing an
+ * error (the temporary file is then removed).  NULL is accepted. */
+int cot_stream_close(cot_stream_t *s);
+/* Free without committing: a writer's temporary file is removed. */
+void cot_stream_abort(cot_stream_t *s);
+
+#endif

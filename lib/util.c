@@ -1,0 +1,265 @@
+/* util.c -- see util.h */
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *cot_prog = "cot";
+int cot_verbose = 1;
+
+static void vmsg(const char *kind, const char *fmt, va_list ap)
+{
+    fflush(stdout);
+    fprintf(stderr, "%s: %s", cot_prog, kind);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void cot_err(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("", fmt, ap);
+    va_end(ap);
+}
+
+void cot_warn(const char *fmt, ...)
+{
+    if (cot_verbose < 1) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("warning: ", fmt, ap);
+    va_end(ap);
+}
+
+void cot_info(const char *fmt, ...)
+{
+    if (cot_verbose < 2) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("", fmt, ap);
+    va_end(ap);
+}
+
+void cot_die(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("", fmt, ap);
+    va_end(ap);
+    exit(code);
+}
+
+void cot_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("", fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try '%s --help'\n", cot_prog);
+    exit(COT_EXIT_USAGE);
+}
+
+static void *oom(size_t n)
+{
+    cot_die(COT_EXIT_IO, "out of memory (allocating %zu bytes)", n);
+}
+
+void *cot_malloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    return p ? p : oom(n);
+}
+
+void *cot_calloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    return p ? p : oom(n * size);
+}
+
+void *cot_realloc(void *q, size_t n)
+{
+    void *p = realloc(q, n ? n : 1);
+    return p ? p : oom(n);
+}
+
+char *cot_strndup(const char *s, size_t n)
+{
+    char *p = cot_malloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *cot_strdup(const char *s) { return cot_strndup(s, strlen(s)); }
+
+int cot_parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    if (!s || !*s) return -1;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+int cot_parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    if (!s || !*s) return -1;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v) || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+int cot_parse_size(const char *s, size_t *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-') return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s) return -1;
+    int shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    case '\0': break;
+    default: return -1;
+    }
+    if (*end || v > (SIZE_MAX >> shift)) return -1;
+    *out = (size_t)v << shift;
+    return 0;
+}
+
+void cot_buf_reserve(cot_buf_t *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1) cap += cap / 2 + 64;
+    b->s = cot_realloc(b->s, cap);
+    b->cap = cap;
+}
+
+void cot_buf_add(cot_buf_t *b, const void *p, size_t n)
+{
+    cot_buf_reserve(b, n);
+    memcpy(b->s + b->len, p, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void cot_buf_addc(cot_buf_t *b, char c) { cot_buf_add(b, &c, 1); }
+void cot_buf_adds(cot_buf_t *b, const char *s) { cot_buf_add(b, s, strlen(s)); }
+
+void cot_buf_printf(cot_buf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    cot_buf_reserve(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void cot_buf_add_json_str(cot_buf_t *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    cot_buf_reserve(b, n + 2);
+    cot_buf_addc(b, '"');
+    size_t run = 0;  /* start of the current run of bytes needing no escape */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        cot_buf_add(b, s + run, i - run);
+        run = i + 1;
+        char e[7] = {'\\', 0};
+        switch (c) {
+        case '"':  e[1] = '"';  break;
+        case '\\': e[1] = '\\'; break;
+        case '\n': e[1] = 'n';  break;
+        case '\r': e[1] = 'r';  break;
+        case '\t': e[1] = 't';  break;
+        case '\b': e[1] = 'b';  break;
+        case '\f': e[1] = 'f';  break;
+        default:
+            memcpy(e + 1, "u00", 3);
+            e[4] = hex[c >> 4];
+            e[5] = hex[c & 15];
+        }
+        cot_buf_add(b, e, strlen(e));
+    }
+    cot_buf_add(b, s + run, n - run);
+    cot_buf_addc(b, '"');
+}
+
+const char *cot_buf_cstr(cot_buf_t *b)
+{
+    cot_buf_reserve(b, 0);
+    b->s[b->len] = '\0';
+    return b->s;
+}
+
+void cot_buf_clear(cot_buf_t *b) { b->len = 0; if (b->s) b->s[0] = '\0'; }
+
+void cot_buf_free(cot_buf_t *b)
+{
+    free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+}
+
+size_t cot_utf8_check(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        /* ASCII fast path, eight bytes at a time. */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (w & 0x8080808080808080ULL) break;
+            i += 8;
+        }
+        if (i >= n) break;
+        unsigned c = p[i];
+        if (c < 0x80) { i++; continue; }
+        size_t len;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) len = 2;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            if (c == 0xE0) lo = 0xA0;       /* overlong */
+            if (c == 0xED) hi = 0x9F;       /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            if (c == 0xF0) lo = 0x90;
+            if (c == 0xF4) hi = 0x8F;       /* > U+10FFFF */
+        } else return i;
+        if (i + len > n) return i;
+        if (p[i + 1] < lo || p[i + 1] > hi) return i;
+        for (size_t k = 2; k < len; k++)
+            if ((p[i + k] & 0xC0) != 0x80) return i;
+        i += len;
+    }
+    return n;
+}
+
+double cot_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}

@@ -1,0 +1,79 @@
+/* util.h -- error reporting, strict number parsing, growable buffers.
+ *
+ * Every message a cot tool prints goes through cot_err()/cot_warn(), so the
+ * format is the same everywhere:  "cot-extract: FILE:LINE: reason".
+ */
+#ifndef COT_UTIL_H
+#define COT_UTIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdarg.h>
+
+#define COT_VERSION "0.1.0"
+
+/* Documented exit codes, shared by every tool. */
+enum {
+    COT_EXIT_OK    = 0,  /* success; for gates: all gates passed           */
+    COT_EXIT_DATA  = 1,  /* bad input data, or a gate / --exit-status fired */
+    COT_EXIT_USAGE = 2,  /* bad command line                                */
+    COT_EXIT_IO    = 3   /* I/O error: unreadable file, full disk, ...      */
+};
+
+/* Name printed before every message; set once from main(). */
+extern const char *cot_prog;
+
+/* Verbosity: 0 = errors only (-q), 1 = default, 2+ = -v. */
+extern int cot_verbose;
+
+void cot_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cot_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cot_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print the error and exit with status `code`. */
+void cot_die(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+/* A usage mistake: one line, then "Try 'PROG --help'", exit 2. */
+void cot_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+/* Allocation that never returns NULL: out of memory exits with status 3. */
+void *cot_malloc(size_t n);
+void *cot_calloc(size_t n, size_t size);
+void *cot_realloc(void *p, size_t n);
+char *cot_strdup(const char *s);
+char *cot_strndup(const char *s, size_t n);
+
+/* Strict parsing: the whole string must be a number within [lo, hi].
+ * Return 0 on success, -1 (value untouched) otherwise. */
+int cot_parse_long(const char *s, long lo, long hi, long *out);
+int cot_parse_double(const char *s, double lo, double hi, double *out);
+/* Like cot_parse_long but accepts K/M/G suffixes (powers of 1024). */
+int cot_parse_size(const char *s, size_t *out);
+
+/* A growable byte buffer, always NUL-terminated when len > 0 or after
+ * cot_buf_cstr().  Zero-initialise ({0}) before first use. */
+typedef struct {
+    char  *s;
+    size_t len, cap;
+} cot_buf_t;
+
+void  cot_buf_reserve(cot_buf_t *b, size_t extra);
+void  cot_buf_add(cot_buf_t *b, const void *p, size_t n);
+void  cot_buf_addc(cot_buf_t *b, char c);
+void  cot_buf_adds(cot_buf_t *b, const char *s);
+void  cot_buf_printf(cot_buf_t *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Append s as a JSON string literal, quotes included (valid UTF-8 assumed). */
+void  cot_buf_add_json_str(cot_buf_t *b, const char *s, size_t n);
+const char *cot_buf_cstr(cot_buf_t *b);
+void  cot_buf_clear(cot_buf_t *b);
+void  cot_buf_free(cot_buf_t *b);
+
+/* Return the byte offset of the first invalid UTF-8 sequence in p[0..n),
+ * or n when the whole range is valid.  Overlongs and surrogates are invalid. */
+size_t cot_utf8_check(const char *p, size_t n);
+
+/* Seconds since an arbitrary fixed point (monotonic). */
+double cot_now(void);
+
+#endif

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Install what cot needs to build and test on Debian/Ubuntu.  As root it
+# runs apt-get; otherwise it prints the exact command and stops.
+set -e
+pkgs="make gcc pkg-config libzstd-dev libcjson-dev libpcre2-dev zstd perl libxml2-utils python3"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
+        || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then
+    echo "installing:$missing" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+else
+    echo "missing Debian packages:$missing" >&2
+    echo "run:  sudo apt-get install -y$missing" >&2
+    exit 1
+fi

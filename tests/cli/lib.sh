@@ -1,0 +1,76 @@
+# lib.sh -- table-driven CLI tests emitting TAP (sourced by tests/cli/*.t).
+#
+#   t NAME RC 'COMMAND'   run COMMAND with bash from the repository root;
+#                         compare its exit status with RC, its stdout with
+#                         tests/golden/SUITE/NAME.out and its stderr with
+#                         tests/golden/SUITE/NAME.err (a missing file means
+#                         "expect nothing").
+#   check NAME 'COMMAND'  pass when COMMAND exits 0 (for properties that a
+#                         golden file cannot pin, such as round trips).
+#   done_testing          print the TAP plan.
+#
+# COT_REGEN=1 rewrites the golden files from the current behaviour: review
+# the diff before committing it.  Commands see the tools on PATH (COT_BIN),
+# an empty stdin, TMP (a scratch directory) and LC_ALL=C.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+ROOT=$PWD
+SUITE=$(basename "$0" .t)
+GOLD=tests/golden/$SUITE
+: "${COT_BIN:=$ROOT/bin}"
+export PATH="$COT_BIN:$PATH" LC_ALL=C ROOT
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/cot-test.XXXXXX")
+export TMP
+trap 'rm -rf "$TMP"' EXIT
+_n=0
+_failed=0
+
+_result() {  # ok? name [diagnostics...]
+    _n=$((_n + 1))
+    if [ "$1" = 1 ]; then echo "ok $_n - $2"; return; fi
+    _failed=$((_failed + 1))
+    echo "not ok $_n - $2"
+    shift 2
+    for d in "$@"; do printf '%s\n' "$d" | sed 's/^/#   /'; done
+}
+
+_compare() {  # got-file golden-file what
+    if [ -f "$2" ]; then
+        diff -u "$2" "$1" > "$TMP/diff" 2>&1 && return 0
+    else
+        [ -s "$1" ] || return 0
+        { echo "no golden file $2, but $3 was:"; head -c 2000 "$1"; } > "$TMP/diff"
+    fi
+    return 1
+}
+
+t() {
+    local name=$1 want_rc=$2 cmd=$3 rc diags=()
+    bash -c "$cmd" < /dev/null > "$TMP/out" 2> "$TMP/err"
+    rc=$?
+    if [ "${COT_REGEN:-}" = 1 ]; then
+        mkdir -p "$GOLD"
+        rm -f "$GOLD/$name.out" "$GOLD/$name.err"
+        [ -s "$TMP/out" ] && cp "$TMP/out" "$GOLD/$name.out"
+        [ -s "$TMP/err" ] && cp "$TMP/err" "$GOLD/$name.err"
+        [ "$rc" = "$want_rc" ] || diags+=("exit status $rc, expected $want_rc")
+    else
+        [ "$rc" = "$want_rc" ] || diags+=("exit status $rc, expected $want_rc" \
+                                          "stderr: $(head -c 600 "$TMP/err")")
+        _compare "$TMP/out" "$GOLD/$name.out" stdout || diags+=("stdout differs:" "$(head -c 3000 "$TMP/diff")")
+        _compare "$TMP/err" "$GOLD/$name.err" stderr || diags+=("stderr differs:" "$(head -c 3000 "$TMP/diff")")
+    fi
+    if [ ${#diags[@]} -eq 0 ]; then _result 1 "$name"
+    else _result 0 "$name" "\$ $cmd" "${diags[@]}"; fi
+}
+
+check() {
+    local name=$1 cmd=$2
+    if bash -c "$cmd" < /dev/null > "$TMP/out" 2>&1; then _result 1 "$name"
+    else _result 0 "$name" "\$ $cmd" "$(head -c 2000 "$TMP/out")"; fi
+}
+
+done_testing() {
+    echo "1..$_n"
+    [ "$_failed" = 0 ]
+}

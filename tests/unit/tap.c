@@ -1,0 +1,68 @@
+/* tap.c -- see tap.h */
+#include "tap.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+static int n_run, n_failed;
+
+static int report(int cond, const char *fmt, va_list ap)
+{
+    n_run++;
+    if (!cond) n_failed++;
+    printf("%sok %d - ", cond ? "" : "not ", n_run);
+    vprintf(fmt, ap);
+    putchar('\n');
+    fflush(stdout);
+    return cond;
+}
+
+int tap_ok(int cond, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = report(cond, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+void tap_diag(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("# ");
+    vprintf(fmt, ap);
+    putchar('\n');
+    va_end(ap);
+}
+
+int tap_is_str(const char *got, const char *want, const char *name)
+{
+    int c = got && want ? strcmp(got, want) == 0 : got == want;
+    if (!tap_ok(c, "%s", name))
+        tap_diag("got '%s', want '%s'", got ? got : "(null)",
+                 want ? want : "(null)");
+    return c;
+}
+
+int tap_is_long(long got, long want, const char *name)
+{
+    if (!tap_ok(got == want, "%s", name))
+        tap_diag("got %ld, want %ld", got, want);
+    return got == want;
+}
+
+int tap_is_double(double got, double want, double tol, const char *name)
+{
+    int c = fabs(got - want) <= tol;
+    if (!tap_ok(c, "%s", name))
+        tap_diag("got %.10g, want %.10g (tolerance %g)", got, want, tol);
+    return c;
+}
+
+int tap_done(void)
+{
+    printf("1..%d\n", n_run);
+    return n_failed ? 1 : 0;
+}
