@@ -89,6 +89,9 @@ void cot_version_print(FILE *fp)
 
 cot_stream_t *cot_common_open_out(const cot_common_t *c, const char *path)
 {
+    if (!c->uncompressed && !strcmp(path, "-") && isatty(STDOUT_FILENO))
+        cot_usage_error("refusing to write compressed data to a terminal; "
+                        "use -u for plain JSONL, or -o FILE");
     char mode[8] = "wu";
     if (!c->uncompressed) snprintf(mode, sizeof mode, "w%d", c->level);
     cot_stream_t *s = cot_stream_open(path, mode);
@@ -255,10 +258,13 @@ static void print_accounts(cot_run_t *run)
     cot_buf_t b = {0};
     cot_buf_printf(&b, "%llu lines read: %llu accepted, %llu rejected",
                    lines, lines - run->rejected, run->rejected);
-    /* Group counters by the prefix before ':' in order of first use. */
+    /* Group counters by the prefix before ':' in order of first use,
+     * rejection kinds first so the line reads the same for every tool. */
     char *done = cot_calloc(run->ntally + 1, 1);
-    for (size_t i = 0; i < run->ntally; i++) {
-        if (done[i]) continue;
+    for (size_t pass = 0; pass < 2 * run->ntally; pass++) {
+        size_t i = pass % run->ntally;
+        int rej = !strncmp(run->tally[i].key, "rejected:", 9);
+        if (done[i] || (pass < run->ntally) != rej) continue;
         const char *ki = run->tally[i].key, *ci = strchr(ki, ':');
         size_t pl = ci ? (size_t)(ci - ki) : strlen(ki);
         if (!ci) {

@@ -197,7 +197,7 @@ int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l)
             r->cur = NULL;
             continue;
         }
-        if (n < -1) return -2;
+        if (n < -1) return (int)n;
         size_t k = 0;
         while (k < (size_t)n && (text[k] == ' ' || text[k] == '\t')) k++;
         if (k == (size_t)n) continue;   /* blank line */

@@ -32,8 +32,10 @@ cot_jsonl_reader_t *cot_jsonl_open(char *const *files, int n);
 
 /* Next line.  Returns 0 with l->json set for a good record, 1 with
  * l->reason/l->kind set for a bad line (the caller decides to stop or skip;
- * the reader itself carries on), -1 at the clean end of the last input, and
- * <= -2 on a stream error (already printed).  Blank lines are skipped.
+ * the reader itself carries on), -1 at the clean end of the last input, -2
+ * when an input stream holds bad data (truncated or corrupt zstd, ...) and
+ * -3 on an I/O error such as a file that cannot be opened; both already
+ * printed, and the run should stop.  Blank lines are skipped.
  * Everything in *l is valid until the next call. */
 int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l);
 

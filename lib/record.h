@@ -27,8 +27,8 @@ typedef struct {
     const char *cot_state;                    /* "ok", "absent", ... or NULL */
 } cot_record_view_t;
 
-/* Fill v from rec.  Fields not in `need` may be absent (NULL; a JSON null
- * counts as absent).  Returns NULL on success, or a message saying which
+/* Fill v from rec.  Fields not in `need` may be absent or ill-typed (then
+ * NULL; a JSON null counts as absent).  Returns NULL on success, or a message saying which
  * field is missing or ill-typed and suggesting cot-extract (static storage,
  * valid until the next call). */
 const char *cot_record_view(const cJSON *rec, unsigned need,

@@ -31,6 +31,7 @@ struct cot_stream {
     cot_buf_t line;              /* a line that spans refills              */
     unsigned long lineno;
     int unterminated, done;
+    int gzip, io_error;          /* found while sniffing; reported on read */
     size_t max_line;
     unsigned long long bytes_in;
     int (*idle)(void *);
@@ -96,7 +97,7 @@ static ssize_t read_fd(cot_stream_t *s, void *p, size_t n)
         if (r >= 0) { s->bytes_in += (size_t)r; return r; }
         if (errno == EINTR) continue;
         cot_err("%s: read error: %s", s->name, strerror(errno));
-        return -2;
+        return -3;
     }
 }
 
@@ -141,7 +142,7 @@ static int open_read(cot_stream_t *s)
     /* Sniff: gather up to 4 bytes (a pipe may deliver fewer per read). */
     while (s->raw_len < 4) {
         ssize_t r = read_fd(s, s->raw + s->raw_len, RAW_CHUNK - s->raw_len);
-        if (r < 0) return -1;
+        if (r < 0) { s->io_error = 1; return 0; }
         if (r == 0) { s->raw_eof = 1; break; }
         s->raw_len += (size_t)r;
     }
@@ -150,9 +151,7 @@ static int open_read(cot_stream_t *s)
         s->dctx = ZSTD_createDCtx();
         if (!s->dctx) cot_die(COT_EXIT_IO, "out of memory");
     } else if (s->raw_len >= 2 && s->raw[0] == 0x1f && s->raw[1] == 0x8b) {
-        cot_err("%s: gzip input is not supported; use 'zcat %s | %s' "
-                "or recompress with zstd", s->name, s->name, cot_prog);
-        return -1;
+        s->gzip = 1;   /* reported by the first read, as bad data */
     }
     return 0;
 }
@@ -283,14 +282,15 @@ void cot_stream_set_idle(cot_stream_t *s, int (*idle)(void *), void *arg)
 /* ---- reading ----------------------------------------------------------- */
 
 /* Refill s->buf with decompressed bytes.  Returns bytes added (> 0),
- * 0 at a clean end, or -2 on error. */
+ * 0 at a clean end, -2 on bad data (corrupt or truncated zstd), -3 on a
+ * read error. */
 static ssize_t refill(cot_stream_t *s)
 {
     s->buf_pos = s->buf_len = 0;
     for (;;) {
         if (s->zstd && s->raw_pos == s->raw_len && !s->raw_eof) {
             ssize_t r = read_fd(s, s->raw, RAW_CHUNK);
-            if (r < 0) return -2;
+            if (r < 0) return r;
             s->raw_pos = 0;
             s->raw_len = (size_t)r;
             if (r == 0) s->raw_eof = 1;
@@ -337,12 +337,19 @@ static ssize_t refill(cot_stream_t *s)
 ssize_t cot_stream_getline(cot_stream_t *s, char **line)
 {
     if (s->done) return -1;
+    if (s->io_error) { s->done = 1; return -3; }
+    if (s->gzip) {
+        s->done = 1;
+        cot_err("%s: gzip input is not supported; use 'zcat %s | %s' "
+                "or recompress with zstd", s->name, s->name, cot_prog);
+        return -2;
+    }
     cot_buf_clear(&s->line);
     int spanning = 0;
     for (;;) {
         if (s->buf_pos == s->buf_len) {
             ssize_t r = refill(s);
-            if (r < 0) return -2;
+            if (r < 0) return r;
             if (r == 0) {
                 s->done = 1;
                 if (!spanning) return -1;

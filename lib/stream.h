@@ -40,8 +40,9 @@ void cot_stream_set_idle(cot_stream_t *s, int (*idle)(void *), void *arg);
 
 /* Read the next line.  On success *line points at its bytes (newline and a
  * CR before it removed; NUL-terminated; valid until the next call) and the
- * length is returned (>= 0).  Returns -1 at a clean end of input, and <= -2
- * on error (truncated zstd stream, read error, line over the limit). */
+ * length is returned (>= 0).  Returns -1 at a clean end of input, -2 on bad
+ * data (truncated or corrupt zstd, gzip input, a line over the limit) and
+ * -3 on a read error.  Errors are printed. */
 ssize_t cot_stream_getline(cot_stream_t *s, char **line);
 
 /* Line number of the line last returned (1-based). */

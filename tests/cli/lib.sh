@@ -11,7 +11,7 @@
 #
 # COT_REGEN=1 rewrites the golden files from the current behaviour: review
 # the diff before committing it.  Commands see the tools on PATH (COT_BIN),
-# an empty stdin, TMP (a scratch directory) and LC_ALL=C.
+# an empty stdin, TMP (a fresh scratch directory per case) and LC_ALL=C.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
@@ -19,9 +19,9 @@ SUITE=$(basename "$0" .t)
 GOLD=tests/golden/$SUITE
 : "${COT_BIN:=$ROOT/bin}"
 export PATH="$COT_BIN:$PATH" LC_ALL=C ROOT
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/cot-test.XXXXXX")
-export TMP
-trap 'rm -rf "$TMP"' EXIT
+_BASE=$(mktemp -d "${TMPDIR:-/tmp}/cot-test.XXXXXX")
+trap 'rm -rf "$_BASE"' EXIT
+_fresh() { TMP=$(mktemp -d "$_BASE/case.XXXXXX"); export TMP; }  # per case
 _n=0
 _failed=0
 
@@ -36,29 +36,30 @@ _result() {  # ok? name [diagnostics...]
 
 _compare() {  # got-file golden-file what
     if [ -f "$2" ]; then
-        diff -u "$2" "$1" > "$TMP/diff" 2>&1 && return 0
+        diff -u "$2" "$1" > "$_BASE/diff" 2>&1 && return 0
     else
         [ -s "$1" ] || return 0
-        { echo "no golden file $2, but $3 was:"; head -c 2000 "$1"; } > "$TMP/diff"
+        { echo "no golden file $2, but $3 was:"; head -c 2000 "$1"; } > "$_BASE/diff"
     fi
     return 1
 }
 
 t() {
     local name=$1 want_rc=$2 cmd=$3 rc diags=()
-    bash -c "$cmd" < /dev/null > "$TMP/out" 2> "$TMP/err"
+    _fresh
+    bash -c "$cmd" < /dev/null > "$_BASE/out" 2> "$_BASE/err"
     rc=$?
     if [ "${COT_REGEN:-}" = 1 ]; then
         mkdir -p "$GOLD"
         rm -f "$GOLD/$name.out" "$GOLD/$name.err"
-        [ -s "$TMP/out" ] && cp "$TMP/out" "$GOLD/$name.out"
-        [ -s "$TMP/err" ] && cp "$TMP/err" "$GOLD/$name.err"
+        [ -s "$_BASE/out" ] && cp "$_BASE/out" "$GOLD/$name.out"
+        [ -s "$_BASE/err" ] && cp "$_BASE/err" "$GOLD/$name.err"
         [ "$rc" = "$want_rc" ] || diags+=("exit status $rc, expected $want_rc")
     else
         [ "$rc" = "$want_rc" ] || diags+=("exit status $rc, expected $want_rc" \
-                                          "stderr: $(head -c 600 "$TMP/err")")
-        _compare "$TMP/out" "$GOLD/$name.out" stdout || diags+=("stdout differs:" "$(head -c 3000 "$TMP/diff")")
-        _compare "$TMP/err" "$GOLD/$name.err" stderr || diags+=("stderr differs:" "$(head -c 3000 "$TMP/diff")")
+                                          "stderr: $(head -c 600 "$_BASE/err")")
+        _compare "$_BASE/out" "$GOLD/$name.out" stdout || diags+=("stdout differs:" "$(head -c 3000 "$_BASE/diff")")
+        _compare "$_BASE/err" "$GOLD/$name.err" stderr || diags+=("stderr differs:" "$(head -c 3000 "$_BASE/diff")")
     fi
     if [ ${#diags[@]} -eq 0 ]; then _result 1 "$name"
     else _result 0 "$name" "\$ $cmd" "${diags[@]}"; fi
@@ -66,8 +67,9 @@ t() {
 
 check() {
     local name=$1 cmd=$2
-    if bash -c "$cmd" < /dev/null > "$TMP/out" 2>&1; then _result 1 "$name"
-    else _result 0 "$name" "\$ $cmd" "$(head -c 2000 "$TMP/out")"; fi
+    _fresh
+    if bash -c "$cmd" < /dev/null > "$_BASE/out" 2>&1; then _result 1 "$name"
+    else _result 0 "$name" "\$ $cmd" "$(head -c 2000 "$_BASE/out")"; fi
 }
 
 done_testing() {

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The stream and input layers, through cot-extract: bad input, pipes,
+# output files, signals.  Record layout is pinned by extract.t, not here.
+. "$(dirname "$0")/lib.sh"
+
+export G='{"id":"g1","prompt":"2+2?","cot":"Add them.","answer":"4"}'
+
+# --- the bad-input corpus: each rejected with its message and status -----
+for f in invalid-json not-object number invalid-utf8 nul-byte nul-escape \
+         deep-nesting truncated-line; do
+    t "bad-$f" 1 "cot-extract -u tests/bad/$f.jsonl > /dev/null"
+done
+t bad-truncated-zst 1 'cot-extract -u tests/bad/truncated.jsonl.zst > /dev/null'
+t bad-corrupt-zst   1 'cot-extract -u tests/bad/corrupt.jsonl.zst > /dev/null'
+t bad-gzip          1 'cot-extract -u tests/bad/gzipped.jsonl.gz > /dev/null'
+t missing-file      3 'cot-extract -u tests/bad/no-such-file.jsonl'
+t directory         3 'cot-extract -u tests/bad'
+t no-newline-kept   0 'cot-extract -u tests/bad/no-newline.jsonl | wc -l'
+t crlf              0 'cot-extract -u tests/bad/crlf.jsonl | wc -l'
+t utf8-bom          0 'cot-extract -u tests/bad/bom.jsonl | wc -l'
+
+# --- skipping, rejects and accounting ------------------------------------
+t skip-bad 0 'cot-extract -u --skip-bad tests/bad/invalid-json.jsonl tests/bad/nul-byte.jsonl | wc -l'
+t rejects-file 0 'cot-extract -u --rejects $TMP/r.jsonl tests/bad/invalid-utf8.jsonl tests/bad/not-object.jsonl > /dev/null && cat $TMP/r.jsonl'
+t rejects-zstd 0 'cot-extract --rejects $TMP/r.zst tests/bad/number.jsonl > /dev/null && zstd -dc $TMP/r.zst'
+check accounts-add-up 'cot-extract -u -v --skip-bad tests/bad/*.jsonl 2>&1 >/dev/null | tail -1 | grep -q "^cot-extract: 21 lines read: 13 accepted, 8 rejected; rejected: too-deep 1 invalid-json 1 invalid-utf8 1 not-object 2 nul-byte 1 nul-escape 1 unterminated 1;.* 13 records written$"'
+
+# --- several inputs, stdin, concatenated frames ---------------------------
+check inputs-in-order 'printf "%s\n" "$G" > $TMP/a; zstd -q -c $TMP/a > $TMP/a.zst;
+  n=$(cat $TMP/a.zst $TMP/a.zst | cot-extract -u $TMP/a - $TMP/a.zst | wc -l); test "$n" = 4'
+check stdin-dash 'printf "%s\n%s\n" "$G" "$G" | cot-extract -u - | wc -l | grep -qx 2'
+
+# --- line length limit -----------------------------------------------------
+t line-limit 1 'printf "{\"answer\":\"%02000d\"}\n" 0 | COT_MAX_LINE=1K cot-extract -u > /dev/null'
+check line-100mb 'n=$( { printf "{\"id\":\"big\",\"answer\":\""; head -c 100000000 /dev/zero | tr "\0" a; printf "\"}\n"; } | cot-extract -u | wc -c); test "$n" -gt 100000000'
+
+# --- output: errors, files, signals ----------------------------------------
+t dev-full 3 'printf "%s\n" "$G" | cot-extract -u > /dev/full'
+t dev-full-zstd 3 'printf "%s\n" "$G" | cot-extract > /dev/full'
+check sigpipe-quiet 'yes "$G" | head -200000 | cot-extract -u 2>$TMP/err | head -1 > /dev/null;
+  test "${PIPESTATUS[2]}" = 141 && test ! -s $TMP/err'
+check output-file-renamed 'printf "%s\n" "$G" | cot-extract -o $TMP/o.zst && zstd -t -q $TMP/o.zst && test "$(ls $TMP)" = o.zst'
+check failed-run-leaves-no-file 'cot-extract -u -o $TMP/o.jsonl tests/bad/invalid-json.jsonl 2>/dev/null;
+  test $? = 1 && test -z "$(ls $TMP)"'
+check sigint-leaves-no-file 'mkfifo $TMP/in; (printf "%s\n" "$G"; sleep 30) > $TMP/in & w=$!
+  cot-extract -o $TMP/o.zst $TMP/in & p=$!; sleep 0.5; kill -INT $p; wait $p; rc=$?; kill $w
+  test $rc = 130 && test "$(ls $TMP)" = in'
+check flush-when-input-pauses 'mkfifo $TMP/in; (printf "%s\n" "$G"; sleep 20) > $TMP/in & w=$!
+  line=$(cot-extract $TMP/in | timeout 10 cot-extract -u | head -1); kill $w; test -n "$line"'
+# script(1) gives the tool a terminal; -e passes its exit status on.
+t terminal-refused 2 'script -qec "cot-extract tests/bad/crlf.jsonl" /dev/null > $TMP/o; rc=$?; tr -d "\r" < $TMP/o; exit $rc'
+t no-args-terminal 2 'script -qec "cot-extract" /dev/null > $TMP/o; rc=$?; head -1 $TMP/o | tr -d "\r"; exit $rc'
+
+# --- command line ------------------------------------------------------------
+t bad-option 2 'cot-extract --no-such-option'
+t bad-level 2 'cot-extract -l 0 tests/bad/crlf.jsonl'
+t bad-threads 2 'cot-extract -@ x tests/bad/crlf.jsonl'
+check help-to-stdout 'cot-extract --help | head -1 | grep -q "^Usage: cot-extract \[options\]"'
+check version 'test "$(cot-extract --version | grep -cE "^(cot-extract [0-9]+\.[0-9]+\.[0-9]+|libzstd [0-9.]+|cJSON [0-9.]+|PCRE2 [0-9.]+.*)$")" = 4'
+check threads 'yes "$G" | head -50000 | cot-extract -@ 2 | zstd -dc | wc -l | grep -qx 50000'
+
+done_testing
