@@ -63,7 +63,7 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/tests/unit/tap.o $(LIB_A)
 # Everything runs under prove: C unit tests emit TAP, CLI suites are bash
 # scripts emitting TAP.  COT_BIN tells the CLI suites which binaries to use.
 check: all $(UNIT)
-	COT_BIN=$(abspath $(BIN)) COT_UNIT=$(abspath $(B)/tests) \
+	COT_BIN=$(abspath $(BIN)) COT_MAKEVARS="B=$(B) BIN=$(BIN)" \
 	  prove -e '' $(UNIT) tests/cli/*.t
 
 check-unit: $(UNIT)
