@@ -1,0 +1,435 @@
+/* diff.c -- see diff.h */
+#include "diff.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- tokens ------------------------------------------------------------ */
+
+enum { TK_WS, TK_WORD, TK_DIGIT, TK_SINGLE };
+
+/* Decode one code point; an invalid or truncated sequence is one byte with
+ * code point UINT32_MAX. */
+static size_t u8_next(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    unsigned c = p[0];
+    size_t len;
+    uint32_t v;
+    if (c < 0x80) { *cp = c; return 1; }
+    if (c >= 0xC2 && c <= 0xDF)      { len = 2; v = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; v = c & 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; v = c & 0x07; }
+    else { *cp = UINT32_MAX; return 1; }
+    if (len > n) { *cp = UINT32_MAX; return 1; }
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80) { *cp = UINT32_MAX; return 1; }
+        v = v << 6 | (p[i] & 0x3F);
+    }
+    *cp = v;
+    return len;
+}
+
+static int tk_class(uint32_t c)
+{
+    if (c < 0x80) {
+        if (c == ' ' || (c >= '\t' && c <= '\r')) return TK_WS;
+        if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return TK_WORD;
+        if (c == '_') return TK_WORD;
+        if (c >= '0' && c <= '9') return TK_DIGIT;
+        return TK_SINGLE;
+    }
+    if (c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+        c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000)
+        return TK_WS;
+    if (c < 0xC0 || c == 0xD7 || c == 0xF7) return TK_SINGLE; /* Latin-1 signs */
+    if (c >= 0x2000) return TK_SINGLE;   /* punctuation, symbols, CJK, emoji */
+    return TK_WORD;                       /* letters of alphabetic scripts    */
+}
+
+size_t cot_diff_tokenize(const char *text, size_t n, uint32_t *starts)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t i = 0, nt = 0;
+    while (i < n) {
+        uint32_t c;
+        size_t l = u8_next(p + i, n - i, &c);
+        int k = tk_class(c);
+        if (starts) starts[nt] = (uint32_t)i;
+        nt++;
+        i += l;
+        if (k == TK_SINGLE) continue;
+        while (i < n) {
+            l = u8_next(p + i, n - i, &c);
+            if (tk_class(c) == k) { i += l; continue; }
+            /* 3.14 is one number; "3." ending a sentence is two tokens */
+            if (k == TK_DIGIT && c == '.' && i + 1 < n && p[i + 1] >= '0' &&
+                p[i + 1] <= '9') { i += 2; continue; }
+            break;
+        }
+    }
+    return nt;
+}
+
+/* ---- workspace --------------------------------------------------------- */
+
+typedef struct {
+    const char *p;
+    uint32_t len, hash;
+} tok_t;
+
+struct cot_differ {
+    uint32_t *sa, *sb, *ia, *ib;        /* token starts (n+1) and ids     */
+    size_t cap_a, cap_b;
+    tok_t *toks;                        /* distinct tokens, by id          */
+    size_t ntoks, cap_toks;
+    uint32_t *tab;                      /* open addressing: id+1, 0 empty */
+    size_t cap_tab;
+    char *ca, *cb;                      /* changed flags                   */
+    long *fd, *bd;                      /* diagonals, n+m+3 each           */
+    size_t cap_diag;
+    long *stack;
+    size_t cap_stack;
+    cot_hunk_t *hunks;
+    size_t nhunks, cap_hunks;
+    unsigned long long budget, work;
+    long too_expensive;
+    int approx, exhausted;
+};
+
+cot_differ_t *cot_diff_new(void)
+{
+    cot_differ_t *d = cot_calloc(1, sizeof *d);
+    d->budget = COT_DIFF_BUDGET_DEFAULT;
+    return d;
+}
+
+void cot_diff_free(cot_differ_t *d)
+{
+    if (!d) return;
+    free(d->sa); free(d->sb); free(d->ia); free(d->ib);
+    free(d->toks); free(d->tab); free(d->ca); free(d->cb);
+    free(d->fd); free(d->bd); free(d->stack); free(d->hunks);
+    free(d);
+}
+
+void cot_diff_set_budget(cot_differ_t *d, unsigned long long work)
+{
+    d->budget = work ? work : COT_DIFF_BUDGET_DEFAULT;
+}
+
+static void grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return;
+    size_t c = *cap ? *cap : 64;
+    while (c < need) c *= 2;
+    *p = cot_realloc(*p, c * elem);
+    *cap = c;
+}
+
+static uint32_t tok_hash(const char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 16777619u;
+    return h;
+}
+
+static uint32_t intern(cot_differ_t *d, const char *p, uint32_t len)
+{
+    uint32_t h = tok_hash(p, len);
+    size_t mask = d->cap_tab - 1, i = (h * 2654435761u) & mask;
+    for (;; i = (i + 1) & mask) {
+        uint32_t e = d->tab[i];
+        if (!e) break;
+        const tok_t *t = &d->toks[e - 1];
+        if (t->hash == h && t->len == len && !memcmp(t->p, p, len)) return e - 1;
+    }
+    grow((void **)&d->toks, &d->cap_toks, d->ntoks + 1, sizeof *d->toks);
+    d->toks[d->ntoks] = (tok_t){p, len, h};
+    d->tab[i] = (uint32_t)++d->ntoks;
+    return (uint32_t)(d->ntoks - 1);
+}
+
+/* Tokenize and intern one text; returns the token count. */
+static size_t load(cot_differ_t *d, const char *p, size_t n, uint32_t **starts,
+                   uint32_t **ids, size_t *cap)
+{
+    size_t need = n + 1;
+    if (need > *cap) {
+        size_t c = *cap ? *cap : 64;
+        while (c < need) c *= 2;
+        *starts = cot_realloc(*starts, c * sizeof **starts);
+        *ids = cot_realloc(*ids, c * sizeof **ids);
+        *cap = c;
+    }
+    size_t nt = cot_diff_tokenize(p, n, *starts);
+    (*starts)[nt] = (uint32_t)n;
+    for (size_t i = 0; i < nt; i++)
+        (*ids)[i] = intern(d, p + (*starts)[i], (*starts)[i + 1] - (*starts)[i]);
+    return nt;
+}
+
+/* ---- Myers, linear space (after GNU diff's diag/compareseq) ------------- */
+
+typedef struct { long x, y; } part_t;
+
+/* Find the midpoint of the shortest edit script for x[xoff..xlim) and
+ * y[yoff..ylim), both non-empty with differing first and last elements.
+ * When the search grows too expensive, settle for the furthest-reaching
+ * point found so far (valid, not minimal) and mark the result approx. */
+static void diag(cot_differ_t *d, const uint32_t *xv, const uint32_t *yv,
+                 long xoff, long xlim, long yoff, long ylim, long *const fdv,
+                 long *const bdv, part_t *part)
+{
+    const long dmin = xoff - ylim, dmax = xlim - yoff;
+    const long fmid = xoff - yoff, bmid = xlim - ylim;
+    long fmin = fmid, fmax = fmid, bmin = bmid, bmax = bmid;
+    const int odd = (fmid - bmid) & 1;
+    fdv[fmid] = xoff;
+    bdv[bmid] = xlim;
+    for (long c = 1;; c++) {
+        long dd;
+        if (fmin > dmin) fdv[--fmin - 1] = -1; else ++fmin;
+        if (fmax < dmax) fdv[++fmax + 1] = -1; else --fmax;
+        for (dd = fmax; dd >= fmin; dd -= 2) {
+            long tlo = fdv[dd - 1], thi = fdv[dd + 1];
+            long x = tlo >= thi ? tlo + 1 : thi, y = x - dd, x0 = x;
+            while (x < xlim && y < ylim && xv[x] == yv[y]) x++, y++;
+            d->work += 1 + (unsigned long long)(x - x0);
+            fdv[dd] = x;
+            if (odd && bmin <= dd && dd <= bmax && bdv[dd] <= x) {
+                part->x = x; part->y = y;
+                return;
+            }
+        }
+        if (bmin > dmin) bdv[--bmin - 1] = LONG_MAX; else ++bmin;
+        if (bmax < dmax) bdv[++bmax + 1] = LONG_MAX; else --bmax;
+        for (dd = bmax; dd >= bmin; dd -= 2) {
+            long tlo = bdv[dd - 1], thi = bdv[dd + 1];
+            long x = tlo < thi ? tlo : thi - 1, y = x - dd, x0 = x;
+            while (xoff < x && yoff < y && xv[x - 1] == yv[y - 1]) x--, y--;
+            d->work += 1 + (unsigned long long)(x0 - x);
+            bdv[dd] = x;
+            if (!odd && fmin <= dd && dd <= fmax && x <= fdv[dd]) {
+                part->x = x; part->y = y;
+                return;
+            }
+        }
+        if (d->work > d->budget) d->exhausted = 1;
+        if (c >= d->too_expensive || d->exhausted) {
+            long fxybest = -1, fxbest = 0, bxybest = LONG_MAX, bxbest = 0;
+            for (dd = fmax; dd >= fmin; dd -= 2) {
+                long x = fdv[dd] < xlim ? fdv[dd] : xlim, y = x - dd;
+                if (ylim < y) { x = ylim + dd; y = ylim; }
+                if (fxybest < x + y) { fxybest = x + y; fxbest = x; }
+            }
+            for (dd = bmax; dd >= bmin; dd -= 2) {
+                long x = bdv[dd] > xoff ? bdv[dd] : xoff, y = x - dd;
+                if (y < yoff) { x = yoff + dd; y = yoff; }
+                if (x + y < bxybest) { bxybest = x + y; bxbest = x; }
+            }
+            if ((xlim + ylim) - bxybest < fxybest - (xoff + yoff)) {
+                part->x = fxbest; part->y = fxybest - fxbest;
+            } else {
+                part->x = bxbest; part->y = bxybest - bxbest;
+            }
+            d->approx = 1;
+            return;
+        }
+    }
+}
+
+static void push(cot_differ_t *d, size_t *sp, long a, long b, long c, long e)
+{
+    grow((void **)&d->stack, &d->cap_stack, *sp + 4, sizeof *d->stack);
+    d->stack[(*sp)++] = a; d->stack[(*sp)++] = b;
+    d->stack[(*sp)++] = c; d->stack[(*sp)++] = e;
+}
+
+/* Mark the changed tokens of x[0..n) and y[0..m).  The flags do not depend
+ * on the order subproblems are solved in, so an explicit stack replaces
+ * GNU diff's recursion (no depth limit on pathological inputs). */
+static void compareseq(cot_differ_t *d, long n, long m)
+{
+    const uint32_t *xv = d->ia, *yv = d->ib;
+    long *fdv = d->fd + m + 1, *bdv = d->bd + m + 1;
+    size_t sp = 0;
+    push(d, &sp, 0, n, 0, m);
+    while (sp) {
+        long ylim = d->stack[--sp], yoff = d->stack[--sp];
+        long xlim = d->stack[--sp], xoff = d->stack[--sp];
+        while (xoff < xlim && yoff < ylim && xv[xoff] == yv[yoff]) xoff++, yoff++;
+        while (xoff < xlim && yoff < ylim && xv[xlim - 1] == yv[ylim - 1])
+            xlim--, ylim--;
+        d->work += 1;
+        if (xoff == xlim || yoff == ylim || d->exhausted) {
+            if (d->exhausted && xoff < xlim && yoff < ylim) d->approx = 1;
+            memset(d->ca + xoff, 1, (size_t)(xlim - xoff));
+            memset(d->cb + yoff, 1, (size_t)(ylim - yoff));
+            continue;
+        }
+        part_t part;
+        diag(d, xv, yv, xoff, xlim, yoff, ylim, fdv, bdv, &part);
+        if ((part.x == xoff && part.y == yoff) ||
+            (part.x == xlim && part.y == ylim)) {   /* no progress: give up */
+            d->approx = 1;
+            memset(d->ca + xoff, 1, (size_t)(xlim - xoff));
+            memset(d->cb + yoff, 1, (size_t)(ylim - yoff));
+            continue;
+        }
+        push(d, &sp, xoff, part.x, yoff, part.y);
+        push(d, &sp, part.x, xlim, part.y, ylim);
+    }
+}
+
+/* ---- bit-parallel LCS (Allison-Dix, Hyyro) ------------------------------ */
+
+/* Exact LCS length of x[0..n) and y[0..m) in O(n m / 64) word operations,
+ * or -1 when that exceeds the budget. */
+static long lcs_bits(cot_differ_t *d, const uint32_t *x, size_t n,
+                     const uint32_t *y, size_t m)
+{
+    if (n > m) { const uint32_t *t = x; x = y; y = t; size_t s = n; n = m; m = s; }
+    if (n == 0) return 0;
+    size_t nw = (n + 63) / 64;
+    if ((unsigned long long)nw * m > COT_DIFF_LCS_BUDGET) return -1;
+    /* Positions of each token in x, grouped by id (counting sort). */
+    size_t nid = d->ntoks;
+    uint32_t *start = cot_calloc(nid + 1, sizeof *start);
+    uint32_t *pos = cot_malloc(n * sizeof *pos);
+    for (size_t i = 0; i < n; i++) start[x[i] + 1]++;
+    for (size_t i = 0; i < nid; i++) start[i + 1] += start[i];
+    uint32_t *fill = cot_malloc((nid + 1) * sizeof *fill);
+    memcpy(fill, start, (nid + 1) * sizeof *fill);
+    for (size_t i = 0; i < n; i++) pos[fill[x[i]]++] = (uint32_t)i;
+    free(fill);
+    /* Frequent tokens get a ready match vector; rare ones are set and
+     * cleared in a scratch vector, so each step costs O(nw) either way. */
+    uint32_t *dense = cot_malloc(nid * sizeof *dense);
+    size_t ndense = 0;
+    for (size_t i = 0; i < nid; i++)
+        dense[i] = start[i + 1] - start[i] >= nw ? (uint32_t)++ndense : 0;
+    uint64_t *pv = cot_calloc(ndense * nw + 1, sizeof *pv);
+    for (size_t i = 0; i < nid; i++)
+        if (dense[i])
+            for (uint32_t k = start[i]; k < start[i + 1]; k++)
+                pv[(dense[i] - 1) * nw + pos[k] / 64] |= 1ULL << (pos[k] % 64);
+    uint64_t *v = cot_malloc(nw * sizeof *v), *sc = cot_calloc(nw, sizeof *sc);
+    memset(v, 0xff, nw * sizeof *v);
+    for (size_t j = 0; j < m; j++) {
+        uint32_t c = y[j];
+        if (start[c] == start[c + 1]) continue;       /* no match: V stays */
+        const uint64_t *mv = sc;
+        if (dense[c]) mv = pv + (dense[c] - 1) * nw;
+        else
+            for (uint32_t k = start[c]; k < start[c + 1]; k++)
+                sc[pos[k] / 64] |= 1ULL << (pos[k] % 64);
+        uint64_t carry = 0;
+        for (size_t w = 0; w < nw; w++) {
+            uint64_t vw = v[w], u = vw & mv[w], t = vw + u, s = t + carry;
+            carry = (t < vw) | (s < t);
+            v[w] = s | (vw & ~u);
+        }
+        if (!dense[c])
+            for (uint32_t k = start[c]; k < start[c + 1]; k++) sc[pos[k] / 64] = 0;
+    }
+    long l = 0;
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t z = ~v[w];
+        if (w == nw - 1 && n % 64) z &= (1ULL << (n % 64)) - 1;
+        l += __builtin_popcountll(z);
+    }
+    free(start); free(pos); free(dense); free(pv); free(v); free(sc);
+    return l;
+}
+
+/* ---- driver ------------------------------------------------------------ */
+
+static void add_hunk(cot_differ_t *d, size_t as, size_t ae, size_t bs, size_t be)
+{
+    grow((void **)&d->hunks, &d->cap_hunks, d->nhunks + 1, sizeof *d->hunks);
+    d->hunks[d->nhunks++] = (cot_hunk_t){d->sa[as], d->sa[ae], d->sb[bs], d->sb[be]};
+}
+
+void cot_diff_run(cot_differ_t *d, const char *a, size_t alen,
+                  const char *b, size_t blen, cot_diff_t *res)
+{
+    /* Worst case one token per byte; the intern table stays half empty. */
+    size_t tabn = 64;
+    while (tabn < 2 * (alen + blen + 1)) tabn *= 2;
+    if (tabn > d->cap_tab) {
+        free(d->tab);
+        d->tab = cot_malloc(tabn * sizeof *d->tab);
+        d->cap_tab = tabn;
+    }
+    memset(d->tab, 0, d->cap_tab * sizeof *d->tab);
+    d->ntoks = 0;
+    size_t n = load(d, a, alen, &d->sa, &d->ia, &d->cap_a);
+    size_t m = load(d, b, blen, &d->sb, &d->ib, &d->cap_b);
+    d->work = 0;
+    d->approx = d->exhausted = 0;
+    d->nhunks = 0;
+    long te = 1;
+    for (size_t diags = n + m + 3; diags; diags >>= 2) te <<= 1;
+    d->too_expensive = te < 1024 ? 1024 : te;
+
+    d->ca = cot_realloc(d->ca, n + 1);
+    d->cb = cot_realloc(d->cb, m + 1);
+    memset(d->ca, 0, n + 1);
+    memset(d->cb, 0, m + 1);
+    if (n + m + 3 > d->cap_diag) {
+        free(d->fd); free(d->bd);
+        d->fd = cot_malloc((n + m + 3) * sizeof *d->fd);
+        d->bd = cot_malloc((n + m + 3) * sizeof *d->bd);
+        d->cap_diag = n + m + 3;
+    }
+    compareseq(d, (long)n, (long)m);
+
+    size_t del = 0, ins = 0, i = 0, j = 0;
+    while (i < n || j < m) {
+        if (i < n && j < m && !d->ca[i] && !d->cb[j]) { i++; j++; continue; }
+        size_t as = i, bs = j;
+        while (i < n && d->ca[i]) i++;
+        while (j < m && d->cb[j]) j++;
+        del += i - as;
+        ins += j - bs;
+        add_hunk(d, as, i, bs, j);
+    }
+    size_t lcs = n - del;
+    if (d->approx) {
+        /* The script is valid but maybe not minimal: measure the LCS
+         * itself when affordable, on the part between the common ends. */
+        size_t pre = 0, suf = 0;
+        while (pre < n && pre < m && d->ia[pre] == d->ib[pre]) pre++;
+        while (suf < n - pre && suf < m - pre &&
+               d->ia[n - 1 - suf] == d->ib[m - 1 - suf]) suf++;
+        long l = lcs_bits(d, d->ia + pre, n - pre - suf, d->ib + pre,
+                          m - pre - suf);
+        if (l >= 0 && (size_t)l + pre + suf > lcs) lcs = (size_t)l + pre + suf;
+    }
+    res->tokens_a = n;
+    res->tokens_b = m;
+    res->inserted = ins;
+    res->deleted = del;
+    res->lcs = lcs;
+    res->similarity = n + m ? 2.0 * (double)lcs / (double)(n + m) : 1.0;
+    res->approx = d->approx;
+    res->hunks = d->hunks;
+    res->nhunks = d->nhunks;
+}
+
+int cot_diff_apply(const char *a, size_t alen, const char *b, size_t blen,
+                   const cot_hunk_t *h, size_t nh, cot_buf_t *out)
+{
+    size_t at = 0;
+    for (size_t k = 0; k < nh; k++) {
+        if (h[k].a_start < at || h[k].a_end < h[k].a_start || h[k].a_end > alen ||
+            h[k].b_end < h[k].b_start || h[k].b_end > blen)
+            return -1;
+        cot_buf_add(out, a + at, h[k].a_start - at);
+        cot_buf_add(out, b + h[k].b_start, h[k].b_end - h[k].b_start);
+        at = h[k].a_end;
+    }
+    cot_buf_add(out, a + at, alen - at);
+    return 0;
+}

@@ -1,0 +1,81 @@
+/* diff.h -- token-level diff of two texts: which bytes of `a` were replaced
+ * by which bytes of `b`, and how similar the two are.
+ *
+ * Tokens.  A text is cut into tokens: words (runs of letters, '_', and
+ * non-ASCII letters below U+2E80), numbers (ASCII digit runs with inner
+ * ".digits"), whitespace runs (ASCII and Unicode spaces), and single-code-
+ * point tokens for punctuation, CJK ideographs, kana, emoji and everything
+ * else.  A UTF-8 sequence is never split; an invalid byte is a token of its
+ * own.  Every token keeps its byte offset, so the tokens of a text
+ * concatenate back to it exactly.
+ *
+ * Diff.  Tokens are interned to integer ids and compared with Myers' O(ND)
+ * algorithm in linear space (divide and conquer on the middle snake, as in
+ * GNU diff).  For ordinary edits the edit script is minimal.  The work is
+ * bounded: when one search step costs too much, or the whole comparison
+ * exceeds a work budget, the rest is resolved cheaply (a non-minimal but
+ * valid script) and the result is marked approx.
+ *
+ * Similarity.  With L the length of the longest common token subsequence,
+ *     similarity = 2 L / (tokens_a + tokens_b)      (1 when both are empty)
+ * so 1 means identical and 0 means no token in common.  When approx is set,
+ * L comes from an exact bit-parallel LCS (Hyyro / Allison-Dix) when that is
+ * affordable, else from the edit script (then it is a lower bound).
+ *
+ * Hunks.  Byte ranges [a_start, a_end) of a and [b_start, b_end) of b:
+ * replacing each hunk's a-range with its b-range, in order, turns a into b
+ * exactly.  Hunks are sorted, disjoint and separated by unchanged tokens.
+ */
+#ifndef COT_DIFF_H
+#define COT_DIFF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "util.h"
+
+typedef struct {
+    size_t a_start, a_end, b_start, b_end;
+} cot_hunk_t;
+
+typedef struct {
+    double similarity;          /* 2L/(tokens_a+tokens_b), in [0,1]        */
+    size_t tokens_a, tokens_b;
+    size_t inserted, deleted;   /* tokens in b / in a not in the script's
+                                   common subsequence                      */
+    size_t lcs;                 /* L used for similarity                   */
+    int approx;                 /* the bounded fallback was used           */
+    const cot_hunk_t *hunks;    /* owned by the differ, valid until the
+                                   next cot_diff_run() or cot_diff_free()   */
+    size_t nhunks;
+} cot_diff_t;
+
+typedef struct cot_differ cot_differ_t;
+
+/* Default work budget (token comparisons and diagonal steps) for one pair. */
+#define COT_DIFF_BUDGET_DEFAULT ((unsigned long long)48 << 20)
+/* Largest bit-parallel LCS run (64-bit word steps) for an approx result. */
+#define COT_DIFF_LCS_BUDGET ((unsigned long long)48 << 20)
+
+/* A reusable workspace.  Never NULL (out of memory exits). */
+cot_differ_t *cot_diff_new(void);
+void cot_diff_free(cot_differ_t *d);
+/* Change the Myers work budget (0 restores the default); for tests. */
+void cot_diff_set_budget(cot_differ_t *d, unsigned long long work);
+
+/* Diff a[0..alen) against b[0..blen) into *res (overwritten).  The texts
+ * must stay alive while res->hunks is used only for offsets; the differ
+ * keeps no pointer into them after return. */
+void cot_diff_run(cot_differ_t *d, const char *a, size_t alen,
+                  const char *b, size_t blen, cot_diff_t *res);
+
+/* Cut p[0..n) into tokens.  When starts is not NULL, it receives the start
+ * offset of each token (room for n entries is always enough).  Returns the
+ * number of tokens. */
+size_t cot_diff_tokenize(const char *p, size_t n, uint32_t *starts);
+
+/* Apply hunks to a, taking replacement bytes from b; append the result to
+ * out.  Returns 0, or -1 when the hunks are out of order or out of range. */
+int cot_diff_apply(const char *a, size_t alen, const char *b, size_t blen,
+                   const cot_hunk_t *h, size_t nh, cot_buf_t *out);
+
+#endif

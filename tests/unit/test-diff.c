@@ -1,0 +1,270 @@
+/* test-diff.c -- unit tests for lib/diff.c (tokens, Myers, bounded
+ * fallback) and lib/pair.c (key normalisation, the originals index). */
+#include "diff.h"
+#include "pair.h"
+#include "tap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Deterministic generator (splitmix64), so failures reproduce. */
+static uint64_t rng_state = 20261123;
+static uint64_t rnd(void)
+{
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+static size_t rn(size_t n) { return (size_t)(rnd() % n); }
+
+static const char *vocab[] = {
+    "the", "cat", "sat", "on", "mat", "so", "x", "42", "3.14", "7",
+    ".", ",", "(", ")", "=", "+", " ", " ", " ", "  ", "\n", "\n\n", "\t",
+    "caf\xc3\xa9", "\xe4\xb8\xad", "\xe6\x96\x87", "\xf0\x9f\x98\x80",
+    "\xe2\x80\x94", "\xc2\xa0", "<<48/2=24>>", "####"};
+#define NVOCAB (sizeof vocab / sizeof *vocab)
+
+static void gen(cot_buf_t *b, size_t ntok)
+{
+    for (size_t i = 0; i < ntok; i++) cot_buf_adds(b, vocab[rn(NVOCAB)]);
+}
+
+/* b = a with k random byte-range edits at token-ish boundaries. */
+static void mutate(const cot_buf_t *a, cot_buf_t *b, int k)
+{
+    cot_buf_clear(b);
+    cot_buf_add(b, a->s ? a->s : "", a->len);
+    for (int e = 0; e < k; e++) {
+        /* cut at ASCII bytes only, so UTF-8 stays valid */
+        size_t at = b->len ? rn(b->len + 1) : 0;
+        while (at < b->len && ((unsigned char)b->s[at] & 0xC0) == 0x80) at++;
+        size_t del = rn(4) ? rn(6) : 0, end = at + del;
+        if (end > b->len) end = b->len;
+        while (end < b->len && ((unsigned char)b->s[end] & 0xC0) == 0x80) end++;
+        cot_buf_t ins = {0};
+        gen(&ins, rn(4));
+        cot_buf_t t = {0};
+        cot_buf_add(&t, b->s, at);
+        cot_buf_add(&t, ins.s ? ins.s : "", ins.len);
+        cot_buf_add(&t, b->s + end, b->len - end);
+        cot_buf_clear(b);
+        cot_buf_add(b, t.s ? t.s : "", t.len);
+        cot_buf_free(&t);
+        cot_buf_free(&ins);
+    }
+}
+
+/* LCS of token ids by dynamic programming (small inputs only). */
+static size_t lcs_dp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    uint32_t *sa = malloc((alen + 1) * 4), *sb = malloc((blen + 1) * 4);
+    size_t n = cot_diff_tokenize(a, alen, sa), m = cot_diff_tokenize(b, blen, sb);
+    sa[n] = (uint32_t)alen;
+    sb[m] = (uint32_t)blen;
+    size_t *row = calloc(m + 1, sizeof *row), *prev = calloc(m + 1, sizeof *prev);
+    for (size_t i = 1; i <= n; i++) {
+        for (size_t j = 1; j <= m; j++) {
+            size_t la = sa[i] - sa[i - 1], lb = sb[j] - sb[j - 1];
+            if (la == lb && !memcmp(a + sa[i - 1], b + sb[j - 1], la))
+                row[j] = prev[j - 1] + 1;
+            else
+                row[j] = row[j - 1] > prev[j] ? row[j - 1] : prev[j];
+        }
+        size_t *t = prev; prev = row; row = t;
+    }
+    size_t l = prev[m];
+    free(sa); free(sb); free(row); free(prev);
+    return l;
+}
+
+static int applies(const char *a, size_t alen, const char *b, size_t blen,
+                   const cot_diff_t *r)
+{
+    cot_buf_t out = {0};
+    int ok = cot_diff_apply(a, alen, b, blen, r->hunks, r->nhunks, &out) == 0 &&
+             out.len == blen && (blen == 0 || !memcmp(out.s, b, blen));
+    cot_buf_free(&out);
+    return ok;
+}
+
+static void test_tokens(void)
+{
+    static const struct { const char *s; const char *want; } cases[] = {
+        {"", ""},
+        {"Hello, world!", "Hello|,| |world|!"},
+        {"x = 3.14 + 42.", "x| |=| |3.14| |+| |42|."},
+        {"a  \n\tb", "a|  \n\t|b"},
+        {"caf\xc3\xa9 na\xc3\xafve", "caf\xc3\xa9| |na\xc3\xafve"},
+        {"\xe4\xb8\xad\xe6\x96\x87", "\xe4\xb8\xad|\xe6\x96\x87"},
+        {"a\xc2\xa0" "b", "a|\xc2\xa0|b"},
+        {"<<48/2=24>>", "<|<|48|/|2|=|24|>|>"},
+        {"snake_case9", "snake_case|9"},
+        {"bad\xff" "byte", "bad|\xff|byte"},
+        {"\xf0\x9f\x98\x80!", "\xf0\x9f\x98\x80|!"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        const char *s = cases[c].s;
+        size_t n = strlen(s);
+        uint32_t st[64];
+        size_t nt = cot_diff_tokenize(s, n, st);
+        cot_buf_t got = {0};
+        for (size_t i = 0; i < nt; i++) {
+            if (i) cot_buf_addc(&got, '|');
+            cot_buf_add(&got, s + st[i], (i + 1 < nt ? st[i + 1] : n) - st[i]);
+        }
+        tap_is_str(cot_buf_cstr(&got), cases[c].want, "tokenize");
+        cot_buf_free(&got);
+    }
+}
+
+static void test_examples(cot_differ_t *d)
+{
+    cot_diff_t r;
+    const char *a = "The cat sat on the mat.", *b = "The dog sat on the mat.";
+    cot_diff_run(d, a, strlen(a), b, strlen(b), &r);
+    tap_is_long((long)r.nhunks, 1, "one-word change: one hunk");
+    tap_ok(r.nhunks == 1 && r.hunks[0].a_start == 4 && r.hunks[0].a_end == 7 &&
+           r.hunks[0].b_start == 4 && r.hunks[0].b_end == 7,
+           "one-word change: hunk is the word");
+    tap_is_long((long)r.tokens_a, 12, "tokens_a");
+    tap_is_long((long)r.inserted, 1, "inserted");
+    tap_is_long((long)r.deleted, 1, "deleted");
+    tap_is_double(r.similarity, 22.0 / 24.0, 1e-12, "similarity 2L/(n+m)");
+    tap_ok(!r.approx, "not approx");
+
+    cot_diff_run(d, "", 0, "", 0, &r);
+    tap_ok(r.similarity == 1.0 && r.nhunks == 0 && r.tokens_a == 0,
+           "empty vs empty: identical");
+    cot_diff_run(d, "", 0, "abc def", 7, &r);
+    tap_ok(r.similarity == 0.0 && r.nhunks == 1 && r.inserted == 3 &&
+           r.hunks[0].b_end == 7, "empty vs text: one insertion");
+
+    const char *ma = "\xe4\xb8\xad\xe6\x96\x87 caf\xc3\xa9",
+               *mb = "\xe4\xb8\xad\xe5\x9b\xbd caf\xc3\xa9";
+    cot_diff_run(d, ma, strlen(ma), mb, strlen(mb), &r);
+    tap_ok(r.nhunks == 1 && r.hunks[0].a_start == 3 && r.hunks[0].a_end == 6,
+           "multibyte: hunk on the changed ideograph, byte offsets");
+}
+
+static void test_property(cot_differ_t *d)
+{
+    int bad_apply = 0, bad_lcs = 0, bad_self = 0, n = 0;
+    for (int it = 0; it < 1500; it++) {
+        cot_buf_t a = {0}, b = {0};
+        gen(&a, rn(it < 1000 ? 60 : 400));
+        mutate(&a, &b, (int)rn(12));
+        if (it % 7 == 0) { cot_buf_clear(&b); gen(&b, rn(80)); } /* unrelated */
+        const char *as = a.s ? a.s : "", *bs = b.s ? b.s : "";
+        cot_diff_t r;
+        cot_diff_run(d, as, a.len, bs, b.len, &r);
+        n++;
+        if (!applies(as, a.len, bs, b.len, &r)) bad_apply++;
+        if (it < 1000 && !r.approx && r.lcs != lcs_dp(as, a.len, bs, b.len))
+            bad_lcs++;
+        cot_diff_run(d, as, a.len, as, a.len, &r);
+        if (r.similarity != 1.0 || r.nhunks || r.inserted || r.deleted)
+            bad_self++;
+        cot_buf_free(&a);
+        cot_buf_free(&b);
+    }
+    tap_is_long(bad_apply, 0, "random pairs: applying the hunks to a gives b");
+    tap_is_long(bad_lcs, 0, "random pairs: Myers script is minimal (LCS = DP)");
+    tap_is_long(bad_self, 0, "random texts: diff against itself is identical");
+    tap_diag("%d random pairs", n);
+}
+
+/* A tiny budget forces the bounded path: still a valid script, and the
+ * bit-parallel LCS gives the exact similarity. */
+static void test_bounded(void)
+{
+    cot_differ_t *d = cot_diff_new();
+    cot_diff_set_budget(d, 300);
+    int bad_apply = 0, bad_lcs = 0, napprox = 0;
+    for (int it = 0; it < 300; it++) {
+        cot_buf_t a = {0}, b = {0};
+        gen(&a, 50 + rn(250));
+        if (it % 2) mutate(&a, &b, 30); else gen(&b, 50 + rn(250));
+        const char *as = a.s ? a.s : "", *bs = b.s ? b.s : "";
+        cot_diff_t r;
+        cot_diff_run(d, as, a.len, bs, b.len, &r);
+        napprox += r.approx;
+        if (!applies(as, a.len, bs, b.len, &r)) bad_apply++;
+        if (r.lcs != lcs_dp(as, a.len, bs, b.len)) bad_lcs++;
+        cot_buf_free(&a);
+        cot_buf_free(&b);
+    }
+    tap_ok(napprox > 200, "small budget: approx used (%d of 300)", napprox);
+    tap_is_long(bad_apply, 0, "approx: hunks still turn a into b");
+    tap_is_long(bad_lcs, 0, "approx: bit-parallel LCS is exact");
+    cot_diff_free(d);
+}
+
+/* Large inputs: correct and bounded (timing is left to bench/diff). */
+static void test_large(cot_differ_t *d)
+{
+    cot_buf_t a = {0}, b = {0};
+    rng_state = 7;
+    gen(&a, 200000);
+    mutate(&a, &b, 200);
+    cot_diff_t r;
+    cot_diff_run(d, a.s, a.len, b.s, b.len, &r);
+    tap_ok(applies(a.s, a.len, b.s, b.len, &r), "200k tokens, 200 edits: applies");
+    tap_ok(r.similarity > 0.99, "200k tokens, 200 edits: similarity %.4f",
+           r.similarity);
+    cot_buf_clear(&b);
+    gen(&b, 200000);
+    cot_diff_run(d, a.s, a.len, b.s, b.len, &r);
+    tap_ok(applies(a.s, a.len, b.s, b.len, &r), "200k unrelated tokens: applies");
+    tap_ok(r.approx, "200k unrelated tokens: bounded fallback marked approx");
+    cot_buf_free(&a);
+    cot_buf_free(&b);
+}
+
+static void test_pair(void)
+{
+    cot_buf_t k = {0};
+    const char *q = "  What is\n\t 2 +  2?  ";
+    cot_pair_normalize(q, strlen(q), &k);
+    tap_is_str(cot_buf_cstr(&k), "What is 2 + 2?", "normalise: runs collapsed, ends trimmed");
+    cot_buf_clear(&k);
+    cot_pair_normalize(" \n ", 3, &k);
+    tap_is_long((long)k.len, 0, "normalise: blank is empty");
+    cot_buf_free(&k);
+    tap_ok(cot_pair_hash("abc", 3) == cot_pair_hash("abc", 3) &&
+           cot_pair_hash("abc", 3) != cot_pair_hash("abd", 3), "hash");
+
+    cot_pair_index_t *ix = cot_pair_index_new(0);
+    /* Force every key into one hash value: pairing must still be exact. */
+    cot_pair_index_force_hash(ix, 1);
+    cot_pair_add(ix, "p1", 2, "o1", 2, "c1", 2, "a1", 2, NULL, 0);
+    cot_pair_add(ix, "p2", 2, "o2", 2, "c2", 2, "a2", 2, NULL, 0);
+    cot_pair_add(ix, "p1", 2, "o3", 2, "c3", 2, "a3", 2, NULL, 0);
+    size_t first, cnt = cot_pair_find(ix, "p1", 2, &first);
+    tap_is_long((long)cnt, 2, "collisions: two candidates for p1");
+    cot_pair_entry_t e;
+    cot_pair_get(ix, first, &e);
+    tap_ok(e.id_len == 2 && !memcmp(e.id, "o1", 2), "first candidate in load order");
+    size_t nx = cot_pair_next(ix, first);
+    cot_pair_get(ix, nx, &e);
+    tap_ok(e.id_len == 2 && !memcmp(e.id, "o3", 2), "second candidate");
+    tap_is_long((long)cot_pair_find(ix, "p3", 2, &first), 0, "absent key");
+    tap_is_long((long)cot_pair_find(ix, "p2", 2, &first), 1, "p2 found once");
+    tap_is_long((long)cot_pair_count(ix), 3, "3 entries");
+    tap_ok(cot_pair_bytes(ix) > 0, "bytes reported");
+    cot_pair_index_free(ix);
+}
+
+int main(void)
+{
+    cot_differ_t *d = cot_diff_new();
+    test_tokens();
+    test_examples(d);
+    test_property(d);
+    test_bounded();
+    test_large(d);
+    cot_diff_free(d);
+    test_pair();
+    return tap_done();
+}
