@@ -214,6 +214,22 @@ int cot_run_reject(cot_run_t *run, const cot_line_t *l, const char *kind,
     return 0;
 }
 
+int cot_run_reject_other(cot_run_t *run, const cot_line_t *l, const char *kind,
+                         const char *reason, const char *group)
+{
+    if (!run->opt->skip_bad && !run->rejects)
+        return cot_run_reject(run, l, kind, reason);
+    char key[80];
+    snprintf(key, sizeof key, "%s:%s", group, kind);
+    cot_run_count(run, key, 1);
+    if (run->rejects && write_reject(run, l, kind, reason) < 0) {
+        run->status = COT_EXIT_IO;
+        return -1;
+    }
+    if (cot_verbose >= 2) cot_warn("%s:%lu: skipped: %s", l->file, l->line, reason);
+    return 0;
+}
+
 int cot_run_next(cot_run_t *run, cot_line_t *l)
 {
     for (;;) {

@@ -110,6 +110,13 @@ int cot_run_next(cot_run_t *run, cot_line_t *l);
 int cot_run_reject(cot_run_t *run, const cot_line_t *l, const char *kind,
                    const char *reason);
 
+/* Like cot_run_reject(), for a line of a second input the tool reads itself
+ * (cot-diff's originals): the same stop-or-set-aside rule and the same
+ * --rejects record, but it is not counted in run->rejected (the accounts of
+ * the main input); it is tallied as "GROUP:KIND" instead.  0 or -1. */
+int cot_run_reject_other(cot_run_t *run, const cot_line_t *l, const char *kind,
+                         const char *reason, const char *group);
+
 /* Write a record, or a raw line (newline appended).  0 or -1 (status 3). */
 int cot_run_emit(cot_run_t *run, const cJSON *rec);
 int cot_run_emit_raw(cot_run_t *run, const char *p, size_t n);
