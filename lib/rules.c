@@ -1,0 +1,356 @@
+/* rules.c -- see rules.h */
+#include "rules.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const field_names[COT_NFIELDS] = {"cot", "answer", "prompt"};
+static const char *const stage_names[COT_NSTAGES] = {
+    "none", "temptation", "plan", "recognition", "pivot", "rejustification",
+    "action", "cue", "cue-mention", "voice-planner", "voice-assistant"};
+static const char *const stage_labels[COT_NSTAGES] = {
+    NULL, "considered", "considered", "recognized", "pivot",
+    "rejustification", "action", "cue", "cue-mention", "planner-voice",
+    "assistant-voice"};
+
+const char *cot_field_name(cot_field_t f) { return field_names[f]; }
+const char *cot_stage_name(cot_stage_t s) { return stage_names[s]; }
+const char *cot_stage_label(cot_stage_t s) { return stage_labels[s]; }
+
+void cot_rules_init(cot_rules_t *r)
+{
+    memset(r, 0, sizeof *r);
+    r->window = COT_RULES_WINDOW_DEFAULT;
+    r->match_limit = COT_RULES_MATCH_LIMIT_DEFAULT;
+    r->depth_limit = COT_RULES_DEPTH_LIMIT_DEFAULT;
+}
+
+static void rule_free(cot_rule_t *u)
+{
+    free(u->name); free(u->label); free(u->group); free(u->pattern);
+    free(u->origin);
+    pcre2_code_free(u->code);
+    memset(u, 0, sizeof *u);
+}
+
+void cot_rules_free(cot_rules_t *r)
+{
+    for (size_t i = 0; i < r->n; i++) rule_free(&r->rule[i]);
+    free(r->rule);
+    cot_buf_free(&r->text);
+    pcre2_match_context_free(r->mctx);
+    pcre2_jit_stack_free(r->jstack);
+    pcre2_match_data_free(r->mdata);
+    memset(r, 0, sizeof *r);
+}
+
+static char *trim(char *s, char *e)
+{
+    while (s < e && (*s == ' ' || *s == '\t')) s++;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) e--;
+    *e = '\0';
+    return s;
+}
+
+/* "400", "400 bytes" or "3 sentences". */
+static int parse_window(const char *v, long *out, int *sent)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || n <= 0 || n > 100000000) return -1;
+    while (*end == ' ') end++;
+    if (!*end || !strcmp(end, "bytes")) *sent = 0;
+    else if (!strcmp(end, "sentences")) *sent = 1;
+    else return -1;
+    *out = n;
+    return 0;
+}
+
+static int parse_flags(char *v, uint32_t *opt)
+{
+    *opt = 0;
+    for (char *p = v; *p;) {
+        while (*p == ' ' || *p == ',') p++;
+        if (!*p) break;
+        char *q = p;
+        while (*q && *q != ' ' && *q != ',') q++;
+        size_t n = (size_t)(q - p);
+#define IS(w) (n == sizeof(w) - 1 && !memcmp(p, w, n))
+        if (IS("caseless")) *opt |= PCRE2_CASELESS;
+        else if (IS("multiline")) *opt |= PCRE2_MULTILINE;
+        else if (IS("dotall")) *opt |= PCRE2_DOTALL;
+        else if (IS("extended")) *opt |= PCRE2_EXTENDED;
+        else if (IS("ucp")) *opt |= PCRE2_UCP;
+        else return -1;
+#undef IS
+        p = q;
+    }
+    return 0;
+}
+
+static int rule_check(const cot_rule_t *u, const char *name, cot_buf_t *err)
+{
+    const char *miss = !u->pattern ? "pattern" :
+                       (!u->label && u->stage == COT_STAGE_NONE) ? "label" : NULL;
+    if (miss) {
+        cot_buf_printf(err, "%s: rule '%s' has no %s", u->origin, u->name, miss);
+        return -1;
+    }
+    (void)name;
+    if (u->stage == COT_STAGE_ACTION && u->field != COT_FIELD_ANSWER) {
+        cot_buf_printf(err, "%s: rule '%s': stage action needs field answer",
+                       u->origin, u->name);
+        return -1;
+    }
+    if (u->stage == COT_STAGE_CUE && u->field != COT_FIELD_PROMPT) {
+        cot_buf_printf(err, "%s: rule '%s': stage cue needs field prompt",
+                       u->origin, u->name);
+        return -1;
+    }
+    return 0;
+}
+
+/* Add the finished rule *u to the pack, replacing one of the same name. */
+static void rule_commit(cot_rules_t *r, cot_rule_t *u)
+{
+    if (!u->label && stage_labels[u->stage])
+        u->label = cot_strdup(stage_labels[u->stage]);
+    for (size_t i = 0; i < r->n; i++)
+        if (!strcmp(r->rule[i].name, u->name)) {
+            rule_free(&r->rule[i]);
+            r->rule[i] = *u;
+            memset(u, 0, sizeof *u);
+            return;
+        }
+    r->rule = cot_realloc(r->rule, (r->n + 1) * sizeof *r->rule);
+    r->rule[r->n++] = *u;
+    memset(u, 0, sizeof *u);
+}
+
+static int set_key(cot_rules_t *r, cot_rule_t *u, const char *k, char *v,
+                   const char *where, cot_buf_t *err)
+{
+    if (!u) {   /* pack-wide settings before the first [rule] */
+        if (!strcmp(k, "window")) {
+            if (parse_window(v, &r->window, &r->window_sentences) == 0) return 0;
+            cot_buf_printf(err, "%s: window must be 'N', 'N bytes' or 'N sentences', not '%s'", where, v);
+            return -1;
+        }
+        cot_buf_printf(err, "%s: unknown pack setting '%s' (only 'window' comes before the first [rule])", where, k);
+        return -1;
+    }
+    char **slot = !strcmp(k, "label") ? &u->label : !strcmp(k, "group") ? &u->group
+                : !strcmp(k, "pattern") ? &u->pattern : NULL;
+    if (slot) {
+        if (!*v) { cot_buf_printf(err, "%s: empty %s", where, k); return -1; }
+        free(*slot);
+        *slot = cot_strdup(v);
+        return 0;
+    }
+    if (!strcmp(k, "field")) {
+        for (int f = 0; f < COT_NFIELDS; f++)
+            if (!strcmp(v, field_names[f])) { u->field = f; return 0; }
+        cot_buf_printf(err, "%s: field must be cot, answer or prompt, not '%s'", where, v);
+        return -1;
+    }
+    if (!strcmp(k, "stage")) {
+        for (int s = 0; s < COT_NSTAGES; s++)
+            if (!strcmp(v, stage_names[s])) { u->stage = s; return 0; }
+        cot_buf_printf(err, "%s: unknown stage '%s' (see cot-rules(5))", where, v);
+        return -1;
+    }
+    if (!strcmp(k, "flags")) {
+        if (parse_flags(v, &u->options) == 0) return 0;
+        cot_buf_printf(err, "%s: flags are caseless, multiline, dotall, extended, ucp; not '%s'", where, v);
+        return -1;
+    }
+    if (!strcmp(k, "window")) {
+        if (parse_window(v, &u->window, &u->window_sentences) == 0) return 0;
+        cot_buf_printf(err, "%s: window must be 'N', 'N bytes' or 'N sentences', not '%s'", where, v);
+        return -1;
+    }
+    if (!strcmp(k, "capture")) {
+        long c;
+        if (cot_parse_long(v, 0, 99, &c) == 0) { u->capture = (int)c; return 0; }
+        cot_buf_printf(err, "%s: capture must be a group number 0..99, not '%s'", where, v);
+        return -1;
+    }
+    cot_buf_printf(err, "%s: unknown key '%s' (label, field, stage, group, pattern, flags, window, capture)", where, k);
+    return -1;
+}
+
+int cot_rules_load(cot_rules_t *r, const char *text, size_t n,
+                   const char *name, cot_buf_t *err)
+{
+    cot_buf_add(&r->text, text, n);
+    r->compiled = 0;
+    cot_rule_t cur = {0};
+    int have = 0, rc = 0;
+    unsigned long lineno = 0;
+    const char *p = text, *end = text + n;
+    char where[512];
+    while (p < end && rc == 0) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        char *line = cot_strndup(p, (size_t)(le - p));
+        p = nl ? nl + 1 : end;
+        lineno++;
+        snprintf(where, sizeof where, "%s:%lu", name, lineno);
+        char *s = trim(line, line + strlen(line));
+        if (!*s || *s == '#') { free(line); continue; }
+        if (*s == '[') {
+            char *close = strchr(s, ']');
+            char *nm = close ? trim(s + 1, close) : NULL;
+            if (!close || close[1] || !*nm || strspn(nm, "abcdefghijklmnopqrstuvwxyz"
+                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(nm)) {
+                cot_buf_printf(err, "%s: a rule header is [NAME] with letters, digits, '-', '_' or '.'", where);
+                rc = -1;
+            } else {
+                if (have && (rc = rule_check(&cur, name, err)) == 0) rule_commit(r, &cur);
+                rule_free(&cur);
+                cur.name = cot_strdup(nm);
+                cur.origin = cot_strdup(where);
+                have = 1;
+            }
+        } else {
+            char *eq = strchr(s, '=');
+            if (!eq) {
+                cot_buf_printf(err, "%s: expected 'key = value' or '[rule-name]'", where);
+                rc = -1;
+            } else {
+                char *k = trim(s, eq), *v = trim(eq + 1, eq + 1 + strlen(eq + 1));
+                rc = set_key(r, have ? &cur : NULL, k, v, where, err);
+            }
+        }
+        free(line);
+    }
+    if (rc == 0 && have && (rc = rule_check(&cur, name, err)) == 0)
+        rule_commit(r, &cur);
+    rule_free(&cur);
+    return rc;
+}
+
+int cot_rules_load_file(cot_rules_t *r, const char *path, cot_buf_t *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        cot_buf_printf(err, "%s: %s", path, strerror(errno));
+        return -3;
+    }
+    cot_buf_t b = {0};
+    char tmp[65536];
+    size_t k;
+    while ((k = fread(tmp, 1, sizeof tmp, fp)) > 0) cot_buf_add(&b, tmp, k);
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad) {
+        cot_buf_printf(err, "%s: read error", path);
+        cot_buf_free(&b);
+        return -3;
+    }
+    if (b.len && cot_utf8_check(b.s, b.len) != b.len) {
+        cot_buf_printf(err, "%s: not valid UTF-8", path);
+        cot_buf_free(&b);
+        return -1;
+    }
+    int rc = cot_rules_load(r, b.len ? b.s : "", b.len, path, err);
+    cot_buf_free(&b);
+    return rc;
+}
+
+int cot_rules_compile(cot_rules_t *r, cot_buf_t *err)
+{
+    uint32_t maxcap = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        cot_rule_t *u = &r->rule[i];
+        pcre2_code_free(u->code);
+        int ec;
+        PCRE2_SIZE eo;
+        u->code = pcre2_compile((PCRE2_SPTR)u->pattern, PCRE2_ZERO_TERMINATED,
+                                PCRE2_UTF | u->options, &ec, &eo, NULL);
+        if (!u->code) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(ec, msg, sizeof msg);
+            cot_buf_printf(err, "%s: rule '%s': bad pattern at offset %zu: %s",
+                           u->origin, u->name, (size_t)eo, (char *)msg);
+            return -1;
+        }
+        uint32_t caps = 0;
+        pcre2_pattern_info(u->code, PCRE2_INFO_CAPTURECOUNT, &caps);
+        if ((uint32_t)u->capture > caps) {
+            cot_buf_printf(err, "%s: rule '%s': capture %d, but the pattern has %u groups",
+                           u->origin, u->name, u->capture, caps);
+            return -1;
+        }
+        if (caps > maxcap) maxcap = caps;
+        /* Without JIT support we still run, just slower. */
+        pcre2_jit_compile(u->code, PCRE2_JIT_COMPLETE);
+    }
+    if (!r->mctx) {
+        r->mctx = pcre2_match_context_create(NULL);
+        r->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+        pcre2_jit_stack_assign(r->mctx, NULL, r->jstack);
+    }
+    pcre2_set_match_limit(r->mctx, r->match_limit);
+    pcre2_set_depth_limit(r->mctx, r->depth_limit);
+    pcre2_set_heap_limit(r->mctx, 64 * 1024);   /* KiB, interpreter only */
+    pcre2_match_data_free(r->mdata);
+    r->mdata = pcre2_match_data_create(maxcap + 1, NULL);
+    r->compiled = 1;
+    return 0;
+}
+
+static void push(cot_matches_t *out, const cot_match_t *m)
+{
+    if (out->n == out->cap) {
+        out->cap = out->cap ? out->cap * 2 : 32;
+        out->m = cot_realloc(out->m, out->cap * sizeof *out->m);
+    }
+    out->m[out->n++] = *m;
+}
+
+int cot_rules_scan(cot_rules_t *r, cot_field_t field, unsigned stages,
+                   const char *s, size_t n, cot_matches_t *out, unsigned long *counts, int *bad,
+                   const char **why)
+{
+    pcre2_match_data *md = r->mdata;
+    for (size_t i = 0; i < r->n; i++) {
+        cot_rule_t *u = &r->rule[i];
+        if (u->field != field) continue;
+        if (stages && !(stages & (1u << u->stage))) continue;
+        size_t off = 0, kept = 0;
+        while (off <= n) {
+            int rc = pcre2_match(u->code, (PCRE2_SPTR)s, n, off,
+                                 PCRE2_NO_UTF_CHECK, md, r->mctx);
+            if (rc == PCRE2_ERROR_NOMATCH) break;
+            if (rc < 0) {
+                *bad = (int)i;
+                *why = rc == PCRE2_ERROR_MATCHLIMIT ? "hit the match limit" :
+                       rc == PCRE2_ERROR_DEPTHLIMIT ? "hit the depth limit" :
+                       rc == PCRE2_ERROR_HEAPLIMIT ? "hit the heap limit" :
+                       rc == PCRE2_ERROR_JIT_STACKLIMIT ? "ran out of JIT stack" :
+                       "failed to match";
+                return -1;
+            }
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+            cot_match_t m = {(int)i, ov[0], ov[1], (size_t)-1, (size_t)-1};
+            if (u->capture && rc > u->capture && ov[2 * u->capture] != PCRE2_UNSET) {
+                m.cap_start = ov[2 * u->capture];
+                m.cap_end = ov[2 * u->capture + 1];
+            }
+            if (counts) counts[i]++;
+            if (kept++ < COT_RULES_MAX_KEEP) push(out, &m);
+            if (ov[1] > off) off = ov[1];
+            else {  /* empty match: step over one UTF-8 character */
+                off++;
+                while (off < n && ((unsigned char)s[off] & 0xC0) == 0x80) off++;
+            }
+            if (ov[1] < ov[0]) break;   /* \K games; never loop */
+        }
+    }
+    return 0;
+}
