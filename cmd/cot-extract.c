@@ -1,45 +1,134 @@
 /* cot-extract -- raw generations in, canonical records out.
- * (Foundation skeleton: flat fields only; formats land in lib/extract.c.) */
+ *
+ * Thin: options, then the common run loop; lib/extract.c does the work. */
 #include "cli.h"
-#include "record.h"
+#include "extract.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+enum {
+    OPT_FORMAT = COT_OPT_TOOL, OPT_LIST_FORMATS, OPT_TURNS, OPT_NO_META,
+    OPT_REQUIRE_COT, OPT_ID, OPT_PROMPT, OPT_COT, OPT_ANSWER, OPT_META,
+    OPT_SPLIT
+};
 
 static void usage(FILE *fp)
 {
     fprintf(fp,
 "Usage: cot-extract [options] [FILE...]\n"
-"Read raw generations (JSONL, plain or zstd) and write canonical records.\n"
+"Read raw generations (JSONL, plain or zstd; '-' or none for stdin) and\n"
+"write one canonical record per reasoning trace (see cot-record(5)).\n"
+"\n"
+"Formats:\n"
+"  --format NAME      force a layout, a style, or LAYOUT+STYLE [auto]\n"
+"  --list-formats     print the layouts and styles, then exit\n"
+"  --turns last|all   records for the last assistant turn, or each [last]\n"
+"  --require-cot      reject records with no reasoning (cot_state absent)\n"
+"  --no-meta          drop the unconsumed source fields (meta)\n"
+"Custom layouts (RFC 6901 JSON pointers, e.g. /data/0/text):\n"
+"  --id PTR           record id [id, _id, uuid, sample_id, idx; else FILE:LINE]\n"
+"  --prompt PTR       prompt text\n"
+"  --cot PTR          reasoning text (a string, or an array of steps)\n"
+"  --answer PTR       answer text; without --cot it is split inline\n"
+"  --meta PTR         keep only these fields in meta (repeatable)\n"
+"  --split REGEX      split the answer text with a PCRE2 pattern that has\n"
+"                     named groups (?<cot>...) and (?<answer>...)\n"
 "\n");
     cot_common_usage(fp, 1);
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {COT_COMMON_LONG, {0, 0, 0, 0}};
+    static const struct option longopts[] = {
+        COT_COMMON_LONG,
+        {"format", required_argument, 0, OPT_FORMAT},
+        {"list-formats", no_argument, 0, OPT_LIST_FORMATS},
+        {"turns", required_argument, 0, OPT_TURNS},
+        {"no-meta", no_argument, 0, OPT_NO_META},
+        {"require-cot", no_argument, 0, OPT_REQUIRE_COT},
+        {"id", required_argument, 0, OPT_ID},
+        {"prompt", required_argument, 0, OPT_PROMPT},
+        {"cot", required_argument, 0, OPT_COT},
+        {"answer", required_argument, 0, OPT_ANSWER},
+        {"meta", required_argument, 0, OPT_META},
+        {"split", required_argument, 0, OPT_SPLIT},
+        {0, 0, 0, 0}};
     cot_common_t common;
     cot_common_init(&common, "cot-extract", usage);
-    int c;
-    while ((c = getopt_long(argc, argv, COT_COMMON_SHORT, longopts, NULL)) >= 0)
-        if (!cot_common_opt(&common, c, optarg)) cot_bad_option(argv);
+    cot_extract_opt_t xo;
+    memset(&xo, 0, sizeof xo);
+    const char **metas = cot_calloc((size_t)argc + 1, sizeof *metas);
+    xo.meta = metas;
+    int require_cot = 0, c;
+    while ((c = getopt_long(argc, argv, COT_COMMON_SHORT, longopts, NULL)) >= 0) {
+        if (cot_common_opt(&common, c, optarg)) continue;
+        switch (c) {
+        case OPT_FORMAT: xo.format = optarg; break;
+        case OPT_LIST_FORMATS:
+            cot_extract_list_formats(stdout);
+            free(metas);
+            return fflush(stdout) || ferror(stdout) ? COT_EXIT_IO : COT_EXIT_OK;
+        case OPT_TURNS:
+            if (!strcmp(optarg, "all")) xo.turns_all = 1;
+            else if (!strcmp(optarg, "last")) xo.turns_all = 0;
+            else cot_usage_error("--turns: expected 'last' or 'all', got '%s'", optarg);
+            break;
+        case OPT_NO_META: xo.no_meta = 1; break;
+        case OPT_REQUIRE_COT: require_cot = 1; break;
+        case OPT_ID: xo.id = optarg; break;
+        case OPT_PROMPT: xo.prompt = optarg; break;
+        case OPT_COT: xo.cot = optarg; break;
+        case OPT_ANSWER: xo.answer = optarg; break;
+        case OPT_META: metas[xo.nmeta++] = optarg; break;
+        case OPT_SPLIT: xo.split = optarg; break;
+        default: cot_bad_option(argv);
+        }
+    }
+    cot_buf_t err = {0};
+    cot_extractor_t *x = cot_extract_new(&xo, &err);
+    if (!x) cot_usage_error("%s", err.s);
+    cot_buf_free(&err);
 
     cot_run_t run;
     int st = cot_run_open(&run, &common, argv + optind, argc - optind, 1);
-    if (st) return st;
-    cot_line_t l;
-    while (cot_run_next(&run, &l) == 0) {
-        cJSON *rec = l.json;
-        const cJSON *a = cJSON_GetObjectItemCaseSensitive(rec, "answer");
-        cJSON *out = cJSON_CreateObject();
-        char id[64];
-        snprintf(id, sizeof id, "%lu", l.line);
-        cJSON_AddStringToObject(out, "id", id);
-        cJSON_AddStringToObject(out, "answer",
-                                cJSON_IsString(a) ? a->valuestring : "");
-        int r = cot_run_emit(&run, out);
-        cJSON_Delete(out);
-        if (r < 0) break;
+    if (st) {
+        cot_extract_free(x);
+        free(metas);
+        return st;
     }
+    cot_line_t l;
+    cot_buf_t key = {0};
+    int r;
+    while ((r = cot_run_next(&run, &l)) == 0) {
+        const char *kind = NULL, *why = NULL;
+        int n = cot_extract_line(x, l.json, l.file, l.line, &kind, &why);
+        if (n < 0) {
+            if (cot_run_reject(&run, &l, kind, why) < 0) break;
+            continue;
+        }
+        int bad = 0;
+        for (int k = 0; require_cot && k < n && !bad; k++)
+            bad = !strcmp(cot_extract_get(x, k).cot_state, "absent");
+        if (bad) {   /* the line is set aside whole: nothing half-written */
+            if (cot_run_reject(&run, &l, "no-cot",
+                               "no reasoning found (--require-cot)") < 0) break;
+            continue;
+        }
+        for (int k = 0; k < n; k++) {
+            cot_extract_rec_t rec = cot_extract_get(x, k);
+            cot_buf_clear(&key);
+            cot_buf_printf(&key, "format:%s", rec.format);
+            cot_run_count(&run, key.s, 1);
+            cot_buf_clear(&key);
+            cot_buf_printf(&key, "cot_state:%s", rec.cot_state);
+            cot_run_count(&run, key.s, 1);
+            if (cot_run_emit_raw(&run, rec.json, rec.len) < 0) { r = -2; break; }
+        }
+        if (r == -2) break;
+    }
+    cot_buf_free(&key);
+    cot_extract_free(x);
+    free(metas);
     return cot_run_finish(&run);
 }

@@ -1,0 +1,1201 @@
+/* extract.c -- layouts (where the turns are) and the record writer.
+ *
+ * A record is found in two steps.  The layout says where the prompt and the
+ * assistant output live (messages, choices, content blocks, flat fields...);
+ * the style says how the reasoning is marked inside the assistant output (a
+ * separate field, content parts, inline tags, harmony channels).  The
+ * format name written to src.format is "LAYOUT" or "LAYOUT+STYLE".
+ *
+ * Records are written straight into one reusable buffer with
+ * cot_buf_add_json_str(), never through a cJSON tree: this is the hot path.
+ */
+#define _GNU_SOURCE 1
+#include "extract.h"
+#include "harmony.h"
+#include "record.h"
+#include "tags.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef cot_span_t span_t;
+
+/* One record in the making. */
+typedef struct {
+    span_t cot, answer, sig, prompt;
+    int has_prompt;                 /* prompt set by the record (harmony) */
+    const char *state, *style;
+} out_t;
+
+typedef struct {
+    size_t off, len;
+    char format[48];
+    const char *state;
+} recinfo_t;
+
+#define MAX_CONSUMED 32
+
+struct cot_extractor {
+    cot_extract_opt_t o;
+    char force_layout[32], force_style[32];
+    pcre2_code *re;
+    pcre2_match_data *md;
+    int g_cot, g_answer;
+    /* per line */
+    const cJSON *obj;
+    const char *file;
+    unsigned long line;
+    const char *layout;
+    const cJSON *consumed[MAX_CONSUMED];
+    int nconsumed;
+    span_t prompt, pprompt;         /* from the layout; from --prompt   */
+    int has_pprompt;
+    int fan;                        /* several records: ids get "#k"      */
+    cot_buf_t promptb, ctx, idb, mxl, pprb;
+    /* per record */
+    cot_buf_t cotb, ansb, mx, hctx, tmp, srcb;
+    cot_harmony_msg_t *hm;
+    size_t hcap;
+    const cJSON **mv;
+    size_t mvcap;
+    /* output */
+    cot_buf_t out;
+    recinfo_t *rec;
+    int nrec, reccap;
+    cot_buf_t why;
+};
+
+static const char *const LAYOUTS[][2] = {
+    {"messages", "OpenAI-style \"messages\" [{role, content, reasoning_content|"
+                 "reasoning}]; content may be text, typed parts or Anthropic blocks"},
+    {"sharegpt", "ShareGPT \"conversations\" [{from, value}] (human, gpt, user, "
+                 "assistant, system)"},
+    {"choices",  "chat/completions API response: \"choices\"[].message or .text"},
+    {"response", "raw API response under \"response\" (or the record itself): "
+                 "Anthropic content blocks or choices; prompt from \"request\""},
+    {"generations", "one record per element of \"generations\", \"outputs\" or "
+                    "\"completions\""},
+    {"flat",     "flat fields: prompt|question|problem|instruction|input|query, "
+                 "cot|reasoning|...|internal_reasoning, answer|response|...|external_output"},
+    {"custom",   "--prompt/--cot/--answer JSON pointers (implied by --cot or --answer)"},
+};
+#define NLAYOUTS (int)(sizeof LAYOUTS / sizeof LAYOUTS[0])
+
+static const char *const FIELD_STYLES[][2] = {
+    {"reasoning_content", "separate reasoning_content field (DeepSeek API, vLLM < 0.9)"},
+    {"reasoning", "separate reasoning field (vLLM, OpenRouter)"},
+    {"thinking", "separate thinking string field on a message"},
+    {"anthropic", "Anthropic thinking / redacted_thinking / text blocks, with signature"},
+    {"parts", "typed content parts {\"type\":\"reasoning\"} next to {\"type\":\"text\"}"},
+    {"steps", "a cot field holding an array of strings, joined with newlines"},
+    {"split", "--split REGEX with named groups cot and answer"},
+};
+#define NFSTYLES (int)(sizeof FIELD_STYLES / sizeof FIELD_STYLES[0])
+
+static const char *const ID_KEYS[] = {"id", "_id", "uuid", "sample_id", "idx", NULL};
+static const char *const PROMPT_KEYS[] = {"prompt", "question", "problem",
+    "instruction", "input", "query", NULL};
+static const char *const COT_KEYS[] = {"cot", "reasoning", "reasoning_content",
+    "thinking", "thought", "rationale", "internal_reasoning", "steps", NULL};
+static const char *const ANSWER_KEYS[] = {"answer", "response", "output",
+    "completion", "final_answer", "solution", "external_output", "raw_response",
+    "raw_output",
+    "text", NULL};
+static const char *const FAN_KEYS[] = {"generations", "outputs", "completions", NULL};
+
+void cot_extract_list_formats(FILE *fp)
+{
+    fprintf(fp, "Layouts (where the prompt and the model output are):\n");
+    for (int i = 0; i < NLAYOUTS; i++)
+        fprintf(fp, "  %-18s %s\n", LAYOUTS[i][0], LAYOUTS[i][1]);
+    fprintf(fp, "Styles (how the reasoning is marked):\n");
+    for (int i = 0; i < NFSTYLES; i++)
+        fprintf(fp, "  %-18s %s\n", FIELD_STYLES[i][0], FIELD_STYLES[i][1]);
+    const char *name, *desc;
+    for (int i = 0; (name = cot_tags_style_name(i, &desc)); i++)
+        fprintf(fp, "  %-18s %s\n", name, desc);
+}
+
+static int layout_ok(const char *s)
+{
+    for (int i = 0; i < NLAYOUTS; i++)
+        if (!strcmp(s, LAYOUTS[i][0])) return 1;
+    return 0;
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static const cJSON *get(const cJSON *o, const char *k)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const cJSON *v = get(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int present(const cJSON *v)
+{
+    return v && !cJSON_IsNull(v);
+}
+
+static void consume(cot_extractor_t *x, const cJSON *item)
+{
+    if (item && x->nconsumed < MAX_CONSUMED) x->consumed[x->nconsumed++] = item;
+}
+
+static int is_consumed(const cot_extractor_t *x, const cJSON *item)
+{
+    for (int i = 0; i < x->nconsumed; i++)
+        if (x->consumed[i] == item) return 1;
+    return 0;
+}
+
+static const cJSON *first_of(const cJSON *o, const char *const *keys)
+{
+    for (; *keys; keys++) {
+        const cJSON *v = get(o, *keys);
+        if (present(v)) return v;
+    }
+    return NULL;
+}
+
+static void put_num(cot_buf_t *b, double d)
+{
+    char t[32];
+    if (isnan(d) || isinf(d)) { cot_buf_adds(b, "null"); return; }
+    if (fabs(d) < 1e17 && d == (double)(long long)d) {
+        snprintf(t, sizeof t, "%lld", (long long)d);
+    } else {
+        snprintf(t, sizeof t, "%1.15g", d);
+        if (strtod(t, NULL) != d) snprintf(t, sizeof t, "%1.17g", d);
+    }
+    cot_buf_adds(b, t);
+}
+
+static void put_str(cot_buf_t *b, const char *s)
+{
+    cot_buf_add_json_str(b, s, strlen(s));
+}
+
+static void put_span(cot_buf_t *b, span_t s)
+{
+    cot_buf_add_json_str(b, s.p ? s.p : "", s.p ? s.n : 0);
+}
+
+/* Serialise any cJSON value compactly, as cJSON would. */
+static void put_json(cot_buf_t *b, const cJSON *j)
+{
+    switch (j->type & 0xff) {
+    case cJSON_False: cot_buf_adds(b, "false"); break;
+    case cJSON_True: cot_buf_adds(b, "true"); break;
+    case cJSON_NULL: cot_buf_adds(b, "null"); break;
+    case cJSON_Number: put_num(b, j->valuedouble); break;
+    case cJSON_String: put_str(b, j->valuestring); break;
+    case cJSON_Raw: cot_buf_adds(b, j->valuestring); break;
+    case cJSON_Array:
+    case cJSON_Object: {
+        int obj = cJSON_IsObject(j);
+        cot_buf_addc(b, obj ? '{' : '[');
+        for (const cJSON *c = j->child; c; c = c->next) {
+            if (c != j->child) cot_buf_addc(b, ',');
+            if (obj) { put_str(b, c->string); cot_buf_addc(b, ':'); }
+            put_json(b, c);
+        }
+        cot_buf_addc(b, obj ? '}' : ']');
+        break;
+    }
+    default: cot_buf_adds(b, "null");
+    }
+}
+
+/* Append ,"key": (or "key": first) to a members buffer. */
+static void member(cot_buf_t *b, const char *key)
+{
+    if (b->len) cot_buf_addc(b, ',');
+    put_str(b, key);
+    cot_buf_addc(b, ':');
+}
+
+static void member_span(cot_buf_t *b, const char *key, span_t s)
+{
+    member(b, key);
+    put_span(b, s);
+}
+
+/* Members of o except the listed keys as "key":{...} into b; nothing when
+ * no key is left. */
+static void leftovers(cot_buf_t *b, const char *key, const cJSON *o,
+                      const char *const *skip)
+{
+    int n = 0;
+    for (const cJSON *c = o->child; c; c = c->next) {
+        const char *const *s = skip;
+        while (*s && strcmp(*s, c->string)) s++;
+        if (*s) continue;
+        if (!n++) { member(b, key); cot_buf_addc(b, '{'); }
+        else cot_buf_addc(b, ',');
+        put_str(b, c->string);
+        cot_buf_addc(b, ':');
+        put_json(b, c);
+    }
+    if (n) cot_buf_addc(b, '}');
+}
+
+/* Text of a value into *out: a string as is; an array of strings joined with
+ * newlines (*steps = 1); an array of parts: their text joined; a number.
+ * Returns 0 when the value gives no text (missing, null, other). */
+static int to_text(const cJSON *v, cot_buf_t *b, span_t *out, int *steps)
+{
+    if (steps) *steps = 0;
+    if (!v) return 0;
+    if (cJSON_IsString(v)) {
+        *out = (span_t){v->valuestring, strlen(v->valuestring)};
+        return 1;
+    }
+    if (cJSON_IsNumber(v)) {
+        cot_buf_clear(b);
+        put_num(b, v->valuedouble);
+        *out = (span_t){b->s, b->len};
+        return 1;
+    }
+    if (!cJSON_IsArray(v)) return 0;
+    cot_buf_clear(b);
+    int n = 0, strings = 1;
+    for (const cJSON *c = v->child; c; c = c->next) {
+        const char *t = NULL;
+        if (cJSON_IsString(c)) {
+            t = c->valuestring;
+        } else if (cJSON_IsObject(c)) {
+            strings = 0;
+            const char *ty = str(c, "type");
+            if (ty && strcmp(ty, "text") && strcmp(ty, "input_text") &&
+                strcmp(ty, "output_text")) continue;
+            if (!(t = str(c, "text"))) t = str(c, "value");
+        }
+        if (!t) continue;
+        if (n++ && strings) cot_buf_addc(b, '\n');
+        cot_buf_adds(b, t);
+    }
+    if (steps) *steps = strings && n > 0;
+    *out = (span_t){b->len ? b->s : "", b->len};
+    return 1;
+}
+
+static void reset_record(cot_extractor_t *x, out_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->state = "absent";
+    o->answer = (span_t){"", 0};
+    cot_buf_clear(&x->cotb);
+    cot_buf_clear(&x->ansb);
+    cot_buf_clear(&x->mx);
+    cot_buf_clear(&x->hctx);
+}
+
+/* ---- the record writer ------------------------------------------------ */
+
+static void put_meta(cot_extractor_t *x)
+{
+    cot_buf_t *b = &x->out;
+    cot_buf_adds(b, ",\"meta\":{");
+    size_t start = b->len;
+    if (x->o.nmeta) {
+        for (int i = 0; i < x->o.nmeta; i++) {
+            const char *p = x->o.meta[i];
+            const cJSON *v = cot_record_get(x->obj, p);
+            if (!v) continue;
+            const char *k = p + strlen(p);
+            while (k > p && k[-1] != '/' && k[-1] != '.') k--;
+            if (b->len > start) cot_buf_addc(b, ',');
+            put_str(b, k);
+            cot_buf_addc(b, ':');
+            put_json(b, v);
+        }
+        cot_buf_addc(b, '}');
+        return;
+    }
+    for (const cJSON *c = x->obj->child; c; c = c->next) {
+        if (is_consumed(x, c)) continue;
+        if (b->len > start) cot_buf_addc(b, ',');
+        put_str(b, c->string);
+        cot_buf_addc(b, ':');
+        put_json(b, c);
+    }
+    if (x->mxl.len) {
+        if (b->len > start) cot_buf_addc(b, ',');
+        cot_buf_add(b, x->mxl.s, x->mxl.len);
+    }
+    if (x->mx.len) {
+        if (b->len > start) cot_buf_addc(b, ',');
+        cot_buf_add(b, x->mx.s, x->mx.len);
+    }
+    cot_buf_addc(b, '}');
+}
+
+static void put(cot_extractor_t *x, const out_t *o, int k)
+{
+    cot_buf_t *b = &x->out;
+    size_t start = b->len;
+    cot_buf_adds(b, "{\"id\":");
+    if (x->fan) {
+        cot_buf_clear(&x->tmp);
+        cot_buf_add(&x->tmp, x->idb.s, x->idb.len);
+        cot_buf_printf(&x->tmp, "#%d", k);
+        cot_buf_add_json_str(b, x->tmp.s, x->tmp.len);
+    } else {
+        cot_buf_add_json_str(b, x->idb.s, x->idb.len);
+    }
+    cot_buf_adds(b, ",\"prompt\":");
+    put_span(b, x->has_pprompt ? x->pprompt : o->has_prompt ? o->prompt : x->prompt);
+    if (x->ctx.len || x->hctx.len) {
+        cot_buf_adds(b, ",\"context\":[");
+        cot_buf_add(b, x->ctx.s, x->ctx.len);
+        if (x->ctx.len && x->hctx.len) cot_buf_addc(b, ',');
+        cot_buf_add(b, x->hctx.s, x->hctx.len);
+        cot_buf_addc(b, ']');
+    }
+    cot_buf_adds(b, ",\"cot\":");
+    put_span(b, o->cot);
+    cot_buf_adds(b, ",\"answer\":");
+    put_span(b, o->answer);
+    cot_buf_adds(b, ",\"cot_state\":\"");
+    cot_buf_adds(b, o->state);
+    cot_buf_addc(b, '"');
+    if (o->sig.p) {
+        cot_buf_adds(b, ",\"signature\":");
+        put_span(b, o->sig);
+    }
+    if (!x->o.no_meta) put_meta(x);
+    cot_buf_adds(b, ",\"src\":{\"file\":");
+    put_str(b, x->file);
+    cot_buf_printf(b, ",\"line\":%lu,\"format\":\"", x->line);
+    size_t fstart = b->len;
+    cot_buf_adds(b, x->layout);
+    if (o->style) { cot_buf_addc(b, '+'); cot_buf_adds(b, o->style); }
+    size_t flen = b->len - fstart;
+    cot_buf_adds(b, "\"}}");
+
+    if (x->nrec == x->reccap) {
+        x->reccap = x->reccap ? 2 * x->reccap : 4;
+        x->rec = cot_realloc(x->rec, (size_t)x->reccap * sizeof *x->rec);
+    }
+    recinfo_t *r = &x->rec[x->nrec++];
+    r->off = start;
+    r->len = b->len - start;
+    if (flen >= sizeof r->format) flen = sizeof r->format - 1;
+    memcpy(r->format, b->s + fstart, flen);
+    r->format[flen] = 0;
+    r->state = o->state;
+}
+
+/* ---- context and prompt ------------------------------------------------ */
+
+static const char *msg_role(const cJSON *m)
+{
+    const char *r = str(m, "role");
+    if (r) return r;
+    if (!(r = str(m, "from"))) return "";
+    if (!strcmp(r, "human")) return "user";
+    if (!strcmp(r, "gpt") || !strcmp(r, "model") || !strcmp(r, "chatgpt") ||
+        !strcmp(r, "bing") || !strcmp(r, "bard")) return "assistant";
+    return r;
+}
+
+static const cJSON *msg_content(const cJSON *m)
+{
+    const cJSON *c = get(m, "content");
+    return c ? c : get(m, "value");
+}
+
+static const char *const MSG_KEYS[] = {"role", "from", "content", "value", NULL};
+
+/* {"role","content", other keys as they are; "parts" when content was an
+ * array with more than text in it} */
+static void ctx_add(cot_extractor_t *x, cot_buf_t *b, const cJSON *m)
+{
+    if (b->len) cot_buf_addc(b, ',');
+    cot_buf_adds(b, "{\"role\":");
+    put_str(b, msg_role(m));
+    cot_buf_adds(b, ",\"content\":");
+    const cJSON *c = msg_content(m);
+    span_t t;
+    if (to_text(c, &x->tmp, &t, NULL)) put_span(b, t);
+    else cot_buf_adds(b, "\"\"");
+    for (const cJSON *k = m->child; k; k = k->next) {
+        const char *const *s = MSG_KEYS;
+        while (*s && strcmp(*s, k->string)) s++;
+        if (*s) continue;
+        cot_buf_addc(b, ',');
+        put_str(b, k->string);
+        cot_buf_addc(b, ':');
+        put_json(b, k);
+    }
+    if (cJSON_IsArray(c)) {
+        for (const cJSON *p = c->child; p; p = p->next) {
+            const char *ty = cJSON_IsObject(p) ? str(p, "type") : "text";
+            if (ty && strcmp(ty, "text")) {
+                cot_buf_adds(b, ",\"parts\":");
+                put_json(b, c);
+                break;
+            }
+        }
+    }
+    cot_buf_addc(b, '}');
+}
+
+/* mv[0..upto): the last user turn is the prompt, the rest is context.
+ * Returns 1 when a user turn was found. */
+static int conv_prompt(cot_extractor_t *x, const cJSON **mv, int upto)
+{
+    int u = -1;
+    for (int i = upto - 1; i >= 0; i--)
+        if (!strcmp(msg_role(mv[i]), "user")) { u = i; break; }
+    cot_buf_clear(&x->ctx);
+    x->prompt = (span_t){"", 0};
+    for (int i = 0; i < upto; i++) {
+        if (i != u) { ctx_add(x, &x->ctx, mv[i]); continue; }
+        span_t t;
+        if (to_text(msg_content(mv[i]), &x->promptb, &t, NULL)) {
+            if (t.p != x->promptb.s) {   /* keep it beyond the next to_text */
+                cot_buf_clear(&x->promptb);
+                cot_buf_add(&x->promptb, t.p, t.n);
+            }
+            x->prompt = (span_t){x->promptb.len ? x->promptb.s : "", x->promptb.len};
+        }
+    }
+    return u >= 0;
+}
+
+static size_t load_array(cot_extractor_t *x, const cJSON *arr)
+{
+    size_t n = 0;
+    for (const cJSON *c = arr->child; c; c = c->next) {
+        if (n == x->mvcap) {
+            x->mvcap = x->mvcap ? 2 * x->mvcap : 16;
+            x->mv = cot_realloc(x->mv, x->mvcap * sizeof *x->mv);
+        }
+        x->mv[n++] = c;
+    }
+    return n;
+}
+
+/* Flat prompt fields of o (consumed when o is the top-level object). */
+static void flat_prompt(cot_extractor_t *x, const cJSON *o)
+{
+    const cJSON *ins = get(o, "instruction"), *in = get(o, "input");
+    if (cJSON_IsString(ins) && cJSON_IsString(in) && *ins->valuestring &&
+        *in->valuestring) {   /* Alpaca: instruction, then input */
+        cot_buf_clear(&x->promptb);
+        cot_buf_adds(&x->promptb, ins->valuestring);
+        cot_buf_adds(&x->promptb, "\n\n");
+        cot_buf_adds(&x->promptb, in->valuestring);
+        x->prompt = (span_t){x->promptb.s, x->promptb.len};
+        consume(x, ins);
+        consume(x, in);
+        return;
+    }
+    const cJSON *p = first_of(o, PROMPT_KEYS);
+    if (!p) return;
+    if (cJSON_IsArray(p) && cJSON_IsObject(p->child)) {   /* TRL messages */
+        size_t n = load_array(x, p);
+        conv_prompt(x, x->mv, (int)n);
+        consume(x, p);
+        return;
+    }
+    span_t t;
+    if (!to_text(p, &x->promptb, &t, NULL)) return;
+    x->prompt = t;
+    consume(x, p);
+}
+
+/* ---- styles ------------------------------------------------------------ */
+
+static void join(cot_buf_t *b, span_t s, const char *sep)
+{
+    if (b->len && sep) cot_buf_adds(b, sep);
+    cot_buf_add(b, s.p, s.n);
+}
+
+static span_t spanof(cot_buf_t *b)
+{
+    return (span_t){b->len ? b->s : "", b->len};
+}
+
+static void harmony_msg_json(cot_buf_t *b, const cot_harmony_msg_t *m)
+{
+    if (b->len) cot_buf_addc(b, ',');
+    cot_buf_adds(b, "{\"role\":");
+    put_span(b, m->role);
+    if (m->channel.n) { cot_buf_adds(b, ",\"channel\":"); put_span(b, m->channel); }
+    if (m->recipient.n) { cot_buf_adds(b, ",\"recipient\":"); put_span(b, m->recipient); }
+    if (m->constrain.n) { cot_buf_adds(b, ",\"constrain\":"); put_span(b, m->constrain); }
+    cot_buf_adds(b, ",\"content\":");
+    put_span(b, m->content);
+    cot_buf_addc(b, '}');
+}
+
+static int span_is(span_t s, const char *lit)
+{
+    return s.n == strlen(lit) && !memcmp(s.p, lit, s.n);
+}
+
+static void from_harmony(cot_extractor_t *x, const char *p, size_t n, out_t *o)
+{
+    size_t nm = cot_harmony_parse(p, n, &x->hm, &x->hcap);
+    long u = -1;
+    for (size_t i = 0; i < nm; i++)
+        if (span_is(x->hm[i].role, "user")) u = (long)i;
+    cot_buf_t calls = {0}, comm = {0};
+    int nana = 0, nfin = 0, cut = 0;
+    for (size_t i = 0; i < nm; i++) {
+        const cot_harmony_msg_t *m = &x->hm[i];
+        if ((long)i < u) {
+            if (x->hctx.len) cot_buf_addc(&x->hctx, ',');
+            cot_buf_adds(&x->hctx, "{\"role\":");
+            put_span(&x->hctx, m->role);
+            cot_buf_adds(&x->hctx, ",\"content\":");
+            put_span(&x->hctx, m->content);
+            if (m->channel.n) {
+                cot_buf_adds(&x->hctx, ",\"channel\":");
+                put_span(&x->hctx, m->channel);
+            }
+            cot_buf_addc(&x->hctx, '}');
+        } else if ((long)i == u) {
+            o->prompt = m->content;
+            o->has_prompt = 1;
+        } else if (m->recipient.n || !span_is(m->role, "assistant")) {
+            harmony_msg_json(&calls, m);
+        } else if (span_is(m->channel, "analysis")) {
+            join(&x->cotb, m->content, nana++ ? "\n\n" : NULL);
+            cut = m->end == 0;
+        } else if (span_is(m->channel, "commentary")) {
+            if (comm.len) cot_buf_addc(&comm, ',');
+            put_span(&comm, m->content);
+        } else {   /* final, or no channel */
+            join(&x->ansb, m->content, nfin++ ? "\n\n" : NULL);
+        }
+    }
+    o->style = "harmony";
+    o->cot = spanof(&x->cotb);
+    o->answer = spanof(&x->ansb);
+    o->state = !nana ? "absent" : cut && !nfin ? "unclosed"
+             : x->cotb.len ? "ok" : "empty";
+    if (comm.len) {
+        member(&x->mx, "harmony_commentary");
+        cot_buf_addc(&x->mx, '[');
+        cot_buf_add(&x->mx, comm.s, comm.len);
+        cot_buf_addc(&x->mx, ']');
+    }
+    if (calls.len) {
+        member(&x->mx, "harmony_tool_calls");
+        cot_buf_addc(&x->mx, '[');
+        cot_buf_add(&x->mx, calls.s, calls.len);
+        cot_buf_addc(&x->mx, ']');
+    }
+    cot_buf_free(&calls);
+    cot_buf_free(&comm);
+}
+
+/* Inline parsing of an assistant text. */
+static void from_text(cot_extractor_t *x, const char *p, size_t n, out_t *o,
+                      int gsm8k)
+{
+    /* Harmony joins into cotb/ansb: never read from them while it does. */
+    cot_buf_t *bs[] = {&x->ansb, &x->cotb};
+    for (int i = 0; i < 2; i++)
+        if (n && bs[i]->s && p >= bs[i]->s && p < bs[i]->s + bs[i]->len) {
+            cot_buf_clear(&x->srcb);
+            cot_buf_add(&x->srcb, p, n);
+            p = x->srcb.s;
+        }
+    if (x->re) {
+        o->answer = (span_t){p, n};
+        o->state = "absent";
+        int rc = pcre2_match(x->re, (PCRE2_SPTR)p, n, 0, 0, x->md, NULL);
+        if (rc < 0) return;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->md);
+        size_t c0 = ov[2 * x->g_cot], c1 = ov[2 * x->g_cot + 1];
+        size_t a0 = ov[2 * x->g_answer], a1 = ov[2 * x->g_answer + 1];
+        o->style = "split";
+        o->answer = a0 == PCRE2_UNSET ? (span_t){"", 0} : (span_t){p + a0, a1 - a0};
+        if (c0 == PCRE2_UNSET) return;
+        o->cot = (span_t){p + c0, c1 - c0};
+        o->state = c1 > c0 ? "ok" : "empty";
+        return;
+    }
+    const char *force = x->force_style[0] ? x->force_style : NULL;
+    cot_split_t s;
+    cot_tags_split(p, n, force, gsm8k, &s);
+    if (s.style && !strcmp(s.style, "harmony")) {
+        from_harmony(x, p, n, o);
+        return;
+    }
+    o->style = s.style;
+    o->state = s.state;
+    o->cot = s.cot;
+    o->answer = s.answer;
+    if (s.before.n) member_span(&x->mx, "text_before_cot", s.before);
+}
+
+/* Anthropic blocks and typed parts.  Returns 1 when reasoning was found. */
+static int from_parts(cot_extractor_t *x, const cJSON *arr, out_t *o)
+{
+    int nthink = 0, nred = 0, nreason = 0, nother = 0, nsig = 0;
+    for (const cJSON *c = arr->child; c; c = c->next) {
+        const char *ty = cJSON_IsObject(c) ? str(c, "type") : NULL;
+        const char *t;
+        if (cJSON_IsString(c)) {
+            join(&x->ansb, (span_t){c->valuestring, strlen(c->valuestring)}, NULL);
+        } else if (ty && !strcmp(ty, "thinking") && (t = str(c, "thinking"))) {
+            join(&x->cotb, (span_t){t, strlen(t)}, nthink++ ? "\n\n" : NULL);
+            const char *sg = str(c, "signature");
+            if (sg && !nsig++) o->sig = (span_t){sg, strlen(sg)};
+        } else if (ty && !strcmp(ty, "redacted_thinking")) {
+            nred++;
+        } else if (ty && (!strcmp(ty, "reasoning") || !strcmp(ty, "thinking")) &&
+                   ((t = str(c, "value")) || (t = str(c, "text")) ||
+                    (t = str(c, "reasoning")) || (t = str(c, "content")))) {
+            join(&x->cotb, (span_t){t, strlen(t)}, nreason++ ? "\n\n" : NULL);
+        } else if (ty && (!strcmp(ty, "text") || !strcmp(ty, "output_text")) &&
+                   ((t = str(c, "text")) || (t = str(c, "value")))) {
+            join(&x->ansb, (span_t){t, strlen(t)}, NULL);
+        } else {
+            nother++;
+        }
+    }
+    o->answer = spanof(&x->ansb);
+    if (nsig > 1 || nred || nother) {
+        /* Second pass for what does not fit the record's fields. */
+        const char *keys[] = {"signatures", "redacted_thinking", "content_other"};
+        for (int pass = 0; pass < 3; pass++) {
+            int n = 0;
+            if ((pass == 0 && nsig < 2) || (pass == 1 && !nred) ||
+                (pass == 2 && !nother)) continue;
+            member(&x->mx, keys[pass]);
+            cot_buf_addc(&x->mx, '[');
+            for (const cJSON *c = arr->child; c; c = c->next) {
+                const char *ty = cJSON_IsObject(c) ? str(c, "type") : NULL;
+                const cJSON *v = NULL;
+                if (pass == 0 && ty && !strcmp(ty, "thinking")) v = get(c, "signature");
+                else if (pass == 1 && ty && !strcmp(ty, "redacted_thinking")) v = get(c, "data");
+                else if (pass == 2) {
+                    int known = cJSON_IsString(c) || (ty &&
+                        ((!strcmp(ty, "thinking") && str(c, "thinking")) ||
+                         !strcmp(ty, "redacted_thinking") ||
+                         ((!strcmp(ty, "reasoning") || !strcmp(ty, "thinking")) &&
+                          (str(c, "value") || str(c, "text") || str(c, "reasoning") ||
+                           str(c, "content"))) ||
+                         ((!strcmp(ty, "text") || !strcmp(ty, "output_text")) &&
+                          (str(c, "text") || str(c, "value")))));
+                    if (!known) v = c;
+                }
+                if (!v) continue;
+                if (n++) cot_buf_addc(&x->mx, ',');
+                put_json(&x->mx, v);
+            }
+            cot_buf_addc(&x->mx, ']');
+        }
+    }
+    if (nthink || nreason) {
+        o->style = nthink ? "anthropic" : "parts";
+        o->cot = spanof(&x->cotb);
+        o->state = x->cotb.len ? "ok" : "empty";
+        return 1;
+    }
+    if (nred) {
+        o->style = "anthropic";
+        o->cot = (span_t){"", 0};
+        o->state = "redacted";
+        return 1;
+    }
+    return 0;
+}
+
+static const char *const ASSIST_KEYS[] = {"role", "from", "content", "value",
+    "reasoning_content", "reasoning", "thinking", NULL};
+
+/* An assistant message object.  Its other keys go to meta.KEY, or are
+ * left at the top level when meta_key is NULL (m is the record itself). */
+static void from_message(cot_extractor_t *x, const cJSON *m, out_t *o,
+                         const char *meta_key)
+{
+    static const char *const fields[] = {"reasoning_content", "reasoning",
+                                         "thinking", NULL};
+    const cJSON *cf = NULL;
+    const char *cfname = NULL;
+    for (const char *const *f = fields; *f; f++) {
+        const cJSON *v = get(m, *f);
+        if (cJSON_IsString(v)) { cf = v; cfname = *f; break; }
+    }
+    const cJSON *content = msg_content(m);
+    int found = 0;
+    if (cJSON_IsArray(content)) {
+        found = from_parts(x, content, o);
+    } else if (cJSON_IsString(content)) {
+        o->answer = (span_t){content->valuestring, strlen(content->valuestring)};
+    }
+    if (cf) {
+        o->cot = (span_t){cf->valuestring, strlen(cf->valuestring)};
+        o->state = o->cot.n ? "ok" : "empty";
+        o->style = cfname;
+    } else if (!found && o->answer.n) {
+        from_text(x, o->answer.p, o->answer.n, o, 0);
+    }
+    if (meta_key) {
+        leftovers(&x->mx, meta_key, m, ASSIST_KEYS);
+    } else {
+        for (const char *const *k = ASSIST_KEYS; *k; k++) {
+            const cJSON *v = get(m, *k);
+            if (v && (v == content || v == cf || !strcmp(*k, "role"))) consume(x, v);
+        }
+    }
+}
+
+/* Flat cot/answer fields of o (a record, or a fan-out element). */
+static void from_flat(cot_extractor_t *x, const cJSON *o_, out_t *o,
+                      const char *meta_key, int gsm8k)
+{
+    const cJSON *cv = first_of(o_, COT_KEYS), *av = first_of(o_, ANSWER_KEYS);
+    if (!av && meta_key) av = get(o_, "content");
+    if (cJSON_IsArray(av) && cJSON_IsObject(av->child) && get(av->child, "role")) {
+        /* TRL conversational completion: the last assistant message. */
+        const cJSON *last = NULL;
+        for (const cJSON *c = av->child; c; c = c->next)
+            if (!strcmp(msg_role(c), "assistant")) last = c;
+        if (last) {
+            from_message(x, last, o, "message");
+            if (!meta_key) consume(x, av);
+            goto done;
+        }
+    }
+    span_t a = {"", 0};
+    int steps;
+    if (av && to_text(av, &x->ansb, &a, &steps)) {
+        if (a.p == x->ansb.s) {   /* to_text reuses ansb: keep it apart */
+            cot_buf_clear(&x->tmp);
+            cot_buf_add(&x->tmp, a.p, a.n);
+            cot_buf_clear(&x->ansb);
+            cot_buf_add(&x->ansb, x->tmp.s, x->tmp.len);
+            a = spanof(&x->ansb);
+        }
+    } else {
+        av = NULL;
+    }
+    o->answer = a;
+    if (cv && to_text(cv, &x->cotb, &o->cot, &steps)) {
+        o->state = o->cot.n ? "ok" : "empty";
+        if (steps) o->style = "steps";
+    } else {
+        cv = NULL;
+        if (av) from_text(x, a.p, a.n, o, gsm8k);
+    }
+done:
+    if (meta_key) {
+        const char *skip[4] = {cv ? cv->string : "", av ? av->string : "", NULL};
+        leftovers(&x->mx, meta_key, o_, skip);
+    } else {
+        consume(x, cv);
+        consume(x, av);
+    }
+}
+
+/* ---- layouts ------------------------------------------------------------ */
+
+static void set_id(cot_extractor_t *x, const cJSON *fallback_obj)
+{
+    cot_buf_clear(&x->idb);
+    const cJSON *v = NULL;
+    if (x->o.id) {
+        v = cot_record_get(x->obj, x->o.id);
+    } else {
+        for (const char *const *k = ID_KEYS; *k && !v; k++) {
+            const cJSON *c = get(x->obj, *k);
+            if (cJSON_IsString(c) || cJSON_IsNumber(c)) v = c;
+        }
+        if (!v && fallback_obj) {
+            const cJSON *c = get(fallback_obj, "id");
+            if (cJSON_IsString(c)) v = c;
+        }
+        if (v && !x->o.id) consume(x, v);
+    }
+    if (cJSON_IsString(v)) cot_buf_adds(&x->idb, v->valuestring);
+    else if (cJSON_IsNumber(v)) put_num(&x->idb, v->valuedouble);
+    else cot_buf_printf(&x->idb, "%s:%lu", x->file, x->line);
+}
+
+static int lay_messages(cot_extractor_t *x, const cJSON *arr)
+{
+    size_t n = load_array(x, arr);
+    int last = -1, count = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(msg_role(x->mv[i]), "assistant")) { last = (int)i; count++; }
+    out_t o;
+    if (last < 0) {   /* prompt-only messages; the output may be flat */
+        reset_record(x, &o);
+        if (!conv_prompt(x, x->mv, (int)n)) flat_prompt(x, x->obj);
+        from_flat(x, x->obj, &o, NULL, 0);
+        x->fan = 0;
+        put(x, &o, 0);
+        return 1;
+    }
+    x->fan = x->o.turns_all && count > 1;
+    int k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(msg_role(x->mv[i]), "assistant")) continue;
+        if (!x->o.turns_all && (int)i != last) continue;
+        reset_record(x, &o);
+        if (!conv_prompt(x, x->mv, (int)i)) flat_prompt(x, x->obj);
+        from_message(x, x->mv[i], &o, "message");
+        put(x, &o, k++);
+    }
+    return k;
+}
+
+/* API choices: one record per choice. */
+static int lay_choices(cot_extractor_t *x, const cJSON *arr)
+{
+    int n = cJSON_GetArraySize(arr), k = 0;
+    x->fan = n > 1;
+    out_t o;
+    if (!n) {
+        reset_record(x, &o);
+        put(x, &o, 0);
+        return 1;
+    }
+    for (const cJSON *c = arr->child; c; c = c->next, k++) {
+        reset_record(x, &o);
+        const cJSON *m = get(c, "message");
+        if (!cJSON_IsObject(m)) m = get(c, "delta");
+        const char *t;
+        if (cJSON_IsObject(m)) {
+            from_message(x, m, &o, "message");
+        } else if ((t = str(c, "text"))) {
+            o.answer = (span_t){t, strlen(t)};
+            from_text(x, t, strlen(t), &o, 0);
+        }
+        if (cJSON_IsObject(c)) {
+            static const char *const skip[] = {"message", "delta", "text", NULL};
+            leftovers(&x->mx, "choice", c, skip);
+        }
+        put(x, &o, k);
+    }
+    return k;
+}
+
+static int lay_response(cot_extractor_t *x, const cJSON *resp)
+{
+    const cJSON *req = get(x->obj, "request");
+    if (!cJSON_IsObject(req)) req = get(x->obj, "request_body");
+    const cJSON *rm = cJSON_IsObject(req) ? get(req, "messages") : NULL;
+    if (cJSON_IsArray(rm)) {
+        size_t n = load_array(x, rm);
+        conv_prompt(x, x->mv, (int)n);
+        const cJSON *sys = get(req, "system");   /* Anthropic: top-level system */
+        if (cJSON_IsString(sys)) {
+            cot_buf_t t = {0};
+            cot_buf_adds(&t, "{\"role\":\"system\",\"content\":");
+            put_str(&t, sys->valuestring);
+            cot_buf_addc(&t, '}');
+            if (x->ctx.len) cot_buf_addc(&t, ',');
+            cot_buf_add(&t, x->ctx.s, x->ctx.len);
+            cot_buf_clear(&x->ctx);
+            cot_buf_add(&x->ctx, t.s, t.len);
+            cot_buf_free(&t);
+        }
+        consume(x, req);
+    } else {
+        flat_prompt(x, x->obj);
+    }
+    if (resp == x->obj) {   /* the record is the response */
+        out_t o;
+        reset_record(x, &o);
+        from_message(x, resp, &o, NULL);
+        x->fan = 0;
+        put(x, &o, 0);
+        return 1;
+    }
+    consume(x, get(x->obj, "response"));
+    const cJSON *ch = get(resp, "choices");
+    if (cJSON_IsArray(ch)) {
+        static const char *const skip[] = {"choices", NULL};
+        leftovers(&x->mxl, "response", resp, skip);
+        return lay_choices(x, ch);
+    }
+    out_t o;
+    reset_record(x, &o);
+    from_message(x, resp, &o, "response");
+    x->fan = 0;
+    put(x, &o, 0);
+    return 1;
+}
+
+static int lay_generations(cot_extractor_t *x, const cJSON *arr)
+{
+    const cJSON *msgs = get(x->obj, "messages");
+    if (cJSON_IsArray(msgs)) {
+        size_t n = load_array(x, msgs);
+        conv_prompt(x, x->mv, (int)n);
+        consume(x, msgs);
+    } else {
+        flat_prompt(x, x->obj);
+    }
+    consume(x, arr);
+    int n = cJSON_GetArraySize(arr), k = 0;
+    x->fan = n > 1;
+    out_t o;
+    if (!n) {
+        reset_record(x, &o);
+        put(x, &o, 0);
+        return 1;
+    }
+    for (const cJSON *c = arr->child; c; c = c->next, k++) {
+        reset_record(x, &o);
+        if (cJSON_IsString(c)) {
+            o.answer = (span_t){c->valuestring, strlen(c->valuestring)};
+            from_text(x, o.answer.p, o.answer.n, &o, 0);
+        } else if (cJSON_IsObject(c)) {
+            const cJSON *m = get(c, "message");
+            if (cJSON_IsObject(m)) {
+                from_message(x, m, &o, "message");
+                static const char *const skip[] = {"message", NULL};
+                leftovers(&x->mx, "generation", c, skip);
+            } else if (get(c, "role")) {
+                from_message(x, c, &o, "generation");
+            } else {
+                from_flat(x, c, &o, "generation", 0);
+            }
+        }
+        put(x, &o, k);
+    }
+    return k;
+}
+
+static int lay_flat(cot_extractor_t *x)
+{
+    out_t o;
+    reset_record(x, &o);
+    flat_prompt(x, x->obj);
+    from_flat(x, x->obj, &o, NULL, 1);
+    x->fan = 0;
+    put(x, &o, 0);
+    return 1;
+}
+
+/* The top-level member a pointer or dotted path starts in. */
+static const cJSON *top_of(const cJSON *obj, const char *path)
+{
+    char k[256];
+    size_t n = 0;
+    const char *p = path;
+    if (*p == '/') {
+        for (p++; *p && *p != '/' && n + 1 < sizeof k; p++) {
+            if (*p == '~' && (p[1] == '0' || p[1] == '1')) {
+                k[n++] = p[1] == '0' ? '~' : '/';
+                p++;
+            } else {
+                k[n++] = *p;
+            }
+        }
+    } else {
+        for (; *p && *p != '.' && n + 1 < sizeof k; p++) k[n++] = *p;
+    }
+    k[n] = 0;
+    return get(obj, k);
+}
+
+static int lay_custom(cot_extractor_t *x)
+{
+    out_t o;
+    reset_record(x, &o);
+    if (!x->o.prompt) flat_prompt(x, x->obj);
+    const cJSON *av = x->o.answer ? cot_record_get(x->obj, x->o.answer)
+                                  : first_of(x->obj, ANSWER_KEYS);
+    span_t a = {"", 0};
+    int steps;
+    if (av && to_text(av, &x->ansb, &a, &steps)) {
+        consume(x, x->o.answer ? top_of(x->obj, x->o.answer) : av);
+    }
+    o.answer = a;
+    if (x->o.cot) {
+        const cJSON *cv = cot_record_get(x->obj, x->o.cot);
+        if (present(cv) && to_text(cv, &x->cotb, &o.cot, &steps)) {
+            o.state = o.cot.n ? "ok" : "empty";
+            if (steps) o.style = "steps";
+            consume(x, top_of(x->obj, x->o.cot));
+        }
+    } else if (a.n) {
+        from_text(x, a.p, a.n, &o, 1);
+    }
+    x->fan = 0;
+    put(x, &o, 0);
+    return 1;
+}
+
+int cot_extract_line(cot_extractor_t *x, const cJSON *obj, const char *file,
+                     unsigned long line, const char **kind, const char **why)
+{
+    x->obj = obj;
+    x->file = file;
+    x->line = line;
+    x->nconsumed = 0;
+    x->nrec = 0;
+    x->fan = 0;
+    x->prompt = (span_t){"", 0};
+    cot_buf_clear(&x->out);
+    cot_buf_clear(&x->ctx);
+    cot_buf_clear(&x->mxl);
+    cot_buf_clear(&x->promptb);
+
+    const char *fl = x->force_layout[0] ? x->force_layout : NULL;
+    const cJSON *v = NULL, *resp = NULL;
+    const char *lay = NULL;
+    if (x->o.cot || x->o.answer) lay = "custom";
+    if (!lay && (!fl || !strcmp(fl, "messages")) &&
+        cJSON_IsArray(v = get(obj, "messages"))) lay = "messages";
+    if (!lay && (!fl || !strcmp(fl, "sharegpt")) &&
+        cJSON_IsArray(v = get(obj, "conversations"))) lay = "sharegpt";
+    if (!lay && (!fl || !strcmp(fl, "choices")) &&
+        cJSON_IsArray(v = get(obj, "choices"))) lay = "choices";
+    if (!lay && (!fl || !strcmp(fl, "response"))) {
+        const cJSON *r = get(obj, "response");
+        if (cJSON_IsObject(r) && (cJSON_IsArray(get(r, "choices")) ||
+                                  cJSON_IsArray(get(r, "content"))))
+            lay = "response", resp = r;
+        else if (cJSON_IsArray(get(obj, "content")) &&
+                 ((str(obj, "role") && !strcmp(str(obj, "role"), "assistant")) ||
+                  (str(obj, "type") && !strcmp(str(obj, "type"), "message"))))
+            lay = "response", resp = obj;
+    }
+    if (!lay && (!fl || !strcmp(fl, "generations")))
+        for (const char *const *k = FAN_KEYS; *k && !lay; k++)
+            if (cJSON_IsArray(v = get(obj, *k)) && v->child) lay = "generations";
+    if (!lay && (!fl || !strcmp(fl, "flat"))) lay = "flat";
+    if (!lay) {
+        cot_buf_clear(&x->why);
+        cot_buf_printf(&x->why, "record does not fit --format %s", x->o.format);
+        *kind = "wrong-format";
+        *why = x->why.s;
+        return -1;
+    }
+    x->layout = lay;
+    set_id(x, resp && resp != obj ? resp : NULL);
+    x->has_pprompt = 0;
+    if (x->o.prompt) {
+        const cJSON *p = cot_record_get(obj, x->o.prompt);
+        if (p && to_text(p, &x->pprb, &x->pprompt, NULL)) {
+            x->has_pprompt = 1;
+            consume(x, top_of(obj, x->o.prompt));
+        }
+    }
+    int n;
+    if (!strcmp(lay, "messages") || !strcmp(lay, "sharegpt")) {
+        consume(x, v);
+        n = lay_messages(x, v);
+    } else if (!strcmp(lay, "choices")) {
+        consume(x, v);
+        flat_prompt(x, obj);
+        n = lay_choices(x, v);
+    } else if (!strcmp(lay, "response")) {
+        n = lay_response(x, resp);
+    } else if (!strcmp(lay, "generations")) {
+        n = lay_generations(x, v);
+    } else if (!strcmp(lay, "custom")) {
+        n = lay_custom(x);
+    } else {
+        n = lay_flat(x);
+    }
+    return n;
+}
+
+cot_extract_rec_t cot_extract_get(const cot_extractor_t *x, int k)
+{
+    const recinfo_t *r = &x->rec[k];
+    return (cot_extract_rec_t){x->out.s + r->off, r->len, r->format, r->state};
+}
+
+cot_extractor_t *cot_extract_new(const cot_extract_opt_t *opt, cot_buf_t *err)
+{
+    cot_extractor_t *x = cot_calloc(1, sizeof *x);
+    x->o = *opt;
+    if (opt->format) {
+        const char *f = opt->format, *plus = strchr(f, '+');
+        size_t ln = plus ? (size_t)(plus - f) : strlen(f);
+        char a[32] = "", b[32] = "";
+        if (ln < sizeof a) { memcpy(a, f, ln); a[ln] = 0; }
+        if (plus && strlen(plus + 1) < sizeof b) memcpy(b, plus + 1, strlen(plus + 1) + 1);
+        int ok = 0;
+        if (plus) {
+            ok = layout_ok(a) && cot_tags_style_ok(b);
+            if (ok) { memcpy(x->force_layout, a, sizeof a); memcpy(x->force_style, b, sizeof b); }
+        } else if (layout_ok(a)) {
+            ok = 1;
+            memcpy(x->force_layout, a, sizeof a);
+        } else if (cot_tags_style_ok(a)) {
+            ok = 1;
+            memcpy(x->force_style, a, sizeof a);
+        }
+        if (!ok) {
+            cot_buf_printf(err, "unknown format '%s' (see --list-formats)", f);
+            goto fail;
+        }
+    }
+    const char *ptrs[] = {opt->id, opt->prompt, opt->cot, opt->answer};
+    const char *names[] = {"--id", "--prompt", "--cot", "--answer"};
+    for (int i = 0; i < 4; i++)
+        if (ptrs[i] && (cot_record_path_ok(ptrs[i]) || !*ptrs[i])) {
+            cot_buf_printf(err, "%s: bad JSON pointer '%s'", names[i], ptrs[i]);
+            goto fail;
+        }
+    for (int i = 0; i < opt->nmeta; i++)
+        if (cot_record_path_ok(opt->meta[i]) || !*opt->meta[i]) {
+            cot_buf_printf(err, "--meta: bad JSON pointer '%s'", opt->meta[i]);
+            goto fail;
+        }
+    if (opt->split) {
+        int ec;
+        PCRE2_SIZE off;
+        x->re = pcre2_compile((PCRE2_SPTR)opt->split, PCRE2_ZERO_TERMINATED,
+                              PCRE2_UTF | PCRE2_DOTALL, &ec, &off, NULL);
+        if (!x->re) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(ec, msg, sizeof msg);
+            cot_buf_printf(err, "--split: %s at offset %zu", (char *)msg, (size_t)off);
+            goto fail;
+        }
+        x->g_cot = pcre2_substring_number_from_name(x->re, (PCRE2_SPTR)"cot");
+        x->g_answer = pcre2_substring_number_from_name(x->re, (PCRE2_SPTR)"answer");
+        if (x->g_cot <= 0 || x->g_answer <= 0) {
+            cot_buf_printf(err, "--split: the pattern needs named groups "
+                                "(?<cot>...) and (?<answer>...)");
+            goto fail;
+        }
+        pcre2_jit_compile(x->re, PCRE2_JIT_COMPLETE);   /* best effort */
+        x->md = pcre2_match_data_create_from_pattern(x->re, NULL);
+    }
+    return x;
+fail:
+    cot_extract_free(x);
+    return NULL;
+}
+
+void cot_extract_free(cot_extractor_t *x)
+{
+    if (!x) return;
+    if (x->md) pcre2_match_data_free(x->md);
+    if (x->re) pcre2_code_free(x->re);
+    cot_buf_t *bufs[] = {&x->promptb, &x->ctx, &x->idb, &x->mxl, &x->cotb,
+                         &x->ansb, &x->mx, &x->hctx, &x->tmp, &x->out, &x->why,
+                         &x->pprb, &x->srcb};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) cot_buf_free(bufs[i]);
+    free(x->hm);
+    free(x->mv);
+    free(x->rec);
+    free(x);
+}

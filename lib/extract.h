@@ -1,0 +1,56 @@
+/* extract.h -- raw generations to canonical records (see cot-extract(1)
+ * and cot-record(5)).
+ *
+ * One input object gives one or more records (fan-out over generations,
+ * choices or turns).  Records are serialised straight into a reusable
+ * buffer, in the canonical key order:
+ *   id, prompt, context (when non-empty), cot, answer, cot_state,
+ *   signature (when present), meta (unless no_meta), src {file,line,format}
+ */
+#ifndef COT_EXTRACT_H
+#define COT_EXTRACT_H
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include "util.h"
+
+typedef struct {
+    const char *format;        /* --format: LAYOUT, STYLE or LAYOUT+STYLE   */
+    int turns_all;             /* --turns all                               */
+    int no_meta;               /* --no-meta                                 */
+    const char *id, *prompt, *cot, *answer;   /* JSON pointers or NULL      */
+    const char **meta;         /* --meta pointers (nmeta of them)           */
+    int nmeta;
+    const char *split;         /* --split PCRE2 pattern or NULL             */
+} cot_extract_opt_t;
+
+typedef struct cot_extractor cot_extractor_t;
+
+/* One record of the last cot_extract_line() call. */
+typedef struct {
+    const char *json;          /* serialised record, no newline             */
+    size_t len;
+    const char *format;        /* "LAYOUT" or "LAYOUT+STYLE"                */
+    const char *cot_state;
+} cot_extract_rec_t;
+
+/* Check the options (format name, pointers, regex).  Returns NULL and
+ * writes a one-line message to err on a bad option.  The option strings
+ * must outlive the extractor. */
+cot_extractor_t *cot_extract_new(const cot_extract_opt_t *opt, cot_buf_t *err);
+
+/* Extract the records of one input object.  Returns the number of records
+ * (>= 1), or -1 when the object does not fit a forced --format; then *kind
+ * and *why say so (static or extractor-owned, valid until the next call). */
+int cot_extract_line(cot_extractor_t *x, const cJSON *obj, const char *file,
+                     unsigned long line, const char **kind, const char **why);
+
+/* Record k (0 <= k < the count returned) of the last line. */
+cot_extract_rec_t cot_extract_get(const cot_extractor_t *x, int k);
+
+void cot_extract_free(cot_extractor_t *x);
+
+/* Print the layouts and styles with one-line descriptions. */
+void cot_extract_list_formats(FILE *fp);
+
+#endif
