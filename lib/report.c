@@ -1,0 +1,1313 @@
+/* report.c -- see report.h */
+#include "report.h"
+
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- gates --------------------------------------------------------------- */
+
+const char *cot_gate_parse(cot_gate_t *g, int kind, const char *spec)
+{
+    memset(g, 0, sizeof *g);
+    g->kind = kind;
+    const char *colon = strrchr(spec, ':');
+    if (!colon) return "expected ':LIMIT' at the end";
+    double lim;
+    if (cot_parse_double(colon + 1, -DBL_MAX, DBL_MAX, &lim) < 0)
+        return "LIMIT is not a number";
+    if (kind != COT_GATE_MAX_MEAN && (lim < 0 || lim > 1))
+        return "a rate LIMIT must be between 0 and 1";
+    size_t flen = (size_t)(colon - spec);
+    if (kind != COT_GATE_MAX_MEAN) {
+        const char *eq = memchr(spec, '=', flen);
+        if (!eq) return "expected FIELD=VALUE:LIMIT";
+        g->value = cot_strndup(eq + 1, (size_t)(colon - eq - 1));
+        flen = (size_t)(eq - spec);
+    }
+    g->field = cot_strndup(spec, flen);
+    g->spec = cot_strdup(spec);
+    g->limit = lim;
+    return NULL;
+}
+
+void cot_gate_free(cot_gate_t *g)
+{
+    free(g->spec);
+    free(g->field);
+    free(g->value);
+    memset(g, 0, sizeof *g);
+}
+
+/* ---- figures ------------------------------------------------------------- */
+
+typedef struct {
+    char    *label;
+    double   vlo, vhi, score;
+} rbucket_t;
+
+typedef struct {
+    uint64_t *n, *k;             /* [nb]                                  */
+    cot_trend_t t;
+    int rise;
+    uint64_t missing;            /* records with a trend value but no for-field */
+} rseries_t;
+
+typedef struct {
+    char *name;                  /* "(all)" or "meta.env=code,..."         */
+    char *key;                   /* internal key (NULL for the overall)    */
+    const cot_group_t *g;
+    size_t **vorder;             /* [ncount]: value indices, by count desc */
+    rseries_t *ser;              /* [nfor]                                  */
+} rgroup_t;
+
+typedef struct {
+    size_t gate;                 /* index in ro->gates, or SIZE_MAX: rise  */
+    size_t grp, f;               /* group; for-spec index for a rise       */
+    double val, lo, hi;
+    uint64_t k, n;
+    int pass, nodata;
+} rcheck_t;
+
+struct cot_report {
+    const cot_stat_t *st;
+    const cot_report_opts_t *ro;
+    cot_group_t *all;
+    rgroup_t *grp;               /* grp[0] is the overall                   */
+    size_t ngrp;
+    rbucket_t *bk;               /* trend buckets, shared by all groups     */
+    size_t nb;
+    size_t *bmap;                /* overall natural key index -> bucket      */
+    int numeric, by_value;
+    rcheck_t *chk;
+    size_t nchk, nfail;
+    cot_buf_t tb;                /* scratch */
+};
+
+static char *show(const char *key)
+{
+    cot_buf_t b = {0};
+    cot_stats_key_show(key, &b);
+    char *s = cot_strdup(b.s ? b.s : "");
+    cot_buf_free(&b);
+    return s;
+}
+
+/* Groups sort by each key component: numbers (numerically) before strings
+ * (bytewise), then ill-typed, then missing. */
+static int comp_rank(const char *c, size_t n)
+{
+    if (n == 4 && !memcmp(c, COT_KEY_MISSING, 4)) return 3;
+    if (n == 1 && c[0] == '?') return 2;
+    if (c[0] == '"') return 1;
+    return 0;
+}
+
+static int key_cmp(const char *a, const char *b)
+{
+    for (;;) {
+        size_t na = strcspn(a, "\t"), nb = strcspn(b, "\t");
+        int ra = comp_rank(a, na), rb = comp_rank(b, nb);
+        if (ra != rb) return ra < rb ? -1 : 1;
+        if (ra == 0) {
+            double x = strtod(a, NULL), y = strtod(b, NULL);
+            if (x != y) return x < y ? -1 : 1;
+        }
+        size_t m = na < nb ? na : nb;
+        int c = memcmp(a, b, m);
+        if (c) return c;
+        if (na != nb) return na < nb ? -1 : 1;
+        if (!a[na] || !b[nb]) return a[na] ? 1 : b[nb] ? -1 : 0;
+        a += na + 1;
+        b += nb + 1;
+    }
+}
+
+static const cot_cat_t *sort_cat;
+static int val_cmp(const void *x, const void *y)
+{
+    size_t i = *(const size_t *)x, j = *(const size_t *)y;
+    if (sort_cat->cnt[i] != sort_cat->cnt[j])
+        return sort_cat->cnt[i] > sort_cat->cnt[j] ? -1 : 1;
+    return key_cmp(sort_cat->vals.keys[i], sort_cat->vals.keys[j]);
+}
+
+static const cot_smap_t *sort_keys;
+static const double *sort_vals;
+static int nat_cmp(const void *x, const void *y)
+{
+    size_t i = *(const size_t *)x, j = *(const size_t *)y;
+    if (sort_vals) {
+        if (sort_vals[i] != sort_vals[j]) return sort_vals[i] < sort_vals[j] ? -1 : 1;
+        return strcmp(sort_keys->keys[i], sort_keys->keys[j]);
+    }
+    return key_cmp(sort_keys->keys[i], sort_keys->keys[j]);
+}
+
+static void fmt_g(cot_buf_t *b, double x)
+{
+    char t[32];
+    if (x == 0) x = 0;
+    snprintf(t, sizeof t, "%.6g", x);
+    cot_buf_adds(b, t);
+}
+
+/* Build the shared trend buckets from the overall's natural values. */
+static void build_buckets(cot_report_t *r)
+{
+    const cot_smap_t *keys = &r->all->tr.keys;
+    size_t nk = keys->n;
+    double *v = cot_calloc(nk + 1, sizeof *v);
+    char **lab = cot_calloc(nk + 1, sizeof *lab);
+    r->numeric = nk > 0;
+    for (size_t i = 0; i < nk; i++) {
+        lab[i] = show(keys->keys[i]);
+        if (cot_parse_double(lab[i], -DBL_MAX, DBL_MAX, &v[i]) < 0) r->numeric = 0;
+    }
+    size_t *ord = cot_calloc(nk + 1, sizeof *ord);
+    for (size_t i = 0; i < nk; i++) ord[i] = i;
+    sort_keys = keys;
+    sort_vals = r->numeric ? v : NULL;
+    qsort(ord, nk, sizeof *ord, nat_cmp);
+    int mode = r->ro->scores;
+    r->by_value = r->numeric && mode != COT_SCORES_INDEX;
+
+    r->bmap = cot_calloc(nk + 1, sizeof *r->bmap);
+    size_t nbins = r->ro->buckets > 0 ? (size_t)r->ro->buckets : nk;
+    if (nbins > nk) nbins = nk;
+    size_t *bin = cot_calloc(nk + 1, sizeof *bin);
+    for (size_t j = 0; j < nk; j++) {
+        size_t i = ord[j];
+        if (r->ro->buckets <= 0) bin[i] = j;
+        else if (r->numeric) {
+            double lo = v[ord[0]], hi = v[ord[nk - 1]];
+            double f = hi > lo ? (v[i] - lo) / (hi - lo) : 0;
+            size_t b = (size_t)(f * (double)nbins);
+            bin[i] = b >= nbins ? nbins - 1 : b;
+        } else {
+            bin[i] = j * nbins / nk;
+        }
+    }
+    /* Number the non-empty bins in order; keep member ranges for labels. */
+    r->bk = cot_calloc(nbins + 1, sizeof *r->bk);
+    size_t last = SIZE_MAX;
+    size_t first_j = 0;
+    for (size_t j = 0; j <= nk; j++) {
+        size_t b = j < nk ? bin[ord[j]] : SIZE_MAX;
+        if (j > 0 && b != last) {
+            /* close bucket for members ord[first_j .. j) */
+            rbucket_t *rb = &r->bk[r->nb];
+            size_t a = ord[first_j], z = ord[j - 1];
+            cot_buf_t t = {0};
+            cot_buf_adds(&t, lab[a]);
+            if (j - first_j > 1) { cot_buf_adds(&t, ".."); cot_buf_adds(&t, lab[z]); }
+            rb->label = cot_strdup(t.s);
+            cot_buf_free(&t);
+            rb->vlo = r->numeric ? v[a] : (double)first_j;
+            rb->vhi = r->numeric ? v[z] : (double)(j - 1);
+            rb->score = r->by_value ? (rb->vlo + rb->vhi) / 2 : (double)r->nb;
+            for (size_t q = first_j; q < j; q++) r->bmap[ord[q]] = r->nb;
+            r->nb++;
+            first_j = j;
+        }
+        last = b;
+    }
+    for (size_t i = 0; i < nk; i++) free(lab[i]);
+    free(lab);
+    free(v);
+    free(ord);
+    free(bin);
+}
+
+static void build_series(cot_report_t *r, rgroup_t *rg)
+{
+    const cot_stat_opts_t *o = &r->st->o;
+    rg->ser = cot_calloc(o->nfor + 1, sizeof *rg->ser);
+    double *s = cot_calloc(r->nb + 1, sizeof *s);
+    for (size_t b = 0; b < r->nb; b++) s[b] = r->bk[b].score;
+    for (size_t f = 0; f < o->nfor; f++) {
+        rseries_t *se = &rg->ser[f];
+        se->n = cot_calloc(r->nb + 1, sizeof *se->n);
+        se->k = cot_calloc(r->nb + 1, sizeof *se->k);
+        se->missing = rg->g->tr.for_missing[f];
+        const cot_tgroup_t *t = &rg->g->tr;
+        for (size_t j = 0; j < t->keys.n; j++) {
+            long i = cot_smap_find(&r->all->tr.keys, t->keys.keys[j],
+                                   strlen(t->keys.keys[j]));
+            if (i < 0) continue;   /* cannot happen: overall holds all keys */
+            size_t b = r->bmap[i];
+            se->n[b] += t->n[j * o->nfor + f];
+            se->k[b] += t->k[j * o->nfor + f];
+        }
+        cot_stats_trend(se->k, se->n, s, r->nb, &se->t);
+        se->rise = se->t.ok && se->t.z > 0 && se->t.p < r->ro->alpha;
+    }
+    free(s);
+}
+
+static void build_group(cot_report_t *r, rgroup_t *rg, const char *key,
+                        const cot_group_t *g)
+{
+    const cot_stat_opts_t *o = &r->st->o;
+    rg->g = g;
+    if (!key) rg->name = cot_strdup("(all)");
+    else {
+        cot_buf_t b = {0};
+        const char *p = key;
+        for (size_t i = 0; i < o->nby; i++) {
+            size_t n = strcspn(p, "\t");
+            char *c = cot_strndup(p, n);
+            if (i) cot_buf_addc(&b, ',');
+            cot_buf_adds(&b, o->by[i]);
+            cot_buf_addc(&b, '=');
+            cot_stats_key_show(c, &b);
+            free(c);
+            p += n + (p[n] ? 1 : 0);
+        }
+        rg->name = cot_strdup(b.s ? b.s : "");
+        rg->key = cot_strdup(key);
+        cot_buf_free(&b);
+    }
+    rg->vorder = cot_calloc(o->ncount + 1, sizeof *rg->vorder);
+    for (size_t i = 0; i < o->ncount; i++) {
+        const cot_cat_t *c = &g->cat[i];
+        rg->vorder[i] = cot_calloc(c->vals.n + 1, sizeof **rg->vorder);
+        for (size_t j = 0; j < c->vals.n; j++) rg->vorder[i][j] = j;
+        sort_cat = c;
+        qsort(rg->vorder[i], c->vals.n, sizeof **rg->vorder, val_cmp);
+    }
+    if (o->trend) build_series(r, rg);
+}
+
+static long field_index(char *const *v, size_t n, const char *f)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(v[i], f)) return (long)i;
+    return -1;
+}
+
+/* k: the count of values shown as `want` (a string "1" and a number 1 are
+ * both shown as 1, and both count). */
+static uint64_t cat_count(const cot_cat_t *c, const char *want)
+{
+    uint64_t k = 0;
+    cot_buf_t b = {0};
+    for (size_t i = 0; i < c->vals.n; i++) {
+        cot_buf_clear(&b);
+        cot_stats_key_show(c->vals.keys[i], &b);
+        if (!strcmp(b.s ? b.s : "", want)) k += c->cnt[i];
+    }
+    cot_buf_free(&b);
+    return k;
+}
+
+static void add_check(cot_report_t *r, const rcheck_t *c)
+{
+    r->chk = cot_realloc(r->chk, (r->nchk + 1) * sizeof *r->chk);
+    r->chk[r->nchk++] = *c;
+    if (!c->pass) r->nfail++;
+}
+
+static void eval_gates(cot_report_t *r)
+{
+    const cot_stat_opts_t *o = &r->st->o;
+    const cot_report_opts_t *ro = r->ro;
+    for (size_t gi = 0; gi < ro->ngates; gi++) {
+        const cot_gate_t *gt = &ro->gates[gi];
+        for (size_t j = 0; j < r->ngrp; j++) {
+            const cot_group_t *g = r->grp[j].g;
+            rcheck_t c = {.gate = gi, .grp = j, .pass = 1};
+            if (gt->kind == COT_GATE_MAX_MEAN) {
+                long fi = field_index(o->num, o->nnum, gt->field);
+                const cot_welford_t *w = &g->num[fi].w;
+                c.n = w->n;
+                if (!w->n) c.nodata = 1;
+                else {
+                    c.val = w->mean;
+                    double sd = cot_welford_sd(w);
+                    double h = isnan(sd) ? 0 : COT_Z95 * sd / sqrt((double)w->n);
+                    c.lo = w->mean - h;
+                    c.hi = w->mean + h;
+                    c.pass = !(w->mean > gt->limit);
+                }
+            } else {
+                long fi = field_index(o->count, o->ncount, gt->field);
+                const cot_cat_t *ca = &g->cat[fi];
+                c.n = ca->present;
+                c.k = cat_count(ca, gt->value);
+                if (!c.n) c.nodata = 1;
+                else {
+                    c.val = (double)c.k / (double)c.n;
+                    cot_stats_wilson(c.k, c.n, COT_Z95, &c.lo, &c.hi);
+                    c.pass = gt->kind == COT_GATE_MAX_RATE ? !(c.val > gt->limit)
+                                                           : !(c.val < gt->limit);
+                }
+            }
+            /* No data fails the overall check (a gate on a field nobody
+             * filled in must not pass silently); a group without data is
+             * simply not judged. */
+            if (c.nodata && j == 0) c.pass = 0;
+            if (c.nodata && j > 0) continue;
+            add_check(r, &c);
+        }
+    }
+    if (!ro->fail_on_rise || !o->trend) return;
+    for (size_t f = 0; f < o->nfor; f++)
+        for (size_t j = 0; j < r->ngrp; j++) {
+            const rseries_t *se = &r->grp[j].ser[f];
+            rcheck_t c = {.gate = SIZE_MAX, .grp = j, .f = f, .pass = !se->rise};
+            c.val = se->t.z;
+            c.lo = se->t.slope;
+            c.hi = se->t.p;
+            add_check(r, &c);
+        }
+}
+
+static const cot_stat_t *sort_st;
+static int grp_cmp(const void *x, const void *y)
+{
+    size_t i = *(const size_t *)x, j = *(const size_t *)y;
+    return key_cmp(sort_st->gkeys.keys[i], sort_st->gkeys.keys[j]);
+}
+
+cot_report_t *cot_report_build(const cot_stat_t *st, const cot_report_opts_t *ro)
+{
+    cot_report_t *r = cot_calloc(1, sizeof *r);
+    r->st = st;
+    r->ro = ro;
+    r->all = cot_stat_overall(st);
+    if (st->o.trend) build_buckets(r);
+    size_t ng = st->o.nby ? st->gkeys.n : 0;
+    r->grp = cot_calloc(ng + 1, sizeof *r->grp);
+    r->ngrp = ng + 1;
+    build_group(r, &r->grp[0], NULL, r->all);
+    size_t *ord = cot_calloc(ng + 1, sizeof *ord);
+    for (size_t i = 0; i < ng; i++) ord[i] = i;
+    sort_st = st;
+    qsort(ord, ng, sizeof *ord, grp_cmp);
+    for (size_t i = 0; i < ng; i++)
+        build_group(r, &r->grp[i + 1], st->gkeys.keys[ord[i]], st->g[ord[i]]);
+    free(ord);
+    eval_gates(r);
+    return r;
+}
+
+size_t cot_report_failures(const cot_report_t *r) { return r->nfail; }
+
+void cot_report_free(cot_report_t *r)
+{
+    if (!r) return;
+    const cot_stat_opts_t *o = &r->st->o;
+    for (size_t j = 0; j < r->ngrp; j++) {
+        rgroup_t *g = &r->grp[j];
+        free(g->name);
+        free(g->key);
+        for (size_t i = 0; i < o->ncount; i++) free(g->vorder[i]);
+        free(g->vorder);
+        if (g->ser)
+            for (size_t f = 0; f < o->nfor; f++) {
+                free(g->ser[f].n);
+                free(g->ser[f].k);
+            }
+        free(g->ser);
+    }
+    free(r->grp);
+    for (size_t b = 0; b < r->nb; b++) free(r->bk[b].label);
+    free(r->bk);
+    free(r->bmap);
+    free(r->chk);
+    cot_group_free(r->all, o);
+    cot_buf_free(&r->tb);
+    free(r);
+}
+
+/* ---- shared text helpers -------------------------------------------------- */
+
+static double clampq(const cot_num_t *n, double q)
+{
+    double x = cot_sketch_quantile(&n->sk, q);
+    if (x < n->w.min) x = n->w.min;
+    if (x > n->w.max) x = n->w.max;
+    return x;
+}
+
+static void pct(cot_buf_t *b, double x) { cot_buf_printf(b, "%.2f%%", 100 * x); }
+
+static const char *sfmt(cot_buf_t *b, const char *fmt, double x)
+{
+    cot_buf_clear(b);
+    if (isnan(x)) { cot_buf_adds(b, "-"); return b->s; }
+    if (x == 0) x = 0;
+    cot_buf_printf(b, fmt, x);
+    return b->s;
+}
+
+static void gate_desc(const cot_report_t *r, const rcheck_t *c, cot_buf_t *b)
+{
+    if (c->gate == SIZE_MAX) {
+        const cot_stat_opts_t *o = &r->st->o;
+        cot_buf_printf(b, "fail-on-rise %s=%s", o->forf[c->f], o->forv[c->f]);
+        return;
+    }
+    const cot_gate_t *g = &r->ro->gates[c->gate];
+    cot_buf_printf(b, "%s %s", g->kind == COT_GATE_MAX_RATE ? "max-rate" :
+                   g->kind == COT_GATE_MIN_RATE ? "min-rate" : "max-mean", g->spec);
+}
+
+void cot_report_print_failures(const cot_report_t *r)
+{
+    cot_buf_t b = {0};
+    for (size_t i = 0; i < r->nchk; i++) {
+        const rcheck_t *c = &r->chk[i];
+        if (c->pass) continue;
+        cot_buf_clear(&b);
+        gate_desc(r, c, &b);
+        cot_buf_printf(&b, ": group %s: ", r->grp[c->grp].name);
+        if (c->gate == SIZE_MAX) {
+            cot_buf_printf(&b, "rising over %s: slope %.4g, z %.3f, p %.4g < alpha %g",
+                           r->st->o.trend, c->lo, c->val, c->hi, r->ro->alpha);
+        } else if (c->nodata) {
+            cot_buf_printf(&b, "no data (no record has %s)",
+                           r->ro->gates[c->gate].field);
+        } else {
+            const cot_gate_t *g = &r->ro->gates[c->gate];
+            if (g->kind == COT_GATE_MAX_MEAN)
+                cot_buf_printf(&b, "mean %.6g (n %" PRIu64 ") > limit %g, 95%% CI [%.6g, %.6g]",
+                               c->val, c->n, g->limit, c->lo, c->hi);
+            else
+                cot_buf_printf(&b, "rate %.6g (%" PRIu64 "/%" PRIu64 ") %s limit %g, "
+                               "95%% CI [%.6g, %.6g]", c->val, c->k, c->n,
+                               g->kind == COT_GATE_MAX_RATE ? ">" : "<", g->limit,
+                               c->lo, c->hi);
+        }
+        cot_err("gate failed: %s", b.s);
+    }
+    cot_buf_free(&b);
+}
+
+/* Replace tabs and line breaks so a value stays in its cell. */
+static char *cell_clean(const char *s)
+{
+    char *d = cot_strdup(s);
+    for (char *p = d; *p; p++)
+        if (*p == '\t' || *p == '\n' || *p == '\r') *p = ' ';
+    return d;
+}
+
+/* ---- aligned text table ---------------------------------------------------- */
+
+typedef struct {
+    size_t ncol;
+    const char *align;           /* 'l' or 'r' per column */
+    char **cell;
+    size_t n;                    /* cells so far */
+} tab_t;
+
+static void tab_add(tab_t *t, const char *s)
+{
+    t->cell = cot_realloc(t->cell, (t->n + 1) * sizeof *t->cell);
+    t->cell[t->n++] = cell_clean(s ? s : "");
+}
+
+static size_t u8width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++) if (((unsigned char)*s & 0xC0) != 0x80) w++;
+    return w;
+}
+
+static void tab_emit(tab_t *t, cot_buf_t *b)
+{
+    size_t *w = cot_calloc(t->ncol, sizeof *w);
+    for (size_t i = 0; i < t->n; i++) {
+        size_t x = u8width(t->cell[i]);
+        if (x > w[i % t->ncol]) w[i % t->ncol] = x;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        size_t c = i % t->ncol, pad = w[c] - u8width(t->cell[i]);
+        if (c == 0) cot_buf_adds(b, "  ");
+        else cot_buf_adds(b, "  ");
+        int last = c == t->ncol - 1;
+        if (t->align[c] == 'r') for (size_t p = 0; p < pad; p++) cot_buf_addc(b, ' ');
+        cot_buf_adds(b, t->cell[i]);
+        if (t->align[c] != 'r' && !last) for (size_t p = 0; p < pad; p++) cot_buf_addc(b, ' ');
+        if (last) {
+            while (b->len && b->s[b->len - 1] == ' ') b->len--;
+            cot_buf_addc(b, '\n');
+        }
+        free(t->cell[i]);
+    }
+    free(t->cell);
+    free(w);
+    t->cell = NULL;
+    t->n = 0;
+}
+
+static void spark(const rseries_t *se, size_t nb, cot_buf_t *b)
+{
+    static const char *bars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+    /* At most 48 characters: pool neighbouring buckets when there are more. */
+    size_t per = (nb + 47) / 48, m = (nb + per - 1) / per;
+    double *rate = cot_calloc(m + 1, sizeof *rate), mx = 0;
+    int *has = cot_calloc(m + 1, sizeof *has);
+    for (size_t i = 0; i < m; i++) {
+        uint64_t n = 0, k = 0;
+        for (size_t j = i * per; j < (i + 1) * per && j < nb; j++) {
+            n += se->n[j];
+            k += se->k[j];
+        }
+        has[i] = n > 0;
+        rate[i] = n ? (double)k / (double)n : 0;
+        if (rate[i] > mx) mx = rate[i];
+    }
+    for (size_t i = 0; i < m; i++) {
+        if (!has[i]) { cot_buf_addc(b, ' '); continue; }
+        int lv = mx > 0 ? (int)lround(rate[i] / mx * 7) : 0;
+        cot_buf_adds(b, bars[lv]);
+    }
+    free(rate);
+    free(has);
+}
+
+static void accounting_text(const cot_report_t *r, cot_buf_t *b)
+{
+    const cot_stat_t *st = r->st;
+    cot_buf_printf(b, "records: %" PRIu64 " lines read, %" PRIu64 " used, %"
+                   PRIu64 " rejected", st->lines, st->records, st->rejected);
+    for (size_t i = 0; i < st->rkinds.n; i++)
+        cot_buf_printf(b, "%s%s %" PRIu64, i ? ", " : " (", st->rkinds.keys[i],
+                       st->rcount[i]);
+    if (st->rkinds.n) cot_buf_addc(b, ')');
+    if (st->partials) cot_buf_printf(b, "; %" PRIu64 " partials merged", st->partials);
+    cot_buf_addc(b, '\n');
+}
+
+static const char *trend_title(const cot_report_t *r, cot_buf_t *b)
+{
+    cot_buf_clear(b);
+    if (r->ro->buckets > 0) cot_buf_printf(b, "%zu buckets", r->nb);
+    else cot_buf_adds(b, "natural values");
+    cot_buf_printf(b, ", scores = %s", r->by_value ? "values" : "bucket index");
+    return b->s;
+}
+
+void cot_report_table(const cot_report_t *r, cot_buf_t *b)
+{
+    const cot_stat_opts_t *o = &r->st->o;
+    cot_buf_t t = {0}, u = {0};
+    tab_t tab = {0};
+    accounting_text(r, b);
+    if (o->nby) {
+        cot_buf_printf(b, "groups by %s:", o->by[0]);
+        for (size_t i = 1; i < o->nby; i++) cot_buf_printf(b, ",%s", o->by[i]);
+        cot_buf_printf(b, " %zu\n", r->ngrp - 1);
+    }
+    for (size_t i = 0; i < o->ncount; i++) {
+        cot_buf_printf(b, "\n%s\n", o->count[i]);
+        tab = (tab_t){.ncol = 6, .align = "llrrrr"};
+        const char *hd[] = {"group", "value", "count", "n", "rate", "95% CI"};
+        for (int h = 0; h < 6; h++) tab_add(&tab, hd[h]);
+        for (size_t j = 0; j < r->ngrp; j++) {
+            const rgroup_t *rg = &r->grp[j];
+            const cot_cat_t *c = &rg->g->cat[i];
+            for (size_t v = 0; v < c->vals.n; v++) {
+                size_t x = rg->vorder[i][v];
+                double lo, hi, p = (double)c->cnt[x] / (double)c->present;
+                cot_stats_wilson(c->cnt[x], c->present, COT_Z95, &lo, &hi);
+                tab_add(&tab, rg->name);
+                cot_buf_clear(&t);
+                cot_stats_key_show(c->vals.keys[x], &t);
+                tab_add(&tab, t.s);
+                tab_add(&tab, sfmt(&t, "%.0f", (double)c->cnt[x]));
+                tab_add(&tab, sfmt(&t, "%.0f", (double)c->present));
+                cot_buf_clear(&t);
+                pct(&t, p);
+                tab_add(&tab, t.s);
+                cot_buf_clear(&t);
+                cot_buf_adds(&t, "[");
+                pct(&t, lo);
+                cot_buf_adds(&t, ", ");
+                pct(&t, hi);
+                cot_buf_adds(&t, "]");
+                tab_add(&tab, t.s);
+            }
+            const uint64_t miss[2] = {c->missing, c->badtype};
+            const char *mname[2] = {"(missing)", "(ill-typed)"};
+            for (int m = 0; m < 2; m++) {
+                if (!miss[m]) continue;
+                tab_add(&tab, rg->name);
+                tab_add(&tab, mname[m]);
+                tab_add(&tab, sfmt(&t, "%.0f", (double)miss[m]));
+                tab_add(&tab, "");
+                tab_add(&tab, "");
+                tab_add(&tab, "");
+            }
+        }
+        tab_emit(&tab, b);
+    }
+    for (size_t i = 0; i < o->nnum; i++) {
+        cot_buf_printf(b, "\n%s\n", o->num[i]);
+        tab = (tab_t){.ncol = 11, .align = "lrrrrrrrrrr"};
+        const char *hd[] = {"group", "n", "missing", "ill-typed", "mean", "sd",
+                            "min", "p50", "p90", "p99", "max"};
+        for (int h = 0; h < 11; h++) tab_add(&tab, hd[h]);
+        for (size_t j = 0; j < r->ngrp; j++) {
+            const cot_num_t *n = &r->grp[j].g->num[i];
+            int has = n->w.n > 0;
+            tab_add(&tab, r->grp[j].name);
+            tab_add(&tab, sfmt(&t, "%.0f", (double)n->w.n));
+            tab_add(&tab, sfmt(&t, "%.0f", (double)n->missing));
+            tab_add(&tab, sfmt(&t, "%.0f", (double)n->badtype));
+            tab_add(&tab, sfmt(&t, "%.4g", has ? n->w.mean : NAN));
+            tab_add(&tab, sfmt(&t, "%.4g", cot_welford_sd(&n->w)));
+            tab_add(&tab, sfmt(&t, "%.4g", has ? n->w.min : NAN));
+            tab_add(&tab, sfmt(&t, "%.4g", has ? clampq(n, 0.5) : NAN));
+            tab_add(&tab, sfmt(&t, "%.4g", has ? clampq(n, 0.9) : NAN));
+            tab_add(&tab, sfmt(&t, "%.4g", has ? clampq(n, 0.99) : NAN));
+            tab_add(&tab, sfmt(&t, "%.4g", has ? n->w.max : NAN));
+        }
+        tab_emit(&tab, b);
+    }
+    for (size_t f = 0; f < o->nfor; f++) {
+        cot_buf_printf(b, "\ntrend of %s=%s over %s (%s; rise: z > 0 and p < %g)\n",
+                       o->forf[f], o->forv[f], o->trend, trend_title(r, &u),
+                       r->ro->alpha);
+        tab = (tab_t){.ncol = 9, .align = "lrlrrrrrl"};
+        const char *hd[] = {"group", "buckets", "trend", "first", "last", "slope",
+                            "z", "p", "rise"};
+        for (int h = 0; h < 9; h++) tab_add(&tab, hd[h]);
+        for (size_t j = 0; j < r->ngrp; j++) {
+            const rseries_t *se = &r->grp[j].ser[f];
+            size_t used = 0, fi = SIZE_MAX, li = 0;
+            for (size_t x = 0; x < r->nb; x++)
+                if (se->n[x]) { used++; if (fi == SIZE_MAX) fi = x; li = x; }
+            tab_add(&tab, r->grp[j].name);
+            tab_add(&tab, sfmt(&t, "%.0f", (double)used));
+            cot_buf_clear(&t);
+            spark(se, r->nb, &t);
+            tab_add(&tab, t.s ? t.s : "");
+            cot_buf_clear(&t);
+            if (used) pct(&t, (double)se->k[fi] / (double)se->n[fi]);
+            tab_add(&tab, t.s ? t.s : "");
+            cot_buf_clear(&t);
+            if (used) pct(&t, (double)se->k[li] / (double)se->n[li]);
+            tab_add(&tab, t.s ? t.s : "");
+            tab_add(&tab, sfmt(&t, "%+.4g", se->t.ok ? se->t.slope : NAN));
+            tab_add(&tab, sfmt(&t, "%.3f", se->t.ok ? se->t.z : NAN));
+            tab_add(&tab, sfmt(&t, "%.4g", se->t.ok ? se->t.p : NAN));
+            tab_add(&tab, se->rise ? "RISE" : se->t.ok ? "no" : "-");
+        }
+        tab_emit(&tab, b);
+        cot_buf_printf(b, "\n");
+        tab = (tab_t){.ncol = 6, .align = "llrrrr"};
+        const char *hb[] = {"group", o->trend, "k", "n", "rate", "95% CI"};
+        for (int h = 0; h < 6; h++) tab_add(&tab, hb[h]);
+        for (size_t j = 0; j < r->ngrp; j++) {
+            const rseries_t *se = &r->grp[j].ser[f];
+            for (size_t x = 0; x < r->nb; x++) {
+                if (!se->n[x]) continue;
+                double lo, hi;
+                cot_stats_wilson(se->k[x], se->n[x], COT_Z95, &lo, &hi);
+                tab_add(&tab, r->grp[j].name);
+                tab_add(&tab, r->bk[x].label);
+                tab_add(&tab, sfmt(&t, "%.0f", (double)se->k[x]));
+                tab_add(&tab, sfmt(&t, "%.0f", (double)se->n[x]));
+                cot_buf_clear(&t);
+                pct(&t, (double)se->k[x] / (double)se->n[x]);
+                tab_add(&tab, t.s);
+                cot_buf_clear(&t);
+                cot_buf_adds(&t, "[");
+                pct(&t, lo);
+                cot_buf_adds(&t, ", ");
+                pct(&t, hi);
+                cot_buf_adds(&t, "]");
+                tab_add(&tab, t.s);
+            }
+        }
+        tab_emit(&tab, b);
+        uint64_t tm = r->grp[0].g->tr.missing;
+        if (tm || r->grp[0].ser[f].missing)
+            cot_buf_printf(b, "  missing: %" PRIu64 " without %s, %" PRIu64
+                           " without %s\n", tm, o->trend, r->grp[0].ser[f].missing,
+                           o->forf[f]);
+    }
+    if (r->nchk) {
+        cot_buf_printf(b, "\ngates (point estimate against the limit)\n");
+        tab = (tab_t){.ncol = 6, .align = "llrrrl"};
+        const char *hd[] = {"gate", "group", "value", "limit", "95% CI", "result"};
+        for (int h = 0; h < 6; h++) tab_add(&tab, hd[h]);
+        for (size_t i = 0; i < r->nchk; i++) {
+            const rcheck_t *c = &r->chk[i];
+            cot_buf_clear(&t);
+            gate_desc(r, c, &t);
+            tab_add(&tab, t.s);
+            tab_add(&tab, r->grp[c->grp].name);
+            if (c->gate == SIZE_MAX) {
+                tab_add(&tab, sfmt(&t, "z %.3f", c->val));
+                tab_add(&tab, sfmt(&t, "p<%g", r->ro->alpha));
+                tab_add(&tab, "");
+            } else if (c->nodata) {
+                tab_add(&tab, "no data");
+                tab_add(&tab, sfmt(&t, "%g", r->ro->gates[c->gate].limit));
+                tab_add(&tab, "");
+            } else {
+                tab_add(&tab, sfmt(&t, "%.4g", c->val));
+                tab_add(&tab, sfmt(&t, "%g", r->ro->gates[c->gate].limit));
+                cot_buf_clear(&t);
+                cot_buf_printf(&t, "[%.4g, %.4g]", c->lo, c->hi);
+                tab_add(&tab, t.s);
+            }
+            tab_add(&tab, c->pass ? "pass" : "FAIL");
+        }
+        tab_emit(&tab, b);
+    }
+    cot_buf_free(&t);
+    cot_buf_free(&u);
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static void jstr(cot_buf_t *b, const char *s) { cot_buf_add_json_str(b, s, strlen(s)); }
+
+static void jnum(cot_buf_t *b, double x)
+{
+    if (isnan(x) || isinf(x)) cot_buf_adds(b, "null");
+    else fmt_g(b, x);
+}
+
+static void jkey(cot_buf_t *b, const char *key)
+{
+    if (!strcmp(key, COT_KEY_MISSING) || !strcmp(key, COT_KEY_BADTYPE))
+        cot_buf_adds(b, "null");
+    else cot_buf_adds(b, key);   /* keys are JSON literals already */
+}
+
+static void json_group(const cot_report_t *r, const rgroup_t *rg, cot_buf_t *b)
+{
+    const cot_stat_opts_t *o = &r->st->o;
+    const cot_group_t *g = rg->g;
+    cot_buf_adds(b, "{\"group\":");
+    if (!rg->key) cot_buf_adds(b, "null");
+    else {
+        cot_buf_addc(b, '{');
+        const char *p = rg->key;
+        for (size_t i = 0; i < o->nby; i++) {
+            size_t n = strcspn(p, "\t");
+            char *c = cot_strndup(p, n);
+            if (i) cot_buf_addc(b, ',');
+            jstr(b, o->by[i]);
+            cot_buf_addc(b, ':');
+            jkey(b, c);
+            free(c);
+            p += n + (p[n] ? 1 : 0);
+        }
+        cot_buf_addc(b, '}');
+    }
+    cot_buf_printf(b, ",\"name\":");
+    jstr(b, rg->name);
+    cot_buf_printf(b, ",\"records\":%" PRIu64 ",\"count\":{", g->records);
+    for (size_t i = 0; i < o->ncount; i++) {
+        const cot_cat_t *c = &g->cat[i];
+        if (i) cot_buf_addc(b, ',');
+        jstr(b, o->count[i]);
+        cot_buf_printf(b, ":{\"n\":%" PRIu64 ",\"missing\":%" PRIu64
+                       ",\"ill_typed\":%" PRIu64 ",\"values\":[",
+                       c->present, c->missing, c->badtype);
+        for (size_t v = 0; v < c->vals.n; v++) {
+            size_t x = rg->vorder[i][v];
+            double lo, hi;
+            cot_stats_wilson(c->cnt[x], c->present, COT_Z95, &lo, &hi);
+            cot_buf_adds(b, v ? ",{\"value\":" : "{\"value\":");
+            jkey(b, c->vals.keys[x]);
+            cot_buf_printf(b, ",\"count\":%" PRIu64 ",\"rate\":", c->cnt[x]);
+            jnum(b, (double)c->cnt[x] / (double)c->present);
+            cot_buf_adds(b, ",\"lo\":");
+            jnum(b, lo);
+            cot_buf_adds(b, ",\"hi\":");
+            jnum(b, hi);
+            cot_buf_addc(b, '}');
+        }
+        cot_buf_adds(b, "]}");
+    }
+    cot_buf_adds(b, "},\"num\":{");
+    for (size_t i = 0; i < o->nnum; i++) {
+        const cot_num_t *n = &g->num[i];
+        int has = n->w.n > 0;
+        if (i) cot_buf_addc(b, ',');
+        jstr(b, o->num[i]);
+        cot_buf_printf(b, ":{\"n\":%" PRIu64 ",\"missing\":%" PRIu64
+                       ",\"ill_typed\":%" PRIu64 ",\"mean\":", n->w.n, n->missing,
+                       n->badtype);
+        jnum(b, has ? n->w.mean : NAN);
+        cot_buf_adds(b, ",\"sd\":");
+        jnum(b, cot_welford_sd(&n->w));
+        cot_buf_adds(b, ",\"min\":");
+        jnum(b, has ? n->w.min : NAN);
+        cot_buf_adds(b, ",\"p50\":");
+        jnum(b, has ? clampq(n, 0.5) : NAN);
+        cot_buf_adds(b, ",\"p90\":");
+        jnum(b, has ? clampq(n, 0.9) : NAN);
+        cot_buf_adds(b, ",\"p99\":");
+        jnum(b, has ? clampq(n, 0.99) : NAN);
+        cot_buf_adds(b, ",\"max\":");
+        jnum(b, has ? n->w.max : NAN);
+        cot_buf_addc(b, '}');
+    }
+    cot_buf_adds(b, "},\"trend\":[");
+    for (size_t f = 0; f < o->nfor; f++) {
+        const rseries_t *se = &rg->ser[f];
+        if (f) cot_buf_addc(b, ',');
+        cot_buf_adds(b, "{\"field\":");
+        jstr(b, o->forf[f]);
+        cot_buf_adds(b, ",\"value\":");
+        jstr(b, o->forv[f]);
+        cot_buf_printf(b, ",\"missing_trend\":%" PRIu64 ",\"missing\":%" PRIu64
+                       ",\"buckets\":[", g->tr.missing, se->missing);
+        int first = 1;
+        for (size_t x = 0; x < r->nb; x++) {
+            if (!se->n[x]) continue;
+            double lo, hi;
+            cot_stats_wilson(se->k[x], se->n[x], COT_Z95, &lo, &hi);
+            cot_buf_adds(b, first ? "{\"bucket\":" : ",{\"bucket\":");
+            first = 0;
+            jstr(b, r->bk[x].label);
+            cot_buf_adds(b, ",\"score\":");
+            jnum(b, r->bk[x].score);
+            cot_buf_printf(b, ",\"k\":%" PRIu64 ",\"n\":%" PRIu64 ",\"rate\":",
+                           se->k[x], se->n[x]);
+            jnum(b, (double)se->k[x] / (double)se->n[x]);
+            cot_buf_adds(b, ",\"lo\":");
+            jnum(b, lo);
+            cot_buf_adds(b, ",\"hi\":");
+            jnum(b, hi);
+            cot_buf_addc(b, '}');
+        }
+        cot_buf_adds(b, "],\"slope\":");
+        jnum(b, se->t.ok ? se->t.slope : NAN);
+        cot_buf_adds(b, ",\"z\":");
+        jnum(b, se->t.ok ? se->t.z : NAN);
+        cot_buf_adds(b, ",\"p\":");
+        jnum(b, se->t.ok ? se->t.p : NAN);
+        cot_buf_adds(b, ",\"p_rise\":");
+        jnum(b, se->t.ok ? se->t.p_rise : NAN);
+        cot_buf_printf(b, ",\"rise\":%s}", se->rise ? "true" : "false");
+    }
+    cot_buf_adds(b, "]}");
+}
+
+void cot_report_json(const cot_report_t *r, cot_buf_t *b)
+{
+    const cot_stat_t *st = r->st;
+    const cot_stat_opts_t *o = &st->o;
+    cot_buf_printf(b, "{\"records\":{\"lines\":%" PRIu64 ",\"used\":%" PRIu64
+                   ",\"rejected\":%" PRIu64 ",\"rejected_kinds\":{",
+                   st->lines, st->records, st->rejected);
+    for (size_t i = 0; i < st->rkinds.n; i++) {
+        if (i) cot_buf_addc(b, ',');
+        jstr(b, st->rkinds.keys[i]);
+        cot_buf_printf(b, ":%" PRIu64, st->rcount[i]);
+    }
+    cot_buf_printf(b, "},\"partials\":%" PRIu64 "},\"options\":{\"by\":[", st->partials);
+    for (size_t i = 0; i < o->nby; i++) { if (i) cot_buf_addc(b, ','); jstr(b, o->by[i]); }
+    cot_buf_adds(b, "],\"trend\":");
+    if (o->trend) jstr(b, o->trend); else cot_buf_adds(b, "null");
+    cot_buf_printf(b, ",\"buckets\":%ld,\"scores\":\"%s\",\"alpha\":", r->ro->buckets,
+                   r->by_value ? "value" : "index");
+    jnum(b, r->ro->alpha);
+    cot_buf_printf(b, ",\"z\":%.16g,\"sketch_alpha\":%g},\"overall\":",
+                   COT_Z95, COT_SKETCH_ALPHA);
+    json_group(r, &r->grp[0], b);
+    cot_buf_adds(b, ",\"groups\":[");
+    for (size_t j = 1; j < r->ngrp; j++) {
+        if (j > 1) cot_buf_addc(b, ',');
+        json_group(r, &r->grp[j], b);
+    }
+    cot_buf_adds(b, "],\"gates\":[");
+    cot_buf_t t = {0};
+    for (size_t i = 0; i < r->nchk; i++) {
+        const rcheck_t *c = &r->chk[i];
+        if (i) cot_buf_addc(b, ',');
+        cot_buf_clear(&t);
+        gate_desc(r, c, &t);
+        cot_buf_adds(b, "{\"gate\":");
+        jstr(b, t.s);
+        cot_buf_adds(b, ",\"group\":");
+        jstr(b, r->grp[c->grp].name);
+        if (c->gate == SIZE_MAX) {
+            cot_buf_adds(b, ",\"z\":");
+            jnum(b, c->val);
+            cot_buf_adds(b, ",\"slope\":");
+            jnum(b, c->lo);
+            cot_buf_adds(b, ",\"p\":");
+            jnum(b, c->hi);
+        } else if (c->nodata) {
+            cot_buf_adds(b, ",\"value\":null");
+        } else {
+            cot_buf_adds(b, ",\"value\":");
+            jnum(b, c->val);
+            cot_buf_adds(b, ",\"lo\":");
+            jnum(b, c->lo);
+            cot_buf_adds(b, ",\"hi\":");
+            jnum(b, c->hi);
+            cot_buf_printf(b, ",\"n\":%" PRIu64, c->n);
+        }
+        if (c->gate != SIZE_MAX) {
+            cot_buf_adds(b, ",\"limit\":");
+            jnum(b, r->ro->gates[c->gate].limit);
+        }
+        cot_buf_printf(b, ",\"pass\":%s}", c->pass ? "true" : "false");
+    }
+    cot_buf_free(&t);
+    cot_buf_printf(b, "],\"status\":\"%s\"}\n", r->nfail ? "fail" : "pass");
+}
+
+/* ---- TSV ------------------------------------------------------------------- */
+
+static void tcell(cot_buf_t *b, const char *s, int last)
+{
+    char *c = cell_clean(s);
+    cot_buf_adds(b, c);
+    free(c);
+    cot_buf_addc(b, last ? '\n' : '\t');
+}
+
+static void tnum(cot_buf_t *b, double x, int last)
+{
+    if (!isnan(x)) fmt_g(b, x);
+    cot_buf_addc(b, last ? '\n' : '\t');
+}
+
+static void tu64(cot_buf_t *b, uint64_t x) { cot_buf_printf(b, "%" PRIu64 "\t", x); }
+
+/* section group field value count n missing rate lo hi mean sd min p50 p90
+ * p99 max slope z p result */
+static void trow(cot_buf_t *b, const char *sec, const char *grp, const char *field,
+                 const char *value)
+{
+    tcell(b, sec, 0);
+    tcell(b, grp, 0);
+    tcell(b, field, 0);
+    tcell(b, value, 0);
+}
+
+static void tempty(cot_buf_t *b, int n)
+{
+    for (int i = 0; i < n; i++) cot_buf_addc(b, '\t');
+}
+
+void cot_report_tsv(const cot_report_t *r, cot_buf_t *b)
+{
+    const cot_stat_t *st = r->st;
+    const cot_stat_opts_t *o = &st->o;
+    cot_buf_t t = {0};
+    cot_buf_adds(b, "section\tgroup\tfield\tvalue\tcount\tn\tmissing\trate\tlo\thi\t"
+                 "mean\tsd\tmin\tp50\tp90\tp99\tmax\tslope\tz\tp\tresult\n");
+    const char *an[3] = {"lines", "used", "rejected"};
+    const uint64_t av[3] = {st->lines, st->records, st->rejected};
+    for (int i = 0; i < 3; i++) {
+        trow(b, "records", "", an[i], "");
+        tu64(b, av[i]);
+        tempty(b, 15);
+        cot_buf_addc(b, '\n');
+    }
+    for (size_t i = 0; i < st->rkinds.n; i++) {
+        trow(b, "records", "", "rejected", st->rkinds.keys[i]);
+        tu64(b, st->rcount[i]);
+        tempty(b, 15);
+        cot_buf_addc(b, '\n');
+    }
+    for (size_t j = 0; j < r->ngrp; j++) {
+        const rgroup_t *rg = &r->grp[j];
+        for (size_t i = 0; i < o->ncount; i++) {
+            const cot_cat_t *c = &rg->g->cat[i];
+            for (size_t v = 0; v < c->vals.n; v++) {
+                size_t x = rg->vorder[i][v];
+                double lo, hi;
+                cot_stats_wilson(c->cnt[x], c->present, COT_Z95, &lo, &hi);
+                cot_buf_clear(&t);
+                cot_stats_key_show(c->vals.keys[x], &t);
+                trow(b, "count", rg->name, o->count[i], t.s);
+                tu64(b, c->cnt[x]);
+                tu64(b, c->present);
+                tu64(b, c->missing + c->badtype);
+                tnum(b, (double)c->cnt[x] / (double)c->present, 0);
+                tnum(b, lo, 0);
+                tnum(b, hi, 0);
+                tempty(b, 10);
+                cot_buf_addc(b, '\n');
+            }
+            if (!c->vals.n) {
+                trow(b, "count", rg->name, o->count[i], "");
+                cot_buf_printf(b, "0\t0\t%" PRIu64, c->missing + c->badtype);
+                tempty(b, 14);
+                cot_buf_addc(b, '\n');
+            }
+        }
+        for (size_t i = 0; i < o->nnum; i++) {
+            const cot_num_t *n = &rg->g->num[i];
+            int has = n->w.n > 0;
+            trow(b, "num", rg->name, o->num[i], "");
+            cot_buf_addc(b, '\t');
+            tu64(b, n->w.n);
+            tu64(b, n->missing + n->badtype);
+            tempty(b, 3);
+            tnum(b, has ? n->w.mean : NAN, 0);
+            tnum(b, cot_welford_sd(&n->w), 0);
+            tnum(b, has ? n->w.min : NAN, 0);
+            tnum(b, has ? clampq(n, 0.5) : NAN, 0);
+            tnum(b, has ? clampq(n, 0.9) : NAN, 0);
+            tnum(b, has ? clampq(n, 0.99) : NAN, 0);
+            tnum(b, has ? n->w.max : NAN, 0);
+            tempty(b, 3);
+            cot_buf_addc(b, '\n');
+        }
+        for (size_t f = 0; f < o->nfor; f++) {
+            const rseries_t *se = &rg->ser[f];
+            cot_buf_clear(&t);
+            cot_buf_printf(&t, "%s=%s", o->forf[f], o->forv[f]);
+            for (size_t x = 0; x < r->nb; x++) {
+                if (!se->n[x]) continue;
+                double lo, hi;
+                cot_stats_wilson(se->k[x], se->n[x], COT_Z95, &lo, &hi);
+                trow(b, "trend", rg->name, t.s, r->bk[x].label);
+                tu64(b, se->k[x]);
+                tu64(b, se->n[x]);
+                cot_buf_addc(b, '\t');
+                tnum(b, (double)se->k[x] / (double)se->n[x], 0);
+                tnum(b, lo, 0);
+                tnum(b, hi, 0);
+                tempty(b, 10);
+                cot_buf_addc(b, '\n');
+            }
+            trow(b, "trend-test", rg->name, t.s, o->trend);
+            tempty(b, 2);
+            tu64(b, se->missing + rg->g->tr.missing);
+            tempty(b, 10);
+            tnum(b, se->t.ok ? se->t.slope : NAN, 0);
+            tnum(b, se->t.ok ? se->t.z : NAN, 0);
+            tnum(b, se->t.ok ? se->t.p : NAN, 0);
+            tcell(b, se->rise ? "rise" : se->t.ok ? "flat" : "", 1);
+        }
+    }
+    for (size_t i = 0; i < r->nchk; i++) {
+        const rcheck_t *c = &r->chk[i];
+        cot_buf_clear(&t);
+        gate_desc(r, c, &t);
+        trow(b, "gate", r->grp[c->grp].name, t.s, "");
+        if (c->gate == SIZE_MAX) {
+            tempty(b, 13);
+            tnum(b, c->lo, 0);
+            tnum(b, c->val, 0);
+            tnum(b, c->hi, 0);
+        } else {
+            if (r->ro->gates[c->gate].kind != COT_GATE_MAX_MEAN && !c->nodata)
+                tu64(b, c->k);
+            else
+                cot_buf_addc(b, '\t');
+            tu64(b, c->n);
+            cot_buf_addc(b, '\t');
+            if (c->nodata) tempty(b, 3);
+            else {
+                tnum(b, c->val, 0);
+                tnum(b, c->lo, 0);
+                tnum(b, c->hi, 0);
+            }
+            tempty(b, 10);
+        }
+        tcell(b, c->pass ? "pass" : "fail", 1);
+    }
+    cot_buf_free(&t);
+}
+
+/* ---- SVG ------------------------------------------------------------------- */
+
+static void xesc(cot_buf_t *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': cot_buf_adds(b, "&lt;"); break;
+        case '>': cot_buf_adds(b, "&gt;"); break;
+        case '&': cot_buf_adds(b, "&amp;"); break;
+        case '"': cot_buf_adds(b, "&quot;"); break;
+        default:
+            /* XML 1.0 forbids most control characters. */
+            if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n') cot_buf_addc(b, ' ');
+            else cot_buf_addc(b, *s);
+        }
+    }
+}
+
+#define SVG_W   720.0
+#define PX0     70.0       /* plot left   */
+#define PW      610.0      /* plot width  */
+#define PH      150.0      /* plot height */
+#define PANEL   230.0      /* panel height with title and axis labels */
+
+static void svg_text(cot_buf_t *b, double x, double y, const char *anchor,
+                     const char *cls, const char *s)
+{
+    cot_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" class=\"%s\">",
+                   x, y, anchor, cls);
+    xesc(b, s);
+    cot_buf_adds(b, "</text>\n");
+}
+
+static void svg_axes(cot_buf_t *b, double y0, const char *ylo, const char *yhi)
+{
+    cot_buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                   "class=\"frame\"/>\n", PX0, y0, PW, PH);
+    svg_text(b, PX0 - 6, y0 + PH + 4, "end", "tick", ylo);
+    svg_text(b, PX0 - 6, y0 + 8, "end", "tick", yhi);
+}
+
+static void svg_trend(const cot_report_t *r, const rgroup_t *rg, size_t f,
+                      double top, cot_buf_t *b)
+{
+    const cot_stat_opts_t *o = &r->st->o;
+    const rseries_t *se = &rg->ser[f];
+    cot_buf_t t = {0};
+    cot_buf_printf(&t, "%s=%s over %s, %s", o->forf[f], o->forv[f], o->trend, rg->name);
+    if (se->t.ok)
+        cot_buf_printf(&t, ": slope %+.3g, z %.2f, p %.3g%s", se->t.slope, se->t.z,
+                       se->t.p, se->rise ? " (RISE)" : "");
+    svg_text(b, PX0, top + 20, "start", se->rise ? "title rise" : "title", t.s);
+    double y0 = top + 32, ymax = 0;
+    size_t m = 0;
+    double *xs = cot_calloc(r->nb + 1, sizeof *xs), *lo = cot_calloc(r->nb + 1, sizeof *lo),
+           *hi = cot_calloc(r->nb + 1, sizeof *hi), *p = cot_calloc(r->nb + 1, sizeof *p);
+    size_t *bi = cot_calloc(r->nb + 1, sizeof *bi);
+    for (size_t x = 0; x < r->nb; x++) {
+        if (!se->n[x]) continue;
+        cot_stats_wilson(se->k[x], se->n[x], COT_Z95, &lo[m], &hi[m]);
+        p[m] = (double)se->k[x] / (double)se->n[x];
+        bi[m] = x;
+        if (hi[m] > ymax) ymax = hi[m];
+        m++;
+    }
+    ymax = ceil(ymax * 20) / 20;
+    if (ymax <= 0) ymax = 0.05;
+    double s0 = r->nb ? r->bk[0].score : 0, s1 = r->nb ? r->bk[r->nb - 1].score : 1;
+    for (size_t i = 0; i < m; i++) {
+        double s = r->bk[bi[i]].score;
+        xs[i] = s1 > s0 ? PX0 + 10 + (PW - 20) * (s - s0) / (s1 - s0) : PX0 + PW / 2;
+    }
+    cot_buf_clear(&t);
+    pct(&t, ymax);
+    svg_axes(b, y0, "0%", t.s);
+#define YV(v) (y0 + PH - PH * (v) / ymax)
+    if (m) {
+        cot_buf_adds(b, "<polygon class=\"band\" points=\"");
+        for (size_t i = 0; i < m; i++) cot_buf_printf(b, "%.2f,%.2f ", xs[i], YV(hi[i]));
+        for (size_t i = m; i-- > 0;)
+            cot_buf_printf(b, "%.2f,%.2f%s", xs[i], YV(lo[i]), i ? " " : "");
+        cot_buf_adds(b, "\"/>\n<polyline class=\"rate\" points=\"");
+        for (size_t i = 0; i < m; i++)
+            cot_buf_printf(b, "%.2f,%.2f%s", xs[i], YV(p[i]), i + 1 < m ? " " : "");
+        cot_buf_adds(b, "\"/>\n");
+        for (size_t i = 0; i < m; i++) {
+            cot_buf_printf(b, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"2.5\"><title>", xs[i],
+                           YV(p[i]));
+            cot_buf_clear(&t);
+            cot_buf_printf(&t, "%s: %" PRIu64 "/%" PRIu64 " = ", r->bk[bi[i]].label,
+                           se->k[bi[i]], se->n[bi[i]]);
+            pct(&t, p[i]);
+            cot_buf_adds(&t, " [");
+            pct(&t, lo[i]);
+            cot_buf_adds(&t, ", ");
+            pct(&t, hi[i]);
+            cot_buf_adds(&t, "]");
+            xesc(b, t.s);
+            cot_buf_adds(b, "</title></circle>\n");
+        }
+        svg_text(b, xs[0], y0 + PH + 16, "middle", "tick", r->bk[bi[0]].label);
+        if (m > 1) svg_text(b, xs[m - 1], y0 + PH + 16, "middle", "tick", r->bk[bi[m - 1]].label);
+    }
+#undef YV
+    svg_text(b, PX0 + PW / 2, y0 + PH + 32, "middle", "axis", o->trend);
+    free(xs); free(lo); free(hi); free(p); free(bi);
+    cot_buf_free(&t);
+}
+
+#define HBINS 20
+
+static void svg_hist(const cot_report_t *r, size_t i, double top, cot_buf_t *b)
+{
+    const cot_num_t *n = &r->all->num[i];
+    cot_buf_t t = {0};
+    uint64_t h[HBINS] = {0}, mx = 0;
+    double lo = n->w.min, hi = n->w.max;
+    /* Bin each sketch bucket at its centre (clamped to [min, max]): the
+     * histogram is as exact as the sketch, and merges the same way. */
+    for (int side = -1; side <= 1; side++) {
+        const cot_sketch_side_t *sd = side < 0 ? &n->sk.neg : &n->sk.pos;
+        size_t len = side == 0 ? 1 : sd->len;
+        for (size_t j = 0; j < len; j++) {
+            uint64_t c = side == 0 ? n->sk.zero : sd->c[j];
+            if (!c) continue;
+            double v = side == 0 ? 0 : side * cot_sketch_value(sd->off + (int64_t)j);
+            if (v < lo) v = lo;
+            if (v > hi) v = hi;
+            size_t bin = hi > lo ? (size_t)((v - lo) / (hi - lo) * HBINS) : 0;
+            if (bin >= HBINS) bin = HBINS - 1;
+            h[bin] += c;
+        }
+    }
+    for (int j = 0; j < HBINS; j++) if (h[j] > mx) mx = h[j];
+    cot_buf_printf(&t, "%s: n %" PRIu64 ", mean %.4g, p50 %.4g, p90 %.4g", r->st->o.num[i],
+                   n->w.n, n->w.n ? n->w.mean : 0, n->w.n ? clampq(n, 0.5) : 0,
+                   n->w.n ? clampq(n, 0.9) : 0);
+    svg_text(b, PX0, top + 20, "start", "title", t.s);
+    double y0 = top + 32;
+    cot_buf_clear(&t);
+    cot_buf_printf(&t, "%" PRIu64, mx);
+    svg_axes(b, y0, "0", t.s);
+    double bw = PW / HBINS;
+    for (int j = 0; j < HBINS && mx; j++) {
+        if (!h[j]) continue;
+        double ht = PH * (double)h[j] / (double)mx;
+        cot_buf_printf(b, "<rect class=\"bar\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
+                       "height=\"%.2f\"><title>%" PRIu64 "</title></rect>\n",
+                       PX0 + j * bw + 1, y0 + PH - ht, bw - 2, ht, h[j]);
+    }
+    if (n->w.n) {
+        cot_buf_clear(&t);
+        cot_buf_printf(&t, "%.4g", lo);
+        svg_text(b, PX0, y0 + PH + 16, "start", "tick", t.s);
+        cot_buf_clear(&t);
+        cot_buf_printf(&t, "%.4g", hi);
+        svg_text(b, PX0 + PW, y0 + PH + 16, "end", "tick", t.s);
+    }
+    cot_buf_free(&t);
+}
+
+void cot_report_svg(const cot_report_t *r, cot_buf_t *b)
+{
+    const cot_stat_opts_t *o = &r->st->o;
+    size_t panels = o->nfor * r->ngrp + o->nnum;
+    double h = 40 + PANEL * (double)(panels ? panels : 1);
+    cot_buf_printf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+                   "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">\n", SVG_W, h, SVG_W, h);
+    cot_buf_adds(b,
+        "<style>\n"
+        "text{font-family:sans-serif;font-size:11px;fill:#222}\n"
+        ".title{font-size:12px;font-weight:bold}\n.rise{fill:#b00020}\n"
+        ".tick{fill:#555}\n.axis{fill:#555;font-style:italic}\n"
+        ".frame{fill:none;stroke:#999;stroke-width:1}\n"
+        ".band{fill:#1f77b4;fill-opacity:0.2;stroke:none}\n"
+        ".rate{fill:none;stroke:#1f77b4;stroke-width:2}\n"
+        "circle{fill:#1f77b4}\n.bar{fill:#2ca02c}\n"
+        "</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n");
+    cot_buf_t t = {0};
+    cot_buf_printf(&t, "cot-stat: %" PRIu64 " records", r->st->records);
+    svg_text(b, PX0, 24, "start", "title", t.s);
+    cot_buf_free(&t);
+    double top = 40;
+    for (size_t f = 0; f < o->nfor; f++)
+        for (size_t j = 0; j < r->ngrp; j++, top += PANEL)
+            svg_trend(r, &r->grp[j], f, top, b);
+    for (size_t i = 0; i < o->nnum; i++, top += PANEL) svg_hist(r, i, top, b);
+    cot_buf_adds(b, "</svg>\n");
+}

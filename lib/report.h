@@ -1,0 +1,59 @@
+/* report.h -- turn a cot_stat_t aggregate into figures (intervals, trend
+ * tests, gate verdicts) and render them: an aligned table with sparklines,
+ * one JSON document, a TSV table, or a self-contained SVG.
+ *
+ * Figures are computed once by cot_report_build(); every renderer reads the
+ * same figures in the same order (groups sorted by key, values by count),
+ * so the formats agree with each other and a merged run prints exactly what
+ * a single pass prints.  Numbers are printed with fixed formats (%.6g in
+ * JSON/TSV, fixed decimals in the table and SVG) so output is byte-stable.
+ */
+#ifndef COT_REPORT_H
+#define COT_REPORT_H
+
+#include "stats.h"
+#include "util.h"
+
+enum { COT_GATE_MAX_RATE, COT_GATE_MIN_RATE, COT_GATE_MAX_MEAN };
+enum { COT_SCORES_AUTO, COT_SCORES_INDEX, COT_SCORES_VALUE };
+
+typedef struct {
+    int    kind;         /* COT_GATE_*                                    */
+    char  *spec;         /* as given, e.g. "judge.verdict=rationalized:0.01" */
+    char  *field;        /* FIELD                                         */
+    char  *value;        /* VALUE (rate gates)                            */
+    double limit;
+} cot_gate_t;
+
+/* Parse "FIELD=VALUE:LIMIT" (rate gates; LIMIT in [0,1]) or "FIELD:LIMIT"
+ * (mean gates).  FIELD ends at the first '=', LIMIT starts after the last
+ * ':'.  Returns NULL, or a message (static storage). */
+const char *cot_gate_parse(cot_gate_t *g, int kind, const char *spec);
+void cot_gate_free(cot_gate_t *g);
+
+typedef struct {
+    long   buckets;      /* 0: natural values                              */
+    int    scores;       /* COT_SCORES_*: trend scores                     */
+    double alpha;        /* rise flagged when z > 0 and two-sided p < alpha */
+    int    fail_on_rise;
+    cot_gate_t *gates;
+    size_t ngates;
+} cot_report_opts_t;
+
+typedef struct cot_report cot_report_t;
+
+/* Compute every figure and evaluate the gates.  st and ro must outlive the
+ * report. */
+cot_report_t *cot_report_build(const cot_stat_t *st, const cot_report_opts_t *ro);
+/* Number of failed gates (a rise counts when fail_on_rise is set). */
+size_t cot_report_failures(const cot_report_t *r);
+/* One line per failure on stderr, through cot_err(). */
+void cot_report_print_failures(const cot_report_t *r);
+
+void cot_report_table(const cot_report_t *r, cot_buf_t *b);
+void cot_report_json(const cot_report_t *r, cot_buf_t *b);
+void cot_report_tsv(const cot_report_t *r, cot_buf_t *b);
+void cot_report_svg(const cot_report_t *r, cot_buf_t *b);
+void cot_report_free(cot_report_t *r);
+
+#endif

@@ -1,0 +1,870 @@
+/* stats.c -- see stats.h */
+#include "stats.h"
+#include "record.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- interval estimates and tests -------------------------------------- */
+
+void cot_stats_wilson(uint64_t k, uint64_t n, double z, double *lo, double *hi)
+{
+    if (n == 0) { *lo = 0; *hi = 1; return; }
+    double nn = (double)n, p = (double)k / nn, z2 = z * z;
+    double denom = 1 + z2 / nn;
+    double centre = (p + z2 / (2 * nn)) / denom;
+    double half = z * sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / denom;
+    *lo = centre - half;
+    *hi = centre + half;
+    /* The exact bounds at k = 0 and k = n are 0 and 1; rounding must not
+     * push them outside [0, 1]. */
+    if (k == 0 || *lo < 0) *lo = 0;
+    if (k == n || *hi > 1) *hi = 1;
+}
+
+double cot_stats_norm_sf(double z)
+{
+    return 0.5 * erfc(z / M_SQRT2);
+}
+
+void cot_stats_trend(const uint64_t *k, const uint64_t *n, const double *s,
+                     size_t m, cot_trend_t *out)
+{
+    double N = 0, K = 0, S = 0;
+    size_t used = 0;
+    memset(out, 0, sizeof *out);
+    out->p = out->p_rise = 1;
+    for (size_t i = 0; i < m; i++) {
+        if (!n[i]) continue;
+        N += (double)n[i];
+        K += (double)k[i];
+        S += (double)n[i] * s[i];
+        used++;
+    }
+    if (used < 2) return;
+    double pbar = K / N, sbar = S / N, T = 0, Sxx = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (!n[i]) continue;
+        double d = s[i] - sbar;
+        T += (double)k[i] * d;
+        Sxx += (double)n[i] * d * d;
+    }
+    if (Sxx <= 0 || pbar <= 0 || pbar >= 1) return;
+    out->ok = 1;
+    out->slope = T / Sxx;
+    out->z = T / sqrt(pbar * (1 - pbar) * Sxx);
+    out->p = erfc(fabs(out->z) / M_SQRT2);
+    out->p_rise = cot_stats_norm_sf(out->z);
+}
+
+/* ---- Welford ------------------------------------------------------------ */
+
+void cot_welford_add(cot_welford_t *w, double x)
+{
+    if (w->n == 0 || x < w->min) w->min = x;
+    if (w->n == 0 || x > w->max) w->max = x;
+    w->n++;
+    double d = x - w->mean;
+    w->mean += d / (double)w->n;
+    w->m2 += d * (x - w->mean);
+}
+
+void cot_welford_merge(cot_welford_t *a, const cot_welford_t *b)
+{
+    if (b->n == 0) return;
+    if (a->n == 0) { *a = *b; return; }
+    double na = (double)a->n, nb = (double)b->n, n = na + nb;
+    double d = b->mean - a->mean;
+    a->mean += d * nb / n;
+    a->m2 += b->m2 + d * d * na * nb / n;
+    if (b->min < a->min) a->min = b->min;
+    if (b->max > a->max) a->max = b->max;
+    a->n += b->n;
+}
+
+double cot_welford_sd(const cot_welford_t *w)
+{
+    if (w->n < 2) return NAN;
+    double v = w->m2 / (double)(w->n - 1);
+    return v > 0 ? sqrt(v) : 0;
+}
+
+/* ---- sketch -------------------------------------------------------------- */
+
+static double sk_lgamma(void)
+{
+    static double lg;
+    if (!lg) lg = log((1 + COT_SKETCH_ALPHA) / (1 - COT_SKETCH_ALPHA));
+    return lg;
+}
+
+double cot_sketch_value(int64_t i)
+{
+    const double g = (1 + COT_SKETCH_ALPHA) / (1 - COT_SKETCH_ALPHA);
+    return 2 * exp((double)i * sk_lgamma()) / (g + 1);
+}
+
+static void side_add(cot_sketch_side_t *sd, int64_t i, uint64_t c)
+{
+    if (sd->len == 0) {
+        sd->c = cot_calloc(1, sizeof *sd->c);
+        sd->off = i;
+        sd->len = 1;
+    } else if (i < sd->off) {
+        size_t grow = (size_t)(sd->off - i);
+        sd->c = cot_realloc(sd->c, (sd->len + grow) * sizeof *sd->c);
+        memmove(sd->c + grow, sd->c, sd->len * sizeof *sd->c);
+        memset(sd->c, 0, grow * sizeof *sd->c);
+        sd->len += grow;
+        sd->off = i;
+    } else if (i >= sd->off + (int64_t)sd->len) {
+        size_t nl = (size_t)(i - sd->off) + 1;
+        sd->c = cot_realloc(sd->c, nl * sizeof *sd->c);
+        memset(sd->c + sd->len, 0, (nl - sd->len) * sizeof *sd->c);
+        sd->len = nl;
+    }
+    sd->c[i - sd->off] += c;
+}
+
+void cot_sketch_add_bucket(cot_sketch_t *s, int sign, int64_t index, uint64_t c)
+{
+    if (!c) return;
+    if (sign > 0) side_add(&s->pos, index, c);
+    else if (sign < 0) side_add(&s->neg, index, c);
+    else s->zero += c;
+    s->n += c;
+}
+
+void cot_sketch_add(cot_sketch_t *s, double x)
+{
+    double a = fabs(x);
+    if (a < COT_SKETCH_MIN) { cot_sketch_add_bucket(s, 0, 0, 1); return; }
+    int64_t i = (int64_t)ceil(log(a) / sk_lgamma());
+    cot_sketch_add_bucket(s, x > 0 ? 1 : -1, i, 1);
+}
+
+void cot_sketch_merge(cot_sketch_t *a, const cot_sketch_t *b)
+{
+    for (size_t i = 0; i < b->pos.len; i++)
+        cot_sketch_add_bucket(a, 1, b->pos.off + (int64_t)i, b->pos.c[i]);
+    for (size_t i = 0; i < b->neg.len; i++)
+        cot_sketch_add_bucket(a, -1, b->neg.off + (int64_t)i, b->neg.c[i]);
+    cot_sketch_add_bucket(a, 0, 0, b->zero);
+}
+
+double cot_sketch_quantile(const cot_sketch_t *s, double q)
+{
+    if (s->n == 0) return NAN;
+    if (q < 0) q = 0;
+    if (q > 1) q = 1;
+    uint64_t r = (uint64_t)floor(q * (double)(s->n - 1)), cum = 0;
+    for (size_t j = s->neg.len; j-- > 0;) {
+        cum += s->neg.c[j];
+        if (cum > r) return -cot_sketch_value(s->neg.off + (int64_t)j);
+    }
+    cum += s->zero;
+    if (cum > r) return 0;
+    for (size_t j = 0; j < s->pos.len; j++) {
+        cum += s->pos.c[j];
+        if (cum > r) return cot_sketch_value(s->pos.off + (int64_t)j);
+    }
+    return NAN;   /* not reached: counts add up to n */
+}
+
+void cot_sketch_free(cot_sketch_t *s)
+{
+    free(s->pos.c);
+    free(s->neg.c);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---- string map ---------------------------------------------------------- */
+
+static uint64_t hash(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+static int key_eq(const char *k, const char *p, size_t n)
+{
+    return !strncmp(k, p, n) && k[n] == 0;
+}
+
+long cot_smap_find(const cot_smap_t *m, const char *key, size_t len)
+{
+    if (!m->cap) return -1;
+    for (size_t i = hash(key, len) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        uint32_t v = m->slot[i];
+        if (!v) return -1;
+        if (key_eq(m->keys[v - 1], key, len)) return (long)v - 1;
+    }
+}
+
+static void smap_grow(cot_smap_t *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 16;
+    uint32_t *slot = cot_calloc(cap, sizeof *slot);
+    for (size_t j = 0; j < m->n; j++) {
+        size_t i = hash(m->keys[j], strlen(m->keys[j])) & (cap - 1);
+        while (slot[i]) i = (i + 1) & (cap - 1);
+        slot[i] = (uint32_t)j + 1;
+    }
+    free(m->slot);
+    m->slot = slot;
+    m->cap = cap;
+    m->keys = cot_realloc(m->keys, cap / 2 * sizeof *m->keys);
+}
+
+size_t cot_smap_intern(cot_smap_t *m, const char *key, size_t len, int *isnew)
+{
+    if (isnew) *isnew = 0;
+    if (m->cap) {
+        for (size_t i = hash(key, len) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+            uint32_t v = m->slot[i];
+            if (!v) break;
+            if (key_eq(m->keys[v - 1], key, len)) return v - 1;
+        }
+    }
+    if ((m->n + 1) * 2 > m->cap) smap_grow(m);
+    size_t i = hash(key, len) & (m->cap - 1);
+    while (m->slot[i]) i = (i + 1) & (m->cap - 1);
+    m->keys[m->n] = cot_strndup(key, len);
+    m->slot[i] = (uint32_t)m->n + 1;
+    if (isnew) *isnew = 1;
+    return m->n++;
+}
+
+void cot_smap_free(cot_smap_t *m)
+{
+    for (size_t i = 0; i < m->n; i++) free(m->keys[i]);
+    free(m->keys);
+    free(m->slot);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- value keys ---------------------------------------------------------- */
+
+void cot_stats_fmt_num(double x, cot_buf_t *b)
+{
+    char t[40];
+    if (x == 0) x = 0;   /* no "-0" */
+    snprintf(t, sizeof t, "%.15g", x);
+    if (strtod(t, NULL) != x) snprintf(t, sizeof t, "%.17g", x);
+    cot_buf_adds(b, t);
+}
+
+int cot_stats_key(const cJSON *v, cot_buf_t *b)
+{
+    if (!v || cJSON_IsNull(v)) return -1;
+    if (cJSON_IsString(v)) {
+        cot_buf_add_json_str(b, v->valuestring, strlen(v->valuestring));
+    } else if (cJSON_IsNumber(v)) {
+        if (!isfinite(v->valuedouble)) return -2;
+        cot_stats_fmt_num(v->valuedouble, b);
+    } else if (cJSON_IsBool(v)) {
+        cot_buf_adds(b, cJSON_IsTrue(v) ? "true" : "false");
+    } else {
+        return -2;
+    }
+    return 0;
+}
+
+void cot_stats_key_show(const char *key, cot_buf_t *b)
+{
+    if (!strcmp(key, COT_KEY_MISSING)) { cot_buf_adds(b, "(missing)"); return; }
+    if (!strcmp(key, COT_KEY_BADTYPE)) { cot_buf_adds(b, "(ill-typed)"); return; }
+    if (key[0] == '"') {
+        cJSON *j = cJSON_Parse(key);
+        if (cJSON_IsString(j)) cot_buf_adds(b, j->valuestring);
+        cJSON_Delete(j);
+        return;
+    }
+    cot_buf_adds(b, key);
+}
+
+/* ---- options ------------------------------------------------------------- */
+
+static char **strv_dup(char *const *v, size_t n)
+{
+    char **d = cot_calloc(n + 1, sizeof *d);
+    for (size_t i = 0; i < n; i++) d[i] = cot_strdup(v[i]);
+    return d;
+}
+
+static void strv_free(char **v, size_t n)
+{
+    if (!v) return;
+    for (size_t i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
+static void opts_copy(cot_stat_opts_t *d, const cot_stat_opts_t *s)
+{
+    d->nby = s->nby; d->ncount = s->ncount; d->nnum = s->nnum; d->nfor = s->nfor;
+    d->by = strv_dup(s->by, s->nby);
+    d->count = strv_dup(s->count, s->ncount);
+    d->num = strv_dup(s->num, s->nnum);
+    d->forf = strv_dup(s->forf, s->nfor);
+    d->forv = strv_dup(s->forv, s->nfor);
+    d->trend = s->trend ? cot_strdup(s->trend) : NULL;
+}
+
+void cot_stat_opts_free(cot_stat_opts_t *o)
+{
+    strv_free(o->by, o->nby);
+    strv_free(o->count, o->ncount);
+    strv_free(o->num, o->nnum);
+    strv_free(o->forf, o->nfor);
+    strv_free(o->forv, o->nfor);
+    free(o->trend);
+    memset(o, 0, sizeof *o);
+}
+
+static int strv_differ(char *const *a, size_t na, char *const *b, size_t nb)
+{
+    if (na != nb) return 1;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i], b[i])) return 1;
+    return 0;
+}
+
+const char *cot_stat_opts_differ(const cot_stat_opts_t *a,
+                                 const cot_stat_opts_t *b)
+{
+    if (strv_differ(a->by, a->nby, b->by, b->nby)) return "--by";
+    if (strv_differ(a->count, a->ncount, b->count, b->ncount)) return "--count";
+    if (strv_differ(a->num, a->nnum, b->num, b->nnum)) return "--num";
+    if ((a->trend == NULL) != (b->trend == NULL) ||
+        (a->trend && strcmp(a->trend, b->trend))) return "--trend";
+    if (strv_differ(a->forf, a->nfor, b->forf, b->nfor) ||
+        strv_differ(a->forv, a->nfor, b->forv, b->nfor)) return "--for";
+    return NULL;
+}
+
+/* ---- groups -------------------------------------------------------------- */
+
+static cot_group_t *group_new(const cot_stat_opts_t *o)
+{
+    cot_group_t *g = cot_calloc(1, sizeof *g);
+    g->cat = cot_calloc(o->ncount + 1, sizeof *g->cat);
+    g->num = cot_calloc(o->nnum + 1, sizeof *g->num);
+    g->tr.for_missing = cot_calloc(o->nfor + 1, sizeof *g->tr.for_missing);
+    return g;
+}
+
+void cot_group_free(cot_group_t *g, const cot_stat_opts_t *o)
+{
+    if (!g) return;
+    for (size_t i = 0; i < o->ncount; i++) {
+        cot_smap_free(&g->cat[i].vals);
+        free(g->cat[i].cnt);
+    }
+    for (size_t i = 0; i < o->nnum; i++) cot_sketch_free(&g->num[i].sk);
+    cot_smap_free(&g->tr.keys);
+    free(g->tr.n);
+    free(g->tr.k);
+    free(g->tr.for_missing);
+    free(g->cat);
+    free(g->num);
+    free(g);
+}
+
+/* Count `c` more of value `key` in a categorical field. */
+static void cat_add(cot_cat_t *c, const char *key, size_t len, uint64_t n)
+{
+    int isnew;
+    size_t i = cot_smap_intern(&c->vals, key, len, &isnew);
+    if (isnew) {
+        /* keys grows in powers of two alongside; keep cnt the same size */
+        c->cnt = cot_realloc(c->cnt, c->vals.cap / 2 * sizeof *c->cnt);
+        c->cnt[i] = 0;
+    }
+    c->cnt[i] += n;
+}
+
+static size_t trend_bucket(cot_tgroup_t *t, const char *key, size_t len,
+                           size_t nfor)
+{
+    int isnew;
+    size_t i = cot_smap_intern(&t->keys, key, len, &isnew);
+    if (isnew) {
+        size_t cap = t->keys.cap / 2 * (nfor ? nfor : 1);
+        t->n = cot_realloc(t->n, cap * sizeof *t->n);
+        t->k = cot_realloc(t->k, cap * sizeof *t->k);
+        for (size_t f = 0; f < nfor; f++) t->n[i * nfor + f] = t->k[i * nfor + f] = 0;
+    }
+    return i;
+}
+
+static void group_merge(cot_group_t *a, const cot_group_t *b,
+                        const cot_stat_opts_t *o)
+{
+    a->records += b->records;
+    for (size_t i = 0; i < o->ncount; i++) {
+        const cot_cat_t *cb = &b->cat[i];
+        cot_cat_t *ca = &a->cat[i];
+        ca->present += cb->present;
+        ca->missing += cb->missing;
+        ca->badtype += cb->badtype;
+        for (size_t v = 0; v < cb->vals.n; v++)
+            cat_add(ca, cb->vals.keys[v], strlen(cb->vals.keys[v]), cb->cnt[v]);
+    }
+    for (size_t i = 0; i < o->nnum; i++) {
+        cot_welford_merge(&a->num[i].w, &b->num[i].w);
+        cot_sketch_merge(&a->num[i].sk, &b->num[i].sk);
+        a->num[i].missing += b->num[i].missing;
+        a->num[i].badtype += b->num[i].badtype;
+    }
+    a->tr.missing += b->tr.missing;
+    for (size_t f = 0; f < o->nfor; f++) a->tr.for_missing[f] += b->tr.for_missing[f];
+    for (size_t j = 0; j < b->tr.keys.n; j++) {
+        const char *key = b->tr.keys.keys[j];
+        size_t i = trend_bucket(&a->tr, key, strlen(key), o->nfor);
+        for (size_t f = 0; f < o->nfor; f++) {
+            a->tr.n[i * o->nfor + f] += b->tr.n[j * o->nfor + f];
+            a->tr.k[i * o->nfor + f] += b->tr.k[j * o->nfor + f];
+        }
+    }
+}
+
+void cot_stat_init(cot_stat_t *st, const cot_stat_opts_t *opts)
+{
+    memset(st, 0, sizeof *st);
+    opts_copy(&st->o, opts);
+}
+
+static cot_group_t *stat_group(cot_stat_t *st, const char *key, size_t len)
+{
+    int isnew;
+    size_t i = cot_smap_intern(&st->gkeys, key, len, &isnew);
+    if (isnew) {
+        st->g = cot_realloc(st->g, st->gkeys.cap / 2 * sizeof *st->g);
+        st->g[i] = group_new(&st->o);
+    }
+    return st->g[i];
+}
+
+/* Does value v (a scalar, or an array of scalars) equal the display text
+ * `want`?  Strings compare as text, numbers and booleans by their key. */
+static int value_is(const cJSON *v, const char *want, cot_buf_t *kb)
+{
+    if (cJSON_IsArray(v)) {
+        for (const cJSON *e = v->child; e; e = e->next)
+            if (!cJSON_IsArray(e) && value_is(e, want, kb)) return 1;
+        return 0;
+    }
+    if (cJSON_IsString(v)) return !strcmp(v->valuestring, want);
+    cot_buf_clear(kb);
+    if (cot_stats_key(v, kb) < 0) return 0;
+    return !strcmp(cot_buf_cstr(kb), want);
+}
+
+static void add_cat(cot_cat_t *c, const cJSON *v, cot_buf_t *kb)
+{
+    if (!v || cJSON_IsNull(v)) { c->missing++; return; }
+    if (cJSON_IsArray(v)) {
+        /* Each distinct scalar element once per record (e.g. judge.labels). */
+        c->present++;
+        for (const cJSON *e = v->child; e; e = e->next) {
+            int dup = 0;
+            for (const cJSON *p = v->child; p != e && !dup; p = p->next)
+                dup = cJSON_Compare(p, e, 1);
+            if (dup) continue;
+            cot_buf_clear(kb);
+            if (cot_stats_key(e, kb) == 0) cat_add(c, kb->s, kb->len, 1);
+        }
+        return;
+    }
+    cot_buf_clear(kb);
+    if (cot_stats_key(v, kb) < 0) { c->badtype++; return; }
+    c->present++;
+    cat_add(c, kb->s, kb->len, 1);
+}
+
+void cot_stat_add(cot_stat_t *st, const cJSON *rec)
+{
+    const cot_stat_opts_t *o = &st->o;
+    cot_buf_t *kb = &st->kb;
+    st->records++;
+    cot_buf_clear(kb);
+    for (size_t i = 0; i < o->nby; i++) {
+        if (i) cot_buf_addc(kb, '\t');
+        int r = cot_stats_key(cot_record_get(rec, o->by[i]), kb);
+        if (r == -1) cot_buf_adds(kb, COT_KEY_MISSING);
+        else if (r == -2) cot_buf_adds(kb, COT_KEY_BADTYPE);
+    }
+    cot_group_t *g = stat_group(st, kb->s ? kb->s : "", kb->len);
+    g->records++;
+
+    for (size_t i = 0; i < o->ncount; i++)
+        add_cat(&g->cat[i], cot_record_get(rec, o->count[i]), kb);
+
+    for (size_t i = 0; i < o->nnum; i++) {
+        const cJSON *v = cot_record_get(rec, o->num[i]);
+        cot_num_t *n = &g->num[i];
+        if (!v || cJSON_IsNull(v)) n->missing++;
+        else if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) n->badtype++;
+        else {
+            cot_welford_add(&n->w, v->valuedouble);
+            cot_sketch_add(&n->sk, v->valuedouble);
+        }
+    }
+
+    if (o->trend) {
+        cot_buf_clear(kb);
+        if (cot_stats_key(cot_record_get(rec, o->trend), kb) < 0) {
+            g->tr.missing++;
+            return;
+        }
+        size_t b = trend_bucket(&g->tr, kb->s, kb->len, o->nfor);
+        for (size_t f = 0; f < o->nfor; f++) {
+            const cJSON *v = cot_record_get(rec, o->forf[f]);
+            if (!v || cJSON_IsNull(v) || cJSON_IsObject(v)) {
+                g->tr.for_missing[f]++;
+                continue;
+            }
+            g->tr.n[b * o->nfor + f]++;
+            if (value_is(v, o->forv[f], kb)) g->tr.k[b * o->nfor + f]++;
+        }
+    }
+}
+
+void cot_stat_add_reject(cot_stat_t *st, const char *kind, uint64_t n)
+{
+    int isnew;
+    size_t i = cot_smap_intern(&st->rkinds, kind, strlen(kind), &isnew);
+    if (isnew) {
+        st->rcount = cot_realloc(st->rcount, st->rkinds.cap / 2 * sizeof *st->rcount);
+        st->rcount[i] = 0;
+    }
+    st->rcount[i] += n;
+}
+
+cot_group_t *cot_stat_overall(const cot_stat_t *st)
+{
+    cot_group_t *all = group_new(&st->o);
+    for (size_t i = 0; i < st->gkeys.n; i++) group_merge(all, st->g[i], &st->o);
+    return all;
+}
+
+void cot_stat_free(cot_stat_t *st)
+{
+    for (size_t i = 0; i < st->gkeys.n; i++) cot_group_free(st->g[i], &st->o);
+    free(st->g);
+    cot_smap_free(&st->gkeys);
+    cot_smap_free(&st->rkinds);
+    free(st->rcount);
+    cot_buf_free(&st->scratch);
+    cot_buf_free(&st->kb);
+    cot_stat_opts_free(&st->o);
+}
+
+/* ---- partials ------------------------------------------------------------ */
+
+static void put_str(cot_buf_t *b, const char *s)
+{
+    cot_buf_add_json_str(b, s, strlen(s));
+}
+
+static void put_strv(cot_buf_t *b, char *const *v, size_t n)
+{
+    cot_buf_addc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i) cot_buf_addc(b, ',');
+        put_str(b, v[i]);
+    }
+    cot_buf_addc(b, ']');
+}
+
+static void put_dbl(cot_buf_t *b, double x)
+{
+    char t[40];
+    snprintf(t, sizeof t, "%.17g", x);
+    cot_buf_adds(b, t);
+}
+
+static void put_side(cot_buf_t *b, const cot_sketch_side_t *s)
+{
+    cot_buf_printf(b, "[%" PRId64 ",[", s->len ? s->off : 0);
+    for (size_t i = 0; i < s->len; i++)
+        cot_buf_printf(b, "%s%" PRIu64, i ? "," : "", s->c[i]);
+    cot_buf_adds(b, "]]");
+}
+
+static void put_group(cot_buf_t *b, const cot_stat_opts_t *o, const char *key,
+                      const cot_group_t *g)
+{
+    cot_buf_adds(b, "{\"key\":");
+    put_str(b, key);
+    cot_buf_printf(b, ",\"records\":%" PRIu64 ",\"count\":[", g->records);
+    for (size_t i = 0; i < o->ncount; i++) {
+        const cot_cat_t *c = &g->cat[i];
+        cot_buf_printf(b, "%s{\"present\":%" PRIu64 ",\"missing\":%" PRIu64
+                       ",\"badtype\":%" PRIu64 ",\"values\":[", i ? "," : "",
+                       c->present, c->missing, c->badtype);
+        for (size_t v = 0; v < c->vals.n; v++) {
+            cot_buf_adds(b, v ? ",[" : "[");
+            put_str(b, c->vals.keys[v]);
+            cot_buf_printf(b, ",%" PRIu64 "]", c->cnt[v]);
+        }
+        cot_buf_adds(b, "]}");
+    }
+    cot_buf_adds(b, "],\"num\":[");
+    for (size_t i = 0; i < o->nnum; i++) {
+        const cot_num_t *n = &g->num[i];
+        cot_buf_printf(b, "%s{\"missing\":%" PRIu64 ",\"badtype\":%" PRIu64
+                       ",\"n\":%" PRIu64 ",\"mean\":", i ? "," : "",
+                       n->missing, n->badtype, n->w.n);
+        put_dbl(b, n->w.mean);
+        cot_buf_adds(b, ",\"m2\":");
+        put_dbl(b, n->w.m2);
+        cot_buf_adds(b, ",\"min\":");
+        put_dbl(b, n->w.n ? n->w.min : 0);
+        cot_buf_adds(b, ",\"max\":");
+        put_dbl(b, n->w.n ? n->w.max : 0);
+        cot_buf_printf(b, ",\"zero\":%" PRIu64 ",\"pos\":", n->sk.zero);
+        put_side(b, &n->sk.pos);
+        cot_buf_adds(b, ",\"neg\":");
+        put_side(b, &n->sk.neg);
+        cot_buf_addc(b, '}');
+    }
+    cot_buf_printf(b, "],\"trend\":{\"missing\":%" PRIu64 ",\"for_missing\":[",
+                   g->tr.missing);
+    for (size_t f = 0; f < o->nfor; f++)
+        cot_buf_printf(b, "%s%" PRIu64, f ? "," : "", g->tr.for_missing[f]);
+    cot_buf_adds(b, "],\"buckets\":[");
+    for (size_t j = 0; j < g->tr.keys.n; j++) {
+        cot_buf_adds(b, j ? ",[" : "[");
+        put_str(b, g->tr.keys.keys[j]);
+        cot_buf_adds(b, ",[");
+        for (size_t f = 0; f < o->nfor; f++)
+            cot_buf_printf(b, "%s%" PRIu64 ",%" PRIu64, f ? "," : "",
+                           g->tr.n[j * o->nfor + f], g->tr.k[j * o->nfor + f]);
+        cot_buf_adds(b, "]]");
+    }
+    cot_buf_adds(b, "]}}");
+}
+
+void cot_stat_partial_write(const cot_stat_t *st, cot_buf_t *b)
+{
+    const cot_stat_opts_t *o = &st->o;
+    cot_buf_adds(b, "{\"cot_stat_partial\":1,\"options\":{\"by\":");
+    put_strv(b, o->by, o->nby);
+    cot_buf_adds(b, ",\"count\":");
+    put_strv(b, o->count, o->ncount);
+    cot_buf_adds(b, ",\"num\":");
+    put_strv(b, o->num, o->nnum);
+    cot_buf_adds(b, ",\"trend\":");
+    if (o->trend) put_str(b, o->trend);
+    else cot_buf_adds(b, "null");
+    cot_buf_adds(b, ",\"for\":[");
+    for (size_t f = 0; f < o->nfor; f++) {
+        cot_buf_adds(b, f ? ",[" : "[");
+        put_str(b, o->forf[f]);
+        cot_buf_addc(b, ',');
+        put_str(b, o->forv[f]);
+        cot_buf_addc(b, ']');
+    }
+    cot_buf_printf(b, "]},\"accounting\":{\"lines\":%" PRIu64 ",\"records\":%"
+                   PRIu64 ",\"rejected\":%" PRIu64 ",\"partials\":%" PRIu64
+                   ",\"rejected_kinds\":{", st->lines, st->records, st->rejected,
+                   st->partials);
+    for (size_t i = 0; i < st->rkinds.n; i++) {
+        if (i) cot_buf_addc(b, ',');
+        put_str(b, st->rkinds.keys[i]);
+        cot_buf_printf(b, ":%" PRIu64, st->rcount[i]);
+    }
+    cot_buf_adds(b, "}},\"groups\":[");
+    for (size_t i = 0; i < st->gkeys.n; i++) {
+        if (i) cot_buf_addc(b, ',');
+        put_group(b, o, st->gkeys.keys[i], st->g[i]);
+    }
+    cot_buf_adds(b, "]}\n");
+}
+
+/* Reading.  Every accessor checks the type, so a damaged partial gives a
+ * message, never a crash. */
+static const cJSON *get(const cJSON *j, const char *k)
+{
+    return cJSON_GetObjectItemCaseSensitive(j, k);
+}
+
+static int get_u64(const cJSON *j, uint64_t *out)
+{
+    if (!cJSON_IsNumber(j) || j->valuedouble < 0 || j->valuedouble > 9007199254740992.0 ||
+        j->valuedouble != floor(j->valuedouble)) return -1;
+    *out = (uint64_t)j->valuedouble;
+    return 0;
+}
+
+static int get_strv(const cJSON *j, char ***v, size_t *n)
+{
+    if (!cJSON_IsArray(j)) return -1;
+    size_t m = (size_t)cJSON_GetArraySize(j), i = 0;
+    *v = cot_calloc(m + 1, sizeof **v);
+    *n = 0;
+    for (const cJSON *e = j->child; e; e = e->next) {
+        if (!cJSON_IsString(e)) return -1;
+        (*v)[i++] = cot_strdup(e->valuestring);
+        *n = i;
+    }
+    return 0;
+}
+
+const char *cot_stat_partial_opts(const cJSON *j, cot_stat_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    if (!cJSON_IsObject(j) || !cJSON_IsNumber(get(j, "cot_stat_partial")))
+        return "not a cot-stat partial (made with cot-stat --partial)";
+    if (get(j, "cot_stat_partial")->valuedouble != 1)
+        return "unsupported partial version";
+    const cJSON *op = get(j, "options"), *t;
+    if (!cJSON_IsObject(op)) return "partial without options";
+    if (get_strv(get(op, "by"), &o->by, &o->nby) < 0 ||
+        get_strv(get(op, "count"), &o->count, &o->ncount) < 0 ||
+        get_strv(get(op, "num"), &o->num, &o->nnum) < 0)
+        return "damaged partial: bad options";
+    t = get(op, "trend");
+    if (cJSON_IsString(t)) o->trend = cot_strdup(t->valuestring);
+    else if (!cJSON_IsNull(t)) return "damaged partial: bad trend option";
+    const cJSON *fo = get(op, "for");
+    if (!cJSON_IsArray(fo)) return "damaged partial: bad for option";
+    size_t m = (size_t)cJSON_GetArraySize(fo);
+    o->forf = cot_calloc(m + 1, sizeof *o->forf);
+    o->forv = cot_calloc(m + 1, sizeof *o->forv);
+    for (const cJSON *e = fo->child; e; e = e->next) {
+        const cJSON *a = cJSON_GetArrayItem(e, 0), *b = cJSON_GetArrayItem(e, 1);
+        if (!cJSON_IsString(a) || !cJSON_IsString(b))
+            return "damaged partial: bad for option";
+        o->forf[o->nfor] = cot_strdup(a->valuestring);
+        o->forv[o->nfor++] = cot_strdup(b->valuestring);
+    }
+    return NULL;
+}
+
+static int read_side(const cJSON *j, cot_sketch_t *sk, int sign)
+{
+    const cJSON *off = cJSON_GetArrayItem(j, 0), *c = cJSON_GetArrayItem(j, 1);
+    if (!cJSON_IsNumber(off) || !cJSON_IsArray(c)) return -1;
+    int64_t i = (int64_t)off->valuedouble;
+    for (const cJSON *e = c->child; e; e = e->next, i++) {
+        uint64_t v;
+        if (get_u64(e, &v) < 0) return -1;
+        cot_sketch_add_bucket(sk, sign, i, v);
+    }
+    return 0;
+}
+
+static double dbl(const cJSON *j, int *bad)
+{
+    if (!cJSON_IsNumber(j)) { *bad = 1; return 0; }
+    return j->valuedouble;
+}
+
+static const char *read_group(const cJSON *j, const cot_stat_opts_t *o,
+                              cot_group_t *g)
+{
+    const char *dmg = "damaged partial: bad group";
+    if (get_u64(get(j, "records"), &g->records) < 0) return dmg;
+    const cJSON *c = get(j, "count"), *n = get(j, "num"), *t = get(j, "trend");
+    if (!cJSON_IsArray(c) || (size_t)cJSON_GetArraySize(c) != o->ncount ||
+        !cJSON_IsArray(n) || (size_t)cJSON_GetArraySize(n) != o->nnum ||
+        !cJSON_IsObject(t)) return dmg;
+    size_t i = 0;
+    for (const cJSON *e = c->child; e; e = e->next, i++) {
+        cot_cat_t *ca = &g->cat[i];
+        const cJSON *vals = get(e, "values");
+        if (get_u64(get(e, "present"), &ca->present) < 0 ||
+            get_u64(get(e, "missing"), &ca->missing) < 0 ||
+            get_u64(get(e, "badtype"), &ca->badtype) < 0 || !cJSON_IsArray(vals))
+            return dmg;
+        for (const cJSON *v = vals->child; v; v = v->next) {
+            const cJSON *k = cJSON_GetArrayItem(v, 0);
+            uint64_t cnt;
+            if (!cJSON_IsString(k) || get_u64(cJSON_GetArrayItem(v, 1), &cnt) < 0)
+                return dmg;
+            cat_add(ca, k->valuestring, strlen(k->valuestring), cnt);
+        }
+    }
+    i = 0;
+    for (const cJSON *e = n->child; e; e = e->next, i++) {
+        cot_num_t *nu = &g->num[i];
+        int bad = 0;
+        if (get_u64(get(e, "missing"), &nu->missing) < 0 ||
+            get_u64(get(e, "badtype"), &nu->badtype) < 0 ||
+            get_u64(get(e, "n"), &nu->w.n) < 0) return dmg;
+        nu->w.mean = dbl(get(e, "mean"), &bad);
+        nu->w.m2 = dbl(get(e, "m2"), &bad);
+        nu->w.min = dbl(get(e, "min"), &bad);
+        nu->w.max = dbl(get(e, "max"), &bad);
+        uint64_t z;
+        if (bad || get_u64(get(e, "zero"), &z) < 0 ||
+            read_side(get(e, "pos"), &nu->sk, 1) < 0 ||
+            read_side(get(e, "neg"), &nu->sk, -1) < 0) return dmg;
+        cot_sketch_add_bucket(&nu->sk, 0, 0, z);
+        if (nu->sk.n != nu->w.n) return "damaged partial: sketch count differs";
+    }
+    const cJSON *fm = get(t, "for_missing"), *bk = get(t, "buckets");
+    if (get_u64(get(t, "missing"), &g->tr.missing) < 0 || !cJSON_IsArray(fm) ||
+        (size_t)cJSON_GetArraySize(fm) != o->nfor || !cJSON_IsArray(bk))
+        return dmg;
+    i = 0;
+    for (const cJSON *e = fm->child; e; e = e->next, i++)
+        if (get_u64(e, &g->tr.for_missing[i]) < 0) return dmg;
+    for (const cJSON *e = bk->child; e; e = e->next) {
+        const cJSON *k = cJSON_GetArrayItem(e, 0), *v = cJSON_GetArrayItem(e, 1);
+        if (!cJSON_IsString(k) || !cJSON_IsArray(v) ||
+            (size_t)cJSON_GetArraySize(v) != 2 * o->nfor) return dmg;
+        size_t b = trend_bucket(&g->tr, k->valuestring, strlen(k->valuestring),
+                                o->nfor);
+        const cJSON *x = v->child;
+        for (size_t f = 0; f < o->nfor; f++, x = x->next->next) {
+            uint64_t nn, kk;
+            if (get_u64(x, &nn) < 0 || get_u64(x->next, &kk) < 0 || kk > nn)
+                return dmg;
+            g->tr.n[b * o->nfor + f] += nn;
+            g->tr.k[b * o->nfor + f] += kk;
+        }
+    }
+    return NULL;
+}
+
+const char *cot_stat_partial_merge(cot_stat_t *st, const cJSON *j)
+{
+    const cJSON *ac = get(j, "accounting"), *gs = get(j, "groups");
+    uint64_t lines, records, rejected, partials;
+    if (!cJSON_IsObject(ac) || !cJSON_IsArray(gs) ||
+        get_u64(get(ac, "lines"), &lines) < 0 ||
+        get_u64(get(ac, "records"), &records) < 0 ||
+        get_u64(get(ac, "rejected"), &rejected) < 0 ||
+        get_u64(get(ac, "partials"), &partials) < 0 ||
+        !cJSON_IsObject(get(ac, "rejected_kinds")))
+        return "damaged partial: bad accounting";
+    uint64_t sum = 0;
+    for (const cJSON *g = gs->child; g; g = g->next) {
+        const cJSON *k = get(g, "key");
+        if (!cJSON_IsString(k)) return "damaged partial: bad group key";
+        cot_group_t *tmp = group_new(&st->o);
+        const char *e = read_group(g, &st->o, tmp);
+        if (e) { cot_group_free(tmp, &st->o); return e; }
+        sum += tmp->records;
+        group_merge(stat_group(st, k->valuestring, strlen(k->valuestring)),
+                    tmp, &st->o);
+        cot_group_free(tmp, &st->o);
+    }
+    if (sum != records) return "damaged partial: group records do not add up";
+    for (const cJSON *r = get(ac, "rejected_kinds")->child; r; r = r->next) {
+        uint64_t n;
+        if (get_u64(r, &n) < 0) return "damaged partial: bad rejection count";
+        cot_stat_add_reject(st, r->string, n);
+    }
+    st->lines += lines;
+    st->records += records;
+    st->rejected += rejected;
+    st->partials += partials ? partials : 1;
+    return NULL;
+}

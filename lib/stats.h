@@ -1,0 +1,208 @@
+/* stats.h -- the numbers behind cot-stat: interval estimates, a trend test,
+ * mergeable summaries, and the grouped aggregate that cot-stat fills from
+ * records, writes as a partial and merges back.
+ *
+ * Everything here is exact where it can be and mergeable by construction:
+ * counts add, Welford summaries combine with Chan's formula, and the
+ * quantile sketch merges by adding bucket counts, so a sharded run merged
+ * gives the same counts and the same quantiles as one pass.
+ */
+#ifndef COT_STATS_H
+#define COT_STATS_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "util.h"
+
+/* ---- interval estimates and tests -------------------------------------- */
+
+/* z for a two-sided 95% interval: the 0.975 quantile of N(0,1). */
+#define COT_Z95 1.959963984540054
+
+/* Wilson score interval for k successes in n trials with critical value z
+ * (COT_Z95 for 95%).  n == 0 gives [0, 1]. */
+void cot_stats_wilson(uint64_t k, uint64_t n, double z, double *lo, double *hi);
+
+/* Standard normal upper tail P(Z > z), computed as erfc(z/sqrt 2)/2. */
+double cot_stats_norm_sf(double z);
+
+typedef struct {
+    double slope;     /* weighted least-squares slope of rate on score,
+                         weights n_i (rate change per unit of score)      */
+    double z;         /* Cochran-Armitage statistic; > 0 means rising     */
+    double p;         /* two-sided p-value, erfc(|z|/sqrt 2)              */
+    double p_rise;    /* one-sided p-value for a rise, P(Z > z)           */
+    int    ok;        /* 0 when degenerate (fewer than two scores with
+                         data, or every rate 0 or every rate 1): then
+                         slope, z are 0 and p, p_rise are 1               */
+} cot_trend_t;
+
+/* Cochran-Armitage test for a linear trend in proportions k[i]/n[i] over
+ * scores s[i], i < m, and the WLS slope.  Buckets with n[i] == 0 are
+ * ignored.  Formulas (Agresti, Categorical Data Analysis, 5.3.5):
+ *   N = sum n_i, pbar = sum k_i / N, sbar = sum n_i s_i / N,
+ *   T = sum k_i (s_i - sbar), Sxx = sum n_i (s_i - sbar)^2,
+ *   z = T / sqrt(pbar (1 - pbar) Sxx),  slope = T / Sxx. */
+void cot_stats_trend(const uint64_t *k, const uint64_t *n, const double *s,
+                     size_t m, cot_trend_t *out);
+
+/* ---- Welford mean / variance, mergeable -------------------------------- */
+
+typedef struct {
+    uint64_t n;
+    double mean, m2;      /* running mean, sum of squared deviations */
+    double min, max;      /* valid when n > 0                        */
+} cot_welford_t;
+
+void   cot_welford_add(cot_welford_t *w, double x);
+/* a += b (Chan, Golub and LeVeque's pairwise update). */
+void   cot_welford_merge(cot_welford_t *a, const cot_welford_t *b);
+/* Sample standard deviation (n - 1); NAN when n < 2. */
+double cot_welford_sd(const cot_welford_t *w);
+
+/* ---- quantile sketch ---------------------------------------------------- */
+
+/* DDSketch-style log buckets (Masson, Rim and Lee, VLDB 2019).  A value x
+ * with |x| >= COT_SKETCH_MIN goes to bucket i = ceil(log|x| / log gamma),
+ * gamma = (1 + alpha) / (1 - alpha), one bucket array for each sign;
+ * smaller magnitudes count as zero.  A quantile is answered with the
+ * bucket's centre 2 gamma^i / (gamma + 1), so it is within relative error
+ * alpha of the true order statistic x_(floor(q (n - 1))) (0-based), and
+ * within COT_SKETCH_MIN absolutely for values counted as zero.  Memory is
+ * bounded by the range of magnitudes (at most ~18,300 buckets per sign for
+ * the whole double range), never by the number of values.  Merging adds
+ * bucket counts, so a merged sketch equals the single-pass one exactly. */
+#define COT_SKETCH_ALPHA 0.01
+#define COT_SKETCH_MIN   1e-9
+
+typedef struct {
+    int64_t  off;     /* bucket index of c[0]   */
+    size_t   len;
+    uint64_t *c;
+} cot_sketch_side_t;
+
+typedef struct {
+    cot_sketch_side_t pos, neg;
+    uint64_t zero, n;
+} cot_sketch_t;
+
+void   cot_sketch_add(cot_sketch_t *s, double x);        /* x finite */
+/* Add count c to bucket `index` of one side (sign > 0: positive,
+ * sign < 0: negative, 0: the zero count), as read from a partial. */
+void   cot_sketch_add_bucket(cot_sketch_t *s, int sign, int64_t index,
+                             uint64_t c);
+void   cot_sketch_merge(cot_sketch_t *a, const cot_sketch_t *b);
+/* The q-quantile (0 <= q <= 1); NAN when empty. */
+double cot_sketch_quantile(const cot_sketch_t *s, double q);
+/* The bucket centre that represents index i (for histograms). */
+double cot_sketch_value(int64_t i);
+void   cot_sketch_free(cot_sketch_t *s);
+
+/* ---- a small string-keyed map ------------------------------------------ */
+
+/* Open addressing; keys are copied.  Values are indices 0..n-1 in insertion
+ * order, so callers keep parallel arrays. */
+typedef struct {
+    char   **keys;    /* keys[i] for index i (insertion order)           */
+    size_t   n;
+    uint32_t *slot;   /* hash table of index + 1 (0 = empty), cap slots  */
+    size_t   cap;
+} cot_smap_t;
+
+/* Index of key, or -1. */
+long   cot_smap_find(const cot_smap_t *m, const char *key, size_t len);
+/* Index of key, inserting it when new (*isnew set when given). */
+size_t cot_smap_intern(cot_smap_t *m, const char *key, size_t len, int *isnew);
+void   cot_smap_free(cot_smap_t *m);
+
+/* ---- value keys --------------------------------------------------------- */
+
+/* How a JSON value is keyed: strings as a JSON string literal ("\"x\""),
+ * numbers in shortest round-trip form (integers without a fraction),
+ * true/false; a missing field or null is COT_KEY_MISSING, an object or
+ * array is COT_KEY_BADTYPE.  Returns 0, or -1 (missing) / -2 (ill-typed)
+ * with b untouched. */
+#define COT_KEY_MISSING "null"
+#define COT_KEY_BADTYPE "?"
+int  cot_stats_key(const cJSON *v, cot_buf_t *b);
+/* Write a key as a person reads it into b: strings unquoted, missing as
+ * "(missing)", ill-typed as "(ill-typed)". */
+void cot_stats_key_show(const char *key, cot_buf_t *b);
+/* Format a double in shortest round-trip form ("3", "0.1", "1e+300"). */
+void cot_stats_fmt_num(double x, cot_buf_t *b);
+
+/* ---- the grouped aggregate --------------------------------------------- */
+
+typedef struct {
+    char **by, **count, **num;     /* field paths                        */
+    size_t nby, ncount, nnum;
+    char  *trend;                  /* trend field or NULL                */
+    char **forf, **forv;           /* --for FIELD=VALUE pairs            */
+    size_t nfor;
+} cot_stat_opts_t;
+
+typedef struct {                   /* categorical field in one group     */
+    cot_smap_t vals;
+    uint64_t  *cnt;                /* per value (index of vals)          */
+    uint64_t   present, missing, badtype;
+} cot_cat_t;
+
+typedef struct {                   /* numeric field in one group         */
+    cot_welford_t w;
+    cot_sketch_t  sk;
+    uint64_t      missing, badtype;
+} cot_num_t;
+
+typedef struct {                   /* trend buckets in one group         */
+    cot_smap_t keys;               /* natural trend values               */
+    uint64_t  *n, *k;              /* [bucket * nfor + f]                */
+    uint64_t   missing;            /* records without a trend value      */
+    uint64_t  *for_missing;        /* [f]: for-field missing/ill-typed   */
+} cot_tgroup_t;
+
+typedef struct {
+    uint64_t   records;
+    cot_cat_t *cat;                /* [ncount] */
+    cot_num_t *num;                /* [nnum]   */
+    cot_tgroup_t tr;
+} cot_group_t;
+
+typedef struct {
+    cot_stat_opts_t o;
+    cot_smap_t  gkeys;             /* group key: by-keys joined with '\t' */
+    cot_group_t **g;               /* [gkeys.n]                           */
+    uint64_t    lines, records, rejected;
+    cot_smap_t  rkinds;            /* rejection kinds                     */
+    uint64_t   *rcount;
+    uint64_t    partials;          /* partials merged (0: a direct run)   */
+    cot_buf_t   scratch, kb;
+} cot_stat_t;
+
+/* opts is copied (deep).  */
+void cot_stat_init(cot_stat_t *st, const cot_stat_opts_t *opts);
+void cot_stat_add(cot_stat_t *st, const cJSON *rec);
+void cot_stat_add_reject(cot_stat_t *st, const char *kind, uint64_t n);
+/* A new group holding everything (the "overall" figures); caller frees it
+ * with cot_group_free(g, &st->o). */
+cot_group_t *cot_stat_overall(const cot_stat_t *st);
+void cot_group_free(cot_group_t *g, const cot_stat_opts_t *o);
+void cot_stat_free(cot_stat_t *st);
+
+/* Return NULL when a and b shape a run the same way, else a message naming
+ * the first option that differs (static storage). */
+const char *cot_stat_opts_differ(const cot_stat_opts_t *a,
+                                 const cot_stat_opts_t *b);
+
+/* The partial: one JSON object on one line, exact (counts as integers,
+ * doubles in round-trip form).  Appends to b. */
+void cot_stat_partial_write(const cot_stat_t *st, cot_buf_t *b);
+/* Read the options of a partial into o (strings owned by o; free with
+ * cot_stat_opts_free).  Returns NULL or a message saying what is wrong. */
+const char *cot_stat_partial_opts(const cJSON *j, cot_stat_opts_t *o);
+/* Merge a partial into st, whose options must equal the partial's (check
+ * with cot_stat_opts_differ first).  NULL or an error message. */
+const char *cot_stat_partial_merge(cot_stat_t *st, const cJSON *j);
+void cot_stat_opts_free(cot_stat_opts_t *o);
+
+#endif
