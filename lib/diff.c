@@ -76,6 +76,7 @@ size_t cot_diff_tokenize(const char *text, size_t n, uint32_t *starts)
 typedef struct {
     const char *p;
     uint32_t len, hash;
+    int ws;                             /* a whitespace run                */
 } tok_t;
 
 struct cot_differ {
@@ -145,7 +146,9 @@ static uint32_t intern(cot_differ_t *d, const char *p, uint32_t len)
         if (t->hash == h && t->len == len && !memcmp(t->p, p, len)) return e - 1;
     }
     grow((void **)&d->toks, &d->cap_toks, d->ntoks + 1, sizeof *d->toks);
-    d->toks[d->ntoks] = (tok_t){p, len, h};
+    uint32_t c;
+    u8_next((const unsigned char *)p, len, &c);
+    d->toks[d->ntoks] = (tok_t){p, len, h, tk_class(c) == TK_WS};
     d->tab[i] = (uint32_t)++d->ntoks;
     return (uint32_t)(d->ntoks - 1);
 }
@@ -395,24 +398,37 @@ void cot_diff_run(cot_differ_t *d, const char *a, size_t alen,
         ins += j - bs;
         add_hunk(d, as, i, bs, j);
     }
-    size_t lcs = n - del;
+    /* Similarity counts words, numbers and punctuation only: shared
+     * spaces would make unrelated texts look a third alike. */
+    size_t wa = 0, wb = 0, kept = 0;
+    for (size_t k = 0; k < n; k++)
+        if (!d->toks[d->ia[k]].ws) { wa++; kept += !d->ca[k]; }
+    for (size_t k = 0; k < m; k++) wb += !d->toks[d->ib[k]].ws;
     if (d->approx) {
-        /* The script is valid but maybe not minimal: measure the LCS
-         * itself when affordable, on the part between the common ends. */
-        size_t pre = 0, suf = 0;
-        while (pre < n && pre < m && d->ia[pre] == d->ib[pre]) pre++;
-        while (suf < n - pre && suf < m - pre &&
-               d->ia[n - 1 - suf] == d->ib[m - 1 - suf]) suf++;
-        long l = lcs_bits(d, d->ia + pre, n - pre - suf, d->ib + pre,
-                          m - pre - suf);
-        if (l >= 0 && (size_t)l + pre + suf > lcs) lcs = (size_t)l + pre + suf;
+        /* The script is valid but maybe not minimal: measure the LCS of
+         * the non-space tokens itself when affordable. */
+        uint32_t *fa = cot_malloc((wa + 1) * sizeof *fa);
+        uint32_t *fb = cot_malloc((wb + 1) * sizeof *fb);
+        size_t na = 0, nb = 0, pre = 0, suf = 0;
+        for (size_t k = 0; k < n; k++) if (!d->toks[d->ia[k]].ws) fa[na++] = d->ia[k];
+        for (size_t k = 0; k < m; k++) if (!d->toks[d->ib[k]].ws) fb[nb++] = d->ib[k];
+        while (pre < na && pre < nb && fa[pre] == fb[pre]) pre++;
+        while (suf < na - pre && suf < nb - pre && fa[na - 1 - suf] == fb[nb - 1 - suf])
+            suf++;
+        long l = lcs_bits(d, fa + pre, na - pre - suf, fb + pre, nb - pre - suf);
+        if (l >= 0 && (size_t)l + pre + suf > kept) kept = (size_t)l + pre + suf;
+        free(fa);
+        free(fb);
     }
     res->tokens_a = n;
     res->tokens_b = m;
     res->inserted = ins;
     res->deleted = del;
-    res->lcs = lcs;
-    res->similarity = n + m ? 2.0 * (double)lcs / (double)(n + m) : 1.0;
+    res->lcs = n - del;
+    res->words_a = wa;
+    res->words_b = wb;
+    res->words_kept = kept;
+    res->similarity = wa + wb ? 2.0 * (double)kept / (double)(wa + wb) : 1.0;
     res->approx = d->approx;
     res->hunks = d->hunks;
     res->nhunks = d->nhunks;

@@ -16,11 +16,16 @@
  * exceeds a work budget, the rest is resolved cheaply (a non-minimal but
  * valid script) and the result is marked approx.
  *
- * Similarity.  With L the length of the longest common token subsequence,
- *     similarity = 2 L / (tokens_a + tokens_b)      (1 when both are empty)
- * so 1 means identical and 0 means no token in common.  When approx is set,
- * L comes from an exact bit-parallel LCS (Hyyro / Allison-Dix) when that is
- * affordable, else from the edit script (then it is a lower bound).
+ * Similarity.  Whitespace runs take part in the diff but not in the
+ * similarity (shared spaces would make unrelated texts look alike).  With
+ * A and B the numbers of non-whitespace tokens of a and b, and K the number
+ * of them the edit script keeps (a common subsequence; the longest one when
+ * the script is minimal),
+ *     similarity = 2 K / (A + B)        (1 when A + B == 0)
+ * so 1 means the same words in the same order, 0 nothing in common.  When
+ * approx is set, K is the exact LCS of the non-whitespace token sequences
+ * from a bit-parallel LCS (Hyyro / Allison-Dix) when that is affordable,
+ * else what the script keeps (then similarity is a lower bound).
  *
  * Hunks.  Byte ranges [a_start, a_end) of a and [b_start, b_end) of b:
  * replacing each hunk's a-range with its b-range, in order, turns a into b
@@ -38,11 +43,12 @@ typedef struct {
 } cot_hunk_t;
 
 typedef struct {
-    double similarity;          /* 2L/(tokens_a+tokens_b), in [0,1]        */
-    size_t tokens_a, tokens_b;
-    size_t inserted, deleted;   /* tokens in b / in a not in the script's
-                                   common subsequence                      */
-    size_t lcs;                 /* L used for similarity                   */
+    double similarity;          /* 2K/(A+B), in [0,1]                      */
+    size_t tokens_a, tokens_b;  /* all tokens, whitespace runs included    */
+    size_t inserted, deleted;   /* tokens of b / of a inside the hunks     */
+    size_t lcs;                 /* tokens the script keeps (all kinds)     */
+    size_t words_a, words_b;    /* A and B: non-whitespace tokens          */
+    size_t words_kept;          /* K                                       */
     int approx;                 /* the bounded fallback was used           */
     const cot_hunk_t *hunks;    /* owned by the differ, valid until the
                                    next cot_diff_run() or cot_diff_free()   */

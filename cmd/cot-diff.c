@@ -1,0 +1,587 @@
+/* cot-diff -- which SFT records had their chain of thought edited, and
+ * exactly where: each SFT record is paired with the model's own original
+ * (by prompt, id or any field) and passed through with a "diff" object.
+ * Pairing lives in lib/pair.c, the token diff in lib/diff.c. */
+#include "cli.h"
+#include "diff.h"
+#include "pair.h"
+#include "record.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define REWRITE_BELOW_DEFAULT 0.5
+#define CONTEXT_DEFAULT 3
+
+enum { KEY_PROMPT, KEY_ID, KEY_PATH };
+enum { ED_NONE, ED_COT, ED_ANSWER, ED_BOTH };
+enum { ST_UNCHANGED, ST_EDITED, ST_REWRITTEN, ST_NOSOURCE };
+static const char *const edit_names[] = {"none", "cot-only", "answer-only", "both"};
+static const char *const status_names[] = {"unchanged", "edited", "rewritten",
+                                           "no-source"};
+
+enum {
+    OPT_KEY = COT_OPT_TOOL, OPT_SHARD, OPT_REWRITE_BELOW, OPT_FORMAT,
+    OPT_COLOR, OPT_CONTEXT, OPT_EXIT_STATUS, OPT_HUNK_TEXT, OPT_UNMATCHED,
+    OPT_ONLY_EDIT, OPT_ONLY_STATUS
+};
+
+typedef struct {
+    int key;
+    const char *key_path;       /* --key as given                          */
+    long shard_k, shard_n;      /* 1-based; shard_n == 0: no sharding       */
+    double rewrite_below;
+    int text, color;
+    long context;
+    int exit_status, hunk_text;
+    const char *unmatched;
+    unsigned only_edit, only_status;    /* bit masks; 0 = everything       */
+} opts_t;
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+"Usage: cot-diff [options] ORIG [SFT...]\n"
+"Pair each SFT record (canonical records, from the files or stdin) with the\n"
+"model's own original in ORIG and add a \"diff\" object: was the CoT edited,\n"
+"where, and how much.  ORIG is loaded into memory; SFT records stream.\n"
+"\n"
+"Pairing:\n"
+"  -k, --key KEY         prompt, id, or a field as /json/pointer or a.b [prompt]\n"
+"      --shard K/N       keep only the keys hashing to shard K of N (both sides)\n"
+"      --unmatched FILE  write the originals no SFT record used to FILE\n"
+"Diff:\n"
+"      --rewrite-below X CoT similarity under X is 'rewritten' [%.2f]\n"
+"      --hunk-text       add a_text/b_text to each hunk\n"
+"      --only-edit LIST  keep records whose edit is in LIST (none,cot-only,\n"
+"                        answer-only,both)\n"
+"      --only-status LIST keep records whose status is in LIST (unchanged,\n"
+"                        edited,rewritten,no-source)\n"
+"      --exit-status     exit 1 when any record's CoT was edited\n"
+"Text view:\n"
+"  -f, --format FMT      jsonl or text (a word diff: [-old-]{+new+}) [jsonl]\n"
+"  -C, --context N       text: unchanged lines around changes; -1 all [%d]\n"
+"      --color WHEN      text: auto, always or never [auto]\n",
+            REWRITE_BELOW_DEFAULT, CONTEXT_DEFAULT);
+    cot_common_usage(fp, 1);
+}
+
+static unsigned parse_list(const char *opt, const char *arg,
+                           const char *const *names, int nnames)
+{
+    unsigned mask = 0;
+    const char *p = arg;
+    for (;;) {
+        size_t n = strcspn(p, ",");
+        int i;
+        for (i = 0; i < nnames; i++)
+            if (strlen(names[i]) == n && !strncmp(names[i], p, n)) break;
+        if (i == nnames) cot_usage_error("%s: unknown value '%.*s'", opt, (int)n, p);
+        mask |= 1u << i;
+        if (!p[n]) return mask;
+        p += n + 1;
+    }
+}
+
+static void parse_shard(opts_t *o, const char *arg)
+{
+    const char *slash = strchr(arg, '/');
+    char k[32];
+    if (!slash || (size_t)(slash - arg) >= sizeof k ||
+        (memcpy(k, arg, slash - arg), k[slash - arg] = 0,
+         cot_parse_long(slash + 1, 1, 1L << 20, &o->shard_n) < 0) ||
+        cot_parse_long(k, 1, o->shard_n, &o->shard_k) < 0)
+        cot_usage_error("--shard: expected K/N with 1 <= K <= N, not '%s'", arg);
+}
+
+static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
+{
+    static const struct option longopts[] = {
+        COT_COMMON_LONG,
+        {"key", required_argument, 0, 'k'},
+        {"shard", required_argument, 0, OPT_SHARD},
+        {"unmatched", required_argument, 0, OPT_UNMATCHED},
+        {"rewrite-below", required_argument, 0, OPT_REWRITE_BELOW},
+        {"hunk-text", no_argument, 0, OPT_HUNK_TEXT},
+        {"only-edit", required_argument, 0, OPT_ONLY_EDIT},
+        {"only-status", required_argument, 0, OPT_ONLY_STATUS},
+        {"exit-status", no_argument, 0, OPT_EXIT_STATUS},
+        {"format", required_argument, 0, 'f'},
+        {"context", required_argument, 0, 'C'},
+        {"color", required_argument, 0, OPT_COLOR},
+        {"colour", required_argument, 0, OPT_COLOR},
+        {0, 0, 0, 0}};
+    const char *color = "auto";
+    int c;
+    memset(o, 0, sizeof *o);
+    o->key_path = "prompt";
+    o->rewrite_below = REWRITE_BELOW_DEFAULT;
+    o->context = CONTEXT_DEFAULT;
+    while ((c = getopt_long(argc, argv, COT_COMMON_SHORT "k:f:C:", longopts,
+                            NULL)) >= 0) {
+        if (cot_common_opt(common, c, optarg)) continue;
+        switch (c) {
+        case 'k':
+            o->key_path = optarg;
+            if (!strcmp(optarg, "prompt")) o->key = KEY_PROMPT;
+            else if (!strcmp(optarg, "id")) o->key = KEY_ID;
+            else if (cot_record_path_ok(optarg) == 0) o->key = KEY_PATH;
+            else cot_usage_error("--key: expected prompt, id, a /json/pointer "
+                                 "or a dotted path, not '%s'", optarg);
+            break;
+        case OPT_SHARD: parse_shard(o, optarg); break;
+        case OPT_UNMATCHED: o->unmatched = optarg; break;
+        case OPT_REWRITE_BELOW:
+            if (cot_parse_double(optarg, 0, 1, &o->rewrite_below) < 0)
+                cot_usage_error("--rewrite-below: expected a number in [0,1], "
+                                "not '%s'", optarg);
+            break;
+        case OPT_HUNK_TEXT: o->hunk_text = 1; break;
+        case OPT_ONLY_EDIT: o->only_edit = parse_list("--only-edit", optarg, edit_names, 4); break;
+        case OPT_ONLY_STATUS: o->only_status = parse_list("--only-status", optarg, status_names, 4); break;
+        case OPT_EXIT_STATUS: o->exit_status = 1; break;
+        case 'f':
+            if (!strcmp(optarg, "text")) o->text = 1;
+            else if (strcmp(optarg, "jsonl"))
+                cot_usage_error("--format: expected jsonl or text, not '%s'", optarg);
+            break;
+        case 'C':
+            if (cot_parse_long(optarg, -1, 1L << 30, &o->context) < 0)
+                cot_usage_error("--context: expected a number >= -1, not '%s'", optarg);
+            break;
+        case OPT_COLOR: color = optarg; break;
+        default: cot_bad_option(argv);
+        }
+    }
+    if (!strcmp(color, "always")) o->color = 1;
+    else if (!strcmp(color, "auto"))
+        o->color = o->text && !strcmp(common->out_path, "-") && isatty(STDOUT_FILENO);
+    else if (strcmp(color, "never"))
+        cot_usage_error("--color: expected auto, always or never, not '%s'", color);
+    if (optind >= argc) cot_usage_error("missing ORIG, the file of original records");
+    if (o->text) common->uncompressed = 1;   /* text is for people */
+}
+
+/* ---- keys -------------------------------------------------------------- */
+
+static unsigned need_fields(const opts_t *o)
+{
+    return COT_NEED_COT | COT_NEED_ANSWER |
+           (o->key == KEY_PROMPT ? COT_NEED_PROMPT : 0) |
+           (o->key == KEY_ID ? COT_NEED_ID : 0);
+}
+
+/* The join key of rec into kb; NULL, or why there is none. */
+static const char *get_key(const opts_t *o, const cJSON *rec,
+                           const cot_record_view_t *v, cot_buf_t *kb)
+{
+    static char msg[300];
+    cot_buf_clear(kb);
+    if (o->key == KEY_PROMPT) {
+        cot_pair_normalize(v->prompt, v->prompt_len, kb);
+    } else if (o->key == KEY_ID) {
+        cot_buf_adds(kb, v->id);
+    } else {
+        const cJSON *j = cot_record_get(rec, o->key_path);
+        if (!j || cJSON_IsNull(j)) {
+            snprintf(msg, sizeof msg, "record has no '%s' field to pair on "
+                     "(--key %s)", o->key_path, o->key_path);
+            return msg;
+        }
+        if (cJSON_IsString(j)) {
+            cot_buf_adds(kb, j->valuestring);
+        } else {            /* numbers, objects...: their compact JSON */
+            char *s = cJSON_PrintUnformatted(j);
+            if (!s) cot_die(COT_EXIT_IO, "out of memory");
+            cot_buf_adds(kb, s);
+            cJSON_free(s);
+        }
+    }
+    cot_buf_cstr(kb);
+    return NULL;
+}
+
+static int in_shard(const opts_t *o, const cot_buf_t *kb)
+{
+    return !o->shard_n ||
+           cot_pair_hash(kb->s, kb->len) % (uint64_t)o->shard_n ==
+               (uint64_t)(o->shard_k - 1);
+}
+
+/* ---- originals ----------------------------------------------------------- */
+
+static int load_originals(cot_run_t *run, const opts_t *o, char *path,
+                          cot_pair_index_t *ix)
+{
+    cot_jsonl_reader_t *rd = cot_jsonl_open(&path, 1);
+    cot_buf_t kb = {0}, idb = {0};
+    cot_line_t l;
+    int r, st = 0;
+    unsigned long long other = 0;
+    while ((r = cot_jsonl_next(rd, &l)) != -1) {
+        if (r <= -2) { st = r == -3 ? COT_EXIT_IO : COT_EXIT_DATA; break; }
+        const char *why = l.reason, *kind = l.kind;
+        cot_record_view_t v;
+        if (r == 0 && (why = cot_record_view(l.json, need_fields(o), &v)))
+            kind = "missing-field";
+        if (r == 0 && !why && (why = get_key(o, l.json, &v, &kb))) kind = "no-key";
+        if (why) {
+            /* Unkeyable lines belong to shard 1, so N shards report each once. */
+            if (o->shard_n && o->shard_k != 1) { other++; continue; }
+            if (cot_run_reject_other(run, &l, kind, why, "orig-rejected") < 0) {
+                st = run->status;
+                break;
+            }
+            continue;
+        }
+        if (!in_shard(o, &kb)) { other++; continue; }
+        cot_buf_clear(&idb);
+        if (v.id) cot_buf_adds(&idb, v.id);
+        else cot_buf_printf(&idb, "%s:%lu", l.file, l.line);
+        cot_pair_add(ix, kb.s, kb.len, idb.s, idb.len, v.cot, v.cot_len,
+                     v.answer, v.answer_len, l.text, l.len);
+    }
+    cot_jsonl_close(rd);
+    cot_buf_free(&kb);
+    cot_buf_free(&idb);
+    cot_run_count(run, "orig:loaded", cot_pair_count(ix));
+    cot_run_count(run, "orig:keys", cot_pair_keys(ix));
+    if (o->shard_n) cot_run_count(run, "orig:other-shard", other);
+    cot_run_count(run, "orig:index-bytes", cot_pair_bytes(ix));
+    if (st) run->status = st;
+    return st;
+}
+
+static int write_unmatched(cot_run_t *run, const cot_common_t *common,
+                           const opts_t *o, const cot_pair_index_t *ix)
+{
+    cot_common_t c = *common;
+    c.uncompressed = common->uncompressed && !o->text;
+    cot_stream_t *s = cot_common_open_out(&c, o->unmatched);
+    if (!s) return -1;
+    for (size_t e = 0; e < cot_pair_count(ix); e++) {
+        cot_pair_entry_t en;
+        cot_pair_get(ix, e, &en);
+        if (en.used) continue;
+        if (cot_stream_write(s, en.raw, en.raw_len) < 0 ||
+            cot_stream_write(s, "\n", 1) < 0) {
+            cot_stream_abort(s);
+            return -1;
+        }
+    }
+    (void)run;
+    return cot_stream_close(s);
+}
+
+/* ---- the diff object ----------------------------------------------------- */
+
+/* Four decimals, and 1 only for identical texts (texts that differ only
+ * in whitespace have similarity 1 before rounding). */
+static double round_sim(double s, int same)
+{
+    double r = round(s * 1e4) / 1e4;
+    return r >= 1.0 && !same ? 0.9999 : r;
+}
+
+static cJSON *part_json(const opts_t *o, const cot_diff_t *r, const char *a,
+                        const char *b)
+{
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddNumberToObject(p, "similarity", round_sim(r->similarity, r->nhunks == 0));
+    cJSON_AddNumberToObject(p, "tokens_a", (double)r->tokens_a);
+    cJSON_AddNumberToObject(p, "tokens_b", (double)r->tokens_b);
+    cJSON_AddNumberToObject(p, "inserted", (double)r->inserted);
+    cJSON_AddNumberToObject(p, "deleted", (double)r->deleted);
+    cJSON *hs = cJSON_AddArrayToObject(p, "hunks");
+    for (size_t i = 0; i < r->nhunks; i++) {
+        const cot_hunk_t *h = &r->hunks[i];
+        cJSON *hj = cJSON_CreateObject();
+        cJSON_AddNumberToObject(hj, "a_start", (double)h->a_start);
+        cJSON_AddNumberToObject(hj, "a_end", (double)h->a_end);
+        cJSON_AddNumberToObject(hj, "b_start", (double)h->b_start);
+        cJSON_AddNumberToObject(hj, "b_end", (double)h->b_end);
+        if (o->hunk_text) {
+            char *t = cot_strndup(a + h->a_start, h->a_end - h->a_start);
+            cJSON_AddStringToObject(hj, "a_text", t);
+            free(t);
+            t = cot_strndup(b + h->b_start, h->b_end - h->b_start);
+            cJSON_AddStringToObject(hj, "b_text", t);
+            free(t);
+        }
+        cJSON_AddItemToArray(hs, hj);
+    }
+    if (r->approx) cJSON_AddTrueToObject(p, "approx");
+    return p;
+}
+
+/* ---- the text view ------------------------------------------------------- */
+
+static void add_marked(cot_buf_t *m, cot_buf_t *fl, const char *p, size_t n,
+                       char flag)
+{
+    cot_buf_add(m, p, n);
+    cot_buf_reserve(fl, n);
+    memset(fl->s + fl->len, flag, n);
+    fl->len += n;
+}
+
+static int only_space(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strchr(" \t\r\n\v\f", p[i]) || !p[i]) return 0;
+    return 1;
+}
+
+/* Word diff of a -> b with context lines, appended to out. */
+static void word_diff(cot_buf_t *out, const opts_t *o, const char *a,
+                      size_t alen, const char *b, const cot_diff_t *r)
+{
+    cot_buf_t m = {0}, fl = {0};
+    size_t at = 0;
+    const char *del0 = o->color ? "\033[31m[-" : "[-", *del1 = o->color ? "-]\033[m" : "-]";
+    const char *ins0 = o->color ? "\033[32m{+" : "{+", *ins1 = o->color ? "+}\033[m" : "+}";
+    for (size_t i = 0; i < r->nhunks; i++) {
+        /* For reading, hunks apart only by spaces are shown as one. */
+        cot_hunk_t hh = r->hunks[i];
+        const cot_hunk_t *h = &hh;
+        while (i + 1 < r->nhunks && only_space(a + hh.a_end, r->hunks[i + 1].a_start - hh.a_end)) {
+            hh.a_end = r->hunks[i + 1].a_end;
+            hh.b_end = r->hunks[i + 1].b_end;
+            i++;
+        }
+        add_marked(&m, &fl, a + at, h->a_start - at, 0);
+        if (h->a_end > h->a_start) {
+            add_marked(&m, &fl, del0, strlen(del0), 1);
+            add_marked(&m, &fl, a + h->a_start, h->a_end - h->a_start, 1);
+            add_marked(&m, &fl, del1, strlen(del1), 1);
+        }
+        if (h->b_end > h->b_start) {
+            add_marked(&m, &fl, ins0, strlen(ins0), 1);
+            add_marked(&m, &fl, b + h->b_start, h->b_end - h->b_start, 1);
+            add_marked(&m, &fl, ins1, strlen(ins1), 1);
+        }
+        at = h->a_end;
+    }
+    add_marked(&m, &fl, a + at, alen - at, 0);
+    /* Lines of the merged text, and which of them show a change. */
+    size_t nl = 0, cap = 16, *ls = cot_malloc(cap * sizeof *ls);
+    char *chg = cot_malloc(cap);
+    for (size_t i = 0, s = 0; i <= m.len; i++) {
+        if (i < m.len && m.s[i] != '\n') continue;
+        if (nl == cap) {
+            cap *= 2;
+            ls = cot_realloc(ls, cap * sizeof *ls);
+            chg = cot_realloc(chg, cap);
+        }
+        ls[nl] = s;
+        chg[nl] = i > s ? memchr(fl.s + s, 1, i - s) != NULL : 0;
+        nl++;
+        s = i + 1;
+    }
+    long last_shown = -1;
+    for (size_t k = 0; k < nl; k++) {
+        int show = o->context < 0;
+        for (long d = -o->context; !show && d <= o->context; d++) {
+            long j = (long)k + d;
+            if (j >= 0 && j < (long)nl && chg[j]) show = 1;
+        }
+        if (!show) continue;
+        if (last_shown >= 0 && (long)k != last_shown + 1) cot_buf_adds(out, "~~~\n");
+        if (last_shown < 0 && k > 0) cot_buf_adds(out, "~~~\n");
+        size_t s = ls[k], e = k + 1 < nl ? ls[k + 1] - 1 : m.len;
+        cot_buf_add(out, m.s + s, e - s);
+        cot_buf_addc(out, '\n');
+        last_shown = (long)k;
+    }
+    if (last_shown >= 0 && (size_t)last_shown + 1 < nl) cot_buf_adds(out, "~~~\n");
+    free(ls);
+    free(chg);
+    cot_buf_free(&m);
+    cot_buf_free(&fl);
+}
+
+/* ---- main loop ----------------------------------------------------------- */
+
+typedef struct {
+    cot_differ_t *df;
+    cot_diff_t cot, ans;
+    size_t cands, best;
+    int status, edit;
+} result_t;
+
+static void diff_record(const opts_t *o, cot_pair_index_t *ix, result_t *res,
+                        const cot_record_view_t *v, const cot_buf_t *kb)
+{
+    size_t first;
+    res->cands = cot_pair_find(ix, kb->s, kb->len, &first);
+    if (!res->cands) {
+        res->status = ST_NOSOURCE;
+        return;
+    }
+    cot_pair_entry_t en;
+    res->best = first;
+    if (res->cands > 1) {       /* the closest CoT; the first one on ties */
+        double best = -1;
+        for (size_t e = first; e != COT_PAIR_NONE; e = cot_pair_next(ix, e)) {
+            cot_pair_get(ix, e, &en);
+            cot_diff_run(res->df, en.cot, en.cot_len, v->cot, v->cot_len, &res->cot);
+            if (res->cot.similarity > best) { best = res->cot.similarity; res->best = e; }
+        }
+    }
+    cot_pair_get(ix, res->best, &en);
+    cot_pair_mark_used(ix, res->best);
+    int cot_same = en.cot_len == v->cot_len && !memcmp(en.cot, v->cot, v->cot_len);
+    int ans_same = en.answer_len == v->answer_len &&
+                   !memcmp(en.answer, v->answer, v->answer_len);
+    res->edit = cot_same ? (ans_same ? ED_NONE : ED_ANSWER) : (ans_same ? ED_COT : ED_BOTH);
+    cot_diff_run(res->df, en.cot, en.cot_len, v->cot, v->cot_len, &res->cot);
+    res->status = res->edit == ED_NONE ? ST_UNCHANGED
+                : !cot_same && res->cot.similarity < o->rewrite_below ? ST_REWRITTEN
+                : ST_EDITED;
+}
+
+static cJSON *diff_json(const opts_t *o, cot_pair_index_t *ix, result_t *res,
+                        const cot_record_view_t *v)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "status", status_names[res->status]);
+    if (res->status == ST_NOSOURCE) {
+        cJSON_AddNullToObject(d, "edit");
+        cJSON_AddNullToObject(d, "source_id");
+        cJSON_AddNumberToObject(d, "candidates", 0);
+        return d;
+    }
+    cot_pair_entry_t en;
+    cot_pair_get(ix, res->best, &en);
+    cJSON_AddStringToObject(d, "edit", edit_names[res->edit]);
+    char *id = cot_strndup(en.id, en.id_len);
+    cJSON_AddStringToObject(d, "source_id", id);
+    free(id);
+    cJSON_AddNumberToObject(d, "candidates", (double)res->cands);
+    cJSON_AddItemToObject(d, "cot", part_json(o, &res->cot, en.cot, v->cot));
+    /* res->cot's hunks live in the differ: render them before reusing it. */
+    cot_diff_run(res->df, en.answer, en.answer_len, v->answer, v->answer_len, &res->ans);
+    cJSON_AddItemToObject(d, "answer", part_json(o, &res->ans, en.answer, v->answer));
+    return d;
+}
+
+static void text_record(cot_buf_t *out, const opts_t *o, cot_pair_index_t *ix,
+                        result_t *res, const cot_record_view_t *v,
+                        const cot_line_t *l)
+{
+    cot_buf_clear(out);
+    if (res->status == ST_UNCHANGED) return;
+    cot_buf_adds(out, o->color ? "\033[1m=== " : "=== ");
+    if (v->id) cot_buf_adds(out, v->id);
+    else cot_buf_printf(out, "%s:%lu", l->file, l->line);
+    if (res->status == ST_NOSOURCE) {
+        cot_buf_adds(out, ": no-source");
+        cot_buf_adds(out, o->color ? "\033[m\n" : "\n");
+        return;
+    }
+    cot_pair_entry_t en;
+    cot_pair_get(ix, res->best, &en);
+    cot_buf_adds(out, " vs ");
+    cot_buf_add(out, en.id, en.id_len);
+    cot_buf_printf(out, ": %s, %s, cot similarity %.4g", status_names[res->status],
+                   edit_names[res->edit],
+                   round_sim(res->cot.similarity, res->cot.nhunks == 0));
+    if (res->cot.approx) cot_buf_adds(out, " (approx)");
+    if (res->cands > 1) cot_buf_printf(out, ", %zu candidates", res->cands);
+    cot_buf_adds(out, o->color ? "\033[m\n" : "\n");
+    if (res->edit == ED_COT || res->edit == ED_BOTH) {
+        cot_diff_run(res->df, en.cot, en.cot_len, v->cot, v->cot_len, &res->cot);
+        cot_buf_adds(out, "--- cot\n");
+        word_diff(out, o, en.cot, en.cot_len, v->cot, &res->cot);
+    }
+    if (res->edit == ED_ANSWER || res->edit == ED_BOTH) {
+        cot_diff_run(res->df, en.answer, en.answer_len, v->answer, v->answer_len,
+                     &res->ans);
+        cot_buf_adds(out, "--- answer\n");
+        opts_t all = *o;
+        all.context = -1;
+        word_diff(out, &all, en.answer, en.answer_len, v->answer, &res->ans);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    cot_common_t common;
+    opts_t o;
+    cot_common_init(&common, "cot-diff", usage);
+    parse_opts(argc, argv, &common, &o);
+    char *orig = argv[optind];
+    char *const *files = argv + optind + 1;
+    int nfiles = argc - optind - 1;
+    if (!strcmp(orig, "-")) {
+        int sft_stdin = nfiles == 0;
+        for (int i = 0; i < nfiles; i++) sft_stdin |= !strcmp(files[i], "-");
+        if (sft_stdin)
+            cot_usage_error("ORIG and the SFT records cannot both come from stdin");
+    }
+
+    cot_run_t run;
+    int st = cot_run_open(&run, &common, files, nfiles, 1);
+    if (st) return st;
+    cot_pair_index_t *ix = cot_pair_index_new(o.unmatched != NULL);
+    if (load_originals(&run, &o, orig, ix)) {
+        cot_pair_index_free(ix);
+        return cot_run_finish(&run);
+    }
+    for (int s = 0; s < 4; s++) {
+        char key[40];
+        snprintf(key, sizeof key, "diff:%s", status_names[s]);
+        cot_run_count(&run, key, 0);
+    }
+
+    result_t res = {.df = cot_diff_new()};
+    cot_buf_t kb = {0}, text = {0};
+    cot_line_t l;
+    unsigned long long cot_edited = 0;
+    while (cot_run_next(&run, &l) == 0) {
+        cot_record_view_t v;
+        const char *why = cot_record_view(l.json, need_fields(&o), &v), *kind = "missing-field";
+        if (!why && (why = get_key(&o, l.json, &v, &kb))) kind = "no-key";
+        if (why) {
+            if (o.shard_n && o.shard_k != 1) { cot_run_count(&run, "other-shard", 1); continue; }
+            if (cot_run_reject(&run, &l, kind, why) < 0) break;
+            continue;
+        }
+        if (!in_shard(&o, &kb)) { cot_run_count(&run, "other-shard", 1); continue; }
+        diff_record(&o, ix, &res, &v, &kb);
+        char key[40];
+        snprintf(key, sizeof key, "diff:%s", status_names[res.status]);
+        cot_run_count(&run, key, 1);
+        if (res.status != ST_NOSOURCE && (res.edit == ED_COT || res.edit == ED_BOTH))
+            cot_edited++;
+        if ((o.only_status && !(o.only_status >> res.status & 1)) ||
+            (o.only_edit && (res.status == ST_NOSOURCE || !(o.only_edit >> res.edit & 1)))) {
+            cot_run_count(&run, "not-selected", 1);
+            continue;
+        }
+        if (o.text) {
+            text_record(&text, &o, ix, &res, &v, &l);
+            if (text.len && cot_stream_write(run.out, text.s, text.len) < 0) {
+                run.status = COT_EXIT_IO;
+                break;
+            }
+            cot_run_count(&run, "shown", text.len > 0);
+            continue;
+        }
+        cot_record_set(l.json, "diff", diff_json(&o, ix, &res, &v));
+        if (cot_run_emit(&run, l.json) < 0) break;
+    }
+    cot_run_count(&run, "orig:unused", cot_pair_unused(ix));
+    if (run.status == COT_EXIT_OK && o.unmatched &&
+        write_unmatched(&run, &common, &o, ix) < 0)
+        run.status = COT_EXIT_IO;
+    cot_diff_free(res.df);
+    cot_pair_index_free(ix);
+    cot_buf_free(&kb);
+    cot_buf_free(&text);
+    st = cot_run_finish(&run);
+    if (st == COT_EXIT_OK && o.exit_status && cot_edited) st = COT_EXIT_DATA;
+    return st;
+}
