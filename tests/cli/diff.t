@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# cot-diff: pairing, the diff object, statuses, the text view, sharding,
+# bad input and accounting, on the hand-written records in samples/diff.
+. "$(dirname "$0")/lib.sh"
+
+O=samples/diff/orig.jsonl
+S=samples/diff/sft.jsonl
+export O S
+# One line per record: what a reviewer wants to see first.
+export SUM='[.id, .diff.status, .diff.edit, .diff.source_id, .diff.candidates, .diff.cot.similarity, .diff.answer.similarity] | @json'
+
+# --- usage ------------------------------------------------------------------
+t help            0 'cot-diff --help'
+t no-orig         2 'cot-diff'
+t both-stdin      2 'cot-diff - -u'
+t bad-shard       2 'cot-diff --shard 4/3 $O'
+t bad-shard-form  2 'cot-diff --shard 1 $O'
+t bad-rewrite     2 'cot-diff --rewrite-below 1.5 $O'
+t bad-format      2 'cot-diff --format xml $O'
+t bad-only-edit   2 'cot-diff --only-edit cot-only,nope $O'
+t bad-color       2 'cot-diff -f text --color sometimes $O'
+t bad-key         2 'cot-diff --key "/a/~2" $O'
+t missing-orig    3 'cot-diff -u tests/no-such-orig.jsonl $S'
+
+# --- the diff object ----------------------------------------------------------
+# identical, one-word change, reordered paragraph, answer-only edit,
+# multibyte text, empty cot (both empty; CoT added), several candidates,
+# a rewrite, both changed, missing source:
+t full            0 'cot-diff -u $O $S'
+t summary         0 'cot-diff -u $O $S | jq -r "$SUM"'
+t stdin           0 'cat $S | cot-diff -u $O | jq -r "$SUM"'
+t zstd-in-out     0 'zstd -q -c $O > $TMP/o.zst && cot-diff -o $TMP/d.zst $TMP/o.zst $S && zstd -dc $TMP/d.zst | jq -r .diff.status | sort | uniq -c'
+t hunk-text       0 'cot-diff -u --hunk-text $O $S | jq -c "select(.id == \"s-word\" or .id == \"s-multi\") | .diff.cot.hunks"'
+t rewrite-below   0 'cot-diff -u --rewrite-below 0.95 $O $S | jq -r "[.id, .diff.status] | @tsv"'
+t only-edit       0 'cot-diff -u --only-edit cot-only,both $O $S | jq -r .id'
+t only-status     0 'cot-diff -u --only-status no-source,unchanged $O $S | jq -r .id'
+check hunks-apply '/usr/bin/python3 -c "
+import json, sys
+orig = {r[\"id\"]: r for r in map(json.loads, open(\"$O\"))}
+n = 0
+for line in sys.stdin:
+    r = json.loads(line); d = r[\"diff\"]
+    if d[\"status\"] == \"no-source\": continue
+    for f in (\"cot\", \"answer\"):
+        a = orig[d[\"source_id\"]][f].encode(); b = r[f].encode(); out = b\"\"; at = 0
+        for h in d[f][\"hunks\"]:
+            out += a[at:h[\"a_start\"]] + b[h[\"b_start\"]:h[\"b_end\"]]; at = h[\"a_end\"]
+        assert out + a[at:] == b, (r[\"id\"], f)
+        n += 1
+assert n == 20, n
+" < <(cot-diff -u $O $S)'
+check self-unchanged 'cot-diff -u $O $O | jq -e -s "all(.diff.status == \"unchanged\" and .diff.cot.similarity == 1 and .diff.edit == \"none\")" > /dev/null'
+
+# --- keys -----------------------------------------------------------------------
+t key-pointer     0 'cot-diff -u --key /meta/qid $O $S | jq -r "$SUM"'
+t key-dotted      0 'cot-diff -u --key meta.qid $O $S | jq -r "$SUM" | head -3'
+t key-id          0 'cot-diff -u --key id $O $O | jq -r "[.id, .diff.source_id] | @tsv" | head -3'
+t key-missing     1 'cot-diff -u --key /meta/none $O $S'
+t id-fallback     0 'jq -c "del(.id)" $O > $TMP/o.jsonl && cd $TMP && cot-diff -u o.jsonl $ROOT/$S | jq -r .diff.source_id | head -3'
+
+# --- text view ---------------------------------------------------------------------
+t text            0 'cot-diff -f text $O $S'
+t text-color      0 'cot-diff -f text --color=always $O $S | head -3'
+t text-context    0 'cd $TMP; printf "%s\n" "{\"prompt\":\"p\",\"cot\":\"l1\nl2\nl3\nl4 x\nl5\nl6\nl7\",\"answer\":\"a\"}" > o.jsonl;
+  printf "%s\n" "{\"prompt\":\"p\",\"cot\":\"l1\nl2\nl3\nl4 y\nl5\nl6\nl7\",\"answer\":\"a\"}" > s.jsonl;
+  for c in 1 0 -1; do cot-diff -f text -C $c o.jsonl s.jsonl; done'
+
+# --- exit status and accounts ----------------------------------------------------------
+t exit-status     1 'cot-diff -u --exit-status $O $S > /dev/null'
+t exit-status-ok  0 'head -1 $S | cot-diff -u --exit-status $O | jq -r .diff.status'
+t exit-status-ans 0 'grep s-answer $S | cot-diff -u --exit-status $O | jq -r .diff.edit'
+t accounts        0 'cot-diff -u -v $O $S > /dev/null'
+t unmatched       0 'cot-diff -u --unmatched $TMP/u.jsonl $O $S > /dev/null && jq -r .id $TMP/u.jsonl'
+
+# --- bad input: SFT side and originals side ----------------------------------------------
+B=samples/diff/bad.jsonl
+export B
+t bad-sft         1 'cot-diff -u $O $B'
+t bad-sft-skip    0 'cot-diff -u -v --skip-bad $O $B | jq -r .id'
+t bad-sft-rejects 0 'cot-diff -u --rejects $TMP/r.jsonl $O $B > /dev/null && cat $TMP/r.jsonl'
+t bad-orig        1 'cot-diff -u $B $S'
+t bad-orig-skip   0 'cot-diff -u -v --skip-bad $B $S | jq -r .diff.status | sort | uniq -c'
+t bad-json-orig   1 'cot-diff -u tests/bad/invalid-json.jsonl $S'
+
+# --- sharding: N runs cover the single run exactly once, as sets ------------------------------
+check shard-sets 'cot-diff -u $O $S | sort > $TMP/all;
+  for k in 1 2 3; do cot-diff -u --shard $k/3 $O $S; done | sort > $TMP/shards;
+  cmp $TMP/all $TMP/shards && test "$(wc -l < $TMP/all)" = 11'
+check shard-sets-bad 'cot-diff -u --skip-bad $O $S $B | sort > $TMP/all;
+  for k in 1 2 3 4 5; do cot-diff -u --skip-bad --shard $k/5 $O $S $B; done | sort > $TMP/shards;
+  cmp $TMP/all $TMP/shards'
+check shard-unmatched 'cot-diff -u --unmatched $TMP/u $O $S > /dev/null; sort $TMP/u > $TMP/uall;
+  for k in 1 2 3; do cot-diff -u --shard $k/3 --unmatched $TMP/u$k $O $S > /dev/null; done;
+  sort $TMP/u1 $TMP/u2 $TMP/u3 | cmp - $TMP/uall'
+check shard-parallel 'cot-diff -u $O $S | sort > $TMP/all;
+  for k in 1 2 3 4; do cot-diff -u --shard $k/4 -o $TMP/p$k $O $S & done; wait;
+  sort $TMP/p1 $TMP/p2 $TMP/p3 $TMP/p4 | cmp - $TMP/all'
+
+done_testing
