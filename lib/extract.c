@@ -567,6 +567,13 @@ static void from_harmony(cot_extractor_t *x, const char *p, size_t n, out_t *o)
                 put_span(&x->hctx, m->channel);
             }
             cot_buf_addc(&x->hctx, '}');
+        } else if (span_is(m->role, "system") || span_is(m->role, "developer")) {
+            if (x->hctx.len) cot_buf_addc(&x->hctx, ',');
+            cot_buf_adds(&x->hctx, "{\"role\":");
+            put_span(&x->hctx, m->role);
+            cot_buf_adds(&x->hctx, ",\"content\":");
+            put_span(&x->hctx, m->content);
+            cot_buf_addc(&x->hctx, '}');
         } else if ((long)i == u) {
             o->prompt = m->content;
             o->has_prompt = 1;
@@ -921,7 +928,15 @@ static int lay_response(cot_extractor_t *x, const cJSON *resp)
         put(x, &o, 0);
         return 1;
     }
-    consume(x, get(x->obj, "response"));
+    const cJSON *outer = get(x->obj, "response");
+    consume(x, outer);
+    if (resp != outer) {   /* batch: {custom_id, result: {type, message}} */
+        static const char *const skip[] = {"result", NULL};
+        leftovers(&x->mxl, "batch", outer, skip);
+        const cJSON *res = get(outer, "result");
+        static const char *const skip2[] = {"message", NULL};
+        leftovers(&x->mxl, "batch_result", res, skip2);
+    }
     const cJSON *ch = get(resp, "choices");
     if (cJSON_IsArray(ch)) {
         static const char *const skip[] = {"choices", NULL};
@@ -1065,7 +1080,10 @@ int cot_extract_line(cot_extractor_t *x, const cJSON *obj, const char *file,
         cJSON_IsArray(v = get(obj, "choices"))) lay = "choices";
     if (!lay && (!fl || !strcmp(fl, "response"))) {
         const cJSON *r = get(obj, "response");
-        if (cJSON_IsObject(r) && (cJSON_IsArray(get(r, "choices")) ||
+        const cJSON *rm = cJSON_IsObject(r) ? get(get(r, "result"), "message") : NULL;
+        if (cJSON_IsObject(rm) && cJSON_IsArray(get(rm, "content")))
+            lay = "response", resp = rm;   /* Message Batches result */
+        else if (cJSON_IsObject(r) && (cJSON_IsArray(get(r, "choices")) ||
                                   cJSON_IsArray(get(r, "content"))))
             lay = "response", resp = r;
         else if (cJSON_IsArray(get(obj, "content")) &&

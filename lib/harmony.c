@@ -95,17 +95,9 @@ size_t cot_harmony_parse(const char *text, size_t n, cot_harmony_msg_t **msgs,
             }
             break;
         }
-        if (t != T_MESSAGE) {   /* a header cut off: keep what we have */
-            if (t == T_NONE) {
-                if (count == *cap) {
-                    *cap = *cap ? 2 * *cap : 8;
-                    *msgs = cot_realloc(*msgs, *cap * sizeof **msgs);
-                }
-                m.content = (cot_span_t){end, 0};
-                (*msgs)[count++] = m;
-            }
-            continue;
-        }
+        /* A header with no <|message|> is the generation prompt the
+         * template leaves open ("<|start|>assistant"): not a message. */
+        if (t != T_MESSAGE) continue;
         p = at + len;
         /* Content runs to <|end|>, <|return|>, <|call|>, <|start|> or EOF;
          * a <|channel|> inside content is text, not structure. */
@@ -116,7 +108,7 @@ size_t cot_harmony_parse(const char *text, size_t n, cot_harmony_msg_t **msgs,
                 t == T_START) break;
             p = at + len;
         }
-        m.content = (cot_span_t){cs, (size_t)(at - cs)};
+        m.content = trim(cs, at);
         m.end = t == T_END ? 'e' : t == T_RETURN ? 'r' : t == T_CALL ? 'c' : 0;
         if (count == *cap) {
             *cap = *cap ? 2 * *cap : 8;

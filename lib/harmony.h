@@ -6,7 +6,8 @@
  * A text may begin inside the first header (the chat template already wrote
  * "<|start|>assistant"), so a text that starts with <|channel|> is an
  * assistant message.  A message cut off by the end of the text, or by the
- * next <|start|>, has end == 0.
+ * next <|start|>, has end == 0.  Content is trimmed of the whitespace at its
+ * edges (template artefacts, as for inline tags); nothing inside is touched.
  */
 #ifndef COT_HARMONY_H
 #define COT_HARMONY_H
