@@ -587,12 +587,18 @@ static void put_dbl(cot_buf_t *b, double x)
     cot_buf_adds(b, t);
 }
 
+/* Sparse: [[index, count], ...] for the non-empty buckets. */
 static void put_side(cot_buf_t *b, const cot_sketch_side_t *s)
 {
-    cot_buf_printf(b, "[%" PRId64 ",[", s->len ? s->off : 0);
-    for (size_t i = 0; i < s->len; i++)
-        cot_buf_printf(b, "%s%" PRIu64, i ? "," : "", s->c[i]);
-    cot_buf_adds(b, "]]");
+    int first = 1;
+    cot_buf_addc(b, '[');
+    for (size_t i = 0; i < s->len; i++) {
+        if (!s->c[i]) continue;
+        cot_buf_printf(b, "%s[%" PRId64 ",%" PRIu64 "]", first ? "" : ",",
+                       s->off + (int64_t)i, s->c[i]);
+        first = 0;
+    }
+    cot_buf_addc(b, ']');
 }
 
 static void put_group(cot_buf_t *b, const cot_stat_opts_t *o, const char *key,
@@ -748,13 +754,14 @@ const char *cot_stat_partial_opts(const cJSON *j, cot_stat_opts_t *o)
 
 static int read_side(const cJSON *j, cot_sketch_t *sk, int sign)
 {
-    const cJSON *off = cJSON_GetArrayItem(j, 0), *c = cJSON_GetArrayItem(j, 1);
-    if (!cJSON_IsNumber(off) || !cJSON_IsArray(c)) return -1;
-    int64_t i = (int64_t)off->valuedouble;
-    for (const cJSON *e = c->child; e; e = e->next, i++) {
-        uint64_t v;
-        if (get_u64(e, &v) < 0) return -1;
-        cot_sketch_add_bucket(sk, sign, i, v);
+    if (!cJSON_IsArray(j)) return -1;
+    for (const cJSON *e = j->child; e; e = e->next) {
+        const cJSON *i = cJSON_GetArrayItem(e, 0);
+        uint64_t c;
+        if (!cJSON_IsNumber(i) || fabs(i->valuedouble) > 20000 ||
+            i->valuedouble != floor(i->valuedouble) ||
+            get_u64(cJSON_GetArrayItem(e, 1), &c) < 0) return -1;
+        cot_sketch_add_bucket(sk, sign, (int64_t)i->valuedouble, c);
     }
     return 0;
 }
