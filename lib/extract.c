@@ -112,9 +112,11 @@ void cot_extract_list_formats(FILE *fp)
     fprintf(fp, "Layouts (where the prompt and the model output are):\n");
     for (int i = 0; i < NLAYOUTS; i++)
         fprintf(fp, "  %-18s %s\n", LAYOUTS[i][0], LAYOUTS[i][1]);
-    fprintf(fp, "Styles (how the reasoning is marked):\n");
+    fprintf(fp, "Structural styles (found from the record's structure; "
+                "reported, not forced):\n");
     for (int i = 0; i < NFSTYLES; i++)
         fprintf(fp, "  %-18s %s\n", FIELD_STYLES[i][0], FIELD_STYLES[i][1]);
+    fprintf(fp, "Inline styles (markers inside a text; --format can force one):\n");
     const char *name, *desc;
     for (int i = 0; (name = cot_tags_style_name(i, &desc)); i++)
         fprintf(fp, "  %-18s %s\n", name, desc);

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# extract.t -- cot-extract: every format on samples/raw, options, rejects.
+. "$(dirname "$0")/lib.sh"
+S=samples/raw
+
+# One golden per fixture: every layout and style, several models' styles.
+for f in r1-messages api-responses think-inline edge-tags gpt-oss-harmony \
+         anthropic parts-sharegpt flat generations; do
+    t "$f" 0 "cot-extract -u $S/$f.jsonl"
+done
+
+t turns-all 0 "cot-extract -u --turns all $S/parts-sharegpt.jsonl"
+t no-meta 0 "cot-extract -u --no-meta $S/flat.jsonl"
+t list-formats 0 "cot-extract --list-formats"
+t help 0 "cot-extract --help"
+
+# Forcing: a style, a layout+style, and a layout that does not fit.
+t force-style 0 "cot-extract -u --no-meta --format none $S/think-inline.jsonl | head -2"
+t force-layout-style 0 "cot-extract -u --no-meta --format flat+gsm8k $S/flat.jsonl"
+t force-wrong 1 "cot-extract -u --format messages $S/flat.jsonl"
+t force-wrong-skip 0 "cot-extract -u -v --skip-bad --format messages $S/r1-messages.jsonl $S/flat.jsonl | wc -l"
+
+# Custom layouts: JSON pointers and --split.
+t pointers 0 "cot-extract -u --id /task_id --prompt /prompt --answer /raw_output --meta /task_id $S/gpt-oss-harmony.jsonl"
+t pointer-cot 0 "cot-extract -u --no-meta --cot /steps --answer /target $S/flat.jsonl"
+t split 0 "printf '%s\n' '{\"text\":\"Reasoning: add them. 2+2=4\nFinal: 4\"}' | cot-extract -u --split '^Reasoning: (?<cot>.*?)\nFinal: (?<answer>.*)\$'"
+t split-nomatch 0 "printf '%s\n' '{\"text\":\"just 4\"}' | cot-extract -u --split 'R: (?<cot>.*)\nF: (?<answer>.*)'"
+
+# --require-cot sends records with no reasoning to the rejects, whole lines.
+t require-cot 0 "cot-extract -u -v --require-cot --rejects \$TMP/rej.jsonl $S/flat.jsonl $S/generations.jsonl | wc -l; cat \$TMP/rej.jsonl"
+t require-cot-stop 1 "cot-extract -u --require-cot $S/think-inline.jsonl > \$TMP/o; rc=\$?; wc -l < \$TMP/o; exit \$rc"
+t accounts 0 "cot-extract -u -v $S/*.jsonl > /dev/null"
+
+# Usage errors.
+t bad-format 2 "cot-extract --format nonsense $S/flat.jsonl"
+t bad-turns 2 "cot-extract --turns some $S/flat.jsonl"
+t bad-regex 2 "cot-extract --split '(?<cot>' $S/flat.jsonl"
+t regex-groups 2 "cot-extract --split '(?<cot>.*)' $S/flat.jsonl"
+t bad-pointer 2 "cot-extract --cot 'a..b' $S/flat.jsonl"
+
+# Properties: zstd output round-trips; every record is valid JSON with the
+# keys in canonical order.
+check zstd-roundtrip "cot-extract -o \$TMP/o.zst $S/think-inline.jsonl && zstd -dcq \$TMP/o.zst | cmp - <(cot-extract -u $S/think-inline.jsonl)"
+check key-order "cot-extract -u $S/*.jsonl | jq -e -s 'all(.[]; (keys_unsorted - [\"context\",\"signature\"]) == [\"id\",\"prompt\",\"cot\",\"answer\",\"cot_state\",\"meta\",\"src\"])' > /dev/null"
+check head-sigpipe "cot-extract -u $S/*.jsonl | head -1 | jq -e .id > /dev/null"
+
+done_testing
