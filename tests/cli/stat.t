@@ -105,7 +105,11 @@ check audit-mk-equals-single-pass "$AM AUDIT_GATES= AUDIT_REPORT=--json audit > 
 t audit-mk-gate-fails 2 "$AM AUDIT_REPORT=--json 'AUDIT_GATES=--max-rate judge.verdict=rationalized:0.1' audit > /dev/null 2> \$TMP/err; rc=\$?; grep -v '^make' \$TMP/err; exit \$rc"
 check audit-mk-pipefail "! $AM COT_JUDGE=false AUDIT_DIR=fail audit"
 
+# contrib/cot-slurm.sh: run its job steps by hand, as the array would.
+check slurm-steps-equal-single-pass "export COT_EXTRACT=cat COT_DIFF=\$W/am/pass COT_JUDGE=\$W/am/pass AUDIT_STAT='$ALL' AUDIT_GATES= AUDIT_REPORT=--json; d=\$TMP/sl; mkdir -p \$d && ls \$W/am/raw/s.* > \$d/shards && contrib/cot-slurm.sh orig \$d \$W/am/orig.jsonl && for i in 1 2 3 4; do SLURM_ARRAY_TASK_ID=\$i contrib/cot-slurm.sh shard \$d || exit 1; done && contrib/cot-slurm.sh merge \$d && diff <(sed 's/\"partials\":4/\"partials\":0/' \$d/report) <(cot-stat --json $ALL $T)"
+
 if command -v parallel > /dev/null; then
+  check cot-parallel-equals-single-pass "COT_EXTRACT=cat COT_DIFF=\$W/am/pass COT_JUDGE=\$W/am/pass AUDIT_STAT='$ALL' AUDIT_GATES= AUDIT_REPORT=--json contrib/cot-parallel.sh -j 3 -d \$TMP/par \$W/am/orig.jsonl \$W/am/raw/s.* > /dev/null && diff <(sed 's/\"partials\":4/\"partials\":0/' \$TMP/par/report) <(cot-stat --json $ALL $T)"
   check parallel-equals-single-pass "cd \$W && parallel -j3 cot-stat --partial $ALL -o {}.ppart {} ::: shard.aa shard.ab shard.ac && diff <(cot-stat --merge --json shard.a?.ppart | sed 's/\"partials\":3/\"partials\":0/') <(cot-stat --json $ALL $ROOT/$T)"
 else
   echo "# GNU parallel not installed: parallel-equals-single-pass skipped"
