@@ -1,0 +1,484 @@
+/* cot-profile -- build a profile of a model's own CoT distribution, score
+ * records against it ("shift"), and summarise per-token logprobs
+ * ("logprobs").  The work is in lib/profile.c and lib/logprob.c. */
+#include "cli.h"
+#include "logprob.h"
+#include "profile.h"
+#include "record.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+    OPT_ORDER = COT_OPT_TOOL, OPT_MIN_COUNT, OPT_HOLDOUT, OPT_MAX_MEM,
+    OPT_PROFILE, OPT_WINDOW, OPT_FPR, OPT_PER_TOKEN, OPT_SPANS,
+    OPT_LOGPROBS, OPT_BASE, OPT_TOKEN_IDS
+};
+
+#define DEF_HOLDOUT 0.1
+#define DEF_WINDOW  32
+#define DEF_FPR     0.01
+#define DEF_SPANS   "diff.hunks"
+#define DEF_LOGPROBS "logprobs"
+
+static void usage(FILE *fp)
+{
+    cot_profile_opts_t o;
+    cot_profile_opts_init(&o);
+    fprintf(fp,
+"Usage: cot-profile COMMAND [options] [FILE...]\n"
+"Profiles of a model's own CoT distribution, and logprob statistics.\n"
+"\n"
+"Commands:\n"
+"  build -o MODEL.prof [FILE...]   build a profile from own samples' cot\n"
+"  score -p MODEL.prof [FILE...]   add \"shift\" to each record\n"
+"  info MODEL.prof                 print what a profile holds\n"
+"  logprobs [FILE...]              add \"logprobs\" statistics to each record\n"
+"\n"
+"build:\n"
+"      --order N         n-gram order 3..5 [%d]\n"
+"      --min-count N     drop n-grams of order >= 2 seen fewer times [%u]\n"
+"      --holdout F       fraction of records (by hash of id) held out for\n"
+"                        the calibration [%g]\n"
+"      --max-mem SIZE    count-table budget; above it, rare n-grams are\n"
+"                        pruned on line (K/M/G) [half of physical memory]\n"
+"  -o, --output FILE     the profile to write (required)\n"
+"score:\n"
+"  -p, --profile FILE    the profile to score against\n"
+"      --window N        worst-window length in tokens [%d]\n"
+"      --fpr F           false-positive rate of the off_policy threshold [%g]\n"
+"      --per-token       add per_token: [[start, end, bits]...]\n"
+"      --spans PATH      edited byte spans of the cot, as [start,end] pairs\n"
+"                        or {b_start,b_end}/{start,end} objects [%s]\n"
+"logprobs:\n"
+"      --logprobs PATH   where the record keeps its logprobs [%s]\n"
+"      --base PATH       logprobs of the original (unedited) trace, for the\n"
+"                        per-token NLL shift of the edit\n"
+"      --token-ids PATH  prompt token ids for vLLM prompt_logprobs\n"
+"                        [prompt_token_ids]\n",
+            o.order, o.min_count, DEF_HOLDOUT, DEF_WINDOW, DEF_FPR, DEF_SPANS,
+            DEF_LOGPROBS);
+    cot_common_usage(fp, 1);
+}
+
+typedef struct {
+    cot_common_t c;
+    cot_profile_opts_t po;
+    double holdout, fpr;
+    long window;
+    int per_token, max_mem_set;
+    const char *profile, *spans, *logprobs, *base, *token_ids;
+} opts_t;
+
+static double r4(double x) { return round(x * 1e4) / 1e4; }
+
+static void add_num(cJSON *o, const char *k, double x)
+{
+    if (isnan(x) || isinf(x)) cJSON_AddNullToObject(o, k);
+    else cJSON_AddNumberToObject(o, k, r4(x));
+}
+
+static int parse_opts(opts_t *o, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        COT_COMMON_LONG,
+        {"order", required_argument, 0, OPT_ORDER},
+        {"min-count", required_argument, 0, OPT_MIN_COUNT},
+        {"holdout", required_argument, 0, OPT_HOLDOUT},
+        {"max-mem", required_argument, 0, OPT_MAX_MEM},
+        {"profile", required_argument, 0, 'p'},
+        {"window", required_argument, 0, OPT_WINDOW},
+        {"fpr", required_argument, 0, OPT_FPR},
+        {"per-token", no_argument, 0, OPT_PER_TOKEN},
+        {"spans", required_argument, 0, OPT_SPANS},
+        {"logprobs", required_argument, 0, OPT_LOGPROBS},
+        {"base", required_argument, 0, OPT_BASE},
+        {"token-ids", required_argument, 0, OPT_TOKEN_IDS},
+        {0, 0, 0, 0}};
+    int ch;
+    long v;
+    while ((ch = getopt_long(argc, argv, COT_COMMON_SHORT "p:", longopts, NULL)) >= 0) {
+        if (cot_common_opt(&o->c, ch, optarg)) continue;
+        switch (ch) {
+        case OPT_ORDER:
+            if (cot_parse_long(optarg, 3, COT_PROFILE_MAX_ORDER, &v))
+                cot_usage_error("--order: must be 3..%d, not '%s'", COT_PROFILE_MAX_ORDER, optarg);
+            o->po.order = (int)v; break;
+        case OPT_MIN_COUNT:
+            if (cot_parse_long(optarg, 1, 1000000, &v))
+                cot_usage_error("--min-count: must be 1..1000000, not '%s'", optarg);
+            o->po.min_count = (unsigned)v; break;
+        case OPT_HOLDOUT:
+            if (cot_parse_double(optarg, 0, 0.9, &o->holdout))
+                cot_usage_error("--holdout: must be a fraction 0..0.9, not '%s'", optarg);
+            break;
+        case OPT_MAX_MEM:
+            if (cot_parse_size(optarg, &o->po.max_mem) || o->po.max_mem < (1u << 20))
+                cot_usage_error("--max-mem: must be a size of at least 1M, not '%s'", optarg);
+            o->max_mem_set = 1; break;
+        case 'p': o->profile = optarg; break;
+        case OPT_WINDOW:
+            if (cot_parse_long(optarg, 1, 1000000, &o->window))
+                cot_usage_error("--window: must be 1..1000000, not '%s'", optarg);
+            break;
+        case OPT_FPR:
+            if (cot_parse_double(optarg, 0, 1, &o->fpr) || o->fpr <= 0 || o->fpr >= 1)
+                cot_usage_error("--fpr: must be a rate strictly between 0 and 1, not '%s'", optarg);
+            break;
+        case OPT_PER_TOKEN: o->per_token = 1; break;
+        case OPT_SPANS:
+            if (cot_record_path_ok(optarg)) cot_usage_error("--spans: bad path '%s'", optarg);
+            o->spans = optarg; break;
+        case OPT_LOGPROBS:
+            if (cot_record_path_ok(optarg)) cot_usage_error("--logprobs: bad path '%s'", optarg);
+            o->logprobs = optarg; break;
+        case OPT_BASE:
+            if (cot_record_path_ok(optarg)) cot_usage_error("--base: bad path '%s'", optarg);
+            o->base = optarg; break;
+        case OPT_TOKEN_IDS:
+            if (cot_record_path_ok(optarg)) cot_usage_error("--token-ids: bad path '%s'", optarg);
+            o->token_ids = optarg; break;
+        default: cot_bad_option(argv);
+        }
+    }
+    return optind;
+}
+
+/* ---- build -------------------------------------------------------------- */
+
+static int cmd_build(opts_t *o, char **files, int nfiles)
+{
+    const char *out = o->c.out_path;
+    if (!out || !strcmp(out, "-"))
+        cot_usage_error("build: name the profile to write with -o FILE");
+    if (!o->max_mem_set) {
+        long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+        o->po.max_mem = pages > 0 && psz > 0 ? (size_t)pages / 2 * (size_t)psz : 0;
+    }
+    o->c.out_path = "-";
+    cot_run_t run;
+    int st = cot_run_open(&run, &o->c, files, nfiles, 0);
+    if (st) return st;
+    cot_profile_builder_t *b = cot_profile_builder_new(&o->po);
+    cot_line_t l;
+    double t0 = cot_now();
+    while (cot_run_next(&run, &l) == 0) {
+        cot_record_view_t v;
+        const char *why = cot_record_view(l.json, COT_NEED_COT, &v);
+        if (why) {
+            if (cot_run_reject(&run, &l, "no-cot", why) < 0) break;
+            continue;
+        }
+        if (!v.cot_len) { cot_run_count(&run, "empty-cot", 1); continue; }
+        uint64_t h = v.id ? cot_profile_hash_bytes(v.id, strlen(v.id))
+                          : cot_profile_hash_bytes(v.cot, v.cot_len);
+        if (cot_profile_holdout_pick(h, o->holdout)) {
+            cot_profile_builder_holdout(b, v.cot, v.cot_len);
+            cot_run_count(&run, "held-out", 1);
+        } else {
+            cot_profile_builder_add(b, v.cot, v.cot_len);
+            cot_run_count(&run, "trained", 1);
+        }
+    }
+    if (run.status == 0) {
+        double t1 = cot_now();
+        st = cot_profile_builder_write(b, out);
+        if (st) run.status = st;
+        cot_profile_build_stats_t s;
+        cot_profile_builder_stats(b, &s);
+        if (cot_verbose >= 2) {
+            cot_info("built %s: %llu records, %llu tokens, %llu held out; "
+                     "counting %.2fs, estimating and writing %.2fs",
+                     out, (unsigned long long)s.records, (unsigned long long)s.tokens,
+                     (unsigned long long)s.holdout, t1 - t0, cot_now() - t1);
+            for (int n = 1; n <= o->po.order; n++)
+                cot_info("order %d: %llu distinct n-grams", n, (unsigned long long)s.ngrams[n]);
+            cot_info("peak count tables %.1f MiB; on-line prune sweeps %u (cut-off %u)",
+                     (double)s.peak_bytes / 1048576.0, s.sweeps, s.cutoff);
+        }
+    }
+    cot_profile_builder_free(b);
+    return cot_run_finish(&run);
+}
+
+/* ---- info --------------------------------------------------------------- */
+
+static int cmd_info(opts_t *o, char **files, int nfiles)
+{
+    (void)o;
+    if (nfiles != 1) cot_usage_error("info: give one profile file");
+    cot_profile_t *p = cot_profile_load(files[0]);
+    if (!p) return COT_EXIT_DATA;
+    cot_profile_info_t in;
+    cot_profile_info(p, &in);
+    printf("file\t%s\nversion\t%u\nsize\t%llu\norder\t%u\nlowercase\t%u\n"
+           "records\t%llu\ntokens\t%llu\nheld_out\t%llu\nvocab\t%llu\n"
+           "min_count\t%u\nonline_cutoff\t%u\n",
+           files[0], in.version, (unsigned long long)in.file_size, in.order,
+           in.lowercase, (unsigned long long)in.records,
+           (unsigned long long)in.tokens, (unsigned long long)in.holdout,
+           (unsigned long long)in.vocab, in.min_count, in.cutoff);
+    for (uint32_t n = 1; n <= in.order; n++)
+        printf("order%u\t%llu n-grams\tD=%.4f,%.4f,%.4f\n", n,
+               (unsigned long long)in.entries[n], in.discount[n][0],
+               in.discount[n][1], in.discount[n][2]);
+    printf("calibration\t%llu records\twindow %u\n", (unsigned long long)in.ncal,
+           in.cal_window);
+    if (in.ncal) {
+        printf("cal_bits_per_token\tmean %.4f\tsd %.4f\n", in.cal_mean[0], in.cal_sd[0]);
+        printf("cal_worst_window\tmean %.4f\tsd %.4f\n", in.cal_mean[1], in.cal_sd[1]);
+        static const double fprs[] = {0.05, 0.01, 0.001};
+        for (int k = 0; k < 3; k++)
+            printf("threshold@%g\t%.4f bits/token\n", fprs[k],
+                   cot_profile_threshold(p, 0, fprs[k]));
+    }
+    printf("voice\t%llu records\n", (unsigned long long)in.nvoice);
+    for (int k = 0; k < COT_VOICE_N; k++)
+        printf("voice_%s\tmean %.4f\tsd %.4f per 1000 tokens\n", cot_voice_names[k],
+               in.voice_mean[k], in.voice_sd[k]);
+    cot_profile_close(p);
+    if (fflush(stdout) || ferror(stdout)) {
+        cot_err("stdout: write error");
+        return COT_EXIT_IO;
+    }
+    return 0;
+}
+
+/* ---- score -------------------------------------------------------------- */
+
+/* Byte spans from --spans: [[a,b]...] or [{b_start,b_end}|{start,end}...].
+ * Returns the count, or -1 when the value is there but ill-formed. */
+static long get_spans(const cJSON *v, size_t (**sp)[2], size_t *cap, size_t cot_len)
+{
+    if (!cJSON_IsArray(v)) return -1;
+    long n = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, v) {
+        const cJSON *a, *b;
+        if (cJSON_IsArray(it)) { a = cJSON_GetArrayItem(it, 0); b = cJSON_GetArrayItem(it, 1); }
+        else {
+            a = cJSON_GetObjectItemCaseSensitive(it, "b_start");
+            b = cJSON_GetObjectItemCaseSensitive(it, "b_end");
+            if (!a) { a = cJSON_GetObjectItemCaseSensitive(it, "start");
+                      b = cJSON_GetObjectItemCaseSensitive(it, "end"); }
+        }
+        if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b) || a->valuedouble < 0 ||
+            b->valuedouble < a->valuedouble || b->valuedouble > (double)cot_len)
+            return -1;
+        if ((size_t)n == *cap) {
+            *cap = *cap ? *cap * 2 : 16;
+            *sp = cot_realloc(*sp, *cap * sizeof **sp);
+        }
+        (*sp)[n][0] = (size_t)a->valuedouble;
+        (*sp)[n][1] = (size_t)b->valuedouble;
+        n++;
+    }
+    return n;
+}
+
+static int cmd_score(opts_t *o, char **files, int nfiles)
+{
+    if (!o->profile) cot_usage_error("score: name the profile with -p FILE");
+    cot_profile_t *prof = cot_profile_load(o->profile);
+    if (!prof) return COT_EXIT_DATA;
+    cot_profile_info_t in;
+    cot_profile_info(prof, &in);
+    const double thr = cot_profile_threshold(prof, 0, o->fpr);
+    const int cal_window = (uint32_t)o->window == in.cal_window;
+    cot_run_t run;
+    int st = cot_run_open(&run, &o->c, files, nfiles, 1);
+    if (st) { cot_profile_close(prof); return st; }
+    cot_ptok_t *toks = NULL; size_t tcap = 0;
+    double *bits = NULL; size_t bcap = 0;
+    size_t (*sp)[2] = NULL, spcap = 0;
+    cot_line_t l;
+    while (cot_run_next(&run, &l) == 0) {
+        cot_record_view_t v;
+        const char *why = cot_record_view(l.json, COT_NEED_COT, &v);
+        if (why) {
+            if (cot_run_reject(&run, &l, "no-cot", why) < 0) break;
+            continue;
+        }
+        long nsp = 0;
+        const cJSON *spv = cot_record_get(l.json, o->spans);
+        if (spv && (nsp = get_spans(spv, &sp, &spcap, v.cot_len)) < 0) {
+            cot_buf_t m = {0};
+            cot_buf_printf(&m, "%s: expected an array of [start,end] byte spans within the cot", o->spans);
+            int r = cot_run_reject(&run, &l, "bad-spans", m.s);
+            cot_buf_free(&m);
+            if (r < 0) break;
+            continue;
+        }
+        size_t n = cot_profile_surprisal(prof, v.cot, v.cot_len, &toks, &tcap, &bits, &bcap);
+        cot_profile_score_t s;
+        cot_profile_summarise(toks, bits, n, (size_t)o->window, &s);
+        cJSON *sh = cJSON_CreateObject();
+        add_num(sh, "bits_per_token", s.bits_per_token);
+        cJSON_AddNumberToObject(sh, "tokens", (double)n);
+        add_num(sh, "z", cot_profile_z(prof, 0, s.bits_per_token));
+        add_num(sh, "p", cot_profile_p(prof, 0, s.bits_per_token));
+        cJSON *ww = cJSON_AddObjectToObject(sh, "worst_window");
+        add_num(ww, "bits", s.worst_bits);
+        if (n) {
+            cJSON_AddNumberToObject(ww, "start", (double)s.worst_start);
+            cJSON_AddNumberToObject(ww, "end", (double)s.worst_end);
+        }
+        add_num(ww, "z", cal_window ? cot_profile_z(prof, 1, s.worst_bits) : NAN);
+        add_num(ww, "p", cal_window ? cot_profile_p(prof, 1, s.worst_bits) : NAN);
+        if (n && !isnan(thr)) cJSON_AddBoolToObject(sh, "off_policy", s.bits_per_token > thr);
+        else cJSON_AddNullToObject(sh, "off_policy");
+        add_num(sh, "threshold", thr);
+        cJSON_AddNumberToObject(sh, "fpr", o->fpr);
+        double vr[COT_VOICE_N];
+        cot_profile_voice(toks, n, vr);
+        cJSON *vo = cJSON_AddObjectToObject(sh, "voice");
+        for (int k = 0; k < COT_VOICE_N; k++) add_num(vo, cot_voice_names[k], vr[k]);
+        if (spv) {
+            cot_profile_spans_t e;
+            cot_profile_spans(toks, bits, n, (const size_t (*)[2])sp, (size_t)nsp, &e);
+            cJSON *eo = cJSON_AddObjectToObject(sh, "edits");
+            cJSON_AddNumberToObject(eo, "spans", (double)nsp);
+            add_num(eo, "inside", e.inside);
+            add_num(eo, "outside", e.outside);
+            add_num(eo, "before", e.before);
+            add_num(eo, "downstream", e.after);
+            add_num(eo, "downstream_shift", e.after - e.before);
+            cJSON_AddNumberToObject(eo, "tokens_inside", (double)e.n_inside);
+            cJSON_AddNumberToObject(eo, "tokens_before", (double)e.n_before);
+            cJSON_AddNumberToObject(eo, "tokens_downstream", (double)e.n_after);
+        }
+        if (o->per_token) {
+            cJSON *pt = cJSON_AddArrayToObject(sh, "per_token");
+            for (size_t i = 0; i < n; i++) {
+                cJSON *t = cJSON_CreateArray();
+                cJSON_AddItemToArray(t, cJSON_CreateNumber(toks[i].start));
+                cJSON_AddItemToArray(t, cJSON_CreateNumber(toks[i].end));
+                cJSON_AddItemToArray(t, cJSON_CreateNumber(r4(bits[i])));
+                cJSON_AddItemToArray(pt, t);
+            }
+        }
+        cot_record_set(l.json, "shift", sh);
+        if (n && !isnan(thr) && s.bits_per_token > thr) cot_run_count(&run, "off-policy", 1);
+        if (cot_run_emit(&run, l.json) < 0) break;
+    }
+    free(toks); free(bits); free(sp);
+    cot_profile_close(prof);
+    return cot_run_finish(&run);
+}
+
+/* ---- logprobs ----------------------------------------------------------- */
+
+static cJSON *stats_json(const cot_lp_t *lp, size_t t0, size_t t1)
+{
+    cot_lp_stats_t s;
+    cot_lp_stats(lp, t0, t1, &s);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "tokens", (double)s.tokens);
+    add_num(o, "nll_mean", s.nll_mean);
+    cJSON *g = cJSON_AddObjectToObject(o, "gltr");
+    static const char *const names[5] = {"le10", "le100", "le1000", "gt1000", "unknown"};
+    for (int k = 0; k < 5; k++) cJSON_AddNumberToObject(g, names[k], (double)s.gltr[k]);
+    add_num(o, "curvature", s.curvature);
+    add_num(o, "lumped_mass", s.lumped_mass);
+    return o;
+}
+
+static int cmd_logprobs(opts_t *o, char **files, int nfiles)
+{
+    cot_run_t run;
+    int st = cot_run_open(&run, &o->c, files, nfiles, 1);
+    if (st) return st;
+    const char *ids_path = o->token_ids ? o->token_ids : "prompt_token_ids";
+    cot_line_t l;
+    while (cot_run_next(&run, &l) == 0) {
+        const cJSON *lv = cot_record_get(l.json, o->logprobs);
+        if (!lv) {
+            cot_run_count(&run, "no-logprobs", 1);
+            if (cot_run_emit(&run, l.json) < 0) break;
+            continue;
+        }
+        cot_lp_t lp, base;
+        const char *why;
+        if (cot_lp_parse(lv, cot_record_get(l.json, ids_path), &lp, &why)) {
+            cot_buf_t m = {0};
+            cot_buf_printf(&m, "%s: %s", o->logprobs, why);
+            int r = cot_run_reject(&run, &l, "bad-logprobs", m.s);
+            cot_buf_free(&m);
+            if (r < 0) break;
+            continue;
+        }
+        cot_record_view_t v;
+        cot_record_view(l.json, 0, &v);
+        cJSON *out = cJSON_CreateObject();
+        cJSON_AddStringToObject(out, "shape", lp.shape);
+        cJSON_AddItemToObject(out, "all", stats_json(&lp, 0, lp.n));
+        size_t t0, t1, end = 0;
+        const char *align = "none";
+        if (v.cot && !cot_lp_align(&lp, v.cot, v.cot_len, 0, &t0, &t1, &end)) {
+            cJSON *c = stats_json(&lp, t0, t1);
+            cJSON_AddNumberToObject(c, "first_token", (double)t0);
+            cJSON_AddItemToObject(out, "cot", c);
+            align = "cot";
+        }
+        if (v.answer && !cot_lp_align(&lp, v.answer, v.answer_len, end, &t0, &t1, &end)) {
+            cJSON *c = stats_json(&lp, t0, t1);
+            cJSON_AddNumberToObject(c, "first_token", (double)t0);
+            cJSON_AddItemToObject(out, "answer", c);
+            align = !strcmp(align, "cot") ? "cot+answer" : "answer";
+        }
+        cJSON_AddStringToObject(out, "aligned", align);
+        const cJSON *bv = o->base ? cot_record_get(l.json, o->base) : NULL;
+        if (bv) {
+            if (cot_lp_parse(bv, NULL, &base, &why)) {
+                cJSON_AddStringToObject(out, "shift_error", why);
+            } else {
+                cot_lp_shift_t s;
+                cot_lp_shift(&base, &lp, &s);
+                cJSON *so = cJSON_AddObjectToObject(out, "nll_shift");
+                add_num(so, "overall", s.overall);
+                add_num(so, "same", s.same);
+                add_num(so, "downstream", s.downstream);
+                add_num(so, "changed_orig", s.orig_changed);
+                add_num(so, "changed_edit", s.edit_changed);
+                cJSON_AddNumberToObject(so, "tokens_same", (double)s.n_same);
+                cJSON_AddNumberToObject(so, "tokens_downstream", (double)s.n_down);
+                cJSON_AddNumberToObject(so, "tokens_changed_orig", (double)s.n_orig_changed);
+                cJSON_AddNumberToObject(so, "tokens_changed_edit", (double)s.n_edit_changed);
+                cot_lp_free(&base);
+            }
+        }
+        cot_lp_free(&lp);
+        cot_record_set(l.json, "logprob_stats", out);
+        if (cot_run_emit(&run, l.json) < 0) break;
+    }
+    return cot_run_finish(&run);
+}
+
+int main(int argc, char **argv)
+{
+    opts_t o;
+    memset(&o, 0, sizeof o);
+    cot_common_init(&o.c, "cot-profile", usage);
+    cot_profile_opts_init(&o.po);
+    o.holdout = DEF_HOLDOUT;
+    o.fpr = DEF_FPR;
+    o.window = DEF_WINDOW;
+    o.spans = DEF_SPANS;
+    o.logprobs = DEF_LOGPROBS;
+    if (argc < 2) cot_usage_error("missing command: build, score, info or logprobs");
+    const char *cmd = argv[1];
+    if (cmd[0] == '-') {               /* --help, --version, or a mistake */
+        parse_opts(&o, argc, argv);
+        cot_usage_error("missing command: build, score, info or logprobs");
+    }
+    int first = parse_opts(&o, argc - 1, argv + 1) + 1;
+    char **files = argv + first;
+    int nfiles = argc - first;
+    if (!strcmp(cmd, "build")) return cmd_build(&o, files, nfiles);
+    if (!strcmp(cmd, "score")) return cmd_score(&o, files, nfiles);
+    if (!strcmp(cmd, "info")) return cmd_info(&o, files, nfiles);
+    if (!strcmp(cmd, "logprobs")) return cmd_logprobs(&o, files, nfiles);
+    cot_usage_error("unknown command '%s': use build, score, info or logprobs", cmd);
+}

@@ -1,0 +1,183 @@
+/* profile.h -- a profile of a model's own CoT distribution: a word-level
+ * n-gram language model with interpolated modified Kneser-Ney smoothing, a
+ * calibration of per-record scores on held-out own samples, and a baseline
+ * of voice features.  One versioned, endian-safe binary file, memory-mapped.
+ *
+ * Tokens.  cot_profile_tokenize() cuts text into words (runs of ASCII
+ * letters, '_' and any byte >= 0x80, so UTF-8 words stay whole), numbers
+ * (digit runs, with '.' or ',' inside when a digit follows) and single ASCII
+ * punctuation characters; whitespace separates.  ASCII letters are
+ * lower-cased before hashing (non-ASCII bytes are kept as they are).  Each
+ * token is identified by a 64-bit hash of its bytes; the model never stores
+ * words.
+ *
+ * The model.  Order N in 3..5 (default 4).  A record is one sentence: its
+ * tokens follow one <s>; there is no </s>.  Probabilities are interpolated
+ * modified Kneser-Ney (Chen & Goodman 1998) with three discounts per order
+ * estimated from counts-of-counts (D1, D2, D3+), adjusted counts as in
+ * KenLM (raw counts for the highest order and for n-grams that start with
+ * <s>, continuation counts otherwise).  Open vocabulary: the unigram level is
+ * interpolated with a uniform distribution over V+1 words (V = distinct
+ * words seen, +1 for <unk>), so a word never seen gets gamma0 / (V+1) and
+ * every higher order backs off past it.
+ *
+ * Hashing.  N-grams are keyed by 64-bit hashes in open-addressing tables.
+ * Two distinct n-grams of the same order collide with probability about
+ * n^2 / 2^65 (n distinct n-grams): below 1e-2 for n = 6e8 -- a collision
+ * merges two counts, it never fails.  No word strings are kept.
+ *
+ * Memory.  Building holds 48 bytes per distinct n-gram (all orders) at a
+ * load factor of at most 0.7, so 48..96 bytes each, plus the held-out cot
+ * text.  With a memory budget (cot_profile_opts_t.max_mem) the builder prunes
+ * on line: when the tables would outgrow the budget, n-grams of order >= 2
+ * seen fewer than T times are dropped and T grows by one per sweep (a lossy
+ * count cut-off: an n-gram dropped early loses those early counts).  The
+ * file holds 16 bytes per kept n-gram at load <= 0.7 (16..32 bytes).
+ */
+#ifndef COT_PROFILE_H
+#define COT_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "util.h"
+
+#define COT_PROFILE_VERSION   1
+#define COT_PROFILE_MAX_ORDER 5
+
+/* ---- tokens ------------------------------------------------------------ */
+
+typedef struct {
+    uint32_t start, end;      /* byte offsets in the text                   */
+    uint64_t hash;            /* of the lower-cased bytes; never 0          */
+} cot_ptok_t;
+
+/* Cut p[0..n) into tokens, written to (*toks)[0..] (grown with
+ * cot_realloc; *cap is its capacity).  Returns the number of tokens. */
+size_t cot_profile_tokenize(const char *p, size_t n, cot_ptok_t **toks,
+                            size_t *cap);
+
+/* ---- voice features ---------------------------------------------------- */
+
+/* Planner voice: "the user wants", "we should", "the assistant should";
+ * assistant voice: "i will", "i'll", "i think" -- occurrences per 1000
+ * tokens of a record (matched on token hashes, so case-insensitive). */
+enum { COT_VOICE_PLANNER, COT_VOICE_ASSISTANT, COT_VOICE_N };
+extern const char *const cot_voice_names[COT_VOICE_N];
+void cot_profile_voice(const cot_ptok_t *t, size_t n, double rate[COT_VOICE_N]);
+
+/* ---- building ---------------------------------------------------------- */
+
+typedef struct {
+    int order;                /* 3..5                               [4]     */
+    unsigned min_count;       /* drop n-grams of order >= 2 seen fewer
+                                 times (after counting)             [1]     */
+    size_t max_mem;           /* table budget in bytes; 0 = none    [0]     */
+} cot_profile_opts_t;
+
+void cot_profile_opts_init(cot_profile_opts_t *o);
+
+typedef struct cot_profile_builder cot_profile_builder_t;
+
+cot_profile_builder_t *cot_profile_builder_new(const cot_profile_opts_t *o);
+/* Count one training record's text. */
+void cot_profile_builder_add(cot_profile_builder_t *b, const char *p, size_t n);
+/* Keep one held-out record's text for the calibration (copied). */
+void cot_profile_builder_holdout(cot_profile_builder_t *b, const char *p,
+                                 size_t n);
+/* Estimate the model, score the held-out records, and write the file
+ * atomically (temporary file + rename).  Returns 0, or an exit status after
+ * printing an error. */
+int cot_profile_builder_write(cot_profile_builder_t *b, const char *path);
+/* Statistics for -v: tokens counted, distinct n-grams per order, prune
+ * sweeps, peak table bytes. */
+typedef struct {
+    uint64_t records, tokens, holdout;
+    uint64_t ngrams[COT_PROFILE_MAX_ORDER + 1];   /* [n], after pruning     */
+    unsigned sweeps, cutoff;                       /* on-line pruning        */
+    size_t peak_bytes;
+} cot_profile_build_stats_t;
+void cot_profile_builder_stats(const cot_profile_builder_t *b,
+                               cot_profile_build_stats_t *s);
+void cot_profile_builder_free(cot_profile_builder_t *b);
+
+/* ---- loading ----------------------------------------------------------- */
+
+typedef struct cot_profile cot_profile_t;
+
+/* Map and validate a profile file: magic, version, sizes, section bounds and
+ * the checksum.  Returns NULL after printing "PATH: reason" (a truncated,
+ * corrupted or version-mismatched file is reported as such). */
+cot_profile_t *cot_profile_load(const char *path);
+/* The same over a memory image (not copied; must outlive the profile).
+ * On failure returns NULL and sets *why (static text). */
+cot_profile_t *cot_profile_open_mem(const void *p, size_t n, const char **why);
+void cot_profile_close(cot_profile_t *p);
+
+typedef struct {
+    uint32_t version, order, lowercase;
+    uint64_t vocab, tokens, records, holdout;
+    uint64_t entries[COT_PROFILE_MAX_ORDER + 1], slots[COT_PROFILE_MAX_ORDER + 1];
+    double discount[COT_PROFILE_MAX_ORDER + 1][3];
+    double gamma0;
+    uint32_t min_count, cutoff;
+    uint64_t file_size;
+    /* calibration: per-record scores of held-out own samples */
+    uint64_t ncal;
+    double cal_mean[2], cal_sd[2];       /* [0] bits/token, [1] worst window */
+    uint32_t cal_window;
+    /* voice baseline over the training records */
+    uint64_t nvoice;
+    double voice_mean[COT_VOICE_N], voice_sd[COT_VOICE_N];
+} cot_profile_info_t;
+void cot_profile_info(const cot_profile_t *p, cot_profile_info_t *info);
+
+/* ---- scoring ----------------------------------------------------------- */
+
+/* Surprisal in bits of every token of p[0..n) (the first predicted from <s>).
+ * Fills *toks and *bits (grown with cot_realloc; caps in *tcap, *bcap) and
+ * returns the token count. */
+size_t cot_profile_surprisal(const cot_profile_t *prof, const char *p,
+                             size_t n, cot_ptok_t **toks, size_t *tcap,
+                             double **bits, size_t *bcap);
+
+typedef struct {
+    size_t tokens;
+    double bits_per_token;             /* NAN when no tokens                */
+    double worst_bits;                 /* mean bits of the worst window     */
+    size_t worst_start, worst_end;     /* byte span of the worst window     */
+    size_t worst_tok0, worst_tok1;     /* its token range                   */
+} cot_profile_score_t;
+
+/* Mean surprisal and the worst window of `window` tokens (the whole record
+ * when shorter).  toks/bits as returned by cot_profile_surprisal(). */
+void cot_profile_summarise(const cot_ptok_t *t, const double *bits, size_t n,
+                           size_t window, cot_profile_score_t *s);
+
+/* Calibration: z-score and the empirical upper-tail p-value
+ * (1 + #{cal >= x}) / (ncal + 1) of score x; which = 0 for bits per token,
+ * 1 for the worst window.  NAN when the profile has no calibration. */
+double cot_profile_z(const cot_profile_t *p, int which, double x);
+double cot_profile_p(const cot_profile_t *p, int which, double x);
+/* The threshold at false-positive rate fpr: the smallest calibration score
+ * t such that at most fpr of the calibration scores exceed t.  NAN when
+ * there is no calibration. */
+double cot_profile_threshold(const cot_profile_t *p, int which, double fpr);
+
+/* Surprisal split by byte spans (for instance the edited spans of a diff):
+ * `inside` tokens overlap a span; `outside` do not; `before` are outside
+ * tokens before the first span; `after` are outside tokens after the end of
+ * any span (the downstream text).  Means in bits (NAN when no tokens). */
+typedef struct {
+    size_t n_inside, n_outside, n_before, n_after;
+    double inside, outside, before, after;
+} cot_profile_spans_t;
+void cot_profile_spans(const cot_ptok_t *t, const double *bits, size_t n,
+                       const size_t (*spans)[2], size_t nspans,
+                       cot_profile_spans_t *out);
+
+/* 64-bit hash of a record id (or text), for a deterministic hold-out:
+ * a record is held out when cot_profile_holdout_pick(hash, fraction). */
+uint64_t cot_profile_hash_bytes(const void *p, size_t n);
+int cot_profile_holdout_pick(uint64_t hash, double fraction);
+
+#endif
