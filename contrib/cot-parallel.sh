@@ -11,11 +11,11 @@
 # passes, 1 when one fails, anything else on an error.
 #
 # Environment:
-#   AUDIT_STAT    figures (an empty variable means none: no gates, ...)
-#                  to collect [--by meta.env --count judge.verdict,diff.edit,diff.status --num diff.cot.similarity]
+#   AUDIT_STAT    figures to collect [--by meta.env --count judge.verdict,diff.edit,diff.status --num diff.cot.similarity]
 #   AUDIT_GATES   gates for the merge [--max-rate judge.verdict=rationalized:0.01]
 #   AUDIT_REPORT  report format options for the merge, e.g. --json []
 #   COT_EXTRACT COT_DIFF COT_JUDGE COT_STAT   the tools [cot-extract ...]
+# A variable set but empty means none (AUDIT_GATES= : no gates).
 set -euo pipefail
 
 jobs=$(nproc 2>/dev/null || echo 4)
