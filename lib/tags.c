@@ -72,10 +72,19 @@ static cot_span_t trim(const char *p, size_t n)
     return (cot_span_t){p, n};
 }
 
+/* memchr on the first byte, then memcmp: markers are short and their
+ * first byte is rare in prose, and glibc's memchr is vectorised, which
+ * makes this several times faster than memmem here. */
 static const char *find(const char *h, size_t hn, const char *needle)
 {
     size_t nn = strlen(needle);
-    return hn < nn ? NULL : memmem(h, hn, needle, nn);
+    if (hn < nn) return NULL;
+    const char *end = h + hn - nn + 1, *p = h;
+    while ((p = memchr(p, needle[0], (size_t)(end - p)))) {
+        if (!memcmp(p + 1, needle + 1, nn - 1)) return p;
+        p++;
+    }
+    return NULL;
 }
 
 static int starts(const char *p, size_t n, const char *pre)
