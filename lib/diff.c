@@ -374,7 +374,7 @@ void cot_diff_run(cot_differ_t *d, const char *a, size_t alen,
     d->nhunks = 0;
     long te = 1;
     for (size_t diags = n + m + 3; diags; diags >>= 2) te <<= 1;
-    d->too_expensive = te < 1024 ? 1024 : te;
+    d->too_expensive = te < 4096 ? 4096 : te;
 
     d->ca = cot_realloc(d->ca, n + 1);
     d->cb = cot_realloc(d->cb, m + 1);

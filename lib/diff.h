@@ -60,7 +60,7 @@ typedef struct cot_differ cot_differ_t;
 /* Default work budget (token comparisons and diagonal steps) for one pair. */
 #define COT_DIFF_BUDGET_DEFAULT ((unsigned long long)48 << 20)
 /* Largest bit-parallel LCS run (64-bit word steps) for an approx result. */
-#define COT_DIFF_LCS_BUDGET ((unsigned long long)48 << 20)
+#define COT_DIFF_LCS_BUDGET ((unsigned long long)256 << 20)
 
 /* A reusable workspace.  Never NULL (out of memory exits). */
 cot_differ_t *cot_diff_new(void);
