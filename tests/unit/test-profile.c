@@ -1,0 +1,274 @@
+/* test-profile.c -- unit tests for lib/profile.c: tokens, Kneser-Ney
+ * probabilities against hand-computed values, the file format (round trip,
+ * version mismatch, truncation, corruption), calibration, spans, voice. */
+#include "profile.h"
+#include "tap.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/test-profile.XXXXXX";
+static char path[256], bad[256];
+
+static uint64_t rng_state = 20261123;
+static uint64_t rnd(void)
+{
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static double prob_of(const cot_profile_t *p, const char *text, size_t i)
+{
+    cot_ptok_t *t = NULL; size_t tc = 0;
+    double *b = NULL; size_t bc = 0;
+    size_t n = cot_profile_surprisal(p, text, strlen(text), &t, &tc, &b, &bc);
+    double r = i < n ? exp2(-b[i]) : -1;
+    free(t); free(b);
+    return r;
+}
+
+static void test_tokens(void)
+{
+    cot_ptok_t *t = NULL; size_t cap = 0;
+    const char *s = "The cost: 3.50, 1,000 or 7. I'll caf\xc3\xa9_x2";
+    size_t n = cot_profile_tokenize(s, strlen(s), &t, &cap);
+    /* the | cost | : | 3.50 | , | 1,000 | or | 7 | . | i | ' | ll | café_x | 2 */
+    tap_is_long((long)n, 14, "tokens: words, numbers, punctuation");
+    tap_is_long(t[3].start, 10, "number 3.50 starts at 10");
+    tap_is_long(t[3].end, 14, "number 3.50 keeps its point");
+    tap_is_long(t[5].end - t[5].start, 5, "1,000 is one token");
+    tap_is_long(t[12].end - t[12].start, 7, "UTF-8 and _ stay inside a word");
+    cot_ptok_t *u = NULL; size_t ucap = 0;
+    const char *s2 = "the COST";
+    cot_profile_tokenize(s2, strlen(s2), &u, &ucap);
+    tap_ok(u[0].hash == t[0].hash && u[1].hash == t[1].hash, "lower-cased before hashing");
+    double r[COT_VOICE_N];
+    const char *v = "We should check. I think I'll do it; I will.";
+    n = cot_profile_tokenize(v, strlen(v), &t, &cap);
+    cot_profile_voice(t, n, r);
+    tap_is_double(r[COT_VOICE_PLANNER], 1000.0 / (double)n, 1e-9, "voice: planner rate");
+    tap_is_double(r[COT_VOICE_ASSISTANT], 3000.0 / (double)n, 1e-9, "voice: assistant rate");
+    free(t); free(u);
+}
+
+/* Corpus "a b" and "a c", order 3 (records start with one <s>).
+ * Counts: 3-grams <s> a b, <s> a c: 1 each (raw, highest order).
+ * 2-grams: <s> a = 2 (raw: starts with <s>); a b, a c: continuation 1 each.
+ * 1-grams: a, b, c: continuation 1 each (left of a is <s>).
+ * Every order has only n1 (and n2 for order 2), so counts-of-counts are
+ * degenerate and the fixed discounts D1 = 0.5, D2 = 1, D3+ = 1.5 apply.
+ * Unigrams: sum 3, gamma0 = 0.5 * 3 / 3 = 0.5, V = 3, uniform 1/4:
+ *   P1(a) = (1 - 0.5)/3 + 0.5/4 = 0.2916667;  P1(unk) = 0.125.
+ * Context <s> (order 2): sum 2, one continuation with count 2,
+ *   gamma = D2 * 1 / 2 = 0.5;  P(a|<s>) = (2-1)/2 + 0.5 * 0.2916667 = 0.6458333.
+ * Context a: sum 2, two continuations with count 1, gamma = 0.5 * 2 / 2 = 0.5;
+ *   P2(b|a) = (1-0.5)/2 + 0.5 * 0.2916667 = 0.3958333.
+ * Context <s> a (order 3): sum 2, gamma 0.5;
+ *   P(b|<s> a) = (1-0.5)/2 + 0.5 * 0.3958333 = 0.4479167.
+ * Unknown d after <s> a: P1 = 0.125, P2 = 0.5 * 0.125, P3 = 0.5 * 0.0625 = 0.03125.
+ * "b a": P(b|<s>) = 0 + 0.5 * 0.2916667 = 0.1458333; context b has no
+ *   continuations (gamma 1) and <s> b was never seen, so P(a|<s> b) = P1(a). */
+static void test_kn(void)
+{
+    cot_profile_opts_t o;
+    cot_profile_opts_init(&o);
+    o.order = 3;
+    cot_profile_builder_t *b = cot_profile_builder_new(&o);
+    cot_profile_builder_add(b, "a b", 3);
+    cot_profile_builder_add(b, "a c", 3);
+    tap_is_long(cot_profile_builder_write(b, path), 0, "build writes the profile");
+    cot_profile_builder_free(b);
+    cot_profile_t *p = cot_profile_load(path);
+    tap_ok(p != NULL, "round trip: the written profile loads");
+    if (!p) return;
+    cot_profile_info_t in;
+    cot_profile_info(p, &in);
+    tap_is_long((long)in.vocab, 3, "vocabulary 3");
+    tap_is_double(in.gamma0, 0.5, 1e-12, "gamma0 = 0.5");
+    tap_is_double(in.discount[2][1], 1.0, 1e-12, "fallback D2 = 1");
+    tap_is_double(prob_of(p, "a b", 0), 0.6458333, 1e-6, "P(a | <s>)");
+    tap_is_double(prob_of(p, "a b", 1), 0.4479167, 1e-6, "P(b | <s> a)");
+    tap_is_double(prob_of(p, "A   B", 1), 0.4479167, 1e-6, "case and spacing do not matter");
+    tap_is_double(prob_of(p, "a d", 1), 0.03125, 1e-6, "P(unknown | <s> a)");
+    tap_is_double(prob_of(p, "b a", 0), 0.1458333, 1e-6, "P(b | <s>) backs off");
+    tap_is_double(prob_of(p, "b a", 1), 0.2916667, 1e-6, "P(a | <s> b) = P1(a)");
+    /* normalisation over the vocabulary plus <unk>, after <s> a */
+    double s = prob_of(p, "a a", 1) + prob_of(p, "a b", 1) + prob_of(p, "a c", 1) +
+               prob_of(p, "a zzz", 1);
+    tap_is_double(s, 1.0, 1e-6, "P(. | <s> a) sums to 1 over V + <unk>");
+    tap_is_long((long)in.ncal, 0, "no hold-out, no calibration");
+    tap_ok(isnan(cot_profile_z(p, 0, 3.0)) && isnan(cot_profile_threshold(p, 0, 0.05)),
+           "z and threshold are NAN without calibration");
+    cot_profile_close(p);
+}
+
+static int copy_mut(const char *from, const char *to, long trunc, long flip, uint32_t ver)
+{
+    FILE *f = fopen(from, "rb");
+    if (!f) return -1;
+    static unsigned char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    if (trunc >= 0 && (size_t)trunc < n) n = (size_t)trunc;
+    if (flip >= 0 && (size_t)flip < n) buf[flip] ^= 0x40;
+    if (ver) memcpy(buf + 8, &ver, 4);      /* little-endian host assumed */
+    f = fopen(to, "wb");
+    fwrite(buf, 1, n, f);
+    return fclose(f);
+}
+
+static void test_bad_files(void)
+{
+    const char *why = NULL;
+    cot_profile_t *p;
+    copy_mut(path, bad, -1, -1, 2);
+    p = cot_profile_load(bad);
+    tap_ok(!p, "version 2 rejected");
+    tap_ok(!cot_profile_open_mem("COTPROF\0\2\0\0\0", 12, &why) && strstr(why, "truncated"),
+           "short header: %s", why);
+    FILE *f = fopen(path, "rb");
+    static unsigned char img[1 << 20];
+    size_t n = fread(img, 1, sizeof img, f);
+    fclose(f);
+    img[8] = 9;
+    tap_ok(!cot_profile_open_mem(img, n, &why) &&
+           !strcmp(why, "profile format version 9, this build reads version 1; rebuild it"),
+           "version mismatch message: %s", why);
+    img[8] = 1;
+    tap_ok(!cot_profile_open_mem(img, n - 16, &why) && strstr(why, "truncated profile"),
+           "truncated: %s", why);
+    img[600] ^= 1;
+    tap_ok(!cot_profile_open_mem(img, n, &why) && strstr(why, "checksum mismatch"),
+           "corrupted byte: %s", why);
+    img[600] ^= 1;
+    img[16] = 9;
+    tap_ok(!cot_profile_open_mem(img, n, &why) && strstr(why, "order out of range"),
+           "corrupted order: %s", why);
+    img[16] = 3;
+    img[0] = 'X';
+    tap_ok(!cot_profile_open_mem(img, n, &why) && strstr(why, "bad magic"),
+           "bad magic: %s", why);
+    img[0] = 'C';
+    p = cot_profile_open_mem(img, n, &why);
+    tap_ok(p != NULL, "restored image opens again");
+    cot_profile_close(p);
+    copy_mut(path, bad, 100, -1, 0);
+    tap_ok(!cot_profile_load(bad), "truncated file rejected by load");
+}
+
+/* Records from one stochastic process: a small vocabulary with a Markov
+ * chain, lengths 20..80 tokens. */
+static void gen(cot_buf_t *b)
+{
+    static const char *w[] = {"we", "need", "the", "total", "so", "is", "of",
+                              "then", "add", "3", "12", "=", ".", ",", "each",
+                              "apples", "costs", "left", "now", "answer"};
+    cot_buf_clear(b);
+    size_t len = 20 + rnd() % 61, prev = 0;
+    for (size_t i = 0; i < len; i++) {
+        size_t k = rnd() % 4 ? (prev * 7 + 3 + rnd() % 3) % 20 : rnd() % 20;
+        cot_buf_adds(b, w[k]);
+        cot_buf_addc(b, ' ');
+        prev = k;
+    }
+}
+
+static void test_calibration(void)
+{
+    cot_profile_opts_t o;
+    cot_profile_opts_init(&o);
+    cot_profile_builder_t *b = cot_profile_builder_new(&o);
+    cot_buf_t t = {0};
+    for (int i = 0; i < 6000; i++) {
+        gen(&t);
+        if (i % 2) cot_profile_builder_holdout(b, t.s, t.len);
+        else cot_profile_builder_add(b, t.s, t.len);
+    }
+    tap_is_long(cot_profile_builder_write(b, path), 0, "calibrated build");
+    cot_profile_builder_free(b);
+    cot_profile_t *p = cot_profile_load(path);
+    if (!p) { tap_ok(0, "calibrated profile loads"); return; }
+    cot_profile_info_t in;
+    cot_profile_info(p, &in);
+    tap_is_long((long)in.ncal, 3000, "3000 calibration scores");
+    double thr = cot_profile_threshold(p, 0, 0.05);
+    cot_ptok_t *tk = NULL; size_t tc = 0;
+    double *bits = NULL; size_t bc = 0;
+    int over = 0, N = 4000;
+    for (int i = 0; i < N; i++) {
+        gen(&t);
+        size_t n = cot_profile_surprisal(p, t.s, t.len, &tk, &tc, &bits, &bc);
+        cot_profile_score_t s;
+        cot_profile_summarise(tk, bits, n, 32, &s);
+        over += s.bits_per_token > thr;
+    }
+    double fpr = (double)over / N;
+    tap_ok(fpr > 0.035 && fpr < 0.065, "FPR at --fpr 0.05 on fresh own samples: %.4f", fpr);
+    double pv = cot_profile_p(p, 0, thr);
+    tap_ok(pv > 0.03 && pv < 0.07, "p-value at the threshold: %.4f", pv);
+    tap_ok(fabs(cot_profile_z(p, 0, in.cal_mean[0])) < 1e-12, "z of the mean is 0");
+    /* a different process scores far above */
+    const char *other = "Let me consider the geometry of the situation carefully, "
+                        "because the triangle inequality might fail here.";
+    size_t n = cot_profile_surprisal(p, other, strlen(other), &tk, &tc, &bits, &bc);
+    cot_profile_score_t s;
+    cot_profile_summarise(tk, bits, n, 4, &s);
+    tap_ok(s.bits_per_token > thr && cot_profile_p(p, 0, s.bits_per_token) < 0.001,
+           "foreign text is off-policy (%.2f bits > %.2f)", s.bits_per_token, thr);
+    tap_is_long((long)(s.worst_tok1 - s.worst_tok0), 4, "worst window has W tokens");
+    /* spans: [0, 3) covers "Let"; after it everything is downstream */
+    size_t sp[1][2] = {{0, 3}};
+    cot_profile_spans_t e;
+    cot_profile_spans(tk, bits, n, (const size_t (*)[2])sp, 1, &e);
+    tap_ok(e.n_inside == 1 && e.n_after == n - 1 && e.n_before == 0,
+           "spans: inside %zu, downstream %zu, before %zu", e.n_inside, e.n_after, e.n_before);
+    tap_is_double(e.inside, bits[0], 1e-12, "spans: inside mean");
+    free(tk); free(bits);
+    cot_buf_free(&t);
+    cot_profile_close(p);
+}
+
+static void test_prune(void)
+{
+    cot_profile_opts_t o;
+    cot_profile_opts_init(&o);
+    o.max_mem = 1 << 20;
+    cot_profile_builder_t *b = cot_profile_builder_new(&o);
+    cot_buf_t t = {0};
+    for (int i = 0; i < 3000; i++) {
+        cot_buf_clear(&t);
+        for (int k = 0; k < 40; k++) cot_buf_printf(&t, "w%llu ", (unsigned long long)(rnd() % 5000));
+        cot_profile_builder_add(b, t.s, t.len);
+    }
+    cot_profile_build_stats_t s;
+    cot_profile_builder_stats(b, &s);
+    tap_ok(s.sweeps > 0 && s.peak_bytes <= (2u << 20),
+           "on-line pruning keeps the tables near the budget (%u sweeps, peak %zu)",
+           s.sweeps, s.peak_bytes);
+    tap_is_long(cot_profile_builder_write(b, path), 0, "pruned profile writes");
+    cot_profile_builder_free(b);
+    cot_profile_t *p = cot_profile_load(path);
+    tap_ok(p && prob_of(p, "w1 w2 w3", 2) > 0, "pruned profile scores");
+    cot_profile_close(p);
+    cot_buf_free(&t);
+}
+
+int main(void)
+{
+    cot_prog = "test-profile";
+    if (!mkdtemp(dir)) return 1;
+    snprintf(path, sizeof path, "%s/m.prof", dir);
+    snprintf(bad, sizeof bad, "%s/bad.prof", dir);
+    test_tokens();
+    test_kn();
+    test_bad_files();
+    test_calibration();
+    test_prune();
+    unlink(path); unlink(bad); rmdir(dir);
+    return tap_done();
+}
