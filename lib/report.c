@@ -358,9 +358,17 @@ static void eval_gates(cot_report_t *r)
         for (size_t j = 0; j < r->ngrp; j++) {
             const rseries_t *se = &r->grp[j].ser[f];
             rcheck_t c = {.gate = SIZE_MAX, .grp = j, .f = f, .pass = !se->rise};
-            c.val = se->t.z;
-            c.lo = se->t.slope;
-            c.hi = se->t.p;
+            c.val = se->t.ok ? se->t.z : NAN;
+            c.lo = se->t.ok ? se->t.slope : NAN;
+            c.hi = se->t.ok ? se->t.p : NAN;
+            for (size_t x = 0; x < r->nb; x++) c.n += se->n[x];
+            /* As for gates: no trend data at all fails (a misspelt field
+             * must not pass a monitoring job); an empty group is skipped. */
+            if (!c.n) {
+                if (j > 0) continue;
+                c.nodata = 1;
+                c.pass = 0;
+            }
             add_check(r, &c);
         }
 }
@@ -465,7 +473,10 @@ void cot_report_print_failures(const cot_report_t *r)
         cot_buf_clear(&b);
         gate_desc(r, c, &b);
         cot_buf_printf(&b, ": group %s: ", r->grp[c->grp].name);
-        if (c->gate == SIZE_MAX) {
+        if (c->gate == SIZE_MAX && c->nodata) {
+            cot_buf_printf(&b, "no data (no record has both %s and %s)",
+                           r->st->o.trend, r->st->o.forf[c->f]);
+        } else if (c->gate == SIZE_MAX) {
             cot_buf_printf(&b, "rising over %s: slope %.4g, z %.3f, p %.4g < alpha %g",
                            r->st->o.trend, c->lo, c->val, c->hi, r->ro->alpha);
         } else if (c->nodata) {
@@ -548,6 +559,7 @@ static void tab_emit(tab_t *t, cot_buf_t *b)
 static void spark(const rseries_t *se, size_t nb, cot_buf_t *b)
 {
     static const char *bars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+    if (nb == 0) return;
     /* At most 48 characters: pool neighbouring buckets when there are more. */
     size_t per = (nb + 47) / 48, m = (nb + per - 1) / per;
     double *rate = cot_calloc(m + 1, sizeof *rate), mx = 0;
@@ -700,10 +712,10 @@ void cot_report_table(const cot_report_t *r, cot_buf_t *b)
             tab_add(&tab, se->rise ? "RISE" : se->t.ok ? "no" : "-");
         }
         tab_emit(&tab, b);
-        cot_buf_printf(b, "\n");
+        if (r->nb) cot_buf_printf(b, "\n");
         tab = (tab_t){.ncol = 6, .align = "llrrrr"};
         const char *hb[] = {"group", o->trend, "k", "n", "rate", "95% CI"};
-        for (int h = 0; h < 6; h++) tab_add(&tab, hb[h]);
+        for (int h = 0; h < 6 && r->nb; h++) tab_add(&tab, hb[h]);
         for (size_t j = 0; j < r->ngrp; j++) {
             const rseries_t *se = &r->grp[j].ser[f];
             for (size_t x = 0; x < r->nb; x++) {
@@ -744,7 +756,11 @@ void cot_report_table(const cot_report_t *r, cot_buf_t *b)
             gate_desc(r, c, &t);
             tab_add(&tab, t.s);
             tab_add(&tab, r->grp[c->grp].name);
-            if (c->gate == SIZE_MAX) {
+            if (c->gate == SIZE_MAX && c->nodata) {
+                tab_add(&tab, "no data");
+                tab_add(&tab, sfmt(&t, "p<%g", r->ro->alpha));
+                tab_add(&tab, "");
+            } else if (c->gate == SIZE_MAX) {
                 tab_add(&tab, sfmt(&t, "z %.3f", c->val));
                 tab_add(&tab, sfmt(&t, "p<%g", r->ro->alpha));
                 tab_add(&tab, "");

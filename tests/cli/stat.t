@@ -53,6 +53,8 @@ t rising-fails 1 "grep '\"env\":\"code\"' $T | cot-stat $TR --fail-on-rise"
 t flat-passes 0 "grep '\"env\":\"math\"' $T | cot-stat $TR --fail-on-rise"
 t rise-by-env 1 "cot-stat --by meta.env $TR --fail-on-rise --tsv $T"
 t rise-stricter-alpha 0 "grep '\"env\":\"code\"' $T | cot-stat $TR --fail-on-rise --alpha 0.0001 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"status\"], d[\"overall\"][\"trend\"][0][\"rise\"])'"
+t trend-field-absent 1 "cot-stat --by meta.env --trend meta.epoch --for judge.verdict=rationalized --fail-on-rise $A"
+t trend-field-absent-json 0 "cot-stat --trend meta.epoch --for judge.verdict=rationalized --json --svg \$TMP/e.svg $A && xmllint --noout \$TMP/e.svg"
 t svg 0 "cot-stat --by meta.env $TR --num diff.cot.similarity --svg \$TMP/t.svg $T > /dev/null && cat \$TMP/t.svg"
 check svg-well-formed "cot-stat --by meta.env $TR --num diff.cot.similarity --svg \$TMP/t.svg $T > /dev/null && xmllint --noout \$TMP/t.svg"
 
