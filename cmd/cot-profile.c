@@ -6,6 +6,7 @@
 #include "profile.h"
 #include "record.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,7 @@ static void usage(FILE *fp)
 "  build -o MODEL.prof [FILE...]   build a profile from own samples' cot\n"
 "  score -p MODEL.prof [FILE...]   add \"shift\" to each record\n"
 "  info MODEL.prof                 print what a profile holds\n"
-"  logprobs [FILE...]              add \"logprobs\" statistics to each record\n"
+"  logprobs [FILE...]              add \"logprob_stats\" to each record\n"
 "\n"
 "build:\n"
 "      --order N         n-gram order 3..5 [%d]\n"
@@ -210,7 +211,7 @@ static int cmd_info(opts_t *o, char **files, int nfiles)
     (void)o;
     if (nfiles != 1) cot_usage_error("info: give one profile file");
     cot_profile_t *p = cot_profile_load(files[0]);
-    if (!p) return COT_EXIT_DATA;
+    if (!p) return errno ? COT_EXIT_IO : COT_EXIT_DATA;
     cot_profile_info_t in;
     cot_profile_info(p, &in);
     printf("file\t%s\nversion\t%u\nsize\t%llu\norder\t%u\nlowercase\t%u\n"
@@ -282,7 +283,7 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
 {
     if (!o->profile) cot_usage_error("score: name the profile with -p FILE");
     cot_profile_t *prof = cot_profile_load(o->profile);
-    if (!prof) return COT_EXIT_DATA;
+    if (!prof) return errno ? COT_EXIT_IO : COT_EXIT_DATA;
     cot_profile_info_t in;
     cot_profile_info(prof, &in);
     const double thr = cot_profile_threshold(prof, 0, o->fpr);

@@ -560,7 +560,7 @@ cot_profile_t *cot_profile_open_mem(const void *mem, size_t n, const char **why)
 cot_profile_t *cot_profile_load(const char *path)
 {
     int fd = open(path, O_RDONLY);
-    if (fd < 0) { cot_err("%s: %s", path, strerror(errno)); return NULL; }
+    if (fd < 0) { int e = errno; cot_err("%s: %s", path, strerror(e)); errno = e; return NULL; }
     struct stat st;
     if (fstat(fd, &st) < 0) { cot_err("%s: %s", path, strerror(errno)); close(fd); return NULL; }
     size_t n = (size_t)st.st_size;
@@ -570,16 +570,18 @@ cot_profile_t *cot_profile_load(const char *path)
         close(fd);
         cot_err("%s: %s", path, r == 8 && !memcmp(h, "COTPROF", 8)
                 ? "truncated profile (header incomplete)" : "not a cot profile (bad magic)");
+        errno = 0;
         return NULL;
     }
     void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
-    if (m == MAP_FAILED) { cot_err("%s: mmap: %s", path, strerror(errno)); return NULL; }
+    if (m == MAP_FAILED) { int e = errno; cot_err("%s: mmap: %s", path, strerror(e)); errno = e; return NULL; }
     const char *why = NULL;
     cot_profile_t *pr = cot_profile_open_mem(m, n, &why);
     if (!pr) {
         munmap(m, n);
         cot_err("%s: %s", path, why);
+        errno = 0;
         return NULL;
     }
     pr->mapped = 1;

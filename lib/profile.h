@@ -106,7 +106,8 @@ typedef struct cot_profile cot_profile_t;
 
 /* Map and validate a profile file: magic, version, sizes, section bounds and
  * the checksum.  Returns NULL after printing "PATH: reason" (a truncated,
- * corrupted or version-mismatched file is reported as such). */
+ * corrupted or version-mismatched file is reported as such).  errno is 0
+ * after a bad file, non-zero after an I/O error (exit 1 vs 3). */
 cot_profile_t *cot_profile_load(const char *path);
 /* The same over a memory image (not copied; must outlive the profile).
  * On failure returns NULL and sets *why (static text). */

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# cot-profile: build, info, score (shift, spans, per-token), logprobs, and
+# bad profiles / bad input.
+. "$(dirname "$0")/lib.sh"
+
+S=samples/profile
+# one profile for the cases that score; built in each case (fast, ~0.1 s)
+BUILD="cot-profile build --holdout 0.25 -o \$TMP/m.prof $S/own.jsonl"
+
+t help 0 'cot-profile --help'
+t no-command 2 'cot-profile'
+t unknown-command 2 'cot-profile frobnicate x'
+t build-no-output 2 'cot-profile build samples/profile/own.jsonl'
+t build-bad-order 2 'cot-profile build --order 7 -o $TMP/m.prof samples/profile/own.jsonl'
+t build-bad-holdout 2 'cot-profile build --holdout 1.5 -o $TMP/m.prof samples/profile/own.jsonl'
+t score-no-profile 2 'cot-profile score samples/profile/own.jsonl'
+t score-bad-fpr 2 'cot-profile score -p x --fpr 0 samples/profile/own.jsonl'
+
+t build-info 0 "$BUILD && cd \$TMP && cot-profile info m.prof"
+t build-verbose 0 "$BUILD -v 2>&1 | grep -v -e 'counting' -e 'peak'"
+check build-deterministic "$BUILD && cot-profile build --holdout 0.25 -o \$TMP/n.prof $S/own.jsonl && cmp \$TMP/m.prof \$TMP/n.prof"
+t build-order3-mincount 0 "cot-profile build --order 3 --min-count 2 --holdout 0.25 -o \$TMP/m.prof $S/own.jsonl && cd \$TMP && cot-profile info m.prof | grep -e order -e calibration"
+
+t score-rewritten 0 "$BUILD && cot-profile score -u -p \$TMP/m.prof $S/rewritten.jsonl | jq -c '{id, shift}'"
+t score-own-fpr05 0 "$BUILD && cot-profile score -u -p \$TMP/m.prof --fpr 0.05 $S/own.jsonl | jq -r '.shift.off_policy' | sort | uniq -c"
+t score-per-token 0 "$BUILD && head -1 $S/own.jsonl | cot-profile score -u -p \$TMP/m.prof --per-token --window 8 | jq -c '.shift | {tokens, worst_window, per_token: .per_token[0:3]}'"
+t score-spans 0 "$BUILD && tail -1 $S/rewritten.jsonl | cot-profile score -u -p \$TMP/m.prof | jq -c '.shift.edits'"
+t score-bad-spans 1 "$BUILD && echo '{\"id\":\"x\",\"cot\":\"a b\",\"diff\":{\"hunks\":[[0,99]]}}' | cot-profile score -u -p \$TMP/m.prof"
+t score-no-cot 1 "$BUILD && echo '{\"id\":\"x\",\"answer\":\"a b\"}' | cot-profile score -u -p \$TMP/m.prof"
+t score-empty-cot 0 "$BUILD && echo '{\"id\":\"x\",\"cot\":\"\"}' | cot-profile score -u -p \$TMP/m.prof"
+t score-skip-bad 0 "$BUILD && { echo '{\"id\":\"x\"}'; head -1 $S/own.jsonl; } | cot-profile score -u -v --skip-bad -p \$TMP/m.prof | jq -c .shift.tokens"
+
+t info-missing 3 'cd $TMP && cot-profile info none.prof'
+t info-not-profile 1 'cot-profile info samples/profile/own.jsonl'
+t info-truncated 1 "$BUILD && head -c 4000 \$TMP/m.prof > \$TMP/t.prof && cot-profile info \$TMP/t.prof 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
+t info-version 1 "$BUILD && printf '\\002' | dd of=\$TMP/m.prof bs=1 seek=8 conv=notrunc status=none && cot-profile info \$TMP/m.prof 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
+t info-corrupt 1 "$BUILD && printf 'X' | dd of=\$TMP/m.prof bs=1 seek=3000 conv=notrunc status=none && cot-profile score -p \$TMP/m.prof $S/own.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
+
+t logprobs 0 "cot-profile logprobs -u --base orig_logprobs $S/logprobs.jsonl | jq -c '{id, logprob_stats}'"
+t logprobs-bad 1 "echo '{\"id\":\"x\",\"cot\":\"a\",\"logprobs\":{\"tokens\":[\"a\"],\"token_logprobs\":[]}}' | cot-profile logprobs -u"
+
+done_testing
