@@ -237,6 +237,6 @@ size_t cot_pair_unused(const cot_pair_index_t *ix) { return ix->nent - ix->nused
 
 size_t cot_pair_bytes(const cot_pair_index_t *ix)
 {
-    return ix->acap + ix->cent * sizeof *ix->ent + ix->cgrp * sizeof *ix->grp +
+    return ix->alen + ix->nent * sizeof *ix->ent + ix->ngrp * sizeof *ix->grp +
            ix->ctab * sizeof *ix->tab + sizeof *ix;
 }

@@ -65,7 +65,8 @@ void cot_pair_mark_used(cot_pair_index_t *ix, size_t e);
 size_t cot_pair_count(const cot_pair_index_t *ix);     /* entries          */
 size_t cot_pair_keys(const cot_pair_index_t *ix);      /* distinct keys    */
 size_t cot_pair_unused(const cot_pair_index_t *ix);    /* entries not used */
-/* Bytes of memory the index holds (arena, entries, keys, hash table). */
+/* Bytes the index uses: strings, entries, keys and hash table (the
+ * allocations, which grow by doubling, may hold up to twice as much). */
 size_t cot_pair_bytes(const cot_pair_index_t *ix);
 
 #endif
