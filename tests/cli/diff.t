@@ -81,6 +81,8 @@ t bad-sft-rejects 0 'cot-diff -u --rejects $TMP/r.jsonl $O $B > /dev/null && cat
 t bad-orig        1 'cot-diff -u $B $S'
 t bad-orig-skip   0 'cot-diff -u -v --skip-bad $B $S | jq -r .diff.status | sort | uniq -c'
 t bad-json-orig   1 'cot-diff -u tests/bad/invalid-json.jsonl $S'
+t truncated-orig  1 'cot-diff -u tests/bad/truncated.jsonl.zst $S'
+t dev-full        3 'cot-diff -u $O $S > /dev/full'
 
 # --- sharding: N runs cover the single run exactly once, as sets ------------------------------
 check shard-sets 'cot-diff -u $O $S | sort > $TMP/all;
