@@ -107,6 +107,45 @@ static void test_kn(void)
     cot_profile_close(p);
 }
 
+/* Modified KN discounts from counts-of-counts.  Records "a b" once, "c d"
+ * twice, "e f" three times, "g h" four times, order 3:
+ * order 3 (raw): <s> a b = 1, <s> c d = 2, <s> e f = 3, <s> g h = 4, so
+ *   n1 = n2 = n3 = n4 = 1, Y = 1/(1+2) = 1/3, D1 = 1 - 2Y = 1/3,
+ *   D2 = 2 - 3Y = 1, D3+ = 3 - 4Y = 5/3.
+ * order 2: <s> a .. <s> g raw 1, 2, 3, 4 and a b .. g h continuation 1 each,
+ *   so n1 = 5, n2 = n3 = n4 = 1, Y = 5/7, D1 = 1 - 2Y/5 = 5/7,
+ *   D2 = 2 - 3Y = -1/7, clamped to 0, D3+ = 3 - 4Y = 1/7. */
+static void test_discounts(void)
+{
+    cot_profile_opts_t o;
+    cot_profile_opts_init(&o);
+    o.order = 3;
+    cot_profile_builder_t *b = cot_profile_builder_new(&o);
+    static const char *r[] = {"a b", "c d", "e f", "g h"};
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k <= i; k++) cot_profile_builder_add(b, r[i], 3);
+    cot_profile_builder_write(b, path);
+    cot_profile_builder_free(b);
+    cot_profile_t *p = cot_profile_load(path);
+    if (!p) { tap_ok(0, "discount profile loads"); return; }
+    cot_profile_info_t in;
+    cot_profile_info(p, &in);
+    tap_is_double(in.discount[3][0], 1.0 / 3, 1e-12, "order 3: D1 = 1/3");
+    tap_is_double(in.discount[3][1], 1.0, 1e-12, "order 3: D2 = 1");
+    tap_is_double(in.discount[3][2], 5.0 / 3, 1e-12, "order 3: D3+ = 5/3");
+    tap_is_double(in.discount[2][0], 5.0 / 7, 1e-12, "order 2: D1 = 5/7");
+    tap_is_double(in.discount[2][1], 0.0, 1e-12, "order 2: D2 = -1/7 clamped to 0");
+    tap_is_double(in.discount[2][2], 1.0 / 7, 1e-12, "order 2: D3+ = 1/7");
+    /* Unigrams: a..h each continuation 1 (n1 only: fixed D1 = 0.5), sum 8,
+     *   gamma0 = 0.5, V = 8: P1(d) = 0.5/8 + 0.5/9 = 0.1180556.
+     * Context c (order 2): c d continuation 1, gamma = D1 = 5/7:
+     *   P2(d | c) = (1 - 5/7)/1 + 5/7 * 0.1180556 = 0.3700397.
+     * Context <s> c: <s> c d raw 2, sum 2, gamma = D2 * 1 / 2 = 0.5:
+     *   P3(d | <s> c) = (2 - 1)/2 + 0.5 * 0.3700397 = 0.6850198. */
+    tap_is_double(prob_of(p, "c d", 1), 0.6850198, 1e-6, "P(d | <s> c) with estimated discounts");
+    cot_profile_close(p);
+}
+
 static int copy_mut(const char *from, const char *to, long trunc, long flip, uint32_t ver)
 {
     FILE *f = fopen(from, "rb");
@@ -266,6 +305,7 @@ int main(void)
     snprintf(bad, sizeof bad, "%s/bad.prof", dir);
     test_tokens();
     test_kn();
+    test_discounts();
     test_bad_files();
     test_calibration();
     test_prune();
