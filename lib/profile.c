@@ -400,9 +400,14 @@ void cot_profile_builder_free(cot_profile_builder_t *b)
     free(b);
 }
 
+/* Without pruning every n-gram below the top order that does not start
+ * with <s> has a left extension, so adj >= 1.  Pruning can remove all of
+ * them; such an n-gram keeps a continuation count of 1 rather than
+ * vanishing (its words would otherwise become unknown). */
 static uint32_t adjusted(const bent_t *e, int n, int N)
 {
-    return (n == N || e->adj == BOSF) ? e->raw : e->adj;
+    if (n == N || e->adj == BOSF) return e->raw;
+    return e->adj ? e->adj : e->raw ? 1 : 0;
 }
 
 /* Modified Kneser-Ney discounts from counts-of-counts (Chen & Goodman):
