@@ -249,51 +249,20 @@ static int cmd_info(opts_t *o, char **files, int nfiles)
 
 /* ---- score -------------------------------------------------------------- */
 
-/* Byte spans from --spans: [[a,b]...] or [{b_start,b_end}|{start,end}...].
- * Returns the count, or -1 when the value is there but ill-formed. */
-static long get_spans(const cJSON *v, size_t (**sp)[2], size_t *cap, size_t cot_len)
-{
-    if (!cJSON_IsArray(v)) return -1;
-    long n = 0;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, v) {
-        const cJSON *a, *b;
-        if (cJSON_IsArray(it)) { a = cJSON_GetArrayItem(it, 0); b = cJSON_GetArrayItem(it, 1); }
-        else {
-            a = cJSON_GetObjectItemCaseSensitive(it, "b_start");
-            b = cJSON_GetObjectItemCaseSensitive(it, "b_end");
-            if (!a) { a = cJSON_GetObjectItemCaseSensitive(it, "start");
-                      b = cJSON_GetObjectItemCaseSensitive(it, "end"); }
-        }
-        if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b) || a->valuedouble < 0 ||
-            b->valuedouble < a->valuedouble || b->valuedouble > (double)cot_len)
-            return -1;
-        if ((size_t)n == *cap) {
-            *cap = *cap ? *cap * 2 : 16;
-            *sp = cot_realloc(*sp, *cap * sizeof **sp);
-        }
-        (*sp)[n][0] = (size_t)a->valuedouble;
-        (*sp)[n][1] = (size_t)b->valuedouble;
-        n++;
-    }
-    return n;
-}
-
 static int cmd_score(opts_t *o, char **files, int nfiles)
 {
     if (!o->profile) cot_usage_error("score: name the profile with -p FILE");
     cot_profile_t *prof = cot_profile_load(o->profile);
     if (!prof) return errno ? COT_EXIT_IO : COT_EXIT_DATA;
-    cot_profile_info_t in;
-    cot_profile_info(prof, &in);
-    const double thr = cot_profile_threshold(prof, 0, o->fpr);
-    const int cal_window = (uint32_t)o->window == in.cal_window;
+    cot_profile_shift_opts_t so;
+    cot_profile_shift_opts_init(&so);
+    so.window = (size_t)o->window;
+    so.fpr = o->fpr;
+    so.per_token = o->per_token;
     cot_run_t run;
     int st = cot_run_open(&run, &o->c, files, nfiles, 1);
     if (st) { cot_profile_close(prof); return st; }
-    cot_ptok_t *toks = NULL; size_t tcap = 0;
-    double *bits = NULL; size_t bcap = 0;
-    size_t (*sp)[2] = NULL, spcap = 0;
+    cot_profile_work_t w = {0};
     cot_line_t l;
     while (cot_run_next(&run, &l) == 0) {
         cot_record_view_t v;
@@ -302,9 +271,9 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
             if (cot_run_reject(&run, &l, "no-cot", why) < 0) break;
             continue;
         }
-        long nsp = 0;
+        long nsp = -1;
         const cJSON *spv = cot_record_get(l.json, o->spans);
-        if (spv && (nsp = get_spans(spv, &sp, &spcap, v.cot_len)) < 0) {
+        if (spv && (nsp = cot_profile_spans_json(spv, v.cot_len, &w)) < 0) {
             cot_buf_t m = {0};
             cot_buf_printf(&m, "%s: expected an array of [start,end] byte spans within the cot", o->spans);
             int r = cot_run_reject(&run, &l, "bad-spans", m.s);
@@ -312,59 +281,13 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
             if (r < 0) break;
             continue;
         }
-        size_t n = cot_profile_surprisal(prof, v.cot, v.cot_len, &toks, &tcap, &bits, &bcap);
-        cot_profile_score_t s;
-        cot_profile_summarise(toks, bits, n, (size_t)o->window, &s);
-        cJSON *sh = cJSON_CreateObject();
-        add_num(sh, "bits_per_token", s.bits_per_token);
-        cJSON_AddNumberToObject(sh, "tokens", (double)n);
-        add_num(sh, "z", cot_profile_z(prof, 0, s.bits_per_token));
-        add_num(sh, "p", cot_profile_p(prof, 0, s.bits_per_token));
-        cJSON *ww = cJSON_AddObjectToObject(sh, "worst_window");
-        add_num(ww, "bits", s.worst_bits);
-        if (n) {
-            cJSON_AddNumberToObject(ww, "start", (double)s.worst_start);
-            cJSON_AddNumberToObject(ww, "end", (double)s.worst_end);
-        }
-        add_num(ww, "z", cal_window ? cot_profile_z(prof, 1, s.worst_bits) : NAN);
-        add_num(ww, "p", cal_window ? cot_profile_p(prof, 1, s.worst_bits) : NAN);
-        if (n && !isnan(thr)) cJSON_AddBoolToObject(sh, "off_policy", s.bits_per_token > thr);
-        else cJSON_AddNullToObject(sh, "off_policy");
-        add_num(sh, "threshold", thr);
-        cJSON_AddNumberToObject(sh, "fpr", o->fpr);
-        double vr[COT_VOICE_N];
-        cot_profile_voice(toks, n, vr);
-        cJSON *vo = cJSON_AddObjectToObject(sh, "voice");
-        for (int k = 0; k < COT_VOICE_N; k++) add_num(vo, cot_voice_names[k], vr[k]);
-        if (spv) {
-            cot_profile_spans_t e;
-            cot_profile_spans(toks, bits, n, (const size_t (*)[2])sp, (size_t)nsp, &e);
-            cJSON *eo = cJSON_AddObjectToObject(sh, "edits");
-            cJSON_AddNumberToObject(eo, "spans", (double)nsp);
-            add_num(eo, "inside", e.inside);
-            add_num(eo, "outside", e.outside);
-            add_num(eo, "before", e.before);
-            add_num(eo, "downstream", e.after);
-            add_num(eo, "downstream_shift", e.after - e.before);
-            cJSON_AddNumberToObject(eo, "tokens_inside", (double)e.n_inside);
-            cJSON_AddNumberToObject(eo, "tokens_before", (double)e.n_before);
-            cJSON_AddNumberToObject(eo, "tokens_downstream", (double)e.n_after);
-        }
-        if (o->per_token) {
-            cJSON *pt = cJSON_AddArrayToObject(sh, "per_token");
-            for (size_t i = 0; i < n; i++) {
-                cJSON *t = cJSON_CreateArray();
-                cJSON_AddItemToArray(t, cJSON_CreateNumber(toks[i].start));
-                cJSON_AddItemToArray(t, cJSON_CreateNumber(toks[i].end));
-                cJSON_AddItemToArray(t, cJSON_CreateNumber(r4(bits[i])));
-                cJSON_AddItemToArray(pt, t);
-            }
-        }
+        int off;
+        cJSON *sh = cot_profile_shift_json(prof, v.cot, v.cot_len, nsp, &so, &w, &off);
         cot_record_set(l.json, "shift", sh);
-        if (n && !isnan(thr) && s.bits_per_token > thr) cot_run_count(&run, "off-policy", 1);
+        if (off) cot_run_count(&run, "off-policy", 1);
         if (cot_run_emit(&run, l.json) < 0) break;
     }
-    free(toks); free(bits); free(sp);
+    cot_profile_work_free(&w);
     cot_profile_close(prof);
     return cot_run_finish(&run);
 }

@@ -738,6 +738,117 @@ void cot_profile_spans(const cot_ptok_t *t, const double *bits, size_t n,
     o->after = o->n_after ? sa / (double)o->n_after : NAN;
 }
 
+/* ---- the shift object -------------------------------------------------- */
+
+void cot_profile_work_free(cot_profile_work_t *w)
+{
+    free(w->toks); free(w->bits); free(w->spans);
+    memset(w, 0, sizeof *w);
+}
+
+void cot_profile_shift_opts_init(cot_profile_shift_opts_t *o)
+{
+    o->window = 32;
+    o->fpr = 0.01;
+    o->per_token = 0;
+}
+
+long cot_profile_spans_json(const cJSON *v, size_t cot_len, cot_profile_work_t *w)
+{
+    if (!cJSON_IsArray(v)) return -1;
+    long n = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, v) {
+        const cJSON *a, *b;
+        if (cJSON_IsArray(it)) { a = cJSON_GetArrayItem(it, 0); b = cJSON_GetArrayItem(it, 1); }
+        else {
+            a = cJSON_GetObjectItemCaseSensitive(it, "b_start");
+            b = cJSON_GetObjectItemCaseSensitive(it, "b_end");
+            if (!a) { a = cJSON_GetObjectItemCaseSensitive(it, "start");
+                      b = cJSON_GetObjectItemCaseSensitive(it, "end"); }
+        }
+        if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b) || a->valuedouble < 0 ||
+            b->valuedouble < a->valuedouble || b->valuedouble > (double)cot_len)
+            return -1;
+        if ((size_t)n == w->scap) {
+            w->scap = w->scap ? w->scap * 2 : 16;
+            w->spans = cot_realloc(w->spans, w->scap * sizeof *w->spans);
+        }
+        w->spans[n][0] = (size_t)a->valuedouble;
+        w->spans[n][1] = (size_t)b->valuedouble;
+        n++;
+    }
+    return n;
+}
+
+static double r4(double x) { return round(x * 1e4) / 1e4; }
+
+static void add_num(cJSON *o, const char *k, double x)
+{
+    if (isnan(x) || isinf(x)) cJSON_AddNullToObject(o, k);
+    else cJSON_AddNumberToObject(o, k, r4(x));
+}
+
+cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t len,
+                              long nspans, const cot_profile_shift_opts_t *o,
+                              cot_profile_work_t *w, int *off)
+{
+    const double thr = cot_profile_threshold(prof, 0, o->fpr);
+    const int cal_window = o->window == prof->info.cal_window;
+    size_t n = cot_profile_surprisal(prof, cot, len, &w->toks, &w->tcap, &w->bits, &w->bcap);
+    const cot_ptok_t *toks = w->toks;
+    const double *bits = w->bits;
+    cot_profile_score_t s;
+    cot_profile_summarise(toks, bits, n, o->window, &s);
+    cJSON *sh = cJSON_CreateObject();
+    add_num(sh, "bits_per_token", s.bits_per_token);
+    cJSON_AddNumberToObject(sh, "tokens", (double)n);
+    add_num(sh, "z", cot_profile_z(prof, 0, s.bits_per_token));
+    add_num(sh, "p", cot_profile_p(prof, 0, s.bits_per_token));
+    cJSON *ww = cJSON_AddObjectToObject(sh, "worst_window");
+    add_num(ww, "bits", s.worst_bits);
+    if (n) {
+        cJSON_AddNumberToObject(ww, "start", (double)s.worst_start);
+        cJSON_AddNumberToObject(ww, "end", (double)s.worst_end);
+    }
+    add_num(ww, "z", cal_window ? cot_profile_z(prof, 1, s.worst_bits) : NAN);
+    add_num(ww, "p", cal_window ? cot_profile_p(prof, 1, s.worst_bits) : NAN);
+    *off = n && !isnan(thr) && s.bits_per_token > thr;
+    if (n && !isnan(thr)) cJSON_AddBoolToObject(sh, "off_policy", *off);
+    else cJSON_AddNullToObject(sh, "off_policy");
+    add_num(sh, "threshold", thr);
+    cJSON_AddNumberToObject(sh, "fpr", o->fpr);
+    double vr[COT_VOICE_N];
+    cot_profile_voice(toks, n, vr);
+    cJSON *vo = cJSON_AddObjectToObject(sh, "voice");
+    for (int k = 0; k < COT_VOICE_N; k++) add_num(vo, cot_voice_names[k], vr[k]);
+    if (nspans >= 0) {
+        cot_profile_spans_t e;
+        cot_profile_spans(toks, bits, n, (const size_t (*)[2])w->spans, (size_t)nspans, &e);
+        cJSON *eo = cJSON_AddObjectToObject(sh, "edits");
+        cJSON_AddNumberToObject(eo, "spans", (double)nspans);
+        add_num(eo, "inside", e.inside);
+        add_num(eo, "outside", e.outside);
+        add_num(eo, "before", e.before);
+        add_num(eo, "downstream", e.after);
+        add_num(eo, "downstream_shift", e.after - e.before);
+        cJSON_AddNumberToObject(eo, "tokens_inside", (double)e.n_inside);
+        cJSON_AddNumberToObject(eo, "tokens_before", (double)e.n_before);
+        cJSON_AddNumberToObject(eo, "tokens_downstream", (double)e.n_after);
+    }
+    if (o->per_token) {
+        cJSON *pt = cJSON_AddArrayToObject(sh, "per_token");
+        for (size_t i = 0; i < n; i++) {
+            cJSON *t = cJSON_CreateArray();
+            cJSON_AddItemToArray(t, cJSON_CreateNumber(toks[i].start));
+            cJSON_AddItemToArray(t, cJSON_CreateNumber(toks[i].end));
+            cJSON_AddItemToArray(t, cJSON_CreateNumber(r4(bits[i])));
+            cJSON_AddItemToArray(pt, t);
+        }
+    }
+    return sh;
+}
+
 /* ---- writing ----------------------------------------------------------- */
 
 static int cmp_double(const void *a, const void *b)

@@ -39,6 +39,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <cjson/cJSON.h>
 #include "util.h"
 
 #define COT_PROFILE_VERSION   1
@@ -175,6 +176,44 @@ typedef struct {
 void cot_profile_spans(const cot_ptok_t *t, const double *bits, size_t n,
                        const size_t (*spans)[2], size_t nspans,
                        cot_profile_spans_t *out);
+
+/* ---- the "shift" object, for any tool that takes --profile ----------- */
+
+/* Scratch space reused between records; zero-initialise, free with
+ * cot_profile_work_free(). */
+typedef struct {
+    cot_ptok_t *toks;
+    size_t tcap;
+    double *bits;
+    size_t bcap;
+    size_t (*spans)[2];
+    size_t scap;
+} cot_profile_work_t;
+void cot_profile_work_free(cot_profile_work_t *w);
+
+typedef struct {
+    size_t window;            /* worst-window length in tokens   [32]     */
+    double fpr;               /* off_policy false-positive rate  [0.01]   */
+    int per_token;            /* add per_token                   [0]      */
+} cot_profile_shift_opts_t;
+void cot_profile_shift_opts_init(cot_profile_shift_opts_t *o);
+
+/* Read edited byte spans of a cot from a JSON value: an array of [start,end]
+ * pairs or of objects with b_start/b_end (cot-diff hunks) or start/end.
+ * Returns the count (spans in w->spans), or -1 when the value is not such an
+ * array or a span lies outside [0, cot_len]. */
+long cot_profile_spans_json(const cJSON *v, size_t cot_len, cot_profile_work_t *w);
+
+/* Score cot[0..n) and build the "shift" object (see cot-profile(1)):
+ * bits_per_token, tokens, z, p, worst_window {bits, start, end, z, p},
+ * off_policy, threshold, fpr, voice {planner, assistant}; edits {...} when
+ * nspans >= 0 (spans in w->spans); per_token when asked.  Numbers are
+ * rounded to 4 decimals; undefined ones are null.  The caller owns the
+ * result (cot_record_set() takes it).  *off is set to 1 when off_policy is
+ * true, else 0. */
+cJSON *cot_profile_shift_json(const cot_profile_t *p, const char *cot, size_t n,
+                              long nspans, const cot_profile_shift_opts_t *o,
+                              cot_profile_work_t *w, int *off);
 
 /* 64-bit hash of a record id (or text), for a deterministic hold-out:
  * a record is held out when cot_profile_holdout_pick(hash, fraction). */
