@@ -73,14 +73,6 @@ typedef struct {
     const char *profile, *spans, *logprobs, *base, *token_ids;
 } opts_t;
 
-static double r4(double x) { return round(x * 1e4) / 1e4; }
-
-static void add_num(cJSON *o, const char *k, double x)
-{
-    if (isnan(x) || isinf(x)) cJSON_AddNullToObject(o, k);
-    else cJSON_AddNumberToObject(o, k, r4(x));
-}
-
 static int parse_opts(opts_t *o, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -294,21 +286,6 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
 
 /* ---- logprobs ----------------------------------------------------------- */
 
-static cJSON *stats_json(const cot_lp_t *lp, size_t t0, size_t t1)
-{
-    cot_lp_stats_t s;
-    cot_lp_stats(lp, t0, t1, &s);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "tokens", (double)s.tokens);
-    add_num(o, "nll_mean", s.nll_mean);
-    cJSON *g = cJSON_AddObjectToObject(o, "gltr");
-    static const char *const names[5] = {"le10", "le100", "le1000", "gt1000", "unknown"};
-    for (int k = 0; k < 5; k++) cJSON_AddNumberToObject(g, names[k], (double)s.gltr[k]);
-    add_num(o, "curvature", s.curvature);
-    add_num(o, "lumped_mass", s.lumped_mass);
-    return o;
-}
-
 static int cmd_logprobs(opts_t *o, char **files, int nfiles)
 {
     cot_run_t run;
@@ -317,15 +294,9 @@ static int cmd_logprobs(opts_t *o, char **files, int nfiles)
     const char *ids_path = o->token_ids ? o->token_ids : "prompt_token_ids";
     cot_line_t l;
     while (cot_run_next(&run, &l) == 0) {
-        const cJSON *lv = cot_record_get(l.json, o->logprobs);
-        if (!lv) {
-            cot_run_count(&run, "no-logprobs", 1);
-            if (cot_run_emit(&run, l.json) < 0) break;
-            continue;
-        }
-        cot_lp_t lp, base;
         const char *why;
-        if (cot_lp_parse(lv, cot_record_get(l.json, ids_path), &lp, &why)) {
+        cJSON *out = cot_lp_record_json(l.json, o->logprobs, ids_path, o->base, &why);
+        if (!out && why) {
             cot_buf_t m = {0};
             cot_buf_printf(&m, "%s: %s", o->logprobs, why);
             int r = cot_run_reject(&run, &l, "bad-logprobs", m.s);
@@ -333,47 +304,10 @@ static int cmd_logprobs(opts_t *o, char **files, int nfiles)
             if (r < 0) break;
             continue;
         }
-        cot_record_view_t v;
-        cot_record_view(l.json, 0, &v);
-        cJSON *out = cJSON_CreateObject();
-        cJSON_AddStringToObject(out, "shape", lp.shape);
-        cJSON_AddItemToObject(out, "all", stats_json(&lp, 0, lp.n));
-        size_t t0, t1, end = 0;
-        const char *align = "none";
-        if (v.cot && !cot_lp_align(&lp, v.cot, v.cot_len, 0, &t0, &t1, &end)) {
-            cJSON *c = stats_json(&lp, t0, t1);
-            cJSON_AddNumberToObject(c, "first_token", (double)t0);
-            cJSON_AddItemToObject(out, "cot", c);
-            align = "cot";
+        if (!out) {
+            cot_run_count(&run, "no-logprobs", 1);
+            out = cJSON_CreateNull();
         }
-        if (v.answer && !cot_lp_align(&lp, v.answer, v.answer_len, end, &t0, &t1, &end)) {
-            cJSON *c = stats_json(&lp, t0, t1);
-            cJSON_AddNumberToObject(c, "first_token", (double)t0);
-            cJSON_AddItemToObject(out, "answer", c);
-            align = !strcmp(align, "cot") ? "cot+answer" : "answer";
-        }
-        cJSON_AddStringToObject(out, "aligned", align);
-        const cJSON *bv = o->base ? cot_record_get(l.json, o->base) : NULL;
-        if (bv) {
-            if (cot_lp_parse(bv, NULL, &base, &why)) {
-                cJSON_AddStringToObject(out, "shift_error", why);
-            } else {
-                cot_lp_shift_t s;
-                cot_lp_shift(&base, &lp, &s);
-                cJSON *so = cJSON_AddObjectToObject(out, "nll_shift");
-                add_num(so, "overall", s.overall);
-                add_num(so, "same", s.same);
-                add_num(so, "downstream", s.downstream);
-                add_num(so, "changed_orig", s.orig_changed);
-                add_num(so, "changed_edit", s.edit_changed);
-                cJSON_AddNumberToObject(so, "tokens_same", (double)s.n_same);
-                cJSON_AddNumberToObject(so, "tokens_downstream", (double)s.n_down);
-                cJSON_AddNumberToObject(so, "tokens_changed_orig", (double)s.n_orig_changed);
-                cJSON_AddNumberToObject(so, "tokens_changed_edit", (double)s.n_edit_changed);
-                cot_lp_free(&base);
-            }
-        }
-        cot_lp_free(&lp);
         cot_record_set(l.json, "logprob_stats", out);
         if (cot_run_emit(&run, l.json) < 0) break;
     }

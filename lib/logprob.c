@@ -1,6 +1,7 @@
 /* logprob.c -- see logprob.h */
 #define _GNU_SOURCE 1   /* memmem */
 #include "logprob.h"
+#include "record.h"
 #include "util.h"
 
 #include <math.h>
@@ -335,4 +336,78 @@ void cot_lp_shift(const cot_lp_t *o, const cot_lp_t *e, cot_lp_shift_t *s)
     s->overall = no && ne ? te / (double)ne - to / (double)no : NAN;
     free(used);
     free(match);
+}
+
+static void add_num(cJSON *o, const char *k, double x)
+{
+    if (isnan(x) || isinf(x)) cJSON_AddNullToObject(o, k);
+    else cJSON_AddNumberToObject(o, k, round(x * 1e4) / 1e4);
+}
+
+static cJSON *stats_json(const cot_lp_t *lp, size_t t0, size_t t1)
+{
+    static const char *const names[5] = {"le10", "le100", "le1000", "gt1000", "unknown"};
+    cot_lp_stats_t s;
+    cot_lp_stats(lp, t0, t1, &s);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "tokens", (double)s.tokens);
+    add_num(o, "nll_mean", s.nll_mean);
+    cJSON *g = cJSON_AddObjectToObject(o, "gltr");
+    for (int k = 0; k < 5; k++) cJSON_AddNumberToObject(g, names[k], (double)s.gltr[k]);
+    add_num(o, "curvature", s.curvature);
+    add_num(o, "lumped_mass", s.lumped_mass);
+    return o;
+}
+
+cJSON *cot_lp_record_json(const cJSON *rec, const char *path, const char *ids_path,
+                          const char *base_path, const char **why)
+{
+    *why = NULL;
+    const cJSON *lv = cot_record_get(rec, path);
+    if (!lv) return NULL;
+    cot_lp_t lp, base;
+    if (cot_lp_parse(lv, ids_path ? cot_record_get(rec, ids_path) : NULL, &lp, why))
+        return NULL;
+    cot_record_view_t v;
+    cot_record_view(rec, 0, &v);
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "shape", lp.shape);
+    cJSON_AddItemToObject(out, "all", stats_json(&lp, 0, lp.n));
+    size_t t0, t1, end = 0;
+    int got_cot = 0, got_ans = 0;
+    if (v.cot && !cot_lp_align(&lp, v.cot, v.cot_len, 0, &t0, &t1, &end)) {
+        cJSON *c = stats_json(&lp, t0, t1);
+        cJSON_AddNumberToObject(c, "first_token", (double)t0);
+        cJSON_AddItemToObject(out, "cot", c);
+        got_cot = 1;
+    }
+    if (v.answer && !cot_lp_align(&lp, v.answer, v.answer_len, end, &t0, &t1, &end)) {
+        cJSON *c = stats_json(&lp, t0, t1);
+        cJSON_AddNumberToObject(c, "first_token", (double)t0);
+        cJSON_AddItemToObject(out, "answer", c);
+        got_ans = 1;
+    }
+    cJSON_AddStringToObject(out, "aligned", got_cot && got_ans ? "cot+answer" :
+                            got_cot ? "cot" : got_ans ? "answer" : "none");
+    const cJSON *bv = base_path ? cot_record_get(rec, base_path) : NULL;
+    const char *bwhy;
+    if (bv && cot_lp_parse(bv, NULL, &base, &bwhy)) {
+        cJSON_AddStringToObject(out, "shift_error", bwhy);
+    } else if (bv) {
+        cot_lp_shift_t s;
+        cot_lp_shift(&base, &lp, &s);
+        cJSON *so = cJSON_AddObjectToObject(out, "nll_shift");
+        add_num(so, "overall", s.overall);
+        add_num(so, "same", s.same);
+        add_num(so, "downstream", s.downstream);
+        add_num(so, "changed_orig", s.orig_changed);
+        add_num(so, "changed_edit", s.edit_changed);
+        cJSON_AddNumberToObject(so, "tokens_same", (double)s.n_same);
+        cJSON_AddNumberToObject(so, "tokens_downstream", (double)s.n_down);
+        cJSON_AddNumberToObject(so, "tokens_changed_orig", (double)s.n_orig_changed);
+        cJSON_AddNumberToObject(so, "tokens_changed_edit", (double)s.n_edit_changed);
+        cot_lp_free(&base);
+    }
+    cot_lp_free(&lp);
+    return out;
 }

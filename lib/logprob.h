@@ -85,4 +85,13 @@ typedef struct {
 } cot_lp_shift_t;
 void cot_lp_shift(const cot_lp_t *orig, const cot_lp_t *edit, cot_lp_shift_t *s);
 
+/* The "logprob_stats" object for a canonical record (see cot-profile(1)):
+ * logprobs from `path` in rec (token ids from ids_path for the prompt
+ * shape; may be NULL), aligned to rec's cot and answer; with base_path (may
+ * be NULL) also nll_shift against the original trace found there.
+ * Returns the object (caller owns it), NULL with *why = NULL when rec has
+ * nothing at path, or NULL with *why set when the logprobs are malformed. */
+cJSON *cot_lp_record_json(const cJSON *rec, const char *path, const char *ids_path,
+                          const char *base_path, const char **why);
+
 #endif
