@@ -175,6 +175,13 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
             cot_run_count(&run, "trained", 1);
         }
     }
+    cot_profile_build_stats_t s0;
+    cot_profile_builder_stats(b, &s0);
+    if (run.status == 0 && s0.tokens == 0) {
+        cot_err("no cot text to build a profile from (%llu records held out)",
+                (unsigned long long)s0.holdout);
+        run.status = COT_EXIT_DATA;
+    }
     if (run.status == 0) {
         double t1 = cot_now();
         st = cot_profile_builder_write(b, out);

@@ -19,6 +19,7 @@ t score-bad-fpr 2 'cot-profile score -p x --fpr 0 samples/profile/own.jsonl'
 t build-info 0 "$BUILD && cd \$TMP && cot-profile info m.prof"
 t build-verbose 0 "$BUILD -v 2>&1 | grep -v -e 'counting' -e 'peak'"
 check build-deterministic "$BUILD && cot-profile build --holdout 0.25 -o \$TMP/n.prof $S/own.jsonl && cmp \$TMP/m.prof \$TMP/n.prof"
+t build-empty 1 'cot-profile build -o $TMP/m.prof < /dev/null; rc=$?; ls $TMP; exit $rc'
 t build-order3-mincount 0 "cot-profile build --order 3 --min-count 2 --holdout 0.25 -o \$TMP/m.prof $S/own.jsonl && cd \$TMP && cot-profile info m.prof | grep -e order -e calibration"
 
 t score-rewritten 0 "$BUILD && cot-profile score -u -p \$TMP/m.prof $S/rewritten.jsonl | jq -c '{id, shift}'"
