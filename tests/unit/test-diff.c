@@ -262,6 +262,9 @@ static void test_pair(void)
     cot_buf_free(&k);
     tap_ok(cot_pair_hash("abc", 3) == cot_pair_hash("abc", 3) &&
            cot_pair_hash("abc", 3) != cot_pair_hash("abd", 3), "hash");
+    /* Pinned: shard assignment must not change between versions or hosts. */
+    tap_ok(cot_pair_hash("What is 2+2?", 12) == 0xa899c2fba80d0caeULL &&
+           cot_pair_hash("", 0) == 0x3918c49f6a5838b6ULL, "hash values pinned");
 
     cot_pair_index_t *ix = cot_pair_index_new(0);
     /* Force every key into one hash value: pairing must still be exact. */
