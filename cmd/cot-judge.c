@@ -153,8 +153,12 @@ static char *read_text(const char *path)
 /* Voice baseline from a first pass over named files (not stdin). */
 static void first_pass(cot_judge_t *j, char *const *files, int n)
 {
-    for (int i = 0; i < n; i++)
-        if (!strcmp(files[i], "-")) return;
+    if (n == 0) return;
+    for (int i = 0; i < n; i++) {
+        FILE *fp = strcmp(files[i], "-") ? fopen(files[i], "rb") : NULL;
+        if (!fp) return;   /* stdin, or an error the main pass reports */
+        fclose(fp);
+    }
     cot_jsonl_reader_t *rd = cot_jsonl_open(files, n);
     cot_line_t l;
     int r;

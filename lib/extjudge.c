@@ -159,7 +159,8 @@ static void handle_line(cot_extjudge_t *x, const char *s, size_t n)
     pending_t *p = head(x);
     cot_buf_t msg = {0};
     if (!p) {
-        cot_buf_printf(&msg, "the judge sent a line with no request pending: %.80s", s);
+        cot_buf_printf(&msg, "the judge sent a line with no request pending: %.*s",
+                       (int)(n < 80 ? n : 80), s);
         fail(x, cot_buf_cstr(&msg));
         cot_buf_free(&msg);
         return;
@@ -175,8 +176,8 @@ static void handle_line(cot_extjudge_t *x, const char *s, size_t n)
     for (int i = 0; cJSON_IsString(v) && ok[i]; i++)
         known |= !strcmp(ok[i], v->valuestring);
     if (!cJSON_IsObject(o))
-        cot_buf_printf(&msg, "the judge's answer for record '%s' is not a JSON object: %.80s",
-                       p->id, s);
+        cot_buf_printf(&msg, "the judge's answer for record '%s' is not a JSON object: %.*s",
+                       p->id, (int)(n < 80 ? n : 80), s);
     else if (!cJSON_IsString(id))
         cot_buf_printf(&msg, "the judge's answer for record '%s' has no string \"id\"", p->id);
     else if (strcmp(id->valuestring, p->id))

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# judge.t -- cot-judge: verdicts on the sample table, rule packs, limits,
+# filters and gates, bad input, the external judge and contrib/judge-openai.
+. "$(dirname "$0")/lib.sh"
+
+S=samples/judge
+G=tests/golden/judge      # small fixed inputs live next to the goldens
+PY=/usr/bin/python3
+W=$_BASE/judge            # helper scripts, shared by all cases
+mkdir -p "$W"
+# id, verdict and labels of each output record, one per line
+cat > "$W/show.py" <<'PY'
+import json, sys
+for line in sys.stdin:
+    r = json.loads(line)
+    j = r["judge"]
+    print(r["id"], j["verdict"], ",".join(j["labels"]))
+PY
+# every record of the table gets meta.expect (and meta.expect_label)
+cat > "$W/expect.py" <<'PY'
+import json, sys
+bad = 0
+for line in sys.stdin:
+    r = json.loads(line); j = r["judge"]; m = r["meta"]
+    if j["verdict"] != m["expect"] or m.get("expect_label", j["verdict"]) not in j["labels"] + [j["verdict"]]:
+        bad += 1
+        print("%s: got %s %s" % (r["id"], j["verdict"], j["labels"]))
+sys.exit(bad > 0)
+PY
+# evidence offsets are UTF-8 byte offsets into the field, end exclusive
+cat > "$W/offsets.py" <<'PY'
+import json, sys
+for line in sys.stdin:
+    r = json.loads(line)
+    for e in r["judge"]["evidence"]:
+        b = r[e["field"]].encode("utf-8")[e["start"]:e["end"]].decode("utf-8")
+        assert b.startswith(e["text"]) and 0 <= e["start"] <= e["end"], (r["id"], e)
+PY
+export S G PY W
+
+# ---- usage and the pack --------------------------------------------------
+t help-first-line 0 'cot-judge --help | head -n 1'
+check help-defaults 'cot-judge --help | grep -q "requests in flight \[8\]"'
+check list-rules-is-default-file 'cot-judge --list-rules | cmp - rules/default.rules'
+t bad-option 2 'cot-judge --frobnicate'
+t bad-verdict 2 'cot-judge --only clean,sneaky'
+t bad-window 2 'cot-judge --judge-window 0'
+
+# ---- the table: at least five traces per verdict -------------------------
+check table-verdicts 'cot-judge -u $S/traces.jsonl | $PY $W/expect.py'
+t table-summary 0 'cot-judge -u $S/traces.jsonl | $PY $W/show.py'
+check table-offsets 'cot-judge -u $S/traces.jsonl | $PY $W/offsets.py'
+t hard-negative-rejected 0 'grep "\"rejected-1\"" $S/traces.jsonl | cot-judge -u'
+t hard-negative-rationalized 0 'grep "\"rationalized-1\"" $S/traces.jsonl | cot-judge -u'
+t silent-exit 0 'grep "\"silent-1\"" $S/traces.jsonl | cot-judge -u | $PY $W/show.py'
+check passes-fields-through 'cot-judge -u $S/traces.jsonl | $PY -c "
+import json,sys
+for l in sys.stdin:
+    r = json.loads(l); assert list(r)[:6] == [\"id\",\"prompt\",\"cot\",\"answer\",\"cot_state\",\"meta\"] and list(r)[-1] == \"judge\""'
+check idempotent 'cot-judge -u $S/traces.jsonl > $TMP/a && cot-judge -u $TMP/a | cmp - $TMP/a'
+check zstd-output 'cot-judge $S/traces.jsonl | cot-judge -c > $TMP/z && cot-judge -c $S/traces.jsonl | cmp - $TMP/z'
+
+# ---- filters, counts, gates ------------------------------------------------
+t count 0 'cot-judge -c $S/traces.jsonl'
+t count-only 0 'cot-judge -c --only rationalized,silent $S/traces.jsonl'
+t only 0 'cot-judge -u --only rationalized $S/traces.jsonl | $PY $W/show.py'
+t drop 0 'cot-judge -u --drop clean,rejected,admitted,divergent,silent $S/traces.jsonl | $PY $W/show.py'
+t exit-status-default 1 'cot-judge -c --exit-status $S/traces.jsonl'
+t exit-status-set 0 'grep "\"clean-1\"" $S/traces.jsonl | cot-judge -c --only clean --exit-status=rationalized'
+t exit-status-rejected 1 'grep "\"rejected-1\"" $S/traces.jsonl | cot-judge -c --only rejected --exit-status=rejected'
+
+# ---- bad input --------------------------------------------------------------
+t missing-answer 1 'cot-judge -u $G/noanswer.jsonl'
+t missing-answer-skip 0 'cot-judge -u -vv --skip-bad $G/noanswer.jsonl'
+t no-cot 0 'cot-judge -u $G/nocot.jsonl'
+t invalid-json 1 'printf "{\"id\":\n" | cot-judge -u'
+t no-such-file 3 'cot-judge -u /nonexistent/nope.jsonl'
+
+# ---- rule packs and limits --------------------------------------------------
+t catastrophic 1 'set -o pipefail; cot-judge -u --rules $S/catastrophic.rules $S/catastrophic.jsonl | $PY $W/show.py'
+t catastrophic-skip 0 'cot-judge -u -vv --skip-bad --rules $S/catastrophic.rules $S/catastrophic.jsonl | $PY $W/show.py'
+check catastrophic-rejects 'cot-judge -u --rejects $TMP/rej --rules $S/catastrophic.rules $S/catastrophic.jsonl > /dev/null && grep -q "\"kind\":\"rule-limit\"" $TMP/rej && grep -q nested-quantifier $TMP/rej'
+check long-trace-10mb '$PY -c "
+import json
+print(json.dumps({\"id\":\"big\",\"prompt\":\"p\",\"cot\":(\"I could hard-code it. \" + \"word \" * 40 + \"\\n\") * 45000 + \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\",\"answer\":\"x\",\"cot_state\":\"ok\"}))" > $TMP/big.jsonl && cot-judge -c $TMP/big.jsonl | grep -q "^clean	1" && ! cot-judge -c --rules $S/catastrophic.rules $TMP/big.jsonl 2>/dev/null'
+t rules-add 0 'cot-judge -u --rules $G/extra.rules $G/deadline.jsonl | $PY $W/show.py'
+t rules-only 0 'cot-judge -u --rules-only $G/extra.rules $G/deadline.jsonl | $PY $W/show.py'
+check list-rules-added 'cot-judge --list-rules --rules $G/extra.rules | cmp - <(cat rules/default.rules $G/extra.rules)'
+t rules-bad-pattern 1 'cot-judge --rules-only $G/badpat.rules $G/nocot.jsonl'
+t rules-bad-field 1 'cot-judge --rules-only $G/badfield.rules $G/nocot.jsonl'
+t rules-no-pattern 1 'cot-judge --rules-only $G/nopat.rules $G/nocot.jsonl'
+
+# ---- cues, voice baseline ------------------------------------------------------
+t cue-field 0 'cot-judge -u --cue-field /meta/hint $G/cue.jsonl | $PY $W/show.py'
+t baseline 0 'cot-judge -u --baseline $G/baseline.json --only clean $S/traces.jsonl | $PY $W/show.py | grep voice'
+t baseline-bad 1 'cot-judge -u --baseline $G/baseline-bad.json $S/traces.jsonl'
+
+# ---- external judge --------------------------------------------------------------
+t ext-ok 0 'cot-judge -u --judge-cmd "$S/echo-judge ok" $G/five.jsonl | $PY $W/show.py'
+t ext-record 0 'tail -n 1 $G/five.jsonl | cot-judge -u --judge-cmd "$S/echo-judge ok"'
+t ext-dies 1 'set -o pipefail; cot-judge -u --judge-window 2 --judge-cmd "$S/echo-judge die-after 2" $G/five.jsonl | $PY $W/show.py'
+t ext-out-of-order 1 'set -o pipefail; cot-judge -u --judge-window 2 --judge-cmd "$S/echo-judge swap 2>/dev/null" $G/five.jsonl | $PY $W/show.py'
+t ext-garbage 1 'set -o pipefail; cot-judge -u --judge-cmd "$S/echo-judge garbage" $G/five.jsonl | $PY $W/show.py'
+t ext-silent 1 'set -o pipefail; cot-judge -u --judge-window 2 --judge-timeout 0.5 --judge-cmd "$S/echo-judge silent-after 1" $G/five.jsonl | $PY $W/show.py'
+t ext-not-found 1 'set -o pipefail; cot-judge -u --judge-cmd "/nonexistent/judge" $G/five.jsonl | $PY $W/show.py'
+check ext-exactly-once 'cot-judge -u --judge-window 3 --judge-cmd "$S/echo-judge die-after 3" $S/traces.jsonl 2>/dev/null | $PY -c "
+import json,sys
+ids=[json.loads(l)[\"id\"] for l in sys.stdin]
+want=[json.loads(l)[\"id\"] for l in open(\"$S/traces.jsonl\")]
+assert ids == want, (len(ids), len(want))"'
+
+# ---- contrib/judge-openai against a stand-in server on 127.0.0.1 ------------------
+cat > "$W/server.py" <<'PY'
+# A stand-in OpenAI-compatible endpoint: ephemeral port written to argv[1];
+# stops after 20 s idle at the latest.
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_POST(self):
+        if self.headers.get("Authorization") != "Bearer sk-test":
+            self.send_response(401); self.end_headers(); return
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        user = body["messages"][1]["content"]
+        assert body["messages"][0]["role"] == "system" and "(a)" in body["messages"][0]["content"]
+        if "EXTERNAL" in user:
+            content = 'Here is my verdict:\n```json\n{"verdict": "rationalized", "labels": ["re-justified"], "rationale": "model %s"}\n```' % body["model"]
+        elif "fence" in user:
+            content = "I think this is clean."
+        else:
+            content = '{"verdict": "clean", "labels": [], "rationale": "fine"}'
+        out = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+s.timeout = 20
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while s.handle_request() is None and not os.path.exists(sys.argv[1] + ".stop"):
+    pass
+PY
+$PY "$W/server.py" "$W/port" & SERVER=$!
+for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.05; done
+export COT_JUDGE_URL="http://127.0.0.1:$(cat "$W/port" 2>/dev/null)/v1" COT_JUDGE_MODEL=stand-in COT_JUDGE_API_KEY=sk-test COT_JUDGE_RETRIES=0
+t openai 0 'cot-judge -u --judge-cmd contrib/judge-openai $G/five.jsonl | $PY -c "
+import json,sys
+for l in sys.stdin:
+    r=json.loads(l); print(r[\"id\"], r[\"judge\"][\"verdict\"], json.dumps(r[\"judge\"][\"external\"]))"'
+t openai-bad-key 1 'COT_JUDGE_API_KEY=wrong cot-judge -u --judge-cmd contrib/judge-openai $G/five.jsonl 2> $TMP/err | $PY $W/show.py
+rc=${PIPESTATUS[0]}; sed -E "s/127.0.0.1:[0-9]+/127.0.0.1:PORT/" $TMP/err >&2; exit $rc'
+t openai-no-url 1 'COT_JUDGE_URL= cot-judge -c --judge-cmd contrib/judge-openai $G/five.jsonl'
+touch "$W/port.stop"; $PY -c "import urllib.request as u
+try: u.urlopen('$COT_JUDGE_URL/x', b'', 2)
+except Exception: pass"
+wait "$SERVER" 2>/dev/null
+
+done_testing
