@@ -216,14 +216,17 @@ static void read_some(cot_extjudge_t *x)
     }
     size_t a = 0;
     char *nl;
-    while (!x->error && (nl = memchr(x->in.s + a, '\n', x->in.len - a))) {
+    while (!x->error && a < x->in.len &&
+           (nl = memchr(x->in.s + a, '\n', x->in.len - a))) {
         size_t n = (size_t)(nl - (x->in.s + a));
         handle_line(x, x->in.s + a, n);
         a += n + 1;
     }
     if (x->error) return;
-    memmove(x->in.s, x->in.s + a, x->in.len - a);
-    x->in.len -= a;
+    if (a) {
+        memmove(x->in.s, x->in.s + a, x->in.len - a);
+        x->in.len -= a;
+    }
     if (x->eof) {
         reap(x, 1);
         cot_buf_t m = {0};

@@ -637,7 +637,7 @@ int cot_judge_record(cot_judge_t *j, const cJSON *rec,
             cJSON_Delete(scores);
             return -1;
         }
-        qsort(j->m[f].m, j->m[f].n, sizeof *j->m[f].m, match_cmp);
+        if (j->m[f].n > 1) qsort(j->m[f].m, j->m[f].n, sizeof *j->m[f].m, match_cmp);
     }
     if (no_cot) {
         label_add(&ls, "no-cot");
