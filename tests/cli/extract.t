@@ -44,4 +44,11 @@ check zstd-roundtrip "cot-extract -o \$TMP/o.zst $S/think-inline.jsonl && zstd -
 check key-order "cot-extract -u $S/*.jsonl | jq -e -s 'all(.[]; (keys_unsorted - [\"context\",\"signature\"]) == [\"id\",\"prompt\",\"cot\",\"answer\",\"cot_state\",\"meta\",\"src\"])' > /dev/null"
 check head-sigpipe "cot-extract -u $S/*.jsonl | head -1 | jq -e .id > /dev/null"
 
+# The man page examples run (the docs cannot rot).
+check man-examples "cot-extract -v -u samples/raw/*.jsonl > /dev/null 2>&1 &&
+  cot-extract -u --turns all --no-meta samples/raw/parts-sharegpt.jsonl | grep -q '#1' &&
+  cot-extract -u --answer /raw_output samples/raw/gpt-oss-harmony.jsonl | grep -q 'custom+harmony' &&
+  echo '{\"out\":\"Reasoning: 2+2=4\\nFinal: 4\"}' | cot-extract -u --answer /out --split '^Reasoning: (?<cot>.*?)\\nFinal: (?<answer>.*)\$' | grep -q '\"answer\":\"4\"' &&
+  cot-extract -u samples/raw/*.jsonl | jq -r 'select(.cot_state == \"ok\") | .meta.model // \"?\"' | sort | uniq -c | grep -q deepseek-reasoner"
+
 done_testing
