@@ -27,7 +27,7 @@ for page in man/*.[157]; do
     while IFS= read -r line; do
         while [[ "$line" == *\\ ]]; do
             IFS= read -r more || break
-            line="${line%\\}"$'\n'"$more"
+            line="$line"$'\n'"$more"   # bash -c joins backslash-newline
         done
         i=$((i + 1))
         want=0
