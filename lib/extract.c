@@ -132,6 +132,12 @@ static int layout_ok(const char *s)
 
 /* ---- small helpers ---------------------------------------------------- */
 
+/* cot_buf_add, but an empty buffer's NULL pointer is fine to pass. */
+static void badd(cot_buf_t *b, const void *p, size_t n)
+{
+    if (n) cot_buf_add(b, p, n);
+}
+
 static const cJSON *get(const cJSON *o, const char *k)
 {
     return cJSON_GetObjectItemCaseSensitive(o, k);
@@ -213,7 +219,7 @@ static void put_jstr(cot_buf_t *b, const char *s, size_t n)
     b->s[b->len++] = '"';
     for (size_t i = 0;;) {
         size_t r = clean_run(s + i, n - i);
-        cot_buf_add(b, s + i, r);
+        badd(b, s + i, r);
         if ((i += r) == n) break;
         unsigned char c = (unsigned char)s[i++];
         char e[6] = {'\\', 0, 0, 0, 0, 0};
@@ -232,7 +238,7 @@ static void put_jstr(cot_buf_t *b, const char *s, size_t n)
             e[5] = hex[c & 15];
             el = 6;
         }
-        cot_buf_add(b, e, el);
+        badd(b, e, el);
     }
     cot_buf_addc(b, '"');
 }
@@ -388,11 +394,11 @@ static void put_meta(cot_extractor_t *x)
     }
     if (x->mxl.len) {
         if (b->len > start) cot_buf_addc(b, ',');
-        cot_buf_add(b, x->mxl.s, x->mxl.len);
+        badd(b, x->mxl.s, x->mxl.len);
     }
     if (x->mx.len) {
         if (b->len > start) cot_buf_addc(b, ',');
-        cot_buf_add(b, x->mx.s, x->mx.len);
+        badd(b, x->mx.s, x->mx.len);
     }
     cot_buf_addc(b, '}');
 }
@@ -404,7 +410,7 @@ static void put(cot_extractor_t *x, const out_t *o, int k)
     cot_buf_adds(b, "{\"id\":");
     if (x->fan) {
         cot_buf_clear(&x->tmp);
-        cot_buf_add(&x->tmp, x->idb.s, x->idb.len);
+        badd(&x->tmp, x->idb.s, x->idb.len);
         cot_buf_printf(&x->tmp, "#%d", k);
         put_jstr(b, x->tmp.s, x->tmp.len);
     } else {
@@ -414,9 +420,9 @@ static void put(cot_extractor_t *x, const out_t *o, int k)
     put_span(b, x->has_pprompt ? x->pprompt : o->has_prompt ? o->prompt : x->prompt);
     if (x->ctx.len || x->hctx.len) {
         cot_buf_adds(b, ",\"context\":[");
-        cot_buf_add(b, x->ctx.s, x->ctx.len);
+        badd(b, x->ctx.s, x->ctx.len);
         if (x->ctx.len && x->hctx.len) cot_buf_addc(b, ',');
-        cot_buf_add(b, x->hctx.s, x->hctx.len);
+        badd(b, x->hctx.s, x->hctx.len);
         cot_buf_addc(b, ']');
     }
     cot_buf_adds(b, ",\"cot\":");
@@ -523,7 +529,7 @@ static int conv_prompt(cot_extractor_t *x, const cJSON **mv, int upto)
         if (to_text(msg_content(mv[i]), &x->promptb, &t, NULL)) {
             if (t.p != x->promptb.s) {   /* keep it beyond the next to_text */
                 cot_buf_clear(&x->promptb);
-                cot_buf_add(&x->promptb, t.p, t.n);
+                badd(&x->promptb, t.p, t.n);
             }
             x->prompt = (span_t){x->promptb.len ? x->promptb.s : "", x->promptb.len};
         }
@@ -578,7 +584,7 @@ static void flat_prompt(cot_extractor_t *x, const cJSON *o)
 static void join(cot_buf_t *b, span_t s, const char *sep)
 {
     if (b->len && sep) cot_buf_adds(b, sep);
-    cot_buf_add(b, s.p, s.n);
+    badd(b, s.p, s.n);
 }
 
 static span_t spanof(cot_buf_t *b)
@@ -655,13 +661,13 @@ static void from_harmony(cot_extractor_t *x, const char *p, size_t n, out_t *o)
     if (comm.len) {
         member(&x->mx, "harmony_commentary");
         cot_buf_addc(&x->mx, '[');
-        cot_buf_add(&x->mx, comm.s, comm.len);
+        badd(&x->mx, comm.s, comm.len);
         cot_buf_addc(&x->mx, ']');
     }
     if (calls.len) {
         member(&x->mx, "harmony_tool_calls");
         cot_buf_addc(&x->mx, '[');
-        cot_buf_add(&x->mx, calls.s, calls.len);
+        badd(&x->mx, calls.s, calls.len);
         cot_buf_addc(&x->mx, ']');
     }
     cot_buf_free(&calls);
@@ -677,7 +683,7 @@ static void from_text(cot_extractor_t *x, const char *p, size_t n, out_t *o,
     for (int i = 0; i < 2; i++)
         if (n && bs[i]->s && p >= bs[i]->s && p < bs[i]->s + bs[i]->len) {
             cot_buf_clear(&x->srcb);
-            cot_buf_add(&x->srcb, p, n);
+            badd(&x->srcb, p, n);
             p = x->srcb.s;
         }
     if (x->re) {
@@ -845,9 +851,9 @@ static void from_flat(cot_extractor_t *x, const cJSON *o_, out_t *o,
     if (av && to_text(av, &x->ansb, &a, &steps)) {
         if (a.p == x->ansb.s) {   /* to_text reuses ansb: keep it apart */
             cot_buf_clear(&x->tmp);
-            cot_buf_add(&x->tmp, a.p, a.n);
+            badd(&x->tmp, a.p, a.n);
             cot_buf_clear(&x->ansb);
-            cot_buf_add(&x->ansb, x->tmp.s, x->tmp.len);
+            badd(&x->ansb, x->tmp.s, x->tmp.len);
             a = spanof(&x->ansb);
         }
     } else {
@@ -969,9 +975,9 @@ static int lay_response(cot_extractor_t *x, const cJSON *resp)
             put_str(&t, sys->valuestring);
             cot_buf_addc(&t, '}');
             if (x->ctx.len) cot_buf_addc(&t, ',');
-            cot_buf_add(&t, x->ctx.s, x->ctx.len);
+            badd(&t, x->ctx.s, x->ctx.len);
             cot_buf_clear(&x->ctx);
-            cot_buf_add(&x->ctx, t.s, t.len);
+            badd(&x->ctx, t.s, t.len);
             cot_buf_free(&t);
         }
         consume(x, req);
