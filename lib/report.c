@@ -136,14 +136,17 @@ static int val_cmp(const void *x, const void *y)
 
 static const cot_smap_t *sort_keys;
 static const double *sort_vals;
+static char *const *sort_labs;
 static int nat_cmp(const void *x, const void *y)
 {
     size_t i = *(const size_t *)x, j = *(const size_t *)y;
-    if (sort_vals) {
-        if (sort_vals[i] != sort_vals[j]) return sort_vals[i] < sort_vals[j] ? -1 : 1;
-        return strcmp(sort_keys->keys[i], sort_keys->keys[j]);
+    if (sort_vals && sort_vals[i] != sort_vals[j])
+        return sort_vals[i] < sort_vals[j] ? -1 : 1;
+    if (!sort_vals) {
+        int c = strcmp(sort_labs[i], sort_labs[j]);
+        if (c) return c;
     }
-    return key_cmp(sort_keys->keys[i], sort_keys->keys[j]);
+    return strcmp(sort_keys->keys[i], sort_keys->keys[j]);
 }
 
 static void fmt_g(cot_buf_t *b, double x)
@@ -170,28 +173,41 @@ static void build_buckets(cot_report_t *r)
     for (size_t i = 0; i < nk; i++) ord[i] = i;
     sort_keys = keys;
     sort_vals = r->numeric ? v : NULL;
+    sort_labs = lab;
     qsort(ord, nk, sizeof *ord, nat_cmp);
     int mode = r->ro->scores;
     r->by_value = r->numeric && mode != COT_SCORES_INDEX;
 
     r->bmap = cot_calloc(nk + 1, sizeof *r->bmap);
-    size_t nbins = r->ro->buckets > 0 ? (size_t)r->ro->buckets : nk;
-    if (nbins > nk) nbins = nk;
+    /* dist[j]: index of ord[j]'s distinct value.  Values that read the same
+     * (the number 9 and the string "9") share a natural bucket. */
+    size_t *dist = cot_calloc(nk + 1, sizeof *dist), nd = 0;
+    for (size_t j = 0; j < nk; j++) {
+        size_t i = ord[j];
+        if (j > 0 && (r->numeric ? v[i] != v[ord[j - 1]] : strcmp(lab[i], lab[ord[j - 1]])))
+            nd++;
+        dist[j] = nd;
+    }
+    if (nk) nd++;
+    size_t nbins = r->ro->buckets > 0 ? (size_t)r->ro->buckets : nd;
     size_t *bin = cot_calloc(nk + 1, sizeof *bin);
     for (size_t j = 0; j < nk; j++) {
         size_t i = ord[j];
-        if (r->ro->buckets <= 0) bin[i] = j;
+        if (r->ro->buckets <= 0) bin[i] = dist[j];
         else if (r->numeric) {
+            /* Equal-width ranges over [min, max]; empty ones are dropped. */
             double lo = v[ord[0]], hi = v[ord[nk - 1]];
             double f = hi > lo ? (v[i] - lo) / (hi - lo) : 0;
             size_t b = (size_t)(f * (double)nbins);
             bin[i] = b >= nbins ? nbins - 1 : b;
         } else {
-            bin[i] = j * nbins / nk;
+            /* Runs of consecutive distinct values. */
+            bin[i] = dist[j] * nbins / nd;
         }
     }
+    free(dist);
     /* Number the non-empty bins in order; keep member ranges for labels. */
-    r->bk = cot_calloc(nbins + 1, sizeof *r->bk);
+    r->bk = cot_calloc(nk + 1, sizeof *r->bk);
     size_t last = SIZE_MAX;
     size_t first_j = 0;
     for (size_t j = 0; j <= nk; j++) {
@@ -202,7 +218,7 @@ static void build_buckets(cot_report_t *r)
             size_t a = ord[first_j], z = ord[j - 1];
             cot_buf_t t = {0};
             cot_buf_adds(&t, lab[a]);
-            if (j - first_j > 1) { cot_buf_adds(&t, ".."); cot_buf_adds(&t, lab[z]); }
+            if (strcmp(lab[a], lab[z])) { cot_buf_adds(&t, ".."); cot_buf_adds(&t, lab[z]); }
             rb->label = cot_strdup(t.s);
             cot_buf_free(&t);
             rb->vlo = r->numeric ? v[a] : (double)first_j;

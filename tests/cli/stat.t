@@ -58,6 +58,16 @@ t trend-field-absent-json 0 "cot-stat --trend meta.epoch --for judge.verdict=rat
 t svg 0 "cot-stat --by meta.env $TR --num diff.cot.similarity --svg \$TMP/t.svg $T > /dev/null && cat \$TMP/t.svg"
 check svg-well-formed "cot-stat --by meta.env $TR --num diff.cot.similarity --svg \$TMP/t.svg $T > /dev/null && xmllint --noout \$TMP/t.svg"
 
+t by-two-fields 0 "cot-stat --by meta.env,meta.step --count judge.verdict --tsv $A"
+# Numeric order for numbers and numeric strings alike (9 < 10 < 100), text
+# order and index scores otherwise.
+printf '%s\n' '{"s":100,"v":"x"}' '{"s":"9","v":"y"}' '{"s":10,"v":"x"}' '{"s":9,"v":"x"}' \
+  '{"s":100,"v":"x"}' '{"s":10,"v":"y"}' > "$W/order.jsonl"
+printf '%s\n' '{"s":"beta","v":"x"}' '{"s":"alpha","v":"y"}' '{"s":"gamma","v":"x"}' \
+  '{"s":"alpha","v":"x"}' > "$W/text.jsonl"
+t trend-numeric-order 0 "cot-stat --trend s --for v=x \$W/order.jsonl"
+t trend-text-order 0 "cot-stat --trend s --for v=x \$W/text.jsonl"
+
 # ---- gates ----------------------------------------------------------------
 t gate-pass 0 "cot-stat --by meta.env --max-rate judge.verdict=rationalized:0.25 --min-rate judge.verdict=clean:0.5 --max-mean diff.cot.similarity:0.99 $T"
 t gate-fail 1 "cot-stat --by meta.env --max-rate judge.verdict=rationalized:0.2 --min-rate judge.verdict=clean:0.62 --max-mean diff.cot.similarity:0.7 $T"
