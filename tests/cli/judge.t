@@ -98,11 +98,11 @@ t baseline-bad 1 'cot-judge -u --baseline $G/baseline-bad.json $S/traces.jsonl'
 # ---- external judge --------------------------------------------------------------
 t ext-ok 0 'cot-judge -u --judge-cmd "$S/echo-judge ok" $G/five.jsonl | $PY $W/show.py'
 t ext-record 0 'tail -n 1 $G/five.jsonl | cot-judge -u --judge-cmd "$S/echo-judge ok"'
-t ext-dies 1 'set -o pipefail; cot-judge -u --judge-window 2 --judge-cmd "$S/echo-judge die-after 2" $G/five.jsonl | $PY $W/show.py'
+t ext-dies 1 'set -o pipefail; cot-judge -u --judge-window 1 --judge-cmd "$S/echo-judge die-after 2" $G/five.jsonl | $PY $W/show.py'
 t ext-out-of-order 1 'set -o pipefail; cot-judge -u --judge-window 2 --judge-cmd "$S/echo-judge swap 2>/dev/null" $G/five.jsonl | $PY $W/show.py'
 t ext-garbage 1 'set -o pipefail; cot-judge -u --judge-cmd "$S/echo-judge garbage" $G/five.jsonl | $PY $W/show.py'
 t ext-silent 1 'set -o pipefail; cot-judge -u --judge-window 2 --judge-timeout 0.5 --judge-cmd "$S/echo-judge silent-after 1" $G/five.jsonl | $PY $W/show.py'
-t ext-not-found 1 'set -o pipefail; cot-judge -u --judge-cmd "/nonexistent/judge" $G/five.jsonl | $PY $W/show.py'
+t ext-not-found 1 'set -o pipefail; cot-judge -u --judge-window 1 --judge-cmd "/nonexistent/judge" $G/five.jsonl | $PY $W/show.py'
 check ext-exactly-once 'cot-judge -u --judge-window 3 --judge-cmd "$S/echo-judge die-after 3" $S/traces.jsonl 2>/dev/null | $PY -c "
 import json,sys
 ids=[json.loads(l)[\"id\"] for l in sys.stdin]
@@ -148,9 +148,9 @@ t openai 0 'cot-judge -u --judge-cmd contrib/judge-openai $G/five.jsonl | $PY -c
 import json,sys
 for l in sys.stdin:
     r=json.loads(l); print(r[\"id\"], r[\"judge\"][\"verdict\"], json.dumps(r[\"judge\"][\"external\"]))"'
-t openai-bad-key 1 'COT_JUDGE_API_KEY=wrong cot-judge -u --judge-cmd contrib/judge-openai $G/five.jsonl 2> $TMP/err | $PY $W/show.py
+t openai-bad-key 1 'COT_JUDGE_API_KEY=wrong cot-judge -u --judge-window 1 --judge-cmd contrib/judge-openai $G/five.jsonl 2> $TMP/err | $PY $W/show.py
 rc=${PIPESTATUS[0]}; sed -E "s/127.0.0.1:[0-9]+/127.0.0.1:PORT/" $TMP/err >&2; exit $rc'
-t openai-no-url 1 'COT_JUDGE_URL= cot-judge -c --judge-cmd contrib/judge-openai $G/five.jsonl'
+t openai-no-url 1 'COT_JUDGE_URL= cot-judge -c --judge-window 1 --judge-cmd contrib/judge-openai $G/five.jsonl'
 touch "$W/port.stop"; $PY -c "import urllib.request as u
 try: u.urlopen('$COT_JUDGE_URL/x', b'', 2)
 except Exception: pass"
