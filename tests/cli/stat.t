@@ -36,14 +36,6 @@ check pointer-equals-dotted "diff <(cot-stat --json --count judge.verdict $A | s
 check zstd-input "zstd -qc $A > \$TMP/a.zst && diff <(cot-stat $FIG \$TMP/a.zst) <(cot-stat $FIG $A)"
 check output-file "cot-stat $FIG -o \$TMP/r.txt $A && diff \$TMP/r.txt <(cot-stat $FIG $A)"
 
-# The man page's runnable examples (those on samples/) must keep working.
-awk '/^\.SH EXAMPLES/ {e = 1} /^\.SH SEE/ {e = 0}
-     e && /^\.EE/ {x = 0}
-     e && x { gsub(/\\-/, "-"); if (sub(/\\e$/, "")) { l = l $0; next } print l $0; l = "" }
-     e && /^\.EX/ {x = 1}' man/cot-stat.1 | grep '^cot-stat.*samples/' \
-  | sed "s|samples/|$ROOT/samples/|g" > "$W/man-examples"
-check man-examples "[ \$(wc -l < \$W/man-examples) -ge 2 ] && cd \$TMP && while read -r c; do bash -c \"\$c\" > /dev/null || exit 1; done < \$W/man-examples"
-
 # ---- trends: the planted rise is flagged, the flat rate is not ---------------
 t train-trend 0 "cot-stat --by meta.env $TR $T"
 t train-trend-json 0 "cot-stat --json --by meta.env $TR $T"
