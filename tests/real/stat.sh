@@ -18,10 +18,8 @@ trap 'rm -rf "$TMP"' EXIT
 export PATH="$BIN:$PATH"
 
 cot-extract -o "$TMP/orig.zst" "$G/test.jsonl.zst" || exit 1
-# cot-judge gets a file, not a pipe: at the time of writing it read nothing
-# from stdin without --baseline (its first pass consumed it).
-cot-extract "$G/test_socratic.jsonl.zst" | cot-diff -o "$TMP/diffed.zst" "$TMP/orig.zst" || exit 1
-cot-judge -u "$TMP/diffed.zst" > "$TMP/judged.jsonl" || exit 1
+cot-extract "$G/test_socratic.jsonl.zst" | cot-diff "$TMP/orig.zst" | cot-judge -u \
+    > "$TMP/judged.jsonl" || exit 1
 FIG=(--count diff.edit,diff.status,judge.verdict --num diff.cot.similarity)
 cot-stat "${FIG[@]}" "$TMP/judged.jsonl" || exit 1
 cot-stat --json "${FIG[@]}" "$TMP/judged.jsonl" > "$TMP/one.json" || exit 1
