@@ -5,14 +5,17 @@
 #include "cli.h"
 #include "diff.h"
 #include "pair.h"
+#include "profile.h"
 #include "record.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define REWRITE_BELOW_DEFAULT 0.5
+#define FPR_DEFAULT 0.01
 #define CONTEXT_DEFAULT 3
 
 enum { KEY_PROMPT, KEY_ID, KEY_PATH };
@@ -25,7 +28,7 @@ static const char *const status_names[] = {"unchanged", "edited", "rewritten",
 enum {
     OPT_KEY = COT_OPT_TOOL, OPT_SHARD, OPT_REWRITE_BELOW, OPT_FORMAT,
     OPT_COLOR, OPT_CONTEXT, OPT_EXIT_STATUS, OPT_HUNK_TEXT, OPT_UNMATCHED,
-    OPT_ONLY_EDIT, OPT_ONLY_STATUS
+    OPT_ONLY_EDIT, OPT_ONLY_STATUS, OPT_PROFILE, OPT_FPR
 };
 
 typedef struct {
@@ -38,6 +41,8 @@ typedef struct {
     int exit_status, hunk_text;
     const char *unmatched;
     unsigned only_edit, only_status;    /* bit masks; 0 = everything       */
+    const char *profile;        /* --profile: add "shift" (cot-profile(1))  */
+    double fpr;
 } opts_t;
 
 static void usage(FILE *fp)
@@ -60,11 +65,15 @@ static void usage(FILE *fp)
 "      --only-status LIST keep records whose status is in LIST (unchanged,\n"
 "                        edited,rewritten,no-source)\n"
 "      --exit-status     exit 1 when any record's CoT was edited\n"
+"Distance from the model's own distribution:\n"
+"      --profile FILE    add a \"shift\" object scored against a cot-profile(1)\n"
+"                        profile: surprisal inside and outside the edits\n"
+"      --fpr X           false-positive rate for shift.off_policy [%.2f]\n"
 "Text view:\n"
 "  -f, --format FMT      jsonl or text (a word diff: [-old-]{+new+}) [jsonl]\n"
 "  -C, --context N       text: unchanged lines around changes; -1 all [%d]\n"
 "      --color WHEN      text: auto, always or never [auto]\n",
-            REWRITE_BELOW_DEFAULT, CONTEXT_DEFAULT);
+            REWRITE_BELOW_DEFAULT, FPR_DEFAULT, CONTEXT_DEFAULT);
     cot_common_usage(fp, 1);
 }
 
@@ -108,6 +117,8 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         {"only-edit", required_argument, 0, OPT_ONLY_EDIT},
         {"only-status", required_argument, 0, OPT_ONLY_STATUS},
         {"exit-status", no_argument, 0, OPT_EXIT_STATUS},
+        {"profile", required_argument, 0, OPT_PROFILE},
+        {"fpr", required_argument, 0, OPT_FPR},
         {"format", required_argument, 0, 'f'},
         {"context", required_argument, 0, 'C'},
         {"color", required_argument, 0, OPT_COLOR},
@@ -118,6 +129,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
     memset(o, 0, sizeof *o);
     o->key_path = "prompt";
     o->rewrite_below = REWRITE_BELOW_DEFAULT;
+    o->fpr = FPR_DEFAULT;
     o->context = CONTEXT_DEFAULT;
     while ((c = getopt_long(argc, argv, COT_COMMON_SHORT "k:f:C:", longopts,
                             NULL)) >= 0) {
@@ -142,6 +154,11 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         case OPT_ONLY_EDIT: o->only_edit = parse_list("--only-edit", optarg, edit_names, 4); break;
         case OPT_ONLY_STATUS: o->only_status = parse_list("--only-status", optarg, status_names, 4); break;
         case OPT_EXIT_STATUS: o->exit_status = 1; break;
+        case OPT_PROFILE: o->profile = optarg; break;
+        case OPT_FPR:
+            if (cot_parse_double(optarg, 0, 1, &o->fpr) < 0 || o->fpr <= 0)
+                cot_usage_error("--fpr: expected a rate in (0, 1], not '%s'", optarg);
+            break;
         case 'f':
             if (!strcmp(optarg, "text")) o->text = 1;
             else if (strcmp(optarg, "jsonl"))
@@ -506,6 +523,23 @@ static void text_record(cot_buf_t *out, const opts_t *o, cot_pair_index_t *ix,
     }
 }
 
+/* With --profile: score the SFT cot against the model's own distribution,
+ * split by the edited spans of the diff (b offsets), so the push an edit
+ * makes is seen where it sits and in the unchanged text downstream. */
+static void add_shift(cot_run_t *run, const cot_profile_t *prof,
+                      const cot_profile_shift_opts_t *so,
+                      cot_profile_work_t *w, cJSON *rec,
+                      const cot_record_view_t *v)
+{
+    const cJSON *hunks = cot_record_get(rec, "diff.cot.hunks");
+    long nspans = hunks ? cot_profile_spans_json(hunks, v->cot_len, w) : -1;
+    int off = 0;
+    cJSON *sh = cot_profile_shift_json(prof, v->cot, v->cot_len, nspans, so,
+                                       w, &off);
+    cot_record_set(rec, "shift", sh);
+    cot_run_count(run, off ? "shift:off-policy" : "shift:in-policy", 1);
+}
+
 int main(int argc, char **argv)
 {
     cot_common_t common;
@@ -521,6 +555,14 @@ int main(int argc, char **argv)
         if (sft_stdin)
             cot_usage_error("ORIG and the SFT records cannot both come from stdin");
     }
+
+    cot_profile_t *prof = NULL;
+    if (o.profile && !(prof = cot_profile_load(o.profile)))
+        return errno ? COT_EXIT_IO : COT_EXIT_DATA;
+    cot_profile_shift_opts_t so;
+    cot_profile_shift_opts_init(&so);
+    so.fpr = o.fpr;
+    cot_profile_work_t pw = {0};
 
     cot_run_t run;
     int st = cot_run_open(&run, &common, files, nfiles, 1);
@@ -571,6 +613,7 @@ int main(int argc, char **argv)
             continue;
         }
         cot_record_set(l.json, "diff", diff_json(&o, ix, &res, &v));
+        if (prof) add_shift(&run, prof, &so, &pw, l.json, &v);
         if (cot_run_emit(&run, l.json) < 0) break;
     }
     cot_run_count(&run, "orig:unused", cot_pair_unused(ix));
@@ -579,6 +622,8 @@ int main(int argc, char **argv)
         run.status = COT_EXIT_IO;
     cot_diff_free(res.df);
     cot_pair_index_free(ix);
+    cot_profile_work_free(&pw);
+    cot_profile_close(prof);
     cot_buf_free(&kb);
     cot_buf_free(&text);
     st = cot_run_finish(&run);
