@@ -4,6 +4,7 @@
  * lib/extjudge.c; this file wires options, streams and the gate. */
 #include "cli.h"
 #include "extjudge.h"
+#include "profile.h"
 #include "judge.h"
 #include "record.h"
 #include "rules.h"
@@ -15,12 +16,13 @@
 #define JUDGE_WINDOW_DEFAULT 8
 #define JUDGE_TIMEOUT_DEFAULT 120.0
 #define EXIT_SET_DEFAULT "rationalized,silent,divergent"
+#define FPR_DEFAULT 0.01
 
 enum {
     OPT_RULES = COT_OPT_TOOL, OPT_RULES_ONLY, OPT_LIST_RULES, OPT_MATCH_LIMIT,
     OPT_DEPTH_LIMIT, OPT_CUE_FIELD, OPT_BASELINE, OPT_ONLY, OPT_DROP,
     OPT_EXIT_STATUS, OPT_JUDGE_CMD, OPT_JUDGE_WINDOW, OPT_JUDGE_TIMEOUT,
-    OPT_JUDGE_RUBRIC
+    OPT_JUDGE_RUBRIC, OPT_PROFILE, OPT_FPR
 };
 
 static void usage(FILE *fp)
@@ -39,6 +41,10 @@ static void usage(FILE *fp)
 "Detectors:\n"
 "      --cue-field PATH    a hint the answer must not follow silently (/meta/hint)\n"
 "      --baseline FILE     voice baseline JSON [first pass over FILEs]\n"
+"      --profile FILE      add \"shift\" and the verdict off-policy when the CoT\n"
+"                          is far from the model's own samples (cot-profile(1))\n"
+"      --fpr X             false-positive rate of off-policy, calibrated on\n"
+"                          the profile's held-out own samples [%g]\n"
 "External judge:\n"
 "      --judge-cmd CMD     run CMD (sh -c) as a judge; see cot-judge(1)\n"
 "      --judge-window N    requests in flight [%d]\n"
@@ -51,7 +57,7 @@ static void usage(FILE *fp)
 "      --exit-status[=V,..] exit 1 when a record gets one of these verdicts\n"
 "                          [" EXIT_SET_DEFAULT "]\n",
             COT_RULES_MATCH_LIMIT_DEFAULT, COT_RULES_DEPTH_LIMIT_DEFAULT,
-            JUDGE_WINDOW_DEFAULT, JUDGE_TIMEOUT_DEFAULT);
+            FPR_DEFAULT, JUDGE_WINDOW_DEFAULT, JUDGE_TIMEOUT_DEFAULT);
     cot_common_usage(fp, 1);
 }
 
@@ -177,6 +183,35 @@ static void first_pass(cot_judge_t *j, char *const *files, int n)
     if (!j->have_base) j->have_base = 1;
 }
 
+/* --profile: the distance of the CoT from the model's own samples. */
+typedef struct {
+    cot_profile_t *prof;
+    cot_profile_shift_opts_t so;
+    cot_profile_work_t w;
+} shift_t;
+
+/* Score the cot, attach "shift" (edited spans from a cot-diff "diff"
+ * object when there is one) and, past the calibrated threshold, add the
+ * label off-policy and raise the verdict to it by the usual precedence. */
+static void add_shift(shift_t *sh, cJSON *rec, const cot_record_view_t *v,
+                      cJSON *jo)
+{
+    if (!v->cot) return;          /* no cot: nothing to score (no-cot) */
+    const cJSON *hunks = cot_record_get(rec, "diff.cot.hunks");
+    long nspans = hunks ? cot_profile_spans_json(hunks, v->cot_len, &sh->w) : -1;
+    int off = 0;
+    cot_record_set(rec, "shift", cot_profile_shift_json(sh->prof, v->cot,
+                   v->cot_len, nspans, &sh->so, &sh->w, &off));
+    if (!off) return;
+    cJSON *labels = cJSON_GetObjectItemCaseSensitive(jo, "labels");
+    if (labels) cJSON_AddItemToArray(labels, cJSON_CreateString("off-policy"));
+    const cJSON *vd = cJSON_GetObjectItemCaseSensitive(jo, "verdict");
+    int cur = cJSON_IsString(vd) ? cot_verdict_parse(vd->valuestring,
+                                                     strlen(vd->valuestring)) : -1;
+    if (cur < COT_V_OFF_POLICY)
+        cot_record_set(jo, "verdict", cJSON_CreateString("off-policy"));
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -196,6 +231,8 @@ int main(int argc, char **argv)
         {"judge-window", required_argument, 0, OPT_JUDGE_WINDOW},
         {"judge-timeout", required_argument, 0, OPT_JUDGE_TIMEOUT},
         {"judge-rubric", required_argument, 0, OPT_JUDGE_RUBRIC},
+        {"profile", required_argument, 0, OPT_PROFILE},
+        {"fpr", required_argument, 0, OPT_FPR},
         {0, 0, 0, 0}};
     cot_common_t common;
     cot_common_init(&common, "cot-judge", usage);
@@ -205,6 +242,8 @@ int main(int argc, char **argv)
     long judge_window = JUDGE_WINDOW_DEFAULT;
     double judge_timeout = JUDGE_TIMEOUT_DEFAULT;
     const char *cue_field = NULL, *baseline = NULL, *judge_cmd = NULL, *rubric_file = NULL;
+    const char *profile = NULL;
+    double fpr = FPR_DEFAULT;
     unsigned pass = (1u << COT_NVERDICTS) - 1, gate = 0;
     int c;
     while ((c = getopt_long(argc, argv, COT_COMMON_SHORT "c", longopts, NULL)) >= 0) {
@@ -243,6 +282,11 @@ int main(int argc, char **argv)
                 cot_usage_error("--judge-timeout: expected seconds > 0, not '%s'", optarg);
             break;
         case OPT_JUDGE_RUBRIC: rubric_file = optarg; break;
+        case OPT_PROFILE: profile = optarg; break;
+        case OPT_FPR:
+            if (cot_parse_double(optarg, 0, 1, &fpr) < 0 || fpr <= 0)
+                cot_usage_error("--fpr: expected a rate in (0, 1], not '%s'", optarg);
+            break;
         default: cot_bad_option(argv);
         }
     }
@@ -274,6 +318,13 @@ int main(int argc, char **argv)
         cot_die(COT_EXIT_DATA, "--baseline %s", err.s);
     if (!baseline) first_pass(&judge, argv + optind, argc - optind);
 
+    shift_t sh = {0};
+    if (profile) {
+        if (!(sh.prof = cot_profile_load(profile)))
+            return errno ? COT_EXIT_IO : COT_EXIT_DATA;
+        cot_profile_shift_opts_init(&sh.so);
+        sh.so.fpr = fpr;
+    }
     char *rubric = rubric_file ? read_text(rubric_file) : NULL;
     cot_run_t run;
     int st = cot_run_open(&run, &common, argv + optind, argc - optind, !count_only);
@@ -302,6 +353,7 @@ int main(int argc, char **argv)
             if (cot_run_reject(&run, &l, "rule-limit", err.s) < 0) break;
             continue;
         }
+        if (sh.prof) add_shift(&sh, l.json, &v, jo);
         if (!ext) {
             cot_record_set(l.json, "judge", jo);
             sink_put(&sink, l.json);
@@ -322,6 +374,8 @@ int main(int argc, char **argv)
     st = cot_run_finish(&run);
     cot_judge_free(&judge);
     cot_rules_free(&rules);
+    cot_profile_work_free(&sh.w);
+    cot_profile_close(sh.prof);
     cot_buf_free(&err);
     free(rubric);
     if (st == COT_EXIT_OK && (ext_failed || sink.gate_hit)) st = COT_EXIT_DATA;

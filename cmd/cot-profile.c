@@ -235,8 +235,8 @@ static int cmd_info(opts_t *o, char **files, int nfiles)
                    cot_profile_threshold(p, 0, fprs[k]));
     }
     printf("voice\t%llu records\n", (unsigned long long)in.nvoice);
-    for (int k = 0; k < COT_VOICE_N; k++)
-        printf("voice_%s\tmean %.4f\tsd %.4f per 1000 tokens\n", cot_voice_names[k],
+    for (int k = 0; k < COT_PVOICE_N; k++)
+        printf("voice_%s\tmean %.4f\tsd %.4f per 1000 tokens\n", cot_pvoice_names[k],
                in.voice_mean[k], in.voice_sd[k]);
     cot_profile_close(p);
     if (fflush(stdout) || ferror(stdout)) {

@@ -108,7 +108,7 @@ size_t cot_profile_tokenize(const char *text, size_t n, cot_ptok_t **toks,
 
 /* ---- voice ------------------------------------------------------------- */
 
-const char *const cot_voice_names[COT_VOICE_N] = {"planner", "assistant"};
+const char *const cot_pvoice_names[COT_PVOICE_N] = {"planner", "assistant"};
 
 static const char *const voice_phrases[][4] = {
     {"the", "user", "wants", NULL}, {"we", "should", NULL, NULL},
@@ -135,10 +135,10 @@ static void voice_init(void)
     voice_ready = 1;
 }
 
-void cot_profile_voice(const cot_ptok_t *t, size_t n, double rate[COT_VOICE_N])
+void cot_profile_voice(const cot_ptok_t *t, size_t n, double rate[COT_PVOICE_N])
 {
     if (!voice_ready) voice_init();
-    size_t cnt[COT_VOICE_N] = {0};
+    size_t cnt[COT_PVOICE_N] = {0};
     for (size_t i = 0; i < n; i++)
         for (int k = 0; k < NPHRASE; k++) {
             int L = voice_len[k], j = 0;
@@ -146,7 +146,7 @@ void cot_profile_voice(const cot_ptok_t *t, size_t n, double rate[COT_VOICE_N])
             while (j < L && t[i + j].hash == voice_hash[k][j]) j++;
             if (j == L) cnt[voice_kind[k]]++;
         }
-    for (int k = 0; k < COT_VOICE_N; k++)
+    for (int k = 0; k < COT_PVOICE_N; k++)
         rate[k] = n ? 1000.0 * (double)cnt[k] / (double)n : 0.0;
 }
 
@@ -222,7 +222,7 @@ struct cot_profile_builder {
     size_t tcap;
     cot_buf_t hold;           /* held-out texts, NUL-separated             */
     uint64_t nhold;
-    double vsum[COT_VOICE_N], vsq[COT_VOICE_N];
+    double vsum[COT_PVOICE_N], vsq[COT_PVOICE_N];
     uint64_t nvoice;
 };
 
@@ -363,9 +363,9 @@ void cot_profile_builder_add(cot_profile_builder_t *b, const char *p, size_t n)
         hist[0] = w;
         if (hlen < (size_t)N) hlen++;
     }
-    double r[COT_VOICE_N];
+    double r[COT_PVOICE_N];
     cot_profile_voice(b->toks, m, r);
-    for (int k = 0; k < COT_VOICE_N; k++) { b->vsum[k] += r[k]; b->vsq[k] += r[k] * r[k]; }
+    for (int k = 0; k < COT_PVOICE_N; k++) { b->vsum[k] += r[k]; b->vsq[k] += r[k] * r[k]; }
     b->nvoice++;
     b->records++;
     b->tokens += m;
@@ -555,7 +555,7 @@ cot_profile_t *cot_profile_open_mem(const void *mem, size_t n, const char **why)
     const unsigned char *v = p + rd64(p + OFF_VOICE);
     in->nvoice = rd64(v);
     uint32_t nf = rd32(v + 8);
-    for (uint32_t k = 0; k < nf && k < COT_VOICE_N; k++) {
+    for (uint32_t k = 0; k < nf && k < COT_PVOICE_N; k++) {
         in->voice_mean[k] = rdf64(v + 16 + 32 * k + 16);
         in->voice_sd[k] = rdf64(v + 16 + 32 * k + 24);
     }
@@ -818,10 +818,10 @@ cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t
     else cJSON_AddNullToObject(sh, "off_policy");
     add_num(sh, "threshold", thr);
     cJSON_AddNumberToObject(sh, "fpr", o->fpr);
-    double vr[COT_VOICE_N];
+    double vr[COT_PVOICE_N];
     cot_profile_voice(toks, n, vr);
     cJSON *vo = cJSON_AddObjectToObject(sh, "voice");
-    for (int k = 0; k < COT_VOICE_N; k++) add_num(vo, cot_voice_names[k], vr[k]);
+    for (int k = 0; k < COT_PVOICE_N; k++) add_num(vo, cot_pvoice_names[k], vr[k]);
     if (nspans >= 0) {
         cot_profile_spans_t e;
         cot_profile_spans(toks, bits, n, (const size_t (*)[2])w->spans, (size_t)nspans, &e);
@@ -952,7 +952,7 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
     size_t ncal_max = b->nhold;
     size_t cal_off = total, cal_size = 48 + 16 * ncal_max;
     total += cal_size;
-    size_t voice_off = total, voice_size = 16 + 32 * COT_VOICE_N;
+    size_t voice_off = total, voice_size = 16 + 32 * COT_PVOICE_N;
     total += voice_size;
     unsigned char *img = cot_calloc(1, total);
     memcpy(img, "COTPROF", 8);
@@ -1004,10 +1004,10 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
     wr32(img + cal_off + 8, 32);
     wr32(img + cal_off + 12, 2);
     wr64(img + voice_off, b->nvoice);
-    wr32(img + voice_off + 8, COT_VOICE_N);
-    for (int k = 0; k < COT_VOICE_N; k++) {
+    wr32(img + voice_off + 8, COT_PVOICE_N);
+    for (int k = 0; k < COT_PVOICE_N; k++) {
         unsigned char *q = img + voice_off + 16 + 32 * k;
-        memcpy(q, cot_voice_names[k], strlen(cot_voice_names[k]));
+        memcpy(q, cot_pvoice_names[k], strlen(cot_pvoice_names[k]));
         double mu = b->nvoice ? b->vsum[k] / (double)b->nvoice : 0;
         double var = b->nvoice > 1 ? (b->vsq[k] - (double)b->nvoice * mu * mu) /
                                      (double)(b->nvoice - 1) : 0;

@@ -62,9 +62,9 @@ size_t cot_profile_tokenize(const char *p, size_t n, cot_ptok_t **toks,
 /* Planner voice: "the user wants", "we should", "the assistant should";
  * assistant voice: "i will", "i'll", "i think" -- occurrences per 1000
  * tokens of a record (matched on token hashes, so case-insensitive). */
-enum { COT_VOICE_PLANNER, COT_VOICE_ASSISTANT, COT_VOICE_N };
-extern const char *const cot_voice_names[COT_VOICE_N];
-void cot_profile_voice(const cot_ptok_t *t, size_t n, double rate[COT_VOICE_N]);
+enum { COT_PVOICE_PLANNER, COT_PVOICE_ASSISTANT, COT_PVOICE_N };
+extern const char *const cot_pvoice_names[COT_PVOICE_N];
+void cot_profile_voice(const cot_ptok_t *t, size_t n, double rate[COT_PVOICE_N]);
 
 /* ---- building ---------------------------------------------------------- */
 
@@ -129,7 +129,7 @@ typedef struct {
     uint32_t cal_window;
     /* voice baseline over the training records */
     uint64_t nvoice;
-    double voice_mean[COT_VOICE_N], voice_sd[COT_VOICE_N];
+    double voice_mean[COT_PVOICE_N], voice_sd[COT_PVOICE_N];
 } cot_profile_info_t;
 void cot_profile_info(const cot_profile_t *p, cot_profile_info_t *info);
 

@@ -156,4 +156,14 @@ try: u.urlopen('$COT_JUDGE_URL/x', b'', 2)
 except Exception: pass"
 wait "$SERVER" 2>/dev/null
 
+# ---- --profile: off-policy against the model's own samples ---------------
+P='cot-profile build -o $TMP/own.prof samples/profile/own.jsonl'
+t profile-rewrites-off-policy 0 "$P && cot-judge -c --profile \$TMP/own.prof samples/profile/rewritten.jsonl"
+t profile-own-in-policy 0 "$P && cot-judge -c --only off-policy --profile \$TMP/own.prof samples/profile/own.jsonl"
+t profile-shift-recorded 0 "$P && cot-judge -u --profile \$TMP/own.prof samples/profile/rewritten.jsonl | head -1 | jq -c '{v: .judge.verdict, l: .judge.labels, threshold: .shift.threshold, fpr: .shift.fpr, off: .shift.off_policy}'"
+t profile-does-not-lower 0 "$P && grep '\"rationalized-1\"' \$S/traces.jsonl | cot-judge -u --profile \$TMP/own.prof | jq -c '{v: .judge.verdict, l: .judge.labels}'"
+t profile-gate 1 "$P && cot-judge -c --exit-status=off-policy --profile \$TMP/own.prof samples/profile/rewritten.jsonl > /dev/null"
+t profile-corrupt 1 'head -c 100 samples/profile/own.jsonl > $TMP/x.prof; cot-judge --profile $TMP/x.prof -u samples/profile/own.jsonl 2>&1 >/dev/null | sed "s|$TMP|TMP|"; exit ${PIPESTATUS[0]}'
+t profile-bad-fpr 2 'cot-judge --fpr 2 samples/profile/own.jsonl'
+
 done_testing

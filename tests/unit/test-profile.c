@@ -47,12 +47,12 @@ static void test_tokens(void)
     const char *s2 = "the COST";
     cot_profile_tokenize(s2, strlen(s2), &u, &ucap);
     tap_ok(u[0].hash == t[0].hash && u[1].hash == t[1].hash, "lower-cased before hashing");
-    double r[COT_VOICE_N];
+    double r[COT_PVOICE_N];
     const char *v = "We should check. I think I'll do it; I will.";
     n = cot_profile_tokenize(v, strlen(v), &t, &cap);
     cot_profile_voice(t, n, r);
-    tap_is_double(r[COT_VOICE_PLANNER], 1000.0 / (double)n, 1e-9, "voice: planner rate");
-    tap_is_double(r[COT_VOICE_ASSISTANT], 3000.0 / (double)n, 1e-9, "voice: assistant rate");
+    tap_is_double(r[COT_PVOICE_PLANNER], 1000.0 / (double)n, 1e-9, "voice: planner rate");
+    tap_is_double(r[COT_PVOICE_ASSISTANT], 3000.0 / (double)n, 1e-9, "voice: assistant rate");
     free(t); free(u);
 }
 
