@@ -24,6 +24,10 @@ static void usage(FILE *fp)
 "      --by FIELD[,FIELD]     group every figure by these fields\n"
 "      --count FIELD[,...]    rates of each categorical value (repeatable)\n"
 "      --num FIELD[,...]      count, mean, sd, min, p50/p90/p99, max (repeatable)\n"
+"      --shift                distance from the model's own distribution: the\n"
+"                             shift.off_policy rate and the means of\n"
+"                             shift.excess_bits, shift.z and the logprob NLL\n"
+"                             and its shift (cot-profile(1))\n"
 "Trends:\n"
 "      --trend FIELD          ordered field, e.g. meta.step\n"
 "      --for FIELD=VALUE      the rate to follow over it (repeatable)\n"
@@ -50,7 +54,7 @@ static void usage(FILE *fp)
 enum {
     OPT_BY = COT_OPT_TOOL, OPT_COUNT, OPT_NUM, OPT_TREND, OPT_FOR, OPT_BUCKETS,
     OPT_SCORES, OPT_ALPHA, OPT_FAIL_ON_RISE, OPT_MAX_RATE, OPT_MIN_RATE,
-    OPT_MAX_MEAN, OPT_JSON, OPT_TSV, OPT_SVG, OPT_PARTIAL, OPT_MERGE
+    OPT_MAX_MEAN, OPT_JSON, OPT_TSV, OPT_SVG, OPT_PARTIAL, OPT_MERGE, OPT_SHIFT
 };
 
 typedef struct {
@@ -123,6 +127,7 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
         {"svg", required_argument, 0, OPT_SVG},
         {"partial", no_argument, 0, OPT_PARTIAL},
         {"merge", no_argument, 0, OPT_MERGE},
+        {"shift", no_argument, 0, OPT_SHIFT},
         {0, 0, 0, 0}};
     int c;
     long v;
@@ -175,6 +180,21 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
                 cot_usage_error("--alpha: expected a level between 0 and 1, not '%s'",
                                 optarg);
             break;
+        case OPT_SHIFT: {
+            /* The dataset-level answer of issue "how far do edits push the
+             * model": fields written by cot-profile, cot-diff/cot-judge
+             * --profile and cot-profile logprobs; absent ones show as
+             * missing, never as zero. */
+            static const char *const num[] = {
+                "shift.excess_bits", "shift.z", "logprob_stats.cot.nll_mean",
+                "logprob_stats.nll_shift.overall"};
+            for (size_t i = 0; i < sizeof num / sizeof *num; i++)
+                if (!strv_has(o->so.num, o->so.nnum, num[i]))
+                    strv_push(&o->so.num, &o->so.nnum, num[i]);
+            if (!strv_has(o->so.count, o->so.ncount, "shift.off_policy"))
+                strv_push(&o->so.count, &o->so.ncount, "shift.off_policy");
+            break;
+        }
         case OPT_FAIL_ON_RISE: o->ro.fail_on_rise = 1; break;
         case OPT_MAX_RATE: add_gate(o, COT_GATE_MAX_RATE, "--max-rate", optarg); break;
         case OPT_MIN_RATE: add_gate(o, COT_GATE_MIN_RATE, "--min-rate", optarg); break;

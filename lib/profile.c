@@ -802,6 +802,11 @@ cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t
     cot_profile_summarise(toks, bits, n, o->window, &s);
     cJSON *sh = cJSON_CreateObject();
     add_num(sh, "bits_per_token", s.bits_per_token);
+    /* Bits per token over the own baseline (the calibration mean), the
+     * figure cot-stat --shift averages per group. */
+    cot_profile_info_t pi;
+    cot_profile_info(prof, &pi);
+    add_num(sh, "excess_bits", pi.ncal ? s.bits_per_token - pi.cal_mean[0] : NAN);
     cJSON_AddNumberToObject(sh, "tokens", (double)n);
     add_num(sh, "z", cot_profile_z(prof, 0, s.bits_per_token));
     add_num(sh, "p", cot_profile_p(prof, 0, s.bits_per_token));

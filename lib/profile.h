@@ -205,7 +205,9 @@ void cot_profile_shift_opts_init(cot_profile_shift_opts_t *o);
 long cot_profile_spans_json(const cJSON *v, size_t cot_len, cot_profile_work_t *w);
 
 /* Score cot[0..n) and build the "shift" object (see cot-profile(1)):
- * bits_per_token, tokens, z, p, worst_window {bits, start, end, z, p},
+ * bits_per_token, excess_bits (bits_per_token minus the calibration mean;
+ * null without a calibration), tokens, z, p, worst_window {bits, start,
+ * end, z, p},
  * off_policy, threshold, fpr, voice {planner, assistant}; edits {...} when
  * nspans >= 0 (spans in w->spans); per_token when asked.  Numbers are
  * rounded to 4 decimals; undefined ones are null.  The caller owns the
