@@ -954,6 +954,9 @@ static int lay_choices(cot_extractor_t *x, const cJSON *arr)
         if (cJSON_IsObject(c)) {
             static const char *const skip[] = {"message", "delta", "text", NULL};
             leftovers(&x->mx, "choice", c, skip);
+        } else {   /* not a choice object: kept as it is */
+            member(&x->mx, "choice");
+            put_json(&x->mx, c);
         }
         put(x, &o, k);
     }
@@ -1050,6 +1053,9 @@ static int lay_generations(cot_extractor_t *x, const cJSON *arr)
             } else {
                 from_flat(x, c, &o, "generation", 0);
             }
+        } else {   /* neither text nor object: kept as it is */
+            member(&x->mx, "generation");
+            put_json(&x->mx, c);
         }
         put(x, &o, k);
     }
