@@ -385,8 +385,27 @@ static void put_meta(cot_extractor_t *x)
         cot_buf_addc(b, '}');
         return;
     }
+    /* A source "meta" object is the user's own grouping fields (meta.step,
+     * meta.env): its members are merged into meta rather than nested as
+     * meta.meta.  Only if a member would clash with another leftover field
+     * is the object kept whole under "meta", so nothing is lost. */
+    const cJSON *src_meta = cJSON_GetObjectItemCaseSensitive(x->obj, "meta");
+    int merge = cJSON_IsObject(src_meta) && !is_consumed(x, src_meta);
+    for (const cJSON *m = merge ? src_meta->child : NULL; m && merge; m = m->next)
+        for (const cJSON *c = x->obj->child; c; c = c->next)
+            if (c != src_meta && !is_consumed(x, c) && !strcmp(c->string, m->string))
+                merge = 0;
     for (const cJSON *c = x->obj->child; c; c = c->next) {
         if (is_consumed(x, c)) continue;
+        if (merge && c == src_meta) {
+            for (const cJSON *m = c->child; m; m = m->next) {
+                if (b->len > start) cot_buf_addc(b, ',');
+                put_str(b, m->string);
+                cot_buf_addc(b, ':');
+                put_json(b, m);
+            }
+            continue;
+        }
         if (b->len > start) cot_buf_addc(b, ',');
         put_str(b, c->string);
         cot_buf_addc(b, ':');

@@ -51,4 +51,9 @@ check man-examples "cot-extract -v -u samples/raw/*.jsonl > /dev/null 2>&1 &&
   echo '{\"out\":\"Reasoning: 2+2=4\\nFinal: 4\"}' | cot-extract -u --answer /out --split '^Reasoning: (?<cot>.*?)\\nFinal: (?<answer>.*)\$' | grep -q '\"answer\":\"4\"' &&
   cot-extract -u samples/raw/*.jsonl | jq -r 'select(.cot_state == \"ok\") | .meta.model // \"?\"' | sort | uniq -c | grep -q deepseek-reasoner"
 
+# A source "meta" object is merged into meta (so --by meta.step works);
+# on a name clash it is kept whole, so nothing is lost.
+t meta-merged 0 'printf "%s\n" "{\"id\":\"a\",\"meta\":{\"step\":100,\"env\":\"code\"},\"model\":\"m\",\"prompt\":\"p\",\"cot\":\"c\",\"answer\":\"x\"}" | cot-extract -u'
+t meta-clash-kept 0 'printf "%s\n" "{\"id\":\"a\",\"meta\":{\"step\":1},\"step\":9,\"prompt\":\"p\",\"cot\":\"c\",\"answer\":\"x\"}" | cot-extract -u'
+
 done_testing
