@@ -45,7 +45,7 @@ typedef struct {
     const char *out_path;       /* -o FILE               ["-"]             */
     int uncompressed;           /* -u                                       */
     int level;                  /* -l LEVEL              [3]               */
-    int threads;                /* -@ N extra threads    [0]               */
+    int threads;                /* -@ N extra threads    [cot_threads_default()] */
     int skip_bad;               /* --skip-bad                               */
     const char *rejects_path;   /* --rejects FILE                           */
     void (*usage)(FILE *);      /* the tool's usage printer                 */
@@ -62,6 +62,9 @@ int cot_common_opt(cot_common_t *c, int opt, const char *arg);
 /* Print the shared option block, with real defaults, for a usage text.
  * `records` says whether the tool writes records (-o/-u/-l/-@ apply). */
 void cot_common_usage(FILE *fp, int records);
+
+/* The default of -@: 1 when more than one CPU is online, else 0. */
+int cot_threads_default(void);
 
 /* Tool version and the libzstd, cJSON and PCRE2 versions in use. */
 void cot_version_print(FILE *fp);

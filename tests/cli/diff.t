@@ -10,7 +10,7 @@ export O S
 export SUM='[.id, .diff.status, .diff.edit, .diff.source_id, .diff.candidates, .diff.cot.similarity, .diff.answer.similarity] | @json'
 
 # --- usage ------------------------------------------------------------------
-t help            0 'cot-diff --help'
+t help            0 'cot-diff --help | sed "s/\\(--threads N.*\\)\\[[0-9]*\\]/\\1[N]/"'  # -@ default depends on the CPUs
 t no-orig         2 'cot-diff'
 t both-stdin      2 'cot-diff - -u'
 t bad-shard       2 'cot-diff --shard 4/3 $O'

@@ -12,7 +12,7 @@ done
 t turns-all 0 "cot-extract -u --turns all $S/parts-sharegpt.jsonl"
 t no-meta 0 "cot-extract -u --no-meta $S/flat.jsonl"
 t list-formats 0 "cot-extract --list-formats"
-t help 0 "cot-extract --help"
+t help 0 'cot-extract --help | sed "s/\\(--threads N.*\\)\\[[0-9]*\\]/\\1[N]/"'  # -@ default depends on the CPUs
 
 # Forcing: a style, a layout+style, and a layout that does not fit.
 t force-style 0 "cot-extract -u --no-meta --format none $S/think-inline.jsonl | head -2"

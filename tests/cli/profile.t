@@ -7,7 +7,7 @@ S=samples/profile
 # one profile for the cases that score; built in each case (fast, ~0.1 s)
 BUILD="cot-profile build --holdout 0.25 -o \$TMP/m.prof $S/own.jsonl"
 
-t help 0 'cot-profile --help'
+t help 0 'cot-profile --help | sed "s/\\(--threads N.*\\)\\[[0-9]*\\]/\\1[N]/"'  # -@ default depends on the CPUs
 t no-command 2 'cot-profile'
 t unknown-command 2 'cot-profile frobnicate x'
 t build-no-output 2 'cot-profile build samples/profile/own.jsonl'
