@@ -29,6 +29,11 @@ step "cot-stat: the report"
 cot-stat --by meta.env --count diff.edit,judge.verdict \
          --trend meta.step --for judge.verdict=rationalized "$out/judged.zst"
 
+step "cot-profile: how far are the SFT CoTs from the model's own rollouts?"
+cot-profile build -o "$out/own.prof" "$out/orig.zst"
+cot-diff --profile "$out/own.prof" "$out/orig.zst" "$out/sft.zst" \
+  | cot-stat --by diff.edit --num shift.excess_bits,shift.edits.inside,shift.edits.before
+
 step "cot-stat as a CI gate: at most 5% rationalised traces"
 if cot-stat -q --max-rate judge.verdict=rationalized:0.05 "$out/judged.zst" > /dev/null; then
     echo "gate passed"
