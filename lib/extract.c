@@ -188,59 +188,11 @@ static void put_num(cot_buf_t *b, double d)
     cot_buf_adds(b, t);
 }
 
-/* Length of the prefix of s[0..n) that a JSON string can hold as is; eight
- * bytes at a time (has-byte-less-than and has-byte-equal word tricks). */
-static size_t clean_run(const char *s, size_t n)
-{
-    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t v, q, e;
-        memcpy(&v, s + i, 8);
-        q = v ^ (ones * '"');
-        e = v ^ (ones * '\\');
-        if ((((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((e - ones) & ~e)) & high)
-            break;
-    }
-    for (; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == '"' || c == '\\') break;
-    }
-    return i;
-}
-
-/* The same bytes as cot_buf_add_json_str(), which checks one byte at a
- * time; cot and answer are most of every record, and this is about three
- * times faster on them. */
+/* The escaper shared by every tool (word-at-a-time; cot and answer are
+ * most of every record). */
 static void put_jstr(cot_buf_t *b, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    cot_buf_reserve(b, n + 2);
-    b->s[b->len++] = '"';
-    for (size_t i = 0;;) {
-        size_t r = clean_run(s + i, n - i);
-        badd(b, s + i, r);
-        if ((i += r) == n) break;
-        unsigned char c = (unsigned char)s[i++];
-        char e[6] = {'\\', 0, 0, 0, 0, 0};
-        size_t el = 2;
-        switch (c) {
-        case '"':  e[1] = '"';  break;
-        case '\\': e[1] = '\\'; break;
-        case '\n': e[1] = 'n';  break;
-        case '\r': e[1] = 'r';  break;
-        case '\t': e[1] = 't';  break;
-        case '\b': e[1] = 'b';  break;
-        case '\f': e[1] = 'f';  break;
-        default:
-            memcpy(e + 1, "u00", 3);
-            e[4] = hex[c >> 4];
-            e[5] = hex[c & 15];
-            el = 6;
-        }
-        badd(b, e, el);
-    }
-    cot_buf_addc(b, '"');
+    cot_buf_add_json_str(b, s, n);
 }
 
 static void put_str(cot_buf_t *b, const char *s)

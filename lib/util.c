@@ -152,6 +152,7 @@ void cot_buf_reserve(cot_buf_t *b, size_t extra)
 void cot_buf_add(cot_buf_t *b, const void *p, size_t n)
 {
     cot_buf_reserve(b, n);
+    if (n == 0) { b->s[b->len] = '\0'; return; }   /* p may be NULL */
     memcpy(b->s + b->len, p, n);
     b->len += n;
     b->s[b->len] = '\0';
@@ -174,18 +175,39 @@ void cot_buf_printf(cot_buf_t *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+/* Length of the prefix of s[0..n) that a JSON string can hold as is; eight
+ * bytes at a time (has-byte-less-than and has-byte-equal word tricks). */
+static size_t json_clean_run(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v, q, e;
+        memcpy(&v, s + i, 8);
+        q = v ^ (ones * '"');
+        e = v ^ (ones * '\\');
+        if ((((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((e - ones) & ~e)) & high)
+            break;
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\') break;
+    }
+    return i;
+}
+
 void cot_buf_add_json_str(cot_buf_t *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     cot_buf_reserve(b, n + 2);
     cot_buf_addc(b, '"');
-    size_t run = 0;  /* start of the current run of bytes needing no escape */
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        cot_buf_add(b, s + run, i - run);
-        run = i + 1;
-        char e[7] = {'\\', 0};
+    for (size_t i = 0;;) {
+        size_t r = json_clean_run(s + i, n - i);
+        cot_buf_add(b, s + i, r);
+        if ((i += r) == n) break;
+        unsigned char c = (unsigned char)s[i++];
+        char e[6] = {'\\', 0, 0, 0, 0, 0};
+        size_t el = 2;
         switch (c) {
         case '"':  e[1] = '"';  break;
         case '\\': e[1] = '\\'; break;
@@ -198,10 +220,10 @@ void cot_buf_add_json_str(cot_buf_t *b, const char *s, size_t n)
             memcpy(e + 1, "u00", 3);
             e[4] = hex[c >> 4];
             e[5] = hex[c & 15];
+            el = 6;
         }
-        cot_buf_add(b, e, strlen(e));
+        cot_buf_add(b, e, el);
     }
-    cot_buf_add(b, s + run, n - run);
     cot_buf_addc(b, '"');
 }
 
