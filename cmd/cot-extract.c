@@ -2,6 +2,8 @@
  *
  * Thin: options, then the common run loop; lib/extract.c does the work. */
 #include "cli.h"
+#include "logprob.h"
+#include "record.h"
 #include "extract.h"
 
 #include <stdlib.h>
@@ -10,7 +12,7 @@
 enum {
     OPT_FORMAT = COT_OPT_TOOL, OPT_LIST_FORMATS, OPT_TURNS, OPT_NO_META,
     OPT_REQUIRE_COT, OPT_ID, OPT_PROMPT, OPT_COT, OPT_ANSWER, OPT_META,
-    OPT_SPLIT
+    OPT_SPLIT, OPT_LOGPROBS
 };
 
 static void usage(FILE *fp)
@@ -34,8 +36,49 @@ static void usage(FILE *fp)
 "  --meta PTR         keep only these fields in meta (repeatable)\n"
 "  --split REGEX      split the answer text with a PCRE2 pattern that has\n"
 "                     named groups (?<cot>...) and (?<answer>...)\n"
+"Logprobs:\n"
+"  --logprobs[=PATH]  normalise per-token logprobs (OpenAI/vLLM chat, legacy\n"
+"                     completions, vLLM prompt_logprobs), align them to the\n"
+"                     cot and answer and add \"logprob_stats\" [the first of\n"
+"                     meta.logprobs, meta.choice.logprobs, meta.message.logprobs,\n"
+"                     meta.generation.logprobs, meta.prompt_logprobs]\n"
 "\n");
     cot_common_usage(fp, 1);
+}
+
+/* Where logprobs land in a canonical record when --logprobs names none:
+ * a source's own field, or the leftovers of a choice/message/generation. */
+static const char *const lp_paths[] = {
+    "meta.logprobs", "meta.choice.logprobs", "meta.message.logprobs",
+    "meta.generation.logprobs", "meta.prompt_logprobs"};
+
+/* --logprobs: re-read the record just built, add "logprob_stats" (see
+ * lib/logprob.h) and write it.  Returns 0; -1 when the line was rejected
+ * for malformed logprobs (and the run must stop when run->status is set);
+ * -2 on a write error. */
+static int emit_with_logprobs(cot_run_t *run, const cot_line_t *l,
+                              const cot_extract_rec_t *rec, const char *path)
+{
+    cJSON *j = cJSON_ParseWithLength(rec->json, rec->len);
+    if (!j) cot_die(COT_EXIT_IO, "internal error: unparsable record");
+    const char *why = NULL;
+    cJSON *st = NULL;
+    for (size_t i = 0; !st && !why && i < sizeof lp_paths / sizeof *lp_paths; i++) {
+        const char *p = path ? path : lp_paths[i];
+        const char *ids = !strcmp(p, "meta.prompt_logprobs") || !strcmp(p, "meta.logprobs")
+                          ? "meta.prompt_token_ids" : NULL;
+        st = cot_lp_record_json(j, p, ids, NULL, &why);
+        if (path) break;
+    }
+    if (why) {
+        cJSON_Delete(j);
+        return cot_run_reject(run, l, "bad-logprobs", why) < 0 ? -1 : 0;
+    }
+    cot_run_count(run, st ? "logprobs:aligned" : "logprobs:none", 1);
+    if (st) cot_record_set(j, "logprob_stats", st);
+    int r = cot_run_emit(run, j);
+    cJSON_Delete(j);
+    return r < 0 ? -2 : 0;
 }
 
 int main(int argc, char **argv)
@@ -53,10 +96,13 @@ int main(int argc, char **argv)
         {"answer", required_argument, 0, OPT_ANSWER},
         {"meta", required_argument, 0, OPT_META},
         {"split", required_argument, 0, OPT_SPLIT},
+        {"logprobs", optional_argument, 0, OPT_LOGPROBS},
         {0, 0, 0, 0}};
     cot_common_t common;
     cot_common_init(&common, "cot-extract", usage);
     cot_extract_opt_t xo;
+    int logprobs = 0;
+    const char *lp_path = NULL;
     memset(&xo, 0, sizeof xo);
     const char **metas = cot_calloc((size_t)argc + 1, sizeof *metas);
     xo.meta = metas;
@@ -82,6 +128,12 @@ int main(int argc, char **argv)
         case OPT_ANSWER: xo.answer = optarg; break;
         case OPT_META: metas[xo.nmeta++] = optarg; break;
         case OPT_SPLIT: xo.split = optarg; break;
+        case OPT_LOGPROBS:
+            if (optarg && cot_record_path_ok(optarg) < 0)
+                cot_usage_error("--logprobs: bad path '%s' (use a.b or /a/b)", optarg);
+            logprobs = 1;
+            lp_path = optarg;
+            break;
         default: cot_bad_option(argv);
         }
     }
@@ -123,6 +175,12 @@ int main(int argc, char **argv)
             cot_buf_clear(&key);
             cot_buf_printf(&key, "cot_state:%s", rec.cot_state);
             cot_run_count(&run, key.s, 1);
+            if (logprobs) {
+                int e = emit_with_logprobs(&run, &l, &rec, lp_path);
+                if (e == -2) { r = -2; break; }
+                if (e == -1) break;   /* rejected: the rest of the line too */
+                continue;
+            }
             if (cot_run_emit_raw(&run, rec.json, rec.len) < 0) { r = -2; break; }
         }
         if (r == -2) break;

@@ -56,4 +56,11 @@ check man-examples "cot-extract -v -u samples/raw/*.jsonl > /dev/null 2>&1 &&
 t meta-merged 0 'printf "%s\n" "{\"id\":\"a\",\"meta\":{\"step\":100,\"env\":\"code\"},\"model\":\"m\",\"prompt\":\"p\",\"cot\":\"c\",\"answer\":\"x\"}" | cot-extract -u'
 t meta-clash-kept 0 'printf "%s\n" "{\"id\":\"a\",\"meta\":{\"step\":1},\"step\":9,\"prompt\":\"p\",\"cot\":\"c\",\"answer\":\"x\"}" | cot-extract -u'
 
+# --logprobs: the three shapes normalised and aligned to cot and answer
+t logprobs-stats 0 'cot-extract -u --logprobs samples/profile/logprobs.jsonl | jq -c "{id, logprob_stats}"'
+t logprobs-accounts 0 'cot-extract -u -v --logprobs samples/profile/logprobs.jsonl 2>&1 >/dev/null'
+t logprobs-malformed 1 'printf "%s\n" "{\"id\":\"m\",\"cot\":\"a\",\"answer\":\"b\",\"logprobs\":{\"tokens\":[\"a\",\"b\"],\"token_logprobs\":[-1]}}" | cot-extract -u --logprobs'
+t logprobs-malformed-skipped 0 'printf "%s\n" "{\"id\":\"m\",\"cot\":\"a\",\"answer\":\"b\",\"logprobs\":{\"tokens\":[\"a\",\"b\"],\"token_logprobs\":[-1]}}" | cot-extract -u --skip-bad --logprobs | wc -l'
+t logprobs-bad-path 2 'cot-extract --logprobs=a..b samples/profile/logprobs.jsonl'
+
 done_testing
