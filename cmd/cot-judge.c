@@ -291,6 +291,17 @@ int main(int argc, char **argv)
         }
     }
 
+    /* The profile first: a bad one fails before anything else is built. */
+    shift_t sh = {0};
+    if (profile) {
+        if (!(sh.prof = cot_profile_load(profile))) {
+            free(rule_files);
+            return errno ? COT_EXIT_IO : COT_EXIT_DATA;
+        }
+        cot_profile_shift_opts_init(&sh.so);
+        sh.so.fpr = fpr;
+    }
+
     cot_rules_t rules;
     cot_rules_init(&rules);
     rules.match_limit = (uint32_t)match_limit;
@@ -318,13 +329,6 @@ int main(int argc, char **argv)
         cot_die(COT_EXIT_DATA, "--baseline %s", err.s);
     if (!baseline) first_pass(&judge, argv + optind, argc - optind);
 
-    shift_t sh = {0};
-    if (profile) {
-        if (!(sh.prof = cot_profile_load(profile)))
-            return errno ? COT_EXIT_IO : COT_EXIT_DATA;
-        cot_profile_shift_opts_init(&sh.so);
-        sh.so.fpr = fpr;
-    }
     char *rubric = rubric_file ? read_text(rubric_file) : NULL;
     cot_run_t run;
     int st = cot_run_open(&run, &common, argv + optind, argc - optind, !count_only);
