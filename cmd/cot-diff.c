@@ -39,6 +39,7 @@ typedef struct {
     int text, color;
     long context;
     int exit_status, hunk_text;
+    int user_u;                 /* -u as given: text mode forces it on      */
     const char *unmatched;
     unsigned only_edit, only_status;    /* bit masks; 0 = everything       */
     const char *profile;        /* --profile: add "shift" (cot-profile(1))  */
@@ -178,6 +179,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
     else if (strcmp(color, "never"))
         cot_usage_error("--color: expected auto, always or never, not '%s'", color);
     if (optind >= argc) cot_usage_error("missing ORIG, the file of original records");
+    o->user_u = common->uncompressed;
     if (o->text) common->uncompressed = 1;   /* text is for people */
 }
 
@@ -275,7 +277,7 @@ static int write_unmatched(cot_run_t *run, const cot_common_t *common,
                            const opts_t *o, const cot_pair_index_t *ix)
 {
     cot_common_t c = *common;
-    c.uncompressed = common->uncompressed && !o->text;
+    c.uncompressed = o->user_u;   /* records, so -u decides, as always */
     cot_stream_t *s = cot_common_open_out(&c, o->unmatched);
     if (!s) return -1;
     for (size_t e = 0; e < cot_pair_count(ix); e++) {

@@ -108,4 +108,7 @@ t profile-missing 3 'cot-diff -u --profile samples/no-such.prof $O $S'
 t profile-not-a-profile 1 'cot-diff -u --profile $O $O $S'
 t profile-bad-fpr 2 'cot-diff --fpr 0 $O $S'
 
+t text-unmatched-honours-u 0 'cot-diff -f text -u --unmatched $TMP/u.jsonl $O $S > /dev/null && head -c 1 $TMP/u.jsonl'
+check text-unmatched-zstd-by-default 'cot-diff -f text --unmatched $TMP/u.zst $O $S > /dev/null && zstd -t -q $TMP/u.zst'
+
 done_testing
