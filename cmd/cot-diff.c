@@ -157,8 +157,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         case OPT_EXIT_STATUS: o->exit_status = 1; break;
         case OPT_PROFILE: o->profile = optarg; break;
         case OPT_FPR:
-            if (cot_parse_double(optarg, 0, 1, &o->fpr) < 0 || o->fpr <= 0)
-                cot_usage_error("--fpr: expected a rate in (0, 1], not '%s'", optarg);
+            o->fpr = cot_profile_parse_fpr(optarg);
             break;
         case 'f':
             if (!strcmp(optarg, "text")) o->text = 1;

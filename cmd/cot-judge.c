@@ -284,8 +284,7 @@ int main(int argc, char **argv)
         case OPT_JUDGE_RUBRIC: rubric_file = optarg; break;
         case OPT_PROFILE: profile = optarg; break;
         case OPT_FPR:
-            if (cot_parse_double(optarg, 0, 1, &fpr) < 0 || fpr <= 0)
-                cot_usage_error("--fpr: expected a rate in (0, 1], not '%s'", optarg);
+            fpr = cot_profile_parse_fpr(optarg);
             break;
         default: cot_bad_option(argv);
         }

@@ -117,8 +117,7 @@ static int parse_opts(opts_t *o, int argc, char **argv)
                 cot_usage_error("--window: must be 1..1000000, not '%s'", optarg);
             break;
         case OPT_FPR:
-            if (cot_parse_double(optarg, 0, 1, &o->fpr) || o->fpr <= 0 || o->fpr >= 1)
-                cot_usage_error("--fpr: must be a rate strictly between 0 and 1, not '%s'", optarg);
+            o->fpr = cot_profile_parse_fpr(optarg);
             break;
         case OPT_PER_TOKEN: o->per_token = 1; break;
         case OPT_SPANS:

@@ -1071,3 +1071,11 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
     free(img);
     return st;
 }
+
+double cot_profile_parse_fpr(const char *arg)
+{
+    double f;
+    if (cot_parse_double(arg, 0, 1, &f) < 0 || f <= 0 || f >= 1)
+        cot_usage_error("--fpr: must be a rate strictly between 0 and 1, not '%s'", arg);
+    return f;
+}

@@ -217,6 +217,10 @@ cJSON *cot_profile_shift_json(const cot_profile_t *p, const char *cot, size_t n,
                               long nspans, const cot_profile_shift_opts_t *o,
                               cot_profile_work_t *w, int *off);
 
+/* Parse a --fpr value, a rate strictly between 0 and 1, the same way in
+ * every tool; a bad value is a usage error (exit 2). */
+double cot_profile_parse_fpr(const char *arg);
+
 /* 64-bit hash of a record id (or text), for a deterministic hold-out:
  * a record is held out when cot_profile_holdout_pick(hash, fraction). */
 uint64_t cot_profile_hash_bytes(const void *p, size_t n);

@@ -165,5 +165,6 @@ t profile-does-not-lower 0 "$P && grep '\"rationalized-1\"' \$S/traces.jsonl | c
 t profile-gate 1 "$P && cot-judge -c --exit-status=off-policy --profile \$TMP/own.prof samples/profile/rewritten.jsonl > /dev/null"
 t profile-corrupt 1 'head -c 100 samples/profile/own.jsonl > $TMP/x.prof; cot-judge --profile $TMP/x.prof -u samples/profile/own.jsonl 2>&1 >/dev/null | sed "s|$TMP|TMP|"; exit ${PIPESTATUS[0]}'
 t profile-bad-fpr 2 'cot-judge --fpr 2 samples/profile/own.jsonl'
+t profile-fpr-one 2 'cot-judge --fpr 1 samples/profile/own.jsonl'  # same rule as cot-profile
 
 done_testing
