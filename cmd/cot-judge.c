@@ -22,7 +22,7 @@ enum {
     OPT_RULES = COT_OPT_TOOL, OPT_RULES_ONLY, OPT_LIST_RULES, OPT_MATCH_LIMIT,
     OPT_DEPTH_LIMIT, OPT_CUE_FIELD, OPT_BASELINE, OPT_ONLY, OPT_DROP,
     OPT_EXIT_STATUS, OPT_JUDGE_CMD, OPT_JUDGE_WINDOW, OPT_JUDGE_TIMEOUT,
-    OPT_JUDGE_RUBRIC, OPT_PROFILE, OPT_FPR
+    OPT_JUDGE_RUBRIC, OPT_PROFILE, OPT_FPR, OPT_NO_PREFILTER
 };
 
 static void usage(FILE *fp)
@@ -38,6 +38,7 @@ static void usage(FILE *fp)
 "      --list-rules        print the rule pack and exit\n"
 "      --match-limit N     PCRE2 match limit per match call [%u]\n"
 "      --depth-limit N     PCRE2 depth limit per match call [%u]\n"
+"      --no-prefilter      try every rule at every offset (same results, slower)\n"
 "Detectors:\n"
 "      --cue-field PATH    a hint the answer must not follow silently (/meta/hint)\n"
 "      --baseline FILE     voice baseline JSON [first pass over FILEs]\n"
@@ -212,6 +213,22 @@ static void add_shift(shift_t *sh, cJSON *rec, const cot_record_view_t *v,
         cot_record_set(jo, "verdict", cJSON_CreateString("off-policy"));
 }
 
+/* -v: which rules the literal prefilter covers, so a rule author can see
+ * why a new rule is slow. */
+static void prefilter_note(const cot_rules_t *r)
+{
+    cot_buf_t full = {0};
+    size_t k = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->rule[i].nlits) { k++; continue; }
+        cot_buf_printf(&full, "%s%s", full.len ? ", " : "", r->rule[i].name);
+    }
+    cot_info("prefilter: %zu of %zu rules%s%s%s", k, r->n,
+             full.len ? " (scanned in full: " : "", full.len ? full.s : "",
+             full.len ? ")" : "");
+    cot_buf_free(&full);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -221,6 +238,7 @@ int main(int argc, char **argv)
         {"list-rules", no_argument, 0, OPT_LIST_RULES},
         {"match-limit", required_argument, 0, OPT_MATCH_LIMIT},
         {"depth-limit", required_argument, 0, OPT_DEPTH_LIMIT},
+        {"no-prefilter", no_argument, 0, OPT_NO_PREFILTER},
         {"cue-field", required_argument, 0, OPT_CUE_FIELD},
         {"baseline", required_argument, 0, OPT_BASELINE},
         {"only", required_argument, 0, OPT_ONLY},
@@ -237,7 +255,7 @@ int main(int argc, char **argv)
     cot_common_t common;
     cot_common_init(&common, "cot-judge", usage);
     const char **rule_files = cot_calloc((size_t)argc + 1, sizeof *rule_files);
-    int nrule_files = 0, builtin = 1, list = 0, count_only = 0;
+    int nrule_files = 0, builtin = 1, list = 0, count_only = 0, prefilter = 1;
     long match_limit = COT_RULES_MATCH_LIMIT_DEFAULT, depth_limit = COT_RULES_DEPTH_LIMIT_DEFAULT;
     long judge_window = JUDGE_WINDOW_DEFAULT;
     double judge_timeout = JUDGE_TIMEOUT_DEFAULT;
@@ -260,6 +278,7 @@ int main(int argc, char **argv)
             if (cot_parse_long(optarg, 1, 4000000000L, &depth_limit) < 0)
                 cot_usage_error("--depth-limit: expected 1..4000000000, not '%s'", optarg);
             break;
+        case OPT_NO_PREFILTER: prefilter = 0; break;
         case OPT_CUE_FIELD:
             if (cot_record_path_ok(optarg) < 0)
                 cot_usage_error("--cue-field: bad path '%s' (use /a/b or a.b)", optarg);
@@ -305,6 +324,7 @@ int main(int argc, char **argv)
     cot_rules_init(&rules);
     rules.match_limit = (uint32_t)match_limit;
     rules.depth_limit = (uint32_t)depth_limit;
+    rules.prefilter = prefilter;
     cot_buf_t err = {0};
     if (builtin && cot_rules_load(&rules, cot_rules_default, strlen(cot_rules_default),
                                   "(built-in)", &err) < 0)
@@ -320,6 +340,7 @@ int main(int argc, char **argv)
         return fflush(stdout) || ferror(stdout) ? COT_EXIT_IO : COT_EXIT_OK;
     }
     if (cot_rules_compile(&rules, &err) < 0) cot_die(COT_EXIT_DATA, "%s", err.s);
+    if (cot_verbose >= 2) prefilter_note(&rules);
 
     cot_judge_t judge;
     cot_judge_init(&judge, &rules);

@@ -1,5 +1,6 @@
 /* rules.c -- see rules.h */
 #include "rules.h"
+#include "prefilter.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -26,6 +27,110 @@ void cot_rules_init(cot_rules_t *r)
     r->window = COT_RULES_WINDOW_DEFAULT;
     r->match_limit = COT_RULES_MATCH_LIMIT_DEFAULT;
     r->depth_limit = COT_RULES_DEPTH_LIMIT_DEFAULT;
+    r->prefilter = 1;
+}
+
+/* ---- the literal prefilter (prefilter.h) -------------------------------- */
+
+typedef struct {
+    size_t *v;
+    size_t n, cap;
+} cand_t;
+
+typedef struct {
+    cot_ac_t ac[COT_NFIELDS];
+    int on[COT_NFIELDS];       /* the field's automaton holds literals    */
+    cand_t *cand;              /* per rule: candidate start offsets       */
+    unsigned char *want;       /* per rule: wanted by the current scan    */
+    size_t n;
+} prefilter_t;
+
+static void pf_free(prefilter_t *pf)
+{
+    if (!pf) return;
+    for (int f = 0; f < COT_NFIELDS; f++) cot_ac_free(&pf->ac[f]);
+    for (size_t i = 0; i < pf->n; i++) free(pf->cand[i].v);
+    free(pf->cand);
+    free(pf->want);
+    free(pf);
+}
+
+static void pf_hit(void *ctx, uint32_t id, size_t start)
+{
+    prefilter_t *pf = ctx;
+    if (!pf->want[id]) return;
+    cand_t *c = &pf->cand[id];
+    if (c->n && c->v[c->n - 1] == start) return;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 64;
+        c->v = cot_realloc(c->v, c->cap * sizeof *c->v);
+    }
+    c->v[c->n++] = start;
+}
+
+static int size_cmp(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Literals of different lengths end in order but may start out of order. */
+static void cand_sort(cand_t *c)
+{
+    size_t i = 1;
+    while (i < c->n && c->v[i - 1] < c->v[i]) i++;
+    if (i >= c->n) return;
+    qsort(c->v, c->n, sizeof *c->v, size_cmp);
+    size_t w = 1;
+    for (i = 1; i < c->n; i++)
+        if (c->v[i] != c->v[w - 1]) c->v[w++] = c->v[i];
+    c->n = w;
+}
+
+/* Build the prefilter after the rules are compiled.  A rule whose literals
+ * cannot be found, or whose anchored twin does not compile, is scanned in
+ * full; so is every rule of a field whose automaton would be too big. */
+static void pf_build(cot_rules_t *r)
+{
+    pf_free(r->pf);
+    prefilter_t *pf = cot_calloc(1, sizeof *pf);
+    r->pf = pf;
+    pf->n = r->n;
+    pf->cand = cot_calloc(r->n + 1, sizeof *pf->cand);
+    pf->want = cot_calloc(r->n + 1, 1);
+    for (int f = 0; f < COT_NFIELDS; f++) cot_ac_init(&pf->ac[f]);
+    cot_buf_t lits = {0};
+    for (size_t i = 0; i < r->n; i++) {
+        cot_rule_t *u = &r->rule[i];
+        pcre2_code_free(u->acode);
+        u->acode = NULL;
+        u->nlits = 0;
+        cot_buf_clear(&lits);
+        int k = cot_prefix_literals(u->pattern, u->options, &lits);
+        if (k <= 0) continue;
+        int ec;
+        PCRE2_SIZE eo;
+        pcre2_code *a = pcre2_compile((PCRE2_SPTR)u->pattern, PCRE2_ZERO_TERMINATED,
+                                      PCRE2_UTF | PCRE2_ANCHORED | u->options, &ec, &eo, NULL);
+        if (!a) continue;
+        pcre2_jit_compile(a, PCRE2_JIT_COMPLETE);
+        u->acode = a;
+        u->nlits = k;
+        const char *l = lits.s;
+        for (int j = 0; j < k; j++) {
+            size_t len = strlen(l);
+            if (cot_ac_add(&pf->ac[u->field], l, len, (uint32_t)i) < 0) pf->on[u->field] = -1;
+            l += len + 1;
+        }
+        if (pf->on[u->field] == 0) pf->on[u->field] = 1;
+    }
+    cot_buf_free(&lits);
+    for (int f = 0; f < COT_NFIELDS; f++) {
+        if (pf->on[f] == 1) { cot_ac_build(&pf->ac[f]); continue; }
+        pf->on[f] = 0;
+        for (size_t i = 0; i < r->n; i++)
+            if (r->rule[i].field == (cot_field_t)f) r->rule[i].nlits = 0;
+    }
 }
 
 static void rule_free(cot_rule_t *u)
@@ -33,6 +138,7 @@ static void rule_free(cot_rule_t *u)
     free(u->name); free(u->label); free(u->group); free(u->pattern);
     free(u->origin);
     pcre2_code_free(u->code);
+    pcre2_code_free(u->acode);
     memset(u, 0, sizeof *u);
 }
 
@@ -44,6 +150,7 @@ void cot_rules_free(cot_rules_t *r)
     pcre2_match_context_free(r->mctx);
     pcre2_jit_stack_free(r->jstack);
     pcre2_match_data_free(r->mdata);
+    pf_free(r->pf);
     memset(r, 0, sizeof *r);
 }
 
@@ -300,6 +407,12 @@ int cot_rules_compile(cot_rules_t *r, cot_buf_t *err)
     pcre2_set_heap_limit(r->mctx, 64 * 1024);   /* KiB, interpreter only */
     pcre2_match_data_free(r->mdata);
     r->mdata = pcre2_match_data_create(maxcap + 1, NULL);
+    if (r->prefilter) pf_build(r);
+    else {
+        pf_free(r->pf);
+        r->pf = NULL;
+        for (size_t i = 0; i < r->n; i++) r->rule[i].nlits = 0;
+    }
     r->compiled = 1;
     return 0;
 }
@@ -313,43 +426,81 @@ static void push(cot_matches_t *out, const cot_match_t *m)
     out->m[out->n++] = *m;
 }
 
+static const char *limit_why(int rc)
+{
+    return rc == PCRE2_ERROR_MATCHLIMIT ? "hit the match limit" :
+           rc == PCRE2_ERROR_DEPTHLIMIT ? "hit the depth limit" :
+           rc == PCRE2_ERROR_HEAPLIMIT ? "hit the heap limit" :
+           rc == PCRE2_ERROR_JIT_STACKLIMIT ? "ran out of JIT stack" :
+           "failed to match";
+}
+
+/* Record the match in md; returns the offset to go on from. */
+static size_t take(const cot_rule_t *u, int i, int rc, pcre2_match_data *md, size_t off,
+                   const char *s, size_t n, cot_matches_t *out, unsigned long *counts,
+                   size_t *kept)
+{
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    cot_match_t m = {i, ov[0], ov[1], (size_t)-1, (size_t)-1};
+    if (u->capture && rc > u->capture && ov[2 * u->capture] != PCRE2_UNSET) {
+        m.cap_start = ov[2 * u->capture];
+        m.cap_end = ov[2 * u->capture + 1];
+    }
+    if (counts) counts[i]++;
+    if ((*kept)++ < COT_RULES_MAX_KEEP) push(out, &m);
+    if (ov[1] < ov[0]) return n + 1;    /* \K games; never loop */
+    if (ov[1] > off) return ov[1];
+    off++;                              /* empty match: step over one character */
+    while (off < n && ((unsigned char)s[off] & 0xC0) == 0x80) off++;
+    return off;
+}
+
 int cot_rules_scan(cot_rules_t *r, cot_field_t field, unsigned stages,
                    const char *s, size_t n, cot_matches_t *out, unsigned long *counts, int *bad,
                    const char **why)
 {
     pcre2_match_data *md = r->mdata;
+    prefilter_t *pf = r->pf;
+    int pre = 0, hazard = -1;
+    if (pf && pf->on[field]) {
+        for (size_t i = 0; i < r->n; i++) {
+            const cot_rule_t *u = &r->rule[i];
+            pf->want[i] = u->field == field && u->nlits &&
+                          (!stages || (stages & (1u << u->stage)));
+            pf->cand[i].n = 0;
+            if (pf->want[i] && (u->options & PCRE2_CASELESS) && hazard < 0)
+                hazard = cot_fold_hazard(s, n);
+            pre |= pf->want[i];
+        }
+        if (hazard == 1)    /* caseless rules may match where no literal is */
+            for (size_t i = 0; i < r->n; i++)
+                if (r->rule[i].options & PCRE2_CASELESS) pf->want[i] = 0;
+        if (pre) cot_ac_scan(&pf->ac[field], s, n, pf_hit, pf);
+    }
     for (size_t i = 0; i < r->n; i++) {
         cot_rule_t *u = &r->rule[i];
         if (u->field != field) continue;
         if (stages && !(stages & (1u << u->stage))) continue;
         size_t off = 0, kept = 0;
+        if (pre && pf->want[i]) {
+            cand_t *c = &pf->cand[i];
+            cand_sort(c);
+            for (size_t k = 0; k < c->n; k++) {
+                if (c->v[k] < off) continue;
+                int rc = pcre2_match(u->acode, (PCRE2_SPTR)s, n, c->v[k],
+                                     PCRE2_NO_UTF_CHECK, md, r->mctx);
+                if (rc == PCRE2_ERROR_NOMATCH) continue;
+                if (rc < 0) { *bad = (int)i; *why = limit_why(rc); return -1; }
+                off = take(u, (int)i, rc, md, c->v[k], s, n, out, counts, &kept);
+            }
+            continue;
+        }
         while (off <= n) {
             int rc = pcre2_match(u->code, (PCRE2_SPTR)s, n, off,
                                  PCRE2_NO_UTF_CHECK, md, r->mctx);
             if (rc == PCRE2_ERROR_NOMATCH) break;
-            if (rc < 0) {
-                *bad = (int)i;
-                *why = rc == PCRE2_ERROR_MATCHLIMIT ? "hit the match limit" :
-                       rc == PCRE2_ERROR_DEPTHLIMIT ? "hit the depth limit" :
-                       rc == PCRE2_ERROR_HEAPLIMIT ? "hit the heap limit" :
-                       rc == PCRE2_ERROR_JIT_STACKLIMIT ? "ran out of JIT stack" :
-                       "failed to match";
-                return -1;
-            }
-            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-            cot_match_t m = {(int)i, ov[0], ov[1], (size_t)-1, (size_t)-1};
-            if (u->capture && rc > u->capture && ov[2 * u->capture] != PCRE2_UNSET) {
-                m.cap_start = ov[2 * u->capture];
-                m.cap_end = ov[2 * u->capture + 1];
-            }
-            if (counts) counts[i]++;
-            if (kept++ < COT_RULES_MAX_KEEP) push(out, &m);
-            if (ov[1] > off) off = ov[1];
-            else {  /* empty match: step over one UTF-8 character */
-                off++;
-                while (off < n && ((unsigned char)s[off] & 0xC0) == 0x80) off++;
-            }
-            if (ov[1] < ov[0]) break;   /* \K games; never loop */
+            if (rc < 0) { *bad = (int)i; *why = limit_why(rc); return -1; }
+            off = take(u, (int)i, rc, md, off, s, n, out, counts, &kept);
         }
     }
     return 0;

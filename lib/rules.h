@@ -46,6 +46,8 @@ typedef struct {
     int capture;               /* capture group holding a cue's value      */
     char *origin;              /* "FILE:LINE" of the [name] header         */
     void *code;                /* pcre2_code *                             */
+    void *acode;               /* the same, anchored, when prefiltered     */
+    int nlits;                 /* prefix literals (prefilter.h); 0: none   */
 } cot_rule_t;
 
 typedef struct {
@@ -57,6 +59,8 @@ typedef struct {
     uint32_t depth_limit;      /* [10000]                                  */
     cot_buf_t text;            /* the loaded sources, for --list-rules     */
     void *mctx, *jstack, *mdata;
+    void *pf;                  /* literal prefilter state (rules.c)        */
+    int prefilter;             /* use it [1]; 0 scans every rule in full   */
     int compiled;
 } cot_rules_t;
 
@@ -94,7 +98,11 @@ int cot_rules_load(cot_rules_t *r, const char *text, size_t n,
 int cot_rules_load_file(cot_rules_t *r, const char *path, cot_buf_t *err);
 
 /* Compile every rule with the JIT: 0, or -1 with "ORIGIN: rule 'NAME': ..."
- * in *err. */
+ * in *err.  When r->prefilter is set, also find each rule's prefix literals
+ * (prefilter.h) and build one automaton per field; cot_rules_scan() then
+ * tries a prefiltered rule only where one of its literals begins.  The
+ * matches are the same either way; only the match and depth limits count
+ * per tried position instead of per scan. */
 int cot_rules_compile(cot_rules_t *r, cot_buf_t *err);
 
 /* Append the matches of every rule on `field` whose stage is in the bit set

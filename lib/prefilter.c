@@ -1,0 +1,513 @@
+/* prefilter.c -- see prefilter.h */
+#include "prefilter.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- prefix literals ------------------------------------------------------ */
+
+typedef struct {
+    char s[COT_PREFIX_MAXLEN];
+    unsigned char len, exact;      /* exact: the literal is the whole item */
+} lit_t;
+
+typedef struct {
+    lit_t *v;
+    size_t n, cap;
+} litset_t;
+
+typedef struct {
+    const char *p, *end;
+    int caseless, ucp, fail;
+} lexer_t;
+
+enum { ITEM_ZW, ITEM_SET, ITEM_ANY };
+#define INF (-1L)
+
+static unsigned char lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+static void set_free(litset_t *s) { free(s->v); memset(s, 0, sizeof *s); }
+
+static void set_push(litset_t *s, const lit_t *l)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].len == l->len && s->v[i].exact == l->exact &&
+            !memcmp(s->v[i].s, l->s, l->len)) return;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 8;
+        s->v = cot_realloc(s->v, s->cap * sizeof *s->v);
+    }
+    s->v[s->n++] = *l;
+}
+
+static void set_one(litset_t *s, const char *b, size_t n)
+{
+    lit_t l = {{0}, (unsigned char)n, 1};
+    memcpy(l.s, b, n);
+    set_push(s, &l);
+}
+
+static void set_inexact(litset_t *s)
+{
+    for (size_t i = 0; i < s->n; i++) s->v[i].exact = 0;
+}
+
+/* cur := cur . item, where only exact literals of cur grow.  Past
+ * COT_PREFIX_MAXSET literals cur stops growing instead (still sound). */
+static void set_cross(litset_t *cur, const litset_t *item)
+{
+    litset_t out = {0};
+    for (size_t i = 0; i < cur->n; i++) {
+        const lit_t *a = &cur->v[i];
+        if (!a->exact) { set_push(&out, a); continue; }
+        for (size_t j = 0; j < item->n; j++) {
+            const lit_t *b = &item->v[j];
+            lit_t c = *a;
+            size_t k = b->len;
+            if (c.len + k > COT_PREFIX_MAXLEN) k = COT_PREFIX_MAXLEN - c.len;
+            memcpy(c.s + c.len, b->s, k);
+            c.len = (unsigned char)(c.len + k);
+            c.exact = b->exact && k == b->len;
+            set_push(&out, &c);
+        }
+        if (out.n > COT_PREFIX_MAXSET) break;
+    }
+    if (out.n > COT_PREFIX_MAXSET) {
+        set_free(&out);
+        set_inexact(cur);
+        return;
+    }
+    set_free(cur);
+    *cur = out;
+}
+
+static void set_union(litset_t *a, const litset_t *b)
+{
+    for (size_t i = 0; i < b->n; i++) set_push(a, &b->v[i]);
+}
+
+static int utf8_len(unsigned char c)
+{
+    return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+}
+
+static void add_space(unsigned char *bits)
+{
+    static const char sp[] = " \t\n\v\f\r";
+    for (const char *q = sp; *q; q++) bits[(unsigned char)*q] = 1;
+}
+
+/* An escape outside a class (the backslash already read): its kind; a
+ * literal or \s goes into *set. */
+static int escape(lexer_t *x, litset_t *set)
+{
+    if (x->p >= x->end) { x->fail = 1; return ITEM_ANY; }
+    unsigned char d = (unsigned char)*x->p++;
+    switch (d) {
+    case 'b': case 'B': case 'A': case 'z': case 'Z': return ITEM_ZW;
+    case 's':
+        if (x->ucp) return ITEM_ANY;
+        for (const char *q = " \t\n\v\f\r"; *q; q++) set_one(set, q, 1);
+        return ITEM_SET;
+    case 'd': case 'D': case 'w': case 'W': case 'S': case 'h': case 'H':
+    case 'v': case 'V': case 'R': case 'X':
+        return ITEM_ANY;
+    case 'n': set_one(set, "\n", 1); return ITEM_SET;
+    case 't': set_one(set, "\t", 1); return ITEM_SET;
+    case 'r': set_one(set, "\r", 1); return ITEM_SET;
+    case 'f': set_one(set, "\f", 1); return ITEM_SET;
+    case 'e': set_one(set, "\x1b", 1); return ITEM_SET;
+    case 'a': set_one(set, "\a", 1); return ITEM_SET;
+    default:
+        if (d < 0x80 && !(d >= '0' && d <= '9') && !(d >= 'a' && d <= 'z') &&
+            !(d >= 'A' && d <= 'Z')) {
+            char c = (char)lower(d);
+            set_one(set, &c, 1);
+            return ITEM_SET;
+        }
+        x->fail = 1;            /* \K \G \Q \x \p \g \k \1 ...: not ours */
+        return ITEM_ANY;
+    }
+}
+
+/* One member of a class: a byte (0..255) in *lo, or -1 for a class escape
+ * such as \d (*bits updated for \s), or -2 on failure. */
+static int class_atom(lexer_t *x, unsigned char *bits, int *lo)
+{
+    unsigned char c = (unsigned char)*x->p++;
+    if (c >= 0x80) return -2;
+    if (c == '[' && x->p < x->end && (*x->p == ':' || *x->p == '.' || *x->p == '='))
+        return -2;
+    if (c != '\\') { *lo = c; return 0; }
+    if (x->p >= x->end) return -2;
+    unsigned char d = (unsigned char)*x->p++;
+    switch (d) {
+    case 'n': *lo = '\n'; return 0;
+    case 't': *lo = '\t'; return 0;
+    case 'r': *lo = '\r'; return 0;
+    case 'f': *lo = '\f'; return 0;
+    case 'e': *lo = 0x1b; return 0;
+    case 'a': *lo = '\a'; return 0;
+    case 'b': *lo = '\b'; return 0;
+    case 's':
+        if (x->ucp) return -1;
+        add_space(bits);
+        return -3;
+    case 'd': case 'D': case 'w': case 'W': case 'S': case 'h': case 'H':
+    case 'v': case 'V':
+        return -1;
+    default:
+        if (d < 0x80 && !(d >= '0' && d <= '9') && !(d >= 'a' && d <= 'z') &&
+            !(d >= 'A' && d <= 'Z')) { *lo = d; return 0; }
+        return -2;
+    }
+}
+
+#define CLASS_MAX 12
+
+static int char_class(lexer_t *x, litset_t *set)
+{
+    unsigned char bits[256] = {0};
+    int neg = 0, unknown = 0, first = 1;
+    if (x->p < x->end && *x->p == '^') { neg = 1; x->p++; }
+    for (;;) {
+        if (x->p >= x->end) { x->fail = 1; return ITEM_ANY; }
+        if (*x->p == ']' && !first) { x->p++; break; }
+        first = 0;
+        int lo, k = class_atom(x, bits, &lo);
+        if (k == -2) { x->fail = 1; return ITEM_ANY; }
+        if (k == -1) { unknown = 1; continue; }
+        if (k == -3) continue;
+        int hi = lo;
+        if (x->p + 1 < x->end && *x->p == '-' && x->p[1] != ']') {
+            x->p++;
+            k = class_atom(x, bits, &hi);
+            if (k != 0 || hi < lo) { x->fail = 1; return ITEM_ANY; }
+        }
+        for (int c = lo; c <= hi; c++) bits[c] = 1;
+    }
+    if (neg || unknown) return ITEM_ANY;
+    unsigned char low[256] = {0};
+    int n = 0;
+    for (int c = 0; c < 256; c++)
+        if (bits[c] && !low[lower((unsigned char)c)]) { low[lower((unsigned char)c)] = 1; n++; }
+    if (n == 0) { x->fail = 1; return ITEM_ANY; }
+    if (n > CLASS_MAX) return ITEM_ANY;
+    for (int c = 0; c < 256; c++)
+        if (low[c]) { char b = (char)c; set_one(set, &b, 1); }
+    return ITEM_SET;
+}
+
+static void alternation(lexer_t *x, litset_t *out, int depth);
+
+/* A group, the '(' already read. */
+static int group(lexer_t *x, litset_t *set, int depth)
+{
+    int zw = 0;
+    const char *p = x->p;
+    size_t left = (size_t)(x->end - p);
+    if (left >= 1 && p[0] == '*') { x->fail = 1; return ITEM_ANY; }
+    if (left >= 1 && p[0] == '?') {
+        if (left >= 2 && p[1] == ':') x->p += 2;
+        else if (left >= 2 && p[1] == '>') x->p += 2;
+        else if (left >= 2 && (p[1] == '=' || p[1] == '!')) { x->p += 2; zw = 1; }
+        else if (left >= 3 && p[1] == '<' && (p[2] == '=' || p[2] == '!')) { x->p += 3; zw = 1; }
+        else if (left >= 2 && p[1] == '#') {
+            const char *e = memchr(p, ')', left);
+            if (!e) { x->fail = 1; return ITEM_ANY; }
+            x->p = e + 1;
+            return ITEM_ZW;
+        } else if (left >= 2 && (p[1] == '<' || p[1] == '\'' || (p[1] == 'P' && left >= 3 && p[2] == '<'))) {
+            char close = p[1] == '\'' ? '\'' : '>';
+            const char *q = p + (p[1] == 'P' ? 3 : 2);
+            while (q < x->end && *q != close) {
+                if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+                      (*q >= '0' && *q <= '9') || *q == '_')) { x->fail = 1; return ITEM_ANY; }
+                q++;
+            }
+            if (q >= x->end) { x->fail = 1; return ITEM_ANY; }
+            x->p = q + 1;
+        } else { x->fail = 1; return ITEM_ANY; }   /* (?i) (?| (?( (?R ... */
+    }
+    alternation(x, set, depth + 1);
+    if (x->fail || x->p >= x->end || *x->p != ')') { x->fail = 1; return ITEM_ANY; }
+    x->p++;
+    return zw ? ITEM_ZW : ITEM_SET;
+}
+
+static int item(lexer_t *x, litset_t *set, int depth)
+{
+    unsigned char c = (unsigned char)*x->p++;
+    switch (c) {
+    case '(': return group(x, set, depth);
+    case '[': return char_class(x, set);
+    case '.': return ITEM_ANY;
+    case '^': case '$': return ITEM_ZW;
+    case '\\': return escape(x, set);
+    case '*': case '+': case '?': case '{': case ']': case '}':
+        x->fail = 1;
+        return ITEM_ANY;
+    }
+    if (c >= 0x80) {
+        int l = utf8_len(c);
+        if (x->p - 1 + l > x->end) { x->fail = 1; return ITEM_ANY; }
+        x->p += l - 1;
+        if (x->caseless) return ITEM_ANY;
+        set_one(set, x->p - l, (size_t)l);
+        return ITEM_SET;
+    }
+    char b = (char)lower(c);
+    set_one(set, &b, 1);
+    return ITEM_SET;
+}
+
+static int number(lexer_t *x, long *v)
+{
+    if (x->p >= x->end || *x->p < '0' || *x->p > '9') return -1;
+    long n = 0;
+    while (x->p < x->end && *x->p >= '0' && *x->p <= '9') {
+        n = n * 10 + (*x->p++ - '0');
+        if (n > 65535) return -1;
+    }
+    *v = n;
+    return 0;
+}
+
+/* An optional quantifier: 1 with min and max set, 0 when none. */
+static int quantifier(lexer_t *x, long *min, long *max)
+{
+    if (x->p >= x->end) return 0;
+    switch (*x->p) {
+    case '?': *min = 0; *max = 1; x->p++; break;
+    case '*': *min = 0; *max = INF; x->p++; break;
+    case '+': *min = 1; *max = INF; x->p++; break;
+    case '{':
+        x->p++;
+        if (number(x, min) < 0) { x->fail = 1; return 0; }
+        if (x->p < x->end && *x->p == '}') *max = *min;
+        else if (x->p < x->end && *x->p == ',') {
+            x->p++;
+            if (x->p < x->end && *x->p == '}') *max = INF;
+            else if (number(x, max) < 0 || *max < *min) { x->fail = 1; return 0; }
+        }
+        if (x->p >= x->end || *x->p != '}') { x->fail = 1; return 0; }
+        x->p++;
+        break;
+    default:
+        return 0;
+    }
+    if (x->p < x->end && (*x->p == '?' || *x->p == '+')) x->p++;
+    if (x->p < x->end && (*x->p == '?' || *x->p == '*' || *x->p == '+' || *x->p == '{'))
+        x->fail = 1;
+    return 1;
+}
+
+static void sequence(lexer_t *x, litset_t *cur, int depth)
+{
+    set_one(cur, "", 0);
+    while (!x->fail && x->p < x->end && *x->p != '|' && *x->p != ')') {
+        litset_t s = {0};
+        long min = 1, max = 1;
+        int k = item(x, &s, depth);
+        if (!x->fail) quantifier(x, &min, &max);
+        if (x->fail) { set_free(&s); return; }
+        if (k == ITEM_ANY) set_inexact(cur);
+        else if (k == ITEM_SET && max != 0) {
+            if (max == INF || max > 1) set_inexact(&s);
+            if (min == 0) set_one(&s, "", 0);
+            set_cross(cur, &s);
+        }
+        set_free(&s);
+    }
+}
+
+static void alternation(lexer_t *x, litset_t *out, int depth)
+{
+    if (depth > 64) { x->fail = 1; return; }
+    for (;;) {
+        litset_t s = {0};
+        sequence(x, &s, depth);
+        set_union(out, &s);
+        set_free(&s);
+        if (x->fail || x->p >= x->end || *x->p != '|') return;
+        x->p++;
+    }
+}
+
+int cot_prefix_literals(const char *pattern, uint32_t options, cot_buf_t *out)
+{
+    if (options & (PCRE2_EXTENDED | PCRE2_EXTENDED_MORE | PCRE2_LITERAL)) return 0;
+    lexer_t x = {pattern, pattern + strlen(pattern), (options & PCRE2_CASELESS) != 0,
+                 (options & PCRE2_UCP) != 0, 0};
+    litset_t s = {0};
+    alternation(&x, &s, 0);
+    int n = 0;
+    if (!x.fail && x.p == x.end && s.n > 0 && s.n <= COT_PREFIX_MAXSET) {
+        n = (int)s.n;
+        for (size_t i = 0; i < s.n; i++)
+            if (s.v[i].len < COT_PREFIX_MINLEN) n = 0;
+    }
+    for (int i = 0; i < n; i++) {
+        cot_buf_add(out, s.v[i].s, s.v[i].len);
+        cot_buf_add(out, "", 1);
+    }
+    set_free(&s);
+    return n;
+}
+
+/* ---- Aho-Corasick ------------------------------------------------------------ */
+
+struct cot_ac_node {
+    char *lit;
+    unsigned char len;
+    uint32_t id;
+};
+
+#define AC_MAXSTATES 65535u
+#define AC_FLAG 0x80000000u
+
+void cot_ac_init(cot_ac_t *ac) { memset(ac, 0, sizeof *ac); }
+
+void cot_ac_free(cot_ac_t *ac)
+{
+    for (size_t i = 0; i < ac->nnode; i++) free(ac->node[i].lit);
+    free(ac->node);
+    free(ac->delta);
+    free(ac->out_off);
+    free(ac->out);
+    memset(ac, 0, sizeof *ac);
+}
+
+int cot_ac_add(cot_ac_t *ac, const char *lit, size_t n, uint32_t id)
+{
+    size_t total = 1 + n;
+    for (size_t i = 0; i < ac->nnode; i++) total += ac->node[i].len;
+    if (n == 0 || n > 255 || id >= (1u << 24) || total > AC_MAXSTATES) return -1;
+    if (ac->nnode == ac->cap) {
+        ac->cap = ac->cap ? 2 * ac->cap : 64;
+        ac->node = cot_realloc(ac->node, ac->cap * sizeof *ac->node);
+    }
+    struct cot_ac_node *d = &ac->node[ac->nnode++];
+    d->lit = cot_strndup(lit, n);
+    d->len = (unsigned char)n;
+    d->id = id;
+    return 0;
+}
+
+void cot_ac_build(cot_ac_t *ac)
+{
+    /* byte classes: 0 for bytes in no literal */
+    uint8_t used[256] = {0};
+    for (size_t i = 0; i < ac->nnode; i++)
+        for (size_t k = 0; k < ac->node[i].len; k++) used[(unsigned char)ac->node[i].lit[k]] = 1;
+    uint32_t ncls = 1;
+    uint8_t cl[256] = {0};
+    for (int c = 0; c < 256; c++)
+        if (used[c]) cl[c] = (uint8_t)ncls++;
+    if (ncls > 255) ncls = 255;   /* cannot happen for lowercased literals */
+    for (int c = 0; c < 256; c++) ac->cls[c] = cl[lower((unsigned char)c)];
+    ac->ncls = ncls;
+
+    /* trie, dense goto (0 = none; the root is state 0) */
+    size_t maxst = 1;
+    for (size_t i = 0; i < ac->nnode; i++) maxst += ac->node[i].len;
+    uint32_t *go = cot_calloc(maxst * ncls, sizeof *go);
+    uint32_t *fail = cot_calloc(maxst, sizeof *fail);
+    uint32_t *own = cot_calloc(maxst, sizeof *own);  /* last own output + 1 */
+    uint32_t ns = 1;
+    /* outputs are kept as a linked list per state: node index chain */
+    uint32_t *onext = cot_calloc(ac->nnode + 1, sizeof *onext);
+    for (size_t i = 0; i < ac->nnode; i++) {
+        uint32_t s = 0;
+        for (size_t k = 0; k < ac->node[i].len; k++) {
+            uint32_t c = cl[(unsigned char)ac->node[i].lit[k]];
+            if (!go[s * ncls + c]) go[s * ncls + c] = ns++;
+            s = go[s * ncls + c];
+        }
+        onext[i + 1] = own[s];
+        own[s] = (uint32_t)i + 1;
+    }
+
+    /* BFS: failure links, full transitions, output lists */
+    uint32_t *queue = cot_malloc(ns * sizeof *queue);
+    size_t qh = 0, qt = 0;
+    ac->delta = NULL;
+    uint32_t *delta = cot_malloc((size_t)ns * ncls * sizeof *delta);
+    for (uint32_t c = 0; c < ncls; c++) {
+        uint32_t t = go[c];
+        delta[c] = t;
+        if (t) { fail[t] = 0; queue[qt++] = t; }
+    }
+    while (qh < qt) {
+        uint32_t s = queue[qh++];
+        for (uint32_t c = 0; c < ncls; c++) {
+            uint32_t t = go[s * ncls + c];
+            if (t) {
+                fail[t] = delta[fail[s] * ncls + c];
+                queue[qt++] = t;
+                delta[s * ncls + c] = t;
+            } else {
+                delta[s * ncls + c] = delta[fail[s] * ncls + c];
+            }
+        }
+    }
+    /* outputs of s: its own, then those of fail[s] (BFS order has them ready) */
+    ac->out_off = cot_calloc((size_t)ns + 1, sizeof *ac->out_off);
+    uint32_t *cnt = cot_calloc(ns, sizeof *cnt);
+    for (size_t q = 0; q < qt; q++) {
+        uint32_t s = queue[q], k = 0;
+        for (uint32_t o = own[s]; o; o = onext[o]) k++;
+        cnt[s] = k + cnt[fail[s]];
+    }
+    for (uint32_t s = 0; s < ns; s++) ac->out_off[s + 1] = ac->out_off[s] + cnt[s];
+    ac->nout = ac->out_off[ns];
+    ac->out = cot_malloc(((size_t)ac->nout + 1) * sizeof *ac->out);
+    for (size_t q = 0; q < qt; q++) {
+        uint32_t s = queue[q], w = ac->out_off[s];
+        for (uint32_t o = own[s]; o; o = onext[o])
+            ac->out[w++] = ac->node[o - 1].id << 8 | ac->node[o - 1].len;
+        uint32_t f = fail[s];
+        memcpy(ac->out + w, ac->out + ac->out_off[f], cnt[f] * sizeof *ac->out);
+    }
+    /* premultiply targets and flag the ones with outputs */
+    for (size_t e = 0; e < (size_t)ns * ncls; e++) {
+        uint32_t t = delta[e];
+        delta[e] = t * ncls | (cnt[t] ? AC_FLAG : 0);
+    }
+    ac->nstates = ns;
+    ac->delta = delta;
+    free(go); free(fail); free(own); free(onext); free(queue); free(cnt);
+}
+
+void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, void *ctx)
+{
+    if (!ac->nnode || !ac->delta) return;
+    const uint32_t *delta = ac->delta;
+    const unsigned char *p = (const unsigned char *)s;
+    const uint8_t *cls = ac->cls;
+    uint32_t st = 0, ncls = ac->ncls;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t e = delta[st + cls[p[i]]];
+        st = e & ~AC_FLAG;
+        if (e & AC_FLAG) {
+            uint32_t q = st / ncls;
+            for (uint32_t k = ac->out_off[q]; k < ac->out_off[q + 1]; k++)
+                hit(ctx, ac->out[k] >> 8, i + 1 - (ac->out[k] & 0xFF));
+        }
+    }
+}
+
+int cot_fold_hazard(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *e = p + n;
+    for (const unsigned char *q = p; (q = memchr(q, 0xC5, (size_t)(e - q))); q++)
+        if (q + 1 < e && q[1] == 0xBF) return 1;            /* U+017F */
+    for (const unsigned char *q = p; (q = memchr(q, 0xE2, (size_t)(e - q))); q++)
+        if (q + 2 < e && q[1] == 0x84 && q[2] == 0xAA) return 1;   /* U+212A */
+    return 0;
+}

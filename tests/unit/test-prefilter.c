@@ -1,0 +1,203 @@
+/* test-prefilter.c -- prefix literals, the Aho-Corasick scan, and the
+ * promise that a prefiltered scan gives exactly the matches of a full one
+ * (lib/prefilter.c, lib/rules.c). */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "prefilter.h"
+#include "rules.h"
+#include "tap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The literals joined with '|', or "-" when there is no usable set. */
+static const char *lits(const char *pat, uint32_t opt)
+{
+    static cot_buf_t o;
+    cot_buf_t b = {0};
+    cot_buf_clear(&o);
+    int n = cot_prefix_literals(pat, opt, &b);
+    if (n <= 0) { cot_buf_add(&o, "-", 1); }
+    const char *p = b.s;
+    for (int i = 0; i < n; i++) {
+        if (i) cot_buf_add(&o, "|", 1);
+        cot_buf_add(&o, p, strlen(p));
+        p += strlen(p) + 1;
+    }
+    cot_buf_free(&b);
+    return cot_buf_cstr(&o);
+}
+
+static void test_literals(void)
+{
+    tap_is_str(lits("hard[- ]?code", PCRE2_CASELESS), "hard code|hard-code|hardcode",
+               "optional class");
+    tap_is_str(lits("\\bfoo\\s+bar", 0), "foo |foo\t|foo\n|foo\v|foo\f|foo\r",
+               "\\b is zero-width; \\s+ adds one space and stops");
+    tap_is_str(lits("\\b(?:I'll|[Ll]et\\s+me)", 0), "i'll|let |let\t|let\n|let\v|let\f|let\r",
+               "alternation, case folded");
+    tap_is_str(lits("(?:ab|cd)+e", 0), "ab|cd", "repeated group stops the prefix");
+    tap_is_str(lits("ab{2,3}c", 0), "ab", "counted repeat stops the prefix");
+    tap_is_str(lits("(?<=x)abc(?=d)", 0), "abc", "lookarounds are zero-width");
+    tap_is_str(lits("(?<name>ab)c(?#note)d", 0), "abcd", "named group and comment");
+    tap_is_str(lits("AB\\.c", 0), "ab.c", "case-sensitive literals are lowercased too");
+    tap_is_str(lits("\xC3\xA9t\xC3\xA9", 0), "\xC3\xA9t\xC3\xA9", "UTF-8 literal, case-sensitive");
+    tap_is_str(lits("x\xC3\xA9t", PCRE2_CASELESS), "-", "caseless non-ASCII ends the literal");
+    tap_is_str(lits("^\\s*except", PCRE2_MULTILINE), "-", "one-byte literals are not worth it");
+    tap_is_str(lits("a", 0), "-", "too short");
+    tap_is_str(lits("x*foo", 0), "-", "optional lead");
+    tap_is_str(lits("[^a]bc", 0), "-", "negated class");
+    tap_is_str(lits("foo|", 0), "-", "empty alternative");
+    tap_is_str(lits("(?i)foo", 0), "-", "inline options refused");
+    tap_is_str(lits("foo\\Kbar", 0), "-", "\\K refused");
+    tap_is_str(lits("(*COMMIT)foo", 0), "-", "verbs refused");
+    tap_is_str(lits("\\Qfoo\\E", 0), "-", "\\Q refused");
+    tap_is_str(lits("foo{", 0), "-", "a brace that is not a quantifier refused");
+    tap_is_str(lits("foo", PCRE2_EXTENDED), "-", "extended mode refused");
+    tap_is_str(lits("[[:alpha:]]oo", 0), "-", "POSIX classes refused");
+    tap_is_str(lits("ab(", 0), "-", "unbalanced");
+}
+
+typedef struct { char s[512]; size_t n; } hits_t;
+
+static void hit(void *ctx, uint32_t id, size_t start)
+{
+    hits_t *h = ctx;
+    h->n += (size_t)snprintf(h->s + h->n, sizeof h->s - h->n, "%u@%zu ", id, start);
+}
+
+static void test_ac(void)
+{
+    cot_ac_t ac;
+    cot_ac_init(&ac);
+    tap_is_long(cot_ac_add(&ac, "he", 2, 1), 0, "add");
+    cot_ac_add(&ac, "she", 3, 2);
+    cot_ac_add(&ac, "hers", 4, 3);
+    cot_ac_add(&ac, "his", 3, 4);
+    cot_ac_build(&ac);
+    hits_t h = {{0}, 0};
+    const char *t = "uSHErs hiS";
+    cot_ac_scan(&ac, t, strlen(t), hit, &h);
+    tap_is_str(h.s, "2@1 1@2 3@2 4@7 ", "every occurrence, any case, by end");
+    cot_ac_free(&ac);
+
+    cot_ac_init(&ac);
+    char big[256];
+    memset(big, 'a', sizeof big);
+    int rc = 0;
+    for (int i = 0; i < 400 && rc == 0; i++) {
+        big[0] = (char)('a' + i % 26);
+        big[1] = (char)('a' + i / 26);
+        rc = cot_ac_add(&ac, big, 255, (uint32_t)i);
+    }
+    tap_is_long(rc, -1, "past 65535 states the automaton refuses");
+    cot_ac_free(&ac);
+
+    tap_ok(cot_fold_hazard("x \xC5\xBF" "andbag", 9) && cot_fold_hazard("\xE2\x84\xAA", 3) &&
+           !cot_fold_hazard("caf\xC3\xA9 \xE2\x80\x94 \xC5\xBE", 11), "fold hazards");
+}
+
+/* ---- prefiltered == full ----------------------------------------------------- */
+
+static const char *const words[] = {
+    "I'll", "I will", "let me", "Let's", "we should", "hard-code", "hardcode",
+    "hard code", "special-case", "return the expected values", "sys.exit(0)",
+    "os._exit", "pytest.skip", "skip the tests", "conftest.py", "edit the tests",
+    "__eq__", "always returns True", "except Exception: pass", "catch all exceptions",
+    "game the grader", "the grader only checks", "so I can just", "don't tell the user",
+    "sandbagging", "deliberately underperform", "cheating", "is not acceptable",
+    "instead, I'll", "rather than", "but since", "the tests are the spec",
+    "is reasonable here", "The user wants", "the assistant should", "professor",
+    "hint", "the answer is", "I think", "my answer", "\n", "  ", ".", ",", "(", ")",
+    "def test_a():\n    sys.exit(0)\n", "EXPECTED = {", "if x == 3: return 4",
+    "\xC5\xBF" "andbag", "\xE2\x84\xAA", "caf\xC3\xA9", "\xE2\x80\x94", "TESTS",
+    "HARD", "Hard-Coding", "exit with status 0", "mark the tests as xfail", "x", "e",
+};
+
+static int same(const cot_matches_t *a, const cot_matches_t *b)
+{
+    if (a->n != b->n) return 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->m[i].rule != b->m[i].rule || a->m[i].start != b->m[i].start ||
+            a->m[i].end != b->m[i].end || a->m[i].cap_start != b->m[i].cap_start ||
+            a->m[i].cap_end != b->m[i].cap_end) return 0;
+    return 1;
+}
+
+static void test_equivalence(void)
+{
+    cot_rules_t on, off;
+    cot_buf_t err = {0};
+    cot_rules_init(&on);
+    cot_rules_init(&off);
+    off.prefilter = 0;
+    const char *extra = "[lit]\nlabel = x\npattern = (?:ab|cd)+e\n"
+                        "[cs]\nlabel = y\npattern = EXPECTED|Hard\n"
+                        "[fold]\nlabel = z\nflags = caseless\npattern = sandbag|kelvin\n";
+    cot_rules_load(&on, cot_rules_default, strlen(cot_rules_default), "d", &err);
+    cot_rules_load(&off, cot_rules_default, strlen(cot_rules_default), "d", &err);
+    cot_rules_load(&on, extra, strlen(extra), "e", &err);
+    cot_rules_load(&off, extra, strlen(extra), "e", &err);
+    tap_ok(cot_rules_compile(&on, &err) == 0 && cot_rules_compile(&off, &err) == 0,
+           "both packs compile");
+    size_t pre = 0;
+    for (size_t i = 0; i < on.n; i++) pre += on.rule[i].nlits > 0;
+    tap_ok(pre >= on.n - 3, "most rules are prefiltered (%zu of %zu)", pre, on.n);
+    tap_is_long(off.rule[0].nlits, 0, "none with the prefilter off");
+
+    srand(12345);
+    cot_matches_t a = {0}, b = {0};
+    unsigned long ca[64], cb[64];
+    cot_buf_t t = {0};
+    int bad, diff = 0, total = 0;
+    const char *why;
+    size_t nw = sizeof words / sizeof *words;
+    for (int k = 0; k < 3000 && !diff; k++) {
+        cot_buf_clear(&t);
+        int len = 1 + rand() % 40;
+        for (int w = 0; w < len; w++) {
+            const char *s = words[rand() % nw];
+            cot_buf_add(&t, s, strlen(s));
+            if (rand() % 3) cot_buf_add(&t, " ", 1);
+        }
+        for (int f = 0; f < COT_NFIELDS; f++) {
+            a.n = b.n = 0;
+            memset(ca, 0, sizeof ca);
+            memset(cb, 0, sizeof cb);
+            int ra = cot_rules_scan(&on, f, 0, t.s, t.len, &a, ca, &bad, &why);
+            int rb = cot_rules_scan(&off, f, 0, t.s, t.len, &b, cb, &bad, &why);
+            total += (int)a.n;
+            if (ra != rb || !same(&a, &b) || memcmp(ca, cb, on.n * sizeof *ca)) {
+                diff = 1;
+                tap_diag("field %d differs on: %s", f, t.s);
+            }
+        }
+    }
+    tap_ok(!diff, "3000 random texts: prefiltered matches == full-scan matches");
+    tap_ok(total > 10000, "and they matched often (%d matches)", total);
+
+    /* the fold hazard is real: ſ matches s caselessly, and is still found */
+    const char *s = "pure \xC5\xBF" "andbagging here";
+    a.n = 0;
+    cot_rules_scan(&on, COT_FIELD_COT, 0, s, strlen(s), &a, NULL, &bad, &why);
+    int found = 0;
+    for (size_t i = 0; i < a.n; i++)
+        found |= !strcmp(on.rule[a.m[i].rule].name, "fold") && a.m[i].start == 5;
+    tap_ok(found, "a long s still matches a caseless 's' with the prefilter on");
+    free(a.m);
+    free(b.m);
+    cot_buf_free(&t);
+    cot_buf_free(&err);
+    cot_rules_free(&on);
+    cot_rules_free(&off);
+}
+
+int main(void)
+{
+    test_literals();
+    test_ac();
+    test_equivalence();
+    return tap_done();
+}
