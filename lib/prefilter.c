@@ -31,6 +31,13 @@ static unsigned char lower(unsigned char c)
     return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
+static int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+/* Literals and text are compared folded: ASCII lowercased, and every run of
+ * whitespace (\s without UCP: the six ASCII spaces) read as one ' '.  That
+ * lets `the\s+user` keep its literal "the user" past the repeat. */
+static unsigned char fold(unsigned char c) { return is_space(c) ? ' ' : lower(c); }
+
 static void set_free(litset_t *s) { free(s->v); memset(s, 0, sizeof *s); }
 
 static void set_push(litset_t *s, const lit_t *l)
@@ -68,11 +75,12 @@ static void set_cross(litset_t *cur, const litset_t *item)
         for (size_t j = 0; j < item->n; j++) {
             const lit_t *b = &item->v[j];
             lit_t c = *a;
-            size_t k = b->len;
+            size_t skip = c.len && c.s[c.len - 1] == ' ' && b->len && b->s[0] == ' ';
+            size_t k = b->len - skip;
             if (c.len + k > COT_PREFIX_MAXLEN) k = COT_PREFIX_MAXLEN - c.len;
-            memcpy(c.s + c.len, b->s, k);
+            memcpy(c.s + c.len, b->s + skip, k);
             c.len = (unsigned char)(c.len + k);
-            c.exact = b->exact && k == b->len;
+            c.exact = b->exact && k + skip == b->len;
             set_push(&out, &c);
         }
         if (out.n > COT_PREFIX_MAXSET) break;
@@ -84,6 +92,13 @@ static void set_cross(litset_t *cur, const litset_t *item)
     }
     set_free(cur);
     *cur = out;
+}
+
+static int all_space(const litset_t *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].len != 1 || s->v[i].s[0] != ' ' || !s->v[i].exact) return 0;
+    return s->n > 0;
 }
 
 static void set_union(litset_t *a, const litset_t *b)
@@ -112,21 +127,18 @@ static int escape(lexer_t *x, litset_t *set)
     case 'b': case 'B': case 'A': case 'z': case 'Z': return ITEM_ZW;
     case 's':
         if (x->ucp) return ITEM_ANY;
-        for (const char *q = " \t\n\v\f\r"; *q; q++) set_one(set, q, 1);
+        set_one(set, " ", 1);
         return ITEM_SET;
     case 'd': case 'D': case 'w': case 'W': case 'S': case 'h': case 'H':
     case 'v': case 'V': case 'R': case 'X':
         return ITEM_ANY;
-    case 'n': set_one(set, "\n", 1); return ITEM_SET;
-    case 't': set_one(set, "\t", 1); return ITEM_SET;
-    case 'r': set_one(set, "\r", 1); return ITEM_SET;
-    case 'f': set_one(set, "\f", 1); return ITEM_SET;
+    case 'n': case 't': case 'r': case 'f': set_one(set, " ", 1); return ITEM_SET;
     case 'e': set_one(set, "\x1b", 1); return ITEM_SET;
     case 'a': set_one(set, "\a", 1); return ITEM_SET;
     default:
         if (d < 0x80 && !(d >= '0' && d <= '9') && !(d >= 'a' && d <= 'z') &&
             !(d >= 'A' && d <= 'Z')) {
-            char c = (char)lower(d);
+            char c = (char)fold(d);
             set_one(set, &c, 1);
             return ITEM_SET;
         }
@@ -195,7 +207,7 @@ static int char_class(lexer_t *x, litset_t *set)
     unsigned char low[256] = {0};
     int n = 0;
     for (int c = 0; c < 256; c++)
-        if (bits[c] && !low[lower((unsigned char)c)]) { low[lower((unsigned char)c)] = 1; n++; }
+        if (bits[c] && !low[fold((unsigned char)c)]) { low[fold((unsigned char)c)] = 1; n++; }
     if (n == 0) { x->fail = 1; return ITEM_ANY; }
     if (n > CLASS_MAX) return ITEM_ANY;
     for (int c = 0; c < 256; c++)
@@ -261,7 +273,7 @@ static int item(lexer_t *x, litset_t *set, int depth)
         set_one(set, x->p - l, (size_t)l);
         return ITEM_SET;
     }
-    char b = (char)lower(c);
+    char b = (char)fold(c);
     set_one(set, &b, 1);
     return ITEM_SET;
 }
@@ -318,7 +330,8 @@ static void sequence(lexer_t *x, litset_t *cur, int depth)
         if (x->fail) { set_free(&s); return; }
         if (k == ITEM_ANY) set_inexact(cur);
         else if (k == ITEM_SET && max != 0) {
-            if (max == INF || max > 1) set_inexact(&s);
+            /* a repeated space is still one folded space */
+            if ((max == INF || max > 1) && !all_space(&s)) set_inexact(&s);
             if (min == 0) set_one(&s, "", 0);
             set_cross(cur, &s);
         }
@@ -349,8 +362,8 @@ int cot_prefix_literals(const char *pattern, uint32_t options, cot_buf_t *out)
     int n = 0;
     if (!x.fail && x.p == x.end && s.n > 0 && s.n <= COT_PREFIX_MAXSET) {
         n = (int)s.n;
-        for (size_t i = 0; i < s.n; i++)
-            if (s.v[i].len < COT_PREFIX_MINLEN) n = 0;
+        for (size_t i = 0; i < s.n; i++)   /* a leading space has no fixed start */
+            if (s.v[i].len < COT_PREFIX_MINLEN || s.v[i].s[0] == ' ') n = 0;
     }
     for (int i = 0; i < n; i++) {
         cot_buf_add(out, s.v[i].s, s.v[i].len);
@@ -410,7 +423,7 @@ void cot_ac_build(cot_ac_t *ac)
     for (int c = 0; c < 256; c++)
         if (used[c]) cl[c] = (uint8_t)ncls++;
     if (ncls > 255) ncls = 255;   /* cannot happen for lowercased literals */
-    for (int c = 0; c < 256; c++) ac->cls[c] = cl[lower((unsigned char)c)];
+    for (int c = 0; c < 256; c++) ac->cls[c] = cl[fold((unsigned char)c)];
     ac->ncls = ncls;
 
     /* trie, dense goto (0 = none; the root is state 0) */
@@ -491,13 +504,23 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
     const unsigned char *p = (const unsigned char *)s;
     const uint8_t *cls = ac->cls;
     uint32_t st = 0, ncls = ac->ncls;
+    /* Whitespace runs step the automaton once; where each step began is
+     * kept for the last 256 steps, which is where a literal of up to 255
+     * steps began. */
+    size_t at[256];
+    unsigned step = 0;
+    int was_space = 0;
     for (size_t i = 0; i < n; i++) {
+        int sp = is_space(p[i]);
+        if (sp && was_space) continue;
+        was_space = sp;
+        at[step++ & 255] = i;
         uint32_t e = delta[st + cls[p[i]]];
         st = e & ~AC_FLAG;
         if (e & AC_FLAG) {
             uint32_t q = st / ncls;
             for (uint32_t k = ac->out_off[q]; k < ac->out_off[q + 1]; k++)
-                hit(ctx, ac->out[k] >> 8, i + 1 - (ac->out[k] & 0xFF));
+                hit(ctx, ac->out[k] >> 8, at[(step - (ac->out[k] & 0xFF)) & 255]);
         }
     }
 }
