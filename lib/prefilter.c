@@ -400,7 +400,8 @@ int cot_ac_add(cot_ac_t *ac, const char *lit, size_t n, uint32_t id)
 {
     size_t total = 1 + n;
     for (size_t i = 0; i < ac->nnode; i++) total += ac->node[i].len;
-    if (n == 0 || n > 255 || id >= (1u << 24) || total > AC_MAXSTATES) return -1;
+    if (n == 0 || n > 255 || lit[0] == ' ' || id >= (1u << 24) || total > AC_MAXSTATES)
+        return -1;
     if (ac->nnode == ac->cap) {
         ac->cap = ac->cap ? 2 * ac->cap : 64;
         ac->node = cot_realloc(ac->node, ac->cap * sizeof *ac->node);
@@ -432,6 +433,7 @@ void cot_ac_build(cot_ac_t *ac)
     uint32_t *go = cot_calloc(maxst * ncls, sizeof *go);
     uint32_t *fail = cot_calloc(maxst, sizeof *fail);
     uint32_t *own = cot_calloc(maxst, sizeof *own);  /* last own output + 1 */
+    uint8_t *last = cot_calloc(maxst, 1);              /* class into the state */
     uint32_t ns = 1;
     /* outputs are kept as a linked list per state: node index chain */
     uint32_t *onext = cot_calloc(ac->nnode + 1, sizeof *onext);
@@ -439,7 +441,7 @@ void cot_ac_build(cot_ac_t *ac)
         uint32_t s = 0;
         for (size_t k = 0; k < ac->node[i].len; k++) {
             uint32_t c = cl[(unsigned char)ac->node[i].lit[k]];
-            if (!go[s * ncls + c]) go[s * ncls + c] = ns++;
+            if (!go[s * ncls + c]) { last[ns] = (uint8_t)c; go[s * ncls + c] = ns++; }
             s = go[s * ncls + c];
         }
         onext[i + 1] = own[s];
@@ -492,9 +494,30 @@ void cot_ac_build(cot_ac_t *ac)
         uint32_t t = delta[e];
         delta[e] = t * ncls | (cnt[t] ? AC_FLAG : 0);
     }
+    /* A run of spaces is one folded space: more of them leave a state that
+     * was entered by a space where it is, reporting nothing new. */
+    uint32_t sp = cl[' '];
+    for (uint32_t t = 1; sp && t < ns; t++)
+        if (last[t] == sp) delta[(size_t)t * ncls + sp] = t * ncls;
     ac->nstates = ns;
     ac->delta = delta;
-    free(go); free(fail); free(own); free(onext); free(queue); free(cnt);
+    free(go); free(fail); free(own); free(onext); free(queue); free(cnt); free(last);
+}
+
+/* Where a literal of `len` folded bytes that ends at p[i] begins: each
+ * folded space stands for a whole run of spaces.  A literal that ends in a
+ * space is reported at the run's first byte. */
+static size_t lit_start(const unsigned char *p, size_t i, unsigned len)
+{
+    size_t j = i;
+    int run_end = is_space(p[i]);   /* p[i] opens its run: go back no further */
+    for (unsigned k = len; k-- > 1;) {
+        if (is_space(p[j]) && !run_end)
+            while (j > 0 && is_space(p[j - 1])) j--;
+        run_end = 0;
+        j--;
+    }
+    return j;
 }
 
 void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, void *ctx)
@@ -504,23 +527,13 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
     const unsigned char *p = (const unsigned char *)s;
     const uint8_t *cls = ac->cls;
     uint32_t st = 0, ncls = ac->ncls;
-    /* Whitespace runs step the automaton once; where each step began is
-     * kept for the last 256 steps, which is where a literal of up to 255
-     * steps began. */
-    size_t at[256];
-    unsigned step = 0;
-    int was_space = 0;
     for (size_t i = 0; i < n; i++) {
-        int sp = is_space(p[i]);
-        if (sp && was_space) continue;
-        was_space = sp;
-        at[step++ & 255] = i;
         uint32_t e = delta[st + cls[p[i]]];
         st = e & ~AC_FLAG;
         if (e & AC_FLAG) {
             uint32_t q = st / ncls;
             for (uint32_t k = ac->out_off[q]; k < ac->out_off[q + 1]; k++)
-                hit(ctx, ac->out[k] >> 8, at[(step - (ac->out[k] & 0xFF)) & 255]);
+                hit(ctx, ac->out[k] >> 8, lit_start(p, i, ac->out[k] & 0xFF));
         }
     }
 }

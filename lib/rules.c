@@ -37,9 +37,19 @@ typedef struct {
     size_t n, cap;
 } cand_t;
 
+/* Scans that want only some stages (the voice pass) get an automaton of
+ * their own rules' literals: smaller, and no hits to throw away. */
+#define PF_SUBSETS 4
+
 typedef struct {
     cot_ac_t ac[COT_NFIELDS];
     int on[COT_NFIELDS];       /* the field's automaton holds literals    */
+    struct {
+        cot_ac_t ac;
+        unsigned stages;
+        int field, on;
+    } sub[PF_SUBSETS];
+    int nsub;
     cand_t *cand;              /* per rule: candidate start offsets       */
     unsigned char *want;       /* per rule: wanted by the current scan    */
     size_t n;
@@ -49,6 +59,7 @@ static void pf_free(prefilter_t *pf)
 {
     if (!pf) return;
     for (int f = 0; f < COT_NFIELDS; f++) cot_ac_free(&pf->ac[f]);
+    for (int k = 0; k < pf->nsub; k++) cot_ac_free(&pf->sub[k].ac);
     for (size_t i = 0; i < pf->n; i++) free(pf->cand[i].v);
     free(pf->cand);
     free(pf->want);
@@ -426,6 +437,38 @@ static void push(cot_matches_t *out, const cot_match_t *m)
     out->m[out->n++] = *m;
 }
 
+/* The automaton for the rules of `field` in `stages` (0: all). */
+static const cot_ac_t *pf_automaton(cot_rules_t *r, cot_field_t field, unsigned stages)
+{
+    prefilter_t *pf = r->pf;
+    if (!stages) return &pf->ac[field];
+    for (int k = 0; k < pf->nsub; k++)
+        if (pf->sub[k].stages == stages && pf->sub[k].field == (int)field)
+            return pf->sub[k].on ? &pf->sub[k].ac : &pf->ac[field];
+    if (pf->nsub == PF_SUBSETS) return &pf->ac[field];
+    int k = pf->nsub++;
+    pf->sub[k].stages = stages;
+    pf->sub[k].field = (int)field;
+    pf->sub[k].on = 1;
+    cot_ac_init(&pf->sub[k].ac);
+    cot_buf_t lits = {0};
+    for (size_t i = 0; i < r->n && pf->sub[k].on; i++) {
+        const cot_rule_t *u = &r->rule[i];
+        if (u->field != field || !u->nlits || !(stages & (1u << u->stage))) continue;
+        cot_buf_clear(&lits);
+        cot_prefix_literals(u->pattern, u->options, &lits);
+        const char *l = lits.s;
+        for (int j = 0; j < u->nlits; j++) {
+            size_t len = strlen(l);
+            if (cot_ac_add(&pf->sub[k].ac, l, len, (uint32_t)i) < 0) pf->sub[k].on = 0;
+            l += len + 1;
+        }
+    }
+    cot_buf_free(&lits);
+    if (pf->sub[k].on) cot_ac_build(&pf->sub[k].ac);
+    return pf->sub[k].on ? &pf->sub[k].ac : &pf->ac[field];
+}
+
 static const char *limit_why(int rc)
 {
     return rc == PCRE2_ERROR_MATCHLIMIT ? "hit the match limit" :
@@ -475,7 +518,7 @@ int cot_rules_scan(cot_rules_t *r, cot_field_t field, unsigned stages,
         if (hazard == 1)    /* caseless rules may match where no literal is */
             for (size_t i = 0; i < r->n; i++)
                 if (r->rule[i].options & PCRE2_CASELESS) pf->want[i] = 0;
-        if (pre) cot_ac_scan(&pf->ac[field], s, n, pf_hit, pf);
+        if (pre) cot_ac_scan(pf_automaton(r, field, stages), s, n, pf_hit, pf);
     }
     for (size_t i = 0; i < r->n; i++) {
         cot_rule_t *u = &r->rule[i];
