@@ -402,6 +402,8 @@ int cot_ac_add(cot_ac_t *ac, const char *lit, size_t n, uint32_t id)
     for (size_t i = 0; i < ac->nnode; i++) total += ac->node[i].len;
     if (n == 0 || n > 255 || lit[0] == ' ' || id >= (1u << 24) || total > AC_MAXSTATES)
         return -1;
+    for (size_t i = 1; i < n; i++)
+        if (lit[i] == ' ' && lit[i - 1] == ' ') return -1;
     if (ac->nnode == ac->cap) {
         ac->cap = ac->cap ? 2 * ac->cap : 64;
         ac->node = cot_realloc(ac->node, ac->cap * sizeof *ac->node);
@@ -501,6 +503,9 @@ void cot_ac_build(cot_ac_t *ac)
         if (last[t] == sp) delta[(size_t)t * ncls + sp] = t * ncls;
     ac->nstates = ns;
     ac->delta = delta;
+    ac->maxlen = 0;
+    for (size_t i = 0; i < ac->nnode; i++)
+        if (ac->node[i].len > ac->maxlen) ac->maxlen = ac->node[i].len;
     free(go); free(fail); free(own); free(onext); free(queue); free(cnt); free(last);
 }
 
@@ -520,22 +525,81 @@ static size_t lit_start(const unsigned char *p, size_t i, unsigned len)
     return j;
 }
 
+typedef struct {
+    uint32_t *v;               /* out index, end offset low/high pairs     */
+    size_t n, cap;
+} later_t;
+
+static void later_push(later_t *l, uint32_t k, size_t i)
+{
+    if (l->n + 3 > l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 3 * 256;
+        l->v = cot_realloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = k;
+    l->v[l->n++] = (uint32_t)i;
+    l->v[l->n++] = (uint32_t)((uint64_t)i >> 32);
+}
+
+#define AC_TWO_STREAMS 512
+
 void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, void *ctx)
 {
     if (!ac->nnode || !ac->delta) return;
     const uint32_t *delta = ac->delta;
     const unsigned char *p = (const unsigned char *)s;
     const uint8_t *cls = ac->cls;
-    uint32_t st = 0, ncls = ac->ncls;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t e = delta[st + cls[p[i]]];
-        st = e & ~AC_FLAG;
-        if (e & AC_FLAG) {
-            uint32_t q = st / ncls;
-            for (uint32_t k = ac->out_off[q]; k < ac->out_off[q + 1]; k++)
-                hit(ctx, ac->out[k] >> 8, lit_start(p, i, ac->out[k] & 0xFF));
+    const uint32_t ncls = ac->ncls;
+#define AC_EMIT(e, i) do {                                                        \
+        uint32_t q_ = ((e) & ~AC_FLAG) / ncls;                                   \
+        for (uint32_t k_ = ac->out_off[q_]; k_ < ac->out_off[q_ + 1]; k_++)      \
+            hit(ctx, ac->out[k_] >> 8, lit_start(p, (i), ac->out[k_] & 0xFF));   \
+    } while (0)
+    uint32_t s1 = 0;
+    if (n < AC_TWO_STREAMS) {
+        for (size_t i = 0; i < n; i++) {
+            uint32_t e = delta[s1 + cls[p[i]]];
+            s1 = e & ~AC_FLAG;
+            if (e & AC_FLAG) AC_EMIT(e, i);
+        }
+        return;
+    }
+    /* Two independent walks, [0, mid) and [q, n), interleaved so that the
+     * CPU overlaps their table loads.  The second starts far enough before
+     * mid (more symbols than the longest literal) to be in the right state
+     * by mid, and keeps its hits from mid on for after the first. */
+    size_t mid = n / 2, q = mid;
+    for (unsigned sym = 0; q > 0 && sym <= ac->maxlen;) {
+        q--;
+        if (!is_space(p[q]) || q == 0 || !is_space(p[q - 1])) sym++;
+    }
+    later_t later = {0};
+    uint32_t s2 = 0;
+    size_t i = 0;
+    for (; i < mid; i++) {
+        uint32_t e1 = delta[s1 + cls[p[i]]];
+        uint32_t e2 = delta[s2 + cls[p[q + i]]];
+        s1 = e1 & ~AC_FLAG;
+        s2 = e2 & ~AC_FLAG;
+        if (e1 & AC_FLAG) AC_EMIT(e1, i);
+        if ((e2 & AC_FLAG) && q + i >= mid) {
+            uint32_t st = (e2 & ~AC_FLAG) / ncls;
+            for (uint32_t k = ac->out_off[st]; k < ac->out_off[st + 1]; k++)
+                later_push(&later, k, q + i);
         }
     }
+    for (size_t k = 0; k < later.n; k += 3) {
+        uint32_t o = ac->out[later.v[k]];
+        size_t at = (size_t)((uint64_t)later.v[k + 2] << 32 | later.v[k + 1]);
+        hit(ctx, o >> 8, lit_start(p, at, o & 0xFF));
+    }
+    free(later.v);
+    for (i += q; i < n; i++) {
+        uint32_t e = delta[s2 + cls[p[i]]];
+        s2 = e & ~AC_FLAG;
+        if (e & AC_FLAG) AC_EMIT(e, i);
+    }
+#undef AC_EMIT
 }
 
 int cot_fold_hazard(const char *s, size_t n)

@@ -4,7 +4,7 @@
  * `\b(?:hard[- ]?cod(?:e|ed)|special[- ]?case)` starts every match with
  * "hard" or "special".  cot_prefix_literals() finds such a set of prefix
  * literals by reading the pattern; a cot_ac_t (Aho-Corasick automaton over
- * ASCII-lowercased bytes) then finds, in one pass over a field, every
+ * folded bytes) then finds, in one pass over a field, every
  * position where some rule's literal occurs.  rules.c runs each rule's
  * anchored pattern only at those positions, which gives exactly the matches
  * a full left-to-right scan gives, at a fraction of the cost.
@@ -12,10 +12,11 @@
  * Soundness is what matters here, not cleverness: the literal reader
  * understands the common subset of PCRE2 syntax and refuses anything else
  * (inline options, \K, backtracking verbs, \Q...\E, backreferences by name,
- * extended mode), and a refused rule is scanned in full as before.  The
- * literals are lowercased and the text is lowercased (ASCII only) before
- * matching, so a literal set is a superset filter for caseless and
- * case-sensitive rules alike.  Caseless non-ASCII letters end a literal.
+ * extended mode), and a refused rule is scanned in full as before.
+ * Literals and text are compared folded: ASCII lowercased, and each run of
+ * whitespace read as one ' ' (so `the\s+user` keeps "the user"); a literal
+ * set is thus a superset filter for caseless and case-sensitive rules
+ * alike.  Caseless non-ASCII letters end a literal.
  * Two non-ASCII characters fold to ASCII letters under PCRE2's caseless UTF
  * matching (U+212A KELVIN SIGN to k, U+017F LONG S to s); a field holding
  * either is scanned in full (cot_fold_hazard()).
@@ -27,8 +28,8 @@
 #include <stdint.h>
 #include "util.h"
 
-/* Longest literal kept; longer prefixes are cut (a cut literal is still a
- * valid prefix).  Most literals per rule: past it the rule is scanned in
+/* Longest literal kept (folded bytes); longer prefixes are cut (a cut
+ * literal is still a valid prefix).  Most literals per rule: past it the rule is scanned in
  * full. */
 #define COT_PREFIX_MAXLEN 24
 #define COT_PREFIX_MAXSET 256
@@ -51,7 +52,7 @@ typedef struct {
     uint32_t *out_off;         /* nstates + 1: outputs of each state       */
     uint32_t *out;             /* (id << 8 | len) per output               */
     uint8_t cls[256];          /* byte (any case) -> class                 */
-    uint32_t nstates, ncls, nout;
+    uint32_t nstates, ncls, nout, maxlen;
     /* build state */
     struct cot_ac_node *node;
     size_t nnode, cap;
@@ -59,15 +60,17 @@ typedef struct {
 
 void cot_ac_init(cot_ac_t *ac);
 void cot_ac_free(cot_ac_t *ac);
-/* Add a literal (bytes, lowercased by the caller, 1..255 bytes) for id
- * (0 .. 2^24-1).  Returns 0, or -1 when the automaton would exceed 65535
- * states (the caller scans in full instead). */
+/* Add a literal for id (0 .. 2^24-1): 1..255 bytes, folded by the caller
+ * (ASCII lowercase; ' ' stands for a run of whitespace, so it may neither
+ * lead nor repeat).  Returns 0, or -1 for a literal it cannot take or when
+ * the automaton would exceed 65535 states (the caller scans in full). */
 int cot_ac_add(cot_ac_t *ac, const char *lit, size_t n, uint32_t id);
 /* Finish building; after this only cot_ac_scan() and cot_ac_free(). */
 void cot_ac_build(cot_ac_t *ac);
 
-/* Report every occurrence of every literal in s[0..n) (ASCII case
- * ignored): hit(ctx, id, start) in order of the occurrence's end. */
+/* Report every occurrence of every literal in s[0..n) (ASCII case ignored,
+ * whitespace runs matching ' '): hit(ctx, id, start) in order of the
+ * occurrence's end; a literal ending in ' ' ends at its run's first byte. */
 typedef void (*cot_ac_hit_f)(void *ctx, uint32_t id, size_t start);
 void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, void *ctx);
 
