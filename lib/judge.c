@@ -1,6 +1,7 @@
 /* judge.c -- see judge.h */
 #include "judge.h"
 #include "jsonl.h"
+#include "prefilter.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -172,10 +173,12 @@ static void re_init(void)
     re_md = pcre2_match_data_create(4, NULL);
 }
 
-/* Last match of re in text (capture 1): 1 and offsets, or 0. */
-static int re_last(pcre2_code *re, const char *t, size_t n, size_t *s, size_t *e)
+/* Last match of re in text (capture 1) at or after `from`: 1 and offsets,
+ * or 0. */
+static int re_last(pcre2_code *re, const char *t, size_t n, size_t *s, size_t *e,
+                   size_t from)
 {
-    size_t off = 0;
+    size_t off = from;
     int found = 0;
     while (off <= n) {
         int rc = pcre2_match(re, (PCRE2_SPTR)t, n, off, PCRE2_NO_UTF_CHECK,
@@ -190,13 +193,47 @@ static int re_last(pcre2_code *re, const char *t, size_t n, size_t *s, size_t *e
     return found;
 }
 
+static int has_boxed(const char *t, size_t n)
+{
+    for (const char *p = t, *end = t + n; (p = memchr(p, '\\', (size_t)(end - p))); p++)
+        if ((size_t)(end - p) >= 7 && !memcmp(p, "\\boxed{", 7)) return 1;
+    return 0;
+}
+
+/* Does t hold "answer" in any ASCII case?  (U+017F folds to 's' too.) */
+static int has_answer_word(const char *t, size_t n)
+{
+    for (size_t i = 0; i + 6 <= n; i++)
+        if ((t[i] | 0x20) == 'a' && (t[i + 1] | 0x20) == 'n' && (t[i + 2] | 0x20) == 's' &&
+            (t[i + 3] | 0x20) == 'w' && (t[i + 4] | 0x20) == 'e' && (t[i + 5] | 0x20) == 'r')
+            return 1;
+    return cot_fold_hazard(t, n);
+}
+
+/* re_final_yn ends in [\s.!*]*$, so its yes/no ends where the text's
+ * trailing run of those characters begins: search only the last few
+ * characters before it (same match, without a scan of the whole text). */
+static size_t final_yn_from(const char *t, size_t n)
+{
+    size_t q = n;
+    while (q > 0 && (isspace((unsigned char)t[q - 1]) || t[q - 1] == '.' ||
+                     t[q - 1] == '!' || t[q - 1] == '*')) q--;
+    size_t w = q > 16 ? q - 16 : 0;
+    while (w > 0 && ((unsigned char)t[w] & 0xC0) == 0x80) w--;
+    return w;
+}
+
 int cot_judge_stated_answer(const char *text, size_t n, size_t *s, size_t *e)
 {
     re_init();
     size_t bs = 0, be = 0, best = (size_t)-1, a, b;
     pcre2_code *res[3] = {re_boxed, re_answer, re_final_yn};
+    /* Each pattern needs a literal; skip the scan when it is absent. */
+    int need[3] = {has_boxed(text, n), has_answer_word(text, n), 1};
+    size_t from = final_yn_from(text, n);
     for (int i = 0; i < 3; i++)
-        if (re_last(res[i], text, n, &a, &b) && (best == (size_t)-1 || a > best)) {
+        if (need[i] && re_last(res[i], text, n, &a, &b, i == 2 ? from : 0) &&
+            (best == (size_t)-1 || a > best)) {
             best = bs = a;
             be = b;
         }
@@ -332,6 +369,7 @@ static void obfuscation(const char *s, size_t n, cJSON *ev, labels_t *ls,
     }
     i = 0;
     while (has_zw && i < n) {  /* zero-width and bidi control runs */
+        if (p[i] != 0xE2 && p[i] != 0xEF) { i++; continue; }
         int z = is_zero_width(p + i, n - i);
         if (!z) { i++; continue; }
         size_t a = i;

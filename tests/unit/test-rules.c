@@ -123,6 +123,21 @@ static void test_answers(void)
     t = "Is it prime? It has a divisor, so no.";
     cot_judge_stated_answer(t, strlen(t), &s, &e);
     tap_ok(e - s == 2 && !memcmp(t + s, "no", 2), "final yes/no");
+    /* the scans that are skipped or narrowed must still find these */
+    t = "I checked every case twice, and it holds: YES! *\n\n \t.\n";
+    tap_is_long(cot_judge_stated_answer(t, strlen(t), &s, &e), 0, "yes before a long tail");
+    tap_ok(e - s == 3 && !memcmp(t + s, "YES", 3), "final yes/no before the tail");
+    t = "caf\xC3\xA9 \xE2\x80\x94 the lists differ, so no";
+    cot_judge_stated_answer(t, strlen(t), &s, &e);
+    tap_ok(e - s == 2 && !memcmp(t + s, "no", 2), "final no after UTF-8");
+    t = "final ANSWER: 12 but yesno";
+    cot_judge_stated_answer(t, strlen(t), &s, &e);
+    tap_ok(e - s == 2 && !memcmp(t + s, "12", 2), "no yes/no inside a word; ANSWER in capitals");
+    t = "the an\xC5\xBFwer is 9";
+    tap_is_long(cot_judge_stated_answer(t, strlen(t), &s, &e), 0, "a long s folds to s caselessly");
+    tap_ok(e - s == 1 && t[s] == '9', "and the value is found");
+    t = "noboxed{3} \\boxed 4";
+    tap_is_long(cot_judge_stated_answer(t, strlen(t), &s, &e), -1, "no \\boxed{ literal, no answer");
 }
 
 int main(void)
