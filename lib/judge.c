@@ -358,14 +358,15 @@ static void obfuscation(const char *s, size_t n, cJSON *ev, labels_t *ls,
      * most traces have neither, and skip the first two scans. */
     int has_zw = 0, has_cyr = 0;
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) {   /* ASCII eight bytes at a time */
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        if (w & 0x8080808080808080u) break;
-    }
-    for (; i < n; i++) {
-        has_zw |= p[i] == 0xE2 || p[i] == 0xEF;
-        has_cyr |= (p[i] & 0xFC) == 0xD0;
+    for (; i < n && !(has_zw && has_cyr); i += 8) {   /* ASCII words skip */
+        size_t k = n - i < 8 ? n - i : 8;
+        uint64_t w = 0;
+        memcpy(&w, p + i, k);
+        if (!(w & 0x8080808080808080u)) continue;
+        for (size_t j = i; j < i + k; j++) {
+            has_zw |= p[j] == 0xE2 || p[j] == 0xEF;
+            has_cyr |= (p[j] & 0xFC) == 0xD0;
+        }
     }
     i = 0;
     while (has_zw && i < n) {  /* zero-width and bidi control runs */
