@@ -83,6 +83,12 @@ check catastrophic-rejects 'cot-judge -u --rejects $TMP/rej --rules $S/catastrop
 check long-trace-10mb '$PY -c "
 import json
 print(json.dumps({\"id\":\"big\",\"prompt\":\"p\",\"cot\":(\"I could hard-code it. \" + \"word \" * 40 + \"\\n\") * 45000 + \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\",\"answer\":\"x\",\"cot_state\":\"ok\"}))" > $TMP/big.jsonl && cot-judge -c $TMP/big.jsonl | grep -q "^clean	1" && ! cot-judge -c --rules $S/catastrophic.rules $TMP/big.jsonl 2>/dev/null'
+# the literal prefilter must not change a single byte of output
+check prefilter-same 'cot-judge -u samples/judge/traces.jsonl > $TMP/a && cot-judge -u --no-prefilter samples/judge/traces.jsonl > $TMP/b && cmp $TMP/a $TMP/b && test -s $TMP/a'
+check prefilter-same-10mb '$PY -c "
+import json
+print(json.dumps({\"id\":\"big\",\"prompt\":\"p\",\"cot\":(\"I could hard-code it,  but the   user wants  a real fix. \" + \"word \" * 40 + \"\\n\") * 45000,\"answer\":\"x\",\"cot_state\":\"ok\"}))" > $TMP/big.jsonl && cot-judge -u $TMP/big.jsonl > $TMP/a && cot-judge -u --no-prefilter $TMP/big.jsonl > $TMP/b && cmp $TMP/a $TMP/b && grep -q \"planner\":45000 $TMP/a'
+t prefilter-verbose 0 'cot-judge -c -v --rules-only $S/catastrophic.rules samples/judge/traces.jsonl 2>&1 >/dev/null | head -n 1'
 t rules-add 0 'cot-judge -u --rules $G/extra.rules $G/deadline.jsonl | $PY $W/show.py'
 t rules-only 0 'cot-judge -u --rules-only $G/extra.rules $G/deadline.jsonl | $PY $W/show.py'
 check list-rules-added 'cot-judge --list-rules --rules $G/extra.rules | cmp - <(cat rules/default.rules $G/extra.rules)'
