@@ -199,32 +199,39 @@ static size_t json_clean_run(const char *s, size_t n)
 void cot_buf_add_json_str(cot_buf_t *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    cot_buf_reserve(b, n + 2);
-    cot_buf_addc(b, '"');
+    /* Room for the clean text and quotes up front; each escape makes sure
+     * of its own 6 bytes on top.  No per-piece bookkeeping. */
+    cot_buf_reserve(b, n + 2 + 6);
+    char *o = b->s + b->len;
+    *o++ = '"';
     for (size_t i = 0;;) {
         size_t r = json_clean_run(s + i, n - i);
-        cot_buf_add(b, s + i, r);
+        memcpy(o, s + i, r);
+        o += r;
         if ((i += r) == n) break;
+        b->len = (size_t)(o - b->s);
+        cot_buf_reserve(b, (n - i) + 2 + 6);
+        o = b->s + b->len;
         unsigned char c = (unsigned char)s[i++];
-        char e[6] = {'\\', 0, 0, 0, 0, 0};
-        size_t el = 2;
+        *o++ = '\\';
         switch (c) {
-        case '"':  e[1] = '"';  break;
-        case '\\': e[1] = '\\'; break;
-        case '\n': e[1] = 'n';  break;
-        case '\r': e[1] = 'r';  break;
-        case '\t': e[1] = 't';  break;
-        case '\b': e[1] = 'b';  break;
-        case '\f': e[1] = 'f';  break;
+        case '"':  *o++ = '"';  break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n';  break;
+        case '\r': *o++ = 'r';  break;
+        case '\t': *o++ = 't';  break;
+        case '\b': *o++ = 'b';  break;
+        case '\f': *o++ = 'f';  break;
         default:
-            memcpy(e + 1, "u00", 3);
-            e[4] = hex[c >> 4];
-            e[5] = hex[c & 15];
-            el = 6;
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 15];
+            o += 5;
         }
-        cot_buf_add(b, e, el);
     }
-    cot_buf_addc(b, '"');
+    *o++ = '"';
+    *o = '\0';
+    b->len = (size_t)(o - b->s);
 }
 
 const char *cot_buf_cstr(cot_buf_t *b)
