@@ -1,6 +1,7 @@
 /* jsonl.c -- see jsonl.h */
 #define _GNU_SOURCE   /* memmem */
 #include "jsonl.h"
+#include "json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,7 @@ struct cot_jsonl_reader {
     int nfiles, next_file;
     cot_stream_t *cur;
     cJSON *json;
-    cot_buf_t reason;
+    cot_buf_t reason, scratch;
     unsigned long long bytes_done, lines;
     int (*idle)(void *);
     void *idle_arg;
@@ -118,6 +119,14 @@ static int parse_line(cot_jsonl_reader_t *r, char *text, size_t n,
                       cot_line_t *l, int unterminated)
 {
     cot_buf_clear(&r->reason);
+    /* Plain lines take one pass; anything else gets every check below. */
+    if ((r->json = cot_json_parse_fast(text, n, &r->scratch)) != NULL) {
+        l->json = r->json;
+        if (unterminated)
+            cot_warn("%s:%lu: no newline at end of file; the last record is "
+                     "complete JSON and was kept", l->file, l->line);
+        return 0;
+    }
     const char *nul = memchr(text, '\0', n);
     if (nul) {
         cot_buf_printf(&r->reason, "NUL byte at byte %zu (binary data?)",
@@ -220,6 +229,7 @@ void cot_jsonl_close(cot_jsonl_reader_t *r)
     cJSON_Delete(r->json);
     cot_stream_close(r->cur);
     cot_buf_free(&r->reason);
+    cot_buf_free(&r->scratch);
     free(r);
 }
 

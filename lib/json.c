@@ -1,0 +1,300 @@
+/* json.c -- see json.h */
+#include "json.h"
+
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+typedef struct {
+    const unsigned char *p, *end;
+    cot_buf_t *tmp;
+    int depth;
+} parser_t;
+
+static void skip_ws(parser_t *x)
+{
+    while (x->p < x->end && (*x->p == ' ' || *x->p == '\t' || *x->p == '\r' || *x->p == '\n'))
+        x->p++;
+}
+
+/* Bytes a string can hold as they are: not '"', '\\', a control character
+ * or a non-ASCII byte (which gets its UTF-8 check). */
+static size_t plain_run(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), lim = _mm_set1_epi8(0x20);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        /* signed compare: 0x00..0x1F and 0x80..0xFF are both "< 0x20" */
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)),
+                                 _mm_cmplt_epi8(v, lim));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask) return i + (size_t)__builtin_ctz(mask);
+    }
+#endif
+    for (; i < n; i++) {
+        unsigned char c = p[i];
+        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+    }
+    return i;
+}
+
+/* Length of the valid UTF-8 sequence at p (p[0] >= 0x80), or 0; the same
+ * rules as cot_utf8_check(). */
+static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0], lo = 0x80, hi = 0xBF;
+    size_t len;
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else return 0;
+    if ((size_t)(end - p) < len || p[1] < lo || p[1] > hi) return 0;
+    for (size_t k = 2; k < len; k++)
+        if ((p[k] & 0xC0) != 0x80) return 0;
+    return len;
+}
+
+static int hex4(const unsigned char *p, unsigned *v)
+{
+    unsigned r = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = p[i], d;
+        if (c >= '0' && c <= '9') d = c - '0';
+        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+        else return -1;
+        r = r << 4 | d;
+    }
+    *v = r;
+    return 0;
+}
+
+/* \uXXXX (and its low surrogate) after the "\u"; appends UTF-8.  \u0000
+ * and lone surrogates give up: the reader refuses the first with its own
+ * message, cJSON the second. */
+static int unicode(parser_t *x, cot_buf_t *t)
+{
+    unsigned cp, lo;
+    if (x->end - x->p < 4 || hex4(x->p, &cp) < 0 || cp == 0) return -1;
+    x->p += 4;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return -1;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        if (x->end - x->p < 6 || x->p[0] != '\\' || x->p[1] != 'u' ||
+            hex4(x->p + 2, &lo) < 0 || lo < 0xDC00 || lo > 0xDFFF) return -1;
+        x->p += 6;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    }
+    char u[4];
+    size_t n;
+    if (cp < 0x80) { u[0] = (char)cp; n = 1; }
+    else if (cp < 0x800) { u[0] = (char)(0xC0 | cp >> 6); u[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
+    else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | cp >> 12); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
+    } else {
+        u[0] = (char)(0xF0 | cp >> 18); u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
+    }
+    cot_buf_add(t, u, n);
+    return 0;
+}
+
+/* The string at x->p (its opening quote), decoded into x->tmp: 0, or -1. */
+static int string(parser_t *x)
+{
+    cot_buf_t *t = x->tmp;
+    t->len = 0;
+    const unsigned char *run = ++x->p;   /* bytes not yet copied */
+    for (;;) {
+        x->p += plain_run(x->p, (size_t)(x->end - x->p));
+        if (x->p >= x->end) return -1;
+        unsigned c = *x->p;
+        if (c >= 0x80) {
+            size_t l = utf8_seq(x->p, x->end);
+            if (!l) return -1;
+            x->p += l;
+            continue;
+        }
+        if (c < 0x20) return -1;         /* raw control character: cJSON decides */
+        cot_buf_add(t, run, (size_t)(x->p - run));
+        if (c == '"') { x->p++; return 0; }
+        if (x->end - x->p < 2) return -1;
+        unsigned char e = x->p[1];
+        x->p += 2;
+        char ch;
+        switch (e) {
+        case '"': ch = '"'; break;
+        case '\\': ch = '\\'; break;
+        case '/': ch = '/'; break;
+        case 'b': ch = '\b'; break;
+        case 'f': ch = '\f'; break;
+        case 'n': ch = '\n'; break;
+        case 'r': ch = '\r'; break;
+        case 't': ch = '\t'; break;
+        case 'u':
+            if (unicode(x, t) < 0) return -1;
+            run = x->p;
+            continue;
+        default: return -1;
+        }
+        cot_buf_add(t, &ch, 1);
+        run = x->p;
+    }
+}
+
+static char *tmp_dup(const cot_buf_t *t)
+{
+    char *s = cJSON_malloc(t->len + 1);
+    if (!s) cot_die(COT_EXIT_IO, "out of memory");
+    if (t->len) memcpy(s, t->s, t->len);
+    s[t->len] = '\0';
+    return s;
+}
+
+static cJSON *node(cJSON *j)
+{
+    if (!j) cot_die(COT_EXIT_IO, "out of memory");
+    return j;
+}
+
+static int digits(parser_t *x)
+{
+    const unsigned char *s = x->p;
+    while (x->p < x->end && *x->p >= '0' && *x->p <= '9') x->p++;
+    return x->p > s ? 0 : -1;
+}
+
+/* RFC 8259 number, converted as cJSON does (strtod of the same text). */
+static cJSON *number(parser_t *x)
+{
+    const unsigned char *s = x->p;
+    if (*x->p == '-') x->p++;
+    if (x->p >= x->end) return NULL;
+    if (*x->p == '0') x->p++;
+    else if (digits(x) < 0) return NULL;
+    if (x->p < x->end && *x->p == '.') {
+        x->p++;
+        if (digits(x) < 0) return NULL;
+    }
+    if (x->p < x->end && (*x->p == 'e' || *x->p == 'E')) {
+        x->p++;
+        if (x->p < x->end && (*x->p == '+' || *x->p == '-')) x->p++;
+        if (digits(x) < 0) return NULL;
+    }
+    size_t len = (size_t)(x->p - s);
+    char buf[64], *e;
+    if (len >= sizeof buf) return NULL;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    double d = strtod(buf, &e);
+    if (e != buf + len) return NULL;
+    return node(cJSON_CreateNumber(d));
+}
+
+static int literal(parser_t *x, const char *w, size_t n)
+{
+    if ((size_t)(x->end - x->p) < n || memcmp(x->p, w, n)) return -1;
+    x->p += n;
+    return 0;
+}
+
+static cJSON *value(parser_t *x);
+
+/* Append v to the children of c, keeping the tail in *last; the first
+ * child's prev points at the last, as cJSON keeps it. */
+static void link_child(cJSON *c, cJSON **last, cJSON *v)
+{
+    if (!*last) c->child = v;
+    else { (*last)->next = v; v->prev = *last; }
+    *last = v;
+    c->child->prev = v;
+}
+
+static cJSON *container(parser_t *x, int obj)
+{
+    if (++x->depth > COT_JSON_FAST_DEPTH) return NULL;
+    char close = obj ? '}' : ']';
+    cJSON *c = node(obj ? cJSON_CreateObject() : cJSON_CreateArray()), *last = NULL;
+    x->p++;
+    skip_ws(x);
+    if (x->p < x->end && *x->p == close) {
+        x->p++;
+        x->depth--;
+        return c;
+    }
+    for (;;) {
+        char *key = NULL;
+        if (obj) {
+            if (x->p >= x->end || *x->p != '"' || string(x) < 0) goto fail;
+            key = tmp_dup(x->tmp);
+            skip_ws(x);
+            if (x->p >= x->end || *x->p != ':') { cJSON_free(key); goto fail; }
+            x->p++;
+            skip_ws(x);
+        }
+        cJSON *v = value(x);
+        if (!v) { cJSON_free(key); goto fail; }
+        v->string = key;
+        link_child(c, &last, v);
+        skip_ws(x);
+        if (x->p < x->end && *x->p == ',') { x->p++; skip_ws(x); continue; }
+        if (x->p < x->end && *x->p == close) { x->p++; break; }
+        goto fail;
+    }
+    x->depth--;
+    return c;
+fail:
+    cJSON_Delete(c);
+    return NULL;
+}
+
+static cJSON *value(parser_t *x)
+{
+    if (x->p >= x->end) return NULL;
+    cJSON *v;
+    switch (*x->p) {
+    case '{': return container(x, 1);
+    case '[': return container(x, 0);
+    case '"':
+        if (string(x) < 0) return NULL;
+        v = node(cJSON_CreateNull());
+        v->type = cJSON_String;
+        v->valuestring = tmp_dup(x->tmp);
+        return v;
+    case 't':
+        if (literal(x, "true", 4) < 0) return NULL;
+        v = node(cJSON_CreateTrue());
+        v->valueint = 1;               /* as cJSON's parser sets it */
+        return v;
+    case 'f': return literal(x, "false", 5) < 0 ? NULL : node(cJSON_CreateFalse());
+    case 'n': return literal(x, "null", 4) < 0 ? NULL : node(cJSON_CreateNull());
+    default:
+        if (*x->p == '-' || (*x->p >= '0' && *x->p <= '9')) return number(x);
+        return NULL;
+    }
+}
+
+cJSON *cot_json_parse_fast(const char *text, size_t n, cot_buf_t *scratch)
+{
+    parser_t x = {(const unsigned char *)text, (const unsigned char *)text + n, scratch, 0};
+    while (x.p < x.end && (*x.p == ' ' || *x.p == '\t' || *x.p == '\r')) x.p++;
+    if (x.p >= x.end || *x.p != '{') return NULL;
+    cJSON *o = container(&x, 1);
+    if (!o) return NULL;
+    while (x.p < x.end && (*x.p == ' ' || *x.p == '\t' || *x.p == '\r')) x.p++;
+    if (x.p != x.end) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
