@@ -79,10 +79,11 @@ static int hex4(const unsigned char *p, unsigned *v)
     return 0;
 }
 
-/* \uXXXX (and its low surrogate) after the "\u"; appends UTF-8.  \u0000
+/* \uXXXX (and its low surrogate) after the "\u", written to u as UTF-8
+ * (at most 4 bytes, never more than the escape): the length, or -1.  \u0000
  * and lone surrogates give up: the reader refuses the first with its own
  * message, cJSON the second. */
-static int unicode(parser_t *x, cot_buf_t *t)
+static int unicode(parser_t *x, char *u)
 {
     unsigned cp, lo;
     if (x->end - x->p < 4 || hex4(x->p, &cp) < 0 || cp == 0) return -1;
@@ -94,8 +95,7 @@ static int unicode(parser_t *x, cot_buf_t *t)
         x->p += 6;
         cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
     }
-    char u[4];
-    size_t n;
+    int n;
     if (cp < 0x80) { u[0] = (char)cp; n = 1; }
     else if (cp < 0x800) { u[0] = (char)(0xC0 | cp >> 6); u[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
     else if (cp < 0x10000) {
@@ -105,15 +105,17 @@ static int unicode(parser_t *x, cot_buf_t *t)
         u[0] = (char)(0xF0 | cp >> 18); u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
         u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
     }
-    cot_buf_add(t, u, n);
-    return 0;
+    return n;
 }
 
-/* The string at x->p (its opening quote), decoded into x->tmp: 0, or -1. */
+/* The string at x->p (its opening quote), decoded into x->tmp: 0, or -1.
+ * Decoding never lengthens a string, so the rest of the line fits. */
 static int string(parser_t *x)
 {
     cot_buf_t *t = x->tmp;
     t->len = 0;
+    cot_buf_reserve(t, (size_t)(x->end - x->p) + 4);
+    char *o = t->s;
     const unsigned char *run = ++x->p;   /* bytes not yet copied */
     for (;;) {
         x->p += plain_run(x->p, (size_t)(x->end - x->p));
@@ -126,28 +128,33 @@ static int string(parser_t *x)
             continue;
         }
         if (c < 0x20) return -1;         /* raw control character: cJSON decides */
-        cot_buf_add(t, run, (size_t)(x->p - run));
-        if (c == '"') { x->p++; return 0; }
+        memcpy(o, run, (size_t)(x->p - run));
+        o += x->p - run;
+        if (c == '"') {
+            x->p++;
+            t->len = (size_t)(o - t->s);
+            return 0;
+        }
         if (x->end - x->p < 2) return -1;
         unsigned char e = x->p[1];
         x->p += 2;
-        char ch;
         switch (e) {
-        case '"': ch = '"'; break;
-        case '\\': ch = '\\'; break;
-        case '/': ch = '/'; break;
-        case 'b': ch = '\b'; break;
-        case 'f': ch = '\f'; break;
-        case 'n': ch = '\n'; break;
-        case 'r': ch = '\r'; break;
-        case 't': ch = '\t'; break;
-        case 'u':
-            if (unicode(x, t) < 0) return -1;
-            run = x->p;
-            continue;
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '/': *o++ = '/'; break;
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        case 'u': {
+            int k = unicode(x, o);
+            if (k < 0) return -1;
+            o += k;
+            break;
+        }
         default: return -1;
         }
-        cot_buf_add(t, &ch, 1);
         run = x->p;
     }
 }

@@ -1,6 +1,10 @@
 /* util.c -- see util.h */
 #include "util.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -181,6 +185,17 @@ static size_t json_clean_run(const char *s, size_t n)
 {
     const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
     size_t i = 0;
+#ifdef __SSE2__
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1F);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        /* v <= 0x1F (unsigned) exactly when max(v, 0x1F) == 0x1F */
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+                                 _mm_cmpeq_epi8(_mm_max_epu8(v, c1f), c1f));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask) return i + (size_t)__builtin_ctz(mask);
+    }
+#endif
     for (; i + 8 <= n; i += 8) {
         uint64_t v, q, e;
         memcpy(&v, s + i, 8);
