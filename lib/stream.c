@@ -270,6 +270,9 @@ int cot_stream_set_threads(cot_stream_t *s, int n)
         cot_warn("this libzstd has no thread support; -@ ignored");
         return -1;
     }
+    /* Jobs of 4 MiB instead of level 3's 8: the same speed, and each
+     * worker's buffers shrink, which keeps -@ 2 well under 64 MiB. */
+    ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_jobSize, 4 << 20);
     return 0;
 }
 
