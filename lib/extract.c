@@ -71,6 +71,8 @@ struct cot_extractor {
 };
 
 static const char *const LAYOUTS[][2] = {
+    {"canonical", "already canonical (cot_state and src present): passed through "
+                  "unchanged, other tools' fields included"},
     {"messages", "OpenAI-style \"messages\" [{role, content, reasoning_content|"
                  "reasoning}]; content may be text, typed parts or Anthropic blocks"},
     {"sharegpt", "ShareGPT \"conversations\" [{from, value}] (human, gpt, user, "
@@ -1033,6 +1035,50 @@ static int lay_generations(cot_extractor_t *x, const cJSON *arr)
     return k;
 }
 
+/* A record cot-extract (or a tool after it) already wrote: prompt, cot and
+ * answer strings, a known cot_state and a src object.  Reading it as flat
+ * fields would move cot_state, signature and src into meta; instead it
+ * passes through as it is, so cot-extract is idempotent. */
+static const char *const STATES[] = {"ok", "empty", "absent", "unclosed", "redacted", NULL};
+
+static const char *canonical_state(const cJSON *obj)
+{
+    const char *st = str(obj, "cot_state");
+    const cJSON *src = get(obj, "src");
+    if (!st || !cJSON_IsObject(src) || !cJSON_IsString(get(src, "file")) ||
+        !cJSON_IsString(get(obj, "prompt")) || !cJSON_IsString(get(obj, "cot")) ||
+        !cJSON_IsString(get(obj, "answer")))
+        return NULL;
+    for (int i = 0; STATES[i]; i++)
+        if (!strcmp(st, STATES[i])) return STATES[i];
+    return NULL;
+}
+
+static int lay_canonical(cot_extractor_t *x, const char *state)
+{
+    cot_buf_t *b = &x->out;
+    size_t start = b->len;
+    cot_buf_addc(b, '{');
+    for (const cJSON *c = x->obj->child; c; c = c->next) {
+        if (x->o.no_meta && !strcmp(c->string, "meta")) continue;
+        if (b->len > start + 1) cot_buf_addc(b, ',');
+        put_str(b, c->string);
+        cot_buf_addc(b, ':');
+        put_json(b, c);
+    }
+    cot_buf_addc(b, '}');
+    if (x->nrec == x->reccap) {
+        x->reccap = x->reccap ? 2 * x->reccap : 4;
+        x->rec = cot_realloc(x->rec, (size_t)x->reccap * sizeof *x->rec);
+    }
+    recinfo_t *r = &x->rec[x->nrec++];
+    r->off = start;
+    r->len = b->len - start;
+    memcpy(r->format, "canonical", sizeof "canonical");
+    r->state = state;
+    return 1;
+}
+
 static int lay_flat(cot_extractor_t *x)
 {
     out_t o;
@@ -1113,6 +1159,9 @@ int cot_extract_line(cot_extractor_t *x, const cJSON *obj, const char *file,
     const cJSON *v = NULL, *resp = NULL;
     const char *lay = NULL;
     if (x->o.cot || x->o.answer) lay = "custom";
+    const char *cstate = NULL;
+    if (!lay && (!fl || !strcmp(fl, "canonical")) && (cstate = canonical_state(obj)))
+        return lay_canonical(x, cstate);
     if (!lay && (!fl || !strcmp(fl, "messages")) &&
         cJSON_IsArray(v = get(obj, "messages"))) lay = "messages";
     if (!lay && (!fl || !strcmp(fl, "sharegpt")) &&

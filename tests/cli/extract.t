@@ -20,6 +20,12 @@ check threads-one-cpu 'command -v taskset >/dev/null || exit 0; taskset -c 0 cot
 t force-style 0 "cot-extract -u --no-meta --format none $S/think-inline.jsonl | head -2"
 t force-layout-style 0 "cot-extract -u --no-meta --format flat+gsm8k $S/flat.jsonl"
 t force-wrong 1 "cot-extract -u --format messages $S/flat.jsonl"
+# canonical records pass through unchanged: cot-extract is idempotent, and
+# what later tools added (judge, diff) is kept at top level
+check idempotent 'cot-extract -u samples/raw/*.jsonl > $TMP/a 2>/dev/null && cot-extract -u $TMP/a > $TMP/b && cmp $TMP/a $TMP/b && test $(wc -l < $TMP/a) -gt 40'
+check canonical-keeps-tool-fields 'cot-extract -u samples/raw/r1-messages.jsonl | cot-judge -u > $TMP/a && cot-extract -u $TMP/a > $TMP/b && cmp $TMP/a $TMP/b && grep -q "\"judge\":{\"verdict\"" $TMP/b'
+t canonical-no-meta 0 'cot-extract -u samples/raw/flat.jsonl | head -n 1 | cot-extract -u --no-meta -v'
+t canonical-forced-wrong 1 'cot-extract -u --format canonical samples/raw/flat.jsonl'
 t force-wrong-skip 0 "cot-extract -u -v --skip-bad --format messages $S/r1-messages.jsonl $S/flat.jsonl | wc -l"
 
 # Custom layouts: JSON pointers and --split.
