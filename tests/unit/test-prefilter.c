@@ -262,8 +262,107 @@ static void test_equivalence(void)
     cot_rules_free(&off);
 }
 
+/* ---- random patterns: the literal reader must be sound on anything ---------- */
+
+static void rnd_atom(cot_buf_t *b, int depth)
+{
+    static const char *const atoms[] = {
+        "a", "b", "ab", "ba", "A", "B", "k", "s", " ", "\\s", "\\s+", "\\s*", "\\b",
+        "\\B", "\\d", "\\w", "\\S", ".", "[ab]", "[a-c]", "[^a]", "[ \\t]", "[Kk]",
+        "\\.", "\\-", "-", "'", "\\n", "^", "$", "(?=a)", "(?!b)", "(?<=a)", "(?<!b)",
+        "\xC3\xA9", "x", "\\t", "[\\s]", "[s-t]",
+    };
+    int k = rand() % 10;
+    if (depth < 3 && k == 0) {
+        static const char *const open[] = {"(?:", "(", "(?<g>", "(?>"};
+        cot_buf_adds(b, open[rand() % 4]);
+        int alts = 1 + rand() % 3;
+        for (int i = 0; i < alts; i++) {
+            if (i) cot_buf_addc(b, '|');
+            for (int j = rand() % 4; j >= 0; j--) rnd_atom(b, depth + 1);
+        }
+        cot_buf_addc(b, ')');
+    } else {
+        cot_buf_adds(b, atoms[rand() % (sizeof atoms / sizeof *atoms)]);
+    }
+    static const char *const quant[] = {"", "", "", "", "?", "*", "+", "{2}", "{0,2}", "{1,}",
+                                        "??", "+?", "*+"};
+    const char *last = b->len ? b->s + b->len - 1 : "";
+    if (*last != '^' && *last != '$') cot_buf_adds(b, quant[rand() % 13]);
+}
+
+static void test_random_patterns(void)
+{
+    srand(777);
+    static const char *const pieces[] = {
+        "a", "b", "ab", "ba", "A", "B", "AB", "k", "K", "s", "S", " ", "  ", "\t", "\n",
+        " \t ", "1", "2", ".", "-", "'", "x", "\xC3\xA9", "\xC5\xBF", "\xE2\x84\xAA",
+        "aab", "abab", "sk", "é",
+    };
+    cot_buf_t pat = {0}, rules = {0}, t = {0}, err = {0};
+    cot_matches_t a = {0}, b = {0};
+    unsigned long ca[2], cb[2];
+    int bad = 0, prefiltered = 0, compiled = 0;
+    for (int k = 0; k < 4000 && !bad; k++) {
+        cot_buf_clear(&pat);
+        int alts = 1 + rand() % 3;
+        for (int i = 0; i < alts; i++) {
+            static const char *const lead[] = {"ab", "ba", "sk", "ks", "aa", "b a", "a\\s+b",
+                                               "[Aa]b", "(?:ab|ba)", "\\bab", "k\\s*s", "(?<=a)bb"};
+            if (i) cot_buf_addc(&pat, '|');
+            if (rand() % 4) cot_buf_adds(&pat, lead[rand() % 12]);
+            for (int j = rand() % 4; j >= 0; j--) rnd_atom(&pat, 0);
+        }
+        static const char *const flags[] = {"", "caseless", "multiline", "caseless multiline", "dotall"};
+        cot_buf_clear(&rules);
+        cot_buf_printf(&rules, "[r]\nlabel = x\nflags = %s\npattern = %s\n",
+                       flags[rand() % 5], pat.s);
+        cot_rules_t on, off;
+        cot_rules_init(&on);
+        cot_rules_init(&off);
+        off.prefilter = 0;
+        if (cot_rules_load(&on, rules.s, rules.len, "r", &err) < 0 ||
+            cot_rules_load(&off, rules.s, rules.len, "r", &err) < 0 ||
+            cot_rules_compile(&on, &err) < 0 || cot_rules_compile(&off, &err) < 0) {
+            cot_rules_free(&on);
+            cot_rules_free(&off);
+            continue;   /* PCRE2 refused the pattern: nothing to compare */
+        }
+        compiled++;
+        prefiltered += on.rule[0].nlits > 0;
+        for (int r = 0; r < 30 && !bad; r++) {
+            cot_buf_clear(&t);
+            for (int w = rand() % 30; w >= 0; w--)
+                cot_buf_adds(&t, pieces[rand() % (sizeof pieces / sizeof *pieces)]);
+            a.n = b.n = 0;
+            ca[0] = cb[0] = 0;
+            int bd;
+            const char *why;
+            int ra = cot_rules_scan(&on, COT_FIELD_COT, 0, t.s, t.len, &a, ca, &bd, &why);
+            int rb = cot_rules_scan(&off, COT_FIELD_COT, 0, t.s, t.len, &b, cb, &bd, &why);
+            if (ra != rb || ca[0] != cb[0] || !same(&a, &b)) {
+                bad = 1;
+                tap_diag("pattern /%s/ (%s) differs on '%s': %lu vs %lu matches", pat.s,
+                         rules.s, t.s, ca[0], cb[0]);
+            }
+        }
+        cot_rules_free(&on);
+        cot_rules_free(&off);
+    }
+    tap_ok(!bad, "4000 random patterns x 30 texts: prefiltered == full scan");
+    tap_ok(compiled > 2000 && prefiltered > compiled / 3,
+           "and many of them were prefiltered (%d of %d)", prefiltered, compiled);
+    free(a.m);
+    free(b.m);
+    cot_buf_free(&pat);
+    cot_buf_free(&rules);
+    cot_buf_free(&t);
+    cot_buf_free(&err);
+}
+
 int main(void)
 {
+    test_random_patterns();
     test_literals();
     test_ac();
     test_equivalence();
