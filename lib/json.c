@@ -42,28 +42,6 @@ static size_t plain_run(const unsigned char *p, size_t n)
     return i;
 }
 
-/* Length of the valid UTF-8 sequence at p (p[0] >= 0x80), or 0; the same
- * rules as cot_utf8_check(). */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
-{
-    unsigned c = p[0], lo = 0x80, hi = 0xBF;
-    size_t len;
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else return 0;
-    if ((size_t)(end - p) < len || p[1] < lo || p[1] > hi) return 0;
-    for (size_t k = 2; k < len; k++)
-        if ((p[k] & 0xC0) != 0x80) return 0;
-    return len;
-}
-
 static int hex4(const unsigned char *p, unsigned *v)
 {
     unsigned r = 0;
@@ -122,7 +100,7 @@ static int string(parser_t *x)
         if (x->p >= x->end) return -1;
         unsigned c = *x->p;
         if (c >= 0x80) {
-            size_t l = utf8_seq(x->p, x->end);
+            size_t l = cot_utf8_seq(x->p, (size_t)(x->end - x->p));
             if (!l) return -1;
             x->p += l;
             continue;

@@ -278,24 +278,9 @@ size_t cot_utf8_check(const char *s, size_t n)
             i += 8;
         }
         if (i >= n) break;
-        unsigned c = p[i];
-        if (c < 0x80) { i++; continue; }
-        size_t len;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) len = 2;
-        else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            if (c == 0xE0) lo = 0xA0;       /* overlong */
-            if (c == 0xED) hi = 0x9F;       /* surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            if (c == 0xF0) lo = 0x90;
-            if (c == 0xF4) hi = 0x8F;       /* > U+10FFFF */
-        } else return i;
-        if (i + len > n) return i;
-        if (p[i + 1] < lo || p[i + 1] > hi) return i;
-        for (size_t k = 2; k < len; k++)
-            if ((p[i + k] & 0xC0) != 0x80) return i;
+        if (p[i] < 0x80) { i++; continue; }
+        size_t len = cot_utf8_seq(p + i, n - i);
+        if (!len) return i;
         i += len;
     }
     return n;

@@ -72,6 +72,29 @@ void  cot_buf_free(cot_buf_t *b);
 /* Return the byte offset of the first invalid UTF-8 sequence in p[0..n),
  * or n when the whole range is valid.  Overlongs and surrogates are invalid. */
 size_t cot_utf8_check(const char *p, size_t n);
+/* Length of the one valid UTF-8 sequence at p[0..left) when p[0] >= 0x80
+ * (2..4), or 0 when it is not valid: the rule cot_utf8_check applies
+ * (no overlongs, no surrogates, nothing above U+10FFFF). */
+static inline size_t cot_utf8_seq(const unsigned char *p, size_t left)
+{
+    unsigned c = p[0], lo = 0x80, hi = 0xBF;
+    size_t len;
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;       /* overlong */
+        if (c == 0xED) hi = 0x9F;       /* surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;       /* > U+10FFFF */
+    } else return 0;
+    if (left < len || p[1] < lo || p[1] > hi) return 0;
+    for (size_t k = 2; k < len; k++)
+        if ((p[k] & 0xC0) != 0x80) return 0;
+    return len;
+}
+
 
 /* Seconds since an arbitrary fixed point (monotonic). */
 double cot_now(void);
