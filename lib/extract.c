@@ -376,6 +376,23 @@ static void put_meta(cot_extractor_t *x)
     cot_buf_addc(b, '}');
 }
 
+/* Note the record just written at x->out[start..]: its format and state. */
+static void rec_add(cot_extractor_t *x, size_t start, const char *format, size_t flen,
+                    const char *state)
+{
+    if (x->nrec == x->reccap) {
+        x->reccap = x->reccap ? 2 * x->reccap : 4;
+        x->rec = cot_realloc(x->rec, (size_t)x->reccap * sizeof *x->rec);
+    }
+    recinfo_t *r = &x->rec[x->nrec++];
+    r->off = start;
+    r->len = x->out.len - start;
+    if (flen >= sizeof r->format) flen = sizeof r->format - 1;
+    memcpy(r->format, format, flen);
+    r->format[flen] = 0;
+    r->state = state;
+}
+
 static void put(cot_extractor_t *x, const out_t *o, int k)
 {
     cot_buf_t *b = &x->out;
@@ -418,18 +435,7 @@ static void put(cot_extractor_t *x, const out_t *o, int k)
     if (o->style) { cot_buf_addc(b, '+'); cot_buf_adds(b, o->style); }
     size_t flen = b->len - fstart;
     cot_buf_adds(b, "\"}}");
-
-    if (x->nrec == x->reccap) {
-        x->reccap = x->reccap ? 2 * x->reccap : 4;
-        x->rec = cot_realloc(x->rec, (size_t)x->reccap * sizeof *x->rec);
-    }
-    recinfo_t *r = &x->rec[x->nrec++];
-    r->off = start;
-    r->len = b->len - start;
-    if (flen >= sizeof r->format) flen = sizeof r->format - 1;
-    memcpy(r->format, b->s + fstart, flen);
-    r->format[flen] = 0;
-    r->state = o->state;
+    rec_add(x, start, b->s + fstart, flen, o->state);
 }
 
 /* ---- context and prompt ------------------------------------------------ */
@@ -1067,15 +1073,7 @@ static int lay_canonical(cot_extractor_t *x, const char *state)
         put_json(b, c);
     }
     cot_buf_addc(b, '}');
-    if (x->nrec == x->reccap) {
-        x->reccap = x->reccap ? 2 * x->reccap : 4;
-        x->rec = cot_realloc(x->rec, (size_t)x->reccap * sizeof *x->rec);
-    }
-    recinfo_t *r = &x->rec[x->nrec++];
-    r->off = start;
-    r->len = b->len - start;
-    memcpy(r->format, "canonical", sizeof "canonical");
-    r->state = state;
+    rec_add(x, start, "canonical", strlen("canonical"), state);
     return 1;
 }
 

@@ -38,15 +38,14 @@
 
 /* Find the prefix literals of `pattern` compiled with PCRE2 `options`
  * (PCRE2_CASELESS, PCRE2_MULTILINE, ... as in rules.h).  On success returns
- * the number of literals (>= 1), appended to *out as NUL-terminated
- * lowercase strings one after another; every match of the pattern begins
- * with one of them (ASCII case ignored).  Returns 0 when the pattern has no
+ * the number of literals (>= 1), appended to *out as NUL-terminated folded
+ * strings one after another; every match of the pattern begins with one of
+ * them, compared folded (see above).  Returns 0 when the pattern has no
  * usable set (a literal shorter than COT_PREFIX_MINLEN, too many literals,
  * or syntax this reader does not handle); *out is then unchanged. */
 int cot_prefix_literals(const char *pattern, uint32_t options, cot_buf_t *out);
 
-/* Aho-Corasick over ASCII-lowercased bytes, dense transitions on byte
- * classes. */
+/* Aho-Corasick over folded bytes, dense transitions on byte classes. */
 typedef struct {
     uint32_t *delta;           /* nstates * ncls: target * ncls | flag     */
     uint32_t *out_off;         /* nstates + 1: outputs of each state       */
@@ -75,7 +74,7 @@ typedef void (*cot_ac_hit_f)(void *ctx, uint32_t id, size_t start);
 void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, void *ctx);
 
 /* Non-zero when s holds U+212A or U+017F, which PCRE2 folds to ASCII k
- * and s in caseless UTF matching, so a lowercased-ASCII prefilter could
+ * and s in caseless UTF matching, so a folded-ASCII prefilter could
  * miss a match. */
 int cot_fold_hazard(const char *s, size_t n);
 

@@ -98,6 +98,18 @@ static void cand_sort(cand_t *c)
     c->n = w;
 }
 
+/* Add k NUL-separated literals (cot_prefix_literals) for rule id: 0, or -1
+ * when the automaton is full. */
+static int add_literals(cot_ac_t *ac, const char *l, int k, uint32_t id)
+{
+    for (int j = 0; j < k; j++) {
+        size_t len = strlen(l);
+        if (cot_ac_add(ac, l, len, id) < 0) return -1;
+        l += len + 1;
+    }
+    return 0;
+}
+
 /* Build the prefilter after the rules are compiled.  A rule whose literals
  * cannot be found, or whose anchored twin does not compile, is scanned in
  * full; so is every rule of a field whose automaton would be too big. */
@@ -127,12 +139,7 @@ static void pf_build(cot_rules_t *r)
         pcre2_jit_compile(a, PCRE2_JIT_COMPLETE);
         u->acode = a;
         u->nlits = k;
-        const char *l = lits.s;
-        for (int j = 0; j < k; j++) {
-            size_t len = strlen(l);
-            if (cot_ac_add(&pf->ac[u->field], l, len, (uint32_t)i) < 0) pf->on[u->field] = -1;
-            l += len + 1;
-        }
+        if (add_literals(&pf->ac[u->field], lits.s, k, (uint32_t)i) < 0) pf->on[u->field] = -1;
         if (pf->on[u->field] == 0) pf->on[u->field] = 1;
     }
     cot_buf_free(&lits);
@@ -457,12 +464,7 @@ static const cot_ac_t *pf_automaton(cot_rules_t *r, cot_field_t field, unsigned 
         if (u->field != field || !u->nlits || !(stages & (1u << u->stage))) continue;
         cot_buf_clear(&lits);
         cot_prefix_literals(u->pattern, u->options, &lits);
-        const char *l = lits.s;
-        for (int j = 0; j < u->nlits; j++) {
-            size_t len = strlen(l);
-            if (cot_ac_add(&pf->sub[k].ac, l, len, (uint32_t)i) < 0) pf->sub[k].on = 0;
-            l += len + 1;
-        }
+        if (add_literals(&pf->sub[k].ac, lits.s, u->nlits, (uint32_t)i) < 0) pf->sub[k].on = 0;
     }
     cot_buf_free(&lits);
     if (pf->sub[k].on) cot_ac_build(&pf->sub[k].ac);
