@@ -1157,8 +1157,13 @@ int cot_extract_line(cot_extractor_t *x, const cJSON *obj, const char *file,
     const cJSON *v = NULL, *resp = NULL;
     const char *lay = NULL;
     if (x->o.cot || x->o.answer) lay = "custom";
+    /* Options that reshape records (--id, --prompt, --meta, --split, a
+     * forced inline style) say the user wants them read again, not passed
+     * through with the options silently ignored. */
+    int reshape = x->o.id || x->o.prompt || x->o.nmeta || x->o.split || x->force_style[0];
     const char *cstate = NULL;
-    if (!lay && (!fl || !strcmp(fl, "canonical")) && (cstate = canonical_state(obj)))
+    if (!lay && !reshape && (!fl || !strcmp(fl, "canonical")) &&
+        (cstate = canonical_state(obj)))
         return lay_canonical(x, cstate);
     if (!lay && (!fl || !strcmp(fl, "messages")) &&
         cJSON_IsArray(v = get(obj, "messages"))) lay = "messages";
@@ -1251,6 +1256,12 @@ cot_extractor_t *cot_extract_new(const cot_extract_opt_t *opt, cot_buf_t *err)
             cot_buf_printf(err, "unknown format '%s' (see --list-formats)", f);
             goto fail;
         }
+    }
+    if (!strcmp(x->force_layout, "canonical") &&
+        (opt->id || opt->prompt || opt->cot || opt->answer || opt->nmeta || opt->split)) {
+        cot_buf_adds(err, "--format canonical passes records through unchanged; it takes "
+                          "no --id, --prompt, --cot, --answer, --meta or --split");
+        goto fail;
     }
     const char *ptrs[] = {opt->id, opt->prompt, opt->cot, opt->answer};
     const char *names[] = {"--id", "--prompt", "--cot", "--answer"};

@@ -26,6 +26,9 @@ check idempotent 'cot-extract -u samples/raw/*.jsonl > $TMP/a 2>/dev/null && cot
 check canonical-keeps-tool-fields 'cot-extract -u samples/raw/r1-messages.jsonl | cot-judge -u > $TMP/a && cot-extract -u $TMP/a > $TMP/b && cmp $TMP/a $TMP/b && grep -q "\"judge\":{\"verdict\"" $TMP/b'
 t canonical-no-meta 0 'cot-extract -u samples/raw/flat.jsonl | head -n 1 | cot-extract -u --no-meta -v'
 t canonical-forced-wrong 1 'cot-extract -u --format canonical samples/raw/flat.jsonl'
+# ... but options that reshape records read them again instead of being ignored
+t canonical-reshaped 0 'cot-extract -u samples/raw/flat.jsonl | head -n 1 | cot-extract -u --id /prompt | jq -c "[.id, .src.format]"'
+t canonical-forced-options 2 'cot-extract -u --format canonical --id /x samples/raw/flat.jsonl'
 t force-wrong-skip 0 "cot-extract -u -v --skip-bad --format messages $S/r1-messages.jsonl $S/flat.jsonl | wc -l"
 
 # Custom layouts: JSON pointers and --split.
