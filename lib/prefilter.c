@@ -398,8 +398,7 @@ void cot_ac_free(cot_ac_t *ac)
 
 int cot_ac_add(cot_ac_t *ac, const char *lit, size_t n, uint32_t id)
 {
-    size_t total = 1 + n;
-    for (size_t i = 0; i < ac->nnode; i++) total += ac->node[i].len;
+    size_t total = 1 + ac->bytes + n;   /* states, at most */
     if (n == 0 || n > 255 || lit[0] == ' ' || id >= (1u << 24) || total > AC_MAXSTATES)
         return -1;
     for (size_t i = 1; i < n; i++)
@@ -412,6 +411,7 @@ int cot_ac_add(cot_ac_t *ac, const char *lit, size_t n, uint32_t id)
     d->lit = cot_strndup(lit, n);
     d->len = (unsigned char)n;
     d->id = id;
+    ac->bytes += n;
     return 0;
 }
 

@@ -54,7 +54,7 @@ typedef struct {
     uint32_t nstates, ncls, nout, maxlen;
     /* build state */
     struct cot_ac_node *node;
-    size_t nnode, cap;
+    size_t nnode, cap, bytes;  /* literals, and their total length      */
 } cot_ac_t;
 
 void cot_ac_init(cot_ac_t *ac);
