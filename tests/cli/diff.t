@@ -58,6 +58,9 @@ t key-dotted      0 'cot-diff -u --key meta.qid $O $S | jq -r "$SUM" | head -3'
 t key-id          0 'cot-diff -u --key id $O $O | jq -r "[.id, .diff.source_id] | @tsv" | head -3'
 t key-missing     1 'cot-diff -u --key /meta/none $O $S'
 t id-fallback     0 'jq -c "del(.id)" $O > $TMP/o.jsonl && cd $TMP && cot-diff -u o.jsonl $ROOT/$S | jq -r .diff.source_id | head -3'
+# cot-extract's fallback ids do not depend on how the path was typed
+t key-id-extracted 0 'jq -c "del(.id)" $O > $TMP/o.jsonl && cot-extract -u $TMP/o.jsonl > $TMP/a &&
+  cd $TMP && cot-extract -u ./o.jsonl > b && cot-diff -u --exit-status --key id a b | jq -r "[.diff.status, .diff.source_id] | @tsv"'
 
 # --- text view ---------------------------------------------------------------------
 t text            0 'cot-diff -f text $O $S'
