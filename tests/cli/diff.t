@@ -107,6 +107,21 @@ t no-key-gate     1 'set -o pipefail; grep g-002 $NS | cot-diff -u --exit-status
 t no-key-text     0 'cot-diff -f text $NO $NS'
 t no-key-only-status 0 'cot-diff -u -q --only-status no-key $NO $NS | jq -r .id'
 t no-key-unmatched 0 'cot-diff -u -q --unmatched $TMP/u.jsonl $NO $NS > /dev/null && jq -r .id $TMP/u.jsonl'
+# The -v accounts add up: lines read = written + rejected + other-shard +
+# not selected, whatever the options.
+cat > "$_BASE/adds-up.pl" <<'PL'
+$_ = (<STDIN>)[-1];
+/(\d+) lines read: \d+ accepted, (\d+) rejected/ or die "no accounts: $_";
+my ($read, $rej) = ($1, $2);
+my $other = /; other-shard (\d+)/ ? $1 : 0;
+my $unsel = /; not-selected (\d+)/ ? $1 : 0;
+/(\d+) records written/ or die "no records written: $_";
+$read == $1 + $rej + $other + $unsel or die "does not add up: $_";
+PL
+export ADDS_UP="$_BASE/adds-up.pl"
+check accounts-add-up 'for a in "" "--key id" "--key /meta/qid" "--only-status no-key,unchanged" "--only-edit cot-only" "--shard 1/3" "--shard 3/3" "--min-paired 1"; do
+  cot-diff -u -v --skip-bad $a $NO $NS $B 2>&1 > /dev/null | perl $ADDS_UP || exit 1;
+  cot-diff -u -v --skip-bad $a $O $S $B 2>&1 > /dev/null | perl $ADDS_UP || exit 1; done'
 check no-key-shards 'cot-diff -u -q $NO $NS | sort > $TMP/all;
   for k in 1 2 3; do cot-diff -u -q --shard $k/3 $NO $NS; done | sort > $TMP/shards;
   cmp $TMP/all $TMP/shards && test "$(grep -c "\"no-key\"" $TMP/shards)" = 3'
