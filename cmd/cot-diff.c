@@ -580,7 +580,8 @@ static void add_shift(cot_run_t *run, const cot_profile_t *prof,
  * that enough records found an original (--min-paired).  An error with
  * --exit-status (returns 1: the gate fails), a warning without (0). */
 static int check_pairing(cot_run_t *run, const opts_t *o,
-                         unsigned long long paired, unsigned long long compared)
+                         unsigned long long paired, unsigned long long compared,
+                         unsigned long long digest_ids)
 {
     unsigned long long nokey = cot_run_counter(run, "diff:no-key");
     if (nokey)
@@ -593,6 +594,11 @@ static int check_pairing(cot_run_t *run, const opts_t *o,
     int bad = cot_pair_check(paired, compared, o->min_paired, what.s, &msg);
     if (bad && o->exit_status) cot_err("%s", msg.s);
     else if (bad) cot_warn("%s", msg.s);
+    if (bad && digest_ids)
+        (o->exit_status ? cot_err : cot_warn)(
+            "%llu of the SFT ids are cot-extract's digests of source lines (the "
+            "records had no id), which match only identical lines; pair on the "
+            "prompt (--key prompt) or on a field", digest_ids);
     cot_buf_free(&what);
     cot_buf_free(&msg);
     return bad && o->exit_status;
@@ -639,7 +645,7 @@ int main(int argc, char **argv)
     result_t res = {.df = cot_diff_new()};
     cot_buf_t kb = {0}, text = {0};
     cot_line_t l;
-    unsigned long long cot_edited = 0, paired = 0, compared = 0;
+    unsigned long long cot_edited = 0, paired = 0, compared = 0, digest_ids = 0;
     while (cot_run_next(&run, &l) == 0) {
         cot_record_view_t v;
         int empty = 0;
@@ -655,6 +661,7 @@ int main(int argc, char **argv)
         else diff_record(&o, ix, &res, &v, &kb);
         compared++;
         paired += res.status != ST_NOSOURCE && res.status != ST_NOKEY;
+        digest_ids += o.key == KEY_ID && !strncmp(kb.s, "digest:", 7);
         char key[40];
         snprintf(key, sizeof key, "diff:%s", status_names[res.status]);
         cot_run_count(&run, key, 1);
@@ -682,7 +689,7 @@ int main(int argc, char **argv)
     cot_run_count(&run, "orig:unused", cot_pair_unused(ix));
     cot_run_count(&run, "paired", paired);
     int unpaired_gate = run.status == COT_EXIT_OK &&
-                        check_pairing(&run, &o, paired, compared);
+                        check_pairing(&run, &o, paired, compared, digest_ids);
     if (run.status == COT_EXIT_OK && o.unmatched &&
         write_unmatched(&run, &common, &o, ix) < 0)
         run.status = COT_EXIT_IO;

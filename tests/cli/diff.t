@@ -58,6 +58,9 @@ t key-dotted      0 'cot-diff -u --key meta.qid $O $S | jq -r "$SUM" | head -3'
 t key-id          0 'cot-diff -u --key id $O $O | jq -r "[.id, .diff.source_id] | @tsv" | head -3'
 t key-missing     1 'cot-diff -u --key /meta/none $O $S'
 t id-fallback     0 'jq -c "del(.id)" $O > $TMP/o.jsonl && cd $TMP && cot-diff -u o.jsonl $ROOT/$S | jq -r .diff.source_id | head -3'
+# ... and when the ids are digests that matched nothing, the gate says why
+t key-id-digests 1 'set -o pipefail; jq -c "{prompt, cot, answer}" $O | cot-extract -u > $TMP/a &&
+  jq -c "{prompt, cot, answer}" $S | cot-extract -u | cot-diff -u --exit-status --key id $TMP/a | jq -r .diff.status | sort | uniq -c'
 # cot-extract's fallback ids do not depend on how the path was typed
 t key-id-extracted 0 'jq -c "del(.id)" $O > $TMP/o.jsonl && cot-extract -u $TMP/o.jsonl > $TMP/a &&
   cd $TMP && cot-extract -u ./o.jsonl > b && cot-diff -u --exit-status --key id a b | jq -r "[.diff.status, .diff.source_id] | @tsv"'
