@@ -73,6 +73,7 @@ submit)
     mkdir -p "$dir/parts" "$dir/logs"
     for s in "$@"; do readlink -f "$s"; done > "$dir/shards"
     n=$(wc -l < "$dir/shards")
+    rm -f "$dir/report"   # this run's merge writes the next one
     dep=()
     if [ -f "$dir/orig.zst" ] && [ "$(cat "$dir/orig.stamp" 2> /dev/null)" = "$(orig_stamp "$orig")" ]; then
         echo "cot-slurm: reused $dir/orig.zst"
