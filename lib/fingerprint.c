@@ -230,6 +230,16 @@ static void identity(const cot_fp_part_t *p, cot_buf_t *b)
     }
 }
 
+/* Identities in order, then by position (so messages name the earlier
+ * partial first). */
+static char **sort_ids;
+static int id_cmp(const void *x, const void *y)
+{
+    size_t i = *(const size_t *)x, j = *(const size_t *)y;
+    int c = strcmp(sort_ids[i], sort_ids[j]);
+    return c ? c : (i > j) - (i < j);
+}
+
 static const char *plural(size_t n) { return n == 1 ? "" : "s"; }
 
 size_t cot_fp_check(const cot_fp_t *fp, int complete)
@@ -286,25 +296,31 @@ size_t cot_fp_check(const cot_fp_t *fp, int complete)
         }
         free(seen);
     }
-    /* The same input twice, labelled or not. */
-    cot_buf_t a = {0}, b = {0};
-    for (size_t i = 0; i < fp->nparts; i++) {
+    /* The same input twice, labelled or not: sort the identities, so that
+     * thousands of partials take a moment, not a quadratic while. */
+    size_t np = fp->nparts;
+    char **id = cot_calloc(np + 1, sizeof *id);
+    size_t *ord = cot_calloc(np + 1, sizeof *ord), m = 0;
+    cot_buf_t a = {0};
+    for (size_t i = 0; i < np; i++) {
         identity(&fp->parts[i], &a);
-        if (!a.len) continue;
-        for (size_t j = 0; j < i; j++) {
-            const cot_fp_part_t *p = &fp->parts[i], *q = &fp->parts[j];
-            if (p->n && p->n == q->n && p->k == q->k) continue;   /* said above */
-            identity(q, &b);
-            if (b.len == a.len && !memcmp(a.s, b.s, a.len)) {
-                cot_err("%s and %s were made from the same input (%s): a shard given "
-                        "twice", fp->parts[j].origin, fp->parts[i].origin, a.s);
-                bad++;
-                break;
-            }
-        }
+        id[i] = a.len ? cot_strdup(a.s) : NULL;
+        if (id[i]) ord[m++] = i;
     }
+    sort_ids = id;
+    qsort(ord, m, sizeof *ord, id_cmp);
+    for (size_t j = 1; j < m; j++) {
+        const cot_fp_part_t *p = &fp->parts[ord[j - 1]], *q = &fp->parts[ord[j]];
+        if (strcmp(id[ord[j - 1]], id[ord[j]])) continue;
+        if (p->n && p->n == q->n && p->k == q->k) continue;   /* said above */
+        cot_err("%s and %s were made from the same input (%s): a shard given twice",
+                p->origin, q->origin, id[ord[j]]);
+        bad++;
+    }
+    for (size_t i = 0; i < np; i++) free(id[i]);
+    free(id);
+    free(ord);
     cot_buf_free(&a);
-    cot_buf_free(&b);
     return bad;
 }
 
