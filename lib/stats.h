@@ -84,7 +84,7 @@ double cot_welford_sd(const cot_welford_t *w);
  * within COT_SKETCH_MIN absolutely for values counted as zero.  Memory is
  * bounded by the range of magnitudes: indices run from
  * cot_sketch_index(COT_SKETCH_MIN) (-1036) to cot_sketch_index(DBL_MAX)
- * (35,487), about 36,500 buckets per sign for the whole double range, never
+ * (35,488), about 36,500 buckets per sign for the whole double range, never
  * more with the number of values.  Merging adds bucket counts, so a merged
  * sketch equals the single-pass one exactly. */
 #define COT_SKETCH_ALPHA 0.01
