@@ -19,6 +19,7 @@ static void usage(FILE *fp)
     fprintf(fp,
 "Usage: cot-stat [options] [FILE...]\n"
 "       cot-stat --merge [options] PARTIAL...\n"
+"       cot-stat --fresh PARTIAL [options] [FILE...]\n"
 "Summarise annotated records: rates with 95%% Wilson intervals, numeric\n"
 "summaries, trends over an ordered field, and gates for CI.\n"
 "\n"
