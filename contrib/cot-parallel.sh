@@ -65,7 +65,12 @@ if [ -f "$dir/orig.zst" ] && [ "$(cat "$dir/orig.stamp" 2> /dev/null)" = "$stamp
 else
     echo "cot-parallel: extracting $orig"
     rm -f "$dir/orig.zst" "$dir/orig.stamp"
-    $COT_EXTRACT "$orig" > "$dir/orig.zst.tmp" && mv "$dir/orig.zst.tmp" "$dir/orig.zst"
+    if ! $COT_EXTRACT "$orig" > "$dir/orig.zst.tmp"; then
+        rm -f "$dir/orig.zst.tmp"
+        echo "cot-parallel: extracting $orig failed" >&2
+        exit 1
+    fi
+    mv -f "$dir/orig.zst.tmp" "$dir/orig.zst"
     printf '%s\n' "$stamp" > "$dir/orig.stamp"
 fi
 

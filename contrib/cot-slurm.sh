@@ -115,8 +115,13 @@ submit)
     echo "cot-slurm: merge: job $j3; report in $dir/report"
     ;;
 orig)
-    rm -f "$dir/orig.zst.tmp"
-    $COT_EXTRACT "$3" > "$dir/orig.zst.tmp" && mv -f "$dir/orig.zst.tmp" "$dir/orig.zst"
+    rm -f "$dir/orig.zst.tmp" "$dir/orig.stamp"
+    if ! $COT_EXTRACT "$3" > "$dir/orig.zst.tmp"; then
+        rm -f "$dir/orig.zst.tmp"
+        echo "cot-slurm: extracting $3 failed" >&2
+        exit 1
+    fi
+    mv -f "$dir/orig.zst.tmp" "$dir/orig.zst"
     orig_stamp "$3" > "$dir/orig.stamp"
     ;;
 shard)

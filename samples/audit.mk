@@ -68,7 +68,7 @@ audit: $(AUDIT_PARTS)
 # The originals are extracted once and shared by every shard's cot-diff.
 $(AUDIT_ORIG): $(ORIG)
 	@mkdir -p $(@D)
-	$(COT_EXTRACT) $(ORIG) > $@.tmp && mv $@.tmp $@
+	$(COT_EXTRACT) $(ORIG) > $@.tmp || { rm -f $@.tmp; exit 1; }; mv -f $@.tmp $@
 
 # Shard K of N: its number, for --part K/N.
 $(foreach k,$(shell seq 1 $(AUDIT_N)),$(eval \

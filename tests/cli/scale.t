@@ -59,6 +59,7 @@ t mk-changed-options 0 "cd \$W/mk && export STAT=\"\$ALL --num meta.step\" && $A
 # A failing gate: the report (a table here), then the gate lines, exit 2.
 t mk-gate-fails 2 "set -o pipefail; cd \$W/mk && $AM SHARDS='$S4' AUDIT_STAT=\"\$ALL\" AUDIT_REPORT= 'AUDIT_GATES=--max-rate judge.verdict=rationalized:0.1' audit 2>&1 | grep -v '^audit:\\|^make'"
 check mk-pipefail "cd \$W/mk && ! $AM SHARDS='$S4' COT_JUDGE=false AUDIT_DIR=fail audit"
+t mk-orig-fails 2 "cd \$W/mk && $AM SHARDS='$S4' COT_EXTRACT=false AUDIT_DIR=fail2 audit > /dev/null 2>&1; st=\$?; ls fail2; exit \$st"
 
 # ---- GNU parallel (contrib/cot-parallel.sh) -----------------------------------
 CP="$ROOT/contrib/cot-parallel.sh -j 3 -d audit orig.jsonl"
@@ -70,10 +71,11 @@ if command -v parallel > /dev/null; then
   # 4 shards, then 1 in the same directory: the report is the one shard's.
   t par-one-shard 0 "cd \$W/par && AUDIT_STAT=\"\$ALL\" $CP raw/s.ad | grep '^cot-parallel:' && \$W/same audit/report raw/s.ad"
   t par-changed-options 0 "cd \$W/par && export STAT=\"\$ALL --num meta.step\" && AUDIT_STAT=\"\$STAT\" $CP $S4 | grep '^cot-parallel:' && \$W/same audit/report $S4"
+  t par-orig-fails 1 "cd \$W/par && COT_EXTRACT=false $ROOT/contrib/cot-parallel.sh -j 3 -d fail orig.jsonl $S4; st=\$?; ls fail fail/parts; exit \$st"
   t par-gate-fails 1 "cd \$W/par && AUDIT_STAT=\"\$ALL\" AUDIT_REPORT= AUDIT_GATES='--max-rate judge.verdict=rationalized:0.1' $CP $S4 2>&1 | grep -v '^cot-parallel:'; exit \${PIPESTATUS[0]}"
 else
-  for c in failed-shard rerun-redoes-the-failed-shard rerun-reuses changed-options \
-           changed-shard one-shard gate-fails; do
+  for c in failed-shard rerun-redoes-the-failed-shard rerun-reuses changed-shard \
+           one-shard changed-options orig-fails gate-fails; do
     skip "par-$c" "GNU parallel is not installed (scripts/deps.sh)"
   done
 fi
@@ -82,6 +84,7 @@ fi
 SL="$ROOT/contrib/cot-slurm.sh"
 STEPS="ls \$PWD/raw/s.* > audit/shards && $SL orig audit orig.jsonl && for i in 1 2 3 4; do SLURM_ARRAY_TASK_ID=\$i $SL shard audit || exit 1; done && $SL merge audit > /dev/null"
 check slurm-steps-equal-single-pass "cd \$W/sl && mkdir -p audit && export AUDIT_STAT=\"\$ALL\" && $STEPS && \$W/same audit/report $S4"
+t slurm-orig-step-fails 1 "cd \$W/sl && mkdir -p fail && COT_EXTRACT=false $SL orig fail orig.jsonl; st=\$?; ls fail; exit \$st"
 t slurm-step-fails 1 "cd \$W/sl && export AUDIT_STAT=\"\$ALL\" && $FAIL && SLURM_ARRAY_TASK_ID=3 $SL shard audit 2>&1 | sed \"s,\$W,W,g\"; st=\${PIPESTATUS[0]}; ls audit/parts; exit \$st"
 t slurm-merge-refuses-missing-shard 1 "cd \$W/sl && $OK && export AUDIT_STAT=\"\$ALL\" && $SL merge audit 2>&1 | sed \"s,\$W,W,g\"; exit \${PIPESTATUS[0]}"
 
