@@ -474,8 +474,10 @@ static int check_fresh(const opts_t *o, char *const *files, int n)
     cot_jsonl_reader_t *in = cot_jsonl_open(one, 1);
     cot_line_t l;
     int r = cot_jsonl_next(in, &l), rc = COT_EXIT_DATA;
-    if (r < -1) rc = r == -3 ? COT_EXIT_IO : COT_EXIT_DATA;
-    else if (why.len) ;
+    if (r < -1) {       /* the reader said why */
+        rc = r == -3 ? COT_EXIT_IO : COT_EXIT_DATA;
+        cot_buf_adds(&why, "it cannot be read");
+    } else if (why.len) ;
     else if (r != 0) cot_buf_adds(&why, r == 1 ? l.reason : "empty");
     else {
         cot_stat_opts_t po;

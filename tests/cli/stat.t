@@ -154,6 +154,7 @@ t fresh-source-touched 1 "set -o pipefail; cd \$W && cp shard.aa \$TMP/s && cot-
 t fresh-pipe-without-source 1 "set -o pipefail; cd \$W && cot-stat --partial --count judge.verdict -o \$TMP/p < shard.aa && cot-stat --fresh \$TMP/p --count judge.verdict 2>&1 | sed 's,/.*/p:,P:,'"
 t fresh-file-input 0 "cd \$W && cot-stat --partial --count judge.verdict -o \$TMP/p shard.aa && cot-stat --fresh \$TMP/p --count judge.verdict shard.aa"
 t fresh-damaged 1 "set -o pipefail; cd \$W && head -c 300 k1 > \$TMP/p && cot-stat --fresh \$TMP/p $FP 2>&1 | sed 's,/.*/p:,P:,'"
+t fresh-truncated-zstd 1 "set -o pipefail; cd \$W && zstd -qc k1 | head -c 200 > \$TMP/p.zst && cot-stat --fresh \$TMP/p.zst $FP 2>&1 | sed \"s,\$TMP,TMP,g\""
 
 # ---- partials are JSON, whatever the values (issue 15, defects 6 and 7) ----
 # Squares of 1e200 overflow a double: the partial must stay JSON, and the
