@@ -226,22 +226,23 @@ void cot_fp_take(cot_fp_t *a, cot_fp_t *b)
 }
 
 /* What a part was made from, for telling a shard given twice: its sources'
- * names, then each input's name (a file) or content digest (a pipe).
- * Empty when it says nothing (a pipe that gave no records). */
+ * names, each input file's name, and the content digest of each pipe.  A
+ * part with no records says nothing (it cannot count anything twice), and
+ * the digest tells apart parts of one source split by a filter upstream
+ * (cot-diff --shard K/N), while the same file listed twice still matches. */
 static void identity(const cot_fp_part_t *p, cot_buf_t *b)
 {
-    int sources = 0;
+    uint64_t records = 0;
     cot_buf_clear(b);
-    for (size_t i = 0; i < p->nf; i++) sources |= !p->f[i].is_input;
+    for (size_t i = 0; i < p->nf; i++)
+        if (p->f[i].is_input) records += p->f[i].records;
+    if (!records) return;
     for (size_t i = 0; i < p->nf; i++) {
         const cot_fp_file_t *f = &p->f[i];
-        if (f->is_input && f->size < 0) {
-            /* A pipe: the sources, when named, say what it carried. */
-            if (!f->records || sources) continue;
+        if (f->is_input && f->size < 0)
             cot_buf_printf(b, "%scontent %016" PRIx64, b->len ? ", " : "", f->digest);
-        } else {
+        else
             cot_buf_printf(b, "%s%s", b->len ? ", " : "", f->name);
-        }
     }
 }
 

@@ -129,6 +129,10 @@ t merge-mixed-counts 1 "set -o pipefail; cd \$W && cot-stat --merge k1 k2 k3 h1 
 t merge-part-and-unlabelled 1 "cd \$W && cot-stat --merge k2 k3 u1"
 t merge-other-pipeline 1 "cd \$W && cot-stat --merge k1 t2 k3"
 t merge-other-version 1 "set -o pipefail; cd \$W && sed 's/\"tool\":\"cot-stat [^\"]*\"/\"tool\":\"cot-stat 0.0.1\"/' k2 > \$TMP/old && cot-stat --merge k1 \$TMP/old k3 2>&1 | sed \"s,\$W,W,g; s,\$TMP,TMP,g\""
+# One source split upstream (as cot-diff --shard K/N does): distinct parts.
+check split-source-parts-merge "cd \$W && grep '\"env\":\"code\"' shard.aa | cot-stat --partial $ALL --part 1/2 --source shard.aa --pipeline split -o \$TMP/c && grep -v '\"env\":\"code\"' shard.aa | cot-stat --partial $ALL --part 2/2 --source shard.aa --pipeline split -o \$TMP/m && diff <(cot-stat --merge --json \$TMP/c \$TMP/m | sed 's/\"partials\":2/\"partials\":0/') <(cot-stat --json $ALL shard.aa)"
+# One file listed as two shards: the same content, refused.
+t merge-file-listed-twice 1 "set -o pipefail; cd \$W && cot-stat --partial $ALL --part 1/2 --source shard.aa -o \$TMP/a < shard.aa && cot-stat --partial $ALL --part 2/2 --source shard.aa -o \$TMP/b < shard.aa && cot-stat --merge \$TMP/a \$TMP/b 2>&1 | sed \"s,\$TMP,TMP,g\""
 t merge-same-file-twice 1 "set -o pipefail; cd \$W && cot-stat --merge p.aa p.ab p.aa 2>&1 | sed \"s,\$W,W,g; s,\$TMP,TMP,g\""
 t merge-same-pipe-twice 1 "cd \$W && cot-stat --partial --count judge.verdict -o \$TMP/a < shard.aa && cat \$TMP/a \$TMP/a | cot-stat --merge -"
 t merge-format-1 1 "set -o pipefail; cd \$W && python3 -c 'import json,sys; p=json.load(open(\"p.aa\")); del p[\"fingerprint\"]; p[\"cot_stat_partial\"]=1; print(json.dumps(p))' > \$TMP/v1 && cot-stat --merge \$TMP/v1 2>&1 | sed 's,/.*/v1:,V1:,'"
