@@ -81,6 +81,37 @@ static int emit_with_logprobs(cot_run_t *run, const cot_line_t *l,
     return r < 0 ? -2 : 0;
 }
 
+/* At the clean end: raw renderings that disagree with their split fields
+ * are warned about once; each pointer missing in some records is counted
+ * in the accounts ("missing: --cot=/x N") and warned about; one that
+ * matched no record fails the run (status 1), although the records are
+ * written to stdout (-o output is not committed). */
+static void check_fields(cot_run_t *run, cot_fields_t *f, cot_buf_t *key)
+{
+    static const char *const raw[] = {"raw_output", "raw_response"};
+    for (size_t i = 0; i < sizeof raw / sizeof *raw; i++) {
+        unsigned long long n[3];
+        static const char *const how[] = {"kept", "consumed", "used"};
+        for (int k = 0; k < 3; k++) {
+            cot_buf_clear(key);
+            cot_buf_printf(key, "%s:%s", raw[i], how[k]);
+            n[k] = cot_run_counter(run, key->s);
+        }
+        if (n[0])
+            cot_warn("%s: says something other than the split cot and answer "
+                     "fields in %llu of the %llu records that have both; kept in "
+                     "meta.%s", raw[i], n[0], n[0] + n[1] + n[2], raw[i]);
+    }
+    for (size_t i = 0; i < cot_fields_n(f); i++) {
+        const cot_field_t *e = cot_fields_get(f, i);
+        if (!e->miss && !e->badtype) continue;
+        cot_buf_clear(key);
+        cot_buf_printf(key, "missing:%s=%s", e->opt, e->path);
+        cot_run_count(run, key->s, e->miss + e->badtype);
+    }
+    if (cot_fields_check(f, 0)) cot_run_fail(run, COT_EXIT_DATA);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -175,6 +206,11 @@ int main(int argc, char **argv)
             cot_buf_clear(&key);
             cot_buf_printf(&key, "cot_state:%s", rec.cot_state);
             cot_run_count(&run, key.s, 1);
+            if (rec.raw) {
+                cot_buf_clear(&key);
+                cot_buf_printf(&key, "%s:%s", rec.raw_field, rec.raw);
+                cot_run_count(&run, key.s, 1);
+            }
             if (logprobs) {
                 int e = emit_with_logprobs(&run, &l, &rec, lp_path);
                 if (e == -2) { r = -2; break; }
@@ -185,6 +221,7 @@ int main(int argc, char **argv)
         }
         if (r == -2) break;
     }
+    if (r == -1) check_fields(&run, cot_extract_fields(x), &key);
     cot_buf_free(&key);
     cot_extract_free(x);
     free(metas);
