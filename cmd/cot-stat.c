@@ -2,6 +2,7 @@
  * intervals, numeric summaries, trends with a Cochran-Armitage test, gates,
  * and mergeable partial states for sharded runs. */
 #include "cli.h"
+#include "fields.h"
 #include "record.h"
 #include "report.h"
 #include "stats.h"
@@ -64,6 +65,12 @@ typedef struct {
     int json, tsv, partial, merge;
     const char *svg;
 } opts_t;
+
+/* The fields --shift adds.  Only some pipelines write each of them, so
+ * they are not checked against the records (see wanted_fields). */
+static const char *const SHIFT_NUM[] = {
+    "shift.excess_bits", "shift.z", "logprob_stats.cot.nll_mean",
+    "logprob_stats.nll_shift.overall"};
 
 static void strv_push(char ***v, size_t *n, const char *s)
 {
@@ -185,12 +192,9 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
              * model": fields written by cot-profile, cot-diff/cot-judge
              * --profile and cot-profile logprobs; absent ones show as
              * missing, never as zero. */
-            static const char *const num[] = {
-                "shift.excess_bits", "shift.z", "logprob_stats.cot.nll_mean",
-                "logprob_stats.nll_shift.overall"};
-            for (size_t i = 0; i < sizeof num / sizeof *num; i++)
-                if (!strv_has(o->so.num, o->so.nnum, num[i]))
-                    strv_push(&o->so.num, &o->so.nnum, num[i]);
+            for (size_t i = 0; i < sizeof SHIFT_NUM / sizeof *SHIFT_NUM; i++)
+                if (!strv_has(o->so.num, o->so.nnum, SHIFT_NUM[i]))
+                    strv_push(&o->so.num, &o->so.nnum, SHIFT_NUM[i]);
             if (!strv_has(o->so.count, o->so.ncount, "shift.off_policy"))
                 strv_push(&o->so.count, &o->so.ncount, "shift.off_policy");
             break;
@@ -234,15 +238,59 @@ static void add_gate_fields(opts_t *o)
     }
 }
 
+static void want(cot_fields_t *f, const char *opt, const char *path)
+{
+    for (size_t i = 0; i < sizeof SHIFT_NUM / sizeof *SHIFT_NUM; i++)
+        if (!strcmp(path, SHIFT_NUM[i])) return;
+    if (!strcmp(path, "shift.off_policy")) return;
+    for (size_t i = 0; i < cot_fields_n(f); i++)
+        if (!strcmp(cot_fields_get(f, i)->path, path)) return;
+    cot_fields_want(f, opt, path, NULL);
+}
+
+/* Every field path the command line names, each once, under the first
+ * option that names it. */
+static cot_fields_t *wanted_fields(const opts_t *o)
+{
+    cot_fields_t *f = cot_fields_new();
+    for (size_t i = 0; i < o->so.nby; i++) want(f, "--by", o->so.by[i]);
+    for (size_t i = 0; i < o->so.ncount; i++) want(f, "--count", o->so.count[i]);
+    for (size_t i = 0; i < o->so.nnum; i++) want(f, "--num", o->so.num[i]);
+    if (o->so.trend) want(f, "--trend", o->so.trend);
+    for (size_t i = 0; i < o->so.nfor; i++) want(f, "--for", o->so.forf[i]);
+    for (size_t i = 0; i < o->ro.ngates; i++) {
+        const cot_gate_t *g = &o->ro.gates[i];
+        want(f, g->kind == COT_GATE_MAX_MEAN ? "--max-mean" :
+                g->kind == COT_GATE_MIN_RATE ? "--min-rate" : "--max-rate", g->field);
+    }
+    return f;
+}
+
+/* Read the records into st.  A field path that matched none of them is an
+ * error (status 1, no report) unless this is a --partial shard (lenient:
+ * another shard may hold it); one that matched only some is a warning and
+ * is counted in the -v accounts. */
 static int read_records(cot_common_t *common, char *const *files, int n,
-                        cot_stat_t *st)
+                        cot_stat_t *st, cot_fields_t *f, int lenient)
 {
     cot_run_t run;
     int rc = cot_run_open(&run, common, files, n, 0);
     if (rc) return rc;
     cot_line_t l;
     int r;
-    while ((r = cot_run_next(&run, &l)) == 0) cot_stat_add(st, l.json);
+    while ((r = cot_run_next(&run, &l)) == 0) {
+        cot_stat_add(st, l.json);
+        cot_fields_scan(f, l.json);
+    }
+    for (size_t i = 0; r == -1 && i < cot_fields_n(f); i++) {
+        const cot_field_t *e = cot_fields_get(f, i);
+        if (!e->miss) continue;
+        cot_buf_t key = {0};
+        cot_buf_printf(&key, "missing:%s=%s", e->opt, e->path);
+        cot_run_count(&run, key.s, e->miss);   /* -v accounts */
+        cot_buf_free(&key);
+    }
+    if (r == -1 && cot_fields_check(f, lenient)) cot_run_fail(&run, COT_EXIT_DATA);
     if (r == -1) {
         st->lines = cot_jsonl_lines(run.in);
         st->rejected = run.rejected;
@@ -364,10 +412,12 @@ int main(int argc, char **argv)
         rc = read_partials(&o, files, nfiles, &st, &inited);
         if (rc == COT_EXIT_OK) rc = check_gate_fields(&o, &st.o);
     } else {
+        cot_fields_t *f = wanted_fields(&o);
         add_gate_fields(&o);
         cot_stat_init(&st, &o.so);
         inited = 1;
-        rc = read_records(&common, files, nfiles, &st);
+        rc = read_records(&common, files, nfiles, &st, f, o.partial);
+        cot_fields_free(f);
     }
 
     size_t fails = 0;

@@ -45,8 +45,11 @@ t rising-fails 1 "grep '\"env\":\"code\"' $T | cot-stat $TR --fail-on-rise"
 t flat-passes 0 "grep '\"env\":\"math\"' $T | cot-stat $TR --fail-on-rise"
 t rise-by-env 1 "cot-stat --by meta.env $TR --fail-on-rise --tsv $T"
 t rise-stricter-alpha 0 "grep '\"env\":\"code\"' $T | cot-stat $TR --fail-on-rise --alpha 0.0001 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"status\"], d[\"overall\"][\"trend\"][0][\"rise\"])'"
+# A field that matches no record is an error naming the closest field seen
+# (no report); a --partial shard only warns, as another shard may hold it,
+# and the merged report shows the trend without data.
 t trend-field-absent 1 "cot-stat --by meta.env --trend meta.epoch --for judge.verdict=rationalized --fail-on-rise $A"
-t trend-field-absent-json 0 "cot-stat --trend meta.epoch --for judge.verdict=rationalized --json --svg \$TMP/e.svg $A && xmllint --noout \$TMP/e.svg"
+t trend-field-absent-json 0 "cot-stat --partial --trend meta.epoch --for judge.verdict=rationalized -o \$TMP/p $A && cot-stat --merge --json --svg \$TMP/e.svg \$TMP/p && xmllint --noout \$TMP/e.svg"
 t svg 0 "cot-stat --by meta.env $TR --num diff.cot.similarity --svg \$TMP/t.svg $T > /dev/null && cat \$TMP/t.svg"
 check svg-well-formed "cot-stat --by meta.env $TR --num diff.cot.similarity --svg \$TMP/t.svg $T > /dev/null && xmllint --noout \$TMP/t.svg"
 
@@ -64,6 +67,14 @@ t trend-text-order 0 "cot-stat --trend s --for v=x \$W/text.jsonl"
 t gate-pass 0 "cot-stat --by meta.env --max-rate judge.verdict=rationalized:0.25 --min-rate judge.verdict=clean:0.5 --max-mean diff.cot.similarity:0.99 $T"
 t gate-fail 1 "cot-stat --by meta.env --max-rate judge.verdict=rationalized:0.2 --min-rate judge.verdict=clean:0.62 --max-mean diff.cot.similarity:0.7 $T"
 t gate-no-data 1 "cot-stat --max-rate meta.hack=true:0.1 $A"
+t field-typo 1 "cot-stat --by meta.evn --count judge.verdcit --num diff.cot.similarty $A"
+t field-typo-pointer 1 "cot-stat -v --count /judge/verdcit $A"
+t field-typo-for 1 "cot-stat --trend meta.step --for judge.verdit=rationalized $A"
+t field-typo-gate 1 "cot-stat --max-rate judge.verdcit=rationalized:0.01 --max-mean diff.cot.simlarity:0.5 $A"
+t field-none-listed 1 "cot-stat --count domain $A"
+t field-some 0 "cot-stat -q --count judge.verdict $A"
+t field-some-accounts 0 "cot-stat -v --by meta.env --count judge.verdict $A > /dev/null"
+t field-empty-input 0 "cot-stat --count judge.verdcit < /dev/null"   # nothing read, nothing to match
 t gate-json 1 "cot-stat --json --max-rate judge.verdict=rationalized:0.1 $A"
 
 # ---- bad input -------------------------------------------------------------
