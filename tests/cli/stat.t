@@ -12,6 +12,7 @@ export W
 
 # ---- usage ---------------------------------------------------------------
 t help-first-line 0 'cot-stat --help | head -1'
+t help 0 'cot-stat --help'
 t usage-trend-without-for 2 "cot-stat --trend meta.step $A"
 t usage-for-without-trend 2 "cot-stat --for judge.verdict=x $A"
 t usage-bad-for 2 "cot-stat --trend meta.step --for judge.verdict $A"
