@@ -11,6 +11,7 @@ struct cot_fields {
     cot_field_t *e;
     size_t n;
     cot_smap_t seen;          /* JSON pointers, "/a/0/b", in order seen */
+    unsigned long learnt;     /* records walked                         */
     cot_buf_t path, out;
 };
 
@@ -69,6 +70,14 @@ void cot_fields_scan(cot_fields_t *f, const cJSON *rec)
     if (missed) cot_fields_learn(f, rec);
 }
 
+/* Suggestions are only for paths that matched nothing so far. */
+static int suggestion_needed(const cot_fields_t *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (!f->e[i].hit) return 1;
+    return 0;
+}
+
 /* ---- the paths seen ---------------------------------------------------- */
 
 static void walk(cot_fields_t *f, const cJSON *j, int depth, int *budget)
@@ -99,7 +108,10 @@ static void walk(cot_fields_t *f, const cJSON *j, int depth, int *budget)
 
 void cot_fields_learn(cot_fields_t *f, const cJSON *rec)
 {
-    if (f->seen.n >= COT_FIELDS_SEEN || !cJSON_IsObject(rec)) return;
+    if (f->seen.n >= COT_FIELDS_SEEN || f->learnt >= COT_FIELDS_RECORDS ||
+        !cJSON_IsObject(rec) || !suggestion_needed(f))
+        return;
+    f->learnt++;
     int budget = COT_FIELDS_NODES;
     cot_buf_clear(&f->path);
     walk(f, rec, 0, &budget);

@@ -11,11 +11,12 @@
  * with the count.
  *
  * The paths seen are learnt from the records in which a wanted path was
- * missing, within fixed bounds: at most COT_FIELDS_SEEN distinct paths, at
- * most COT_FIELDS_DEPTH components deep, arrays through their first
- * element only, and at most COT_FIELDS_NODES nodes of any one record.  So
- * memory and time per record are bounded whatever the input; a path that
- * first appears after the set is full is not offered as a suggestion.
+ * missing, while some wanted path has matched nothing yet, within fixed
+ * bounds: the first COT_FIELDS_RECORDS such records, at most
+ * COT_FIELDS_SEEN distinct paths, at most COT_FIELDS_DEPTH components deep,
+ * arrays through their first element only, and at most COT_FIELDS_NODES
+ * nodes of any one record.  So memory and time are bounded whatever the
+ * input; a path that first appears later is not offered as a suggestion.
  */
 #ifndef COT_FIELDS_H
 #define COT_FIELDS_H
@@ -26,6 +27,7 @@
 #define COT_FIELDS_SEEN  1024
 #define COT_FIELDS_DEPTH 5
 #define COT_FIELDS_NODES 256
+#define COT_FIELDS_RECORDS 1000
 
 /* How a path fared in one record. */
 enum { COT_FIELD_HIT, COT_FIELD_MISS, COT_FIELD_BADTYPE };
