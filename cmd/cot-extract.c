@@ -99,8 +99,8 @@ static void check_fields(cot_run_t *run, cot_fields_t *f, cot_buf_t *key)
             n[k] = cot_run_counter(run, key->s);
         }
         if (n[0])
-            cot_warn("%s: says something other than the split cot and answer "
-                     "fields in %llu of the %llu records that have both; kept in "
+            cot_warn("%s: says something other than the split fields (cot, answer, "
+                     "prompt) in %llu of the %llu records that have both; kept in "
                      "meta.%s", raw[i], n[0], n[0] + n[1] + n[2], raw[i]);
     }
     for (size_t i = 0; i < cot_fields_n(f); i++) {

@@ -872,7 +872,7 @@ static int check_raw(cot_extractor_t *x, const cJSON *rv, int has_answer, out_t 
     memset(&r, 0, sizeof r);
     r.state = "absent";
     r.answer = (span_t){"", 0};
-    size_t mxlen = x->mx.len;
+    size_t mxlen = x->mx.len, hlen = x->hctx.len;
     cot_buf_t c = x->cotb, a = x->ansb;   /* from_text joins into these */
     x->cotb = x->rcot;
     x->ansb = x->rans;
@@ -885,7 +885,13 @@ static int check_raw(cot_extractor_t *x, const cJSON *rv, int has_answer, out_t 
     x->ansb = a;
     o->raw_field = raw_key(rv);
     o->raw = "kept";
-    if (strcmp(r.state, "absent")) {   /* a rendering with reasoning markers */
+    /* a user message in the rendering must agree with the record's prompt */
+    int prompt_ok = !r.has_prompt || !x->prompt.n || same_text(x->prompt, r.prompt);
+    if (strcmp(r.state, "absent") && prompt_ok) {   /* a rendering with markers */
+        if (r.has_prompt && !x->prompt.n) {
+            o->prompt = r.prompt;
+            o->has_prompt = 1;
+        }
         if (!trimmed(o->cot).n && !trimmed(o->answer).n) {
             o->cot = r.cot;
             o->answer = r.answer;
@@ -904,14 +910,14 @@ static int check_raw(cot_extractor_t *x, const cJSON *rv, int has_answer, out_t 
                same_text(o->answer, (span_t){rv->valuestring, strlen(rv->valuestring)})) {
         o->raw = "consumed";   /* plain text repeating the answer */
         return 1;
-    } else if (!has_answer) {
-        x->mx.len = mxlen;
-        if (x->mx.s) x->mx.s[mxlen] = 0;
-        return -1;             /* not a rendering: the answer text itself */
     }
-    x->mx.len = mxlen;   /* what it said is in meta, whole */
+    /* what it said is in meta, whole: take back its commentary and context */
+    o->has_prompt = 0;
+    x->mx.len = mxlen;
     if (x->mx.s) x->mx.s[mxlen] = 0;
-    return 0;
+    x->hctx.len = hlen;
+    if (x->hctx.s) x->hctx.s[hlen] = 0;
+    return !has_answer && !strcmp(r.state, "absent") ? -1 : 0;
 }
 
 /* A generation that stopped at its token limit (finish_reason "length",
