@@ -58,7 +58,8 @@ static const char *const lp_paths[] = {
  * for malformed logprobs (and the run must stop when run->status is set);
  * -2 on a write error. */
 static int emit_with_logprobs(cot_run_t *run, const cot_line_t *l,
-                              const cot_extract_rec_t *rec, const char *path)
+                              const cot_extract_rec_t *rec, const char *path,
+                              cot_fields_t *lpf)
 {
     cJSON *j = cJSON_ParseWithLength(rec->json, rec->len);
     if (!j) cot_die(COT_EXIT_IO, "internal error: unparsable record");
@@ -76,6 +77,10 @@ static int emit_with_logprobs(cot_run_t *run, const cot_line_t *l,
         return cot_run_reject(run, l, "bad-logprobs", why) < 0 ? -1 : 0;
     }
     cot_run_count(run, st ? "logprobs:aligned" : "logprobs:none", 1);
+    if (lpf) {   /* --logprobs=PATH: one that no record has fails the run */
+        cot_fields_mark(lpf, 0, st ? COT_FIELD_HIT : COT_FIELD_MISS);
+        if (!st) cot_fields_learn(lpf, j);
+    }
     if (st) cot_record_set(j, "logprob_stats", st);
     int r = cot_run_emit(run, j);
     cJSON_Delete(j);
@@ -181,6 +186,11 @@ int main(int argc, char **argv)
         free(metas);
         return st;
     }
+    cot_fields_t *lpf = NULL;
+    if (lp_path) {
+        lpf = cot_fields_new();
+        cot_fields_want(lpf, "--logprobs", lp_path, "they get no logprob_stats");
+    }
     cot_line_t l;
     cot_buf_t key = {0};
     int r;
@@ -213,7 +223,7 @@ int main(int argc, char **argv)
                 cot_run_count(&run, key.s, 1);
             }
             if (logprobs) {
-                int e = emit_with_logprobs(&run, &l, &rec, lp_path);
+                int e = emit_with_logprobs(&run, &l, &rec, lp_path, lpf);
                 if (e == -2) { r = -2; break; }
                 if (e == -1) break;   /* rejected: the rest of the line too */
                 continue;
@@ -223,6 +233,9 @@ int main(int argc, char **argv)
         if (r == -2) break;
     }
     if (r == -1) check_fields(&run, cot_extract_fields(x), &key);
+    if (r == -1 && cot_fields_check(lpf, 0))
+        cot_run_fail(&run, COT_EXIT_DATA);
+    cot_fields_free(lpf);
     cot_buf_free(&key);
     cot_extract_free(x);
     free(metas);

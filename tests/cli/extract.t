@@ -98,6 +98,8 @@ t logprobs-stats 0 'cot-extract -u --logprobs samples/profile/logprobs.jsonl | j
 t logprobs-accounts 0 'cot-extract -u -v --logprobs samples/profile/logprobs.jsonl 2>&1 >/dev/null'
 t logprobs-malformed 1 'printf "%s\n" "{\"id\":\"m\",\"cot\":\"a\",\"answer\":\"b\",\"logprobs\":{\"tokens\":[\"a\",\"b\"],\"token_logprobs\":[-1]}}" | cot-extract -u --logprobs'
 t logprobs-malformed-skipped 0 'printf "%s\n" "{\"id\":\"m\",\"cot\":\"a\",\"answer\":\"b\",\"logprobs\":{\"tokens\":[\"a\",\"b\"],\"token_logprobs\":[-1]}}" | cot-extract -u --skip-bad --logprobs | wc -l'
+t logprobs-path-none 1 'cot-extract -u --logprobs=meta.logprbs samples/profile/logprobs.jsonl > /dev/null'
+t logprobs-path-some 0 'cot-extract -u -v --logprobs=meta.logprobs samples/profile/logprobs.jsonl > /dev/null'
 t logprobs-bad-path 2 'cot-extract --logprobs=a..b samples/profile/logprobs.jsonl'
 
 done_testing
