@@ -865,7 +865,9 @@ static int same_text(span_t a, span_t b)
  *   - otherwise rv is "kept" in meta and o is left as the split says.
  * Returns 1 when rv is consumed or used (the caller consumes it), 0 when
  * it is kept, and -1 when there is no answer field and rv, without
- * reasoning markers, is the plain answer text (Sonnet's raw_response). */
+ * reasoning markers, is the plain answer text (Sonnet's raw_response).
+ * With no answer field (has_answer 0) the caller takes rv as the answer
+ * text unless it returns 1. */
 static int check_raw(cot_extractor_t *x, const cJSON *rv, int has_answer, out_t *o)
 {
     out_t r;
@@ -892,7 +894,10 @@ static int check_raw(cot_extractor_t *x, const cJSON *rv, int has_answer, out_t 
             o->prompt = r.prompt;
             o->has_prompt = 1;
         }
-        if (!trimmed(o->cot).n && !trimmed(o->answer).n) {
+        /* with no answer field, only a harmony rendering can stand in for
+         * empty split fields: inline tags may be a Sonnet answer's text */
+        if (!trimmed(o->cot).n && !trimmed(o->answer).n &&
+            (has_answer || (r.style && !strcmp(r.style, "harmony")))) {
             o->cot = r.cot;
             o->answer = r.answer;
             o->state = r.state;
@@ -978,9 +983,7 @@ static void from_flat(cot_extractor_t *x, const cJSON *o_, out_t *o,
                  * markers, else plain answer text (Sonnet raw_response) */
                 out_t save = *o;
                 o->answer = (span_t){"", 0};
-                int k = check_raw(x, av, 0, o);
-                if (k < 0) *o = save;
-                else if (k == 0) av = NULL;   /* kept in meta, whole */
+                if (check_raw(x, av, 0, o) <= 0) *o = save;   /* the answer */
             } else if (rv && check_raw(x, rv, av != NULL, o) <= 0) {
                 rv = NULL;   /* kept in meta */
             }

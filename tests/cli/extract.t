@@ -61,6 +61,10 @@ t pointer-empty-input 0 "cot-extract -u -v --cot /x < /dev/null"
 # says something else; a trace cut short is unclosed, from whichever field.
 t gpt-oss-split-accounts 0 "cot-extract -u -v $S/gpt-oss-split.jsonl > /dev/null"
 t cut-short-accounts 0 "cot-extract -u -v $S/cut-short.jsonl > /dev/null"
+# ... a raw field that is the only answer field: a harmony rendering gives
+# the answer when it agrees; anything else (a Sonnet answer that mentions
+# </think>) is the answer text, as it always was
+t raw-only-answer 0 "printf '%s\n' '{\"thinking\":\"T\",\"raw_response\":\"How a model ends its thought:\n</think>\nThen it answers.\"}' '{\"thinking\":\"\",\"raw_response\":\"x\n</think>\ny\"}' '{\"reasoning\":\"R1\",\"raw_output\":\"<|channel|>analysis<|message|>R1<|end|><|start|>assistant<|channel|>final<|message|>A1<|return|>\"}' '{\"reasoning\":\"\",\"raw_output\":\"<|channel|>analysis<|message|>R2<|end|><|start|>assistant<|channel|>final<|message|>A2<|return|>\"}' | cot-extract -u -v | jq -c '[.cot, .answer, .cot_state, .meta, .src.format]'"
 check gpt-oss-split-idempotent "cot-extract -u $S/gpt-oss-split.jsonl > \$TMP/a && cot-extract -u \$TMP/a | cmp - \$TMP/a"
 
 # --require-cot sends records with no reasoning to the rejects, whole lines.
