@@ -161,6 +161,22 @@ static size_t osa(const char *a, size_t n, const char *b, size_t m)
     return d[n][m];
 }
 
+static size_t limit_for(size_t n)
+{
+    size_t limit = n / 4;
+    return limit < 1 ? 1 : limit > 3 ? 3 : limit;
+}
+
+const char *cot_fields_closest(const char *want, const char *const *cands, size_t n)
+{
+    size_t wn = strlen(want), best = (size_t)-1, bi = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = osa(want, wn, cands[i], strlen(cands[i]));
+        if (d < best) { best = d; bi = i; }
+    }
+    return best && best <= limit_for(wn) ? cands[bi] : NULL;
+}
+
 static const char *last_part(const char *p, size_t *n)
 {
     const char *e = p + strlen(p), *s = e;
@@ -171,9 +187,7 @@ static const char *last_part(const char *p, size_t *n)
 
 const char *cot_fields_suggest(cot_fields_t *f, const char *path)
 {
-    size_t n = strlen(path), limit = n / 4;
-    if (limit < 1) limit = 1;
-    if (limit > 3) limit = 3;
+    size_t n = strlen(path), limit = limit_for(n);
     size_t best = (size_t)-1, bi = 0, tail = (size_t)-1, ti = 0, ln, cn;
     const char *leaf = last_part(path, &ln);
     for (size_t i = 0; i < f->seen.n; i++) {

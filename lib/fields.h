@@ -70,6 +70,11 @@ void cot_fields_learn(cot_fields_t *f, const cJSON *rec);
  * else the same last component.  Valid until the next call. */
 const char *cot_fields_suggest(cot_fields_t *f, const char *path);
 
+/* The string of cands[0..n) closest to want by the same rule (an edit
+ * distance of at most a quarter of want's length, 1..3), or NULL when none
+ * is that close or one equals it. */
+const char *cot_fields_closest(const char *want, const char *const *cands, size_t n);
+
 /* At the end of a run: for each entry that matched none of the records it
  * was looked up in, print an error (cot_err) naming the option, the path
  * and the closest path seen, or the top-level fields seen; for each that

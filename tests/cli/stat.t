@@ -73,6 +73,10 @@ t field-typo-pointer 1 "cot-stat -v --count /judge/verdcit $A"
 t field-typo-for 1 "cot-stat --trend meta.step --for judge.verdit=rationalized $A"
 t field-typo-gate 1 "cot-stat --max-rate judge.verdcit=rationalized:0.01 --max-mean diff.cot.simlarity:0.5 $A"
 t field-none-listed 1 "cot-stat --count domain $A"
+# a gate value no record has, close to one seen: a warning (it may be good
+# news: no rationalized record at all is not a typo)
+t gate-value-typo 0 "cot-stat -q --max-rate judge.verdict=rationalised:0.5 $A > /dev/null; cot-stat --max-rate judge.verdict=rationalised:0.5 $A > /dev/null"
+t gate-value-far 0 "cot-stat --max-rate judge.verdict=hacked:0.5 --count judge.verdict $A > /dev/null"
 t field-some 0 "cot-stat -q --count judge.verdict $A"
 t field-some-accounts 0 "cot-stat -v --by meta.env --count judge.verdict $A > /dev/null"
 t field-empty-input 0 "cot-stat --count judge.verdcit < /dev/null"   # nothing read, nothing to match

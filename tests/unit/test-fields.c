@@ -137,8 +137,18 @@ static void test_bounds(void)
     cot_fields_free(f);
 }
 
+static void test_closest(void)
+{
+    const char *const v[] = {"clean", "rejected", "rationalized", "silent"};
+    tap_is_str(cot_fields_closest("rationalised", v, 4), "rationalized", "a value one edit away");
+    tap_ok(cot_fields_closest("rationalized", v, 4) == NULL, "the value itself: nothing to say");
+    tap_ok(cot_fields_closest("hacked", v, 4) == NULL, "nothing close: NULL");
+    tap_ok(cot_fields_closest("x", v, 0) == NULL, "no candidates: NULL");
+}
+
 int main(void)
 {
+    test_closest();
     test_counts();
     test_marks();
     test_escapes();
