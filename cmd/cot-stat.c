@@ -239,14 +239,54 @@ static void add_gate_fields(opts_t *o)
     }
 }
 
-static void want(cot_fields_t *f, const char *opt, const char *path)
+/* Register path under opt; -1 when it is not checked or already is. */
+static int want(cot_fields_t *f, const char *opt, const char *path)
 {
     for (size_t i = 0; i < sizeof SHIFT_NUM / sizeof *SHIFT_NUM; i++)
-        if (!strcmp(path, SHIFT_NUM[i])) return;
-    if (!strcmp(path, "shift.off_policy")) return;
+        if (!strcmp(path, SHIFT_NUM[i])) return -1;
+    if (!strcmp(path, "shift.off_policy")) return -1;
     for (size_t i = 0; i < cot_fields_n(f); i++)
-        if (!strcmp(cot_fields_get(f, i)->path, path)) return;
-    cot_fields_want(f, opt, path, NULL);
+        if (!strcmp(cot_fields_get(f, i)->path, path)) return -1;
+    return cot_fields_want(f, opt, path, NULL);
+}
+
+/* --merge: the partials hold counts, not records, so each field's counts
+ * come from the merged aggregate (no closest field can be offered). */
+static void want_merged(cot_fields_t *f, const cot_stat_t *st, const char *opt,
+                        char kind, char **paths, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        int i = want(f, opt, paths[j]);
+        if (i < 0) continue;
+        uint64_t had, of;
+        cot_stat_field_counts(st, kind, j, &had, &of);
+        cot_fields_add(f, i, COT_FIELD_HIT, had);
+        cot_fields_add(f, i, COT_FIELD_MISS, of - had);
+    }
+}
+
+static int check_merged_fields(const cot_stat_t *st, const opts_t *o)
+{
+    const cot_stat_opts_t *so = &st->o;
+    cot_fields_t *f = cot_fields_new();
+    for (size_t g = 0; g < o->ro.ngates; g++) {   /* gates first, by their name */
+        const cot_gate_t *gt = &o->ro.gates[g];
+        int mean = gt->kind == COT_GATE_MAX_MEAN;
+        char **list = mean ? so->num : so->count;
+        size_t n = mean ? so->nnum : so->ncount, j = 0;
+        while (j < n && strcmp(list[j], gt->field)) j++;
+        if (j < n)
+            want_merged(f, st, mean ? "--max-mean" : gt->kind == COT_GATE_MIN_RATE
+                        ? "--min-rate" : "--max-rate", mean ? 'n' : 'c', list + j, 1);
+    }
+    want_merged(f, st, "--by", 'b', so->by, so->nby);
+    want_merged(f, st, "--count", 'c', so->count, so->ncount);
+    want_merged(f, st, "--num", 'n', so->num, so->nnum);
+    if (so->trend) want_merged(f, st, "--trend", 't', (char **)&so->trend, 1);
+    want_merged(f, st, "--for", 'f', so->forf, so->nfor);
+    size_t errors = cot_fields_check(f, o->partial);
+    cot_fields_free(f);
+    return errors ? COT_EXIT_DATA : COT_EXIT_OK;
 }
 
 /* Every field path the command line names, each once, under the first
@@ -445,6 +485,7 @@ int main(int argc, char **argv)
         if (nfiles == 0 && isatty(0)) { usage(stderr); return COT_EXIT_USAGE; }
         rc = read_partials(&o, files, nfiles, &st, &inited);
         if (rc == COT_EXIT_OK) rc = check_gate_fields(&o, &st.o);
+        if (rc == COT_EXIT_OK) rc = check_merged_fields(&st, &o);
     } else {
         cot_fields_t *f = wanted_fields(&o);
         add_gate_fields(&o);

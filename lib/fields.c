@@ -58,6 +58,14 @@ void cot_fields_mark(cot_fields_t *f, int i, int how)
     else e->miss++;
 }
 
+void cot_fields_add(cot_fields_t *f, int i, int how, unsigned long long n)
+{
+    cot_field_t *e = &f->e[i];
+    if (how == COT_FIELD_HIT) e->hit += n;
+    else if (how == COT_FIELD_BADTYPE) e->badtype += n;
+    else e->miss += n;
+}
+
 void cot_fields_scan(cot_fields_t *f, const cJSON *rec)
 {
     int missed = 0;

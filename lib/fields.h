@@ -56,6 +56,10 @@ const cot_field_t *cot_fields_get(const cot_fields_t *f, size_t i);
 /* Record how entry i fared in one record (COT_FIELD_*). */
 void cot_fields_mark(cot_fields_t *f, int i, int how);
 
+/* Record n records at once (counts from an aggregate, such as merged
+ * cot-stat partials). */
+void cot_fields_add(cot_fields_t *f, int i, int how, unsigned long long n);
+
 /* Look up every entry in rec (cot_record_get): a value that is present and
  * not null is a hit, anything else a miss.  Learns the paths of rec when
  * one of them missed. */

@@ -47,10 +47,12 @@ t flat-passes 0 "grep '\"env\":\"math\"' $T | cot-stat $TR --fail-on-rise"
 t rise-by-env 1 "cot-stat --by meta.env $TR --fail-on-rise --tsv $T"
 t rise-stricter-alpha 0 "grep '\"env\":\"code\"' $T | cot-stat $TR --fail-on-rise --alpha 0.0001 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"status\"], d[\"overall\"][\"trend\"][0][\"rise\"])'"
 # A field that matches no record is an error naming the closest field seen
-# (no report); a --partial shard only warns, as another shard may hold it,
-# and the merged report shows the trend without data.
+# (no report).  A --partial shard only warns, as another shard may hold
+# it; the --merge then fails.  A trend field that one record has gives a
+# trend without enough data, reported as such.
 t trend-field-absent 1 "cot-stat --by meta.env --trend meta.epoch --for judge.verdict=rationalized --fail-on-rise $A"
-t trend-field-absent-json 0 "cot-stat --partial --trend meta.epoch --for judge.verdict=rationalized -o \$TMP/p $A && cot-stat --merge --json --svg \$TMP/e.svg \$TMP/p && xmllint --noout \$TMP/e.svg"
+t trend-field-absent-merge 1 "cot-stat --partial --trend meta.epoch --for judge.verdict=rationalized -o \$TMP/p $A && cot-stat --merge --json \$TMP/p"
+t trend-field-absent-json 0 "(cat $A; echo '{\"meta\":{\"epoch\":1},\"judge\":{\"verdict\":\"clean\"}}') | cot-stat --trend meta.epoch --for judge.verdict=rationalized --json --svg \$TMP/e.svg && xmllint --noout \$TMP/e.svg"
 t svg 0 "cot-stat --by meta.env $TR --num diff.cot.similarity --svg \$TMP/t.svg $T > /dev/null && cat \$TMP/t.svg"
 check svg-well-formed "cot-stat --by meta.env $TR --num diff.cot.similarity --svg \$TMP/t.svg $T > /dev/null && xmllint --noout \$TMP/t.svg"
 
@@ -77,6 +79,10 @@ t field-none-listed 1 "cot-stat --count domain $A"
 # news: no rationalized record at all is not a typo)
 t gate-value-typo 0 "cot-stat -q --max-rate judge.verdict=rationalised:0.5 $A > /dev/null; cot-stat --max-rate judge.verdict=rationalised:0.5 $A > /dev/null"
 t gate-value-far 0 "cot-stat --max-rate judge.verdict=hacked:0.5 --count judge.verdict $A > /dev/null"
+split -n l/2 "$A" "$W/audit."
+for s in aa ab; do cot-stat -q --partial --by meta.env --count judge.verdict,diff.edit -o "$W/ap.$s" "$W/audit.$s"; done
+t merge-field-ok 0 "cot-stat --merge --max-rate judge.verdict=rationalized:0.5 \$W/ap.aa \$W/ap.ab > /dev/null"
+t merge-field-none 1 "cot-stat -q --partial --count judge.verdcit -o \$TMP/p1 \$W/audit.aa && cot-stat -q --partial --count judge.verdcit -o \$TMP/p2 \$W/audit.ab && cot-stat --merge \$TMP/p1 \$TMP/p2"
 t field-some 0 "cot-stat -q --count judge.verdict $A"
 t field-some-accounts 0 "cot-stat -v --by meta.env --count judge.verdict $A > /dev/null"
 t field-empty-input 0 "cot-stat --count judge.verdcit < /dev/null"   # nothing read, nothing to match
