@@ -1052,6 +1052,10 @@ static int lay_messages(cot_extractor_t *x, const cJSON *arr)
         reset_record(x, &o);
         if (!conv_prompt(x, x->mv, (int)i)) flat_prompt(x, x->obj);
         from_message(x, x->mv[i], &o, "message");
+        if ((int)i == last) {   /* only the last turn can have been cut */
+            cut_short(&o, x->mv[i]);
+            cut_short(&o, x->obj);
+        }
         put(x, &o, k++);
     }
     return k;
