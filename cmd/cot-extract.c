@@ -28,7 +28,8 @@ static void usage(FILE *fp)
 "  --turns last|all   records for the last assistant turn, or each [last]\n"
 "  --require-cot      reject records with no reasoning (cot_state absent)\n"
 "  --no-meta          drop the unconsumed source fields (meta)\n"
-"Custom layouts (RFC 6901 JSON pointers, e.g. /data/0/text):\n"
+"Custom layouts (RFC 6901 JSON pointers, e.g. /data/0/text; a record without\n"
+"one gets no fallback and is counted; one that no record has fails the run):\n"
 "  --id PTR           record id [id, _id, uuid, sample_id, idx; else a digest\n"
 "                     of the source line, digest:HEX16]\n"
 "  --prompt PTR       prompt text\n"
@@ -58,7 +59,8 @@ static const char *const lp_paths[] = {
  * for malformed logprobs (and the run must stop when run->status is set);
  * -2 on a write error. */
 static int emit_with_logprobs(cot_run_t *run, const cot_line_t *l,
-                              const cot_extract_rec_t *rec, const char *path)
+                              const cot_extract_rec_t *rec, const char *path,
+                              cot_fields_t *lpf)
 {
     cJSON *j = cJSON_ParseWithLength(rec->json, rec->len);
     if (!j) cot_die(COT_EXIT_IO, "internal error: unparsable record");
@@ -76,10 +78,45 @@ static int emit_with_logprobs(cot_run_t *run, const cot_line_t *l,
         return cot_run_reject(run, l, "bad-logprobs", why) < 0 ? -1 : 0;
     }
     cot_run_count(run, st ? "logprobs:aligned" : "logprobs:none", 1);
+    if (lpf) {   /* --logprobs=PATH: one that no record has fails the run */
+        cot_fields_mark(lpf, 0, st ? COT_FIELD_HIT : COT_FIELD_MISS);
+        if (!st) cot_fields_learn(lpf, j);
+    }
     if (st) cot_record_set(j, "logprob_stats", st);
     int r = cot_run_emit(run, j);
     cJSON_Delete(j);
     return r < 0 ? -2 : 0;
+}
+
+/* At the clean end: raw renderings that disagree with their split fields
+ * are warned about once; each pointer missing in some records is counted
+ * in the accounts ("missing: --cot=/x N") and warned about; one that
+ * matched no record fails the run (status 1), although the records are
+ * written to stdout (-o output is not committed). */
+static void check_fields(cot_run_t *run, cot_fields_t *f, cot_buf_t *key)
+{
+    static const char *const raw[] = {"raw_output", "raw_response"};
+    for (size_t i = 0; i < sizeof raw / sizeof *raw; i++) {
+        unsigned long long n[3];
+        static const char *const how[] = {"kept", "consumed", "used"};
+        for (int k = 0; k < 3; k++) {
+            cot_buf_clear(key);
+            cot_buf_printf(key, "%s:%s", raw[i], how[k]);
+            n[k] = cot_run_counter(run, key->s);
+        }
+        if (n[0])
+            cot_warn("%s: says something other than the split fields (cot, answer, "
+                     "prompt) in %llu of the %llu records that have both; kept in "
+                     "meta.%s", raw[i], n[0], n[0] + n[1] + n[2], raw[i]);
+    }
+    for (size_t i = 0; i < cot_fields_n(f); i++) {
+        const cot_field_t *e = cot_fields_get(f, i);
+        if (!e->miss && !e->badtype) continue;
+        cot_buf_clear(key);
+        cot_buf_printf(key, "missing:%s=%s", e->opt, e->path);
+        cot_run_count(run, key->s, e->miss + e->badtype);
+    }
+    if (cot_fields_check(f, 0)) cot_run_fail(run, COT_EXIT_DATA);
 }
 
 int main(int argc, char **argv)
@@ -150,6 +187,11 @@ int main(int argc, char **argv)
         free(metas);
         return st;
     }
+    cot_fields_t *lpf = NULL;
+    if (lp_path) {
+        lpf = cot_fields_new();
+        cot_fields_want(lpf, "--logprobs", lp_path, "they get no logprob_stats");
+    }
     cot_line_t l;
     cot_buf_t key = {0};
     int r;
@@ -180,8 +222,13 @@ int main(int argc, char **argv)
             cot_buf_clear(&key);
             cot_buf_printf(&key, "id:%s", cot_extract_id_kind(x));
             cot_run_count(&run, key.s, 1);
+            if (rec.raw) {
+                cot_buf_clear(&key);
+                cot_buf_printf(&key, "%s:%s", rec.raw_field, rec.raw);
+                cot_run_count(&run, key.s, 1);
+            }
             if (logprobs) {
-                int e = emit_with_logprobs(&run, &l, &rec, lp_path);
+                int e = emit_with_logprobs(&run, &l, &rec, lp_path, lpf);
                 if (e == -2) { r = -2; break; }
                 if (e == -1) break;   /* rejected: the rest of the line too */
                 continue;
@@ -190,6 +237,10 @@ int main(int argc, char **argv)
         }
         if (r == -2) break;
     }
+    if (r == -1) check_fields(&run, cot_extract_fields(x), &key);
+    if (r == -1 && cot_fields_check(lpf, 0))
+        cot_run_fail(&run, COT_EXIT_DATA);
+    cot_fields_free(lpf);
     cot_buf_free(&key);
     cot_extract_free(x);
     free(metas);

@@ -2,6 +2,7 @@
  * intervals, numeric summaries, trends with a Cochran-Armitage test, gates,
  * and mergeable partial states for sharded runs. */
 #include "cli.h"
+#include "fields.h"
 #include "record.h"
 #include "report.h"
 #include "stats.h"
@@ -23,7 +24,8 @@ static void usage(FILE *fp)
 "Summarise annotated records: rates with 95%% Wilson intervals, numeric\n"
 "summaries, trends over an ordered field, and gates for CI.\n"
 "\n"
-"Figures (FIELD: dotted path like judge.verdict, or JSON pointer /meta/env):\n"
+"Figures (FIELD: dotted path like judge.verdict, or JSON pointer /meta/env;\n"
+"a FIELD that no record has is an error):\n"
 "      --by FIELD[,FIELD]     group every figure by these fields\n"
 "      --count FIELD[,...]    rates of each categorical value (repeatable)\n"
 "      --num FIELD[,...]      count, mean, sd, min, p50/p90/p99, max (repeatable)\n"
@@ -82,6 +84,12 @@ typedef struct {
     size_t nsrc;
     const char *pipeline, *fresh;
 } opts_t;
+
+/* The fields --shift adds.  Only some pipelines write each of them, so
+ * they are not checked against the records (see wanted_fields). */
+static const char *const SHIFT_NUM[] = {
+    "shift.excess_bits", "shift.z", "logprob_stats.cot.nll_mean",
+    "logprob_stats.nll_shift.overall"};
 
 static void strv_push(char ***v, size_t *n, const char *s)
 {
@@ -207,12 +215,9 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
              * model": fields written by cot-profile, cot-diff/cot-judge
              * --profile and cot-profile logprobs; absent ones show as
              * missing, never as zero. */
-            static const char *const num[] = {
-                "shift.excess_bits", "shift.z", "logprob_stats.cot.nll_mean",
-                "logprob_stats.nll_shift.overall"};
-            for (size_t i = 0; i < sizeof num / sizeof *num; i++)
-                if (!strv_has(o->so.num, o->so.nnum, num[i]))
-                    strv_push(&o->so.num, &o->so.nnum, num[i]);
+            for (size_t i = 0; i < sizeof SHIFT_NUM / sizeof *SHIFT_NUM; i++)
+                if (!strv_has(o->so.num, o->so.nnum, SHIFT_NUM[i]))
+                    strv_push(&o->so.num, &o->so.nnum, SHIFT_NUM[i]);
             if (!strv_has(o->so.count, o->so.ncount, "shift.off_policy"))
                 strv_push(&o->so.count, &o->so.ncount, "shift.off_policy");
             break;
@@ -299,8 +304,81 @@ static cot_fp_file_t *input_of(cot_fp_part_t *p, size_t *cur, const char *file)
     return NULL;
 }
 
+/* Register path under opt; -1 when it is not checked or already is. */
+static int want(cot_fields_t *f, const char *opt, const char *path)
+{
+    for (size_t i = 0; i < sizeof SHIFT_NUM / sizeof *SHIFT_NUM; i++)
+        if (!strcmp(path, SHIFT_NUM[i])) return -1;
+    if (!strcmp(path, "shift.off_policy")) return -1;
+    for (size_t i = 0; i < cot_fields_n(f); i++)
+        if (!strcmp(cot_fields_get(f, i)->path, path)) return -1;
+    return cot_fields_want(f, opt, path, NULL);
+}
+
+/* --merge: the partials hold counts, not records, so each field's counts
+ * come from the merged aggregate (no closest field can be offered). */
+static void want_merged(cot_fields_t *f, const cot_stat_t *st, const char *opt,
+                        char kind, char **paths, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        int i = want(f, opt, paths[j]);
+        if (i < 0) continue;
+        uint64_t had, of;
+        cot_stat_field_counts(st, kind, j, &had, &of);
+        cot_fields_add(f, i, COT_FIELD_HIT, had);
+        cot_fields_add(f, i, COT_FIELD_MISS, of - had);
+    }
+}
+
+static int check_merged_fields(const cot_stat_t *st, const opts_t *o)
+{
+    const cot_stat_opts_t *so = &st->o;
+    cot_fields_t *f = cot_fields_new();
+    for (size_t g = 0; g < o->ro.ngates; g++) {   /* gates first, by their name */
+        const cot_gate_t *gt = &o->ro.gates[g];
+        int mean = gt->kind == COT_GATE_MAX_MEAN;
+        char **list = mean ? so->num : so->count;
+        size_t n = mean ? so->nnum : so->ncount, j = 0;
+        while (j < n && strcmp(list[j], gt->field)) j++;
+        if (j < n)
+            want_merged(f, st, mean ? "--max-mean" : gt->kind == COT_GATE_MIN_RATE
+                        ? "--min-rate" : "--max-rate", mean ? 'n' : 'c', list + j, 1);
+    }
+    want_merged(f, st, "--by", 'b', so->by, so->nby);
+    want_merged(f, st, "--count", 'c', so->count, so->ncount);
+    want_merged(f, st, "--num", 'n', so->num, so->nnum);
+    if (so->trend) want_merged(f, st, "--trend", 't', (char **)&so->trend, 1);
+    want_merged(f, st, "--for", 'f', so->forf, so->nfor);
+    size_t errors = cot_fields_check(f, o->partial);
+    cot_fields_free(f);
+    return errors ? COT_EXIT_DATA : COT_EXIT_OK;
+}
+
+/* Every field path the command line names, each once, under the first
+ * option that names it. */
+static cot_fields_t *wanted_fields(const opts_t *o)
+{
+    cot_fields_t *f = cot_fields_new();
+    for (size_t i = 0; i < o->so.nby; i++) want(f, "--by", o->so.by[i]);
+    for (size_t i = 0; i < o->so.ncount; i++) want(f, "--count", o->so.count[i]);
+    for (size_t i = 0; i < o->so.nnum; i++) want(f, "--num", o->so.num[i]);
+    if (o->so.trend) want(f, "--trend", o->so.trend);
+    for (size_t i = 0; i < o->so.nfor; i++) want(f, "--for", o->so.forf[i]);
+    for (size_t i = 0; i < o->ro.ngates; i++) {
+        const cot_gate_t *g = &o->ro.gates[i];
+        want(f, g->kind == COT_GATE_MAX_MEAN ? "--max-mean" :
+                g->kind == COT_GATE_MIN_RATE ? "--min-rate" : "--max-rate", g->field);
+    }
+    return f;
+}
+
+/* Read the records into st.  A field path that matched none of them is an
+ * error (status 1, no report) unless this is a --partial shard (lenient:
+ * another shard may hold it); one that matched only some is a warning and
+ * is counted in the -v accounts. */
 static int read_records(cot_common_t *common, char *const *files, int n,
-                        cot_stat_t *st, cot_fp_part_t *fpp)
+                        cot_stat_t *st, cot_fp_part_t *fpp, cot_fields_t *f,
+                        int lenient)
 {
     cot_run_t run;
     int rc = cot_run_open(&run, common, files, n, 0);
@@ -316,13 +394,23 @@ static int read_records(cot_common_t *common, char *const *files, int n,
             cot_run_finish(&run);
             return COT_EXIT_DATA;
         }
-        cot_fp_file_t *f = fpp ? input_of(fpp, &cur, l.file) : NULL;
-        if (f) {
-            f->digest = cot_fp_hash(f->digest, l.text, l.len);
-            f->records++;
+        cot_fp_file_t *fe = fpp ? input_of(fpp, &cur, l.file) : NULL;
+        if (fe) {
+            fe->digest = cot_fp_hash(fe->digest, l.text, l.len);
+            fe->records++;
         }
         cot_stat_add(st, l.json);
+        cot_fields_scan(f, l.json);
     }
+    for (size_t i = 0; r == -1 && i < cot_fields_n(f); i++) {
+        const cot_field_t *e = cot_fields_get(f, i);
+        if (!e->miss) continue;
+        cot_buf_t key = {0};
+        cot_buf_printf(&key, "missing:%s=%s", e->opt, e->path);
+        cot_run_count(&run, key.s, e->miss);   /* -v accounts */
+        cot_buf_free(&key);
+    }
+    if (r == -1 && cot_fields_check(f, lenient)) cot_run_fail(&run, COT_EXIT_DATA);
     if (r == -1) {
         st->lines = cot_jsonl_lines(run.in);
         st->rejected = run.rejected;
@@ -415,6 +503,39 @@ static int read_partials(const opts_t *o, char *const *files, int n,
     cot_stat_opts_free(&first);
     free((char *)first_file);
     return rc;
+}
+
+/* A rate gate on a value no record has passes (max-rate) whether that is
+ * good news or a typo.  When a value close to it was seen, say so. */
+static void warn_gate_values(const cot_stat_t *st, const cot_report_opts_t *ro)
+{
+    cot_group_t *all = NULL;
+    for (size_t i = 0; i < ro->ngates; i++) {
+        const cot_gate_t *g = &ro->gates[i];
+        if (g->kind == COT_GATE_MAX_MEAN) continue;
+        size_t f = 0;
+        while (f < st->o.ncount && strcmp(st->o.count[f], g->field)) f++;
+        if (f == st->o.ncount) continue;
+        if (!all) all = cot_stat_overall(st);
+        const cot_cat_t *c = &all->cat[f];
+        const char **shown = cot_calloc(c->vals.n + 1, sizeof *shown);
+        int seen = 0;
+        for (size_t v = 0; v < c->vals.n; v++) {
+            cot_buf_t b = {0};
+            cot_stats_key_show(c->vals.keys[v], &b);
+            shown[v] = cot_strdup(b.s ? b.s : "");
+            cot_buf_free(&b);
+            seen |= !strcmp(shown[v], g->value);
+        }
+        const char *near = seen ? NULL : cot_fields_closest(g->value, shown, c->vals.n);
+        if (near)
+            cot_warn("%s %s: no record has %s=%s; did you mean %s?",
+                     g->kind == COT_GATE_MIN_RATE ? "--min-rate" : "--max-rate",
+                     g->spec, g->field, g->value, near);
+        for (size_t v = 0; v < c->vals.n; v++) free((char *)shown[v]);
+        free(shown);
+    }
+    if (all) cot_group_free(all, &st->o);
 }
 
 static int write_file(const char *path, const cot_buf_t *b)
@@ -529,7 +650,9 @@ int main(int argc, char **argv)
         if (nfiles == 0 && isatty(0)) { usage(stderr); return COT_EXIT_USAGE; }
         rc = read_partials(&o, files, nfiles, &st, &inited, &fp);
         if (rc == COT_EXIT_OK) rc = check_gate_fields(&o, &st.o);
+        if (rc == COT_EXIT_OK) rc = check_merged_fields(&st, &o);
     } else {
+        cot_fields_t *f = wanted_fields(&o);
         add_gate_fields(&o);
         cot_stat_init(&st, &o.so);
         inited = 1;
@@ -541,7 +664,9 @@ int main(int argc, char **argv)
                 bad = 1;
             }
         add_inputs(&fp.parts[0], files, nfiles);
-        rc = bad ? COT_EXIT_IO : read_records(&common, files, nfiles, &st, &fp.parts[0]);
+        rc = bad ? COT_EXIT_IO
+                 : read_records(&common, files, nfiles, &st, &fp.parts[0], f, o.partial);
+        cot_fields_free(f);
     }
     if (inited) st.fp = &fp;
 
@@ -552,6 +677,7 @@ int main(int argc, char **argv)
             cot_stat_partial_write(&st, &out);
             rc = write_file(common.out_path, &out);
         } else {
+            warn_gate_values(&st, &o.ro);
             cot_report_t *r = cot_report_build(&st, &o.ro);
             if (o.json) cot_report_json(r, &out);
             else if (o.tsv) cot_report_tsv(r, &out);

@@ -319,10 +319,17 @@ static void print_accounts(cot_run_t *run)
     cot_buf_free(&b);
 }
 
+void cot_run_fail(cot_run_t *run, int status)
+{
+    run->status = status;
+    run->failed_late = 1;
+}
+
 int cot_run_finish(cot_run_t *run)
 {
     if (run->progress_shown) fprintf(stderr, "\r\033[K");
-    if (run->status == COT_EXIT_OK && cot_verbose >= 2) print_accounts(run);
+    if ((run->status == COT_EXIT_OK || run->failed_late) && cot_verbose >= 2)
+        print_accounts(run);
     int st = run->status;
     if (st == COT_EXIT_OK || st == COT_EXIT_DATA) {
         /* A data error still commits what was written before it, like

@@ -93,6 +93,7 @@ typedef struct {
     double t0, t_shown;
     int progress_shown;
     int status;                 /* COT_EXIT_* to return                    */
+    int failed_late;            /* cot_run_fail(): accounts still printed  */
 } cot_run_t;
 
 /* Open inputs, the output (when want_out) and --rejects.  With no files and
@@ -127,6 +128,12 @@ int cot_run_emit_raw(cot_run_t *run, const char *p, size_t n);
 /* Add n to a named counter shown in the -v accounts ("format:harmony"). */
 void cot_run_count(cot_run_t *run, const char *key, unsigned long long n);
 unsigned long long cot_run_counter(const cot_run_t *run, const char *key);
+
+/* After the last line, the tool found that the run did not do what it was
+ * asked (an option matched nothing): set the exit status (the message is
+ * the tool's).  The -v accounts are still printed; -o output is not
+ * committed, as for any data error. */
+void cot_run_fail(cot_run_t *run, int status);
 
 /* Close everything, print the -v accounts; return the exit status. */
 int cot_run_finish(cot_run_t *run);

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE 1
 #include "extract.h"
+#include "fields.h"
 #include "harmony.h"
 #include "pair.h"
 #include "record.h"
@@ -31,12 +32,14 @@ typedef struct {
     span_t cot, answer, sig, prompt;
     int has_prompt;                 /* prompt set by the record (harmony) */
     const char *state, *style;
+    const char *raw_field, *raw;    /* a raw rendering beside split fields */
 } out_t;
 
 typedef struct {
     size_t off, len;
     char format[48];
     const char *state;
+    const char *raw_field, *raw;
 } recinfo_t;
 
 #define MAX_CONSUMED 32
@@ -63,6 +66,7 @@ struct cot_extractor {
     cot_buf_t promptb, ctx, idb, mxl, pprb;
     /* per record */
     cot_buf_t cotb, ansb, mx, hctx, tmp, srcb;
+    cot_buf_t rcot, rans;           /* a raw rendering's cot and answer    */
     cot_harmony_msg_t *hm;
     size_t hcap;
     const cJSON **mv;
@@ -72,6 +76,9 @@ struct cot_extractor {
     recinfo_t *rec;
     int nrec, reccap;
     cot_buf_t why;
+    /* the pointers the options gave, and how they fared */
+    cot_fields_t *fields;
+    int f_id, f_prompt, f_cot, f_answer, *f_meta;
 };
 
 static const char *const LAYOUTS[][2] = {
@@ -395,6 +402,7 @@ static void rec_add(cot_extractor_t *x, size_t start, const char *format, size_t
     memcpy(r->format, format, flen);
     r->format[flen] = 0;
     r->state = state;
+    r->raw_field = r->raw = NULL;
 }
 
 static void put(cot_extractor_t *x, const out_t *o, int k)
@@ -411,7 +419,10 @@ static void put(cot_extractor_t *x, const out_t *o, int k)
         put_jstr(b, x->idb.s, x->idb.len);
     }
     cot_buf_adds(b, ",\"prompt\":");
-    put_span(b, x->has_pprompt ? x->pprompt : o->has_prompt ? o->prompt : x->prompt);
+    /* With --prompt a record without it gets an empty prompt, never the
+     * layout's: an explicit pointer does not fall back (it is counted). */
+    put_span(b, x->has_pprompt ? x->pprompt : x->o.prompt ? (span_t){"", 0}
+                : o->has_prompt ? o->prompt : x->prompt);
     if (x->ctx.len || x->hctx.len) {
         cot_buf_adds(b, ",\"context\":[");
         badd(b, x->ctx.s, x->ctx.len);
@@ -440,6 +451,8 @@ static void put(cot_extractor_t *x, const out_t *o, int k)
     size_t flen = b->len - fstart;
     cot_buf_adds(b, "\"}}");
     rec_add(x, start, b->s + fstart, flen, o->state);
+    x->rec[x->nrec - 1].raw_field = o->raw_field;
+    x->rec[x->nrec - 1].raw = o->raw;
 }
 
 /* ---- context and prompt ------------------------------------------------ */
@@ -507,7 +520,8 @@ static int conv_prompt(cot_extractor_t *x, const cJSON **mv, int upto)
     cot_buf_clear(&x->ctx);
     x->prompt = (span_t){"", 0};
     for (int i = 0; i < upto; i++) {
-        if (i != u) { ctx_add(x, &x->ctx, mv[i]); continue; }
+        /* with --prompt the user turn is context, not lost */
+        if (i != u || x->o.prompt) { ctx_add(x, &x->ctx, mv[i]); continue; }
         span_t t;
         if (to_text(msg_content(mv[i]), &x->promptb, &t, NULL)) {
             if (t.p != x->promptb.s) {   /* keep it beyond the next to_text */
@@ -536,6 +550,9 @@ static size_t load_array(cot_extractor_t *x, const cJSON *arr)
 /* Flat prompt fields of o (consumed when o is the top-level object). */
 static void flat_prompt(cot_extractor_t *x, const cJSON *o)
 {
+    /* --prompt is the only source of the prompt: the fields that would
+     * have given one stay in meta. */
+    if (x->o.prompt) return;
     const cJSON *ins = get(o, "instruction"), *in = get(o, "input");
     if (cJSON_IsString(ins) && cJSON_IsString(in) && *ins->valuestring &&
         *in->valuestring) {   /* Alpaca: instruction, then input */
@@ -603,7 +620,8 @@ static void from_harmony(cot_extractor_t *x, const char *p, size_t n, out_t *o)
     int nana = 0, nfin = 0, cut = 0;
     for (size_t i = 0; i < nm; i++) {
         const cot_harmony_msg_t *m = &x->hm[i];
-        if ((long)i < u) {
+        /* with --prompt the user message is context too, not lost */
+        if ((long)i < u || ((long)i == u && x->o.prompt)) {
             if (x->hctx.len) cot_buf_addc(&x->hctx, ',');
             cot_buf_adds(&x->hctx, "{\"role\":");
             put_span(&x->hctx, m->role);
@@ -812,11 +830,122 @@ static void from_message(cot_extractor_t *x, const cJSON *m, out_t *o,
     }
 }
 
+/* Fields that hold the raw rendering of the whole output (gpt-oss writes
+ * raw_output beside internal_reasoning and external_output). */
+static const char *const RAW_KEYS[] = {"raw_output", "raw_response", NULL};
+
+static const char *raw_key(const cJSON *v)
+{
+    for (const char *const *k = RAW_KEYS; v && v->string && *k; k++)
+        if (!strcmp(v->string, *k)) return *k;
+    return NULL;
+}
+
+static span_t trimmed(span_t s)
+{
+    while (s.n && (*s.p == ' ' || *s.p == '\n' || *s.p == '\t' || *s.p == '\r'))
+        s.p++, s.n--;
+    while (s.n && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\n' ||
+                   s.p[s.n - 1] == '\t' || s.p[s.n - 1] == '\r'))
+        s.n--;
+    return s;
+}
+
+static int same_text(span_t a, span_t b)
+{
+    a = trimmed(a);
+    b = trimmed(b);
+    return a.n == b.n && (!a.n || !memcmp(a.p, b.p, a.n));
+}
+
+/* Split fields (o, from a CoT field and maybe an answer field) beside a raw
+ * rendering rv of the whole output.  rv is parsed like any answer text,
+ * into its own buffers, and compared, edges trimmed:
+ *   - it says the same (or the split has no answer field and it agrees on
+ *     the CoT): o takes its answer and its state when it was cut short
+ *     (unclosed), its meta (commentary, tool calls) is kept, and rv is
+ *     "consumed": not copied to meta, where it would only repeat them;
+ *   - the split fields are both empty and rv is not: rv is "used";
+ *   - otherwise rv is "kept" in meta and o is left as the split says.
+ * Returns 1 when rv is consumed or used (the caller consumes it), 0 when
+ * it is kept, and -1 when there is no answer field and rv, without
+ * reasoning markers, is the plain answer text (Sonnet's raw_response).
+ * With no answer field (has_answer 0) the caller takes rv as the answer
+ * text unless it returns 1. */
+static int check_raw(cot_extractor_t *x, const cJSON *rv, int has_answer, out_t *o)
+{
+    out_t r;
+    memset(&r, 0, sizeof r);
+    r.state = "absent";
+    r.answer = (span_t){"", 0};
+    size_t mxlen = x->mx.len, hlen = x->hctx.len;
+    cot_buf_t c = x->cotb, a = x->ansb;   /* from_text joins into these */
+    x->cotb = x->rcot;
+    x->ansb = x->rans;
+    cot_buf_clear(&x->cotb);
+    cot_buf_clear(&x->ansb);
+    from_text(x, rv->valuestring, strlen(rv->valuestring), &r, 0);
+    x->rcot = x->cotb;
+    x->rans = x->ansb;
+    x->cotb = c;
+    x->ansb = a;
+    o->raw_field = raw_key(rv);
+    o->raw = "kept";
+    /* a user message in the rendering must agree with the record's prompt */
+    int prompt_ok = !r.has_prompt || !x->prompt.n || same_text(x->prompt, r.prompt);
+    if (strcmp(r.state, "absent") && prompt_ok) {   /* a rendering with markers */
+        if (r.has_prompt && !x->prompt.n) {
+            o->prompt = r.prompt;
+            o->has_prompt = 1;
+        }
+        /* with no answer field, only a harmony rendering can stand in for
+         * empty split fields: inline tags may be a Sonnet answer's text */
+        if (!trimmed(o->cot).n && !trimmed(o->answer).n &&
+            (has_answer || (r.style && !strcmp(r.style, "harmony")))) {
+            o->cot = r.cot;
+            o->answer = r.answer;
+            o->state = r.state;
+            o->style = r.style;
+            o->raw = "used";
+            return 1;
+        }
+        if (same_text(o->cot, r.cot) && (!has_answer || same_text(o->answer, r.answer))) {
+            if (!has_answer) o->answer = r.answer;
+            if (!strcmp(r.state, "unclosed") && !o->answer.n) o->state = "unclosed";
+            o->raw = "consumed";
+            return 1;
+        }
+    } else if (has_answer &&
+               same_text(o->answer, (span_t){rv->valuestring, strlen(rv->valuestring)})) {
+        o->raw = "consumed";   /* plain text repeating the answer */
+        return 1;
+    }
+    /* what it said is in meta, whole: take back its commentary and context */
+    o->has_prompt = 0;
+    x->mx.len = mxlen;
+    if (x->mx.s) x->mx.s[mxlen] = 0;
+    x->hctx.len = hlen;
+    if (x->hctx.s) x->hctx.s[hlen] = 0;
+    return !has_answer && !strcmp(r.state, "absent") ? -1 : 0;
+}
+
+/* A generation that stopped at its token limit (finish_reason "length",
+ * stop_reason "max_tokens") with reasoning and no answer was cut inside the
+ * reasoning: unclosed, whichever field the reasoning came from. */
+static void cut_short(out_t *o, const cJSON *holder)
+{
+    if (!cJSON_IsObject(holder) || strcmp(o->state, "ok") || o->answer.n) return;
+    const char *fr = str(holder, "finish_reason"), *sr = str(holder, "stop_reason");
+    if ((fr && !strcmp(fr, "length")) || (sr && !strcmp(sr, "max_tokens")))
+        o->state = "unclosed";
+}
+
 /* Flat cot/answer fields of o (a record, or a fan-out element). */
 static void from_flat(cot_extractor_t *x, const cJSON *o_, out_t *o,
                       const char *meta_key, int gsm8k)
 {
     const cJSON *cv = first_of(o_, COT_KEYS), *av = first_of(o_, ANSWER_KEYS);
+    const cJSON *rv = NULL;
     if (!av && meta_key) av = get(o_, "content");
     if (cJSON_IsArray(av) && cJSON_IsObject(av->child) && get(av->child, "role")) {
         /* TRL conversational completion: the last assistant message. */
@@ -846,17 +975,37 @@ static void from_flat(cot_extractor_t *x, const cJSON *o_, out_t *o,
     if (cv && to_text(cv, &x->cotb, &o->cot, &steps)) {
         o->state = o->cot.n ? "ok" : "empty";
         if (steps) o->style = "steps";
+        /* A raw rendering beside the split fields: another answer field
+         * that is a raw one, or the answer field itself when it is raw. */
+        if (!x->re) {
+            for (const char *const *k = RAW_KEYS; *k && !rv; k++) {
+                const cJSON *r = get(o_, *k);
+                if (cJSON_IsString(r) && r != av) rv = r;
+            }
+            if (!rv && raw_key(av) && cJSON_IsString(av)) {
+                /* the only answer field is raw: a rendering when it has
+                 * markers, else plain answer text (Sonnet raw_response) */
+                out_t save = *o;
+                o->answer = (span_t){"", 0};
+                if (check_raw(x, av, 0, o) <= 0) *o = save;   /* the answer */
+            } else if (rv && check_raw(x, rv, av != NULL, o) <= 0) {
+                rv = NULL;   /* kept in meta */
+            }
+        }
     } else {
         cv = NULL;
         if (av) from_text(x, a.p, a.n, o, gsm8k);
     }
+    cut_short(o, o_);
 done:
     if (meta_key) {
-        const char *skip[4] = {cv ? cv->string : "", av ? av->string : "", NULL};
+        const char *skip[4] = {cv ? cv->string : "", av ? av->string : "",
+                               rv ? rv->string : "", NULL};
         leftovers(&x->mx, meta_key, o_, skip);
     } else {
         consume(x, cv);
         consume(x, av);
+        consume(x, rv);
     }
 }
 
@@ -923,6 +1072,10 @@ static int lay_messages(cot_extractor_t *x, const cJSON *arr)
         reset_record(x, &o);
         if (!conv_prompt(x, x->mv, (int)i)) flat_prompt(x, x->obj);
         from_message(x, x->mv[i], &o, "message");
+        if ((int)i == last) {   /* only the last turn can have been cut */
+            cut_short(&o, x->mv[i]);
+            cut_short(&o, x->obj);
+        }
         put(x, &o, k++);
     }
     return k;
@@ -950,6 +1103,7 @@ static int lay_choices(cot_extractor_t *x, const cJSON *arr)
             o.answer = (span_t){t, strlen(t)};
             from_text(x, t, strlen(t), &o, 0);
         }
+        cut_short(&o, c);
         if (cJSON_IsObject(c)) {
             static const char *const skip[] = {"message", "delta", "text", NULL};
             leftovers(&x->mx, "choice", c, skip);
@@ -990,6 +1144,7 @@ static int lay_response(cot_extractor_t *x, const cJSON *resp)
         out_t o;
         reset_record(x, &o);
         from_message(x, resp, &o, NULL);
+        cut_short(&o, resp);
         x->fan = 0;
         put(x, &o, 0);
         return 1;
@@ -1012,6 +1167,7 @@ static int lay_response(cot_extractor_t *x, const cJSON *resp)
     out_t o;
     reset_record(x, &o);
     from_message(x, resp, &o, "response");
+    cut_short(&o, resp);
     x->fan = 0;
     put(x, &o, 0);
     return 1;
@@ -1056,6 +1212,7 @@ static int lay_generations(cot_extractor_t *x, const cJSON *arr)
             member(&x->mx, "generation");
             put_json(&x->mx, c);
         }
+        cut_short(&o, c);
         put(x, &o, k);
     }
     return k;
@@ -1160,6 +1317,47 @@ static int lay_custom(cot_extractor_t *x)
     return 1;
 }
 
+/* How the value at an option's pointer serves (COT_FIELD_*): text
+ * (a string, number or array) for --prompt, --cot and --answer; a string
+ * or number for --id; any value, null included, for --meta. */
+static int classify(const cJSON *v, char what)
+{
+    if (!v) return COT_FIELD_MISS;
+    if (what == 'm') return COT_FIELD_HIT;
+    if (cJSON_IsNull(v)) return COT_FIELD_MISS;
+    if (cJSON_IsString(v) || cJSON_IsNumber(v)) return COT_FIELD_HIT;
+    return what == 't' && cJSON_IsArray(v) ? COT_FIELD_HIT : COT_FIELD_BADTYPE;
+}
+
+/* Count, for each pointer the options gave, whether this line had it. */
+static void mark_fields(cot_extractor_t *x, const cJSON *obj)
+{
+    if (!x->fields) return;
+    int missed = 0;
+    const char *const ptr[] = {x->o.id, x->o.prompt, x->o.cot, x->o.answer};
+    const int idx[] = {x->f_id, x->f_prompt, x->f_cot, x->f_answer};
+    for (int i = 0; i < 4; i++) {
+        if (!ptr[i]) continue;
+        int how = classify(cot_record_get(obj, ptr[i]), i ? 't' : 'i');
+        cot_fields_mark(x->fields, idx[i], how);
+        missed |= how != COT_FIELD_HIT;
+    }
+    for (int i = 0; i < x->o.nmeta; i++) {
+        int dup = 0;
+        for (int j = 0; j < i; j++) dup |= x->f_meta[j] == x->f_meta[i];
+        if (dup) continue;   /* --meta /a twice */
+        int how = classify(cot_record_get(obj, x->o.meta[i]), 'm');
+        cot_fields_mark(x->fields, x->f_meta[i], how);
+        missed |= how != COT_FIELD_HIT;
+    }
+    if (missed) cot_fields_learn(x->fields, obj);
+}
+
+cot_fields_t *cot_extract_fields(cot_extractor_t *x)
+{
+    return x->fields;
+}
+
 int cot_extract_line(cot_extractor_t *x, const cJSON *obj, const char *file,
                      unsigned long line, const char **kind, const char **why)
 {
@@ -1244,6 +1442,7 @@ int cot_extract_line(cot_extractor_t *x, const cJSON *obj, const char *file,
     } else {
         n = lay_flat(x);
     }
+    mark_fields(x, obj);
     return n;
 }
 
@@ -1261,7 +1460,8 @@ const char *cot_extract_id_kind(const cot_extractor_t *x)
 cot_extract_rec_t cot_extract_get(const cot_extractor_t *x, int k)
 {
     const recinfo_t *r = &x->rec[k];
-    return (cot_extract_rec_t){x->out.s + r->off, r->len, r->format, r->state};
+    return (cot_extract_rec_t){x->out.s + r->off, r->len, r->format, r->state,
+                               r->raw_field, r->raw};
 }
 
 cot_extractor_t *cot_extract_new(const cot_extract_opt_t *opt, cot_buf_t *err)
@@ -1329,6 +1529,21 @@ cot_extractor_t *cot_extract_new(const cot_extract_opt_t *opt, cot_buf_t *err)
         pcre2_jit_compile(x->re, PCRE2_JIT_COMPLETE);   /* best effort */
         x->md = pcre2_match_data_create_from_pattern(x->re, NULL);
     }
+    if (opt->id || opt->prompt || opt->cot || opt->answer || opt->nmeta) {
+        x->fields = cot_fields_new();
+        x->f_meta = cot_calloc((size_t)opt->nmeta + 1, sizeof *x->f_meta);
+        if (opt->id) x->f_id = cot_fields_want(x->fields, "--id", opt->id,
+                                               "they get the fallback id");
+        if (opt->prompt) x->f_prompt = cot_fields_want(x->fields, "--prompt", opt->prompt,
+                                                       "their prompt is empty");
+        if (opt->cot) x->f_cot = cot_fields_want(x->fields, "--cot", opt->cot,
+                                                 "their cot_state is absent");
+        if (opt->answer) x->f_answer = cot_fields_want(x->fields, "--answer", opt->answer,
+                                                       "their answer is empty");
+        for (int i = 0; i < opt->nmeta; i++)
+            x->f_meta[i] = cot_fields_want(x->fields, "--meta", opt->meta[i],
+                                           "left out of meta");
+    }
     return x;
 fail:
     cot_extract_free(x);
@@ -1342,8 +1557,10 @@ void cot_extract_free(cot_extractor_t *x)
     if (x->re) pcre2_code_free(x->re);
     cot_buf_t *bufs[] = {&x->promptb, &x->ctx, &x->idb, &x->mxl, &x->cotb,
                          &x->ansb, &x->mx, &x->hctx, &x->tmp, &x->out, &x->why,
-                         &x->pprb, &x->srcb};
+                         &x->pprb, &x->srcb, &x->rcot, &x->rans};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) cot_buf_free(bufs[i]);
+    cot_fields_free(x->fields);
+    free(x->f_meta);
     free(x->hm);
     free(x->mv);
     free(x->rec);

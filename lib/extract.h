@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include "fields.h"
 #include "util.h"
 
 typedef struct {
@@ -32,6 +33,12 @@ typedef struct {
     size_t len;
     const char *format;        /* "LAYOUT" or "LAYOUT+STYLE"                */
     const char *cot_state;
+    /* A raw rendering read beside split fields (gpt-oss raw_output next to
+     * internal_reasoning and external_output): its field name, and
+     * "consumed" (it says what the split fields say: left out of meta),
+     * "used" (the split fields were empty: the record comes from it) or
+     * "kept" (it says something else: kept in meta).  NULL when none. */
+    const char *raw_field, *raw;
 } cot_extract_rec_t;
 
 /* Check the options (format name, pointers, regex).  Returns NULL and
@@ -58,6 +65,11 @@ const char *cot_extract_id_kind(const cot_extractor_t *x);
 
 /* Record k (0 <= k < the count returned) of the last line. */
 cot_extract_rec_t cot_extract_get(const cot_extractor_t *x, int k);
+
+/* The pointers --id, --prompt, --cot, --answer and --meta gave, with how
+ * each fared in the lines extracted so far (see fields.h); NULL when no
+ * pointer was given.  Owned by the extractor. */
+cot_fields_t *cot_extract_fields(cot_extractor_t *x);
 
 void cot_extract_free(cot_extractor_t *x);
 

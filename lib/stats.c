@@ -941,3 +941,36 @@ const char *cot_stat_partial_merge(cot_stat_t *st, const cJSON *j)
     st->partials += partials ? partials : 1;
     return NULL;
 }
+
+void cot_stat_field_counts(const cot_stat_t *st, char kind, size_t i,
+                           uint64_t *had, uint64_t *n)
+{
+    const cot_stat_opts_t *o = &st->o;
+    *had = *n = 0;
+    for (size_t k = 0; k < st->gkeys.n; k++) {
+        const cot_group_t *g = st->g[k];
+        if (kind == 'b') {   /* the i-th tab-separated part of the group key */
+            const char *p = st->gkeys.keys[k];
+            for (size_t j = 0; j < i && p; j++)
+                if ((p = strchr(p, '\t'))) p++;
+            size_t len = p ? strcspn(p, "\t") : 0;
+            *n += g->records;
+            if (p && !(len == strlen(COT_KEY_MISSING) && !memcmp(p, COT_KEY_MISSING, len)))
+                *had += g->records;
+        } else if (kind == 'c') {
+            *had += g->cat[i].present + g->cat[i].badtype;
+            *n += g->cat[i].present + g->cat[i].badtype + g->cat[i].missing;
+        } else if (kind == 'n') {
+            *had += g->num[i].w.n + g->num[i].badtype;
+            *n += g->num[i].w.n + g->num[i].badtype + g->num[i].missing;
+        } else if (kind == 't') {
+            *n += g->records;
+            *had += g->records - g->tr.missing;
+        } else if (kind == 'f') {
+            uint64_t with = g->records - g->tr.missing, got = 0;
+            for (size_t b = 0; b < g->tr.keys.n; b++) got += g->tr.n[b * o->nfor + i];
+            *n += with;
+            *had += got;
+        }
+    }
+}

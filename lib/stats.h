@@ -230,4 +230,13 @@ const char *cot_stat_partial_opts(const cJSON *j, cot_stat_opts_t *o);
 const char *cot_stat_partial_merge(cot_stat_t *st, const cJSON *j);
 void cot_stat_opts_free(cot_stat_opts_t *o);
 
+/* How many records had a value for field i of a kind ('b' --by, 'c'
+ * --count, 'n' --num, 't' --trend, 'f' --for), out of how many were looked
+ * at (*n; for a --for field, the records with a trend value).  A value of
+ * the wrong type counts as had, except for the trend and --for fields,
+ * where the aggregate cannot tell it from a missing one.  For a merged
+ * run, which holds no records, only counts. */
+void cot_stat_field_counts(const cot_stat_t *st, char kind, size_t i,
+                           uint64_t *had, uint64_t *n);
+
 #endif

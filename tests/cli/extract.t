@@ -6,7 +6,7 @@ export S
 
 # One golden per fixture: every layout and style, several models' styles.
 for f in r1-messages api-responses think-inline edge-tags gpt-oss-harmony \
-         anthropic parts-sharegpt flat generations; do
+         gpt-oss-split cut-short anthropic parts-sharegpt flat generations; do
     t "$f" 0 "cot-extract -u $S/$f.jsonl"
 done
 
@@ -37,6 +37,36 @@ t pointers 0 "cot-extract -u --id /task_id --prompt /prompt --answer /raw_output
 t pointer-cot 0 "cot-extract -u --no-meta --cot /steps --answer /target $S/flat.jsonl"
 t split 0 "printf '%s\n' '{\"text\":\"Reasoning: add them. 2+2=4\nFinal: 4\"}' | cot-extract -u --split '^Reasoning: (?<cot>.*?)\nFinal: (?<answer>.*)\$'"
 t split-nomatch 0 "printf '%s\n' '{\"text\":\"just 4\"}' | cot-extract -u --split 'R: (?<cot>.*)\nF: (?<answer>.*)'"
+
+# A pointer the user gave that matches no record fails the run (exit 1),
+# naming the option, the path and the closest field seen; the records are
+# still written to stdout (an -o file is not committed).  One that matches
+# only some records is warned about and counted in -v; an explicit pointer
+# never falls back to the detected field.
+t pointer-cot-none 1 "set -o pipefail; cot-extract -u -v --cot /stepz $S/flat.jsonl | wc -l"
+t pointer-answer-none 1 "set -o pipefail; cot-extract -u --answer /nonexistent $S/flat.jsonl | jq -c .answer"
+t pointer-prompt-none 1 "set -o pipefail; cot-extract -u --prompt /questoin $S/flat.jsonl | jq -c .prompt"
+t pointer-id-none 1 "cot-extract -u --id /task_di $S/flat.jsonl > /dev/null"
+t pointer-meta-none 1 "cot-extract -u --meta modle $S/flat.jsonl > /dev/null"
+t pointer-badtype 1 "printf '%s\n' '{\"q\":\"x\",\"trace\":{\"text\":\"t\"}}' | cot-extract -u --cot /trace > /dev/null"
+t pointer-none-o 1 "cot-extract --cot /stepz -o \$TMP/out.zst $S/flat.jsonl; rc=\$?; ls \$TMP; exit \$rc"
+t pointer-none-quiet 1 "cot-extract -u -q --cot /stepz $S/flat.jsonl > /dev/null"
+t pointer-some 0 "cot-extract -u -v --prompt /question $S/flat.jsonl | jq -c '[.prompt, .meta.prompt]'"
+t pointer-some-quiet 0 "cot-extract -u -q --prompt /question $S/flat.jsonl > /dev/null"
+# ... and the user turn the layout would have made the prompt is context
+t pointer-prompt-turn 0 "printf '%s\n' '{\"q\":\"my prompt\",\"messages\":[{\"role\":\"user\",\"content\":\"U\"},{\"role\":\"assistant\",\"content\":\"A\",\"reasoning_content\":\"R\"}]}' '{\"q\":\"p2\",\"text\":\"<|start|>user<|message|>Hi<|end|><|start|>assistant<|channel|>final<|message|>a<|return|>\"}' | cot-extract -u --prompt /q | jq -c '[.prompt, .context]'"
+t pointer-empty-input 0 "cot-extract -u -v --cot /x < /dev/null"
+
+# gpt-oss split fields beside raw_output: raw_output is consumed when it says
+# the same, used when the split fields are empty, kept (and counted) when it
+# says something else; a trace cut short is unclosed, from whichever field.
+t gpt-oss-split-accounts 0 "cot-extract -u -v $S/gpt-oss-split.jsonl > /dev/null"
+t cut-short-accounts 0 "cot-extract -u -v $S/cut-short.jsonl > /dev/null"
+# ... a raw field that is the only answer field: a harmony rendering gives
+# the answer when it agrees; anything else (a Sonnet answer that mentions
+# </think>) is the answer text, as it always was
+t raw-only-answer 0 "printf '%s\n' '{\"thinking\":\"T\",\"raw_response\":\"How a model ends its thought:\n</think>\nThen it answers.\"}' '{\"thinking\":\"\",\"raw_response\":\"x\n</think>\ny\"}' '{\"reasoning\":\"R1\",\"raw_output\":\"<|channel|>analysis<|message|>R1<|end|><|start|>assistant<|channel|>final<|message|>A1<|return|>\"}' '{\"reasoning\":\"\",\"raw_output\":\"<|channel|>analysis<|message|>R2<|end|><|start|>assistant<|channel|>final<|message|>A2<|return|>\"}' | cot-extract -u -v | jq -c '[.cot, .answer, .cot_state, .meta, .src.format]'"
+check gpt-oss-split-idempotent "cot-extract -u $S/gpt-oss-split.jsonl > \$TMP/a && cot-extract -u \$TMP/a | cmp - \$TMP/a"
 
 # --require-cot sends records with no reasoning to the rejects, whole lines.
 t require-cot 0 "cot-extract -u -v --require-cot --rejects \$TMP/rej.jsonl $S/flat.jsonl $S/generations.jsonl | wc -l; cat \$TMP/rej.jsonl"
@@ -87,6 +117,8 @@ t logprobs-stats 0 'cot-extract -u --logprobs samples/profile/logprobs.jsonl | j
 t logprobs-accounts 0 'cot-extract -u -v --logprobs samples/profile/logprobs.jsonl 2>&1 >/dev/null'
 t logprobs-malformed 1 'printf "%s\n" "{\"id\":\"m\",\"cot\":\"a\",\"answer\":\"b\",\"logprobs\":{\"tokens\":[\"a\",\"b\"],\"token_logprobs\":[-1]}}" | cot-extract -u --logprobs'
 t logprobs-malformed-skipped 0 'printf "%s\n" "{\"id\":\"m\",\"cot\":\"a\",\"answer\":\"b\",\"logprobs\":{\"tokens\":[\"a\",\"b\"],\"token_logprobs\":[-1]}}" | cot-extract -u --skip-bad --logprobs | wc -l'
+t logprobs-path-none 1 'cot-extract -u --logprobs=meta.logprbs samples/profile/logprobs.jsonl > /dev/null'
+t logprobs-path-some 0 'cot-extract -u -v --logprobs=meta.logprobs samples/profile/logprobs.jsonl > /dev/null'
 t logprobs-bad-path 2 'cot-extract --logprobs=a..b samples/profile/logprobs.jsonl'
 
 done_testing

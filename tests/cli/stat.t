@@ -12,6 +12,7 @@ export W
 
 # ---- usage ---------------------------------------------------------------
 t help-first-line 0 'cot-stat --help | head -1'
+t help 0 'cot-stat --help'
 t usage-trend-without-for 2 "cot-stat --trend meta.step $A"
 t usage-for-without-trend 2 "cot-stat --for judge.verdict=x $A"
 t usage-bad-for 2 "cot-stat --trend meta.step --for judge.verdict $A"
@@ -45,8 +46,13 @@ t rising-fails 1 "grep '\"env\":\"code\"' $T | cot-stat $TR --fail-on-rise"
 t flat-passes 0 "grep '\"env\":\"math\"' $T | cot-stat $TR --fail-on-rise"
 t rise-by-env 1 "cot-stat --by meta.env $TR --fail-on-rise --tsv $T"
 t rise-stricter-alpha 0 "grep '\"env\":\"code\"' $T | cot-stat $TR --fail-on-rise --alpha 0.0001 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"status\"], d[\"overall\"][\"trend\"][0][\"rise\"])'"
+# A field that matches no record is an error naming the closest field seen
+# (no report).  A --partial shard only warns, as another shard may hold
+# it; the --merge then fails.  A trend field that one record has gives a
+# trend without enough data, reported as such.
 t trend-field-absent 1 "cot-stat --by meta.env --trend meta.epoch --for judge.verdict=rationalized --fail-on-rise $A"
-t trend-field-absent-json 0 "cot-stat --trend meta.epoch --for judge.verdict=rationalized --json --svg \$TMP/e.svg $A && xmllint --noout \$TMP/e.svg"
+t trend-field-absent-merge 1 "cot-stat --partial --trend meta.epoch --for judge.verdict=rationalized -o \$TMP/p $A && cot-stat --merge --json \$TMP/p"
+t trend-field-absent-json 0 "(cat $A; echo '{\"meta\":{\"epoch\":1},\"judge\":{\"verdict\":\"clean\"}}') | cot-stat --trend meta.epoch --for judge.verdict=rationalized --json --svg \$TMP/e.svg && xmllint --noout \$TMP/e.svg"
 t svg 0 "cot-stat --by meta.env $TR --num diff.cot.similarity --svg \$TMP/t.svg $T > /dev/null && cat \$TMP/t.svg"
 check svg-well-formed "cot-stat --by meta.env $TR --num diff.cot.similarity --svg \$TMP/t.svg $T > /dev/null && xmllint --noout \$TMP/t.svg"
 
@@ -66,6 +72,22 @@ t gate-fail 1 "cot-stat --by meta.env --max-rate judge.verdict=rationalized:0.2 
 t gate-no-data 1 "cot-stat --max-rate meta.hack=true:0.1 $A"
 # ... and over an empty input every kind of gate fails (--merge: merge-empty)
 t gate-empty-input 1 "cot-stat --max-rate judge.verdict=rationalized:0.1 --min-rate judge.verdict=clean:0.5 --max-mean diff.cot.similarity:0.9 --trend meta.step --for judge.verdict=rationalized --fail-on-rise /dev/null > /dev/null"
+t field-typo 1 "cot-stat --by meta.evn --count judge.verdcit --num diff.cot.similarty $A"
+t field-typo-pointer 1 "cot-stat -v --count /judge/verdcit $A"
+t field-typo-for 1 "cot-stat --trend meta.step --for judge.verdit=rationalized $A"
+t field-typo-gate 1 "cot-stat --max-rate judge.verdcit=rationalized:0.01 --max-mean diff.cot.simlarity:0.5 $A"
+t field-none-listed 1 "cot-stat --count domain $A"
+# a gate value no record has, close to one seen: a warning (it may be good
+# news: no rationalized record at all is not a typo)
+t gate-value-typo 0 "cot-stat -q --max-rate judge.verdict=rationalised:0.5 $A > /dev/null; cot-stat --max-rate judge.verdict=rationalised:0.5 $A > /dev/null"
+t gate-value-far 0 "cot-stat --max-rate judge.verdict=hacked:0.5 --count judge.verdict $A > /dev/null"
+split -n l/2 "$A" "$W/audit."
+for s in aa ab; do cot-stat -q --partial --by meta.env --count judge.verdict,diff.edit -o "$W/ap.$s" "$W/audit.$s"; done
+t merge-field-ok 0 "cot-stat --merge --max-rate judge.verdict=rationalized:0.5 \$W/ap.aa \$W/ap.ab > /dev/null"
+t merge-field-none 1 "cot-stat -q --partial --count judge.verdcit -o \$TMP/p1 \$W/audit.aa && cot-stat -q --partial --count judge.verdcit -o \$TMP/p2 \$W/audit.ab && cot-stat --merge \$TMP/p1 \$TMP/p2"
+t field-some 0 "cot-stat -q --count judge.verdict $A"
+t field-some-accounts 0 "cot-stat -v --by meta.env --count judge.verdict $A > /dev/null"
+t field-empty-input 0 "cot-stat --count judge.verdcit < /dev/null"   # nothing read, nothing to match
 t gate-json 1 "cot-stat --json --max-rate judge.verdict=rationalized:0.1 $A"
 
 # ---- bad input -------------------------------------------------------------
@@ -89,7 +111,7 @@ check merge-gates-equal "diff <(cot-stat $ALL --max-rate judge.verdict=rationali
 check merge-concatenated "cat \$W/p.a? | cot-stat --merge --json - > \$TMP/m1 && cot-stat --merge --json \$W/p.a? > \$TMP/m2 && cmp \$TMP/m1 \$TMP/m2"
 check merge-of-merges "cot-stat --merge --partial \$W/p.aa \$W/p.ab -o \$W/p.ab2 && diff <(cot-stat --merge --json \$W/p.ab2 \$W/p.ac) <(cot-stat --merge --json \$W/p.a?)"
 check merge-zstd-partial "zstd -qc \$W/p.aa > \$W/p.aa.zst && diff <(cot-stat --merge \$W/p.aa.zst \$W/p.ab \$W/p.ac) <(cot-stat --merge \$W/p.a?)"
-cot-stat --partial --by meta.env --count judge.verdict -o "$W/q" "$A"
+cot-stat -q --partial --by meta.env --count judge.verdict -o "$W/q" "$A"
 t merge-different-options 1 "cd \$W && cot-stat --merge p.aa q"
 t merge-cmdline-differs 1 "cd \$W && cot-stat --merge --by meta.step p.aa"
 t merge-gate-not-collected 2 "cd \$W && cot-stat --merge --max-mean meta.step:3 p.aa"
