@@ -182,6 +182,9 @@ static int parse_line(cot_jsonl_reader_t *r, char *text, size_t n,
         bad(r, l, "nul-escape");
         return 1;
     }
+    if (cot_json_keep_numbers(r->json, text, n) < 0)
+        cot_die(COT_EXIT_IO, "%s:%lu: internal error: numbers not found in "
+                "their text", l->file, l->line);
     l->json = r->json;
     if (unterminated)
         cot_warn("%s:%lu: no newline at end of file; the last record is "
@@ -235,17 +238,12 @@ void cot_jsonl_close(cot_jsonl_reader_t *r)
 
 int cot_jsonl_write(cot_stream_t *s, const cJSON *json, cot_buf_t *scratch)
 {
-    if (scratch->cap < 4096) cot_buf_reserve(scratch, 4096);
-    /* cJSON wants a few spare bytes beyond the printed length. */
-    while (!cJSON_PrintPreallocated((cJSON *)json, scratch->s,
-                                    (int)(scratch->cap - 8), 0)) {
-        if (scratch->cap > (size_t)1 << 30) {
-            cot_err("%s: record too large to serialise", cot_stream_name(s));
-            return -1;
-        }
-        cot_buf_reserve(scratch, scratch->cap * 2);
+    cot_buf_clear(scratch);
+    if (cot_json_print(scratch, json) < 0) {
+        cot_err("%s: internal error: a record holds a value that cannot be "
+                "written as JSON", cot_stream_name(s));
+        return -1;
     }
-    size_t n = strlen(scratch->s);
-    scratch->s[n] = '\n';
-    return cot_stream_write(s, scratch->s, n + 1);
+    cot_buf_addc(scratch, '\n');
+    return cot_stream_write(s, scratch->s, scratch->len);
 }

@@ -47,8 +47,10 @@ unsigned long long cot_jsonl_bytes_in(const cot_jsonl_reader_t *r);
 unsigned long long cot_jsonl_lines(const cot_jsonl_reader_t *r);
 void cot_jsonl_close(cot_jsonl_reader_t *r);
 
-/* Serialise `json` compactly plus '\n' to s, reusing *scratch between calls.
- * Returns 0 or -1 (error printed). */
+/* Serialise `json` compactly plus '\n' to s, reusing *scratch between calls:
+ * cot_json_print(), so numbers read from input keep their source text and
+ * everything else is printed as cJSON prints it.  Returns 0 or -1 (error
+ * printed). */
 int cot_jsonl_write(cot_stream_t *s, const cJSON *json, cot_buf_t *scratch);
 
 /* Why a text is not valid JSON, in words, with the byte offset;
