@@ -12,7 +12,7 @@ struct cot_jsonl_reader {
     cot_stream_t *cur;
     cJSON *json;
     cot_buf_t reason, scratch;
-    unsigned long long bytes_done, lines;
+    unsigned long long bytes_done, lines, blank;
     int (*idle)(void *);
     void *idle_arg;
 };
@@ -42,6 +42,11 @@ unsigned long long cot_jsonl_bytes_in(const cot_jsonl_reader_t *r)
 unsigned long long cot_jsonl_lines(const cot_jsonl_reader_t *r)
 {
     return r->lines;
+}
+
+unsigned long long cot_jsonl_blank(const cot_jsonl_reader_t *r)
+{
+    return r->blank;
 }
 
 /* Deepest nesting of arrays/objects outside strings. */
@@ -213,10 +218,10 @@ int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l)
             continue;
         }
         if (n < -1) return (int)n;
+        r->lines++;                     /* every line counts, as in wc -l */
         size_t k = 0;
         while (k < (size_t)n && (text[k] == ' ' || text[k] == '\t')) k++;
-        if (k == (size_t)n) continue;   /* blank line */
-        r->lines++;
+        if (k == (size_t)n) { r->blank++; continue; }   /* skipped, counted */
         l->file = cot_stream_name(r->cur);
         l->line = cot_stream_lineno(r->cur);
         l->text = text;
