@@ -25,6 +25,9 @@ check diff-keeps "cot-extract -u \$N > \$TMP/c && cot-diff --key id \$TMP/c \$TM
 t judge 0 'cot-extract -u $N | cot-judge -u'
 check judge-keeps "cot-extract -u \$N | cot-judge -u > \$TMP/o && $has_all"
 t stat-count 0 'cot-extract -u $N | cot-stat --count meta.seed,meta.step'
+# (jq would round the numbers itself: grep)
+t stat-count-json 0 'cot-extract -u $N | cot-stat --json --count meta.seed | grep -o "\"values\":\[[^]]*\]"'
+t stat-by 0 'cot-extract -u $N | cot-stat --tsv --by meta.seed --count cot_state | cut -f 2-5 | grep "^meta.seed"'
 t profile-score 0 'cot-profile build --holdout 0.25 -o $TMP/m.prof samples/profile/own.jsonl && cot-extract -u $N | cot-profile score -u -p $TMP/m.prof | sed "s/,\"shift\":.*/}/"'
 check profile-keeps "cot-profile build --holdout 0.25 -o \$TMP/m.prof samples/profile/own.jsonl && cot-extract -u \$N | cot-profile score -u -p \$TMP/m.prof > \$TMP/o && $has_all"
 check pipeline-keeps "cot-extract \$N | cot-diff --key id <(cot-extract -u \$N) | cot-judge | cot-extract -u > \$TMP/o && $has_all"
