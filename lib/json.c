@@ -328,21 +328,25 @@ static size_t next_number(numscan_t *z)
     return 0;
 }
 
+/* Every number node, in document order, takes the next number of the
+ * text (a node that has its text already keeps it). */
 static int keep(cJSON *j, numscan_t *z)
 {
     for (; j; j = j->next) {
-        if (cJSON_IsNumber(j) && !j->valuestring) {
+        if (cJSON_IsNumber(j)) {
             size_t k = next_number(z);
             if (!k) return -1;
-            if (!(j->valuestring = cJSON_malloc(k + 1))) cot_die(COT_EXIT_IO, "out of memory");
-            memcpy(j->valuestring, z->num.s, k + 1);
+            if (!j->valuestring) {
+                if (!(j->valuestring = cJSON_malloc(k + 1))) cot_die(COT_EXIT_IO, "out of memory");
+                memcpy(j->valuestring, z->num.s, k + 1);
+            }
         }
         if (j->child && keep(j->child, z) < 0) return -1;
     }
     return 0;
 }
 
-/* Undo a partial keep(): the texts set so far. */
+/* After a failed keep(): no number keeps a text that may be wrong. */
 static void unkeep(cJSON *j)
 {
     for (; j; j = j->next) {

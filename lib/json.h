@@ -40,7 +40,8 @@ cJSON *cot_json_parse_fast(const char *text, size_t n, cot_buf_t *scratch);
 /* Give every number node of `root`, parsed by cJSON from text[0..n), its
  * source text (see above): the numbers are found again in document order,
  * as cJSON's parser read them.  Returns 0, or -1 when the text does not hold
- * the tree's numbers (a caller's bug; the tree is then left as it was). */
+ * the tree's numbers (a caller's bug; no number of the tree has a text
+ * then, and each prints as cJSON prints it). */
 int cot_json_keep_numbers(cJSON *root, const char *text, size_t n);
 
 /* Parse text[0..n) as one JSON value, numbers with their text: the fast
