@@ -293,6 +293,7 @@ int cot_run_emit(cot_run_t *run, const cJSON *rec)
 {
     if (cot_jsonl_write(run->out, rec, &run->scratch) < 0) {
         run->status = COT_EXIT_IO;
+        run->out_failed = 1;
         return -1;
     }
     run->written++;
@@ -304,6 +305,7 @@ int cot_run_emit_raw(cot_run_t *run, const char *p, size_t n)
     if (cot_stream_write(run->out, p, n) < 0 ||
         cot_stream_write(run->out, "\n", 1) < 0) {
         run->status = COT_EXIT_IO;
+        run->out_failed = 1;
         return -1;
     }
     run->written++;
@@ -347,7 +349,8 @@ static void print_accounts(cot_run_t *run, int out, int kept)
     if (out && kept) cot_buf_printf(&b, "; %llu records written", run->written);
     else if (out)
         cot_buf_printf(&b, "; %llu records, not written to %s (the run failed)",
-                       run->written, run->opt->out_path);
+                       run->written, strcmp(run->opt->out_path, "-")
+                       ? run->opt->out_path : "(stdout)");
     cot_err("%s", b.s);
     cot_buf_free(&b);
 }
@@ -355,25 +358,30 @@ static void print_accounts(cot_run_t *run, int out, int kept)
 int cot_run_finish(cot_run_t *run)
 {
     if (run->progress_shown) fprintf(stderr, "\r\033[K");
-    int st = run->status, had_out = run->out != NULL, kept = 0;
+    int st = run->status, had_out = run->out != NULL;
+    int to_stdout = !strcmp(run->opt->out_path, "-");
+    /* kept: the records written reached their destination.  What went to
+     * stdout is out there unless writing failed; -o FILE only when it is
+     * renamed into place. */
+    int kept = to_stdout && !run->out_failed;
     if (st == COT_EXIT_OK || st == COT_EXIT_DATA) {
         /* A data error still commits what was written before it, like
          * sort(1) would not; but -o output must not look whole: abort. */
-        if (st == COT_EXIT_DATA && strcmp(run->opt->out_path, "-")) {
+        if (st == COT_EXIT_DATA && !to_stdout) {
             cot_stream_abort(run->out);
             run->out = NULL;
         }
-        kept = run->out != NULL;   /* what went to stdout is out there */
+        if (run->out && !to_stdout) kept = 1;
         if (cot_stream_close(run->out) < 0) st = COT_EXIT_IO, kept = 0;
         if (cot_stream_close(run->rejects) < 0) st = COT_EXIT_IO;
     } else {
+        if (!to_stdout) kept = 0;
         cot_stream_abort(run->out);
         cot_stream_abort(run->rejects);
     }
     /* The accounts, also when the input ended in damage or an I/O error
      * (what was read before it is accounted for); not after a bad line
      * stopped the run, which the error names. */
-    if (!strcmp(run->opt->out_path, "-")) kept = 1;
     if (cot_verbose >= 2 && !run->line_stop) print_accounts(run, had_out, kept);
     cot_jsonl_close(run->in);
     for (size_t i = 0; i < run->ntally; i++) free((char *)run->tally[i].key);

@@ -104,6 +104,7 @@ typedef struct {
     int progress_shown;
     int status;                 /* COT_EXIT_* to return                    */
     int line_stop;              /* a bad line stopped the run              */
+    int out_failed;             /* writing a record failed                 */
 } cot_run_t;
 
 /* Open inputs, the output (when want_out) and --rejects.  With no files and

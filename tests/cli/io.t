@@ -46,6 +46,7 @@ t diff-truncated-sft 1 'cot-diff -u tests/bad/crlf.jsonl tests/bad/truncated.jso
 t stat-truncated 1 'cot-stat --count answer tests/bad/truncated.jsonl.zst'
 t profile-truncated 1 "$PROF && cot-profile score -u -p \$TMP/m.prof tests/bad/truncated.jsonl.zst"
 t missing-file-io 3 'cot-extract -u -v tests/bad/no-such-file.jsonl'
+t full-disk-accounts 3 'printf "%s\n" "$G" | cot-extract -u -v > /dev/full'
 
 # --- -o follows the name; -u and --zstd override ----------------------------
 plain='test "$(head -c 1 $TMP/$f)" = "{"'
