@@ -5,6 +5,7 @@
 #include "logprob.h"
 #include "record.h"
 #include "extract.h"
+#include "json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,7 @@ static int emit_with_logprobs(cot_run_t *run, const cot_line_t *l,
                               const cot_extract_rec_t *rec, const char *path,
                               cot_fields_t *lpf)
 {
-    cJSON *j = cJSON_ParseWithLength(rec->json, rec->len);
+    cJSON *j = cot_json_parse(rec->json, rec->len);   /* numbers keep their text */
     if (!j) cot_die(COT_EXIT_IO, "internal error: unparsable record");
     const char *why = NULL;
     cJSON *st = NULL;

@@ -173,6 +173,7 @@ static void first_pass(cot_judge_t *j, char *const *files, int n)
     cot_line_t l;
     int r;
     cot_buf_t err = {0};
+    cot_mute++;   /* the main pass reads the same input and reports, once */
     while ((r = cot_jsonl_next(rd, &l)) >= 0) {
         if (r != 0) continue;   /* the main pass reports bad lines */
         cot_record_view_t v;
@@ -182,6 +183,7 @@ static void first_pass(cot_judge_t *j, char *const *files, int n)
         if (cot_judge_voice(j, v.cot, v.cot_len, &c, &err) == 0)
             cot_judge_baseline_add(j, c);
     }
+    cot_mute--;
     cot_buf_free(&err);
     cot_jsonl_close(rd);
     if (!j->have_base) j->have_base = 1;

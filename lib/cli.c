@@ -49,7 +49,14 @@ int cot_common_opt(cot_common_t *c, int opt, const char *arg)
     long v;
     switch (opt) {
     case 'o': c->out_path = arg; return 1;
-    case 'u': c->uncompressed = 1; return 1;
+    case 'u':
+        if (c->zstd) cot_usage_error("-u and --zstd exclude each other");
+        c->uncompressed = 1;
+        return 1;
+    case COT_OPT_ZSTD:
+        if (c->uncompressed) cot_usage_error("-u and --zstd exclude each other");
+        c->zstd = 1;
+        return 1;
     case 'l':
         if (cot_parse_long(arg, 1, ZSTD_maxCLevel(), &v) < 0)
             cot_usage_error("-l: level must be 1..%d, not '%s'",
@@ -80,8 +87,10 @@ void cot_common_usage(FILE *fp, int records)
     if (records)
         fprintf(fp,
 "Output:\n"
-"  -o, --output FILE     write to FILE (via a temporary file) [stdout]\n"
-"  -u, --uncompressed    write plain JSONL instead of zstd\n"
+"  -o, --output FILE     write to FILE (via a temporary file) [stdout]; zstd\n"
+"                        unless FILE ends in .jsonl or .json\n"
+"  -u, --uncompressed    write plain JSONL, whatever the name\n"
+"      --zstd            write zstd, whatever the name\n"
 "  -l, --level N         zstd compression level 1..%d [%d]\n"
 "  -@, --threads N       extra compression threads [%d]\n",
                 ZSTD_maxCLevel(), COT_ZSTD_LEVEL_DEFAULT, cot_threads_default());
@@ -104,13 +113,28 @@ void cot_version_print(FILE *fp)
             COT_VERSION, ZSTD_versionString(), cJSON_Version(), pcre);
 }
 
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), k = strlen(tail);
+    return n > k && !strcmp(s + n - k, tail);
+}
+
+int cot_common_compressed(const cot_common_t *c, const char *path)
+{
+    if (c->uncompressed) return 0;
+    if (c->zstd) return 1;
+    if (ends_with(path, ".jsonl") || ends_with(path, ".json")) return 0;
+    return 1;   /* .zst, .zstd, stdout and every other name */
+}
+
 cot_stream_t *cot_common_open_out(const cot_common_t *c, const char *path)
 {
-    if (!c->uncompressed && !strcmp(path, "-") && isatty(STDOUT_FILENO))
+    int z = cot_common_compressed(c, path);
+    if (z && !strcmp(path, "-") && isatty(STDOUT_FILENO))
         cot_usage_error("refusing to write compressed data to a terminal; "
                         "use -u for plain JSONL, or -o FILE");
     char mode[8] = "wu";
-    if (!c->uncompressed) snprintf(mode, sizeof mode, "w%d", c->level);
+    if (z) snprintf(mode, sizeof mode, "w%d", c->level);
     cot_stream_t *s = cot_stream_open(path, mode);
     if (s && c->threads > 0) cot_stream_set_threads(s, c->threads);
     return s;
@@ -213,6 +237,7 @@ int cot_run_reject(cot_run_t *run, const cot_line_t *l, const char *kind,
                    const char *reason)
 {
     if (!run->opt->skip_bad && !run->rejects) {
+        run->line_stop = 1;
         cot_err("%s:%lu: %s", l->file, l->line, reason);
         fprintf(stderr, "%s: use --skip-bad to carry on past bad lines, or "
                 "--rejects FILE to keep them\n", cot_prog);
@@ -268,6 +293,7 @@ int cot_run_emit(cot_run_t *run, const cJSON *rec)
 {
     if (cot_jsonl_write(run->out, rec, &run->scratch) < 0) {
         run->status = COT_EXIT_IO;
+        run->out_failed = 1;
         return -1;
     }
     run->written++;
@@ -279,18 +305,24 @@ int cot_run_emit_raw(cot_run_t *run, const char *p, size_t n)
     if (cot_stream_write(run->out, p, n) < 0 ||
         cot_stream_write(run->out, "\n", 1) < 0) {
         run->status = COT_EXIT_IO;
+        run->out_failed = 1;
         return -1;
     }
     run->written++;
     return 0;
 }
 
-static void print_accounts(cot_run_t *run)
+/* `out`: whether the tool writes records; `kept`: whether they reached
+ * their destination (-o FILE is not renamed into place when the run
+ * fails). */
+static void print_accounts(cot_run_t *run, int out, int kept)
 {
     unsigned long long lines = cot_jsonl_lines(run->in);
+    unsigned long long blank = cot_jsonl_blank(run->in);
     cot_buf_t b = {0};
     cot_buf_printf(&b, "%llu lines read: %llu accepted, %llu rejected",
-                   lines, lines - run->rejected, run->rejected);
+                   lines, lines - run->rejected - blank, run->rejected);
+    if (blank) cot_buf_printf(&b, ", %llu skipped (blank)", blank);
     /* Group counters by the prefix before ':' in order of first use,
      * rejection kinds first so the line reads the same for every tool. */
     char *done = cot_calloc(run->ntally + 1, 1);
@@ -314,7 +346,11 @@ static void print_accounts(cot_run_t *run)
         }
     }
     free(done);
-    if (run->out) cot_buf_printf(&b, "; %llu records written", run->written);
+    if (out && kept) cot_buf_printf(&b, "; %llu records written", run->written);
+    else if (out)
+        cot_buf_printf(&b, "; %llu records, not written to %s (the run failed)",
+                       run->written, strcmp(run->opt->out_path, "-")
+                       ? run->opt->out_path : "(stdout)");
     cot_err("%s", b.s);
     cot_buf_free(&b);
 }
@@ -328,22 +364,31 @@ void cot_run_fail(cot_run_t *run, int status)
 int cot_run_finish(cot_run_t *run)
 {
     if (run->progress_shown) fprintf(stderr, "\r\033[K");
-    if ((run->status == COT_EXIT_OK || run->failed_late) && cot_verbose >= 2)
-        print_accounts(run);
-    int st = run->status;
+    int st = run->status, had_out = run->out != NULL;
+    int to_stdout = !strcmp(run->opt->out_path, "-");
+    /* kept: the records written reached their destination.  What went to
+     * stdout is out there unless writing failed; -o FILE only when it is
+     * renamed into place. */
+    int kept = to_stdout && !run->out_failed;
     if (st == COT_EXIT_OK || st == COT_EXIT_DATA) {
         /* A data error still commits what was written before it, like
          * sort(1) would not; but -o output must not look whole: abort. */
-        if (st == COT_EXIT_DATA && strcmp(run->opt->out_path, "-")) {
+        if (st == COT_EXIT_DATA && !to_stdout) {
             cot_stream_abort(run->out);
             run->out = NULL;
         }
-        if (cot_stream_close(run->out) < 0) st = COT_EXIT_IO;
+        if (run->out && !to_stdout) kept = 1;
+        if (cot_stream_close(run->out) < 0) st = COT_EXIT_IO, kept = 0;
         if (cot_stream_close(run->rejects) < 0) st = COT_EXIT_IO;
     } else {
+        if (!to_stdout) kept = 0;
         cot_stream_abort(run->out);
         cot_stream_abort(run->rejects);
     }
+    /* The accounts, also when the input ended in damage or an I/O error
+     * (what was read before it is accounted for); not after a bad line
+     * stopped the run, which the error names. */
+    if (cot_verbose >= 2 && !run->line_stop) print_accounts(run, had_out, kept);
     cot_jsonl_close(run->in);
     for (size_t i = 0; i < run->ntally; i++) free((char *)run->tally[i].key);
     free(run->tally);

@@ -25,6 +25,7 @@ enum {
     COT_OPT_VERSION = 0x1000,
     COT_OPT_SKIP_BAD,
     COT_OPT_REJECTS,
+    COT_OPT_ZSTD,
     COT_OPT_TOOL = 0x2000          /* first value free for a tool's options */
 };
 
@@ -32,6 +33,7 @@ enum {
 #define COT_COMMON_LONG                                   \
     {"output",       required_argument, 0, 'o'},          \
     {"uncompressed", no_argument,       0, 'u'},          \
+    {"zstd",         no_argument,       0, COT_OPT_ZSTD}, \
     {"level",        required_argument, 0, 'l'},          \
     {"threads",      required_argument, 0, '@'},          \
     {"quiet",        no_argument,       0, 'q'},          \
@@ -43,7 +45,8 @@ enum {
 
 typedef struct {
     const char *out_path;       /* -o FILE               ["-"]             */
-    int uncompressed;           /* -u                                       */
+    int uncompressed;           /* -u: plain output, whatever the name      */
+    int zstd;                   /* --zstd: zstd output, whatever the name   */
     int level;                  /* -l LEVEL              [3]               */
     int threads;                /* -@ N extra threads    [cot_threads_default()] */
     int skip_bad;               /* --skip-bad                               */
@@ -73,7 +76,14 @@ void cot_version_print(FILE *fp);
  * line and "Try 'PROG --help'", exits 2. */
 void cot_bad_option(char *const *argv) __attribute__((noreturn));
 
-/* Open the output stream for mode and -o/-u/-l/-@; NULL on error. */
+/* Whether records written to `path` are zstd-compressed: -u says no and
+ * --zstd says yes, whatever the name; else a name ending in .zst or .zstd
+ * says yes and one ending in .jsonl or .json says no; stdout ("-") and any
+ * other name get zstd, the default. */
+int cot_common_compressed(const cot_common_t *c, const char *path);
+
+/* Open the output stream for `path` by cot_common_compressed() and
+ * -l/-@; NULL on error. */
 cot_stream_t *cot_common_open_out(const cot_common_t *c, const char *path);
 
 typedef struct {
@@ -94,6 +104,8 @@ typedef struct {
     int progress_shown;
     int status;                 /* COT_EXIT_* to return                    */
     int failed_late;            /* cot_run_fail(): accounts still printed  */
+    int line_stop;              /* a bad line stopped the run              */
+    int out_failed;             /* writing a record failed                 */
 } cot_run_t;
 
 /* Open inputs, the output (when want_out) and --rejects.  With no files and
@@ -135,7 +147,9 @@ unsigned long long cot_run_counter(const cot_run_t *run, const char *key);
  * committed, as for any data error. */
 void cot_run_fail(cot_run_t *run, int status);
 
-/* Close everything, print the -v accounts; return the exit status. */
+/* Close everything, print the -v accounts (also when the input was
+ * damaged or unreadable part way: they count what was read before; not when
+ * a bad line stopped the run); return the exit status. */
 int cot_run_finish(cot_run_t *run);
 
 #endif

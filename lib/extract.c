@@ -188,8 +188,11 @@ static const cJSON *first_of(const cJSON *o, const char *const *keys)
     return NULL;
 }
 
-static void put_num(cot_buf_t *b, double d)
+/* A number from the input: its source text (json.h), byte for byte. */
+static void put_num(cot_buf_t *b, const cJSON *j)
 {
+    if (j->valuestring) { cot_buf_adds(b, j->valuestring); return; }
+    double d = j->valuedouble;
     char t[32];
     if (isnan(d) || isinf(d)) { cot_buf_adds(b, "null"); return; }
     if (fabs(d) < 1e17 && d == (double)(long long)d) {
@@ -225,7 +228,7 @@ static void put_json(cot_buf_t *b, const cJSON *j)
     case cJSON_False: cot_buf_adds(b, "false"); break;
     case cJSON_True: cot_buf_adds(b, "true"); break;
     case cJSON_NULL: cot_buf_adds(b, "null"); break;
-    case cJSON_Number: put_num(b, j->valuedouble); break;
+    case cJSON_Number: put_num(b, j); break;
     case cJSON_String: put_str(b, j->valuestring); break;
     case cJSON_Raw: cot_buf_adds(b, j->valuestring); break;
     case cJSON_Array:
@@ -290,7 +293,7 @@ static int to_text(const cJSON *v, cot_buf_t *b, span_t *out, int *steps)
     }
     if (cJSON_IsNumber(v)) {
         cot_buf_clear(b);
-        put_num(b, v->valuedouble);
+        put_num(b, v);
         *out = (span_t){b->s, b->len};
         return 1;
     }
@@ -1045,7 +1048,7 @@ static void set_id(cot_extractor_t *x, const cJSON *fallback_obj)
     }
     x->id_kind = "source";
     if (cJSON_IsString(v)) cot_buf_adds(&x->idb, v->valuestring);
-    else if (cJSON_IsNumber(v)) put_num(&x->idb, v->valuedouble);
+    else if (cJSON_IsNumber(v)) put_num(&x->idb, v);
     else fallback_id(x);
 }
 

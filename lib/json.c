@@ -1,6 +1,9 @@
 /* json.c -- see json.h */
 #include "json.h"
 
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -159,7 +162,8 @@ static int digits(parser_t *x)
     return x->p > s ? 0 : -1;
 }
 
-/* RFC 8259 number, converted as cJSON does (strtod of the same text). */
+/* RFC 8259 number, converted as cJSON does (strtod of the same text), with
+ * its source text kept in valuestring. */
 static cJSON *number(parser_t *x)
 {
     const unsigned char *s = x->p;
@@ -183,7 +187,10 @@ static cJSON *number(parser_t *x)
     buf[len] = '\0';
     double d = strtod(buf, &e);
     if (e != buf + len) return NULL;
-    return node(cJSON_CreateNumber(d));
+    cJSON *v = node(cJSON_CreateNumber(d));
+    if (!(v->valuestring = cJSON_malloc(len + 1))) cot_die(COT_EXIT_IO, "out of memory");
+    memcpy(v->valuestring, buf, len + 1);
+    return v;
 }
 
 static int literal(parser_t *x, const char *w, size_t n)
@@ -282,4 +289,151 @@ cJSON *cot_json_parse_fast(const char *text, size_t n, cot_buf_t *scratch)
         return NULL;
     }
     return o;
+}
+
+/* ---- source text for cJSON's trees ------------------------------------- */
+
+typedef struct {
+    const char *p, *end;
+    cot_buf_t num;
+} numscan_t;
+
+/* The next number outside strings, as cJSON's parse_number reads it: the
+ * run of [0-9+-.eE] that starts it, as far as strtod takes it.  Its length,
+ * with the text in z->num; 0 when there is none. */
+static size_t next_number(numscan_t *z)
+{
+    while (z->p < z->end) {
+        char c = *z->p;
+        if (c == '"') {                  /* a string (or a key): skip it */
+            for (z->p++; z->p < z->end && *z->p != '"'; z->p++)
+                if (*z->p == '\\') z->p++;
+            z->p++;
+            continue;
+        }
+        if (c != '-' && (c < '0' || c > '9')) { z->p++; continue; }
+        size_t k = 0;
+        while (z->p + k < z->end && strchr("0123456789+-.eE", z->p[k]) && z->p[k]) k++;
+        cot_buf_clear(&z->num);
+        cot_buf_add(&z->num, z->p, k);
+        char *e;
+        (void)strtod(cot_buf_cstr(&z->num), &e);
+        k = (size_t)(e - z->num.s);
+        if (k == 0) { z->p++; continue; }
+        z->num.len = k;
+        z->num.s[k] = '\0';
+        z->p += k;
+        return k;
+    }
+    return 0;
+}
+
+/* Every number node, in document order, takes the next number of the
+ * text (a node that has its text already keeps it). */
+static int keep(cJSON *j, numscan_t *z)
+{
+    for (; j; j = j->next) {
+        if (cJSON_IsNumber(j)) {
+            size_t k = next_number(z);
+            if (!k) return -1;
+            if (!j->valuestring) {
+                if (!(j->valuestring = cJSON_malloc(k + 1))) cot_die(COT_EXIT_IO, "out of memory");
+                memcpy(j->valuestring, z->num.s, k + 1);
+            }
+        }
+        if (j->child && keep(j->child, z) < 0) return -1;
+    }
+    return 0;
+}
+
+/* After a failed keep(): no number keeps a text that may be wrong. */
+static void unkeep(cJSON *j)
+{
+    for (; j; j = j->next) {
+        if (cJSON_IsNumber(j) && j->valuestring) {
+            cJSON_free(j->valuestring);
+            j->valuestring = NULL;
+        }
+        if (j->child) unkeep(j->child);
+    }
+}
+
+int cot_json_keep_numbers(cJSON *root, const char *text, size_t n)
+{
+    if (!root) return 0;
+    numscan_t z = {text, text + n, {0}};
+    cJSON *next = root->next;
+    root->next = NULL;                   /* the value, not its siblings */
+    int r = keep(root, &z);
+    if (r < 0) unkeep(root);
+    root->next = next;
+    cot_buf_free(&z.num);
+    return r;
+}
+
+cJSON *cot_json_parse(const char *text, size_t n)
+{
+    cot_buf_t scratch = {0};
+    cJSON *j = cot_json_parse_fast(text, n, &scratch);
+    cot_buf_free(&scratch);
+    if (j) return j;
+    if (!(j = cJSON_ParseWithLength(text, n))) return NULL;
+    if (cot_json_keep_numbers(j, text, n) < 0)
+        cot_die(COT_EXIT_IO, "internal error: numbers not found in their text");
+    return j;
+}
+
+/* cJSON's own test that a %1.15g spelling reads back. */
+static int close_enough(double a, double b)
+{
+    double m = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+    return fabs(a - b) <= m * DBL_EPSILON;
+}
+
+void cot_json_print_number(cot_buf_t *b, const cJSON *j)
+{
+    if (j->valuestring) { cot_buf_adds(b, j->valuestring); return; }
+    double d = j->valuedouble, t;
+    char s[32];
+    if (isnan(d) || isinf(d)) { cot_buf_adds(b, "null"); return; }
+    snprintf(s, sizeof s, "%1.15g", d);
+    if (sscanf(s, "%lg", &t) != 1 || !close_enough(t, d)) snprintf(s, sizeof s, "%1.17g", d);
+    cot_buf_adds(b, s);
+}
+
+static void print_str(cot_buf_t *b, const char *s)
+{
+    if (!s) s = "";                      /* cJSON prints NULL as "" */
+    cot_buf_add_json_str(b, s, strlen(s));
+}
+
+int cot_json_print(cot_buf_t *b, const cJSON *j)
+{
+    switch (j->type & 0xFF) {
+    case cJSON_False: cot_buf_adds(b, "false"); return 0;
+    case cJSON_True: cot_buf_adds(b, "true"); return 0;
+    case cJSON_NULL: cot_buf_adds(b, "null"); return 0;
+    case cJSON_Number: cot_json_print_number(b, j); return 0;
+    case cJSON_String: print_str(b, j->valuestring); return 0;
+    case cJSON_Raw:
+        if (!j->valuestring) return -1;
+        cot_buf_adds(b, j->valuestring);
+        return 0;
+    case cJSON_Array:
+    case cJSON_Object: {
+        int obj = (j->type & 0xFF) == cJSON_Object;
+        cot_buf_addc(b, obj ? '{' : '[');
+        for (const cJSON *c = j->child; c; c = c->next) {
+            if (c != j->child) cot_buf_addc(b, ',');
+            if (obj) {
+                print_str(b, c->string);
+                cot_buf_addc(b, ':');
+            }
+            if (cot_json_print(b, c) < 0) return -1;
+        }
+        cot_buf_addc(b, obj ? '}' : ']');
+        return 0;
+    }
+    default: return -1;
+    }
 }

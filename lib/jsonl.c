@@ -12,7 +12,7 @@ struct cot_jsonl_reader {
     cot_stream_t *cur;
     cJSON *json;
     cot_buf_t reason, scratch;
-    unsigned long long bytes_done, lines;
+    unsigned long long bytes_done, lines, blank;
     int (*idle)(void *);
     void *idle_arg;
 };
@@ -42,6 +42,11 @@ unsigned long long cot_jsonl_bytes_in(const cot_jsonl_reader_t *r)
 unsigned long long cot_jsonl_lines(const cot_jsonl_reader_t *r)
 {
     return r->lines;
+}
+
+unsigned long long cot_jsonl_blank(const cot_jsonl_reader_t *r)
+{
+    return r->blank;
 }
 
 /* Deepest nesting of arrays/objects outside strings. */
@@ -182,6 +187,9 @@ static int parse_line(cot_jsonl_reader_t *r, char *text, size_t n,
         bad(r, l, "nul-escape");
         return 1;
     }
+    if (cot_json_keep_numbers(r->json, text, n) < 0)
+        cot_die(COT_EXIT_IO, "%s:%lu: internal error: numbers not found in "
+                "their text", l->file, l->line);
     l->json = r->json;
     if (unterminated)
         cot_warn("%s:%lu: no newline at end of file; the last record is "
@@ -210,10 +218,10 @@ int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l)
             continue;
         }
         if (n < -1) return (int)n;
+        r->lines++;                     /* every line counts, as in wc -l */
         size_t k = 0;
         while (k < (size_t)n && (text[k] == ' ' || text[k] == '\t')) k++;
-        if (k == (size_t)n) continue;   /* blank line */
-        r->lines++;
+        if (k == (size_t)n) { r->blank++; continue; }   /* skipped, counted */
         l->file = cot_stream_name(r->cur);
         l->line = cot_stream_lineno(r->cur);
         l->text = text;
@@ -235,17 +243,12 @@ void cot_jsonl_close(cot_jsonl_reader_t *r)
 
 int cot_jsonl_write(cot_stream_t *s, const cJSON *json, cot_buf_t *scratch)
 {
-    if (scratch->cap < 4096) cot_buf_reserve(scratch, 4096);
-    /* cJSON wants a few spare bytes beyond the printed length. */
-    while (!cJSON_PrintPreallocated((cJSON *)json, scratch->s,
-                                    (int)(scratch->cap - 8), 0)) {
-        if (scratch->cap > (size_t)1 << 30) {
-            cot_err("%s: record too large to serialise", cot_stream_name(s));
-            return -1;
-        }
-        cot_buf_reserve(scratch, scratch->cap * 2);
+    cot_buf_clear(scratch);
+    if (cot_json_print(scratch, json) < 0) {
+        cot_err("%s: internal error: a record holds a value that cannot be "
+                "written as JSON", cot_stream_name(s));
+        return -1;
     }
-    size_t n = strlen(scratch->s);
-    scratch->s[n] = '\n';
-    return cot_stream_write(s, scratch->s, n + 1);
+    cot_buf_addc(scratch, '\n');
+    return cot_stream_write(s, scratch->s, scratch->len);
 }

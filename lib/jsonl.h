@@ -35,7 +35,10 @@ cot_jsonl_reader_t *cot_jsonl_open(char *const *files, int n);
  * the reader itself carries on), -1 at the clean end of the last input, -2
  * when an input stream holds bad data (truncated or corrupt zstd, ...) and
  * -3 on an I/O error such as a file that cannot be opened; both already
- * printed, and the run should stop.  Blank lines are skipped.
+ * printed, and the run should stop.  Blank lines (nothing but spaces and
+ * tabs, or a lone CR) are skipped, and counted by cot_jsonl_blank().  A last
+ * line without a newline is a line: it is kept (with a warning) when it is
+ * complete JSON, and a bad line of kind "unterminated" when it is not.
  * Everything in *l is valid until the next call. */
 int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l);
 
@@ -43,12 +46,18 @@ int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l);
 void cot_jsonl_set_idle(cot_jsonl_reader_t *r, int (*idle)(void *), void *arg);
 /* Raw bytes consumed so far over all inputs, for progress. */
 unsigned long long cot_jsonl_bytes_in(const cot_jsonl_reader_t *r);
-/* Lines seen so far, blank lines excluded. */
+/* Lines seen so far over all inputs, blank lines included: for a file that
+ * ends with a newline, what wc -l says (one more when the last line has
+ * none). */
 unsigned long long cot_jsonl_lines(const cot_jsonl_reader_t *r);
+/* Of those, the blank lines skipped. */
+unsigned long long cot_jsonl_blank(const cot_jsonl_reader_t *r);
 void cot_jsonl_close(cot_jsonl_reader_t *r);
 
-/* Serialise `json` compactly plus '\n' to s, reusing *scratch between calls.
- * Returns 0 or -1 (error printed). */
+/* Serialise `json` compactly plus '\n' to s, reusing *scratch between calls:
+ * cot_json_print(), so numbers read from input keep their source text and
+ * everything else is printed as cJSON prints it.  Returns 0 or -1 (error
+ * printed). */
 int cot_jsonl_write(cot_stream_t *s, const cJSON *json, cot_buf_t *scratch);
 
 /* Why a text is not valid JSON, in words, with the byte offset;

@@ -599,11 +599,19 @@ static void spark(const rseries_t *se, size_t nb, cot_buf_t *b)
     free(has);
 }
 
+/* Blank lines: every line read was used, rejected or skipped as blank. */
+static uint64_t skipped(const cot_stat_t *st)
+{
+    return st->lines > st->records + st->rejected
+           ? st->lines - st->records - st->rejected : 0;
+}
+
 static void accounting_text(const cot_report_t *r, cot_buf_t *b)
 {
     const cot_stat_t *st = r->st;
     cot_buf_printf(b, "records: %" PRIu64 " lines read, %" PRIu64 " used, %"
                    PRIu64 " rejected", st->lines, st->records, st->rejected);
+    if (skipped(st)) cot_buf_printf(b, ", %" PRIu64 " skipped (blank)", skipped(st));
     for (size_t i = 0; i < st->rkinds.n; i++)
         cot_buf_printf(b, "%s%s %" PRIu64, i ? ", " : " (", st->rkinds.keys[i],
                        st->rcount[i]);
@@ -934,8 +942,9 @@ void cot_report_json(const cot_report_t *r, cot_buf_t *b)
     const cot_stat_t *st = r->st;
     const cot_stat_opts_t *o = &st->o;
     cot_buf_printf(b, "{\"records\":{\"lines\":%" PRIu64 ",\"used\":%" PRIu64
-                   ",\"rejected\":%" PRIu64 ",\"rejected_kinds\":{",
-                   st->lines, st->records, st->rejected);
+                   ",\"rejected\":%" PRIu64 ",\"skipped\":%" PRIu64
+                   ",\"rejected_kinds\":{",
+                   st->lines, st->records, st->rejected, skipped(st));
     for (size_t i = 0; i < st->rkinds.n; i++) {
         if (i) cot_buf_addc(b, ',');
         jstr(b, st->rkinds.keys[i]);
@@ -1036,9 +1045,9 @@ void cot_report_tsv(const cot_report_t *r, cot_buf_t *b)
     cot_buf_t t = {0};
     cot_buf_adds(b, "section\tgroup\tfield\tvalue\tcount\tn\tmissing\trate\tlo\thi\t"
                  "mean\tsd\tmin\tp50\tp90\tp99\tmax\tslope\tz\tp\tresult\n");
-    const char *an[3] = {"lines", "used", "rejected"};
-    const uint64_t av[3] = {st->lines, st->records, st->rejected};
-    for (int i = 0; i < 3; i++) {
+    const char *an[4] = {"lines", "used", "rejected", "skipped"};
+    const uint64_t av[4] = {st->lines, st->records, st->rejected, skipped(st)};
+    for (int i = 0; i < 4; i++) {
         trow(b, "records", "", an[i], "");
         tu64(b, av[i]);
         tempty(b, 15);

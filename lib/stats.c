@@ -298,6 +298,8 @@ int cot_stats_key(const cJSON *v, cot_buf_t *b)
     if (!v || cJSON_IsNull(v)) return -1;
     if (cJSON_IsString(v)) {
         cot_buf_add_json_str(b, v->valuestring, strlen(v->valuestring));
+    } else if (cJSON_IsNumber(v) && v->valuestring) {
+        cot_buf_adds(b, v->valuestring);   /* as the input spells it (json.h) */
     } else if (cJSON_IsNumber(v)) {
         if (!isfinite(v->valuedouble)) return -2;
         cot_stats_fmt_num(v->valuedouble, b);

@@ -139,8 +139,9 @@ void   cot_smap_free(cot_smap_t *m);
 /* ---- value keys --------------------------------------------------------- */
 
 /* How a JSON value is keyed: strings as a JSON string literal ("\"x\""),
- * numbers in shortest round-trip form (integers without a fraction),
- * true/false; a missing field or null is COT_KEY_MISSING, an object or
+ * numbers as the input spells them (their source text, json.h: 1 and 1.0
+ * are two keys, and 12345678901234567890 is not rounded), a number without
+ * source text in shortest round-trip form, true/false; a missing field or null is COT_KEY_MISSING, an object or
  * array is COT_KEY_BADTYPE.  Returns 0, or -1 (missing) / -2 (ill-typed)
  * with b untouched. */
 #define COT_KEY_MISSING "null"

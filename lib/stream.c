@@ -284,6 +284,19 @@ void cot_stream_set_idle(cot_stream_t *s, int (*idle)(void *), void *arg)
 
 /* ---- reading ----------------------------------------------------------- */
 
+/* A damaged zstd input: what, where (after how many lines) and what to do.
+ * The lines before the damage were read and passed on; the rest is lost. */
+static void damaged(const cot_stream_t *s, const char *what)
+{
+    if (s->lineno)
+        cot_err("%s: %s after line %lu: lines 1-%lu were read, the rest is "
+                "lost; fetch or compress the file again (zstd -t checks it)",
+                s->name, what, s->lineno, s->lineno);
+    else
+        cot_err("%s: %s before its first line: nothing was read; fetch or "
+                "compress the file again (zstd -t checks it)", s->name, what);
+}
+
 /* Refill s->buf with decompressed bytes.  Returns bytes added (> 0),
  * 0 at a clean end, -2 on bad data (corrupt or truncated zstd), -3 on a
  * read error. */
@@ -315,8 +328,7 @@ static ssize_t refill(cot_stream_t *s)
         }
         if (s->raw_pos == s->raw_len) {
             if (s->zret != 0) {
-                cot_err("%s: truncated zstd stream (the file ends inside a "
-                        "frame)", s->name);
+                damaged(s, "truncated zstd stream (the file ends inside a frame)");
                 return -2;
             }
             return 0;
@@ -326,8 +338,10 @@ static ssize_t refill(cot_stream_t *s)
         s->zret = ZSTD_decompressStream(s->dctx, &out, &in);
         s->raw_pos = in.pos;
         if (ZSTD_isError(s->zret)) {
-            cot_err("%s: corrupt zstd stream: %s", s->name,
-                    ZSTD_getErrorName(s->zret));
+            char what[160];
+            snprintf(what, sizeof what, "corrupt zstd stream (%s)",
+                     ZSTD_getErrorName(s->zret));
+            damaged(s, what);
             return -2;
         }
         if (out.pos > 0) {

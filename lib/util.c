@@ -15,6 +15,7 @@
 
 const char *cot_prog = "cot";
 int cot_verbose = 1;
+int cot_mute;
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
@@ -26,6 +27,7 @@ static void vmsg(const char *kind, const char *fmt, va_list ap)
 
 void cot_err(const char *fmt, ...)
 {
+    if (cot_mute > 0) return;
     va_list ap;
     va_start(ap, fmt);
     vmsg("", fmt, ap);
@@ -34,7 +36,7 @@ void cot_err(const char *fmt, ...)
 
 void cot_warn(const char *fmt, ...)
 {
-    if (cot_verbose < 1) return;
+    if (cot_verbose < 1 || cot_mute > 0) return;
     va_list ap;
     va_start(ap, fmt);
     vmsg("warning: ", fmt, ap);
@@ -43,7 +45,7 @@ void cot_warn(const char *fmt, ...)
 
 void cot_info(const char *fmt, ...)
 {
-    if (cot_verbose < 2) return;
+    if (cot_verbose < 2 || cot_mute > 0) return;
     va_list ap;
     va_start(ap, fmt);
     vmsg("", fmt, ap);

@@ -26,6 +26,11 @@ extern const char *cot_prog;
 /* Verbosity: 0 = errors only (-q), 1 = default, 2+ = -v. */
 extern int cot_verbose;
 
+/* While > 0, cot_err(), cot_warn() and cot_info() print nothing: for a
+ * pass over input that a later pass reads again and reports on (cot-judge's
+ * first pass), so each message is printed once.  cot_die() always prints. */
+extern int cot_mute;
+
 void cot_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cot_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cot_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

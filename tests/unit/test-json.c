@@ -1,12 +1,16 @@
 /* test-json.c -- the fast line parser builds exactly cJSON's tree, or gives
- * up (lib/json.c). */
+ * up; numbers keep their source text through both parsers and the writer,
+ * which otherwise prints what cJSON prints (lib/json.c). */
 #include "json.h"
+#include "jsonl.h"
 #include "tap.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Same tree: types, keys, strings, doubles, valueint, order, and the
  * first child's prev pointing at the last. */
@@ -39,7 +43,9 @@ static int check(const char *s, size_t n)
     if (!f) return 0;
     const char *end = NULL;
     cJSON *c = cJSON_ParseWithLengthOpts(s, n, &end, 0);
-    int ok = c && cJSON_IsObject(c) && same(f, c) && !memchr(s, '\0', n) &&
+    /* cJSON's tree gets its numbers' text the way the reader gives it */
+    int ok = c && cot_json_keep_numbers(c, s, n) == 0;
+    ok = ok && cJSON_IsObject(c) && same(f, c) && !memchr(s, '\0', n) &&
              cot_utf8_check(s, n) == n;
     for (size_t i = 0; ok && end && end + i < s + n; i++)
         ok = end[i] == ' ' || end[i] == '\t' || end[i] == '\r';
@@ -211,11 +217,216 @@ static void test_writer(void)
     cot_buf_free(&b);
 }
 
+/* ---- numbers keep their source text -------------------------------------- */
+
+static const char *const spellings[] = {
+    "0", "-0", "1", "-1", "1.0", "1.50", "-0.0", "0e0", "0E-0", "1E+2", "1e+2", "1E2",
+    "1e-2", "2.5E-3", "100", "0.1", "1e16", "1e15", "6.02214076e23",
+    "12345678901234567890", "-12345678901234567890", "9007199254740993",
+    "-9007199254740993", "9007199254740992", "1e400", "-1e400", "1e-400",
+    "0.30000000000000004", "3.141592653589793238462643383279", "2147483647",
+    "2147483648", "-2147483648", "-2147483649", "123456789012345678901234567890",
+    "1.7976931348623157e308", "4.9e-324", "5e-324", "0.000001", "1e-7",
+    "18446744073709551615", "18446744073709551616", "-1.0e+0",
+    "123456789012345678901234567890123456789012345678901234567890123", /* 63 */
+};
+
+/* A line with the number in three places (member, array, nested). */
+static void number_line(cot_buf_t *b, const char *num, const char *extra)
+{
+    cot_buf_clear(b);
+    cot_buf_printf(b, "{\"id\":%s,\"meta\":{\"seed\":%s,\"steps\":[%s,{\"k\":%s}]}%s}",
+                   num, num, num, num, extra);
+}
+
+static int prints_as(const cJSON *j, const char *want)
+{
+    cot_buf_t o = {0};
+    int ok = j && cot_json_print(&o, j) == 0 && !strcmp(cot_buf_cstr(&o), want);
+    if (!ok) tap_diag("want %s got %s", want, o.s ? o.s : "(nothing)");
+    cot_buf_free(&o);
+    return ok;
+}
+
+static void test_number_text(void)
+{
+    cot_buf_t line = {0};
+    int fast = 0, slow = 0, parse = 0, n = (int)(sizeof spellings / sizeof *spellings);
+    for (int i = 0; i < n; i++) {
+        number_line(&line, spellings[i], "");
+        cJSON *f = cot_json_parse_fast(line.s, line.len, &scratch);
+        fast += prints_as(f, line.s);
+        cJSON_Delete(f);
+        cJSON *c = cJSON_ParseWithLength(line.s, line.len);
+        slow += c && cot_json_keep_numbers(c, line.s, line.len) == 0 && prints_as(c, line.s);
+        cJSON_Delete(c);
+        cJSON *p = cot_json_parse(line.s, line.len);
+        parse += prints_as(p, line.s);
+        cJSON_Delete(p);
+    }
+    tap_ok(fast == n, "%d of %d number spellings come out as they went in (fast path)", fast, n);
+    tap_is_long(slow, n, "... and through cJSON with cot_json_keep_numbers");
+    tap_is_long(parse, n, "... and through cot_json_parse");
+
+    /* Longer than the fast path takes: cJSON reads it, the text stays. */
+    char big[200];
+    memset(big, '7', 150);
+    big[150] = '\0';
+    number_line(&line, big, "");
+    cJSON *f = cot_json_parse_fast(line.s, line.len, &scratch);
+    tap_ok(!f, "a 150-digit number is left to cJSON");
+    cJSON_Delete(f);
+    cJSON *p = cot_json_parse(line.s, line.len);
+    tap_ok(prints_as(p, line.s), "a 150-digit number comes out whole");
+    cJSON_Delete(p);
+
+    /* Strings that look like numbers, escaped quotes, keys with digits:
+     * the fallback's scan must skip them all and still pair every number. */
+    const char *tricky = "{\"1\":\"2 \\\" 3\",\"a\\\\\":-4.0e1,\"b\":[\"\\\\\",5E0,\"6\"],\"7e2\":{\"x\":-0}}";
+    cJSON *c = cJSON_Parse(tricky);
+    tap_ok(c && cot_json_keep_numbers(c, tricky, strlen(tricky)) == 0 && prints_as(c, tricky),
+           "numbers found past strings, escapes and numeric keys");
+    cJSON_Delete(c);
+    c = cJSON_Parse("{\"a\":1,\"b\":2}");
+    tap_ok(cot_json_keep_numbers(c, "{\"a\":1}", 7) < 0 && !c->child->valuestring,
+           "text without the tree's numbers: -1, the tree left as it was");
+    cJSON_Delete(c);
+
+    /* Duplicate copies the text, Delete frees it (make asan checks). */
+    number_line(&line, "12345678901234567890", "");
+    p = cot_json_parse(line.s, line.len);
+    cJSON *d = cJSON_Duplicate(p, 1);
+    tap_ok(prints_as(d, line.s), "cJSON_Duplicate keeps the text");
+    cJSON_Delete(p);
+    cJSON_Delete(d);
+
+    /* A number a tool makes has no text: printed as cJSON prints it. */
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "x", 0.1);
+    cJSON_AddNumberToObject(o, "y", HUGE_VAL);
+    cJSON_AddNumberToObject(o, "z", 9007199254740993.0);
+    tap_ok(prints_as(o, "{\"x\":0.1,\"y\":null,\"z\":9.00719925474099e+15}"),
+           "computed numbers: cJSON's spelling");
+    cJSON_Delete(o);
+    cot_buf_free(&line);
+}
+
+/* The reader: the fast path, and a line only cJSON takes (a raw tab in a
+ * string), both keep every number's text; the writer prints the rest as
+ * cJSON does (the tab comes back escaped). */
+static void test_reader_numbers(void)
+{
+    char path[] = "/tmp/test-json.XXXXXX";
+    int fd = mkstemp(path);
+    FILE *fp = fdopen(fd, "w");
+    cot_buf_t line = {0};
+    int n = (int)(sizeof spellings / sizeof *spellings);
+    for (int i = 0; i < n; i++) {
+        number_line(&line, spellings[i], "");
+        fprintf(fp, "%s\n", line.s);
+        number_line(&line, spellings[i], ",\"t\":\"a\tb\"");
+        fprintf(fp, "%s\n", line.s);
+    }
+    fclose(fp);
+    char *files[] = {path};
+    cot_jsonl_reader_t *r = cot_jsonl_open(files, 1);
+    cot_line_t l;
+    cot_buf_t out = {0}, want = {0};
+    int good = 0, k = 0;
+    while (cot_jsonl_next(r, &l) == 0) {
+        cot_buf_clear(&out);
+        cot_json_print(&out, l.json);
+        number_line(&want, spellings[k / 2], k % 2 ? ",\"t\":\"a\\tb\"" : "");
+        if (!strcmp(cot_buf_cstr(&out), cot_buf_cstr(&want))) good++;
+        else tap_diag("line %d: want %s got %s", k + 1, want.s, out.s);
+        k++;
+    }
+    cot_jsonl_close(r);
+    unlink(path);
+    tap_is_long(good, 2 * n, "the reader keeps every number's text, fast path and cJSON's");
+    cot_buf_free(&out);
+    cot_buf_free(&want);
+    cot_buf_free(&line);
+}
+
+/* Without source text the writer is cJSON_PrintUnformatted, byte for byte:
+ * random doubles (bit patterns, so every exponent) and random trees. */
+static void strip_text(cJSON *j)
+{
+    for (; j; j = j->next) {
+        if (cJSON_IsNumber(j) && j->valuestring) {
+            cJSON_free(j->valuestring);
+            j->valuestring = NULL;
+        }
+        if (j->child) strip_text(j->child);
+    }
+}
+
+static void test_print_as_cjson(void)
+{
+    srand(99);
+    int bad = 0;
+    cot_buf_t b = {0};
+    for (int i = 0; i < 200000; i++) {
+        double d;
+        uint64_t u = (uint64_t)rand() << 42 ^ (uint64_t)rand() << 21 ^ (uint64_t)rand();
+        if (i % 4 == 0) d = (double)(rand() % 2000000 - 1000000) / (1 + rand() % 1000);
+        else if (i % 4 == 1) d = (double)((int64_t)u >> (rand() % 60));
+        else memcpy(&d, &u, sizeof d);
+        cJSON *j = cJSON_CreateNumber(d);
+        char *want = cJSON_PrintUnformatted(j);
+        cot_buf_clear(&b);
+        cot_json_print(&b, j);
+        if (strcmp(cot_buf_cstr(&b), want) && bad++ < 5) tap_diag("%a: got %s want %s", d, b.s, want);
+        cJSON_free(want);
+        cJSON_Delete(j);
+    }
+    tap_is_long(bad, 0, "200000 random doubles print as cJSON prints them");
+    srand(4243);
+    bad = 0;
+    for (int i = 0; i < 5000; i++) {
+        cot_buf_clear(&b);
+        rnd_value(&b, 0);
+        cJSON *j = cJSON_Parse(cot_buf_cstr(&b));
+        if (!j) continue;
+        char *want = cJSON_PrintUnformatted(j);
+        cot_buf_clear(&b);
+        cot_json_print(&b, j);
+        if (strcmp(cot_buf_cstr(&b), want) && bad++ < 5) tap_diag("got %s want %s", b.s, want);
+        cJSON_free(want);
+        cJSON_Delete(j);
+    }
+    tap_is_long(bad, 0, "5000 random trees print as cJSON prints them");
+    bad = 0;
+    for (int i = 0; i < 5000; i++) {
+        cot_buf_clear(&b);
+        cot_buf_addc(&b, '{');
+        rnd_string(&b);
+        cot_buf_addc(&b, ':');
+        rnd_value(&b, 1);
+        cot_buf_addc(&b, '}');
+        cJSON *j = cot_json_parse_fast(b.s, b.len, &scratch);
+        if (!j) continue;
+        strip_text(j);
+        char *want = cJSON_PrintUnformatted(j);
+        cot_buf_clear(&b);
+        cot_json_print(&b, j);
+        if (strcmp(cot_buf_cstr(&b), want) && bad++ < 5) tap_diag("got %s want %s", b.s, want);
+        cJSON_free(want);
+        cJSON_Delete(j);
+    }
+    tap_is_long(bad, 0, "... and so do fast-path trees without their text");
+    cot_buf_free(&b);
+}
+
 int main(void)
 {
     test_writer();
     test_fixed();
     test_random();
+    test_number_text();
+    test_reader_numbers();
+    test_print_as_cjson();
     cot_buf_free(&scratch);
     return tap_done();
 }

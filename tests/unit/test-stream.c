@@ -227,7 +227,8 @@ static void test_jsonl(void)
     tap_is_str(l.kind, "unterminated", "kind unterminated");
     tap_ok(strstr(l.reason, "without a newline") != NULL, "reason says so");
     tap_is_long(cot_jsonl_next(r, &l), -1, "then end");
-    tap_is_long((long)cot_jsonl_lines(r), 6, "six non-blank lines");
+    tap_is_long((long)cot_jsonl_lines(r), 7, "seven lines, the blank one and the last without newline included");
+    tap_is_long((long)cot_jsonl_blank(r), 1, "one of them blank");
     cot_jsonl_close(r);
 }
 
