@@ -423,36 +423,6 @@ static void rule_error(cot_judge_t *j, cot_field_t f, int bad, const char *why,
                    "or fix the pattern", u->name, u->origin, why, cot_field_name(f));
 }
 
-int cot_judge_voice(cot_judge_t *j, const char *cot, size_t n,
-                    cot_voice_t *out, cot_buf_t *err)
-{
-    cot_rules_t *r = j->rules;
-    memset(j->counts, 0, (r->n + 1) * sizeof *j->counts);
-    j->m[0].n = 0;
-    int bad;
-    const char *why;
-    if (cot_rules_scan(r, COT_FIELD_COT, 1u << COT_STAGE_VOICE_PLANNER |
-                       1u << COT_STAGE_VOICE_ASSISTANT, cot, n, &j->m[0],
-                       j->counts, &bad, &why) < 0) {
-        rule_error(j, COT_FIELD_COT, bad, why, err);
-        return -1;
-    }
-    unsigned long pl = 0, as = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        if (r->rule[i].field != COT_FIELD_COT) continue;
-        if (r->rule[i].stage == COT_STAGE_VOICE_PLANNER) pl += j->counts[i];
-        if (r->rule[i].stage == COT_STAGE_VOICE_ASSISTANT) as += j->counts[i];
-    }
-    *out = voice_class(pl, as);
-    return 0;
-}
-
-void cot_judge_baseline_add(cot_judge_t *j, cot_voice_t c)
-{
-    j->base[c]++;
-    j->have_base = 1;
-}
-
 int cot_judge_baseline_load(cot_judge_t *j, const char *path, cot_buf_t *err)
 {
     FILE *fp = fopen(path, "rb");
@@ -726,6 +696,7 @@ int cot_judge_record(cot_judge_t *j, const cJSON *rec,
         cot_voice_t vc = voice_class(pl[0], as[0]);
         if (vc == COT_VOICE_PLANNER) label_add(&ls, "planner-voice");
         if (vc == COT_VOICE_ASSISTANT) label_add(&ls, "assistant-voice");
+        if (vc != COT_VOICE_NEUTRAL) j->voiced++;
         unsigned long voiced = j->base[COT_VOICE_PLANNER] + j->base[COT_VOICE_ASSISTANT];
         if (j->have_base && vc != COT_VOICE_NEUTRAL && voiced >= COT_JUDGE_VOICE_MIN_N &&
             (double)j->base[vc] / (double)voiced < COT_JUDGE_VOICE_MINORITY)

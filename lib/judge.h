@@ -41,6 +41,7 @@ typedef struct {
     /* Voice baseline: counts of CoTs per voice class in the bulk. */
     unsigned long base[3];
     int have_base;
+    unsigned long voiced;         /* records judged with a non-neutral voice */
     /* scratch */
     cot_matches_t m[COT_NFIELDS];
     unsigned long *counts;
@@ -61,11 +62,6 @@ int cot_judge_record(cot_judge_t *j, const cJSON *rec,
 
 /* Verdict of a judge object built by cot_judge_record. */
 cot_verdict_t cot_judge_verdict(const cJSON *judge);
-
-/* Voice class of a CoT (first pass): 0 or -1 on a rule error (as above). */
-int cot_judge_voice(cot_judge_t *j, const char *cot, size_t n,
-                    cot_voice_t *out, cot_buf_t *err);
-void cot_judge_baseline_add(cot_judge_t *j, cot_voice_t c);
 
 /* Read a baseline file:
  *   {"cot_voice": {"planner": N, "assistant": N, "neutral": N}}

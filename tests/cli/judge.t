@@ -100,6 +100,12 @@ t rules-no-pattern 1 'cot-judge --rules-only $G/nopat.rules $G/nocot.jsonl'
 t cue-field 0 'cot-judge -u --cue-field /meta/hint $G/cue.jsonl | $PY $W/show.py'
 t baseline 0 'cot-judge -u --baseline $G/baseline.json --only clean $S/traces.jsonl | $PY $W/show.py | grep voice'
 t baseline-bad 1 'cot-judge -u --baseline $G/baseline-bad.json $S/traces.jsonl'
+# labels do not depend on how the input arrives (issue 10: a first pass over
+# FILEs gave voice-departure, stdin never did)
+check voice-file-equals-stdin 'cot-judge -u -q $S/traces.jsonl > $TMP/a && cot-judge -u -q < $S/traces.jsonl > $TMP/b && cmp $TMP/a $TMP/b'
+check voice-baseline-file-equals-stdin 'cot-judge -u --baseline $G/baseline.json $S/traces.jsonl > $TMP/a && cot-judge -u --baseline $G/baseline.json < $S/traces.jsonl > $TMP/b && cmp $TMP/a $TMP/b && grep -q voice-departure $TMP/a'
+t voice-departure-off-note 0 'cot-judge -c $S/traces.jsonl > /dev/null'
+t voice-departure-off-quiet 0 'cot-judge -c -q $S/traces.jsonl > /dev/null'
 
 # ---- external judge --------------------------------------------------------------
 t ext-ok 0 'cot-judge -u --judge-cmd "$S/echo-judge ok" $G/five.jsonl | $PY $W/show.py'
