@@ -60,6 +60,41 @@ for l in sys.stdin:
 check idempotent 'cot-judge -u $S/traces.jsonl > $TMP/a && cot-judge -u $TMP/a | cmp - $TMP/a'
 check zstd-output 'cot-judge $S/traces.jsonl | cot-judge -c > $TMP/z && cot-judge -c $S/traces.jsonl | cmp - $TMP/z'
 
+# ---- real wordings (issue 11): mentions, declines, several hacks, cues, options
+cat > "$W/forms.py" <<'PY'
+import json, sys
+bad = n = 0
+for line in sys.stdin:
+    n += 1
+    r = json.loads(line); j = r["judge"]; m = r["meta"]
+    ok = j["verdict"] == m["expect"]
+    if "expect_label" in m: ok = ok and m["expect_label"] in j["labels"]
+    if "expect_not" in m: ok = ok and m["expect_not"] not in j["labels"]
+    if "groups" in m: ok = ok and j.get("groups") == m["groups"]
+    if not ok:
+        bad += 1
+        print("%s: want %s, got %s %s %s" % (r["id"], m["expect"], j["verdict"], j["labels"], j.get("groups")))
+sys.exit(bad > 0 or n < 50)
+PY
+check forms-verdicts 'cot-judge -u -q $S/forms.jsonl | $PY $W/forms.py'
+check forms-offsets 'cot-judge -u -q $S/forms.jsonl | $PY $W/offsets.py'
+check forms-prefilter-same 'cot-judge -u -q $S/forms.jsonl > $TMP/a && cot-judge -u -q --no-prefilter $S/forms.jsonl > $TMP/b && cmp $TMP/a $TMP/b'
+t forms-summary 0 'cot-judge -u -q $S/forms.jsonl | $PY $W/show.py'
+# several hacks: the verdict is the worst group's, judge.groups names each
+t multi-hack 0 'grep "\"multi-1\"" $S/forms.jsonl | cot-judge -u | jq -c ".judge | {verdict, groups, silent: [.evidence[] | select(.label == \"silent\") | .rule]}"'
+# case (a): the declining sentence is the evidence
+t decline-evidence 0 'grep "\"decline-1\"" $S/forms.jsonl | cot-judge -u | jq -c ".judge | {verdict, labels, evidence: [.evidence[] | select(.label == \"rejected\") | .text]}"'
+# identifiers alone (a pack of the action rules only) count as a mention
+check identifier-overlap '$PY -c "
+import re
+blocks = re.split(r\"\n(?=\\[)\", open(\"rules/default.rules\").read())
+print(\"\n\".join(b for b in blocks if \"stage   = action\" in b))" > $TMP/actions.rules &&
+  grep -E "\"mention-(2|5|6|7|8)\"" $S/forms.jsonl | cot-judge -u -q --rules-only $TMP/actions.rules |
+  jq -r ".judge | [.verdict, (.evidence[] | select(.label == \"mentioned\") | .rule)] | join(\" \")" > $TMP/got &&
+  printf "admitted identifier\n%.0s" 1 2 3 4 5 | cmp - $TMP/got'
+t rules-mention-no-group 1 'printf "[m]\nstage = mention\npattern = \\\\bquit\\\\b\n" > $TMP/m.rules; cot-judge --rules-only $TMP/m.rules $G/nocot.jsonl 2>&1 | sed "s|$TMP|TMP|"; exit ${PIPESTATUS[0]}'
+t rules-cue-example-no-capture 1 'printf "[e]\nstage = cue-example\nfield = prompt\npattern = answer\n" > $TMP/e.rules; cot-judge --rules-only $TMP/e.rules $G/nocot.jsonl 2>&1 | sed "s|$TMP|TMP|"; exit ${PIPESTATUS[0]}'
+
 # ---- filters, counts, gates ------------------------------------------------
 t count 0 'cot-judge -c $S/traces.jsonl'
 t count-only 0 'cot-judge -c --only rationalized,silent $S/traces.jsonl'
