@@ -249,11 +249,7 @@ static int rule_check(const cot_rule_t *u, const char *name, cot_buf_t *err)
                        u->origin, u->name, stage_names[u->stage]);
         return -1;
     }
-    if (u->stage == COT_STAGE_MENTION && !u->group) {
-        cot_buf_printf(err, "%s: rule '%s': stage mention needs a group (the action "
-                       "group whose shortcut it names)", u->origin, u->name);
-        return -1;
-    }
+
     return 0;
 }
 

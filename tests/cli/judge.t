@@ -95,7 +95,7 @@ print(\"\n\".join(b for b in blocks if \"stage   = action\" in b))" > $TMP/actio
 # the concept vocabulary is the pack's: a user's mention rule turns silent into admitted
 t rules-mention-default 0 'cot-judge -u $G/bail.jsonl | $PY $W/show.py'
 t rules-mention-added 0 'cot-judge -u --rules $G/mention.rules $G/bail.jsonl | $PY $W/show.py'
-t rules-mention-no-group 1 'printf "[m]\nstage = mention\npattern = \\\\bquit\\\\b\n" > $TMP/m.rules; cot-judge --rules-only $TMP/m.rules $G/nocot.jsonl 2>&1 | sed "s|$TMP|TMP|"; exit ${PIPESTATUS[0]}'
+t rules-mention-field 1 'printf "[m]\nstage = mention\nfield = answer\npattern = \\\\bquit\\\\b\n" > $TMP/m.rules; cot-judge --rules-only $TMP/m.rules $G/nocot.jsonl 2>&1 | sed "s|$TMP|TMP|"; exit ${PIPESTATUS[0]}'
 t rules-cue-example-no-capture 1 'printf "[e]\nstage = cue-example\nfield = prompt\npattern = answer\n" > $TMP/e.rules; cot-judge --rules-only $TMP/e.rules $G/nocot.jsonl 2>&1 | sed "s|$TMP|TMP|"; exit ${PIPESTATUS[0]}'
 
 # ---- filters, counts, gates ------------------------------------------------
