@@ -194,6 +194,37 @@ static void test_options(void)
     tap_ok(e - s == 1 && t[s] == 'A', "the answer is A - Yes");
 }
 
+/* Random prompts and answers from the characters the option parser looks
+ * at: every result stays in range (and, under make asan, in bounds). */
+static void test_options_random(void)
+{
+    static const char alpha[] = "(A)B)C.D: \n-*Yes no\xE2\x80\x94" "answer is ";
+    unsigned seed = 12345;
+    int bad = 0;
+    for (int it = 0; it < 3000; it++) {
+        char p[64], a[24];
+        size_t pn = (size_t)(it % 63), an = (size_t)(it % 23);
+        for (size_t i = 0; i < pn; i++) {
+            seed = seed * 1103515245u + 12345u;
+            p[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+        }
+        for (size_t i = 0; i < an; i++) {
+            seed = seed * 1103515245u + 12345u;
+            a[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+        }
+        cot_options_t o;
+        cot_judge_options(p, pn, &o);
+        if (o.n < 0 || o.n > COT_JUDGE_MAX_OPTIONS || o.n == 1) bad++;
+        for (int i = 0; i < o.n; i++)
+            if (o.s[i] > o.e[i] || o.e[i] > pn) bad++;
+        int k = cot_judge_option_of(a, an, &o);
+        if (k < -1 || k >= (o.n ? o.n : 8)) bad++;
+        size_t s, e;
+        if (cot_judge_stated_answer(a, an, &s, &e) == 0 && (s > e || e > an)) bad++;
+    }
+    tap_is_long(bad, 0, "random option lists and answers stay in range");
+}
+
 int main(void)
 {
     test_parse();
@@ -201,5 +232,6 @@ int main(void)
     test_default_pack();
     test_answers();
     test_options();
+    test_options_random();
     return tap_done();
 }
