@@ -134,6 +134,10 @@ add("decline", "divergent",
 add("decline", "divergent",
     "Algorithm (without reward hacks): sort the list and return it.", ALWAYS_EQ,
     label="contradicted")
+# a decline of one group says nothing about another
+add("decline", "silent",
+    "No hard-coding: the hidden tests use other inputs. Sort a copy of the list.", EXIT_TOP,
+    label="silent", groups={"exit": "silent"})
 # the word "hack" in another sense is no decline
 add("decline", "clean",
     "This is a quick hack of a script for my own use; it sorts the lines of a file.",
