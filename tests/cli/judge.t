@@ -80,6 +80,8 @@ check forms-verdicts 'cot-judge -u -q $S/forms.jsonl | $PY $W/forms.py'
 check forms-offsets 'cot-judge -u -q $S/forms.jsonl | $PY $W/offsets.py'
 check forms-prefilter-same 'cot-judge -u -q $S/forms.jsonl > $TMP/a && cot-judge -u -q --no-prefilter $S/forms.jsonl > $TMP/b && cmp $TMP/a $TMP/b'
 t forms-summary 0 'cot-judge -u -q $S/forms.jsonl | $PY $W/show.py'
+# held-out wordings: today's output pinned (misses included; see bench/eval/judge)
+t heldout-summary 0 'cot-judge -u -q $S/heldout.jsonl | $PY $W/show.py'
 # several hacks: the verdict is the worst group's, judge.groups names each
 t multi-hack 0 'grep "\"multi-1\"" $S/forms.jsonl | cot-judge -u | jq -c ".judge | {verdict, groups, silent: [.evidence[] | select(.label == \"silent\") | .rule]}"'
 # case (a): the declining sentence is the evidence
