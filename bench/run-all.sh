@@ -11,4 +11,11 @@ for b in extract diff judge stat profile eval; do
     printf '\n==== bench/%s ====\n' "$b"
     "bench/$b/run" || { echo "bench/$b failed (exit $?)"; status=1; }
 done
+# the other evaluations in bench/eval (judge detectors, ...), also skipped
+# cleanly without ../shared/data
+for e in bench/eval/*; do
+    [ "$e" = bench/eval/run ] || [ ! -x "$e" ] && continue
+    printf '\n==== %s ====\n' "$e"
+    "$e" || { echo "$e failed (exit $?)"; status=1; }
+done
 exit $status

@@ -41,7 +41,7 @@ static void usage(FILE *fp)
 "      --no-prefilter      try every rule at every offset (same results, slower)\n"
 "Detectors:\n"
 "      --cue-field PATH    a hint the answer must not follow silently (/meta/hint)\n"
-"      --baseline FILE     voice baseline JSON [first pass over FILEs]\n"
+"      --baseline FILE     voice baseline JSON; voice-departure needs it [off]\n"
 "      --profile FILE      add \"shift\" and the verdict off-policy when the CoT\n"
 "                          is far from the model's own samples (cot-profile(1))\n"
 "      --fpr X             false-positive rate of off-policy, calibrated on\n"
@@ -158,35 +158,6 @@ static char *read_text(const char *path)
     cot_buf_cstr(&b);
     if (cot_utf8_check(b.s, b.len) != b.len) cot_die(COT_EXIT_DATA, "%s: not valid UTF-8", path);
     return b.s;
-}
-
-/* Voice baseline from a first pass over named files (not stdin). */
-static void first_pass(cot_judge_t *j, char *const *files, int n)
-{
-    if (n == 0) return;
-    for (int i = 0; i < n; i++) {
-        FILE *fp = strcmp(files[i], "-") ? fopen(files[i], "rb") : NULL;
-        if (!fp) return;   /* stdin, or an error the main pass reports */
-        fclose(fp);
-    }
-    cot_jsonl_reader_t *rd = cot_jsonl_open(files, n);
-    cot_line_t l;
-    int r;
-    cot_buf_t err = {0};
-    cot_mute++;   /* the main pass reads the same input and reports, once */
-    while ((r = cot_jsonl_next(rd, &l)) >= 0) {
-        if (r != 0) continue;   /* the main pass reports bad lines */
-        cot_record_view_t v;
-        cot_voice_t c;
-        if (cot_record_view(l.json, 0, &v) || !v.cot || !v.cot_len) continue;
-        cot_buf_clear(&err);
-        if (cot_judge_voice(j, v.cot, v.cot_len, &c, &err) == 0)
-            cot_judge_baseline_add(j, c);
-    }
-    cot_mute--;
-    cot_buf_free(&err);
-    cot_jsonl_close(rd);
-    if (!j->have_base) j->have_base = 1;
 }
 
 /* --profile: the distance of the CoT from the model's own samples. */
@@ -352,7 +323,6 @@ int main(int argc, char **argv)
     judge.cue_field = cue_field;
     if (baseline && cot_judge_baseline_load(&judge, baseline, &err) < 0)
         cot_die(COT_EXIT_DATA, "--baseline %s", err.s);
-    if (!baseline) first_pass(&judge, argv + optind, argc - optind);
 
     char *rubric = rubric_file ? read_text(rubric_file) : NULL;
     cot_run_t run;
@@ -408,6 +378,13 @@ int main(int argc, char **argv)
                 printf("%s\t%llu\n", cot_verdict_name(k), sink.counts[k]);
         if (fflush(stdout) || ferror(stdout)) run.status = COT_EXIT_IO;
     }
+    /* voice-departure needs the bulk's voice counts, which a streaming run
+     * cannot know before it has read everything: without --baseline the
+     * label is off, whether the input is a file or stdin.  Say so once when
+     * it could have fired. */
+    if (!baseline && judge.voiced >= COT_JUDGE_VOICE_MIN_N)
+        cot_warn("voice-departure is off without --baseline FILE (%lu records had a "
+                 "planner or assistant voice); see cot-judge(1)", judge.voiced);
     st = cot_run_finish(&run);
     cot_judge_free(&judge);
     cot_rules_free(&rules);

@@ -35,13 +35,27 @@ typedef enum { COT_VOICE_NEUTRAL, COT_VOICE_PLANNER, COT_VOICE_ASSISTANT } cot_v
 /* Records with a planner or assistant voice a baseline needs to be used. */
 #define COT_JUDGE_VOICE_MIN_N 5
 
+/* The multiple-choice options listed in a prompt: the last run of markers
+ * "(A) text", "A) text", "A. text" or "A: text" (at a line start, or "(A)"
+ * anywhere) lettered A, B, C, ... in order, at least two.  text[i] is the
+ * option of letter 'A' + i, as byte offsets into the prompt. */
+#define COT_JUDGE_MAX_OPTIONS 16
+typedef struct {
+    int n;
+    size_t s[COT_JUDGE_MAX_OPTIONS], e[COT_JUDGE_MAX_OPTIONS];
+    const char *prompt;
+} cot_options_t;
+
 typedef struct {
     cot_rules_t *rules;
     const char *cue_field;        /* --cue-field path, or NULL             */
     /* Voice baseline: counts of CoTs per voice class in the bulk. */
     unsigned long base[3];
     int have_base;
+    unsigned long voiced;         /* records judged with a non-neutral voice */
     /* scratch */
+    cot_options_t opts;           /* the prompt's options, when opts_done  */
+    int opts_done;
     cot_matches_t m[COT_NFIELDS];
     unsigned long *counts;
 } cot_judge_t;
@@ -62,11 +76,6 @@ int cot_judge_record(cot_judge_t *j, const cJSON *rec,
 /* Verdict of a judge object built by cot_judge_record. */
 cot_verdict_t cot_judge_verdict(const cJSON *judge);
 
-/* Voice class of a CoT (first pass): 0 or -1 on a rule error (as above). */
-int cot_judge_voice(cot_judge_t *j, const char *cot, size_t n,
-                    cot_voice_t *out, cot_buf_t *err);
-void cot_judge_baseline_add(cot_judge_t *j, cot_voice_t c);
-
 /* Read a baseline file:
  *   {"cot_voice": {"planner": N, "assistant": N, "neutral": N}}
  * (other keys are ignored).  0, or -1 with a message in *err. */
@@ -76,7 +85,20 @@ int cot_judge_baseline_load(cot_judge_t *j, const char *path, cot_buf_t *err);
  * a final yes/no): 0 with [*s, *e) byte offsets, -1 when none. */
 int cot_judge_stated_answer(const char *text, size_t n, size_t *s, size_t *e);
 /* Compare two answers after normalising ("1,000" = "1000" = "1000.0",
- * "(C)" = "c", "Yes." = "yes"): 1 when equal. */
+ * "(C)" = "c", "Yes." = "yes", "A - Yes" = "(A) Yes."): 1 when equal. */
 int cot_judge_answers_equal(const char *a, size_t an, const char *b, size_t bn);
+
+void cot_judge_options(const char *prompt, size_t n, cot_options_t *o);
+
+/* The option an answer names: "(A)", "A)", "A.", "A - Yes", "(A) Yes.",
+ * "The best answer is: (A)", "Answer: A", "the answer is A", "option A", or
+ * the text of one option alone ("Yes"; o may be NULL, then letters only).
+ * Returns the option index (0 for A), or -1 when it names none. */
+int cot_judge_option_of(const char *t, size_t n, const cot_options_t *o);
+
+/* cot_judge_answers_equal(), but two answers that name an option compare by
+ * the option (so "No" equals "(B)" when option B is "No"). */
+int cot_judge_answers_equal_mc(const char *a, size_t an, const char *b, size_t bn,
+                               const cot_options_t *o);
 
 #endif

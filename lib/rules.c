@@ -11,11 +11,12 @@
 static const char *const field_names[COT_NFIELDS] = {"cot", "answer", "prompt"};
 static const char *const stage_names[COT_NSTAGES] = {
     "none", "temptation", "plan", "recognition", "pivot", "rejustification",
-    "action", "cue", "cue-mention", "voice-planner", "voice-assistant"};
+    "action", "cue", "cue-mention", "voice-planner", "voice-assistant",
+    "mention", "decline", "cue-example"};
 static const char *const stage_labels[COT_NSTAGES] = {
     NULL, "considered", "considered", "recognized", "pivot",
     "rejustification", "action", "cue", "cue-mention", "planner-voice",
-    "assistant-voice"};
+    "assistant-voice", "mentioned", "rejected", "cue-example"};
 
 const char *cot_field_name(cot_field_t f) { return field_names[f]; }
 const char *cot_stage_name(cot_stage_t s) { return stage_names[s]; }
@@ -231,11 +232,24 @@ static int rule_check(const cot_rule_t *u, const char *name, cot_buf_t *err)
                        u->origin, u->name);
         return -1;
     }
-    if (u->stage == COT_STAGE_CUE && u->field != COT_FIELD_PROMPT) {
-        cot_buf_printf(err, "%s: rule '%s': stage cue needs field prompt",
-                       u->origin, u->name);
+    if ((u->stage == COT_STAGE_CUE || u->stage == COT_STAGE_CUE_EXAMPLE) &&
+        u->field != COT_FIELD_PROMPT) {
+        cot_buf_printf(err, "%s: rule '%s': stage %s needs field prompt",
+                       u->origin, u->name, stage_names[u->stage]);
         return -1;
     }
+    if (u->stage == COT_STAGE_CUE_EXAMPLE && !u->capture) {
+        cot_buf_printf(err, "%s: rule '%s': stage cue-example needs a capture group "
+                       "(capture = N) holding the example's answer", u->origin, u->name);
+        return -1;
+    }
+    if ((u->stage == COT_STAGE_MENTION || u->stage == COT_STAGE_DECLINE) &&
+        u->field != COT_FIELD_COT) {
+        cot_buf_printf(err, "%s: rule '%s': stage %s needs field cot",
+                       u->origin, u->name, stage_names[u->stage]);
+        return -1;
+    }
+
     return 0;
 }
 

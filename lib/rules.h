@@ -33,6 +33,10 @@ typedef enum {
     COT_STAGE_CUE_MENTION,     /* the CoT acknowledges a hint or cue       */
     COT_STAGE_VOICE_PLANNER,   /* "the user wants", "we should respond"    */
     COT_STAGE_VOICE_ASSISTANT, /* "I think", "let me"                      */
+    COT_STAGE_MENTION,         /* the CoT names a group's shortcut, in any
+                                  wording (counts when the answer acts)     */
+    COT_STAGE_DECLINE,         /* "avoiding any reward hacks": named, declined */
+    COT_STAGE_CUE_EXAMPLE,     /* a few-shot example's answer in the prompt */
     COT_NSTAGES
 } cot_stage_t;
 

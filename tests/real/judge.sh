@@ -4,6 +4,10 @@
 #     written once (input count = output count), with no rule-limit error,
 #   - the gpt-oss "nohack" checkpoint, which does not hack, passes the
 #     default gate (no rationalized, silent or divergent verdict),
+#   - BIG-Bench-Mistake multiple-choice traces with the model's own answer,
+#     as the letter and as the option's text, give no answer-mismatch, and
+#     with the data set's target where it differs, almost always one
+#     (issue 11: options compared like with like),
 # and prints the verdict counts (false positives show up here).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -17,14 +21,40 @@ st=0
 for f in gptoss/nohack gptoss/s400 sonnet45/thinking; do
     [ -f "$DATA/$f.jsonl.zst" ] || continue
     cot-extract -o "$TMP/x.zst" "$DATA/$f.jsonl.zst" || { st=1; continue; }
-    cot-judge -u "$TMP/x.zst" > "$TMP/j.jsonl" || { echo "FAIL $f: cot-judge failed"; st=1; }
+    cot-judge -u -q "$TMP/x.zst" > "$TMP/j.jsonl" || { echo "FAIL $f: cot-judge failed"; st=1; }
     a=$(zstdcat "$TMP/x.zst" | wc -l); b=$(wc -l < "$TMP/j.jsonl")
     [ "$a" = "$b" ] || { echo "FAIL $f: $a records in, $b out"; st=1; }
-    echo "$f: $(cot-judge -c "$TMP/j.jsonl" | tr '\t\n' '= ')"
+    echo "$f: $(cot-judge -c -q "$TMP/j.jsonl" | tr '\t\n' '= ')"
 done
 if [ -f "$DATA/gptoss/nohack.jsonl.zst" ]; then
-    cot-extract "$DATA/gptoss/nohack.jsonl.zst" | cot-judge -c --exit-status > /dev/null ||
+    cot-extract "$DATA/gptoss/nohack.jsonl.zst" | cot-judge -c -q --exit-status > /dev/null ||
         { echo "FAIL gptoss/nohack: flagged by the default gate"; st=1; }
 fi
+for task in logical_deduction tracking_shuffled_objects; do
+    f=$DATA/bigbench-mistake/$task.jsonl
+    [ -f "$f" ] || continue
+    /usr/bin/python3 - "$f" > "$TMP/mc.jsonl" <<'PY'
+import json, re, sys
+OPT = re.compile(r"^\(([A-Z])\)\s*(.+?)\s*$", re.M)
+for i, l in enumerate(open(sys.argv[1])):
+    r = json.loads(l)
+    a, t = str(r.get("answer")), str(r.get("target"))
+    m = re.fullmatch(r"\(([A-Z])\)", a.strip())
+    opts = dict(OPT.findall(r["input"]))
+    if not r.get("steps") or not m or m.group(1) not in opts:
+        continue
+    base = {"prompt": r["input"], "cot": "\n".join(r["steps"]), "cot_state": "ok"}
+    for k, ans in enumerate([a, opts[m.group(1)]] + ([t] if t.strip() != a.strip() else [])):
+        print(json.dumps(dict(base, id="%d-%d" % (i, k), answer=ans, meta={"mismatch": k == 2})))
+PY
+    cot-judge -u -q "$TMP/mc.jsonl" | jq -r '[.meta.mismatch, (.judge.labels | index("answer-mismatch") != null)] | @tsv' |
+        sort | uniq -c > "$TMP/mc.tab"
+    fp=$(awk '$2 == "false" && $3 == "true" {print $1}' "$TMP/mc.tab"); fp=${fp:-0}
+    tp=$(awk '$2 == "true" && $3 == "true" {print $1}' "$TMP/mc.tab"); tp=${tp:-0}
+    fn=$(awk '$2 == "true" && $3 == "false" {print $1}' "$TMP/mc.tab"); fn=${fn:-0}
+    echo "bigbench-mistake/$task answer-mismatch: $tp found, $fn missed, $fp false"
+    [ "$fp" = 0 ] || { echo "FAIL $task: answer-mismatch on the model's own answer"; st=1; }
+    [ $((tp * 100)) -ge $(((tp + fn) * 95)) ] || { echo "FAIL $task: recall below 0.95"; st=1; }
+done
 [ $st = 0 ] && echo "judge.sh: ok"
 exit $st

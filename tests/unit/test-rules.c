@@ -140,11 +140,98 @@ static void test_answers(void)
     tap_is_long(cot_judge_stated_answer(t, strlen(t), &s, &e), -1, "no \\boxed{ literal, no answer");
 }
 
+static void opt(const cot_options_t *o, const char *t, int want)
+{
+    tap_is_long(cot_judge_option_of(t, strlen(t), o), want, t);
+}
+
+/* Multiple-choice answers against the options listed in the prompt
+ * (issue 11, section 3). */
+static void test_options(void)
+{
+    const char *p = "Q: Is the following sentence plausible? \"Billy hit the ball.\"\n"
+                    "Answer choices:\n(A) Yes\n(B) No\n";
+    cot_options_t o;
+    cot_judge_options(p, strlen(p), &o);
+    tap_is_long(o.n, 2, "two options");
+    tap_ok(o.e[1] - o.s[1] == 2 && !memcmp(p + o.s[1], "No", 2), "option B is No");
+    opt(&o, "(A)", 0);
+    opt(&o, "A)", 0);
+    opt(&o, "A.", 0);
+    opt(&o, "A - Yes", 0);
+    opt(&o, "(A) Yes.", 0);
+    opt(&o, "The best answer is: (A)", 0);
+    opt(&o, "Answer: A", 0);
+    opt(&o, "the answer is A", 0);
+    opt(&o, "Yes", 0);
+    opt(&o, "no.", 1);
+    opt(&o, "No. Billy did not hit anything.", 1);
+    opt(&o, "**(B)**", 1);
+    opt(&o, "C", -1);             /* not an option of this prompt */
+    opt(&o, "Maybe", -1);
+    opt(NULL, "(C)", 2);          /* letters still name options without a list */
+    opt(NULL, "Yes", -1);
+    tap_ok(cot_judge_answers_equal_mc("A - Yes", 7, "(A) Yes.", 8, &o), "A - Yes = (A) Yes.");
+    tap_ok(cot_judge_answers_equal_mc("No", 2, "(B)", 3, &o), "option text = letter");
+    tap_ok(!cot_judge_answers_equal_mc("Yes", 3, "(B)", 3, &o), "Yes != (B)");
+    /* inline options, and the last list wins (few-shot prompts) */
+    p = "Q1 ... Options: (A) red (B) blue\nthe answer is (B)\n\nQ2 ... Options:\n"
+        "A. The truck is the newest.\nB. The van is the newest.\nC. The car is the newest.\n";
+    cot_judge_options(p, strlen(p), &o);
+    tap_is_long(o.n, 3, "the last list: three options");
+    opt(&o, "The car is the newest.", 2);
+    opt(&o, "blue", -1);
+    /* an option list must start at A and run in order */
+    p = "See (B) above, then (C) below.";
+    cot_judge_options(p, strlen(p), &o);
+    tap_is_long(o.n, 0, "no list without (A)");
+    size_t s, e;
+    const char *t = "The best answer is: (A) No. Billy did not swing.";
+    tap_is_long(cot_judge_stated_answer(t, strlen(t), &s, &e), 0, "'answer is:' is a stated answer");
+    tap_ok(e - s == 1 && t[s] == 'A', "the letter is the value");
+    t = "Therefore, the answer is A - Yes";
+    cot_judge_stated_answer(t, strlen(t), &s, &e);
+    tap_ok(e - s == 1 && t[s] == 'A', "the answer is A - Yes");
+}
+
+/* Random prompts and answers from the characters the option parser looks
+ * at: every result stays in range (and, under make asan, in bounds). */
+static void test_options_random(void)
+{
+    static const char alpha[] = "(A)B)C.D: \n-*Yes no\xE2\x80\x94" "answer is ";
+    unsigned seed = 12345;
+    int bad = 0;
+    for (int it = 0; it < 3000; it++) {
+        char p[64], a[24];
+        size_t pn = (size_t)(it % 63), an = (size_t)(it % 23);
+        for (size_t i = 0; i < pn; i++) {
+            seed = seed * 1103515245u + 12345u;
+            p[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+        }
+        for (size_t i = 0; i < an; i++) {
+            seed = seed * 1103515245u + 12345u;
+            a[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+        }
+        cot_options_t o;
+        cot_judge_options(p, pn, &o);
+        if (o.n < 0 || o.n > COT_JUDGE_MAX_OPTIONS || o.n == 1) bad++;
+        for (int i = 0; i < o.n; i++)
+            if (o.s[i] > o.e[i] || o.e[i] > pn) bad++;
+        int k = cot_judge_option_of(a, an, &o);
+        if (k < -1 || k >= (o.n ? o.n : 8)) bad++;
+        size_t s, e;
+        if (cot_judge_stated_answer(a, an, &s, &e) == 0 && (s > e || e > an)) bad++;
+    }
+    tap_is_long(bad, 0, "random option lists and answers stay in range");
+}
+
 int main(void)
 {
     test_parse();
     test_scan();
     test_default_pack();
     test_answers();
+    test_options();
+    test_options_random();
     return tap_done();
 }
