@@ -2,6 +2,7 @@
  * exactly where: each SFT record is paired with the model's own original
  * (by prompt, id or any field) and passed through with a "diff" object.
  * Pairing lives in lib/pair.c, the token diff in lib/diff.c. */
+#include "answer.h"
 #include "cli.h"
 #include "diff.h"
 #include "pair.h"
@@ -28,7 +29,8 @@ static const char *const status_names[] = {"unchanged", "edited", "rewritten",
 enum {
     OPT_KEY = COT_OPT_TOOL, OPT_SHARD, OPT_REWRITE_BELOW, OPT_FORMAT,
     OPT_COLOR, OPT_CONTEXT, OPT_EXIT_STATUS, OPT_HUNK_TEXT, OPT_UNMATCHED,
-    OPT_ONLY_EDIT, OPT_ONLY_STATUS, OPT_PROFILE, OPT_FPR
+    OPT_ONLY_EDIT, OPT_ONLY_STATUS, OPT_PROFILE, OPT_FPR,
+    OPT_ANSWER_SHIFT
 };
 
 typedef struct {
@@ -44,6 +46,7 @@ typedef struct {
     unsigned only_edit, only_status;    /* bit masks; 0 = everything       */
     const char *profile;        /* --profile: add "shift" (cot-profile(1))  */
     double fpr;
+    int answer_shift;           /* --answer-shift: numeric answers (answer.h) */
 } opts_t;
 
 static void usage(FILE *fp)
@@ -66,6 +69,8 @@ static void usage(FILE *fp)
 "      --only-status LIST keep records whose status is in LIST (unchanged,\n"
 "                        edited,rewritten,no-source)\n"
 "      --exit-status     exit 1 when any record's CoT was edited\n"
+"      --answer-shift    add the numeric answers (a rating \"7/10\", \"Rating: 7\",\n"
+"                        a final number) and their shift, SFT - original\n"
 "Distance from the model's own distribution:\n"
 "      --profile FILE    add a \"shift\" object scored against a cot-profile(1)\n"
 "                        profile: surprisal inside and outside the edits\n"
@@ -118,6 +123,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         {"only-edit", required_argument, 0, OPT_ONLY_EDIT},
         {"only-status", required_argument, 0, OPT_ONLY_STATUS},
         {"exit-status", no_argument, 0, OPT_EXIT_STATUS},
+        {"answer-shift", no_argument, 0, OPT_ANSWER_SHIFT},
         {"profile", required_argument, 0, OPT_PROFILE},
         {"fpr", required_argument, 0, OPT_FPR},
         {"format", required_argument, 0, 'f'},
@@ -155,6 +161,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         case OPT_ONLY_EDIT: o->only_edit = parse_list("--only-edit", optarg, edit_names, 4); break;
         case OPT_ONLY_STATUS: o->only_status = parse_list("--only-status", optarg, status_names, 4); break;
         case OPT_EXIT_STATUS: o->exit_status = 1; break;
+        case OPT_ANSWER_SHIFT: o->answer_shift = 1; break;
         case OPT_PROFILE: o->profile = optarg; break;
         case OPT_FPR:
             o->fpr = cot_profile_parse_fpr(optarg);
@@ -177,6 +184,8 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         o->color = o->text && !strcmp(common->out_path, "-") && isatty(STDOUT_FILENO);
     else if (strcmp(color, "never"))
         cot_usage_error("--color: expected auto, always or never, not '%s'", color);
+    if (o->answer_shift && o->text)
+        cot_usage_error("--answer-shift adds fields to records; it has no effect with --format text");
     if (optind >= argc) cot_usage_error("missing ORIG, the file of original records");
     o->user_u = common->uncompressed;
     if (o->text) common->uncompressed = 1;   /* text is for people */
@@ -541,6 +550,17 @@ static void add_shift(cot_run_t *run, const cot_profile_t *prof,
     cot_run_count(run, off ? "shift:off-policy" : "shift:in-policy", 1);
 }
 
+/* --answer-shift: the numeric answers of the original and the SFT record,
+ * and their difference, in the diff object (lib/answer.c). */
+static void add_answer_shift(cot_pair_index_t *ix, const result_t *res,
+                             const cot_record_view_t *v, cJSON *rec)
+{
+    cot_pair_entry_t en = {0};
+    if (res->status != ST_NOSOURCE) cot_pair_get(ix, res->best, &en);
+    cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, "diff");
+    if (d) cot_answer_shift_add(d, en.answer, en.answer_len, v->answer, v->answer_len);
+}
+
 int main(int argc, char **argv)
 {
     cot_common_t common;
@@ -614,6 +634,7 @@ int main(int argc, char **argv)
             continue;
         }
         cot_record_set(l.json, "diff", diff_json(&o, ix, &res, &v));
+        if (o.answer_shift) add_answer_shift(ix, &res, &v, l.json);
         if (prof) add_shift(&run, prof, &so, &pw, l.json, &v);
         if (cot_run_emit(&run, l.json) < 0) break;
     }
