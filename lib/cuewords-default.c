@@ -87,7 +87,7 @@ const char cot_cuetext_default[] =
 "words = months, weeks, years, long time, ages\n"
 "\n"
 "[effort]\n"
-"words = effort, worked hard, hard work, labor, labour, dedication, devoted, worked on\n"
+"words = effort, work, worked hard, hard work, labor, labour, dedication, devoted, worked on\n"
 "words = revised, revision, polished\n"
 "\n"
 "[short-time]\n"
