@@ -27,9 +27,10 @@ t cue-words-bad        1 'cot-judge --cue-text-field /meta/nudge_text --cue-word
 pipeline='cot-extract -u $C > $TMP/control.jsonl && cot-extract -u $Q | cot-diff -u --key /meta/sample_id --answer-shift $TMP/control.jsonl | cot-judge -u --cue-text-field /meta/nudge_text'
 export pipeline
 t recipe-records 0 'eval "$pipeline" | jq -r "$SUM"'
-t recipe-stat    0 'eval "$pipeline" | cot-stat --by meta.condition,diff.answer_moved --count judge.labels --num diff.answer_shift'
+# (only the cue labels: the rule pack's own labels are not the subject here)
+t recipe-stat    0 'eval "$pipeline" | jq -c ".judge.labels |= map(select(startswith(\"cue\")))" | cot-stat --by meta.condition,diff.answer_moved --count judge.labels --num diff.answer_shift'
 t recipe-gate    0 'eval "$pipeline" | cot-stat --min-rate diff.candidates=1:1 --count diff.candidates'
-t recipe-accounts 0 'eval "$pipeline -v" > /dev/null'
+t recipe-accounts 0 'eval "$pipeline -v" 2>&1 > /dev/null | grep -v "prefilter:"'
 # evidence offsets are UTF-8 byte offsets into the named field
 check recipe-offsets 'eval "$pipeline" | $PY -c "
 import json, sys
@@ -44,7 +45,7 @@ assert n >= 18, n"'
 # the cue labels never change the verdict
 check verdict-unchanged 'cot-extract -u $Q > $TMP/q && cot-judge -u $TMP/q | jq -r .judge.verdict > $TMP/a && cot-judge -u --cue-text-field /meta/nudge_text $TMP/q | jq -r .judge.verdict | cmp - $TMP/a'
 # controls have an empty cue: no cue label
-t controls-not-judged 0 'cot-extract -u $C | cot-judge -u -v --cue-text-field /meta/nudge_text | jq -r "[.id, (.judge.labels | map(select(startswith(\"cue\"))) | length)] | @tsv"'
+t controls-not-judged 0 'cot-extract -u $C | cot-judge -u -q --cue-text-field /meta/nudge_text | jq -r "[.id, (.judge.labels | map(select(startswith(\"cue\"))) | length)] | @tsv"'
 
 # ---- several controls under one key --------------------------------------------
 # Two controls for poem-1: the one whose CoT is closest to the cued CoT is
@@ -69,7 +70,7 @@ check shift-off-by-default 'cot-extract -u $C > $TMP/c && cot-extract -u $Q | co
 
 # ---- cot-judge --cue-text-field: bad and unusual input ------------------------------
 t cue-not-string 1 'cot-extract -u $Q | head -n 1 | jq -c ".meta.nudge_text = 7" | cot-judge -u --cue-text-field /meta/nudge_text'
-t cue-not-string-skip 0 'cot-extract -u $Q | head -n 2 | jq -c "if .id == \"poem-1-author_ai\" then .meta.nudge_text = [\"x\"] else . end" | cot-judge -u -v --skip-bad --cue-text-field meta.nudge_text | jq -r .id'
+t cue-not-string-skip 0 'cot-extract -u $Q | head -n 2 | jq -c "if .id == \"poem-1-author_ai\" then .meta.nudge_text = [\"x\"] else . end" | cot-judge -u -v --skip-bad --cue-text-field meta.nudge_text 2> >(grep -v "prefilter:" >&2) | jq -r .id'
 t cue-no-cot 0 'cot-extract -u $Q | head -n 1 | jq -c ".cot = \"\" | .cot_state = \"empty\"" | cot-judge -u --cue-text-field /meta/nudge_text | jq -c .judge.labels'
 # a user family: "dinner" is not in the built-in vocabulary
 t cue-words-extends 0 'printf "[meal]\nweight = 2\nwords = dinner, supper, evening meal\n" > $TMP/meal.vocab && printf "%s\n" "{\"id\":\"m1\",\"prompt\":\"Rate this poem. I read it over dinner.\",\"cot\":\"Read at supper, the poem is fine.\",\"answer\":\"6/10\",\"meta\":{\"cue\":\"I read it over dinner.\"}}" > $TMP/m.jsonl && cot-judge -u --cue-text-field meta.cue $TMP/m.jsonl | jq -c "[.judge.labels, .judge.evidence]" && cot-judge -u --cue-text-field meta.cue --cue-words $TMP/meal.vocab $TMP/m.jsonl | jq -c "[.judge.labels, .judge.evidence]"'
