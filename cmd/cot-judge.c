@@ -284,7 +284,7 @@ int main(int argc, char **argv)
     double judge_timeout = JUDGE_TIMEOUT_DEFAULT;
     const char *cue_field = NULL, *baseline = NULL, *judge_cmd = NULL, *rubric_file = NULL;
     const char *profile = NULL, *cue_text_field = NULL;
-    const char **cue_words = cot_calloc((size_t)argc + 1, sizeof *cue_words);
+    const char *cue_words[64];
     int ncue_words = 0;
     double fpr = FPR_DEFAULT;
     unsigned pass = (1u << COT_NVERDICTS) - 1, gate = 0;
@@ -314,7 +314,10 @@ int main(int argc, char **argv)
                 cot_usage_error("--cue-text-field: bad path '%s' (use /a/b or a.b)", optarg);
             cue_text_field = optarg;
             break;
-        case OPT_CUE_WORDS: cue_words[ncue_words++] = optarg; break;
+        case OPT_CUE_WORDS:
+            if (ncue_words == 64) cot_usage_error("--cue-words: at most 64 files");
+            cue_words[ncue_words++] = optarg;
+            break;
         case OPT_BASELINE: baseline = optarg; break;
         case OPT_ONLY: pass &= parse_verdicts("--only", optarg); break;
         case OPT_DROP: pass &= ~parse_verdicts("--drop", optarg); break;
@@ -376,7 +379,6 @@ int main(int argc, char **argv)
     if (ncue_words && !cue_text_field)
         cot_usage_error("--cue-words needs --cue-text-field");
     cot_cuetext_t *cue_text = cue_text_field ? load_cue_words(cue_words, ncue_words) : NULL;
-    free(cue_words);
 
     cot_judge_t judge;
     cot_judge_init(&judge, &rules);
