@@ -75,4 +75,7 @@ t cue-no-cot 0 'cot-extract -u $Q | head -n 1 | jq -c ".cot = \"\" | .cot_state 
 # a user family: "dinner" is not in the built-in vocabulary
 t cue-words-extends 0 'printf "[meal]\nweight = 2\nwords = dinner, supper, evening meal\n" > $TMP/meal.vocab && printf "%s\n" "{\"id\":\"m1\",\"prompt\":\"Rate this poem. I read it over dinner.\",\"cot\":\"Read at supper, the poem is fine.\",\"answer\":\"6/10\",\"meta\":{\"cue\":\"I read it over dinner.\"}}" > $TMP/m.jsonl && cot-judge -u --cue-text-field meta.cue $TMP/m.jsonl | jq -c "[.judge.labels, .judge.evidence]" && cot-judge -u --cue-text-field meta.cue --cue-words $TMP/meal.vocab $TMP/m.jsonl | jq -c "[.judge.labels, .judge.evidence]"'
 
+# the vocabulary is installed beside the rule pack
+check vocab-installed 'make -s --no-print-directory ${COT_MAKEVARS:-} install DESTDIR=$TMP/d PREFIX=/usr > /dev/null && cmp $TMP/d/usr/share/cot/cue-words.vocab rules/cue-words.vocab'
+
 done_testing
