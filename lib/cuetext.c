@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@
 typedef struct {
     size_t s, e;                /* bytes in the text                         */
     size_t so, sl;              /* the stem, in the arena                    */
+    uint32_t hash;              /* of the stem (stem_hash)                   */
     unsigned char cap, digits, mixed, first;
 } tok_t;
 
@@ -36,12 +38,52 @@ static void toks_free(toks_t *k)
  * CJK punctuation (E3 80 xx) and emoji (F0 9F ...) do not. */
 static size_t word_char(const unsigned char *p, size_t left)
 {
-    if (p[0] < 0x80) return isalnum(p[0]) ? 1 : 0;
+    if (p[0] < 0x80)            /* ASCII letters and digits, without locale */
+        return (p[0] >= '0' && p[0] <= '9') || ((p[0] | 0x20) >= 'a' && (p[0] | 0x20) <= 'z');
     size_t l = cot_utf8_seq(p, left);
     if (!l || p[0] == 0xC2 || p[0] == 0xE2 || (p[0] == 0xE3 && p[1] == 0x80) ||
         (p[0] == 0xF0 && p[1] == 0x9F))
         return 0;
     return l;
+}
+
+static uint32_t stem_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;                   /* FNV-1a */
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h | 1;                               /* 0 marks an empty slot */
+}
+
+/* A set of stem hashes: a filter that never misses (a hit is then
+ * confirmed by comparing the stems), so most positions are skipped. */
+typedef struct {
+    uint32_t *h;
+    size_t cap, n;
+} hset_t;
+
+static void hset_add(hset_t *s, uint32_t h)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        hset_t b = {cot_calloc(s->cap ? 2 * s->cap : 64, sizeof *b.h), s->cap ? 2 * s->cap : 64, 0};
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->h[i]) hset_add(&b, s->h[i]);
+        free(s->h);
+        *s = b;
+    }
+    size_t i = h & (s->cap - 1);
+    while (s->h[i] && s->h[i] != h) i = (i + 1) & (s->cap - 1);
+    if (!s->h[i]) { s->h[i] = h; s->n++; }
+}
+
+static int hset_has(const hset_t *s, uint32_t h)
+{
+    if (!s->cap) return 0;
+    size_t i = h & (s->cap - 1);
+    while (s->h[i]) {
+        if (s->h[i] == h) return 1;
+        i = (i + 1) & (s->cap - 1);
+    }
+    return 0;
 }
 
 static int vowel(char c) { return strchr("aeiouy", c) != NULL; }
@@ -92,10 +134,13 @@ static void tokenize(const char *t, size_t n, toks_t *k)
     int first = 1;
     k->n = 0;
     cot_buf_clear(&k->arena);
+    cot_buf_reserve(&k->arena, n + 1);     /* stems are never longer */
     for (size_t i = 0; i < n;) {
         size_t l = word_char(p + i, n - i);
         if (!l) {
-            if (strchr(".!?:;\n", t[i]) && t[i]) first = 1;
+            if (t[i] == '.' || t[i] == '!' || t[i] == '?' || t[i] == ':' || t[i] == ';' ||
+                t[i] == '\n')
+                first = 1;
             size_t sl = p[i] < 0x80 ? 1 : cot_utf8_seq(p + i, n - i);
             i += sl ? sl : 1;
             continue;
@@ -103,7 +148,7 @@ static void tokenize(const char *t, size_t n, toks_t *k)
         size_t s = i;
         int digits = 0, letters = 0;
         while (i < n && (l = word_char(p + i, n - i))) {
-            if (isdigit(p[i])) digits = 1;
+            if (p[i] >= '0' && p[i] <= '9') digits = 1;
             else letters = 1;
             i += l;
         }
@@ -114,14 +159,17 @@ static void tokenize(const char *t, size_t n, toks_t *k)
         tok_t *tk = &k->t[k->n++];
         tk->s = s;
         tk->e = i;
-        tk->cap = isupper(p[s]) != 0;
+        tk->cap = p[s] >= 'A' && p[s] <= 'Z';
         tk->digits = digits && !letters;
         tk->mixed = digits && letters;
         tk->first = (unsigned char)first;
         first = 0;
         tk->so = k->arena.len;
-        for (size_t j = s; j < i; j++) cot_buf_addc(&k->arena, (char)tolower(p[j]));
-        tk->sl = stem(k->arena.s + tk->so, i - s);
+        char *w = k->arena.s + tk->so;
+        for (size_t j = s; j < i; j++)
+            w[j - s] = (char)(p[j] >= 'A' && p[j] <= 'Z' ? p[j] | 0x20 : p[j]);
+        tk->sl = stem(w, i - s);
+        tk->hash = stem_hash(w, tk->sl);
         k->arena.len = tk->so + tk->sl;
     }
 }
@@ -130,7 +178,8 @@ static const char *stem_of(const toks_t *k, size_t i) { return k->arena.s + k->t
 
 static int tok_eq(const toks_t *k, size_t i, const char *s, size_t n)
 {
-    return k->t[i].sl == n && !memcmp(stem_of(k, i), s, n);
+    const char *t = stem_of(k, i);
+    return k->t[i].sl == n && n && t[0] == s[0] && !memcmp(t, s, n);
 }
 
 /* ---- vocabulary -------------------------------------------------------------- */
@@ -139,6 +188,7 @@ static int tok_eq(const toks_t *k, size_t i, const char *s, size_t n)
 typedef struct {
     char *stems;
     size_t *len;                /* length of each stem */
+    uint32_t hash;              /* of the first stem   */
     int n;
 } member_t;
 
@@ -210,6 +260,7 @@ static void member_add(family_t *f, const char *w, size_t n)
         }
         member_t *m = &f->m[f->n++];
         m->n = (int)k.n;
+        m->hash = k.t[0].hash;
         m->len = cot_malloc(k.n * sizeof *m->len);
         size_t tot = 0;
         for (size_t i = 0; i < k.n; i++) tot += k.t[i].sl + 1;
@@ -349,7 +400,7 @@ int cot_cuetext_load_file(cot_cuetext_t *c, const char *path, cot_buf_t *err)
 /* Does member m occur at token i of k? */
 static int member_at(const member_t *m, const toks_t *k, size_t i)
 {
-    if (i + (size_t)m->n > k->n) return 0;
+    if (i + (size_t)m->n > k->n || k->t[i].hash != m->hash) return 0;
     const char *s = m->stems;
     for (int j = 0; j < m->n; j++) {
         if (!tok_eq(k, i + (size_t)j, s, m->len[j])) return 0;
@@ -393,8 +444,10 @@ static int strong_tok(const tok_t *t)
 
 /* Does the member (or the single cue word) occur anywhere in the
  * background tokens bg? */
-static int in_background(const toks_t *bg, const member_t *m, const toks_t *cue, size_t w)
+static int in_background(const toks_t *bg, const hset_t *bgh, const member_t *m,
+                         const toks_t *cue, size_t w)
 {
+    if (!hset_has(bgh, m ? m->hash : cue->t[w].hash)) return 0;
     for (size_t i = 0; i < bg->n; i++)
         if (m ? member_at(m, bg, i) : tok_eq(bg, i, stem_of(cue, w), cue->t[w].sl))
             return 1;
@@ -412,6 +465,8 @@ static void make_terms(const cot_cuetext_t *c, const toks_t *cue, const toks_t *
                        terms_t *ts)
 {
     const family_t *stop = stopwords(c);
+    hset_t bgh = {0};
+    for (size_t i = 0; i < bg->n; i++) hset_add(&bgh, bg->t[i].hash);
     ts->t = cot_calloc(cue->n + 1, sizeof *ts->t);
     ts->n = 0;
     for (size_t i = 0; i < cue->n;) {
@@ -453,7 +508,7 @@ static void make_terms(const cot_cuetext_t *c, const toks_t *cue, const toks_t *
             t->live = cot_malloc(nm);
             int any = 0;
             for (size_t m = 0; m < nm; m++) {
-                t->live[m] = !in_background(bg, best ? &best->m[m] : NULL, cue, i);
+                t->live[m] = !in_background(bg, &bgh, best ? &best->m[m] : NULL, cue, i);
                 any |= t->live[m];
             }
             if (any) ts->n++;
@@ -461,6 +516,7 @@ static void make_terms(const cot_cuetext_t *c, const toks_t *cue, const toks_t *
         }
         i += span;
     }
+    free(bgh.h);
 }
 
 /* Length in tokens of term t at token i of k (0: no match). */
@@ -523,8 +579,15 @@ int cot_cuetext_check(const cot_cuetext_t *c, const char *cue, size_t cue_len,
         tokenize(cot, cot_len, &kt);
         size_t nh = 0, caph = 64;
         hit_t *h = cot_malloc(caph * sizeof *h);
+        hset_t first = {0};     /* first stems of every live member */
+        for (size_t t = 0; t < ts.n; t++) {
+            const term_t *u = &ts.t[t];
+            if (!u->fam) { hset_add(&first, ct.t[u->word].hash); continue; }
+            for (size_t m = 0; m < u->fam->n; m++)
+                if (u->live[m]) hset_add(&first, u->fam->m[m].hash);
+        }
         for (size_t i = 0; i < kt.n; i++)
-            for (size_t t = 0; t < ts.n; t++) {
+            for (size_t t = 0; t < ts.n && hset_has(&first, kt.t[i].hash); t++) {
                 int len = term_at(&ts.t[t], &ct, &kt, i);
                 if (!len) continue;
                 if (nh == caph) h = cot_realloc(h, (caph *= 2) * sizeof *h);
@@ -557,6 +620,7 @@ int cot_cuetext_check(const cot_cuetext_t *c, const char *cue, size_t cue_len,
             }
         free(seen);
         free(h);
+        free(first.h);
     }
     terms_free(&ts);
     toks_free(&ct);
