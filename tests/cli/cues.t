@@ -44,6 +44,8 @@ for line in sys.stdin:
 assert n >= 18, n"'
 # the cue labels never change the verdict
 check verdict-unchanged 'cot-extract -u $Q > $TMP/q && cot-judge -u $TMP/q | jq -r .judge.verdict > $TMP/a && cot-judge -u --cue-text-field /meta/nudge_text $TMP/q | jq -r .judge.verdict | cmp - $TMP/a'
+# running it twice changes nothing (the judge object is rebuilt)
+check judge-twice 'eval "$pipeline" > $TMP/a && cot-judge -u --cue-text-field /meta/nudge_text $TMP/a | cmp - $TMP/a'
 # controls have an empty cue: no cue label
 t controls-not-judged 0 'cot-extract -u $C | cot-judge -u -q --cue-text-field /meta/nudge_text | jq -r "[.id, (.judge.labels | map(select(startswith(\"cue\"))) | length)] | @tsv"'
 
