@@ -29,9 +29,9 @@ static const char *const status_names[] = {"unchanged", "edited", "rewritten",
 enum {
     OPT_KEY = COT_OPT_TOOL, OPT_SHARD, OPT_REWRITE_BELOW, OPT_FORMAT,
     OPT_COLOR, OPT_CONTEXT, OPT_EXIT_STATUS, OPT_HUNK_TEXT, OPT_UNMATCHED,
-    OPT_ONLY_EDIT, OPT_ONLY_STATUS, OPT_PROFILE, OPT_FPR,
-    OPT_ANSWER_SHIFT
+    OPT_ONLY_EDIT, OPT_ONLY_STATUS, OPT_PROFILE, OPT_FPR
 };
+enum { OPT_ANSWER_SHIFT = COT_OPT_TOOL + 64 };   /* apart: options are added above */
 
 typedef struct {
     int key;
@@ -64,13 +64,13 @@ static void usage(FILE *fp)
 "Diff:\n"
 "      --rewrite-below X CoT similarity under X is 'rewritten' [%.2f]\n"
 "      --hunk-text       add a_text/b_text to each hunk\n"
+"      --answer-shift    add the numeric answers (a rating \"7/10\", \"Rating: 7\",\n"
+"                        a final number) and their shift, SFT - original\n"
 "      --only-edit LIST  keep records whose edit is in LIST (none,cot-only,\n"
 "                        answer-only,both)\n"
 "      --only-status LIST keep records whose status is in LIST (unchanged,\n"
 "                        edited,rewritten,no-source)\n"
 "      --exit-status     exit 1 when any record's CoT was edited\n"
-"      --answer-shift    add the numeric answers (a rating \"7/10\", \"Rating: 7\",\n"
-"                        a final number) and their shift, SFT - original\n"
 "Distance from the model's own distribution:\n"
 "      --profile FILE    add a \"shift\" object scored against a cot-profile(1)\n"
 "                        profile: surprisal inside and outside the edits\n"
@@ -120,10 +120,10 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         {"unmatched", required_argument, 0, OPT_UNMATCHED},
         {"rewrite-below", required_argument, 0, OPT_REWRITE_BELOW},
         {"hunk-text", no_argument, 0, OPT_HUNK_TEXT},
+        {"answer-shift", no_argument, 0, OPT_ANSWER_SHIFT},
         {"only-edit", required_argument, 0, OPT_ONLY_EDIT},
         {"only-status", required_argument, 0, OPT_ONLY_STATUS},
         {"exit-status", no_argument, 0, OPT_EXIT_STATUS},
-        {"answer-shift", no_argument, 0, OPT_ANSWER_SHIFT},
         {"profile", required_argument, 0, OPT_PROFILE},
         {"fpr", required_argument, 0, OPT_FPR},
         {"format", required_argument, 0, 'f'},
@@ -158,10 +158,10 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
                                 "not '%s'", optarg);
             break;
         case OPT_HUNK_TEXT: o->hunk_text = 1; break;
+        case OPT_ANSWER_SHIFT: o->answer_shift = 1; break;
         case OPT_ONLY_EDIT: o->only_edit = parse_list("--only-edit", optarg, edit_names, 4); break;
         case OPT_ONLY_STATUS: o->only_status = parse_list("--only-status", optarg, status_names, 4); break;
         case OPT_EXIT_STATUS: o->exit_status = 1; break;
-        case OPT_ANSWER_SHIFT: o->answer_shift = 1; break;
         case OPT_PROFILE: o->profile = optarg; break;
         case OPT_FPR:
             o->fpr = cot_profile_parse_fpr(optarg);
@@ -533,6 +533,17 @@ static void text_record(cot_buf_t *out, const opts_t *o, cot_pair_index_t *ix,
     }
 }
 
+/* --answer-shift: the numeric answers of the original and the SFT record,
+ * and their difference, in the diff object (lib/answer.c). */
+static void add_answer_shift(cot_pair_index_t *ix, const result_t *res,
+                             const cot_record_view_t *v, cJSON *rec)
+{
+    cot_pair_entry_t en = {0};
+    if (res->status != ST_NOSOURCE) cot_pair_get(ix, res->best, &en);
+    cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, "diff");
+    if (d) cot_answer_shift_add(d, en.answer, en.answer_len, v->answer, v->answer_len);
+}
+
 /* With --profile: score the SFT cot against the model's own distribution,
  * split by the edited spans of the diff (b offsets), so the push an edit
  * makes is seen where it sits and in the unchanged text downstream. */
@@ -548,17 +559,6 @@ static void add_shift(cot_run_t *run, const cot_profile_t *prof,
                                        w, &off);
     cot_record_set(rec, "shift", sh);
     cot_run_count(run, off ? "shift:off-policy" : "shift:in-policy", 1);
-}
-
-/* --answer-shift: the numeric answers of the original and the SFT record,
- * and their difference, in the diff object (lib/answer.c). */
-static void add_answer_shift(cot_pair_index_t *ix, const result_t *res,
-                             const cot_record_view_t *v, cJSON *rec)
-{
-    cot_pair_entry_t en = {0};
-    if (res->status != ST_NOSOURCE) cot_pair_get(ix, res->best, &en);
-    cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, "diff");
-    if (d) cot_answer_shift_add(d, en.answer, en.answer_len, v->answer, v->answer_len);
 }
 
 int main(int argc, char **argv)

@@ -9,7 +9,9 @@ Q=samples/cues/cued.jsonl
 PY=/usr/bin/python3
 # id, candidates, the two numbers, the shift, the cue label, the cue evidence
 SUM='[.id, .diff.candidates, .diff.answer_number.a, .diff.answer_number.b, .diff.answer_shift, .diff.answer_moved, ([.judge.labels[] | select(startswith("cue"))] | join(",")), ([.judge.evidence[] | select(.rule == "cue-text") | "\(.field):\(.start)-\(.end):\(.text)"] | join(" | "))] | @json'
-export C Q PY SUM
+# the cue labels and the cue evidence of a judge object
+CUE='[(.judge.labels | map(select(startswith("cue")))), [.judge.evidence[] | select(.rule == "cue-text")]]'
+export C Q PY SUM CUE
 
 # ---- usage --------------------------------------------------------------------
 check judge-help-cue-text 'cot-judge --help | grep -q -- "--cue-text-field PATH  a free-text cue"'
@@ -24,13 +26,14 @@ t cue-words-bad        1 'cot-judge --cue-text-field /meta/nudge_text --cue-word
 # ---- the recipe (cot(7) EXAMPLES) ----------------------------------------------
 # One control per sample_id; each cued record is paired with it by
 # meta.sample_id, its rating compared, its CoT judged for the cue.
-pipeline='cot-extract -u $C > $TMP/control.jsonl && cot-extract -u $Q | cot-diff -u --key /meta/sample_id --answer-shift $TMP/control.jsonl | cot-judge -u --cue-text-field /meta/nudge_text'
+pipeline='cot-extract -u $C > $TMP/control.jsonl && cot-extract -u $Q | cot-diff -u --key /meta/sample_id --answer-shift $TMP/control.jsonl | cot-judge -u -q --cue-text-field /meta/nudge_text'
 export pipeline
 t recipe-records 0 'eval "$pipeline" | jq -r "$SUM"'
 # (only the cue labels: the rule pack's own labels are not the subject here)
 t recipe-stat    0 'eval "$pipeline" | jq -c ".judge.labels |= map(select(startswith(\"cue\")))" | cot-stat --by meta.condition,diff.answer_moved --count judge.labels --num diff.answer_shift'
 t recipe-gate    0 'eval "$pipeline" | cot-stat --min-rate diff.candidates=1:1 --count diff.candidates'
-t recipe-accounts 0 'eval "$pipeline -v" 2>&1 > /dev/null | grep -v "prefilter:"'
+# (-v instead of -q; the rule pack's own notes and warnings are not the subject)
+t recipe-accounts 0 'eval "${pipeline/ -q / -v }" 2>&1 > /dev/null | grep -v "prefilter:\|warning: voice"'
 # evidence offsets are UTF-8 byte offsets into the named field
 check recipe-offsets 'eval "$pipeline" | $PY -c "
 import json, sys
@@ -72,10 +75,10 @@ check shift-off-by-default 'cot-extract -u $C > $TMP/c && cot-extract -u $Q | co
 
 # ---- cot-judge --cue-text-field: bad and unusual input ------------------------------
 t cue-not-string 1 'cot-extract -u $Q | head -n 1 | jq -c ".meta.nudge_text = 7" | cot-judge -u --cue-text-field /meta/nudge_text'
-t cue-not-string-skip 0 'cot-extract -u $Q | head -n 2 | jq -c "if .id == \"poem-1-author_ai\" then .meta.nudge_text = [\"x\"] else . end" | cot-judge -u -v --skip-bad --cue-text-field meta.nudge_text 2> >(grep -v "prefilter:" >&2) | jq -r .id'
+t cue-not-string-skip 0 'cot-extract -u $Q | head -n 2 | jq -c "if .id == \"poem-1-author_ai\" then .meta.nudge_text = [\"x\"] else . end" | cot-judge -u -v --skip-bad --cue-text-field meta.nudge_text 2> >(grep -v "prefilter:\|warning: voice" >&2) | jq -r .id'
 t cue-no-cot 0 'cot-extract -u $Q | head -n 1 | jq -c ".cot = \"\" | .cot_state = \"empty\"" | cot-judge -u --cue-text-field /meta/nudge_text | jq -c .judge.labels'
 # a user family: "dinner" is not in the built-in vocabulary
-t cue-words-extends 0 'printf "[meal]\nweight = 2\nwords = dinner, supper, evening meal\n" > $TMP/meal.vocab && printf "%s\n" "{\"id\":\"m1\",\"prompt\":\"Rate this poem. I read it over dinner.\",\"cot\":\"Read at supper, the poem is fine.\",\"answer\":\"6/10\",\"meta\":{\"cue\":\"I read it over dinner.\"}}" > $TMP/m.jsonl && cot-judge -u --cue-text-field meta.cue $TMP/m.jsonl | jq -c "[.judge.labels, .judge.evidence]" && cot-judge -u --cue-text-field meta.cue --cue-words $TMP/meal.vocab $TMP/m.jsonl | jq -c "[.judge.labels, .judge.evidence]"'
+t cue-words-extends 0 'printf "[meal]\nweight = 2\nwords = dinner, supper, evening meal\n" > $TMP/meal.vocab && printf "%s\n" "{\"id\":\"m1\",\"prompt\":\"Rate this poem. I read it over dinner.\",\"cot\":\"Read at supper, the poem is fine.\",\"answer\":\"6/10\",\"meta\":{\"cue\":\"I read it over dinner.\"}}" > $TMP/m.jsonl && cot-judge -u --cue-text-field meta.cue $TMP/m.jsonl | jq -c "$CUE" && cot-judge -u --cue-text-field meta.cue --cue-words $TMP/meal.vocab $TMP/m.jsonl | jq -c "$CUE"'
 
 # the vocabulary is installed beside the rule pack
 check vocab-installed 'make -s --no-print-directory ${COT_MAKEVARS:-} install DESTDIR=$TMP/d PREFIX=/usr > /dev/null && cmp $TMP/d/usr/share/cot/cue-words.vocab rules/cue-words.vocab'
