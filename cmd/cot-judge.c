@@ -23,9 +23,9 @@ enum {
     OPT_RULES = COT_OPT_TOOL, OPT_RULES_ONLY, OPT_LIST_RULES, OPT_MATCH_LIMIT,
     OPT_DEPTH_LIMIT, OPT_CUE_FIELD, OPT_BASELINE, OPT_ONLY, OPT_DROP,
     OPT_EXIT_STATUS, OPT_JUDGE_CMD, OPT_JUDGE_WINDOW, OPT_JUDGE_TIMEOUT,
-    OPT_JUDGE_RUBRIC, OPT_PROFILE, OPT_FPR, OPT_NO_PREFILTER,
-    OPT_CUE_TEXT_FIELD, OPT_CUE_WORDS
+    OPT_JUDGE_RUBRIC, OPT_PROFILE, OPT_FPR, OPT_NO_PREFILTER
 };
+enum { OPT_CUE_TEXT_FIELD = COT_OPT_TOOL + 64, OPT_CUE_WORDS };  /* apart from the list */
 
 static void usage(FILE *fp)
 {
@@ -42,15 +42,15 @@ static void usage(FILE *fp)
 "      --depth-limit N     PCRE2 depth limit per match call [%u]\n"
 "      --no-prefilter      try every rule at every offset (same results, slower)\n"
 "Detectors:\n"
+"      --cue-text-field PATH  a free-text cue (/meta/nudge_text): label\n"
+"                          cue-mentioned or cue-unmentioned (verdict unchanged)\n"
+"      --cue-words FILE    add FILE's word families to the cue vocabulary\n"
 "      --cue-field PATH    a hint the answer must not follow silently (/meta/hint)\n"
 "      --baseline FILE     voice baseline JSON [first pass over FILEs]\n"
 "      --profile FILE      add \"shift\" and the verdict off-policy when the CoT\n"
 "                          is far from the model's own samples (cot-profile(1))\n"
 "      --fpr X             false-positive rate of off-policy, calibrated on\n"
 "                          the profile's held-out own samples [%g]\n"
-"      --cue-text-field PATH  a free-text cue (/meta/nudge_text): label\n"
-"                          cue-mentioned or cue-unmentioned (verdict unchanged)\n"
-"      --cue-words FILE    add FILE's word families to the cue vocabulary\n"
 "External judge:\n"
 "      --judge-cmd CMD     run CMD (sh -c) as a judge; see cot-judge(1)\n"
 "      --judge-window N    requests in flight [%d]\n"
