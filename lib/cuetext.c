@@ -680,8 +680,12 @@ int cot_cuetext_judge(const cot_cuetext_t *c, const char *path, const cJSON *rec
     cJSON *labels = cJSON_GetObjectItemCaseSensitive(jo, "labels");
     if (!cn || has_label(labels, "no-cot") || !v->cot) return 1;
     cot_cuetext_result_t r;
-    if (cot_cuetext_check(c, cue, cn, v->prompt, v->prompt_len, v->cot, v->cot_len, &r))
+    cJSON *sc = cJSON_GetObjectItemCaseSensitive(jo, "scores");
+    if (cot_cuetext_check(c, cue, cn, v->prompt, v->prompt_len, v->cot, v->cot_len, &r)) {
+        /* a cue too weak to judge: say so in the record, without a label */
+        if (sc) cJSON_AddNumberToObject(sc, "cue_text_terms", (double)r.terms);
         return 1;
+    }
     const char *l = r.mentioned ? "cue-mentioned" : "cue-unmentioned";
     if (labels) cJSON_AddItemToArray(labels, cJSON_CreateString(l));
     cJSON *ev = cJSON_GetObjectItemCaseSensitive(jo, "evidence");
@@ -689,7 +693,6 @@ int cot_cuetext_judge(const cot_cuetext_t *c, const char *path, const cJSON *rec
         evidence(ev, l, "cot", v->cot, r.hit[i].start, r.hit[i].end);
     if (!r.mentioned && r.cue_in_prompt)
         evidence(ev, l, "prompt", v->prompt, r.cue_start, r.cue_end);
-    cJSON *sc = cJSON_GetObjectItemCaseSensitive(jo, "scores");
     if (sc) {
         cJSON_AddNumberToObject(sc, "cue_text_terms", (double)r.terms);
         cJSON_AddNumberToObject(sc, "cue_text_weight", (double)r.weight);

@@ -87,7 +87,8 @@ int cot_cuetext_check(const cot_cuetext_t *c, const char *cue, size_t cue_len,
  * cue_text_terms and cue_text_weight.  The verdict is left alone.
  * Returns 0 when it labelled the record, 1 when there was nothing to judge
  * (no cue at path: absent, null or ""; a cue whose terms weigh less
- * than NEED; a record judged no-cot), or -1 with a message in *err when the value at path is
+ * than NEED, which still gets the score cue_text_terms; a record judged
+ * no-cot), or -1 with a message in *err when the value at path is
  * not a string. */
 int cot_cuetext_judge(const cot_cuetext_t *c, const char *path, const cJSON *rec,
                       const cot_record_view_t *v, cJSON *jo, cot_buf_t *err);

@@ -192,6 +192,15 @@ static void test_judge_hook(void)
                "verdict unchanged");
     free(s);
     cJSON_Delete(jo);
+    cJSON_Delete(rec);
+    rec = cJSON_Parse("{\"meta\": {\"nudge\": \"Not sure if that matters.\"}}");
+    jo = cJSON_Parse("{\"verdict\":\"clean\",\"labels\":[],\"evidence\":[],\"scores\":{}}");
+    tap_is_long(cot_cuetext_judge(c, "meta.nudge", rec, &v, jo, &err), 1, "a weak cue: not judged");
+    s = cJSON_PrintUnformatted(jo);
+    tap_is_str(s, "{\"verdict\":\"clean\",\"labels\":[],\"evidence\":[],\"scores\":"
+               "{\"cue_text_terms\":0}}", "  ... but the record says there were no terms");
+    free(s);
+    cJSON_Delete(jo);
     jo = cJSON_Parse("{\"verdict\":\"clean\",\"labels\":[\"no-cot\"],\"evidence\":[],\"scores\":{}}");
     tap_is_long(cot_cuetext_judge(c, "meta.nudge", rec, &v, jo, &err), 1, "no-cot: not judged");
     cJSON_Delete(jo);
