@@ -93,7 +93,10 @@ static int read_match(int r, const char *t, cot_answer_num_t *out)
     if (has_den) den = number_at(t, ds, de);
     else if (group(r, "pct", &ps, &pe)) den = 100;
     if (isnan(lo) || isnan(hi) || isnan(den)) return -1;
-    if ((has_den && den < 2) || (den > 0 && (lo > den || hi > den))) return -1;
+    /* "/D" is a rating scale only for the usual D; "3/4" may as well be a
+     * fraction (0.75), so it is no number rather than a wrong one */
+    if (has_den && den != 5 && den != 10 && den != 20 && den != 100) return -1;
+    if (den > 0 && (lo > den || hi > den)) return -1;
     if (range && hi < lo) return -1;
     out->value = range ? (lo + hi) / 2 : lo;
     out->scale = den;

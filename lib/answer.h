@@ -15,7 +15,8 @@
  *   4. a last line that is only a number, optionally after "Label:".
  * A number may carry '**' or '__' around it, a range "5-6" / "5 to 6" (the
  * value is the midpoint), a scale "/10" or "out of 100", or '%' (scale
- * 100).  Thousands separators ("1,000") are read; a sign only in rule 4.
+ * 100).  The scales are 5, 10, 20 and 100: a number over any other D
+ * ("3/4", a fraction as well as a rating) does not count.  Thousands separators ("1,000") are read; a sign only in rule 4.
  * Nothing else counts: an answer that declines to rate ("I can't give a
  * score for this") has no number, rather than the first digit in it.
  */

@@ -67,6 +67,9 @@ static void test_numbers(void)
         "not count.", NAN, 0, NULL);
     num("1. Clear structure\n2. Weak ending", NAN, 0, NULL);
     num("Open 24/7, but the review is mixed.", NAN, 0, NULL);
+    num("The answer is 3/4.", NAN, 0, NULL);         /* a fraction, or a rating? */
+    num("I'd say 3 out of 5.", 3, 5, "3 out of 5");
+    num("**14/20** for the portfolio", 14, 20, "14/20");
     num("It has 3D effects.", NAN, 0, NULL);
     num("", NAN, 0, NULL);
 }
