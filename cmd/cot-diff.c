@@ -2,6 +2,7 @@
  * exactly where: each SFT record is paired with the model's own original
  * (by prompt, id or any field) and passed through with a "diff" object.
  * Pairing lives in lib/pair.c, the token diff in lib/diff.c. */
+#include "answer.h"
 #include "cli.h"
 #include "diff.h"
 #include "pair.h"
@@ -31,6 +32,7 @@ enum {
     OPT_COLOR, OPT_CONTEXT, OPT_EXIT_STATUS, OPT_HUNK_TEXT, OPT_UNMATCHED,
     OPT_ONLY_EDIT, OPT_ONLY_STATUS, OPT_PROFILE, OPT_FPR, OPT_MIN_PAIRED
 };
+enum { OPT_ANSWER_SHIFT = COT_OPT_TOOL + 64 };   /* apart: options are added above */
 
 typedef struct {
     int key;
@@ -46,6 +48,7 @@ typedef struct {
     unsigned only_edit, only_status;    /* bit masks; 0 = everything       */
     const char *profile;        /* --profile: add "shift" (cot-profile(1))  */
     double fpr;
+    int answer_shift;           /* --answer-shift: numeric answers (answer.h) */
 } opts_t;
 
 static void usage(FILE *fp)
@@ -63,6 +66,8 @@ static void usage(FILE *fp)
 "Diff:\n"
 "      --rewrite-below X CoT similarity under X is 'rewritten' [%.2f]\n"
 "      --hunk-text       add a_text/b_text to each hunk\n"
+"      --answer-shift    add the numeric answers (a rating \"7/10\", \"Rating: 7\",\n"
+"                        a final number) and their shift, SFT - original\n"
 "      --only-edit LIST  keep records whose edit is in LIST (none,cot-only,\n"
 "                        answer-only,both)\n"
 "      --only-status LIST keep records whose status is in LIST (unchanged,\n"
@@ -121,6 +126,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         {"unmatched", required_argument, 0, OPT_UNMATCHED},
         {"rewrite-below", required_argument, 0, OPT_REWRITE_BELOW},
         {"hunk-text", no_argument, 0, OPT_HUNK_TEXT},
+        {"answer-shift", no_argument, 0, OPT_ANSWER_SHIFT},
         {"only-edit", required_argument, 0, OPT_ONLY_EDIT},
         {"only-status", required_argument, 0, OPT_ONLY_STATUS},
         {"exit-status", no_argument, 0, OPT_EXIT_STATUS},
@@ -160,6 +166,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
                                 "not '%s'", optarg);
             break;
         case OPT_HUNK_TEXT: o->hunk_text = 1; break;
+        case OPT_ANSWER_SHIFT: o->answer_shift = 1; break;
         case OPT_ONLY_EDIT: o->only_edit = parse_list("--only-edit", optarg, edit_names, 4); break;
         case OPT_ONLY_STATUS: o->only_status = parse_list("--only-status", optarg, status_names, NSTATUS); break;
         case OPT_EXIT_STATUS: o->exit_status = 1; break;
@@ -190,6 +197,8 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         o->color = o->text && !strcmp(common->out_path, "-") && isatty(STDOUT_FILENO);
     else if (strcmp(color, "never"))
         cot_usage_error("--color: expected auto, always or never, not '%s'", color);
+    if (o->answer_shift && o->text)
+        cot_usage_error("--answer-shift adds fields to records; it has no effect with --format text");
     if (optind >= argc) cot_usage_error("missing ORIG, the file of original records");
     o->user_u = common->uncompressed;
     if (o->text) common->uncompressed = 1;   /* text is for people */
@@ -559,6 +568,17 @@ static void text_record(cot_buf_t *out, const opts_t *o, cot_pair_index_t *ix,
     }
 }
 
+/* --answer-shift: the numeric answers of the original and the SFT record,
+ * and their difference, in the diff object (lib/answer.c). */
+static void add_answer_shift(cot_pair_index_t *ix, const result_t *res,
+                             const cot_record_view_t *v, cJSON *rec)
+{
+    cot_pair_entry_t en = {0};
+    if (res->status != ST_NOSOURCE) cot_pair_get(ix, res->best, &en);
+    cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, "diff");
+    if (d) cot_answer_shift_add(d, en.answer, en.answer_len, v->answer, v->answer_len);
+}
+
 /* With --profile: score the SFT cot against the model's own distribution,
  * split by the edited spans of the diff (b offsets), so the push an edit
  * makes is seen where it sits and in the unchanged text downstream. */
@@ -683,6 +703,7 @@ int main(int argc, char **argv)
             continue;
         }
         cot_record_set(l.json, "diff", diff_json(&o, ix, &res, &v));
+        if (o.answer_shift) add_answer_shift(ix, &res, &v, l.json);
         if (prof) add_shift(&run, prof, &so, &pw, l.json, &v);
         if (cot_run_emit(&run, l.json) < 0) break;
     }

@@ -3,6 +3,7 @@
  * See man/cot-judge.1.  The work is in lib/rules.c, lib/judge.c and
  * lib/extjudge.c; this file wires options, streams and the gate. */
 #include "cli.h"
+#include "cuetext.h"
 #include "extjudge.h"
 #include "profile.h"
 #include "judge.h"
@@ -24,6 +25,7 @@ enum {
     OPT_EXIT_STATUS, OPT_JUDGE_CMD, OPT_JUDGE_WINDOW, OPT_JUDGE_TIMEOUT,
     OPT_JUDGE_RUBRIC, OPT_PROFILE, OPT_FPR, OPT_NO_PREFILTER
 };
+enum { OPT_CUE_TEXT_FIELD = COT_OPT_TOOL + 64, OPT_CUE_WORDS };  /* apart from the list */
 
 static void usage(FILE *fp)
 {
@@ -40,6 +42,9 @@ static void usage(FILE *fp)
 "      --depth-limit N     PCRE2 depth limit per match call [%u]\n"
 "      --no-prefilter      try every rule at every offset (same results, slower)\n"
 "Detectors:\n"
+"      --cue-text-field PATH  a free-text cue (/meta/nudge_text): label\n"
+"                          cue-mentioned or cue-unmentioned (verdict unchanged)\n"
+"      --cue-words FILE    add FILE's word families to the cue vocabulary\n"
 "      --cue-field PATH    a hint the answer must not follow silently (/meta/hint)\n"
 "      --baseline FILE     voice baseline JSON; voice-departure needs it [off]\n"
 "      --profile FILE      add \"shift\" and the verdict off-policy when the CoT\n"
@@ -189,6 +194,22 @@ static void add_shift(shift_t *sh, cJSON *rec, const cot_record_view_t *v,
         cot_record_set(jo, "verdict", cJSON_CreateString("off-policy"));
 }
 
+/* The cue vocabulary: the built-in one, then each --cue-words file. */
+static cot_cuetext_t *load_cue_words(const char *const *files, int n)
+{
+    cot_cuetext_t *c = cot_cuetext_new();
+    cot_buf_t err = {0};
+    if (cot_cuetext_load(c, cot_cuetext_default, strlen(cot_cuetext_default),
+                         "(built-in cue words)", &err) < 0)
+        cot_die(COT_EXIT_DATA, "%s", err.s);
+    for (int i = 0; i < n; i++) {
+        int r = cot_cuetext_load_file(c, files[i], &err);
+        if (r < 0) cot_die(r == -3 ? COT_EXIT_IO : COT_EXIT_DATA, "--cue-words %s", err.s);
+    }
+    cot_buf_free(&err);
+    return c;
+}
+
 /* -v: which rules the literal prefilter covers, so a rule author can see
  * why a new rule is slow. */
 static void prefilter_note(const cot_rules_t *r)
@@ -216,6 +237,8 @@ int main(int argc, char **argv)
         {"depth-limit", required_argument, 0, OPT_DEPTH_LIMIT},
         {"no-prefilter", no_argument, 0, OPT_NO_PREFILTER},
         {"cue-field", required_argument, 0, OPT_CUE_FIELD},
+        {"cue-text-field", required_argument, 0, OPT_CUE_TEXT_FIELD},
+        {"cue-words", required_argument, 0, OPT_CUE_WORDS},
         {"baseline", required_argument, 0, OPT_BASELINE},
         {"only", required_argument, 0, OPT_ONLY},
         {"drop", required_argument, 0, OPT_DROP},
@@ -236,7 +259,9 @@ int main(int argc, char **argv)
     long judge_window = JUDGE_WINDOW_DEFAULT;
     double judge_timeout = JUDGE_TIMEOUT_DEFAULT;
     const char *cue_field = NULL, *baseline = NULL, *judge_cmd = NULL, *rubric_file = NULL;
-    const char *profile = NULL;
+    const char *profile = NULL, *cue_text_field = NULL;
+    const char *cue_words[64];
+    int ncue_words = 0;
     double fpr = FPR_DEFAULT;
     unsigned pass = (1u << COT_NVERDICTS) - 1, gate = 0;
     int c;
@@ -259,6 +284,15 @@ int main(int argc, char **argv)
             if (cot_record_path_ok(optarg) < 0)
                 cot_usage_error("--cue-field: bad path '%s' (use /a/b or a.b)", optarg);
             cue_field = optarg;
+            break;
+        case OPT_CUE_TEXT_FIELD:
+            if (cot_record_path_ok(optarg) < 0)
+                cot_usage_error("--cue-text-field: bad path '%s' (use /a/b or a.b)", optarg);
+            cue_text_field = optarg;
+            break;
+        case OPT_CUE_WORDS:
+            if (ncue_words == 64) cot_usage_error("--cue-words: at most 64 files");
+            cue_words[ncue_words++] = optarg;
             break;
         case OPT_BASELINE: baseline = optarg; break;
         case OPT_ONLY: pass &= parse_verdicts("--only", optarg); break;
@@ -318,6 +352,10 @@ int main(int argc, char **argv)
     if (cot_rules_compile(&rules, &err) < 0) cot_die(COT_EXIT_DATA, "%s", err.s);
     if (cot_verbose >= 2) prefilter_note(&rules);
 
+    if (ncue_words && !cue_text_field)
+        cot_usage_error("--cue-words needs --cue-text-field");
+    cot_cuetext_t *cue_text = cue_text_field ? load_cue_words(cue_words, ncue_words) : NULL;
+
     cot_judge_t judge;
     cot_judge_init(&judge, &rules);
     judge.cue_field = cue_field;
@@ -351,6 +389,15 @@ int main(int argc, char **argv)
         if (cot_judge_record(&judge, l.json, &v, &jo, &err) < 0) {
             if (cot_run_reject(&run, &l, "rule-limit", err.s) < 0) break;
             continue;
+        }
+        if (cue_text) {             /* the free-text cue (lib/cuetext.c) */
+            int r = cot_cuetext_judge(cue_text, cue_text_field, l.json, &v, jo, &err);
+            if (r < 0) {
+                cJSON_Delete(jo);
+                if (cot_run_reject(&run, &l, "bad-cue", err.s) < 0) break;
+                continue;
+            }
+            cot_run_count(&run, r ? "cue-text:not-judged" : "cue-text:judged", 1);
         }
         if (sh.prof) add_shift(&sh, l.json, &v, jo);
         if (!ext) {
@@ -387,6 +434,7 @@ int main(int argc, char **argv)
                  "planner or assistant voice); see cot-judge(1)", judge.voiced);
     st = cot_run_finish(&run);
     cot_judge_free(&judge);
+    cot_cuetext_free(cue_text);
     cot_rules_free(&rules);
     cot_profile_work_free(&sh.w);
     cot_profile_close(sh.prof);

@@ -636,9 +636,9 @@ void cot_report_table(const cot_report_t *r, cot_buf_t *b)
     tab_t tab = {0};
     accounting_text(r, b);
     if (o->nby) {
-        cot_buf_printf(b, "groups by %s:", o->by[0]);
+        cot_buf_printf(b, "groups by %s", o->by[0]);
         for (size_t i = 1; i < o->nby; i++) cot_buf_printf(b, ",%s", o->by[i]);
-        cot_buf_printf(b, " %zu\n", r->ngrp - 1);
+        cot_buf_printf(b, ": %zu\n", r->ngrp - 1);
     }
     for (size_t i = 0; i < o->ncount; i++) {
         cot_buf_printf(b, "\n%s\n", o->count[i]);

@@ -1,0 +1,162 @@
+/* answer.c -- see answer.h */
+#include "answer.h"
+#include "util.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A number, an optional range, then an optional scale or '%'.  Each rule's
+ * pattern holds it once, so the group names are unique there. */
+#define N "(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?"
+#define NUMX "(?<num>(?<lo>" N ")(?:[*_]{0,2}[^\\S\\n]*(?:-|\xE2\x80\x93|\xE2\x80\x94|to)" \
+             "[^\\S\\n]*(?<hi>" N "))?[*_]{0,2}" \
+             "(?:[^\\S\\n]*(?:/|out[^\\S\\n]+of)[^\\S\\n]*(?<den>\\d+)|[^\\S\\n]*(?<pct>%))?)"
+#define NUMX_DEN "(?<num>(?<lo>" N ")(?:[^\\S\\n]*(?:-|\xE2\x80\x93|\xE2\x80\x94|to)" \
+             "[^\\S\\n]*(?<hi>" N "))?[*_]{0,2}" \
+             "[^\\S\\n]*(?:/|out[^\\S\\n]+of)[^\\S\\n]*(?<den>\\d+))"
+#define END "(?![A-Za-z0-9])"
+
+static const char *const patterns[4] = {
+    /* 1. labelled */
+    "(?:\\b(?:final\\s+answer|rating|score|grade|mark|probability|likelihood|chance"
+    "|estimate|assessment|evaluation|verdict|urgency|answer)\\b[^\\S\\n]*"
+    "(?:\\([^()\\n]{0,40}\\)[^\\S\\n]*)?(?::|=|\\bis\\b)"
+    "|\\b(?:rate|give|score)[^\\S\\n]+(?:it|this(?:[^\\S\\n]+\\w+)?|them|him|her)"
+    "(?:[^\\S\\n]+(?:an?|at))?)"
+    "[^\\S\\n]*(?:[*_#]+[^\\S\\n]*)?(?:(?:about|around|roughly|approximately)[^\\S\\n]+|~[^\\S\\n]*)?"
+    NUMX END,
+    /* 2. a ratio */
+    "(?<![\\w.,/])" NUMX_DEN END,
+    /* 3. a number opening the answer, not a list marker */
+    "\\A[\\s#*_>]*" NUMX END "(?!\\.\\s|\\))",
+    /* 4. the last line is a number */
+    "(?m)^[^\\S\\n]*[#*_>]*[^\\S\\n]*(?:[A-Za-z][A-Za-z ]{0,30}:[^\\S\\n]*)?[*_]*[^\\S\\n]*"
+    "(?<sign>[-+]|\xE2\x88\x92)?" NUMX END "[*_.!\\s]*\\z",
+};
+
+static pcre2_code *re[4];
+static pcre2_match_data *md;
+
+static void init(void)
+{
+    if (md) return;
+    for (int i = 0; i < 4; i++) {
+        int ec;
+        PCRE2_SIZE eo;
+        re[i] = pcre2_compile((PCRE2_SPTR)patterns[i], PCRE2_ZERO_TERMINATED,
+                              PCRE2_UTF | PCRE2_CASELESS, &ec, &eo, NULL);
+        if (!re[i]) cot_die(COT_EXIT_IO, "answer.c: internal pattern %d failed at %zu",
+                            i + 1, (size_t)eo);
+        pcre2_jit_compile(re[i], PCRE2_JIT_COMPLETE);
+    }
+    md = pcre2_match_data_create(16, NULL);
+}
+
+/* Group `name` of the last match: 1 with offsets, 0 when unset. */
+static int group(int r, const char *name, size_t *s, size_t *e)
+{
+    int k = pcre2_substring_number_from_name(re[r], (PCRE2_SPTR)name);
+    if (k < 0) return 0;
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    if ((uint32_t)k >= pcre2_get_ovector_count(md) || ov[2 * k] == PCRE2_UNSET) return 0;
+    *s = ov[2 * k];
+    *e = ov[2 * k + 1];
+    return 1;
+}
+
+static double number_at(const char *t, size_t s, size_t e)
+{
+    char tmp[64];
+    size_t k = 0;
+    for (size_t i = s; i < e && k + 1 < sizeof tmp; i++)
+        if (t[i] != ',') tmp[k++] = t[i];
+    tmp[k] = 0;
+    double d = NAN;
+    if (cot_parse_double(tmp, 0, INFINITY, &d) < 0) d = NAN;
+    return d;
+}
+
+/* Read the groups of rule r's match into *out: 0, or -1 when it does not
+ * qualify (a ratio with N > D, a number that does not parse). */
+static int read_match(int r, const char *t, cot_answer_num_t *out)
+{
+    size_t s, e, hs, he, ds, de, ps, pe, ns, ne;
+    if (!group(r, "lo", &s, &e) || !group(r, "num", &ns, &ne)) return -1;
+    double lo = number_at(t, s, e), hi = lo;
+    int range = group(r, "hi", &hs, &he);
+    if (range) hi = number_at(t, hs, he);
+    double den = 0;
+    int has_den = group(r, "den", &ds, &de);
+    if (has_den) den = number_at(t, ds, de);
+    else if (group(r, "pct", &ps, &pe)) den = 100;
+    if (isnan(lo) || isnan(hi) || isnan(den)) return -1;
+    /* "/D" is a rating scale only for the usual D; "3/4" may as well be a
+     * fraction (0.75), so it is no number rather than a wrong one */
+    if (has_den && den != 5 && den != 10 && den != 20 && den != 100) return -1;
+    if (den > 0 && (lo > den || hi > den)) return -1;
+    if (range && hi < lo) return -1;
+    out->value = range ? (lo + hi) / 2 : lo;
+    out->scale = den;
+    out->range = range;
+    out->start = ns;
+    out->end = ne;
+    /* the markup after a number is not part of it */
+    while (out->end > out->start && (t[out->end - 1] == '*' || t[out->end - 1] == '_'))
+        out->end--;
+    if (r == 3 && group(r, "sign", &s, &e) && t[s] != '+') {
+        out->value = -out->value;
+        out->start = s;
+    }
+    return 0;
+}
+
+int cot_answer_number(const char *t, size_t n, cot_answer_num_t *out)
+{
+    init();
+    for (int r = 0; r < 4; r++) {
+        size_t off = 0;
+        while (off <= n) {
+            int rc = pcre2_match(re[r], (PCRE2_SPTR)t, n, off, 0, md, NULL);
+            if (rc < 0) break;
+            if (read_match(r, t, out) == 0) return 0;
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+            off = ov[1] > off ? ov[1] : off + 1;
+            while (off < n && ((unsigned char)t[off] & 0xC0) == 0x80) off++;
+        }
+    }
+    return -1;
+}
+
+static double round6(double x)
+{
+    double r = round(x * 1e6) / 1e6;
+    return r == 0 ? 0 : r;      /* no -0 */
+}
+
+void cot_answer_shift_add(cJSON *d, const char *a, size_t alen,
+                          const char *b, size_t blen)
+{
+    cot_answer_num_t x, y;
+    int hx = a && cot_answer_number(a, alen, &x) == 0;
+    int hy = b && cot_answer_number(b, blen, &y) == 0;
+    cJSON *num = cJSON_CreateObject();
+    if (hx) cJSON_AddNumberToObject(num, "a", round6(x.value));
+    else cJSON_AddNullToObject(num, "a");
+    if (hy) cJSON_AddNumberToObject(num, "b", round6(y.value));
+    else cJSON_AddNullToObject(num, "b");
+    cJSON_DeleteItemFromObjectCaseSensitive(d, "answer_number");
+    cJSON_DeleteItemFromObjectCaseSensitive(d, "answer_shift");
+    cJSON_DeleteItemFromObjectCaseSensitive(d, "answer_moved");
+    cJSON_AddItemToObject(d, "answer_number", num);
+    if (hx && hy && !(x.scale > 0 && y.scale > 0 && x.scale != y.scale)) {
+        double s = round6(y.value - x.value);
+        cJSON_AddNumberToObject(d, "answer_shift", s);
+        cJSON_AddBoolToObject(d, "answer_moved", s != 0);
+    } else {
+        cJSON_AddNullToObject(d, "answer_shift");
+        cJSON_AddNullToObject(d, "answer_moved");
+    }
+}
