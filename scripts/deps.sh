@@ -2,7 +2,7 @@
 # Install what cot needs to build and test on Debian/Ubuntu.  As root it
 # runs apt-get; otherwise it prints the exact command and stops.
 set -e
-pkgs="make gcc pkg-config libzstd-dev libcjson-dev libpcre2-dev zstd perl libxml2-utils python3 jq bsdutils parallel"
+pkgs="make gcc pkg-config libzstd-dev libcjson-dev libpcre2-dev zstd perl libxml2-utils python3 jq bsdutils parallel librsvg2-bin python3-pil"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
