@@ -30,7 +30,8 @@ static void usage(FILE *fp)
     fprintf(fp,
 "Usage: cot-judge [options] [FILE...]\n"
 "Label canonical records (from cot-extract) with a verdict: clean, rejected,\n"
-"admitted, rationalized, silent or divergent, plus labels and evidence.\n"
+"admitted, off-policy, divergent, silent or rationalized, plus labels and\n"
+"evidence.\n"
 "\n"
 "Rules:\n"
 "      --rules FILE        add FILE's rules to the pack (same name replaces)\n"

@@ -27,7 +27,8 @@ static void usage(FILE *fp)
 "      --shift                distance from the model's own distribution: the\n"
 "                             shift.off_policy rate and the means of\n"
 "                             shift.excess_bits, shift.z and the logprob NLL\n"
-"                             and its shift (cot-profile(1))\n"
+"                             and its shift when any record has logprobs\n"
+"                             (cot-profile(1))\n"
 "Trends:\n"
 "      --trend FIELD          ordered field, e.g. meta.step\n"
 "      --for FIELD=VALUE      the rate to follow over it (repeatable)\n"
@@ -61,7 +62,12 @@ typedef struct {
     cot_stat_opts_t so;
     cot_report_opts_t ro;
     int shaped;            /* a figure option was given on the command line */
-    int json, tsv, partial, merge;
+    int json, tsv, partial, merge, shift;
+    char **given;          /* --num fields as the user gave them          */
+    size_t ngiven;
+    char **quiet;          /* fields --shift adds that stay out of sight
+                              when no record has them (ro.quiet)          */
+    size_t nquiet;
     const char *svg;
 } opts_t;
 
@@ -144,6 +150,7 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
             o->shaped = 1;
             break;
         case OPT_NUM:
+            add_fields("--num", cot_strdup(optarg), &o->given, &o->ngiven);
             add_fields("--num", optarg, &o->so.num, &o->so.nnum);
             o->shaped = 1;
             break;
@@ -188,9 +195,15 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
             static const char *const num[] = {
                 "shift.excess_bits", "shift.z", "logprob_stats.cot.nll_mean",
                 "logprob_stats.nll_shift.overall"};
-            for (size_t i = 0; i < sizeof num / sizeof *num; i++)
+            for (size_t i = 0; i < sizeof num / sizeof *num; i++) {
                 if (!strv_has(o->so.num, o->so.nnum, num[i]))
                     strv_push(&o->so.num, &o->so.nnum, num[i]);
+                /* Logprobs are rare: no section for them when no record
+                 * has any, unless asked for by --num or a gate. */
+                if (!strncmp(num[i], "logprob_stats.", 14) &&
+                    !strv_has(o->quiet, o->nquiet, num[i]))
+                    strv_push(&o->quiet, &o->nquiet, num[i]);
+            }
             if (!strv_has(o->so.count, o->so.ncount, "shift.off_policy"))
                 strv_push(&o->so.count, &o->so.ncount, "shift.off_policy");
             break;
@@ -218,6 +231,16 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
                         "report formats to the final --merge");
     if (o->ro.fail_on_rise && !o->so.trend && !o->merge)
         cot_usage_error("--fail-on-rise needs --trend and --for");
+    /* A field named by --num or a gate is always shown. */
+    size_t k = 0;
+    for (size_t i = 0; i < o->nquiet; i++) {
+        int named = strv_has(o->given, o->ngiven, o->quiet[i]);
+        for (size_t g = 0; g < o->ro.ngates; g++)
+            if (!strcmp(o->ro.gates[g].field, o->quiet[i])) named = 1;
+        if (!named) o->quiet[k++] = o->quiet[i];
+    }
+    o->ro.quiet = o->quiet;
+    o->ro.nquiet = o->nquiet = k;
 }
 
 /* Gates read figures: make sure the figures are collected. */

@@ -83,6 +83,7 @@ struct cot_report {
     int numeric, by_value;
     rcheck_t *chk;
     size_t nchk, nfail;
+    unsigned char *hide;         /* [nnum]: a quiet field nobody has       */
     cot_buf_t tb;                /* scratch */
 };
 
@@ -414,6 +415,12 @@ cot_report_t *cot_report_build(const cot_stat_t *st, const cot_report_opts_t *ro
     for (size_t i = 0; i < ng; i++)
         build_group(r, &r->grp[i + 1], st->gkeys.keys[ord[i]], st->g[ord[i]]);
     free(ord);
+    r->hide = cot_calloc(st->o.nnum + 1, 1);
+    for (size_t i = 0; i < st->o.nnum; i++) {
+        const cot_num_t *n = &r->all->num[i];
+        r->hide[i] = !n->w.n && !n->badtype &&
+                     field_index(ro->quiet, ro->nquiet, st->o.num[i]) >= 0;
+    }
     eval_gates(r);
     return r;
 }
@@ -442,6 +449,7 @@ void cot_report_free(cot_report_t *r)
     free(r->bk);
     free(r->bmap);
     free(r->chk);
+    free(r->hide);
     cot_group_free(r->all, o);
     cot_buf_free(&r->tb);
     free(r);
@@ -676,6 +684,7 @@ void cot_report_table(const cot_report_t *r, cot_buf_t *b)
         tab_emit(&tab, b);
     }
     for (size_t i = 0; i < o->nnum; i++) {
+        if (r->hide[i]) continue;
         cot_buf_printf(b, "\n%s\n", o->num[i]);
         tab = (tab_t){.ncol = 11, .align = "lrrrrrrrrrr"};
         const char *hd[] = {"group", "n", "missing", "ill-typed", "mean", "sd",
@@ -864,10 +873,12 @@ static void json_group(const cot_report_t *r, const rgroup_t *rg, cot_buf_t *b)
         cot_buf_adds(b, "]}");
     }
     cot_buf_adds(b, "},\"num\":{");
-    for (size_t i = 0; i < o->nnum; i++) {
+    for (size_t i = 0, first = 1; i < o->nnum; i++) {
         const cot_num_t *n = &g->num[i];
         int has = n->w.n > 0;
-        if (i) cot_buf_addc(b, ',');
+        if (r->hide[i]) continue;
+        if (!first) cot_buf_addc(b, ',');
+        first = 0;
         jstr(b, o->num[i]);
         cot_buf_printf(b, ":{\"n\":%" PRIu64 ",\"missing\":%" PRIu64
                        ",\"ill_typed\":%" PRIu64 ",\"mean\":", n->w.n, n->missing,
@@ -1080,6 +1091,7 @@ void cot_report_tsv(const cot_report_t *r, cot_buf_t *b)
         for (size_t i = 0; i < o->nnum; i++) {
             const cot_num_t *n = &rg->g->num[i];
             int has = n->w.n > 0;
+            if (r->hide[i]) continue;
             trow(b, "num", rg->name, o->num[i], "");
             cot_buf_addc(b, '\t');
             tu64(b, n->w.n);
@@ -1549,7 +1561,7 @@ void cot_report_svg(const cot_report_t *r, cot_buf_t *b)
     for (size_t f = 0; f < o->nfor; f++) h += PANEL * (double)ng;
     for (size_t i = 0; i < o->ncount; i++)
         for (size_t j = 0; j < ng; j++) h += count_height(&r->grp[j], i);
-    h += PANEL * (double)(o->nnum * ng);
+    for (size_t i = 0; i < o->nnum; i++) h += r->hide[i] ? 0 : PANEL * (double)ng;
     int empty = h == 40;
     if (empty) h += 40;
     cot_buf_printf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -1584,6 +1596,7 @@ void cot_report_svg(const cot_report_t *r, cot_buf_t *b)
             top += count_height(&r->grp[j], i);
         }
     for (size_t i = 0; i < o->nnum; i++)
-        for (size_t j = 0; j < ng; j++, top += PANEL) svg_hist(r, &r->grp[j], i, top, b);
+        for (size_t j = 0; j < ng && !r->hide[i]; j++, top += PANEL)
+            svg_hist(r, &r->grp[j], i, top, b);
     cot_buf_adds(b, "</svg>\n");
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# cot-stat --svg: the pictures, rendered and checked as a reader sees them
-# (tests/svgcheck.py: nothing leaves the canvas, no two texts overlap, no
-# panel is blank, the expected number of panels).
+# cot-stat's reports as a reader gets them: the --svg pictures, rendered and
+# checked (tests/svgcheck.py: nothing leaves the canvas, no two texts
+# overlap, no panel is blank, the expected number of panels), and the
+# sections a report shows or leaves out.
 . "$(dirname "$0")/lib.sh"
 
 W=$_BASE/w; mkdir -p "$W"; export W
@@ -43,4 +44,15 @@ else
   echo "ok 1 # skip rsvg-convert (librsvg2-bin)  or PIL (python3-pil) missing: run scripts/deps.sh"
   _n=1
 fi
+
+# --shift shows the logprob sections only when some record has logprobs,
+# or when --num or a gate asks for them.
+printf '%s\n' '{"shift":{"excess_bits":1.5,"z":0.5,"off_policy":false}}' \
+  '{"shift":{"excess_bits":-0.5,"z":-0.25,"off_policy":true}}' > "$W/shift-nolp.jsonl"
+printf '%s\n' '{"shift":{"excess_bits":1.5,"z":0.5,"off_policy":false},"logprob_stats":{"cot":{"nll_mean":1.25}}}' > "$W/shift-lp.jsonl"
+t shift-no-logprobs 0 "cot-stat --shift \$W/shift-nolp.jsonl"
+t shift-no-logprobs-json 0 "cot-stat --shift --json \$W/shift-nolp.jsonl | python3 -c 'import json,sys; print(sorted(json.load(sys.stdin)[\"overall\"][\"num\"]))'"
+t shift-logprobs 0 "cot-stat --shift --tsv \$W/shift-nolp.jsonl \$W/shift-lp.jsonl | cut -f1-6 | grep logprob"
+t shift-logprobs-asked 0 "cot-stat --shift --num logprob_stats.cot.nll_mean --tsv \$W/shift-nolp.jsonl | cut -f1-7 | grep logprob"
+t shift-logprobs-gate 1 "cot-stat --shift --max-mean logprob_stats.nll_shift.overall:1 --tsv \$W/shift-nolp.jsonl > \$TMP/r; st=\$?; cut -f1-7 \$TMP/r | grep logprob; exit \$st"
 done_testing
