@@ -281,8 +281,7 @@ int main(int argc, char **argv)
             break;
         case OPT_NO_PREFILTER: prefilter = 0; break;
         case OPT_CUE_FIELD:
-            if (cot_record_path_ok(optarg) < 0)
-                cot_usage_error("--cue-field: bad path '%s' (use /a/b or a.b)", optarg);
+            cot_record_path_usage("--cue-field", optarg);
             cue_field = optarg;
             break;
         case OPT_BASELINE: baseline = optarg; break;
@@ -306,7 +305,7 @@ int main(int argc, char **argv)
         case OPT_FPR:
             fpr = cot_profile_parse_fpr(optarg);
             break;
-        default: cot_bad_option(argv);
+        default: cot_bad_option(argv, longopts);
         }
     }
 

@@ -44,7 +44,10 @@ static void usage(FILE *fp)
 "  -o, --output FILE          write the report there [stdout]\n"
 "      --json                 one JSON document\n"
 "      --tsv                  a tab-separated table\n"
-"      --svg FILE             also draw trends and histograms as SVG\n"
+"      --svg FILE             also draw trends, counts and histograms as SVG\n"
+"  -u, --uncompressed, -l, --level N, -@, --threads N\n"
+"                             as in every tool, for the --rejects file only:\n"
+"                             reports and partials are plain text\n"
 "Shards:\n"
 "      --partial              write the mergeable state instead of a report\n"
 "      --merge                inputs are partials: report as one pass would\n",
@@ -86,8 +89,7 @@ static int strv_has(char **v, size_t n, const char *s)
 
 static void check_path(const char *opt, const char *p)
 {
-    if (cot_record_path_ok(p) < 0)
-        cot_usage_error("%s: '%s' is not a field path (a.b.c or /a/b/c)", opt, p);
+    cot_record_path_usage(opt, p);
 }
 
 /* Split a comma list into fields (the strings live in argv). */
@@ -217,7 +219,7 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
         case OPT_SVG: o->svg = optarg; break;
         case OPT_PARTIAL: o->partial = 1; break;
         case OPT_MERGE: o->merge = 1; break;
-        default: cot_bad_option(argv);
+        default: cot_bad_option(argv, longopts);
         }
     }
     if (o->json && o->tsv) cot_usage_error("--json and --tsv exclude each other");
