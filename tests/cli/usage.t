@@ -35,6 +35,25 @@ t bad-path-diff      2 "cot-diff --key 'meta[' a b"
 t bad-path-judge     2 "cot-judge --cue-field 'meta[x]' $A"
 t bad-path-profile   2 "cot-profile score --spans 'a..b' -p x.prof"
 
+# ---- inputs that are not JSON Lines get a hint --------------------------------
+H=$_BASE/hints; mkdir -p "$H"
+printf '[\n  {"a": 1},\n  {"a": 2}\n]\n' > "$H/array.json"
+printf '[{"a":1},{"a":2}]\n' > "$H/array-line.json"
+printf '{\n  "id": "r1"\n}\n' > "$H/pretty.json"
+printf 'id,prompt,cot\n1,q,c\n' > "$H/table.csv"
+printf 'PAR1\0\0\025\004binary' > "$H/data.parquet"
+printf 'PK\003\004zipped' > "$H/sheet.xlsx"
+printf 'BZh91AY&SY' > "$H/x.bz2"
+t hint-array         1 "cd $H && cot-extract -u array.json"
+t hint-array-line    1 "cd $H && cot-stat array-line.json"
+t hint-pretty        1 "cd $H && cot-judge -u pretty.json"
+t hint-csv           1 "cd $H && cot-extract -u table.csv"
+t hint-parquet       1 "cd $H && cot-extract -u data.parquet"
+t hint-zip           1 "cd $H && cot-diff -u sheet.xlsx"
+t hint-bzip2         1 "cd $H && cot-extract -u x.bz2"
+# Only the first line of a file gets a hint: later bad lines are just bad.
+t no-hint-later      1 "printf '%s\n' '{\"id\":\"a\"}' 'x,y' | cot-stat"
+
 # ---- --help lists every option the tool accepts ------------------------------
 for tool in cot-diff cot-extract cot-judge cot-profile cot-stat; do
   check "help-lists-all-$tool" "
