@@ -17,18 +17,19 @@
 #define REWRITE_BELOW_DEFAULT 0.5
 #define FPR_DEFAULT 0.01
 #define CONTEXT_DEFAULT 3
+#define MIN_PAIRED_DEFAULT 0.5
 
 enum { KEY_PROMPT, KEY_ID, KEY_PATH };
 enum { ED_NONE, ED_COT, ED_ANSWER, ED_BOTH };
-enum { ST_UNCHANGED, ST_EDITED, ST_REWRITTEN, ST_NOSOURCE };
+enum { ST_UNCHANGED, ST_EDITED, ST_REWRITTEN, ST_NOSOURCE, ST_NOKEY, NSTATUS };
 static const char *const edit_names[] = {"none", "cot-only", "answer-only", "both"};
 static const char *const status_names[] = {"unchanged", "edited", "rewritten",
-                                           "no-source"};
+                                           "no-source", "no-key"};
 
 enum {
     OPT_KEY = COT_OPT_TOOL, OPT_SHARD, OPT_REWRITE_BELOW, OPT_FORMAT,
     OPT_COLOR, OPT_CONTEXT, OPT_EXIT_STATUS, OPT_HUNK_TEXT, OPT_UNMATCHED,
-    OPT_ONLY_EDIT, OPT_ONLY_STATUS, OPT_PROFILE, OPT_FPR
+    OPT_ONLY_EDIT, OPT_ONLY_STATUS, OPT_PROFILE, OPT_FPR, OPT_MIN_PAIRED
 };
 
 typedef struct {
@@ -36,6 +37,7 @@ typedef struct {
     const char *key_path;       /* --key as given                          */
     long shard_k, shard_n;      /* 1-based; shard_n == 0: no sharding       */
     double rewrite_below;
+    double min_paired;          /* --min-paired: warn, or fail the gate     */
     int text, color;
     long context;
     int exit_status, hunk_text;
@@ -64,8 +66,12 @@ static void usage(FILE *fp)
 "      --only-edit LIST  keep records whose edit is in LIST (none,cot-only,\n"
 "                        answer-only,both)\n"
 "      --only-status LIST keep records whose status is in LIST (unchanged,\n"
-"                        edited,rewritten,no-source)\n"
-"      --exit-status     exit 1 when any record's CoT was edited\n"
+"                        edited,rewritten,no-source,no-key)\n"
+"Gates:\n"
+"      --exit-status     exit 1 when any record's CoT was edited, or when too\n"
+"                        few records found an original (--min-paired)\n"
+"      --min-paired X    fewer than X of the records found an original: warn,\n"
+"                        or fail with --exit-status; none ever passes [%.2f]\n"
 "Distance from the model's own distribution:\n"
 "      --profile FILE    add a \"shift\" object scored against a cot-profile(1)\n"
 "                        profile: surprisal inside and outside the edits\n"
@@ -74,7 +80,7 @@ static void usage(FILE *fp)
 "  -f, --format FMT      jsonl or text (a word diff: [-old-]{+new+}) [jsonl]\n"
 "  -C, --context N       text: unchanged lines around changes; -1 all [%d]\n"
 "      --color WHEN      text: auto, always or never [auto] (or --colour)\n",
-            REWRITE_BELOW_DEFAULT, FPR_DEFAULT, CONTEXT_DEFAULT);
+            REWRITE_BELOW_DEFAULT, MIN_PAIRED_DEFAULT, FPR_DEFAULT, CONTEXT_DEFAULT);
     cot_common_usage(fp, 1);
 }
 
@@ -122,6 +128,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         {"only-edit", required_argument, 0, OPT_ONLY_EDIT},
         {"only-status", required_argument, 0, OPT_ONLY_STATUS},
         {"exit-status", no_argument, 0, OPT_EXIT_STATUS},
+        {"min-paired", required_argument, 0, OPT_MIN_PAIRED},
         {"profile", required_argument, 0, OPT_PROFILE},
         {"fpr", required_argument, 0, OPT_FPR},
         {"format", required_argument, 0, 'f'},
@@ -134,6 +141,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
     memset(o, 0, sizeof *o);
     o->key_path = "prompt";
     o->rewrite_below = REWRITE_BELOW_DEFAULT;
+    o->min_paired = MIN_PAIRED_DEFAULT;
     o->fpr = FPR_DEFAULT;
     o->context = CONTEXT_DEFAULT;
     while ((c = getopt_long(argc, argv, COT_COMMON_SHORT "k:f:C:", longopts,
@@ -158,8 +166,13 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
             break;
         case OPT_HUNK_TEXT: o->hunk_text = 1; break;
         case OPT_ONLY_EDIT: o->only_edit = parse_list("--only-edit", optarg, edit_names, 4); break;
-        case OPT_ONLY_STATUS: o->only_status = parse_list("--only-status", optarg, status_names, 4); break;
+        case OPT_ONLY_STATUS: o->only_status = parse_list("--only-status", optarg, status_names, NSTATUS); break;
         case OPT_EXIT_STATUS: o->exit_status = 1; break;
+        case OPT_MIN_PAIRED:
+            if (cot_parse_double(optarg, 0, 1, &o->min_paired) < 0)
+                cot_usage_error("--min-paired: expected a fraction in [0,1], "
+                                "not '%s'", optarg);
+            break;
         case OPT_PROFILE: o->profile = optarg; break;
         case OPT_FPR:
             o->fpr = cot_profile_parse_fpr(optarg);
@@ -196,9 +209,12 @@ static unsigned need_fields(const opts_t *o)
            (o->key == KEY_ID ? COT_NEED_ID : 0);
 }
 
-/* The join key of rec into kb; NULL, or why there is none. */
+/* The join key of rec into kb; NULL, or why there is none (a bad record).
+ * *empty: the key names nothing (no text, only whitespace, [] or {}), so
+ * the record must never pair. */
 static const char *get_key(const opts_t *o, const cJSON *rec,
-                           const cot_record_view_t *v, cot_buf_t *kb)
+                           const cot_record_view_t *v, cot_buf_t *kb,
+                           int *empty)
 {
     static char msg[300];
     cot_buf_clear(kb);
@@ -215,6 +231,8 @@ static const char *get_key(const opts_t *o, const cJSON *rec,
         }
         if (cJSON_IsString(j)) {
             cot_buf_adds(kb, j->valuestring);
+        } else if ((cJSON_IsArray(j) || cJSON_IsObject(j)) && !j->child) {
+            /* [] and {} name nothing either: leave the key empty */
         } else {            /* numbers, objects...: their compact JSON */
             char *s = cJSON_PrintUnformatted(j);
             if (!s) cot_die(COT_EXIT_IO, "out of memory");
@@ -223,11 +241,15 @@ static const char *get_key(const opts_t *o, const cJSON *rec,
         }
     }
     cot_buf_cstr(kb);
+    *empty = cot_pair_key_empty(kb->s, kb->len);
     return NULL;
 }
 
-static int in_shard(const opts_t *o, const cot_buf_t *kb)
+/* Records without a usable key (bad, or an empty key) belong to shard 1,
+ * so N shards report each once. */
+static int in_shard(const opts_t *o, const cot_buf_t *kb, int empty)
 {
+    if (empty) return !o->shard_n || o->shard_k == 1;
     return !o->shard_n ||
            cot_pair_hash(kb->s, kb->len) % (uint64_t)o->shard_n ==
                (uint64_t)(o->shard_k - 1);
@@ -241,15 +263,16 @@ static int load_originals(cot_run_t *run, const opts_t *o, char *path,
     cot_jsonl_reader_t *rd = cot_jsonl_open(&path, 1);
     cot_buf_t kb = {0}, idb = {0};
     cot_line_t l;
-    int r, st = 0;
-    unsigned long long other = 0;
+    int r, st = 0, empty = 0;
+    unsigned long long other = 0, nokey = 0;
     while ((r = cot_jsonl_next(rd, &l)) != -1) {
         if (r <= -2) { st = r == -3 ? COT_EXIT_IO : COT_EXIT_DATA; break; }
         const char *why = l.reason, *kind = l.kind;
         cot_record_view_t v;
         if (r == 0 && (why = cot_record_view(l.json, need_fields(o), &v)))
             kind = "missing-field";
-        if (r == 0 && !why && (why = get_key(o, l.json, &v, &kb))) kind = "no-key";
+        if (r == 0 && !why && (why = get_key(o, l.json, &v, &kb, &empty)))
+            kind = "missing-key";
         if (why) {
             /* Unkeyable lines belong to shard 1, so N shards report each once. */
             if (o->shard_n && o->shard_k != 1) { other++; continue; }
@@ -259,10 +282,16 @@ static int load_originals(cot_run_t *run, const opts_t *o, char *path,
             }
             continue;
         }
-        if (!in_shard(o, &kb)) { other++; continue; }
+        if (!in_shard(o, &kb, empty)) { other++; continue; }
         cot_buf_clear(&idb);
         if (v.id) cot_buf_adds(&idb, v.id);
         else cot_buf_printf(&idb, "%s:%lu", l.file, l.line);
+        if (empty) {    /* kept for --unmatched, but it would pair with
+                           every other empty key: never found */
+            nokey++;
+            cot_pair_add(ix, NULL, 0, idb.s, idb.len, "", 0, "", 0, l.text, l.len);
+            continue;
+        }
         cot_pair_add(ix, kb.s, kb.len, idb.s, idb.len, v.cot, v.cot_len,
                      v.answer, v.answer_len, l.text, l.len);
     }
@@ -271,9 +300,14 @@ static int load_originals(cot_run_t *run, const opts_t *o, char *path,
     cot_buf_free(&idb);
     cot_run_count(run, "orig:loaded", cot_pair_count(ix));
     cot_run_count(run, "orig:keys", cot_pair_keys(ix));
+    cot_run_count(run, "orig:no-key", nokey);
     if (o->shard_n) cot_run_count(run, "orig:other-shard", other);
     cot_run_count(run, "orig:index-bytes", cot_pair_bytes(ix));
     if (st) run->status = st;
+    else if (nokey)
+        cot_warn("%llu of %zu originals have an empty key (key: %s): never paired "
+                 "(an empty key names nothing); pair on another field with --key",
+                 nokey, cot_pair_count(ix), o->key_path);
     return st;
 }
 
@@ -470,7 +504,7 @@ static cJSON *diff_json(const opts_t *o, cot_pair_index_t *ix, result_t *res,
 {
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "status", status_names[res->status]);
-    if (res->status == ST_NOSOURCE) {
+    if (res->status == ST_NOSOURCE || res->status == ST_NOKEY) {
         cJSON_AddNullToObject(d, "edit");
         cJSON_AddNullToObject(d, "source_id");
         cJSON_AddNumberToObject(d, "candidates", 0);
@@ -499,8 +533,9 @@ static void text_record(cot_buf_t *out, const opts_t *o, cot_pair_index_t *ix,
     cot_buf_adds(out, o->color ? "\033[1m=== " : "=== ");
     if (v->id) cot_buf_adds(out, v->id);
     else cot_buf_printf(out, "%s:%lu", l->file, l->line);
-    if (res->status == ST_NOSOURCE) {
-        cot_buf_adds(out, ": no-source");
+    if (res->status == ST_NOSOURCE || res->status == ST_NOKEY) {
+        cot_buf_adds(out, ": ");
+        cot_buf_adds(out, status_names[res->status]);
         cot_buf_adds(out, o->color ? "\033[m\n" : "\n");
         return;
     }
@@ -546,6 +581,34 @@ static void add_shift(cot_run_t *run, const cot_profile_t *prof,
     cot_run_count(run, off ? "shift:off-policy" : "shift:in-policy", 1);
 }
 
+/* After the run: say once how many records had an empty key, and check
+ * that enough records found an original (--min-paired).  An error with
+ * --exit-status (returns 1: the gate fails), a warning without (0). */
+static int check_pairing(cot_run_t *run, const opts_t *o,
+                         unsigned long long paired, unsigned long long compared,
+                         unsigned long long digest_ids)
+{
+    unsigned long long nokey = cot_run_counter(run, "diff:no-key");
+    if (nokey)
+        cot_warn("%llu of %llu records have an empty key (key: %s): status no-key, "
+                 "never paired; pair on another field with --key",
+                 nokey, compared, o->key_path);
+    cot_buf_t what = {0}, msg = {0};
+    cot_buf_printf(&what, "key: %s", o->key_path);
+    if (o->shard_n) cot_buf_printf(&what, ", shard %ld/%ld", o->shard_k, o->shard_n);
+    int bad = cot_pair_check(paired, compared, o->min_paired, what.s, &msg);
+    if (bad && o->exit_status) cot_err("%s", msg.s);
+    else if (bad) cot_warn("%s", msg.s);
+    if (bad && digest_ids)
+        (o->exit_status ? cot_err : cot_warn)(
+            "%llu of the SFT ids are cot-extract's digests of source lines (the "
+            "records had no id), which match only identical lines; pair on the "
+            "prompt (--key prompt) or on a field", digest_ids);
+    cot_buf_free(&what);
+    cot_buf_free(&msg);
+    return bad && o->exit_status;
+}
+
 int main(int argc, char **argv)
 {
     cot_common_t common;
@@ -578,7 +641,7 @@ int main(int argc, char **argv)
         cot_pair_index_free(ix);
         return cot_run_finish(&run);
     }
-    for (int s = 0; s < 4; s++) {
+    for (int s = 0; s < NSTATUS; s++) {
         char key[40];
         snprintf(key, sizeof key, "diff:%s", status_names[s]);
         cot_run_count(&run, key, 0);
@@ -587,25 +650,31 @@ int main(int argc, char **argv)
     result_t res = {.df = cot_diff_new()};
     cot_buf_t kb = {0}, text = {0};
     cot_line_t l;
-    unsigned long long cot_edited = 0;
+    unsigned long long cot_edited = 0, paired = 0, compared = 0, digest_ids = 0;
     while (cot_run_next(&run, &l) == 0) {
         cot_record_view_t v;
+        int empty = 0;
         const char *why = cot_record_view(l.json, need_fields(&o), &v), *kind = "missing-field";
-        if (!why && (why = get_key(&o, l.json, &v, &kb))) kind = "no-key";
+        if (!why && (why = get_key(&o, l.json, &v, &kb, &empty))) kind = "missing-key";
         if (why) {
             if (o.shard_n && o.shard_k != 1) { cot_run_count(&run, "other-shard", 1); continue; }
             if (cot_run_reject(&run, &l, kind, why) < 0) break;
             continue;
         }
-        if (!in_shard(&o, &kb)) { cot_run_count(&run, "other-shard", 1); continue; }
-        diff_record(&o, ix, &res, &v, &kb);
+        if (!in_shard(&o, &kb, empty)) { cot_run_count(&run, "other-shard", 1); continue; }
+        if (empty) res.status = ST_NOKEY;
+        else diff_record(&o, ix, &res, &v, &kb);
+        compared++;
+        paired += res.status != ST_NOSOURCE && res.status != ST_NOKEY;
+        digest_ids += o.key == KEY_ID && !strncmp(kb.s, "digest:", 7);
         char key[40];
         snprintf(key, sizeof key, "diff:%s", status_names[res.status]);
         cot_run_count(&run, key, 1);
-        if (res.status != ST_NOSOURCE && (res.edit == ED_COT || res.edit == ED_BOTH))
+        int unpaired = res.status == ST_NOSOURCE || res.status == ST_NOKEY;
+        if (!unpaired && (res.edit == ED_COT || res.edit == ED_BOTH))
             cot_edited++;
         if ((o.only_status && !(o.only_status >> res.status & 1)) ||
-            (o.only_edit && (res.status == ST_NOSOURCE || !(o.only_edit >> res.edit & 1)))) {
+            (o.only_edit && (unpaired || !(o.only_edit >> res.edit & 1)))) {
             cot_run_count(&run, "not-selected", 1);
             continue;
         }
@@ -623,6 +692,9 @@ int main(int argc, char **argv)
         if (cot_run_emit(&run, l.json) < 0) break;
     }
     cot_run_count(&run, "orig:unused", cot_pair_unused(ix));
+    cot_run_count(&run, "paired", paired);
+    int unpaired_gate = run.status == COT_EXIT_OK &&
+                        check_pairing(&run, &o, paired, compared, digest_ids);
     if (run.status == COT_EXIT_OK && o.unmatched &&
         write_unmatched(&run, &common, &o, ix) < 0)
         run.status = COT_EXIT_IO;
@@ -633,6 +705,7 @@ int main(int argc, char **argv)
     cot_buf_free(&kb);
     cot_buf_free(&text);
     st = cot_run_finish(&run);
-    if (st == COT_EXIT_OK && o.exit_status && cot_edited) st = COT_EXIT_DATA;
+    if (st == COT_EXIT_OK && o.exit_status && (cot_edited || unpaired_gate))
+        st = COT_EXIT_DATA;
     return st;
 }

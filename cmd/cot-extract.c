@@ -29,7 +29,8 @@ static void usage(FILE *fp)
 "  --require-cot      reject records with no reasoning (cot_state absent)\n"
 "  --no-meta          drop the unconsumed source fields (meta)\n"
 "Custom layouts (RFC 6901 JSON pointers, e.g. /data/0/text):\n"
-"  --id PTR           record id [id, _id, uuid, sample_id, idx; else FILE:LINE]\n"
+"  --id PTR           record id [id, _id, uuid, sample_id, idx; else a digest\n"
+"                     of the source line, digest:HEX16]\n"
 "  --prompt PTR       prompt text\n"
 "  --cot PTR          reasoning text (a string, or an array of steps)\n"
 "  --answer PTR       answer text; without --cot it is split inline\n"
@@ -153,6 +154,7 @@ int main(int argc, char **argv)
     int r;
     while ((r = cot_run_next(&run, &l)) == 0) {
         const char *kind = NULL, *why = NULL;
+        cot_extract_set_raw(x, l.text, l.len);
         int n = cot_extract_line(x, l.json, l.file, l.line, &kind, &why);
         if (n < 0) {
             if (cot_run_reject(&run, &l, kind, why) < 0) break;
@@ -173,6 +175,9 @@ int main(int argc, char **argv)
             cot_run_count(&run, key.s, 1);
             cot_buf_clear(&key);
             cot_buf_printf(&key, "cot_state:%s", rec.cot_state);
+            cot_run_count(&run, key.s, 1);
+            cot_buf_clear(&key);
+            cot_buf_printf(&key, "id:%s", cot_extract_id_kind(x));
             cot_run_count(&run, key.s, 1);
             if (logprobs) {
                 int e = emit_with_logprobs(&run, &l, &rec, lp_path);

@@ -96,7 +96,10 @@ static void sink_put(sink_t *k, const cJSON *rec)
     if (k->gate & (1u << v)) k->gate_hit = 1;
     cot_run_count(k->run, v == COT_V_JUDGE_ERROR ? "verdict:judge_error" :
                   v == COT_V_CLEAN ? "verdict:clean" : "verdict:flagged", 1);
-    if (v != COT_V_JUDGE_ERROR && !(k->pass & (1u << v))) return;
+    if (v != COT_V_JUDGE_ERROR && !(k->pass & (1u << v))) {
+        if (!k->count_only) cot_run_count(k->run, "not-selected", 1);  /* the accounts add up */
+        return;
+    }
     k->counts[v]++;
     if (k->count_only || k->stopped) return;
     if (cot_run_emit(k->run, rec) < 0) k->stopped = 1;
@@ -389,6 +392,14 @@ int main(int argc, char **argv)
     }
     int ext_failed = ext && cot_extjudge_finish(ext) < 0;
     if (sink.stopped && run.status == COT_EXIT_OK) run.status = COT_EXIT_IO;
+    /* A gate that saw no data fails: no record judged is not a pass. */
+    int no_data = gate && run.status == COT_EXIT_OK &&
+                  cot_run_counter(&run, "verdict:clean") +
+                  cot_run_counter(&run, "verdict:flagged") +
+                  cot_run_counter(&run, "verdict:judge_error") == 0;
+    if (no_data)
+        cot_err("--exit-status: no record was judged (%llu lines read, %llu rejected); "
+                "a gate that saw no data fails", cot_jsonl_lines(run.in), run.rejected);
     if (count_only && run.status == COT_EXIT_OK) {
         for (int k = 0; k < COT_NVERDICTS; k++)
             if ((pass & (1u << k) && k != COT_V_JUDGE_ERROR) || sink.counts[k])
@@ -402,6 +413,6 @@ int main(int argc, char **argv)
     cot_profile_close(sh.prof);
     cot_buf_free(&err);
     free(rubric);
-    if (st == COT_EXIT_OK && (ext_failed || sink.gate_hit)) st = COT_EXIT_DATA;
+    if (st == COT_EXIT_OK && (ext_failed || sink.gate_hit || no_data)) st = COT_EXIT_DATA;
     return st;
 }

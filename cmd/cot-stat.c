@@ -6,8 +6,10 @@
 #include "report.h"
 #include "stats.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ALPHA_DEFAULT 0.05
@@ -17,6 +19,7 @@ static void usage(FILE *fp)
     fprintf(fp,
 "Usage: cot-stat [options] [FILE...]\n"
 "       cot-stat --merge [options] PARTIAL...\n"
+"       cot-stat --fresh PARTIAL [options] [FILE...]\n"
 "Summarise annotated records: rates with 95%% Wilson intervals, numeric\n"
 "summaries, trends over an ordered field, and gates for CI.\n"
 "\n"
@@ -50,7 +53,17 @@ static void usage(FILE *fp)
 "                             reports and partials are plain text\n"
 "Shards:\n"
 "      --partial              write the mergeable state instead of a report\n"
-"      --merge                inputs are partials: report as one pass would\n",
+"      --merge                inputs are partials: report as one pass would;\n"
+"                             refuses partials that disagree, a part missing\n"
+"                             and a shard given twice\n"
+"      --part K/N             the partial is shard K of N (with --partial)\n"
+"      --source FILE          the partial is made from FILE: its name, size and\n"
+"                             mtime go in the fingerprint (repeatable)\n"
+"      --pipeline TEXT        what made the records (commands, options): goes\n"
+"                             in the fingerprint; merges need the same TEXT\n"
+"      --fresh PARTIAL        exit 0 when PARTIAL is what this command line\n"
+"                             with --partial would make from the files as they\n"
+"                             are now, else 1 with the reason; reads no records\n",
             ALPHA_DEFAULT);
     cot_common_usage(fp, 0);
 }
@@ -58,7 +71,8 @@ static void usage(FILE *fp)
 enum {
     OPT_BY = COT_OPT_TOOL, OPT_COUNT, OPT_NUM, OPT_TREND, OPT_FOR, OPT_BUCKETS,
     OPT_SCORES, OPT_ALPHA, OPT_FAIL_ON_RISE, OPT_MAX_RATE, OPT_MIN_RATE,
-    OPT_MAX_MEAN, OPT_JSON, OPT_TSV, OPT_SVG, OPT_PARTIAL, OPT_MERGE, OPT_SHIFT
+    OPT_MAX_MEAN, OPT_JSON, OPT_TSV, OPT_SVG, OPT_PARTIAL, OPT_MERGE, OPT_SHIFT,
+    OPT_PART, OPT_SOURCE, OPT_PIPELINE, OPT_FRESH
 };
 
 typedef struct {
@@ -72,6 +86,10 @@ typedef struct {
                               when no record has them (ro.quiet)          */
     size_t nquiet;
     const char *svg;
+    long part_k, part_n;   /* --part K/N; part_n == 0: none */
+    char **src;            /* --source FILE... */
+    size_t nsrc;
+    const char *pipeline, *fresh;
 } opts_t;
 
 static void strv_push(char ***v, size_t *n, const char *s)
@@ -136,6 +154,10 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
         {"partial", no_argument, 0, OPT_PARTIAL},
         {"merge", no_argument, 0, OPT_MERGE},
         {"shift", no_argument, 0, OPT_SHIFT},
+        {"part", required_argument, 0, OPT_PART},
+        {"source", required_argument, 0, OPT_SOURCE},
+        {"pipeline", required_argument, 0, OPT_PIPELINE},
+        {"fresh", required_argument, 0, OPT_FRESH},
         {0, 0, 0, 0}};
     int c;
     long v;
@@ -219,6 +241,19 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
         case OPT_SVG: o->svg = optarg; break;
         case OPT_PARTIAL: o->partial = 1; break;
         case OPT_MERGE: o->merge = 1; break;
+        case OPT_PART: {
+            const char *sl = strchr(optarg, '/');
+            char k[32];
+            if (!sl || (size_t)(sl - optarg) >= sizeof k ||
+                (memcpy(k, optarg, (size_t)(sl - optarg)), k[sl - optarg] = 0,
+                 cot_parse_long(sl + 1, 1, 1L << 20, &o->part_n) < 0) ||
+                cot_parse_long(k, 1, o->part_n, &o->part_k) < 0)
+                cot_usage_error("--part: expected K/N with 1 <= K <= N, not '%s'", optarg);
+            break;
+        }
+        case OPT_SOURCE: strv_push(&o->src, &o->nsrc, optarg); break;
+        case OPT_PIPELINE: o->pipeline = optarg; break;
+        case OPT_FRESH: o->fresh = optarg; break;
         default: cot_bad_option(argv, longopts);
         }
     }
@@ -243,6 +278,15 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
     }
     o->ro.quiet = o->quiet;
     o->ro.nquiet = o->nquiet = k;
+    if (o->fresh && (o->partial || o->merge))
+        cot_usage_error("--fresh checks a partial: give it the options of --partial, "
+                        "not --partial or --merge");
+    if (o->fresh && (o->ro.ngates || o->ro.fail_on_rise || o->json || o->tsv || o->svg))
+        cot_usage_error("--fresh checks a partial: gates and report formats belong "
+                        "to the merge");
+    if ((o->part_n || o->nsrc || o->pipeline) && !((o->partial && !o->merge) || o->fresh))
+        cot_usage_error("--part, --source and --pipeline describe a partial: use them "
+                        "with --partial or --fresh (a merge keeps its inputs')");
 }
 
 /* Gates read figures: make sure the figures are collected. */
@@ -259,15 +303,51 @@ static void add_gate_fields(opts_t *o)
     }
 }
 
+/* The inputs' entries in the fingerprint: one per file, in order. */
+static void add_inputs(cot_fp_part_t *p, char *const *files, int n)
+{
+    for (int i = 0; i < (n ? n : 1); i++)
+        if (cot_fp_add_file(p, n ? files[i] : "-", 1) < 0)
+            p->f[p->nf - 1].size = -1;  /* unreadable: the reader will say so */
+}
+
+/* Entry of the input that line l came from (names as the reader gives
+ * them: "(stdin)" for "-"); inputs are read in order. */
+static cot_fp_file_t *input_of(cot_fp_part_t *p, size_t *cur, const char *file)
+{
+    while (*cur < p->nf) {
+        cot_fp_file_t *f = &p->f[*cur];
+        const char *nm = strcmp(f->name, "-") ? f->name : "(stdin)";
+        if (f->is_input && !strcmp(nm, file)) return f;
+        ++*cur;
+    }
+    return NULL;
+}
+
 static int read_records(cot_common_t *common, char *const *files, int n,
-                        cot_stat_t *st)
+                        cot_stat_t *st, cot_fp_part_t *fpp)
 {
     cot_run_t run;
     int rc = cot_run_open(&run, common, files, n, 0);
     if (rc) return rc;
     cot_line_t l;
     int r;
-    while ((r = cot_run_next(&run, &l)) == 0) cot_stat_add(st, l.json);
+    size_t cur = 0;
+    while ((r = cot_run_next(&run, &l)) == 0) {
+        if (cot_stat_is_partial(l.json)) {
+            /* A partial read as a record would be counted as one. */
+            cot_err("%s:%lu: this is a cot-stat partial, not a record: use --merge",
+                    l.file, l.line);
+            cot_run_finish(&run);
+            return COT_EXIT_DATA;
+        }
+        cot_fp_file_t *f = fpp ? input_of(fpp, &cur, l.file) : NULL;
+        if (f) {
+            f->digest = cot_fp_hash(f->digest, l.text, l.len);
+            f->records++;
+        }
+        cot_stat_add(st, l.json);
+    }
     if (r == -1) {
         st->lines = cot_jsonl_lines(run.in);
         st->rejected = run.rejected;
@@ -281,7 +361,7 @@ static int read_records(cot_common_t *common, char *const *files, int n,
 /* Merge partials (one JSON object per line; several files, or several
  * lines in one file, as concatenated partials piped to --merge - give). */
 static int read_partials(const opts_t *o, char *const *files, int n,
-                         cot_stat_t *st, int *inited)
+                         cot_stat_t *st, int *inited, cot_fp_t *fp)
 {
     cot_jsonl_reader_t *in = cot_jsonl_open(files, n);
     cot_line_t l;
@@ -296,12 +376,30 @@ static int read_partials(const opts_t *o, char *const *files, int n,
         }
         cot_stat_opts_t po;
         const char *e = cot_stat_partial_opts(l.json, &po);
+        cot_fp_t pf = {0};
+        char origin[4096];
+        if (l.line == 1) snprintf(origin, sizeof origin, "%s", l.file);
+        else snprintf(origin, sizeof origin, "%s:%lu", l.file, l.line);
+        if (!e) e = cot_fp_read(cJSON_GetObjectItemCaseSensitive(l.json, "fingerprint"),
+                                origin, &pf);
+        if (!e && *inited && (e = cot_fp_differ(fp, &pf))) {
+            cot_err("%s: cannot merge: made by %s than %s", origin,
+                    e, fp->nparts ? fp->parts[0].origin : first_file);
+            e = "";
+        }
         if (e) {
-            cot_err("%s:%lu: %s", l.file, l.line, e);
+            if (*e) cot_err("%s:%lu: %s", l.file, l.line, e);
             cot_stat_opts_free(&po);
+            cot_fp_free(&pf);
             rc = COT_EXIT_DATA;
             break;
         }
+        if (!*inited) {
+            fp->tool = pf.tool; pf.tool = NULL;
+            fp->pipeline = pf.pipeline; pf.pipeline = NULL;
+        }
+        cot_fp_take(fp, &pf);
+        cot_fp_free(&pf);
         if (!*inited) {
             const char *d;
             if (o->shaped && (d = cot_stat_opts_differ(&o->so, &po))) {
@@ -335,6 +433,9 @@ static int read_partials(const opts_t *o, char *const *files, int n,
         cot_err("--merge: no partials in the input");
         rc = COT_EXIT_DATA;
     }
+    /* A report must be one pass over all the input; a merged partial (a
+     * step of a merge tree) need only hold no shard twice. */
+    if (rc == COT_EXIT_OK && cot_fp_check(fp, !o->partial)) rc = COT_EXIT_DATA;
     cot_jsonl_close(in);
     cot_stat_opts_free(&first);
     free((char *)first_file);
@@ -373,6 +474,63 @@ static int check_gate_fields(const opts_t *o, const cot_stat_opts_t *so)
     return COT_EXIT_OK;
 }
 
+/* --fresh PARTIAL: would --partial with these options make PARTIAL from
+ * the files as they are now?  0: yes; 1: no (missing, stale, damaged),
+ * with the reason on stderr. */
+static int check_fresh(const opts_t *o, char *const *files, int n)
+{
+    const char *path = o->fresh;
+    struct stat sb;
+    if (stat(path, &sb) < 0) {
+        cot_err("%s: missing", path);
+        return COT_EXIT_DATA;
+    }
+    cot_fp_t want, have = {0};
+    cot_buf_t why = {0};
+    cot_fp_init(&want, o->pipeline, o->part_k, o->part_n);
+    for (size_t i = 0; i < o->nsrc; i++)
+        if (cot_fp_add_file(&want.parts[0], o->src[i], 0) < 0 && !why.len)
+            cot_buf_printf(&why, "--source %s: %s", o->src[i], strerror(errno));
+    for (int i = 0; i < (n ? n : 1); i++)
+        if (cot_fp_add_file(&want.parts[0], n ? files[i] : "-", 1) < 0 && !why.len)
+            cot_buf_printf(&why, "%s: %s", files[i], strerror(errno));
+
+    char *const one[1] = {(char *)path};
+    cot_jsonl_reader_t *in = cot_jsonl_open(one, 1);
+    cot_line_t l;
+    int r = cot_jsonl_next(in, &l), rc = COT_EXIT_DATA;
+    if (r < -1) {       /* the reader said why */
+        rc = r == -3 ? COT_EXIT_IO : COT_EXIT_DATA;
+        cot_buf_adds(&why, "it cannot be read");
+    } else if (why.len) ;
+    else if (r != 0) cot_buf_adds(&why, r == 1 ? l.reason : "empty");
+    else {
+        cot_stat_opts_t po;
+        const char *e = cot_stat_partial_opts(l.json, &po), *d;
+        if (!e) e = cot_fp_read(cJSON_GetObjectItemCaseSensitive(l.json, "fingerprint"),
+                                path, &have);
+        if (e) cot_buf_adds(&why, e);
+        else if ((d = cot_stat_opts_differ(&o->so, &po)))
+            cot_buf_printf(&why, "made with other %s options", d);
+        else {
+            cot_stat_t tmp;
+            cot_stat_init(&tmp, &po);
+            if ((e = cot_stat_partial_merge(&tmp, l.json))) cot_buf_adds(&why, e);
+            else if (cot_jsonl_next(in, &l) != -1)
+                cot_buf_adds(&why, "more than one partial in the file");
+            else if (cot_fp_current(&have, &want, &why)) rc = COT_EXIT_OK;
+            cot_stat_free(&tmp);
+        }
+        cot_stat_opts_free(&po);
+    }
+    if (rc == COT_EXIT_DATA) cot_err("%s: stale: %s", path, why.s ? why.s : "?");
+    cot_jsonl_close(in);
+    cot_buf_free(&why);
+    cot_fp_free(&want);
+    cot_fp_free(&have);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     cot_common_t common;
@@ -383,17 +541,34 @@ int main(int argc, char **argv)
     char *const *files = argv + optind;
     int nfiles = argc - optind, rc, inited = 0;
 
+    if (o.fresh) {
+        rc = check_fresh(&o, files, nfiles);
+        free(o.src);
+        free(o.so.by); free(o.so.count); free(o.so.num); free(o.so.forf); free(o.so.forv);
+        return rc;
+    }
+
     cot_stat_t st;
+    cot_fp_t fp = {0};
     if (o.merge) {
         if (nfiles == 0 && isatty(0)) { usage(stderr); return COT_EXIT_USAGE; }
-        rc = read_partials(&o, files, nfiles, &st, &inited);
+        rc = read_partials(&o, files, nfiles, &st, &inited, &fp);
         if (rc == COT_EXIT_OK) rc = check_gate_fields(&o, &st.o);
     } else {
         add_gate_fields(&o);
         cot_stat_init(&st, &o.so);
         inited = 1;
-        rc = read_records(&common, files, nfiles, &st);
+        cot_fp_init(&fp, o.pipeline, o.part_k, o.part_n);
+        int bad = 0;
+        for (size_t i = 0; i < o.nsrc; i++)
+            if (cot_fp_add_file(&fp.parts[0], o.src[i], 0) < 0) {
+                cot_err("--source %s: %s", o.src[i], strerror(errno));
+                bad = 1;
+            }
+        add_inputs(&fp.parts[0], files, nfiles);
+        rc = bad ? COT_EXIT_IO : read_records(&common, files, nfiles, &st, &fp.parts[0]);
     }
+    if (inited) st.fp = &fp;
 
     size_t fails = 0;
     if (rc == COT_EXIT_OK) {
@@ -419,6 +594,8 @@ int main(int argc, char **argv)
         cot_buf_free(&out);
     }
     if (inited) cot_stat_free(&st);
+    cot_fp_free(&fp);
+    free(o.src);
     for (size_t i = 0; i < o.ro.ngates; i++) cot_gate_free(&o.ro.gates[i]);
     free(o.ro.gates);
     free(o.so.by); free(o.so.count); free(o.so.num); free(o.so.forf); free(o.so.forv);

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE 1
 #include "extract.h"
 #include "harmony.h"
+#include "pair.h"
 #include "record.h"
 #include "tags.h"
 
@@ -50,6 +51,9 @@ struct cot_extractor {
     const cJSON *obj;
     const char *file;
     unsigned long line;
+    const char *raw;                /* the line's bytes (cot_extract_set_raw) */
+    size_t raw_len;
+    const char *id_kind;            /* see cot_extract_id_kind()          */
     const char *layout;
     const cJSON *consumed[MAX_CONSUMED];
     int nconsumed;
@@ -858,6 +862,21 @@ done:
 
 /* ---- layouts ------------------------------------------------------------ */
 
+/* No id in the source: a digest of the line's bytes, the same however the
+ * file is named, spelled, compressed or fed (stdin), and wherever the line
+ * sits in it; outer whitespace does not count.  64 bits: for a million
+ * id-less lines, the chance that any two distinct ones share a digest is
+ * under 1e-7.  cot_pair_hash() is pinned by its tests, so ids never move. */
+static void fallback_id(cot_extractor_t *x)
+{
+    const char *p = x->raw ? x->raw : "";
+    size_t n = x->raw ? x->raw_len : 0;
+    while (n && strchr(" \t\r\n", p[0])) p++, n--;
+    while (n && strchr(" \t\r\n", p[n - 1])) n--;
+    cot_buf_printf(&x->idb, "digest:%016llx", (unsigned long long)cot_pair_hash(p, n));
+    x->id_kind = "digest";
+}
+
 static void set_id(cot_extractor_t *x, const cJSON *fallback_obj)
 {
     cot_buf_clear(&x->idb);
@@ -875,9 +894,10 @@ static void set_id(cot_extractor_t *x, const cJSON *fallback_obj)
         }
         if (v && !x->o.id) consume(x, v);
     }
+    x->id_kind = "source";
     if (cJSON_IsString(v)) cot_buf_adds(&x->idb, v->valuestring);
     else if (cJSON_IsNumber(v)) put_num(&x->idb, v->valuedouble);
-    else cot_buf_printf(&x->idb, "%s:%lu", x->file, x->line);
+    else fallback_id(x);
 }
 
 static int lay_messages(cot_extractor_t *x, const cJSON *arr)
@@ -1062,6 +1082,8 @@ static const char *canonical_state(const cJSON *obj)
 
 static int lay_canonical(cot_extractor_t *x, const char *state)
 {
+    const cJSON *id = get(x->obj, "id");
+    x->id_kind = cJSON_IsString(id) || cJSON_IsNumber(id) ? "source" : "none";
     cot_buf_t *b = &x->out;
     size_t start = b->len;
     cot_buf_addc(b, '{');
@@ -1223,6 +1245,17 @@ int cot_extract_line(cot_extractor_t *x, const cJSON *obj, const char *file,
         n = lay_flat(x);
     }
     return n;
+}
+
+void cot_extract_set_raw(cot_extractor_t *x, const char *text, size_t len)
+{
+    x->raw = text;
+    x->raw_len = len;
+}
+
+const char *cot_extract_id_kind(const cot_extractor_t *x)
+{
+    return x->id_kind ? x->id_kind : "none";
 }
 
 cot_extract_rec_t cot_extract_get(const cot_extractor_t *x, int k)

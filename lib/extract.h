@@ -45,6 +45,17 @@ cot_extractor_t *cot_extract_new(const cot_extract_opt_t *opt, cot_buf_t *err);
 int cot_extract_line(cot_extractor_t *x, const cJSON *obj, const char *file,
                      unsigned long line, const char **kind, const char **why);
 
+/* The raw text of the line whose object goes to the next
+ * cot_extract_line() call (newline removed; not copied, so it must stay
+ * valid through that call).  Call it before each line: a record without an
+ * id of its own is known by a digest of these bytes (see cot-record(5)). */
+void cot_extract_set_raw(cot_extractor_t *x, const char *text, size_t len);
+
+/* Where the last line's id came from: "source" (a source field, --id, or
+ * a canonical record's own), "digest" (the fallback, a digest of the raw
+ * line) or "none" (a canonical record without an id, passed through). */
+const char *cot_extract_id_kind(const cot_extractor_t *x);
+
 /* Record k (0 <= k < the count returned) of the last line. */
 cot_extract_rec_t cot_extract_get(const cot_extractor_t *x, int k);
 

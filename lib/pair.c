@@ -53,6 +53,35 @@ uint64_t cot_pair_hash(const char *s, size_t n)
     return mix64(h);
 }
 
+int cot_pair_key_empty(const char *key, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!is_ws((unsigned char)key[i])) return 0;
+    return 1;
+}
+
+int cot_pair_check(unsigned long long paired, unsigned long long total,
+                   double min, const char *key, cot_buf_t *msg)
+{
+    cot_buf_clear(msg);
+    if (total == 0) {
+        cot_buf_printf(msg, "no SFT record to compare (%s); nothing was compared",
+                       key);
+        return 1;
+    }
+    if (paired == 0) {
+        cot_buf_printf(msg, "0 of %llu records found an original (%s); "
+                       "nothing was compared", total, key);
+        return 1;
+    }
+    if ((double)paired < min * (double)total) {
+        cot_buf_printf(msg, "%llu of %llu records found an original (%s), "
+                       "fewer than --min-paired %g", paired, total, key, min);
+        return 1;
+    }
+    return 0;
+}
+
 typedef struct {
     uint64_t cot, id, answer, raw;      /* arena offsets                   */
     uint32_t cot_len, id_len, answer_len, raw_len;
@@ -151,9 +180,9 @@ size_t cot_pair_add(cot_pair_index_t *ix, const char *key, size_t klen,
                     size_t cot_len, const char *answer, size_t answer_len,
                     const char *raw, size_t raw_len)
 {
-    if (2 * (ix->ngrp + 1) > ix->ctab) rehash(ix);
-    uint64_t h = key_hash(ix, key, klen);
-    size_t s = slot(ix, h, key, klen);
+    if (key && 2 * (ix->ngrp + 1) > ix->ctab) rehash(ix);
+    uint64_t h = key ? key_hash(ix, key, klen) : 0;
+    size_t s = key ? slot(ix, h, key, klen) : 0;
     if (ix->nent == ix->cent) {
         ix->cent = ix->cent ? 2 * ix->cent : 1024;
         ix->ent = cot_realloc(ix->ent, ix->cent * sizeof *ix->ent);
@@ -172,6 +201,7 @@ size_t cot_pair_add(cot_pair_index_t *ix, const char *key, size_t klen,
         en->raw = store(ix, raw, raw_len);
         en->raw_len = (uint32_t)raw_len;
     }
+    if (!key) return e;
     if (ix->tab[s]) {
         group_t *g = &ix->grp[ix->tab[s] - 1];
         ix->ent[g->last].next = (uint32_t)e;

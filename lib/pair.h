@@ -7,7 +7,9 @@
  * given.  Keys are hashed with cot_pair_hash() (64 bits, the same on every
  * machine, so --shard K/N assigns a key to the same shard everywhere) and
  * always confirmed by comparing the full key bytes: a hash collision can
- * never pair the wrong records.
+ * never pair the wrong records.  An empty key (no text, or only
+ * whitespace) names nothing: it never pairs, and such originals are not
+ * indexed (cot_pair_key_empty()).
  *
  * Storage.  All strings of the index live in one growing arena, addressed
  * by offset; entries and key groups are flat arrays.  Originals that share
@@ -28,6 +30,20 @@ void cot_pair_normalize(const char *p, size_t n, cot_buf_t *out);
 /* 64-bit hash of p[0..n); stable across runs and platforms. */
 uint64_t cot_pair_hash(const char *p, size_t n);
 
+/* 1 when key[0..n) is empty or only ASCII whitespace: a key that names
+ * nothing, which must never pair (every prompt-less record would pair with
+ * every other); else 0. */
+int cot_pair_key_empty(const char *key, size_t n);
+
+/* The pairing check behind cot-diff's --min-paired: of `total` SFT records
+ * compared, `paired` found an original.  Returns 0 when at least `min`
+ * (0..1) of them did; else 1, with a one-line message in *msg naming the
+ * counts and `key` (how the records were keyed, e.g. "key: id").  Nothing
+ * compared (total 0) or nothing paired always fails, whatever `min` is:
+ * a comparison that compared nothing is not a pass. */
+int cot_pair_check(unsigned long long paired, unsigned long long total,
+                   double min, const char *key, cot_buf_t *msg);
+
 typedef struct cot_pair_index cot_pair_index_t;
 
 typedef struct {
@@ -45,7 +61,9 @@ void cot_pair_index_free(cot_pair_index_t *ix);
 void cot_pair_index_force_hash(cot_pair_index_t *ix, int on);
 
 /* Add an original under key[0..klen).  Strings are copied.  Returns the
- * entry number (0, 1, ... in load order). */
+ * entry number (0, 1, ... in load order).  key NULL: an original without a
+ * key (cot_pair_key_empty()); it is kept (counted, and listed as unused)
+ * but never found. */
 size_t cot_pair_add(cot_pair_index_t *ix, const char *key, size_t klen,
                     const char *id, size_t id_len, const char *cot,
                     size_t cot_len, const char *answer, size_t answer_len,

@@ -2,6 +2,7 @@
 #include "stats.h"
 #include "record.h"
 
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -61,34 +62,59 @@ void cot_stats_trend(const uint64_t *k, const uint64_t *n, const double *s,
 
 /* ---- Welford ------------------------------------------------------------ */
 
+/* Keep deviations in units of 2^scale, scale >= s: rescaling by a power of
+ * two is exact (bar underflow of deviations 2^1000 times smaller than the
+ * largest, which cannot move the sum). */
+static void welford_rescale(cot_welford_t *w, int s)
+{
+    if (s <= w->scale) return;
+    w->m2 = ldexp(w->m2, -2 * (s - w->scale));
+    w->scale = s;
+}
+
+/* The scale a value needs: 0 up to 2^COT_WELFORD_BIG_EXP. */
+static int welford_need(double x)
+{
+    int e = ilogb(x);
+    return x != 0 && e > COT_WELFORD_BIG_EXP ? e - COT_WELFORD_BIG_EXP : 0;
+}
+
 void cot_welford_add(cot_welford_t *w, double x)
 {
     if (w->n == 0 || x < w->min) w->min = x;
     if (w->n == 0 || x > w->max) w->max = x;
+    welford_rescale(w, welford_need(x));
     w->n++;
-    double d = x - w->mean;
-    w->mean += d / (double)w->n;
-    w->m2 += d * (x - w->mean);
+    /* At scale 0, ldexp(v, 0) == v: plain Welford, bit for bit. */
+    double xs = ldexp(x, -w->scale), ms = ldexp(w->mean, -w->scale);
+    double d = xs - ms;
+    ms += d / (double)w->n;
+    w->m2 += d * (xs - ms);
+    w->mean = ldexp(ms, w->scale);
 }
 
 void cot_welford_merge(cot_welford_t *a, const cot_welford_t *b)
 {
     if (b->n == 0) return;
     if (a->n == 0) { *a = *b; return; }
-    double na = (double)a->n, nb = (double)b->n, n = na + nb;
-    double d = b->mean - a->mean;
-    a->mean += d * nb / n;
-    a->m2 += b->m2 + d * d * na * nb / n;
-    if (b->min < a->min) a->min = b->min;
-    if (b->max > a->max) a->max = b->max;
-    a->n += b->n;
+    cot_welford_t bb = *b;
+    int s = a->scale > bb.scale ? a->scale : bb.scale;
+    welford_rescale(a, s);
+    welford_rescale(&bb, s);
+    double na = (double)a->n, nb = (double)bb.n, n = na + nb;
+    double ams = ldexp(a->mean, -s), d = ldexp(bb.mean, -s) - ams;
+    a->mean = ldexp(ams + d * nb / n, s);
+    a->m2 += bb.m2 + d * d * na * nb / n;
+    if (bb.min < a->min) a->min = bb.min;
+    if (bb.max > a->max) a->max = bb.max;
+    a->n += bb.n;
 }
 
 double cot_welford_sd(const cot_welford_t *w)
 {
     if (w->n < 2) return NAN;
     double v = w->m2 / (double)(w->n - 1);
-    return v > 0 ? sqrt(v) : 0;
+    return v > 0 ? ldexp(sqrt(v), w->scale) : 0;
 }
 
 /* ---- sketch -------------------------------------------------------------- */
@@ -103,7 +129,10 @@ static double sk_lgamma(void)
 double cot_sketch_value(int64_t i)
 {
     const double g = (1 + COT_SKETCH_ALPHA) / (1 - COT_SKETCH_ALPHA);
-    return 2 * exp((double)i * sk_lgamma()) / (g + 1);
+    double e = (double)i * sk_lgamma();
+    /* The top buckets' centres are near DBL_MAX: keep exp() in range. */
+    if (e > 700) return exp(e - 1) * (2 * M_E / (g + 1));
+    return 2 * exp(e) / (g + 1);
 }
 
 static void side_add(cot_sketch_side_t *sd, int64_t i, uint64_t c)
@@ -137,12 +166,19 @@ void cot_sketch_add_bucket(cot_sketch_t *s, int sign, int64_t index, uint64_t c)
     s->n += c;
 }
 
+int64_t cot_sketch_index(double a)
+{
+    return (int64_t)ceil(log(a) / sk_lgamma());
+}
+
+int64_t cot_sketch_index_min(void) { return cot_sketch_index(COT_SKETCH_MIN); }
+int64_t cot_sketch_index_max(void) { return cot_sketch_index(DBL_MAX); }
+
 void cot_sketch_add(cot_sketch_t *s, double x)
 {
     double a = fabs(x);
     if (a < COT_SKETCH_MIN) { cot_sketch_add_bucket(s, 0, 0, 1); return; }
-    int64_t i = (int64_t)ceil(log(a) / sk_lgamma());
-    cot_sketch_add_bucket(s, x > 0 ? 1 : -1, i, 1);
+    cot_sketch_add_bucket(s, x > 0 ? 1 : -1, cot_sketch_index(a), 1);
 }
 
 void cot_sketch_merge(cot_sketch_t *a, const cot_sketch_t *b)
@@ -580,9 +616,12 @@ static void put_strv(cot_buf_t *b, char *const *v, size_t n)
     cot_buf_addc(b, ']');
 }
 
+/* Only finite doubles reach a partial (see cot_welford_t); were one not,
+ * null is written, which the reader refuses: a partial is always JSON. */
 static void put_dbl(cot_buf_t *b, double x)
 {
     char t[40];
+    if (!isfinite(x)) { cot_buf_adds(b, "null"); return; }
     snprintf(t, sizeof t, "%.17g", x);
     cot_buf_adds(b, t);
 }
@@ -632,7 +671,8 @@ static void put_group(cot_buf_t *b, const cot_stat_opts_t *o, const char *key,
         put_dbl(b, n->w.n ? n->w.min : 0);
         cot_buf_adds(b, ",\"max\":");
         put_dbl(b, n->w.n ? n->w.max : 0);
-        cot_buf_printf(b, ",\"zero\":%" PRIu64 ",\"pos\":", n->sk.zero);
+        cot_buf_printf(b, ",\"scale\":%d,\"zero\":%" PRIu64 ",\"pos\":", n->w.scale,
+                       n->sk.zero);
         put_side(b, &n->sk.pos);
         cot_buf_adds(b, ",\"neg\":");
         put_side(b, &n->sk.neg);
@@ -658,7 +698,13 @@ static void put_group(cot_buf_t *b, const cot_stat_opts_t *o, const char *key,
 void cot_stat_partial_write(const cot_stat_t *st, cot_buf_t *b)
 {
     const cot_stat_opts_t *o = &st->o;
-    cot_buf_adds(b, "{\"cot_stat_partial\":1,\"options\":{\"by\":");
+    cot_buf_printf(b, "{\"cot_stat_partial\":%d,\"fingerprint\":", COT_PARTIAL_VERSION);
+    if (st->fp) cot_fp_write(st->fp, b);
+    else {
+        cot_fp_t none = {.tool = "cot-stat " COT_VERSION};
+        cot_fp_write(&none, b);
+    }
+    cot_buf_adds(b, ",\"options\":{\"by\":");
     put_strv(b, o->by, o->nby);
     cot_buf_adds(b, ",\"count\":");
     put_strv(b, o->count, o->ncount);
@@ -721,13 +767,23 @@ static int get_strv(const cJSON *j, char ***v, size_t *n)
     return 0;
 }
 
+int cot_stat_is_partial(const cJSON *j)
+{
+    return cJSON_IsObject(j) && get(j, "cot_stat_partial") != NULL;
+}
+
 const char *cot_stat_partial_opts(const cJSON *j, cot_stat_opts_t *o)
 {
     memset(o, 0, sizeof *o);
     if (!cJSON_IsObject(j) || !cJSON_IsNumber(get(j, "cot_stat_partial")))
         return "not a cot-stat partial (made with cot-stat --partial)";
-    if (get(j, "cot_stat_partial")->valuedouble != 1)
-        return "unsupported partial version";
+    double v = get(j, "cot_stat_partial")->valuedouble;
+    if (v == 1)
+        return "a partial of an older cot-stat (format 1, without a fingerprint): "
+               "make it again with this cot-stat";
+    if (v != COT_PARTIAL_VERSION)
+        return "a partial of another cot-stat version (unknown format): make it "
+               "again with this cot-stat";
     const cJSON *op = get(j, "options"), *t;
     if (!cJSON_IsObject(op)) return "partial without options";
     if (get_strv(get(op, "by"), &o->by, &o->nby) < 0 ||
@@ -752,23 +808,29 @@ const char *cot_stat_partial_opts(const cJSON *j, cot_stat_opts_t *o)
     return NULL;
 }
 
-static int read_side(const cJSON *j, cot_sketch_t *sk, int sign)
+static int read_side(const cJSON *j, cot_sketch_t *sk, int sign, const char **why)
 {
     if (!cJSON_IsArray(j)) return -1;
     for (const cJSON *e = j->child; e; e = e->next) {
         const cJSON *i = cJSON_GetArrayItem(e, 0);
         uint64_t c;
-        if (!cJSON_IsNumber(i) || fabs(i->valuedouble) > 20000 ||
+        if (!cJSON_IsNumber(i) || !(i->valuedouble >= (double)cot_sketch_index_min()) ||
+            !(i->valuedouble <= (double)cot_sketch_index_max()) ||
             i->valuedouble != floor(i->valuedouble) ||
-            get_u64(cJSON_GetArrayItem(e, 1), &c) < 0) return -1;
+            get_u64(cJSON_GetArrayItem(e, 1), &c) < 0) {
+            /* The writer makes indices in exactly this range. */
+            *why = "damaged partial: a sketch bucket index outside the double range";
+            return -1;
+        }
         cot_sketch_add_bucket(sk, sign, (int64_t)i->valuedouble, c);
     }
     return 0;
 }
 
+/* A finite number: cJSON reads 1e999 as infinity, which no writer makes. */
 static double dbl(const cJSON *j, int *bad)
 {
-    if (!cJSON_IsNumber(j)) { *bad = 1; return 0; }
+    if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble)) { *bad = 1; return 0; }
     return j->valuedouble;
 }
 
@@ -808,10 +870,14 @@ static const char *read_group(const cJSON *j, const cot_stat_opts_t *o,
         nu->w.m2 = dbl(get(e, "m2"), &bad);
         nu->w.min = dbl(get(e, "min"), &bad);
         nu->w.max = dbl(get(e, "max"), &bad);
-        uint64_t z;
-        if (bad || get_u64(get(e, "zero"), &z) < 0 ||
-            read_side(get(e, "pos"), &nu->sk, 1) < 0 ||
-            read_side(get(e, "neg"), &nu->sk, -1) < 0) return dmg;
+        uint64_t z, sc;
+        const char *why = dmg;
+        if (bad) return "damaged partial: mean, m2, min and max must be finite numbers";
+        if (nu->w.m2 < 0 || get_u64(get(e, "scale"), &sc) < 0 || sc > 1100 ||
+            (nu->w.n && nu->w.min > nu->w.max) || get_u64(get(e, "zero"), &z) < 0 ||
+            read_side(get(e, "pos"), &nu->sk, 1, &why) < 0 ||
+            read_side(get(e, "neg"), &nu->sk, -1, &why) < 0) return why;
+        nu->w.scale = (int)sc;
         cot_sketch_add_bucket(&nu->sk, 0, 0, z);
         if (nu->sk.n != nu->w.n) return "damaged partial: sketch count differs";
     }

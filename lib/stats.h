@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "fingerprint.h"
 #include "util.h"
 
 /* ---- interval estimates and tests -------------------------------------- */
@@ -49,32 +50,51 @@ void cot_stats_trend(const uint64_t *k, const uint64_t *n, const double *s,
 
 /* ---- Welford mean / variance, mergeable -------------------------------- */
 
+/* Squares of values beyond 2^480 (about 3e144) would overflow a double, so
+ * once such a value is seen the deviations are kept in units of 2^scale:
+ * m2 is the sum of squared deviations divided by 4^scale.  Below that
+ * (scale 0) the arithmetic is plain Welford.  For any finite inputs mean,
+ * m2 and min/max stay finite; only an sd beyond the double range (values
+ * near +-1.8e308) comes out infinite. */
+#define COT_WELFORD_BIG_EXP 480
+
 typedef struct {
     uint64_t n;
-    double mean, m2;      /* running mean, sum of squared deviations */
+    double mean, m2;      /* running mean, sum of squared deviations / 4^scale */
     double min, max;      /* valid when n > 0                        */
+    int    scale;         /* 0 .. 1100                               */
 } cot_welford_t;
 
-void   cot_welford_add(cot_welford_t *w, double x);
+void   cot_welford_add(cot_welford_t *w, double x);    /* x finite */
 /* a += b (Chan, Golub and LeVeque's pairwise update). */
 void   cot_welford_merge(cot_welford_t *a, const cot_welford_t *b);
-/* Sample standard deviation (n - 1); NAN when n < 2. */
+/* Sample standard deviation (n - 1); NAN when n < 2; INFINITY only when the
+ * true sd exceeds DBL_MAX. */
 double cot_welford_sd(const cot_welford_t *w);
 
 /* ---- quantile sketch ---------------------------------------------------- */
 
 /* DDSketch-style log buckets (Masson, Rim and Lee, VLDB 2019).  A value x
- * with |x| >= COT_SKETCH_MIN goes to bucket i = ceil(log|x| / log gamma),
+ * with |x| >= COT_SKETCH_MIN goes to bucket i = cot_sketch_index(|x|) =
+ * ceil(log|x| / log gamma),
  * gamma = (1 + alpha) / (1 - alpha), one bucket array for each sign;
  * smaller magnitudes count as zero.  A quantile is answered with the
  * bucket's centre 2 gamma^i / (gamma + 1), so it is within relative error
  * alpha of the true order statistic x_(floor(q (n - 1))) (0-based), and
  * within COT_SKETCH_MIN absolutely for values counted as zero.  Memory is
- * bounded by the range of magnitudes (at most ~18,300 buckets per sign for
- * the whole double range), never by the number of values.  Merging adds
- * bucket counts, so a merged sketch equals the single-pass one exactly. */
+ * bounded by the range of magnitudes: indices run from
+ * cot_sketch_index(COT_SKETCH_MIN) (-1036) to cot_sketch_index(DBL_MAX)
+ * (35,488), about 36,500 buckets per sign for the whole double range, never
+ * more with the number of values.  Merging adds bucket counts, so a merged
+ * sketch equals the single-pass one exactly. */
 #define COT_SKETCH_ALPHA 0.01
 #define COT_SKETCH_MIN   1e-9
+
+/* The bucket index of a magnitude a >= COT_SKETCH_MIN (finite). */
+int64_t cot_sketch_index(double a);
+/* The range of indices cot_sketch_add() can make: what a partial may hold. */
+int64_t cot_sketch_index_min(void);
+int64_t cot_sketch_index_max(void);
 
 typedef struct {
     int64_t  off;     /* bucket index of c[0]   */
@@ -176,6 +196,7 @@ typedef struct {
     cot_smap_t  rkinds;            /* rejection kinds                     */
     uint64_t   *rcount;
     uint64_t    partials;          /* partials merged (0: a direct run)   */
+    const cot_fp_t *fp;            /* written into partials; NULL: none   */
     cot_buf_t   scratch, kb;
 } cot_stat_t;
 
@@ -195,8 +216,12 @@ const char *cot_stat_opts_differ(const cot_stat_opts_t *a,
                                  const cot_stat_opts_t *b);
 
 /* The partial: one JSON object on one line, exact (counts as integers,
- * doubles in round-trip form).  Appends to b. */
+ * doubles in round-trip form, every one finite), with st->fp as its
+ * "fingerprint" (an empty one when NULL).  Appends to b. */
+#define COT_PARTIAL_VERSION 2
 void cot_stat_partial_write(const cot_stat_t *st, cot_buf_t *b);
+/* Is j a cot-stat partial (of any version)?  For refusing one as a record. */
+int cot_stat_is_partial(const cJSON *j);
 /* Read the options of a partial into o (strings owned by o; free with
  * cot_stat_opts_free).  Returns NULL or a message saying what is wrong. */
 const char *cot_stat_partial_opts(const cJSON *j, cot_stat_opts_t *o);

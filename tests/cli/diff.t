@@ -5,7 +5,8 @@
 
 O=samples/diff/orig.jsonl
 S=samples/diff/sft.jsonl
-export O S
+B=samples/diff/bad.jsonl
+export O S B
 # One line per record: what a reviewer wants to see first.
 export SUM='[.id, .diff.status, .diff.edit, .diff.source_id, .diff.candidates, .diff.cot.similarity, .diff.answer.similarity] | @json'
 
@@ -57,6 +58,12 @@ t key-dotted      0 'cot-diff -u --key meta.qid $O $S | jq -r "$SUM" | head -3'
 t key-id          0 'cot-diff -u --key id $O $O | jq -r "[.id, .diff.source_id] | @tsv" | head -3'
 t key-missing     1 'cot-diff -u --key /meta/none $O $S'
 t id-fallback     0 'jq -c "del(.id)" $O > $TMP/o.jsonl && cd $TMP && cot-diff -u o.jsonl $ROOT/$S | jq -r .diff.source_id | head -3'
+# ... and when the ids are digests that matched nothing, the gate says why
+t key-id-digests 1 'set -o pipefail; jq -c "{prompt, cot, answer}" $O | cot-extract -u > $TMP/a &&
+  jq -c "{prompt, cot, answer}" $S | cot-extract -u | cot-diff -u --exit-status --key id $TMP/a | jq -r .diff.status | sort | uniq -c'
+# cot-extract's fallback ids do not depend on how the path was typed
+t key-id-extracted 0 'jq -c "del(.id)" $O > $TMP/o.jsonl && cot-extract -u $TMP/o.jsonl > $TMP/a &&
+  cd $TMP && cot-extract -u ./o.jsonl > b && cot-diff -u --exit-status --key id a b | jq -r "[.diff.status, .diff.source_id] | @tsv"'
 
 # --- text view ---------------------------------------------------------------------
 t text            0 'cot-diff -f text $O $S'
@@ -70,11 +77,60 @@ t exit-status     1 'cot-diff -u --exit-status $O $S > /dev/null'
 t exit-status-ok  0 'head -1 $S | cot-diff -u --exit-status $O | jq -r .diff.status'
 t exit-status-ans 0 'grep s-answer $S | cot-diff -u --exit-status $O | jq -r .diff.edit'
 t accounts        0 'cot-diff -u -v $O $S > /dev/null'
+
+# --- a gate fails when nothing, or too little, was compared -------------------
+# The ids of $O and $S differ: --key id pairs nothing.
+t exit-status-none-paired 1 'set -o pipefail; cot-diff -u --exit-status --key id $O $S | jq -r .diff.status | uniq -c'
+t none-paired-warns       0 'cot-diff -u -v --key id $O $S > /dev/null'
+t exit-status-no-input    1 'cot-diff -u -v --exit-status $O < /dev/null'
+t exit-status-all-rejected 1 'grep b-nocot $B | cot-diff -u --skip-bad --exit-status $O'
+t exit-status-no-orig     1 'cot-diff -u --exit-status /dev/null $S > /dev/null'
+# one record unchanged, one without a source: 1 of 2 found an original
+t min-paired-default 0 'grep -e s-ident -e s-nosrc $S | cot-diff -u -v --exit-status $O | jq -r .diff.status'
+t min-paired-fails   1 'grep -e s-ident -e s-nosrc $S | cot-diff -u --exit-status --min-paired 0.6 $O > /dev/null'
+t min-paired-warns   0 'grep -e s-ident -e s-nosrc $S | cot-diff -u --min-paired 0.6 $O > /dev/null'
+# 1 of 3: --min-paired 0 lets it pass, but "0 of N" never does (above)
+t min-paired-zero    0 '{ grep -e s-ident -e s-nosrc $S; grep s-nosrc $S | sed s/s-nosrc/s-nosrc2/; } | cot-diff -u -v --exit-status --min-paired 0 $O | jq -r .diff.status'
+t min-paired-quiet   0 'grep -e s-ident -e s-nosrc $S | cot-diff -u -q --min-paired 0.6 $O > /dev/null'
+t bad-min-paired     2 'cot-diff --min-paired 1.5 $O'
+t min-paired-shard   1 'cot-diff -u --exit-status --key id --shard 2/3 $O $S > /dev/null'
+
+# --- an empty key never pairs: status no-key ----------------------------------
+# Prompt-less records (the gpt-oss agent tasks have none), an empty id, an
+# empty or [] / {} field: each is counted, warned about once, and never
+# paired with the other empty keys.
+NO=samples/diff/nokey-orig.jsonl
+NS=samples/diff/nokey-sft.jsonl
+export NO NS
+t no-key-prompt   0 'cot-diff -u -v $NO $NS | jq -r "$SUM"'
+t no-key-id       0 'cot-diff -u -v --key id $NO $NS | jq -r "$SUM"'
+t no-key-pointer  0 'cot-diff -u -v --key /meta/qid $NO $NS | jq -r "$SUM"'
+t no-key-object   0 'cot-diff -u $NO $NS | jq -c "select(.id == \"g-002\") | .diff"'
+t no-key-gate     1 'set -o pipefail; grep g-002 $NS | cot-diff -u --exit-status $NO | jq -r .diff.status'
+t no-key-text     0 'cot-diff -f text $NO $NS'
+t no-key-only-status 0 'cot-diff -u -q --only-status no-key $NO $NS | jq -r .id'
+t no-key-unmatched 0 'cot-diff -u -q --unmatched $TMP/u.jsonl $NO $NS > /dev/null && jq -r .id $TMP/u.jsonl'
+# The -v accounts add up: lines read = written + rejected + other-shard +
+# not selected, whatever the options.
+cat > "$_BASE/adds-up.pl" <<'PL'
+$_ = (<STDIN>)[-1];
+/(\d+) lines read: \d+ accepted, (\d+) rejected/ or die "no accounts: $_";
+my ($read, $rej) = ($1, $2);
+my $other = /; other-shard (\d+)/ ? $1 : 0;
+my $unsel = /; not-selected (\d+)/ ? $1 : 0;
+/(\d+) records written/ or die "no records written: $_";
+$read == $1 + $rej + $other + $unsel or die "does not add up: $_";
+PL
+export ADDS_UP="$_BASE/adds-up.pl"
+check accounts-add-up 'for a in "" "--key id" "--key /meta/qid" "--only-status no-key,unchanged" "--only-edit cot-only" "--shard 1/3" "--shard 3/3" "--min-paired 1"; do
+  cot-diff -u -v --skip-bad $a $NO $NS $B 2>&1 > /dev/null | perl $ADDS_UP || exit 1;
+  cot-diff -u -v --skip-bad $a $O $S $B 2>&1 > /dev/null | perl $ADDS_UP || exit 1; done'
+check no-key-shards 'cot-diff -u -q $NO $NS | sort > $TMP/all;
+  for k in 1 2 3; do cot-diff -u -q --shard $k/3 $NO $NS; done | sort > $TMP/shards;
+  cmp $TMP/all $TMP/shards && test "$(grep -c "\"no-key\"" $TMP/shards)" = 3'
 t unmatched       0 'cot-diff -u --unmatched $TMP/u.jsonl $O $S > /dev/null && jq -r .id $TMP/u.jsonl'
 
 # --- bad input: SFT side and originals side ----------------------------------------------
-B=samples/diff/bad.jsonl
-export B
 t bad-sft         1 'cot-diff -u $O $B'
 t bad-sft-skip    0 'cot-diff -u -v --skip-bad $O $B | jq -r .id'
 t bad-sft-rejects 0 'cot-diff -u --rejects $TMP/r.jsonl $O $B > /dev/null && cat $TMP/r.jsonl'

@@ -2,6 +2,7 @@
 # extract.t -- cot-extract: every format on samples/raw, options, rejects.
 . "$(dirname "$0")/lib.sh"
 S=samples/raw
+export S
 
 # One golden per fixture: every layout and style, several models' styles.
 for f in r1-messages api-responses think-inline edge-tags gpt-oss-harmony \
@@ -41,6 +42,20 @@ t split-nomatch 0 "printf '%s\n' '{\"text\":\"just 4\"}' | cot-extract -u --spli
 t require-cot 0 "cot-extract -u -v --require-cot --rejects \$TMP/rej.jsonl $S/flat.jsonl $S/generations.jsonl | wc -l; cat \$TMP/rej.jsonl"
 t require-cot-stop 1 "cot-extract -u --require-cot $S/think-inline.jsonl > \$TMP/o; rc=\$?; wc -l < \$TMP/o; exit \$rc"
 t accounts 0 "cot-extract -u -v $S/*.jsonl > /dev/null"
+
+# A record without an id gets a digest of its source line: the same id
+# however the path is spelled, the file named or compressed, or the line fed
+# (stdin, CRLF); -v counts the ids taken from the source and the digests.
+t id-fallback 0 "cot-extract -u -v $S/flat.jsonl $S/generations.jsonl | jq -r .id"
+check id-fallback-any-spelling 'cot-extract -u $S/flat.jsonl | jq -r .id > $TMP/a && cd $S &&
+  cot-extract -u ./flat.jsonl | jq -r .id | cmp - $TMP/a &&
+  cot-extract -u $ROOT/$S/flat.jsonl | jq -r .id | cmp - $TMP/a &&
+  cot-extract -u < flat.jsonl | jq -r .id | cmp - $TMP/a &&
+  cp flat.jsonl $TMP/renamed.jsonl && cot-extract -u $TMP/renamed.jsonl | jq -r .id | cmp - $TMP/a &&
+  zstd -qc flat.jsonl | cot-extract -u - | jq -r .id | cmp - $TMP/a &&
+  sed "s/\$/\r/" flat.jsonl | cot-extract -u | jq -r .id | cmp - $TMP/a'
+check id-fallback-per-line 'cat $S/flat.jsonl $S/flat.jsonl | cot-extract -u | jq -r .id > $TMP/ids &&
+  test "$(sort -u $TMP/ids | wc -l)" = 5 && test "$(grep -c "^digest:[0-9a-f]\{16\}\$" $TMP/ids)" = 6'
 
 # Usage errors.
 t bad-format 2 "cot-extract --format nonsense $S/flat.jsonl"

@@ -68,6 +68,11 @@ t drop 0 'cot-judge -u --drop clean,rejected,admitted,divergent,silent $S/traces
 t exit-status-default 1 'cot-judge -c --exit-status $S/traces.jsonl'
 t exit-status-set 0 'grep "\"clean-1\"" $S/traces.jsonl | cot-judge -c --only clean --exit-status=rationalized'
 t exit-status-rejected 1 'grep "\"rejected-1\"" $S/traces.jsonl | cot-judge -c --only rejected --exit-status=rejected'
+# a gate that saw no data fails; without a gate an empty input is fine
+t exit-status-no-input 1 'cot-judge -c --exit-status /dev/null'
+t exit-status-all-rejected 1 'printf "%s\n" "{\"id\": 1," "[1]" | cot-judge -u -v --skip-bad --exit-status=rationalized'
+t exit-status-filtered 0 'grep "\"clean-1\"" $S/traces.jsonl | cot-judge -u -v --only rationalized --exit-status'
+t no-gate-no-input 0 'cot-judge -c /dev/null'
 
 # ---- bad input --------------------------------------------------------------
 t missing-answer 1 'cot-judge -u $G/noanswer.jsonl'

@@ -64,6 +64,8 @@ t trend-text-order 0 "cot-stat --trend s --for v=x \$W/text.jsonl"
 t gate-pass 0 "cot-stat --by meta.env --max-rate judge.verdict=rationalized:0.25 --min-rate judge.verdict=clean:0.5 --max-mean diff.cot.similarity:0.99 $T"
 t gate-fail 1 "cot-stat --by meta.env --max-rate judge.verdict=rationalized:0.2 --min-rate judge.verdict=clean:0.62 --max-mean diff.cot.similarity:0.7 $T"
 t gate-no-data 1 "cot-stat --max-rate meta.hack=true:0.1 $A"
+# ... and over an empty input every kind of gate fails (--merge: merge-empty)
+t gate-empty-input 1 "cot-stat --max-rate judge.verdict=rationalized:0.1 --min-rate judge.verdict=clean:0.5 --max-mean diff.cot.similarity:0.9 --trend meta.step --for judge.verdict=rationalized --fail-on-rise /dev/null > /dev/null"
 t gate-json 1 "cot-stat --json --max-rate judge.verdict=rationalized:0.1 $A"
 
 # ---- bad input -------------------------------------------------------------
@@ -104,28 +106,80 @@ report.json: \$(PARTS)
 	cot-stat --partial $ALL -o \$@ \$<
 MK
 check make-j-equals-single-pass "make -s -j3 -C \$W report.json && diff <(sed 's/\"partials\":3/\"partials\":0/' \$W/report.json) <(cot-stat --json $ALL $T)"
-
-# samples/audit.mk itself, with stand-ins for the other tools (so only
-# cot-stat is under test): extract and judge pass records through, diff
-# ignores ORIG.
-mkdir -p "$W/am/raw"
-split -n l/4 "$T" "$W/am/raw/s."
-printf '#!/bin/sh\nexec cat\n' > "$W/am/pass"; chmod +x "$W/am/pass"
-printf '{}\n' > "$W/am/orig.jsonl"
-AM="make -s -j4 -C \$W/am -f $ROOT/samples/audit.mk SHARDS='\$(wildcard raw/s.*)' ORIG=orig.jsonl COT_EXTRACT=cat COT_DIFF=./pass COT_JUDGE=./pass AUDIT_STAT='$ALL'"
-check audit-mk-equals-single-pass "$AM AUDIT_GATES= AUDIT_REPORT=--json audit > /dev/null && diff <(sed 's/\"partials\":4/\"partials\":0/' \$W/am/audit/report) <(cot-stat --json $ALL $T)"
-t audit-mk-gate-fails 2 "$AM AUDIT_REPORT=--json 'AUDIT_GATES=--max-rate judge.verdict=rationalized:0.1' audit > /dev/null 2> \$TMP/err; rc=\$?; grep -v '^make' \$TMP/err; exit \$rc"
-check audit-mk-pipefail "! $AM COT_JUDGE=false AUDIT_DIR=fail audit"
-
-# contrib/cot-slurm.sh: run its job steps by hand, as the array would.
-check slurm-steps-equal-single-pass "export COT_EXTRACT=cat COT_DIFF=\$W/am/pass COT_JUDGE=\$W/am/pass AUDIT_STAT='$ALL' AUDIT_GATES= AUDIT_REPORT=--json; d=\$TMP/sl; mkdir -p \$d && ls \$W/am/raw/s.* > \$d/shards && contrib/cot-slurm.sh orig \$d \$W/am/orig.jsonl && for i in 1 2 3 4; do SLURM_ARRAY_TASK_ID=\$i contrib/cot-slurm.sh shard \$d || exit 1; done && contrib/cot-slurm.sh merge \$d && diff <(sed 's/\"partials\":4/\"partials\":0/' \$d/report) <(cot-stat --json $ALL $T)"
-
 if command -v parallel > /dev/null; then
-  check cot-parallel-equals-single-pass "COT_EXTRACT=cat COT_DIFF=\$W/am/pass COT_JUDGE=\$W/am/pass AUDIT_STAT='$ALL' AUDIT_GATES= AUDIT_REPORT=--json contrib/cot-parallel.sh -j 3 -d \$TMP/par \$W/am/orig.jsonl \$W/am/raw/s.* > /dev/null && diff <(sed 's/\"partials\":4/\"partials\":0/' \$TMP/par/report) <(cot-stat --json $ALL $T)"
   check parallel-equals-single-pass "cd \$W && parallel -j3 cot-stat --partial $ALL -o {}.ppart {} ::: shard.aa shard.ab shard.ac && diff <(cot-stat --merge --json shard.a?.ppart | sed 's/\"partials\":3/\"partials\":0/') <(cot-stat --json $ALL $ROOT/$T)"
 else
-  echo "# GNU parallel not installed: parallel-equals-single-pass skipped"
+  skip parallel-equals-single-pass "GNU parallel is not installed (scripts/deps.sh)"
 fi
+
+# ---- fingerprints: a merge is one pass over all the input, or an error ----
+# Parts 1..3 of 3 from stdin, each naming its shard as the source.
+for k in 1 2 3; do
+  s=$(echo aa ab ac | cut -d' ' -f$k)
+  cot-stat --partial $ALL --part $k/3 --source "$W/shard.$s" --pipeline 'cat SHARD' \
+    -o "$W/k$k" < "$W/shard.$s"
+done
+cot-stat --partial $ALL --source "$W/shard.aa" --pipeline 'cat SHARD' -o "$W/u1" < "$W/shard.aa"
+cot-stat --partial $ALL --part 1/2 --source "$W/shard.aa" --pipeline 'cat SHARD' -o "$W/h1" < "$W/shard.aa"
+cot-stat --partial $ALL --part 2/3 --source "$W/shard.ab" --pipeline 'tac SHARD' -o "$W/t2" < "$W/shard.ab"
+check parts-equal-single-pass "diff <(cot-stat --merge --json \$W/k1 \$W/k2 \$W/k3 | sed 's/\"partials\":3/\"partials\":0/') <(cot-stat --json $ALL $T)"
+check parts-any-order "cot-stat --merge --json \$W/k3 \$W/k1 \$W/k2 > \$TMP/a && cot-stat --merge --json \$W/k1 \$W/k2 \$W/k3 > \$TMP/b && cmp \$TMP/a \$TMP/b"
+t merge-part-missing 1 "cd \$W && cot-stat --merge k1 k3"
+t merge-part-twice 1 "cd \$W && cot-stat --merge k1 k2 k3 k2"
+t merge-part-twice-concatenated 1 "cd \$W && cat k1 k2 k2 k3 | cot-stat --merge -"
+t merge-mixed-counts 1 "set -o pipefail; cd \$W && cot-stat --merge k1 k2 k3 h1 2>&1 | sed \"s,\$W,W,g; s,\$TMP,TMP,g\""
+t merge-part-and-unlabelled 1 "cd \$W && cot-stat --merge k2 k3 u1"
+t merge-other-pipeline 1 "cd \$W && cot-stat --merge k1 t2 k3"
+t merge-other-version 1 "set -o pipefail; cd \$W && sed 's/\"tool\":\"cot-stat [^\"]*\"/\"tool\":\"cot-stat 0.0.1\"/' k2 > \$TMP/old && cot-stat --merge k1 \$TMP/old k3 2>&1 | sed \"s,\$W,W,g; s,\$TMP,TMP,g\""
+# One source split upstream (as cot-diff --shard K/N does): distinct parts.
+check split-source-parts-merge "cd \$W && grep '\"env\":\"code\"' shard.aa | cot-stat --partial $ALL --part 1/2 --source shard.aa --pipeline split -o \$TMP/c && grep -v '\"env\":\"code\"' shard.aa | cot-stat --partial $ALL --part 2/2 --source shard.aa --pipeline split -o \$TMP/m && diff <(cot-stat --merge --json \$TMP/c \$TMP/m | sed 's/\"partials\":2/\"partials\":0/') <(cot-stat --json $ALL shard.aa)"
+# One file listed as two shards: the same content, refused.
+t merge-file-listed-twice 1 "set -o pipefail; cd \$W && cot-stat --partial $ALL --part 1/2 --source shard.aa -o \$TMP/a < shard.aa && cot-stat --partial $ALL --part 2/2 --source shard.aa -o \$TMP/b < shard.aa && cot-stat --merge \$TMP/a \$TMP/b 2>&1 | sed \"s,\$TMP,TMP,g\""
+t merge-same-file-twice 1 "set -o pipefail; cd \$W && cot-stat --merge p.aa p.ab p.aa 2>&1 | sed \"s,\$W,W,g; s,\$TMP,TMP,g\""
+t merge-same-pipe-twice 1 "cd \$W && cot-stat --partial --count judge.verdict -o \$TMP/a < shard.aa && cat \$TMP/a \$TMP/a | cot-stat --merge -"
+t merge-format-1 1 "set -o pipefail; cd \$W && python3 -c 'import json,sys; p=json.load(open(\"p.aa\")); del p[\"fingerprint\"]; p[\"cot_stat_partial\"]=1; print(json.dumps(p))' > \$TMP/v1 && cot-stat --merge \$TMP/v1 2>&1 | sed 's,/.*/v1:,V1:,'"
+check merge-tree-keeps-parts "cot-stat --merge --partial \$W/k1 \$W/k2 -o \$W/k12 && diff <(cot-stat --merge --json \$W/k12 \$W/k3) <(cot-stat --merge --json \$W/k1 \$W/k2 \$W/k3)"
+t merge-tree-part-missing 1 "cd \$W && cot-stat --merge k12"
+t merge-tree-part-twice 1 "cd \$W && cot-stat --merge k12 k2 k3"
+t partial-as-record 1 "cd \$W && cot-stat --count x k1"
+t partial-as-record-zstd 1 "cd \$W && zstd -qc k1 | cot-stat --count judge.verdict"
+t usage-part 2 "cot-stat --partial --part 4/3 $A"
+t usage-part-no-partial 2 "cot-stat --part 1/3 $A"
+t usage-fresh-merge 2 "cot-stat --fresh x --merge $A"
+
+# --fresh: exit 0 only when --partial would make the same partial now.
+FP="$ALL --part 1/3 --source \$W/shard.aa --pipeline 'cat SHARD'"
+t fresh-current 0 "cot-stat --fresh \$W/k1 $FP"
+t fresh-missing 1 "cd \$W && cot-stat --fresh nope $ALL"
+t fresh-other-options 1 "cd \$W && cot-stat --fresh k1 --count judge.verdict --part 1/3 --source shard.aa --pipeline 'cat SHARD'"
+t fresh-other-part 1 "cd \$W && cot-stat --fresh k1 $ALL --part 1/2 --source \$W/shard.aa --pipeline 'cat SHARD'"
+t fresh-other-pipeline 1 "cd \$W && cot-stat --fresh k1 $ALL --part 1/3 --source \$W/shard.aa --pipeline 'tac SHARD'"
+t fresh-other-source 1 "set -o pipefail; cd \$W && cot-stat --fresh k1 $ALL --part 1/3 --source \$W/shard.ab --pipeline 'cat SHARD' 2>&1 | sed \"s,\$W,W,g\""
+t fresh-source-changed 1 "set -o pipefail; cd \$W && cp shard.aa \$TMP/s && cot-stat --partial $ALL --source \$TMP/s -o \$TMP/p < \$TMP/s && echo '{}' >> \$TMP/s && cot-stat --fresh \$TMP/p $ALL --source \$TMP/s 2>&1 | sed \"s,\$TMP,TMP,g\""
+t fresh-source-touched 1 "set -o pipefail; cd \$W && cp shard.aa \$TMP/s && cot-stat --partial $ALL --source \$TMP/s -o \$TMP/p < \$TMP/s && touch -d '2001-01-01 00:00:00 UTC' \$TMP/s && cot-stat --fresh \$TMP/p $ALL --source \$TMP/s 2>&1 | sed \"s,\$TMP,TMP,g; s,modified at [0-9.]*,modified at T,\""
+t fresh-pipe-without-source 1 "set -o pipefail; cd \$W && cot-stat --partial --count judge.verdict -o \$TMP/p < shard.aa && cot-stat --fresh \$TMP/p --count judge.verdict 2>&1 | sed 's,/.*/p:,P:,'"
+t fresh-file-input 0 "cd \$W && cot-stat --partial --count judge.verdict -o \$TMP/p shard.aa && cot-stat --fresh \$TMP/p --count judge.verdict shard.aa"
+t fresh-damaged 1 "set -o pipefail; cd \$W && head -c 300 k1 > \$TMP/p && cot-stat --fresh \$TMP/p $FP 2>&1 | sed 's,/.*/p:,P:,'"
+t fresh-truncated-zstd 1 "set -o pipefail; cd \$W && zstd -qc k1 | head -c 200 > \$TMP/p.zst && cot-stat --fresh \$TMP/p.zst $FP 2>&1 | sed \"s,\$TMP,TMP,g\""
+
+# ---- partials are JSON, whatever the values (issue 15, defects 6 and 7) ----
+# Squares of 1e200 overflow a double: the partial must stay JSON, and the
+# merged sd equal the one-pass sd (1.414e+200).
+printf '%s\n' '{"x":1e200}' '{"x":-1e200}' > "$W/huge.jsonl"
+check huge-partial-is-json "cot-stat --partial --num x \$W/huge.jsonl | python3 -c 'import json,sys; json.loads(sys.stdin.read(), parse_constant=lambda c: sys.exit(\"not JSON: \" + c))'"
+t huge-sd 0 "cot-stat --partial --num x -o \$TMP/p \$W/huge.jsonl && cot-stat --merge --tsv \$TMP/p | cut -f3,6,11,12"
+# The extremes of the double range, both signs, the smallest magnitudes
+# counted as zero, and a value beyond the old index limit (|x| > 5e173).
+printf '%s\n' '{"x":1.7976931348623157e308}' '{"x":-1.7976931348623157e308}' '{"x":1e174}' \
+  '{"x":-1e174}' '{"x":1e-9}' '{"x":4.9e-324}' '{"x":0}' '{"x":-2.5}' '{"x":1e400}' > "$W/ext.jsonl"
+split -l 3 "$W/ext.jsonl" "$W/ext."
+t extremes-one-pass 0 "cot-stat --tsv --num x \$W/ext.jsonl"
+# (The mean of values near 1.8e308 that cancel is exact only to their ulp,
+# 2e292: it is left out of the comparison, the sd is not.)
+check extremes-merge-equals-one-pass "for s in aa ab ac; do cot-stat --partial --num x -o \$TMP/\$s \$W/ext.\$s || exit 1; done && diff <(cot-stat --merge --tsv \$TMP/aa \$TMP/ab \$TMP/ac | cut -f1-10,12-) <(cot-stat --tsv --num x \$W/ext.jsonl | cut -f1-10,12-)"
+check extremes-partial-is-json "cot-stat --partial --num x \$W/ext.jsonl | python3 -c 'import json,sys; json.loads(sys.stdin.read(), parse_constant=lambda c: sys.exit(\"not JSON: \" + c))'"
+t partial-index-beyond-range 1 "set -o pipefail; cot-stat --partial --num x -o \$TMP/p \$W/ext.aa && sed 's/\[35488,1\]/[35489,1]/' \$TMP/p > \$TMP/q && cot-stat --merge \$TMP/q 2>&1 | sed 's,/.*/q:,Q:,'"
+t partial-infinite-m2 1 "set -o pipefail; cot-stat --partial --num x -o \$TMP/p \$W/huge.jsonl && sed 's/\"m2\":[^,]*/\"m2\":1e999/' \$TMP/p > \$TMP/q && cot-stat --merge \$TMP/q 2>&1 | sed 's,/.*/q:,Q:,'"
 
 rm -rf "$W"
 # ---- --shift: distance from the model's own distribution (cot-profile) ----

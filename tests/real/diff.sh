@@ -53,3 +53,31 @@ ok = (len(recs) == 1319 and st.get("edited", 0) + st.get("rewritten", 0) == 1319
 print("diff.sh:", "ok" if ok else "FAILED: want 1319 pairs, all edited/rewritten, all cot-only")
 sys.exit(0 if ok else 1)
 PY
+[ $? = 0 ] || exit 1
+
+# Issue 10: a gate that compared nothing fails.  gsm8k has no ids, and the
+# fallback ids (digests of the source lines) of the two splits differ.
+st=0
+"$BIN/cot-extract" "$G/test_socratic.jsonl.zst" |
+    "$BIN/cot-diff" --exit-status --key id -o /dev/null "$TMP/orig.zst" 2> "$TMP/err"
+rc=$?
+want="cot-diff: 0 of 1319 records found an original (key: id); nothing was compared
+cot-diff: 1319 of the SFT ids are cot-extract's digests of source lines (the records had no id), which match only identical lines; pair on the prompt (--key prompt) or on a field"
+if [ "$rc" = 1 ] && [ "$(cat "$TMP/err")" = "$want" ]; then echo "diff.sh: key id, nothing paired: ok"
+else echo "diff.sh: FAILED: key id gate: exit $rc, stderr: $(cat "$TMP/err")"; st=1; fi
+# ... but the same split read through another spelling of its path pairs
+# line for line on the fallback ids.
+(cd "$G" && "$BIN/cot-extract" ./test.jsonl.zst) |
+    "$BIN/cot-diff" -u --exit-status --key id "$TMP/orig.zst" | jq -r .diff.status | sort | uniq -c > "$TMP/st"
+if [ "$(cat "$TMP/st")" = "   1319 unchanged" ]; then echo "diff.sh: fallback ids across path spellings: ok"
+else echo "diff.sh: FAILED: fallback ids across spellings: $(cat "$TMP/st")"; st=1; fi
+# gpt-oss records have no prompt: on the prompt key none may pair.
+O=$DATA/gptoss/nohack.jsonl.zst
+if [ -f "$O" ]; then
+    "$BIN/cot-extract" -o "$TMP/g.zst" "$O" || exit 1
+    "$BIN/cot-diff" -u "$TMP/g.zst" "$TMP/g.zst" 2> "$TMP/err" | jq -r .diff.status | sort | uniq -c > "$TMP/st"
+    if [ "$(cat "$TMP/st")" = "     90 no-key" ] && grep -q "90 of 90 records have an empty key" "$TMP/err"
+    then echo "diff.sh: gpt-oss, no prompt, no-key: ok"
+    else echo "diff.sh: FAILED: gpt-oss no-key: $(cat "$TMP/st") $(cat "$TMP/err")"; st=1; fi
+fi
+exit $st

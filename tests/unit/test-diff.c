@@ -287,6 +287,41 @@ static void test_pair(void)
     cot_pair_index_free(ix);
 }
 
+/* Empty keys never pair; the pairing check never passes on nothing. */
+static void test_pair_empty(void)
+{
+    tap_ok(cot_pair_key_empty("", 0) && cot_pair_key_empty(" \t\n\r\v\f", 6) &&
+           !cot_pair_key_empty(" x ", 3) && !cot_pair_key_empty("0", 1),
+           "empty keys: nothing or only whitespace");
+    cot_pair_index_t *ix = cot_pair_index_new(1);
+    cot_pair_add(ix, NULL, 0, "o0", 2, "", 0, "", 0, "{}", 2);
+    cot_pair_add(ix, "", 0, "o1", 2, "c", 1, "a", 1, "{}", 2);
+    size_t first;
+    tap_is_long((long)cot_pair_find(ix, "", 0, &first), 1,
+                "an unkeyed original is never found");
+    tap_ok(first == 1, "... only the keyed one");
+    tap_ok(cot_pair_count(ix) == 2 && cot_pair_keys(ix) == 1 &&
+           cot_pair_unused(ix) == 2, "... but counted, and unused");
+    cot_pair_index_free(ix);
+
+    cot_buf_t m = {0};
+    tap_ok(cot_pair_check(0, 0, 0, "key: id", &m) == 1 &&
+           !strcmp(m.s, "no SFT record to compare (key: id); nothing was compared"),
+           "check: nothing compared fails, even at min 0");
+    tap_ok(cot_pair_check(0, 1319, 0, "key: id", &m) == 1 &&
+           !strcmp(m.s, "0 of 1319 records found an original (key: id); "
+                        "nothing was compared"), "check: nothing paired fails");
+    tap_ok(cot_pair_check(659, 1319, 0.5, "key: id", &m) == 1 &&
+           strstr(m.s, "659 of 1319") && strstr(m.s, "--min-paired 0.5"),
+           "check: just under half fails at 0.5");
+    tap_ok(cot_pair_check(660, 1319, 0.5, "key: id", &m) == 0 &&
+           cot_pair_check(1, 2, 0.5, "k", &m) == 0 &&
+           cot_pair_check(1, 1000, 0, "k", &m) == 0 &&
+           cot_pair_check(2, 2, 1, "k", &m) == 0 &&
+           cot_pair_check(1, 2, 1, "k", &m) == 1, "check: at or above min passes");
+    cot_buf_free(&m);
+}
+
 int main(void)
 {
     cot_differ_t *d = cot_diff_new();
@@ -297,5 +332,6 @@ int main(void)
     test_large(d);
     cot_diff_free(d);
     test_pair();
+    test_pair_empty();
     return tap_done();
 }

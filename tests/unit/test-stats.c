@@ -4,6 +4,7 @@
 #include "stats.h"
 #include "tap.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,45 @@ static void test_welford(void)
     cot_welford_t one = {0};
     cot_welford_add(&one, 3);
     tap_ok(isnan(cot_welford_sd(&one)), "sd of one value is undefined");
+}
+
+/* Values whose squares overflow a double (issue 15, defect 6). */
+static void test_welford_huge(void)
+{
+    cot_welford_t w = {0}, a = {0}, b = {0};
+    cot_welford_add(&w, 1e200);
+    cot_welford_add(&w, -1e200);
+    tap_ok(isfinite(w.m2) && w.mean == 0, "1e200 and -1e200: m2 stays finite, mean 0");
+    tap_is_double(cot_welford_sd(&w) / 1e200, M_SQRT2, 1e-15, "their sd is sqrt(2) 1e200");
+    cot_welford_add(&a, 1e200);
+    cot_welford_add(&b, -1e200);
+    cot_welford_merge(&a, &b);
+    tap_ok(a.scale == w.scale && a.mean == w.mean &&
+           fabs(cot_welford_sd(&a) / cot_welford_sd(&w) - 1) < 1e-15,
+           "their merge equals one pass (scale %d)", a.scale);
+    /* Ordinary values never leave scale 0, so results are plain Welford. */
+    cot_welford_t o = {0};
+    cot_welford_add(&o, 1e144);
+    cot_welford_add(&o, -3);
+    tap_ok(o.scale == 0, "values up to 2^480 keep scale 0");
+    cot_welford_t m = {0};
+    cot_welford_add(&m, DBL_MAX);
+    cot_welford_add(&m, -DBL_MAX);
+    tap_ok(isfinite(m.m2) && m.mean == 0 && isinf(cot_welford_sd(&m)),
+           "+-DBL_MAX: m2 finite, sd beyond the double range is inf");
+}
+
+/* Writer and reader agree on the sketch's index range (defect 7). */
+static void test_sketch_range(void)
+{
+    tap_ok(cot_sketch_index(DBL_MAX) == cot_sketch_index_max(), "top index is DBL_MAX's");
+    tap_ok(cot_sketch_index(COT_SKETCH_MIN) == cot_sketch_index_min(),
+           "bottom index is COT_SKETCH_MIN's");
+    tap_ok(cot_sketch_index_max() > 20000 && cot_sketch_index_min() < -1000,
+           "range %lld..%lld", (long long)cot_sketch_index_min(),
+           (long long)cot_sketch_index_max());
+    tap_ok(isfinite(cot_sketch_value(cot_sketch_index_max())),
+           "the top bucket's centre is finite");
 }
 
 static int dcmp(const void *a, const void *b)
@@ -318,7 +358,9 @@ int main(void)
     test_normal();
     test_trend();
     test_welford();
+    test_welford_huge();
     test_sketch();
+    test_sketch_range();
     test_keys();
     test_partial();
     test_gates();
