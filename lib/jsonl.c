@@ -114,6 +114,29 @@ static void bad(cot_jsonl_reader_t *r, cot_line_t *l, const char *kind)
     l->reason = cot_buf_cstr(&r->reason);
 }
 
+/* 1 when t[0..n) opens more brackets than it closes, outside strings, and
+ * never closes one it did not open: the first line of a document that goes
+ * on over the next lines ("{", "[", "[{", "{\"a\": 1,"). */
+static int open_prefix(const char *t, size_t n)
+{
+    long depth = 0;
+    int str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = t[i];
+        if (str) {
+            if (c == '\\') i++;
+            else if (c == '"') str = 0;
+        } else if (c == '"') {
+            str = 1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (--depth < 0) return 0;
+        }
+    }
+    return depth > 0 && !str;
+}
+
 /* When the first line of a file is bad, the file is often not JSON Lines at
  * all: say what it looks like and how to convert it, as the gzip message
  * does.  Appended to the reason. */
@@ -141,15 +164,30 @@ static void add_hint(cot_jsonl_reader_t *r, cot_line_t *l, const char *t, size_t
     } else {
         binary = 0;
     }
+    /* A document spread over lines stops at the end of its first line: an
+     * array there, or a complete array on one line, or an object cut at
+     * the end of the line.  A line that is wrong in its middle is just bad. */
+    int cut = open_prefix(t, n) && strcmp(l->kind, "unterminated");
+    int stdin_ = !strcmp(f, "(stdin)");
     if (h) {
         /* known binary format */
-    } else if (k < n && t[k] == '[' && !cJSON_IsObject(r->json)) {
-        snprintf(buf, sizeof buf, "this looks like one JSON array, not JSON Lines "
-                 "(one object per line): try jq -c '.[]' %s | %s", f, cot_prog);
+    } else if (k < n && t[k] == '[' && (cut || !strcmp(l->kind, "not-object"))) {
+        if (stdin_)
+            snprintf(buf, sizeof buf, "this looks like one JSON array, not JSON Lines "
+                     "(one object per line): pipe it through jq -c '.[]' first");
+        else
+            snprintf(buf, sizeof buf, "this looks like one JSON array, not JSON Lines "
+                     "(one object per line): try jq -c '.[]' %s | %s", f, cot_prog);
         h = buf;
-    } else if (k < n && t[k] == '{' && !strcmp(l->kind, "invalid-json")) {
-        snprintf(buf, sizeof buf, "this looks like one pretty-printed JSON document, "
-                 "not JSON Lines (one object per line): try jq -c . %s | %s", f, cot_prog);
+    } else if (k < n && t[k] == '{' && cut) {
+        if (stdin_)
+            snprintf(buf, sizeof buf, "this looks like one pretty-printed JSON "
+                     "document, not JSON Lines (one object per line): pipe it "
+                     "through jq -c . first");
+        else
+            snprintf(buf, sizeof buf, "this looks like one pretty-printed JSON "
+                     "document, not JSON Lines (one object per line): try jq -c . "
+                     "%s | %s", f, cot_prog);
         h = buf;
     } else if (!strcmp(l->kind, "invalid-json") && k < n && t[k] != '{' &&
                (memchr(t, ',', n) || memchr(t, '\t', n))) {

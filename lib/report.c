@@ -467,6 +467,33 @@ static double clampq(const cot_num_t *n, double q)
 
 static void pct(cot_buf_t *b, double x) { cot_buf_printf(b, "%.2f%%", 100 * x); }
 
+/* One printf format for a column of numbers v[0], v[stride], ... (n of
+ * them; NaN and infinities are left out): integers as integers while they
+ * are below 1e15; else fixed decimals, enough for four significant digits
+ * of the largest magnitude and two of the smallest non-zero one; and
+ * scientific notation for the whole column when that would take more than
+ * 6 decimals or the magnitudes reach 1e15.  So a column never mixes
+ * 1.616e+04 with 7852. */
+static void col_fmt(const double *v, size_t stride, size_t n, char fmt[16])
+{
+    int ints = 1, any = 0;
+    double mx = 0, mn = INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        double x = fabs(v[i * stride]);
+        if (!isfinite(x)) continue;
+        any = 1;
+        if (x != floor(x)) ints = 0;
+        if (x > mx) mx = x;
+        if (x > 0 && x < mn) mn = x;
+    }
+    if (!any || (ints && mx < 1e15)) { snprintf(fmt, 16, "%%.0f"); return; }
+    int d = 3 - (int)floor(log10(mx)), ds = 1 - (int)floor(log10(mn));
+    if (ds > d) d = ds;
+    if (mx >= 1e15 || d > 6) { snprintf(fmt, 16, "%%.3e"); return; }
+    if (d < 0) d = 0;
+    snprintf(fmt, 16, "%%.%df", d);
+}
+
 static const char *sfmt(cot_buf_t *b, const char *fmt, double x)
 {
     cot_buf_clear(b);
@@ -690,21 +717,29 @@ void cot_report_table(const cot_report_t *r, cot_buf_t *b)
         const char *hd[] = {"group", "n", "missing", "ill-typed", "mean", "sd",
                             "min", "p50", "p90", "p99", "max"};
         for (int h = 0; h < 11; h++) tab_add(&tab, hd[h]);
+        /* The seven figures of every group first, so that each column gets
+         * one number format (col_fmt). */
+        double *v = cot_calloc(r->ngrp * 7 + 1, sizeof *v);
         for (size_t j = 0; j < r->ngrp; j++) {
             const cot_num_t *n = &r->grp[j].g->num[i];
             int has = n->w.n > 0;
+            double row[7] = {has ? n->w.mean : NAN, cot_welford_sd(&n->w),
+                             has ? n->w.min : NAN, has ? clampq(n, 0.5) : NAN,
+                             has ? clampq(n, 0.9) : NAN, has ? clampq(n, 0.99) : NAN,
+                             has ? n->w.max : NAN};
+            memcpy(v + j * 7, row, sizeof row);
+        }
+        char fmt[7][16];
+        for (int c = 0; c < 7; c++) col_fmt(v + c, 7, r->ngrp, fmt[c]);
+        for (size_t j = 0; j < r->ngrp; j++) {
+            const cot_num_t *n = &r->grp[j].g->num[i];
             tab_add(&tab, r->grp[j].name);
             tab_add(&tab, sfmt(&t, "%.0f", (double)n->w.n));
             tab_add(&tab, sfmt(&t, "%.0f", (double)n->missing));
             tab_add(&tab, sfmt(&t, "%.0f", (double)n->badtype));
-            tab_add(&tab, sfmt(&t, "%.4g", has ? n->w.mean : NAN));
-            tab_add(&tab, sfmt(&t, "%.4g", cot_welford_sd(&n->w)));
-            tab_add(&tab, sfmt(&t, "%.4g", has ? n->w.min : NAN));
-            tab_add(&tab, sfmt(&t, "%.4g", has ? clampq(n, 0.5) : NAN));
-            tab_add(&tab, sfmt(&t, "%.4g", has ? clampq(n, 0.9) : NAN));
-            tab_add(&tab, sfmt(&t, "%.4g", has ? clampq(n, 0.99) : NAN));
-            tab_add(&tab, sfmt(&t, "%.4g", has ? n->w.max : NAN));
+            for (int c = 0; c < 7; c++) tab_add(&tab, sfmt(&t, fmt[c], v[j * 7 + c]));
         }
+        free(v);
         tab_emit(&tab, b);
     }
     for (size_t f = 0; f < o->nfor; f++) {

@@ -55,4 +55,15 @@ t shift-no-logprobs-json 0 "cot-stat --shift --json \$W/shift-nolp.jsonl | pytho
 t shift-logprobs 0 "cot-stat --shift --tsv \$W/shift-nolp.jsonl \$W/shift-lp.jsonl | cut -f1-6 | grep logprob"
 t shift-logprobs-asked 0 "cot-stat --shift --num logprob_stats.cot.nll_mean --tsv \$W/shift-nolp.jsonl | cut -f1-7 | grep logprob"
 t shift-logprobs-gate 1 "cot-stat --shift --max-mean logprob_stats.nll_shift.overall:1 --tsv \$W/shift-nolp.jsonl > \$TMP/r; st=\$?; cut -f1-7 \$TMP/r | grep logprob; exit \$st"
+# Quantiles: exact up to 10,000 values, as pandas gives them (linear
+# interpolation): on [1,2,2,3,3,3,4,4,4,4,100] the median is 3 and p99 90.4.
+printf '{"x":%s}\n' 1 2 2 3 3 3 4 4 4 4 100 > "$W/q.jsonl"
+t quantiles-exact 0 "cot-stat --num x \$W/q.jsonl"
+t quantiles-exact-json 0 "cot-stat --num x --json \$W/q.jsonl | jq -c '.overall.num.x | [.p50, .p90, .p99]'"
+check quantiles-merge-exact "head -5 \$W/q.jsonl > \$TMP/a && tail -n +6 \$W/q.jsonl > \$TMP/b &&
+  cot-stat --partial --num x -o \$TMP/a.p \$TMP/a && cot-stat --partial --num x -o \$TMP/b.p \$TMP/b &&
+  diff <(cot-stat --merge --json \$TMP/a.p \$TMP/b.p | jq -c .overall.num) <(cot-stat --num x --json \$W/q.jsonl | jq -c .overall.num)"
+# One number format per column: no 1.616e+04 beside 7852.
+printf '{"x":%s,"g":"%s"}\n' 7852 a 16160 b 3 a 0.5 c > "$W/fmt.jsonl"
+t number-format-per-column 0 "cot-stat --by g --num x \$W/fmt.jsonl"
 done_testing
