@@ -84,7 +84,7 @@ static void usage(FILE *fp)
 "Text view:\n"
 "  -f, --format FMT      jsonl or text (a word diff: [-old-]{+new+}) [jsonl]\n"
 "  -C, --context N       text: unchanged lines around changes; -1 all [%d]\n"
-"      --color WHEN      text: auto, always or never [auto]\n",
+"      --color WHEN      text: auto, always or never [auto] (or --colour)\n",
             REWRITE_BELOW_DEFAULT, MIN_PAIRED_DEFAULT, FPR_DEFAULT, CONTEXT_DEFAULT);
     cot_common_usage(fp, 1);
 }
@@ -99,7 +99,11 @@ static unsigned parse_list(const char *opt, const char *arg,
         int i;
         for (i = 0; i < nnames; i++)
             if (strlen(names[i]) == n && !strncmp(names[i], p, n)) break;
-        if (i == nnames) cot_usage_error("%s: unknown value '%.*s'", opt, (int)n, p);
+        if (i == nnames) {
+            cot_buf_t v = {0};
+            for (int k = 0; k < nnames; k++) cot_buf_printf(&v, "%s%s", k ? ", " : "", names[k]);
+            cot_usage_error("%s: unknown value '%.*s' (%s)", opt, (int)n, p, v.s);
+        }
         mask |= 1u << i;
         if (!p[n]) return mask;
         p += n + 1;
@@ -154,9 +158,10 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
             o->key_path = optarg;
             if (!strcmp(optarg, "prompt")) o->key = KEY_PROMPT;
             else if (!strcmp(optarg, "id")) o->key = KEY_ID;
-            else if (cot_record_path_ok(optarg) == 0) o->key = KEY_PATH;
-            else cot_usage_error("--key: expected prompt, id, a /json/pointer "
-                                 "or a dotted path, not '%s'", optarg);
+            else {
+                cot_record_path_usage("--key", optarg);
+                o->key = KEY_PATH;
+            }
             break;
         case OPT_SHARD: parse_shard(o, optarg); break;
         case OPT_UNMATCHED: o->unmatched = optarg; break;
@@ -189,7 +194,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
                 cot_usage_error("--context: expected a number >= -1, not '%s'", optarg);
             break;
         case OPT_COLOR: color = optarg; break;
-        default: cot_bad_option(argv);
+        default: cot_bad_option(argv, longopts);
         }
     }
     if (!strcmp(color, "always")) o->color = 1;

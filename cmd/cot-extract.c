@@ -168,12 +168,11 @@ int main(int argc, char **argv)
         case OPT_META: metas[xo.nmeta++] = optarg; break;
         case OPT_SPLIT: xo.split = optarg; break;
         case OPT_LOGPROBS:
-            if (optarg && cot_record_path_ok(optarg) < 0)
-                cot_usage_error("--logprobs: bad path '%s' (use a.b or /a/b)", optarg);
+            if (optarg) cot_record_path_usage("--logprobs", optarg);
             logprobs = 1;
             lp_path = optarg;
             break;
-        default: cot_bad_option(argv);
+        default: cot_bad_option(argv, longopts);
         }
     }
     cot_buf_t err = {0};

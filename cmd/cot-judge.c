@@ -32,7 +32,8 @@ static void usage(FILE *fp)
     fprintf(fp,
 "Usage: cot-judge [options] [FILE...]\n"
 "Label canonical records (from cot-extract) with a verdict: clean, rejected,\n"
-"admitted, rationalized, silent or divergent, plus labels and evidence.\n"
+"admitted, off-policy, divergent, silent or rationalized, plus labels and\n"
+"evidence.\n"
 "\n"
 "Rules:\n"
 "      --rules FILE        add FILE's rules to the pack (same name replaces)\n"
@@ -281,8 +282,7 @@ int main(int argc, char **argv)
             break;
         case OPT_NO_PREFILTER: prefilter = 0; break;
         case OPT_CUE_FIELD:
-            if (cot_record_path_ok(optarg) < 0)
-                cot_usage_error("--cue-field: bad path '%s' (use /a/b or a.b)", optarg);
+            cot_record_path_usage("--cue-field", optarg);
             cue_field = optarg;
             break;
         case OPT_CUE_TEXT_FIELD:
@@ -315,7 +315,7 @@ int main(int argc, char **argv)
         case OPT_FPR:
             fpr = cot_profile_parse_fpr(optarg);
             break;
-        default: cot_bad_option(argv);
+        default: cot_bad_option(argv, longopts);
         }
     }
 

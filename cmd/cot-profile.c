@@ -121,18 +121,18 @@ static int parse_opts(opts_t *o, int argc, char **argv)
             break;
         case OPT_PER_TOKEN: o->per_token = 1; break;
         case OPT_SPANS:
-            if (cot_record_path_ok(optarg)) cot_usage_error("--spans: bad path '%s'", optarg);
+            cot_record_path_usage("--spans", optarg);
             o->spans = optarg; break;
         case OPT_LOGPROBS:
-            if (cot_record_path_ok(optarg)) cot_usage_error("--logprobs: bad path '%s'", optarg);
+            cot_record_path_usage("--logprobs", optarg);
             o->logprobs = optarg; break;
         case OPT_BASE:
-            if (cot_record_path_ok(optarg)) cot_usage_error("--base: bad path '%s'", optarg);
+            cot_record_path_usage("--base", optarg);
             o->base = optarg; break;
         case OPT_TOKEN_IDS:
-            if (cot_record_path_ok(optarg)) cot_usage_error("--token-ids: bad path '%s'", optarg);
+            cot_record_path_usage("--token-ids", optarg);
             o->token_ids = optarg; break;
-        default: cot_bad_option(argv);
+        default: cot_bad_option(argv, longopts);
         }
     }
     return optind;

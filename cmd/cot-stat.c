@@ -32,7 +32,8 @@ static void usage(FILE *fp)
 "      --shift                distance from the model's own distribution: the\n"
 "                             shift.off_policy rate and the means of\n"
 "                             shift.excess_bits, shift.z and the logprob NLL\n"
-"                             and its shift (cot-profile(1))\n"
+"                             and its shift when any record has logprobs\n"
+"                             (cot-profile(1))\n"
 "Trends:\n"
 "      --trend FIELD          ordered field, e.g. meta.step\n"
 "      --for FIELD=VALUE      the rate to follow over it (repeatable)\n"
@@ -48,7 +49,10 @@ static void usage(FILE *fp)
 "  -o, --output FILE          write the report there [stdout]\n"
 "      --json                 one JSON document\n"
 "      --tsv                  a tab-separated table\n"
-"      --svg FILE             also draw trends and histograms as SVG\n"
+"      --svg FILE             also draw trends, counts and histograms as SVG\n"
+"  -u, --uncompressed, --zstd, -l, --level N, -@, --threads N\n"
+"                             as in every tool, for the --rejects file only:\n"
+"                             reports and partials are plain text\n"
 "Shards:\n"
 "      --partial              write the mergeable state instead of a report\n"
 "      --merge                inputs are partials: report as one pass would;\n"
@@ -77,7 +81,12 @@ typedef struct {
     cot_stat_opts_t so;
     cot_report_opts_t ro;
     int shaped;            /* a figure option was given on the command line */
-    int json, tsv, partial, merge;
+    int json, tsv, partial, merge, shift;
+    char **given;          /* --num fields as the user gave them          */
+    size_t ngiven;
+    char **quiet;          /* fields --shift adds that stay out of sight
+                              when no record has them (ro.quiet)          */
+    size_t nquiet;
     const char *svg;
     long part_k, part_n;   /* --part K/N; part_n == 0: none */
     char **src;            /* --source FILE... */
@@ -106,8 +115,7 @@ static int strv_has(char **v, size_t n, const char *s)
 
 static void check_path(const char *opt, const char *p)
 {
-    if (cot_record_path_ok(p) < 0)
-        cot_usage_error("%s: '%s' is not a field path (a.b.c or /a/b/c)", opt, p);
+    cot_record_path_usage(opt, p);
 }
 
 /* Split a comma list into fields (the strings live in argv). */
@@ -174,6 +182,7 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
             o->shaped = 1;
             break;
         case OPT_NUM:
+            add_fields("--num", cot_strdup(optarg), &o->given, &o->ngiven);
             add_fields("--num", optarg, &o->so.num, &o->so.nnum);
             o->shaped = 1;
             break;
@@ -215,9 +224,15 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
              * model": fields written by cot-profile, cot-diff/cot-judge
              * --profile and cot-profile logprobs; absent ones show as
              * missing, never as zero. */
-            for (size_t i = 0; i < sizeof SHIFT_NUM / sizeof *SHIFT_NUM; i++)
+            for (size_t i = 0; i < sizeof SHIFT_NUM / sizeof *SHIFT_NUM; i++) {
                 if (!strv_has(o->so.num, o->so.nnum, SHIFT_NUM[i]))
                     strv_push(&o->so.num, &o->so.nnum, SHIFT_NUM[i]);
+                /* Logprobs are rare: no section for them when no record
+                 * has any, unless asked for by --num or a gate. */
+                if (!strncmp(SHIFT_NUM[i], "logprob_stats.", 14) &&
+                    !strv_has(o->quiet, o->nquiet, SHIFT_NUM[i]))
+                    strv_push(&o->quiet, &o->nquiet, SHIFT_NUM[i]);
+            }
             if (!strv_has(o->so.count, o->so.ncount, "shift.off_policy"))
                 strv_push(&o->so.count, &o->so.ncount, "shift.off_policy");
             break;
@@ -244,7 +259,7 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
         case OPT_SOURCE: strv_push(&o->src, &o->nsrc, optarg); break;
         case OPT_PIPELINE: o->pipeline = optarg; break;
         case OPT_FRESH: o->fresh = optarg; break;
-        default: cot_bad_option(argv);
+        default: cot_bad_option(argv, longopts);
         }
     }
     if (o->json && o->tsv) cot_usage_error("--json and --tsv exclude each other");
@@ -258,6 +273,16 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
                         "report formats to the final --merge");
     if (o->ro.fail_on_rise && !o->so.trend && !o->merge)
         cot_usage_error("--fail-on-rise needs --trend and --for");
+    /* A field named by --num or a gate is always shown. */
+    size_t k = 0;
+    for (size_t i = 0; i < o->nquiet; i++) {
+        int named = strv_has(o->given, o->ngiven, o->quiet[i]);
+        for (size_t g = 0; g < o->ro.ngates; g++)
+            if (!strcmp(o->ro.gates[g].field, o->quiet[i])) named = 1;
+        if (!named) o->quiet[k++] = o->quiet[i];
+    }
+    o->ro.quiet = o->quiet;
+    o->ro.nquiet = o->nquiet = k;
     if (o->fresh && (o->partial || o->merge))
         cot_usage_error("--fresh checks a partial: give it the options of --partial, "
                         "not --partial or --merge");

@@ -35,13 +35,58 @@ int cot_threads_default(void)
     return n > 1 ? 2 : 0;
 }
 
-void cot_bad_option(char *const *argv)
+/* The long option that stands for short option c, or NULL. */
+static const struct option *long_of(const struct option *lo, int c)
+{
+    for (; lo && lo->name; lo++)
+        if (lo->val == c) return lo;
+    return NULL;
+}
+
+void cot_bad_option(char *const *argv, const struct option *longopts)
 {
     const char *a = optind > 0 ? argv[optind - 1] : "?";
-    if (optopt && optopt != '?' && strchr(COT_COMMON_SHORT, optopt) == NULL &&
-        a[0] == '-' && a[1] != '-')
-        cot_usage_error("unknown option '-%c'", optopt);
-    cot_usage_error("unknown option or missing argument: '%s'", a);
+    if (a[0] == '-' && a[1] != '-') {
+        /* A short option: getopt sets optopt to the letter.  One it knows
+         * (its long form takes an argument) lacked its argument. */
+        const struct option *l = optopt > 0 ? long_of(longopts, optopt) : NULL;
+        if (l && l->has_arg == required_argument && optopt < 0x100 && optopt != '?')
+            cot_usage_error("option '-%c' (--%s) needs an argument", optopt, l->name);
+        if (optopt > 0 && optopt < 0x100 && optopt != '?')
+            cot_usage_error("unknown option '-%c'", optopt);
+        cot_usage_error("unknown option '%s'", a);
+    }
+    if (a[0] != '-' || a[1] != '-') cot_usage_error("unknown option '%s'", a);
+    const char *name = a + 2;
+    size_t n = strcspn(name, "=");
+    /* Exact name first, then abbreviations (getopt_long takes a unique
+     * prefix; several mean it gave up). */
+    size_t nprefix = 0;
+    cot_buf_t b = {0};
+    for (const struct option *l = longopts; l && l->name; l++) {
+        if (strlen(l->name) == n && !strncmp(l->name, name, n)) {
+            cot_buf_free(&b);
+            if (l->has_arg == no_argument && name[n] == '=')
+                cot_usage_error("option '--%s' takes no argument", l->name);
+            cot_usage_error("option '--%s' needs an argument", l->name);
+        }
+        if (!strncmp(l->name, name, n)) {
+            cot_buf_printf(&b, "%s--%s", nprefix ? ", " : "", l->name);
+            nprefix++;
+        }
+    }
+    if (nprefix > 1) cot_usage_error("option '--%.*s' is ambiguous: %s", (int)n, name, b.s);
+    cot_buf_free(&b);
+    const char *best = NULL;
+    size_t bd = (size_t)-1;
+    for (const struct option *l = longopts; l && l->name; l++) {
+        size_t d = cot_edit_distance(name, n, l->name, strlen(l->name));
+        if (d < bd) { bd = d; best = l->name; }
+    }
+    /* Close means a slip of the fingers: at most a third of the name. */
+    if (best && bd <= (n + 2) / 3)
+        cot_usage_error("unknown option '--%.*s'; did you mean '--%s'?", (int)n, name, best);
+    cot_usage_error("unknown option '--%.*s'", (int)n, name);
 }
 
 int cot_common_opt(cot_common_t *c, int opt, const char *arg)

@@ -72,9 +72,16 @@ int cot_threads_default(void);
 /* Tool version and the libzstd, cJSON and PCRE2 versions in use. */
 void cot_version_print(FILE *fp);
 
-/* For the final "unrecognised option" case of a getopt loop: prints one
- * line and "Try 'PROG --help'", exits 2. */
-void cot_bad_option(char *const *argv) __attribute__((noreturn));
+/* For the final "unrecognised option" case of a getopt loop (opterr is 0):
+ * prints one line and "Try 'PROG --help'", exits 2.  The line says which:
+ *   an unknown option, with the closest one in longopts ("did you mean
+ *   '--format'?") when one is close;
+ *   an abbreviation that fits several ("'--s' is ambiguous: --shard,
+ *   --skip-bad");
+ *   an option that needs an argument and got none, naming it;
+ *   a --flag=VALUE given to an option that takes no argument. */
+void cot_bad_option(char *const *argv, const struct option *longopts)
+    __attribute__((noreturn));
 
 /* Whether records written to `path` are zstd-compressed: -u says no and
  * --zstd says yes, whatever the name; else a name ending in .zst or .zstd

@@ -1502,13 +1502,13 @@ cot_extractor_t *cot_extract_new(const cot_extract_opt_t *opt, cot_buf_t *err)
     const char *ptrs[] = {opt->id, opt->prompt, opt->cot, opt->answer};
     const char *names[] = {"--id", "--prompt", "--cot", "--answer"};
     for (int i = 0; i < 4; i++)
-        if (ptrs[i] && (cot_record_path_ok(ptrs[i]) || !*ptrs[i])) {
-            cot_buf_printf(err, "%s: bad JSON pointer '%s'", names[i], ptrs[i]);
+        if (ptrs[i] && cot_record_path_check(names[i], ptrs[i])) {
+            cot_buf_adds(err, cot_record_path_check(names[i], ptrs[i]));
             goto fail;
         }
     for (int i = 0; i < opt->nmeta; i++)
-        if (cot_record_path_ok(opt->meta[i]) || !*opt->meta[i]) {
-            cot_buf_printf(err, "--meta: bad JSON pointer '%s'", opt->meta[i]);
+        if (cot_record_path_check("--meta", opt->meta[i])) {
+            cot_buf_adds(err, cot_record_path_check("--meta", opt->meta[i]));
             goto fail;
         }
     if (opt->split) {

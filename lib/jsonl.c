@@ -119,6 +119,96 @@ static void bad(cot_jsonl_reader_t *r, cot_line_t *l, const char *kind)
     l->reason = cot_buf_cstr(&r->reason);
 }
 
+/* 1 when t[0..n) opens more brackets than it closes, outside strings, and
+ * never closes one it did not open: the first line of a document that goes
+ * on over the next lines ("{", "[", "[{", "{\"a\": 1,"). */
+static int open_prefix(const char *t, size_t n)
+{
+    long depth = 0;
+    int str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = t[i];
+        if (str) {
+            if (c == '\\') i++;
+            else if (c == '"') str = 0;
+        } else if (c == '"') {
+            str = 1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (--depth < 0) return 0;
+        }
+    }
+    return depth > 0 && !str;
+}
+
+/* When the first line of a file is bad, the file is often not JSON Lines at
+ * all: say what it looks like and how to convert it, as the gzip message
+ * does.  Appended to the reason. */
+static void add_hint(cot_jsonl_reader_t *r, cot_line_t *l, const char *t, size_t n)
+{
+    const char *f = l->file;
+    size_t k = 0;
+    while (k < n && (t[k] == ' ' || t[k] == '\t' || t[k] == '\r')) k++;
+    const char *h = NULL;
+    int binary = 1;     /* a binary format: the hint replaces the reason */
+    /* Binary formats first, by their magic bytes. */
+    char buf[512];
+    if (n >= 4 && !memcmp(t, "PAR1", 4)) {
+        snprintf(buf, sizeof buf, "this is a Parquet file, not JSON Lines: convert "
+                 "it first, e.g. duckdb -c \"COPY (FROM '%s') TO '/dev/stdout' "
+                 "(FORMAT json)\" | %s", f, cot_prog);
+        h = buf;
+    } else if (n >= 4 && !memcmp(t, "PK\3\4", 4)) {
+        h = "this is a zip archive (or an .xlsx sheet), not JSON Lines: unpack or "
+            "export it first";
+    } else if ((n >= 3 && !memcmp(t, "BZh", 3)) || (n >= 6 && !memcmp(t, "\xfd" "7zXZ", 5))) {
+        snprintf(buf, sizeof buf, "this is bzip2 or xz data, not JSON Lines or "
+                 "zstd: use 'bzcat %s | %s' or 'xzcat %s | %s'", f, cot_prog, f, cot_prog);
+        h = buf;
+    } else {
+        binary = 0;
+    }
+    /* A document spread over lines stops at the end of its first line: an
+     * array there, or a complete array on one line, or an object cut at
+     * the end of the line.  A line that is wrong in its middle is just bad. */
+    int cut = open_prefix(t, n) && strcmp(l->kind, "unterminated");
+    int stdin_ = !strcmp(f, "(stdin)");
+    if (h) {
+        /* known binary format */
+    } else if (k < n && t[k] == '[' && (cut || !strcmp(l->kind, "not-object"))) {
+        if (stdin_)
+            snprintf(buf, sizeof buf, "this looks like one JSON array, not JSON Lines "
+                     "(one object per line): pipe it through jq -c '.[]' first");
+        else
+            snprintf(buf, sizeof buf, "this looks like one JSON array, not JSON Lines "
+                     "(one object per line): try jq -c '.[]' %s | %s", f, cot_prog);
+        h = buf;
+    } else if (k < n && t[k] == '{' && cut) {
+        if (stdin_)
+            snprintf(buf, sizeof buf, "this looks like one pretty-printed JSON "
+                     "document, not JSON Lines (one object per line): pipe it "
+                     "through jq -c . first");
+        else
+            snprintf(buf, sizeof buf, "this looks like one pretty-printed JSON "
+                     "document, not JSON Lines (one object per line): try jq -c . "
+                     "%s | %s", f, cot_prog);
+        h = buf;
+    } else if (!strcmp(l->kind, "invalid-json") && k < n && t[k] != '{' &&
+               (memchr(t, ',', n) || memchr(t, '\t', n))) {
+        snprintf(buf, sizeof buf, "this looks like CSV or TSV (a header line), not "
+                 "JSON Lines: convert it first, e.g. python3 -c 'import csv,json,sys; "
+                 "[print(json.dumps(r)) for r in csv.DictReader(sys.stdin)]' < %s | %s",
+                 f, cot_prog);
+        h = buf;
+    }
+    if (!h) return;
+    if (binary) cot_buf_clear(&r->reason);
+    else cot_buf_adds(&r->reason, "; ");
+    cot_buf_adds(&r->reason, h);
+    l->reason = cot_buf_cstr(&r->reason);
+}
+
 /* Validate and parse one line into l.  0 = good, 1 = bad. */
 static int parse_line(cot_jsonl_reader_t *r, char *text, size_t n,
                       cot_line_t *l, int unterminated)
@@ -226,8 +316,10 @@ int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l)
         l->line = cot_stream_lineno(r->cur);
         l->text = text;
         l->len = (size_t)n;
-        return parse_line(r, text, (size_t)n, l,
-                          cot_stream_unterminated(r->cur));
+        int bad_line = parse_line(r, text, (size_t)n, l,
+                                  cot_stream_unterminated(r->cur));
+        if (bad_line && l->line == 1) add_hint(r, l, text, (size_t)n);
+        return bad_line;
     }
 }
 

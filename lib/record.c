@@ -75,6 +75,40 @@ static const cJSON *step(const cJSON *j, const char *c, size_t n)
     return NULL;
 }
 
+/* The dotted forms: "meta.env", jq's ".meta.env", and jq's array index
+ * "steps[0]" / ".steps[0]" (also "steps.0").  Walks rec, or with rec NULL
+ * only checks the syntax.  Returns the item, rec itself for ".", NULL when
+ * a step is missing; *bad is set on a syntax error. */
+static const cJSON *get_dotted(const cJSON *rec, const char *path, int *bad)
+{
+    const cJSON *j = rec;
+    const char *p = path;
+    *bad = 0;
+    if (*p == '.') {
+        p++;
+        if (!*p) return rec;                 /* jq's "." */
+    }
+    for (;;) {
+        size_t n = strcspn(p, ".[");
+        if (n) {
+            if (rec && !(j = step(j, p, n))) return NULL;
+            p += n;
+        } else if (*p != '[') {
+            *bad = 1;                        /* an empty component */
+            return NULL;
+        }
+        while (*p == '[') {
+            size_t d = strspn(p + 1, "0123456789");
+            if (!d || p[1 + d] != ']') { *bad = 1; return NULL; }
+            if (rec && !(j = cJSON_IsArray(j) ? step(j, p + 1, d) : NULL)) return NULL;
+            p += d + 2;
+        }
+        if (!*p) return rec ? j : NULL;
+        if (*p != '.' || !p[1]) { *bad = 1; return NULL; }
+        p++;
+    }
+}
+
 const cJSON *cot_record_get(const cJSON *rec, const char *path)
 {
     const cJSON *j = rec;
@@ -100,14 +134,8 @@ const cJSON *cot_record_get(const cJSON *rec, const char *path)
         }
     }
     if (!*path) return rec;
-    const char *p = path;
-    for (;;) {
-        const char *dot = strchr(p, '.');
-        size_t n = dot ? (size_t)(dot - p) : strlen(p);
-        if (!(j = step(j, p, n))) return NULL;
-        if (!dot) return j;
-        p = dot + 1;
-    }
+    int bad;
+    return get_dotted(rec, path, &bad);
 }
 
 int cot_record_path_ok(const char *path)
@@ -118,8 +146,23 @@ int cot_record_path_ok(const char *path)
             if (*p == '~' && p[1] != '0' && p[1] != '1') return -1;
         return 0;
     }
-    /* Dotted: no empty components. */
-    if (path[0] == '.' || path[strlen(path) - 1] == '.' || strstr(path, ".."))
-        return -1;
-    return 0;
+    int bad;
+    get_dotted(NULL, path, &bad);
+    return bad ? -1 : 0;
+}
+
+const char *cot_record_path_check(const char *opt, const char *path)
+{
+    static char msg[1024];
+    if (path && *path && cot_record_path_ok(path) == 0) return NULL;
+    snprintf(msg, sizeof msg, "%s: '%.900s' is not a field path: write meta.env, "
+             ".meta.env (as jq does) or /meta/env (a JSON pointer)", opt,
+             path ? path : "");
+    return msg;
+}
+
+void cot_record_path_usage(const char *opt, const char *path)
+{
+    const char *e = cot_record_path_check(opt, path);
+    if (e) cot_usage_error("%s", e);
 }

@@ -38,12 +38,22 @@ const char *cot_record_view(const cJSON *rec, unsigned need,
  * field order stays stable when a tool runs twice).  Takes ownership. */
 void cot_record_set(cJSON *rec, const char *key, cJSON *value);
 
-/* Look up a path: a JSON pointer ("/meta/env", RFC 6901, with ~0 and ~1)
- * or a dotted path ("meta.env"; a numeric component indexes an array).
+/* Look up a path, in any of three spellings of the same thing:
+ *   a JSON pointer   "/meta/env", "/steps/0" (RFC 6901, with ~0 and ~1);
+ *   a dotted path    "meta.env", "steps.0" (a numeric component indexes an
+ *                    array);
+ *   jq's path        ".meta.env", ".steps[0]", "." (the record itself);
+ *                    "[N]" also follows a dotted component ("steps[0]").
  * Returns the item or NULL when any step is missing. */
 const cJSON *cot_record_get(const cJSON *rec, const char *path);
 
 /* Check a path's syntax without a record: 0 ok, -1 bad (for option parsing). */
 int cot_record_path_ok(const char *path);
+
+/* The one message for a bad path in every tool, naming the option and the
+ * three spellings; NULL when the path is good (static storage). */
+const char *cot_record_path_check(const char *opt, const char *path);
+/* For option parsing: a bad path is a usage error with that message. */
+void cot_record_path_usage(const char *opt, const char *path);
 
 #endif

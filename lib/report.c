@@ -83,6 +83,7 @@ struct cot_report {
     int numeric, by_value;
     rcheck_t *chk;
     size_t nchk, nfail;
+    unsigned char *hide;         /* [nnum]: a quiet field nobody has       */
     cot_buf_t tb;                /* scratch */
 };
 
@@ -414,6 +415,12 @@ cot_report_t *cot_report_build(const cot_stat_t *st, const cot_report_opts_t *ro
     for (size_t i = 0; i < ng; i++)
         build_group(r, &r->grp[i + 1], st->gkeys.keys[ord[i]], st->g[ord[i]]);
     free(ord);
+    r->hide = cot_calloc(st->o.nnum + 1, 1);
+    for (size_t i = 0; i < st->o.nnum; i++) {
+        const cot_num_t *n = &r->all->num[i];
+        r->hide[i] = !n->w.n && !n->badtype &&
+                     field_index(ro->quiet, ro->nquiet, st->o.num[i]) >= 0;
+    }
     eval_gates(r);
     return r;
 }
@@ -442,6 +449,7 @@ void cot_report_free(cot_report_t *r)
     free(r->bk);
     free(r->bmap);
     free(r->chk);
+    free(r->hide);
     cot_group_free(r->all, o);
     cot_buf_free(&r->tb);
     free(r);
@@ -458,6 +466,33 @@ static double clampq(const cot_num_t *n, double q)
 }
 
 static void pct(cot_buf_t *b, double x) { cot_buf_printf(b, "%.2f%%", 100 * x); }
+
+/* One printf format for a column of numbers v[0], v[stride], ... (n of
+ * them; NaN and infinities are left out): integers as integers while they
+ * are below 1e15; else fixed decimals, enough for four significant digits
+ * of the largest magnitude and two of the smallest non-zero one; and
+ * scientific notation for the whole column when that would take more than
+ * 6 decimals or the magnitudes reach 1e15.  So a column never mixes
+ * 1.616e+04 with 7852. */
+static void col_fmt(const double *v, size_t stride, size_t n, char fmt[16])
+{
+    int ints = 1, any = 0;
+    double mx = 0, mn = INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        double x = fabs(v[i * stride]);
+        if (!isfinite(x)) continue;
+        any = 1;
+        if (x != floor(x)) ints = 0;
+        if (x > mx) mx = x;
+        if (x > 0 && x < mn) mn = x;
+    }
+    if (!any || (ints && mx < 1e15)) { snprintf(fmt, 16, "%%.0f"); return; }
+    int d = 3 - (int)floor(log10(mx)), ds = 1 - (int)floor(log10(mn));
+    if (ds > d) d = ds;
+    if (mx >= 1e15 || d > 6) { snprintf(fmt, 16, "%%.3e"); return; }
+    if (d < 0) d = 0;
+    snprintf(fmt, 16, "%%.%df", d);
+}
 
 static const char *sfmt(cot_buf_t *b, const char *fmt, double x)
 {
@@ -684,26 +719,35 @@ void cot_report_table(const cot_report_t *r, cot_buf_t *b)
         tab_emit(&tab, b);
     }
     for (size_t i = 0; i < o->nnum; i++) {
+        if (r->hide[i]) continue;
         cot_buf_printf(b, "\n%s\n", o->num[i]);
         tab = (tab_t){.ncol = 11, .align = "lrrrrrrrrrr"};
         const char *hd[] = {"group", "n", "missing", "ill-typed", "mean", "sd",
                             "min", "p50", "p90", "p99", "max"};
         for (int h = 0; h < 11; h++) tab_add(&tab, hd[h]);
+        /* The seven figures of every group first, so that each column gets
+         * one number format (col_fmt). */
+        double *v = cot_calloc(r->ngrp * 7 + 1, sizeof *v);
         for (size_t j = 0; j < r->ngrp; j++) {
             const cot_num_t *n = &r->grp[j].g->num[i];
             int has = n->w.n > 0;
+            double row[7] = {has ? n->w.mean : NAN, cot_welford_sd(&n->w),
+                             has ? n->w.min : NAN, has ? clampq(n, 0.5) : NAN,
+                             has ? clampq(n, 0.9) : NAN, has ? clampq(n, 0.99) : NAN,
+                             has ? n->w.max : NAN};
+            memcpy(v + j * 7, row, sizeof row);
+        }
+        char fmt[7][16];
+        for (int c = 0; c < 7; c++) col_fmt(v + c, 7, r->ngrp, fmt[c]);
+        for (size_t j = 0; j < r->ngrp; j++) {
+            const cot_num_t *n = &r->grp[j].g->num[i];
             tab_add(&tab, r->grp[j].name);
             tab_add(&tab, sfmt(&t, "%.0f", (double)n->w.n));
             tab_add(&tab, sfmt(&t, "%.0f", (double)n->missing));
             tab_add(&tab, sfmt(&t, "%.0f", (double)n->badtype));
-            tab_add(&tab, sfmt(&t, "%.4g", has ? n->w.mean : NAN));
-            tab_add(&tab, sfmt(&t, "%.4g", cot_welford_sd(&n->w)));
-            tab_add(&tab, sfmt(&t, "%.4g", has ? n->w.min : NAN));
-            tab_add(&tab, sfmt(&t, "%.4g", has ? clampq(n, 0.5) : NAN));
-            tab_add(&tab, sfmt(&t, "%.4g", has ? clampq(n, 0.9) : NAN));
-            tab_add(&tab, sfmt(&t, "%.4g", has ? clampq(n, 0.99) : NAN));
-            tab_add(&tab, sfmt(&t, "%.4g", has ? n->w.max : NAN));
+            for (int c = 0; c < 7; c++) tab_add(&tab, sfmt(&t, fmt[c], v[j * 7 + c]));
         }
+        free(v);
         tab_emit(&tab, b);
     }
     for (size_t f = 0; f < o->nfor; f++) {
@@ -872,10 +916,12 @@ static void json_group(const cot_report_t *r, const rgroup_t *rg, cot_buf_t *b)
         cot_buf_adds(b, "]}");
     }
     cot_buf_adds(b, "},\"num\":{");
-    for (size_t i = 0; i < o->nnum; i++) {
+    for (size_t i = 0, first = 1; i < o->nnum; i++) {
         const cot_num_t *n = &g->num[i];
         int has = n->w.n > 0;
-        if (i) cot_buf_addc(b, ',');
+        if (r->hide[i]) continue;
+        if (!first) cot_buf_addc(b, ',');
+        first = 0;
         jstr(b, o->num[i]);
         cot_buf_printf(b, ":{\"n\":%" PRIu64 ",\"missing\":%" PRIu64
                        ",\"ill_typed\":%" PRIu64 ",\"mean\":", n->w.n, n->missing,
@@ -1089,6 +1135,7 @@ void cot_report_tsv(const cot_report_t *r, cot_buf_t *b)
         for (size_t i = 0; i < o->nnum; i++) {
             const cot_num_t *n = &rg->g->num[i];
             int has = n->w.n > 0;
+            if (r->hide[i]) continue;
             trow(b, "num", rg->name, o->num[i], "");
             cot_buf_addc(b, '\t');
             tu64(b, n->w.n);
@@ -1185,22 +1232,159 @@ static void xesc(cot_buf_t *b, const char *s)
 #define PW      610.0      /* plot width  */
 #define PH      150.0      /* plot height */
 #define PANEL   230.0      /* panel height with title and axis labels */
+#define FONT    11.0       /* px, class tick/axis and plain text      */
+#define FONT_T  12.0       /* px, class title (bold)                  */
+#define LABW    150.0      /* count bars: width of the value labels   */
+#define ROWH    18.0       /* count bars: one value                   */
+#define MAXROWS 12         /* count bars: values drawn per panel      */
+
+/* Width of s in px at font size px, estimated on the safe side: no font
+ * metrics are at hand, so each ASCII character counts with an upper bound
+ * of its class in the common sans-serif faces (DejaVu Sans, the widest of
+ * them, measured with rsvg-convert), bold 10% wider, and anything outside
+ * ASCII as a full em (CJK, emoji).  Plots never rely on text being
+ * narrower than this, so labels do not collide or leave the canvas. */
+static double char_em(unsigned char c)
+{
+    if (strchr("il.,:;'|Ij", c)) return 0.36;
+    if (strchr(" ft()[]-/\\r!\"", c)) return 0.48;
+    if (strchr("`{}", c)) return 0.74;
+    if (strchr("mwMW@%", c)) return 1.04;
+    if (c >= 'A' && c <= 'Z') return 0.80;
+    if (c >= '0' && c <= '9') return 0.66;
+    if (c >= 'a' && c <= 'z') return 0.68;
+    return 0.86;
+}
+
+static double text_w(const char *s, double px, int bold)
+{
+    double em = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x80) em += char_em(*p);
+        else if ((*p & 0xC0) != 0x80) em += 1.0;
+    }
+    return em * px * (bold ? 1.1 : 1.0);
+}
+
+/* s shortened to fit maxw (px), with "..." in the middle when cut: both
+ * ends of a label usually matter (a path and its value).  Returns 1 when
+ * cut. */
+static int fit(const char *s, double maxw, double px, int bold, cot_buf_t *o)
+{
+    cot_buf_clear(o);
+    if (text_w(s, px, bold) <= maxw) { cot_buf_adds(o, s); return 0; }
+    size_t n = strlen(s);
+    /* Character boundaries, so a cut never splits a UTF-8 sequence. */
+    size_t *cb = cot_calloc(n + 2, sizeof *cb), nc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80) cb[nc++] = i;
+    cb[nc] = n;
+    size_t keep = nc;
+    for (;;) {
+        size_t head = (keep + 1) / 2, tail = keep - head;
+        cot_buf_clear(o);
+        cot_buf_add(o, s, cb[head]);
+        cot_buf_adds(o, "...");
+        cot_buf_adds(o, s + cb[nc - tail]);
+        if (text_w(o->s, px, bold) <= maxw || keep == 0) break;
+        keep--;
+    }
+    free(cb);
+    return 1;
+}
+
+/* A text element; one that had to be shortened carries the whole text as
+ * its <title> (the tooltip). */
+static void svg_text_fit(cot_buf_t *b, double x, double y, const char *anchor,
+                         const char *cls, const char *s, double maxw)
+{
+    int bold = strstr(cls, "title") != NULL;
+    cot_buf_t t = {0};
+    int cut = fit(s, maxw, bold ? FONT_T : FONT, bold, &t);
+    cot_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" class=\"%s\">",
+                   x, y, anchor, cls);
+    if (cut) {
+        cot_buf_adds(b, "<title>");
+        xesc(b, s);
+        cot_buf_adds(b, "</title>");
+    }
+    xesc(b, t.s ? t.s : "");
+    cot_buf_adds(b, "</text>\n");
+    cot_buf_free(&t);
+}
 
 static void svg_text(cot_buf_t *b, double x, double y, const char *anchor,
                      const char *cls, const char *s)
 {
-    cot_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" class=\"%s\">",
-                   x, y, anchor, cls);
-    xesc(b, s);
-    cot_buf_adds(b, "</text>\n");
+    /* Anchored at x, the text may use the room between x and the edge of
+     * the canvas (both halves of it when centred). */
+    double room = !strcmp(anchor, "start") ? SVG_W - 4 - x
+                : !strcmp(anchor, "end")   ? x - 4
+                : 2 * fmin(x - 4, SVG_W - 4 - x);
+    svg_text_fit(b, x, y, anchor, cls, s, room);
+}
+
+/* A panel title: the whole width, shortened when longer. */
+static void svg_title(cot_buf_t *b, double top, const char *cls, const char *s)
+{
+    svg_text_fit(b, 8, top + 20, "start", cls, s, SVG_W - 16);
 }
 
 static void svg_axes(cot_buf_t *b, double y0, const char *ylo, const char *yhi)
 {
     cot_buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                    "class=\"frame\"/>\n", PX0, y0, PW, PH);
-    svg_text(b, PX0 - 6, y0 + PH + 4, "end", "tick", ylo);
-    svg_text(b, PX0 - 6, y0 + 8, "end", "tick", yhi);
+    svg_text_fit(b, PX0 - 6, y0 + PH + 4, "end", "tick", ylo, PX0 - 10);
+    svg_text_fit(b, PX0 - 6, y0 + 8, "end", "tick", yhi, PX0 - 10);
+}
+
+/* Tick labels under the points xs[0..m): as many as fit side by side, each
+ * at most 120 px, the first and the last always among them; a label that
+ * would cross an edge of the canvas is anchored to that edge instead. */
+static void svg_xlabels(cot_buf_t *b, const double *xs, char *const *lab, size_t m,
+                        double y)
+{
+    double *l = cot_calloc(m + 1, sizeof *l), *rr = cot_calloc(m + 1, sizeof *rr);
+    char **s = cot_calloc(m + 1, sizeof *s);
+    const char **anc = cot_calloc(m + 1, sizeof *anc);
+    double *ax = cot_calloc(m + 1, sizeof *ax);
+    size_t *keep = cot_calloc(m + 1, sizeof *keep), nk = 0;
+    cot_buf_t t = {0};
+    for (size_t i = 0; i < m; i++) {
+        fit(lab[i], 120, FONT, 0, &t);
+        s[i] = cot_strdup(t.s ? t.s : "");
+        double w = text_w(s[i], FONT, 0);
+        l[i] = xs[i] - w / 2;
+        rr[i] = xs[i] + w / 2;
+        anc[i] = "middle";
+        ax[i] = xs[i];
+        if (l[i] < 4) { l[i] = 4; rr[i] = 4 + w; anc[i] = "start"; ax[i] = 4; }
+        if (rr[i] > SVG_W - 4) {
+            rr[i] = SVG_W - 4; l[i] = rr[i] - w; anc[i] = "end"; ax[i] = SVG_W - 4;
+        }
+    }
+    const double gap = 8;
+    for (size_t i = 0; i < m; i++)
+        if (!nk || l[i] >= rr[keep[nk - 1]] + gap) keep[nk++] = i;
+    if (m > 1 && keep[nk - 1] != m - 1) {
+        while (nk > 1 && l[m - 1] < rr[keep[nk - 1]] + gap) nk--;
+        if (l[m - 1] >= rr[keep[nk - 1]] + gap) keep[nk++] = m - 1;
+    }
+    for (size_t k = 0; k < nk; k++) {
+        size_t i = keep[k];
+        cot_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" class=\"tick\">",
+                       ax[i], y, anc[i]);
+        if (strcmp(s[i], lab[i])) {
+            cot_buf_adds(b, "<title>");
+            xesc(b, lab[i]);
+            cot_buf_adds(b, "</title>");
+        }
+        xesc(b, s[i]);
+        cot_buf_adds(b, "</text>\n");
+    }
+    for (size_t i = 0; i < m; i++) free(s[i]);
+    free(s); free(l); free(rr); free(anc); free(ax); free(keep);
+    cot_buf_free(&t);
 }
 
 static void svg_trend(const cot_report_t *r, const rgroup_t *rg, size_t f,
@@ -1213,17 +1397,19 @@ static void svg_trend(const cot_report_t *r, const rgroup_t *rg, size_t f,
     if (se->t.ok)
         cot_buf_printf(&t, ": slope %+.3g, z %.2f, p %.3g%s", se->t.slope, se->t.z,
                        se->t.p, se->rise ? " (RISE)" : "");
-    svg_text(b, PX0, top + 20, "start", se->rise ? "title rise" : "title", t.s);
+    svg_title(b, top, se->rise ? "title rise" : "title", t.s);
     double y0 = top + 32, ymax = 0;
     size_t m = 0;
     double *xs = cot_calloc(r->nb + 1, sizeof *xs), *lo = cot_calloc(r->nb + 1, sizeof *lo),
            *hi = cot_calloc(r->nb + 1, sizeof *hi), *p = cot_calloc(r->nb + 1, sizeof *p);
     size_t *bi = cot_calloc(r->nb + 1, sizeof *bi);
+    char **labs = cot_calloc(r->nb + 1, sizeof *labs);
     for (size_t x = 0; x < r->nb; x++) {
         if (!se->n[x]) continue;
         cot_stats_wilson(se->k[x], se->n[x], COT_Z95, &lo[m], &hi[m]);
         p[m] = (double)se->k[x] / (double)se->n[x];
         bi[m] = x;
+        labs[m] = r->bk[x].label;
         if (hi[m] > ymax) ymax = hi[m];
         m++;
     }
@@ -1262,20 +1448,20 @@ static void svg_trend(const cot_report_t *r, const rgroup_t *rg, size_t f,
             xesc(b, t.s);
             cot_buf_adds(b, "</title></circle>\n");
         }
-        svg_text(b, xs[0], y0 + PH + 16, "middle", "tick", r->bk[bi[0]].label);
-        if (m > 1) svg_text(b, xs[m - 1], y0 + PH + 16, "middle", "tick", r->bk[bi[m - 1]].label);
+        svg_xlabels(b, xs, labs, m, y0 + PH + 16);
     }
 #undef YV
     svg_text(b, PX0 + PW / 2, y0 + PH + 32, "middle", "axis", o->trend);
-    free(xs); free(lo); free(hi); free(p); free(bi);
+    free(xs); free(lo); free(hi); free(p); free(bi); free(labs);
     cot_buf_free(&t);
 }
 
 #define HBINS 20
 
-static void svg_hist(const cot_report_t *r, size_t i, double top, cot_buf_t *b)
+static void svg_hist(const cot_report_t *r, const rgroup_t *rg, size_t i, double top,
+                     cot_buf_t *b)
 {
-    const cot_num_t *n = &r->all->num[i];
+    const cot_num_t *n = &rg->g->num[i];
     cot_buf_t t = {0};
     uint64_t h[HBINS] = {0}, mx = 0;
     double lo = n->w.min, hi = n->w.max;
@@ -1296,10 +1482,13 @@ static void svg_hist(const cot_report_t *r, size_t i, double top, cot_buf_t *b)
         }
     }
     for (int j = 0; j < HBINS; j++) if (h[j] > mx) mx = h[j];
-    cot_buf_printf(&t, "%s: n %" PRIu64 ", mean %.4g, p50 %.4g, p90 %.4g", r->st->o.num[i],
-                   n->w.n, n->w.n ? n->w.mean : 0, n->w.n ? clampq(n, 0.5) : 0,
-                   n->w.n ? clampq(n, 0.9) : 0);
-    svg_text(b, PX0, top + 20, "start", "title", t.s);
+    cot_buf_printf(&t, "%s, %s: n %" PRIu64, r->st->o.num[i], rg->name, n->w.n);
+    if (n->w.n)
+        cot_buf_printf(&t, ", mean %.4g, p50 %.4g, p90 %.4g", n->w.mean, clampq(n, 0.5),
+                       clampq(n, 0.9));
+    else
+        cot_buf_adds(&t, " (no values)");
+    svg_title(b, top, "title", t.s);
     double y0 = top + 32;
     cot_buf_clear(&t);
     cot_buf_printf(&t, "%" PRIu64, mx);
@@ -1315,19 +1504,110 @@ static void svg_hist(const cot_report_t *r, size_t i, double top, cot_buf_t *b)
     if (n->w.n) {
         cot_buf_clear(&t);
         cot_buf_printf(&t, "%.4g", lo);
-        svg_text(b, PX0, y0 + PH + 16, "start", "tick", t.s);
+        svg_text_fit(b, PX0, y0 + PH + 16, "start", "tick", t.s, PW / 2 - 8);
         cot_buf_clear(&t);
         cot_buf_printf(&t, "%.4g", hi);
-        svg_text(b, PX0 + PW, y0 + PH + 16, "end", "tick", t.s);
+        svg_text_fit(b, PX0 + PW, y0 + PH + 16, "end", "tick", t.s, PW / 2 - 8);
     }
     cot_buf_free(&t);
 }
 
+/* Rows a count panel draws: the most frequent values, then one row for the
+ * rest, then (missing) and (ill-typed) when there are any. */
+static size_t count_rows(const rgroup_t *rg, size_t i)
+{
+    const cot_cat_t *c = &rg->g->cat[i];
+    size_t n = c->vals.n < MAXROWS ? c->vals.n : MAXROWS;
+    if (c->vals.n > MAXROWS) n++;
+    if (c->missing) n++;
+    if (c->badtype) n++;
+    return n ? n : 1;
+}
+
+static double count_height(const rgroup_t *rg, size_t i)
+{
+    return 52 + ROWH * (double)count_rows(rg, i);
+}
+
+static void count_row(cot_buf_t *b, double y, const char *label, uint64_t k,
+                      uint64_t total, uint64_t mx, const char *cls)
+{
+    const double x0 = 8 + LABW + 6, xw = SVG_W - 8 - 110 - x0;
+    cot_buf_t t = {0};
+    svg_text_fit(b, 8 + LABW, y + 12, "end", "tick", label, LABW);
+    double w = mx ? xw * (double)k / (double)mx : 0;
+    if (k && w < 1) w = 1;
+    cot_buf_printf(b, "<rect class=\"%s\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
+                   "height=\"%.2f\"><title>", cls, x0, y + 2, w, ROWH - 4);
+    xesc(b, label);
+    cot_buf_printf(b, ": %" PRIu64 "</title></rect>\n", k);
+    cot_buf_printf(&t, "%" PRIu64 " (", k);
+    pct(&t, total ? (double)k / (double)total : 0);
+    cot_buf_addc(&t, ')');
+    svg_text_fit(b, x0 + w + 4, y + 12, "start", "tick", t.s, SVG_W - 8 - (x0 + w + 4));
+    cot_buf_free(&t);
+}
+
+/* Count bars: one horizontal bar per value, longest first; rates are of the
+ * records that have the field (as in the table). */
+static void svg_count(const cot_report_t *r, const rgroup_t *rg, size_t i, double top,
+                      cot_buf_t *b)
+{
+    const cot_cat_t *c = &rg->g->cat[i];
+    const size_t *ord = rg->vorder[i];
+    cot_buf_t t = {0}, v = {0};
+    cot_buf_printf(&t, "%s, %s: n %" PRIu64, r->st->o.count[i], rg->name, c->present);
+    if (c->missing || c->badtype)
+        cot_buf_printf(&t, ", %" PRIu64 " missing, %" PRIu64 " ill-typed", c->missing,
+                       c->badtype);
+    svg_title(b, top, "title", t.s);
+    size_t shown = c->vals.n < MAXROWS ? c->vals.n : MAXROWS;
+    uint64_t mx = 0, rest = 0;
+    for (size_t j = 0; j < c->vals.n; j++) {
+        uint64_t k = c->cnt[ord[j]];
+        if (j < shown) { if (k > mx) mx = k; }
+        else rest += k;
+    }
+    if (rest > mx) mx = rest;
+    if (c->missing > mx) mx = c->missing;
+    if (c->badtype > mx) mx = c->badtype;
+    uint64_t total = c->present + c->missing + c->badtype;
+    double y = top + 32;
+    for (size_t j = 0; j < shown; j++, y += ROWH) {
+        cot_buf_clear(&v);
+        cot_stats_key_show(c->vals.keys[ord[j]], &v);
+        count_row(b, y, v.s ? v.s : "", c->cnt[ord[j]], c->present, mx, "bar");
+    }
+    if (c->vals.n > shown) {
+        cot_buf_clear(&v);
+        cot_buf_printf(&v, "(%zu other values)", c->vals.n - shown);
+        count_row(b, y, v.s, rest, c->present, mx, "bar other");
+        y += ROWH;
+    }
+    if (c->missing) { count_row(b, y, "(missing)", c->missing, total, mx, "bar absent"); y += ROWH; }
+    if (c->badtype) { count_row(b, y, "(ill-typed)", c->badtype, total, mx, "bar absent"); y += ROWH; }
+    if (!total) svg_text(b, 8 + LABW + 6, y + 12, "start", "axis", "no records");
+    cot_buf_free(&t);
+    cot_buf_free(&v);
+}
+
+/* Which groups get a panel of their own: the overall, then each --by group
+ * (the overall alone when there is no --by). */
+static size_t svg_ngroups(const cot_report_t *r) { return r->ngrp; }
+
 void cot_report_svg(const cot_report_t *r, cot_buf_t *b)
 {
     const cot_stat_opts_t *o = &r->st->o;
-    size_t panels = o->nfor * r->ngrp + o->nnum;
-    double h = 40 + PANEL * (double)(panels ? panels : 1);
+    size_t ng = svg_ngroups(r);
+    /* Panels, top to bottom: trends, count bars, histograms; each for the
+     * overall and then for every group. */
+    double h = 40;
+    for (size_t f = 0; f < o->nfor; f++) h += PANEL * (double)ng;
+    for (size_t i = 0; i < o->ncount; i++)
+        for (size_t j = 0; j < ng; j++) h += count_height(&r->grp[j], i);
+    for (size_t i = 0; i < o->nnum; i++) h += r->hide[i] ? 0 : PANEL * (double)ng;
+    int empty = h == 40;
+    if (empty) h += 40;
     cot_buf_printf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
                    "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">\n", SVG_W, h, SVG_W, h);
@@ -1339,16 +1619,28 @@ void cot_report_svg(const cot_report_t *r, cot_buf_t *b)
         ".frame{fill:none;stroke:#999;stroke-width:1}\n"
         ".band{fill:#1f77b4;fill-opacity:0.2;stroke:none}\n"
         ".rate{fill:none;stroke:#1f77b4;stroke-width:2}\n"
-        "circle{fill:#1f77b4}\n.bar{fill:#2ca02c}\n"
-        "</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n");
+        "circle{fill:#1f77b4}\n.bar{fill:#2ca02c}\n.other{fill:#98df8a}\n"
+        ".absent{fill:#bbb}\n"
+        "</style>\n");
+    cot_buf_printf(b, "<rect width=\"%.0f\" height=\"%.0f\" fill=\"#fff\"/>\n", SVG_W, h);
     cot_buf_t t = {0};
     cot_buf_printf(&t, "cot-stat: %" PRIu64 " records", r->st->records);
-    svg_text(b, PX0, 24, "start", "title", t.s);
+    svg_title(b, 4, "title", t.s);
+    if (empty)
+        svg_text(b, 8, 60, "start", "axis",
+                 "nothing to draw: give --count, --num or --trend with --for");
     cot_buf_free(&t);
     double top = 40;
     for (size_t f = 0; f < o->nfor; f++)
-        for (size_t j = 0; j < r->ngrp; j++, top += PANEL)
+        for (size_t j = 0; j < ng; j++, top += PANEL)
             svg_trend(r, &r->grp[j], f, top, b);
-    for (size_t i = 0; i < o->nnum; i++, top += PANEL) svg_hist(r, i, top, b);
+    for (size_t i = 0; i < o->ncount; i++)
+        for (size_t j = 0; j < ng; j++) {
+            svg_count(r, &r->grp[j], i, top, b);
+            top += count_height(&r->grp[j], i);
+        }
+    for (size_t i = 0; i < o->nnum; i++)
+        for (size_t j = 0; j < ng && !r->hide[i]; j++, top += PANEL)
+            svg_hist(r, &r->grp[j], i, top, b);
     cot_buf_adds(b, "</svg>\n");
 }

@@ -38,6 +38,10 @@ typedef struct {
     int    fail_on_rise;
     cot_gate_t *gates;
     size_t ngates;
+    /* Numeric fields left out of every rendering when no record has them
+     * (the ones --shift adds: no logprob section without logprobs). */
+    char *const *quiet;
+    size_t nquiet;
 } cot_report_opts_t;
 
 typedef struct cot_report cot_report_t;

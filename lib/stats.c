@@ -174,15 +174,49 @@ int64_t cot_sketch_index(double a)
 int64_t cot_sketch_index_min(void) { return cot_sketch_index(COT_SKETCH_MIN); }
 int64_t cot_sketch_index_max(void) { return cot_sketch_index(DBL_MAX); }
 
+int cot_sketch_exact(const cot_sketch_t *s)
+{
+    return !s->inexact && s->nex == s->n;
+}
+
+static void exact_drop(cot_sketch_t *s)
+{
+    free(s->ex);
+    s->ex = NULL;
+    s->nex = 0;
+    s->inexact = 1;
+}
+
+void cot_sketch_add_exact(cot_sketch_t *s, double x)
+{
+    if (s->inexact) return;
+    if (s->nex >= COT_SKETCH_EXACT) { exact_drop(s); return; }
+    /* Grow by doubling, from 16: small groups stay small. */
+    if (!(s->nex & (s->nex - 1)) && s->nex >= 16)
+        s->ex = cot_realloc(s->ex, 2 * s->nex * sizeof *s->ex);
+    else if (!s->ex)
+        s->ex = cot_malloc(16 * sizeof *s->ex);
+    s->ex[s->nex++] = x;
+    if (x != floor(x)) s->notint = 1;
+}
+
 void cot_sketch_add(cot_sketch_t *s, double x)
 {
     double a = fabs(x);
+    if (x != floor(x)) s->notint = 1;
+    cot_sketch_add_exact(s, x);
     if (a < COT_SKETCH_MIN) { cot_sketch_add_bucket(s, 0, 0, 1); return; }
     cot_sketch_add_bucket(s, x > 0 ? 1 : -1, cot_sketch_index(a), 1);
 }
 
 void cot_sketch_merge(cot_sketch_t *a, const cot_sketch_t *b)
 {
+    if (cot_sketch_exact(a) && cot_sketch_exact(b) && a->nex + b->nex <= COT_SKETCH_EXACT) {
+        for (size_t i = 0; i < b->nex; i++) cot_sketch_add_exact(a, b->ex[i]);
+    } else {
+        exact_drop(a);
+    }
+    a->notint |= b->notint;
     for (size_t i = 0; i < b->pos.len; i++)
         cot_sketch_add_bucket(a, 1, b->pos.off + (int64_t)i, b->pos.c[i]);
     for (size_t i = 0; i < b->neg.len; i++)
@@ -190,11 +224,36 @@ void cot_sketch_merge(cot_sketch_t *a, const cot_sketch_t *b)
     cot_sketch_add_bucket(a, 0, 0, b->zero);
 }
 
+static int dbl_cmp(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+static double exact_quantile(const cot_sketch_t *s, double q)
+{
+    /* Sorted on demand: quantiles are asked for a few times per report. */
+    qsort(s->ex, s->nex, sizeof *s->ex, dbl_cmp);
+    double h = q * (double)(s->nex - 1), lo = floor(h);
+    size_t i = (size_t)lo;
+    if (i + 1 >= s->nex) return s->ex[s->nex - 1];
+    return s->ex[i] + (h - lo) * (s->ex[i + 1] - s->ex[i]);
+}
+
+static double bucket_quantile(const cot_sketch_t *s, double q);
+
 double cot_sketch_quantile(const cot_sketch_t *s, double q)
 {
     if (s->n == 0) return NAN;
     if (q < 0) q = 0;
     if (q > 1) q = 1;
+    if (cot_sketch_exact(s)) return exact_quantile(s, q);
+    double x = bucket_quantile(s, q);
+    return s->notint ? x : nearbyint(x);
+}
+
+static double bucket_quantile(const cot_sketch_t *s, double q)
+{
     uint64_t r = (uint64_t)floor(q * (double)(s->n - 1)), cum = 0;
     for (size_t j = s->neg.len; j-- > 0;) {
         cum += s->neg.c[j];
@@ -213,6 +272,7 @@ void cot_sketch_free(cot_sketch_t *s)
 {
     free(s->pos.c);
     free(s->neg.c);
+    free(s->ex);
     memset(s, 0, sizeof *s);
 }
 
@@ -678,6 +738,16 @@ static void put_group(cot_buf_t *b, const cot_stat_opts_t *o, const char *key,
         put_side(b, &n->sk.pos);
         cot_buf_adds(b, ",\"neg\":");
         put_side(b, &n->sk.neg);
+        cot_buf_printf(b, ",\"notint\":%s", n->sk.notint ? "true" : "false");
+        if (cot_sketch_exact(&n->sk)) {
+            /* The values, for exact quantiles after the merge. */
+            cot_buf_adds(b, ",\"exact\":[");
+            for (size_t k = 0; k < n->sk.nex; k++) {
+                if (k) cot_buf_addc(b, ',');
+                put_dbl(b, n->sk.ex[k]);
+            }
+            cot_buf_addc(b, ']');
+        }
         cot_buf_addc(b, '}');
     }
     cot_buf_printf(b, "],\"trend\":{\"missing\":%" PRIu64 ",\"for_missing\":[",
@@ -882,6 +952,20 @@ static const char *read_group(const cJSON *j, const cot_stat_opts_t *o,
         nu->w.scale = (int)sc;
         cot_sketch_add_bucket(&nu->sk, 0, 0, z);
         if (nu->sk.n != nu->w.n) return "damaged partial: sketch count differs";
+        const cJSON *ni = get(e, "notint"), *ex = get(e, "exact");
+        nu->sk.notint = !cJSON_IsFalse(ni);
+        if (ex) {
+            if (!cJSON_IsArray(ex) || (uint64_t)cJSON_GetArraySize(ex) != nu->w.n ||
+                nu->w.n > COT_SKETCH_EXACT)
+                return "damaged partial: the exact values do not match the count";
+            for (const cJSON *x = ex->child; x; x = x->next) {
+                if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble))
+                    return "damaged partial: an exact value is not a finite number";
+                cot_sketch_add_exact(&nu->sk, x->valuedouble);
+            }
+        } else if (nu->w.n) {
+            nu->sk.inexact = 1;
+        }
     }
     const cJSON *fm = get(t, "for_missing"), *bk = get(t, "buckets");
     if (get_u64(get(t, "missing"), &g->tr.missing) < 0 || !cJSON_IsArray(fm) ||

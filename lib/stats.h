@@ -102,18 +102,39 @@ typedef struct {
     uint64_t *c;
 } cot_sketch_side_t;
 
+/* Up to COT_SKETCH_EXACT values are also kept as they are, so that small
+ * sets (most groups of an audit) get exact quantiles, the ones pandas gives
+ * by default (linear interpolation between order statistics); past that the
+ * values are let go and the buckets answer.  Merges keep them while the
+ * total stays within the bound, so a merged run is exact exactly when one
+ * pass is. */
+#define COT_SKETCH_EXACT 10000
+
 typedef struct {
     cot_sketch_side_t pos, neg;
     uint64_t zero, n;
+    double  *ex;      /* the values themselves, while exact (nex == n)     */
+    size_t   nex;
+    int      inexact; /* more than COT_SKETCH_EXACT values were seen, or a
+                         partial without them was merged in               */
+    int      notint;  /* some value is not an integer                     */
 } cot_sketch_t;
 
 void   cot_sketch_add(cot_sketch_t *s, double x);        /* x finite */
+/* 1 while every value is kept (quantiles are exact). */
+int    cot_sketch_exact(const cot_sketch_t *s);
+/* Keep x as one of the exact values of a sketch read from a partial (its
+ * buckets come with cot_sketch_add_bucket); call once per value. */
+void   cot_sketch_add_exact(cot_sketch_t *s, double x);
 /* Add count c to bucket `index` of one side (sign > 0: positive,
  * sign < 0: negative, 0: the zero count), as read from a partial. */
 void   cot_sketch_add_bucket(cot_sketch_t *s, int sign, int64_t index,
                              uint64_t c);
 void   cot_sketch_merge(cot_sketch_t *a, const cot_sketch_t *b);
-/* The q-quantile (0 <= q <= 1); NAN when empty. */
+/* The q-quantile (0 <= q <= 1); NAN when empty.  Exact (pandas' linear
+ * interpolation: x[floor(h)] + (h - floor(h)) (x[floor(h)+1] - x[floor(h)]),
+ * h = q (n - 1)) while the values are kept; else the bucket's centre, rounded
+ * to an integer when every value was one. */
 double cot_sketch_quantile(const cot_sketch_t *s, double q);
 /* The bucket centre that represents index i (for histograms). */
 double cot_sketch_value(int64_t i);

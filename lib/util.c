@@ -294,3 +294,25 @@ double cot_now(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
+size_t cot_edit_distance(const char *a, size_t n, const char *b, size_t m)
+{
+    if (n > 255 || m > 255) return n > m ? n : m;
+    size_t d[3][256], *pp = d[0], *p = d[1], *c = d[2];
+    for (size_t j = 0; j <= m; j++) p[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        c[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t v = p[j] + 1;
+            if (c[j - 1] + 1 < v) v = c[j - 1] + 1;
+            if (p[j - 1] + cost < v) v = p[j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                pp[j - 2] + 1 < v)
+                v = pp[j - 2] + 1;
+            c[j] = v;
+        }
+        size_t *t = pp; pp = p; p = c; c = t;
+    }
+    return p[m];
+}

@@ -41,6 +41,12 @@ void cot_die(int code, const char *fmt, ...)
 void cot_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 
+/* Optimal string alignment distance between a[0..n) and b[0..m): the
+ * insertions, deletions, substitutions and swaps of two neighbours that
+ * turn one into the other (for "did you mean" suggestions; O(n m) time,
+ * strings longer than 255 bytes count as far apart). */
+size_t cot_edit_distance(const char *a, size_t n, const char *b, size_t m);
+
 /* Allocation that never returns NULL: out of memory exits with status 3. */
 void *cot_malloc(size_t n);
 void *cot_calloc(size_t n, size_t size);

@@ -3,6 +3,8 @@
 # runs apt-get; otherwise it prints the exact command and stops.
 set -e
 pkgs="make gcc pkg-config libzstd-dev libcjson-dev libpcre2-dev zstd perl libxml2-utils python3 jq bsdutils parallel"
+# tests/cli/report.t renders cot-stat's SVG pictures to check them.
+pkgs="$pkgs librsvg2-bin python3-pil"
 # tests/cli/slurm.t runs contrib/cot-slurm.sh on a one-node Slurm cluster.
 pkgs="$pkgs slurm-wlm munge"
 missing=""

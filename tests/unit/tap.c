@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 static int n_run, n_failed;
 
@@ -65,4 +66,30 @@ int tap_done(void)
 {
     printf("1..%d\n", n_run);
     return n_failed ? 1 : 0;
+}
+
+static int saved_fd = -1;
+static FILE *cap;
+
+void tap_stderr_begin(void)
+{
+    fflush(stderr);
+    cap = tmpfile();
+    saved_fd = dup(2);
+    if (cap) dup2(fileno(cap), 2);
+}
+
+const char *tap_stderr_end(void)
+{
+    static char text[4096];
+    text[0] = 0;
+    fflush(stderr);
+    if (saved_fd >= 0) { dup2(saved_fd, 2); close(saved_fd); saved_fd = -1; }
+    if (!cap) return text;
+    rewind(cap);
+    size_t n = fread(text, 1, sizeof text - 1, cap);
+    text[n] = 0;
+    fclose(cap);
+    cap = NULL;
+    return text;
 }

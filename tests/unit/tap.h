@@ -9,6 +9,12 @@ int  tap_is_str(const char *got, const char *want, const char *name);
 int  tap_is_long(long got, long want, const char *name);
 int  tap_is_double(double got, double want, double tol, const char *name);
 void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Capture what the code under test writes to stderr (so expected error
+ * messages are checked instead of cluttering `make check`): begin, run,
+ * then end returns the text written since begin (static storage, valid
+ * until the next end; at most 4 KiB kept). */
+void tap_stderr_begin(void);
+const char *tap_stderr_end(void);
 /* Print the plan ("1..N") and return the exit status for main(). */
 int  tap_done(void);
 

@@ -218,12 +218,61 @@ static void test_sketch(void)
     cot_sketch_t e = {0};
     tap_ok(isnan(cot_sketch_quantile(&e, 0.5)), "empty sketch: NAN");
     cot_sketch_add(&e, 1e-12);
-    tap_ok(cot_sketch_quantile(&e, 0.5) == 0, "tiny magnitudes count as zero");
+    tap_ok(cot_sketch_quantile(&e, 0.5) == 1e-12, "a tiny value is exact while kept");
+    e.inexact = 1;
+    tap_ok(cot_sketch_quantile(&e, 0.5) == 0, "tiny magnitudes count as zero in the buckets");
     cot_sketch_free(&e);
     cot_sketch_free(&m);
     cot_sketch_free(&all);
     for (int i = 0; i < 3; i++) cot_sketch_free(&part[i]);
     free(v);
+}
+
+/* Exact quantiles up to COT_SKETCH_EXACT values, as pandas/numpy give them
+ * (linear interpolation), through merges too; the buckets past that. */
+static void test_exact(void)
+{
+    static const double v[] = {1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 100};
+    cot_sketch_t s = {0}, a = {0}, b = {0}, m = {0};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        cot_sketch_add(&s, v[i]);
+        cot_sketch_add(i % 2 ? &a : &b, v[i]);
+    }
+    tap_ok(cot_sketch_exact(&s), "11 values: exact");
+    tap_is_double(cot_sketch_quantile(&s, 0.5), 3, 0, "median 3, not 2.97");
+    tap_is_double(cot_sketch_quantile(&s, 0.9), 4, 0, "p90 4");
+    tap_is_double(cot_sketch_quantile(&s, 0.99), 90.4, 1e-12, "p99 90.4 (pandas), not 4.01");
+    tap_is_double(cot_sketch_quantile(&s, 0.25), 2.5, 0, "p25 interpolates: 2.5");
+    tap_is_double(cot_sketch_quantile(&s, 0), 1, 0, "p0 is the minimum");
+    tap_is_double(cot_sketch_quantile(&s, 1), 100, 0, "p100 is the maximum");
+    cot_sketch_merge(&m, &a);
+    cot_sketch_merge(&m, &b);
+    tap_ok(cot_sketch_exact(&m) && cot_sketch_quantile(&m, 0.99) == cot_sketch_quantile(&s, 0.99),
+           "merged parts stay exact and agree");
+    /* One past the bound: the buckets answer, rounded for integer data. */
+    cot_sketch_t big = {0}, half1 = {0}, half2 = {0}, hm = {0};
+    for (int i = 0; i <= COT_SKETCH_EXACT; i++) {
+        cot_sketch_add(&big, (double)(i % 97));
+        cot_sketch_add(i < COT_SKETCH_EXACT / 2 ? &half1 : &half2, (double)(i % 97));
+    }
+    tap_ok(!cot_sketch_exact(&big) && big.ex == NULL, "past %d values: buckets only, memory freed",
+           COT_SKETCH_EXACT);
+    double q = cot_sketch_quantile(&big, 0.5);
+    tap_ok(q == floor(q) && fabs(q - 48) <= 1, "integer data: an integer quantile (%g)", q);
+    tap_ok(cot_sketch_exact(&half1) && cot_sketch_exact(&half2), "each half is exact");
+    cot_sketch_merge(&hm, &half1);
+    cot_sketch_merge(&hm, &half2);
+    tap_ok(!cot_sketch_exact(&hm) && cot_sketch_quantile(&hm, 0.5) == q,
+           "halves merged past the bound: the same as one pass");
+    cot_sketch_t f = {0};
+    cot_sketch_add(&f, 0.25);
+    cot_sketch_add(&f, 0.75);
+    f.inexact = 1;
+    q = cot_sketch_quantile(&f, 1);
+    tap_ok(q != floor(q), "non-integer data is not rounded (%g)", q);
+    cot_sketch_free(&s); cot_sketch_free(&a); cot_sketch_free(&b); cot_sketch_free(&m);
+    cot_sketch_free(&big); cot_sketch_free(&half1); cot_sketch_free(&half2);
+    cot_sketch_free(&hm); cot_sketch_free(&f);
 }
 
 static void test_keys(void)
@@ -361,6 +410,7 @@ int main(void)
     test_welford_huge();
     test_sketch();
     test_sketch_range();
+    test_exact();
     test_keys();
     test_partial();
     test_gates();

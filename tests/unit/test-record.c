@@ -1,0 +1,88 @@
+/* test-record.c -- the three spellings of a field path (lib/record) and the
+ * edit distance behind "did you mean" (lib/util). */
+#include "record.h"
+#include "tap.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *REC =
+    "{\"id\":\"r1\",\"meta\":{\"env\":\"code\",\"a/b\":1,\"t~x\":2,\"7\":\"seven\"},"
+    "\"steps\":[\"s0\",{\"k\":\"deep\"}],\"judge\":{\"verdict\":\"clean\"}}";
+
+/* What path finds in rec, as compact JSON ("(none)" when nothing). */
+static const char *got(const cJSON *rec, const char *path)
+{
+    static char buf[256];
+    const cJSON *j = cot_record_get(rec, path);
+    if (!j) return "(none)";
+    char *s = cJSON_PrintUnformatted(j);
+    snprintf(buf, sizeof buf, "%s", s);
+    cJSON_free(s);
+    return buf;
+}
+
+static void test_paths(void)
+{
+    cJSON *rec = cJSON_Parse(REC);
+    static const struct { const char *path, *want; } t[] = {
+        {"meta.env", "\"code\""},          {"/meta/env", "\"code\""},
+        {".meta.env", "\"code\""},         {".judge.verdict", "\"clean\""},
+        {"steps.0", "\"s0\""},             {"/steps/0", "\"s0\""},
+        {".steps[0]", "\"s0\""},           {"steps[1].k", "\"deep\""},
+        {".steps[1].k", "\"deep\""},       {"/steps/1/k", "\"deep\""},
+        {"/meta/a~1b", "1"},               {"/meta/t~0x", "2"},
+        {"meta.7", "\"seven\""},           {".meta.nope", "(none)"},
+        {".steps[2]", "(none)"},           {".meta[0]", "(none)"},
+        {"id", "\"r1\""},                  {".id", "\"r1\""},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+        tap_is_str(got(rec, t[i].path), t[i].want, t[i].path);
+    const cJSON *whole = cot_record_get(rec, ".");
+    tap_ok(whole == rec, "'.' is the record itself");
+    cJSON_Delete(rec);
+}
+
+static void test_syntax(void)
+{
+    static const char *good[] = {"a", "a.b", ".a", ".a.b", ".", "a[0]", ".a[0].b",
+                                 "a[0][1]", "/a", "/a/b", "/a~0~1", "a.0"};
+    static const char *bad[] = {"", "a..b", "a.", "..a", ".a.", "a[", "a[x]", "a[]",
+                                "a[0", "a[0]b", "/a~2", "[0]x", ".."};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        tap_ok(cot_record_path_ok(good[i]) == 0 && !cot_record_path_check("--x", good[i]),
+               "good path '%s'", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        tap_ok(cot_record_path_ok(bad[i]) == -1, "bad path '%s'", bad[i]);
+    tap_is_str(cot_record_path_check("--count", "a..b"),
+               "--count: 'a..b' is not a field path: write meta.env, .meta.env (as jq "
+               "does) or /meta/env (a JSON pointer)", "one message for a bad path");
+}
+
+static void test_distance(void)
+{
+    static const struct { const char *a, *b; size_t d; } t[] = {
+        {"format", "format", 0}, {"frmat", "format", 1}, {"fromat", "format", 1},
+        {"formta", "format", 1}, {"", "abc", 3}, {"abc", "", 3},
+        {"original_procss", "original_process", 1}, {"kitten", "sitting", 3},
+        {"ca", "abc", 3},   /* OSA: no edit of a substring twice */
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+        tap_is_long((long)cot_edit_distance(t[i].a, strlen(t[i].a), t[i].b, strlen(t[i].b)),
+                    (long)t[i].d, t[i].a);
+    char big[300];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    tap_is_long((long)cot_edit_distance(big, 299, "x", 1), 299, "long strings are far apart");
+}
+
+int main(void)
+{
+    cot_prog = "test-record";
+    test_paths();
+    test_syntax();
+    test_distance();
+    return tap_done();
+}
