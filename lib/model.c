@@ -55,7 +55,6 @@ static void wrf32(unsigned char *p, float f) { uint32_t v; memcpy(&v, &f, 4); wr
 #define OFF_W 160
 #define OFF_FSIZE 176
 #define OFF_CSUM 184
-#define OFF_IDF 192
 #define CLS_SIZE 80
 
 static uint64_t checksum(const unsigned char *p, size_t n)
@@ -106,6 +105,48 @@ static void logits(const float *W, const float *idf, uint32_t C, const double *b
             }
         }
         idx += n;
+    }
+}
+
+/* The same over the file's rows: row j is {idf_j, w_j0 .. w_j(C-1)}, so one
+ * bucket costs one cache line.  The held-out pass of training and
+ * cot-judge --model both use this, so a calibrated threshold means exactly
+ * the same thing in both. */
+static void logits_rows(const float *R, uint32_t C, const double *bias, const uint32_t *idx,
+                        const uint32_t count[COT_FEAT_NFIELDS], double *z,
+                        double norm[COT_FEAT_NFIELDS], double *contrib)
+{
+    const size_t stride = (size_t)C + 1;
+    double acc[COT_MODEL_MAX_CLASSES];
+    for (uint32_t c = 0; c < C; c++) z[c] = bias[c];
+    for (int f = 0; f < COT_FEAT_NFIELDS; f++) {
+        uint32_t n = count[f];
+        norm[f] = 0;
+        if (!n) continue;
+        double q = 0;
+        if (C == 1) {
+            double s = 0;
+            for (uint32_t j = 0; j < n; j++) {
+                const float *r = R + (size_t)idx[j] * 2;
+                const double v = (double)r[1] * r[0];
+                q += (double)r[0] * r[0];
+                s += v;
+                if (contrib) contrib[j] = v;   /* before the field's norm */
+            }
+            acc[0] = s;
+        } else {
+            for (uint32_t c = 0; c < C; c++) acc[c] = 0;
+            for (uint32_t j = 0; j < n; j++) {
+                const float *r = R + (size_t)idx[j] * stride;
+                q += (double)r[0] * r[0];
+                for (uint32_t c = 0; c < C; c++) acc[c] += (double)r[1 + c] * r[0];
+            }
+        }
+        const double sc = 1.0 / sqrt(q);
+        norm[f] = sc;
+        for (uint32_t c = 0; c < C; c++) z[c] += sc * acc[c];
+        idx += n;
+        if (contrib) contrib += n;
     }
 }
 
@@ -606,7 +647,12 @@ int cot_model_trainer_write(cot_model_trainer_t *t, const char *path,
     free(s.G);
     free(s.Gb);
 
-    /* the held-out pass, with the final weights */
+    /* the file's rows, and the held-out pass over them */
+    float *rows = cot_malloc(B * (C + 1) * sizeof *rows);
+    for (size_t j = 0; j < B; j++) {
+        rows[j * (C + 1)] = s.idf[j];
+        for (uint32_t c = 0; c < C; c++) rows[j * (C + 1) + 1 + c] = s.W[j * C + c];
+    }
     reservoir_t rv = {0};
     rv.P = C;
     rv.cap = COT_MODEL_RESERVOIR_BYTES / ((1 + rv.P) * sizeof(double));
@@ -619,7 +665,7 @@ int cot_model_trainer_write(cot_model_trainer_t *t, const char *path,
             const uint32_t *r = t->buf + at;
             if (!(r[1] & HELD_BIT)) continue;
             double nrm[COT_FEAT_NFIELDS];
-            logits(s.W, s.idf, C, s.bias, r + REC_HDR, r + 2, s.z, nrm);
+            logits_rows(rows, C, s.bias, r + REC_HDR, r + 2, s.z, nrm, NULL);
             probs(s.z, C);
             reservoir_add(&rv, remap[r[1] & 0xffff], s.z);
         }
@@ -672,9 +718,8 @@ int cot_model_trainer_write(cot_model_trainer_t *t, const char *path,
     for (uint32_t c = 0; c < K; c++) cot_buf_add(&str, names[c], strlen(names[c]) + 1);
     size_t str_off = HDR_SIZE, str_size = str.len;
     size_t cls_off = (str_off + str_size + 7) & ~(size_t)7, cls_size = (size_t)K * CLS_SIZE;
-    size_t w_off = cls_off + cls_size, w_size = B * C * 4;
-    size_t idf_off = w_off + w_size, idf_size = B * 4;
-    size_t total = idf_off + idf_size;
+    size_t w_off = cls_off + cls_size, w_size = B * (C + 1) * 4;
+    size_t total = w_off + w_size;
     unsigned char *img = NULL;
     if (!st) {
         img = cot_calloc(1, total);
@@ -702,7 +747,6 @@ int cot_model_trainer_write(cot_model_trainer_t *t, const char *path,
         wr64(img + OFF_STR, str_off); wr64(img + OFF_STR + 8, str_size);
         wr64(img + OFF_CLS, cls_off); wr64(img + OFF_CLS + 8, cls_size);
         wr64(img + OFF_W, w_off); wr64(img + OFF_W + 8, w_size);
-        wr64(img + OFF_IDF, idf_off); wr64(img + OFF_IDF + 8, idf_size);
         wr64(img + OFF_FSIZE, total);
         memcpy(img + str_off, str.s, str_size);
         for (uint32_t c = 0; c < K; c++) {
@@ -713,8 +757,7 @@ int cot_model_trainer_write(cot_model_trainer_t *t, const char *path,
             wrf64(q + 48, m->fpr); wr64(q + 56, m->heldout_pos);
             wr64(q + 64, m->heldout_neg); wr64(q + 72, m->train_n);
         }
-        for (size_t i = 0; i < B * C; i++) wrf32(img + w_off + 4 * i, s.W[i]);
-        for (size_t i = 0; i < B; i++) wrf32(img + idf_off + 4 * i, s.idf[i]);
+        for (size_t i = 0; i < B * (C + 1); i++) wrf32(img + w_off + 4 * i, rows[i]);
         wr64(img + OFF_CSUM, checksum(img, total));
         st = write_file(path, img, total);
     }
@@ -741,6 +784,7 @@ int cot_model_trainer_write(cot_model_trainer_t *t, const char *path,
     }
     free(img);
     cot_buf_free(&str);
+    free(rows);
     free(s.W);
     free(s.idf);
     free(s.bias);
@@ -755,8 +799,8 @@ struct cot_model {
     size_t n;
     int mapped;
     cot_model_info_t info;
-    const float *W, *idf;
-    float *W_own, *idf_own;  /* converted copies on a big-endian host       */
+    const float *R;          /* 2^bits rows of {idf, weights...}            */
+    float *R_own;            /* converted copy on a big-endian host         */
     double bias[COT_MODEL_MAX_CLASSES], thr[COT_MODEL_MAX_CLASSES];
     const char *names[COT_MODEL_MAX_CLASSES];
 };
@@ -780,18 +824,15 @@ static const char *validate(const unsigned char *p, size_t n)
     if (K < 2 || K > COT_MODEL_MAX_CLASSES || binary > 1 || C != (binary ? 1 : K) ||
         (binary && (K != 2 || pos > 1)))
         return "corrupted model (class settings out of range)";
-    for (int s = 0; s < 5; s++) {
-        if (s == 3) continue;             /* 176: file size and checksum */
+    for (int s = 0; s < 3; s++) {
         uint64_t off = rd64(p + OFF_STR + 16 * s), sz = rd64(p + OFF_STR + 16 * s + 8);
         if (off < HDR_SIZE || off > n || sz > n - off)
             return "corrupted model (section out of bounds)";
     }
     if (rd64(p + OFF_CLS + 8) != (uint64_t)K * CLS_SIZE || rd64(p + OFF_CLS) % 8)
         return "corrupted model (class section)";
-    if (rd64(p + OFF_W + 8) != ((uint64_t)C << bits) * 4 || rd64(p + OFF_W) % 8)
+    if (rd64(p + OFF_W + 8) != ((uint64_t)(C + 1) << bits) * 4 || rd64(p + OFF_W) % 8)
         return "corrupted model (weight section)";
-    if (rd64(p + OFF_IDF + 8) != ((uint64_t)1 << bits) * 4 || rd64(p + OFF_IDF) % 8)
-        return "corrupted model (idf section)";
     const unsigned char *s = p + rd64(p + OFF_STR);
     uint64_t sz = rd64(p + OFF_STR + 8), nul = 0;
     for (uint64_t i = 0; i < sz; i++) nul += !s[i];
@@ -859,8 +900,7 @@ cot_model_t *cot_model_open_mem(const void *mem, size_t n, const char **why)
         m->thr[c] = rdf64(cl + (size_t)c * CLS_SIZE + 8);
     }
     if (in->binary) m->bias[0] = m->bias[in->positive];
-    m->W = floats(p + rd64(p + OFF_W), (size_t)rd64(p + OFF_W + 8) / 4, &m->W_own);
-    m->idf = floats(p + rd64(p + OFF_IDF), (size_t)rd64(p + OFF_IDF + 8) / 4, &m->idf_own);
+    m->R = floats(p + rd64(p + OFF_W), (size_t)rd64(p + OFF_W + 8) / 4, &m->R_own);
     return m;
 }
 
@@ -910,8 +950,7 @@ void cot_model_close(cot_model_t *m)
 {
     if (!m) return;
     if (m->mapped) munmap((void *)m->p, m->n);
-    free(m->W_own);
-    free(m->idf_own);
+    free(m->R_own);
     free(m);
 }
 
@@ -948,24 +987,33 @@ void cot_model_predict(const cot_model_t *m, const char *const text[COT_FEAT_NFI
     const cot_model_info_t *in = &m->info;
     const uint32_t C = in->binary ? 1 : in->nclasses;
     cot_feat_extract(&in->feat, text, len, &w->fw);
-    if (w->zcap < w->fw.n + in->nclasses) {
-        w->zcap = w->fw.n + in->nclasses + 1024;
+    /* z: the logits, then per-feature contributions (binary), then the
+     * bucket list as the trainer stored it */
+    size_t need = in->nclasses + w->fw.n + w->fw.n / 2 + 1;
+    if (w->zcap < need) {
+        w->zcap = need + 1024;
         free(w->z);
         w->z = cot_malloc(w->zcap * sizeof *w->z);
     }
-    /* the bucket list goes after the logits, as the trainer stored it */
-    uint32_t *idx = (uint32_t *)(void *)(w->z + in->nclasses);
+    w->contrib = w->z + in->nclasses;
+    uint32_t *idx = (uint32_t *)(void *)(w->contrib + w->fw.n);
     for (size_t i = 0; i < w->fw.n; i++) idx[i] = w->fw.f[i].idx;
-    logits(m->W, m->idf, C, m->bias, idx, w->fw.count, w->z, w->norm);
+    logits_rows(m->R, C, m->bias, idx, w->fw.count, w->z, w->norm,
+                in->binary ? w->contrib : NULL);
     probs(w->z, C);
     if (in->binary) {
         out->p = w->z[0];
         out->threshold = m->thr[in->positive];
         out->flagged = out->p >= out->threshold;
         out->label = out->flagged ? in->positive : 1 - in->positive;
+        out->flags = (uint64_t)out->flagged << in->positive;
     } else {
         uint32_t best = 0;
-        for (uint32_t c = 1; c < C; c++) if (w->z[c] > w->z[best]) best = c;
+        out->flags = 0;
+        for (uint32_t c = 0; c < C; c++) {
+            if (w->z[c] > w->z[best]) best = c;
+            if (w->z[c] >= m->thr[c]) out->flags |= (uint64_t)1 << c;
+        }
         out->label = best;
         out->p = w->z[best];
         out->threshold = m->thr[best];
@@ -979,12 +1027,12 @@ static double contribution(const cot_model_t *m, const cot_model_work_t *w, size
 {
     const cot_model_info_t *in = &m->info;
     const cot_feat_t *f = &w->fw.f[i];
-    double sc = w->norm[f->field] * m->idf[f->idx];
     if (in->binary) {
-        double v = sc * m->W[f->idx];
+        double v = w->norm[f->field] * w->contrib[i];
         return label == in->positive ? v : -v;
     }
-    return sc * m->W[(size_t)f->idx * in->nclasses + label];
+    const float *r = m->R + (size_t)f->idx * (in->nclasses + 1);
+    return w->norm[f->field] * r[0] * r[1 + label];
 }
 
 cJSON *cot_model_pred_json(const cot_model_t *m, const char *const text[COT_FEAT_NFIELDS],
@@ -995,17 +1043,35 @@ cJSON *cot_model_pred_json(const cot_model_t *m, const char *const text[COT_FEAT
     cJSON_AddNumberToObject(o, "p", pr->p);
     cJSON_AddNumberToObject(o, "threshold", pr->threshold);
     cJSON_AddBoolToObject(o, "flagged", pr->flagged);
-    /* the top contributions, by a bounded insertion sort */
-    size_t top[COT_MODEL_EVIDENCE];
-    double val[COT_MODEL_EVIDENCE];
-    size_t nt = 0;
+    if (!m->info.binary) {
+        cJSON *fl = cJSON_AddArrayToObject(o, "flags");
+        for (uint32_t c = 0; c < m->info.nclasses; c++)
+            if (pr->flags >> c & 1) cJSON_AddItemToArray(fl, cJSON_CreateString(m->names[c]));
+    }
+    /* the top contributions (a bounded insertion sort over a pool), then
+     * greedily the strongest ones whose spans do not overlap */
+    enum { POOL = 8 * COT_MODEL_EVIDENCE };
+    size_t pool[POOL], top[COT_MODEL_EVIDENCE];
+    double pv[POOL], val[COT_MODEL_EVIDENCE];
+    size_t np = 0, nt = 0;
     for (size_t i = 0; i < w->fw.n; i++) {
         double v = contribution(m, w, i, pr->label);
         if (!(v > 0)) continue;
-        if (nt == COT_MODEL_EVIDENCE && v <= val[nt - 1]) continue;
-        size_t k = nt < COT_MODEL_EVIDENCE ? nt++ : nt - 1;
-        while (k > 0 && val[k - 1] < v) { val[k] = val[k - 1]; top[k] = top[k - 1]; k--; }
-        val[k] = v; top[k] = i;
+        if (np == POOL && v <= pv[np - 1]) continue;
+        size_t k = np < POOL ? np++ : np - 1;
+        while (k > 0 && pv[k - 1] < v) { pv[k] = pv[k - 1]; pool[k] = pool[k - 1]; k--; }
+        pv[k] = v; pool[k] = i;
+    }
+    for (size_t k = 0; k < np && nt < COT_MODEL_EVIDENCE; k++) {
+        const cot_feat_t *f = &w->fw.f[pool[k]];
+        int clash = 0;
+        for (size_t j = 0; j < nt && !clash; j++) {
+            const cot_feat_t *g = &w->fw.f[top[j]];
+            clash = g->field == f->field && g->start < f->end && f->start < g->end;
+        }
+        if (clash) continue;
+        top[nt] = pool[k];
+        val[nt++] = pv[k];
     }
     cJSON *ev = cJSON_AddArrayToObject(o, "evidence");
     for (size_t k = 0; k < nt; k++) {
@@ -1049,13 +1115,16 @@ void cot_model_judge(const cot_model_t *m, const cot_record_view_t *v,
     cot_model_pred_t pr;
     cot_model_predict(m, text, len, w, &pr);
     cJSON *mo = cot_model_pred_json(m, text, w, &pr);
-    int to = set_verdict;
-    if (to == -2) {
-        const char *name = m->names[pr.label];
-        to = cot_verdict_parse(name, strlen(name));
-        if (to == COT_V_JUDGE_ERROR) to = -1;
-    }
-    if (pr.flagged && to >= 0 && (!m->info.binary || pr.label == m->info.positive)) {
+    /* the verdict to raise to: the highest flagged one */
+    int to = -1;
+    if (set_verdict >= 0) to = pr.flagged && pr.label == m->info.positive ? set_verdict : -1;
+    else if (set_verdict == -2)
+        for (uint32_t c = 0; c < m->info.nclasses; c++) {
+            if (!(pr.flags >> c & 1)) continue;
+            int v = cot_verdict_parse(m->names[c], strlen(m->names[c]));
+            if (v != COT_V_JUDGE_ERROR && v > to) to = v;
+        }
+    if (to >= 0) {
         cJSON *labels = cJSON_GetObjectItemCaseSensitive(jo, "labels");
         if (labels) cJSON_AddItemToArray(labels, cJSON_CreateString("model"));
         cJSON *ev = cJSON_GetObjectItemCaseSensitive(jo, "evidence");

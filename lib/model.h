@@ -135,7 +135,7 @@ void cot_model_class(const cot_model_t *m, uint32_t k, cot_model_class_t *c);
 
 typedef struct {
     cot_feat_work_t fw;
-    double *z;
+    double *z, *contrib;
     size_t zcap;
     double norm[COT_FEAT_NFIELDS];
     cot_buf_t tmp;
@@ -148,6 +148,9 @@ typedef struct {
     double p;             /* binary: P(positive); multi: P(label)          */
     double threshold;     /* the calibrated threshold of that class        */
     int flagged;          /* p >= threshold                                 */
+    uint64_t flags;       /* multi-class: bit k set when P(k) >= the
+                             threshold of class k (each class calibrated
+                             one-vs-rest); binary: bit positive = flagged */
 } cot_model_pred_t;
 
 /* Score one record's texts (fields the model does not use are ignored). */
@@ -158,14 +161,17 @@ void cot_model_predict(const cot_model_t *m, const char *const text[COT_FEAT_NFI
 /* The "model" object for the last cot_model_predict() on the same texts:
  * {label, p, threshold, flagged, evidence: [{rule, label, field, start,
  * end, text, weight}...]}: up to COT_MODEL_EVIDENCE distinct n-grams that
- * pushed hardest towards the label, with byte offsets into their field. */
+ * pushed hardest towards the label, with byte offsets into their field.
+ * Multi-class models add "flags": the classes past their own threshold. */
 cJSON *cot_model_pred_json(const cot_model_t *m, const char *const text[COT_FEAT_NFIELDS],
                            const cot_model_work_t *w, const cot_model_pred_t *pr);
 
 /* cot-judge --model: score v, add "model" to the judge object jo, and when
- * set_verdict is a verdict (>= 0; see judge.h) or -2 ("the flagged label
- * itself") and the record is flagged, add the label and evidence to jo's
- * labels/evidence and raise jo's verdict to it by the usual precedence.
+ * set_verdict is a verdict (>= 0, binary models; see judge.h) or -2 ("the
+ * flagged label itself": the binary positive class, or every class of a
+ * multi-class model past its threshold) and the record is flagged, add the
+ * label "model" and the evidence to jo's labels/evidence and raise jo's
+ * verdict by the usual precedence (the highest flagged verdict wins).
  * -1: never touch the verdict. */
 void cot_model_judge(const cot_model_t *m, const cot_record_view_t *v,
                      int set_verdict, cJSON *jo, cot_model_work_t *w);

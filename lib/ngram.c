@@ -47,12 +47,18 @@ static const uint64_t field_seed[COT_FEAT_NFIELDS] = {
     0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL};
 #define CHAR_SEED 0xa54ff53a5f1d36f1ULL
 
-static void add(cot_feat_work_t *w, uint64_t h, unsigned shift, uint32_t tag,
+static void add(cot_feat_work_t *w, uint64_t h, unsigned shift,
                 uint8_t field, uint8_t order, size_t s, size_t e)
 {
     uint32_t idx = (uint32_t)(mix(h) >> shift);
-    if (w->stamp[idx] == tag) return;
-    w->stamp[idx] = tag;
+    /* de-duplicate in a small open-addressing set (idx + 1; 0 = empty),
+     * sized for the field, so it stays in cache */
+    uint32_t j = (idx * 0x9e3779b1u) & w->smask;
+    while (w->set[j]) {
+        if (w->set[j] == idx + 1) return;
+        j = (j + 1) & w->smask;
+    }
+    w->set[j] = idx + 1;
     if (w->n == w->cap) {
         w->cap = w->cap ? w->cap * 2 : 1024;
         w->f = cot_realloc(w->f, w->cap * sizeof *w->f);
@@ -65,25 +71,40 @@ static void add(cot_feat_work_t *w, uint64_t h, unsigned shift, uint32_t tag,
     f->order = order;
 }
 
+/* Clear the set, sized for at most `most` features at a load <= 1/2. */
+static void set_reset(cot_feat_work_t *w, size_t most)
+{
+    size_t n = 64;
+    while (n < 2 * most) n *= 2;
+    if (n > w->scap) {
+        free(w->set);
+        w->set = cot_malloc(n * sizeof *w->set);
+        w->scap = n;
+    }
+    w->smask = (uint32_t)(n - 1);
+    memset(w->set, 0, n * sizeof *w->set);
+}
+
 static void words(const cot_feat_opts_t *o, const char *p, size_t n, uint8_t field,
-                  uint32_t tag, cot_feat_work_t *w)
+                  cot_feat_work_t *w)
 {
     size_t m = cot_profile_tokenize(p, n, &w->toks, &w->tcap);
     const cot_ptok_t *t = w->toks;
     const unsigned shift = 64 - o->bits;
     const uint64_t fs = field_seed[field];
     const size_t N = o->word_ngrams;
+    set_reset(w, m * N + (o->char_ngrams ? n : 0));
     for (size_t i = 0; i < m; i++) {
         uint64_t h = fs;
         for (size_t k = 0; k < N && i + k < m; k++) {
             h = (h ^ t[i + k].hash) * 0x9e3779b97f4a7c15ULL + k;
-            add(w, h, shift, tag, field, (uint8_t)(k + 1), t[i].start, t[i + k].end);
+            add(w, h, shift, field, (uint8_t)(k + 1), t[i].start, t[i + k].end);
         }
     }
 }
 
 static void chars(const cot_feat_opts_t *o, const char *text, size_t n, uint8_t field,
-                  uint32_t tag, cot_feat_work_t *w)
+                  cot_feat_work_t *w)
 {
     const unsigned char *p = (const unsigned char *)text;
     const size_t L = o->char_ngrams;
@@ -101,31 +122,19 @@ static void chars(const cot_feat_opts_t *o, const char *text, size_t n, uint8_t 
         /* the span, widened to whole UTF-8 characters */
         size_t e = i + L;
         while (e < n && (p[e] & 0xC0) == 0x80) e++;
-        add(w, v ^ seed, shift, tag, field, 0, i, e);
+        add(w, v ^ seed, shift, field, 0, i, e);
     }
 }
 
 void cot_feat_extract(const cot_feat_opts_t *o, const char *const text[COT_FEAT_NFIELDS],
                       const size_t len[COT_FEAT_NFIELDS], cot_feat_work_t *w)
 {
-    if (!w->stamp || w->stamp_bits != o->bits) {
-        free(w->stamp);
-        w->stamp = cot_calloc((size_t)1 << o->bits, sizeof *w->stamp);
-        w->stamp_bits = o->bits;
-        w->now = 0;
-    }
     w->n = 0;
     for (int k = 0; k < COT_FEAT_NFIELDS; k++) {
         size_t n0 = w->n;
         if ((o->fields >> k & 1) && text[k]) {
-            /* A fresh stamp per field and record; stamps are never 0, and
-             * the table is cleared when they wrap. */
-            if (++w->now == 0) {
-                memset(w->stamp, 0, ((size_t)1 << o->bits) * sizeof *w->stamp);
-                w->now = 1;
-            }
-            words(o, text[k], len[k], (uint8_t)k, w->now, w);
-            if (o->char_ngrams) chars(o, text[k], len[k], (uint8_t)k, w->now, w);
+            words(o, text[k], len[k], (uint8_t)k, w);   /* resets the set */
+            if (o->char_ngrams) chars(o, text[k], len[k], (uint8_t)k, w);
         }
         w->count[k] = (uint32_t)(w->n - n0);
     }
@@ -134,7 +143,7 @@ void cot_feat_extract(const cot_feat_opts_t *o, const char *const text[COT_FEAT_
 void cot_feat_work_free(cot_feat_work_t *w)
 {
     free(w->f);
-    free(w->stamp);
+    free(w->set);
     free(w->toks);
     memset(w, 0, sizeof *w);
 }

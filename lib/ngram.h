@@ -58,8 +58,9 @@ typedef struct {
     cot_feat_t *f;
     size_t n, cap;
     uint32_t count[COT_FEAT_NFIELDS];
-    uint32_t *stamp;        /* 2^bits stamps for de-duplication          */
-    uint32_t stamp_bits, now;
+    uint32_t *set;          /* de-duplication within a field             */
+    size_t scap;
+    uint32_t smask;
     cot_ptok_t *toks;
     size_t tcap;
 } cot_feat_work_t;
