@@ -1050,17 +1050,45 @@ cJSON *cot_model_pred_json(const cot_model_t *m, const char *const text[COT_FEAT
     }
     /* the top contributions (a bounded insertion sort over a pool), then
      * greedily the strongest ones whose spans do not overlap */
-    enum { POOL = 8 * COT_MODEL_EVIDENCE };
+    enum { POOL = 4 * COT_MODEL_EVIDENCE };
     size_t pool[POOL], top[COT_MODEL_EVIDENCE];
     double pv[POOL], val[COT_MODEL_EVIDENCE];
     size_t np = 0, nt = 0;
-    for (size_t i = 0; i < w->fw.n; i++) {
-        double v = contribution(m, w, i, pr->label);
-        if (!(v > 0)) continue;
-        if (np == POOL && v <= pv[np - 1]) continue;
-        size_t k = np < POOL ? np++ : np - 1;
-        while (k > 0 && pv[k - 1] < v) { pv[k] = pv[k - 1]; pool[k] = pool[k - 1]; k--; }
+    const int bin = m->info.binary;
+    const double sign = !bin || pr->label == m->info.positive ? 1.0 : -1.0;
+    double thr = 0;
+    for (size_t i = 0, f = 0, fend = 0; i < w->fw.n; i++) {   /* a min-heap */
+        while (i >= fend) fend += w->fw.count[f++];
+        double v = bin ? sign * w->norm[f - 1] * w->contrib[i]
+                       : contribution(m, w, i, pr->label);
+        if (!(v > thr)) continue;     /* thr: 0, then the pool's minimum */
+        size_t k;
+        if (np < POOL) {                          /* sift up */
+            k = np++;
+            while (k > 0 && pv[(k - 1) / 2] > v) {
+                pv[k] = pv[(k - 1) / 2]; pool[k] = pool[(k - 1) / 2]; k = (k - 1) / 2;
+            }
+        } else {                                  /* replace the root, sift down */
+            k = 0;
+            for (;;) {
+                size_t c = 2 * k + 1;
+                if (c >= np) break;
+                if (c + 1 < np && pv[c + 1] < pv[c]) c++;
+                if (pv[c] >= v) break;
+                pv[k] = pv[c]; pool[k] = pool[c]; k = c;
+            }
+        }
         pv[k] = v; pool[k] = i;
+        if (np == POOL) thr = pv[0];
+    }
+    /* strongest first; equal contributions in feature order */
+    for (size_t a = 1; a < np; a++) {
+        double v = pv[a];
+        size_t x = pool[a], b = a;
+        while (b > 0 && (pv[b - 1] < v || (pv[b - 1] == v && pool[b - 1] > x))) {
+            pv[b] = pv[b - 1]; pool[b] = pool[b - 1]; b--;
+        }
+        pv[b] = v; pool[b] = x;
     }
     for (size_t k = 0; k < np && nt < COT_MODEL_EVIDENCE; k++) {
         const cot_feat_t *f = &w->fw.f[pool[k]];

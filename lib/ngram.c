@@ -50,7 +50,9 @@ static const uint64_t field_seed[COT_FEAT_NFIELDS] = {
 static void add(cot_feat_work_t *w, uint64_t h, unsigned shift,
                 uint8_t field, uint8_t order, size_t s, size_t e)
 {
-    uint32_t idx = (uint32_t)(mix(h) >> shift);
+    /* h is a product of mixed token hashes: one more multiply spreads it
+     * well enough for the top bits */
+    uint32_t idx = (uint32_t)(((h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ULL) >> shift);
     /* de-duplicate in a small open-addressing set (idx + 1; 0 = empty),
      * sized for the field, so it stays in cache */
     uint32_t j = (idx * 0x9e3779b1u) & w->smask;
@@ -122,7 +124,7 @@ static void chars(const cot_feat_opts_t *o, const char *text, size_t n, uint8_t 
         /* the span, widened to whole UTF-8 characters */
         size_t e = i + L;
         while (e < n && (p[e] & 0xC0) == 0x80) e++;
-        add(w, v ^ seed, shift, field, 0, i, e);
+        add(w, mix(v ^ seed), shift, field, 0, i, e);
     }
 }
 
