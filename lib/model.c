@@ -987,18 +987,15 @@ void cot_model_predict(const cot_model_t *m, const char *const text[COT_FEAT_NFI
     const cot_model_info_t *in = &m->info;
     const uint32_t C = in->binary ? 1 : in->nclasses;
     cot_feat_extract(&in->feat, text, len, &w->fw);
-    /* z: the logits, then per-feature contributions (binary), then the
-     * bucket list as the trainer stored it */
-    size_t need = in->nclasses + w->fw.n + w->fw.n / 2 + 1;
+    /* z: the logits, then per-feature contributions (binary) */
+    size_t need = in->nclasses + w->fw.n + 1;
     if (w->zcap < need) {
         w->zcap = need + 1024;
         free(w->z);
         w->z = cot_malloc(w->zcap * sizeof *w->z);
     }
     w->contrib = w->z + in->nclasses;
-    uint32_t *idx = (uint32_t *)(void *)(w->contrib + w->fw.n);
-    for (size_t i = 0; i < w->fw.n; i++) idx[i] = w->fw.f[i].idx;
-    logits_rows(m->R, C, m->bias, idx, w->fw.count, w->z, w->norm,
+    logits_rows(m->R, C, m->bias, w->fw.idx, w->fw.count, w->z, w->norm,
                 in->binary ? w->contrib : NULL);
     probs(w->z, C);
     if (in->binary) {
@@ -1115,9 +1112,10 @@ cJSON *cot_model_pred_json(const cot_model_t *m, const char *const text[COT_FEAT
             n = 200;
             while (n > 0 && ((unsigned char)text[f->field][f->start + n] & 0xC0) == 0x80) n--;
         }
-        char *t = cot_strndup(text[f->field] + f->start, n);
+        char t[201];                     /* n <= 200, cut above */
+        memcpy(t, text[f->field] + f->start, n);
+        t[n] = 0;
         cJSON_AddStringToObject(e, "text", t);
-        free(t);
         cJSON_AddNumberToObject(e, "weight", round(val[k] * 1e4) / 1e4);
         cJSON_AddItemToArray(ev, e);
     }

@@ -64,7 +64,9 @@ static void add(cot_feat_work_t *w, uint64_t h, unsigned shift,
     if (w->n == w->cap) {
         w->cap = w->cap ? w->cap * 2 : 1024;
         w->f = cot_realloc(w->f, w->cap * sizeof *w->f);
+        w->idx = cot_realloc(w->idx, w->cap * sizeof *w->idx);
     }
+    w->idx[w->n] = idx;
     cot_feat_t *f = &w->f[w->n++];
     f->idx = idx;
     f->start = (uint32_t)s;
@@ -145,6 +147,7 @@ void cot_feat_extract(const cot_feat_opts_t *o, const char *const text[COT_FEAT_
 void cot_feat_work_free(cot_feat_work_t *w)
 {
     free(w->f);
+    free(w->idx);
     free(w->set);
     free(w->toks);
     memset(w, 0, sizeof *w);

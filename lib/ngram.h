@@ -56,6 +56,7 @@ typedef struct {
  * field k. */
 typedef struct {
     cot_feat_t *f;
+    uint32_t *idx;          /* f[i].idx, contiguous                      */
     size_t n, cap;
     uint32_t count[COT_FEAT_NFIELDS];
     uint32_t *set;          /* de-duplication within a field             */
