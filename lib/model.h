@@ -72,7 +72,8 @@ cot_model_trainer_t *cot_model_trainer_new(const cot_model_train_opts_t *o,
  * record's ordinal), and the field texts (NULL when absent).  is_bool says
  * the label was a JSON boolean.  Returns 0, or -1 with a message in *err
  * (too many classes, or a label of the wrong kind); the record is not
- * added then. */
+ * added then; -2 when the temporary file cannot be written (error
+ * printed; an I/O error). */
 int cot_model_trainer_add(cot_model_trainer_t *t, const char *label, size_t label_len,
                           int is_bool, const char *group, size_t group_len,
                           const char *const text[COT_FEAT_NFIELDS],
