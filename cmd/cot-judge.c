@@ -379,7 +379,7 @@ static int cmd_train(int argc, char **argv)
     cot_model_trainer_t *t = cot_model_trainer_new(&o, pos, npos);
     free(pos);
     cot_buf_t lab = {0}, grp = {0}, err = {0};
-    unsigned long long unlabelled = 0, judge_errors = 0;
+    unsigned long long unlabelled = 0, judge_errors = 0, no_text = 0;
     cot_line_t l;
     while (cot_run_next(&run, &l) == 0) {
         cot_record_view_t rv;
@@ -412,6 +412,10 @@ static int cmd_train(int argc, char **argv)
         }
         const char *text[COT_FEAT_NFIELDS] = {rv.cot, rv.answer, rv.prompt};
         const size_t len[COT_FEAT_NFIELDS] = {rv.cot_len, rv.answer_len, rv.prompt_len};
+        size_t have = 0;
+        for (int k = 0; k < COT_FEAT_NFIELDS; k++)
+            if (o.feat.fields >> k & 1) have += len[k];
+        if (!have) { no_text++; cot_run_count(&run, "no-text", 1); continue; }
         cot_buf_clear(&err);
         int r = cot_model_trainer_add(t, lab.s, lab.len, isb, gs, gn, text, len, &err);
         if (r == -2) { run.status = COT_EXIT_IO; break; }
@@ -430,6 +434,8 @@ static int cmd_train(int argc, char **argv)
     if (run.status == COT_EXIT_OK && judge_errors && cot_verbose >= 1)
         cot_warn("%llu records have the label judge_error (the judge failed) and were not used",
                  judge_errors);
+    if (run.status == COT_EXIT_OK && no_text && cot_verbose >= 1)
+        cot_warn("%llu records have no text in the model's fields and were not used", no_text);
     if (run.status == COT_EXIT_OK) {
         st = cot_model_trainer_write(t, out, label, group);
         if (st) run.status = st;
