@@ -318,7 +318,12 @@ static int cmd_train(int argc, char **argv)
                                 c == TOPT_LABEL ? "label" : "group", optarg);
             *(c == TOPT_LABEL ? &label : &group) = optarg;
             break;
-        case TOPT_POSITIVE: pos[npos++] = optarg; break;
+        case TOPT_POSITIVE:
+            if (strlen(optarg) > COT_MODEL_MAX_LABEL)
+                cot_usage_error("--positive: a label of at most %d bytes, not %zu",
+                                COT_MODEL_MAX_LABEL, strlen(optarg));
+            pos[npos++] = optarg;
+            break;
         case TOPT_FIELDS:
             if (cot_feat_parse_fields(optarg, &o.feat.fields) < 0)
                 cot_usage_error("--fields: expected a list of cot, answer, prompt, not '%s'", optarg);

@@ -196,6 +196,7 @@ struct cot_model_trainer {
     size_t nchunks, ccap;
     uint64_t ordinal, ntrain, nheld, spill_words;
     uint32_t *df;            /* 2^bits document frequencies (training)      */
+    cot_buf_t joined;        /* the positive class's name: "a|b"            */
     cot_feat_work_t fw;
 };
 
@@ -223,6 +224,7 @@ void cot_model_trainer_free(cot_model_trainer_t *t)
     free(t->neg_name);
     free(t->buf);
     free(t->df);
+    cot_buf_free(&t->joined);
     free(t->chunks);
     if (t->spill) fclose(t->spill);
     cot_feat_work_free(&t->fw);
@@ -533,15 +535,13 @@ static uint32_t final_classes(cot_model_trainer_t *t, const char **names, uint32
 {
     *positive = 0;
     if (t->mode == MODE_POSITIVE || t->mode == MODE_BOOL) {
-        static char joined[COT_MODEL_MAX_LABEL * 4 + 64];
         if (t->mode == MODE_BOOL) { names[0] = "false"; names[1] = "true"; }
         else {
             names[0] = t->neg_name && !t->neg_many ? t->neg_name : "other";
-            size_t at = 0;
-            for (int i = 0; i < t->npos && at < sizeof joined - 1; i++)
-                at += (size_t)snprintf(joined + at, sizeof joined - at, "%s%s",
-                                       i ? "|" : "", t->pos[i]);
-            names[1] = joined;
+            cot_buf_clear(&t->joined);
+            for (int i = 0; i < t->npos; i++)
+                cot_buf_printf(&t->joined, "%s%s", i ? "|" : "", t->pos[i]);
+            names[1] = cot_buf_cstr(&t->joined);
         }
         remap[0] = 0; remap[1] = 1;
         *positive = 1;

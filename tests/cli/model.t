@@ -47,6 +47,7 @@ t train-object-label 1 'cot-judge train -o $TMP/m --label meta $D'
 t train-no-group 1 'cot-judge train -o $TMP/m --label meta.label --group meta.nothere $D'
 t train-unlabelled-warned 0 'jq -c "if .id == \"t0-0\" then del(.meta.label) elif .id == \"t0-1\" then .meta.label = \"judge_error\" elif .id == \"t0-2\" then .cot = \"\" else . end" $D | $TR -o $TMP/m -v 2>&1 | grep -v "^cot-judge: TMP\|^cot-judge: -:\|records trained" | sed "s|$TMP|TMP|"'
 check no-file-on-failure '! cot-judge train -q -o $TMP/m --label meta.label --positive sneaky $D && ! ls $TMP | grep -q .'
+t train-two-positives 0 '$TR --positive rejected -o $TMP/m $D && cot-judge info $TMP/m | grep ^class && cot-judge --model $TMP/m --model-verdict $D 2>&1 | sed "s|$TMP|TMP|"; echo "exit ${PIPESTATUS[0]}"'
 t train-boolean 0 'jq -c ".meta.flag = (.meta.label == \"rationalized\")" $D | cot-judge train -q -o $TMP/m --label meta.flag --group meta.task && cot-judge info $TMP/m | grep ^class'
 t model-verdict-not-verdicts 2 'jq -c ".meta.flag = (.meta.label == \"rationalized\")" $D | cot-judge train -q -o $TMP/m --label meta.flag --group meta.task && cot-judge --model $TMP/m --model-verdict $D 2>&1 | sed "s|$TMP|TMP|"; exit ${PIPESTATUS[0]}'
 
