@@ -1138,6 +1138,13 @@ void cot_model_judge(const cot_model_t *m, const cot_record_view_t *v,
 {
     const char *text[COT_FEAT_NFIELDS] = {v->cot, v->answer, v->prompt};
     const size_t len[COT_FEAT_NFIELDS] = {v->cot_len, v->answer_len, v->prompt_len};
+    size_t have = 0;
+    for (int k = 0; k < COT_FEAT_NFIELDS; k++)
+        if (m->info.feat.fields >> k & 1 && text[k]) have += len[k];
+    if (!have) {        /* nothing to score: training never saw such records */
+        cot_record_set(jo, "model", cJSON_CreateNull());
+        return;
+    }
     cot_model_pred_t pr;
     cot_model_predict(m, text, len, w, &pr);
     cJSON *mo = cot_model_pred_json(m, text, w, &pr);

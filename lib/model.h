@@ -173,7 +173,8 @@ cJSON *cot_model_pred_json(const cot_model_t *m, const char *const text[COT_FEAT
  * multi-class model past its threshold) and the record is flagged, add the
  * label "model" and the evidence to jo's labels/evidence and raise jo's
  * verdict by the usual precedence (the highest flagged verdict wins).
- * -1: never touch the verdict. */
+ * -1: never touch the verdict.  A record with no text in the model's
+ * fields gets "model": null (training leaves such records out). */
 void cot_model_judge(const cot_model_t *m, const cot_record_view_t *v,
                      int set_verdict, cJSON *jo, cot_model_work_t *w);
 

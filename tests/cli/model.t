@@ -7,11 +7,12 @@
 . "$(dirname "$0")/lib.sh"
 
 D=samples/model/traces.jsonl
+G=tests/golden/judge      # judge.t's small fixed inputs
 PY=/usr/bin/python3
 W=$_BASE/model
 mkdir -p "$W"
 TR="cot-judge train -q --label meta.label --positive rationalized --group meta.task"
-export D PY W TR
+export D G PY W TR
 
 # ---- usage -----------------------------------------------------------------
 t train-help 0 'cot-judge train --help'
@@ -59,6 +60,7 @@ t model-verdict-explicit 0 '$TR -o $TMP/m $D && cot-judge -c --model $TMP/m --mo
 t model-verdict-multi 0 'cot-judge train -q -o $TMP/m --label meta.label --group meta.task $D && cot-judge -c --model $TMP/m --model-verdict $D'
 t model-verdict-evidence 0 '$TR -o $TMP/m $D && grep "\"t1-0\"" $D | cot-judge -u --model $TMP/m --model-verdict | jq -c "[.judge.verdict, .judge.labels, [.judge.evidence[] | select(.rule == \"model\") | .text]]"'
 # flagged is exactly p >= threshold; evidence spans are the n-grams' bytes
+t score-no-text 0 '$TR -o $TMP/m $D && cot-judge -u --model $TMP/m --model-verdict $G/nocot.jsonl | jq -c "[.id, .judge.verdict, .judge.model]"'
 check flagged-is-threshold '$TR -o $TMP/m $D && cot-judge -u --model $TMP/m $D | jq -e -s "all(.[].judge.model; .flagged == (.p >= .threshold) and ((.label == \"rationalized\") == .flagged))" > /dev/null'
 check evidence-offsets '$TR --fields cot,answer,prompt -o $TMP/m $D && cot-judge -u --model $TMP/m $D | $PY -c "
 import json, sys
