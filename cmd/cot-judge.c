@@ -23,9 +23,9 @@ enum {
     OPT_RULES = COT_OPT_TOOL, OPT_RULES_ONLY, OPT_LIST_RULES, OPT_MATCH_LIMIT,
     OPT_DEPTH_LIMIT, OPT_CUE_FIELD, OPT_BASELINE, OPT_ONLY, OPT_DROP,
     OPT_EXIT_STATUS, OPT_JUDGE_CMD, OPT_JUDGE_WINDOW, OPT_JUDGE_TIMEOUT,
-    OPT_JUDGE_RUBRIC, OPT_PROFILE, OPT_FPR, OPT_NO_PREFILTER,
-    OPT_MODEL, OPT_MODEL_VERDICT
+    OPT_JUDGE_RUBRIC, OPT_PROFILE, OPT_FPR, OPT_NO_PREFILTER
 };
+enum { OPT_MODEL = COT_OPT_TOOL + 0x100, OPT_MODEL_VERDICT };   /* --model */
 
 static void usage(FILE *fp)
 {
@@ -509,6 +509,8 @@ int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         COT_COMMON_LONG,
+        {"model", required_argument, 0, OPT_MODEL},
+        {"model-verdict", optional_argument, 0, OPT_MODEL_VERDICT},
         {"rules", required_argument, 0, OPT_RULES},
         {"rules-only", required_argument, 0, OPT_RULES_ONLY},
         {"list-rules", no_argument, 0, OPT_LIST_RULES},
@@ -527,13 +529,13 @@ int main(int argc, char **argv)
         {"judge-rubric", required_argument, 0, OPT_JUDGE_RUBRIC},
         {"profile", required_argument, 0, OPT_PROFILE},
         {"fpr", required_argument, 0, OPT_FPR},
-        {"model", required_argument, 0, OPT_MODEL},
-        {"model-verdict", optional_argument, 0, OPT_MODEL_VERDICT},
         {0, 0, 0, 0}};
     if (argc > 1 && !strcmp(argv[1], "train")) return cmd_train(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "info")) return cmd_info(argc - 1, argv + 1);
     cot_common_t common;
     cot_common_init(&common, "cot-judge", usage);
+    const char *model_file = NULL;       /* --model, --model-verdict */
+    int model_verdict = -1;
     const char **rule_files = cot_calloc((size_t)argc + 1, sizeof *rule_files);
     int nrule_files = 0, builtin = 1, list = 0, count_only = 0, prefilter = 1;
     long match_limit = COT_RULES_MATCH_LIMIT_DEFAULT, depth_limit = COT_RULES_DEPTH_LIMIT_DEFAULT;
@@ -542,13 +544,17 @@ int main(int argc, char **argv)
     const char *cue_field = NULL, *baseline = NULL, *judge_cmd = NULL, *rubric_file = NULL;
     const char *profile = NULL;
     double fpr = FPR_DEFAULT;
-    const char *model_file = NULL;
-    int model_verdict = -1;
     unsigned pass = (1u << COT_NVERDICTS) - 1, gate = 0;
     int c;
     while ((c = getopt_long(argc, argv, COT_COMMON_SHORT "c", longopts, NULL)) >= 0) {
         if (cot_common_opt(&common, c, optarg)) continue;
         switch (c) {
+        case OPT_MODEL: model_file = optarg; break;
+        case OPT_MODEL_VERDICT:
+            model_verdict = optarg ? cot_verdict_parse(optarg, strlen(optarg)) : -2;
+            if (optarg && (model_verdict < 0 || model_verdict == COT_V_JUDGE_ERROR))
+                cot_usage_error("--model-verdict: unknown verdict '%s'", optarg);
+            break;
         case OPT_RULES: rule_files[nrule_files++] = optarg; break;
         case OPT_RULES_ONLY: rule_files[nrule_files++] = optarg; builtin = 0; break;
         case OPT_LIST_RULES: list = 1; break;
@@ -586,12 +592,6 @@ int main(int argc, char **argv)
         case OPT_PROFILE: profile = optarg; break;
         case OPT_FPR:
             fpr = cot_profile_parse_fpr(optarg);
-            break;
-        case OPT_MODEL: model_file = optarg; break;
-        case OPT_MODEL_VERDICT:
-            model_verdict = optarg ? cot_verdict_parse(optarg, strlen(optarg)) : -2;
-            if (optarg && (model_verdict < 0 || model_verdict == COT_V_JUDGE_ERROR))
-                cot_usage_error("--model-verdict: unknown verdict '%s'", optarg);
             break;
         default: cot_bad_option(argv);
         }
