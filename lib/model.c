@@ -264,13 +264,29 @@ static int classify(cot_model_trainer_t *t, const char *s, size_t n, int is_bool
     return (int)t->nnames++;
 }
 
+/* An unlinked temporary file in $TMPDIR (tmpfile(3) ignores TMPDIR). */
+static FILE *spill_open(void)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir) dir = "/tmp";
+    cot_buf_t path = {0};
+    cot_buf_printf(&path, "%s/cot-judge-train.XXXXXX", dir);
+    int fd = mkstemp(path.s);
+    FILE *fp = NULL;
+    if (fd >= 0) {
+        unlink(path.s);
+        if (!(fp = fdopen(fd, "w+b"))) close(fd);
+    }
+    if (!fp)
+        cot_err("%s: cannot create a temporary file for the training vectors "
+                "(set TMPDIR, or raise --max-mem): %s", dir, strerror(errno));
+    cot_buf_free(&path);
+    return fp;
+}
+
 static int spill_chunk(cot_model_trainer_t *t)
 {
-    if (!t->spill && !(t->spill = tmpfile())) {
-        cot_err("cannot create a temporary file for the training vectors "
-                "(set TMPDIR, or raise --max-mem): %s", strerror(errno));
-        return -1;
-    }
+    if (!t->spill && !(t->spill = spill_open())) return -1;
     if (t->len && fwrite(t->buf, 4, t->len, t->spill) != t->len) {
         cot_err("writing the training vectors to a temporary file: %s "
                 "(set TMPDIR to a larger disk, or raise --max-mem)",

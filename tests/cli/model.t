@@ -41,6 +41,8 @@ t info-features 0 'cot-judge train -q -o $TMP/m --label meta.label --positive ra
 t spill 0 'for i in $(seq 12); do cat $D; done > $TMP/big.jsonl; $TR --max-mem 1M -o $TMP/m $TMP/big.jsonl && cot-judge info $TMP/m | awk -F"\t" "/^spill_chunks/ {print (\$2 > 1) ? \"spilled\" : \"not spilled\"} /^class\trationalized/ {split(\$5, a, \" \"); print (a[2] > 0.9) ? \"AUROC > 0.9\" : \"AUROC \" a[2]}"'
 
 # ---- labels that cannot train --------------------------------------------------
+t spill-bad-tmpdir 3 'TMPDIR=/nonexistent $TR --max-mem 1M -o $TMP/m $D $D $D $D $D $D $D $D'
+check spill-in-tmpdir 'mkdir $TMP/t && TMPDIR=$TMP/t $TR --max-mem 1M -o $TMP/m $D $D $D $D $D $D $D $D && cot-judge info $TMP/m | grep -q "^spill_chunks	[1-9]" && ! ls $TMP/t | grep -q .'
 t train-no-positive 1 'cot-judge train -o $TMP/m --label meta.label --positive sneaky $D'
 t train-one-class 1 'jq -c ".meta.label = \"clean\"" $D | cot-judge train -o $TMP/m --label meta.label'
 t train-too-many-classes 1 'cot-judge train -o $TMP/m --label meta.task $D'
