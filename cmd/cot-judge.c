@@ -7,6 +7,7 @@
 #include "extjudge.h"
 #include "profile.h"
 #include "judge.h"
+#include "model.h"
 #include "record.h"
 #include "rules.h"
 
@@ -26,11 +27,14 @@ enum {
     OPT_JUDGE_RUBRIC, OPT_PROFILE, OPT_FPR, OPT_NO_PREFILTER
 };
 enum { OPT_CUE_TEXT_FIELD = COT_OPT_TOOL + 64, OPT_CUE_WORDS };  /* apart from the list */
+enum { OPT_MODEL = COT_OPT_TOOL + 0x100, OPT_MODEL_VERDICT };   /* --model */
 
 static void usage(FILE *fp)
 {
     fprintf(fp,
 "Usage: cot-judge [options] [FILE...]\n"
+"       cot-judge train -o MODEL --label PATH [options] FILE...  (train --help)\n"
+"       cot-judge info MODEL\n"
 "Label canonical records (from cot-extract) with a verdict: clean, rejected,\n"
 "admitted, off-policy, divergent, silent or rationalized, plus labels and\n"
 "evidence.\n"
@@ -52,6 +56,10 @@ static void usage(FILE *fp)
 "                          is far from the model's own samples (cot-profile(1))\n"
 "      --fpr X             false-positive rate of off-policy, calibrated on\n"
 "                          the profile's held-out own samples [%g]\n"
+"Model (from cot-judge train; cot-model(5)):\n"
+"      --model FILE        add judge.model {label, p, threshold, evidence}\n"
+"      --model-verdict[=V] when the model flags a record, raise the verdict to V\n"
+"                          [the flagged label, when it is a verdict]\n"
 "External judge:\n"
 "      --judge-cmd CMD     run CMD (sh -c) as a judge; see cot-judge(1)\n"
 "      --judge-window N    requests in flight [%d]\n"
@@ -227,10 +235,280 @@ static void prefilter_note(const cot_rules_t *r)
     cot_buf_free(&full);
 }
 
+/* ---- cot-judge train / info: lib/model.c does the work ----------------- */
+
+enum {
+    TOPT_LABEL = COT_OPT_TOOL, TOPT_POSITIVE, TOPT_GROUP, TOPT_FIELDS, TOPT_WORD,
+    TOPT_CHAR, TOPT_BITS, TOPT_EPOCHS, TOPT_LR, TOPT_L2, TOPT_SEED, TOPT_HOLDOUT,
+    TOPT_FPR, TOPT_MAX_MEM
+};
+
+static void train_usage(FILE *fp)
+{
+    cot_model_train_opts_t o;
+    cot_model_train_opts_init(&o);
+    fprintf(fp,
+"Usage: cot-judge train -o MODEL --label PATH [options] FILE...\n"
+"Learn a linear classifier over hashed n-grams from records that carry a label\n"
+"(a judge's verdict, or a dataset's own label); see cot-model(5).\n"
+"\n"
+"Labels:\n"
+"      --label PATH        where each record keeps its label (judge.external.verdict)\n"
+"      --positive VALUE    a positive label value: binary model (repeatable)\n"
+"                          [booleans: true; otherwise one class per value]\n"
+"Held-out split and calibration:\n"
+"      --group PATH        records with the same value stay on one side [id]\n"
+"      --holdout F         fraction of groups held out [%g]\n"
+"      --fpr X             false-positive rate of the stored threshold [%g]\n"
+"Features:\n"
+"      --fields LIST       fields with their own feature space (cot,answer,prompt) [cot]\n"
+"      --word-ngrams N     word n-grams of order 1..N (N <= %d) [%u]\n"
+"      --char-ngrams N     character n-grams of N bytes (0 = none, 2..%d) [%u]\n"
+"      --bits N            2^N hash buckets (%d..%d) [%u]\n"
+"Optimiser:\n"
+"      --epochs N          passes over the training records [%u]\n"
+"      --lr X              AdaGrad learning rate [%g]\n"
+"      --l2 X              L2 penalty [%g]\n"
+"      --seed N            shuffles and held-out split [%llu]\n"
+"      --max-mem SIZE      in-memory training vectors; beyond, a temporary\n"
+"                          file in $TMPDIR (K/M/G) [%zuM]\n"
+"  -o, --output FILE       the model to write (required)\n",
+            o.holdout, o.fpr, COT_FEAT_WORD_MAX, o.feat.word_ngrams, COT_FEAT_CHAR_MAX,
+            o.feat.char_ngrams, COT_FEAT_BITS_MIN, COT_FEAT_BITS_MAX, o.feat.bits,
+            o.epochs, o.lr, o.l2, (unsigned long long)o.seed, o.max_mem >> 20);
+    cot_common_usage(fp, 0);
+}
+
+static int cmd_train(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        COT_COMMON_LONG,
+        {"label", required_argument, 0, TOPT_LABEL},
+        {"positive", required_argument, 0, TOPT_POSITIVE},
+        {"group", required_argument, 0, TOPT_GROUP},
+        {"fields", required_argument, 0, TOPT_FIELDS},
+        {"word-ngrams", required_argument, 0, TOPT_WORD},
+        {"char-ngrams", required_argument, 0, TOPT_CHAR},
+        {"bits", required_argument, 0, TOPT_BITS},
+        {"epochs", required_argument, 0, TOPT_EPOCHS},
+        {"lr", required_argument, 0, TOPT_LR},
+        {"l2", required_argument, 0, TOPT_L2},
+        {"seed", required_argument, 0, TOPT_SEED},
+        {"holdout", required_argument, 0, TOPT_HOLDOUT},
+        {"fpr", required_argument, 0, TOPT_FPR},
+        {"max-mem", required_argument, 0, TOPT_MAX_MEM},
+        {0, 0, 0, 0}};
+    cot_common_t common;
+    cot_common_init(&common, "cot-judge", train_usage);
+    cot_model_train_opts_t o;
+    cot_model_train_opts_init(&o);
+    const char *label = NULL, *group = NULL;
+    char **pos = cot_calloc((size_t)argc + 1, sizeof *pos);
+    int npos = 0, c;
+    long v;
+    while ((c = getopt_long(argc, argv, COT_COMMON_SHORT, longopts, NULL)) >= 0) {
+        if (cot_common_opt(&common, c, optarg)) continue;
+        switch (c) {
+        case TOPT_LABEL:
+        case TOPT_GROUP:
+            if (cot_record_path_ok(optarg) < 0)
+                cot_usage_error("--%s: bad path '%s' (use /a/b or a.b)",
+                                c == TOPT_LABEL ? "label" : "group", optarg);
+            *(c == TOPT_LABEL ? &label : &group) = optarg;
+            break;
+        case TOPT_POSITIVE:
+            if (strlen(optarg) > COT_MODEL_MAX_LABEL)
+                cot_usage_error("--positive: a label of at most %d bytes, not %zu",
+                                COT_MODEL_MAX_LABEL, strlen(optarg));
+            pos[npos++] = optarg;
+            break;
+        case TOPT_FIELDS:
+            if (cot_feat_parse_fields(optarg, &o.feat.fields) < 0)
+                cot_usage_error("--fields: expected a list of cot, answer, prompt, not '%s'", optarg);
+            break;
+        case TOPT_WORD:
+            if (cot_parse_long(optarg, 1, COT_FEAT_WORD_MAX, &v) < 0)
+                cot_usage_error("--word-ngrams: expected 1..%d, not '%s'", COT_FEAT_WORD_MAX, optarg);
+            o.feat.word_ngrams = (uint32_t)v;
+            break;
+        case TOPT_CHAR:
+            if (cot_parse_long(optarg, 0, COT_FEAT_CHAR_MAX, &v) < 0 || v == 1)
+                cot_usage_error("--char-ngrams: expected 0 or 2..%d, not '%s'", COT_FEAT_CHAR_MAX, optarg);
+            o.feat.char_ngrams = (uint32_t)v;
+            break;
+        case TOPT_BITS:
+            if (cot_parse_long(optarg, COT_FEAT_BITS_MIN, COT_FEAT_BITS_MAX, &v) < 0)
+                cot_usage_error("--bits: expected %d..%d, not '%s'", COT_FEAT_BITS_MIN,
+                                COT_FEAT_BITS_MAX, optarg);
+            o.feat.bits = (uint32_t)v;
+            break;
+        case TOPT_EPOCHS:
+            if (cot_parse_long(optarg, 1, 1000, &v) < 0)
+                cot_usage_error("--epochs: expected 1..1000, not '%s'", optarg);
+            o.epochs = (uint32_t)v;
+            break;
+        case TOPT_LR:
+            if (cot_parse_double(optarg, 1e-9, 100, &o.lr) < 0)
+                cot_usage_error("--lr: expected a rate in (0, 100], not '%s'", optarg);
+            break;
+        case TOPT_L2:
+            if (cot_parse_double(optarg, 0, 10, &o.l2) < 0)
+                cot_usage_error("--l2: expected 0..10, not '%s'", optarg);
+            break;
+        case TOPT_SEED:
+            if (cot_parse_long(optarg, 0, 2147483647L, &v) < 0)
+                cot_usage_error("--seed: expected 0..2147483647, not '%s'", optarg);
+            o.seed = (uint64_t)v;
+            break;
+        case TOPT_HOLDOUT:
+            if (cot_parse_double(optarg, 0.01, 0.9, &o.holdout) < 0)
+                cot_usage_error("--holdout: expected a fraction 0.01..0.9, not '%s'", optarg);
+            break;
+        case TOPT_FPR: o.fpr = cot_profile_parse_fpr(optarg); break;
+        case TOPT_MAX_MEM:
+            if (cot_parse_size(optarg, &o.max_mem) < 0 || o.max_mem < (1u << 20))
+                cot_usage_error("--max-mem: expected a size of at least 1M, not '%s'", optarg);
+            break;
+        default: cot_bad_option(argv, longopts);
+        }
+    }
+    const char *out = common.out_path;
+    if (!out || !strcmp(out, "-")) cot_usage_error("train: name the model to write with -o FILE");
+    if (!label) cot_usage_error("train: say where the label is with --label PATH");
+    common.out_path = "-";
+    cot_run_t run;
+    int st = cot_run_open(&run, &common, argv + optind, argc - optind, 0);
+    if (st) { free(pos); return st; }
+    cot_model_trainer_t *t = cot_model_trainer_new(&o, pos, npos);
+    free(pos);
+    cot_buf_t lab = {0}, grp = {0}, err = {0};
+    unsigned long long unlabelled = 0, judge_errors = 0, no_text = 0;
+    cot_line_t l;
+    while (cot_run_next(&run, &l) == 0) {
+        cot_record_view_t rv;
+        cot_record_view(l.json, 0, &rv);
+        const cJSON *lv = cot_record_get(l.json, label);
+        if (!lv || cJSON_IsNull(lv)) { unlabelled++; cot_run_count(&run, "no-label", 1); continue; }
+        int isb = cot_model_value_text(lv, &lab);
+        if (isb < 0) {
+            cot_buf_clear(&err);
+            cot_buf_printf(&err, "%s: expected a string, number or boolean label", label);
+            if (cot_run_reject(&run, &l, "bad-label", err.s) < 0) break;
+            continue;
+        }
+        if (!strcmp(lab.s, "judge_error")) {     /* the judge failed: no label */
+            judge_errors++;
+            cot_run_count(&run, "judge-error", 1);
+            continue;
+        }
+        const char *gs = rv.id;
+        size_t gn = rv.id ? strlen(rv.id) : 0;
+        if (group) {
+            const cJSON *gv = cot_record_get(l.json, group);
+            if (!gv || cot_model_value_text(gv, &grp) < 0) {
+                cot_buf_clear(&err);
+                cot_buf_printf(&err, "%s: no group value (a string, number or boolean)", group);
+                if (cot_run_reject(&run, &l, "no-group", err.s) < 0) break;
+                continue;
+            }
+            gs = grp.s; gn = grp.len;
+        }
+        const char *text[COT_FEAT_NFIELDS] = {rv.cot, rv.answer, rv.prompt};
+        const size_t len[COT_FEAT_NFIELDS] = {rv.cot_len, rv.answer_len, rv.prompt_len};
+        size_t have = 0;
+        for (int k = 0; k < COT_FEAT_NFIELDS; k++)
+            if (o.feat.fields >> k & 1) have += len[k];
+        if (!have) { no_text++; cot_run_count(&run, "no-text", 1); continue; }
+        cot_buf_clear(&err);
+        int r = cot_model_trainer_add(t, lab.s, lab.len, isb, gs, gn, text, len, &err);
+        if (r == -2) { run.status = COT_EXIT_IO; break; }
+        if (r < 0) {
+            cot_buf_t m = {0};
+            cot_buf_printf(&m, "%s: %s", label, err.s);
+            r = cot_run_reject(&run, &l, "bad-label", m.s);
+            cot_buf_free(&m);
+            if (r < 0) break;
+            continue;
+        }
+        cot_run_count(&run, "labelled", 1);
+    }
+    if (run.status == COT_EXIT_OK && unlabelled && cot_verbose >= 1)
+        cot_warn("%llu records have no label at %s and were not used", unlabelled, label);
+    if (run.status == COT_EXIT_OK && judge_errors && cot_verbose >= 1)
+        cot_warn("%llu records have the label judge_error (the judge failed) and were not used",
+                 judge_errors);
+    if (run.status == COT_EXIT_OK && no_text && cot_verbose >= 1)
+        cot_warn("%llu records have no text in the model's fields and were not used", no_text);
+    if (run.status == COT_EXIT_OK) {
+        st = cot_model_trainer_write(t, out, label, group);
+        if (st) run.status = st;
+    }
+    cot_model_trainer_free(t);
+    cot_buf_free(&lab);
+    cot_buf_free(&grp);
+    cot_buf_free(&err);
+    return cot_run_finish(&run);
+}
+
+static void info_usage(FILE *fp)
+{
+    fprintf(fp, "Usage: cot-judge info MODEL\nPrint what a model (cot-judge train) holds.\n");
+}
+
+static int cmd_info(int argc, char **argv)
+{
+    static const struct option longopts[] = {COT_COMMON_LONG, {0, 0, 0, 0}};
+    cot_common_t common;
+    cot_common_init(&common, "cot-judge", info_usage);
+    int c;
+    while ((c = getopt_long(argc, argv, COT_COMMON_SHORT, longopts, NULL)) >= 0)
+        if (!cot_common_opt(&common, c, optarg)) cot_bad_option(argv, longopts);
+    if (argc - optind != 1) cot_usage_error("info: give one model file");
+    const char *path = argv[optind];
+    cot_model_t *m = cot_model_load(path);
+    if (!m) return errno ? COT_EXIT_IO : COT_EXIT_DATA;
+    cot_model_info_t in;
+    cot_model_info(m, &in);
+    cot_buf_t f = {0};
+    for (int k = 0; k < COT_FEAT_NFIELDS; k++)
+        if (in.feat.fields >> k & 1) cot_buf_printf(&f, "%s%s", f.len ? "," : "", cot_feat_field_names[k]);
+    printf("file\t%s\nversion\t%u\nsize\t%llu\nkind\t%s\nclasses\t%u\nlabel\t%s\n"
+           "group\t%s\nfields\t%s\nbits\t%u\nword_ngrams\t%u\nchar_ngrams\t%u\n"
+           "epochs\t%u\nlr\t%g\nl2\t%g\nseed\t%llu\nholdout\t%g\nfpr\t%g\n"
+           "trained\t%llu\nheld_out\t%llu\nspill_chunks\t%llu\naccuracy\t%.4f\n",
+           path, in.version, (unsigned long long)in.file_size,
+           in.binary ? "binary" : "multi-class", in.nclasses, in.label_path,
+           in.group_path[0] ? in.group_path : "(id)", f.s, in.feat.bits,
+           in.feat.word_ngrams, in.feat.char_ngrams, in.epochs, in.lr, in.l2,
+           (unsigned long long)in.seed, in.holdout, in.fpr,
+           (unsigned long long)in.train, (unsigned long long)in.heldout,
+           (unsigned long long)in.chunks, in.accuracy);
+    cot_buf_free(&f);
+    for (uint32_t k = 0; k < in.nclasses; k++) {
+        cot_model_class_t cl;
+        cot_model_class(m, k, &cl);
+        printf("class\t%s\ttrained %llu\t", cot_model_class_name(m, k),
+               (unsigned long long)cl.train_n);
+        if (in.binary && k != in.positive) { printf("negative\n"); continue; }
+        printf("held-out %llu+ %llu-\tAUROC %.4f\tPR-AUC %.4f\tthreshold %.17g\t"
+               "TPR %.4f\tFPR %.4f\tF1 %.4f\n", (unsigned long long)cl.heldout_pos,
+               (unsigned long long)cl.heldout_neg, cl.auroc, cl.pr_auc, cl.threshold,
+               cl.tpr, cl.fpr, cl.f1);
+    }
+    cot_model_close(m);
+    if (fflush(stdout) || ferror(stdout)) {
+        cot_err("stdout: write error");
+        return COT_EXIT_IO;
+    }
+    return COT_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         COT_COMMON_LONG,
+        {"model", required_argument, 0, OPT_MODEL},
+        {"model-verdict", optional_argument, 0, OPT_MODEL_VERDICT},
         {"rules", required_argument, 0, OPT_RULES},
         {"rules-only", required_argument, 0, OPT_RULES_ONLY},
         {"list-rules", no_argument, 0, OPT_LIST_RULES},
@@ -252,8 +530,12 @@ int main(int argc, char **argv)
         {"profile", required_argument, 0, OPT_PROFILE},
         {"fpr", required_argument, 0, OPT_FPR},
         {0, 0, 0, 0}};
+    if (argc > 1 && !strcmp(argv[1], "train")) return cmd_train(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "info")) return cmd_info(argc - 1, argv + 1);
     cot_common_t common;
     cot_common_init(&common, "cot-judge", usage);
+    const char *model_file = NULL;       /* --model, --model-verdict */
+    int model_verdict = -1;
     const char **rule_files = cot_calloc((size_t)argc + 1, sizeof *rule_files);
     int nrule_files = 0, builtin = 1, list = 0, count_only = 0, prefilter = 1;
     long match_limit = COT_RULES_MATCH_LIMIT_DEFAULT, depth_limit = COT_RULES_DEPTH_LIMIT_DEFAULT;
@@ -269,6 +551,12 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, COT_COMMON_SHORT "c", longopts, NULL)) >= 0) {
         if (cot_common_opt(&common, c, optarg)) continue;
         switch (c) {
+        case OPT_MODEL: model_file = optarg; break;
+        case OPT_MODEL_VERDICT:
+            model_verdict = optarg ? cot_verdict_parse(optarg, strlen(optarg)) : -2;
+            if (optarg && (model_verdict < 0 || model_verdict == COT_V_JUDGE_ERROR))
+                cot_usage_error("--model-verdict: unknown verdict '%s'", optarg);
+            break;
         case OPT_RULES: rule_files[nrule_files++] = optarg; break;
         case OPT_RULES_ONLY: rule_files[nrule_files++] = optarg; builtin = 0; break;
         case OPT_LIST_RULES: list = 1; break;
@@ -328,6 +616,26 @@ int main(int argc, char **argv)
         }
         cot_profile_shift_opts_init(&sh.so);
         sh.so.fpr = fpr;
+    }
+
+    cot_model_t *model = NULL;
+    cot_model_work_t mw = {0};
+    if (model_verdict != -1 && !model_file)
+        cot_usage_error("--model-verdict needs --model FILE");
+    if (model_file) {
+        if (!(model = cot_model_load(model_file))) {
+            cot_profile_close(sh.prof);
+            free(rule_files);
+            return errno ? COT_EXIT_IO : COT_EXIT_DATA;
+        }
+        cot_model_info_t mi;
+        cot_model_info(model, &mi);
+        if (model_verdict >= 0 && !mi.binary)
+            cot_usage_error("--model-verdict=V: %s is a multi-class model; use "
+                            "--model-verdict (its flagged label is the verdict)", model_file);
+        if (model_verdict == -2 && cot_model_labels_are_verdicts(model) < 0)
+            cot_usage_error("--model-verdict: the labels of %s are not verdicts; "
+                            "name one: --model-verdict=rationalized", model_file);
     }
 
     cot_rules_t rules;
@@ -400,6 +708,7 @@ int main(int argc, char **argv)
             cot_run_count(&run, r ? "cue-text:not-judged" : "cue-text:judged", 1);
         }
         if (sh.prof) add_shift(&sh, l.json, &v, jo);
+        if (model) cot_model_judge(model, &v, model_verdict, jo, &mw);
         if (!ext) {
             cot_record_set(l.json, "judge", jo);
             sink_put(&sink, l.json);
@@ -438,6 +747,8 @@ int main(int argc, char **argv)
     cot_rules_free(&rules);
     cot_profile_work_free(&sh.w);
     cot_profile_close(sh.prof);
+    cot_model_work_free(&mw);
+    cot_model_close(model);
     cot_buf_free(&err);
     free(rubric);
     if (st == COT_EXIT_OK && (ext_failed || sink.gate_hit || no_data)) st = COT_EXIT_DATA;
