@@ -61,6 +61,48 @@ static void test_literals(void)
     tap_is_str(lits("foo", PCRE2_EXTENDED), "-", "extended mode refused");
     tap_is_str(lits("[[:alpha:]]oo", 0), "-", "POSIX classes refused");
     tap_is_str(lits("ab(", 0), "-", "unbalanced");
+    /* A quantifier after a comment applies to the item before it. */
+    tap_is_str(lits("pr(?#)?o", 0), "-", "comment then ? refused");
+    tap_is_str(lits("ab(?#x)*c", 0), "-", "comment then * refused");
+    tap_is_str(lits("ab(?#x)(?#y){2}c", 0), "-", "two comments then {2} refused");
+    tap_is_str(lits("ab?(?#x)cd", 0), "abcd|acd", "a comment after a quantified item is zero-width");
+    tap_is_str(lits("\\Eabc", 0), "-", "a lone \\E refused");
+    tap_is_str(lits("(?x)ab c", 0), "-", "(?x) refused");
+    tap_is_str(lits("ab(?C1)cd", 0), "-", "callouts refused");
+}
+
+/* The issue-15 case: `pr(?#)?o` on "po" matches with a full scan. */
+static void test_comment_quantifier(void)
+{
+    static const char *const pats[] = {"pr(?#)?o", "pr(?#c)*o", "pr(?#a)(?#b)?o",
+                                       "pr\\E?o", "p\\Qr\\E?o", "(?x)p r ?o"};
+    cot_buf_t rules = {0}, err = {0};
+    for (size_t i = 0; i < sizeof pats / sizeof *pats; i++) {
+        cot_buf_clear(&rules);
+        cot_buf_printf(&rules, "[r]\nlabel = hit\npattern = %s\n", pats[i]);
+        cot_rules_t on, off;
+        cot_rules_init(&on);
+        cot_rules_init(&off);
+        off.prefilter = 0;
+        int ok = cot_rules_load(&on, rules.s, rules.len, "r", &err) == 0 &&
+                 cot_rules_load(&off, rules.s, rules.len, "r", &err) == 0 &&
+                 cot_rules_compile(&on, &err) == 0 && cot_rules_compile(&off, &err) == 0;
+        cot_matches_t a = {0}, b = {0};
+        unsigned long ca[2] = {0}, cb[2] = {0};
+        int bd;
+        const char *why;
+        if (ok) {
+            cot_rules_scan(&on, COT_FIELD_COT, 0, "x po y", 6, &a, ca, &bd, &why);
+            cot_rules_scan(&off, COT_FIELD_COT, 0, "x po y", 6, &b, cb, &bd, &why);
+        }
+        tap_ok(ok && cb[0] == 1 && ca[0] == cb[0], "/%s/ on 'x po y': %lu match(es) prefiltered, "
+               "%lu in a full scan", pats[i], ca[0], cb[0]);
+        free(a.m); free(b.m);
+        cot_rules_free(&on);
+        cot_rules_free(&off);
+    }
+    cot_buf_free(&rules);
+    cot_buf_free(&err);
 }
 
 typedef struct { char s[512]; size_t n; } hits_t;
@@ -270,7 +312,8 @@ static void rnd_atom(cot_buf_t *b, int depth)
         "a", "b", "ab", "ba", "A", "B", "k", "s", " ", "\\s", "\\s+", "\\s*", "\\b",
         "\\B", "\\d", "\\w", "\\S", ".", "[ab]", "[a-c]", "[^a]", "[ \\t]", "[Kk]",
         "\\.", "\\-", "-", "'", "\\n", "^", "$", "(?=a)", "(?!b)", "(?<=a)", "(?<!b)",
-        "\xC3\xA9", "x", "\\t", "[\\s]", "[s-t]",
+        "\xC3\xA9", "x", "\\t", "[\\s]", "[s-t]", "(?#c)", "(?#)", "\\E", "\\Qa)\\E",
+        "\\Q", "(?x: a b )", "(?C1)",
     };
     int k = rand() % 10;
     if (depth < 3 && k == 0) {
@@ -364,6 +407,7 @@ int main(void)
 {
     test_random_patterns();
     test_literals();
+    test_comment_quantifier();
     test_ac();
     test_equivalence();
     return tap_done();
