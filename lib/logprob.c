@@ -92,7 +92,7 @@ static const char *parse_chat(const cJSON *arr, lpb_t *b)
         cot_lp_t *l = b->lp;
         size_t n = l->n - 1, k0 = l->top[n], k = l->top[n + 1] - k0;
         if (k && !found && !isnan(lp)) lpb_alt(b, lp);
-        l->rank[n] = rank_of(lp, l->top_lp + k0, k, found);
+        l->rank[n] = rank_of(lp, k ? l->top_lp + k0 : NULL, k, found);
     }
     return NULL;
 }
@@ -138,7 +138,7 @@ static const char *parse_completions(const cJSON *v, lpb_t *b)
         cot_lp_t *L = b->lp;
         size_t j = L->n - 1, k0 = L->top[j], k = L->top[j + 1] - k0;
         if (k && !found && !isnan(lp)) lpb_alt(b, lp);
-        L->rank[j] = rank_of(lp, L->top_lp + k0, k, found);
+        L->rank[j] = rank_of(lp, k ? L->top_lp + k0 : NULL, k, found);
         if (tp) tp = tp->next;
     }
     return NULL;
