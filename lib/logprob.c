@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,8 +167,9 @@ static const char *parse_prompt(const cJSON *arr, const cJSON *ids, lpb_t *b)
         if (!cJSON_IsString(dt)) return "prompt_logprobs: an entry has no \"decoded_token\"";
         double lp = num(cJSON_GetObjectItemCaseSensitive(tok, "logprob"));
         double rk = num(cJSON_GetObjectItemCaseSensitive(tok, "rank"));
+        /* a rank past INT32_MAX would not convert (undefined): clamp it */
         lpb_token(b, dt->valuestring, strlen(dt->valuestring), lp,
-                  isnan(rk) || rk < 1 ? 0 : (int32_t)rk);
+                  isnan(rk) || rk < 1 ? 0 : rk >= INT32_MAX ? INT32_MAX : (int32_t)rk);
         cJSON_ArrayForEach(a, it) {
             double alp = num(cJSON_GetObjectItemCaseSensitive(a, "logprob"));
             if (!isnan(alp)) lpb_alt(b, alp);

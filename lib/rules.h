@@ -105,7 +105,9 @@ int cot_rules_load_file(cot_rules_t *r, const char *path, cot_buf_t *err);
  * per tried position instead of per scan. */
 int cot_rules_compile(cot_rules_t *r, cot_buf_t *err);
 
-/* Append the matches of every rule on `field` whose stage is in the bit set
+/* s[0..n) must be valid UTF-8 (patterns run with PCRE2_NO_UTF_CHECK; every
+ * field comes from a JSON string the reader has checked).
+ * Append the matches of every rule on `field` whose stage is in the bit set
  * `stages` (1u << COT_STAGE_x; 0 means all) to *out (not cleared), in rule
  * order, then by offset.  counts[rule] (when non-NULL, n entries) is
  * increased by the number of matches, kept or not.  Returns 0, or -1 when a

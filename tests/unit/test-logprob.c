@@ -162,6 +162,14 @@ static void test_no_alternatives(void)
            "completions without top_logprobs: ranks unknown");
     cot_lp_stats(&lp, 0, lp.n, &st);
     cot_lp_free(&lp);
+    /* found by fuzz-logprob: a vLLM rank too large for int32 (the double to
+     * int conversion was undefined) is clamped. */
+    tap_ok(parse("[null,{\"7\":{\"logprob\":-1.0,\"rank\":5.5e73,\"decoded_token\":\" a\"}}]",
+                 NULL, &lp, &why) == 0 && lp.n == 1 && lp.rank[0] == INT32_MAX,
+           "prompt: a huge rank is clamped to INT32_MAX");
+    cot_lp_stats(&lp, 0, lp.n, &st);
+    tap_ok(st.gltr[3] == 1, "and counts as > 1000");
+    cot_lp_free(&lp);
 }
 
 int main(void)
