@@ -22,7 +22,7 @@ enum {
     OPT_RULES = COT_OPT_TOOL, OPT_RULES_ONLY, OPT_LIST_RULES, OPT_MATCH_LIMIT,
     OPT_DEPTH_LIMIT, OPT_CUE_FIELD, OPT_BASELINE, OPT_ONLY, OPT_DROP,
     OPT_EXIT_STATUS, OPT_JUDGE_CMD, OPT_JUDGE_WINDOW, OPT_JUDGE_TIMEOUT,
-    OPT_JUDGE_RUBRIC, OPT_PROFILE, OPT_FPR, OPT_NO_PREFILTER
+    OPT_JUDGE_RUBRIC, OPT_PROFILE, OPT_FPR, OPT_NO_PREFILTER, OPT_JUDGE_MAX_LINE
 };
 
 static void usage(FILE *fp)
@@ -50,6 +50,7 @@ static void usage(FILE *fp)
 "      --judge-cmd CMD     run CMD (sh -c) as a judge; see cot-judge(1)\n"
 "      --judge-window N    requests in flight [%d]\n"
 "      --judge-timeout SEC seconds to wait for each verdict [%g]\n"
+"      --judge-max-line N  longest verdict line accepted, bytes (K/M) [%zuK]\n"
 "      --judge-rubric FILE rubric text sent with each request [built-in]\n"
 "Filtering:\n"
 "      --only V,...        write only records with these verdicts\n"
@@ -58,7 +59,8 @@ static void usage(FILE *fp)
 "      --exit-status[=V,..] exit 1 when a record gets one of these verdicts\n"
 "                          [" EXIT_SET_DEFAULT "]\n",
             COT_RULES_MATCH_LIMIT_DEFAULT, COT_RULES_DEPTH_LIMIT_DEFAULT,
-            FPR_DEFAULT, JUDGE_WINDOW_DEFAULT, JUDGE_TIMEOUT_DEFAULT);
+            FPR_DEFAULT, JUDGE_WINDOW_DEFAULT, JUDGE_TIMEOUT_DEFAULT,
+            COT_EXTJUDGE_MAX_LINE_DEFAULT >> 10);
     cot_common_usage(fp, 1);
 }
 
@@ -249,6 +251,7 @@ int main(int argc, char **argv)
         {"judge-window", required_argument, 0, OPT_JUDGE_WINDOW},
         {"judge-timeout", required_argument, 0, OPT_JUDGE_TIMEOUT},
         {"judge-rubric", required_argument, 0, OPT_JUDGE_RUBRIC},
+        {"judge-max-line", required_argument, 0, OPT_JUDGE_MAX_LINE},
         {"profile", required_argument, 0, OPT_PROFILE},
         {"fpr", required_argument, 0, OPT_FPR},
         {0, 0, 0, 0}};
@@ -259,6 +262,7 @@ int main(int argc, char **argv)
     long match_limit = COT_RULES_MATCH_LIMIT_DEFAULT, depth_limit = COT_RULES_DEPTH_LIMIT_DEFAULT;
     long judge_window = JUDGE_WINDOW_DEFAULT;
     double judge_timeout = JUDGE_TIMEOUT_DEFAULT;
+    size_t judge_max_line = COT_EXTJUDGE_MAX_LINE_DEFAULT;
     const char *cue_field = NULL, *baseline = NULL, *judge_cmd = NULL, *rubric_file = NULL;
     const char *profile = NULL;
     double fpr = FPR_DEFAULT;
@@ -301,6 +305,11 @@ int main(int argc, char **argv)
                 cot_usage_error("--judge-timeout: expected seconds > 0, not '%s'", optarg);
             break;
         case OPT_JUDGE_RUBRIC: rubric_file = optarg; break;
+        case OPT_JUDGE_MAX_LINE:
+            if (cot_parse_size(optarg, &judge_max_line) < 0 || judge_max_line < 64)
+                cot_usage_error("--judge-max-line: expected bytes >= 64 (K/M suffix), not '%s'",
+                                optarg);
+            break;
         case OPT_PROFILE: profile = optarg; break;
         case OPT_FPR:
             fpr = cot_profile_parse_fpr(optarg);
@@ -337,7 +346,7 @@ int main(int argc, char **argv)
     if (list) {
         fwrite(rules.text.s ? rules.text.s : "", 1, rules.text.len, stdout);
         cot_rules_free(&rules);
-        return fflush(stdout) || ferror(stdout) ? COT_EXIT_IO : COT_EXIT_OK;
+        return cot_flush_stdout();
     }
     if (cot_rules_compile(&rules, &err) < 0) cot_die(COT_EXIT_DATA, "%s", err.s);
     if (cot_verbose >= 2) prefilter_note(&rules);
@@ -361,6 +370,7 @@ int main(int argc, char **argv)
         run.status = COT_EXIT_IO;
         return cot_run_finish(&run);
     }
+    if (ext) cot_extjudge_set_max_line(ext, judge_max_line);
 
     cot_line_t l;
     while (!sink.stopped && cot_run_next(&run, &l) == 0) {
@@ -393,7 +403,7 @@ int main(int argc, char **argv)
         for (int k = 0; k < COT_NVERDICTS; k++)
             if ((pass & (1u << k) && k != COT_V_JUDGE_ERROR) || sink.counts[k])
                 printf("%s\t%llu\n", cot_verdict_name(k), sink.counts[k]);
-        if (fflush(stdout) || ferror(stdout)) run.status = COT_EXIT_IO;
+        if (cot_flush_stdout()) run.status = COT_EXIT_IO;
     }
     st = cot_run_finish(&run);
     cot_judge_free(&judge);

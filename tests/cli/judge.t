@@ -107,8 +107,32 @@ t ext-record 0 'tail -n 1 $G/five.jsonl | cot-judge -u --judge-cmd "$S/echo-judg
 t ext-dies 1 'set -o pipefail; cot-judge -u --judge-window 1 --judge-cmd "$S/echo-judge die-after 2" $G/five.jsonl | $PY $W/show.py'
 t ext-out-of-order 1 'set -o pipefail; cot-judge -u --judge-window 2 --judge-cmd "$S/echo-judge swap 2>/dev/null" $G/five.jsonl | $PY $W/show.py'
 t ext-garbage 1 'set -o pipefail; cot-judge -u --judge-cmd "$S/echo-judge garbage" $G/five.jsonl | $PY $W/show.py'
-t ext-silent 1 'set -o pipefail; cot-judge -u --judge-window 2 --judge-timeout 0.5 --judge-cmd "$S/echo-judge silent-after 1" $G/five.jsonl | $PY $W/show.py'
+t ext-silent 1 'set -o pipefail; cot-judge -u --judge-window 2 --judge-timeout 2 --judge-cmd "$S/echo-judge silent-after 1" $G/five.jsonl | $PY $W/show.py'
 t ext-not-found 1 'set -o pipefail; cot-judge -u --judge-window 1 --judge-cmd "/nonexistent/judge" $G/five.jsonl | $PY $W/show.py'
+# misbehaving judges (issue 15): each must end promptly, with a bounded message
+# and every record written.  `timeout 20` turns a hang into a failure.
+cat > "$W/huge-id" <<'SH'
+read -r line
+printf '{"id":"%s","verdict":"clean"}\n' "$(head -c 524288 /dev/zero | tr '\0' a)"
+cat > /dev/null
+SH
+cat > "$W/flood" <<'SH'
+read -r line
+head -c 8388608 /dev/zero | tr '\0' a
+sleep 30
+SH
+t ext-huge-id 1 'set -o pipefail; timeout 20 cot-judge -u --judge-cmd "sh $W/huge-id" $G/five.jsonl > $TMP/out; rc=$?; $PY $W/show.py < $TMP/out; [ $(wc -c < $TMP/out) -lt 20000 ] || echo "output too large: $(wc -c < $TMP/out) bytes"; exit $rc'
+t ext-long-line 1 'set -o pipefail; timeout 20 cot-judge -u --judge-max-line 64K --judge-cmd "sh $W/flood" $G/five.jsonl | $PY $W/show.py'
+t ext-long-line-default 1 'set -o pipefail; timeout 20 cot-judge -c --judge-cmd "sh $W/flood" $G/five.jsonl'
+t ext-ignores-term 1 'set -o pipefail; timeout 20 cot-judge -u --judge-timeout 0.5 --judge-cmd "trap \"\" TERM; exec sleep 30" $G/five.jsonl | $PY $W/show.py'
+t ext-closes-stdout 1 'set -o pipefail; timeout 20 cot-judge -u --judge-cmd "head -n 5 > /dev/null; exec >&-; exec sleep 30" $G/five.jsonl | $PY $W/show.py'
+t ext-finish-hangs 1 'set -o pipefail; timeout 20 cot-judge -u --judge-timeout 1 --judge-cmd "$S/echo-judge ok; trap \"\" TERM; exec sleep 30" $G/five.jsonl | $PY $W/show.py'
+check ext-no-orphan 'timeout 20 cot-judge -c --judge-timeout 0.5 --judge-cmd "sleep 30 & echo \$! > $TMP/pid; wait" $G/five.jsonl; [ -s $TMP/pid ] && ! kill -0 $(cat $TMP/pid) 2>/dev/null'
+t ext-not-reading 1 'set -o pipefail; $PY -c "
+import json
+print(json.dumps({\"id\":\"big\",\"prompt\":\"p\",\"cot\":\"x\" * 4000000,\"answer\":\"a\",\"cot_state\":\"ok\"}))" > $TMP/big.jsonl
+timeout 20 cot-judge -c --judge-timeout 0.5 --judge-cmd "exec sleep 30" $TMP/big.jsonl'
+t bad-max-line 2 'cot-judge --judge-max-line 0'
 check ext-exactly-once 'cot-judge -u --judge-window 3 --judge-cmd "$S/echo-judge die-after 3" $S/traces.jsonl 2>/dev/null | $PY -c "
 import json,sys
 ids=[json.loads(l)[\"id\"] for l in sys.stdin]
