@@ -37,6 +37,12 @@ check line-100mb 'n=$( { printf "{\"id\":\"big\",\"answer\":\""; head -c 1000000
 # --- output: errors, files, signals ----------------------------------------
 t dev-full 3 'printf "%s\n" "$G" | cot-extract -u > /dev/full'
 t dev-full-zstd 3 'printf "%s\n" "$G" | cot-extract > /dev/full'
+# stdio output (help, lists, counts) on a full disk: exit 3 with a message
+t dev-full-help 3 'cot-diff --help > /dev/full'
+t dev-full-version 3 'cot-stat --version > /dev/full'
+t dev-full-list-formats 3 'cot-extract --list-formats > /dev/full'
+t dev-full-list-rules 3 'cot-judge --list-rules > /dev/full'
+t dev-full-judge-count 3 'cot-judge -c samples/judge/traces.jsonl > /dev/full'
 check sigpipe-quiet 'yes "$G" | head -200000 | cot-extract -u 2>$TMP/err | head -1 > /dev/null;
   test "${PIPESTATUS[2]}" = 141 && test ! -s $TMP/err'
 check output-file-renamed 'printf "%s\n" "$G" | cot-extract -o $TMP/o.zst && zstd -t -q $TMP/o.zst && test "$(ls $TMP)" = o.zst'
