@@ -63,7 +63,8 @@ static void tmp_register(char *path)
     static int installed;
     if (!installed) {
         installed = 1;
-        int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+        /* SIGXFSZ: a file size limit (ulimit -f) kills us mid-write */
+        int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGXFSZ};
         for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
             struct sigaction sa;
             memset(&sa, 0, sizeof sa);

@@ -51,6 +51,8 @@ check failed-run-leaves-no-file 'cot-extract -u -o $TMP/o.jsonl tests/bad/invali
 check sigint-leaves-no-file 'mkfifo $TMP/in; (printf "%s\n" "$G"; sleep 30) > $TMP/in & w=$!
   cot-extract -o $TMP/o.zst $TMP/in & p=$!; sleep 0.5; kill -INT $p; wait $p; rc=$?; kill $w
   test $rc = 130 && test "$(ls $TMP)" = in'
+check sigxfsz-leaves-no-file 'yes "$G" | head -2000 > $TMP/in; (ulimit -f 8; cot-extract -u -o $TMP/o.jsonl $TMP/in); rc=$?
+  test $rc = 153 && test "$(ls $TMP)" = in'
 check flush-when-input-pauses 'mkfifo $TMP/in; (printf "%s\n" "$G"; sleep 20) > $TMP/in & w=$!
   line=$(cot-extract $TMP/in | timeout 10 cot-extract -u | head -1); kill $w; test -n "$line"'
 # script(1) gives the tool a terminal; -e passes its exit status on.
