@@ -22,7 +22,8 @@ enum {
     OPT_RULES = COT_OPT_TOOL, OPT_RULES_ONLY, OPT_LIST_RULES, OPT_MATCH_LIMIT,
     OPT_DEPTH_LIMIT, OPT_CUE_FIELD, OPT_BASELINE, OPT_ONLY, OPT_DROP,
     OPT_EXIT_STATUS, OPT_JUDGE_CMD, OPT_JUDGE_WINDOW, OPT_JUDGE_TIMEOUT,
-    OPT_JUDGE_RUBRIC, OPT_PROFILE, OPT_FPR, OPT_NO_PREFILTER, OPT_JUDGE_MAX_LINE
+    OPT_JUDGE_RUBRIC, OPT_PROFILE, OPT_FPR, OPT_NO_PREFILTER, OPT_JUDGE_MAX_LINE,
+    OPT_RULE_BUDGET
 };
 
 static void usage(FILE *fp)
@@ -39,6 +40,7 @@ static void usage(FILE *fp)
 "      --match-limit N     PCRE2 match limit per match call [%u]\n"
 "      --depth-limit N     PCRE2 depth limit per match call [%u]\n"
 "      --no-prefilter      try every rule at every offset (same results, slower)\n"
+"      --rule-budget SEC   rule matching time per record, 0 for none [%g]\n"
 "Detectors:\n"
 "      --cue-field PATH    a hint the answer must not follow silently (/meta/hint)\n"
 "      --baseline FILE     voice baseline JSON [first pass over FILEs]\n"
@@ -59,7 +61,7 @@ static void usage(FILE *fp)
 "      --exit-status[=V,..] exit 1 when a record gets one of these verdicts\n"
 "                          [" EXIT_SET_DEFAULT "]\n",
             COT_RULES_MATCH_LIMIT_DEFAULT, COT_RULES_DEPTH_LIMIT_DEFAULT,
-            FPR_DEFAULT, JUDGE_WINDOW_DEFAULT, JUDGE_TIMEOUT_DEFAULT,
+            COT_RULES_BUDGET_DEFAULT, FPR_DEFAULT, JUDGE_WINDOW_DEFAULT, JUDGE_TIMEOUT_DEFAULT,
             COT_EXTJUDGE_MAX_LINE_DEFAULT >> 10);
     cot_common_usage(fp, 1);
 }
@@ -160,7 +162,7 @@ static char *read_text(const char *path)
 }
 
 /* Voice baseline from a first pass over named files (not stdin). */
-static void first_pass(cot_judge_t *j, char *const *files, int n)
+static void first_pass(cot_judge_t *j, char *const *files, int n, double budget)
 {
     if (n == 0) return;
     for (int i = 0; i < n; i++) {
@@ -178,6 +180,7 @@ static void first_pass(cot_judge_t *j, char *const *files, int n)
         cot_voice_t c;
         if (cot_record_view(l.json, 0, &v) || !v.cot || !v.cot_len) continue;
         cot_buf_clear(&err);
+        j->rules->deadline = budget > 0 ? cot_now() + budget : 0;
         if (cot_judge_voice(j, v.cot, v.cot_len, &c, &err) == 0)
             cot_judge_baseline_add(j, c);
     }
@@ -241,6 +244,7 @@ int main(int argc, char **argv)
         {"match-limit", required_argument, 0, OPT_MATCH_LIMIT},
         {"depth-limit", required_argument, 0, OPT_DEPTH_LIMIT},
         {"no-prefilter", no_argument, 0, OPT_NO_PREFILTER},
+        {"rule-budget", required_argument, 0, OPT_RULE_BUDGET},
         {"cue-field", required_argument, 0, OPT_CUE_FIELD},
         {"baseline", required_argument, 0, OPT_BASELINE},
         {"only", required_argument, 0, OPT_ONLY},
@@ -262,6 +266,7 @@ int main(int argc, char **argv)
     long match_limit = COT_RULES_MATCH_LIMIT_DEFAULT, depth_limit = COT_RULES_DEPTH_LIMIT_DEFAULT;
     long judge_window = JUDGE_WINDOW_DEFAULT;
     double judge_timeout = JUDGE_TIMEOUT_DEFAULT;
+    double rule_budget = COT_RULES_BUDGET_DEFAULT;
     size_t judge_max_line = COT_EXTJUDGE_MAX_LINE_DEFAULT;
     const char *cue_field = NULL, *baseline = NULL, *judge_cmd = NULL, *rubric_file = NULL;
     const char *profile = NULL;
@@ -283,6 +288,10 @@ int main(int argc, char **argv)
                 cot_usage_error("--depth-limit: expected 1..4000000000, not '%s'", optarg);
             break;
         case OPT_NO_PREFILTER: prefilter = 0; break;
+        case OPT_RULE_BUDGET:
+            if (cot_parse_double(optarg, 0, 1e6, &rule_budget) < 0)
+                cot_usage_error("--rule-budget: expected seconds >= 0, not '%s'", optarg);
+            break;
         case OPT_CUE_FIELD:
             if (cot_record_path_ok(optarg) < 0)
                 cot_usage_error("--cue-field: bad path '%s' (use /a/b or a.b)", optarg);
@@ -356,7 +365,7 @@ int main(int argc, char **argv)
     judge.cue_field = cue_field;
     if (baseline && cot_judge_baseline_load(&judge, baseline, &err) < 0)
         cot_die(COT_EXIT_DATA, "--baseline %s", err.s);
-    if (!baseline) first_pass(&judge, argv + optind, argc - optind);
+    if (!baseline) first_pass(&judge, argv + optind, argc - optind, rule_budget);
 
     char *rubric = rubric_file ? read_text(rubric_file) : NULL;
     cot_run_t run;
@@ -383,6 +392,7 @@ int main(int argc, char **argv)
         }
         cJSON *jo;
         cot_buf_clear(&err);
+        rules.deadline = rule_budget > 0 ? cot_now() + rule_budget : 0;
         if (cot_judge_record(&judge, l.json, &v, &jo, &err) < 0) {
             if (cot_run_reject(&run, &l, "rule-limit", err.s) < 0) break;
             continue;

@@ -88,6 +88,13 @@ check prefilter-same 'cot-judge -u samples/judge/traces.jsonl > $TMP/a && cot-ju
 check prefilter-same-10mb '$PY -c "
 import json
 print(json.dumps({\"id\":\"big\",\"prompt\":\"p\",\"cot\":(\"I could hard-code it,  but the   user wants  a real fix. \" + \"word \" * 40 + \"\\n\") * 45000,\"answer\":\"x\",\"cot_state\":\"ok\"}))" > $TMP/big.jsonl && cot-judge -u $TMP/big.jsonl > $TMP/a && cot-judge -u --no-prefilter $TMP/big.jsonl > $TMP/b && cmp $TMP/a $TMP/b && grep -q \"planner\":45000 $TMP/a'
+# a rule that backtracks ~700x700 at each of 21000 starts: the per-record
+# budget stops it, reported like the match limit (kind rule-limit)
+printf '[bt]\nlabel = bt\npattern = ab[a-z ]{0,700}[a-z ]{0,700}[0-9]\n' > "$W/bt.rules"
+$PY -c 'import json; print(json.dumps({"id":"bt","prompt":"p","cot":"ab"*21000,"answer":"a","cot_state":"ok"})); print(json.dumps({"id":"ok","prompt":"p","cot":"ab 1","answer":"a","cot_state":"ok"}))' > "$W/bt.jsonl"
+t rule-budget 1 'cd $W && timeout 20 cot-judge -c --rule-budget 0.3 --rules-only bt.rules bt.jsonl'
+t rule-budget-skip 0 'timeout 20 cot-judge -u -v --skip-bad --no-prefilter --rule-budget 0.3 --rules-only $W/bt.rules $W/bt.jsonl 2>$TMP/err | $PY $W/show.py; tail -n 1 $TMP/err >&2'
+t bad-rule-budget 2 'cot-judge --rule-budget -1'
 t prefilter-verbose 0 'cot-judge -c -v --rules-only $S/catastrophic.rules samples/judge/traces.jsonl 2>&1 >/dev/null | head -n 1'
 t rules-add 0 'cot-judge -u --rules $G/extra.rules $G/deadline.jsonl | $PY $W/show.py'
 t rules-only 0 'cot-judge -u --rules-only $G/extra.rules $G/deadline.jsonl | $PY $W/show.py'

@@ -5,7 +5,8 @@
  * built from FLAGS (each bit of its first byte one flag word) and PATTERN,
  * compiled with and without the prefilter, and both scan TEXT as the cot,
  * answer and prompt (when TEXT is valid UTF-8, as every field is): the matches, counts and errors must be the same.  The
- * default pack scans TEXT both ways too.  Pack syntax errors are fine (the
+ * default pack scans TEXT both ways too, and a full scan run in chunks (as
+ * under cot-judge --rule-budget) must match the one-call scan.  Pack syntax errors are fine (the
  * loader must only not crash). */
 #include "fuzz.h"
 #include "rules.h"
@@ -84,17 +85,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cot_buf_adds(&pack, "\npattern = ");
     cot_buf_add(&pack, nl1 + 1, (size_t)(nl2 - nl1 - 1));
     cot_buf_adds(&pack, "\n");
-    cot_rules_t on, off;
+    /* on: prefiltered; off: full scan in one call per match; chunked: full
+     * scan in calls of COT_RULES_SCAN_CHUNK start positions (a deadline). */
+    cot_rules_t on, off, chunked;
     cot_rules_init(&on);
     cot_rules_init(&off);
-    off.prefilter = 0;
-    on.match_limit = off.match_limit = 100000;
+    cot_rules_init(&chunked);
+    off.prefilter = chunked.prefilter = 0;
+    on.match_limit = off.match_limit = chunked.match_limit = 100000;
     if (cot_rules_load(&on, pack.s, pack.len, "fuzz", &err) == 0 &&
         cot_rules_load(&off, pack.s, pack.len, "fuzz", &err) == 0 &&
-        cot_rules_compile(&on, &err) == 0 && cot_rules_compile(&off, &err) == 0)
+        cot_rules_load(&chunked, pack.s, pack.len, "fuzz", &err) == 0 &&
+        cot_rules_compile(&on, &err) == 0 && cot_rules_compile(&off, &err) == 0 &&
+        cot_rules_compile(&chunked, &err) == 0) {
+        chunked.deadline = cot_now() + 1e9;
         compare(&on, &off, text, tn);
+        compare(&chunked, &off, text, tn);
+    }
     cot_rules_free(&on);
     cot_rules_free(&off);
+    cot_rules_free(&chunked);
     /* The whole input as a rule pack: the loader must not crash. */
     cot_rules_t any;
     cot_rules_init(&any);
