@@ -80,9 +80,14 @@ $(B)/fuzz-%: $(B)/tests/fuzz/fuzz-%.o $(LIB_A)
 
 # Everything runs under prove: C unit tests emit TAP, CLI suites are bash
 # scripts emitting TAP.  COT_BIN tells the CLI suites which binaries to use.
+# Then each fuzz harness runs for FUZZ_CHECK_SECONDS when clang can build
+# them (FUZZ_CHECK_SECONDS=0 skips; the asan run skips them).
+FUZZ_CHECK_SECONDS ?= 4
 check: all $(UNIT)
 	COT_BIN=$(abspath $(BIN)) COT_MAKEVARS="B=$(B) BIN=$(BIN)" \
 	  prove -e '' $(UNIT) tests/cli/*.t
+	@if [ "$(FUZZ_CHECK_SECONDS)" != 0 ]; then \
+	  MAKE="$(MAKE)" scripts/fuzz.sh --check $(FUZZ_CHECK_SECONDS); fi
 
 check-unit: $(UNIT)
 	prove -e '' $(UNIT)
@@ -94,7 +99,7 @@ check-real: all
 asan:
 	$(MAKE) B=build/asan BIN=build/asan/bin \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
-	  check
+	  FUZZ_CHECK_SECONDS=0 check
 
 demo: all
 	@scripts/demo.sh

@@ -29,6 +29,10 @@ check accounts-add-up 'cot-extract -u -v --skip-bad tests/bad/*.jsonl 2>&1 >/dev
 # --- several inputs, stdin, concatenated frames ---------------------------
 check inputs-in-order 'printf "%s\n" "$G" > $TMP/a; zstd -q -c $TMP/a > $TMP/a.zst;
   n=$(cat $TMP/a.zst $TMP/a.zst | cot-extract -u $TMP/a - $TMP/a.zst | wc -l); test "$n" = 4'
+check skippable-frames 'printf "%s\n" "$G" | zstd -q -c > $TMP/a.zst; printf "\x50\x2a\x4d\x18\x04\x00\x00\x00meta" > $TMP/skip;
+  n=$(cat $TMP/skip $TMP/a.zst $TMP/skip $TMP/a.zst $TMP/skip | cot-extract -u | wc -l); test "$n" = 2'
+t truncated-after-frame 1 'printf "%s\n" "$G" | zstd -q -c > $TMP/a.zst; { cat $TMP/a.zst; head -c 9 $TMP/a.zst; } | cot-extract -u > $TMP/o; rc=$?; wc -l < $TMP/o; exit $rc'
+t deep-nesting-1m 1 '$PY -c "q = chr(34); print(\"{\" + q + \"a\" + q + \":\" + \"[\" * 1000000 + \"]\" * 1000000 + \"}\")" | cot-extract -u > /dev/null'
 check stdin-dash 'printf "%s\n%s\n" "$G" "$G" | cot-extract -u - | wc -l | grep -qx 2'
 
 # --- line length limit -----------------------------------------------------
@@ -57,6 +61,11 @@ check sigint-leaves-no-file 'mkfifo $TMP/in; (printf "%s\n" "$G"; sleep 30) > $T
   test $rc = 130 && test "$(ls $TMP)" = in'
 check sigxfsz-leaves-no-file 'yes "$G" | head -2000 > $TMP/in; (ulimit -f 8; cot-extract -u -o $TMP/o.jsonl $TMP/in); rc=$?
   test $rc = 153 && test "$(ls $TMP)" = in'
+# SIGKILL cannot be caught: the temporary file stays, but FILE itself is
+# never half-written (the old one is untouched)
+check sigkill-keeps-old-file 'mkfifo $TMP/in; echo old > $TMP/o.zst; (printf "%s\n" "$G"; sleep 30) > $TMP/in & w=$!
+  cot-extract -o $TMP/o.zst $TMP/in & p=$!; sleep 0.5; kill -KILL $p; wait $p; rc=$?; kill $w
+  test $rc = 137 && test "$(cat $TMP/o.zst)" = old && ls $TMP | grep -q "^o.zst.tmp."'
 check flush-when-input-pauses 'mkfifo $TMP/in; (printf "%s\n" "$G"; sleep 20) > $TMP/in & w=$!
   line=$(cot-extract $TMP/in | timeout 10 cot-extract -u | head -1); kill $w; test -n "$line"'
 # script(1) gives the tool a terminal; -e passes its exit status on.
