@@ -1,4 +1,4 @@
-/* fuzz.h -- shared bits of the libFuzzer harnesses (tests/fuzz/README). */
+/* fuzz.h -- shared bits of the libFuzzer harnesses (tests/fuzz/README.md). */
 #ifndef COT_FUZZ_H
 #define COT_FUZZ_H
 
