@@ -68,6 +68,41 @@ struct cot_extjudge {
     int eof, reaped, status;
 };
 
+/* A fatal signal to cot-judge (Ctrl-C, kill) also stops the judge's process
+ * group, which Ctrl-C no longer reaches; then the earlier handler (the -o
+ * temporary files, stream.c) or the default action runs. */
+static const int fatal_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+#define NFATAL (sizeof fatal_sigs / sizeof *fatal_sigs)
+static volatile pid_t judge_group;
+static struct sigaction saved[NFATAL];
+
+static void on_fatal(int sig)
+{
+    if (judge_group > 0) kill(-judge_group, SIGTERM);
+    for (size_t i = 0; i < NFATAL; i++)
+        if (fatal_sigs[i] == sig) sigaction(sig, &saved[i], NULL);
+    raise(sig);
+}
+
+static void guard(pid_t group)
+{
+    judge_group = group;
+    for (size_t i = 0; i < NFATAL; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fatal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(fatal_sigs[i], &sa, &saved[i]);
+    }
+}
+
+static void unguard(void)
+{
+    if (judge_group <= 0) return;
+    for (size_t i = 0; i < NFATAL; i++) sigaction(fatal_sigs[i], &saved[i], NULL);
+    judge_group = 0;
+}
+
 static void set_nonblock(int fd)
 {
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -107,6 +142,7 @@ cot_extjudge_t *cot_extjudge_start(const char *cmd, int window, double timeout,
         _exit(127);
     }
     setpgid(pid, pid);      /* also here: no race with the first kill() */
+    guard(pid);
     close(sv[1]);
     close(po[1]);
     cot_extjudge_t *x = cot_calloc(1, sizeof *x);
@@ -469,6 +505,7 @@ int cot_extjudge_finish(cot_extjudge_t *x)
         rc = -1;
     }
     stop(x);    /* it, when late; whatever it left running in its group */
+    unguard();
     if (!x->error && !late && !(WIFEXITED(x->status) && WEXITSTATUS(x->status) == 0)) {
         cot_buf_t m = {0};
         cot_buf_adds(&m, "all verdicts arrived, but ");

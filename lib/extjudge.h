@@ -19,7 +19,9 @@
  * Every wait is bounded by the timeout.  The judge runs in its own process
  * group; stopping it sends SIGTERM to the group, then SIGKILL two seconds
  * later, and at the end anything it left running in its group is stopped
- * the same way.  Messages quote at most 64 bytes of what the judge sent.
+ * the same way; SIGINT, SIGTERM or SIGHUP to this process sends SIGTERM to
+ * the group before the earlier handler or the default action runs.
+ * Messages quote at most 64 bytes of what the judge sent.
  *
  * The child's stdin is a socket, so writes to a dead judge fail with EPIPE
  * (MSG_NOSIGNAL) instead of killing us with SIGPIPE.

@@ -135,6 +135,11 @@ t ext-ignores-term 1 'set -o pipefail; timeout 20 cot-judge -u --judge-timeout 0
 t ext-closes-stdout 1 'set -o pipefail; timeout 20 cot-judge -u --judge-cmd "head -n 5 > /dev/null; exec >&-; exec sleep 30" $G/five.jsonl | $PY $W/show.py'
 t ext-finish-hangs 1 'set -o pipefail; timeout 20 cot-judge -u --judge-timeout 1 --judge-cmd "$S/echo-judge ok; trap \"\" TERM; exec sleep 30" $G/five.jsonl | $PY $W/show.py'
 check ext-no-orphan 'timeout 20 cot-judge -c --judge-timeout 0.5 --judge-cmd "sleep 30 & echo \$! > $TMP/pid; wait" $G/five.jsonl; [ -s $TMP/pid ] && ! kill -0 $(cat $TMP/pid) 2>/dev/null'
+# Ctrl-C or kill reaches cot-judge only (the judge has its own group): it
+# stops the judge's group on its way out (a zombie awaiting init is gone)
+check ext-signal-stops-judge 'cot-judge -c --judge-cmd "echo \$\$ > $TMP/pid; exec sleep 30" $G/five.jsonl & p=$!
+  for _ in $(seq 100); do [ -s $TMP/pid ] && break; sleep 0.05; done; sleep 0.2; kill -TERM $p; wait $p; rc=$?; sleep 0.3
+  j=$(cat $TMP/pid); test $rc = 143 && { ! kill -0 $j 2>/dev/null || grep -q "^State:.*Z" /proc/$j/status; }'
 t ext-not-reading 1 'set -o pipefail; $PY -c "
 import json
 print(json.dumps({\"id\":\"big\",\"prompt\":\"p\",\"cot\":\"x\" * 4000000,\"answer\":\"a\",\"cot_state\":\"ok\"}))" > $TMP/big.jsonl
