@@ -75,6 +75,7 @@ static const int fatal_sigs[] = {SIGINT, SIGTERM, SIGHUP};
 #define NFATAL (sizeof fatal_sigs / sizeof *fatal_sigs)
 static volatile pid_t judge_group;
 static struct sigaction saved[NFATAL];
+static int guarded;
 
 static void on_fatal(int sig)
 {
@@ -87,6 +88,7 @@ static void on_fatal(int sig)
 static void guard(pid_t group)
 {
     judge_group = group;
+    guarded = 1;
     for (size_t i = 0; i < NFATAL; i++) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
@@ -98,9 +100,10 @@ static void guard(pid_t group)
 
 static void unguard(void)
 {
-    if (judge_group <= 0) return;
+    if (!guarded) return;
     for (size_t i = 0; i < NFATAL; i++) sigaction(fatal_sigs[i], &saved[i], NULL);
     judge_group = 0;
+    guarded = 0;
 }
 
 static void set_nonblock(int fd)
@@ -228,11 +231,11 @@ static int group_alive(const cot_extjudge_t *x)
  * after GRACE seconds; never wait longer than that (plus KILL_WAIT). */
 static void stop(cot_extjudge_t *x)
 {
-    if (x->reaped && !group_alive(x)) return;
+    if (x->reaped && !group_alive(x)) { judge_group = 0; return; }
     kill(-x->pid, SIGTERM);
     double t0 = cot_now();
     for (reap(x); cot_now() - t0 < GRACE; reap(x)) {
-        if (x->reaped && !group_alive(x)) return;
+        if (x->reaped && !group_alive(x)) { judge_group = 0; return; }
         nap();
     }
     kill(-x->pid, SIGKILL);
