@@ -29,7 +29,7 @@ UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test-*.
 MAN      := $(wildcard man/*.[157])
 
 .PHONY: all check check-unit check-cli check-real asan deps demo bench \
-        install uninstall clean
+        install uninstall clean fuzz fuzz-bins
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -60,11 +60,34 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/tests/unit/tap.o $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
+# libFuzzer harnesses (tests/fuzz/): clang with ASan and UBSan, in their own
+# build directory.  `make fuzz` builds them; FUZZ_SECONDS=N also runs each
+# for N seconds (scripts/fuzz.sh).
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS  ?= -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 0
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(B)/%,$(wildcard tests/fuzz/fuzz-*.c))
+
+fuzz:
+	$(MAKE) B=build/fuzz BIN=build/fuzz/bin CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS)" fuzz-bins
+	@if [ "$(FUZZ_SECONDS)" != 0 ]; then scripts/fuzz.sh $(FUZZ_SECONDS); fi
+
+fuzz-bins: $(FUZZ_BINS)
+
+$(B)/fuzz-%: $(B)/tests/fuzz/fuzz-%.o $(LIB_A)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
 # Everything runs under prove: C unit tests emit TAP, CLI suites are bash
 # scripts emitting TAP.  COT_BIN tells the CLI suites which binaries to use.
+# Then each fuzz harness runs for FUZZ_CHECK_SECONDS when clang can build
+# them (FUZZ_CHECK_SECONDS=0 skips; the asan run skips them).
+FUZZ_CHECK_SECONDS ?= 4
 check: all $(UNIT)
 	COT_BIN=$(abspath $(BIN)) COT_MAKEVARS="B=$(B) BIN=$(BIN)" \
 	  prove -e '' $(UNIT) tests/cli/*.t
+	@if [ "$(FUZZ_CHECK_SECONDS)" != 0 ]; then \
+	  MAKE="$(MAKE)" scripts/fuzz.sh --check $(FUZZ_CHECK_SECONDS); fi
 
 check-unit: $(UNIT)
 	prove -e '' $(UNIT)
@@ -76,7 +99,7 @@ check-real: all
 asan:
 	$(MAKE) B=build/asan BIN=build/asan/bin \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
-	  check
+	  FUZZ_CHECK_SECONDS=0 check
 
 demo: all
 	@scripts/demo.sh

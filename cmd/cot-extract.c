@@ -153,7 +153,7 @@ int main(int argc, char **argv)
         case OPT_LIST_FORMATS:
             cot_extract_list_formats(stdout);
             free(metas);
-            return fflush(stdout) || ferror(stdout) ? COT_EXIT_IO : COT_EXIT_OK;
+            return cot_flush_stdout();
         case OPT_TURNS:
             if (!strcmp(optarg, "all")) xo.turns_all = 1;
             else if (!strcmp(optarg, "last")) xo.turns_all = 0;

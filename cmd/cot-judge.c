@@ -24,7 +24,8 @@ enum {
     OPT_RULES = COT_OPT_TOOL, OPT_RULES_ONLY, OPT_LIST_RULES, OPT_MATCH_LIMIT,
     OPT_DEPTH_LIMIT, OPT_CUE_FIELD, OPT_BASELINE, OPT_ONLY, OPT_DROP,
     OPT_EXIT_STATUS, OPT_JUDGE_CMD, OPT_JUDGE_WINDOW, OPT_JUDGE_TIMEOUT,
-    OPT_JUDGE_RUBRIC, OPT_PROFILE, OPT_FPR, OPT_NO_PREFILTER
+    OPT_JUDGE_RUBRIC, OPT_PROFILE, OPT_FPR, OPT_NO_PREFILTER, OPT_JUDGE_MAX_LINE,
+    OPT_RULE_BUDGET
 };
 enum { OPT_CUE_TEXT_FIELD = COT_OPT_TOOL + 64, OPT_CUE_WORDS };  /* apart from the list */
 enum { OPT_MODEL = COT_OPT_TOOL + 0x100, OPT_MODEL_VERDICT };   /* --model */
@@ -46,6 +47,7 @@ static void usage(FILE *fp)
 "      --match-limit N     PCRE2 match limit per match call [%u]\n"
 "      --depth-limit N     PCRE2 depth limit per match call [%u]\n"
 "      --no-prefilter      try every rule at every offset (same results, slower)\n"
+"      --rule-budget SEC   rule matching time per record, 0 for none [%g]\n"
 "Detectors:\n"
 "      --cue-text-field PATH  a free-text cue (/meta/nudge_text): label\n"
 "                          cue-mentioned or cue-unmentioned (verdict unchanged)\n"
@@ -64,6 +66,7 @@ static void usage(FILE *fp)
 "      --judge-cmd CMD     run CMD (sh -c) as a judge; see cot-judge(1)\n"
 "      --judge-window N    requests in flight [%d]\n"
 "      --judge-timeout SEC seconds to wait for each verdict [%g]\n"
+"      --judge-max-line N  longest verdict line accepted, bytes (K/M) [%zuK]\n"
 "      --judge-rubric FILE rubric text sent with each request [built-in]\n"
 "Filtering:\n"
 "      --only V,...        write only records with these verdicts\n"
@@ -72,7 +75,8 @@ static void usage(FILE *fp)
 "      --exit-status[=V,..] exit 1 when a record gets one of these verdicts\n"
 "                          [" EXIT_SET_DEFAULT "]\n",
             COT_RULES_MATCH_LIMIT_DEFAULT, COT_RULES_DEPTH_LIMIT_DEFAULT,
-            FPR_DEFAULT, JUDGE_WINDOW_DEFAULT, JUDGE_TIMEOUT_DEFAULT);
+            COT_RULES_BUDGET_DEFAULT, FPR_DEFAULT, JUDGE_WINDOW_DEFAULT, JUDGE_TIMEOUT_DEFAULT,
+            COT_EXTJUDGE_MAX_LINE_DEFAULT >> 10);
     cot_common_usage(fp, 1);
 }
 
@@ -515,6 +519,7 @@ int main(int argc, char **argv)
         {"match-limit", required_argument, 0, OPT_MATCH_LIMIT},
         {"depth-limit", required_argument, 0, OPT_DEPTH_LIMIT},
         {"no-prefilter", no_argument, 0, OPT_NO_PREFILTER},
+        {"rule-budget", required_argument, 0, OPT_RULE_BUDGET},
         {"cue-field", required_argument, 0, OPT_CUE_FIELD},
         {"cue-text-field", required_argument, 0, OPT_CUE_TEXT_FIELD},
         {"cue-words", required_argument, 0, OPT_CUE_WORDS},
@@ -527,6 +532,7 @@ int main(int argc, char **argv)
         {"judge-window", required_argument, 0, OPT_JUDGE_WINDOW},
         {"judge-timeout", required_argument, 0, OPT_JUDGE_TIMEOUT},
         {"judge-rubric", required_argument, 0, OPT_JUDGE_RUBRIC},
+        {"judge-max-line", required_argument, 0, OPT_JUDGE_MAX_LINE},
         {"profile", required_argument, 0, OPT_PROFILE},
         {"fpr", required_argument, 0, OPT_FPR},
         {0, 0, 0, 0}};
@@ -541,6 +547,8 @@ int main(int argc, char **argv)
     long match_limit = COT_RULES_MATCH_LIMIT_DEFAULT, depth_limit = COT_RULES_DEPTH_LIMIT_DEFAULT;
     long judge_window = JUDGE_WINDOW_DEFAULT;
     double judge_timeout = JUDGE_TIMEOUT_DEFAULT;
+    double rule_budget = COT_RULES_BUDGET_DEFAULT;
+    size_t judge_max_line = COT_EXTJUDGE_MAX_LINE_DEFAULT;
     const char *cue_field = NULL, *baseline = NULL, *judge_cmd = NULL, *rubric_file = NULL;
     const char *profile = NULL, *cue_text_field = NULL;
     const char *cue_words[64];
@@ -569,6 +577,10 @@ int main(int argc, char **argv)
                 cot_usage_error("--depth-limit: expected 1..4000000000, not '%s'", optarg);
             break;
         case OPT_NO_PREFILTER: prefilter = 0; break;
+        case OPT_RULE_BUDGET:
+            if (cot_parse_double(optarg, 0, 1e6, &rule_budget) < 0)
+                cot_usage_error("--rule-budget: expected seconds >= 0, not '%s'", optarg);
+            break;
         case OPT_CUE_FIELD:
             cot_record_path_usage("--cue-field", optarg);
             cue_field = optarg;
@@ -599,6 +611,11 @@ int main(int argc, char **argv)
                 cot_usage_error("--judge-timeout: expected seconds > 0, not '%s'", optarg);
             break;
         case OPT_JUDGE_RUBRIC: rubric_file = optarg; break;
+        case OPT_JUDGE_MAX_LINE:
+            if (cot_parse_size(optarg, &judge_max_line) < 0 || judge_max_line < 64)
+                cot_usage_error("--judge-max-line: expected bytes >= 64 (K/M suffix), not '%s'",
+                                optarg);
+            break;
         case OPT_PROFILE: profile = optarg; break;
         case OPT_FPR:
             fpr = cot_profile_parse_fpr(optarg);
@@ -655,7 +672,7 @@ int main(int argc, char **argv)
     if (list) {
         fwrite(rules.text.s ? rules.text.s : "", 1, rules.text.len, stdout);
         cot_rules_free(&rules);
-        return fflush(stdout) || ferror(stdout) ? COT_EXIT_IO : COT_EXIT_OK;
+        return cot_flush_stdout();
     }
     if (cot_rules_compile(&rules, &err) < 0) cot_die(COT_EXIT_DATA, "%s", err.s);
     if (cot_verbose >= 2) prefilter_note(&rules);
@@ -682,6 +699,7 @@ int main(int argc, char **argv)
         run.status = COT_EXIT_IO;
         return cot_run_finish(&run);
     }
+    if (ext) cot_extjudge_set_max_line(ext, judge_max_line);
 
     cot_line_t l;
     while (!sink.stopped && cot_run_next(&run, &l) == 0) {
@@ -694,6 +712,7 @@ int main(int argc, char **argv)
         }
         cJSON *jo;
         cot_buf_clear(&err);
+        rules.deadline = rule_budget > 0 ? cot_now() + rule_budget : 0;
         if (cot_judge_record(&judge, l.json, &v, &jo, &err) < 0) {
             if (cot_run_reject(&run, &l, "rule-limit", err.s) < 0) break;
             continue;
@@ -732,7 +751,7 @@ int main(int argc, char **argv)
         for (int k = 0; k < COT_NVERDICTS; k++)
             if ((pass & (1u << k) && k != COT_V_JUDGE_ERROR) || sink.counts[k])
                 printf("%s\t%llu\n", cot_verdict_name(k), sink.counts[k]);
-        if (fflush(stdout) || ferror(stdout)) run.status = COT_EXIT_IO;
+        if (cot_flush_stdout()) run.status = COT_EXIT_IO;
     }
     /* voice-departure needs the bulk's voice counts, which a streaming run
      * cannot know before it has read everything: without --baseline the

@@ -238,11 +238,7 @@ static int cmd_info(opts_t *o, char **files, int nfiles)
         printf("voice_%s\tmean %.4f\tsd %.4f per 1000 tokens\n", cot_pvoice_names[k],
                in.voice_mean[k], in.voice_sd[k]);
     cot_profile_close(p);
-    if (fflush(stdout) || ferror(stdout)) {
-        cot_err("stdout: write error");
-        return COT_EXIT_IO;
-    }
-    return 0;
+    return cot_flush_stdout();
 }
 
 /* ---- score -------------------------------------------------------------- */

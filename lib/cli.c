@@ -117,10 +117,10 @@ int cot_common_opt(cot_common_t *c, int opt, const char *arg)
     case 'v': cot_verbose++; return 1;
     case 'h':
         c->usage(stdout);
-        exit(fflush(stdout) || ferror(stdout) ? COT_EXIT_IO : COT_EXIT_OK);
+        exit(cot_flush_stdout());
     case COT_OPT_VERSION:
         cot_version_print(stdout);
-        exit(fflush(stdout) || ferror(stdout) ? COT_EXIT_IO : COT_EXIT_OK);
+        exit(cot_flush_stdout());
     case COT_OPT_SKIP_BAD: c->skip_bad = 1; return 1;
     case COT_OPT_REJECTS: c->rejects_path = arg; return 1;
     }

@@ -10,7 +10,17 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+/* Seconds between SIGTERM and SIGKILL when the judge must be stopped, and
+ * the longest wait for it to go after SIGKILL. */
+#define GRACE 2.0
+#define KILL_WAIT 5.0
+/* Bytes of anything the judge sent that an error message quotes. */
+#define QUOTE_MAX 64
+/* Reads per read_some() call, so the deadlines are checked between them. */
+#define READS_MAX 16
 
 const char cot_extjudge_rubric[] =
 "You audit a model's chain of thought (cot) against its final answer. "
@@ -49,11 +59,52 @@ struct cot_extjudge {
     cot_buf_t out, in;
     size_t out_off;         /* bytes of out already written               */
     size_t out_base;        /* stream offset of out.s[0]                  */
+    size_t max_line;        /* longest reply line accepted                */
+    size_t scanned;         /* bytes of in already known to hold no '\n'  */
+    double progress;        /* last time a byte went out or came in       */
     pending_t *q;
     size_t qhead, qlen, qcap;
     char *error;            /* set once the judge failed                  */
     int eof, reaped, status;
 };
+
+/* A fatal signal to cot-judge (Ctrl-C, kill) also stops the judge's process
+ * group, which Ctrl-C no longer reaches; then the earlier handler (the -o
+ * temporary files, stream.c) or the default action runs. */
+static const int fatal_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+#define NFATAL (sizeof fatal_sigs / sizeof *fatal_sigs)
+static volatile pid_t judge_group;
+static struct sigaction saved[NFATAL];
+static int guarded;
+
+static void on_fatal(int sig)
+{
+    if (judge_group > 0) kill(-judge_group, SIGTERM);
+    for (size_t i = 0; i < NFATAL; i++)
+        if (fatal_sigs[i] == sig) sigaction(sig, &saved[i], NULL);
+    raise(sig);
+}
+
+static void guard(pid_t group)
+{
+    judge_group = group;
+    guarded = 1;
+    for (size_t i = 0; i < NFATAL; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fatal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(fatal_sigs[i], &sa, &saved[i]);
+    }
+}
+
+static void unguard(void)
+{
+    if (!guarded) return;
+    for (size_t i = 0; i < NFATAL; i++) sigaction(fatal_sigs[i], &saved[i], NULL);
+    judge_group = 0;
+    guarded = 0;
+}
 
 static void set_nonblock(int fd)
 {
@@ -83,6 +134,9 @@ cot_extjudge_t *cot_extjudge_start(const char *cmd, int window, double timeout,
         return NULL;
     }
     if (pid == 0) {
+        /* Its own process group, so that stopping it reaches whatever it
+         * started (a command run without exec, a pipeline). */
+        setpgid(0, 0);
         dup2(sv[1], STDIN_FILENO);
         dup2(po[1], STDOUT_FILENO);
         close(sv[0]); close(sv[1]); close(po[0]); close(po[1]);
@@ -90,9 +144,13 @@ cot_extjudge_t *cot_extjudge_start(const char *cmd, int window, double timeout,
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         _exit(127);
     }
+    setpgid(pid, pid);      /* also here: no race with the first kill() */
+    guard(pid);
     close(sv[1]);
     close(po[1]);
     cot_extjudge_t *x = cot_calloc(1, sizeof *x);
+    x->max_line = COT_EXTJUDGE_MAX_LINE_DEFAULT;
+    x->progress = cot_now();
     x->pid = pid;
     x->in_fd = sv[0];
     x->out_fd = po[0];
@@ -109,6 +167,25 @@ cot_extjudge_t *cot_extjudge_start(const char *cmd, int window, double timeout,
 
 int cot_extjudge_failed(const cot_extjudge_t *x) { return x->error != NULL; }
 
+void cot_extjudge_set_max_line(cot_extjudge_t *x, size_t n) { x->max_line = n; }
+
+/* Up to QUOTE_MAX bytes of s[0..n) as printable ASCII ('?' for anything
+ * else), with the full length when it was cut (when all of it is known):
+ * judge output is quoted in messages that also go into every unjudged
+ * record. */
+static void quote_len(cot_buf_t *b, const char *s, size_t n, int known)
+{
+    cot_buf_addc(b, '\'');
+    for (size_t i = 0; i < n && i < QUOTE_MAX; i++) {
+        unsigned char c = (unsigned char)s[i];
+        cot_buf_addc(b, c >= 0x20 && c < 0x7f ? (char)c : '?');
+    }
+    cot_buf_addc(b, '\'');
+    if (n > QUOTE_MAX) cot_buf_printf(b, known ? "... (%zu bytes)" : "...", n);
+}
+
+static void quote(cot_buf_t *b, const char *s, size_t n) { quote_len(b, s, n, 1); }
+
 static pending_t *head(cot_extjudge_t *x) { return x->qlen ? &x->q[x->qhead] : NULL; }
 
 static void pop_deliver(cot_extjudge_t *x, const cJSON *verdict, const char *error)
@@ -120,14 +197,51 @@ static void pop_deliver(cot_extjudge_t *x, const cJSON *verdict, const char *err
     free(p.id);
 }
 
-static void reap(cot_extjudge_t *x, int block)
+static void reap(cot_extjudge_t *x)
 {
     if (x->reaped) return;
     int st;
     pid_t r;
-    do r = waitpid(x->pid, &st, block ? 0 : WNOHANG);
+    do r = waitpid(x->pid, &st, WNOHANG);
     while (r < 0 && errno == EINTR);
     if (r == x->pid) { x->reaped = 1; x->status = st; }
+}
+
+static void nap(void)
+{
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+}
+
+/* Wait at most secs for the judge to exit; 1 when it has. */
+static int wait_exit(cot_extjudge_t *x, double secs)
+{
+    double t0 = cot_now();
+    for (reap(x); !x->reaped && cot_now() - t0 < secs; reap(x)) nap();
+    return x->reaped;
+}
+
+/* Is anything left in the judge's process group? */
+static int group_alive(const cot_extjudge_t *x)
+{
+    return kill(-x->pid, 0) == 0 || errno == EPERM;
+}
+
+/* Stop the judge and everything in its process group: SIGTERM, then SIGKILL
+ * after GRACE seconds; never wait longer than that (plus KILL_WAIT). */
+static void stop(cot_extjudge_t *x)
+{
+    if (x->reaped && !group_alive(x)) { judge_group = 0; return; }
+    kill(-x->pid, SIGTERM);
+    double t0 = cot_now();
+    for (reap(x); cot_now() - t0 < GRACE; reap(x)) {
+        if (x->reaped && !group_alive(x)) { judge_group = 0; return; }
+        nap();
+    }
+    kill(-x->pid, SIGKILL);
+    if (!wait_exit(x, KILL_WAIT))
+        cot_warn("--judge-cmd: the judge (pid %ld) did not exit after SIGKILL; "
+                 "not waiting for it", (long)x->pid);
 }
 
 static void describe_exit(cot_extjudge_t *x, cot_buf_t *b)
@@ -145,10 +259,7 @@ static void fail(cot_extjudge_t *x, const char *why)
     if (x->error) return;
     x->error = cot_strdup(why);
     cot_err("--judge-cmd: %s", why);
-    if (!x->reaped) {
-        kill(x->pid, SIGTERM);
-        reap(x, 1);
-    }
+    stop(x);
     while (x->qlen) pop_deliver(x, NULL, x->error);
     if (x->in_fd >= 0) { close(x->in_fd); x->in_fd = -1; }
     if (x->out_fd >= 0) { close(x->out_fd); x->out_fd = -1; }
@@ -159,8 +270,8 @@ static void handle_line(cot_extjudge_t *x, const char *s, size_t n)
     pending_t *p = head(x);
     cot_buf_t msg = {0};
     if (!p) {
-        cot_buf_printf(&msg, "the judge sent a line with no request pending: %.*s",
-                       (int)(n < 80 ? n : 80), s);
+        cot_buf_adds(&msg, "the judge sent a line with no request pending: ");
+        quote(&msg, s, n);
         fail(x, cot_buf_cstr(&msg));
         cot_buf_free(&msg);
         return;
@@ -175,14 +286,17 @@ static void handle_line(cot_extjudge_t *x, const char *s, size_t n)
     int known = 0;
     for (int i = 0; cJSON_IsString(v) && ok[i]; i++)
         known |= !strcmp(ok[i], v->valuestring);
-    if (!cJSON_IsObject(o))
-        cot_buf_printf(&msg, "the judge's answer for record '%s' is not a JSON object: %.*s",
-                       p->id, (int)(n < 80 ? n : 80), s);
+    if (!cJSON_IsObject(o)) {
+        cot_buf_printf(&msg, "the judge's answer for record '%s' is not a JSON object: ", p->id);
+        quote(&msg, s, n);
+    }
     else if (!cJSON_IsString(id))
         cot_buf_printf(&msg, "the judge's answer for record '%s' has no string \"id\"", p->id);
-    else if (strcmp(id->valuestring, p->id))
-        cot_buf_printf(&msg, "the judge answered record '%s' while '%s' was next "
-                       "(answers must come in request order)", id->valuestring, p->id);
+    else if (strcmp(id->valuestring, p->id)) {
+        cot_buf_adds(&msg, "the judge answered record ");
+        quote(&msg, id->valuestring, strlen(id->valuestring));
+        cot_buf_printf(&msg, " while '%s' was next (answers must come in request order)", p->id);
+    }
     else if (!known)
         cot_buf_printf(&msg, "the judge's verdict for record '%s' is not one of "
                        "clean, rejected, admitted, off-policy, divergent, silent, "
@@ -197,10 +311,39 @@ static void handle_line(cot_extjudge_t *x, const char *s, size_t n)
     cot_buf_free(&msg);
 }
 
+/* Hand every complete line in x->in to handle_line(), scanning only the
+ * bytes not scanned before; keep the partial last line. */
+static void take_lines(cot_extjudge_t *x)
+{
+    size_t a = 0;
+    char *nl;
+    while (!x->error && x->scanned < x->in.len &&
+           (nl = memchr(x->in.s + x->scanned, '\n', x->in.len - x->scanned))) {
+        size_t n = (size_t)(nl - (x->in.s + a));
+        handle_line(x, x->in.s + a, n);
+        a += n + 1;
+        x->scanned = a;
+    }
+    if (x->error) return;
+    if (a) {
+        memmove(x->in.s, x->in.s + a, x->in.len - a);
+        x->in.len -= a;
+    }
+    x->scanned = x->in.len;
+    if (x->in.len > x->max_line) {
+        cot_buf_t m = {0};
+        cot_buf_printf(&m, "the judge sent a line longer than %zu bytes "
+                       "(--judge-max-line): ", x->max_line);
+        quote_len(&m, x->in.s, x->in.len, 0);   /* how much arrived is timing */
+        fail(x, m.s);
+        cot_buf_free(&m);
+    }
+}
+
 static void read_some(cot_extjudge_t *x)
 {
     char tmp[65536];
-    for (;;) {
+    for (int reads = 0; !x->error && reads < READS_MAX; reads++) {
         ssize_t k = read(x->out_fd, tmp, sizeof tmp);
         if (k < 0 && errno == EINTR) continue;
         if (k < 0) {
@@ -212,23 +355,15 @@ static void read_some(cot_extjudge_t *x)
             return;
         }
         if (k == 0) { x->eof = 1; break; }
+        x->progress = cot_now();
         cot_buf_add(&x->in, tmp, (size_t)k);
-    }
-    size_t a = 0;
-    char *nl;
-    while (!x->error && a < x->in.len &&
-           (nl = memchr(x->in.s + a, '\n', x->in.len - a))) {
-        size_t n = (size_t)(nl - (x->in.s + a));
-        handle_line(x, x->in.s + a, n);
-        a += n + 1;
+        take_lines(x);
     }
     if (x->error) return;
-    if (a) {
-        memmove(x->in.s, x->in.s + a, x->in.len - a);
-        x->in.len -= a;
-    }
     if (x->eof) {
-        reap(x, 1);
+        /* Its output is closed; it is usually exiting (give it a moment,
+         * for the message), but may still run: then fail() stops it. */
+        if (x->qlen || x->in.len) wait_exit(x, x->timeout < GRACE ? x->timeout : GRACE);
         cot_buf_t m = {0};
         if (x->in.len)
             cot_buf_adds(&m, "the judge's last line has no newline; ");
@@ -255,7 +390,7 @@ static void write_some(cot_extjudge_t *x)
              * verdicts; read them before failing the rest. */
             read_some(x);
             if (x->error) return;
-            reap(x, 1);
+            wait_exit(x, x->timeout < GRACE ? x->timeout : GRACE);
             cot_buf_t m = {0};
             cot_buf_printf(&m, "writing to the judge: %s (", strerror(errno));
             describe_exit(x, &m);
@@ -265,6 +400,7 @@ static void write_some(cot_extjudge_t *x)
             return;
         }
         x->out_off += (size_t)k;
+        x->progress = cot_now();
     }
     double now = cot_now();
     for (size_t i = 0; i < x->qlen; i++) {
@@ -289,8 +425,8 @@ static void pump(cot_extjudge_t *x, int wait)
     pending_t *p = head(x);
     if (wait) {
         ms = 1000;
-        if (p && p->sent) {
-            double left = p->sent + x->timeout - cot_now();
+        if (p) {
+            double left = (p->sent ? p->sent : x->progress) + x->timeout - cot_now();
             ms = left <= 0 ? 0 : left > 1 ? 1000 : (int)(left * 1000) + 1;
         }
     }
@@ -308,6 +444,12 @@ static void pump(cot_extjudge_t *x, int wait)
         cot_buf_t m = {0};
         cot_buf_printf(&m, "no verdict for record '%s' within %g s (--judge-timeout)",
                        p->id, x->timeout);
+        fail(x, m.s);
+        cot_buf_free(&m);
+    } else if (!p->sent && cot_now() - x->progress > x->timeout) {
+        cot_buf_t m = {0};
+        cot_buf_printf(&m, "the judge read none of its input for %g s, with record "
+                       "'%s' waiting to be sent (--judge-timeout)", x->timeout, p->id);
         fail(x, m.s);
         cot_buf_free(&m);
     }
@@ -352,18 +494,22 @@ int cot_extjudge_finish(cot_extjudge_t *x)
 {
     while (!x->error && (x->qlen || x->out_off < x->out.len)) pump(x, 1);
     if (x->in_fd >= 0) { close(x->in_fd); x->in_fd = -1; }
-    /* all answered: wait for the judge to go, at most the timeout */
+    /* All answered: it should close its output and exit; wait for both at
+     * most the timeout, then stop it. */
     double t0 = cot_now();
-    while (!x->error && !x->eof) {
-        if (cot_now() - t0 > x->timeout) {
-            kill(x->pid, SIGTERM);
-            break;
-        }
-        pump(x, 1);
-    }
-    reap(x, 1);
+    int late = 0;
+    while (!x->error && !x->eof && !(late = cot_now() - t0 > x->timeout)) pump(x, 1);
+    if (!x->error && !late && !wait_exit(x, t0 + x->timeout - cot_now())) late = 1;
     int rc = x->error ? -1 : 0;
-    if (!x->error && !(WIFEXITED(x->status) && WEXITSTATUS(x->status) == 0)) {
+    if (!x->error && late) {
+        cot_err("--judge-cmd: all verdicts arrived, but the judge did not exit "
+                "within %g s of its input closing (--judge-timeout); stopping it",
+                x->timeout);
+        rc = -1;
+    }
+    stop(x);    /* it, when late; whatever it left running in its group */
+    unguard();
+    if (!x->error && !late && !(WIFEXITED(x->status) && WEXITSTATUS(x->status) == 0)) {
         cot_buf_t m = {0};
         cot_buf_adds(&m, "all verdicts arrived, but ");
         describe_exit(x, &m);

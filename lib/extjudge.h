@@ -16,6 +16,13 @@
  * later item is delivered with an error string (the tool marks those
  * records judge_error).  Each item is delivered exactly once.
  *
+ * Every wait is bounded by the timeout.  The judge runs in its own process
+ * group; stopping it sends SIGTERM to the group, then SIGKILL two seconds
+ * later, and at the end anything it left running in its group is stopped
+ * the same way; SIGINT, SIGTERM or SIGHUP to this process sends SIGTERM to
+ * the group before the earlier handler or the default action runs.
+ * Messages quote at most 64 bytes of what the judge sent.
+ *
  * The child's stdin is a socket, so writes to a dead judge fail with EPIPE
  * (MSG_NOSIGNAL) instead of killing us with SIGPIPE.
  */
@@ -37,6 +44,11 @@ extern const char cot_extjudge_rubric[];
 cot_extjudge_t *cot_extjudge_start(const char *cmd, int window, double timeout,
                                    const char *rubric,
                                    cot_extjudge_deliver_fn deliver, void *arg);
+
+/* Longest reply line accepted (bytes, newline excluded); a longer one fails
+ * the judge, like any bad line.  Default COT_EXTJUDGE_MAX_LINE_DEFAULT. */
+#define COT_EXTJUDGE_MAX_LINE_DEFAULT ((size_t)1 << 20)
+void cot_extjudge_set_max_line(cot_extjudge_t *x, size_t n);
 
 /* Queue one request; may wait for earlier verdicts while the window is
  * full (delivering them).  Never fails: after a judge failure the item is

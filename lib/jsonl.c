@@ -307,6 +307,18 @@ int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l)
             r->cur = NULL;
             continue;
         }
+        if (n == COT_STREAM_TOO_LONG) {   /* a bad line, not a bad stream */
+            r->lines++;
+            l->file = cot_stream_name(r->cur);
+            l->line = cot_stream_lineno(r->cur);
+            l->text = text;
+            l->len = cot_stream_kept(r->cur);
+            cot_buf_clear(&r->reason);
+            cot_buf_printf(&r->reason, "line longer than %zu bytes; raise the limit with "
+                           "COT_MAX_LINE (--rejects keeps its first %zu bytes)", l->len, l->len);
+            bad(r, l, "too-long");
+            return 1;
+        }
         if (n < -1) return (int)n;
         r->lines++;                     /* every line counts, as in wc -l */
         size_t k = 0;

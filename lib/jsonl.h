@@ -22,7 +22,8 @@ typedef struct {
     const char   *reason;  /* why the line is bad, when json is NULL         */
     const char   *kind;    /* short reason tag for accounting: invalid-json,
                               invalid-utf8, nul-byte, not-object, too-deep,
-                              nul-escape, unterminated                       */
+                              nul-escape, unterminated, too-long (over
+                              COT_MAX_LINE: text holds its first bytes)      */
 } cot_line_t;
 
 typedef struct cot_jsonl_reader cot_jsonl_reader_t;

@@ -592,8 +592,9 @@ static void rule_error(cot_judge_t *j, cot_field_t f, int bad, const char *why,
                        cot_buf_t *err)
 {
     const cot_rule_t *u = &j->rules->rule[bad];
-    cot_buf_printf(err, "rule '%s' (%s) %s on the %s field; raise --match-limit "
-                   "or fix the pattern", u->name, u->origin, why, cot_field_name(f));
+    cot_buf_printf(err, "rule '%s' (%s) %s on the %s field; raise %s "
+                   "or fix the pattern", u->name, u->origin, why, cot_field_name(f),
+                   strstr(why, "--rule-budget") ? "it" : "--match-limit");
 }
 
 int cot_judge_baseline_load(cot_judge_t *j, const char *path, cot_buf_t *err)

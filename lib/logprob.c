@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,7 +93,7 @@ static const char *parse_chat(const cJSON *arr, lpb_t *b)
         cot_lp_t *l = b->lp;
         size_t n = l->n - 1, k0 = l->top[n], k = l->top[n + 1] - k0;
         if (k && !found && !isnan(lp)) lpb_alt(b, lp);
-        l->rank[n] = rank_of(lp, l->top_lp + k0, k, found);
+        l->rank[n] = rank_of(lp, k ? l->top_lp + k0 : NULL, k, found);
     }
     return NULL;
 }
@@ -138,7 +139,7 @@ static const char *parse_completions(const cJSON *v, lpb_t *b)
         cot_lp_t *L = b->lp;
         size_t j = L->n - 1, k0 = L->top[j], k = L->top[j + 1] - k0;
         if (k && !found && !isnan(lp)) lpb_alt(b, lp);
-        L->rank[j] = rank_of(lp, L->top_lp + k0, k, found);
+        L->rank[j] = rank_of(lp, k ? L->top_lp + k0 : NULL, k, found);
         if (tp) tp = tp->next;
     }
     return NULL;
@@ -166,8 +167,9 @@ static const char *parse_prompt(const cJSON *arr, const cJSON *ids, lpb_t *b)
         if (!cJSON_IsString(dt)) return "prompt_logprobs: an entry has no \"decoded_token\"";
         double lp = num(cJSON_GetObjectItemCaseSensitive(tok, "logprob"));
         double rk = num(cJSON_GetObjectItemCaseSensitive(tok, "rank"));
+        /* a rank past INT32_MAX would not convert (undefined): clamp it */
         lpb_token(b, dt->valuestring, strlen(dt->valuestring), lp,
-                  isnan(rk) || rk < 1 ? 0 : (int32_t)rk);
+                  isnan(rk) || rk < 1 ? 0 : rk >= INT32_MAX ? INT32_MAX : (int32_t)rk);
         cJSON_ArrayForEach(a, it) {
             double alp = num(cJSON_GetObjectItemCaseSensitive(a, "logprob"));
             if (!isnan(alp)) lpb_alt(b, alp);

@@ -233,6 +233,9 @@ static int group(lexer_t *x, litset_t *set, int depth)
             const char *e = memchr(p, ')', left);
             if (!e) { x->fail = 1; return ITEM_ANY; }
             x->p = e + 1;
+            /* PCRE2 skips a comment: a quantifier after it applies to the
+             * item before it, which sequence() has already taken as fixed. */
+            if (x->p < x->end && strchr("?*+{", *x->p)) x->fail = 1;
             return ITEM_ZW;
         } else if (left >= 2 && (p[1] == '<' || p[1] == '\'' || (p[1] == 'P' && left >= 3 && p[2] == '<'))) {
             char close = p[1] == '\'' ? '\'' : '>';

@@ -197,6 +197,8 @@ static uint64_t checksum(const unsigned char *p, size_t n)
     return mix64(h);
 }
 
+uint64_t cot_profile_checksum(const void *p, size_t n) { return checksum(p, n); }
+
 /* ---- building: hashed count tables ------------------------------------ */
 
 typedef struct {
@@ -484,8 +486,9 @@ static const char *validate(const unsigned char *p, size_t n)
         const unsigned char *d = p + OFF_TABLES + (k - 1) * 24;
         uint64_t off = rd64(d), slots = rd64(d + 8), ents = rd64(d + 16);
         if (k > order) { if (slots) return "corrupted profile (table layout)"; continue; }
+        /* off > n first: (n - off) would wrap and pass any slot count */
         if (!slots || (slots & (slots - 1)) || ents >= slots || off % 8 ||
-            off < HDR_SIZE || slots > (n - off) / ENT)
+            off < HDR_SIZE || off > n || slots > (n - off) / ENT)
             return "corrupted profile (table layout)";
     }
     for (int s = 0; s < 2; s++) {
@@ -495,6 +498,16 @@ static const char *validate(const unsigned char *p, size_t n)
     }
     if (checksum(p, n) != rd64(p + OFF_CSUM))
         return "corrupted profile (checksum mismatch)";
+    /* The checksum is not cryptographic: a crafted file can carry a valid
+     * one.  ptab_find() stops only at an empty slot, so the entry count must
+     * be the real one (and < slots, checked above). */
+    for (uint32_t k = 1; k <= order; k++) {
+        const unsigned char *d = p + OFF_TABLES + (k - 1) * 24;
+        uint64_t off = rd64(d), slots = rd64(d + 8), used = 0;
+        for (uint64_t i = 0; i < slots; i++) used += rd64(p + off + i * ENT) != 0;
+        if (used != rd64(d + 16))
+            return "corrupted profile (table entry count)";
+    }
     uint64_t coff = rd64(p + OFF_CAL), csz = rd64(p + OFF_CAL + 8);
     if (csz < 48) return "corrupted profile (calibration section)";
     uint64_t ncal = rd64(p + coff);

@@ -114,6 +114,9 @@ cot_profile_t *cot_profile_load(const char *path);
  * On failure returns NULL and sets *why (static text). */
 cot_profile_t *cot_profile_open_mem(const void *p, size_t n, const char **why);
 void cot_profile_close(cot_profile_t *p);
+/* The checksum stored at byte 376 of an image of n bytes (read as zero
+ * there); for tests and fuzzers that reseal a mutated image. */
+uint64_t cot_profile_checksum(const void *p, size_t n);
 
 typedef struct {
     uint32_t version, order, lowercase;

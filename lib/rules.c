@@ -410,7 +410,8 @@ int cot_rules_compile(cot_rules_t *r, cot_buf_t *err)
         int ec;
         PCRE2_SIZE eo;
         u->code = pcre2_compile((PCRE2_SPTR)u->pattern, PCRE2_ZERO_TERMINATED,
-                                PCRE2_UTF | u->options, &ec, &eo, NULL);
+                                PCRE2_UTF | PCRE2_USE_OFFSET_LIMIT | u->options,
+                                &ec, &eo, NULL);
         if (!u->code) {
             PCRE2_UCHAR msg[256];
             pcre2_get_error_message(ec, msg, sizeof msg);
@@ -426,6 +427,8 @@ int cot_rules_compile(cot_rules_t *r, cot_buf_t *err)
             return -1;
         }
         if (caps > maxcap) maxcap = caps;
+        /* \G anchors at the start offset, which chunks would move. */
+        u->whole = strstr(u->pattern, "\\G") != NULL;
         /* Without JIT support we still run, just slower. */
         pcre2_jit_compile(u->code, PCRE2_JIT_COMPLETE);
     }
@@ -483,6 +486,16 @@ static const cot_ac_t *pf_automaton(cot_rules_t *r, cot_field_t field, unsigned 
     cot_buf_free(&lits);
     if (pf->sub[k].on) cot_ac_build(&pf->sub[k].ac);
     return pf->sub[k].on ? &pf->sub[k].ac : &pf->ac[field];
+}
+
+#define PAST_BUDGET "ran past the time budget per record (--rule-budget)"
+
+/* The clock is read after each chunk of a full scan, and after every 16th
+ * anchored attempt of a prefiltered rule (one attempt is bounded by the match
+ * limit; many are cheap), which keeps its cost out of the profile. */
+static int past(cot_rules_t *r, int every)
+{
+    return r->deadline && (every || (++r->ticks & 15) == 0) && cot_now() > r->deadline;
 }
 
 static const char *limit_why(int rc)
@@ -548,19 +561,33 @@ int cot_rules_scan(cot_rules_t *r, cot_field_t field, unsigned stages,
                 if (c->v[k] < off) continue;
                 int rc = pcre2_match(u->acode, (PCRE2_SPTR)s, n, c->v[k],
                                      PCRE2_NO_UTF_CHECK, md, r->mctx);
+                if (past(r, 0)) { *bad = (int)i; *why = PAST_BUDGET; return -1; }
                 if (rc == PCRE2_ERROR_NOMATCH) continue;
                 if (rc < 0) { *bad = (int)i; *why = limit_why(rc); return -1; }
                 off = take(u, (int)i, rc, md, c->v[k], s, n, out, counts, &kept);
             }
             continue;
         }
+        int rc = 0, chunked = r->deadline && !u->whole;
         while (off <= n) {
-            int rc = pcre2_match(u->code, (PCRE2_SPTR)s, n, off,
-                                 PCRE2_NO_UTF_CHECK, md, r->mctx);
-            if (rc == PCRE2_ERROR_NOMATCH) break;
-            if (rc < 0) { *bad = (int)i; *why = limit_why(rc); return -1; }
+            /* With a deadline: at most SCAN_CHUNK start positions per call
+             * (a match must start by the offset limit), then read the clock. */
+            size_t lim = chunked ? off + COT_RULES_SCAN_CHUNK : PCRE2_UNSET;
+            pcre2_set_offset_limit(r->mctx, lim);
+            rc = pcre2_match(u->code, (PCRE2_SPTR)s, n, off, PCRE2_NO_UTF_CHECK, md, r->mctx);
+            if (past(r, 1)) { rc = 1; *why = PAST_BUDGET; break; }
+            if (rc == PCRE2_ERROR_NOMATCH) {
+                if (!chunked || lim >= n) { rc = 0; break; }
+                off = lim + 1;      /* no match starts in [off, lim] */
+                while (off < n && ((unsigned char)s[off] & 0xC0) == 0x80) off++;
+                continue;
+            }
+            if (rc < 0) { *why = limit_why(rc); break; }
             off = take(u, (int)i, rc, md, off, s, n, out, counts, &kept);
+            rc = 0;
         }
+        pcre2_set_offset_limit(r->mctx, PCRE2_UNSET);
+        if (rc != 0) { *bad = (int)i; return -1; }
     }
     return 0;
 }

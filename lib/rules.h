@@ -52,6 +52,7 @@ typedef struct {
     void *code;                /* pcre2_code *                             */
     void *acode;               /* the same, anchored, when prefiltered     */
     int nlits;                 /* prefix literals (prefilter.h); 0: none   */
+    int whole;                 /* \G: never scanned in chunks              */
 } cot_rule_t;
 
 typedef struct {
@@ -61,6 +62,10 @@ typedef struct {
     int window_sentences;
     uint32_t match_limit;      /* per pcre2_match call [1000000]           */
     uint32_t depth_limit;      /* [10000]                                  */
+    double deadline;           /* cot_now() after which a scan fails with
+                                  "ran past the time budget"; 0: none.  The
+                                  caller sets it per record (--rule-budget) */
+    unsigned ticks;            /* match calls, for reading the clock       */
     cot_buf_t text;            /* the loaded sources, for --list-rules     */
     void *mctx, *jstack, *mdata;
     void *pf;                  /* literal prefilter state (rules.c)        */
@@ -83,6 +88,8 @@ typedef struct {
 #define COT_RULES_WINDOW_DEFAULT 400
 #define COT_RULES_MATCH_LIMIT_DEFAULT 1000000u
 #define COT_RULES_DEPTH_LIMIT_DEFAULT 10000u
+/* Seconds of rule matching per record (cot-judge --rule-budget). */
+#define COT_RULES_BUDGET_DEFAULT 10.0
 /* Matches kept per rule per field; further ones are counted, not kept. */
 #define COT_RULES_MAX_KEEP 64
 
@@ -109,12 +116,17 @@ int cot_rules_load_file(cot_rules_t *r, const char *path, cot_buf_t *err);
  * per tried position instead of per scan. */
 int cot_rules_compile(cot_rules_t *r, cot_buf_t *err);
 
-/* Append the matches of every rule on `field` whose stage is in the bit set
+/* s[0..n) must be valid UTF-8 (patterns run with PCRE2_NO_UTF_CHECK; every
+ * field comes from a JSON string the reader has checked).
+ * Append the matches of every rule on `field` whose stage is in the bit set
  * `stages` (1u << COT_STAGE_x; 0 means all) to *out (not cleared), in rule
  * order, then by offset.  counts[rule] (when non-NULL, n entries) is
  * increased by the number of matches, kept or not.  Returns 0, or -1 when a
- * rule hit the match or depth limit or failed otherwise: *bad is its index
- * and *why a static message. */
+ * rule hit the match or depth limit, ran past r->deadline, or failed
+ * otherwise: *bad is its index and *why a static message.  With a deadline,
+ * a full scan runs in calls of at most COT_RULES_SCAN_CHUNK start positions
+ * (same matches), so the clock is read between them. */
+#define COT_RULES_SCAN_CHUNK 256
 int cot_rules_scan(cot_rules_t *r, cot_field_t field, unsigned stages,
                    const char *s, size_t n, cot_matches_t *out, unsigned long *counts, int *bad,
                    const char **why);

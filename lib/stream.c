@@ -63,7 +63,8 @@ static void tmp_register(char *path)
     static int installed;
     if (!installed) {
         installed = 1;
-        int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+        /* SIGXFSZ: a file size limit (ulimit -f) kills us mid-write */
+        int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGXFSZ};
         for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
             struct sigaction sa;
             memset(&sa, 0, sizeof sa);
@@ -380,9 +381,24 @@ ssize_t cot_stream_getline(cot_stream_t *s, char **line)
         char *nl = memchr(p, '\n', avail);
         size_t take = nl ? (size_t)(nl - p) : avail;
         if (s->line.len + take > s->max_line) {
-            cot_err("%s:%lu: line longer than %zu bytes; raise the limit "
-                    "with COT_MAX_LINE", s->name, s->lineno + 1, s->max_line);
-            return -2;
+            /* Keep the first max_line bytes and read past the rest, so the
+             * caller can reject this line and go on. */
+            cot_buf_add(&s->line, p, s->max_line - s->line.len);
+            s->buf_pos += take + (nl ? 1 : 0);
+            while (!nl) {
+                if (s->buf_pos == s->buf_len) {
+                    ssize_t r = refill(s);
+                    if (r < 0) return r;
+                    if (r == 0) { s->done = 1; s->unterminated = 1; break; }
+                }
+                p = s->buf + s->buf_pos;
+                avail = s->buf_len - s->buf_pos;
+                nl = memchr(p, '\n', avail);
+                s->buf_pos += nl ? (size_t)(nl - p) + 1 : avail;
+            }
+            s->lineno++;
+            *line = (char *)cot_buf_cstr(&s->line);
+            return COT_STREAM_TOO_LONG;
         }
         if (nl && !spanning) {
             /* Common case: the whole line sits in the buffer. */
@@ -406,6 +422,7 @@ ssize_t cot_stream_getline(cot_stream_t *s, char **line)
 
 unsigned long cot_stream_lineno(const cot_stream_t *s) { return s->lineno; }
 int cot_stream_unterminated(const cot_stream_t *s) { return s->unterminated; }
+size_t cot_stream_kept(const cot_stream_t *s) { return s->line.len; }
 int cot_stream_is_zstd(const cot_stream_t *s) { return s->zstd; }
 unsigned long long cot_stream_bytes_in(const cot_stream_t *s)
 {

@@ -41,9 +41,14 @@ void cot_stream_set_idle(cot_stream_t *s, int (*idle)(void *), void *arg);
 /* Read the next line.  On success *line points at its bytes (newline and a
  * CR before it removed; NUL-terminated; valid until the next call) and the
  * length is returned (>= 0).  Returns -1 at a clean end of input, -2 on bad
- * data (truncated or corrupt zstd, gzip input, a line over the limit) and
- * -3 on a read error.  Errors are printed. */
+ * data (truncated or corrupt zstd, gzip input) and -3 on a read error
+ * (errors printed), or COT_STREAM_TOO_LONG for a line over the limit: its
+ * first cot_stream_kept() bytes are in *line, the rest was read past, and
+ * the next call returns the next line (nothing printed). */
+#define COT_STREAM_TOO_LONG (-4)
 ssize_t cot_stream_getline(cot_stream_t *s, char **line);
+/* Bytes of the over-long line kept (the limit), after COT_STREAM_TOO_LONG. */
+size_t cot_stream_kept(const cot_stream_t *s);
 
 /* Line number of the line last returned (1-based). */
 unsigned long cot_stream_lineno(const cot_stream_t *s);

@@ -288,6 +288,15 @@ size_t cot_utf8_check(const char *s, size_t n)
     return n;
 }
 
+int cot_flush_stdout(void)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout)) return COT_EXIT_OK;
+    if (errno) cot_err("(stdout): write error: %s", strerror(errno));
+    else cot_err("(stdout): write error");   /* an earlier write failed */
+    return COT_EXIT_IO;
+}
+
 double cot_now(void)
 {
     struct timespec ts;

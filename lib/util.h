@@ -109,5 +109,8 @@ static inline size_t cot_utf8_seq(const unsigned char *p, size_t left)
 
 /* Seconds since an arbitrary fixed point (monotonic). */
 double cot_now(void);
+/* Flush stdout for output written with stdio (--help, --list-*, -c counts):
+ * COT_EXIT_OK, or COT_EXIT_IO after printing "(stdout): write error: ...". */
+int cot_flush_stdout(void);
 
 #endif

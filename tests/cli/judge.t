@@ -133,6 +133,13 @@ check prefilter-same 'cot-judge -u samples/judge/traces.jsonl > $TMP/a && cot-ju
 check prefilter-same-10mb '$PY -c "
 import json
 print(json.dumps({\"id\":\"big\",\"prompt\":\"p\",\"cot\":(\"I could hard-code it,  but the   user wants  a real fix. \" + \"word \" * 40 + \"\\n\") * 45000,\"answer\":\"x\",\"cot_state\":\"ok\"}))" > $TMP/big.jsonl && cot-judge -u $TMP/big.jsonl > $TMP/a && cot-judge -u --no-prefilter $TMP/big.jsonl > $TMP/b && cmp $TMP/a $TMP/b && grep -q \"planner\":45000 $TMP/a'
+# a rule that backtracks ~700x700 at each of 21000 starts: the per-record
+# budget stops it, reported like the match limit (kind rule-limit)
+printf '[bt]\nlabel = bt\npattern = ab[a-z ]{0,700}[a-z ]{0,700}[0-9]\n' > "$W/bt.rules"
+$PY -c 'import json; print(json.dumps({"id":"bt","prompt":"p","cot":"ab"*21000,"answer":"a","cot_state":"ok"})); print(json.dumps({"id":"ok","prompt":"p","cot":"ab 1","answer":"a","cot_state":"ok"}))' > "$W/bt.jsonl"
+t rule-budget 1 'cd $W && timeout 20 cot-judge -c --rule-budget 0.3 --rules-only bt.rules bt.jsonl'
+t rule-budget-skip 0 'timeout 20 cot-judge -u -v --skip-bad --no-prefilter --rule-budget 0.3 --rules-only $W/bt.rules $W/bt.jsonl 2>$TMP/err | $PY $W/show.py; tail -n 1 $TMP/err >&2'
+t bad-rule-budget 2 'cot-judge --rule-budget -1'
 t prefilter-verbose 0 'cot-judge -c -v --rules-only $S/catastrophic.rules samples/judge/traces.jsonl 2>&1 >/dev/null | head -n 1'
 t rules-add 0 'cot-judge -u --rules $G/extra.rules $G/deadline.jsonl | $PY $W/show.py'
 t rules-only 0 'cot-judge -u --rules-only $G/extra.rules $G/deadline.jsonl | $PY $W/show.py'
@@ -158,8 +165,37 @@ t ext-record 0 'tail -n 1 $G/five.jsonl | cot-judge -u --judge-cmd "$S/echo-judg
 t ext-dies 1 'set -o pipefail; cot-judge -u --judge-window 1 --judge-cmd "$S/echo-judge die-after 2" $G/five.jsonl | $PY $W/show.py'
 t ext-out-of-order 1 'set -o pipefail; cot-judge -u --judge-window 2 --judge-cmd "$S/echo-judge swap 2>/dev/null" $G/five.jsonl | $PY $W/show.py'
 t ext-garbage 1 'set -o pipefail; cot-judge -u --judge-cmd "$S/echo-judge garbage" $G/five.jsonl | $PY $W/show.py'
-t ext-silent 1 'set -o pipefail; cot-judge -u --judge-window 2 --judge-timeout 0.5 --judge-cmd "$S/echo-judge silent-after 1" $G/five.jsonl | $PY $W/show.py'
+t ext-silent 1 'set -o pipefail; cot-judge -u --judge-window 2 --judge-timeout 2 --judge-cmd "$S/echo-judge silent-after 1" $G/five.jsonl | $PY $W/show.py'
 t ext-not-found 1 'set -o pipefail; cot-judge -u --judge-window 1 --judge-cmd "/nonexistent/judge" $G/five.jsonl | $PY $W/show.py'
+# misbehaving judges (issue 15): each must end promptly, with a bounded message
+# and every record written.  `timeout 20` turns a hang into a failure.
+cat > "$W/huge-id" <<'SH'
+read -r line
+printf '{"id":"%s","verdict":"clean"}\n' "$(head -c 524288 /dev/zero | tr '\0' a)"
+cat > /dev/null
+SH
+cat > "$W/flood" <<'SH'
+read -r line
+head -c 8388608 /dev/zero | tr '\0' a
+sleep 30
+SH
+t ext-huge-id 1 'set -o pipefail; timeout 20 cot-judge -u --judge-cmd "sh $W/huge-id" $G/five.jsonl > $TMP/out; rc=$?; $PY $W/show.py < $TMP/out; [ $(wc -c < $TMP/out) -lt 20000 ] || echo "output too large: $(wc -c < $TMP/out) bytes"; exit $rc'
+t ext-long-line 1 'set -o pipefail; timeout 20 cot-judge -u --judge-max-line 64K --judge-cmd "sh $W/flood" $G/five.jsonl | $PY $W/show.py'
+t ext-long-line-default 1 'set -o pipefail; timeout 20 cot-judge -c --judge-cmd "sh $W/flood" $G/five.jsonl'
+t ext-ignores-term 1 'set -o pipefail; timeout 20 cot-judge -u --judge-timeout 0.5 --judge-cmd "trap \"\" TERM; exec sleep 30" $G/five.jsonl | $PY $W/show.py'
+t ext-closes-stdout 1 'set -o pipefail; timeout 20 cot-judge -u --judge-cmd "head -n 5 > /dev/null; exec >&-; exec sleep 30" $G/five.jsonl | $PY $W/show.py'
+t ext-finish-hangs 1 'set -o pipefail; timeout 20 cot-judge -u --judge-timeout 1 --judge-cmd "$S/echo-judge ok; trap \"\" TERM; exec sleep 30" $G/five.jsonl | $PY $W/show.py'
+check ext-no-orphan 'timeout 20 cot-judge -c --judge-timeout 0.5 --judge-cmd "sleep 30 & echo \$! > $TMP/pid; wait" $G/five.jsonl; [ -s $TMP/pid ] && ! kill -0 $(cat $TMP/pid) 2>/dev/null'
+# Ctrl-C or kill reaches cot-judge only (the judge has its own group): it
+# stops the judge's group on its way out (a zombie awaiting init is gone)
+check ext-signal-stops-judge 'cot-judge -c --judge-cmd "echo \$\$ > $TMP/pid; exec sleep 30" $G/five.jsonl & p=$!
+  for _ in $(seq 100); do [ -s $TMP/pid ] && break; sleep 0.05; done; sleep 0.2; kill -TERM $p; wait $p; rc=$?; sleep 0.3
+  j=$(cat $TMP/pid); test $rc = 143 && { ! kill -0 $j 2>/dev/null || grep -q "^State:.*Z" /proc/$j/status; }'
+t ext-not-reading 1 'set -o pipefail; $PY -c "
+import json
+print(json.dumps({\"id\":\"big\",\"prompt\":\"p\",\"cot\":\"x\" * 4000000,\"answer\":\"a\",\"cot_state\":\"ok\"}))" > $TMP/big.jsonl
+timeout 20 cot-judge -c --judge-timeout 0.5 --judge-cmd "exec sleep 30" $TMP/big.jsonl'
+t bad-max-line 2 'cot-judge --judge-max-line 0'
 check ext-exactly-once 'cot-judge -u --judge-window 3 --judge-cmd "$S/echo-judge die-after 3" $S/traces.jsonl 2>/dev/null | $PY -c "
 import json,sys
 ids=[json.loads(l)[\"id\"] for l in sys.stdin]

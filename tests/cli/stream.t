@@ -3,6 +3,7 @@
 # output files, signals.  Record layout is pinned by extract.t, not here.
 . "$(dirname "$0")/lib.sh"
 
+export PY=/usr/bin/python3
 export G='{"id":"g1","prompt":"2+2?","cot":"Add them.","answer":"4"}'
 
 # --- the bad-input corpus: each rejected with its message and status -----
@@ -28,15 +29,28 @@ check accounts-add-up 'cot-extract -u -v --skip-bad tests/bad/*.jsonl 2>&1 >/dev
 # --- several inputs, stdin, concatenated frames ---------------------------
 check inputs-in-order 'printf "%s\n" "$G" > $TMP/a; zstd -q -c $TMP/a > $TMP/a.zst;
   n=$(cat $TMP/a.zst $TMP/a.zst | cot-extract -u $TMP/a - $TMP/a.zst | wc -l); test "$n" = 4'
+check skippable-frames 'printf "%s\n" "$G" | zstd -q -c > $TMP/a.zst; printf "\x50\x2a\x4d\x18\x04\x00\x00\x00meta" > $TMP/skip;
+  n=$(cat $TMP/skip $TMP/a.zst $TMP/skip $TMP/a.zst $TMP/skip | cot-extract -u | wc -l); test "$n" = 2'
+t truncated-after-frame 1 'printf "%s\n" "$G" | zstd -q -c > $TMP/a.zst; { cat $TMP/a.zst; head -c 9 $TMP/a.zst; } | cot-extract -u > $TMP/o; rc=$?; wc -l < $TMP/o; exit $rc'
+t deep-nesting-1m 1 '$PY -c "q = chr(34); print(\"{\" + q + \"a\" + q + \":\" + \"[\" * 1000000 + \"]\" * 1000000 + \"}\")" | cot-extract -u > /dev/null'
 check stdin-dash 'printf "%s\n%s\n" "$G" "$G" | cot-extract -u - | wc -l | grep -qx 2'
 
 # --- line length limit -----------------------------------------------------
 t line-limit 1 'printf "{\"answer\":\"%02000d\"}\n" 0 | COT_MAX_LINE=1K cot-extract -u > /dev/null'
+t line-limit-skip-bad 0 'printf "{\"id\":1}\n{\"answer\":\"%02000d\"}\n{\"id\":3}\n" 0 | COT_MAX_LINE=1K cot-extract -u -v --skip-bad --no-meta'
+t line-limit-rejects 0 'printf "{\"id\":1}\n{\"answer\":\"%02000d\"}" 0 | COT_MAX_LINE=1K cot-extract -u --rejects $TMP/r.jsonl | wc -l; $PY -c "
+import json; r = json.loads(open(\"$TMP/r.jsonl\").read()); print(r[\"line\"], r[\"kind\"], len(r[\"raw\"]))"'
 check line-100mb 'n=$( { printf "{\"id\":\"big\",\"answer\":\""; head -c 100000000 /dev/zero | tr "\0" a; printf "\"}\n"; } | cot-extract -u | wc -c); test "$n" -gt 100000000'
 
 # --- output: errors, files, signals ----------------------------------------
 t dev-full 3 'printf "%s\n" "$G" | cot-extract -u > /dev/full'
 t dev-full-zstd 3 'printf "%s\n" "$G" | cot-extract > /dev/full'
+# stdio output (help, lists, counts) on a full disk: exit 3 with a message
+t dev-full-help 3 'cot-diff --help > /dev/full'
+t dev-full-version 3 'cot-stat --version > /dev/full'
+t dev-full-list-formats 3 'cot-extract --list-formats > /dev/full'
+t dev-full-list-rules 3 'cot-judge --list-rules > /dev/full'
+t dev-full-judge-count 3 'cot-judge -c samples/judge/traces.jsonl > /dev/full'
 check sigpipe-quiet 'yes "$G" | head -200000 | cot-extract -u 2>$TMP/err | head -1 > /dev/null;
   test "${PIPESTATUS[2]}" = 141 && test ! -s $TMP/err'
 check output-file-renamed 'printf "%s\n" "$G" | cot-extract -o $TMP/o.zst && zstd -t -q $TMP/o.zst && test "$(ls $TMP)" = o.zst'
@@ -45,6 +59,13 @@ check failed-run-leaves-no-file 'cot-extract -u -o $TMP/o.jsonl tests/bad/invali
 check sigint-leaves-no-file 'mkfifo $TMP/in; (printf "%s\n" "$G"; sleep 30) > $TMP/in & w=$!
   cot-extract -o $TMP/o.zst $TMP/in & p=$!; sleep 0.5; kill -INT $p; wait $p; rc=$?; kill $w
   test $rc = 130 && test "$(ls $TMP)" = in'
+check sigxfsz-leaves-no-file 'yes "$G" | head -2000 > $TMP/in; (ulimit -f 8; cot-extract -u -o $TMP/o.jsonl $TMP/in); rc=$?
+  test $rc = 153 && test "$(ls $TMP)" = in'
+# SIGKILL cannot be caught: the temporary file stays, but FILE itself is
+# never half-written (the old one is untouched)
+check sigkill-keeps-old-file 'mkfifo $TMP/in; echo old > $TMP/o.zst; (printf "%s\n" "$G"; sleep 30) > $TMP/in & w=$!
+  cot-extract -o $TMP/o.zst $TMP/in & p=$!; sleep 0.5; kill -KILL $p; wait $p; rc=$?; kill $w
+  test $rc = 137 && test "$(cat $TMP/o.zst)" = old && ls $TMP | grep -q "^o.zst.tmp."'
 check flush-when-input-pauses 'mkfifo $TMP/in; (printf "%s\n" "$G"; sleep 20) > $TMP/in & w=$!
   line=$(cot-extract $TMP/in | timeout 10 cot-extract -u | head -1); kill $w; test -n "$line"'
 # script(1) gives the tool a terminal; -e passes its exit status on.

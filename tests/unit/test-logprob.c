@@ -143,11 +143,41 @@ static void test_prompt(void)
            "unknown shape rejected");
 }
 
+/* No top_logprobs anywhere: no alternatives were ever stored, and the rank
+ * lookup used to compute NULL + 0 (undefined; UBSan in the fuzz and asan
+ * builds stops on it). */
+static void test_no_alternatives(void)
+{
+    cot_lp_t lp;
+    const char *why = NULL;
+    cot_lp_stats_t st;
+    tap_ok(parse("[{\"token\":\"a\",\"logprob\":-0.5},{\"token\":\"b\",\"logprob\":-1.5}]",
+                 NULL, &lp, &why) == 0 && lp.n == 2 && lp.rank[0] == 0 && lp.rank[1] == 0,
+           "chat without top_logprobs: two tokens, ranks unknown");
+    cot_lp_stats(&lp, 0, lp.n, &st);
+    tap_ok(st.gltr[4] == 2 && isnan(st.curvature), "and no curvature without alternatives");
+    cot_lp_free(&lp);
+    tap_ok(parse("{\"tokens\":[\"a\",\"b\"],\"token_logprobs\":[-0.5,-1.5]}",
+                 NULL, &lp, &why) == 0 && lp.n == 2 && lp.rank[0] == 0,
+           "completions without top_logprobs: ranks unknown");
+    cot_lp_stats(&lp, 0, lp.n, &st);
+    cot_lp_free(&lp);
+    /* found by fuzz-logprob: a vLLM rank too large for int32 (the double to
+     * int conversion was undefined) is clamped. */
+    tap_ok(parse("[null,{\"7\":{\"logprob\":-1.0,\"rank\":5.5e73,\"decoded_token\":\" a\"}}]",
+                 NULL, &lp, &why) == 0 && lp.n == 1 && lp.rank[0] == INT32_MAX,
+           "prompt: a huge rank is clamped to INT32_MAX");
+    cot_lp_stats(&lp, 0, lp.n, &st);
+    tap_ok(st.gltr[3] == 1, "and counts as > 1000");
+    cot_lp_free(&lp);
+}
+
 int main(void)
 {
     cot_prog = "test-logprob";
     test_chat();
     test_completions();
     test_prompt();
+    test_no_alternatives();
     return tap_done();
 }

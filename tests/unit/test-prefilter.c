@@ -61,6 +61,48 @@ static void test_literals(void)
     tap_is_str(lits("foo", PCRE2_EXTENDED), "-", "extended mode refused");
     tap_is_str(lits("[[:alpha:]]oo", 0), "-", "POSIX classes refused");
     tap_is_str(lits("ab(", 0), "-", "unbalanced");
+    /* A quantifier after a comment applies to the item before it. */
+    tap_is_str(lits("pr(?#)?o", 0), "-", "comment then ? refused");
+    tap_is_str(lits("ab(?#x)*c", 0), "-", "comment then * refused");
+    tap_is_str(lits("ab(?#x)(?#y){2}c", 0), "-", "two comments then {2} refused");
+    tap_is_str(lits("ab?(?#x)cd", 0), "abcd|acd", "a comment after a quantified item is zero-width");
+    tap_is_str(lits("\\Eabc", 0), "-", "a lone \\E refused");
+    tap_is_str(lits("(?x)ab c", 0), "-", "(?x) refused");
+    tap_is_str(lits("ab(?C1)cd", 0), "-", "callouts refused");
+}
+
+/* The issue-15 case: `pr(?#)?o` on "po" matches with a full scan. */
+static void test_comment_quantifier(void)
+{
+    static const char *const pats[] = {"pr(?#)?o", "pr(?#c)*o", "pr(?#a)(?#b)?o",
+                                       "pr\\E?o", "p\\Qr\\E?o", "(?x)p r ?o"};
+    cot_buf_t rules = {0}, err = {0};
+    for (size_t i = 0; i < sizeof pats / sizeof *pats; i++) {
+        cot_buf_clear(&rules);
+        cot_buf_printf(&rules, "[r]\nlabel = hit\npattern = %s\n", pats[i]);
+        cot_rules_t on, off;
+        cot_rules_init(&on);
+        cot_rules_init(&off);
+        off.prefilter = 0;
+        int ok = cot_rules_load(&on, rules.s, rules.len, "r", &err) == 0 &&
+                 cot_rules_load(&off, rules.s, rules.len, "r", &err) == 0 &&
+                 cot_rules_compile(&on, &err) == 0 && cot_rules_compile(&off, &err) == 0;
+        cot_matches_t a = {0}, b = {0};
+        unsigned long ca[2] = {0}, cb[2] = {0};
+        int bd;
+        const char *why;
+        if (ok) {
+            cot_rules_scan(&on, COT_FIELD_COT, 0, "x po y", 6, &a, ca, &bd, &why);
+            cot_rules_scan(&off, COT_FIELD_COT, 0, "x po y", 6, &b, cb, &bd, &why);
+        }
+        tap_ok(ok && cb[0] == 1 && ca[0] == cb[0], "/%s/ on 'x po y': %lu match(es) prefiltered, "
+               "%lu in a full scan", pats[i], ca[0], cb[0]);
+        free(a.m); free(b.m);
+        cot_rules_free(&on);
+        cot_rules_free(&off);
+    }
+    cot_buf_free(&rules);
+    cot_buf_free(&err);
 }
 
 typedef struct { char s[512]; size_t n; } hits_t;
@@ -270,7 +312,8 @@ static void rnd_atom(cot_buf_t *b, int depth)
         "a", "b", "ab", "ba", "A", "B", "k", "s", " ", "\\s", "\\s+", "\\s*", "\\b",
         "\\B", "\\d", "\\w", "\\S", ".", "[ab]", "[a-c]", "[^a]", "[ \\t]", "[Kk]",
         "\\.", "\\-", "-", "'", "\\n", "^", "$", "(?=a)", "(?!b)", "(?<=a)", "(?<!b)",
-        "\xC3\xA9", "x", "\\t", "[\\s]", "[s-t]",
+        "\xC3\xA9", "x", "\\t", "[\\s]", "[s-t]", "(?#c)", "(?#)", "\\E", "\\Qa)\\E",
+        "\\Q", "(?x: a b )", "(?C1)",
     };
     int k = rand() % 10;
     if (depth < 3 && k == 0) {
@@ -360,10 +403,107 @@ static void test_random_patterns(void)
     cot_buf_free(&err);
 }
 
+/* With a time budget (cot-judge --rule-budget) a full scan runs in calls of
+ * COT_RULES_SCAN_CHUNK start positions: the matches must be those of one
+ * call, and a pattern that backtracks for seconds must stop at the budget. */
+static void test_chunked_scan(void)
+{
+    static const char *const pats[] = {
+        "ab", "(?<=a)b+", "\\bba\\b", "(?m)^a", "^ab", "b\\z", "a{0,3}", "x*", "\\Ka",
+        "(?s)a.{300}b", "\\Gab", "(?<=\\w{3})ab", "\\B\xC3\xA9", "a(?=[^b]{200})",
+    };
+    cot_buf_t t = {0}, rules = {0}, err = {0};
+    srand(4242);
+    static const char *const pieces[] = {"a", "b", "ab", " ", "\n", "\xC3\xA9", "x", "ba"};
+    for (int k = 0; k < 6000; k++) cot_buf_adds(&t, pieces[rand() % 8]);
+    int bad = 0;
+    for (size_t i = 0; i < sizeof pats / sizeof *pats; i++) {
+        cot_buf_clear(&rules);
+        cot_buf_printf(&rules, "[r]\nlabel = x\npattern = %s\n", pats[i]);
+        cot_rules_t one, chunked;
+        cot_rules_init(&one);
+        cot_rules_init(&chunked);
+        one.prefilter = chunked.prefilter = 0;
+        if (cot_rules_load(&one, rules.s, rules.len, "r", &err) < 0 ||
+            cot_rules_load(&chunked, rules.s, rules.len, "r", &err) < 0 ||
+            cot_rules_compile(&one, &err) < 0 || cot_rules_compile(&chunked, &err) < 0) {
+            tap_diag("pattern %s: %s", pats[i], err.s);
+            bad = 1;
+            continue;
+        }
+        chunked.deadline = cot_now() + 1e6;
+        cot_matches_t a = {0}, b = {0};
+        unsigned long ca[2] = {0}, cb[2] = {0};
+        int bd;
+        const char *why;
+        int ra = cot_rules_scan(&one, COT_FIELD_COT, 0, t.s, t.len, &a, ca, &bd, &why);
+        int rb = cot_rules_scan(&chunked, COT_FIELD_COT, 0, t.s, t.len, &b, cb, &bd, &why);
+        if (ra || rb || ca[0] != cb[0] || !same(&a, &b)) {
+            tap_diag("/%s/: %lu matches in one call, %lu in chunks", pats[i], ca[0], cb[0]);
+            bad = 1;
+        }
+        free(a.m); free(b.m);
+        cot_rules_free(&one);
+        cot_rules_free(&chunked);
+    }
+    tap_ok(!bad, "chunked full scans give the matches of one call (%zu patterns, %zu bytes)",
+           sizeof pats / sizeof *pats, t.len);
+    /* A match just past a chunk without one (every 258 bytes: at lim + 1)
+     * and at the chunk's last position (every 257: at lim). */
+    for (int gap = 257; gap <= 258; gap++) {
+        cot_buf_clear(&t);
+        for (int k = 0; k < 30000; k++) cot_buf_addc(&t, k % gap ? 'a' : 'Z');
+        cot_rules_t r;
+        cot_rules_init(&r);
+        r.prefilter = 0;
+        const char *pk = "[z]\nlabel = z\npattern = Z\n";
+        cot_rules_load(&r, pk, strlen(pk), "r", &err);
+        cot_rules_compile(&r, &err);
+        cot_matches_t m = {0};
+        unsigned long c[2] = {0};
+        int bd;
+        const char *why;
+        r.deadline = cot_now() + 1e6;
+        cot_rules_scan(&r, COT_FIELD_COT, 0, t.s, t.len, &m, c, &bd, &why);
+        tap_is_long((long)c[0], (30000 + gap - 1) / gap, gap == 257 ? "a match at the offset limit"
+                                                                   : "a match just past it");
+        free(m.m);
+        cot_rules_free(&r);
+    }
+    /* issue 15: 42 KB of "ab" and a rule that backtracks ~700x700 at each */
+    cot_buf_clear(&t);
+    for (int k = 0; k < 21000; k++) cot_buf_adds(&t, "ab");
+    for (int pre = 0; pre < 2; pre++) {
+        cot_rules_t r;
+        cot_rules_init(&r);
+        r.prefilter = pre;
+        const char *pk = "[bt]\nlabel = bt\npattern = ab[a-z ]{0,700}[a-z ]{0,700}[0-9]\n";
+        cot_rules_load(&r, pk, strlen(pk), "r", &err);
+        cot_rules_compile(&r, &err);
+        cot_matches_t m = {0};
+        int bd = -1;
+        const char *why = NULL;
+        double t0 = cot_now();
+        r.deadline = t0 + 0.2;
+        int rc = cot_rules_scan(&r, COT_FIELD_COT, 0, t.s, t.len, &m, NULL, &bd, &why);
+        double dt = cot_now() - t0;
+        tap_ok(rc == -1 && bd == 0 && why && strstr(why, "time budget") && dt < 2.0,
+               "backtracking rule stops at a 0.2 s budget (%s): %.2f s, %s",
+               pre ? "prefiltered" : "full scan", dt, why ? why : "no error");
+        free(m.m);
+        cot_rules_free(&r);
+    }
+    cot_buf_free(&t);
+    cot_buf_free(&rules);
+    cot_buf_free(&err);
+}
+
 int main(void)
 {
     test_random_patterns();
     test_literals();
+    test_comment_quantifier();
+    test_chunked_scan();
     test_ac();
     test_equivalence();
     return tap_done();

@@ -161,6 +161,55 @@ static int copy_mut(const char *from, const char *to, long trunc, long flip, uin
     return fclose(f);
 }
 
+static uint64_t get64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }  /* LE host */
+static void reseal(unsigned char *img, size_t n) { put64(img + 376, cot_profile_checksum(img, n)); }
+
+/* Crafted files with a valid checksum (it is not cryptographic). */
+static void test_crafted(const unsigned char *good, size_t n)
+{
+    static unsigned char img[1 << 20];
+    const char *why = NULL;
+    cot_profile_t *p;
+    /* The unigram table's offset past the end of the file: (n - off) used
+     * to wrap, the slot count passed, and loading read out of bounds. */
+    memcpy(img, good, n);
+    put64(img + 216, (n + 4096) & ~(uint64_t)7);
+    reseal(img, n);
+    p = cot_profile_open_mem(img, n, &why);
+    tap_ok(!p && strstr(why, "table layout"), "table offset past the end: %s", p ? "opened" : why);
+    cot_profile_close(p);
+    /* Every slot of the unigram table taken (entry count left as it was):
+     * looking up an unknown word used to probe forever. */
+    memcpy(img, good, n);
+    uint64_t off = get64(img + 216), slots = get64(img + 224);
+    for (uint64_t i = 0; i < slots; i++)
+        if (!get64(img + off + 16 * i)) put64(img + off + 16 * i, 0x5eed0000u + i);
+    reseal(img, n);
+    alarm(10);   /* a hang fails the test instead of stalling the suite */
+    p = cot_profile_open_mem(img, n, &why);
+    if (p) {
+        cot_ptok_t *t = NULL; double *b = NULL; size_t tc = 0, bc = 0;
+        cot_profile_surprisal(p, "zzyzx qwfp", 10, &t, &tc, &b, &bc);
+        free(t); free(b);
+    }
+    alarm(0);
+    tap_ok(!p && strstr(why, "entry count"), "full hash table rejected: %s", p ? "opened" : why);
+    cot_profile_close(p);
+    /* The same with the entry count raised to match: slots - 1 < count. */
+    put64(img + 232, slots);
+    reseal(img, n);
+    p = cot_profile_open_mem(img, n, &why);
+    tap_ok(!p && strstr(why, "table layout"), "entry count = slots rejected: %s", p ? "opened" : why);
+    cot_profile_close(p);
+    /* An untouched copy still opens (the checks above are not vacuous). */
+    memcpy(img, good, n);
+    reseal(img, n);
+    p = cot_profile_open_mem(img, n, &why);
+    tap_ok(p != NULL, "resealed good image opens");
+    cot_profile_close(p);
+}
+
 static void test_bad_files(void)
 {
     const char *why = NULL;
@@ -205,6 +254,7 @@ static void test_bad_files(void)
     msg = tap_stderr_end();
     tap_ok(!p && strstr(msg, "bad.prof: truncated profile"),
            "truncated file rejected by load: %s", msg);
+    test_crafted(img, n);
 }
 
 /* Records from one stochastic process: a small vocabulary with a Markov

@@ -1,0 +1,104 @@
+/* fuzz-diff -- the diff (lib/diff.c) and pairing (lib/pair.c) code.
+ *
+ * Byte 0 sets the work budget (0: the default; else small, to force the
+ * bounded fallback); the rest is "A\xFFB" (or A alone: B is A with some
+ * bytes changed).  Checked: the hunks applied to A give B exactly; they are
+ * sorted, disjoint and in range; identical texts give no hunks and
+ * similarity 1; the tokens of a text concatenate back to it; prompt keys
+ * normalise idempotently and the index finds exactly the key it was given,
+ * even when every key hashes alike. */
+#include "fuzz.h"
+#include "diff.h"
+#include "pair.h"
+#include "util.h"
+
+#include <math.h>
+#include <string.h>
+
+static void check_pair(cot_differ_t *d, const char *a, size_t an, const char *b, size_t bn)
+{
+    cot_diff_t r;
+    cot_buf_t out = {0};
+    cot_diff_run(d, a, an, b, bn, &r);
+    FUZZ_CHECK(r.similarity >= 0 && r.similarity <= 1 && !isnan(r.similarity),
+               "similarity %g", r.similarity);
+    size_t pa = 0, pb = 0;
+    for (size_t i = 0; i < r.nhunks; i++) {
+        const cot_hunk_t *h = &r.hunks[i];
+        FUZZ_CHECK(h->a_start >= pa && h->a_start <= h->a_end && h->a_end <= an &&
+                   h->b_start >= pb && h->b_start <= h->b_end && h->b_end <= bn,
+                   "hunk %zu out of order or range", i);
+        FUZZ_CHECK(i == 0 || h->a_start > pa || h->b_start > pb, "hunks %zu and %zu touch", i - 1, i);
+        /* the unchanged stretch before the hunk is the same in both */
+        FUZZ_CHECK(h->a_start - pa == h->b_start - pb &&
+                   !memcmp(a + pa, b + pb, h->a_start - pa), "unchanged text before hunk %zu differs", i);
+        pa = h->a_end;
+        pb = h->b_end;
+    }
+    FUZZ_CHECK(cot_diff_apply(a, an, b, bn, r.hunks, r.nhunks, &out) == 0, "apply refused the hunks");
+    FUZZ_CHECK(out.len == bn && !memcmp(out.s ? out.s : "", b, bn), "hunks applied to A do not give B");
+    cot_buf_free(&out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1 || size > 32768) return 0;
+    static cot_differ_t *d;
+    if (!d) d = cot_diff_new();
+    cot_diff_set_budget(d, data[0] ? (unsigned long long)data[0] * 64 : 0);
+    const char *p = (const char *)data + 1;
+    size_t n = size - 1;
+    const char *sep = memchr(p, '\xFF', n);
+    char *mut = NULL;
+    const char *a = p, *b;
+    size_t an, bn;
+    if (sep) {
+        an = (size_t)(sep - p);
+        b = sep + 1;
+        bn = n - an - 1;
+    } else {
+        an = bn = n;
+        mut = malloc(n + 1);
+        memcpy(mut, p, n);
+        for (size_t i = 0; i < n; i += 1 + (unsigned char)p[i] % 17) mut[i] ^= 0x20;
+        b = mut;
+    }
+    check_pair(d, a, an, b, bn);
+    check_pair(d, b, bn, a, an);
+
+    cot_diff_t r;
+    cot_diff_run(d, a, an, a, an, &r);
+    FUZZ_CHECK(r.nhunks == 0 && r.similarity == 1 && !r.approx,
+               "identical texts: %zu hunks, similarity %g", r.nhunks, r.similarity);
+
+    uint32_t *st = malloc((an + 1) * sizeof *st);
+    size_t k = cot_diff_tokenize(a, an, st);
+    FUZZ_CHECK(k <= an && (an == 0 || (k > 0 && st[0] == 0)), "tokens of A");
+    for (size_t i = 1; i < k; i++) FUZZ_CHECK(st[i] > st[i - 1], "token starts not increasing");
+    free(st);
+
+    /* pairing */
+    cot_buf_t n1 = {0}, n2 = {0};
+    cot_pair_normalize(a, an, &n1);
+    cot_pair_normalize(n1.s ? n1.s : "", n1.len, &n2);
+    FUZZ_CHECK(n1.len == n2.len && !memcmp(n1.s ? n1.s : "", n2.s ? n2.s : "", n1.len),
+               "normalising a prompt twice changes it");
+    cot_pair_index_t *ix = cot_pair_index_new(0);
+    cot_pair_index_force_hash(ix, data[0] & 1);
+    cot_pair_add(ix, a, an, "a", 1, a, an, "", 0, NULL, 0);
+    cot_pair_add(ix, b, bn, "b", 1, b, bn, "", 0, NULL, 0);
+    size_t first;
+    size_t ca = cot_pair_find(ix, a, an, &first);
+    int same = an == bn && !memcmp(a, b, an);
+    FUZZ_CHECK(ca == (same ? 2u : 1u), "key A found %zu times", ca);
+    if (!same) {
+        cot_pair_entry_t e;
+        cot_pair_get(ix, first, &e);
+        FUZZ_CHECK(e.id_len == 1 && e.id[0] == 'a', "key A found entry %.*s", (int)e.id_len, e.id);
+    }
+    cot_pair_index_free(ix);
+    cot_buf_free(&n1);
+    cot_buf_free(&n2);
+    free(mut);
+    return 0;
+}
