@@ -2,6 +2,7 @@
  * records against it ("shift"), and summarise per-token logprobs
  * ("logprobs").  The work is in lib/profile.c and lib/logprob.c. */
 #include "cli.h"
+#include "jsonl.h"
 #include "logprob.h"
 #include "profile.h"
 #include "record.h"
@@ -15,7 +16,7 @@
 enum {
     OPT_ORDER = COT_OPT_TOOL, OPT_MIN_COUNT, OPT_HOLDOUT, OPT_MAX_MEM,
     OPT_PROFILE, OPT_WINDOW, OPT_FPR, OPT_PER_TOKEN, OPT_SPANS,
-    OPT_LOGPROBS, OPT_BASE, OPT_TOKEN_IDS
+    OPT_LOGPROBS, OPT_BASE, OPT_TOKEN_IDS, OPT_REFERENCE
 };
 
 #define DEF_HOLDOUT 0.1
@@ -45,6 +46,9 @@ static void usage(FILE *fp)
 "                        the calibration [%g]\n"
 "      --max-mem SIZE    count-table budget; above it, rare n-grams are\n"
 "                        pruned on line (K/M/G) [half of physical memory]\n"
+"      --reference FILE  records whose cot forms the reference views (a\n"
+"                        generic corpus, or the SFT set itself): scores\n"
+"                        become own-vs-reference log-likelihood ratios\n"
 "  -o, --output FILE     the profile to write (required)\n"
 "score:\n"
 "  -p, --profile FILE    the profile to score against\n"
@@ -71,6 +75,7 @@ typedef struct {
     long window;
     int per_token, max_mem_set;
     const char *profile, *spans, *logprobs, *base, *token_ids;
+    char *reference;
 } opts_t;
 
 static int parse_opts(opts_t *o, int argc, char **argv)
@@ -89,6 +94,7 @@ static int parse_opts(opts_t *o, int argc, char **argv)
         {"logprobs", required_argument, 0, OPT_LOGPROBS},
         {"base", required_argument, 0, OPT_BASE},
         {"token-ids", required_argument, 0, OPT_TOKEN_IDS},
+        {"reference", required_argument, 0, OPT_REFERENCE},
         {0, 0, 0, 0}};
     int ch;
     long v;
@@ -112,6 +118,7 @@ static int parse_opts(opts_t *o, int argc, char **argv)
                 cot_usage_error("--max-mem: must be a size of at least 1M, not '%s'", optarg);
             o->max_mem_set = 1; break;
         case 'p': o->profile = optarg; break;
+        case OPT_REFERENCE: o->reference = optarg; break;
         case OPT_WINDOW:
             if (cot_parse_long(optarg, 1, 1000000, &o->window))
                 cot_usage_error("--window: must be 1..1000000, not '%s'", optarg);
@@ -174,6 +181,31 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
             cot_run_count(&run, "trained", 1);
         }
     }
+    if (run.status == 0 && o->reference) {
+        /* the reference corpus: every record's cot, none held out */
+        cot_jsonl_reader_t *rd = cot_jsonl_open(&o->reference, 1);
+        int r;
+        unsigned long long nref = 0;
+        while ((r = cot_jsonl_next(rd, &l)) != -1) {
+            if (r <= -2) { run.status = r == -3 ? COT_EXIT_IO : COT_EXIT_DATA; break; }
+            cot_record_view_t v;
+            const char *why = l.reason, *kind = l.kind;
+            if (r == 0 && (why = cot_record_view(l.json, COT_NEED_COT, &v))) kind = "no-cot";
+            if (why) {
+                if (cot_run_reject_other(&run, &l, kind, why, "ref-rejected") < 0) break;
+                continue;
+            }
+            if (!v.cot_len) continue;
+            cot_profile_builder_reference(b, v.cot, v.cot_len);
+            nref++;
+        }
+        cot_jsonl_close(rd);
+        cot_run_count(&run, "ref:records", nref);
+        if (run.status == 0 && !nref) {
+            cot_err("%s: no cot text to build the reference views from", o->reference);
+            run.status = COT_EXIT_DATA;
+        }
+    }
     cot_profile_build_stats_t s0;
     cot_profile_builder_stats(b, &s0);
     if (run.status == 0 && s0.tokens == 0) {
@@ -185,6 +217,11 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
         double t1 = cot_now();
         st = cot_profile_builder_write(b, out);
         if (st) run.status = st;
+        else if (s0.holdout < 100 && o->holdout > 0)
+            cot_warn("the calibration rests on only %llu held-out records, so the "
+                     "off_policy threshold at --fpr 0.01 has no held-out record above "
+                     "it; hold out 100 or more (1000 for --fpr 0.001): raise --holdout "
+                     "or give more own samples", (unsigned long long)s0.holdout);
         cot_profile_build_stats_t s;
         cot_profile_builder_stats(b, &s);
         if (cot_verbose >= 2) {
@@ -232,7 +269,39 @@ static int cmd_info(opts_t *o, char **files, int nfiles)
         for (int k = 0; k < 3; k++)
             printf("threshold@%g\t%.4f bits/token\n", fprs[k],
                    cot_profile_threshold(p, 0, fprs[k]));
+        for (int f = 2; f < COT_PCAL_N; f++) {
+            if (isnan(in.feat_mean[f])) continue;
+            printf("cal_%s\tmean %.4f\tsd %.4f\n", cot_pcal_names[f], in.feat_mean[f],
+                   in.feat_sd[f]);
+        }
+        for (int k = 0; k < 3; k++) {
+            uint64_t above;
+            double t = cot_profile_feat_threshold(p, COT_PCAL_SCORE, fprs[k], &above);
+            if (isnan(t)) continue;
+            printf("score_threshold@%g\t%.4f\t%llu of %llu held-out records above it\n",
+                   fprs[k], t, (unsigned long long)above, (unsigned long long)in.ncal);
+        }
     }
+    printf("views\t");
+    for (int v = 0, first = 1; v < COT_PVIEW_N; v++)
+        if (in.views >> v & 1) { printf("%s%s", first ? "" : ",", cot_pview_names[v]); first = 0; }
+    printf("\n");
+    for (int v = 1; v < COT_PVIEW_N; v++) {
+        if (!(in.views >> v & 1)) continue;
+        printf("%s\torder %u\tvocab %llu\ttokens %llu\tn-grams", cot_pview_names[v],
+               in.view[v].order, (unsigned long long)in.view[v].vocab,
+               (unsigned long long)in.view[v].tokens);
+        for (uint32_t n = 1; n <= in.view[v].order; n++)
+            printf("%s%llu", n > 1 ? "," : " ", (unsigned long long)in.view[v].entries[n]);
+        printf("\n");
+    }
+    printf("score_features\t");
+    for (uint32_t k = 0; k < in.ncomb; k++)
+        printf("%s%s", k ? "," : "", cot_pcal_names[in.comb[k]]);
+    printf("%s\n", in.ncomb ? "" : "none (no calibration)");
+    for (int k = 0; k < COT_PLAYOUT_N; k++)
+        printf("layout_%s\tmean %.4f\tsd %.4f\n", cot_playout_names[k],
+               in.layout_mean[k], in.layout_sd[k]);
     printf("voice\t%llu records\n", (unsigned long long)in.nvoice);
     for (int k = 0; k < COT_PVOICE_N; k++)
         printf("voice_%s\tmean %.4f\tsd %.4f per 1000 tokens\n", cot_pvoice_names[k],

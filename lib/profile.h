@@ -42,7 +42,7 @@
 #include <cjson/cJSON.h>
 #include "util.h"
 
-#define COT_PROFILE_VERSION   1
+#define COT_PROFILE_VERSION   2
 #define COT_PROFILE_MAX_ORDER 5
 
 /* ---- tokens ------------------------------------------------------------ */
@@ -56,6 +56,45 @@ typedef struct {
  * cot_realloc; *cap is its capacity).  Returns the number of tokens. */
 size_t cot_profile_tokenize(const char *p, size_t n, cot_ptok_t **toks,
                             size_t *cap);
+
+/* Views.  A profile holds up to four n-gram models over two tokenisations
+ * of the same text: "words" (cot_profile_tokenize) and "chars", character
+ * classes (cot_profile_tokenize_chars): a run of ASCII letters becomes its
+ * case shape (lower, Capitalised, UPPER, miXed), a digit run its length
+ * (1, 2, 3, 4+ digits), and every other byte -- punctuation, markup such as
+ * "**", "<<", "$\\", list markers, non-ASCII bytes such as curly quotes,
+ * newlines, tabs, runs of 2+ spaces -- is a token of its own; a single space
+ * is folded into the next token (so "2+1" and "2 + 1" differ).  The
+ * reference views, when built with a reference corpus, model that corpus
+ * with the same tokenisations. */
+enum { COT_PVIEW_WORDS, COT_PVIEW_CHARS, COT_PVIEW_REF_WORDS,
+       COT_PVIEW_REF_CHARS, COT_PVIEW_N };
+extern const char *const cot_pview_names[COT_PVIEW_N];
+#define COT_PROFILE_CHARS_ORDER 5
+size_t cot_profile_tokenize_chars(const char *p, size_t n, cot_ptok_t **toks,
+                                  size_t *cap);
+
+/* Layout: log(1 + mean line length in bytes), log(1 + lines), the
+ * coefficient of variation of line lengths, and the fractions of non-space
+ * bytes that are digits and ASCII punctuation (blank lines are not lines). */
+enum { COT_PLAYOUT_N = 5 };
+extern const char *const cot_playout_names[COT_PLAYOUT_N];
+void cot_profile_layout(const char *p, size_t n, double f[COT_PLAYOUT_N]);
+
+/* Per-record features, each calibrated on the held-out own samples:
+ * words bits/token, words worst window, words peak (mean of the 8 highest
+ * token surprisals), chars bits/token, chars peak, layout (root mean square
+ * of the layout z-scores against the training records), and with a
+ * reference the log-likelihood ratios (bits under the own view minus bits
+ * under the reference view, per token) of words and chars; last the
+ * combined score.  COT_PCAL_WBITS and COT_PCAL_WWIN are the `which` 0 and 1
+ * of cot_profile_z/p/threshold. */
+enum { COT_PCAL_WBITS, COT_PCAL_WWIN, COT_PCAL_WPEAK, COT_PCAL_CBITS,
+       COT_PCAL_CPEAK, COT_PCAL_LAYOUT, COT_PCAL_WLLR, COT_PCAL_CLLR,
+       COT_PCAL_SCORE, COT_PCAL_N };
+extern const char *const cot_pcal_names[COT_PCAL_N];
+#define COT_PROFILE_PEAK 8
+#define COT_PROFILE_COMB_MAX 8
 
 /* ---- voice features ---------------------------------------------------- */
 
@@ -82,6 +121,10 @@ typedef struct cot_profile_builder cot_profile_builder_t;
 cot_profile_builder_t *cot_profile_builder_new(const cot_profile_opts_t *o);
 /* Count one training record's text. */
 void cot_profile_builder_add(cot_profile_builder_t *b, const char *p, size_t n);
+/* Count one reference record's text into the reference views (a generic
+ * corpus, a rewriter-style corpus, or the SFT set itself). */
+void cot_profile_builder_reference(cot_profile_builder_t *b, const char *p,
+                                   size_t n);
 /* Keep one held-out record's text for the calibration (copied). */
 void cot_profile_builder_holdout(cot_profile_builder_t *b, const char *p,
                                  size_t n);
@@ -92,7 +135,7 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path);
 /* Statistics for -v: tokens counted, distinct n-grams per order, prune
  * sweeps, peak table bytes. */
 typedef struct {
-    uint64_t records, tokens, holdout;
+    uint64_t records, tokens, holdout, ref_records, ref_tokens;
     uint64_t ngrams[COT_PROFILE_MAX_ORDER + 1];   /* [n], after pruning     */
     unsigned sweeps, cutoff;                       /* on-line pruning        */
     size_t peak_bytes;
@@ -130,6 +173,20 @@ typedef struct {
     /* voice baseline over the training records */
     uint64_t nvoice;
     double voice_mean[COT_PVOICE_N], voice_sd[COT_PVOICE_N];
+    /* version 2: the views present (bit k = view k), per view its order,
+     * vocabulary, tokens and n-grams per order */
+    uint32_t views;
+    struct {
+        uint32_t order;
+        uint64_t vocab, tokens, records;
+        uint64_t entries[COT_PROFILE_MAX_ORDER + 1];
+    } view[COT_PVIEW_N];
+    /* mean and sd of every calibrated feature over the held-out records */
+    double feat_mean[COT_PCAL_N], feat_sd[COT_PCAL_N];
+    /* the layout baseline over the training records */
+    double layout_mean[COT_PLAYOUT_N], layout_sd[COT_PLAYOUT_N];
+    /* the combined score: its features (COT_PCAL_*) */
+    uint32_t ncomb, comb[COT_PROFILE_COMB_MAX];
 } cot_profile_info_t;
 void cot_profile_info(const cot_profile_t *p, cot_profile_info_t *info);
 
@@ -165,6 +222,22 @@ double cot_profile_p(const cot_profile_t *p, int which, double x);
  * there is no calibration. */
 double cot_profile_threshold(const cot_profile_t *p, int which, double fpr);
 
+/* All features of one record (NAN where undefined: no tokens, no
+ * calibration, no reference); the combined score is f[COT_PCAL_SCORE].
+ * Word tokens and surprisals are left in w (toks, bits; with a reference
+ * also rbits); returns the word-token count. */
+typedef struct cot_profile_work cot_profile_work_t;
+size_t cot_profile_features(const cot_profile_t *p, const char *text, size_t n,
+                            size_t window, cot_profile_work_t *w,
+                            double f[COT_PCAL_N]);
+/* Its z-score against the held-out records, its p-value, the threshold at
+ * fpr, and how many held-out scores lie above that threshold (the number
+ * the threshold rests on). */
+double cot_profile_feat_z(const cot_profile_t *p, int feat, double x);
+double cot_profile_feat_p(const cot_profile_t *p, int feat, double x);
+double cot_profile_feat_threshold(const cot_profile_t *p, int feat, double fpr,
+                                  uint64_t *above);
+
 /* Surprisal split by byte spans (for instance the edited spans of a diff):
  * `inside` tokens overlap a span; `outside` do not; `before` are outside
  * tokens before the first span; `after` are outside tokens after the end of
@@ -181,14 +254,19 @@ void cot_profile_spans(const cot_ptok_t *t, const double *bits, size_t n,
 
 /* Scratch space reused between records; zero-initialise, free with
  * cot_profile_work_free(). */
-typedef struct {
+struct cot_profile_work {
     cot_ptok_t *toks;
     size_t tcap;
     double *bits;
     size_t bcap;
     size_t (*spans)[2];
     size_t scap;
-} cot_profile_work_t;
+    /* the chars view, and the reference surprisals */
+    cot_ptok_t *ctoks;
+    size_t ctcap;
+    double *cbits, *rbits, *rcbits;
+    size_t cbcap, rbcap, rcbcap;
+};
 void cot_profile_work_free(cot_profile_work_t *w);
 
 typedef struct {

@@ -5,7 +5,7 @@
 
 S=samples/profile
 # one profile for the cases that score; built in each case (fast, ~0.1 s)
-BUILD="cot-profile build --holdout 0.25 -o \$TMP/m.prof $S/own.jsonl"
+BUILD="cot-profile build -q --holdout 0.25 -o \$TMP/m.prof $S/own.jsonl"
 
 t help 0 'cot-profile --help | sed "s/\\(--threads N.*\\)\\[[0-9]*\\]/\\1[N]/"'  # -@ default depends on the CPUs
 t no-command 2 'cot-profile'
@@ -17,6 +17,7 @@ t score-no-profile 2 'cot-profile score samples/profile/own.jsonl'
 t score-bad-fpr 2 'cot-profile score -p x --fpr 0 samples/profile/own.jsonl'
 
 t build-info 0 "$BUILD && cd \$TMP && cot-profile info m.prof"
+t build-few-heldout 0 "cot-profile build --holdout 0.25 -o \$TMP/m.prof $S/own.jsonl"
 t build-verbose 0 "$BUILD -v 2>&1 | grep -v -e 'counting' -e 'peak'"
 check build-deterministic "$BUILD && cot-profile build --holdout 0.25 -o \$TMP/n.prof $S/own.jsonl && cmp \$TMP/m.prof \$TMP/n.prof"
 t build-empty 1 'cot-profile build -o $TMP/m.prof < /dev/null; rc=$?; ls $TMP; exit $rc'
@@ -31,10 +32,20 @@ t score-no-cot 1 "$BUILD && echo '{\"id\":\"x\",\"answer\":\"a b\"}' | cot-profi
 t score-empty-cot 0 "$BUILD && echo '{\"id\":\"x\",\"cot\":\"\"}' | cot-profile score -u -p \$TMP/m.prof"
 t score-skip-bad 0 "$BUILD && { echo '{\"id\":\"x\"}'; head -1 $S/own.jsonl; } | cot-profile score -u -v --skip-bad -p \$TMP/m.prof | jq -c .shift.tokens"
 
+# a reference corpus (here the rewritten records themselves, unlabelled): the
+# views gain llr, the combined score uses the ratios, per_token gains ref bits
+REFB="cot-profile build -q --holdout 0.25 --reference $S/rewritten.jsonl -o \$TMP/r.prof $S/own.jsonl"
+t build-reference-info 0 "$REFB && cd \$TMP && cot-profile info r.prof | grep -e views -e ref_ -e score -e llr"
+t score-reference 0 "$REFB && cot-profile score -u -p \$TMP/r.prof $S/rewritten.jsonl | head -2 | jq -c '{id, score: .shift.score, off: .shift.off_policy, words: .shift.views.words, chars: .shift.views.chars}'"
+t score-reference-own 0 "$REFB && cot-profile score -u -p \$TMP/r.prof $S/own.jsonl | jq -r '.shift.off_policy' | sort | uniq -c"
+t score-reference-per-token 0 "$REFB && head -1 $S/own.jsonl | cot-profile score -u -p \$TMP/r.prof --per-token | jq -c '.shift.per_token[0:2]'"
+t build-reference-missing 3 "cd \$TMP && cot-profile build -q --reference none.jsonl -o r.prof \$OLDPWD/$S/own.jsonl; rc=\$?; ls; exit \$rc"
+t build-reference-bad 1 "echo '{\"id\":\"x\"}' > \$TMP/bad.jsonl && cot-profile build -q --reference \$TMP/bad.jsonl -o \$TMP/r.prof $S/own.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
+
 t info-missing 3 'cd $TMP && cot-profile info none.prof'
 t info-not-profile 1 'cot-profile info samples/profile/own.jsonl'
 t info-truncated 1 "$BUILD && head -c 4000 \$TMP/m.prof > \$TMP/t.prof && cot-profile info \$TMP/t.prof 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
-t info-version 1 "$BUILD && printf '\\002' | dd of=\$TMP/m.prof bs=1 seek=8 conv=notrunc status=none && cot-profile info \$TMP/m.prof 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
+t info-version 1 "$BUILD && printf '\\003' | dd of=\$TMP/m.prof bs=1 seek=8 conv=notrunc status=none && cot-profile info \$TMP/m.prof 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
 t info-corrupt 1 "$BUILD && printf 'X' | dd of=\$TMP/m.prof bs=1 seek=3000 conv=notrunc status=none && cot-profile score -p \$TMP/m.prof $S/own.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
 
 t logprobs 0 "cot-profile logprobs -u --base orig_logprobs $S/logprobs.jsonl | jq -c '{id, logprob_stats}'"

@@ -165,9 +165,9 @@ static void test_bad_files(void)
 {
     const char *why = NULL;
     cot_profile_t *p;
-    copy_mut(path, bad, -1, -1, 2);
+    copy_mut(path, bad, -1, -1, 3);
     p = cot_profile_load(bad);
-    tap_ok(!p, "version 2 rejected");
+    tap_ok(!p, "version 3 rejected");
     tap_ok(!cot_profile_open_mem("COTPROF\0\2\0\0\0", 12, &why) && strstr(why, "truncated"),
            "short header: %s", why);
     FILE *f = fopen(path, "rb");
@@ -176,9 +176,9 @@ static void test_bad_files(void)
     fclose(f);
     img[8] = 9;
     tap_ok(!cot_profile_open_mem(img, n, &why) &&
-           !strcmp(why, "profile format version 9, this build reads version 1; rebuild it"),
+           !strcmp(why, "profile format version 9, this build reads version 2; rebuild it"),
            "version mismatch message: %s", why);
-    img[8] = 1;
+    img[8] = 2;
     tap_ok(!cot_profile_open_mem(img, n - 16, &why) && strstr(why, "truncated profile"),
            "truncated: %s", why);
     img[600] ^= 1;
