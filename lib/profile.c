@@ -898,8 +898,10 @@ void cot_profile_info(const cot_profile_t *p, cot_profile_info_t *info)
 
 /* ---- scoring ----------------------------------------------------------- */
 
+/* Surprisal in bits of every token (as_prob 0), or its probability, floored
+ * at 2^-99.66 like the bits (as_prob 1: no logarithm per token). */
 static void view_surprisal(const pview_t *pr, const cot_ptok_t *t, size_t m,
-                           double *out)
+                           double *out, int as_prob)
 {
     const int N = pr->order;
     uint64_t hist[COT_PROFILE_MAX_ORDER];
@@ -907,7 +909,20 @@ static void view_surprisal(const pview_t *pr, const cot_ptok_t *t, size_t m,
     hist[0] = BOS_HASH;
     prev[1] = pr->bos;
     const double base = pr->gamma0 * pr->uniform;
+    enum { AHEAD = 6 };
     for (size_t i = 0; i < m; i++) {
+        /* the n-gram keys of a token depend on the token hashes only:
+         * fetch the table slots of token i + AHEAD while scoring token i
+         * (a miss on a large table costs more than the hashing) */
+        if (i + AHEAD < m) {
+            size_t j = i + AHEAD;
+            uint64_t h = t[j].hash;
+            __builtin_prefetch(pr->t[1].base + (h & pr->t[1].mask) * ENT);
+            for (int k = 2; k <= N && (size_t)(k - 1) <= j; k++) {
+                h = combine(t[j - (size_t)k + 1].hash, h);
+                __builtin_prefetch(pr->t[k].base + (h & pr->t[k].mask) * ENT);
+            }
+        }
         uint64_t key = t[i].hash;
         const unsigned char *e = ptab_find(&pr->t[1], key);
         double p = (e ? rdf32(e + 8) : 0.0) + base;
@@ -928,8 +943,37 @@ static void view_surprisal(const pview_t *pr, const cot_ptok_t *t, size_t m,
         for (k = 1; k <= N; k++) prev[k] = cur[k];
         for (k = N - 1; k > 0; k--) hist[k] = hist[k - 1];
         hist[0] = t[i].hash;
-        out[i] = p > 1e-30 ? -log2(p) : 99.66;
+        if (as_prob) out[i] = p > 1e-30 ? p : 0x1.4p-100;
+        else out[i] = p > 1e-30 ? -log2(p) : 99.66;
     }
+}
+
+/* Mean bits and the mean of the COT_PROFILE_PEAK highest bits from
+ * probabilities: a running product renormalised by frexp (one logarithm per
+ * record), and the smallest probabilities. */
+static void prob_stats(const double *pr, size_t n, double *mean, double *peak)
+{
+    double prod = 1, low[COT_PROFILE_PEAK];
+    long ex = 0;
+    size_t k = 0, hi = 0;              /* hi: the largest of low[] */
+    for (size_t i = 0; i < n; i++) {
+        prod *= pr[i];
+        if (prod < 0x1p-800) { int e; prod = frexp(prod, &e); ex += e; }
+        if (k < COT_PROFILE_PEAK) {
+            low[k] = pr[i];
+            if (low[k] > low[hi]) hi = k;
+            k++;
+            continue;
+        }
+        if (pr[i] < low[hi]) {
+            low[hi] = pr[i];
+            for (size_t j = 0; j < k; j++) if (low[j] > low[hi]) hi = j;
+        }
+    }
+    *mean = n ? -(log2(prod) + (double)ex) / (double)n : NAN;
+    double s = 0;
+    for (size_t j = 0; j < k; j++) s += -log2(low[j]);
+    *peak = k ? s / (double)k : NAN;
 }
 
 static void grow_bits(double **bits, size_t *cap, size_t m)
@@ -946,7 +990,7 @@ size_t cot_profile_surprisal(const cot_profile_t *pr, const char *text,
 {
     size_t m = cot_profile_tokenize(text, n, toks, tcap);
     grow_bits(bits, bcap, m);
-    view_surprisal(&pr->v[COT_PVIEW_WORDS], *toks, m, *bits);
+    view_surprisal(&pr->v[COT_PVIEW_WORDS], *toks, m, *bits, 0);
     return m;
 }
 
@@ -954,12 +998,18 @@ size_t cot_profile_surprisal(const cot_profile_t *pr, const char *text,
 static double peak_mean(const double *x, size_t n)
 {
     double top[COT_PROFILE_PEAK];
-    size_t k = 0;
+    size_t k = 0, lo = 0;              /* lo: the smallest of top[] */
     for (size_t i = 0; i < n; i++) {
-        if (k < COT_PROFILE_PEAK) { top[k++] = x[i]; continue; }
-        size_t lo = 0;
-        for (size_t j = 1; j < k; j++) if (top[j] < top[lo]) lo = j;
-        if (x[i] > top[lo]) top[lo] = x[i];
+        if (k < COT_PROFILE_PEAK) {
+            top[k] = x[i];
+            if (top[k] < top[lo]) lo = k;
+            k++;
+            continue;
+        }
+        if (x[i] > top[lo]) {
+            top[lo] = x[i];
+            for (size_t j = 0; j < k; j++) if (top[j] < top[lo]) lo = j;
+        }
     }
     double s = 0;
     for (size_t j = 0; j < k; j++) s += top[j];
@@ -1000,14 +1050,18 @@ static size_t features_raw(const cot_profile_t *pr, const char *text, size_t n,
     size_t m = cot_profile_surprisal(pr, text, n, &w->toks, &w->tcap, &w->bits, &w->bcap);
     size_t mc = cot_profile_tokenize_chars(text, n, &w->ctoks, &w->ctcap);
     grow_bits(&w->cbits, &w->cbcap, mc);
-    view_surprisal(&pr->v[COT_PVIEW_CHARS], w->ctoks, mc, w->cbits);
+    view_surprisal(&pr->v[COT_PVIEW_CHARS], w->ctoks, mc, w->cbits, 1);
+    double cmean, cpeak;
+    prob_stats(w->cbits, mc, &cmean, &cpeak);
     if (pr->info.views & (1u << COT_PVIEW_REF_WORDS)) {
         grow_bits(&w->rbits, &w->rbcap, m);
-        view_surprisal(&pr->v[COT_PVIEW_REF_WORDS], w->toks, m, w->rbits);
+        view_surprisal(&pr->v[COT_PVIEW_REF_WORDS], w->toks, m, w->rbits, 0);
         grow_bits(&w->rcbits, &w->rcbcap, mc);
-        view_surprisal(&pr->v[COT_PVIEW_REF_CHARS], w->ctoks, mc, w->rcbits);
+        view_surprisal(&pr->v[COT_PVIEW_REF_CHARS], w->ctoks, mc, w->rcbits, 1);
+        double rmean, rpeak;
+        prob_stats(w->rcbits, mc, &rmean, &rpeak);
         if (m) f[COT_PCAL_WLLR] = mean_diff(w->bits, w->rbits, m);
-        if (mc) f[COT_PCAL_CLLR] = mean_diff(w->cbits, w->rcbits, mc);
+        if (mc) f[COT_PCAL_CLLR] = cmean - rmean;
     }
     if (!m) return 0;
     cot_profile_score_t s;
@@ -1015,10 +1069,8 @@ static size_t features_raw(const cot_profile_t *pr, const char *text, size_t n,
     f[COT_PCAL_WBITS] = s.bits_per_token;
     f[COT_PCAL_WWIN] = s.worst_bits;
     f[COT_PCAL_WPEAK] = peak_mean(w->bits, m);
-    double cs = 0;
-    for (size_t i = 0; i < mc; i++) cs += w->cbits[i];
-    f[COT_PCAL_CBITS] = mc ? cs / (double)mc : NAN;
-    f[COT_PCAL_CPEAK] = peak_mean(w->cbits, mc);
+    f[COT_PCAL_CBITS] = cmean;
+    f[COT_PCAL_CPEAK] = cpeak;
     double lf[COT_PLAYOUT_N], q = 0;
     cot_profile_layout(text, n, lf);
     for (int k = 0; k < COT_PLAYOUT_N; k++) {
@@ -1235,9 +1287,8 @@ cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t
     add_num(sh, "bits_per_token", s.bits_per_token);
     /* Bits per token over the own baseline (the calibration mean), the
      * figure cot-stat --shift averages per group. */
-    cot_profile_info_t pi;
-    cot_profile_info(prof, &pi);
-    add_num(sh, "excess_bits", pi.ncal ? s.bits_per_token - pi.cal_mean[0] : NAN);
+    const cot_profile_info_t *pi = &prof->info;
+    add_num(sh, "excess_bits", pi->ncal ? s.bits_per_token - pi->cal_mean[0] : NAN);
     cJSON_AddNumberToObject(sh, "tokens", (double)n);
     add_num(sh, "z", cot_profile_z(prof, 0, s.bits_per_token));
     add_num(sh, "p", cot_profile_p(prof, 0, s.bits_per_token));

@@ -261,7 +261,8 @@ struct cot_profile_work {
     size_t bcap;
     size_t (*spans)[2];
     size_t scap;
-    /* the chars view, and the reference surprisals */
+    /* the chars view (its probabilities in cbits), and the reference
+     * surprisals (rbits, bits) and probabilities (rcbits) */
     cot_ptok_t *ctoks;
     size_t ctcap;
     double *cbits, *rbits, *rcbits;
