@@ -16,7 +16,7 @@
 enum {
     OPT_ORDER = COT_OPT_TOOL, OPT_MIN_COUNT, OPT_HOLDOUT, OPT_MAX_MEM,
     OPT_PROFILE, OPT_WINDOW, OPT_FPR, OPT_PER_TOKEN, OPT_SPANS,
-    OPT_LOGPROBS, OPT_BASE, OPT_TOKEN_IDS, OPT_REFERENCE
+    OPT_LOGPROBS, OPT_BASE, OPT_TOKEN_IDS, OPT_REFERENCE, OPT_FIELD
 };
 
 #define DEF_HOLDOUT 0.1
@@ -37,6 +37,8 @@ static void usage(FILE *fp)
 "  build -o MODEL.prof [FILE...]   build a profile from own samples' cot\n"
 "  score -p MODEL.prof [FILE...]   add \"shift\" to each record\n"
 "  info MODEL.prof                 print what a profile holds\n"
+"  mix FILE...                     fit own + off-policy on scored records:\n"
+"                                  shift.posterior, the rewritten fraction\n"
 "  logprobs [FILE...]              add \"logprob_stats\" to each record\n"
 "\n"
 "build:\n"
@@ -57,6 +59,8 @@ static void usage(FILE *fp)
 "      --per-token       add per_token: [[start, end, bits]...]\n"
 "      --spans PATH      edited byte spans of the cot, as [start,end] pairs\n"
 "                        or {b_start,b_end}/{start,end} objects [%s]\n"
+"mix:\n"
+"      --field PATH      the calibrated p-value to fit [shift.score_p]\n"
 "logprobs:\n"
 "      --logprobs PATH   where the record keeps its logprobs [%s]\n"
 "      --base PATH       logprobs of the original (unedited) trace, for the\n"
@@ -76,6 +80,7 @@ typedef struct {
     int per_token, max_mem_set;
     const char *profile, *spans, *logprobs, *base, *token_ids;
     char *reference;
+    const char *field;
 } opts_t;
 
 static int parse_opts(opts_t *o, int argc, char **argv)
@@ -95,6 +100,7 @@ static int parse_opts(opts_t *o, int argc, char **argv)
         {"base", required_argument, 0, OPT_BASE},
         {"token-ids", required_argument, 0, OPT_TOKEN_IDS},
         {"reference", required_argument, 0, OPT_REFERENCE},
+        {"field", required_argument, 0, OPT_FIELD},
         {0, 0, 0, 0}};
     int ch;
     long v;
@@ -119,6 +125,9 @@ static int parse_opts(opts_t *o, int argc, char **argv)
             o->max_mem_set = 1; break;
         case 'p': o->profile = optarg; break;
         case OPT_REFERENCE: o->reference = optarg; break;
+        case OPT_FIELD:
+            if (cot_record_path_ok(optarg)) cot_usage_error("--field: bad path '%s'", optarg);
+            o->field = optarg; break;
         case OPT_WINDOW:
             if (cot_parse_long(optarg, 1, 1000000, &o->window))
                 cot_usage_error("--window: must be 1..1000000, not '%s'", optarg);
@@ -359,6 +368,62 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
     return cot_run_finish(&run);
 }
 
+/* ---- mix ---------------------------------------------------------------- */
+
+static int cmd_mix(opts_t *o, char **files, int nfiles)
+{
+    const char *field = o->field ? o->field : "shift.score_p";
+    if (!nfiles) cot_usage_error("mix: give the scored files (it reads them twice)");
+    for (int i = 0; i < nfiles; i++)
+        if (!strcmp(files[i], "-"))
+            cot_usage_error("mix: reads its input twice, so not from stdin; give files");
+    /* pass 1: the p-values; bad lines are left to pass 2 */
+    cot_jsonl_reader_t *rd = cot_jsonl_open(files, nfiles);
+    double *pv = NULL;
+    size_t n = 0, cap = 0;
+    cot_line_t l;
+    int r;
+    while ((r = cot_jsonl_next(rd, &l)) != -1) {
+        if (r <= -2) { cot_jsonl_close(rd); free(pv); return r == -3 ? COT_EXIT_IO : COT_EXIT_DATA; }
+        if (r) continue;
+        const cJSON *v = cot_record_get(l.json, field);
+        if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 1)) continue;
+        if (n == cap) { cap = cap ? cap * 2 : 4096; pv = cot_realloc(pv, cap * sizeof *pv); }
+        pv[n++] = v->valuedouble;
+    }
+    cot_jsonl_close(rd);
+    cot_profile_mix_t m;
+    cot_profile_mix_fit(pv, n, &m);
+    free(pv);
+    if (cot_verbose >= 1 && !m.n)
+        fprintf(stderr, "%s: mix: no record has a p-value at %s (score them first); "
+                "every posterior is null\n", cot_prog, field);
+    else if (cot_verbose >= 1)
+        fprintf(stderr, "%s: mix: %zu records with %s; estimated rewritten fraction "
+                "%.4f (95%% CI %.4f-%.4f; Storey lambda %.2f)\n", cot_prog, m.n, field,
+                m.rewritten, m.lo, m.hi, m.lambda);
+    /* pass 2: each record with its posterior */
+    cot_run_t run;
+    int st = cot_run_open(&run, &o->c, files, nfiles, 1);
+    if (st) return st;
+    while (cot_run_next(&run, &l) == 0) {
+        const cJSON *v = cot_record_get(l.json, field);
+        double p = cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 1
+                 ? v->valuedouble : NAN;
+        double post = cot_profile_mix_posterior(&m, p);
+        cJSON *sh = cJSON_GetObjectItemCaseSensitive(l.json, "shift");
+        if (!cJSON_IsObject(sh)) {
+            sh = cJSON_CreateObject();
+            cot_record_set(l.json, "shift", sh);
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(sh, "posterior");
+        if (isnan(post)) { cJSON_AddNullToObject(sh, "posterior"); cot_run_count(&run, "no-score", 1); }
+        else cJSON_AddNumberToObject(sh, "posterior", round(post * 1e4) / 1e4);
+        if (cot_run_emit(&run, l.json) < 0) break;
+    }
+    return cot_run_finish(&run);
+}
+
 /* ---- logprobs ----------------------------------------------------------- */
 
 static int cmd_logprobs(opts_t *o, char **files, int nfiles)
@@ -400,11 +465,11 @@ int main(int argc, char **argv)
     o.window = DEF_WINDOW;
     o.spans = DEF_SPANS;
     o.logprobs = DEF_LOGPROBS;
-    if (argc < 2) cot_usage_error("missing command: build, score, info or logprobs");
+    if (argc < 2) cot_usage_error("missing command: build, score, info, mix or logprobs");
     const char *cmd = argv[1];
     if (cmd[0] == '-') {               /* --help, --version, or a mistake */
         parse_opts(&o, argc, argv);
-        cot_usage_error("missing command: build, score, info or logprobs");
+        cot_usage_error("missing command: build, score, info, mix or logprobs");
     }
     int first = parse_opts(&o, argc - 1, argv + 1) + 1;
     char **files = argv + first;
@@ -413,5 +478,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "score")) return cmd_score(&o, files, nfiles);
     if (!strcmp(cmd, "info")) return cmd_info(&o, files, nfiles);
     if (!strcmp(cmd, "logprobs")) return cmd_logprobs(&o, files, nfiles);
-    cot_usage_error("unknown command '%s': use build, score, info or logprobs", cmd);
+    if (!strcmp(cmd, "mix")) return cmd_mix(&o, files, nfiles);
+    cot_usage_error("unknown command '%s': use build, score, info, mix or logprobs", cmd);
 }

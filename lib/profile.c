@@ -1735,6 +1735,57 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
     return st;
 }
 
+/* ---- mixture ----------------------------------------------------------- */
+
+void cot_profile_mix_fit(const double *p, size_t n, cot_profile_mix_t *m)
+{
+    memset(m, 0, sizeof *m);
+    m->n = n;
+    m->lambda = 0.5;
+    if (!n) { m->pi0 = m->rewritten = m->lo = m->hi = NAN; return; }
+    double cnt[COT_PMIX_BINS] = {0}, above = 0;
+    for (size_t i = 0; i < n; i++) {
+        int b = (int)(p[i] * COT_PMIX_BINS);
+        if (b < 0) b = 0;
+        if (b >= COT_PMIX_BINS) b = COT_PMIX_BINS - 1;
+        cnt[b]++;
+        above += p[i] > m->lambda;
+    }
+    double N = (double)n, q = above / N, z = 1.959964;
+    /* Wilson interval of q, the fraction above lambda */
+    double den = 1 + z * z / N, mid = (q + z * z / (2 * N)) / den;
+    double half = z * sqrt(q * (1 - q) / N + z * z / (4 * N * N)) / den;
+    double pi0 = q / (1 - m->lambda);
+    m->pi0 = pi0 > 1 ? 1 : pi0;
+    m->rewritten = 1 - m->pi0;
+    double hi0 = (mid + half) / (1 - m->lambda), lo0 = (mid - half) / (1 - m->lambda);
+    m->lo = 1 - (hi0 > 1 ? 1 : hi0);
+    m->hi = 1 - (lo0 > 1 ? 1 : lo0 < 0 ? 0 : lo0);
+    /* density per bin, made non-increasing by pooling adjacent violators */
+    double val[COT_PMIX_BINS], wt[COT_PMIX_BINS];
+    int len[COT_PMIX_BINS], k = 0;
+    for (int b = 0; b < COT_PMIX_BINS; b++) {
+        val[k] = cnt[b] / N * COT_PMIX_BINS; wt[k] = 1; len[k] = 1; k++;
+        while (k > 1 && val[k - 2] < val[k - 1]) {
+            val[k - 2] = (val[k - 2] * wt[k - 2] + val[k - 1] * wt[k - 1]) / (wt[k - 2] + wt[k - 1]);
+            wt[k - 2] += wt[k - 1]; len[k - 2] += len[k - 1]; k--;
+        }
+    }
+    for (int j = 0, b = 0; j < k; j++)
+        for (int r = 0; r < len[j]; r++) m->density[b++] = val[j];
+}
+
+double cot_profile_mix_posterior(const cot_profile_mix_t *m, double p)
+{
+    if (isnan(p) || !m->n) return NAN;
+    int b = (int)(p * COT_PMIX_BINS);
+    if (b < 0) b = 0;
+    if (b >= COT_PMIX_BINS) b = COT_PMIX_BINS - 1;
+    double f = m->density[b];
+    double lfdr = f > 0 ? m->pi0 / f : 1;
+    return lfdr >= 1 ? 0 : 1 - lfdr;
+}
+
 double cot_profile_parse_fpr(const char *arg)
 {
     double f;

@@ -296,6 +296,25 @@ cJSON *cot_profile_shift_json(const cot_profile_t *p, const char *cot, size_t n,
                               long nspans, const cot_profile_shift_opts_t *o,
                               cot_profile_work_t *w, int *off);
 
+/* ---- the mixture of own and off-policy records (cot-profile mix) ------ */
+
+/* An SFT set mixes untouched records, whose calibrated p-values (shift.
+ * score_p) are about uniform, and rewritten ones, whose p-values pile up
+ * near 0: a two-component mixture f(p) = pi0 * 1 + (1 - pi0) * f1(p).
+ * pi0 is Storey's estimate #{p > lambda} / (n (1 - lambda)) with lambda 0.5,
+ * and the rewritten fraction 1 - pi0 gets a 95% Wilson interval from the
+ * binomial count above lambda.  The posterior of being off-policy is
+ * 1 - lfdr(p), lfdr = pi0 / f(p) with f a histogram of 20 bins made
+ * non-increasing in p (pooled adjacent violators), lfdr capped at 1. */
+#define COT_PMIX_BINS 20
+typedef struct {
+    size_t n;
+    double lambda, pi0, rewritten, lo, hi;
+    double density[COT_PMIX_BINS];
+} cot_profile_mix_t;
+void cot_profile_mix_fit(const double *p, size_t n, cot_profile_mix_t *m);
+double cot_profile_mix_posterior(const cot_profile_mix_t *m, double p);
+
 /* Parse a --fpr value, a rate strictly between 0 and 1, the same way in
  * every tool; a bad value is a usage error (exit 2). */
 double cot_profile_parse_fpr(const char *arg);

@@ -42,6 +42,14 @@ t score-reference-per-token 0 "$REFB && head -1 $S/own.jsonl | cot-profile score
 t build-reference-missing 3 "cd \$TMP && cot-profile build -q --reference none.jsonl -o r.prof \$OLDPWD/$S/own.jsonl; rc=\$?; ls; exit \$rc"
 t build-reference-bad 1 "echo '{\"id\":\"x\"}' > \$TMP/bad.jsonl && cot-profile build -q --reference \$TMP/bad.jsonl -o \$TMP/r.prof $S/own.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
 
+# mix: own samples (p about uniform) and rewritten ones (p near 0), fitted
+# on the scored file itself; stdin is refused (it reads its input twice)
+# (the profile is built from the first 200 own samples; the last 200 are fresh)
+t mix 0 "head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdout 0.25 -o \$TMP/m.prof \$TMP/a.jsonl && { tail -200 $S/own.jsonl; cat $S/rewritten.jsonl; } | cot-profile score -u -p \$TMP/m.prof > \$TMP/s.jsonl && cot-profile mix -u \$TMP/s.jsonl 2>&1 >\$TMP/o.jsonl | sed \"s|\$TMP/||\" && jq -r '(.id | sub(\"-[0-9]+$\"; \"\")) + \" \" + (.shift.posterior > 0.5 | tostring)' \$TMP/o.jsonl | sort | uniq -c"
+t mix-stdin 2 "cot-profile mix - < /dev/null"
+t mix-no-files 2 "cot-profile mix"
+t mix-no-score 0 "echo '{\"id\":\"x\",\"cot\":\"a\"}' > \$TMP/x.jsonl && cot-profile mix -u -v \$TMP/x.jsonl 2>&1 | sed \"s|\$TMP/||\""
+
 t info-missing 3 'cd $TMP && cot-profile info none.prof'
 t info-not-profile 1 'cot-profile info samples/profile/own.jsonl'
 t info-truncated 1 "$BUILD && head -c 4000 \$TMP/m.prof > \$TMP/t.prof && cot-profile info \$TMP/t.prof 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"

@@ -453,6 +453,32 @@ static void test_bad_views(void)
     cot_profile_close(p);
 }
 
+/* The mixture: 8000 uniform p-values and 2000 near 0 give a rewritten
+ * fraction near 0.2 with an interval around it, posteriors near 1 at small
+ * p and 0 at large p. */
+static void test_mixture(void)
+{
+    static double p[10000];
+    for (int i = 0; i < 8000; i++) p[i] = (double)(rnd() >> 11) * 0x1.0p-53;
+    for (int i = 8000; i < 10000; i++) p[i] = (double)(rnd() >> 11) * 0x1.0p-53 * 0.01;
+    cot_profile_mix_t m;
+    cot_profile_mix_fit(p, 10000, &m);
+    tap_ok(fabs(m.rewritten - 0.2) < 0.03, "mix: rewritten fraction %.4f (truth 0.2)", m.rewritten);
+    tap_ok(m.lo < 0.2 && m.hi > 0.2 && m.hi - m.lo < 0.06, "mix: interval %.4f-%.4f", m.lo, m.hi);
+    /* the first bin, [0, 0.05), holds about 400 own and 2000 rewritten */
+    tap_ok(fabs(cot_profile_mix_posterior(&m, 0.001) - 2000.0 / 2400) < 0.03,
+           "mix: small p, posterior %.3f (bin truth 0.833)",
+           cot_profile_mix_posterior(&m, 0.001));
+    tap_ok(cot_profile_mix_posterior(&m, 0.7) < 0.1, "mix: large p, posterior %.3f",
+           cot_profile_mix_posterior(&m, 0.7));
+    for (int i = 0; i < 10000; i++) p[i] = (double)(rnd() >> 11) * 0x1.0p-53;
+    cot_profile_mix_fit(p, 10000, &m);
+    tap_ok(m.rewritten < 0.03 && m.lo == 0, "mix: all own, fraction %.4f, interval from %.4f",
+           m.rewritten, m.lo);
+    cot_profile_mix_fit(p, 0, &m);
+    tap_ok(isnan(m.rewritten) && isnan(cot_profile_mix_posterior(&m, 0.5)), "mix: nothing to fit");
+}
+
 int main(void)
 {
     cot_prog = "test-profile";
@@ -468,6 +494,7 @@ int main(void)
     test_chars_view();
     test_views_reference();
     test_bad_views();
+    test_mixture();
     unlink(path); unlink(bad); rmdir(dir);
     return tap_done();
 }
