@@ -359,6 +359,9 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
         }
         int off;
         cJSON *sh = cot_profile_shift_json(prof, v.cot, v.cot_len, nsp, &so, &w, &off);
+        /* logprob_stats from `cot-profile logprobs`, when present */
+        const cJSON *cv = cot_record_get(l.json, "logprob_stats.cot.curvature");
+        if (cJSON_IsNumber(cv)) cot_profile_add_logprob(sh, cv->valuedouble);
         cot_record_set(l.json, "shift", sh);
         if (off) cot_run_count(&run, "off-policy", 1);
         if (cot_run_emit(&run, l.json) < 0) break;

@@ -1735,6 +1735,27 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
     return st;
 }
 
+/* ---- logprobs ---------------------------------------------------------- */
+
+void cot_profile_add_logprob(cJSON *sh, double curv)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(sh, "logprob");
+    cJSON *o = cJSON_AddObjectToObject(sh, "logprob");
+    add_num(o, "curvature", curv);
+    double p = isnan(curv) ? NAN : 0.5 * erfc(-curv / sqrt(2.0));
+    if (p < 1e-300) p = 1e-300;
+    add_num(o, "p", p);
+    const cJSON *sp = cJSON_GetObjectItemCaseSensitive(sh, "score_p");
+    double q = cJSON_IsNumber(sp) ? sp->valuedouble : NAN;
+    double c = NAN;
+    if (!isnan(p) && !isnan(q) && q > 0) {
+        double x = -2 * (log(p) + log(q));
+        c = exp(-x / 2) * (1 + x / 2);         /* chi-square, 4 df, upper tail */
+    }
+    if (isnan(c)) cJSON_AddNullToObject(o, "combined_p");
+    else cJSON_AddNumberToObject(o, "combined_p", c < 1e-4 ? c : r4(c));
+}
+
 /* ---- mixture ----------------------------------------------------------- */
 
 void cot_profile_mix_fit(const double *p, size_t n, cot_profile_mix_t *m)

@@ -296,6 +296,16 @@ cJSON *cot_profile_shift_json(const cot_profile_t *p, const char *cot, size_t n,
                               long nspans, const cot_profile_shift_opts_t *o,
                               cot_profile_work_t *w, int *off);
 
+/* Logprobs, when the record has them: add shift.logprob {curvature,
+ * p, combined_p} to a shift object.  The Fast-DetectGPT curvature is about
+ * N(0,1) on the model's own samples and lower on text it would not write, so
+ * p = Phi(curvature) (lower tail); combined_p joins it with shift.score_p by
+ * Fisher's method, -2 (ln p + ln score_p) against chi-square with 4 degrees
+ * of freedom, which assumes the two are independent under the null (they
+ * read different things: the model's own probabilities, the profile's
+ * n-gram statistics).  combined_p is null without score_p. */
+void cot_profile_add_logprob(cJSON *shift, double curvature);
+
 /* ---- the mixture of own and off-policy records (cot-profile mix) ------ */
 
 /* An SFT set mixes untouched records, whose calibrated p-values (shift.

@@ -56,6 +56,8 @@ t info-truncated 1 "$BUILD && head -c 4000 \$TMP/m.prof > \$TMP/t.prof && cot-pr
 t info-version 1 "$BUILD && printf '\\003' | dd of=\$TMP/m.prof bs=1 seek=8 conv=notrunc status=none && cot-profile info \$TMP/m.prof 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
 t info-corrupt 1 "$BUILD && printf 'X' | dd of=\$TMP/m.prof bs=1 seek=3000 conv=notrunc status=none && cot-profile score -p \$TMP/m.prof $S/own.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
 
+# with logprob_stats (from cot-profile logprobs) the curvature joins the score
+t score-logprob 0 "$BUILD && cot-profile logprobs -u $S/logprobs.jsonl | cot-profile score -u -p \$TMP/m.prof | jq -c '{id, score_p: .shift.score_p, curv: .logprob_stats.cot.curvature, logprob: .shift.logprob}'"
 t logprobs 0 "cot-profile logprobs -u --base orig_logprobs $S/logprobs.jsonl | jq -c '{id, logprob_stats}'"
 t logprobs-bad 1 "echo '{\"id\":\"x\",\"cot\":\"a\",\"logprobs\":{\"tokens\":[\"a\"],\"token_logprobs\":[]}}' | cot-profile logprobs -u"
 
