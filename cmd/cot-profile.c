@@ -166,6 +166,12 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
         o->po.max_mem = pages > 0 && psz > 0 ? (size_t)pages / 2 * (size_t)psz : 0;
     }
     o->c.out_path = "-";
+    if (o->reference && !strcmp(o->reference, "-")) {
+        int stdin_used = !nfiles;
+        for (int i = 0; i < nfiles; i++) stdin_used |= !strcmp(files[i], "-");
+        if (stdin_used)
+            cot_usage_error("build: --reference - and the own samples cannot both be stdin");
+    }
     cot_run_t run;
     int st = cot_run_open(&run, &o->c, files, nfiles, 0);
     if (st) return st;

@@ -616,6 +616,7 @@ typedef struct {
     ptab_t t[COT_PROFILE_MAX_ORDER + 1];
     double gamma0, uniform;
     const unsigned char *bos;
+    int big;                    /* tables past the caches: prefetch      */
 } pview_t;
 
 typedef struct {
@@ -754,6 +755,9 @@ static void open_v2(cot_profile_t *pr)
     w->order = pr->order;
     memcpy(w->t, pr->t, sizeof w->t);
     w->gamma0 = pr->gamma0; w->uniform = pr->uniform; w->bos = pr->bos;
+    uint64_t bytes = 0;
+    for (int k = 1; k <= pr->order; k++) bytes += in->slots[k] * ENT;
+    w->big = bytes > (2u << 20);
     in->view[0].order = in->order;
     in->view[0].vocab = in->vocab;
     in->view[0].tokens = in->tokens;
@@ -775,6 +779,9 @@ static void open_v2(cot_profile_t *pr)
             in->view[v].entries[k] = rd64(d + 16);
         }
         x->uniform = 1.0 / ((double)in->view[v].vocab + 1.0);
+        uint64_t bytes = 0;
+        for (int k = 1; k <= x->order; k++) bytes += (x->t[k].mask + 1) * ENT;
+        x->big = bytes > (2u << 20);
         x->bos = ptab_find(&x->t[1], BOS_HASH);
     }
     const unsigned char *l = p + rd64(p + OFF_SECT + 16 * SEC_LAYOUT);
@@ -898,32 +905,42 @@ void cot_profile_info(const cot_profile_t *p, cot_profile_info_t *info)
 
 /* ---- scoring ----------------------------------------------------------- */
 
+/* The keys of the n-grams ending at token j, kk[1..N]: (t[j]), (t[j-1],
+ * t[j]), ..., with <s> before t[0] (orders past <s> are never looked up).
+ * On a large view the table slots are prefetched. */
+static void view_keys(const pview_t *pr, const cot_ptok_t *t, size_t j, uint64_t *kk)
+{
+    uint64_t h = t[j].hash;
+    kk[1] = h;
+    if (pr->big) __builtin_prefetch(pr->t[1].base + (h & pr->t[1].mask) * ENT);
+    for (int k = 2; k <= pr->order; k++) {
+        if (j + 2 < (size_t)k) { kk[k] = 0; continue; }
+        h = combine(j + 1 >= (size_t)k ? t[j + 1 - (size_t)k].hash : BOS_HASH, h);
+        kk[k] = h;
+        if (pr->big) __builtin_prefetch(pr->t[k].base + (h & pr->t[k].mask) * ENT);
+    }
+}
+
 /* Surprisal in bits of every token (as_prob 0), or its probability, floored
  * at 2^-99.66 like the bits (as_prob 1: no logarithm per token). */
 static void view_surprisal(const pview_t *pr, const cot_ptok_t *t, size_t m,
                            double *out, int as_prob)
 {
     const int N = pr->order;
-    uint64_t hist[COT_PROFILE_MAX_ORDER];
     const unsigned char *prev[COT_PROFILE_MAX_ORDER + 1] = {0}, *cur[COT_PROFILE_MAX_ORDER + 1];
-    hist[0] = BOS_HASH;
     prev[1] = pr->bos;
     const double base = pr->gamma0 * pr->uniform;
-    enum { AHEAD = 6 };
+    /* The n-gram keys of a token depend on the token hashes only, so they
+     * are made AHEAD tokens early, into a ring, and on a table too large for
+     * the caches the slots are fetched then: a miss costs more than all the
+     * hashing. */
+    enum { AHEAD = 6, RING = 8 };
+    uint64_t ring[RING][COT_PROFILE_MAX_ORDER + 1];
+    for (size_t j = 0; j < m && j < AHEAD; j++) view_keys(pr, t, j, ring[j % RING]);
     for (size_t i = 0; i < m; i++) {
-        /* the n-gram keys of a token depend on the token hashes only:
-         * fetch the table slots of token i + AHEAD while scoring token i
-         * (a miss on a large table costs more than the hashing) */
-        if (i + AHEAD < m) {
-            size_t j = i + AHEAD;
-            uint64_t h = t[j].hash;
-            __builtin_prefetch(pr->t[1].base + (h & pr->t[1].mask) * ENT);
-            for (int k = 2; k <= N && (size_t)(k - 1) <= j; k++) {
-                h = combine(t[j - (size_t)k + 1].hash, h);
-                __builtin_prefetch(pr->t[k].base + (h & pr->t[k].mask) * ENT);
-            }
-        }
-        uint64_t key = t[i].hash;
+        if (i + AHEAD < m) view_keys(pr, t, i + AHEAD, ring[(i + AHEAD) % RING]);
+        const uint64_t *kk = ring[i % RING];
+        uint64_t key = kk[1];
         const unsigned char *e = ptab_find(&pr->t[1], key);
         double p = (e ? rdf32(e + 8) : 0.0) + base;
         cur[1] = e;
@@ -932,17 +949,12 @@ static void view_surprisal(const pview_t *pr, const cot_ptok_t *t, size_t m,
             const unsigned char *ctx = prev[k - 1];
             if (!ctx) break;
             e = NULL;
-            if (cur[k - 1]) {
-                key = combine(hist[k - 2], key);
-                e = ptab_find(&pr->t[k], key);
-            }
+            if (cur[k - 1]) e = ptab_find(&pr->t[k], kk[k]);
             p = (e ? rdf32(e + 8) : 0.0) + rdf32(ctx + 12) * p;
             cur[k] = e;
         }
         for (; k <= N; k++) cur[k] = NULL;
         for (k = 1; k <= N; k++) prev[k] = cur[k];
-        for (k = N - 1; k > 0; k--) hist[k] = hist[k - 1];
-        hist[0] = t[i].hash;
         if (as_prob) out[i] = p > 1e-30 ? p : 0x1.4p-100;
         else out[i] = p > 1e-30 ? -log2(p) : 99.66;
     }

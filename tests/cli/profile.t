@@ -39,6 +39,7 @@ t build-reference-info 0 "$REFB && cd \$TMP && cot-profile info r.prof | grep -e
 t score-reference 0 "$REFB && cot-profile score -u -p \$TMP/r.prof $S/rewritten.jsonl | head -2 | jq -c '{id, score: .shift.score, off: .shift.off_policy, words: .shift.views.words, chars: .shift.views.chars}'"
 t score-reference-own 0 "$REFB && cot-profile score -u -p \$TMP/r.prof $S/own.jsonl | jq -r '.shift.off_policy' | sort | uniq -c"
 t score-reference-per-token 0 "$REFB && head -1 $S/own.jsonl | cot-profile score -u -p \$TMP/r.prof --per-token | jq -c '.shift.per_token[0:2]'"
+t build-reference-stdin 2 "cot-profile build --reference - -o \$TMP/r.prof < $S/own.jsonl"
 t build-reference-missing 3 "cd \$TMP && cot-profile build -q --reference none.jsonl -o r.prof \$OLDPWD/$S/own.jsonl; rc=\$?; ls; exit \$rc"
 t build-reference-bad 1 "echo '{\"id\":\"x\"}' > \$TMP/bad.jsonl && cot-profile build -q --reference \$TMP/bad.jsonl -o \$TMP/r.prof $S/own.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
 
