@@ -167,6 +167,7 @@ const char *const cot_playout_names[COT_PLAYOUT_N] = {
 void cot_profile_layout(const char *text, size_t n, double f[COT_PLAYOUT_N])
 {
     const unsigned char *p = (const unsigned char *)text;
+    if (!cls_ready) cls_init();
     double lines = 0, sum = 0, sq = 0, nonsp = 0, dig = 0, pun = 0;
     size_t len = 0;
     int blank = 1;
@@ -178,11 +179,12 @@ void cot_profile_layout(const char *text, size_t n, double f[COT_PLAYOUT_N])
             continue;
         }
         len++;
-        if (c == ' ' || c == '\t' || c == '\r') continue;
+        unsigned char k = cls[c];
+        if (k == C_SPACE && c <= 0x20) continue;     /* space, tab, CR */
         blank = 0;
         nonsp++;
-        if (c >= '0' && c <= '9') dig++;
-        else if (c < 0x80 && c > 0x20 && !((c | 32) >= 'a' && (c | 32) <= 'z')) pun++;
+        dig += k == C_DIGIT;
+        pun += k == C_PUNCT;
     }
     double mean = lines ? sum / lines : 0;
     double var = lines ? sq / lines - mean * mean : 0;
@@ -936,11 +938,15 @@ static void view_surprisal(const pview_t *pr, const cot_ptok_t *t, size_t m,
      * hashing. */
     enum { AHEAD = 6, RING = 8 };
     uint64_t ring[RING][COT_PROFILE_MAX_ORDER + 1];
-    for (size_t j = 0; j < m && j < AHEAD; j++) view_keys(pr, t, j, ring[j % RING]);
+    uint64_t hist[COT_PROFILE_MAX_ORDER];     /* small tables: keys on demand */
+    hist[0] = BOS_HASH;
+    const int big = pr->big;
+    if (big)
+        for (size_t j = 0; j < m && j < AHEAD; j++) view_keys(pr, t, j, ring[j % RING]);
     for (size_t i = 0; i < m; i++) {
-        if (i + AHEAD < m) view_keys(pr, t, i + AHEAD, ring[(i + AHEAD) % RING]);
         const uint64_t *kk = ring[i % RING];
-        uint64_t key = kk[1];
+        if (big && i + AHEAD < m) view_keys(pr, t, i + AHEAD, ring[(i + AHEAD) % RING]);
+        uint64_t key = t[i].hash;
         const unsigned char *e = ptab_find(&pr->t[1], key);
         double p = (e ? rdf32(e + 8) : 0.0) + base;
         cur[1] = e;
@@ -949,9 +955,16 @@ static void view_surprisal(const pview_t *pr, const cot_ptok_t *t, size_t m,
             const unsigned char *ctx = prev[k - 1];
             if (!ctx) break;
             e = NULL;
-            if (cur[k - 1]) e = ptab_find(&pr->t[k], kk[k]);
+            if (cur[k - 1]) {
+                key = big ? kk[k] : combine(hist[k - 2], key);
+                e = ptab_find(&pr->t[k], key);
+            }
             p = (e ? rdf32(e + 8) : 0.0) + rdf32(ctx + 12) * p;
             cur[k] = e;
+        }
+        if (!big) {
+            for (int h = N - 1; h > 0; h--) hist[h] = hist[h - 1];
+            hist[0] = t[i].hash;
         }
         for (; k <= N; k++) cur[k] = NULL;
         for (k = 1; k <= N; k++) prev[k] = cur[k];

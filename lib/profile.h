@@ -1,7 +1,12 @@
-/* profile.h -- a profile of a model's own CoT distribution: a word-level
- * n-gram language model with interpolated modified Kneser-Ney smoothing, a
- * calibration of per-record scores on held-out own samples, and a baseline
- * of voice features.  One versioned, endian-safe binary file, memory-mapped.
+/* profile.h -- a profile of a model's own CoT distribution: n-gram language
+ * models with interpolated modified Kneser-Ney smoothing over two views of
+ * the text (words, character classes; optionally the same two over a
+ * reference corpus), a layout baseline, a combined score, a calibration of
+ * per-record features on held-out own samples, and a baseline of voice
+ * features.  One versioned (2), endian-safe binary file, memory-mapped.
+ * What follows describes each model; the words view is the one that
+ * cot_profile_surprisal() scores.  Memory: every view's tables count
+ * towards max_mem.
  *
  * Tokens.  cot_profile_tokenize() cuts text into words (runs of ASCII
  * letters, '_' and any byte >= 0x80, so UTF-8 words stay whole), numbers
