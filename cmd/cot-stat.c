@@ -186,7 +186,7 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
              * --profile and cot-profile logprobs; absent ones show as
              * missing, never as zero. */
             static const char *const num[] = {
-                "shift.excess_bits", "shift.z", "logprob_stats.cot.nll_mean",
+                "shift.excess_bits", "shift.z", "shift.score", "shift.posterior", "logprob_stats.cot.nll_mean",
                 "logprob_stats.nll_shift.overall"};
             for (size_t i = 0; i < sizeof num / sizeof *num; i++)
                 if (!strv_has(o->so.num, o->so.nnum, num[i]))

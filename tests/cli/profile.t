@@ -47,6 +47,9 @@ t build-reference-bad 1 "echo '{\"id\":\"x\"}' > \$TMP/bad.jsonl && cot-profile 
 # on the scored file itself; stdin is refused (it reads its input twice)
 # (the profile is built from the first 200 own samples; the last 200 are fresh)
 t mix 0 "head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdout 0.25 -o \$TMP/m.prof \$TMP/a.jsonl && { tail -200 $S/own.jsonl; cat $S/rewritten.jsonl; } | cot-profile score -u -p \$TMP/m.prof > \$TMP/s.jsonl && cot-profile mix -u \$TMP/s.jsonl 2>&1 >\$TMP/o.jsonl | sed \"s|\$TMP/||\" && jq -r '(.id | sub(\"-[0-9]+$\"; \"\")) + \" \" + (.shift.posterior > 0.5 | tostring)' \$TMP/o.jsonl | sort | uniq -c"
+# cot-stat --shift reports the posterior by group (the mean posterior of a
+# group estimates its rewritten fraction)
+t mix-by-group 0 "head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdout 0.25 -o \$TMP/m.prof \$TMP/a.jsonl && { tail -200 $S/own.jsonl; cat $S/rewritten.jsonl; } | jq -c '.meta.src = (.id | split(\"-\")[0])' | cot-profile score -u -p \$TMP/m.prof > \$TMP/s.jsonl && cot-profile mix -q -u \$TMP/s.jsonl | cot-stat -q --by meta.src --shift --tsv | grep -e posterior -e score | cut -f1-3,6,11"
 t mix-stdin 2 "cot-profile mix - < /dev/null"
 t mix-no-files 2 "cot-profile mix"
 t mix-no-score 0 "echo '{\"id\":\"x\",\"cot\":\"a\"}' > \$TMP/x.jsonl && cot-profile mix -u -v \$TMP/x.jsonl 2>&1 | sed \"s|\$TMP/||\""
