@@ -54,6 +54,8 @@ t mix-stdin 2 "cot-profile mix - < /dev/null"
 t mix-no-files 2 "cot-profile mix"
 t mix-no-score 0 "echo '{\"id\":\"x\",\"cot\":\"a\"}' > \$TMP/x.jsonl && cot-profile mix -u -v \$TMP/x.jsonl 2>&1 | sed \"s|\$TMP/||\""
 
+t score-no-calibration 0 "cot-profile build -q --holdout 0 -o \$TMP/h.prof $S/own.jsonl && head -1 $S/rewritten.jsonl | cot-profile score -u -p \$TMP/h.prof | jq -c '.shift | {score, score_p, off_policy, threshold}' && cot-profile info \$TMP/h.prof | grep score_features"
+
 t info-missing 3 'cd $TMP && cot-profile info none.prof'
 t info-not-profile 1 'cot-profile info samples/profile/own.jsonl'
 t info-truncated 1 "$BUILD && head -c 4000 \$TMP/m.prof > \$TMP/t.prof && cot-profile info \$TMP/t.prof 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
