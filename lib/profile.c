@@ -232,13 +232,17 @@ void cot_profile_voice(const cot_ptok_t *t, size_t n, double rate[COT_PVOICE_N])
 {
     if (!voice_ready) voice_init();
     size_t cnt[COT_PVOICE_N] = {0};
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = t[i].hash;       /* every phrase starts with the, we or i */
+        if (h != voice_hash[0][0] && h != voice_hash[1][0] && h != voice_hash[3][0])
+            continue;
         for (int k = 0; k < NPHRASE; k++) {
             int L = voice_len[k], j = 0;
             if (i + (size_t)L > n) continue;
             while (j < L && t[i + j].hash == voice_hash[k][j]) j++;
             if (j == L) cnt[voice_kind[k]]++;
         }
+    }
     for (int k = 0; k < COT_PVOICE_N; k++)
         rate[k] = n ? 1000.0 * (double)cnt[k] / (double)n : 0.0;
 }
@@ -1088,9 +1092,9 @@ static size_t features_raw(const cot_profile_t *pr, const char *text, size_t n,
         if (m) f[COT_PCAL_WLLR] = mean_diff(w->bits, w->rbits, m);
         if (mc) f[COT_PCAL_CLLR] = cmean - rmean;
     }
+    cot_profile_summarise(w->toks, w->bits, m, window, &w->words);
     if (!m) return 0;
-    cot_profile_score_t s;
-    cot_profile_summarise(w->toks, w->bits, m, window, &s);
+    const cot_profile_score_t s = w->words;
     f[COT_PCAL_WBITS] = s.bits_per_token;
     f[COT_PCAL_WWIN] = s.worst_bits;
     f[COT_PCAL_WPEAK] = peak_mean(w->bits, m);
@@ -1304,8 +1308,7 @@ cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t
     const cot_ptok_t *toks = w->toks;
     const double *bits = w->bits;
     const int has_ref = prof->info.views >> COT_PVIEW_REF_WORDS & 1;
-    cot_profile_score_t s;
-    cot_profile_summarise(toks, bits, n, o->window, &s);
+    const cot_profile_score_t s = w->words;
     cJSON *sh = cJSON_CreateObject();
     add_num(sh, "score", f[COT_PCAL_SCORE]);
     add_num(sh, "score_p", cot_profile_feat_p(prof, COT_PCAL_SCORE, f[COT_PCAL_SCORE]));

@@ -272,6 +272,7 @@ struct cot_profile_work {
     size_t ctcap;
     double *cbits, *rbits, *rcbits;
     size_t cbcap, rbcap, rcbcap;
+    cot_profile_score_t words;  /* the words summary of the last features */
 };
 void cot_profile_work_free(cot_profile_work_t *w);
 
