@@ -2,6 +2,7 @@
  * records against it ("shift"), and summarise per-token logprobs
  * ("logprobs").  The work is in lib/profile.c and lib/logprob.c. */
 #include "cli.h"
+#include "jsonl.h"
 #include "logprob.h"
 #include "profile.h"
 #include "record.h"
@@ -15,7 +16,7 @@
 enum {
     OPT_ORDER = COT_OPT_TOOL, OPT_MIN_COUNT, OPT_HOLDOUT, OPT_MAX_MEM,
     OPT_PROFILE, OPT_WINDOW, OPT_FPR, OPT_PER_TOKEN, OPT_SPANS,
-    OPT_LOGPROBS, OPT_BASE, OPT_TOKEN_IDS
+    OPT_LOGPROBS, OPT_BASE, OPT_TOKEN_IDS, OPT_REFERENCE, OPT_FIELD
 };
 
 #define DEF_HOLDOUT 0.1
@@ -36,6 +37,8 @@ static void usage(FILE *fp)
 "  build -o MODEL.prof [FILE...]   build a profile from own samples' cot\n"
 "  score -p MODEL.prof [FILE...]   add \"shift\" to each record\n"
 "  info MODEL.prof                 print what a profile holds\n"
+"  mix FILE...                     fit own + off-policy on scored records:\n"
+"                                  shift.posterior, the rewritten fraction\n"
 "  logprobs [FILE...]              add \"logprob_stats\" to each record\n"
 "\n"
 "build:\n"
@@ -45,6 +48,9 @@ static void usage(FILE *fp)
 "                        the calibration [%g]\n"
 "      --max-mem SIZE    count-table budget; above it, rare n-grams are\n"
 "                        pruned on line (K/M/G) [half of physical memory]\n"
+"      --reference FILE  records whose cot forms the reference views (a\n"
+"                        generic corpus, or the SFT set itself): scores\n"
+"                        become own-vs-reference log-likelihood ratios\n"
 "  -o, --output FILE     the profile to write (required)\n"
 "score:\n"
 "  -p, --profile FILE    the profile to score against\n"
@@ -53,6 +59,8 @@ static void usage(FILE *fp)
 "      --per-token       add per_token: [[start, end, bits]...]\n"
 "      --spans PATH      edited byte spans of the cot, as [start,end] pairs\n"
 "                        or {b_start,b_end}/{start,end} objects [%s]\n"
+"mix:\n"
+"      --field PATH      the calibrated p-value to fit [shift.score_p]\n"
 "logprobs:\n"
 "      --logprobs PATH   where the record keeps its logprobs [%s]\n"
 "      --base PATH       logprobs of the original (unedited) trace, for the\n"
@@ -71,6 +79,8 @@ typedef struct {
     long window;
     int per_token, max_mem_set;
     const char *profile, *spans, *logprobs, *base, *token_ids;
+    char *reference;
+    const char *field;
 } opts_t;
 
 static int parse_opts(opts_t *o, int argc, char **argv)
@@ -89,6 +99,8 @@ static int parse_opts(opts_t *o, int argc, char **argv)
         {"logprobs", required_argument, 0, OPT_LOGPROBS},
         {"base", required_argument, 0, OPT_BASE},
         {"token-ids", required_argument, 0, OPT_TOKEN_IDS},
+        {"reference", required_argument, 0, OPT_REFERENCE},
+        {"field", required_argument, 0, OPT_FIELD},
         {0, 0, 0, 0}};
     int ch;
     long v;
@@ -112,6 +124,10 @@ static int parse_opts(opts_t *o, int argc, char **argv)
                 cot_usage_error("--max-mem: must be a size of at least 1M, not '%s'", optarg);
             o->max_mem_set = 1; break;
         case 'p': o->profile = optarg; break;
+        case OPT_REFERENCE: o->reference = optarg; break;
+        case OPT_FIELD:
+            if (cot_record_path_ok(optarg)) cot_usage_error("--field: bad path '%s'", optarg);
+            o->field = optarg; break;
         case OPT_WINDOW:
             if (cot_parse_long(optarg, 1, 1000000, &o->window))
                 cot_usage_error("--window: must be 1..1000000, not '%s'", optarg);
@@ -150,6 +166,12 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
         o->po.max_mem = pages > 0 && psz > 0 ? (size_t)pages / 2 * (size_t)psz : 0;
     }
     o->c.out_path = "-";
+    if (o->reference && !strcmp(o->reference, "-")) {
+        int stdin_used = !nfiles;
+        for (int i = 0; i < nfiles; i++) stdin_used |= !strcmp(files[i], "-");
+        if (stdin_used)
+            cot_usage_error("build: --reference - and the own samples cannot both be stdin");
+    }
     cot_run_t run;
     int st = cot_run_open(&run, &o->c, files, nfiles, 0);
     if (st) return st;
@@ -174,6 +196,31 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
             cot_run_count(&run, "trained", 1);
         }
     }
+    if (run.status == 0 && o->reference) {
+        /* the reference corpus: every record's cot, none held out */
+        cot_jsonl_reader_t *rd = cot_jsonl_open(&o->reference, 1);
+        int r;
+        unsigned long long nref = 0;
+        while ((r = cot_jsonl_next(rd, &l)) != -1) {
+            if (r <= -2) { run.status = r == -3 ? COT_EXIT_IO : COT_EXIT_DATA; break; }
+            cot_record_view_t v;
+            const char *why = l.reason, *kind = l.kind;
+            if (r == 0 && (why = cot_record_view(l.json, COT_NEED_COT, &v))) kind = "no-cot";
+            if (why) {
+                if (cot_run_reject_other(&run, &l, kind, why, "ref-rejected") < 0) break;
+                continue;
+            }
+            if (!v.cot_len) continue;
+            cot_profile_builder_reference(b, v.cot, v.cot_len);
+            nref++;
+        }
+        cot_jsonl_close(rd);
+        cot_run_count(&run, "ref:records", nref);
+        if (run.status == 0 && !nref) {
+            cot_err("%s: no cot text to build the reference views from", o->reference);
+            run.status = COT_EXIT_DATA;
+        }
+    }
     cot_profile_build_stats_t s0;
     cot_profile_builder_stats(b, &s0);
     if (run.status == 0 && s0.tokens == 0) {
@@ -185,6 +232,11 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
         double t1 = cot_now();
         st = cot_profile_builder_write(b, out);
         if (st) run.status = st;
+        else if (s0.holdout < 100 && o->holdout > 0)
+            cot_warn("the calibration rests on only %llu held-out records, so the "
+                     "off_policy threshold at --fpr 0.01 has no held-out record above "
+                     "it; hold out 100 or more (1000 for --fpr 0.001): raise --holdout "
+                     "or give more own samples", (unsigned long long)s0.holdout);
         cot_profile_build_stats_t s;
         cot_profile_builder_stats(b, &s);
         if (cot_verbose >= 2) {
@@ -232,7 +284,39 @@ static int cmd_info(opts_t *o, char **files, int nfiles)
         for (int k = 0; k < 3; k++)
             printf("threshold@%g\t%.4f bits/token\n", fprs[k],
                    cot_profile_threshold(p, 0, fprs[k]));
+        for (int f = 2; f < COT_PCAL_N; f++) {
+            if (isnan(in.feat_mean[f])) continue;
+            printf("cal_%s\tmean %.4f\tsd %.4f\n", cot_pcal_names[f], in.feat_mean[f],
+                   in.feat_sd[f]);
+        }
+        for (int k = 0; k < 3; k++) {
+            uint64_t above;
+            double t = cot_profile_feat_threshold(p, COT_PCAL_SCORE, fprs[k], &above);
+            if (isnan(t)) continue;
+            printf("score_threshold@%g\t%.4f\t%llu of %llu held-out records above it\n",
+                   fprs[k], t, (unsigned long long)above, (unsigned long long)in.ncal);
+        }
     }
+    printf("views\t");
+    for (int v = 0, first = 1; v < COT_PVIEW_N; v++)
+        if (in.views >> v & 1) { printf("%s%s", first ? "" : ",", cot_pview_names[v]); first = 0; }
+    printf("\n");
+    for (int v = 1; v < COT_PVIEW_N; v++) {
+        if (!(in.views >> v & 1)) continue;
+        printf("%s\torder %u\tvocab %llu\ttokens %llu\tn-grams", cot_pview_names[v],
+               in.view[v].order, (unsigned long long)in.view[v].vocab,
+               (unsigned long long)in.view[v].tokens);
+        for (uint32_t n = 1; n <= in.view[v].order; n++)
+            printf("%s%llu", n > 1 ? "," : " ", (unsigned long long)in.view[v].entries[n]);
+        printf("\n");
+    }
+    printf("score_features\t");
+    for (uint32_t k = 0; k < in.ncomb; k++)
+        printf("%s%s", k ? "," : "", cot_pcal_names[in.comb[k]]);
+    printf("%s\n", in.ncomb ? "" : "none (no calibration)");
+    for (int k = 0; k < COT_PLAYOUT_N; k++)
+        printf("layout_%s\tmean %.4f\tsd %.4f\n", cot_playout_names[k],
+               in.layout_mean[k], in.layout_sd[k]);
     printf("voice\t%llu records\n", (unsigned long long)in.nvoice);
     for (int k = 0; k < COT_PVOICE_N; k++)
         printf("voice_%s\tmean %.4f\tsd %.4f per 1000 tokens\n", cot_pvoice_names[k],
@@ -277,12 +361,71 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
         }
         int off;
         cJSON *sh = cot_profile_shift_json(prof, v.cot, v.cot_len, nsp, &so, &w, &off);
+        /* logprob_stats from `cot-profile logprobs`, when present */
+        const cJSON *cv = cot_record_get(l.json, "logprob_stats.cot.curvature");
+        if (cJSON_IsNumber(cv)) cot_profile_add_logprob(sh, cv->valuedouble);
         cot_record_set(l.json, "shift", sh);
         if (off) cot_run_count(&run, "off-policy", 1);
         if (cot_run_emit(&run, l.json) < 0) break;
     }
     cot_profile_work_free(&w);
     cot_profile_close(prof);
+    return cot_run_finish(&run);
+}
+
+/* ---- mix ---------------------------------------------------------------- */
+
+static int cmd_mix(opts_t *o, char **files, int nfiles)
+{
+    const char *field = o->field ? o->field : "shift.score_p";
+    if (!nfiles) cot_usage_error("mix: give the scored files (it reads them twice)");
+    for (int i = 0; i < nfiles; i++)
+        if (!strcmp(files[i], "-"))
+            cot_usage_error("mix: reads its input twice, so not from stdin; give files");
+    /* pass 1: the p-values; bad lines are left to pass 2 */
+    cot_jsonl_reader_t *rd = cot_jsonl_open(files, nfiles);
+    double *pv = NULL;
+    size_t n = 0, cap = 0;
+    cot_line_t l;
+    int r;
+    while ((r = cot_jsonl_next(rd, &l)) != -1) {
+        if (r <= -2) { cot_jsonl_close(rd); free(pv); return r == -3 ? COT_EXIT_IO : COT_EXIT_DATA; }
+        if (r) continue;
+        const cJSON *v = cot_record_get(l.json, field);
+        if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 1)) continue;
+        if (n == cap) { cap = cap ? cap * 2 : 4096; pv = cot_realloc(pv, cap * sizeof *pv); }
+        pv[n++] = v->valuedouble;
+    }
+    cot_jsonl_close(rd);
+    cot_profile_mix_t m;
+    cot_profile_mix_fit(pv, n, &m);
+    free(pv);
+    if (cot_verbose >= 1 && !m.n)
+        fprintf(stderr, "%s: mix: no record has a p-value at %s (score them first); "
+                "every posterior is null\n", cot_prog, field);
+    else if (cot_verbose >= 1)
+        fprintf(stderr, "%s: mix: %zu records with %s; estimated rewritten fraction "
+                "%.4f (95%% CI %.4f-%.4f; Storey lambda %.2f)\n", cot_prog, m.n, field,
+                m.rewritten, m.lo, m.hi, m.lambda);
+    /* pass 2: each record with its posterior */
+    cot_run_t run;
+    int st = cot_run_open(&run, &o->c, files, nfiles, 1);
+    if (st) return st;
+    while (cot_run_next(&run, &l) == 0) {
+        const cJSON *v = cot_record_get(l.json, field);
+        double p = cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 1
+                 ? v->valuedouble : NAN;
+        double post = cot_profile_mix_posterior(&m, p);
+        cJSON *sh = cJSON_GetObjectItemCaseSensitive(l.json, "shift");
+        if (!cJSON_IsObject(sh)) {
+            sh = cJSON_CreateObject();
+            cot_record_set(l.json, "shift", sh);
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(sh, "posterior");
+        if (isnan(post)) { cJSON_AddNullToObject(sh, "posterior"); cot_run_count(&run, "no-score", 1); }
+        else cJSON_AddNumberToObject(sh, "posterior", round(post * 1e4) / 1e4);
+        if (cot_run_emit(&run, l.json) < 0) break;
+    }
     return cot_run_finish(&run);
 }
 
@@ -327,11 +470,11 @@ int main(int argc, char **argv)
     o.window = DEF_WINDOW;
     o.spans = DEF_SPANS;
     o.logprobs = DEF_LOGPROBS;
-    if (argc < 2) cot_usage_error("missing command: build, score, info or logprobs");
+    if (argc < 2) cot_usage_error("missing command: build, score, info, mix or logprobs");
     const char *cmd = argv[1];
     if (cmd[0] == '-') {               /* --help, --version, or a mistake */
         parse_opts(&o, argc, argv);
-        cot_usage_error("missing command: build, score, info or logprobs");
+        cot_usage_error("missing command: build, score, info, mix or logprobs");
     }
     int first = parse_opts(&o, argc - 1, argv + 1) + 1;
     char **files = argv + first;
@@ -340,5 +483,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "score")) return cmd_score(&o, files, nfiles);
     if (!strcmp(cmd, "info")) return cmd_info(&o, files, nfiles);
     if (!strcmp(cmd, "logprobs")) return cmd_logprobs(&o, files, nfiles);
-    cot_usage_error("unknown command '%s': use build, score, info or logprobs", cmd);
+    if (!strcmp(cmd, "mix")) return cmd_mix(&o, files, nfiles);
+    cot_usage_error("unknown command '%s': use build, score, info, mix or logprobs", cmd);
 }

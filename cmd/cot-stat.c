@@ -31,9 +31,9 @@ static void usage(FILE *fp)
 "      --num FIELD[,...]      count, mean, sd, min, p50/p90/p99, max (repeatable)\n"
 "      --shift                distance from the model's own distribution: the\n"
 "                             shift.off_policy rate and the means of\n"
-"                             shift.excess_bits, shift.z and the logprob NLL\n"
-"                             and its shift when any record has logprobs\n"
-"                             (cot-profile(1))\n"
+"                             shift.excess_bits, shift.z, shift.score, and\n"
+"                             shift.posterior and the logprob NLL and its\n"
+"                             shift when any record has them (cot-profile(1))\n"
 "Trends:\n"
 "      --trend FIELD          ordered field, e.g. meta.step\n"
 "      --for FIELD=VALUE      the rate to follow over it (repeatable)\n"
@@ -97,7 +97,8 @@ typedef struct {
 /* The fields --shift adds.  Only some pipelines write each of them, so
  * they are not checked against the records (see wanted_fields). */
 static const char *const SHIFT_NUM[] = {
-    "shift.excess_bits", "shift.z", "logprob_stats.cot.nll_mean",
+    "shift.excess_bits", "shift.z", "shift.score", "shift.posterior",
+    "logprob_stats.cot.nll_mean",
     "logprob_stats.nll_shift.overall"};
 
 static void strv_push(char ***v, size_t *n, const char *s)
@@ -227,9 +228,11 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
             for (size_t i = 0; i < sizeof SHIFT_NUM / sizeof *SHIFT_NUM; i++) {
                 if (!strv_has(o->so.num, o->so.nnum, SHIFT_NUM[i]))
                     strv_push(&o->so.num, &o->so.nnum, SHIFT_NUM[i]);
-                /* Logprobs are rare: no section for them when no record
-                 * has any, unless asked for by --num or a gate. */
-                if (!strncmp(SHIFT_NUM[i], "logprob_stats.", 14) &&
+                /* Logprobs and mixture posteriors (cot-profile mix) are
+                 * rare: no section for them when no record has any,
+                 * unless asked for by --num or a gate. */
+                if ((!strncmp(SHIFT_NUM[i], "logprob_stats.", 14) ||
+                     !strcmp(SHIFT_NUM[i], "shift.posterior")) &&
                     !strv_has(o->quiet, o->nquiet, SHIFT_NUM[i]))
                     strv_push(&o->quiet, &o->nquiet, SHIFT_NUM[i]);
             }

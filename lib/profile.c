@@ -106,6 +106,99 @@ size_t cot_profile_tokenize(const char *text, size_t n, cot_ptok_t **toks,
     return m;
 }
 
+/* Character classes (see profile.h).  Token hashes are FNV over a kind
+ * byte, the class or byte, and a flag for one space before it. */
+const char *const cot_pview_names[COT_PVIEW_N] = {"words", "chars", "ref_words",
+                                                  "ref_chars"};
+
+size_t cot_profile_tokenize_chars(const char *text, size_t n, cot_ptok_t **toks,
+                                  size_t *cap)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t m = 0, i = 0;
+    int space = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        size_t s = i;
+        unsigned kind, val = 0;
+        if (c == ' ') {
+            size_t j = i;
+            while (j < n && p[j] == ' ') j++;
+            if (j - i == 1 && j < n) { space = 1; i = j; continue; }
+            kind = 's'; val = j - i > 3 ? 3 : (unsigned)(j - i);
+            i = j;
+        } else if ((c | 32) >= 'a' && (c | 32) <= 'z') {
+            unsigned up = 0, lo = 0, len = 0;
+            for (; i < n && (p[i] | 32) >= 'a' && (p[i] | 32) <= 'z'; i++, len++) {
+                if (p[i] < 'a') up++; else lo++;
+            }
+            kind = 'a';
+            val = !up ? 0 : up == len ? (len > 1 ? 2 : 1)
+                : (up == 1 && c < 'a') ? 1 : 3;
+        } else if (c >= '0' && c <= '9') {
+            unsigned len = 0;
+            for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) len++;
+            kind = '9'; val = len > 4 ? 4 : len;
+        } else {
+            kind = 'b'; val = c; i++;
+        }
+        uint64_t h = 0xcbf29ce484222325ULL;
+        h ^= kind; h *= 0x100000001b3ULL;
+        h ^= val; h *= 0x100000001b3ULL;
+        h ^= (unsigned)space; h *= 0x100000001b3ULL;
+        space = 0;
+        if (m == *cap) {
+            *cap = *cap ? *cap * 2 : 256;
+            *toks = cot_realloc(*toks, *cap * sizeof **toks);
+        }
+        (*toks)[m].start = (uint32_t)s;
+        (*toks)[m].end = (uint32_t)i;
+        (*toks)[m].hash = mix64(h ^ 0x5bd1e9955bd1e995ULL);
+        m++;
+    }
+    return m;
+}
+
+/* ---- layout ------------------------------------------------------------ */
+
+const char *const cot_playout_names[COT_PLAYOUT_N] = {
+    "line_bytes", "lines", "line_cv", "digits", "punct"};
+
+void cot_profile_layout(const char *text, size_t n, double f[COT_PLAYOUT_N])
+{
+    const unsigned char *p = (const unsigned char *)text;
+    if (!cls_ready) cls_init();
+    double lines = 0, sum = 0, sq = 0, nonsp = 0, dig = 0, pun = 0;
+    size_t len = 0;
+    int blank = 1;
+    for (size_t i = 0; i <= n; i++) {
+        unsigned char c = i < n ? p[i] : '\n';
+        if (c == '\n') {
+            if (!blank) { lines++; sum += (double)len; sq += (double)len * (double)len; }
+            len = 0; blank = 1;
+            continue;
+        }
+        len++;
+        unsigned char k = cls[c];
+        if (k == C_SPACE && c <= 0x20) continue;     /* space, tab, CR */
+        blank = 0;
+        nonsp++;
+        dig += k == C_DIGIT;
+        pun += k == C_PUNCT;
+    }
+    double mean = lines ? sum / lines : 0;
+    double var = lines ? sq / lines - mean * mean : 0;
+    f[0] = log1p(mean);
+    f[1] = log1p(lines);
+    f[2] = mean > 0 && var > 0 ? sqrt(var) / mean : 0;
+    f[3] = nonsp ? dig / nonsp : 0;
+    f[4] = nonsp ? pun / nonsp : 0;
+}
+
+const char *const cot_pcal_names[COT_PCAL_N] = {
+    "words_bits", "words_window", "words_peak", "chars_bits", "chars_peak",
+    "layout", "words_llr", "chars_llr", "score"};
+
 /* ---- voice ------------------------------------------------------------- */
 
 const char *const cot_pvoice_names[COT_PVOICE_N] = {"planner", "assistant"};
@@ -139,13 +232,17 @@ void cot_profile_voice(const cot_ptok_t *t, size_t n, double rate[COT_PVOICE_N])
 {
     if (!voice_ready) voice_init();
     size_t cnt[COT_PVOICE_N] = {0};
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = t[i].hash;       /* every phrase starts with the, we or i */
+        if (h != voice_hash[0][0] && h != voice_hash[1][0] && h != voice_hash[3][0])
+            continue;
         for (int k = 0; k < NPHRASE; k++) {
             int L = voice_len[k], j = 0;
             if (i + (size_t)L > n) continue;
             while (j < L && t[i + j].hash == voice_hash[k][j]) j++;
             if (j == L) cnt[voice_kind[k]]++;
         }
+    }
     for (int k = 0; k < COT_PVOICE_N; k++)
         rate[k] = n ? 1000.0 * (double)cnt[k] / (double)n : 0.0;
 }
@@ -171,8 +268,20 @@ static void wrf32(unsigned char *p, float f) { uint32_t v; memcpy(&v, &f, 4); wr
  * 368 u64 file size   376 u64 checksum   384..511 zero
  * Tables: slots (a power of two) of 16 bytes {u64 key, f32 prob, f32 gamma},
  * key 0 = empty, linear probing from key & (slots - 1).
- * Calibration: u64 n, u32 window, u32 kinds (2), f64 mean[2], f64 sd[2],
- * then n sorted f64 per kind (bits/token, worst window).
+ * 384 u32 views (bit k: view k of COT_PVIEW_*)  388 u32 0
+ * 392 u64 offset, size of: the chars view, the reference words view, the
+ *     reference chars view (size 0: absent), the layout baseline, the
+ *     combined score (5 x 16 bytes, to 472).
+ * The header's order, vocab, tokens, gamma0, discounts and tables are the
+ * words view's.  Another view is a block of: u32 kind, u32 order, u64 vocab,
+ * u64 tokens, f64 gamma0, f64 discount[6][3], then per order 1..5: u64
+ * offset, u64 slots, u64 entries (296 bytes), its tables as above.
+ * Calibration: u64 n, u32 window, u32 kinds (COT_PCAL_N), f64 mean[kinds],
+ * f64 sd[kinds], then n sorted f64 per kind (NAN where undefined, sorted
+ * last).
+ * Layout: u64 records, u32 features (5), u32 0, f64 mean[5], f64 sd[5].
+ * Combined: u32 features, u32 0, u32 feature[8], f64 mean[8], f64 sd[8],
+ * f64 inverse correlation[8][8] (680 bytes).
  * Voice: u64 records, u32 features, u32 0, then per feature char name[16],
  * f64 mean, f64 sd.
  * Checksum: over the whole file with the checksum field read as zero. */
@@ -182,6 +291,13 @@ static void wrf32(unsigned char *p, float f) { uint32_t v; memcpy(&v, &f, 4); wr
 #define OFF_VOICE 352
 #define OFF_FSIZE 368
 #define OFF_CSUM 376
+#define OFF_VIEWS 384
+#define OFF_SECT 392
+enum { SEC_CHARS, SEC_RWORDS, SEC_RCHARS, SEC_LAYOUT, SEC_COMB, SEC_N };
+#define VIEW_SIZE 296
+#define LAYOUT_SIZE 96
+#define COMB_SIZE 680
+#define CAL_HDR (16 + 16 * COT_PCAL_N)
 #define ENT 16
 
 static uint64_t checksum(const unsigned char *p, size_t n)
@@ -216,7 +332,12 @@ typedef struct {
 
 struct cot_profile_builder {
     cot_profile_opts_t o;
-    btab_t t[COT_PROFILE_MAX_ORDER + 1];
+    btab_t t[COT_PROFILE_MAX_ORDER + 1];      /* the words view            */
+    btab_t xt[COT_PVIEW_N][COT_PROFILE_MAX_ORDER + 1];   /* the others [1..] */
+    uint64_t xtokens[COT_PVIEW_N], ref_records;
+    cot_ptok_t *ctoks;
+    size_t ctcap;
+    double lsum[COT_PLAYOUT_N], lsq[COT_PLAYOUT_N];
     size_t bytes, peak;
     unsigned cutoff, sweeps;
     uint64_t records, tokens;
@@ -275,10 +396,24 @@ static size_t pow2_for(size_t n, double load)
     return s;
 }
 
+static btab_t *vtabs(cot_profile_builder_t *b, int v)
+{
+    return v ? b->xt[v] : b->t;
+}
+
+static int vorder(const cot_profile_builder_t *b, int v)
+{
+    return v == COT_PVIEW_WORDS || v == COT_PVIEW_REF_WORDS ? b->o.order
+                                                             : COT_PROFILE_CHARS_ORDER;
+}
+
 static void account(cot_profile_builder_t *b)
 {
     size_t tot = 0;
-    for (int n = 1; n <= b->o.order; n++) tot += b->t[n].slots * sizeof(bent_t);
+    for (int v = 0; v < COT_PVIEW_N; v++) {
+        btab_t *T = vtabs(b, v);
+        for (int n = 1; n <= vorder(b, v); n++) tot += T[n].slots * sizeof(bent_t);
+    }
     b->bytes = tot;
     if (tot > b->peak) b->peak = tot;
 }
@@ -290,8 +425,10 @@ static void builder_sweep(cot_profile_builder_t *b)
     do {
         b->cutoff = b->cutoff < 2 ? 2 : b->cutoff + 1;
         b->sweeps++;
-        for (int n = 2; n <= b->o.order; n++) {
-            btab_t *t = &b->t[n];
+        for (int v = 0; v < COT_PVIEW_N; v++)
+        for (int n = 2; n <= vorder(b, v); n++) {
+            btab_t *t = &vtabs(b, v)[n];
+            if (!t->e) continue;
             size_t live = 0;
             for (size_t i = 0; i < t->slots; i++)
                 live += t->e[i].key && t->e[i].raw >= b->cutoff;
@@ -303,14 +440,14 @@ static void builder_sweep(cot_profile_builder_t *b)
     } while (b->bytes > b->o.max_mem / 4 * 3 && b->cutoff < 1000000);
 }
 
-static bent_t *builder_get(cot_profile_builder_t *b, int n, uint64_t key)
+static bent_t *builder_get(cot_profile_builder_t *b, int v, int n, uint64_t key)
 {
-    btab_t *t = &b->t[n];
+    btab_t *t = &vtabs(b, v)[n];
     if ((double)(t->used + 1) > 0.7 * (double)t->slots) {
         size_t grow = t->slots * sizeof(bent_t) * 2;
         if (b->o.max_mem && b->bytes + grow > b->o.max_mem && n >= 2) {
             builder_sweep(b);
-            t = &b->t[n];
+            t = &vtabs(b, v)[n];
         }
         if ((double)(t->used + 1) > 0.7 * (double)t->slots) {
             btab_rehash(t, t->slots * 2, 0, n);
@@ -333,29 +470,33 @@ cot_profile_builder_t *cot_profile_builder_new(const cot_profile_opts_t *o)
 {
     cot_profile_builder_t *b = cot_calloc(1, sizeof *b);
     b->o = *o;
-    for (int n = 1; n <= o->order; n++) btab_init(&b->t[n], 1024);
+    for (int v = 0; v < COT_PVIEW_N; v++) {
+        /* the reference views are made on the first reference record */
+        if (v >= COT_PVIEW_REF_WORDS) continue;
+        for (int n = 1; n <= vorder(b, v); n++) btab_init(&vtabs(b, v)[n], 1024);
+    }
     account(b);
-    bent_t *bos = builder_get(b, 1, BOS_HASH);
-    bos->adj = BOSF;
+    builder_get(b, COT_PVIEW_WORDS, 1, BOS_HASH)->adj = BOSF;
+    builder_get(b, COT_PVIEW_CHARS, 1, BOS_HASH)->adj = BOSF;
     return b;
 }
 
-void cot_profile_builder_add(cot_profile_builder_t *b, const char *p, size_t n)
+static void count_view(cot_profile_builder_t *b, int v, const cot_ptok_t *toks,
+                       size_t m)
 {
-    size_t m = cot_profile_tokenize(p, n, &b->toks, &b->tcap);
-    const int N = b->o.order;
+    const int N = vorder(b, v);
     uint64_t hist[COT_PROFILE_MAX_ORDER];        /* hist[0]: previous token  */
     uint64_t prev[COT_PROFILE_MAX_ORDER + 1], cur[COT_PROFILE_MAX_ORDER + 1];
     hist[0] = BOS_HASH;
     prev[1] = BOS_HASH;
     size_t hlen = 1;
     for (size_t i = 0; i < m; i++) {
-        uint64_t w = b->toks[i].hash;
+        uint64_t w = toks[i].hash;
         size_t maxn = hlen + 1 < (size_t)N ? hlen + 1 : (size_t)N;
         cur[1] = w;
         for (size_t k = 1; k <= maxn; k++) {
             if (k > 1) cur[k] = combine(hist[k - 2], cur[k - 1]);
-            bent_t *e = builder_get(b, (int)k, cur[k]);
+            bent_t *e = builder_get(b, v, (int)k, cur[k]);
             if (k > 1) { e->ctx = prev[k - 1]; e->suf = cur[k - 1]; }
             if (k == hlen + 1) e->adj = BOSF;   /* starts with <s> */
             if (e->raw < UINT32_MAX) e->raw++;
@@ -365,12 +506,40 @@ void cot_profile_builder_add(cot_profile_builder_t *b, const char *p, size_t n)
         hist[0] = w;
         if (hlen < (size_t)N) hlen++;
     }
+    if (v) b->xtokens[v] += m;
+}
+
+void cot_profile_builder_add(cot_profile_builder_t *b, const char *p, size_t n)
+{
+    size_t m = cot_profile_tokenize(p, n, &b->toks, &b->tcap);
+    count_view(b, COT_PVIEW_WORDS, b->toks, m);
+    size_t mc = cot_profile_tokenize_chars(p, n, &b->ctoks, &b->ctcap);
+    count_view(b, COT_PVIEW_CHARS, b->ctoks, mc);
+    double lf[COT_PLAYOUT_N];
+    cot_profile_layout(p, n, lf);
+    for (int k = 0; k < COT_PLAYOUT_N; k++) { b->lsum[k] += lf[k]; b->lsq[k] += lf[k] * lf[k]; }
     double r[COT_PVOICE_N];
     cot_profile_voice(b->toks, m, r);
     for (int k = 0; k < COT_PVOICE_N; k++) { b->vsum[k] += r[k]; b->vsq[k] += r[k] * r[k]; }
     b->nvoice++;
     b->records++;
     b->tokens += m;
+}
+
+void cot_profile_builder_reference(cot_profile_builder_t *b, const char *p, size_t n)
+{
+    if (!b->ref_records) {
+        for (int v = COT_PVIEW_REF_WORDS; v < COT_PVIEW_N; v++)
+            for (int k = 1; k <= vorder(b, v); k++) btab_init(&vtabs(b, v)[k], 1024);
+        account(b);
+        builder_get(b, COT_PVIEW_REF_WORDS, 1, BOS_HASH)->adj = BOSF;
+        builder_get(b, COT_PVIEW_REF_CHARS, 1, BOS_HASH)->adj = BOSF;
+    }
+    size_t m = cot_profile_tokenize(p, n, &b->toks, &b->tcap);
+    count_view(b, COT_PVIEW_REF_WORDS, b->toks, m);
+    size_t mc = cot_profile_tokenize_chars(p, n, &b->ctoks, &b->ctcap);
+    count_view(b, COT_PVIEW_REF_CHARS, b->ctoks, mc);
+    b->ref_records++;
 }
 
 void cot_profile_builder_holdout(cot_profile_builder_t *b, const char *p, size_t n)
@@ -387,6 +556,8 @@ void cot_profile_builder_stats(const cot_profile_builder_t *b,
     s->records = b->records;
     s->tokens = b->tokens;
     s->holdout = b->nhold;
+    s->ref_records = b->ref_records;
+    s->ref_tokens = b->xtokens[COT_PVIEW_REF_WORDS];
     for (int n = 1; n <= b->o.order; n++) s->ngrams[n] = b->t[n].used;
     s->sweeps = b->sweeps;
     s->cutoff = b->cutoff;
@@ -396,8 +567,12 @@ void cot_profile_builder_stats(const cot_profile_builder_t *b,
 void cot_profile_builder_free(cot_profile_builder_t *b)
 {
     if (!b) return;
-    for (int n = 1; n <= COT_PROFILE_MAX_ORDER; n++) free(b->t[n].e);
+    for (int n = 1; n <= COT_PROFILE_MAX_ORDER; n++) {
+        free(b->t[n].e);
+        for (int v = 0; v < COT_PVIEW_N; v++) free(b->xt[v][n].e);
+    }
     free(b->toks);
+    free(b->ctoks);
     cot_buf_free(&b->hold);
     free(b);
 }
@@ -444,6 +619,21 @@ typedef struct {
     uint64_t mask;
 } ptab_t;
 
+typedef struct {
+    int order;
+    ptab_t t[COT_PROFILE_MAX_ORDER + 1];
+    double gamma0, uniform;
+    const unsigned char *bos;
+    int big;                    /* tables past the caches: prefetch      */
+} pview_t;
+
+typedef struct {
+    int n;
+    int f[COT_PROFILE_COMB_MAX];
+    double mu[COT_PROFILE_COMB_MAX], sd[COT_PROFILE_COMB_MAX];
+    double ri[COT_PROFILE_COMB_MAX][COT_PROFILE_COMB_MAX];
+} comb_t;
+
 struct cot_profile {
     const unsigned char *p;
     size_t n;
@@ -453,20 +643,75 @@ struct cot_profile {
     double gamma0, uniform;
     const unsigned char *bos;
     uint64_t ncal;
-    const unsigned char *cal[2];
+    const unsigned char *cal[COT_PCAL_N];
     cot_profile_info_t info;
+    pview_t v[COT_PVIEW_N];     /* v[0] repeats the words view above      */
+    comb_t comb;
 };
 
 static const unsigned char *ptab_find(const ptab_t *t, uint64_t key)
 {
     uint64_t i = key & t->mask;
-    for (;;) {
+    for (;;) {   /* ends: validate() checked that every table has an empty slot */
         const unsigned char *e = t->base + i * ENT;
         uint64_t k = rd64(e);
         if (k == key) return e;
         if (!k) return NULL;
         i = (i + 1) & t->mask;
     }
+}
+
+/* One table: a power of two of slots inside the file past the header, and
+ * as many keys as it says, fewer than its slots (so that a probe for an
+ * absent key ends). */
+static const char *validate_table(const unsigned char *p, size_t n,
+                                  uint64_t off, uint64_t slots, uint64_t ents)
+{
+    if (!slots || (slots & (slots - 1)) || ents >= slots || off % 8 ||
+        off < HDR_SIZE || off > n || slots > (n - off) / ENT)
+        return "corrupted profile (table layout)";
+    uint64_t used = 0;
+    for (uint64_t i = 0; i < slots; i++) used += rd64(p + off + i * ENT) != 0;
+    if (used != ents) return "corrupted profile (table entries)";
+    return NULL;
+}
+
+/* The version-2 sections: the other views, the layout baseline and the
+ * combined score.  Called after the checksum. */
+static const char *validate_v2(const unsigned char *p, size_t n)
+{
+    uint32_t views = rd32(p + OFF_VIEWS);
+    if (views & ~((1u << COT_PVIEW_N) - 1) || !(views & 1) || !(views & 2) ||
+        !(views & 4) != !(views & 8))
+        return "corrupted profile (views)";
+    static const uint64_t need[SEC_N] = {VIEW_SIZE, VIEW_SIZE, VIEW_SIZE,
+                                         LAYOUT_SIZE, COMB_SIZE};
+    for (int s = 0; s < SEC_N; s++) {
+        uint64_t off = rd64(p + OFF_SECT + 16 * s), sz = rd64(p + OFF_SECT + 16 * s + 8);
+        int present = s >= SEC_LAYOUT || (views >> (s + 1) & 1);
+        if (!present) { if (off || sz) return "corrupted profile (views)"; continue; }
+        if (off < HDR_SIZE || off > n || sz > n - off || sz < need[s] || off % 8)
+            return "corrupted profile (section out of bounds)";
+        if (s >= SEC_LAYOUT) continue;
+        const unsigned char *b = p + off;
+        uint32_t order = rd32(b + 4);
+        if (rd32(b) != (uint32_t)(s + 1) || order < 3 || order > COT_PROFILE_MAX_ORDER)
+            return "corrupted profile (view header)";
+        for (uint32_t k = 1; k <= COT_PROFILE_MAX_ORDER; k++) {
+            const unsigned char *d = b + 176 + (k - 1) * 24;
+            if (k > order) { if (rd64(d + 8)) return "corrupted profile (table layout)"; continue; }
+            const char *w = validate_table(p, n, rd64(d), rd64(d + 8), rd64(d + 16));
+            if (w) return w;
+        }
+    }
+    const unsigned char *l = p + rd64(p + OFF_SECT + 16 * SEC_LAYOUT);
+    if (rd32(l + 8) != COT_PLAYOUT_N) return "corrupted profile (layout section)";
+    const unsigned char *c = p + rd64(p + OFF_SECT + 16 * SEC_COMB);
+    uint32_t nf = rd32(c);
+    if (nf > COT_PROFILE_COMB_MAX) return "corrupted profile (combined score)";
+    for (uint32_t k = 0; k < nf; k++)
+        if (rd32(c + 8 + 4 * k) >= COT_PCAL_SCORE) return "corrupted profile (combined score)";
+    return NULL;
 }
 
 static const char *validate(const unsigned char *p, size_t n)
@@ -509,14 +754,71 @@ static const char *validate(const unsigned char *p, size_t n)
             return "corrupted profile (table entry count)";
     }
     uint64_t coff = rd64(p + OFF_CAL), csz = rd64(p + OFF_CAL + 8);
-    if (csz < 48) return "corrupted profile (calibration section)";
+    if (csz < CAL_HDR) return "corrupted profile (calibration section)";
     uint64_t ncal = rd64(p + coff);
-    if (rd32(p + coff + 12) != 2 || ncal > (csz - 48) / 16)
+    if (rd32(p + coff + 12) != COT_PCAL_N || ncal > (csz - CAL_HDR) / (8 * COT_PCAL_N))
         return "corrupted profile (calibration section)";
     uint64_t voff = rd64(p + OFF_VOICE), vsz = rd64(p + OFF_VOICE + 8);
     if (vsz < 16 || rd32(p + voff + 8) > (vsz - 16) / 32)
         return "corrupted profile (voice section)";
-    return NULL;
+    return validate_v2(p, n);
+}
+
+/* The version-2 parts of a validated image: views, layout, combined. */
+static void open_v2(cot_profile_t *pr)
+{
+    const unsigned char *p = pr->p;
+    cot_profile_info_t *in = &pr->info;
+    in->views = rd32(p + OFF_VIEWS);
+    pview_t *w = &pr->v[COT_PVIEW_WORDS];
+    w->order = pr->order;
+    memcpy(w->t, pr->t, sizeof w->t);
+    w->gamma0 = pr->gamma0; w->uniform = pr->uniform; w->bos = pr->bos;
+    uint64_t bytes = 0;
+    for (int k = 1; k <= pr->order; k++) bytes += in->slots[k] * ENT;
+    w->big = bytes > (2u << 20);
+    in->view[0].order = in->order;
+    in->view[0].vocab = in->vocab;
+    in->view[0].tokens = in->tokens;
+    in->view[0].records = in->records;
+    memcpy(in->view[0].entries, in->entries, sizeof in->entries);
+    for (int v = 1; v < COT_PVIEW_N; v++) {
+        if (!(in->views >> v & 1)) continue;
+        const unsigned char *b = p + rd64(p + OFF_SECT + 16 * (v - 1));
+        pview_t *x = &pr->v[v];
+        x->order = (int)rd32(b + 4);
+        in->view[v].order = (uint32_t)x->order;
+        in->view[v].vocab = rd64(b + 8);
+        in->view[v].tokens = rd64(b + 16);
+        x->gamma0 = rdf64(b + 24);
+        for (int k = 1; k <= x->order; k++) {
+            const unsigned char *d = b + 176 + (k - 1) * 24;
+            x->t[k].base = p + rd64(d);
+            x->t[k].mask = rd64(d + 8) - 1;
+            in->view[v].entries[k] = rd64(d + 16);
+        }
+        x->uniform = 1.0 / ((double)in->view[v].vocab + 1.0);
+        uint64_t bytes = 0;
+        for (int k = 1; k <= x->order; k++) bytes += (x->t[k].mask + 1) * ENT;
+        x->big = bytes > (2u << 20);
+        x->bos = ptab_find(&x->t[1], BOS_HASH);
+    }
+    const unsigned char *l = p + rd64(p + OFF_SECT + 16 * SEC_LAYOUT);
+    for (int k = 0; k < COT_PLAYOUT_N; k++) {
+        in->layout_mean[k] = rdf64(l + 16 + 8 * k);
+        in->layout_sd[k] = rdf64(l + 16 + 8 * COT_PLAYOUT_N + 8 * k);
+    }
+    const unsigned char *c = p + rd64(p + OFF_SECT + 16 * SEC_COMB);
+    comb_t *cb = &pr->comb;
+    cb->n = (int)rd32(c);
+    in->ncomb = (uint32_t)cb->n;
+    for (int k = 0; k < cb->n; k++) {
+        cb->f[k] = (int)rd32(c + 8 + 4 * k);
+        in->comb[k] = (uint32_t)cb->f[k];
+        cb->mu[k] = rdf64(c + 40 + 8 * k);
+        cb->sd[k] = rdf64(c + 104 + 8 * k);
+        for (int j = 0; j < cb->n; j++) cb->ri[k][j] = rdf64(c + 168 + 8 * (k * 8 + j));
+    }
 }
 
 cot_profile_t *cot_profile_open_mem(const void *mem, size_t n, const char **why)
@@ -560,11 +862,13 @@ cot_profile_t *cot_profile_open_mem(const void *mem, size_t n, const char **why)
     const unsigned char *c = p + rd64(p + OFF_CAL);
     pr->ncal = in->ncal = rd64(c);
     in->cal_window = rd32(c + 8);
-    for (int k = 0; k < 2; k++) {
-        in->cal_mean[k] = rdf64(c + 16 + 8 * k);
-        in->cal_sd[k] = rdf64(c + 32 + 8 * k);
-        pr->cal[k] = c + 48 + (size_t)k * pr->ncal * 8;
+    for (int k = 0; k < COT_PCAL_N; k++) {
+        in->feat_mean[k] = rdf64(c + 16 + 8 * k);
+        in->feat_sd[k] = rdf64(c + 16 + 8 * COT_PCAL_N + 8 * k);
+        pr->cal[k] = c + CAL_HDR + (size_t)k * pr->ncal * 8;
+        if (k < 2) { in->cal_mean[k] = in->feat_mean[k]; in->cal_sd[k] = in->feat_sd[k]; }
     }
+    open_v2(pr);
     const unsigned char *v = p + rd64(p + OFF_VOICE);
     in->nvoice = rd64(v);
     uint32_t nf = rd32(v + 8);
@@ -620,24 +924,45 @@ void cot_profile_info(const cot_profile_t *p, cot_profile_info_t *info)
 
 /* ---- scoring ----------------------------------------------------------- */
 
-size_t cot_profile_surprisal(const cot_profile_t *pr, const char *text,
-                             size_t n, cot_ptok_t **toks, size_t *tcap,
-                             double **bits, size_t *bcap)
+/* The keys of the n-grams ending at token j, kk[1..N]: (t[j]), (t[j-1],
+ * t[j]), ..., with <s> before t[0] (orders past <s> are never looked up).
+ * On a large view the table slots are prefetched. */
+static void view_keys(const pview_t *pr, const cot_ptok_t *t, size_t j, uint64_t *kk)
 {
-    size_t m = cot_profile_tokenize(text, n, toks, tcap);
-    if (m > *bcap) {
-        *bcap = m;
-        *bits = cot_realloc(*bits, m * sizeof **bits);
+    uint64_t h = t[j].hash;
+    kk[1] = h;
+    if (pr->big) __builtin_prefetch(pr->t[1].base + (h & pr->t[1].mask) * ENT);
+    for (int k = 2; k <= pr->order; k++) {
+        if (j + 2 < (size_t)k) { kk[k] = 0; continue; }
+        h = combine(j + 1 >= (size_t)k ? t[j + 1 - (size_t)k].hash : BOS_HASH, h);
+        kk[k] = h;
+        if (pr->big) __builtin_prefetch(pr->t[k].base + (h & pr->t[k].mask) * ENT);
     }
+}
+
+/* Surprisal in bits of every token (as_prob 0), or its probability, floored
+ * at 2^-99.66 like the bits (as_prob 1: no logarithm per token). */
+static void view_surprisal(const pview_t *pr, const cot_ptok_t *t, size_t m,
+                           double *out, int as_prob)
+{
     const int N = pr->order;
-    const cot_ptok_t *t = *toks;
-    double *out = *bits;
-    uint64_t hist[COT_PROFILE_MAX_ORDER];
     const unsigned char *prev[COT_PROFILE_MAX_ORDER + 1] = {0}, *cur[COT_PROFILE_MAX_ORDER + 1];
-    hist[0] = BOS_HASH;
     prev[1] = pr->bos;
     const double base = pr->gamma0 * pr->uniform;
+    /* The n-gram keys of a token depend on the token hashes only, so they
+     * are made AHEAD tokens early, into a ring, and on a table too large for
+     * the caches the slots are fetched then: a miss costs more than all the
+     * hashing. */
+    enum { AHEAD = 6, RING = 8 };
+    uint64_t ring[RING][COT_PROFILE_MAX_ORDER + 1];
+    uint64_t hist[COT_PROFILE_MAX_ORDER];     /* small tables: keys on demand */
+    hist[0] = BOS_HASH;
+    const int big = pr->big;
+    if (big)
+        for (size_t j = 0; j < m && j < AHEAD; j++) view_keys(pr, t, j, ring[j % RING]);
     for (size_t i = 0; i < m; i++) {
+        const uint64_t *kk = ring[i % RING];
+        if (big && i + AHEAD < m) view_keys(pr, t, i + AHEAD, ring[(i + AHEAD) % RING]);
         uint64_t key = t[i].hash;
         const unsigned char *e = ptab_find(&pr->t[1], key);
         double p = (e ? rdf32(e + 8) : 0.0) + base;
@@ -648,18 +973,163 @@ size_t cot_profile_surprisal(const cot_profile_t *pr, const char *text,
             if (!ctx) break;
             e = NULL;
             if (cur[k - 1]) {
-                key = combine(hist[k - 2], key);
+                key = big ? kk[k] : combine(hist[k - 2], key);
                 e = ptab_find(&pr->t[k], key);
             }
             p = (e ? rdf32(e + 8) : 0.0) + rdf32(ctx + 12) * p;
             cur[k] = e;
         }
+        if (!big) {
+            for (int h = N - 1; h > 0; h--) hist[h] = hist[h - 1];
+            hist[0] = t[i].hash;
+        }
         for (; k <= N; k++) cur[k] = NULL;
         for (k = 1; k <= N; k++) prev[k] = cur[k];
-        for (k = N - 1; k > 0; k--) hist[k] = hist[k - 1];
-        hist[0] = t[i].hash;
-        out[i] = p > 1e-30 ? -log2(p) : 99.66;
+        if (as_prob) out[i] = p > 1e-30 ? p : 0x1.4p-100;
+        else out[i] = p > 1e-30 ? -log2(p) : 99.66;
     }
+}
+
+/* Mean bits and the mean of the COT_PROFILE_PEAK highest bits from
+ * probabilities: a running product renormalised by frexp (one logarithm per
+ * record), and the smallest probabilities. */
+static void prob_stats(const double *pr, size_t n, double *mean, double *peak)
+{
+    double prod = 1, low[COT_PROFILE_PEAK];
+    long ex = 0;
+    size_t k = 0, hi = 0;              /* hi: the largest of low[] */
+    for (size_t i = 0; i < n; i++) {
+        prod *= pr[i];
+        if (prod < 0x1p-800) { int e; prod = frexp(prod, &e); ex += e; }
+        if (k < COT_PROFILE_PEAK) {
+            low[k] = pr[i];
+            if (low[k] > low[hi]) hi = k;
+            k++;
+            continue;
+        }
+        if (pr[i] < low[hi]) {
+            low[hi] = pr[i];
+            for (size_t j = 0; j < k; j++) if (low[j] > low[hi]) hi = j;
+        }
+    }
+    *mean = n ? -(log2(prod) + (double)ex) / (double)n : NAN;
+    double s = 0;
+    for (size_t j = 0; j < k; j++) s += -log2(low[j]);
+    *peak = k ? s / (double)k : NAN;
+}
+
+static void grow_bits(double **bits, size_t *cap, size_t m)
+{
+    if (m > *cap) {
+        *cap = m;
+        *bits = cot_realloc(*bits, m * sizeof **bits);
+    }
+}
+
+size_t cot_profile_surprisal(const cot_profile_t *pr, const char *text,
+                             size_t n, cot_ptok_t **toks, size_t *tcap,
+                             double **bits, size_t *bcap)
+{
+    size_t m = cot_profile_tokenize(text, n, toks, tcap);
+    grow_bits(bits, bcap, m);
+    view_surprisal(&pr->v[COT_PVIEW_WORDS], *toks, m, *bits, 0);
+    return m;
+}
+
+/* Mean of the COT_PROFILE_PEAK highest values (all when fewer). */
+static double peak_mean(const double *x, size_t n)
+{
+    double top[COT_PROFILE_PEAK];
+    size_t k = 0, lo = 0;              /* lo: the smallest of top[] */
+    for (size_t i = 0; i < n; i++) {
+        if (k < COT_PROFILE_PEAK) {
+            top[k] = x[i];
+            if (top[k] < top[lo]) lo = k;
+            k++;
+            continue;
+        }
+        if (x[i] > top[lo]) {
+            top[lo] = x[i];
+            for (size_t j = 0; j < k; j++) if (top[j] < top[lo]) lo = j;
+        }
+    }
+    double s = 0;
+    for (size_t j = 0; j < k; j++) s += top[j];
+    return k ? s / (double)k : NAN;
+}
+
+static double mean_diff(const double *a, const double *b, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += a[i] - b[i];
+    return n ? s / (double)n : NAN;
+}
+
+/* The one-sided combined score: z+ = max(0, z) per feature (only a move
+ * away from the model counts), sqrt(z+' R^-1 z+). */
+static double comb_eval(const comb_t *c, const double f[COT_PCAL_N])
+{
+    if (!c->n) return NAN;
+    double z[COT_PROFILE_COMB_MAX];
+    for (int k = 0; k < c->n; k++) {
+        double x = f[c->f[k]];
+        if (isnan(x)) return NAN;
+        z[k] = c->sd[k] > 0 ? (x - c->mu[k]) / c->sd[k] : 0;
+        if (z[k] < 0) z[k] = 0;
+    }
+    double q = 0;
+    for (int k = 0; k < c->n; k++)
+        for (int j = 0; j < c->n; j++) q += z[k] * c->ri[k][j] * z[j];
+    return q > 0 ? sqrt(q) : 0;
+}
+
+/* The features without the combined score. */
+static size_t features_raw(const cot_profile_t *pr, const char *text, size_t n,
+                           size_t window, cot_profile_work_t *w,
+                           double f[COT_PCAL_N])
+{
+    for (int k = 0; k < COT_PCAL_N; k++) f[k] = NAN;
+    size_t m = cot_profile_surprisal(pr, text, n, &w->toks, &w->tcap, &w->bits, &w->bcap);
+    size_t mc = cot_profile_tokenize_chars(text, n, &w->ctoks, &w->ctcap);
+    grow_bits(&w->cbits, &w->cbcap, mc);
+    view_surprisal(&pr->v[COT_PVIEW_CHARS], w->ctoks, mc, w->cbits, 1);
+    double cmean, cpeak;
+    prob_stats(w->cbits, mc, &cmean, &cpeak);
+    if (pr->info.views & (1u << COT_PVIEW_REF_WORDS)) {
+        grow_bits(&w->rbits, &w->rbcap, m);
+        view_surprisal(&pr->v[COT_PVIEW_REF_WORDS], w->toks, m, w->rbits, 0);
+        grow_bits(&w->rcbits, &w->rcbcap, mc);
+        view_surprisal(&pr->v[COT_PVIEW_REF_CHARS], w->ctoks, mc, w->rcbits, 1);
+        double rmean, rpeak;
+        prob_stats(w->rcbits, mc, &rmean, &rpeak);
+        if (m) f[COT_PCAL_WLLR] = mean_diff(w->bits, w->rbits, m);
+        if (mc) f[COT_PCAL_CLLR] = cmean - rmean;
+    }
+    cot_profile_summarise(w->toks, w->bits, m, window, &w->words);
+    if (!m) return 0;
+    const cot_profile_score_t s = w->words;
+    f[COT_PCAL_WBITS] = s.bits_per_token;
+    f[COT_PCAL_WWIN] = s.worst_bits;
+    f[COT_PCAL_WPEAK] = peak_mean(w->bits, m);
+    f[COT_PCAL_CBITS] = cmean;
+    f[COT_PCAL_CPEAK] = cpeak;
+    double lf[COT_PLAYOUT_N], q = 0;
+    cot_profile_layout(text, n, lf);
+    for (int k = 0; k < COT_PLAYOUT_N; k++) {
+        double sd = pr->info.layout_sd[k];
+        double z = sd > 0 ? (lf[k] - pr->info.layout_mean[k]) / sd : 0;
+        q += z * z;
+    }
+    f[COT_PCAL_LAYOUT] = sqrt(q / COT_PLAYOUT_N);
+    return m;
+}
+
+size_t cot_profile_features(const cot_profile_t *pr, const char *text, size_t n,
+                            size_t window, cot_profile_work_t *w,
+                            double f[COT_PCAL_N])
+{
+    size_t m = features_raw(pr, text, n, window, w, f);
+    if (m) f[COT_PCAL_SCORE] = comb_eval(&pr->comb, f);
     return m;
 }
 
@@ -692,9 +1162,24 @@ void cot_profile_summarise(const cot_ptok_t *t, const double *bits, size_t n,
 
 double cot_profile_z(const cot_profile_t *p, int which, double x)
 {
+    return cot_profile_feat_z(p, which, x);
+}
+
+/* A feature is calibrated when the profile has held-out scores of it. */
+static int feat_ok(const cot_profile_t *p, int f)
+{
+    if (!p->ncal || f < 0 || f >= COT_PCAL_N) return 0;
+    if (f == COT_PCAL_WLLR || f == COT_PCAL_CLLR)
+        return p->info.views >> COT_PVIEW_REF_WORDS & 1;
+    if (f == COT_PCAL_SCORE) return p->comb.n > 0;
+    return 1;
+}
+
+double cot_profile_feat_z(const cot_profile_t *p, int f, double x)
+{
     const cot_profile_info_t *in = &p->info;
-    if (!p->ncal || !(in->cal_sd[which] > 0)) return NAN;
-    return (x - in->cal_mean[which]) / in->cal_sd[which];
+    if (!feat_ok(p, f) || !(in->feat_sd[f] > 0)) return NAN;
+    return (x - in->feat_mean[f]) / in->feat_sd[f];
 }
 
 /* Number of calibration scores >= x (the array is sorted ascending). */
@@ -710,18 +1195,40 @@ static uint64_t cal_ge(const cot_profile_t *p, int which, double x)
 
 double cot_profile_p(const cot_profile_t *p, int which, double x)
 {
-    if (!p->ncal || isnan(x)) return NAN;
-    return (1.0 + (double)cal_ge(p, which, x)) / ((double)p->ncal + 1.0);
+    return cot_profile_feat_p(p, which, x);
+}
+
+double cot_profile_feat_p(const cot_profile_t *p, int f, double x)
+{
+    if (!feat_ok(p, f) || isnan(x)) return NAN;
+    return (1.0 + (double)cal_ge(p, f, x)) / ((double)p->ncal + 1.0);
 }
 
 double cot_profile_threshold(const cot_profile_t *p, int which, double fpr)
 {
-    if (!p->ncal) return NAN;
+    return cot_profile_feat_threshold(p, which, fpr, NULL);
+}
+
+double cot_profile_feat_threshold(const cot_profile_t *p, int f, double fpr,
+                                  uint64_t *nabove)
+{
+    if (nabove) *nabove = 0;
+    if (!feat_ok(p, f)) return NAN;
     /* at most floor(fpr n) scores may lie strictly above the threshold */
     double a = floor(fpr * (double)p->ncal + 1e-9);
     uint64_t above = a < 0 ? 0 : (uint64_t)a;
     if (above >= p->ncal) above = p->ncal - 1;
-    return rdf64(p->cal[which] + (p->ncal - 1 - above) * 8);
+    double t = rdf64(p->cal[f] + (p->ncal - 1 - above) * 8);
+    if (nabove) {
+        /* scores strictly above t */
+        uint64_t lo = 0, hi = p->ncal;
+        while (lo < hi) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            if (rdf64(p->cal[f] + mid * 8) <= t) lo = mid + 1; else hi = mid;
+        }
+        *nabove = p->ncal - lo;
+    }
+    return t;
 }
 
 void cot_profile_spans(const cot_ptok_t *t, const double *bits, size_t n,
@@ -756,6 +1263,7 @@ void cot_profile_spans(const cot_ptok_t *t, const double *bits, size_t n,
 void cot_profile_work_free(cot_profile_work_t *w)
 {
     free(w->toks); free(w->bits); free(w->spans);
+    free(w->ctoks); free(w->cbits); free(w->rbits); free(w->rcbits);
     memset(w, 0, sizeof *w);
 }
 
@@ -806,20 +1314,22 @@ cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t
                               long nspans, const cot_profile_shift_opts_t *o,
                               cot_profile_work_t *w, int *off)
 {
-    const double thr = cot_profile_threshold(prof, 0, o->fpr);
+    const double thr = cot_profile_feat_threshold(prof, COT_PCAL_SCORE, o->fpr, NULL);
     const int cal_window = o->window == prof->info.cal_window;
-    size_t n = cot_profile_surprisal(prof, cot, len, &w->toks, &w->tcap, &w->bits, &w->bcap);
+    double f[COT_PCAL_N];
+    size_t n = cot_profile_features(prof, cot, len, o->window, w, f);
     const cot_ptok_t *toks = w->toks;
     const double *bits = w->bits;
-    cot_profile_score_t s;
-    cot_profile_summarise(toks, bits, n, o->window, &s);
+    const int has_ref = prof->info.views >> COT_PVIEW_REF_WORDS & 1;
+    const cot_profile_score_t s = w->words;
     cJSON *sh = cJSON_CreateObject();
+    add_num(sh, "score", f[COT_PCAL_SCORE]);
+    add_num(sh, "score_p", cot_profile_feat_p(prof, COT_PCAL_SCORE, f[COT_PCAL_SCORE]));
     add_num(sh, "bits_per_token", s.bits_per_token);
     /* Bits per token over the own baseline (the calibration mean), the
      * figure cot-stat --shift averages per group. */
-    cot_profile_info_t pi;
-    cot_profile_info(prof, &pi);
-    add_num(sh, "excess_bits", pi.ncal ? s.bits_per_token - pi.cal_mean[0] : NAN);
+    const cot_profile_info_t *pi = &prof->info;
+    add_num(sh, "excess_bits", pi->ncal ? s.bits_per_token - pi->cal_mean[0] : NAN);
     cJSON_AddNumberToObject(sh, "tokens", (double)n);
     add_num(sh, "z", cot_profile_z(prof, 0, s.bits_per_token));
     add_num(sh, "p", cot_profile_p(prof, 0, s.bits_per_token));
@@ -831,14 +1341,37 @@ cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t
     }
     add_num(ww, "z", cal_window ? cot_profile_z(prof, 1, s.worst_bits) : NAN);
     add_num(ww, "p", cal_window ? cot_profile_p(prof, 1, s.worst_bits) : NAN);
-    *off = n && !isnan(thr) && s.bits_per_token > thr;
+    *off = n && !isnan(thr) && f[COT_PCAL_SCORE] > thr;
     if (n && !isnan(thr)) cJSON_AddBoolToObject(sh, "off_policy", *off);
     else cJSON_AddNullToObject(sh, "off_policy");
     add_num(sh, "threshold", thr);
     cJSON_AddNumberToObject(sh, "fpr", o->fpr);
+    /* the views, each with its z against the held-out own samples */
+    cJSON *vw = cJSON_AddObjectToObject(sh, "views");
+    cJSON *vo = cJSON_AddObjectToObject(vw, "words");
+    add_num(vo, "bits", f[COT_PCAL_WBITS]);
+    add_num(vo, "z", cot_profile_feat_z(prof, COT_PCAL_WBITS, f[COT_PCAL_WBITS]));
+    add_num(vo, "peak", f[COT_PCAL_WPEAK]);
+    add_num(vo, "peak_z", cot_profile_feat_z(prof, COT_PCAL_WPEAK, f[COT_PCAL_WPEAK]));
+    if (has_ref) {
+        add_num(vo, "llr", f[COT_PCAL_WLLR]);
+        add_num(vo, "llr_z", cot_profile_feat_z(prof, COT_PCAL_WLLR, f[COT_PCAL_WLLR]));
+    }
+    vo = cJSON_AddObjectToObject(vw, "chars");
+    add_num(vo, "bits", f[COT_PCAL_CBITS]);
+    add_num(vo, "z", cot_profile_feat_z(prof, COT_PCAL_CBITS, f[COT_PCAL_CBITS]));
+    add_num(vo, "peak", f[COT_PCAL_CPEAK]);
+    add_num(vo, "peak_z", cot_profile_feat_z(prof, COT_PCAL_CPEAK, f[COT_PCAL_CPEAK]));
+    if (has_ref) {
+        add_num(vo, "llr", f[COT_PCAL_CLLR]);
+        add_num(vo, "llr_z", cot_profile_feat_z(prof, COT_PCAL_CLLR, f[COT_PCAL_CLLR]));
+    }
+    vo = cJSON_AddObjectToObject(vw, "layout");
+    add_num(vo, "rms_z", f[COT_PCAL_LAYOUT]);
+    add_num(vo, "z", cot_profile_feat_z(prof, COT_PCAL_LAYOUT, f[COT_PCAL_LAYOUT]));
     double vr[COT_PVOICE_N];
     cot_profile_voice(toks, n, vr);
-    cJSON *vo = cJSON_AddObjectToObject(sh, "voice");
+    vo = cJSON_AddObjectToObject(sh, "voice");
     for (int k = 0; k < COT_PVOICE_N; k++) add_num(vo, cot_pvoice_names[k], vr[k]);
     if (nspans >= 0) {
         cot_profile_spans_t e;
@@ -861,6 +1394,7 @@ cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t
             cJSON_AddItemToArray(t, cJSON_CreateNumber(toks[i].start));
             cJSON_AddItemToArray(t, cJSON_CreateNumber(toks[i].end));
             cJSON_AddItemToArray(t, cJSON_CreateNumber(r4(bits[i])));
+            if (has_ref) cJSON_AddItemToArray(t, cJSON_CreateNumber(r4(w->rbits[i])));
             cJSON_AddItemToArray(pt, t);
         }
     }
@@ -872,6 +1406,7 @@ cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
+    if (isnan(x) || isnan(y)) return isnan(x) - isnan(y);   /* NAN last */
     return x < y ? -1 : x > y;
 }
 
@@ -905,27 +1440,36 @@ static int write_file(const char *path, const unsigned char *p, size_t n)
     return 0;
 }
 
-int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
+/* One view's estimate: discounts per order, gamma0, the unigram total, and
+ * the file layout of its tables. */
+typedef struct {
+    double D[COT_PROFILE_MAX_ORDER + 2][3];
+    double gamma0;
+    uint64_t sum0, vocab;
+    uint64_t off[COT_PROFILE_MAX_ORDER + 1], slots[COT_PROFILE_MAX_ORDER + 1],
+             ents[COT_PROFILE_MAX_ORDER + 1];
+} vest_t;
+
+/* Continuation counts, counts-of-counts, discounts and context statistics
+ * of one view's tables, in place. */
+static void view_estimate(btab_t *T, int N, unsigned min_count, vest_t *E)
 {
-    const int N = b->o.order;
-    if (b->o.min_count > 1)
+    memset(E, 0, sizeof *E);
+    if (min_count > 1)
         for (int n = 2; n <= N; n++)
-            btab_rehash(&b->t[n], b->t[n].slots, b->o.min_count, n);
+            btab_rehash(&T[n], T[n].slots, min_count, n);
     /* continuation counts: one per distinct left extension */
     for (int n = N; n >= 2; n--) {
-        btab_t *t = &b->t[n];
+        btab_t *t = &T[n];
         for (size_t i = 0; i < t->slots; i++) {
             if (!t->e[i].key) continue;
-            bent_t *s = btab_find(&b->t[n - 1], t->e[i].suf);
+            bent_t *s = btab_find(&T[n - 1], t->e[i].suf);
             if (s && s->adj != BOSF) s->adj++;
         }
     }
-    /* counts-of-counts, discounts, and context statistics */
-    double D[COT_PROFILE_MAX_ORDER + 2][3];
-    memset(D, 0, sizeof D);
     uint64_t sum0 = 0, d0 = 0, n10 = 0, n20 = 0;
     for (int n = N; n >= 1; n--) {
-        btab_t *t = &b->t[n];
+        btab_t *t = &T[n];
         uint64_t cc[5] = {0};
         for (size_t i = 0; i < t->slots; i++) {
             bent_t *e = &t->e[i];
@@ -937,7 +1481,7 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
                 sum0 += a; d0++; n10 += a == 1; n20 += a == 2;
                 continue;
             }
-            bent_t *c = btab_find(&b->t[n - 1], e->ctx);
+            bent_t *c = btab_find(&T[n - 1], e->ctx);
             if (!c) {                 /* its context was pruned: drop it    */
                 e->raw = 0;
                 if (e->adj != BOSF) e->adj = 0;
@@ -945,30 +1489,154 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
             }
             c->sum += a; c->d++; c->n1 += a == 1; c->n2 += a == 2;
         }
-        discounts(cc, D[n]);
+        discounts(cc, E->D[n]);
     }
-    double gamma0 = sum0 ? (D[1][0] * (double)n10 + D[1][1] * (double)n20 +
-                            D[1][2] * (double)(d0 - n10 - n20)) / (double)sum0 : 1.0;
-    uint64_t vocab = 0;
-    /* the image: header, tables, calibration, voice */
-    uint64_t off[COT_PROFILE_MAX_ORDER + 1], slots[COT_PROFILE_MAX_ORDER + 1],
-             ents[COT_PROFILE_MAX_ORDER + 1];
-    size_t total = HDR_SIZE;
+    E->sum0 = sum0;
+    E->gamma0 = sum0 ? (E->D[1][0] * (double)n10 + E->D[1][1] * (double)n20 +
+                        E->D[1][2] * (double)(d0 - n10 - n20)) / (double)sum0 : 1.0;
+}
+
+/* Place one view's tables from byte `total` on; returns the new end. */
+static size_t view_place(const btab_t *T, int N, vest_t *E, size_t total)
+{
+    E->vocab = 0;
     for (int n = 1; n <= N; n++) {
-        btab_t *t = &b->t[n];
+        const btab_t *t = &T[n];
         uint64_t k = 0;
         for (size_t i = 0; i < t->slots; i++) {
             const bent_t *e = &t->e[i];
             if (e->key && (adjusted(e, n, N) || e->sum)) k++;
-            if (n == 1 && e->key && adjusted(e, n, N)) vocab++;
+            if (n == 1 && e->key && adjusted(e, n, N)) E->vocab++;
         }
-        ents[n] = k;
-        slots[n] = pow2_for(k, 0.7);
-        off[n] = total;
-        total += slots[n] * ENT;
+        E->ents[n] = k;
+        E->slots[n] = pow2_for(k, 0.7);
+        E->off[n] = total;
+        total += E->slots[n] * ENT;
     }
+    return total;
+}
+
+static void view_fill(const btab_t *T, int N, const vest_t *E, unsigned char *img)
+{
+    for (int n = 1; n <= N; n++) {
+        const btab_t *t = &T[n];
+        uint64_t mask = E->slots[n] - 1;
+        for (size_t i = 0; i < t->slots; i++) {
+            const bent_t *e = &t->e[i];
+            uint32_t a = e->key ? adjusted(e, n, N) : 0;
+            if (!e->key || !(a || e->sum)) continue;
+            double prob = 0, gamma = 1;
+            if (a) {
+                double S = (double)E->sum0;
+                if (n > 1) {
+                    const bent_t *c = btab_find(&T[n - 1], e->ctx);
+                    S = c ? (double)c->sum : 0;
+                }
+                double v = (double)a - dsc(E->D[n], a);
+                prob = S > 0 && v > 0 ? v / S : 0;
+            }
+            if (n < N && e->sum)
+                gamma = (E->D[n + 1][0] * e->n1 + E->D[n + 1][1] * e->n2 +
+                         E->D[n + 1][2] * (double)(e->d - e->n1 - e->n2)) / (double)e->sum;
+            uint64_t j = e->key & mask;
+            while (rd64(img + E->off[n] + j * ENT)) j = (j + 1) & mask;
+            unsigned char *q = img + E->off[n] + j * ENT;
+            wr64(q, e->key); wrf32(q + 8, (float)prob); wrf32(q + 12, (float)gamma);
+        }
+    }
+}
+
+/* Invert the k x k matrix a (row stride COT_PROFILE_COMB_MAX) into r by
+ * Gauss-Jordan with partial pivoting; 0, or -1 when singular. */
+static int mat_inv(double a[][COT_PROFILE_COMB_MAX], int k,
+                   double r[][COT_PROFILE_COMB_MAX])
+{
+    double m[COT_PROFILE_COMB_MAX][2 * COT_PROFILE_COMB_MAX];
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < 2 * k; j++) m[i][j] = j < k ? a[i][j] : (j - k == i);
+    for (int c = 0; c < k; c++) {
+        int piv = c;
+        for (int i = c + 1; i < k; i++) if (fabs(m[i][c]) > fabs(m[piv][c])) piv = i;
+        if (fabs(m[piv][c]) < 1e-12) return -1;
+        for (int j = 0; j < 2 * k; j++) { double t = m[c][j]; m[c][j] = m[piv][j]; m[piv][j] = t; }
+        double d = m[c][c];
+        for (int j = 0; j < 2 * k; j++) m[c][j] /= d;
+        for (int i = 0; i < k; i++) {
+            if (i == c || m[i][c] == 0) continue;
+            double f = m[i][c];
+            for (int j = 0; j < 2 * k; j++) m[i][j] -= f * m[c][j];
+        }
+    }
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < k; j++) r[i][j] = m[i][k + j];
+    return 0;
+}
+
+/* The combined score's parameters from the held-out features sc[f][0..n):
+ * the features' means and sds, and the inverse of their correlation matrix
+ * shrunk towards the identity, (R + 0.05 I) / 1.05 (fixed a priori, not
+ * tuned), so that two views that say the same thing count about once. */
+static void comb_fit(comb_t *c, int has_ref, double *const sc[COT_PCAL_N], size_t n)
+{
+    static const int own[] = {COT_PCAL_WBITS, COT_PCAL_WPEAK, COT_PCAL_CBITS,
+                              COT_PCAL_CPEAK, COT_PCAL_LAYOUT};
+    static const int ref[] = {COT_PCAL_WLLR, COT_PCAL_CLLR, COT_PCAL_LAYOUT};
+    memset(c, 0, sizeof *c);
+    if (n < 2) return;
+    const int *fs = has_ref ? ref : own;
+    int k = has_ref ? 3 : 5;
+    double R[COT_PROFILE_COMB_MAX][COT_PROFILE_COMB_MAX];
+    for (int i = 0; i < k; i++) {
+        c->f[i] = fs[i];
+        double mu = 0, v = 0;
+        for (size_t r = 0; r < n; r++) mu += sc[fs[i]][r];
+        mu /= (double)n;
+        for (size_t r = 0; r < n; r++) v += (sc[fs[i]][r] - mu) * (sc[fs[i]][r] - mu);
+        c->mu[i] = mu;
+        c->sd[i] = sqrt(v / (double)(n - 1));
+    }
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < k; j++) {
+            double s = 0;
+            if (c->sd[i] > 0 && c->sd[j] > 0) {
+                for (size_t r = 0; r < n; r++)
+                    s += (sc[fs[i]][r] - c->mu[i]) * (sc[fs[j]][r] - c->mu[j]);
+                s /= (double)(n - 1) * c->sd[i] * c->sd[j];
+            } else s = i == j;
+            R[i][j] = (s + 0.05 * (i == j)) / 1.05;
+        }
+    if (mat_inv(R, k, c->ri) < 0) {        /* cannot happen with the ridge */
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++) c->ri[i][j] = i == j;
+    }
+    c->n = k;
+}
+
+int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
+{
+    const int N = b->o.order;
+    int have[COT_PVIEW_N];
+    uint32_t views = 0;
+    vest_t E[COT_PVIEW_N];
+    for (int v = 0; v < COT_PVIEW_N; v++) {
+        have[v] = v < COT_PVIEW_REF_WORDS || b->ref_records;
+        if (!have[v]) continue;
+        views |= 1u << v;
+        view_estimate(vtabs(b, v), vorder(b, v), b->o.min_count, &E[v]);
+    }
+    /* the image: header, view blocks, layout, combined, tables,
+     * calibration, voice */
+    size_t total = HDR_SIZE, block[COT_PVIEW_N] = {0};
+    for (int v = 1; v < COT_PVIEW_N; v++)
+        if (have[v]) { block[v] = total; total += VIEW_SIZE; }
+    size_t layout_off = total;
+    total += LAYOUT_SIZE;
+    size_t comb_off = total;
+    total += COMB_SIZE;
+    for (int v = 0; v < COT_PVIEW_N; v++)
+        if (have[v]) total = view_place(vtabs(b, v), vorder(b, v), &E[v], total);
     size_t ncal_max = b->nhold;
-    size_t cal_off = total, cal_size = 48 + 16 * ncal_max;
+    size_t cal_off = total, cal_size = CAL_HDR + 8 * COT_PCAL_N * ncal_max;
     total += cal_size;
     size_t voice_off = total, voice_size = 16 + 32 * COT_PVOICE_N;
     total += voice_size;
@@ -980,47 +1648,58 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
     wr32(img + 20, 1);
     wr32(img + 24, b->o.min_count);
     wr32(img + 28, b->cutoff);
-    wr64(img + 32, vocab);
+    wr64(img + 32, E[0].vocab);
     wr64(img + 40, b->tokens);
     wr64(img + 48, b->records);
     wr64(img + 56, b->nhold);
-    wrf64(img + 64, gamma0);
+    wrf64(img + 64, E[0].gamma0);
     for (int n = 1; n <= N; n++)
-        for (int j = 0; j < 3; j++) wrf64(img + 72 + (n * 3 + j) * 8, D[n][j]);
+        for (int j = 0; j < 3; j++) wrf64(img + 72 + (n * 3 + j) * 8, E[0].D[n][j]);
     for (int n = 1; n <= N; n++) {
         unsigned char *d = img + OFF_TABLES + (n - 1) * 24;
-        wr64(d, off[n]); wr64(d + 8, slots[n]); wr64(d + 16, ents[n]);
-        btab_t *t = &b->t[n];
-        uint64_t mask = slots[n] - 1;
-        for (size_t i = 0; i < t->slots; i++) {
-            const bent_t *e = &t->e[i];
-            uint32_t a = e->key ? adjusted(e, n, N) : 0;
-            if (!e->key || !(a || e->sum)) continue;
-            double prob = 0, gamma = 1;
-            if (a) {
-                double S = (double)sum0;
-                if (n > 1) {
-                    const bent_t *c = btab_find(&b->t[n - 1], e->ctx);
-                    S = c ? (double)c->sum : 0;
-                }
-                double v = (double)a - dsc(D[n], a);
-                prob = S > 0 && v > 0 ? v / S : 0;
-            }
-            if (n < N && e->sum)
-                gamma = (D[n + 1][0] * e->n1 + D[n + 1][1] * e->n2 +
-                         D[n + 1][2] * (double)(e->d - e->n1 - e->n2)) / (double)e->sum;
-            uint64_t j = e->key & mask;
-            while (rd64(img + off[n] + j * ENT)) j = (j + 1) & mask;
-            unsigned char *q = img + off[n] + j * ENT;
-            wr64(q, e->key); wrf32(q + 8, (float)prob); wrf32(q + 12, (float)gamma);
+        wr64(d, E[0].off[n]); wr64(d + 8, E[0].slots[n]); wr64(d + 16, E[0].ents[n]);
+    }
+    wr32(img + OFF_VIEWS, views);
+    for (int v = 1; v < COT_PVIEW_N; v++) {
+        if (!have[v]) continue;
+        const int Nv = vorder(b, v);
+        unsigned char *q = img + block[v];
+        wr64(img + OFF_SECT + 16 * (v - 1), block[v]);
+        wr64(img + OFF_SECT + 16 * (v - 1) + 8, VIEW_SIZE);
+        wr32(q, (uint32_t)v);
+        wr32(q + 4, (uint32_t)Nv);
+        wr64(q + 8, E[v].vocab);
+        wr64(q + 16, b->xtokens[v]);
+        wrf64(q + 24, E[v].gamma0);
+        for (int n = 1; n <= Nv; n++)
+            for (int j = 0; j < 3; j++) wrf64(q + 32 + (n * 3 + j) * 8, E[v].D[n][j]);
+        for (int n = 1; n <= Nv; n++) {
+            unsigned char *d = q + 176 + (n - 1) * 24;
+            wr64(d, E[v].off[n]); wr64(d + 8, E[v].slots[n]); wr64(d + 16, E[v].ents[n]);
         }
     }
+    for (int v = 0; v < COT_PVIEW_N; v++)
+        if (have[v]) view_fill(vtabs(b, v), vorder(b, v), &E[v], img);
+    /* the layout baseline over the training records */
+    wr64(img + OFF_SECT + 16 * SEC_LAYOUT, layout_off);
+    wr64(img + OFF_SECT + 16 * SEC_LAYOUT + 8, LAYOUT_SIZE);
+    wr64(img + layout_off, b->records);
+    wr32(img + layout_off + 8, COT_PLAYOUT_N);
+    for (int k = 0; k < COT_PLAYOUT_N; k++) {
+        double nr = (double)b->records;
+        double mu = nr ? b->lsum[k] / nr : 0;
+        double var = nr > 1 ? (b->lsq[k] - nr * mu * mu) / (nr - 1) : 0;
+        wrf64(img + layout_off + 16 + 8 * k, mu);
+        wrf64(img + layout_off + 16 + 8 * COT_PLAYOUT_N + 8 * k, var > 0 ? sqrt(var) : 0);
+    }
+    wr64(img + OFF_SECT + 16 * SEC_COMB, comb_off);
+    wr64(img + OFF_SECT + 16 * SEC_COMB + 8, COMB_SIZE);
     /* provisional sections so that the image validates, then score */
     wr64(img + OFF_CAL, cal_off); wr64(img + OFF_CAL + 8, cal_size);
     wr64(img + OFF_VOICE, voice_off); wr64(img + OFF_VOICE + 8, voice_size);
     wr64(img + OFF_FSIZE, total);
     wr32(img + cal_off + 8, 32);
-    wr32(img + cal_off + 12, 2);
+    wr32(img + cal_off + 12, COT_PCAL_N);
     wr64(img + voice_off, b->nvoice);
     wr32(img + voice_off + 8, COT_PVOICE_N);
     for (int k = 0; k < COT_PVOICE_N; k++) {
@@ -1036,40 +1715,52 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
     const char *why = NULL;
     cot_profile_t *pr = cot_profile_open_mem(img, total, &why);
     if (!pr) cot_die(COT_EXIT_IO, "internal error: built profile invalid: %s", why);
-    double *sc[2] = {cot_malloc((ncal_max + 1) * 8), cot_malloc((ncal_max + 1) * 8)};
+    double *sc[COT_PCAL_N];
+    for (int k = 0; k < COT_PCAL_N; k++) sc[k] = cot_malloc((ncal_max + 1) * 8);
     size_t ncal = 0;
-    cot_ptok_t *toks = NULL; size_t tcap = 0;
-    double *bits = NULL; size_t bcap = 0;
+    cot_profile_work_t w = {0};
     for (size_t at = 0, k = 0; k < b->nhold; k++) {
         const char *s = b->hold.s + at;
         size_t len = strlen(s);
         at += len + 1;
-        size_t m = cot_profile_surprisal(pr, s, len, &toks, &tcap, &bits, &bcap);
-        if (!m) continue;
-        cot_profile_score_t r;
-        cot_profile_summarise(toks, bits, m, 32, &r);
-        sc[0][ncal] = r.bits_per_token;
-        sc[1][ncal] = r.worst_bits;
+        double f[COT_PCAL_N];
+        if (!features_raw(pr, s, len, 32, &w, f)) continue;
+        for (int j = 0; j < COT_PCAL_N; j++) sc[j][ncal] = f[j];
         ncal++;
     }
+    cot_profile_work_free(&w);
     cot_profile_close(pr);
-    free(toks); free(bits);
+    comb_t cb;
+    comb_fit(&cb, b->ref_records > 0, sc, ncal);
+    for (size_t i = 0; i < ncal; i++) {
+        double f[COT_PCAL_N];
+        for (int j = 0; j < COT_PCAL_N; j++) f[j] = sc[j][i];
+        sc[COT_PCAL_SCORE][i] = comb_eval(&cb, f);
+    }
+    unsigned char *q = img + comb_off;
+    wr32(q, (uint32_t)cb.n);
+    for (int i = 0; i < cb.n; i++) {
+        wr32(q + 8 + 4 * i, (uint32_t)cb.f[i]);
+        wrf64(q + 40 + 8 * i, cb.mu[i]);
+        wrf64(q + 104 + 8 * i, cb.sd[i]);
+        for (int j = 0; j < cb.n; j++) wrf64(q + 168 + 8 * (i * 8 + j), cb.ri[i][j]);
+    }
     wr64(img + cal_off, ncal);
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < COT_PCAL_N; k++) {
         double mu = 0, var = 0;
         for (size_t i = 0; i < ncal; i++) mu += sc[k][i];
         mu = ncal ? mu / (double)ncal : 0;
         for (size_t i = 0; i < ncal; i++) var += (sc[k][i] - mu) * (sc[k][i] - mu);
         var = ncal > 1 ? var / (double)(ncal - 1) : 0;
         wrf64(img + cal_off + 16 + 8 * k, mu);
-        wrf64(img + cal_off + 32 + 8 * k, sqrt(var));
+        wrf64(img + cal_off + 16 + 8 * COT_PCAL_N + 8 * k, sqrt(var));
         qsort(sc[k], ncal, sizeof(double), cmp_double);
         for (size_t i = 0; i < ncal; i++)
-            wrf64(img + cal_off + 48 + ((size_t)k * ncal + i) * 8, sc[k][i]);
+            wrf64(img + cal_off + CAL_HDR + ((size_t)k * ncal + i) * 8, sc[k][i]);
         free(sc[k]);
     }
     /* shrink the calibration section to what was used */
-    size_t used = 48 + 16 * ncal;
+    size_t used = CAL_HDR + 8 * COT_PCAL_N * ncal;
     if (used < cal_size) {
         memmove(img + cal_off + used, img + voice_off, voice_size);
         voice_off = cal_off + used;
@@ -1083,6 +1774,78 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
     int st = write_file(path, img, total);
     free(img);
     return st;
+}
+
+/* ---- logprobs ---------------------------------------------------------- */
+
+void cot_profile_add_logprob(cJSON *sh, double curv)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(sh, "logprob");
+    cJSON *o = cJSON_AddObjectToObject(sh, "logprob");
+    add_num(o, "curvature", curv);
+    double p = isnan(curv) ? NAN : 0.5 * erfc(-curv / sqrt(2.0));
+    if (p < 1e-300) p = 1e-300;
+    add_num(o, "p", p);
+    const cJSON *sp = cJSON_GetObjectItemCaseSensitive(sh, "score_p");
+    double q = cJSON_IsNumber(sp) ? sp->valuedouble : NAN;
+    double c = NAN;
+    if (!isnan(p) && !isnan(q) && q > 0) {
+        double x = -2 * (log(p) + log(q));
+        c = exp(-x / 2) * (1 + x / 2);         /* chi-square, 4 df, upper tail */
+    }
+    if (isnan(c)) cJSON_AddNullToObject(o, "combined_p");
+    else cJSON_AddNumberToObject(o, "combined_p", c < 1e-4 ? c : r4(c));
+}
+
+/* ---- mixture ----------------------------------------------------------- */
+
+void cot_profile_mix_fit(const double *p, size_t n, cot_profile_mix_t *m)
+{
+    memset(m, 0, sizeof *m);
+    m->n = n;
+    m->lambda = 0.5;
+    if (!n) { m->pi0 = m->rewritten = m->lo = m->hi = NAN; return; }
+    double cnt[COT_PMIX_BINS] = {0}, above = 0;
+    for (size_t i = 0; i < n; i++) {
+        int b = (int)(p[i] * COT_PMIX_BINS);
+        if (b < 0) b = 0;
+        if (b >= COT_PMIX_BINS) b = COT_PMIX_BINS - 1;
+        cnt[b]++;
+        above += p[i] > m->lambda;
+    }
+    double N = (double)n, q = above / N, z = 1.959964;
+    /* Wilson interval of q, the fraction above lambda */
+    double den = 1 + z * z / N, mid = (q + z * z / (2 * N)) / den;
+    double half = z * sqrt(q * (1 - q) / N + z * z / (4 * N * N)) / den;
+    double pi0 = q / (1 - m->lambda);
+    m->pi0 = pi0 > 1 ? 1 : pi0;
+    m->rewritten = 1 - m->pi0;
+    double hi0 = (mid + half) / (1 - m->lambda), lo0 = (mid - half) / (1 - m->lambda);
+    m->lo = 1 - (hi0 > 1 ? 1 : hi0);
+    m->hi = 1 - (lo0 > 1 ? 1 : lo0 < 0 ? 0 : lo0);
+    /* density per bin, made non-increasing by pooling adjacent violators */
+    double val[COT_PMIX_BINS], wt[COT_PMIX_BINS];
+    int len[COT_PMIX_BINS], k = 0;
+    for (int b = 0; b < COT_PMIX_BINS; b++) {
+        val[k] = cnt[b] / N * COT_PMIX_BINS; wt[k] = 1; len[k] = 1; k++;
+        while (k > 1 && val[k - 2] < val[k - 1]) {
+            val[k - 2] = (val[k - 2] * wt[k - 2] + val[k - 1] * wt[k - 1]) / (wt[k - 2] + wt[k - 1]);
+            wt[k - 2] += wt[k - 1]; len[k - 2] += len[k - 1]; k--;
+        }
+    }
+    for (int j = 0, b = 0; j < k; j++)
+        for (int r = 0; r < len[j]; r++) m->density[b++] = val[j];
+}
+
+double cot_profile_mix_posterior(const cot_profile_mix_t *m, double p)
+{
+    if (isnan(p) || !m->n) return NAN;
+    int b = (int)(p * COT_PMIX_BINS);
+    if (b < 0) b = 0;
+    if (b >= COT_PMIX_BINS) b = COT_PMIX_BINS - 1;
+    double f = m->density[b];
+    double lfdr = f > 0 ? m->pi0 / f : 1;
+    return lfdr >= 1 ? 0 : 1 - lfdr;
 }
 
 double cot_profile_parse_fpr(const char *arg)

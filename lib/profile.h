@@ -1,7 +1,12 @@
-/* profile.h -- a profile of a model's own CoT distribution: a word-level
- * n-gram language model with interpolated modified Kneser-Ney smoothing, a
- * calibration of per-record scores on held-out own samples, and a baseline
- * of voice features.  One versioned, endian-safe binary file, memory-mapped.
+/* profile.h -- a profile of a model's own CoT distribution: n-gram language
+ * models with interpolated modified Kneser-Ney smoothing over two views of
+ * the text (words, character classes; optionally the same two over a
+ * reference corpus), a layout baseline, a combined score, a calibration of
+ * per-record features on held-out own samples, and a baseline of voice
+ * features.  One versioned (2), endian-safe binary file, memory-mapped.
+ * What follows describes each model; the words view is the one that
+ * cot_profile_surprisal() scores.  Memory: every view's tables count
+ * towards max_mem.
  *
  * Tokens.  cot_profile_tokenize() cuts text into words (runs of ASCII
  * letters, '_' and any byte >= 0x80, so UTF-8 words stay whole), numbers
@@ -42,7 +47,7 @@
 #include <cjson/cJSON.h>
 #include "util.h"
 
-#define COT_PROFILE_VERSION   1
+#define COT_PROFILE_VERSION   2
 #define COT_PROFILE_MAX_ORDER 5
 
 /* ---- tokens ------------------------------------------------------------ */
@@ -56,6 +61,45 @@ typedef struct {
  * cot_realloc; *cap is its capacity).  Returns the number of tokens. */
 size_t cot_profile_tokenize(const char *p, size_t n, cot_ptok_t **toks,
                             size_t *cap);
+
+/* Views.  A profile holds up to four n-gram models over two tokenisations
+ * of the same text: "words" (cot_profile_tokenize) and "chars", character
+ * classes (cot_profile_tokenize_chars): a run of ASCII letters becomes its
+ * case shape (lower, Capitalised, UPPER, miXed), a digit run its length
+ * (1, 2, 3, 4+ digits), and every other byte -- punctuation, markup such as
+ * "**", "<<", "$\\", list markers, non-ASCII bytes such as curly quotes,
+ * newlines, tabs, runs of 2+ spaces -- is a token of its own; a single space
+ * is folded into the next token (so "2+1" and "2 + 1" differ).  The
+ * reference views, when built with a reference corpus, model that corpus
+ * with the same tokenisations. */
+enum { COT_PVIEW_WORDS, COT_PVIEW_CHARS, COT_PVIEW_REF_WORDS,
+       COT_PVIEW_REF_CHARS, COT_PVIEW_N };
+extern const char *const cot_pview_names[COT_PVIEW_N];
+#define COT_PROFILE_CHARS_ORDER 5
+size_t cot_profile_tokenize_chars(const char *p, size_t n, cot_ptok_t **toks,
+                                  size_t *cap);
+
+/* Layout: log(1 + mean line length in bytes), log(1 + lines), the
+ * coefficient of variation of line lengths, and the fractions of non-space
+ * bytes that are digits and ASCII punctuation (blank lines are not lines). */
+enum { COT_PLAYOUT_N = 5 };
+extern const char *const cot_playout_names[COT_PLAYOUT_N];
+void cot_profile_layout(const char *p, size_t n, double f[COT_PLAYOUT_N]);
+
+/* Per-record features, each calibrated on the held-out own samples:
+ * words bits/token, words worst window, words peak (mean of the 8 highest
+ * token surprisals), chars bits/token, chars peak, layout (root mean square
+ * of the layout z-scores against the training records), and with a
+ * reference the log-likelihood ratios (bits under the own view minus bits
+ * under the reference view, per token) of words and chars; last the
+ * combined score.  COT_PCAL_WBITS and COT_PCAL_WWIN are the `which` 0 and 1
+ * of cot_profile_z/p/threshold. */
+enum { COT_PCAL_WBITS, COT_PCAL_WWIN, COT_PCAL_WPEAK, COT_PCAL_CBITS,
+       COT_PCAL_CPEAK, COT_PCAL_LAYOUT, COT_PCAL_WLLR, COT_PCAL_CLLR,
+       COT_PCAL_SCORE, COT_PCAL_N };
+extern const char *const cot_pcal_names[COT_PCAL_N];
+#define COT_PROFILE_PEAK 8
+#define COT_PROFILE_COMB_MAX 8
 
 /* ---- voice features ---------------------------------------------------- */
 
@@ -82,6 +126,10 @@ typedef struct cot_profile_builder cot_profile_builder_t;
 cot_profile_builder_t *cot_profile_builder_new(const cot_profile_opts_t *o);
 /* Count one training record's text. */
 void cot_profile_builder_add(cot_profile_builder_t *b, const char *p, size_t n);
+/* Count one reference record's text into the reference views (a generic
+ * corpus, a rewriter-style corpus, or the SFT set itself). */
+void cot_profile_builder_reference(cot_profile_builder_t *b, const char *p,
+                                   size_t n);
 /* Keep one held-out record's text for the calibration (copied). */
 void cot_profile_builder_holdout(cot_profile_builder_t *b, const char *p,
                                  size_t n);
@@ -92,7 +140,7 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path);
 /* Statistics for -v: tokens counted, distinct n-grams per order, prune
  * sweeps, peak table bytes. */
 typedef struct {
-    uint64_t records, tokens, holdout;
+    uint64_t records, tokens, holdout, ref_records, ref_tokens;
     uint64_t ngrams[COT_PROFILE_MAX_ORDER + 1];   /* [n], after pruning     */
     unsigned sweeps, cutoff;                       /* on-line pruning        */
     size_t peak_bytes;
@@ -133,6 +181,20 @@ typedef struct {
     /* voice baseline over the training records */
     uint64_t nvoice;
     double voice_mean[COT_PVOICE_N], voice_sd[COT_PVOICE_N];
+    /* version 2: the views present (bit k = view k), per view its order,
+     * vocabulary, tokens and n-grams per order */
+    uint32_t views;
+    struct {
+        uint32_t order;
+        uint64_t vocab, tokens, records;
+        uint64_t entries[COT_PROFILE_MAX_ORDER + 1];
+    } view[COT_PVIEW_N];
+    /* mean and sd of every calibrated feature over the held-out records */
+    double feat_mean[COT_PCAL_N], feat_sd[COT_PCAL_N];
+    /* the layout baseline over the training records */
+    double layout_mean[COT_PLAYOUT_N], layout_sd[COT_PLAYOUT_N];
+    /* the combined score: its features (COT_PCAL_*) */
+    uint32_t ncomb, comb[COT_PROFILE_COMB_MAX];
 } cot_profile_info_t;
 void cot_profile_info(const cot_profile_t *p, cot_profile_info_t *info);
 
@@ -168,6 +230,22 @@ double cot_profile_p(const cot_profile_t *p, int which, double x);
  * there is no calibration. */
 double cot_profile_threshold(const cot_profile_t *p, int which, double fpr);
 
+/* All features of one record (NAN where undefined: no tokens, no
+ * calibration, no reference); the combined score is f[COT_PCAL_SCORE].
+ * Word tokens and surprisals are left in w (toks, bits; with a reference
+ * also rbits); returns the word-token count. */
+typedef struct cot_profile_work cot_profile_work_t;
+size_t cot_profile_features(const cot_profile_t *p, const char *text, size_t n,
+                            size_t window, cot_profile_work_t *w,
+                            double f[COT_PCAL_N]);
+/* Its z-score against the held-out records, its p-value, the threshold at
+ * fpr, and how many held-out scores lie above that threshold (the number
+ * the threshold rests on). */
+double cot_profile_feat_z(const cot_profile_t *p, int feat, double x);
+double cot_profile_feat_p(const cot_profile_t *p, int feat, double x);
+double cot_profile_feat_threshold(const cot_profile_t *p, int feat, double fpr,
+                                  uint64_t *above);
+
 /* Surprisal split by byte spans (for instance the edited spans of a diff):
  * `inside` tokens overlap a span; `outside` do not; `before` are outside
  * tokens before the first span; `after` are outside tokens after the end of
@@ -184,14 +262,21 @@ void cot_profile_spans(const cot_ptok_t *t, const double *bits, size_t n,
 
 /* Scratch space reused between records; zero-initialise, free with
  * cot_profile_work_free(). */
-typedef struct {
+struct cot_profile_work {
     cot_ptok_t *toks;
     size_t tcap;
     double *bits;
     size_t bcap;
     size_t (*spans)[2];
     size_t scap;
-} cot_profile_work_t;
+    /* the chars view (its probabilities in cbits), and the reference
+     * surprisals (rbits, bits) and probabilities (rcbits) */
+    cot_ptok_t *ctoks;
+    size_t ctcap;
+    double *cbits, *rbits, *rcbits;
+    size_t cbcap, rbcap, rcbcap;
+    cot_profile_score_t words;  /* the words summary of the last features */
+};
 void cot_profile_work_free(cot_profile_work_t *w);
 
 typedef struct {
@@ -219,6 +304,35 @@ long cot_profile_spans_json(const cJSON *v, size_t cot_len, cot_profile_work_t *
 cJSON *cot_profile_shift_json(const cot_profile_t *p, const char *cot, size_t n,
                               long nspans, const cot_profile_shift_opts_t *o,
                               cot_profile_work_t *w, int *off);
+
+/* Logprobs, when the record has them: add shift.logprob {curvature,
+ * p, combined_p} to a shift object.  The Fast-DetectGPT curvature is about
+ * N(0,1) on the model's own samples and lower on text it would not write, so
+ * p = Phi(curvature) (lower tail); combined_p joins it with shift.score_p by
+ * Fisher's method, -2 (ln p + ln score_p) against chi-square with 4 degrees
+ * of freedom, which assumes the two are independent under the null (they
+ * read different things: the model's own probabilities, the profile's
+ * n-gram statistics).  combined_p is null without score_p. */
+void cot_profile_add_logprob(cJSON *shift, double curvature);
+
+/* ---- the mixture of own and off-policy records (cot-profile mix) ------ */
+
+/* An SFT set mixes untouched records, whose calibrated p-values (shift.
+ * score_p) are about uniform, and rewritten ones, whose p-values pile up
+ * near 0: a two-component mixture f(p) = pi0 * 1 + (1 - pi0) * f1(p).
+ * pi0 is Storey's estimate #{p > lambda} / (n (1 - lambda)) with lambda 0.5,
+ * and the rewritten fraction 1 - pi0 gets a 95% Wilson interval from the
+ * binomial count above lambda.  The posterior of being off-policy is
+ * 1 - lfdr(p), lfdr = pi0 / f(p) with f a histogram of 20 bins made
+ * non-increasing in p (pooled adjacent violators), lfdr capped at 1. */
+#define COT_PMIX_BINS 20
+typedef struct {
+    size_t n;
+    double lambda, pi0, rewritten, lo, hi;
+    double density[COT_PMIX_BINS];
+} cot_profile_mix_t;
+void cot_profile_mix_fit(const double *p, size_t n, cot_profile_mix_t *m);
+double cot_profile_mix_posterior(const cot_profile_mix_t *m, double p);
 
 /* Parse a --fpr value, a rate strictly between 0 and 1, the same way in
  * every tool; a bad value is a usage error (exit 2). */

@@ -5,7 +5,7 @@
 
 S=samples/profile
 # one profile for the cases that score; built in each case (fast, ~0.1 s)
-BUILD="cot-profile build --holdout 0.25 -o \$TMP/m.prof $S/own.jsonl"
+BUILD="cot-profile build -q --holdout 0.25 -o \$TMP/m.prof $S/own.jsonl"
 
 t help 0 'cot-profile --help | sed "s/\\(--threads N.*\\)\\[[0-9]*\\]/\\1[N]/"'  # -@ default depends on the CPUs
 t no-command 2 'cot-profile'
@@ -17,6 +17,7 @@ t score-no-profile 2 'cot-profile score samples/profile/own.jsonl'
 t score-bad-fpr 2 'cot-profile score -p x --fpr 0 samples/profile/own.jsonl'
 
 t build-info 0 "$BUILD && cd \$TMP && cot-profile info m.prof"
+t build-few-heldout 0 "cot-profile build --holdout 0.25 -o \$TMP/m.prof $S/own.jsonl"
 t build-verbose 0 "$BUILD -v 2>&1 | grep -v -e 'counting' -e 'peak'"
 check build-deterministic "$BUILD && cot-profile build --holdout 0.25 -o \$TMP/n.prof $S/own.jsonl && cmp \$TMP/m.prof \$TMP/n.prof"
 t build-empty 1 'cot-profile build -o $TMP/m.prof < /dev/null; rc=$?; ls $TMP; exit $rc'
@@ -31,12 +32,38 @@ t score-no-cot 1 "$BUILD && echo '{\"id\":\"x\",\"answer\":\"a b\"}' | cot-profi
 t score-empty-cot 0 "$BUILD && echo '{\"id\":\"x\",\"cot\":\"\"}' | cot-profile score -u -p \$TMP/m.prof"
 t score-skip-bad 0 "$BUILD && { echo '{\"id\":\"x\"}'; head -1 $S/own.jsonl; } | cot-profile score -u -v --skip-bad -p \$TMP/m.prof | jq -c .shift.tokens"
 
+# a reference corpus (here the rewritten records themselves, unlabelled): the
+# views gain llr, the combined score uses the ratios, per_token gains ref bits
+REFB="cot-profile build -q --holdout 0.25 --reference $S/rewritten.jsonl -o \$TMP/r.prof $S/own.jsonl"
+t build-reference-info 0 "$REFB && cd \$TMP && cot-profile info r.prof | grep -e views -e ref_ -e score -e llr"
+t score-reference 0 "$REFB && cot-profile score -u -p \$TMP/r.prof $S/rewritten.jsonl | head -2 | jq -c '{id, score: .shift.score, off: .shift.off_policy, words: .shift.views.words, chars: .shift.views.chars}'"
+t score-reference-own 0 "$REFB && cot-profile score -u -p \$TMP/r.prof $S/own.jsonl | jq -r '.shift.off_policy' | sort | uniq -c"
+t score-reference-per-token 0 "$REFB && head -1 $S/own.jsonl | cot-profile score -u -p \$TMP/r.prof --per-token | jq -c '.shift.per_token[0:2]'"
+t build-reference-stdin 2 "cot-profile build --reference - -o \$TMP/r.prof < $S/own.jsonl"
+t build-reference-missing 3 "cd \$TMP && cot-profile build -q --reference none.jsonl -o r.prof \$OLDPWD/$S/own.jsonl; rc=\$?; ls; exit \$rc"
+t build-reference-bad 1 "echo '{\"id\":\"x\"}' > \$TMP/bad.jsonl && cot-profile build -q --reference \$TMP/bad.jsonl -o \$TMP/r.prof $S/own.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
+
+# mix: own samples (p about uniform) and rewritten ones (p near 0), fitted
+# on the scored file itself; stdin is refused (it reads its input twice)
+# (the profile is built from the first 200 own samples; the last 200 are fresh)
+t mix 0 "head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdout 0.25 -o \$TMP/m.prof \$TMP/a.jsonl && { tail -200 $S/own.jsonl; cat $S/rewritten.jsonl; } | cot-profile score -u -p \$TMP/m.prof > \$TMP/s.jsonl && cot-profile mix -u \$TMP/s.jsonl 2>&1 >\$TMP/o.jsonl | sed \"s|\$TMP/||\" && jq -r '(.id | sub(\"-[0-9]+$\"; \"\")) + \" \" + (.shift.posterior > 0.5 | tostring)' \$TMP/o.jsonl | sort | uniq -c"
+# cot-stat --shift reports the posterior by group (the mean posterior of a
+# group estimates its rewritten fraction)
+t mix-by-group 0 "head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdout 0.25 -o \$TMP/m.prof \$TMP/a.jsonl && { tail -200 $S/own.jsonl; cat $S/rewritten.jsonl; } | jq -c '.meta.src = (.id | split(\"-\")[0])' | cot-profile score -u -p \$TMP/m.prof > \$TMP/s.jsonl && cot-profile mix -q -u \$TMP/s.jsonl | cot-stat -q --by meta.src --shift --tsv | grep -e posterior -e score | cut -f1-3,6,11"
+t mix-stdin 2 "cot-profile mix - < /dev/null"
+t mix-no-files 2 "cot-profile mix"
+t mix-no-score 0 "echo '{\"id\":\"x\",\"cot\":\"a\"}' > \$TMP/x.jsonl && cot-profile mix -u -v \$TMP/x.jsonl 2>&1 | sed \"s|\$TMP/||\""
+
+t score-no-calibration 0 "cot-profile build -q --holdout 0 -o \$TMP/h.prof $S/own.jsonl && head -1 $S/rewritten.jsonl | cot-profile score -u -p \$TMP/h.prof | jq -c '.shift | {score, score_p, off_policy, threshold}' && cot-profile info \$TMP/h.prof | grep score_features"
+
 t info-missing 3 'cd $TMP && cot-profile info none.prof'
 t info-not-profile 1 'cot-profile info samples/profile/own.jsonl'
 t info-truncated 1 "$BUILD && head -c 4000 \$TMP/m.prof > \$TMP/t.prof && cot-profile info \$TMP/t.prof 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
-t info-version 1 "$BUILD && printf '\\002' | dd of=\$TMP/m.prof bs=1 seek=8 conv=notrunc status=none && cot-profile info \$TMP/m.prof 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
+t info-version 1 "$BUILD && printf '\\003' | dd of=\$TMP/m.prof bs=1 seek=8 conv=notrunc status=none && cot-profile info \$TMP/m.prof 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
 t info-corrupt 1 "$BUILD && printf 'X' | dd of=\$TMP/m.prof bs=1 seek=3000 conv=notrunc status=none && cot-profile score -p \$TMP/m.prof $S/own.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
 
+# with logprob_stats (from cot-profile logprobs) the curvature joins the score
+t score-logprob 0 "$BUILD && cot-profile logprobs -u $S/logprobs.jsonl | cot-profile score -u -p \$TMP/m.prof | jq -c '{id, score_p: .shift.score_p, curv: .logprob_stats.cot.curvature, logprob: .shift.logprob}'"
 t logprobs 0 "cot-profile logprobs -u --base orig_logprobs $S/logprobs.jsonl | jq -c '{id, logprob_stats}'"
 t logprobs-bad 1 "echo '{\"id\":\"x\",\"cot\":\"a\",\"logprobs\":{\"tokens\":[\"a\"],\"token_logprobs\":[]}}' | cot-profile logprobs -u"
 

@@ -214,12 +214,12 @@ static void test_bad_files(void)
 {
     const char *why = NULL;
     cot_profile_t *p;
-    copy_mut(path, bad, -1, -1, 2);
+    copy_mut(path, bad, -1, -1, 3);
     tap_stderr_begin();
     p = cot_profile_load(bad);
     const char *msg = tap_stderr_end();
-    tap_ok(!p && strstr(msg, "profile format version 2, this build reads version 1; "
-                             "rebuild it"), "version 2 rejected: %s", msg);
+    tap_ok(!p && strstr(msg, "profile format version 3, this build reads version 2; "
+                             "rebuild it"), "version 3 rejected: %s", msg);
     tap_ok(!cot_profile_open_mem("COTPROF\0\2\0\0\0", 12, &why) && strstr(why, "truncated"),
            "short header: %s", why);
     FILE *f = fopen(path, "rb");
@@ -228,9 +228,9 @@ static void test_bad_files(void)
     fclose(f);
     img[8] = 9;
     tap_ok(!cot_profile_open_mem(img, n, &why) &&
-           !strcmp(why, "profile format version 9, this build reads version 1; rebuild it"),
+           !strcmp(why, "profile format version 9, this build reads version 2; rebuild it"),
            "version mismatch message: %s", why);
-    img[8] = 1;
+    img[8] = 2;
     tap_ok(!cot_profile_open_mem(img, n - 16, &why) && strstr(why, "truncated profile"),
            "truncated: %s", why);
     img[600] ^= 1;
@@ -354,6 +354,188 @@ static void test_prune(void)
     cot_buf_free(&t);
 }
 
+/* The chars view: letter runs by case shape, digit runs by length, every
+ * other byte its own token, one space folded into the next token. */
+static void test_chars_view(void)
+{
+    cot_ptok_t *t = NULL, *u = NULL; size_t cap = 0, ucap = 0;
+    const char *s = "Ben has 12 ** x\n";
+    size_t n = cot_profile_tokenize_chars(s, strlen(s), &t, &cap);
+    /* Ben | has | 12 | * | * | x | \n */
+    tap_is_long((long)n, 7, "chars: 7 tokens");
+    tap_is_long(t[3].start, 11, "chars: '*' is a token of its own");
+    const char *s2 = "Ann was 47 ** y\n";
+    cot_profile_tokenize_chars(s2, strlen(s2), &u, &ucap);
+    int same = 1;
+    for (size_t i = 0; i < n; i++) same &= t[i].hash == u[i].hash;
+    tap_ok(same, "chars: same shapes, same tokens");
+    const char *s3 = "ben has 12 ** x\n";
+    cot_profile_tokenize_chars(s3, strlen(s3), &u, &ucap);
+    tap_ok(u[0].hash != t[0].hash && u[1].hash == t[1].hash, "chars: case shape counts");
+    const char *s4 = "Ben has 12 **x\n";
+    cot_profile_tokenize_chars(s4, strlen(s4), &u, &ucap);
+    tap_ok(u[5].hash != t[5].hash && u[4].hash == t[4].hash, "chars: a space before a token counts");
+    const char *s5 = "Ben has 123 ** x\n";
+    cot_profile_tokenize_chars(s5, strlen(s5), &u, &ucap);
+    tap_ok(u[2].hash != t[2].hash, "chars: digit-run length counts");
+    double f[COT_PLAYOUT_N];
+    const char *l = "ab\n\nabcd\n";
+    cot_profile_layout(l, strlen(l), f);
+    tap_is_double(f[0], log1p(3.0), 1e-12, "layout: mean line length, blank lines skipped");
+    tap_is_double(f[1], log1p(2.0), 1e-12, "layout: two lines");
+    tap_is_double(f[2], 1.0 / 3.0, 1e-12, "layout: coefficient of variation");
+    free(t); free(u);
+}
+
+/* A rewriter's markup that the own samples never use: the combined score
+ * flags it at the calibrated FPR, and a reference corpus that holds it
+ * turns the score into a log-likelihood ratio. */
+static void test_views_reference(void)
+{
+    cot_profile_opts_t o;
+    cot_profile_opts_init(&o);
+    cot_profile_builder_t *b = cot_profile_builder_new(&o);
+    cot_buf_t t = {0}, r = {0};
+    for (int i = 0; i < 4000; i++) {
+        gen(&t);
+        if (i % 4 == 0) cot_profile_builder_holdout(b, t.s, t.len);
+        else cot_profile_builder_add(b, t.s, t.len);
+        if (i % 4 == 0) continue;        /* held-out own text is not in it */
+        if (i % 2) {                     /* the reference: half rewritten */
+            cot_buf_clear(&r);
+            cot_buf_printf(&r, "Q ** %s", t.s);
+            cot_profile_builder_reference(b, r.s, r.len);
+        } else cot_profile_builder_reference(b, t.s, t.len);
+    }
+    tap_is_long(cot_profile_builder_write(b, path), 0, "build with a reference");
+    cot_profile_builder_free(b);
+    cot_profile_t *p = cot_profile_load(path);
+    if (!p) { tap_ok(0, "reference profile loads"); return; }
+    cot_profile_info_t in;
+    cot_profile_info(p, &in);
+    tap_is_long(in.views, 15, "all four views");
+    tap_ok(in.ncomb == 3 && in.comb[0] == COT_PCAL_WLLR && in.comb[1] == COT_PCAL_CLLR,
+           "with a reference the score combines the ratios");
+    uint64_t above;
+    double thr = cot_profile_feat_threshold(p, COT_PCAL_SCORE, 0.05, &above);
+    tap_is_long((long)above, (long)(0.05 * (double)in.ncal), "threshold rests on floor(fpr n) records");
+    cot_profile_work_t w = {0};
+    int own_over = 0, rw_over = 0, N = 2000;
+    double f[COT_PCAL_N];
+    for (int i = 0; i < N; i++) {
+        gen(&t);
+        cot_profile_features(p, t.s, t.len, 32, &w, f);
+        own_over += f[COT_PCAL_SCORE] > thr;
+        cot_buf_clear(&r);
+        cot_buf_printf(&r, "Q ** %s", t.s);
+        cot_profile_features(p, r.s, r.len, 32, &w, f);
+        rw_over += f[COT_PCAL_SCORE] > thr;
+        if (i == 0)
+            tap_ok(f[COT_PCAL_CLLR] > 0 && f[COT_PCAL_WLLR] > 0,
+                   "rewritten: positive ratios (%.3f, %.3f)", f[COT_PCAL_WLLR], f[COT_PCAL_CLLR]);
+    }
+    double fpr = (double)own_over / N;
+    tap_ok(fpr > 0.03 && fpr < 0.07, "score FPR at 0.05 on fresh own samples: %.4f", fpr);
+    tap_ok(rw_over > N * 0.95, "rewritten flagged: %d of %d", rw_over, N);
+    cot_profile_work_free(&w);
+    cot_profile_close(p);
+    cot_buf_free(&t); cot_buf_free(&r);
+}
+
+/* The file checksum (as in lib/profile.c), so that a test can change a
+ * field and still reach the check behind the checksum. */
+static uint64_t t_mix64(uint64_t x)
+{
+    x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27; x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x ? x : 1;
+}
+
+static void reseal(unsigned char *p, size_t n)
+{
+    uint64_t h = 0x243f6a8885a308d3ULL ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w = 0;
+        if (i != 376) memcpy(&w, p + i, 8);   /* little-endian host assumed */
+        h = (h ^ w) * 0x9fb21c651e98df25ULL;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++) { h ^= p[i]; h *= 0x100000001b3ULL; }
+    h = t_mix64(h);
+    memcpy(p + 376, &h, 8);
+}
+
+/* The loader checks every view table: a full table (no empty slot) and an
+ * offset past the end are refused, not probed for ever or read past. */
+static void test_bad_views(void)
+{
+    static unsigned char img[8 << 20];
+    FILE *f = fopen(path, "rb");
+    size_t n = fread(img, 1, sizeof img, f);
+    fclose(f);
+    const char *why = NULL;
+    cot_profile_t *p = cot_profile_open_mem(img, n, &why);
+    tap_ok(p != NULL && n < sizeof img, "view image opens (%zu bytes)", n);
+    cot_profile_close(p);
+    /* the chars view block is at the offset in section 0 (header 392) */
+    uint64_t blk;
+    memcpy(&blk, img + 392, 8);
+    unsigned char *d = img + blk + 176;          /* order-1 table desc */
+    uint64_t off, slots;
+    memcpy(&off, d, 8); memcpy(&slots, d + 8, 8);
+    unsigned char save[16];
+    uint64_t i = 0;
+    for (; i < slots; i++) {                      /* fill one empty slot */
+        uint64_t k; memcpy(&k, img + off + i * 16, 8);
+        if (!k) break;
+    }
+    memcpy(save, img + off + i * 16, 16);
+    uint64_t fake = 0x1234567;
+    memcpy(img + off + i * 16, &fake, 8);
+    reseal(img, n);
+    tap_ok(!cot_profile_open_mem(img, n, &why) && strstr(why, "table entries"),
+           "a table with more keys than it says is refused: %s", why);
+    memcpy(img + off + i * 16, save, 16);
+    uint64_t big = (uint64_t)n + 4096;
+    memcpy(d, &big, 8);
+    reseal(img, n);
+    tap_ok(!cot_profile_open_mem(img, n, &why) && strstr(why, "table layout"),
+           "a table past the end is refused: %s", why);
+    memcpy(d, &off, 8);
+    reseal(img, n);
+    p = cot_profile_open_mem(img, n, &why);
+    tap_ok(p != NULL, "restored view image opens");
+    cot_profile_close(p);
+}
+
+/* The mixture: 8000 uniform p-values and 2000 near 0 give a rewritten
+ * fraction near 0.2 with an interval around it, posteriors near 1 at small
+ * p and 0 at large p. */
+static void test_mixture(void)
+{
+    static double p[10000];
+    for (int i = 0; i < 8000; i++) p[i] = (double)(rnd() >> 11) * 0x1.0p-53;
+    for (int i = 8000; i < 10000; i++) p[i] = (double)(rnd() >> 11) * 0x1.0p-53 * 0.01;
+    cot_profile_mix_t m;
+    cot_profile_mix_fit(p, 10000, &m);
+    tap_ok(fabs(m.rewritten - 0.2) < 0.03, "mix: rewritten fraction %.4f (truth 0.2)", m.rewritten);
+    tap_ok(m.lo < 0.2 && m.hi > 0.2 && m.hi - m.lo < 0.06, "mix: interval %.4f-%.4f", m.lo, m.hi);
+    /* the first bin, [0, 0.05), holds about 400 own and 2000 rewritten */
+    tap_ok(fabs(cot_profile_mix_posterior(&m, 0.001) - 2000.0 / 2400) < 0.03,
+           "mix: small p, posterior %.3f (bin truth 0.833)",
+           cot_profile_mix_posterior(&m, 0.001));
+    tap_ok(cot_profile_mix_posterior(&m, 0.7) < 0.1, "mix: large p, posterior %.3f",
+           cot_profile_mix_posterior(&m, 0.7));
+    for (int i = 0; i < 10000; i++) p[i] = (double)(rnd() >> 11) * 0x1.0p-53;
+    cot_profile_mix_fit(p, 10000, &m);
+    tap_ok(m.rewritten < 0.03 && m.lo == 0, "mix: all own, fraction %.4f, interval from %.4f",
+           m.rewritten, m.lo);
+    cot_profile_mix_fit(p, 0, &m);
+    tap_ok(isnan(m.rewritten) && isnan(cot_profile_mix_posterior(&m, 0.5)), "mix: nothing to fit");
+}
+
 int main(void)
 {
     cot_prog = "test-profile";
@@ -366,6 +548,10 @@ int main(void)
     test_bad_files();
     test_calibration();
     test_prune();
+    test_chars_view();
+    test_views_reference();
+    test_bad_views();
+    test_mixture();
     unlink(path); unlink(bad); rmdir(dir);
     return tap_done();
 }
