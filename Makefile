@@ -83,11 +83,12 @@ $(B)/fuzz-%: $(B)/tests/fuzz/fuzz-%.o $(LIB_A)
 # Then each fuzz harness runs for FUZZ_CHECK_SECONDS when clang can build
 # them (FUZZ_CHECK_SECONDS=0 skips; the asan run skips them).
 FUZZ_CHECK_SECONDS ?= 4
+# The fuzz step runs first, so that prove's summary closes the output.
 check: all $(UNIT)
-	COT_BIN=$(abspath $(BIN)) COT_MAKEVARS="B=$(B) BIN=$(BIN)" \
-	  prove -e '' $(UNIT) tests/cli/*.t
 	@if [ "$(FUZZ_CHECK_SECONDS)" != 0 ]; then \
 	  MAKE="$(MAKE)" scripts/fuzz.sh --check $(FUZZ_CHECK_SECONDS); fi
+	COT_BIN=$(abspath $(BIN)) COT_MAKEVARS="B=$(B) BIN=$(BIN)" \
+	  prove -e '' $(UNIT) tests/cli/*.t
 
 check-unit: $(UNIT)
 	prove -e '' $(UNIT)

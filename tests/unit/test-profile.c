@@ -442,31 +442,6 @@ static void test_views_reference(void)
     cot_buf_free(&t); cot_buf_free(&r);
 }
 
-/* The file checksum (as in lib/profile.c), so that a test can change a
- * field and still reach the check behind the checksum. */
-static uint64_t t_mix64(uint64_t x)
-{
-    x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27; x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x ? x : 1;
-}
-
-static void reseal(unsigned char *p, size_t n)
-{
-    uint64_t h = 0x243f6a8885a308d3ULL ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w = 0;
-        if (i != 376) memcpy(&w, p + i, 8);   /* little-endian host assumed */
-        h = (h ^ w) * 0x9fb21c651e98df25ULL;
-        h ^= h >> 29;
-    }
-    for (; i < n; i++) { h ^= p[i]; h *= 0x100000001b3ULL; }
-    h = t_mix64(h);
-    memcpy(p + 376, &h, 8);
-}
-
 /* The loader checks every view table: a full table (no empty slot) and an
  * offset past the end are refused, not probed for ever or read past. */
 static void test_bad_views(void)
