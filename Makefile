@@ -80,7 +80,7 @@ $(B)/fuzz-%: $(B)/tests/fuzz/fuzz-%.o $(LIB_A)
 
 # Everything runs under prove: C unit tests emit TAP, CLI suites are bash
 # scripts emitting TAP.  COT_BIN tells the CLI suites which binaries to use.
-# Then each fuzz harness runs for FUZZ_CHECK_SECONDS when clang can build
+# First each fuzz harness runs for FUZZ_CHECK_SECONDS when clang can build
 # them (FUZZ_CHECK_SECONDS=0 skips; the asan run skips them).
 FUZZ_CHECK_SECONDS ?= 4
 # The fuzz step runs first, so that prove's summary closes the output.
