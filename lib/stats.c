@@ -850,9 +850,10 @@ const char *cot_stat_partial_opts(const cJSON *j, cot_stat_opts_t *o)
     if (!cJSON_IsObject(j) || !cJSON_IsNumber(get(j, "cot_stat_partial")))
         return "not a cot-stat partial (made with cot-stat --partial)";
     double v = get(j, "cot_stat_partial")->valuedouble;
-    if (v == 1)
-        return "a partial of an older cot-stat (format 1, without a fingerprint): "
-               "make it again with this cot-stat";
+    if (v == 1 || v == 2)
+        return "a partial of an older cot-stat (format 1 has no fingerprint; format 2 "
+               "keys numbers by their value, not their text, and has no exact "
+               "values): make it again with this cot-stat";
     if (v != COT_PARTIAL_VERSION)
         return "a partial of another cot-stat version (unknown format): make it "
                "again with this cot-stat";

@@ -240,7 +240,7 @@ const char *cot_stat_opts_differ(const cot_stat_opts_t *a,
 /* The partial: one JSON object on one line, exact (counts as integers,
  * doubles in round-trip form, every one finite), with st->fp as its
  * "fingerprint" (an empty one when NULL).  Appends to b. */
-#define COT_PARTIAL_VERSION 2
+#define COT_PARTIAL_VERSION 3
 void cot_stat_partial_write(const cot_stat_t *st, cot_buf_t *b);
 /* Is j a cot-stat partial (of any version)?  For refusing one as a record. */
 int cot_stat_is_partial(const cJSON *j);
