@@ -513,37 +513,6 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int write_file(const char *path, const unsigned char *p, size_t n)
-{
-    cot_buf_t tmp = {0};
-    cot_buf_printf(&tmp, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp.s);
-    if (fd < 0) {
-        cot_err("%s: %s", path, strerror(errno));
-        cot_buf_free(&tmp);
-        return COT_EXIT_IO;
-    }
-    size_t off = 0;
-    errno = 0;
-    while (off < n) {
-        ssize_t w = write(fd, p + off, n - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) break;
-        off += (size_t)w;
-    }
-    int bad = off < n;
-    if (bad && !errno) errno = ENOSPC;
-    if (close(fd) < 0) bad = 1;
-    if (bad || chmod(tmp.s, 0644) < 0 || rename(tmp.s, path) < 0) {
-        cot_err("%s: %s", path, strerror(errno));
-        unlink(tmp.s);
-        cot_buf_free(&tmp);
-        return COT_EXIT_IO;
-    }
-    cot_buf_free(&tmp);
-    return 0;
-}
-
 /* The class names of the file, in class order, and the record-class ->
  * file-class map. */
 static uint32_t final_classes(cot_model_trainer_t *t, const char **names, uint32_t *remap,
@@ -775,7 +744,7 @@ int cot_model_trainer_write(cot_model_trainer_t *t, const char *path,
         }
         for (size_t i = 0; i < B * (C + 1); i++) wrf32(img + w_off + 4 * i, rows[i]);
         wr64(img + OFF_CSUM, checksum(img, total));
-        st = write_file(path, img, total);
+        st = cot_write_file_atomic(path, img, total);
     }
     if (!st && cot_verbose >= 2) {
         if (binary) {

@@ -1410,36 +1410,6 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int write_file(const char *path, const unsigned char *p, size_t n)
-{
-    cot_buf_t tmp = {0};
-    cot_buf_printf(&tmp, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp.s);
-    if (fd < 0) {
-        cot_err("%s: %s", path, strerror(errno));
-        cot_buf_free(&tmp);
-        return COT_EXIT_IO;
-    }
-    size_t off = 0;
-    while (off < n) {
-        ssize_t w = write(fd, p + off, n - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) break;
-        off += (size_t)w;
-    }
-    int bad = off < n;
-    if (bad && !errno) errno = ENOSPC;
-    if (close(fd) < 0) bad = 1;
-    if (bad || chmod(tmp.s, 0644) < 0 || rename(tmp.s, path) < 0) {
-        cot_err("%s: %s", path, strerror(errno));
-        unlink(tmp.s);
-        cot_buf_free(&tmp);
-        return COT_EXIT_IO;
-    }
-    cot_buf_free(&tmp);
-    return 0;
-}
-
 /* One view's estimate: discounts per order, gamma0, the unigram total, and
  * the file layout of its tables. */
 typedef struct {
@@ -1771,7 +1741,7 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
     }
     wr64(img + OFF_CSUM, 0);
     wr64(img + OFF_CSUM, checksum(img, total));
-    int st = write_file(path, img, total);
+    int st = cot_write_file_atomic(path, img, total);
     free(img);
     return st;
 }

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 const char *cot_prog = "cot";
 int cot_verbose = 1;
@@ -324,4 +327,36 @@ size_t cot_edit_distance(const char *a, size_t n, const char *b, size_t m)
         size_t *t = pp; pp = p; p = c; c = t;
     }
     return p[m];
+}
+
+int cot_write_file_atomic(const char *path, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    cot_buf_t tmp = {0};
+    cot_buf_printf(&tmp, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp.s);
+    if (fd < 0) {
+        cot_err("%s: %s", path, strerror(errno));
+        cot_buf_free(&tmp);
+        return COT_EXIT_IO;
+    }
+    size_t off = 0;
+    errno = 0;
+    while (off < n) {
+        ssize_t w = write(fd, p + off, n - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    int bad = off < n;
+    if (bad && !errno) errno = ENOSPC;
+    if (close(fd) < 0) bad = 1;
+    if (bad || chmod(tmp.s, 0644) < 0 || rename(tmp.s, path) < 0) {
+        cot_err("%s: %s", path, strerror(errno));
+        unlink(tmp.s);
+        cot_buf_free(&tmp);
+        return COT_EXIT_IO;
+    }
+    cot_buf_free(&tmp);
+    return 0;
 }

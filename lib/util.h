@@ -41,6 +41,12 @@ void cot_die(int code, const char *fmt, ...)
 void cot_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 
+/* Write p[0..n) to path through a temporary file in the same folder
+ * (mode 0644), renamed over path on success, so a reader never sees half
+ * a file.  Returns 0, or COT_EXIT_IO after printing the error (nothing is
+ * left behind). */
+int cot_write_file_atomic(const char *path, const void *p, size_t n);
+
 /* Optimal string alignment distance between a[0..n) and b[0..m): the
  * insertions, deletions, substitutions and swaps of two neighbours that
  * turn one into the other (for "did you mean" suggestions; O(n m) time,
