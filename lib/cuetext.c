@@ -374,22 +374,8 @@ int cot_cuetext_load(cot_cuetext_t *c, const char *text, size_t n,
 
 int cot_cuetext_load_file(cot_cuetext_t *c, const char *path, cot_buf_t *err)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        cot_buf_printf(err, "%s: %s", path, strerror(errno));
-        return -3;
-    }
     cot_buf_t b = {0};
-    char tmp[8192];
-    size_t k;
-    while ((k = fread(tmp, 1, sizeof tmp, fp)) > 0) cot_buf_add(&b, tmp, k);
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad) {
-        cot_buf_printf(err, "%s: read error", path);
-        cot_buf_free(&b);
-        return -3;
-    }
+    if (cot_read_file(path, &b, err) < 0) return -3;
     int r = cot_cuetext_load(c, b.s ? b.s : "", b.len, path, err);
     cot_buf_free(&b);
     return r;

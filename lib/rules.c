@@ -375,22 +375,8 @@ int cot_rules_load(cot_rules_t *r, const char *text, size_t n,
 
 int cot_rules_load_file(cot_rules_t *r, const char *path, cot_buf_t *err)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        cot_buf_printf(err, "%s: %s", path, strerror(errno));
-        return -3;
-    }
     cot_buf_t b = {0};
-    char tmp[65536];
-    size_t k;
-    while ((k = fread(tmp, 1, sizeof tmp, fp)) > 0) cot_buf_add(&b, tmp, k);
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad) {
-        cot_buf_printf(err, "%s: read error", path);
-        cot_buf_free(&b);
-        return -3;
-    }
+    if (cot_read_file(path, &b, err) < 0) return -3;
     if (b.len && cot_utf8_check(b.s, b.len) != b.len) {
         cot_buf_printf(err, "%s: not valid UTF-8", path);
         cot_buf_free(&b);

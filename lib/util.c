@@ -360,3 +360,23 @@ int cot_write_file_atomic(const char *path, const void *data, size_t n)
     cot_buf_free(&tmp);
     return 0;
 }
+
+int cot_read_file(const char *path, cot_buf_t *out, cot_buf_t *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        cot_buf_printf(err, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char tmp[65536];
+    size_t k;
+    while ((k = fread(tmp, 1, sizeof tmp, fp)) > 0) cot_buf_add(out, tmp, k);
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad) {
+        cot_buf_printf(err, "%s: read error", path);
+        cot_buf_free(out);
+        return -1;
+    }
+    return 0;
+}

@@ -119,4 +119,8 @@ double cot_now(void);
  * COT_EXIT_OK, or COT_EXIT_IO after printing "(stdout): write error: ...". */
 int cot_flush_stdout(void);
 
+/* Read the whole file at path into out (appended).  0, or -1 with
+ * "PATH: reason" in err and out freed. */
+int cot_read_file(const char *path, cot_buf_t *out, cot_buf_t *err);
+
 #endif
