@@ -82,8 +82,11 @@ typedef struct {
     cot_report_opts_t ro;
     int shaped;            /* a figure option was given on the command line */
     int json, tsv, partial, merge, shift;
-    char **given;          /* --num fields as the user gave them          */
+    char **given;          /* --num fields as the user gave them (they
+                              point into dups, copies of the arguments) */
     size_t ngiven;
+    char **dups;
+    size_t ndups;
     char **quiet;          /* fields --shift adds that stay out of sight
                               when no record has them (ro.quiet)          */
     size_t nquiet;
@@ -100,6 +103,14 @@ static const char *const SHIFT_NUM[] = {
     "shift.excess_bits", "shift.z", "shift.score", "shift.posterior",
     "logprob_stats.cot.nll_mean",
     "logprob_stats.nll_shift.overall"};
+
+static void opts_free_extra(opts_t *o)
+{
+    for (size_t i = 0; i < o->ndups; i++) free(o->dups[i]);
+    free(o->dups);
+    free(o->given);
+    free(o->quiet);
+}
 
 static void strv_push(char ***v, size_t *n, const char *s)
 {
@@ -183,7 +194,8 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
             o->shaped = 1;
             break;
         case OPT_NUM:
-            add_fields("--num", cot_strdup(optarg), &o->given, &o->ngiven);
+            strv_push(&o->dups, &o->ndups, cot_strdup(optarg));
+            add_fields("--num", o->dups[o->ndups - 1], &o->given, &o->ngiven);
             add_fields("--num", optarg, &o->so.num, &o->so.nnum);
             o->shaped = 1;
             break;
@@ -669,6 +681,7 @@ int main(int argc, char **argv)
         rc = check_fresh(&o, files, nfiles);
         free(o.src);
         free(o.so.by); free(o.so.count); free(o.so.num); free(o.so.forf); free(o.so.forv);
+        opts_free_extra(&o);
         return rc;
     }
 
@@ -728,6 +741,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < o.ro.ngates; i++) cot_gate_free(&o.ro.gates[i]);
     free(o.ro.gates);
     free(o.so.by); free(o.so.count); free(o.so.num); free(o.so.forf); free(o.so.forv);
+    opts_free_extra(&o);
     if (rc == COT_EXIT_OK && fails) rc = COT_EXIT_DATA;
     return rc;
 }
