@@ -71,7 +71,8 @@ static void usage(FILE *fp)
 "Filtering:\n"
 "      --only V,...        write only records with these verdicts\n"
 "      --drop V,...        do not write records with these verdicts\n"
-"  -c, --count             print counts per verdict instead of records\n"
+"  -c, --counts            print counts per verdict instead of records\n"
+"      --count             alias of --counts (old spelling)\n"
 "      --exit-status[=V,..] exit 1 when a record gets one of these verdicts\n"
 "                          [" EXIT_SET_DEFAULT "]\n",
             COT_RULES_MATCH_LIMIT_DEFAULT, COT_RULES_DEPTH_LIMIT_DEFAULT,
@@ -526,6 +527,7 @@ int main(int argc, char **argv)
         {"baseline", required_argument, 0, OPT_BASELINE},
         {"only", required_argument, 0, OPT_ONLY},
         {"drop", required_argument, 0, OPT_DROP},
+        {"counts", no_argument, 0, 'c'},
         {"count", no_argument, 0, 'c'},
         {"exit-status", optional_argument, 0, OPT_EXIT_STATUS},
         {"judge-cmd", required_argument, 0, OPT_JUDGE_CMD},
