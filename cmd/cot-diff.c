@@ -233,6 +233,9 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
     if (o->counts && o->text)
         cot_usage_error("-c/--counts prints counts instead of records; it cannot be "
                         "combined with --output-fmt text");
+    if (o->counts && strcmp(common->out_path, "-"))
+        cot_usage_error("-c/--counts prints counts on standard output; it does not "
+                        "use -o (redirect it: > FILE)");
     if (optind >= argc) cot_usage_error("missing ORIG, the file of original records");
     o->user_u = common->uncompressed;
     if (o->text) common->uncompressed = 1;   /* text is for people */

@@ -625,6 +625,9 @@ int main(int argc, char **argv)
         default: cot_bad_option(argv, longopts);
         }
     }
+    if (count_only && strcmp(common.out_path, "-"))
+        cot_usage_error("-c/--counts prints counts on standard output; it does not "
+                        "use -o (redirect it: > FILE)");
 
     /* The profile first: a bad one fails before anything else is built. */
     shift_t sh = {0};

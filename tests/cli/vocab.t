@@ -59,6 +59,9 @@ t diff-c-exit-status   1 'cot-diff -c --exit-status $O $S'
 t diff-c-exit-ok       0 'head -1 $S | cot-diff -c --exit-status $O'
 t diff-c-text          2 'cot-diff -c -O text $O $S'
 t diff-c-dev-full      3 'cot-diff -c $O $S > /dev/full'
+# the counts go to stdout: -o would be ignored, so it is refused
+t diff-c-output        2 'cot-diff -c -o $TMP/x $O $S; rc=$?; ls $TMP; exit $rc'
+check diff-c-output-dash 'same "cot-diff -c -o - $O $S" "cot-diff -c $O $S"'
 
 # ---- cot-judge: -c/--counts, with --count as its alias --------------------------------
 t judge-counts         0 'cot-judge --counts $J'
@@ -66,6 +69,7 @@ check judge-count-alias 'same "cot-judge --counts $J" "cot-judge --count $J"'
 check judge-c-short     'same "cot-judge --counts $J" "cot-judge -c $J"'
 t judge-counts-only    0 'cot-judge --counts --only rationalized,silent $J'
 t judge-counts-arg     2 'cot-judge --counts=3'
+t judge-counts-output  2 'cot-judge -c -o $TMP/x $J; rc=$?; ls $TMP; exit $rc'
 
 # ---- the table in cot(7) names every spelling above -----------------------------------
 check vocab-table 'man=$(sed -n "/^\.SH OPTION VOCABULARY/,/^\.SH [A-Z]/p" man/cot.7 | sed "s/\\\\-/-/g; s/\\\\f[BIRP]//g");
