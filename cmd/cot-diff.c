@@ -26,11 +26,16 @@ enum { ST_UNCHANGED, ST_EDITED, ST_REWRITTEN, ST_NOSOURCE, ST_NOKEY, NSTATUS };
 static const char *const edit_names[] = {"none", "cot-only", "answer-only", "both"};
 static const char *const status_names[] = {"unchanged", "edited", "rewritten",
                                            "no-source", "no-key"};
+/* --only/--drop take both sets (they are disjoint): statuses, then edits. */
+static const char *const value_names[] = {"unchanged", "edited", "rewritten",
+                                          "no-source", "no-key", "none",
+                                          "cot-only", "answer-only", "both"};
 
 enum {
     OPT_KEY = COT_OPT_TOOL, OPT_SHARD, OPT_REWRITE_BELOW, OPT_FORMAT,
     OPT_COLOR, OPT_CONTEXT, OPT_EXIT_STATUS, OPT_HUNK_TEXT, OPT_UNMATCHED,
-    OPT_ONLY_EDIT, OPT_ONLY_STATUS, OPT_PROFILE, OPT_FPR, OPT_MIN_PAIRED
+    OPT_ONLY_EDIT, OPT_ONLY_STATUS, OPT_PROFILE, OPT_FPR, OPT_MIN_PAIRED,
+    OPT_ONLY, OPT_DROP
 };
 enum { OPT_ANSWER_SHIFT = COT_OPT_TOOL + 64 };   /* apart: options are added above */
 
@@ -46,6 +51,8 @@ typedef struct {
     int user_u;                 /* -u as given: text mode forces it on      */
     const char *unmatched;
     unsigned only_edit, only_status;    /* bit masks; 0 = everything       */
+    unsigned drop_edit, drop_status;    /* --drop: bit masks               */
+    int counts;                 /* -c: counts per status and edit only     */
     const char *profile;        /* --profile: add "shift" (cot-profile(1))  */
     double fpr;
     int answer_shift;           /* --answer-shift: numeric answers (answer.h) */
@@ -68,10 +75,13 @@ static void usage(FILE *fp)
 "      --hunk-text       add a_text/b_text to each hunk\n"
 "      --answer-shift    add the numeric answers (a rating \"7/10\", \"Rating: 7\",\n"
 "                        a final number) and their shift, SFT - original\n"
-"      --only-edit LIST  keep records whose edit is in LIST (none,cot-only,\n"
-"                        answer-only,both)\n"
-"      --only-status LIST keep records whose status is in LIST (unchanged,\n"
-"                        edited,rewritten,no-source,no-key)\n"
+"      --only V,...      keep only records with these statuses (unchanged,\n"
+"                        edited,rewritten,no-source,no-key) and edits (none,\n"
+"                        cot-only,answer-only,both)\n"
+"      --drop V,...      do not write records with these statuses or edits\n"
+"      --only-edit LIST  alias of --only for edits only (old spelling)\n"
+"      --only-status LIST alias of --only for statuses only (old spelling)\n"
+"  -c, --counts          print counts per status and edit instead of records\n"
 "Gates:\n"
 "      --exit-status     exit 1 when any record's CoT was edited, or when too\n"
 "                        few records found an original (--min-paired)\n"
@@ -82,7 +92,8 @@ static void usage(FILE *fp)
 "                        profile: surprisal inside and outside the edits\n"
 "      --fpr X           false-positive rate for shift.off_policy [%.2f]\n"
 "Text view:\n"
-"  -f, --format FMT      jsonl or text (a word diff: [-old-]{+new+}) [jsonl]\n"
+"  -O, --output-fmt FMT  jsonl or text (a word diff: [-old-]{+new+}) [jsonl]\n"
+"  -f, --format FMT      alias of --output-fmt (old spelling)\n"
 "  -C, --context N       text: unchanged lines around changes; -1 all [%d]\n"
 "      --color WHEN      text: auto, always or never [auto] (or --colour)\n",
             REWRITE_BELOW_DEFAULT, MIN_PAIRED_DEFAULT, FPR_DEFAULT, CONTEXT_DEFAULT);
@@ -133,10 +144,14 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         {"answer-shift", no_argument, 0, OPT_ANSWER_SHIFT},
         {"only-edit", required_argument, 0, OPT_ONLY_EDIT},
         {"only-status", required_argument, 0, OPT_ONLY_STATUS},
+        {"only", required_argument, 0, OPT_ONLY},
+        {"drop", required_argument, 0, OPT_DROP},
+        {"counts", no_argument, 0, 'c'},
         {"exit-status", no_argument, 0, OPT_EXIT_STATUS},
         {"min-paired", required_argument, 0, OPT_MIN_PAIRED},
         {"profile", required_argument, 0, OPT_PROFILE},
         {"fpr", required_argument, 0, OPT_FPR},
+        {"output-fmt", required_argument, 0, 'O'},
         {"format", required_argument, 0, 'f'},
         {"context", required_argument, 0, 'C'},
         {"color", required_argument, 0, OPT_COLOR},
@@ -150,7 +165,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
     o->min_paired = MIN_PAIRED_DEFAULT;
     o->fpr = FPR_DEFAULT;
     o->context = CONTEXT_DEFAULT;
-    while ((c = getopt_long(argc, argv, COT_COMMON_SHORT "k:f:C:", longopts,
+    while ((c = getopt_long(argc, argv, COT_COMMON_SHORT "k:f:O:C:c", longopts,
                             NULL)) >= 0) {
         if (cot_common_opt(common, c, optarg)) continue;
         switch (c) {
@@ -174,6 +189,16 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         case OPT_ANSWER_SHIFT: o->answer_shift = 1; break;
         case OPT_ONLY_EDIT: o->only_edit = parse_list("--only-edit", optarg, edit_names, 4); break;
         case OPT_ONLY_STATUS: o->only_status = parse_list("--only-status", optarg, status_names, NSTATUS); break;
+        case OPT_ONLY: case OPT_DROP: {
+            unsigned m = parse_list(c == OPT_ONLY ? "--only" : "--drop", optarg,
+                                    value_names, NSTATUS + 4);
+            unsigned *st = c == OPT_ONLY ? &o->only_status : &o->drop_status;
+            unsigned *ed = c == OPT_ONLY ? &o->only_edit : &o->drop_edit;
+            *st |= m & ((1u << NSTATUS) - 1);
+            *ed |= m >> NSTATUS;
+            break;
+        }
+        case 'c': o->counts = 1; break;
         case OPT_EXIT_STATUS: o->exit_status = 1; break;
         case OPT_MIN_PAIRED:
             if (cot_parse_double(optarg, 0, 1, &o->min_paired) < 0)
@@ -184,10 +209,11 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         case OPT_FPR:
             o->fpr = cot_profile_parse_fpr(optarg);
             break;
-        case 'f':
-            if (!strcmp(optarg, "text")) o->text = 1;
-            else if (strcmp(optarg, "jsonl"))
-                cot_usage_error("--format: expected jsonl or text, not '%s'", optarg);
+        case 'f': case 'O':
+            o->text = !strcmp(optarg, "text");
+            if (!o->text && strcmp(optarg, "jsonl"))
+                cot_usage_error("%s: expected jsonl or text, not '%s'",
+                                c == 'O' ? "--output-fmt" : "--format", optarg);
             break;
         case 'C':
             if (cot_parse_long(optarg, -1, 1L << 30, &o->context) < 0)
@@ -203,7 +229,13 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
     else if (strcmp(color, "never"))
         cot_usage_error("--color: expected auto, always or never, not '%s'", color);
     if (o->answer_shift && o->text)
-        cot_usage_error("--answer-shift adds fields to records; it has no effect with --format text");
+        cot_usage_error("--answer-shift adds fields to records; it has no effect with --output-fmt text");
+    if (o->counts && o->text)
+        cot_usage_error("-c/--counts prints counts instead of records; it cannot be "
+                        "combined with --output-fmt text");
+    if (o->counts && strcmp(common->out_path, "-"))
+        cot_usage_error("-c/--counts prints counts on standard output; it does not "
+                        "use -o (redirect it: > FILE)");
     if (optind >= argc) cot_usage_error("missing ORIG, the file of original records");
     o->user_u = common->uncompressed;
     if (o->text) common->uncompressed = 1;   /* text is for people */
@@ -654,7 +686,7 @@ int main(int argc, char **argv)
     cot_profile_work_t pw = {0};
 
     cot_run_t run;
-    int st = cot_run_open(&run, &common, files, nfiles, 1);
+    int st = cot_run_open(&run, &common, files, nfiles, !o.counts);
     if (st) return st;
     cot_pair_index_t *ix = cot_pair_index_new(o.unmatched != NULL);
     if (load_originals(&run, &o, orig, ix)) {
@@ -671,6 +703,7 @@ int main(int argc, char **argv)
     cot_buf_t kb = {0}, text = {0};
     cot_line_t l;
     unsigned long long cot_edited = 0, paired = 0, compared = 0, digest_ids = 0;
+    unsigned long long nstatus[NSTATUS] = {0}, nedit[4] = {0};
     while (cot_run_next(&run, &l) == 0) {
         cot_record_view_t v;
         int empty = 0;
@@ -694,8 +727,15 @@ int main(int argc, char **argv)
         if (!unpaired && (res.edit == ED_COT || res.edit == ED_BOTH))
             cot_edited++;
         if ((o.only_status && !(o.only_status >> res.status & 1)) ||
-            (o.only_edit && (unpaired || !(o.only_edit >> res.edit & 1)))) {
+            (o.only_edit && (unpaired || !(o.only_edit >> res.edit & 1))) ||
+            (o.drop_status >> res.status & 1) ||
+            (!unpaired && (o.drop_edit >> res.edit & 1))) {
             cot_run_count(&run, "not-selected", 1);
+            continue;
+        }
+        if (o.counts) {
+            nstatus[res.status]++;
+            if (!unpaired) nedit[res.edit]++;
             continue;
         }
         if (o.text) {
@@ -719,6 +759,15 @@ int main(int argc, char **argv)
     if (run.status == COT_EXIT_OK && o.unmatched &&
         write_unmatched(&run, &common, &o, ix) < 0)
         run.status = COT_EXIT_IO;
+    if (o.counts && run.status == COT_EXIT_OK) {   /* as cot-judge -c */
+        for (int k = 0; k < NSTATUS; k++)
+            if (((!o.only_status || o.only_status >> k & 1) && !(o.drop_status >> k & 1)) || nstatus[k])
+                printf("%s\t%llu\n", status_names[k], nstatus[k]);
+        for (int k = 0; k < 4; k++)
+            if (((!o.only_edit || o.only_edit >> k & 1) && !(o.drop_edit >> k & 1)) || nedit[k])
+                printf("%s\t%llu\n", edit_names[k], nedit[k]);
+        if (cot_flush_stdout()) run.status = COT_EXIT_IO;
+    }
     cot_diff_free(res.df);
     cot_pair_index_free(ix);
     cot_profile_work_free(&pw);

@@ -71,7 +71,8 @@ static void usage(FILE *fp)
 "Filtering:\n"
 "      --only V,...        write only records with these verdicts\n"
 "      --drop V,...        do not write records with these verdicts\n"
-"  -c, --count             print counts per verdict instead of records\n"
+"  -c, --counts            print counts per verdict instead of records\n"
+"      --count             alias of --counts (old spelling)\n"
 "      --exit-status[=V,..] exit 1 when a record gets one of these verdicts\n"
 "                          [" EXIT_SET_DEFAULT "]\n",
             COT_RULES_MATCH_LIMIT_DEFAULT, COT_RULES_DEPTH_LIMIT_DEFAULT,
@@ -526,6 +527,7 @@ int main(int argc, char **argv)
         {"baseline", required_argument, 0, OPT_BASELINE},
         {"only", required_argument, 0, OPT_ONLY},
         {"drop", required_argument, 0, OPT_DROP},
+        {"counts", no_argument, 0, 'c'},
         {"count", no_argument, 0, 'c'},
         {"exit-status", optional_argument, 0, OPT_EXIT_STATUS},
         {"judge-cmd", required_argument, 0, OPT_JUDGE_CMD},
@@ -623,6 +625,9 @@ int main(int argc, char **argv)
         default: cot_bad_option(argv, longopts);
         }
     }
+    if (count_only && strcmp(common.out_path, "-"))
+        cot_usage_error("-c/--counts prints counts on standard output; it does not "
+                        "use -o (redirect it: > FILE)");
 
     /* The profile first: a bad one fails before anything else is built. */
     shift_t sh = {0};

@@ -68,5 +68,19 @@ for tool in cot-diff cot-extract cot-judge cot-profile cot-stat; do
     done
     exit \$miss"
 done
+# ... and every short option, from the getopt_long option strings
+for tool in cot-diff cot-extract cot-judge cot-profile cot-stat; do
+  check "help-lists-short-$tool" "
+    common=\$(grep -o 'define COT_COMMON_SHORT \"[^\"]*\"' lib/cli.h | cut -d'\"' -f2)
+    own=\$(grep -o 'COT_COMMON_SHORT \"[^\"]*\"' cmd/$tool.c | cut -d'\"' -f2 | tr -d '\\n')
+    chars=\$(printf '%s%s' \"\$common\" \"\$own\" | tr -d ':' | fold -w1 | sort -u)
+    [ -n \"\$common\" ] || { echo 'no COT_COMMON_SHORT in lib/cli.h'; exit 1; }
+    miss=0
+    for ch in \$chars; do
+      { $tool --help; [ $tool = cot-judge ] && $tool train --help; } | grep -q -E -e \"(^|[^-a-zA-Z0-9])-\$ch([^a-zA-Z0-9-]|\\\$)\" ||
+        { echo \"$tool --help lacks -\$ch\"; miss=1; }
+    done
+    exit \$miss"
+done
 
 done_testing
