@@ -567,9 +567,7 @@ static void text_record(cot_buf_t *out, const opts_t *o, cot_pair_index_t *ix,
         cot_diff_run(res->df, en.answer, en.answer_len, v->answer, v->answer_len,
                      &res->ans);
         cot_buf_adds(out, "--- answer\n");
-        opts_t all = *o;
-        all.context = -1;
-        word_diff(out, &all, en.answer, en.answer_len, v->answer, &res->ans);
+        word_diff(out, o, en.answer, en.answer_len, v->answer, &res->ans);
     }
 }
 

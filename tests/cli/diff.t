@@ -71,6 +71,11 @@ t text-color      0 'cot-diff -f text --color=always $O $S | head -3'
 t text-context    0 'cd $TMP; printf "%s\n" "{\"prompt\":\"p\",\"cot\":\"l1\nl2\nl3\nl4 x\nl5\nl6\nl7\",\"answer\":\"a\"}" > o.jsonl;
   printf "%s\n" "{\"prompt\":\"p\",\"cot\":\"l1\nl2\nl3\nl4 y\nl5\nl6\nl7\",\"answer\":\"a\"}" > s.jsonl;
   for c in 1 0 -1; do cot-diff -f text -C $c o.jsonl s.jsonl; done'
+# -C trims the answer section as it trims the cot: a one-line change in a
+# 30-line answer shows that line and its context, not all 30 lines
+t text-context-answer 0 'cd $TMP; jq -nc "{prompt: \"p\", cot: \"c\", answer: ([range(1;31)] | map(\"a\(.)\") | join(\"\n\"))}" > o.jsonl;
+  jq -c ".answer |= sub(\"a15\"; \"a15 changed\")" o.jsonl > s.jsonl;
+  for c in 1 -1; do cot-diff -f text -C $c o.jsonl s.jsonl; done | head -12'
 
 # --- exit status and accounts ----------------------------------------------------------
 t exit-status     1 'cot-diff -u --exit-status $O $S > /dev/null'
