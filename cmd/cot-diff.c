@@ -5,6 +5,8 @@
 #include "answer.h"
 #include "cli.h"
 #include "diff.h"
+#include "extract.h"
+#include "fields.h"
 #include "pair.h"
 #include "profile.h"
 #include "record.h"
@@ -32,7 +34,7 @@ enum {
     OPT_COLOR, OPT_CONTEXT, OPT_EXIT_STATUS, OPT_HUNK_TEXT, OPT_UNMATCHED,
     OPT_ONLY_EDIT, OPT_ONLY_STATUS, OPT_PROFILE, OPT_FPR, OPT_MIN_PAIRED
 };
-enum { OPT_ANSWER_SHIFT = COT_OPT_TOOL + 64 };   /* apart: options are added above */
+enum { OPT_ANSWER_SHIFT = COT_OPT_TOOL + 64, OPT_WITHIN };   /* apart: options are added above */
 
 typedef struct {
     int key;
@@ -49,12 +51,15 @@ typedef struct {
     const char *profile;        /* --profile: add "shift" (cot-profile(1))  */
     double fpr;
     int answer_shift;           /* --answer-shift: numeric answers (answer.h) */
+    char *within_a, *within_b;  /* --within A,B: diff two fields of a record */
+    const char *pair_opt;       /* an option that needs ORIG, as given      */
 } opts_t;
 
 static void usage(FILE *fp)
 {
     fprintf(fp,
 "Usage: cot-diff [options] ORIG [SFT...]\n"
+"       cot-diff [options] --within A,B [FILE...]\n"
 "Pair each SFT record (canonical records, from the files or stdin) with the\n"
 "model's own original in ORIG and add a \"diff\" object: was the CoT edited,\n"
 "where, and how much.  ORIG is loaded into memory; SFT records stream.\n"
@@ -63,6 +68,8 @@ static void usage(FILE *fp)
 "  -k, --key KEY         prompt, id, or a field as /json/pointer or a.b [prompt]\n"
 "      --shard K/N       keep only the keys hashing to shard K of N (both sides)\n"
 "      --unmatched FILE  write the originals no SFT record used to FILE\n"
+"      --within A,B      no ORIG: diff field A against field B inside each\n"
+"                        record (pointers or a.b; step lists are joined)\n"
 "Diff:\n"
 "      --rewrite-below X CoT similarity under X is 'rewritten' [%.2f]\n"
 "      --hunk-text       add a_text/b_text to each hunk\n"
@@ -121,6 +128,39 @@ static void parse_shard(opts_t *o, const char *arg)
         cot_usage_error("--shard: expected K/N with 1 <= K <= N, not '%s'", arg);
 }
 
+/* The options that pair with ORIG, which --within has none of. */
+static const char *pair_opt_name(int c)
+{
+    switch (c) {
+    case 'k': return "--key";
+    case OPT_SHARD: return "--shard";
+    case OPT_UNMATCHED: return "--unmatched";
+    case OPT_ANSWER_SHIFT: return "--answer-shift";
+    case OPT_ONLY_EDIT: return "--only-edit";
+    case OPT_MIN_PAIRED: return "--min-paired";
+    case OPT_PROFILE: return "--profile";
+    case OPT_FPR: return "--fpr";
+    }
+    return NULL;
+}
+
+/* --within A,B: two field paths, split at the one comma. */
+static void parse_within(opts_t *o, const char *arg)
+{
+    const char *comma = strchr(arg, ',');
+    if (!comma || comma == arg || !comma[1] || strchr(comma + 1, ','))
+        cot_usage_error("--within: expected two fields A,B (the original, then "
+                        "the edit), not '%s'", arg);
+    free(o->within_a);
+    free(o->within_b);
+    o->within_a = cot_strndup(arg, comma - arg);
+    o->within_b = cot_strndup(comma + 1, strlen(comma + 1));
+    cot_record_path_usage("--within", o->within_a);
+    cot_record_path_usage("--within", o->within_b);
+    if (!strcmp(o->within_a, o->within_b))
+        cot_usage_error("--within: A and B are the same field '%s'", o->within_a);
+}
+
 static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
 {
     static const struct option longopts[] = {
@@ -131,6 +171,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         {"rewrite-below", required_argument, 0, OPT_REWRITE_BELOW},
         {"hunk-text", no_argument, 0, OPT_HUNK_TEXT},
         {"answer-shift", no_argument, 0, OPT_ANSWER_SHIFT},
+        {"within", required_argument, 0, OPT_WITHIN},
         {"only-edit", required_argument, 0, OPT_ONLY_EDIT},
         {"only-status", required_argument, 0, OPT_ONLY_STATUS},
         {"exit-status", no_argument, 0, OPT_EXIT_STATUS},
@@ -153,6 +194,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
     while ((c = getopt_long(argc, argv, COT_COMMON_SHORT "k:f:C:", longopts,
                             NULL)) >= 0) {
         if (cot_common_opt(common, c, optarg)) continue;
+        if (pair_opt_name(c)) o->pair_opt = pair_opt_name(c);
         switch (c) {
         case 'k':
             o->key_path = optarg;
@@ -172,6 +214,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
             break;
         case OPT_HUNK_TEXT: o->hunk_text = 1; break;
         case OPT_ANSWER_SHIFT: o->answer_shift = 1; break;
+        case OPT_WITHIN: parse_within(o, optarg); break;
         case OPT_ONLY_EDIT: o->only_edit = parse_list("--only-edit", optarg, edit_names, 4); break;
         case OPT_ONLY_STATUS: o->only_status = parse_list("--only-status", optarg, status_names, NSTATUS); break;
         case OPT_EXIT_STATUS: o->exit_status = 1; break;
@@ -204,7 +247,11 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         cot_usage_error("--color: expected auto, always or never, not '%s'", color);
     if (o->answer_shift && o->text)
         cot_usage_error("--answer-shift adds fields to records; it has no effect with --format text");
-    if (optind >= argc) cot_usage_error("missing ORIG, the file of original records");
+    if (o->within_a && o->pair_opt)
+        cot_usage_error("--within compares two fields of each record, with no ORIG: "
+                        "%s has no meaning with it", o->pair_opt);
+    if (!o->within_a && optind >= argc)
+        cot_usage_error("missing ORIG, the file of original records");
     o->user_u = common->uncompressed;
     if (o->text) common->uncompressed = 1;   /* text is for people */
 }
@@ -627,12 +674,133 @@ static int check_pairing(cot_run_t *run, const opts_t *o,
     return bad && o->exit_status;
 }
 
+/* ---- --within: the original and the edit in one record ---------------- */
+
+/* Field text of rec at path into b: COT_FIELD_HIT, _MISS (absent or null)
+ * or _BADTYPE (a value with no text, such as an object). */
+static int within_text(const cJSON *j, cot_buf_t *b)
+{
+    if (!j || cJSON_IsNull(j)) return COT_FIELD_MISS;
+    return cot_extract_text(j, b) ? COT_FIELD_HIT : COT_FIELD_BADTYPE;
+}
+
+/* Diff field A against field B of every record: the same statuses
+ * (unchanged, edited, rewritten), hunks and text view as with ORIG.  A
+ * record without either field is rejected; a field that no record has
+ * fails the run (fields.h).  Returns 1 when some record was edited, or
+ * when none was compared at all and there is a gate (--exit-status). */
+static int run_within(cot_run_t *run, const opts_t *o)
+{
+    cot_fields_t *f = cot_fields_new();
+    int fa = cot_fields_want(f, "--within", o->within_a, "they are rejected");
+    int fb = cot_fields_want(f, "--within", o->within_b, "they are rejected");
+    cot_differ_t *df = cot_diff_new();
+    cot_buf_t a = {0}, b = {0}, out = {0}, why = {0};
+    cot_diff_t r;
+    cot_line_t l;
+    int edited = 0, st;
+    unsigned long long compared = 0;
+    for (int i = ST_UNCHANGED; i <= ST_REWRITTEN; i++) {
+        cot_buf_clear(&out);
+        cot_buf_printf(&out, "diff:%s", status_names[i]);
+        cot_run_count(run, out.s, 0);
+    }
+    while ((st = cot_run_next(run, &l)) == 0) {
+        const cJSON *ja = cot_record_get(l.json, o->within_a);
+        const cJSON *jb = cot_record_get(l.json, o->within_b);
+        if (ja && ja == jb)     /* /a and a, spelt apart */
+            cot_usage_error("--within: %s and %s are the same field",
+                            o->within_a, o->within_b);
+        int ha = within_text(ja, &a), hb = within_text(jb, &b);
+        cot_fields_mark(f, fa, ha);
+        cot_fields_mark(f, fb, hb);
+        if (ha != COT_FIELD_HIT || hb != COT_FIELD_HIT) {
+            const char *p = ha != COT_FIELD_HIT ? o->within_a : o->within_b;
+            int how = ha != COT_FIELD_HIT ? ha : hb;
+            if (how == COT_FIELD_MISS) cot_fields_learn(f, l.json);
+            cot_buf_clear(&why);
+            cot_buf_printf(&why, how == COT_FIELD_MISS
+                           ? "record has no '%s' field (--within %s,%s)"
+                           : "'%s' is not text or a list of steps (--within %s,%s)",
+                           p, o->within_a, o->within_b);
+            if (cot_run_reject(run, &l, "missing-field", why.s) < 0) break;
+            continue;
+        }
+        cot_diff_run(df, a.s, a.len, b.s, b.len, &r);
+        int same = a.len == b.len && !memcmp(a.s, b.s, a.len);
+        int status = same ? ST_UNCHANGED
+                   : r.similarity < o->rewrite_below ? ST_REWRITTEN : ST_EDITED;
+        edited |= !same;
+        compared++;
+        cot_buf_clear(&out);
+        cot_buf_printf(&out, "diff:%s", status_names[status]);
+        cot_run_count(run, out.s, 1);
+        if (o->only_status && !(o->only_status >> status & 1)) {
+            cot_run_count(run, "not-selected", 1);
+            continue;
+        }
+        if (o->text) {
+            cot_buf_clear(&out);
+            if (status != ST_UNCHANGED) {
+                const cJSON *id = cot_record_get(l.json, "id");
+                cot_buf_adds(&out, o->color ? "\033[1m=== " : "=== ");
+                if (cJSON_IsString(id)) cot_buf_adds(&out, id->valuestring);
+                else cot_buf_printf(&out, "%s:%lu", l.file, l.line);
+                cot_buf_printf(&out, ": %s vs %s: %s, similarity %.4g", o->within_a,
+                               o->within_b, status_names[status],
+                               round_sim(r.similarity, r.nhunks == 0));
+                if (r.approx) cot_buf_adds(&out, " (approx)");
+                cot_buf_adds(&out, o->color ? "\033[m\n" : "\n");
+                word_diff(&out, o, a.s, a.len, b.s, &r);
+            }
+            if (out.len && cot_stream_write(run->out, out.s, out.len) < 0) {
+                run->status = COT_EXIT_IO;
+                break;
+            }
+            cot_run_count(run, "shown", out.len > 0);
+            continue;
+        }
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "status", status_names[status]);
+        cJSON *fs = cJSON_AddArrayToObject(d, "fields");
+        cJSON_AddItemToArray(fs, cJSON_CreateString(o->within_a));
+        cJSON_AddItemToArray(fs, cJSON_CreateString(o->within_b));
+        cJSON_AddItemToObject(d, "text", part_json(o, &r, a.s, b.s));
+        cot_record_set(l.json, "diff", d);
+        if (cot_run_emit(run, l.json) < 0) break;
+    }
+    if (st == -1 && run->status == COT_EXIT_OK && cot_fields_check(f, 0))
+        cot_run_fail(run, COT_EXIT_DATA);
+    if (!compared && o->exit_status && run->status == COT_EXIT_OK) {
+        cot_err("no record was compared (--within %s,%s): a gate that compared "
+                "nothing does not pass", o->within_a, o->within_b);
+        edited = 1;
+    }
+    cot_fields_free(f);
+    cot_diff_free(df);
+    cot_buf_free(&a);
+    cot_buf_free(&b);
+    cot_buf_free(&out);
+    cot_buf_free(&why);
+    return edited;
+}
+
 int main(int argc, char **argv)
 {
     cot_common_t common;
     opts_t o;
     cot_common_init(&common, "cot-diff", usage);
     parse_opts(argc, argv, &common, &o);
+    if (o.within_a) {
+        cot_run_t run;
+        int st = cot_run_open(&run, &common, argv + optind, argc - optind, 1);
+        if (st) return st;
+        int edited = run_within(&run, &o);
+        st = cot_run_finish(&run);
+        free(o.within_a);
+        free(o.within_b);
+        return st == COT_EXIT_OK && o.exit_status && edited ? COT_EXIT_DATA : st;
+    }
     char *orig = argv[optind];
     char *const *files = argv + optind + 1;
     int nfiles = argc - optind - 1;
