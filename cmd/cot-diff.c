@@ -5,6 +5,7 @@
 #include "answer.h"
 #include "cli.h"
 #include "diff.h"
+#include "diffview.h"
 #include "extract.h"
 #include "fields.h"
 #include "pair.h"
@@ -23,11 +24,6 @@
 #define MIN_PAIRED_DEFAULT 0.5
 
 enum { KEY_PROMPT, KEY_ID, KEY_PATH };
-enum { ED_NONE, ED_COT, ED_ANSWER, ED_BOTH };
-enum { ST_UNCHANGED, ST_EDITED, ST_REWRITTEN, ST_NOSOURCE, ST_NOKEY, NSTATUS };
-static const char *const edit_names[] = {"none", "cot-only", "answer-only", "both"};
-static const char *const status_names[] = {"unchanged", "edited", "rewritten",
-                                           "no-source", "no-key"};
 
 enum {
     OPT_KEY = COT_OPT_TOOL, OPT_SHARD, OPT_REWRITE_BELOW, OPT_FORMAT,
@@ -215,8 +211,8 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         case OPT_HUNK_TEXT: o->hunk_text = 1; break;
         case OPT_ANSWER_SHIFT: o->answer_shift = 1; break;
         case OPT_WITHIN: parse_within(o, optarg); break;
-        case OPT_ONLY_EDIT: o->only_edit = parse_list("--only-edit", optarg, edit_names, 4); break;
-        case OPT_ONLY_STATUS: o->only_status = parse_list("--only-status", optarg, status_names, NSTATUS); break;
+        case OPT_ONLY_EDIT: o->only_edit = parse_list("--only-edit", optarg, cot_diffview_edit_names, 4); break;
+        case OPT_ONLY_STATUS: o->only_status = parse_list("--only-status", optarg, cot_diffview_status_names, COT_DV_NSTATUS); break;
         case OPT_EXIT_STATUS: o->exit_status = 1; break;
         case OPT_MIN_PAIRED:
             if (cot_parse_double(optarg, 0, 1, &o->min_paired) < 0)
@@ -388,133 +384,6 @@ static int write_unmatched(cot_run_t *run, const cot_common_t *common,
     return cot_stream_close(s);
 }
 
-/* ---- the diff object ----------------------------------------------------- */
-
-/* Four decimals, and 1 only for identical texts (texts that differ only
- * in whitespace have similarity 1 before rounding). */
-static double round_sim(double s, int same)
-{
-    double r = round(s * 1e4) / 1e4;
-    return r >= 1.0 && !same ? 0.9999 : r;
-}
-
-static cJSON *part_json(const opts_t *o, const cot_diff_t *r, const char *a,
-                        const char *b)
-{
-    cJSON *p = cJSON_CreateObject();
-    cJSON_AddNumberToObject(p, "similarity", round_sim(r->similarity, r->nhunks == 0));
-    cJSON_AddNumberToObject(p, "tokens_a", (double)r->tokens_a);
-    cJSON_AddNumberToObject(p, "tokens_b", (double)r->tokens_b);
-    cJSON_AddNumberToObject(p, "inserted", (double)r->inserted);
-    cJSON_AddNumberToObject(p, "deleted", (double)r->deleted);
-    cJSON *hs = cJSON_AddArrayToObject(p, "hunks");
-    for (size_t i = 0; i < r->nhunks; i++) {
-        const cot_hunk_t *h = &r->hunks[i];
-        cJSON *hj = cJSON_CreateObject();
-        cJSON_AddNumberToObject(hj, "a_start", (double)h->a_start);
-        cJSON_AddNumberToObject(hj, "a_end", (double)h->a_end);
-        cJSON_AddNumberToObject(hj, "b_start", (double)h->b_start);
-        cJSON_AddNumberToObject(hj, "b_end", (double)h->b_end);
-        if (o->hunk_text) {
-            char *t = cot_strndup(a + h->a_start, h->a_end - h->a_start);
-            cJSON_AddStringToObject(hj, "a_text", t);
-            free(t);
-            t = cot_strndup(b + h->b_start, h->b_end - h->b_start);
-            cJSON_AddStringToObject(hj, "b_text", t);
-            free(t);
-        }
-        cJSON_AddItemToArray(hs, hj);
-    }
-    if (r->approx) cJSON_AddTrueToObject(p, "approx");
-    return p;
-}
-
-/* ---- the text view ------------------------------------------------------- */
-
-static void add_marked(cot_buf_t *m, cot_buf_t *fl, const char *p, size_t n,
-                       char flag)
-{
-    cot_buf_add(m, p, n);
-    cot_buf_reserve(fl, n);
-    memset(fl->s + fl->len, flag, n);
-    fl->len += n;
-}
-
-static int only_space(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!strchr(" \t\r\n\v\f", p[i]) || !p[i]) return 0;
-    return 1;
-}
-
-/* Word diff of a -> b with context lines, appended to out. */
-static void word_diff(cot_buf_t *out, const opts_t *o, const char *a,
-                      size_t alen, const char *b, const cot_diff_t *r)
-{
-    cot_buf_t m = {0}, fl = {0};
-    size_t at = 0;
-    const char *del0 = o->color ? "\033[31m[-" : "[-", *del1 = o->color ? "-]\033[m" : "-]";
-    const char *ins0 = o->color ? "\033[32m{+" : "{+", *ins1 = o->color ? "+}\033[m" : "+}";
-    for (size_t i = 0; i < r->nhunks; i++) {
-        /* For reading, hunks apart only by spaces are shown as one. */
-        cot_hunk_t hh = r->hunks[i];
-        const cot_hunk_t *h = &hh;
-        while (i + 1 < r->nhunks && only_space(a + hh.a_end, r->hunks[i + 1].a_start - hh.a_end)) {
-            hh.a_end = r->hunks[i + 1].a_end;
-            hh.b_end = r->hunks[i + 1].b_end;
-            i++;
-        }
-        add_marked(&m, &fl, a + at, h->a_start - at, 0);
-        if (h->a_end > h->a_start) {
-            add_marked(&m, &fl, del0, strlen(del0), 1);
-            add_marked(&m, &fl, a + h->a_start, h->a_end - h->a_start, 1);
-            add_marked(&m, &fl, del1, strlen(del1), 1);
-        }
-        if (h->b_end > h->b_start) {
-            add_marked(&m, &fl, ins0, strlen(ins0), 1);
-            add_marked(&m, &fl, b + h->b_start, h->b_end - h->b_start, 1);
-            add_marked(&m, &fl, ins1, strlen(ins1), 1);
-        }
-        at = h->a_end;
-    }
-    add_marked(&m, &fl, a + at, alen - at, 0);
-    /* Lines of the merged text, and which of them show a change. */
-    size_t nl = 0, cap = 16, *ls = cot_malloc(cap * sizeof *ls);
-    char *chg = cot_malloc(cap);
-    for (size_t i = 0, s = 0; i <= m.len; i++) {
-        if (i < m.len && m.s[i] != '\n') continue;
-        if (nl == cap) {
-            cap *= 2;
-            ls = cot_realloc(ls, cap * sizeof *ls);
-            chg = cot_realloc(chg, cap);
-        }
-        ls[nl] = s;
-        chg[nl] = i > s ? memchr(fl.s + s, 1, i - s) != NULL : 0;
-        nl++;
-        s = i + 1;
-    }
-    long last_shown = -1;
-    for (size_t k = 0; k < nl; k++) {
-        int show = o->context < 0;
-        for (long d = -o->context; !show && d <= o->context; d++) {
-            long j = (long)k + d;
-            if (j >= 0 && j < (long)nl && chg[j]) show = 1;
-        }
-        if (!show) continue;
-        if (last_shown >= 0 && (long)k != last_shown + 1) cot_buf_adds(out, "~~~\n");
-        if (last_shown < 0 && k > 0) cot_buf_adds(out, "~~~\n");
-        size_t s = ls[k], e = k + 1 < nl ? ls[k + 1] - 1 : m.len;
-        cot_buf_add(out, m.s + s, e - s);
-        cot_buf_addc(out, '\n');
-        last_shown = (long)k;
-    }
-    if (last_shown >= 0 && (size_t)last_shown + 1 < nl) cot_buf_adds(out, "~~~\n");
-    free(ls);
-    free(chg);
-    cot_buf_free(&m);
-    cot_buf_free(&fl);
-}
-
 /* ---- main loop ----------------------------------------------------------- */
 
 typedef struct {
@@ -530,7 +399,7 @@ static void diff_record(const opts_t *o, cot_pair_index_t *ix, result_t *res,
     size_t first;
     res->cands = cot_pair_find(ix, kb->s, kb->len, &first);
     if (!res->cands) {
-        res->status = ST_NOSOURCE;
+        res->status = COT_DV_NOSOURCE;
         return;
     }
     cot_pair_entry_t en;
@@ -548,19 +417,18 @@ static void diff_record(const opts_t *o, cot_pair_index_t *ix, result_t *res,
     int cot_same = en.cot_len == v->cot_len && !memcmp(en.cot, v->cot, v->cot_len);
     int ans_same = en.answer_len == v->answer_len &&
                    !memcmp(en.answer, v->answer, v->answer_len);
-    res->edit = cot_same ? (ans_same ? ED_NONE : ED_ANSWER) : (ans_same ? ED_COT : ED_BOTH);
+    res->edit = cot_diffview_edit(cot_same, ans_same);
     cot_diff_run(res->df, en.cot, en.cot_len, v->cot, v->cot_len, &res->cot);
-    res->status = res->edit == ED_NONE ? ST_UNCHANGED
-                : !cot_same && res->cot.similarity < o->rewrite_below ? ST_REWRITTEN
-                : ST_EDITED;
+    res->status = cot_diffview_status(res->edit, cot_same, res->cot.similarity,
+                                      o->rewrite_below);
 }
 
 static cJSON *diff_json(const opts_t *o, cot_pair_index_t *ix, result_t *res,
                         const cot_record_view_t *v)
 {
     cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "status", status_names[res->status]);
-    if (res->status == ST_NOSOURCE || res->status == ST_NOKEY) {
+    cJSON_AddStringToObject(d, "status", cot_diffview_status_names[res->status]);
+    if (res->status == COT_DV_NOSOURCE || res->status == COT_DV_NOKEY) {
         cJSON_AddNullToObject(d, "edit");
         cJSON_AddNullToObject(d, "source_id");
         cJSON_AddNumberToObject(d, "candidates", 0);
@@ -568,15 +436,15 @@ static cJSON *diff_json(const opts_t *o, cot_pair_index_t *ix, result_t *res,
     }
     cot_pair_entry_t en;
     cot_pair_get(ix, res->best, &en);
-    cJSON_AddStringToObject(d, "edit", edit_names[res->edit]);
+    cJSON_AddStringToObject(d, "edit", cot_diffview_edit_names[res->edit]);
     char *id = cot_strndup(en.id, en.id_len);
     cJSON_AddStringToObject(d, "source_id", id);
     free(id);
     cJSON_AddNumberToObject(d, "candidates", (double)res->cands);
-    cJSON_AddItemToObject(d, "cot", part_json(o, &res->cot, en.cot, v->cot));
+    cJSON_AddItemToObject(d, "cot", cot_diffview_part(&res->cot, en.cot, v->cot, o->hunk_text));
     /* res->cot's hunks live in the differ: render them before reusing it. */
     cot_diff_run(res->df, en.answer, en.answer_len, v->answer, v->answer_len, &res->ans);
-    cJSON_AddItemToObject(d, "answer", part_json(o, &res->ans, en.answer, v->answer));
+    cJSON_AddItemToObject(d, "answer", cot_diffview_part(&res->ans, en.answer, v->answer, o->hunk_text));
     return d;
 }
 
@@ -585,13 +453,13 @@ static void text_record(cot_buf_t *out, const opts_t *o, cot_pair_index_t *ix,
                         const cot_line_t *l)
 {
     cot_buf_clear(out);
-    if (res->status == ST_UNCHANGED) return;
+    if (res->status == COT_DV_UNCHANGED) return;
     cot_buf_adds(out, o->color ? "\033[1m=== " : "=== ");
     if (v->id) cot_buf_adds(out, v->id);
     else cot_buf_printf(out, "%s:%lu", l->file, l->line);
-    if (res->status == ST_NOSOURCE || res->status == ST_NOKEY) {
+    if (res->status == COT_DV_NOSOURCE || res->status == COT_DV_NOKEY) {
         cot_buf_adds(out, ": ");
-        cot_buf_adds(out, status_names[res->status]);
+        cot_buf_adds(out, cot_diffview_status_names[res->status]);
         cot_buf_adds(out, o->color ? "\033[m\n" : "\n");
         return;
     }
@@ -599,22 +467,22 @@ static void text_record(cot_buf_t *out, const opts_t *o, cot_pair_index_t *ix,
     cot_pair_get(ix, res->best, &en);
     cot_buf_adds(out, " vs ");
     cot_buf_add(out, en.id, en.id_len);
-    cot_buf_printf(out, ": %s, %s, cot similarity %.4g", status_names[res->status],
-                   edit_names[res->edit],
-                   round_sim(res->cot.similarity, res->cot.nhunks == 0));
+    cot_buf_printf(out, ": %s, %s, cot similarity %.4g", cot_diffview_status_names[res->status],
+                   cot_diffview_edit_names[res->edit],
+                   cot_diffview_sim(res->cot.similarity, res->cot.nhunks == 0));
     if (res->cot.approx) cot_buf_adds(out, " (approx)");
     if (res->cands > 1) cot_buf_printf(out, ", %zu candidates", res->cands);
     cot_buf_adds(out, o->color ? "\033[m\n" : "\n");
-    if (res->edit == ED_COT || res->edit == ED_BOTH) {
+    if (res->edit == COT_DV_COT || res->edit == COT_DV_BOTH) {
         cot_diff_run(res->df, en.cot, en.cot_len, v->cot, v->cot_len, &res->cot);
         cot_buf_adds(out, "--- cot\n");
-        word_diff(out, o, en.cot, en.cot_len, v->cot, &res->cot);
+        cot_diffview_words(out, en.cot, en.cot_len, v->cot, &res->cot, o->context, o->color);
     }
-    if (res->edit == ED_ANSWER || res->edit == ED_BOTH) {
+    if (res->edit == COT_DV_ANSWER || res->edit == COT_DV_BOTH) {
         cot_diff_run(res->df, en.answer, en.answer_len, v->answer, v->answer_len,
                      &res->ans);
         cot_buf_adds(out, "--- answer\n");
-        word_diff(out, o, en.answer, en.answer_len, v->answer, &res->ans);
+        cot_diffview_words(out, en.answer, en.answer_len, v->answer, &res->ans, o->context, o->color);
     }
 }
 
@@ -624,7 +492,7 @@ static void add_answer_shift(cot_pair_index_t *ix, const result_t *res,
                              const cot_record_view_t *v, cJSON *rec)
 {
     cot_pair_entry_t en = {0};
-    if (res->status != ST_NOSOURCE) cot_pair_get(ix, res->best, &en);
+    if (res->status != COT_DV_NOSOURCE) cot_pair_get(ix, res->best, &en);
     cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, "diff");
     if (d) cot_answer_shift_add(d, en.answer, en.answer_len, v->answer, v->answer_len);
 }
@@ -700,9 +568,9 @@ static int run_within(cot_run_t *run, const opts_t *o)
     cot_line_t l;
     int edited = 0, st;
     unsigned long long compared = 0;
-    for (int i = ST_UNCHANGED; i <= ST_REWRITTEN; i++) {
+    for (int i = COT_DV_UNCHANGED; i <= COT_DV_REWRITTEN; i++) {
         cot_buf_clear(&out);
-        cot_buf_printf(&out, "diff:%s", status_names[i]);
+        cot_buf_printf(&out, "diff:%s", cot_diffview_status_names[i]);
         cot_run_count(run, out.s, 0);
     }
     while ((st = cot_run_next(run, &l)) == 0) {
@@ -728,12 +596,12 @@ static int run_within(cot_run_t *run, const opts_t *o)
         }
         cot_diff_run(df, a.s, a.len, b.s, b.len, &r);
         int same = a.len == b.len && !memcmp(a.s, b.s, a.len);
-        int status = same ? ST_UNCHANGED
-                   : r.similarity < o->rewrite_below ? ST_REWRITTEN : ST_EDITED;
+        int status = cot_diffview_status(cot_diffview_edit(same, 1), same,
+                                         r.similarity, o->rewrite_below);
         edited |= !same;
         compared++;
         cot_buf_clear(&out);
-        cot_buf_printf(&out, "diff:%s", status_names[status]);
+        cot_buf_printf(&out, "diff:%s", cot_diffview_status_names[status]);
         cot_run_count(run, out.s, 1);
         if (o->only_status && !(o->only_status >> status & 1)) {
             cot_run_count(run, "not-selected", 1);
@@ -741,17 +609,17 @@ static int run_within(cot_run_t *run, const opts_t *o)
         }
         if (o->text) {
             cot_buf_clear(&out);
-            if (status != ST_UNCHANGED) {
+            if (status != COT_DV_UNCHANGED) {
                 const cJSON *id = cot_record_get(l.json, "id");
                 cot_buf_adds(&out, o->color ? "\033[1m=== " : "=== ");
                 if (cJSON_IsString(id)) cot_buf_adds(&out, id->valuestring);
                 else cot_buf_printf(&out, "%s:%lu", l.file, l.line);
                 cot_buf_printf(&out, ": %s vs %s: %s, similarity %.4g", o->within_a,
-                               o->within_b, status_names[status],
-                               round_sim(r.similarity, r.nhunks == 0));
+                               o->within_b, cot_diffview_status_names[status],
+                               cot_diffview_sim(r.similarity, r.nhunks == 0));
                 if (r.approx) cot_buf_adds(&out, " (approx)");
                 cot_buf_adds(&out, o->color ? "\033[m\n" : "\n");
-                word_diff(&out, o, a.s, a.len, b.s, &r);
+                cot_diffview_words(&out, a.s, a.len, b.s, &r, o->context, o->color);
             }
             if (out.len && cot_stream_write(run->out, out.s, out.len) < 0) {
                 run->status = COT_EXIT_IO;
@@ -761,11 +629,11 @@ static int run_within(cot_run_t *run, const opts_t *o)
             continue;
         }
         cJSON *d = cJSON_CreateObject();
-        cJSON_AddStringToObject(d, "status", status_names[status]);
+        cJSON_AddStringToObject(d, "status", cot_diffview_status_names[status]);
         cJSON *fs = cJSON_AddArrayToObject(d, "fields");
         cJSON_AddItemToArray(fs, cJSON_CreateString(o->within_a));
         cJSON_AddItemToArray(fs, cJSON_CreateString(o->within_b));
-        cJSON_AddItemToObject(d, "text", part_json(o, &r, a.s, b.s));
+        cJSON_AddItemToObject(d, "text", cot_diffview_part(&r, a.s, b.s, o->hunk_text));
         cot_record_set(l.json, "diff", d);
         if (cot_run_emit(run, l.json) < 0) break;
     }
@@ -827,9 +695,9 @@ int main(int argc, char **argv)
         cot_pair_index_free(ix);
         return cot_run_finish(&run);
     }
-    for (int s = 0; s < NSTATUS; s++) {
+    for (int s = 0; s < COT_DV_NSTATUS; s++) {
         char key[40];
-        snprintf(key, sizeof key, "diff:%s", status_names[s]);
+        snprintf(key, sizeof key, "diff:%s", cot_diffview_status_names[s]);
         cot_run_count(&run, key, 0);
     }
 
@@ -848,16 +716,16 @@ int main(int argc, char **argv)
             continue;
         }
         if (!in_shard(&o, &kb, empty)) { cot_run_count(&run, "other-shard", 1); continue; }
-        if (empty) res.status = ST_NOKEY;
+        if (empty) res.status = COT_DV_NOKEY;
         else diff_record(&o, ix, &res, &v, &kb);
         compared++;
-        paired += res.status != ST_NOSOURCE && res.status != ST_NOKEY;
+        paired += res.status != COT_DV_NOSOURCE && res.status != COT_DV_NOKEY;
         digest_ids += o.key == KEY_ID && !strncmp(kb.s, "digest:", 7);
         char key[40];
-        snprintf(key, sizeof key, "diff:%s", status_names[res.status]);
+        snprintf(key, sizeof key, "diff:%s", cot_diffview_status_names[res.status]);
         cot_run_count(&run, key, 1);
-        int unpaired = res.status == ST_NOSOURCE || res.status == ST_NOKEY;
-        if (!unpaired && (res.edit == ED_COT || res.edit == ED_BOTH))
+        int unpaired = res.status == COT_DV_NOSOURCE || res.status == COT_DV_NOKEY;
+        if (!unpaired && (res.edit == COT_DV_COT || res.edit == COT_DV_BOTH))
             cot_edited++;
         if ((o.only_status && !(o.only_status >> res.status & 1)) ||
             (o.only_edit && (unpaired || !(o.only_edit >> res.edit & 1)))) {
