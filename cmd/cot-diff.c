@@ -1,7 +1,8 @@
 /* cot-diff -- which SFT records had their chain of thought edited, and
  * exactly where: each SFT record is paired with the model's own original
  * (by prompt, id or any field) and passed through with a "diff" object.
- * Pairing lives in lib/pair.c, the token diff in lib/diff.c. */
+ * Pairing lives in lib/pair.c, the token diff in lib/diff.c, the classes,
+ * the diff object and the text view in lib/diffview.c. */
 #include "answer.h"
 #include "cli.h"
 #include "diff.h"
@@ -13,7 +14,6 @@
 #include "record.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -388,7 +388,7 @@ static int write_unmatched(cot_run_t *run, const cot_common_t *common,
 
 typedef struct {
     cot_differ_t *df;
-    cot_diff_t cot, ans;
+    cot_diff_t cot;
     size_t cands, best;
     int status, edit;
 } result_t;
@@ -423,67 +423,46 @@ static void diff_record(const opts_t *o, cot_pair_index_t *ix, result_t *res,
                                       o->rewrite_below);
 }
 
+/* The view of one compared record: what lib/diffview.c renders. */
+static cot_diffview_rec_t view_of(cot_pair_index_t *ix, const result_t *res,
+                                  const cot_record_view_t *v)
+{
+    cot_diffview_rec_t r = {.status = res->status, .edit = res->edit,
+                            .candidates = res->cands,
+                            .b_cot = v->cot, .b_cot_len = v->cot_len,
+                            .b_answer = v->answer, .b_answer_len = v->answer_len};
+    if (res->status != COT_DV_NOSOURCE && res->status != COT_DV_NOKEY) {
+        cot_pair_entry_t en;
+        cot_pair_get(ix, res->best, &en);
+        r.source_id = en.id;
+        r.source_id_len = en.id_len;
+        r.a_cot = en.cot;
+        r.a_cot_len = en.cot_len;
+        r.a_answer = en.answer;
+        r.a_answer_len = en.answer_len;
+    }
+    return r;
+}
+
 static cJSON *diff_json(const opts_t *o, cot_pair_index_t *ix, result_t *res,
                         const cot_record_view_t *v)
 {
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "status", cot_diffview_status_names[res->status]);
-    if (res->status == COT_DV_NOSOURCE || res->status == COT_DV_NOKEY) {
-        cJSON_AddNullToObject(d, "edit");
-        cJSON_AddNullToObject(d, "source_id");
-        cJSON_AddNumberToObject(d, "candidates", 0);
-        return d;
-    }
-    cot_pair_entry_t en;
-    cot_pair_get(ix, res->best, &en);
-    cJSON_AddStringToObject(d, "edit", cot_diffview_edit_names[res->edit]);
-    char *id = cot_strndup(en.id, en.id_len);
-    cJSON_AddStringToObject(d, "source_id", id);
-    free(id);
-    cJSON_AddNumberToObject(d, "candidates", (double)res->cands);
-    cJSON_AddItemToObject(d, "cot", cot_diffview_part(&res->cot, en.cot, v->cot, o->hunk_text));
-    /* res->cot's hunks live in the differ: render them before reusing it. */
-    cot_diff_run(res->df, en.answer, en.answer_len, v->answer, v->answer_len, &res->ans);
-    cJSON_AddItemToObject(d, "answer", cot_diffview_part(&res->ans, en.answer, v->answer, o->hunk_text));
-    return d;
+    cot_diffview_rec_t r = view_of(ix, res, v);
+    return cot_diffview_json(res->df, &r, &res->cot, o->hunk_text);
 }
 
 static void text_record(cot_buf_t *out, const opts_t *o, cot_pair_index_t *ix,
                         result_t *res, const cot_record_view_t *v,
                         const cot_line_t *l)
 {
+    cot_diffview_rec_t r = view_of(ix, res, v);
+    cot_buf_t name = {0};
+    if (v->id) cot_buf_adds(&name, v->id);
+    else cot_buf_printf(&name, "%s:%lu", l->file, l->line);
+    cot_buf_cstr(&name);
     cot_buf_clear(out);
-    if (res->status == COT_DV_UNCHANGED) return;
-    cot_buf_adds(out, o->color ? "\033[1m=== " : "=== ");
-    if (v->id) cot_buf_adds(out, v->id);
-    else cot_buf_printf(out, "%s:%lu", l->file, l->line);
-    if (res->status == COT_DV_NOSOURCE || res->status == COT_DV_NOKEY) {
-        cot_buf_adds(out, ": ");
-        cot_buf_adds(out, cot_diffview_status_names[res->status]);
-        cot_buf_adds(out, o->color ? "\033[m\n" : "\n");
-        return;
-    }
-    cot_pair_entry_t en;
-    cot_pair_get(ix, res->best, &en);
-    cot_buf_adds(out, " vs ");
-    cot_buf_add(out, en.id, en.id_len);
-    cot_buf_printf(out, ": %s, %s, cot similarity %.4g", cot_diffview_status_names[res->status],
-                   cot_diffview_edit_names[res->edit],
-                   cot_diffview_sim(res->cot.similarity, res->cot.nhunks == 0));
-    if (res->cot.approx) cot_buf_adds(out, " (approx)");
-    if (res->cands > 1) cot_buf_printf(out, ", %zu candidates", res->cands);
-    cot_buf_adds(out, o->color ? "\033[m\n" : "\n");
-    if (res->edit == COT_DV_COT || res->edit == COT_DV_BOTH) {
-        cot_diff_run(res->df, en.cot, en.cot_len, v->cot, v->cot_len, &res->cot);
-        cot_buf_adds(out, "--- cot\n");
-        cot_diffview_words(out, en.cot, en.cot_len, v->cot, &res->cot, o->context, o->color);
-    }
-    if (res->edit == COT_DV_ANSWER || res->edit == COT_DV_BOTH) {
-        cot_diff_run(res->df, en.answer, en.answer_len, v->answer, v->answer_len,
-                     &res->ans);
-        cot_buf_adds(out, "--- answer\n");
-        cot_diffview_words(out, en.answer, en.answer_len, v->answer, &res->ans, o->context, o->color);
-    }
+    cot_diffview_text(out, res->df, &r, &res->cot, name.s, o->context, o->color);
+    cot_buf_free(&name);
 }
 
 /* --answer-shift: the numeric answers of the original and the SFT record,
@@ -609,18 +588,13 @@ static int run_within(cot_run_t *run, const opts_t *o)
         }
         if (o->text) {
             cot_buf_clear(&out);
-            if (status != COT_DV_UNCHANGED) {
-                const cJSON *id = cot_record_get(l.json, "id");
-                cot_buf_adds(&out, o->color ? "\033[1m=== " : "=== ");
-                if (cJSON_IsString(id)) cot_buf_adds(&out, id->valuestring);
-                else cot_buf_printf(&out, "%s:%lu", l.file, l.line);
-                cot_buf_printf(&out, ": %s vs %s: %s, similarity %.4g", o->within_a,
-                               o->within_b, cot_diffview_status_names[status],
-                               cot_diffview_sim(r.similarity, r.nhunks == 0));
-                if (r.approx) cot_buf_adds(&out, " (approx)");
-                cot_buf_adds(&out, o->color ? "\033[m\n" : "\n");
-                cot_diffview_words(&out, a.s, a.len, b.s, &r, o->context, o->color);
-            }
+            const cJSON *id = cot_record_get(l.json, "id");
+            cot_buf_clear(&why);
+            if (cJSON_IsString(id)) cot_buf_adds(&why, id->valuestring);
+            else cot_buf_printf(&why, "%s:%lu", l.file, l.line);
+            cot_buf_cstr(&why);
+            cot_diffview_within_text(&out, status, why.s, o->within_a, o->within_b,
+                                     &r, a.s, a.len, b.s, o->context, o->color);
             if (out.len && cot_stream_write(run->out, out.s, out.len) < 0) {
                 run->status = COT_EXIT_IO;
                 break;
@@ -628,13 +602,8 @@ static int run_within(cot_run_t *run, const opts_t *o)
             cot_run_count(run, "shown", out.len > 0);
             continue;
         }
-        cJSON *d = cJSON_CreateObject();
-        cJSON_AddStringToObject(d, "status", cot_diffview_status_names[status]);
-        cJSON *fs = cJSON_AddArrayToObject(d, "fields");
-        cJSON_AddItemToArray(fs, cJSON_CreateString(o->within_a));
-        cJSON_AddItemToArray(fs, cJSON_CreateString(o->within_b));
-        cJSON_AddItemToObject(d, "text", cot_diffview_part(&r, a.s, b.s, o->hunk_text));
-        cot_record_set(l.json, "diff", d);
+        cot_record_set(l.json, "diff", cot_diffview_within_json(
+                           status, o->within_a, o->within_b, &r, a.s, b.s, o->hunk_text));
         if (cot_run_emit(run, l.json) < 0) break;
     }
     if (st == -1 && run->status == COT_EXIT_OK && cot_fields_check(f, 0))

@@ -148,3 +148,93 @@ void cot_diffview_words(cot_buf_t *out, const char *a, size_t alen,
     cot_buf_free(&m);
     cot_buf_free(&fl);
 }
+
+cJSON *cot_diffview_json(cot_differ_t *df, const cot_diffview_rec_t *r,
+                         const cot_diff_t *cot, int hunk_text)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "status", cot_diffview_status_names[r->status]);
+    if (r->status == COT_DV_NOSOURCE || r->status == COT_DV_NOKEY) {
+        cJSON_AddNullToObject(d, "edit");
+        cJSON_AddNullToObject(d, "source_id");
+        cJSON_AddNumberToObject(d, "candidates", 0);
+        return d;
+    }
+    cJSON_AddStringToObject(d, "edit", cot_diffview_edit_names[r->edit]);
+    char *id = cot_strndup(r->source_id, r->source_id_len);
+    cJSON_AddStringToObject(d, "source_id", id);
+    free(id);
+    cJSON_AddNumberToObject(d, "candidates", (double)r->candidates);
+    cJSON_AddItemToObject(d, "cot", cot_diffview_part(cot, r->a_cot, r->b_cot, hunk_text));
+    /* cot's hunks live in the differ: render them before reusing it. */
+    cot_diff_t ans;
+    cot_diff_run(df, r->a_answer, r->a_answer_len, r->b_answer, r->b_answer_len, &ans);
+    cJSON_AddItemToObject(d, "answer", cot_diffview_part(&ans, r->a_answer, r->b_answer,
+                                                         hunk_text));
+    return d;
+}
+
+void cot_diffview_text(cot_buf_t *out, cot_differ_t *df,
+                       const cot_diffview_rec_t *r, const cot_diff_t *cot,
+                       const char *name, long context, int color)
+{
+    if (r->status == COT_DV_UNCHANGED) return;
+    cot_buf_adds(out, color ? "\033[1m=== " : "=== ");
+    cot_buf_adds(out, name);
+    if (r->status == COT_DV_NOSOURCE || r->status == COT_DV_NOKEY) {
+        cot_buf_adds(out, ": ");
+        cot_buf_adds(out, cot_diffview_status_names[r->status]);
+        cot_buf_adds(out, color ? "\033[m\n" : "\n");
+        return;
+    }
+    cot_buf_adds(out, " vs ");
+    cot_buf_add(out, r->source_id, r->source_id_len);
+    cot_buf_printf(out, ": %s, %s, cot similarity %.4g",
+                   cot_diffview_status_names[r->status],
+                   cot_diffview_edit_names[r->edit],
+                   cot_diffview_sim(cot->similarity, cot->nhunks == 0));
+    if (cot->approx) cot_buf_adds(out, " (approx)");
+    if (r->candidates > 1) cot_buf_printf(out, ", %zu candidates", r->candidates);
+    cot_buf_adds(out, color ? "\033[m\n" : "\n");
+    cot_diff_t d;
+    if (r->edit == COT_DV_COT || r->edit == COT_DV_BOTH) {
+        cot_diff_run(df, r->a_cot, r->a_cot_len, r->b_cot, r->b_cot_len, &d);
+        cot_buf_adds(out, "--- cot\n");
+        cot_diffview_words(out, r->a_cot, r->a_cot_len, r->b_cot, &d, context, color);
+    }
+    if (r->edit == COT_DV_ANSWER || r->edit == COT_DV_BOTH) {
+        cot_diff_run(df, r->a_answer, r->a_answer_len, r->b_answer, r->b_answer_len, &d);
+        cot_buf_adds(out, "--- answer\n");
+        cot_diffview_words(out, r->a_answer, r->a_answer_len, r->b_answer, &d, context,
+                           color);
+    }
+}
+
+cJSON *cot_diffview_within_json(int status, const char *fa, const char *fb,
+                                const cot_diff_t *r, const char *a,
+                                const char *b, int hunk_text)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "status", cot_diffview_status_names[status]);
+    cJSON *fs = cJSON_AddArrayToObject(d, "fields");
+    cJSON_AddItemToArray(fs, cJSON_CreateString(fa));
+    cJSON_AddItemToArray(fs, cJSON_CreateString(fb));
+    cJSON_AddItemToObject(d, "text", cot_diffview_part(r, a, b, hunk_text));
+    return d;
+}
+
+void cot_diffview_within_text(cot_buf_t *out, int status, const char *name,
+                              const char *fa, const char *fb,
+                              const cot_diff_t *r, const char *a, size_t alen,
+                              const char *b, long context, int color)
+{
+    if (status == COT_DV_UNCHANGED) return;
+    cot_buf_adds(out, color ? "\033[1m=== " : "=== ");
+    cot_buf_adds(out, name);
+    cot_buf_printf(out, ": %s vs %s: %s, similarity %.4g", fa, fb,
+                   cot_diffview_status_names[status],
+                   cot_diffview_sim(r->similarity, r->nhunks == 0));
+    if (r->approx) cot_buf_adds(out, " (approx)");
+    cot_buf_adds(out, color ? "\033[m\n" : "\n");
+    cot_diffview_words(out, a, alen, b, r, context, color);
+}

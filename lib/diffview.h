@@ -48,4 +48,41 @@ void cot_diffview_words(cot_buf_t *out, const char *a, size_t alen,
                         const char *b, const cot_diff_t *r, long context,
                         int color);
 
+/* One compared record of cot-diff: a (the original) against b (the SFT
+ * record).  Without a source (COT_DV_NOSOURCE, COT_DV_NOKEY) only
+ * status and the b side are set. */
+typedef struct {
+    int status, edit;                   /* COT_DV_*                         */
+    size_t candidates;                  /* originals under the key          */
+    const char *source_id;              /* the original's id                */
+    size_t source_id_len;
+    const char *a_cot, *a_answer, *b_cot, *b_answer;
+    size_t a_cot_len, a_answer_len, b_cot_len, b_answer_len;
+} cot_diffview_rec_t;
+
+/* The "diff" object of r: status, edit, source_id, candidates, and the cot
+ * and answer parts.  cot is the diff of a_cot -> b_cot, its hunks still in
+ * df; the answer is diffed in df afterwards. */
+cJSON *cot_diffview_json(cot_differ_t *df, const cot_diffview_rec_t *r,
+                         const cot_diff_t *cot, int hunk_text);
+
+/* The text view of r, appended to out: nothing when unchanged; a header
+ * "=== NAME vs SOURCE: STATUS, EDIT, cot similarity S" (cot gives S) and
+ * "--- cot" / "--- answer" word diffs for the parts that changed (diffed
+ * again in df), or "=== NAME: no-source" / "no-key". */
+void cot_diffview_text(cot_buf_t *out, cot_differ_t *df,
+                       const cot_diffview_rec_t *r, const cot_diff_t *cot,
+                       const char *name, long context, int color);
+
+/* --within: the "diff" object of fields fa -> fb of one record (status,
+ * fields, and the part as "text"), and its text view ("=== NAME: FA vs FB:
+ * STATUS, similarity S" and the word diff; nothing when unchanged). */
+cJSON *cot_diffview_within_json(int status, const char *fa, const char *fb,
+                                const cot_diff_t *r, const char *a,
+                                const char *b, int hunk_text);
+void cot_diffview_within_text(cot_buf_t *out, int status, const char *name,
+                              const char *fa, const char *fb,
+                              const cot_diff_t *r, const char *a, size_t alen,
+                              const char *b, long context, int color);
+
 #endif
