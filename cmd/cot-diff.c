@@ -1,16 +1,19 @@
 /* cot-diff -- which SFT records had their chain of thought edited, and
  * exactly where: each SFT record is paired with the model's own original
  * (by prompt, id or any field) and passed through with a "diff" object.
- * Pairing lives in lib/pair.c, the token diff in lib/diff.c. */
+ * Pairing lives in lib/pair.c, the token diff in lib/diff.c, the classes,
+ * the diff object and the text view in lib/diffview.c. */
 #include "answer.h"
 #include "cli.h"
 #include "diff.h"
+#include "diffview.h"
+#include "extract.h"
+#include "fields.h"
 #include "pair.h"
 #include "profile.h"
 #include "record.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,11 +24,6 @@
 #define MIN_PAIRED_DEFAULT 0.5
 
 enum { KEY_PROMPT, KEY_ID, KEY_PATH };
-enum { ED_NONE, ED_COT, ED_ANSWER, ED_BOTH };
-enum { ST_UNCHANGED, ST_EDITED, ST_REWRITTEN, ST_NOSOURCE, ST_NOKEY, NSTATUS };
-static const char *const edit_names[] = {"none", "cot-only", "answer-only", "both"};
-static const char *const status_names[] = {"unchanged", "edited", "rewritten",
-                                           "no-source", "no-key"};
 /* --only/--drop take both sets (they are disjoint): statuses, then edits. */
 static const char *const value_names[] = {"unchanged", "edited", "rewritten",
                                           "no-source", "no-key", "none",
@@ -37,7 +35,7 @@ enum {
     OPT_ONLY_EDIT, OPT_ONLY_STATUS, OPT_PROFILE, OPT_FPR, OPT_MIN_PAIRED,
     OPT_ONLY, OPT_DROP
 };
-enum { OPT_ANSWER_SHIFT = COT_OPT_TOOL + 64 };   /* apart: options are added above */
+enum { OPT_ANSWER_SHIFT = COT_OPT_TOOL + 64, OPT_WITHIN };   /* apart: options are added above */
 
 typedef struct {
     int key;
@@ -56,12 +54,15 @@ typedef struct {
     const char *profile;        /* --profile: add "shift" (cot-profile(1))  */
     double fpr;
     int answer_shift;           /* --answer-shift: numeric answers (answer.h) */
+    char *within_a, *within_b;  /* --within A,B: diff two fields of a record */
+    const char *pair_opt;       /* an option that needs ORIG, as given      */
 } opts_t;
 
 static void usage(FILE *fp)
 {
     fprintf(fp,
 "Usage: cot-diff [options] ORIG [SFT...]\n"
+"       cot-diff [options] --within A,B [FILE...]\n"
 "Pair each SFT record (canonical records, from the files or stdin) with the\n"
 "model's own original in ORIG and add a \"diff\" object: was the CoT edited,\n"
 "where, and how much.  ORIG is loaded into memory; SFT records stream.\n"
@@ -70,6 +71,8 @@ static void usage(FILE *fp)
 "  -k, --key KEY         prompt, id, or a field as /json/pointer or a.b [prompt]\n"
 "      --shard K/N       keep only the keys hashing to shard K of N (both sides)\n"
 "      --unmatched FILE  write the originals no SFT record used to FILE\n"
+"      --within A,B      no ORIG: diff field A against field B inside each\n"
+"                        record (pointers or a.b; step lists are joined)\n"
 "Diff:\n"
 "      --rewrite-below X CoT similarity under X is 'rewritten' [%.2f]\n"
 "      --hunk-text       add a_text/b_text to each hunk\n"
@@ -132,6 +135,39 @@ static void parse_shard(opts_t *o, const char *arg)
         cot_usage_error("--shard: expected K/N with 1 <= K <= N, not '%s'", arg);
 }
 
+/* The options that pair with ORIG, which --within has none of. */
+static const char *pair_opt_name(int c)
+{
+    switch (c) {
+    case 'k': return "--key";
+    case OPT_SHARD: return "--shard";
+    case OPT_UNMATCHED: return "--unmatched";
+    case OPT_ANSWER_SHIFT: return "--answer-shift";
+    case OPT_ONLY_EDIT: return "--only-edit";
+    case OPT_MIN_PAIRED: return "--min-paired";
+    case OPT_PROFILE: return "--profile";
+    case OPT_FPR: return "--fpr";
+    }
+    return NULL;
+}
+
+/* --within A,B: two field paths, split at the one comma. */
+static void parse_within(opts_t *o, const char *arg)
+{
+    const char *comma = strchr(arg, ',');
+    if (!comma || comma == arg || !comma[1] || strchr(comma + 1, ','))
+        cot_usage_error("--within: expected two fields A,B (the original, then "
+                        "the edit), not '%s'", arg);
+    free(o->within_a);
+    free(o->within_b);
+    o->within_a = cot_strndup(arg, comma - arg);
+    o->within_b = cot_strndup(comma + 1, strlen(comma + 1));
+    cot_record_path_usage("--within", o->within_a);
+    cot_record_path_usage("--within", o->within_b);
+    if (!strcmp(o->within_a, o->within_b))
+        cot_usage_error("--within: A and B are the same field '%s'", o->within_a);
+}
+
 static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
 {
     static const struct option longopts[] = {
@@ -142,6 +178,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         {"rewrite-below", required_argument, 0, OPT_REWRITE_BELOW},
         {"hunk-text", no_argument, 0, OPT_HUNK_TEXT},
         {"answer-shift", no_argument, 0, OPT_ANSWER_SHIFT},
+        {"within", required_argument, 0, OPT_WITHIN},
         {"only-edit", required_argument, 0, OPT_ONLY_EDIT},
         {"only-status", required_argument, 0, OPT_ONLY_STATUS},
         {"only", required_argument, 0, OPT_ONLY},
@@ -168,6 +205,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
     while ((c = getopt_long(argc, argv, COT_COMMON_SHORT "k:f:O:C:c", longopts,
                             NULL)) >= 0) {
         if (cot_common_opt(common, c, optarg)) continue;
+        if (pair_opt_name(c)) o->pair_opt = pair_opt_name(c);
         switch (c) {
         case 'k':
             o->key_path = optarg;
@@ -187,15 +225,16 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
             break;
         case OPT_HUNK_TEXT: o->hunk_text = 1; break;
         case OPT_ANSWER_SHIFT: o->answer_shift = 1; break;
-        case OPT_ONLY_EDIT: o->only_edit = parse_list("--only-edit", optarg, edit_names, 4); break;
-        case OPT_ONLY_STATUS: o->only_status = parse_list("--only-status", optarg, status_names, NSTATUS); break;
+        case OPT_WITHIN: parse_within(o, optarg); break;
+        case OPT_ONLY_EDIT: o->only_edit = parse_list("--only-edit", optarg, cot_diffview_edit_names, 4); break;
+        case OPT_ONLY_STATUS: o->only_status = parse_list("--only-status", optarg, cot_diffview_status_names, COT_DV_NSTATUS); break;
         case OPT_ONLY: case OPT_DROP: {
             unsigned m = parse_list(c == OPT_ONLY ? "--only" : "--drop", optarg,
-                                    value_names, NSTATUS + 4);
+                                    value_names, COT_DV_NSTATUS + 4);
             unsigned *st = c == OPT_ONLY ? &o->only_status : &o->drop_status;
             unsigned *ed = c == OPT_ONLY ? &o->only_edit : &o->drop_edit;
-            *st |= m & ((1u << NSTATUS) - 1);
-            *ed |= m >> NSTATUS;
+            *st |= m & ((1u << COT_DV_NSTATUS) - 1);
+            *ed |= m >> COT_DV_NSTATUS;
             break;
         }
         case 'c': o->counts = 1; break;
@@ -236,7 +275,14 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
     if (o->counts && strcmp(common->out_path, "-"))
         cot_usage_error("-c/--counts prints counts on standard output; it does not "
                         "use -o (redirect it: > FILE)");
-    if (optind >= argc) cot_usage_error("missing ORIG, the file of original records");
+    if (o->within_a && (o->counts || o->drop_status || o->drop_edit || o->only_edit))
+        cot_usage_error("--within takes --only with statuses only (unchanged, edited, "
+                        "rewritten); -c, --drop and edit values are for paired runs");
+    if (o->within_a && o->pair_opt)
+        cot_usage_error("--within compares two fields of each record, with no ORIG: "
+                        "%s has no meaning with it", o->pair_opt);
+    if (!o->within_a && optind >= argc)
+        cot_usage_error("missing ORIG, the file of original records");
     o->user_u = common->uncompressed;
     if (o->text) common->uncompressed = 1;   /* text is for people */
 }
@@ -373,138 +419,11 @@ static int write_unmatched(cot_run_t *run, const cot_common_t *common,
     return cot_stream_close(s);
 }
 
-/* ---- the diff object ----------------------------------------------------- */
-
-/* Four decimals, and 1 only for identical texts (texts that differ only
- * in whitespace have similarity 1 before rounding). */
-static double round_sim(double s, int same)
-{
-    double r = round(s * 1e4) / 1e4;
-    return r >= 1.0 && !same ? 0.9999 : r;
-}
-
-static cJSON *part_json(const opts_t *o, const cot_diff_t *r, const char *a,
-                        const char *b)
-{
-    cJSON *p = cJSON_CreateObject();
-    cJSON_AddNumberToObject(p, "similarity", round_sim(r->similarity, r->nhunks == 0));
-    cJSON_AddNumberToObject(p, "tokens_a", (double)r->tokens_a);
-    cJSON_AddNumberToObject(p, "tokens_b", (double)r->tokens_b);
-    cJSON_AddNumberToObject(p, "inserted", (double)r->inserted);
-    cJSON_AddNumberToObject(p, "deleted", (double)r->deleted);
-    cJSON *hs = cJSON_AddArrayToObject(p, "hunks");
-    for (size_t i = 0; i < r->nhunks; i++) {
-        const cot_hunk_t *h = &r->hunks[i];
-        cJSON *hj = cJSON_CreateObject();
-        cJSON_AddNumberToObject(hj, "a_start", (double)h->a_start);
-        cJSON_AddNumberToObject(hj, "a_end", (double)h->a_end);
-        cJSON_AddNumberToObject(hj, "b_start", (double)h->b_start);
-        cJSON_AddNumberToObject(hj, "b_end", (double)h->b_end);
-        if (o->hunk_text) {
-            char *t = cot_strndup(a + h->a_start, h->a_end - h->a_start);
-            cJSON_AddStringToObject(hj, "a_text", t);
-            free(t);
-            t = cot_strndup(b + h->b_start, h->b_end - h->b_start);
-            cJSON_AddStringToObject(hj, "b_text", t);
-            free(t);
-        }
-        cJSON_AddItemToArray(hs, hj);
-    }
-    if (r->approx) cJSON_AddTrueToObject(p, "approx");
-    return p;
-}
-
-/* ---- the text view ------------------------------------------------------- */
-
-static void add_marked(cot_buf_t *m, cot_buf_t *fl, const char *p, size_t n,
-                       char flag)
-{
-    cot_buf_add(m, p, n);
-    cot_buf_reserve(fl, n);
-    memset(fl->s + fl->len, flag, n);
-    fl->len += n;
-}
-
-static int only_space(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!strchr(" \t\r\n\v\f", p[i]) || !p[i]) return 0;
-    return 1;
-}
-
-/* Word diff of a -> b with context lines, appended to out. */
-static void word_diff(cot_buf_t *out, const opts_t *o, const char *a,
-                      size_t alen, const char *b, const cot_diff_t *r)
-{
-    cot_buf_t m = {0}, fl = {0};
-    size_t at = 0;
-    const char *del0 = o->color ? "\033[31m[-" : "[-", *del1 = o->color ? "-]\033[m" : "-]";
-    const char *ins0 = o->color ? "\033[32m{+" : "{+", *ins1 = o->color ? "+}\033[m" : "+}";
-    for (size_t i = 0; i < r->nhunks; i++) {
-        /* For reading, hunks apart only by spaces are shown as one. */
-        cot_hunk_t hh = r->hunks[i];
-        const cot_hunk_t *h = &hh;
-        while (i + 1 < r->nhunks && only_space(a + hh.a_end, r->hunks[i + 1].a_start - hh.a_end)) {
-            hh.a_end = r->hunks[i + 1].a_end;
-            hh.b_end = r->hunks[i + 1].b_end;
-            i++;
-        }
-        add_marked(&m, &fl, a + at, h->a_start - at, 0);
-        if (h->a_end > h->a_start) {
-            add_marked(&m, &fl, del0, strlen(del0), 1);
-            add_marked(&m, &fl, a + h->a_start, h->a_end - h->a_start, 1);
-            add_marked(&m, &fl, del1, strlen(del1), 1);
-        }
-        if (h->b_end > h->b_start) {
-            add_marked(&m, &fl, ins0, strlen(ins0), 1);
-            add_marked(&m, &fl, b + h->b_start, h->b_end - h->b_start, 1);
-            add_marked(&m, &fl, ins1, strlen(ins1), 1);
-        }
-        at = h->a_end;
-    }
-    add_marked(&m, &fl, a + at, alen - at, 0);
-    /* Lines of the merged text, and which of them show a change. */
-    size_t nl = 0, cap = 16, *ls = cot_malloc(cap * sizeof *ls);
-    char *chg = cot_malloc(cap);
-    for (size_t i = 0, s = 0; i <= m.len; i++) {
-        if (i < m.len && m.s[i] != '\n') continue;
-        if (nl == cap) {
-            cap *= 2;
-            ls = cot_realloc(ls, cap * sizeof *ls);
-            chg = cot_realloc(chg, cap);
-        }
-        ls[nl] = s;
-        chg[nl] = i > s ? memchr(fl.s + s, 1, i - s) != NULL : 0;
-        nl++;
-        s = i + 1;
-    }
-    long last_shown = -1;
-    for (size_t k = 0; k < nl; k++) {
-        int show = o->context < 0;
-        for (long d = -o->context; !show && d <= o->context; d++) {
-            long j = (long)k + d;
-            if (j >= 0 && j < (long)nl && chg[j]) show = 1;
-        }
-        if (!show) continue;
-        if (last_shown >= 0 && (long)k != last_shown + 1) cot_buf_adds(out, "~~~\n");
-        if (last_shown < 0 && k > 0) cot_buf_adds(out, "~~~\n");
-        size_t s = ls[k], e = k + 1 < nl ? ls[k + 1] - 1 : m.len;
-        cot_buf_add(out, m.s + s, e - s);
-        cot_buf_addc(out, '\n');
-        last_shown = (long)k;
-    }
-    if (last_shown >= 0 && (size_t)last_shown + 1 < nl) cot_buf_adds(out, "~~~\n");
-    free(ls);
-    free(chg);
-    cot_buf_free(&m);
-    cot_buf_free(&fl);
-}
-
 /* ---- main loop ----------------------------------------------------------- */
 
 typedef struct {
     cot_differ_t *df;
-    cot_diff_t cot, ans;
+    cot_diff_t cot;
     size_t cands, best;
     int status, edit;
 } result_t;
@@ -515,7 +434,7 @@ static void diff_record(const opts_t *o, cot_pair_index_t *ix, result_t *res,
     size_t first;
     res->cands = cot_pair_find(ix, kb->s, kb->len, &first);
     if (!res->cands) {
-        res->status = ST_NOSOURCE;
+        res->status = COT_DV_NOSOURCE;
         return;
     }
     cot_pair_entry_t en;
@@ -533,76 +452,52 @@ static void diff_record(const opts_t *o, cot_pair_index_t *ix, result_t *res,
     int cot_same = en.cot_len == v->cot_len && !memcmp(en.cot, v->cot, v->cot_len);
     int ans_same = en.answer_len == v->answer_len &&
                    !memcmp(en.answer, v->answer, v->answer_len);
-    res->edit = cot_same ? (ans_same ? ED_NONE : ED_ANSWER) : (ans_same ? ED_COT : ED_BOTH);
+    res->edit = cot_diffview_edit(cot_same, ans_same);
     cot_diff_run(res->df, en.cot, en.cot_len, v->cot, v->cot_len, &res->cot);
-    res->status = res->edit == ED_NONE ? ST_UNCHANGED
-                : !cot_same && res->cot.similarity < o->rewrite_below ? ST_REWRITTEN
-                : ST_EDITED;
+    res->status = cot_diffview_status(res->edit, cot_same, res->cot.similarity,
+                                      o->rewrite_below);
+}
+
+/* The view of one compared record: what lib/diffview.c renders. */
+static cot_diffview_rec_t view_of(cot_pair_index_t *ix, const result_t *res,
+                                  const cot_record_view_t *v)
+{
+    cot_diffview_rec_t r = {.status = res->status, .edit = res->edit,
+                            .candidates = res->cands,
+                            .b_cot = v->cot, .b_cot_len = v->cot_len,
+                            .b_answer = v->answer, .b_answer_len = v->answer_len};
+    if (res->status != COT_DV_NOSOURCE && res->status != COT_DV_NOKEY) {
+        cot_pair_entry_t en;
+        cot_pair_get(ix, res->best, &en);
+        r.source_id = en.id;
+        r.source_id_len = en.id_len;
+        r.a_cot = en.cot;
+        r.a_cot_len = en.cot_len;
+        r.a_answer = en.answer;
+        r.a_answer_len = en.answer_len;
+    }
+    return r;
 }
 
 static cJSON *diff_json(const opts_t *o, cot_pair_index_t *ix, result_t *res,
                         const cot_record_view_t *v)
 {
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "status", status_names[res->status]);
-    if (res->status == ST_NOSOURCE || res->status == ST_NOKEY) {
-        cJSON_AddNullToObject(d, "edit");
-        cJSON_AddNullToObject(d, "source_id");
-        cJSON_AddNumberToObject(d, "candidates", 0);
-        return d;
-    }
-    cot_pair_entry_t en;
-    cot_pair_get(ix, res->best, &en);
-    cJSON_AddStringToObject(d, "edit", edit_names[res->edit]);
-    char *id = cot_strndup(en.id, en.id_len);
-    cJSON_AddStringToObject(d, "source_id", id);
-    free(id);
-    cJSON_AddNumberToObject(d, "candidates", (double)res->cands);
-    cJSON_AddItemToObject(d, "cot", part_json(o, &res->cot, en.cot, v->cot));
-    /* res->cot's hunks live in the differ: render them before reusing it. */
-    cot_diff_run(res->df, en.answer, en.answer_len, v->answer, v->answer_len, &res->ans);
-    cJSON_AddItemToObject(d, "answer", part_json(o, &res->ans, en.answer, v->answer));
-    return d;
+    cot_diffview_rec_t r = view_of(ix, res, v);
+    return cot_diffview_json(res->df, &r, &res->cot, o->hunk_text);
 }
 
 static void text_record(cot_buf_t *out, const opts_t *o, cot_pair_index_t *ix,
                         result_t *res, const cot_record_view_t *v,
                         const cot_line_t *l)
 {
+    cot_diffview_rec_t r = view_of(ix, res, v);
+    cot_buf_t name = {0};
+    if (v->id) cot_buf_adds(&name, v->id);
+    else cot_buf_printf(&name, "%s:%lu", l->file, l->line);
+    cot_buf_cstr(&name);
     cot_buf_clear(out);
-    if (res->status == ST_UNCHANGED) return;
-    cot_buf_adds(out, o->color ? "\033[1m=== " : "=== ");
-    if (v->id) cot_buf_adds(out, v->id);
-    else cot_buf_printf(out, "%s:%lu", l->file, l->line);
-    if (res->status == ST_NOSOURCE || res->status == ST_NOKEY) {
-        cot_buf_adds(out, ": ");
-        cot_buf_adds(out, status_names[res->status]);
-        cot_buf_adds(out, o->color ? "\033[m\n" : "\n");
-        return;
-    }
-    cot_pair_entry_t en;
-    cot_pair_get(ix, res->best, &en);
-    cot_buf_adds(out, " vs ");
-    cot_buf_add(out, en.id, en.id_len);
-    cot_buf_printf(out, ": %s, %s, cot similarity %.4g", status_names[res->status],
-                   edit_names[res->edit],
-                   round_sim(res->cot.similarity, res->cot.nhunks == 0));
-    if (res->cot.approx) cot_buf_adds(out, " (approx)");
-    if (res->cands > 1) cot_buf_printf(out, ", %zu candidates", res->cands);
-    cot_buf_adds(out, o->color ? "\033[m\n" : "\n");
-    if (res->edit == ED_COT || res->edit == ED_BOTH) {
-        cot_diff_run(res->df, en.cot, en.cot_len, v->cot, v->cot_len, &res->cot);
-        cot_buf_adds(out, "--- cot\n");
-        word_diff(out, o, en.cot, en.cot_len, v->cot, &res->cot);
-    }
-    if (res->edit == ED_ANSWER || res->edit == ED_BOTH) {
-        cot_diff_run(res->df, en.answer, en.answer_len, v->answer, v->answer_len,
-                     &res->ans);
-        cot_buf_adds(out, "--- answer\n");
-        opts_t all = *o;
-        all.context = -1;
-        word_diff(out, &all, en.answer, en.answer_len, v->answer, &res->ans);
-    }
+    cot_diffview_text(out, res->df, &r, &res->cot, name.s, o->context, o->color);
+    cot_buf_free(&name);
 }
 
 /* --answer-shift: the numeric answers of the original and the SFT record,
@@ -611,7 +506,7 @@ static void add_answer_shift(cot_pair_index_t *ix, const result_t *res,
                              const cot_record_view_t *v, cJSON *rec)
 {
     cot_pair_entry_t en = {0};
-    if (res->status != ST_NOSOURCE) cot_pair_get(ix, res->best, &en);
+    if (res->status != COT_DV_NOSOURCE) cot_pair_get(ix, res->best, &en);
     cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, "diff");
     if (d) cot_answer_shift_add(d, en.answer, en.answer_len, v->answer, v->answer_len);
 }
@@ -661,12 +556,123 @@ static int check_pairing(cot_run_t *run, const opts_t *o,
     return bad && o->exit_status;
 }
 
+/* ---- --within: the original and the edit in one record ---------------- */
+
+/* Field text of rec at path into b: COT_FIELD_HIT, _MISS (absent or null)
+ * or _BADTYPE (a value with no text, such as an object). */
+static int within_text(const cJSON *j, cot_buf_t *b)
+{
+    if (!j || cJSON_IsNull(j)) return COT_FIELD_MISS;
+    return cot_extract_text(j, b) ? COT_FIELD_HIT : COT_FIELD_BADTYPE;
+}
+
+/* Diff field A against field B of every record: the same statuses
+ * (unchanged, edited, rewritten), hunks and text view as with ORIG.  A
+ * record without either field is rejected; a field that no record has
+ * fails the run (fields.h).  Returns 1 when some record was edited, or
+ * when none was compared at all and there is a gate (--exit-status). */
+static int run_within(cot_run_t *run, const opts_t *o)
+{
+    cot_fields_t *f = cot_fields_new();
+    int fa = cot_fields_want(f, "--within", o->within_a, "they are rejected");
+    int fb = cot_fields_want(f, "--within", o->within_b, "they are rejected");
+    cot_differ_t *df = cot_diff_new();
+    cot_buf_t a = {0}, b = {0}, out = {0}, why = {0};
+    cot_diff_t r;
+    cot_line_t l;
+    int edited = 0, st;
+    unsigned long long compared = 0;
+    for (int i = COT_DV_UNCHANGED; i <= COT_DV_REWRITTEN; i++) {
+        cot_buf_clear(&out);
+        cot_buf_printf(&out, "diff:%s", cot_diffview_status_names[i]);
+        cot_run_count(run, out.s, 0);
+    }
+    while ((st = cot_run_next(run, &l)) == 0) {
+        const cJSON *ja = cot_record_get(l.json, o->within_a);
+        const cJSON *jb = cot_record_get(l.json, o->within_b);
+        if (ja && ja == jb)     /* /a and a, spelt apart */
+            cot_usage_error("--within: %s and %s are the same field",
+                            o->within_a, o->within_b);
+        int ha = within_text(ja, &a), hb = within_text(jb, &b);
+        cot_fields_mark(f, fa, ha);
+        cot_fields_mark(f, fb, hb);
+        if (ha != COT_FIELD_HIT || hb != COT_FIELD_HIT) {
+            const char *p = ha != COT_FIELD_HIT ? o->within_a : o->within_b;
+            int how = ha != COT_FIELD_HIT ? ha : hb;
+            if (how == COT_FIELD_MISS) cot_fields_learn(f, l.json);
+            cot_buf_clear(&why);
+            cot_buf_printf(&why, how == COT_FIELD_MISS
+                           ? "record has no '%s' field (--within %s,%s)"
+                           : "'%s' is not text or a list of steps (--within %s,%s)",
+                           p, o->within_a, o->within_b);
+            if (cot_run_reject(run, &l, "missing-field", why.s) < 0) break;
+            continue;
+        }
+        cot_diff_run(df, a.s, a.len, b.s, b.len, &r);
+        int same = a.len == b.len && !memcmp(a.s, b.s, a.len);
+        int status = cot_diffview_status(cot_diffview_edit(same, 1), same,
+                                         r.similarity, o->rewrite_below);
+        edited |= !same;
+        compared++;
+        cot_buf_clear(&out);
+        cot_buf_printf(&out, "diff:%s", cot_diffview_status_names[status]);
+        cot_run_count(run, out.s, 1);
+        if (o->only_status && !(o->only_status >> status & 1)) {
+            cot_run_count(run, "not-selected", 1);
+            continue;
+        }
+        if (o->text) {
+            cot_buf_clear(&out);
+            const cJSON *id = cot_record_get(l.json, "id");
+            cot_buf_clear(&why);
+            if (cJSON_IsString(id)) cot_buf_adds(&why, id->valuestring);
+            else cot_buf_printf(&why, "%s:%lu", l.file, l.line);
+            cot_buf_cstr(&why);
+            cot_diffview_within_text(&out, status, why.s, o->within_a, o->within_b,
+                                     &r, a.s, a.len, b.s, o->context, o->color);
+            if (out.len && cot_stream_write(run->out, out.s, out.len) < 0) {
+                run->status = COT_EXIT_IO;
+                break;
+            }
+            cot_run_count(run, "shown", out.len > 0);
+            continue;
+        }
+        cot_record_set(l.json, "diff", cot_diffview_within_json(
+                           status, o->within_a, o->within_b, &r, a.s, b.s, o->hunk_text));
+        if (cot_run_emit(run, l.json) < 0) break;
+    }
+    if (st == -1 && run->status == COT_EXIT_OK && cot_fields_check(f, 0))
+        cot_run_fail(run, COT_EXIT_DATA);
+    if (!compared && o->exit_status && run->status == COT_EXIT_OK) {
+        cot_err("no record was compared (--within %s,%s): a gate that compared "
+                "nothing does not pass", o->within_a, o->within_b);
+        edited = 1;
+    }
+    cot_fields_free(f);
+    cot_diff_free(df);
+    cot_buf_free(&a);
+    cot_buf_free(&b);
+    cot_buf_free(&out);
+    cot_buf_free(&why);
+    return edited;
+}
+
 int main(int argc, char **argv)
 {
     cot_common_t common;
     opts_t o;
     cot_common_init(&common, "cot-diff", usage);
     parse_opts(argc, argv, &common, &o);
+    if (o.within_a) {
+        cot_run_t run;
+        int st = cot_run_open(&run, &common, argv + optind, argc - optind, 1);
+        if (st) return st;
+        int edited = run_within(&run, &o);
+        st = cot_run_finish(&run);
+        free(o.within_a);
+        free(o.within_b);
+        return st == COT_EXIT_OK && o.exit_status && edited ? COT_EXIT_DATA : st;
+    }
     char *orig = argv[optind];
     char *const *files = argv + optind + 1;
     int nfiles = argc - optind - 1;
@@ -693,9 +699,9 @@ int main(int argc, char **argv)
         cot_pair_index_free(ix);
         return cot_run_finish(&run);
     }
-    for (int s = 0; s < NSTATUS; s++) {
+    for (int s = 0; s < COT_DV_NSTATUS; s++) {
         char key[40];
-        snprintf(key, sizeof key, "diff:%s", status_names[s]);
+        snprintf(key, sizeof key, "diff:%s", cot_diffview_status_names[s]);
         cot_run_count(&run, key, 0);
     }
 
@@ -703,7 +709,7 @@ int main(int argc, char **argv)
     cot_buf_t kb = {0}, text = {0};
     cot_line_t l;
     unsigned long long cot_edited = 0, paired = 0, compared = 0, digest_ids = 0;
-    unsigned long long nstatus[NSTATUS] = {0}, nedit[4] = {0};
+    unsigned long long nstatus[COT_DV_NSTATUS] = {0}, nedit[4] = {0};
     while (cot_run_next(&run, &l) == 0) {
         cot_record_view_t v;
         int empty = 0;
@@ -715,16 +721,16 @@ int main(int argc, char **argv)
             continue;
         }
         if (!in_shard(&o, &kb, empty)) { cot_run_count(&run, "other-shard", 1); continue; }
-        if (empty) res.status = ST_NOKEY;
+        if (empty) res.status = COT_DV_NOKEY;
         else diff_record(&o, ix, &res, &v, &kb);
         compared++;
-        paired += res.status != ST_NOSOURCE && res.status != ST_NOKEY;
+        paired += res.status != COT_DV_NOSOURCE && res.status != COT_DV_NOKEY;
         digest_ids += o.key == KEY_ID && !strncmp(kb.s, "digest:", 7);
         char key[40];
-        snprintf(key, sizeof key, "diff:%s", status_names[res.status]);
+        snprintf(key, sizeof key, "diff:%s", cot_diffview_status_names[res.status]);
         cot_run_count(&run, key, 1);
-        int unpaired = res.status == ST_NOSOURCE || res.status == ST_NOKEY;
-        if (!unpaired && (res.edit == ED_COT || res.edit == ED_BOTH))
+        int unpaired = res.status == COT_DV_NOSOURCE || res.status == COT_DV_NOKEY;
+        if (!unpaired && (res.edit == COT_DV_COT || res.edit == COT_DV_BOTH))
             cot_edited++;
         if ((o.only_status && !(o.only_status >> res.status & 1)) ||
             (o.only_edit && (unpaired || !(o.only_edit >> res.edit & 1))) ||
@@ -760,12 +766,12 @@ int main(int argc, char **argv)
         write_unmatched(&run, &common, &o, ix) < 0)
         run.status = COT_EXIT_IO;
     if (o.counts && run.status == COT_EXIT_OK) {   /* as cot-judge -c */
-        for (int k = 0; k < NSTATUS; k++)
+        for (int k = 0; k < COT_DV_NSTATUS; k++)
             if (((!o.only_status || o.only_status >> k & 1) && !(o.drop_status >> k & 1)) || nstatus[k])
-                printf("%s\t%llu\n", status_names[k], nstatus[k]);
+                printf("%s\t%llu\n", cot_diffview_status_names[k], nstatus[k]);
         for (int k = 0; k < 4; k++)
             if (((!o.only_edit || o.only_edit >> k & 1) && !(o.drop_edit >> k & 1)) || nedit[k])
-                printf("%s\t%llu\n", edit_names[k], nedit[k]);
+                printf("%s\t%llu\n", cot_diffview_edit_names[k], nedit[k]);
         if (cot_flush_stdout()) run.status = COT_EXIT_IO;
     }
     cot_diff_free(res.df);

@@ -1569,3 +1569,16 @@ void cot_extract_free(cot_extractor_t *x)
     free(x->rec);
     free(x);
 }
+
+int cot_extract_text(const cJSON *v, cot_buf_t *out)
+{
+    span_t s;
+    cot_buf_clear(out);
+    if (!to_text(v, out, &s, NULL)) return 0;
+    if (s.p != out->s) {
+        cot_buf_clear(out);
+        cot_buf_add(out, s.p, s.n);
+    }
+    cot_buf_cstr(out);
+    return 1;
+}

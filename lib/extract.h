@@ -71,6 +71,12 @@ cot_extract_rec_t cot_extract_get(const cot_extractor_t *x, int k);
  * pointer was given.  Owned by the extractor. */
 cot_fields_t *cot_extract_fields(cot_extractor_t *x);
 
+/* The text of one field value into out (cleared first), as a record's cot
+ * is read: a string as is, an array of strings (a step list) joined with
+ * newlines, an array of text parts joined, a number as written.  Returns 1,
+ * or 0 when the value gives no text (NULL, null, an object, a boolean). */
+int cot_extract_text(const cJSON *v, cot_buf_t *out);
+
 void cot_extract_free(cot_extractor_t *x);
 
 /* Print the layouts and styles with one-line descriptions. */

@@ -71,6 +71,11 @@ t text-color      0 'cot-diff -f text --color=always $O $S | head -3'
 t text-context    0 'cd $TMP; printf "%s\n" "{\"prompt\":\"p\",\"cot\":\"l1\nl2\nl3\nl4 x\nl5\nl6\nl7\",\"answer\":\"a\"}" > o.jsonl;
   printf "%s\n" "{\"prompt\":\"p\",\"cot\":\"l1\nl2\nl3\nl4 y\nl5\nl6\nl7\",\"answer\":\"a\"}" > s.jsonl;
   for c in 1 0 -1; do cot-diff -f text -C $c o.jsonl s.jsonl; done'
+# -C trims the answer section as it trims the cot: a one-line change in a
+# 30-line answer shows that line and its context, not all 30 lines
+t text-context-answer 0 'cd $TMP; jq -nc "{prompt: \"p\", cot: \"c\", answer: ([range(1;31)] | map(\"a\(.)\") | join(\"\n\"))}" > o.jsonl;
+  jq -c ".answer |= sub(\"a15\"; \"a15 changed\")" o.jsonl > s.jsonl;
+  for c in 1 -1; do cot-diff -f text -C $c o.jsonl s.jsonl; done | head -12'
 
 # --- exit status and accounts ----------------------------------------------------------
 t exit-status     1 'cot-diff -u --exit-status $O $S > /dev/null'
@@ -163,6 +168,55 @@ check profile-no-source-has-no-edits 'cot-profile build -o $TMP/o.prof samples/p
 t profile-missing 3 'cot-diff -u --profile samples/no-such.prof $O $S'
 t profile-not-a-profile 1 'cot-diff -u --profile $O $O $S'
 t profile-bad-fpr 2 'cot-diff --fpr 0 $O $S'
+
+# ---- --within A,B: the original and the edit in one record (PRMBench) ----
+W=samples/diff/within.jsonl
+WB=samples/diff/within-bad.jsonl
+WP=/original_process,/modified_process
+export W WB WP
+t within          0 'cot-diff -u -v --within $WP $W | jq -c "[.idx, .diff.status, .diff.fields, .diff.text.similarity, (.diff.text.hunks | length)]"'
+t within-hunk-text 0 'cot-diff -u --hunk-text --within $WP $W | jq -c "select(.idx == \"pb-002\" or .idx == \"pb-004\") | .diff"'
+t within-text     0 'cot-diff -f text -C 1 --within original_process,modified_process $W'
+t within-text-all 0 'grep pb-002 $W | cot-diff -f text -C -1 --within $WP'
+t within-only-status 0 'cot-diff -u --only-status rewritten,unchanged --within $WP $W | jq -r .idx'
+t within-exit-status 1 'cot-diff -u --exit-status --within $WP $W > /dev/null'
+t within-exit-status-ok 0 'head -1 $W | cot-diff -u --exit-status --within $WP | jq -r .diff.status'
+t within-rewrite-below 0 'cot-diff -u --rewrite-below 0.9 --within $WP $W | jq -r "[.idx, .diff.status] | @tsv"'
+# a string beside a step list: original_cot is the joined original_process
+t within-string   0 'grep pb-004 $W | cot-diff -u --within /original_cot,/original_process | jq -c .diff'
+check within-dotted-same 'cot-diff -u --within $WP $W > $TMP/p && cot-diff -u --within original_process,modified_process $W |
+  jq -c ".diff |= del(.fields)" | cmp - <(jq -c ".diff |= del(.fields)" $TMP/p)'
+check within-hunks-apply '/usr/bin/python3 -c "
+import json, sys
+n = 0
+for line in sys.stdin:
+    r = json.loads(line)
+    j = lambda v: v if isinstance(v, str) else \"\n\".join(v)
+    a = j(r[\"original_process\"]).encode(); b = j(r[\"modified_process\"]).encode(); out = b\"\"; at = 0
+    for h in r[\"diff\"][\"text\"][\"hunks\"]:
+        out += a[at:h[\"a_start\"]] + b[h[\"b_start\"]:h[\"b_end\"]]; at = h[\"a_end\"]
+    assert out + a[at:] == b, r[\"idx\"]
+    n += 1
+assert n == 4, n
+" < <(cot-diff -u --within $WP $W)'
+# a record without a field, or with one that is not text, is rejected;
+# a field that no record has fails the run even with --skip-bad
+t within-bad      1 'cot-diff -u --within $WP $WB'
+t within-bad-skip 0 'cot-diff -u -v --skip-bad --within $WP $WB | jq -r .idx'
+t within-no-match 1 'cot-diff -u --skip-bad --within /original_process,/modified_proces $W'
+t within-no-match-stops 1 'set -o pipefail; cot-diff -u --within /orig,/modified_process $W | jq -r .idx'
+check within-accounts-add-up 'for a in "" "--only-status edited" "--exit-status"; do
+  cot-diff -u -v --skip-bad $a --within $WP $W $WB samples/diff/bad.jsonl 2>&1 > /dev/null | perl $ADDS_UP || exit 1; done'
+t within-exit-status-no-input 1 'cot-diff -u --exit-status --within $WP < /dev/null'
+t within-no-comma 2 'cot-diff --within /original_process $W'
+t within-three    2 'cot-diff --within /a,/b,/c $W'
+t within-same     2 'cot-diff --within /a,/a $W'
+t within-same-spelt 2 'cot-diff -u --within /original_process,.original_process $W'
+t within-bad-path 2 'cot-diff --within "/a/~2,/b" $W'
+t within-key      2 'cot-diff --key id --within $WP $W'
+t within-profile  2 'cot-diff --within $WP --profile x.prof $W'
+t within-counts   2 'cot-diff -c --within $WP $W'
+t within-drop     2 'cot-diff --drop edited --within $WP $W'
 
 t text-unmatched-honours-u 0 'cot-diff -f text -u --unmatched $TMP/u.jsonl $O $S > /dev/null && head -c 1 $TMP/u.jsonl'
 check text-unmatched-zstd-by-default 'cot-diff -f text --unmatched $TMP/u.zst $O $S > /dev/null && zstd -t -q $TMP/u.zst'

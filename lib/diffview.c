@@ -1,0 +1,240 @@
+/* diffview.c -- what cot-diff makes of a token diff: the edit and status
+ * classes, the JSON of one diffed part, and the word-diff text view
+ * (diffview.h). */
+#include "diffview.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const cot_diffview_edit_names[COT_DV_NEDIT] = {
+    "none", "cot-only", "answer-only", "both"};
+const char *const cot_diffview_status_names[COT_DV_NSTATUS] = {
+    "unchanged", "edited", "rewritten", "no-source", "no-key"};
+
+int cot_diffview_edit(int cot_same, int ans_same)
+{
+    return cot_same ? (ans_same ? COT_DV_NONE : COT_DV_ANSWER)
+                    : (ans_same ? COT_DV_COT : COT_DV_BOTH);
+}
+
+int cot_diffview_status(int edit, int cot_same, double similarity,
+                        double rewrite_below)
+{
+    return edit == COT_DV_NONE ? COT_DV_UNCHANGED
+         : !cot_same && similarity < rewrite_below ? COT_DV_REWRITTEN
+         : COT_DV_EDITED;
+}
+
+/* Four decimals, and 1 only for identical texts (texts that differ only
+ * in whitespace have similarity 1 before rounding). */
+double cot_diffview_sim(double s, int same)
+{
+    double r = round(s * 1e4) / 1e4;
+    return r >= 1.0 && !same ? 0.9999 : r;
+}
+
+cJSON *cot_diffview_part(const cot_diff_t *r, const char *a, const char *b,
+                        int hunk_text)
+{
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddNumberToObject(p, "similarity", cot_diffview_sim(r->similarity, r->nhunks == 0));
+    cJSON_AddNumberToObject(p, "tokens_a", (double)r->tokens_a);
+    cJSON_AddNumberToObject(p, "tokens_b", (double)r->tokens_b);
+    cJSON_AddNumberToObject(p, "inserted", (double)r->inserted);
+    cJSON_AddNumberToObject(p, "deleted", (double)r->deleted);
+    cJSON *hs = cJSON_AddArrayToObject(p, "hunks");
+    for (size_t i = 0; i < r->nhunks; i++) {
+        const cot_hunk_t *h = &r->hunks[i];
+        cJSON *hj = cJSON_CreateObject();
+        cJSON_AddNumberToObject(hj, "a_start", (double)h->a_start);
+        cJSON_AddNumberToObject(hj, "a_end", (double)h->a_end);
+        cJSON_AddNumberToObject(hj, "b_start", (double)h->b_start);
+        cJSON_AddNumberToObject(hj, "b_end", (double)h->b_end);
+        if (hunk_text) {
+            char *t = cot_strndup(a + h->a_start, h->a_end - h->a_start);
+            cJSON_AddStringToObject(hj, "a_text", t);
+            free(t);
+            t = cot_strndup(b + h->b_start, h->b_end - h->b_start);
+            cJSON_AddStringToObject(hj, "b_text", t);
+            free(t);
+        }
+        cJSON_AddItemToArray(hs, hj);
+    }
+    if (r->approx) cJSON_AddTrueToObject(p, "approx");
+    return p;
+}
+
+static void add_marked(cot_buf_t *m, cot_buf_t *fl, const char *p, size_t n,
+                       char flag)
+{
+    cot_buf_add(m, p, n);
+    cot_buf_reserve(fl, n);
+    memset(fl->s + fl->len, flag, n);
+    fl->len += n;
+}
+
+static int only_space(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strchr(" \t\r\n\v\f", p[i]) || !p[i]) return 0;
+    return 1;
+}
+
+void cot_diffview_words(cot_buf_t *out, const char *a, size_t alen,
+                       const char *b, const cot_diff_t *r, long context,
+                       int color)
+{
+    cot_buf_t m = {0}, fl = {0};
+    size_t at = 0;
+    const char *del0 = color ? "\033[31m[-" : "[-", *del1 = color ? "-]\033[m" : "-]";
+    const char *ins0 = color ? "\033[32m{+" : "{+", *ins1 = color ? "+}\033[m" : "+}";
+    for (size_t i = 0; i < r->nhunks; i++) {
+        /* For reading, hunks apart only by spaces are shown as one. */
+        cot_hunk_t hh = r->hunks[i];
+        const cot_hunk_t *h = &hh;
+        while (i + 1 < r->nhunks && only_space(a + hh.a_end, r->hunks[i + 1].a_start - hh.a_end)) {
+            hh.a_end = r->hunks[i + 1].a_end;
+            hh.b_end = r->hunks[i + 1].b_end;
+            i++;
+        }
+        add_marked(&m, &fl, a + at, h->a_start - at, 0);
+        if (h->a_end > h->a_start) {
+            add_marked(&m, &fl, del0, strlen(del0), 1);
+            add_marked(&m, &fl, a + h->a_start, h->a_end - h->a_start, 1);
+            add_marked(&m, &fl, del1, strlen(del1), 1);
+        }
+        if (h->b_end > h->b_start) {
+            add_marked(&m, &fl, ins0, strlen(ins0), 1);
+            add_marked(&m, &fl, b + h->b_start, h->b_end - h->b_start, 1);
+            add_marked(&m, &fl, ins1, strlen(ins1), 1);
+        }
+        at = h->a_end;
+    }
+    add_marked(&m, &fl, a + at, alen - at, 0);
+    /* Lines of the merged text, and which of them show a change. */
+    size_t nl = 0, cap = 16, *ls = cot_malloc(cap * sizeof *ls);
+    char *chg = cot_malloc(cap);
+    for (size_t i = 0, s = 0; i <= m.len; i++) {
+        if (i < m.len && m.s[i] != '\n') continue;
+        if (nl == cap) {
+            cap *= 2;
+            ls = cot_realloc(ls, cap * sizeof *ls);
+            chg = cot_realloc(chg, cap);
+        }
+        ls[nl] = s;
+        chg[nl] = i > s ? memchr(fl.s + s, 1, i - s) != NULL : 0;
+        nl++;
+        s = i + 1;
+    }
+    long last_shown = -1;
+    for (size_t k = 0; k < nl; k++) {
+        int show = context < 0;
+        for (long d = -context; !show && d <= context; d++) {
+            long j = (long)k + d;
+            if (j >= 0 && j < (long)nl && chg[j]) show = 1;
+        }
+        if (!show) continue;
+        if (last_shown >= 0 && (long)k != last_shown + 1) cot_buf_adds(out, "~~~\n");
+        if (last_shown < 0 && k > 0) cot_buf_adds(out, "~~~\n");
+        size_t s = ls[k], e = k + 1 < nl ? ls[k + 1] - 1 : m.len;
+        cot_buf_add(out, m.s + s, e - s);
+        cot_buf_addc(out, '\n');
+        last_shown = (long)k;
+    }
+    if (last_shown >= 0 && (size_t)last_shown + 1 < nl) cot_buf_adds(out, "~~~\n");
+    free(ls);
+    free(chg);
+    cot_buf_free(&m);
+    cot_buf_free(&fl);
+}
+
+cJSON *cot_diffview_json(cot_differ_t *df, const cot_diffview_rec_t *r,
+                         const cot_diff_t *cot, int hunk_text)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "status", cot_diffview_status_names[r->status]);
+    if (r->status == COT_DV_NOSOURCE || r->status == COT_DV_NOKEY) {
+        cJSON_AddNullToObject(d, "edit");
+        cJSON_AddNullToObject(d, "source_id");
+        cJSON_AddNumberToObject(d, "candidates", 0);
+        return d;
+    }
+    cJSON_AddStringToObject(d, "edit", cot_diffview_edit_names[r->edit]);
+    char *id = cot_strndup(r->source_id, r->source_id_len);
+    cJSON_AddStringToObject(d, "source_id", id);
+    free(id);
+    cJSON_AddNumberToObject(d, "candidates", (double)r->candidates);
+    cJSON_AddItemToObject(d, "cot", cot_diffview_part(cot, r->a_cot, r->b_cot, hunk_text));
+    /* cot's hunks live in the differ: render them before reusing it. */
+    cot_diff_t ans;
+    cot_diff_run(df, r->a_answer, r->a_answer_len, r->b_answer, r->b_answer_len, &ans);
+    cJSON_AddItemToObject(d, "answer", cot_diffview_part(&ans, r->a_answer, r->b_answer,
+                                                         hunk_text));
+    return d;
+}
+
+void cot_diffview_text(cot_buf_t *out, cot_differ_t *df,
+                       const cot_diffview_rec_t *r, const cot_diff_t *cot,
+                       const char *name, long context, int color)
+{
+    if (r->status == COT_DV_UNCHANGED) return;
+    cot_buf_adds(out, color ? "\033[1m=== " : "=== ");
+    cot_buf_adds(out, name);
+    if (r->status == COT_DV_NOSOURCE || r->status == COT_DV_NOKEY) {
+        cot_buf_adds(out, ": ");
+        cot_buf_adds(out, cot_diffview_status_names[r->status]);
+        cot_buf_adds(out, color ? "\033[m\n" : "\n");
+        return;
+    }
+    cot_buf_adds(out, " vs ");
+    cot_buf_add(out, r->source_id, r->source_id_len);
+    cot_buf_printf(out, ": %s, %s, cot similarity %.4g",
+                   cot_diffview_status_names[r->status],
+                   cot_diffview_edit_names[r->edit],
+                   cot_diffview_sim(cot->similarity, cot->nhunks == 0));
+    if (cot->approx) cot_buf_adds(out, " (approx)");
+    if (r->candidates > 1) cot_buf_printf(out, ", %zu candidates", r->candidates);
+    cot_buf_adds(out, color ? "\033[m\n" : "\n");
+    cot_diff_t d;
+    if (r->edit == COT_DV_COT || r->edit == COT_DV_BOTH) {
+        cot_diff_run(df, r->a_cot, r->a_cot_len, r->b_cot, r->b_cot_len, &d);
+        cot_buf_adds(out, "--- cot\n");
+        cot_diffview_words(out, r->a_cot, r->a_cot_len, r->b_cot, &d, context, color);
+    }
+    if (r->edit == COT_DV_ANSWER || r->edit == COT_DV_BOTH) {
+        cot_diff_run(df, r->a_answer, r->a_answer_len, r->b_answer, r->b_answer_len, &d);
+        cot_buf_adds(out, "--- answer\n");
+        cot_diffview_words(out, r->a_answer, r->a_answer_len, r->b_answer, &d, context,
+                           color);
+    }
+}
+
+cJSON *cot_diffview_within_json(int status, const char *fa, const char *fb,
+                                const cot_diff_t *r, const char *a,
+                                const char *b, int hunk_text)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "status", cot_diffview_status_names[status]);
+    cJSON *fs = cJSON_AddArrayToObject(d, "fields");
+    cJSON_AddItemToArray(fs, cJSON_CreateString(fa));
+    cJSON_AddItemToArray(fs, cJSON_CreateString(fb));
+    cJSON_AddItemToObject(d, "text", cot_diffview_part(r, a, b, hunk_text));
+    return d;
+}
+
+void cot_diffview_within_text(cot_buf_t *out, int status, const char *name,
+                              const char *fa, const char *fb,
+                              const cot_diff_t *r, const char *a, size_t alen,
+                              const char *b, long context, int color)
+{
+    if (status == COT_DV_UNCHANGED) return;
+    cot_buf_adds(out, color ? "\033[1m=== " : "=== ");
+    cot_buf_adds(out, name);
+    cot_buf_printf(out, ": %s vs %s: %s, similarity %.4g", fa, fb,
+                   cot_diffview_status_names[status],
+                   cot_diffview_sim(r->similarity, r->nhunks == 0));
+    if (r->approx) cot_buf_adds(out, " (approx)");
+    cot_buf_adds(out, color ? "\033[m\n" : "\n");
+    cot_diffview_words(out, a, alen, b, r, context, color);
+}
