@@ -9,6 +9,7 @@
 #include "diffview.h"
 #include "extract.h"
 #include "fields.h"
+#include "json.h"
 #include "pair.h"
 #include "profile.h"
 #include "record.h"
@@ -320,11 +321,11 @@ static const char *get_key(const opts_t *o, const cJSON *rec,
             cot_buf_adds(kb, j->valuestring);
         } else if ((cJSON_IsArray(j) || cJSON_IsObject(j)) && !j->child) {
             /* [] and {} name nothing either: leave the key empty */
-        } else {            /* numbers, objects...: their compact JSON */
-            char *s = cJSON_PrintUnformatted(j);
-            if (!s) cot_die(COT_EXIT_IO, "out of memory");
-            cot_buf_adds(kb, s);
-            cJSON_free(s);
+        } else {            /* numbers, objects...: their compact JSON, numbers
+                             * as the source spells them (distinct ids beyond
+                             * 2^53 stay distinct) */
+            if (cot_json_print(kb, j) < 0) cot_die(COT_EXIT_DATA, "--key %s: a value "
+                                                   "that cannot be printed", o->key_path);
         }
     }
     cot_buf_cstr(kb);
