@@ -891,34 +891,9 @@ cot_model_t *cot_model_open_mem(const void *mem, size_t n, const char **why)
 
 cot_model_t *cot_model_load(const char *path)
 {
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) { int e = errno; cot_err("%s: %s", path, strerror(e)); errno = e; return NULL; }
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        int e = errno;
-        cot_err("%s: %s", path, strerror(e));
-        close(fd);
-        errno = e;
-        return NULL;
-    }
-    size_t n = (size_t)st.st_size;
-    if (n < HDR_SIZE) {
-        unsigned char h[8] = {0};
-        ssize_t r = read(fd, h, sizeof h);
-        close(fd);
-        cot_err("%s: %s", path, r == 8 && !memcmp(h, MAGIC, 8)
-                ? "truncated model (header incomplete)" : "not a cot model (bad magic)");
-        errno = 0;
-        return NULL;
-    }
-    void *mp = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (mp == MAP_FAILED) {
-        int e = errno;
-        cot_err("%s: mmap: %s", path, strerror(e));
-        errno = e;
-        return NULL;
-    }
+    size_t n;
+    void *mp = cot_map_file(path, HDR_SIZE, MAGIC, "model", &n);
+    if (!mp) return NULL;
     const char *why = NULL;
     cot_model_t *m = cot_model_open_mem(mp, n, &why);
     if (!m) {

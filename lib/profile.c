@@ -881,23 +881,9 @@ cot_profile_t *cot_profile_open_mem(const void *mem, size_t n, const char **why)
 
 cot_profile_t *cot_profile_load(const char *path)
 {
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) { int e = errno; cot_err("%s: %s", path, strerror(e)); errno = e; return NULL; }
-    struct stat st;
-    if (fstat(fd, &st) < 0) { cot_err("%s: %s", path, strerror(errno)); close(fd); return NULL; }
-    size_t n = (size_t)st.st_size;
-    if (n < HDR_SIZE) {
-        unsigned char h[8] = {0};
-        ssize_t r = read(fd, h, sizeof h);
-        close(fd);
-        cot_err("%s: %s", path, r == 8 && !memcmp(h, "COTPROF", 8)
-                ? "truncated profile (header incomplete)" : "not a cot profile (bad magic)");
-        errno = 0;
-        return NULL;
-    }
-    void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED) { int e = errno; cot_err("%s: mmap: %s", path, strerror(e)); errno = e; return NULL; }
+    size_t n;
+    void *m = cot_map_file(path, HDR_SIZE, "COTPROF", "profile", &n);
+    if (!m) return NULL;
     const char *why = NULL;
     cot_profile_t *pr = cot_profile_open_mem(m, n, &why);
     if (!pr) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -379,4 +380,40 @@ int cot_read_file(const char *path, cot_buf_t *out, cot_buf_t *err)
         return -1;
     }
     return 0;
+}
+
+void *cot_map_file(const char *path, size_t hdr, const char *magic, const char *what,
+                   size_t *n)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) { int e = errno; cot_err("%s: %s", path, strerror(e)); errno = e; return NULL; }
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        cot_err("%s: %s", path, strerror(e));
+        close(fd);
+        errno = e;
+        return NULL;
+    }
+    *n = (size_t)st.st_size;
+    if (*n < hdr) {
+        unsigned char h[8] = {0};
+        ssize_t r = read(fd, h, sizeof h);
+        close(fd);
+        if (r == 8 && !memcmp(h, magic, 8))
+            cot_err("%s: truncated %s (header incomplete)", path, what);
+        else
+            cot_err("%s: not a cot %s (bad magic)", path, what);
+        errno = 0;
+        return NULL;
+    }
+    void *m = mmap(NULL, *n, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) {
+        int e = errno;
+        cot_err("%s: mmap: %s", path, strerror(e));
+        errno = e;
+        return NULL;
+    }
+    return m;
 }

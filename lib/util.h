@@ -41,6 +41,15 @@ void cot_die(int code, const char *fmt, ...)
 void cot_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 
+/* Map path read-only for a versioned binary file (profiles, models).
+ * Returns the mapping with its size in *n, or NULL after printing
+ * "PATH: reason": errno is set for an I/O error, and is 0 for a file too
+ * short to hold its hdr-byte header ("truncated WHAT (header incomplete)"
+ * when it starts with the 8 bytes of magic, "not a cot WHAT (bad magic)"
+ * otherwise).  munmap(ptr, *n) releases it. */
+void *cot_map_file(const char *path, size_t hdr, const char *magic, const char *what,
+                   size_t *n);
+
 /* Write p[0..n) to path through a temporary file in the same folder
  * (mode 0644), renamed over path on success, so a reader never sees half
  * a file.  Returns 0, or COT_EXIT_IO after printing the error (nothing is
