@@ -1,5 +1,6 @@
 /* cuetext.c -- see cuetext.h */
 #include "cuetext.h"
+#include "judge.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,8 +10,6 @@
 
 #define WINDOW_DEFAULT 200
 #define NEED_DEFAULT 2
-#define MAX_EVIDENCE 50         /* as judge.c */
-#define MAX_EVIDENCE_TEXT 200
 
 /* ---- words ---------------------------------------------------------------- */
 
@@ -620,22 +619,8 @@ int cot_cuetext_check(const cot_cuetext_t *c, const char *cue, size_t cue_len,
 static void evidence(cJSON *ev, const char *label, const char *field,
                      const char *text, size_t s, size_t e)
 {
-    if (!ev || cJSON_GetArraySize(ev) >= MAX_EVIDENCE) return;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "rule", "cue-text");
-    cJSON_AddStringToObject(o, "label", label);
-    cJSON_AddStringToObject(o, "field", field);
-    cJSON_AddNumberToObject(o, "start", (double)s);
-    cJSON_AddNumberToObject(o, "end", (double)e);
-    size_t n = e - s;
-    if (n > MAX_EVIDENCE_TEXT) {       /* cut on a character boundary */
-        n = MAX_EVIDENCE_TEXT;
-        while (n > 0 && ((unsigned char)text[s + n] & 0xC0) == 0x80) n--;
-    }
-    char *t = cot_strndup(text + s, n);
-    cJSON_AddStringToObject(o, "text", t);
-    free(t);
-    cJSON_AddItemToArray(ev, o);
+    if (!ev || cJSON_GetArraySize(ev) >= COT_JUDGE_MAX_EVIDENCE) return;
+    cJSON_AddItemToArray(ev, cot_judge_evidence_item("cue-text", label, field, text, s, e));
 }
 
 static int has_label(const cJSON *labels, const char *l)

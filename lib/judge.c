@@ -84,16 +84,16 @@ static cJSON *labels_json(labels_t *ls)
 
 /* ---- evidence ----------------------------------------------------------- */
 
-#define MAX_EVIDENCE 50
+#define MAX_EVIDENCE COT_JUDGE_MAX_EVIDENCE
 #define MAX_EVIDENCE_TEXT 200
 
-static cJSON *evidence_item(const char *rule, const char *label, cot_field_t f,
-                            const char *text, size_t s, size_t e)
+cJSON *cot_judge_evidence_item(const char *rule, const char *label, const char *field,
+                               const char *text, size_t s, size_t e)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "rule", rule);
     cJSON_AddStringToObject(o, "label", label);
-    cJSON_AddStringToObject(o, "field", cot_field_name(f));
+    cJSON_AddStringToObject(o, "field", field);
     cJSON_AddNumberToObject(o, "start", (double)s);
     cJSON_AddNumberToObject(o, "end", (double)e);
     size_t n = e - s;
@@ -105,6 +105,12 @@ static cJSON *evidence_item(const char *rule, const char *label, cot_field_t f,
     cJSON_AddStringToObject(o, "text", t);
     free(t);
     return o;
+}
+
+static cJSON *evidence_item(const char *rule, const char *label, cot_field_t f,
+                            const char *text, size_t s, size_t e)
+{
+    return cot_judge_evidence_item(rule, label, cot_field_name(f), text, s, e);
 }
 
 static void evidence_add(cJSON *ev, cJSON *item)

@@ -60,6 +60,15 @@ typedef struct {
     unsigned long *counts;
 } cot_judge_t;
 
+/* Evidence items a record keeps at most. */
+#define COT_JUDGE_MAX_EVIDENCE 50
+
+/* One evidence item {rule, label, field, start, end, text}: text[s..e) of
+ * the named field, its "text" cut to 200 bytes on a character boundary.
+ * For every detector that adds evidence (the caller owns it). */
+cJSON *cot_judge_evidence_item(const char *rule, const char *label, const char *field,
+                               const char *text, size_t s, size_t e);
+
 const char *cot_verdict_name(cot_verdict_t v);
 /* Parse a verdict name; -1 when unknown. */
 int cot_verdict_parse(const char *s, size_t n);
