@@ -25,11 +25,7 @@ for line in sys.stdin:
            0.6 if line.startswith("prmbench") else \
            0.95 if " vs held-out " in line and main else 0
     f = re.search(r"calibrated threshold: TPR [0-9.]+, FPR ([0-9.]+)", line)
-    n = re.search(r"n- ([0-9]+)", line)
-    # The calibrated 1% threshold: at most 3% on unseen own samples; with
-    # fewer than 100 of them (40 held-out gpt-oss CoTs) a single record is
-    # 2.5%, so two records are allowed there.
-    lim = 0.03 if not n or int(n.group(1)) >= 100 else 2.0 / int(n.group(1))
-    if a < need or (f and float(f.group(1)) > lim + 1e-9):
+    # The calibrated 1% threshold: at most 3% on unseen own samples.
+    if a < need or (f and float(f.group(1)) > 0.03):
         print("FAIL:", line.strip()); bad = 1
 sys.exit(bad)'
