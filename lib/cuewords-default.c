@@ -1,5 +1,5 @@
 /* cuewords-default.c -- GENERATED from rules/cue-words.vocab by
- * scripts/gen-cue-words.sh; do not edit. */
+ * scripts/gen-embedded.sh; do not edit. */
 #include "cuetext.h"
 const char cot_cuetext_default[] =
 "# cue-words.vocab -- the built-in vocabulary of cot-judge --cue-text-field\n"

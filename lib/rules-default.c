@@ -1,5 +1,5 @@
 /* rules-default.c -- GENERATED from rules/default.rules by
- * scripts/gen-rules-default.sh; do not edit. */
+ * scripts/gen-embedded.sh; do not edit. */
 #include "rules.h"
 const char cot_rules_default[] =
 "# default.rules -- the built-in cot-judge rule pack (format: cot-rules(5)).\n"

@@ -162,7 +162,7 @@ static void test_builtin_file(void)
     while ((k = fread(tmp, 1, sizeof tmp, fp)) > 0) cot_buf_add(&b, tmp, k);
     fclose(fp);
     tap_ok(b.len == strlen(cot_cuetext_default) && !memcmp(b.s, cot_cuetext_default, b.len),
-           "lib/cuewords-default.c is rules/cue-words.vocab (run scripts/gen-cue-words.sh)");
+           "lib/cuewords-default.c is rules/cue-words.vocab (run scripts/gen-embedded.sh)");
     cot_buf_free(&b);
 }
 
