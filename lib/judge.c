@@ -91,23 +91,58 @@ static cJSON *labels_json(labels_t *ls)
 #define MAX_EVIDENCE COT_JUDGE_MAX_EVIDENCE
 #define MAX_EVIDENCE_TEXT 200
 
+/* ---- output objects, built with few allocations -------------------------- */
+
+/* Every key the judge object uses is a string literal: items keep it as a
+ * constant key (cJSON_StringIsConst, never copied or freed). */
+static void add_item(cJSON *o, const char *key, cJSON *item)
+{
+    cJSON_AddItemToObjectCS(o, key, item);
+}
+
+/* A string item that takes p (allocated, NUL-terminated) as its value. */
+static cJSON *string_take(char *p)
+{
+    cJSON *v = cJSON_CreateNull();
+    v->type = cJSON_String;
+    v->valuestring = p;
+    return v;
+}
+
+/* A number item.  An integer below 10^15 keeps its decimal text as the
+ * item's source text (valuestring, as for numbers read from input), which
+ * is the text the writer's %1.15g gives it, without a printf and sscanf
+ * round trip per number; other values are left to the writer. */
+static cJSON *number(double d)
+{
+    cJSON *v = cJSON_CreateNumber(d);
+    if (fabs(d) < 1e15 && d == (double)(long long)d && !(d == 0 && signbit(d))) {
+        char t[24], *q = t + sizeof t;
+        long long k = (long long)d;
+        unsigned long long u = k < 0 ? 0ull - (unsigned long long)k : (unsigned long long)k;
+        *--q = 0;
+        do *--q = (char)('0' + u % 10); while (u /= 10);
+        if (k < 0) *--q = '-';
+        v->valuestring = cot_strndup(q, (size_t)(t + sizeof t - 1 - q));
+    }
+    return v;
+}
+
 cJSON *cot_judge_evidence_item(const char *rule, const char *label, const char *field,
                                const char *text, size_t s, size_t e)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "rule", rule);
-    cJSON_AddStringToObject(o, "label", label);
-    cJSON_AddStringToObject(o, "field", field);
-    cJSON_AddNumberToObject(o, "start", (double)s);
-    cJSON_AddNumberToObject(o, "end", (double)e);
+    add_item(o, "rule", cJSON_CreateString(rule));
+    add_item(o, "label", cJSON_CreateString(label));
+    add_item(o, "field", cJSON_CreateString(field));
+    add_item(o, "start", number((double)s));
+    add_item(o, "end", number((double)e));
     size_t n = e - s;
     if (n > MAX_EVIDENCE_TEXT) {   /* cut on a character boundary */
         n = MAX_EVIDENCE_TEXT;
         while (n > 0 && ((unsigned char)text[s + n] & 0xC0) == 0x80) n--;
     }
-    char *t = cot_strndup(text + s, n);
-    cJSON_AddStringToObject(o, "text", t);
-    free(t);
+    add_item(o, "text", string_take(cot_strndup(text + s, n)));
     return o;
 }
 
@@ -1236,24 +1271,24 @@ int cot_judge_record(cot_judge_t *j, const cJSON *rec,
         if (j->have_base && vc != COT_VOICE_NEUTRAL && voiced >= COT_JUDGE_VOICE_MIN_N &&
             (double)j->base[vc] / (double)voiced < COT_JUDGE_VOICE_MINORITY)
             label_add(&ls, "voice-departure");
-        cJSON_AddNumberToObject(scores, "planner", (double)pl[0]);
-        cJSON_AddNumberToObject(scores, "assistant", (double)as[0]);
-        cJSON_AddNumberToObject(scores, "voice", pl[0] + as[0] ?
-            round(1000.0 * ((double)pl[0] - (double)as[0]) / (double)(pl[0] + as[0])) / 1000.0 : 0);
-        cJSON_AddNumberToObject(scores, "answer_planner", (double)pl[1]);
-        cJSON_AddNumberToObject(scores, "answer_assistant", (double)as[1]);
+        add_item(scores, "planner", number((double)pl[0]));
+        add_item(scores, "assistant", number((double)as[0]));
+        add_item(scores, "voice", number(pl[0] + as[0] ?
+            round(1000.0 * ((double)pl[0] - (double)as[0]) / (double)(pl[0] + as[0])) / 1000.0 : 0));
+        add_item(scores, "answer_planner", number((double)pl[1]));
+        add_item(scores, "answer_assistant", number((double)as[1]));
         if (zw + homo + blobs > 0) {
-            cJSON_AddNumberToObject(scores, "zero_width", zw);
-            cJSON_AddNumberToObject(scores, "homoglyph_words", homo);
-            cJSON_AddNumberToObject(scores, "blobs", blobs);
+            add_item(scores, "zero_width", number(zw));
+            add_item(scores, "homoglyph_words", number(homo));
+            add_item(scores, "blobs", number(blobs));
         }
     }
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "verdict", verdict_names[verdict]);
-    cJSON_AddItemToObject(o, "labels", labels_json(&ls));
-    if (gs.n) cJSON_AddItemToObject(o, "groups", groups_json(&gs));
-    cJSON_AddItemToObject(o, "evidence", ev);
-    cJSON_AddItemToObject(o, "scores", scores);
+    add_item(o, "verdict", cJSON_CreateString(verdict_names[verdict]));
+    add_item(o, "labels", labels_json(&ls));
+    if (gs.n) add_item(o, "groups", groups_json(&gs));
+    add_item(o, "evidence", ev);
+    add_item(o, "scores", scores);
     *out = o;
     return 0;
 }

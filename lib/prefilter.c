@@ -545,6 +545,19 @@ static void later_push(later_t *l, uint32_t k, size_t i)
 }
 
 #define AC_TWO_STREAMS 512
+#define AC_FOUR_STREAMS 2048
+
+/* Where a walk that must be in the right state by offset b starts: more
+ * symbols than the longest literal before b (a run of spaces is one). */
+static size_t lead_in(const cot_ac_t *ac, const unsigned char *p, size_t b)
+{
+    size_t q = b;
+    for (unsigned sym = 0; q > 0 && sym <= ac->maxlen;) {
+        q--;
+        if (!is_space(p[q]) || q == 0 || !is_space(p[q - 1])) sym++;
+    }
+    return q;
+}
 
 void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, void *ctx)
 {
@@ -558,6 +571,11 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
         for (uint32_t k_ = ac->out_off[q_]; k_ < ac->out_off[q_ + 1]; k_++)      \
             hit(ctx, ac->out[k_] >> 8, lit_start(p, (i), ac->out[k_] & 0xFF));   \
     } while (0)
+#define AC_KEEP(l, e, i) do {                                                     \
+        uint32_t q_ = ((e) & ~AC_FLAG) / ncls;                                   \
+        for (uint32_t k_ = ac->out_off[q_]; k_ < ac->out_off[q_ + 1]; k_++)      \
+            later_push((l), k_, (i));                                            \
+    } while (0)
     uint32_t s1 = 0;
     if (n < AC_TWO_STREAMS) {
         for (size_t i = 0; i < n; i++) {
@@ -567,15 +585,61 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
         }
         return;
     }
-    /* Two independent walks, [0, mid) and [q, n), interleaved so that the
-     * CPU overlaps their table loads.  The second starts far enough before
-     * mid (more symbols than the longest literal) to be in the right state
-     * by mid, and keeps its hits from mid on for after the first. */
-    size_t mid = n / 2, q = mid;
-    for (unsigned sym = 0; q > 0 && sym <= ac->maxlen;) {
-        q--;
-        if (!is_space(p[q]) || q == 0 || !is_space(p[q - 1])) sym++;
+    if (n >= AC_FOUR_STREAMS) {
+        /* Four independent walks over the quarters [b[k], b[k+1]), each
+         * but the first from its lead-in q[k] < b[k], interleaved so that
+         * the CPU overlaps their table loads (one walk waits on each load).
+         * The first reports as it goes; the others keep their hits from
+         * b[k] on, reported after it in order, so hits still come in order
+         * of their end. */
+        size_t b[5], q[4];
+        for (int k = 0; k < 5; k++) b[k] = n / 4 * (size_t)k;
+        b[4] = n;
+        q[0] = 0;
+        for (int k = 1; k < 4; k++) q[k] = lead_in(ac, p, b[k]);
+        size_t len = b[1];              /* steps all four walks can take */
+        for (int k = 1; k < 4; k++)
+            if (b[k + 1] - q[k] < len) len = b[k + 1] - q[k];
+        later_t later[4] = {{0}};
+        uint32_t st[4] = {0, 0, 0, 0};
+        const unsigned char *p0 = p, *p1 = p + q[1], *p2 = p + q[2], *p3 = p + q[3];
+        size_t i = 0;
+        for (; i < len; i++) {
+            uint32_t e0 = delta[st[0] + cls[p0[i]]];
+            uint32_t e1 = delta[st[1] + cls[p1[i]]];
+            uint32_t e2 = delta[st[2] + cls[p2[i]]];
+            uint32_t e3 = delta[st[3] + cls[p3[i]]];
+            st[0] = e0 & ~AC_FLAG;
+            st[1] = e1 & ~AC_FLAG;
+            st[2] = e2 & ~AC_FLAG;
+            st[3] = e3 & ~AC_FLAG;
+            if (!((e0 | e1 | e2 | e3) & AC_FLAG)) continue;
+            if (e0 & AC_FLAG) AC_EMIT(e0, i);
+            if ((e1 & AC_FLAG) && q[1] + i >= b[1]) AC_KEEP(&later[1], e1, q[1] + i);
+            if ((e2 & AC_FLAG) && q[2] + i >= b[2]) AC_KEEP(&later[2], e2, q[2] + i);
+            if ((e3 & AC_FLAG) && q[3] + i >= b[3]) AC_KEEP(&later[3], e3, q[3] + i);
+        }
+        /* each walk on alone to the end of its quarter */
+        for (int k = 0; k < 4; k++)
+            for (size_t j = q[k] + i; j < b[k + 1]; j++) {
+                uint32_t e = delta[st[k] + cls[p[j]]];
+                st[k] = e & ~AC_FLAG;
+                if (!(e & AC_FLAG)) continue;
+                if (k == 0) AC_EMIT(e, j);
+                else if (j >= b[k]) AC_KEEP(&later[k], e, j);
+            }
+        for (int k = 1; k < 4; k++) {
+            for (size_t m = 0; m < later[k].n; m += 3) {
+                uint32_t o = ac->out[later[k].v[m]];
+                size_t at = (size_t)((uint64_t)later[k].v[m + 2] << 32 | later[k].v[m + 1]);
+                hit(ctx, o >> 8, lit_start(p, at, o & 0xFF));
+            }
+            free(later[k].v);
+        }
+        return;
     }
+    /* Two independent walks, [0, mid) and [q, n), as above. */
+    size_t mid = n / 2, q = lead_in(ac, p, mid);
     later_t later = {0};
     uint32_t s2 = 0;
     size_t i = 0;
@@ -585,11 +649,7 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
         s1 = e1 & ~AC_FLAG;
         s2 = e2 & ~AC_FLAG;
         if (e1 & AC_FLAG) AC_EMIT(e1, i);
-        if ((e2 & AC_FLAG) && q + i >= mid) {
-            uint32_t st = (e2 & ~AC_FLAG) / ncls;
-            for (uint32_t k = ac->out_off[st]; k < ac->out_off[st + 1]; k++)
-                later_push(&later, k, q + i);
-        }
+        if ((e2 & AC_FLAG) && q + i >= mid) AC_KEEP(&later, e2, q + i);
     }
     for (size_t k = 0; k < later.n; k += 3) {
         uint32_t o = ac->out[later.v[k]];
@@ -603,6 +663,7 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
         if (e & AC_FLAG) AC_EMIT(e, i);
     }
 #undef AC_EMIT
+#undef AC_KEEP
 }
 
 int cot_fold_hazard(const char *s, size_t n)
