@@ -5,6 +5,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,12 +38,13 @@ static const char *const patterns[4] = {
     "(?<sign>[-+]|\xE2\x88\x92)?" NUMX END "[*_.!\\s]*\\z",
 };
 
+/* The patterns, compiled once for the process (pthread_once: threads may
+ * call cot_answer_number at once); each call has its own match data. */
 static pcre2_code *re[4];
-static pcre2_match_data *md;
+static pthread_once_t re_once = PTHREAD_ONCE_INIT;
 
-static void init(void)
+static void compile_patterns(void)
 {
-    if (md) return;
     for (int i = 0; i < 4; i++) {
         int ec;
         PCRE2_SIZE eo;
@@ -52,11 +54,10 @@ static void init(void)
                             i + 1, (size_t)eo);
         pcre2_jit_compile(re[i], PCRE2_JIT_COMPLETE);
     }
-    md = pcre2_match_data_create(16, NULL);
 }
 
 /* Group `name` of the last match: 1 with offsets, 0 when unset. */
-static int group(int r, const char *name, size_t *s, size_t *e)
+static int group(pcre2_match_data *md, int r, const char *name, size_t *s, size_t *e)
 {
     int k = pcre2_substring_number_from_name(re[r], (PCRE2_SPTR)name);
     if (k < 0) return 0;
@@ -81,17 +82,17 @@ static double number_at(const char *t, size_t s, size_t e)
 
 /* Read the groups of rule r's match into *out: 0, or -1 when it does not
  * qualify (a ratio with N > D, a number that does not parse). */
-static int read_match(int r, const char *t, cot_answer_num_t *out)
+static int read_match(pcre2_match_data *md, int r, const char *t, cot_answer_num_t *out)
 {
     size_t s, e, hs, he, ds, de, ps, pe, ns, ne;
-    if (!group(r, "lo", &s, &e) || !group(r, "num", &ns, &ne)) return -1;
+    if (!group(md, r, "lo", &s, &e) || !group(md, r, "num", &ns, &ne)) return -1;
     double lo = number_at(t, s, e), hi = lo;
-    int range = group(r, "hi", &hs, &he);
+    int range = group(md, r, "hi", &hs, &he);
     if (range) hi = number_at(t, hs, he);
     double den = 0;
-    int has_den = group(r, "den", &ds, &de);
+    int has_den = group(md, r, "den", &ds, &de);
     if (has_den) den = number_at(t, ds, de);
-    else if (group(r, "pct", &ps, &pe)) den = 100;
+    else if (group(md, r, "pct", &ps, &pe)) den = 100;
     if (isnan(lo) || isnan(hi) || isnan(den)) return -1;
     /* "/D" is a rating scale only for the usual D; "3/4" may as well be a
      * fraction (0.75), so it is no number rather than a wrong one */
@@ -106,7 +107,7 @@ static int read_match(int r, const char *t, cot_answer_num_t *out)
     /* the markup after a number is not part of it */
     while (out->end > out->start && (t[out->end - 1] == '*' || t[out->end - 1] == '_'))
         out->end--;
-    if (r == 3 && group(r, "sign", &s, &e) && t[s] != '+') {
+    if (r == 3 && group(md, r, "sign", &s, &e) && t[s] != '+') {
         out->value = -out->value;
         out->start = s;
     }
@@ -115,19 +116,23 @@ static int read_match(int r, const char *t, cot_answer_num_t *out)
 
 int cot_answer_number(const char *t, size_t n, cot_answer_num_t *out)
 {
-    init();
-    for (int r = 0; r < 4; r++) {
+    pthread_once(&re_once, compile_patterns);
+    pcre2_match_data *md = pcre2_match_data_create(16, NULL);
+    if (!md) cot_die(COT_EXIT_IO, "out of memory");
+    int found = -1;
+    for (int r = 0; r < 4 && found < 0; r++) {
         size_t off = 0;
         while (off <= n) {
             int rc = pcre2_match(re[r], (PCRE2_SPTR)t, n, off, 0, md, NULL);
             if (rc < 0) break;
-            if (read_match(r, t, out) == 0) return 0;
+            if (read_match(md, r, t, out) == 0) { found = 0; break; }
             PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
             off = ov[1] > off ? ov[1] : off + 1;
             while (off < n && ((unsigned char)t[off] & 0xC0) == 0x80) off++;
         }
     }
-    return -1;
+    pcre2_match_data_free(md);
+    return found;
 }
 
 static double round6(double x)

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,8 +192,10 @@ static int group_eq(const char *a, const char *b)
 
 /* ---- stated answers ------------------------------------------------------ */
 
+/* Compiled once for the process (pthread_once: judge contexts may run in
+ * threads); each call that matches has its own match data. */
 static pcre2_code *re_boxed, *re_answer, *re_final_yn, *re_lead_yn;
-static pcre2_match_data *re_md;
+static pthread_once_t re_once = PTHREAD_ONCE_INIT;
 
 static pcre2_code *re_make(const char *p, uint32_t opt)
 {
@@ -205,9 +208,8 @@ static pcre2_code *re_make(const char *p, uint32_t opt)
     return c;
 }
 
-static void re_init(void)
+static void re_compile(void)
 {
-    if (re_md) return;
     re_boxed = re_make("\\\\boxed\\{((?:[^{}]|\\{(?:[^{}]|\\{[^{}]*\\})*\\})*)\\}", 0);
     re_answer = re_make(
         "\\b(?:final\\s+answer|answer)\\s*(?:is|:|=)\\s*:?\\s*(?:\\*\\*)?\\s*(?:\\$\\s*)?"
@@ -216,13 +218,20 @@ static void re_init(void)
         "|(yes|no|true|false)\\b)", PCRE2_CASELESS);
     re_final_yn = re_make("\\b(yes|no)\\b[\\s.!*]*$", PCRE2_CASELESS);
     re_lead_yn = re_make("^\\s*(yes|no)\\b", PCRE2_CASELESS);
-    re_md = pcre2_match_data_create(4, NULL);
+}
+
+static pcre2_match_data *re_init(void)
+{
+    pthread_once(&re_once, re_compile);
+    pcre2_match_data *md = pcre2_match_data_create(4, NULL);
+    if (!md) cot_die(COT_EXIT_IO, "out of memory");
+    return md;
 }
 
 /* Last match of re in text (capture 1) at or after `from`: 1 and offsets,
  * or 0. */
-static int re_last(pcre2_code *re, const char *t, size_t n, size_t *s, size_t *e,
-                   size_t from)
+static int re_last(pcre2_code *re, pcre2_match_data *re_md, const char *t, size_t n,
+                   size_t *s, size_t *e, size_t from)
 {
     size_t off = from;
     int found = 0;
@@ -286,14 +295,14 @@ static size_t final_yn_from(const char *t, size_t n)
 
 int cot_judge_stated_answer(const char *text, size_t n, size_t *s, size_t *e)
 {
-    re_init();
+    pcre2_match_data *md = re_init();
     size_t bs = 0, be = 0, best = (size_t)-1, a, b;
     pcre2_code *res[3] = {re_boxed, re_answer, re_final_yn};
     /* Each pattern needs a literal; skip the scan when it is absent. */
     int need[3] = {has_boxed(text, n), has_answer_word(text, n), 1};
     size_t from = final_yn_from(text, n), le = 0;
     for (int i = 0; i < 3; i++)
-        if (need[i] && re_last(res[i], text, n, &a, &b, i == 2 ? from : 0)) {
+        if (need[i] && re_last(res[i], md, text, n, &a, &b, i == 2 ? from : 0)) {
             /* "the answer is A - Yes": the yes/no is the option's text */
             int label = 0;
             if (i == 2 && best != (size_t)-1 && be - bs == 1 && a >= le) {
@@ -307,6 +316,7 @@ int cot_judge_stated_answer(const char *text, size_t n, size_t *s, size_t *e)
                 be = le = b;
             }
         }
+    pcre2_match_data_free(md);
     if (best == (size_t)-1) return -1;
     *s = bs; *e = be;
     return 0;
@@ -321,14 +331,15 @@ static int final_answer(const char *t, size_t n, size_t *s, size_t *e)
     while (a < b && isspace((unsigned char)t[a])) a++;
     while (b > a && isspace((unsigned char)t[b - 1])) b--;
     if (b > a && b - a <= 64) { *s = a; *e = b; return 0; }
-    re_init();
-    if (pcre2_match(re_lead_yn, (PCRE2_SPTR)t, n, 0, PCRE2_NO_UTF_CHECK,
-                    re_md, NULL) >= 2) {
-        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re_md);
+    pcre2_match_data *md = re_init();
+    int rc = -1;
+    if (pcre2_match(re_lead_yn, (PCRE2_SPTR)t, n, 0, PCRE2_NO_UTF_CHECK, md, NULL) >= 2) {
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         *s = ov[2]; *e = ov[3];
-        return 0;
+        rc = 0;
     }
-    return -1;
+    pcre2_match_data_free(md);
+    return rc;
 }
 
 static void normalise(const char *p, size_t n, cot_buf_t *o)
@@ -572,13 +583,18 @@ static int script_of(const unsigned char *p, size_t left, int *len)
 enum { B64 = 1, B64_UP = 2, B64_LO = 4, B64_DG = 8 };
 static unsigned char b64_class[256];
 
-static void b64_init(void)
+static void b64_fill(void)
 {
-    if (b64_class['A']) return;
     for (int c = 'A'; c <= 'Z'; c++) b64_class[c] = B64 | B64_UP;
     for (int c = 'a'; c <= 'z'; c++) b64_class[c] = B64 | B64_LO;
     for (int c = '0'; c <= '9'; c++) b64_class[c] = B64 | B64_DG;
     for (const char *q = "+/=-_"; *q; q++) b64_class[(unsigned char)*q] = B64;
+}
+
+static void b64_init(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, b64_fill);
 }
 
 #define B64_MIN 80
