@@ -265,13 +265,19 @@ static int has_answer_word(const char *t, size_t n)
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        w = __builtin_bswap64(w);         /* p[i + j] in byte j, as below */
+#endif
         w = (w | 0x2020202020202020u) ^ 0x7777777777777777u;
-        if (!HAS_ZERO(w)) continue;
-        for (size_t k = i; k < i + 8; k++)
+        /* bit 8j+7 is set for every 'w' at p[i + j] (and maybe for bytes
+         * above one): each one set is checked */
+        for (uint64_t m = HAS_ZERO(w); m; m &= m - 1) {
+            size_t k = i + (size_t)(__builtin_ctzll(m) >> 3);
             if (k + 3 <= n && (p[k] | 0x20) == 'w' && (p[k - 3] | 0x20) == 'a' &&
                 (p[k - 2] | 0x20) == 'n' && (p[k - 1] | 0x20) == 's' &&
                 (p[k + 1] | 0x20) == 'e' && (p[k + 2] | 0x20) == 'r')
                 return 1;
+        }
     }
     for (; i + 3 <= n; i++)
         if ((p[i] | 0x20) == 'w' && (p[i - 3] | 0x20) == 'a' && (p[i - 2] | 0x20) == 'n' &&
@@ -604,23 +610,23 @@ static void b64_init(void)
  * most traces are ASCII words, and most of the rest have neither. */
 static void lead_bytes(const unsigned char *p, size_t n, int *has_zw, int *has_cyr)
 {
-    int zw = 0, cyr = 0;
+    uint64_t zw = 0, cyr = 0;
     size_t i = 0;
-    for (; i + 8 <= n && !(zw && cyr); i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        if (!(w & 0x8080808080808080u)) continue;
-        uint64_t c = (w & 0xFCFCFCFCFCFCFCFCu) ^ 0xD0D0D0D0D0D0D0D0u;
-        uint64_t a = w ^ 0xE2E2E2E2E2E2E2E2u, b = w ^ 0xEFEFEFEFEFEFEFEFu;
-        cyr |= HAS_ZERO(c) != 0;
-        zw |= (HAS_ZERO(a) | HAS_ZERO(b)) != 0;
+    for (; i + 32 <= n && !(zw && cyr); i += 32) {
+        uint64_t w[4];
+        memcpy(w, p + i, 32);
+        if (!((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080u)) continue;
+        for (int k = 0; k < 4; k++) {
+            cyr |= HAS_ZERO((w[k] & 0xFCFCFCFCFCFCFCFCu) ^ 0xD0D0D0D0D0D0D0D0u);
+            zw |= HAS_ZERO(w[k] ^ 0xE2E2E2E2E2E2E2E2u) | HAS_ZERO(w[k] ^ 0xEFEFEFEFEFEFEFEFu);
+        }
     }
-    for (; i < n; i++) {
+    for (; i < n && !(zw && cyr); i++) {
         zw |= p[i] == 0xE2 || p[i] == 0xEF;
         cyr |= (p[i] & 0xFC) == 0xD0;
     }
-    *has_zw = zw;
-    *has_cyr = cyr;
+    *has_zw = zw != 0;
+    *has_cyr = cyr != 0;
 }
 
 /* The offset of the first c at or after i in p[0..n), or n. */
