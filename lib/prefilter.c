@@ -604,21 +604,27 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
         uint32_t st[4] = {0, 0, 0, 0};
         const unsigned char *p0 = p, *p1 = p + q[1], *p2 = p + q[2], *p3 = p + q[3];
         size_t i = 0;
+        /* the states in locals, not st[]: in registers, off the load chain */
+        uint32_t s0 = 0, t1 = 0, t2 = 0, t3 = 0;
         for (; i < len; i++) {
-            uint32_t e0 = delta[st[0] + cls[p0[i]]];
-            uint32_t e1 = delta[st[1] + cls[p1[i]]];
-            uint32_t e2 = delta[st[2] + cls[p2[i]]];
-            uint32_t e3 = delta[st[3] + cls[p3[i]]];
-            st[0] = e0 & ~AC_FLAG;
-            st[1] = e1 & ~AC_FLAG;
-            st[2] = e2 & ~AC_FLAG;
-            st[3] = e3 & ~AC_FLAG;
+            uint32_t e0 = delta[s0 + cls[p0[i]]];
+            uint32_t e1 = delta[t1 + cls[p1[i]]];
+            uint32_t e2 = delta[t2 + cls[p2[i]]];
+            uint32_t e3 = delta[t3 + cls[p3[i]]];
+            s0 = e0 & ~AC_FLAG;
+            t1 = e1 & ~AC_FLAG;
+            t2 = e2 & ~AC_FLAG;
+            t3 = e3 & ~AC_FLAG;
             if (!((e0 | e1 | e2 | e3) & AC_FLAG)) continue;
             if (e0 & AC_FLAG) AC_EMIT(e0, i);
             if ((e1 & AC_FLAG) && q[1] + i >= b[1]) AC_KEEP(&later[1], e1, q[1] + i);
             if ((e2 & AC_FLAG) && q[2] + i >= b[2]) AC_KEEP(&later[2], e2, q[2] + i);
             if ((e3 & AC_FLAG) && q[3] + i >= b[3]) AC_KEEP(&later[3], e3, q[3] + i);
         }
+        st[0] = s0;
+        st[1] = t1;
+        st[2] = t2;
+        st[3] = t3;
         /* each walk on alone to the end of its quarter */
         for (int k = 0; k < 4; k++)
             for (size_t j = q[k] + i; j < b[k + 1]; j++) {
