@@ -14,7 +14,7 @@ void cot_common_init(cot_common_t *c, const char *prog, void (*usage)(FILE *))
 {
     memset(c, 0, sizeof *c);
     c->out_path = "-";
-    c->level = 0;                        /* the stream's: 3, 1 into a pipe */
+    c->level = 0;                        /* the stream's: 3, -3 into a pipe */
     c->threads = cot_threads_default();
     c->usage = usage;
     cot_prog = prog;

@@ -159,8 +159,8 @@ static int open_read(cot_stream_t *s)
 
 /* Records going down a pipe are read once, by the next program, and most
  * often uncompressed again right away (the next cot tool): there, level 3
- * costs CPU that a smaller stream does not pay back (bench/pipeline/levels).
- * A file keeps level 3. */
+ * costs CPU that a smaller stream does not pay back, and -3 saves about a
+ * third of it (-5 no more; bench/pipeline/levels).  A file keeps level 3. */
 static int is_pipe(int fd)
 {
     struct stat st;

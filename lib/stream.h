@@ -20,7 +20,7 @@ typedef struct cot_stream cot_stream_t;
 #define COT_ZSTD_LEVEL_DEFAULT 3
 /* ... and into a pipe (stdout or a named FIFO), where the next program
  * reads the stream once (bench/pipeline/levels). */
-#define COT_ZSTD_LEVEL_PIPE 1
+#define COT_ZSTD_LEVEL_PIPE (-3)
 /* zstd's fast levels (its --fast=N is level -N) go down to this one. */
 #define COT_ZSTD_LEVEL_FASTEST (-7)
 
