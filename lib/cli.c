@@ -14,7 +14,7 @@ void cot_common_init(cot_common_t *c, const char *prog, void (*usage)(FILE *))
 {
     memset(c, 0, sizeof *c);
     c->out_path = "-";
-    c->level = COT_ZSTD_LEVEL_DEFAULT;
+    c->level = 0;                        /* the stream's: 3, -3 into a pipe */
     c->threads = cot_threads_default();
     c->usage = usage;
     cot_prog = prog;
@@ -103,9 +103,9 @@ int cot_common_opt(cot_common_t *c, int opt, const char *arg)
         c->zstd = 1;
         return 1;
     case 'l':
-        if (cot_parse_long(arg, 1, ZSTD_maxCLevel(), &v) < 0)
-            cot_usage_error("-l: level must be 1..%d, not '%s'",
-                            ZSTD_maxCLevel(), arg);
+        if (cot_parse_long(arg, COT_ZSTD_LEVEL_FASTEST, ZSTD_maxCLevel(), &v) < 0 || v == 0)
+            cot_usage_error("-l: level must be 1..%d, or %d..-1 for zstd's fast levels, not '%s'",
+                            ZSTD_maxCLevel(), COT_ZSTD_LEVEL_FASTEST, arg);
         c->level = (int)v;
         return 1;
     case '@':
@@ -136,9 +136,10 @@ void cot_common_usage(FILE *fp, int records)
 "                        unless FILE ends in .jsonl or .json\n"
 "  -u, --uncompressed    write plain JSONL, whatever the name\n"
 "      --zstd            write zstd, whatever the name\n"
-"  -l, --level N         zstd compression level 1..%d [%d]\n"
+"  -l, --level N         zstd level 1..%d, or %d..-1 (fast) [%d; %d into a pipe]\n"
 "  -@, --threads N       extra compression threads [%d]\n",
-                ZSTD_maxCLevel(), COT_ZSTD_LEVEL_DEFAULT, cot_threads_default());
+                ZSTD_maxCLevel(), COT_ZSTD_LEVEL_FASTEST, COT_ZSTD_LEVEL_DEFAULT, COT_ZSTD_LEVEL_PIPE,
+                cot_threads_default());
     fprintf(fp,
 "Bad input:\n"
 "      --skip-bad        skip bad lines instead of stopping\n"
@@ -179,7 +180,8 @@ cot_stream_t *cot_common_open_out(const cot_common_t *c, const char *path)
         cot_usage_error("refusing to write compressed data to a terminal; "
                         "use -u for plain JSONL, or -o FILE");
     char mode[8] = "wu";
-    if (z) snprintf(mode, sizeof mode, "w%d", c->level);
+    if (z && c->level) snprintf(mode, sizeof mode, "w%d", c->level);
+    else if (z) mode[1] = '\0';            /* "w": the default for a file or a pipe */
     cot_stream_t *s = cot_stream_open(path, mode);
     if (s && c->threads > 0) cot_stream_set_threads(s, c->threads);
     return s;

@@ -2,6 +2,7 @@
 #include "json.h"
 
 #include <float.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,8 +186,19 @@ static cJSON *number(parser_t *x)
     if (len >= sizeof buf) return NULL;
     memcpy(buf, s, len);
     buf[len] = '\0';
-    double d = strtod(buf, &e);
-    if (e != buf + len) return NULL;
+    double d;
+    size_t neg = buf[0] == '-', nd = len - neg;
+    if (!memchr(buf, '.', len) && !memchr(buf, 'e', len) && !memchr(buf, 'E', len) && nd <= 15) {
+        /* An integer of up to 15 digits (ids, offsets, counts: most
+         * numbers) is exact in a double, so this is strtod's value
+         * without strtod ("-0" included). */
+        uint64_t v = 0;
+        for (size_t i = neg; i < len; i++) v = v * 10 + (uint64_t)(buf[i] - '0');
+        d = neg ? -(double)v : (double)v;
+    } else {
+        d = strtod(buf, &e);
+        if (e != buf + len) return NULL;
+    }
     cJSON *v = node(cJSON_CreateNumber(d));
     if (!(v->valuestring = cJSON_malloc(len + 1))) cot_die(COT_EXIT_IO, "out of memory");
     memcpy(v->valuestring, buf, len + 1);
@@ -390,14 +402,28 @@ static int close_enough(double a, double b)
     return fabs(a - b) <= m * DBL_EPSILON;
 }
 
+/* An integral |d| < 1e15, as %1.15g spells it: its exact digits, no
+ * exponent, and "-0" for negative zero. */
+static void add_integer(cot_buf_t *b, double d)
+{
+    char s[24], *p = s + sizeof s;
+    uint64_t v = (uint64_t)fabs(d);
+    do *--p = (char)('0' + v % 10); while (v /= 10);
+    if (signbit(d)) *--p = '-';
+    cot_buf_add(b, p, (size_t)(s + sizeof s - p));
+}
+
 void cot_json_print_number(cot_buf_t *b, const cJSON *j)
 {
     if (j->valuestring) { cot_buf_adds(b, j->valuestring); return; }
     double d = j->valuedouble, t;
     char s[32];
     if (isnan(d) || isinf(d)) { cot_buf_adds(b, "null"); return; }
+    /* Counts, offsets and lengths: integers, written without printf. */
+    if (fabs(d) < 1e15 && d == (double)(int64_t)d) { add_integer(b, d); return; }
     snprintf(s, sizeof s, "%1.15g", d);
-    if (sscanf(s, "%lg", &t) != 1 || !close_enough(t, d)) snprintf(s, sizeof s, "%1.17g", d);
+    t = strtod(s, NULL);                 /* what cJSON's sscanf("%lg") reads */
+    if (!close_enough(t, d)) snprintf(s, sizeof s, "%1.17g", d);
     cot_buf_adds(b, s);
 }
 

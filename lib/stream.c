@@ -157,6 +157,16 @@ static int open_read(cot_stream_t *s)
     return 0;
 }
 
+/* Records going down a pipe are read once, by the next program, and most
+ * often uncompressed again right away (the next cot tool): there, level 3
+ * costs CPU that a smaller stream does not pay back, and -3 saves about a
+ * third of it (-5 no more; bench/pipeline/levels).  A file keeps level 3. */
+static int is_pipe(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
 static int open_write(cot_stream_t *s, const char *mode)
 {
     int level = COT_ZSTD_LEVEL_DEFAULT;
@@ -164,11 +174,13 @@ static int open_write(cot_stream_t *s, const char *mode)
     if (mode[1] == 'u' && mode[2] == '\0') s->zstd = 0;
     else if (mode[1] != '\0') {
         long l;
-        if (cot_parse_long(mode + 1, 1, ZSTD_maxCLevel(), &l) < 0) {
+        if (cot_parse_long(mode + 1, COT_ZSTD_LEVEL_FASTEST, ZSTD_maxCLevel(), &l) < 0 || l == 0) {
             cot_err("invalid stream mode '%s'", mode);
             return -1;
         }
         level = (int)l;
+    } else if (is_pipe(s->fd)) {
+        level = COT_ZSTD_LEVEL_PIPE;
     }
     if (s->zstd && isatty(s->fd)) {
         cot_err("refusing to write compressed data to a terminal; "

@@ -18,12 +18,19 @@ typedef struct cot_stream cot_stream_t;
  * variable COT_MAX_LINE (with K/M/G suffix) overrides it. */
 #define COT_MAX_LINE_DEFAULT ((size_t)512 << 20)
 #define COT_ZSTD_LEVEL_DEFAULT 3
+/* ... and into a pipe (stdout or a named FIFO), where the next program
+ * reads the stream once (bench/pipeline/levels). */
+#define COT_ZSTD_LEVEL_PIPE (-3)
+/* zstd's fast levels (its --fast=N is level -N) go down to this one. */
+#define COT_ZSTD_LEVEL_FASTEST (-7)
 
 /* Open `path` ("-" is stdin/stdout) with a mode string:
  *   "r"    read; zstd or plain is sniffed from the first bytes
- *   "w"    write zstd at the default level
+ *   "w"    write zstd at the default level: COT_ZSTD_LEVEL_PIPE when
+ *          the output is a pipe, else COT_ZSTD_LEVEL_DEFAULT
  *   "wu"   write plain (uncompressed)
- *   "w19"  write zstd at level 19 (any level 1..22)
+ *   "w19"  write zstd at level 19 (any level 1..22, or a fast level
+ *          -1..COT_ZSTD_LEVEL_FASTEST: "w-3")
  * Writing to a named file goes to a temporary file beside it, which is
  * renamed over `path` only by a successful cot_stream_close().  Compressed
  * output to a terminal is refused.  Returns NULL after printing an error. */

@@ -5,6 +5,7 @@
 #include "jsonl.h"
 #include "tap.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -419,6 +420,83 @@ static void test_print_as_cjson(void)
     cot_buf_free(&b);
 }
 
+/* Numbers a tool computes (no source text) print as they did when every
+ * one went through printf: integers now skip it, and must not tell.  The
+ * reference is the old writer, kept here. */
+static void old_print(cot_buf_t *b, double d)
+{
+    char s[32];
+    double t;
+    if (isnan(d) || isinf(d)) { cot_buf_adds(b, "null"); return; }
+    snprintf(s, sizeof s, "%1.15g", d);
+    if (sscanf(s, "%lg", &t) != 1 ||
+        fabs(t - d) > (fabs(t) > fabs(d) ? fabs(t) : fabs(d)) * DBL_EPSILON)
+        snprintf(s, sizeof s, "%1.17g", d);
+    cot_buf_adds(b, s);
+}
+
+static int computed_prints(double d, const char *want)
+{
+    cot_buf_t o = {0}, r = {0};
+    cJSON *j = cJSON_CreateNumber(d);
+    cot_json_print(&o, j);
+    old_print(&r, d);
+    int ok = !strcmp(cot_buf_cstr(&o), cot_buf_cstr(&r)) && (!want || !strcmp(o.s, want));
+    if (!ok) tap_diag("%a: got %s, old writer %s, want %s", d, o.s, r.s, want ? want : "(old)");
+    cJSON_Delete(j);
+    cot_buf_free(&o);
+    cot_buf_free(&r);
+    return ok;
+}
+
+static void test_computed_numbers(void)
+{
+    static const struct { double d; const char *want; } edge[] = {
+        {0.0, "0"}, {-0.0, "-0"}, {1, "1"}, {-1, "-1"}, {42, "42"}, {-17, "-17"},
+        {2147483647.0, "2147483647"}, {-2147483648.0, "-2147483648"},
+        {2147483648.0, "2147483648"}, {999999999999999.0, "999999999999999"},
+        {-999999999999999.0, "-999999999999999"}, {1e15, "1e+15"}, {-1e15, "-1e+15"},
+        {9007199254740992.0, NULL}, {9223372036854775808.0, "9.2233720368547758e+18"},
+        {-9223372036854775808.0, "-9.2233720368547758e+18"}, {1e300, "1e+300"},
+        {1e-7, "1e-07"}, {0.1, "0.1"}, {-2.5, "-2.5"}, {0.5, "0.5"},
+        {1.0 / 3, "0.33333333333333331"}, {0.9523809523809523, NULL}, {5e-324, NULL},
+        {1.7976931348623157e308, NULL}, {999999999999999.5, NULL}, {4503599627370497.0, NULL},
+        {NAN, "null"}, {-NAN, "null"}, {INFINITY, "null"}, {-INFINITY, "null"},
+    };
+    int bad = 0, n = (int)(sizeof edge / sizeof *edge);
+    for (int i = 0; i < n; i++) bad += !computed_prints(edge[i].d, edge[i].want);
+    tap_is_long(bad, 0, "computed edge values (0, -0, 2^53, 2^63, 1e-7, 0.1, 1e300, NaN, inf) print as before");
+    srand(515);
+    bad = 0;
+    for (int i = 0; i < 100000 && bad < 5; i++) {
+        int64_t v = ((int64_t)rand() << 31 ^ rand()) % (int64_t)1e15;   /* any digit count */
+        v >>= rand() % 50;
+        double d = (double)(i & 1 ? -v : v);
+        if (i % 3 == 0) d += (double)(rand() % 1000) / 1000;             /* and some fractions */
+        bad += !computed_prints(d, NULL);
+    }
+    tap_is_long(bad, 0, "100000 random integers and fractions print as the old writer did");
+    /* The parser's integer path gives strtod's double, bit for bit. */
+    bad = 0;
+    cot_buf_t line = {0};
+    for (int i = 0; i < 100000 && bad < 5; i++) {
+        char num[32];
+        int64_t v = ((int64_t)rand() << 31 ^ rand()) % (int64_t)1e16 >> (rand() % 54);
+        snprintf(num, sizeof num, "%s%lld", i & 1 ? "-" : "", (long long)v);
+        cot_buf_clear(&line);
+        cot_buf_printf(&line, "{\"n\":%s}", num);
+        cJSON *f = cot_json_parse_fast(line.s, line.len, &scratch);
+        double want = strtod(num, NULL);
+        if (!f || memcmp(&cJSON_GetObjectItem(f, "n")->valuedouble, &want, sizeof want)) {
+            bad++;
+            tap_diag("%s: parsed as %a", num, f ? cJSON_GetObjectItem(f, "n")->valuedouble : 0.0);
+        }
+        cJSON_Delete(f);
+    }
+    tap_is_long(bad, 0, "100000 integers of 1..16 digits parse to strtod's double");
+    cot_buf_free(&line);
+}
+
 int main(void)
 {
     test_writer();
@@ -427,6 +505,7 @@ int main(void)
     test_number_text();
     test_reader_numbers();
     test_print_as_cjson();
+    test_computed_numbers();
     cot_buf_free(&scratch);
     return tap_done();
 }
