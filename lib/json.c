@@ -423,7 +423,11 @@ void cot_json_print_number(cot_buf_t *b, const cJSON *j)
     if (fabs(d) < 1e15 && d == (double)(int64_t)d) { add_integer(b, d); return; }
     snprintf(s, sizeof s, "%1.15g", d);
     t = strtod(s, NULL);                 /* what cJSON's sscanf("%lg") reads */
-    if (!close_enough(t, d)) snprintf(s, sizeof s, "%1.17g", d);
+    /* cJSON's epsilon test lets 2^53 through as 9.00719925474099e+15, which
+     * reads back as ...990: a count or a sum changed in passing.  A whole
+     * number below 2^64 must read back as itself. */
+    if (!close_enough(t, d) || (t != d && d == floor(d) && fabs(d) < 0x1p64))
+        snprintf(s, sizeof s, "%1.17g", d);
     cot_buf_adds(b, s);
 }
 

@@ -110,24 +110,8 @@ static cJSON *string_take(char *p)
     return v;
 }
 
-/* A number item.  An integer below 10^15 keeps its decimal text as the
- * item's source text (valuestring, as for numbers read from input), which
- * is the text the writer's %1.15g gives it, without a printf and sscanf
- * round trip per number; other values are left to the writer. */
-static cJSON *number(double d)
-{
-    cJSON *v = cJSON_CreateNumber(d);
-    if (fabs(d) < 1e15 && d == (double)(long long)d && !(d == 0 && signbit(d))) {
-        char t[24], *q = t + sizeof t;
-        long long k = (long long)d;
-        unsigned long long u = k < 0 ? 0ull - (unsigned long long)k : (unsigned long long)k;
-        *--q = 0;
-        do *--q = (char)('0' + u % 10); while (u /= 10);
-        if (k < 0) *--q = '-';
-        v->valuestring = cot_strndup(q, (size_t)(t + sizeof t - 1 - q));
-    }
-    return v;
-}
+/* A number item: cot_json_print writes integers without printf. */
+static cJSON *number(double d) { return cJSON_CreateNumber(d); }
 
 cJSON *cot_judge_evidence_item(const char *rule, const char *label, const char *field,
                                const char *text, size_t s, size_t e)
