@@ -52,6 +52,24 @@ assert n == 20, n
 " < <(cot-diff -u $O $S)'
 check self-unchanged 'cot-diff -u $O $O | jq -e -s "all(.diff.status == \"unchanged\" and .diff.cot.similarity == 1 and .diff.edit == \"none\")" > /dev/null'
 
+# --- fast paths ----------------------------------------------------------------
+# Identical texts are counted, not diffed, and common ends are trimmed at
+# token boundaries before tokenizing: the records are byte for byte what
+# the whole comparison gives (these goldens were made by the binary before
+# the fast paths), and COT_DIFF_NO_FASTPATH=1 (the whole comparison) agrees
+# on a few thousand random pairs cut inside words, numbers and UTF-8.
+FO=tests/data/diff-fast.orig.jsonl
+FS=tests/data/diff-fast.sft.jsonl
+export FO FS
+t fast-fixture    0 'cot-diff -u --hunk-text $FO $FS'
+t fast-fixture-text 0 'cot-diff -f text -C -1 $FO $FS'
+check fast-fixture-slow 'cmp <(cot-diff -u --hunk-text $FO $FS) <(COT_DIFF_NO_FASTPATH=1 cot-diff -u --hunk-text $FO $FS)'
+check fast-random-pairs '/usr/bin/python3 tests/gen-diff-pairs.py 3000 $TMP && cot-diff -u --hunk-text $TMP/o.jsonl $TMP/s.jsonl > $TMP/fast &&
+  COT_DIFF_NO_FASTPATH=1 cot-diff -u --hunk-text $TMP/o.jsonl $TMP/s.jsonl > $TMP/slow && cmp $TMP/fast $TMP/slow &&
+  [ $(grep -c "\"status\":\"unchanged\"" $TMP/fast) -gt 300 ] && [ $(grep -c "\"status\":\"edited\"" $TMP/fast) -gt 1000 ] &&
+  cot-diff -f text -C -1 $TMP/o.jsonl $TMP/s.jsonl > $TMP/fast.txt &&
+  COT_DIFF_NO_FASTPATH=1 cot-diff -f text -C -1 $TMP/o.jsonl $TMP/s.jsonl | cmp - $TMP/fast.txt'
+
 # --- keys -----------------------------------------------------------------------
 t key-pointer     0 'cot-diff -u --key /meta/qid $O $S | jq -r "$SUM"'
 t key-dotted      0 'cot-diff -u --key meta.qid $O $S | jq -r "$SUM" | head -3'

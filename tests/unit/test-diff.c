@@ -250,6 +250,101 @@ static void test_large(cot_differ_t *d)
     cot_buf_free(&b);
 }
 
+
+/* The fast paths (identical texts counted, common ends trimmed at sure
+ * token boundaries) against the whole comparison, field by field, over
+ * random pairs built to share a prefix and a suffix and to be cut at any
+ * byte: inside a word, a number ("3|.14"), a UTF-8 sequence, or around a
+ * stray byte.  Also with a tiny work budget, so approx results (and their
+ * LCS over the whole texts) are compared too. */
+static const char *fvocab[] = {
+    "a", "ab", "the", "_", "x1", "1", "12", "3.14", ".", "..", "3.", ".5", "0.",
+    " ", "  ", "\n", "\t", "\r\n", "\xc2\xa0", "\xe2\x80\x83", "\xe3\x80\x80",
+    "caf\xc3\xa9", "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xe2\x80\x94",
+    "\xd7", "\xc3\x97", "\xc3\xb7", "\x80", "\xbf", "\xff", "\xe4\xb8", "\xf0\x9f",
+    "\xc0\xaf", ",", "(", ")", "=", "+", "-", "#"};
+#define NFVOCAB (sizeof fvocab / sizeof *fvocab)
+
+static void fgen(cot_buf_t *b, size_t ntok)
+{
+    for (size_t i = 0; i < ntok; i++) cot_buf_adds(b, fvocab[rn(NFVOCAB)]);
+}
+
+static int same_result(const cot_diff_t *x, const cot_diff_t *y)
+{
+    if (x->similarity != y->similarity || x->tokens_a != y->tokens_a ||
+        x->tokens_b != y->tokens_b || x->inserted != y->inserted ||
+        x->deleted != y->deleted || x->lcs != y->lcs || x->words_a != y->words_a ||
+        x->words_b != y->words_b || x->words_kept != y->words_kept ||
+        x->approx != y->approx || x->nhunks != y->nhunks)
+        return 0;
+    for (size_t i = 0; i < x->nhunks; i++)
+        if (x->hunks[i].a_start != y->hunks[i].a_start ||
+            x->hunks[i].a_end != y->hunks[i].a_end ||
+            x->hunks[i].b_start != y->hunks[i].b_start ||
+            x->hunks[i].b_end != y->hunks[i].b_end)
+            return 0;
+    return 1;
+}
+
+static void test_fastpath(void)
+{
+    cot_differ_t *fast = cot_diff_new(), *slow = cot_diff_new();
+    cot_diff_set_fast(fast, 1);
+    cot_diff_set_fast(slow, 0);
+    int bad = 0, bad_budget = 0, n = 0, napprox = 0, nsame = 0;
+    for (int it = 0; it < 6000; it++) {
+        cot_buf_t pre = {0}, a = {0}, b = {0}, suf = {0}, mid = {0};
+        fgen(&pre, rn(4) ? rn(40) : 0);
+        fgen(&suf, rn(4) ? rn(40) : 0);
+        cot_buf_add(&a, pre.s ? pre.s : "", pre.len);
+        cot_buf_add(&b, pre.s ? pre.s : "", pre.len);
+        /* Cut the shared ends at any byte, so the texts differ next to it. */
+        if (pre.len && rn(2)) { a.len = rn(a.len + 1); b.len = a.len; }
+        fgen(&mid, rn(12));
+        cot_buf_add(&a, mid.s ? mid.s : "", mid.len);
+        if (rn(3)) { cot_buf_clear(&mid); fgen(&mid, rn(12)); }
+        cot_buf_add(&b, mid.s ? mid.s : "", mid.len);
+        size_t cut = suf.len && rn(2) ? rn(suf.len + 1) : 0;
+        cot_buf_add(&a, (suf.s ? suf.s : "") + cut, suf.len - cut);
+        cot_buf_add(&b, (suf.s ? suf.s : "") + (rn(2) ? cut : 0),
+                    suf.len - (rn(2) ? cut : 0));
+        if (it % 11 == 0) { cot_buf_clear(&b); cot_buf_add(&b, a.s ? a.s : "", a.len); }
+        const char *as = a.s ? a.s : "", *bs = b.s ? b.s : "";
+        cot_diff_t rf, rs;
+        cot_diff_run(fast, as, a.len, bs, b.len, &rf);
+        cot_diff_run(slow, as, a.len, bs, b.len, &rs);
+        nsame += a.len == b.len && !memcmp(as, bs, a.len);
+        n++;
+        if (!same_result(&rf, &rs)) {
+            if (bad++ < 3) tap_diag("differs: a=[%.*s] b=[%.*s]", (int)a.len, as,
+                                    (int)b.len, bs);
+        }
+        if (it % 2 == 0) {      /* a tiny budget: the bounded path */
+            unsigned long long budget = 1 + rn(60);
+            cot_diff_set_budget(fast, budget);
+            cot_diff_set_budget(slow, budget);
+            cot_diff_run(fast, as, a.len, bs, b.len, &rf);
+            cot_diff_run(slow, as, a.len, bs, b.len, &rs);
+            napprox += rs.approx;
+            if (!same_result(&rf, &rs) && bad_budget++ < 3)
+                tap_diag("differs (budget %llu): a=[%.*s] b=[%.*s]", budget,
+                         (int)a.len, as, (int)b.len, bs);
+            cot_diff_set_budget(fast, 0);
+            cot_diff_set_budget(slow, 0);
+        }
+        cot_buf_free(&pre); cot_buf_free(&a); cot_buf_free(&b);
+        cot_buf_free(&suf); cot_buf_free(&mid);
+    }
+    tap_diag("%d random pairs, %d identical, %d approx with a tiny budget", n,
+             nsame, napprox);
+    tap_is_long(bad, 0, "fast paths = whole comparison, every field");
+    tap_is_long(bad_budget, 0, "... and with a tiny work budget");
+    tap_ok(napprox > 300, "... which made approx results (%d)", napprox);
+    cot_diff_free(fast);
+    cot_diff_free(slow);
+}
+
 static void test_pair(void)
 {
     cot_buf_t k = {0};
@@ -328,6 +423,7 @@ int main(void)
     test_tokens();
     test_examples(d);
     test_property(d);
+    test_fastpath();
     test_bounded();
     test_large(d);
     cot_diff_free(d);
