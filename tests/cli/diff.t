@@ -242,4 +242,31 @@ t within-drop     2 'cot-diff --drop edited --within $WP $W'
 t text-unmatched-honours-u 0 'cot-diff -f text -u --unmatched $TMP/u.jsonl $O $S > /dev/null && head -c 1 $TMP/u.jsonl'
 check text-unmatched-zstd-by-default 'cot-diff -f text --unmatched $TMP/u.zst $O $S > /dev/null && zstd -t -q $TMP/u.zst'
 
+# ---- -@ N: the records are paired and diffed on N worker threads -----------
+# stdout, stderr, the exit status and every file written are those of -@ 0,
+# byte for byte, in every mode: records, text, counts, selections, bad
+# lines (skipped, kept, or stopping the run), gates, shards, --unmatched,
+# --profile, a spilled (zstd) ORIG, and batches of 256 records (the random
+# pairs make a dozen).
+export SAME_AT='same_at() {  # ARGS...: -@ 0 vs -@ 1 and -@ 3
+  local n rc0 rc
+  ( cd $TMP && cot-diff -@ 0 "$@" > out.0 2> err.0; echo $? > rc.0; [ -f un ] && mv un un.0; true )
+  for n in 1 3; do
+    ( cd $TMP && cot-diff -@ $n "$@" > out.$n 2> err.$n; echo $? > rc.$n; [ -f un ] && mv un un.$n; true )
+    cmp $TMP/out.0 $TMP/out.$n && cmp $TMP/err.0 $TMP/err.$n && cmp $TMP/rc.0 $TMP/rc.$n || { echo "-@ $n differs: $*"; return 1; }
+    [ ! -f $TMP/un.0 ] || cmp $TMP/un.0 $TMP/un.$n || { echo "--unmatched differs at -@ $n: $*"; return 1; }
+  done
+}'
+check workers-same 'eval "$SAME_AT"; /usr/bin/python3 tests/gen-diff-pairs.py 3000 $TMP && zstd -q $TMP/o.jsonl -o $TMP/o.zst &&
+  R=$ROOT; cot-profile build -o $TMP/o.prof samples/profile/own.jsonl 2> /dev/null &&
+  same_at -u -v --hunk-text o.jsonl s.jsonl && same_at -v -f text -C 1 o.jsonl s.jsonl &&
+  same_at -c o.jsonl s.jsonl && same_at -u --only cot-only,unchanged --unmatched un o.jsonl s.jsonl &&
+  same_at -u -v --exit-status --drop edited o.jsonl s.jsonl && same_at -u -v --shard 2/3 o.jsonl s.jsonl &&
+  same_at -u -v o.zst s.jsonl && same_at -u -v --profile o.prof o.jsonl s.jsonl &&
+  same_at -u -v --answer-shift o.jsonl s.jsonl &&
+  same_at -u -v $R/$O $R/$S && same_at -f text $R/$O $R/$S && same_at -u $R/$O $R/$B &&
+  same_at -u -v --skip-bad $R/$O $R/$B && same_at -u --rejects rj $R/$O $R/$B &&
+  same_at -u -v --exit-status $R/$O - < /dev/null && same_at -u --key id -v $R/$O $R/$S &&
+  [ $(grep -c . $TMP/out.3) -gt 5 ]'
+
 done_testing
