@@ -314,9 +314,9 @@ cot_pair_src_t *cot_pair_src_open(const char *path)
     cot_buf_printf(&t, "%s/cot-diff-orig.XXXXXX", s->tmpdir);
     s->fd = mkstemp(t.s);
     if (s->fd < 0) {
-        cot_err("%s: cannot make a temporary file in TMPDIR=%s for the originals "
-                "(%s): %s; set TMPDIR to a writable folder with room for them",
-                s->name, s->tmpdir, t.s, strerror(errno));
+        cot_err("%s: cannot make a temporary file in TMPDIR=%s for the originals: "
+                "%s; set TMPDIR to a writable folder with room for them",
+                s->name, s->tmpdir, strerror(errno));
         cot_buf_free(&t);
         cot_pair_src_close(s);
         return NULL;

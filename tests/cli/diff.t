@@ -242,6 +242,19 @@ t within-drop     2 'cot-diff --drop edited --within $WP $W'
 t text-unmatched-honours-u 0 'cot-diff -f text -u --unmatched $TMP/u.jsonl $O $S > /dev/null && head -c 1 $TMP/u.jsonl'
 check text-unmatched-zstd-by-default 'cot-diff -f text --unmatched $TMP/u.zst $O $S > /dev/null && zstd -t -q $TMP/u.zst'
 
+# ---- memory: the originals stay on disk -------------------------------------
+# A plain ORIG is read in place; a zstd or piped one is spilled to TMPDIR
+# (-v: spilled-bytes), with the same records; a TMPDIR that cannot take it
+# is an error that names it.
+t spill-zstd      0 'zstd -q -c $O > $TMP/o.zst && cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -o "index-bytes [0-9]* spilled-bytes [0-9]*"'
+check spill-same  'zstd -q -c $O > $TMP/o.zst && cot-diff -u --hunk-text $O $S > $TMP/a && cot-diff -u --hunk-text $TMP/o.zst $S | cmp - $TMP/a &&
+  cat $O | cot-diff -u --hunk-text - $S | cmp - $TMP/a && cot-diff -u --hunk-text <(cat $O) $S | cmp - $TMP/a'
+t spill-no-tmpdir 3 'set -o pipefail; zstd -q -c $O > $TMP/o.zst && TMPDIR=$TMP/none cot-diff -u $TMP/o.zst $S 2>&1 | sed "s|$TMP|TMP|g"'
+# a TMPDIR that fills up (here: a 1 KB file size limit)
+t spill-full      3 'zstd -q -c $O > $TMP/o.zst && (trap "" XFSZ; ulimit -f 1; TMPDIR=$TMP cot-diff -u $TMP/o.zst $S 2>&1 > /dev/null) | sed "s|$TMP|TMP|g"; exit ${PIPESTATUS[0]}'
+check in-place-no-tmp 'mkdir $TMP/t && TMPDIR=$TMP/t cot-diff -u $O $S > /dev/null && [ -z "$(ls -A $TMP/t)" ] && zstd -q -c $O > $TMP/o.zst &&
+  TMPDIR=$TMP/t cot-diff -u $TMP/o.zst $S > /dev/null && [ -z "$(ls -A $TMP/t)" ]'
+
 # ---- -@ N: the records are paired and diffed on N worker threads -----------
 # stdout, stderr, the exit status and every file written are those of -@ 0,
 # byte for byte, in every mode: records, text, counts, selections, bad
