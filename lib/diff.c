@@ -76,34 +76,40 @@ static inline int class_at(const unsigned char *p, size_t n, size_t i, size_t *l
     return tk_class(c);
 }
 
-/* The tokenizer: token starts into starts (when not NULL), the number of
- * whitespace tokens into *nws; returns the number of tokens. */
-static size_t tokenize(const char *text, size_t n, uint32_t *starts, size_t *nws)
+/* The tokenizer: the start of each token into starts; returns the number
+ * of tokens.  The same rule as count_tokens() below, without branches on
+ * the common ASCII bytes: a token starts where the class changes and at
+ * every single, a '.' between two digits counting as a digit. */
+static size_t tokenize(const char *text, size_t n, uint32_t *starts)
 {
     const unsigned char *p = (const unsigned char *)text;
-    size_t i = 0, nt = 0, ws = 0;
+    size_t i = 0, nt = 0;
+    int prev = -1;
     while (i < n) {
-        size_t l;
-        int k = class_at(p, n, i, &l);
-        if (starts) starts[nt] = (uint32_t)i;
-        nt++;
-        ws += k == TK_WS;
-        i += l;
-        if (k == TK_SINGLE) continue;
-        while (i < n) {
+        for (; i < n; i++) {
             unsigned c = p[i];
-            if (c < 0x80) {
-                if (ascii_class[c] == k) { i++; continue; }
-                /* 3.14 is one number; "3." ending a sentence is two tokens */
-                if (k == TK_DIGIT && c == '.' && i + 1 < n && p[i + 1] >= '0' &&
-                    p[i + 1] <= '9') { i += 2; continue; }
-                break;
-            }
-            if (class_at(p, n, i, &l) != k) break;
+            if (c >= 0x80 || c == '.') break;
+            int e = ascii_class[c];
+            starts[nt] = (uint32_t)i;
+            nt += (e != prev) | (e == TK_SINGLE);
+            prev = e;
+        }
+        if (i == n) break;
+        int e;
+        size_t at = i;
+        if (p[i] == '.') {
+            e = prev == TK_DIGIT && i + 1 < n && p[i + 1] >= '0' && p[i + 1] <= '9'
+                ? TK_DIGIT : TK_SINGLE;
+            i++;
+        } else {
+            size_t l;
+            e = class_at(p, n, i, &l);
             i += l;
         }
+        starts[nt] = (uint32_t)at;
+        nt += (e != prev) | (e == TK_SINGLE);
+        prev = e;
     }
-    *nws = ws;
     return nt;
 }
 
@@ -150,7 +156,7 @@ static size_t count_tokens(const char *text, size_t n, size_t *nws)
 size_t cot_diff_tokenize(const char *text, size_t n, uint32_t *starts)
 {
     size_t ws;
-    return tokenize(text, n, starts, &ws);
+    return starts ? tokenize(text, n, starts) : count_tokens(text, n, &ws);
 }
 
 /* 1 when q is sure to be a token boundary of p[0..n) whatever came before
@@ -266,6 +272,15 @@ static uint32_t tok_hash(const char *p, size_t n)
     return h;
 }
 
+/* Tokens are short: a loop beats a call to memcmp. */
+static inline int same_bytes(const char *a, const char *b, size_t n)
+{
+    if (n > 16) return !memcmp(a, b, n);
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
 static uint32_t intern(cot_differ_t *d, const char *p, uint32_t len)
 {
     uint32_t h = tok_hash(p, len);
@@ -274,7 +289,7 @@ static uint32_t intern(cot_differ_t *d, const char *p, uint32_t len)
         uint32_t e = d->tab[i];
         if (!e) break;
         const tok_t *t = &d->toks[e - 1];
-        if (t->hash == h && t->len == len && !memcmp(t->p, p, len)) return e - 1;
+        if (t->hash == h && t->len == len && same_bytes(t->p, p, len)) return e - 1;
     }
     grow((void **)&d->toks, &d->cap_toks, d->ntoks + 1, sizeof *d->toks);
     uint32_t c;
@@ -327,7 +342,7 @@ static size_t load(cot_differ_t *d, const char *p, size_t n, uint32_t **starts,
         *ids = cot_realloc(*ids, c * sizeof **ids);
         *cap = c;
     }
-    size_t nt = cot_diff_tokenize(p, n, *starts);
+    size_t nt = tokenize(p, n, *starts);
     (*starts)[nt] = (uint32_t)n;
     for (size_t i = 0; i < nt; i++)
         (*ids)[i] = intern(d, p + (*starts)[i], (*starts)[i + 1] - (*starts)[i]);

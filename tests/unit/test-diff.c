@@ -288,6 +288,99 @@ static int same_result(const cot_diff_t *x, const cot_diff_t *y)
     return 1;
 }
 
+/* The tokenizer as it was before its branch-free rewrite (lib/diff.c at
+ * 28cac66), kept as the reference the new one must match. */
+enum { TK_WS, TK_WORD, TK_DIGIT, TK_SINGLE };
+
+/* Decode one code point; an invalid or truncated sequence is one byte with
+ * code point UINT32_MAX. */
+static size_t ref_u8_next(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    unsigned c = p[0];
+    size_t len;
+    uint32_t v;
+    if (c < 0x80) { *cp = c; return 1; }
+    if (c >= 0xC2 && c <= 0xDF)      { len = 2; v = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; v = c & 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; v = c & 0x07; }
+    else { *cp = UINT32_MAX; return 1; }
+    if (len > n) { *cp = UINT32_MAX; return 1; }
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80) { *cp = UINT32_MAX; return 1; }
+        v = v << 6 | (p[i] & 0x3F);
+    }
+    *cp = v;
+    return len;
+}
+
+static int ref_tk_class(uint32_t c)
+{
+    if (c < 0x80) {
+        if (c == ' ' || (c >= '\t' && c <= '\r')) return TK_WS;
+        if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return TK_WORD;
+        if (c == '_') return TK_WORD;
+        if (c >= '0' && c <= '9') return TK_DIGIT;
+        return TK_SINGLE;
+    }
+    if (c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+        c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000)
+        return TK_WS;
+    if (c < 0xC0 || c == 0xD7 || c == 0xF7) return TK_SINGLE; /* Latin-1 signs */
+    if (c >= 0x2000) return TK_SINGLE;   /* punctuation, symbols, CJK, emoji */
+    return TK_WORD;                       /* letters of alphabetic scripts    */
+}
+
+static size_t ref_tokenize(const char *text, size_t n, uint32_t *starts)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t i = 0, nt = 0;
+    while (i < n) {
+        uint32_t c;
+        size_t l = ref_u8_next(p + i, n - i, &c);
+        int k = ref_tk_class(c);
+        if (starts) starts[nt] = (uint32_t)i;
+        nt++;
+        i += l;
+        if (k == TK_SINGLE) continue;
+        while (i < n) {
+            l = ref_u8_next(p + i, n - i, &c);
+            if (ref_tk_class(c) == k) { i += l; continue; }
+            /* 3.14 is one number; "3." ending a sentence is two tokens */
+            if (k == TK_DIGIT && c == '.' && i + 1 < n && p[i + 1] >= '0' &&
+                p[i + 1] <= '9') { i += 2; continue; }
+            break;
+        }
+    }
+    return nt;
+}
+
+/* ---- workspace --------------------------------------------------------- */
+
+typedef struct {
+    const char *p;
+    uint32_t len, hash;
+    int ws;                             /* a whitespace run                */
+} tok_t;
+
+static void test_tokenizer_ref(void)
+{
+    int bad = 0;
+    uint32_t *s1 = malloc(4 * 4096), *s2 = malloc(4 * 4096);
+    for (int it = 0; it < 20000; it++) {
+        cot_buf_t t = {0};
+        fgen(&t, rn(30));
+        if (t.len > 1 && rn(3) == 0) t.len = rn(t.len);    /* cut anywhere */
+        const char *p = t.s ? t.s : "";
+        size_t n1 = cot_diff_tokenize(p, t.len, s1), n2 = ref_tokenize(p, t.len, s2);
+        size_t n0 = cot_diff_tokenize(p, t.len, NULL);
+        if (n1 != n2 || n0 != n2 || memcmp(s1, s2, n1 * sizeof *s1)) bad++;
+        cot_buf_free(&t);
+    }
+    free(s1);
+    free(s2);
+    tap_is_long(bad, 0, "tokenizer = the reference tokenizer (starts and counts), 20000 texts");
+}
+
 static void test_fastpath(void)
 {
     cot_differ_t *fast = cot_diff_new(), *slow = cot_diff_new();
@@ -503,6 +596,7 @@ int main(void)
     test_tokens();
     test_examples(d);
     test_property(d);
+    test_tokenizer_ref();
     test_fastpath();
     test_bounded();
     test_large(d);
