@@ -410,7 +410,7 @@ static int load_originals(cot_run_t *run, const opts_t *o, char *path,
 /* An original read again from the source: its record, its view and key,
  * and its id ("FILE:LINE" when it has none). */
 typedef struct {
-    cot_buf_t line, key, id;
+    cot_buf_t line, key, id, scratch;
     cJSON *json;
     cot_record_view_t v;
 } orig_t;
@@ -435,7 +435,11 @@ static int orig_read(const opts_t *o, cot_pair_index_t *ix, cot_pair_src_t *src,
     cot_pair_where(ix, e, &off, &len, &lineno);
     orig_free(g);
     if (cot_pair_src_read(src, off, len, &g->line) < 0) return -1;
-    if (!(g->json = cot_json_parse(g->line.s, g->line.len)) ||
+    /* The line passed the reader's checks when it was indexed: the fast
+     * parser, with this slot's scratch, or cJSON for the rest. */
+    g->json = cot_json_parse_fast(g->line.s, g->line.len, &g->scratch);
+    if (!g->json) g->json = cot_json_parse(g->line.s, g->line.len);
+    if (!g->json ||
         cot_record_view(g->json, need_fields(o), &g->v) ||
         get_key(o, g->json, &g->v, &g->key, &empty)) {
         cot_err("%s:%llu: this original no longer reads as it did when it was "
@@ -787,6 +791,7 @@ static void run_paired(cot_run_t *run, cot_common_t *common, const opts_t *o,
             cot_buf_free(&ctx[i].g[k].line);
             cot_buf_free(&ctx[i].g[k].key);
             cot_buf_free(&ctx[i].g[k].id);
+            cot_buf_free(&ctx[i].g[k].scratch);
         }
         cot_buf_free(&ctx[i].name);
     }
