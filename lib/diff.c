@@ -331,8 +331,9 @@ static void tab_room(cot_differ_t *d, size_t more)
 }
 
 /* Tokenize and intern one text; returns the token count. */
-static size_t load(cot_differ_t *d, const char *p, size_t n, uint32_t **starts,
-                   uint32_t **ids, size_t *cap)
+/* Cut one text into tokens: their starts, and the end after them. */
+static size_t cut(const char *p, size_t n, uint32_t **starts, uint32_t **ids,
+                  size_t *cap)
 {
     size_t need = n + 1;
     if (need > *cap) {
@@ -344,8 +345,22 @@ static size_t load(cot_differ_t *d, const char *p, size_t n, uint32_t **starts,
     }
     size_t nt = tokenize(p, n, *starts);
     (*starts)[nt] = (uint32_t)n;
+    return nt;
+}
+
+static void intern_all(cot_differ_t *d, const char *p, const uint32_t *starts,
+                       uint32_t *ids, size_t nt)
+{
     for (size_t i = 0; i < nt; i++)
-        (*ids)[i] = intern(d, p + (*starts)[i], (*starts)[i + 1] - (*starts)[i]);
+        ids[i] = intern(d, p + starts[i], starts[i + 1] - starts[i]);
+}
+
+/* Tokenize and intern one text (the table has room); the token count. */
+static size_t load(cot_differ_t *d, const char *p, size_t n, uint32_t **starts,
+                   uint32_t **ids, size_t *cap)
+{
+    size_t nt = cut(p, n, starts, ids, cap);
+    intern_all(d, p, *starts, *ids, nt);
     return nt;
 }
 
@@ -551,10 +566,11 @@ static void run_trimmed(cot_differ_t *d, const char *a, size_t alen,
     if (suf) ns = count_tokens(a + alen - suf, suf, &wss);
     const char *ma = a + pre, *mb = b + pre;
     size_t malen = alen - pre - suf, mblen = blen - pre - suf;
-    /* Worst case one token per byte; the intern table stays half empty. */
-    tab_reset(d, malen + mblen);
-    size_t n = load(d, ma, malen, &d->sa, &d->ia, &d->cap_a);
-    size_t m = load(d, mb, mblen, &d->sb, &d->ib, &d->cap_b);
+    size_t n = cut(ma, malen, &d->sa, &d->ia, &d->cap_a);
+    size_t m = cut(mb, mblen, &d->sb, &d->ib, &d->cap_b);
+    tab_reset(d, n + m);        /* every token distinct, at most half full */
+    intern_all(d, ma, d->sa, d->ia, n);
+    intern_all(d, mb, d->sb, d->ib, m);
     d->work = 0;
     d->approx = d->exhausted = 0;
     d->nhunks = 0;
