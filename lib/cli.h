@@ -126,6 +126,13 @@ int cot_run_open(cot_run_t *run, cot_common_t *opt, char *const *files,
  * record, -1 at the clean end, -2 when the run must stop (run->status set). */
 int cot_run_next(cot_run_t *run, cot_line_t *l);
 
+/* cot_run_next() for a -@ N tool (lib/workers.h): the next line unparsed
+ * (cot_jsonl_next_raw(); a worker parses it with cot_jsonl_parse()).  0
+ * (a line), 1 (a bad line, l->kind and l->reason set: the caller passes it
+ * to cot_run_reject() in its place), -1 (the clean end) or -2 (a damaged or
+ * unreadable input; run->status set). */
+int cot_run_read_raw(cot_run_t *run, cot_line_t *l, int *unterminated);
+
 /* Reject a line for a reason found by the tool (kind: a short tag for the
  * accounts).  Returns 0 when the line was set aside and the run goes on, or
  * -1 when it must stop (neither --skip-bad nor --rejects; error printed,
