@@ -293,9 +293,11 @@ typedef struct {
     cJSON *rec;                  /* the parsed record (worker-made)        */
     cot_buf_t file, text, why;   /* where, the raw line, the reason        */
     unsigned long line;
+    unsigned long long lines, blank;   /* the reader's counts after it    */
     int unterminated;            /* the last line, without a newline       */
     const char *kind;            /* static: a reader kind or one of ours   */
     int state, cue, printed;
+    int voiced;                  /* counted in the judge's voiced           */
     cot_verdict_t verdict;
     cot_buf_t out;               /* the record printed, when printed       */
 } jitem_t;
@@ -350,6 +352,7 @@ static void judge_work(void *c, void *p)
     jctx_ready(x);
     it->cue = -1;
     it->printed = 0;
+    it->voiced = 0;
     cot_line_t l = {.file = it->file.s, .line = it->line, .len = it->text.len};
     if (cot_jsonl_parse(&x->parser, &l, it->text.s, it->unterminated)) {
         it->state = IT_BAD_LINE;
@@ -366,7 +369,10 @@ static void judge_work(void *c, void *p)
     cJSON *jo;
     cot_buf_clear(&x->err);
     x->rp->deadline = cf->rule_budget > 0 ? cot_now() + cf->rule_budget : 0;
-    if (cot_judge_record(x->jp, it->rec, &v, &jo, &x->err) < 0) {
+    unsigned long voiced = x->jp->voiced;
+    int jr = cot_judge_record(x->jp, it->rec, &v, &jo, &x->err);
+    it->voiced = x->jp->voiced != voiced;
+    if (jr < 0) {
         item_reject(it, "rule-limit", x->err.s);
         return;
     }
@@ -398,6 +404,8 @@ typedef struct {
     cot_run_t *run;
     sink_t *sink;
     cot_extjudge_t *ext;
+    unsigned long voiced;        /* records with a voice, up to the last one
+                                    delivered (the workers read ahead)      */
 } jdone_t;
 
 /* On the main thread, in input order: reject, count, write. */
@@ -408,6 +416,7 @@ static int judge_done(void *arg, void *p)
     cot_line_t l = {it->file.s, it->line, it->text.s ? it->text.s : "", it->text.len,
                     NULL, it->why.s, it->kind};
     int stop = 0;
+    if (it->state != IT_BAD_LINE) d->voiced += (unsigned long)it->voiced;
     if (it->state != IT_JUDGED)
         stop = cot_run_reject(d->run, &l, it->kind, it->why.s) < 0;
     else {
@@ -426,6 +435,7 @@ static int judge_done(void *arg, void *p)
     }
     cJSON_Delete(it->rec);
     it->rec = NULL;
+    if (stop) cot_run_stop_at(d->run, it->lines, it->blank);
     return stop;
 }
 
@@ -919,16 +929,21 @@ int main(int argc, char **argv)
         ctxs[i].own = nthreads > 0;
         ctxp[i] = &ctxs[i];
     }
-    jdone_t jd = {&run, &sink, ext};
+    jdone_t jd = {&run, &sink, ext, 0};
     cot_workers_opt_t wo = {.threads = nthreads, .ctx = ctxp, .item_size = sizeof(jitem_t),
                             .work = judge_work, .done = judge_done, .done_arg = &jd,
                             .item_free = jitem_free};
     cot_workers_t *pool = cot_workers_new(&wo);
     cot_line_t l;
+    int read_status = 0;
     for (;;) {
         jitem_t *it = cot_workers_next(pool);
         int unterminated;
         int r = cot_run_read_raw(&run, &l, &unterminated);
+        if (r == -2) {           /* a damaged input: it counts after the */
+            read_status = run.status;   /* records read before it        */
+            run.status = COT_EXIT_OK;
+        }
         if (r < 0) break;
         cot_buf_clear(&it->file);
         cot_buf_adds(&it->file, l.file);
@@ -937,6 +952,8 @@ int main(int argc, char **argv)
         cot_buf_cstr(&it->text);
         it->line = l.line;
         it->unterminated = unterminated;
+        it->lines = cot_jsonl_lines(run.in);
+        it->blank = cot_jsonl_blank(run.in);
         if (r == 1) {            /* too long: rejected in its place */
             it->state = IT_BAD_LINE;
             it->kind = l.kind;
@@ -945,12 +962,10 @@ int main(int argc, char **argv)
         }
         if (cot_workers_submit(pool, l.len, r == 0) < 0) break;
     }
-    cot_workers_finish(pool);
+    if (cot_workers_finish(pool) == 0 && read_status) run.status = read_status;
     cot_workers_free(pool);
-    for (int i = 0; i < nctx; i++) {
-        if (ctxs[i].own && ctxs[i].ready) judge.voiced += ctxs[i].judge.voiced;
-        jctx_free(&ctxs[i]);
-    }
+    for (int i = 0; i < nctx; i++) jctx_free(&ctxs[i]);
+    judge.voiced = jd.voiced;
     free(ctxs);
     free(ctxp);
     int ext_failed = ext && cot_extjudge_finish(ext) < 0;

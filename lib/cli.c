@@ -374,8 +374,8 @@ int cot_run_emit_raw(cot_run_t *run, const char *p, size_t n)
  * fails). */
 static void print_accounts(cot_run_t *run, int out, int kept)
 {
-    unsigned long long lines = cot_jsonl_lines(run->in);
-    unsigned long long blank = cot_jsonl_blank(run->in);
+    unsigned long long lines = run->read_ahead ? run->stop_lines : cot_jsonl_lines(run->in);
+    unsigned long long blank = run->read_ahead ? run->stop_blank : cot_jsonl_blank(run->in);
     cot_buf_t b = {0};
     cot_buf_printf(&b, "%llu lines read: %llu accepted, %llu rejected",
                    lines, lines - run->rejected - blank, run->rejected);
@@ -410,6 +410,13 @@ static void print_accounts(cot_run_t *run, int out, int kept)
                        ? run->opt->out_path : "(stdout)");
     cot_err("%s", b.s);
     cot_buf_free(&b);
+}
+
+void cot_run_stop_at(cot_run_t *run, unsigned long long lines, unsigned long long blank)
+{
+    run->read_ahead = 1;
+    run->stop_lines = lines;
+    run->stop_blank = blank;
 }
 
 void cot_run_fail(cot_run_t *run, int status)

@@ -113,6 +113,8 @@ typedef struct {
     int failed_late;            /* cot_run_fail(): accounts still printed  */
     int line_stop;              /* a bad line stopped the run              */
     int out_failed;             /* writing a record failed                 */
+    int read_ahead;             /* cot_run_stop_at(): the accounts count   */
+    unsigned long long stop_lines, stop_blank;   /* lines up to the stop   */
 } cot_run_t;
 
 /* Open inputs, the output (when want_out) and --rejects.  With no files and
@@ -154,6 +156,12 @@ int cot_run_emit_raw(cot_run_t *run, const char *p, size_t n);
 /* Add n to a named counter shown in the -v accounts ("format:harmony"). */
 void cot_run_count(cot_run_t *run, const char *key, unsigned long long n);
 unsigned long long cot_run_counter(const cot_run_t *run, const char *key);
+
+/* A -@ N tool reads ahead of the record it delivers: when a record stops
+ * the run, the accounts must count the lines up to it, as -@ 0 would.
+ * lines and blank: cot_jsonl_lines() and cot_jsonl_blank() just after that
+ * record was read. */
+void cot_run_stop_at(cot_run_t *run, unsigned long long lines, unsigned long long blank);
 
 /* After the last line, the tool found that the run did not do what it was
  * asked (an option matched nothing): set the exit status (the message is
