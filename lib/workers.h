@@ -37,13 +37,14 @@
  *
  * Usage (cot-judge shape; error handling shortened):
  *
- *     typedef struct { cJSON *rec; cot_buf_t out; int verdict; } item_t;
+ *     typedef struct { cot_buf_t text, out; cot_line_t l; int bad; } item_t;
  *     static void work(void *ctx, void *it)      // on a worker: no globals
- *     {   judge_ctx_t *c = ctx; item_t *i = it;
- *         i->verdict = judge(c, i->rec, &i->out); }
+ *     {   judge_ctx_t *c = ctx; item_t *i = it;   // parse, judge, print
+ *         i->bad = cot_jsonl_parse(&c->parser, &i->l, i->text.s, 0);
+ *         if (!i->bad) judge(c, i->l.json, &i->out); }
  *     static int done(void *arg, void *it)       // main thread, in order
  *     {   item_t *i = it;
- *         cJSON_Delete(i->rec);
+ *         if (i->bad) return cot_run_reject(arg, &i->l, i->l.kind, i->l.reason);
  *         return cot_run_emit_raw(arg, i->out.s, i->out.len); }
  *
  *     void *ctx[64];                 // one context per worker (>= 1)
@@ -52,9 +53,10 @@
  *     cot_workers_t *w = cot_workers_new(&o);
  *     for (;;) {
  *         item_t *i = cot_workers_next(w);   // main-thread messages captured
- *         if (cot_run_next(&run, &l) != 0) break;
- *         i->rec = cot_jsonl_take(...);      // the item must own its input
- *         if (cot_workers_submit(w, l.len, 1) < 0) break;   // stopped
+ *         int r = cot_run_read_raw(&run, &l, &unterminated);
+ *         if (r < 0) break;                  // the end, or a damaged input
+ *         copy l.text, l.file, l.line into *i // the item must own its input
+ *         if (cot_workers_submit(w, l.len, r == 0) < 0) break;   // stopped
  *     }
  *     int stopped = cot_workers_finish(w);   // drain, in order; 0 or -1
  *     cot_workers_free(w);                   // then merge the ctx counters
