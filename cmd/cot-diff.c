@@ -307,7 +307,7 @@ static const char *get_key(const opts_t *o, const cJSON *rec,
                            const cot_record_view_t *v, cot_buf_t *kb,
                            int *empty)
 {
-    static char msg[300];
+    static _Thread_local char msg[300];   /* -@ N: one per worker */
     cot_buf_clear(kb);
     if (o->key == KEY_PROMPT) {
         cot_pair_normalize(v->prompt, v->prompt_len, kb);
@@ -495,21 +495,26 @@ typedef struct {
     cot_differ_t *df;
     orig_t g[2];                /* the candidate being read, the best one  */
     cot_buf_t name;
+    cot_jsonl_parser_t parser;  /* the SFT lines are parsed here           */
 } dctx_t;
 
-enum { IT_RECORD, IT_OTHER_SHARD, IT_NOTHING };
+enum { IT_RECORD, IT_OTHER_SHARD, IT_BAD_LINE, IT_REJECT };
 /* Failures a worker hands to the main thread. */
 enum { IT_OK, IT_READ_FAILED, IT_PRINT_FAILED };
 
-/* One SFT record on its way through the pool. */
+/* One SFT line on its way through the pool: read on the main thread,
+ * parsed, paired and diffed on a worker, counted and written in order. */
 typedef struct {
     int kind;                   /* IT_*                                    */
+    cot_buf_t text, file, why;  /* the raw line, where, why it is rejected */
+    unsigned long line;
+    unsigned long long lines, blank;   /* the reader's counts after it    */
+    int unterminated;           /* the last line, without a newline        */
+    const char *rkind;          /* static: the rejection's kind            */
     cJSON *rec;                 /* the record, owned                       */
     cot_record_view_t v;        /* into rec                                */
     cot_buf_t key;
     int empty;
-    cot_buf_t file;             /* for the text view's name                */
-    unsigned long line;
     /* set by the worker */
     int status, edit, selected, failed, shift;  /* shift: 0, 1 in, 2 off   */
     size_t cands, best;
@@ -521,7 +526,9 @@ static void ditem_free(void *p)
     ditem_t *it = p;
     cJSON_Delete(it->rec);
     cot_buf_free(&it->key);
+    cot_buf_free(&it->text);
     cot_buf_free(&it->file);
+    cot_buf_free(&it->why);
     cot_buf_free(&it->out);
 }
 
@@ -627,6 +634,33 @@ static void diff_work(void *ctxp, void *itp)
     it->failed = IT_OK;
     it->shift = 0;
     it->edit = COT_DV_NONE;
+    cot_line_t l = {.file = it->file.s, .line = it->line, .len = it->text.len};
+    if (cot_jsonl_parse(&c->parser, &l, it->text.s, it->unterminated)) {
+        it->kind = IT_BAD_LINE;
+        it->rkind = l.kind;
+        cot_buf_clear(&it->why);
+        cot_buf_adds(&it->why, l.reason);
+        return;
+    }
+    it->rec = cot_jsonl_parser_take(&c->parser);
+    const char *why = cot_record_view(it->rec, need_fields(o), &it->v);
+    const char *rkind = "missing-field";
+    it->empty = 0;
+    if (!why && (why = get_key(o, it->rec, &it->v, &it->key, &it->empty)))
+        rkind = "missing-key";
+    if (why) {
+        /* Unkeyable lines belong to shard 1, so N shards report each once. */
+        it->kind = o->shard_n && o->shard_k != 1 ? IT_OTHER_SHARD : IT_REJECT;
+        it->rkind = rkind;
+        cot_buf_clear(&it->why);
+        cot_buf_adds(&it->why, why);
+        goto out;
+    }
+    if (!in_shard(o, &it->key, it->empty)) {
+        it->kind = IT_OTHER_SHARD;
+        goto out;
+    }
+    it->kind = IT_RECORD;
     if (it->empty) it->status = COT_DV_NOKEY;
     else if ((it->failed = diff_record(c, it, &cot)) != IT_OK) goto out;
     it->selected = selected(o, it->status, it->edit);
@@ -673,11 +707,18 @@ static int diff_done(void *arg, void *itp)
     ditem_t *it = itp;
     cot_run_t *run = m->run;
     const opts_t *o = m->o;
-    if (it->kind == IT_NOTHING) return 0;
     if (it->kind == IT_OTHER_SHARD) { cot_run_count(run, "other-shard", 1); return 0; }
+    if (it->kind == IT_BAD_LINE || it->kind == IT_REJECT) {
+        cot_line_t l = {it->file.s, it->line, it->text.s ? it->text.s : "",
+                        it->text.len, NULL, it->why.s, it->rkind};
+        if (cot_run_reject(run, &l, it->rkind, it->why.s) == 0) return 0;
+        cot_run_stop_at(run, it->lines, it->blank);   /* read ahead of it */
+        return 1;
+    }
     if (it->failed) {
         run->status = COT_EXIT_IO;
         if (it->failed == IT_PRINT_FAILED) run->out_failed = 1;
+        cot_run_stop_at(run, it->lines, it->blank);
         return 1;
     }
     int unpaired = is_unpaired(it->status);
@@ -702,6 +743,7 @@ static int diff_done(void *arg, void *itp)
     if (o->text) {
         if (it->out.len && cot_stream_write(run->out, it->out.s, it->out.len) < 0) {
             run->status = COT_EXIT_IO;
+            cot_run_stop_at(run, it->lines, it->blank);
             return 1;
         }
         cot_run_count(run, "shown", it->out.len > 0);
@@ -709,7 +751,9 @@ static int diff_done(void *arg, void *itp)
     }
     if (it->shift)
         cot_run_count(run, it->shift == 2 ? "shift:off-policy" : "shift:in-policy", 1);
-    return cot_run_emit_raw(run, it->out.s, it->out.len) < 0;
+    if (cot_run_emit_raw(run, it->out.s, it->out.len) == 0) return 0;
+    cot_run_stop_at(run, it->lines, it->blank);
+    return 1;
 }
 
 /* Read the SFT records and pair them on -@ N workers: the output, the
@@ -743,46 +787,37 @@ static void run_paired(cot_run_t *run, cot_common_t *common, const opts_t *o,
                             .done = diff_done, .done_arg = m, .item_free = ditem_free};
     cot_workers_t *pool = cot_workers_new(&wo);
     cot_line_t l;
+    int read_status = 0;
     for (;;) {
         ditem_t *it = cot_workers_next(pool);
-        /* The main thread prints as it reads, at once: the workers and
-         * diff_done() print nothing unless the run fails. */
-        cot_buf_t *cap = cot_msg_capture(NULL);
-        int r = cot_run_next(run, &l), run_it = 0;
-        if (r != 0) { cot_msg_capture(cap); break; }
-        cot_record_view_t v;
-        int empty = 0;
-        const char *why = cot_record_view(l.json, need_fields(o), &v), *kind = "missing-field";
-        if (!why && (why = get_key(o, l.json, &v, &it->key, &empty))) kind = "missing-key";
-        it->kind = IT_NOTHING;
-        if (why) {
-            if (o->shard_n && o->shard_k != 1) it->kind = IT_OTHER_SHARD;
-            else if (cot_run_reject(run, &l, kind, why) < 0) { cot_msg_capture(cap); break; }
-        } else if (!in_shard(o, &it->key, empty)) {
-            it->kind = IT_OTHER_SHARD;
-        } else {
-            /* The item takes the record: its members move to a new object,
-             * and the reader frees the empty one. */
-            cJSON *rec = cJSON_CreateObject();
-            rec->child = l.json->child;
-            l.json->child = NULL;
-            it->rec = rec;
-            it->v = v;          /* its strings belong to the members */
-            it->empty = empty;
-            if (o->text) {      /* the reader's name does not outlive it */
-                cot_buf_clear(&it->file);
-                cot_buf_adds(&it->file, l.file);
-                cot_buf_cstr(&it->file);
-            }
-            it->line = l.line;
-            it->kind = IT_RECORD;
-            run_it = 1;
+        int unterminated;
+        int r = cot_run_read_raw(run, &l, &unterminated);
+        if (r == -2) {           /* a damaged input: it counts after the */
+            read_status = run->status;  /* records read before it         */
+            run->status = COT_EXIT_OK;
         }
-        cot_msg_capture(cap);
-        if (cot_workers_submit(pool, l.len, run_it) < 0) break;
+        if (r < 0) break;
+        cot_buf_clear(&it->file);
+        cot_buf_adds(&it->file, l.file);
+        cot_buf_cstr(&it->file);
+        cot_buf_clear(&it->text);
+        cot_buf_add(&it->text, l.text, l.len);
+        cot_buf_cstr(&it->text);
+        it->line = l.line;
+        it->unterminated = unterminated;
+        it->lines = cot_jsonl_lines(run->in);
+        it->blank = cot_jsonl_blank(run->in);
+        if (r == 1) {            /* too long: rejected in its place */
+            it->kind = IT_BAD_LINE;
+            it->rkind = l.kind;
+            cot_buf_clear(&it->why);
+            cot_buf_adds(&it->why, l.reason);
+        }
+        if (cot_workers_submit(pool, l.len, r == 0) < 0) break;
     }
-    cot_workers_finish(pool);
+    if (cot_workers_finish(pool) == 0 && read_status) run->status = read_status;
     cot_workers_free(pool);
+    for (int i = 0; i < nctx; i++) cot_jsonl_parser_free(&ctx[i].parser);
     for (int i = 0; i < nctx; i++) {
         cot_diff_free(ctx[i].df);
         cot_profile_work_free(&ctx[i].pw);

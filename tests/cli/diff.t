@@ -280,6 +280,9 @@ check workers-same 'eval "$SAME_AT"; /usr/bin/python3 tests/gen-diff-pairs.py 30
   same_at -u -v $R/$O $R/$S && same_at -f text $R/$O $R/$S && same_at -u $R/$O $R/$B &&
   same_at -u -v --skip-bad $R/$O $R/$B && same_at -u --rejects rj $R/$O $R/$B &&
   same_at -u -v --exit-status $R/$O - < /dev/null && same_at -u --key id -v $R/$O $R/$S &&
+  zstd -q -c $TMP/s.jsonl | head -c 150000 > $TMP/cut.zst && same_at -u -v o.jsonl cut.zst &&
+  COT_MAX_LINE=300 same_at -u -v --skip-bad o.jsonl s.jsonl && COT_MAX_LINE=300 same_at -u -v o.jsonl s.jsonl &&
+  head -c -1 $R/$S > $TMP/unterm && same_at -u -v $R/$O unterm && printf "{\"a\":" >> $TMP/unterm && same_at -u -v $R/$O unterm &&
   [ $(grep -c . $TMP/out.3) -gt 5 ]'
 
 done_testing
