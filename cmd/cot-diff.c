@@ -677,7 +677,9 @@ static void diff_work(void *ctxp, void *itp)
     cot_record_set(it->rec, "diff", cot_diffview_json(c->df, &r, &cot, o->hunk_text));
     if (o->answer_shift) {
         cJSON *d = cJSON_GetObjectItemCaseSensitive(it->rec, "diff");
-        const cot_record_view_t *a = it->status == COT_DV_NOSOURCE ? NULL : &c->g[1].v;
+        /* no original for no-source and no-key records (before, a no-key
+         * record was compared with the original of an earlier record) */
+        const cot_record_view_t *a = is_unpaired(it->status) ? NULL : &c->g[1].v;
         if (d) cot_answer_shift_add(d, a ? a->answer : NULL, a ? a->answer_len : 0,
                                     it->v.answer, it->v.answer_len);
     }

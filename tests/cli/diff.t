@@ -242,6 +242,10 @@ t within-drop     2 'cot-diff --drop edited --within $WP $W'
 t text-unmatched-honours-u 0 'cot-diff -f text -u --unmatched $TMP/u.jsonl $O $S > /dev/null && head -c 1 $TMP/u.jsonl'
 check text-unmatched-zstd-by-default 'cot-diff -f text --unmatched $TMP/u.zst $O $S > /dev/null && zstd -t -q $TMP/u.zst'
 
+# --answer-shift: a record with an empty key has no original, so no shift
+# (it used to be compared with the original of an earlier record)
+t answer-shift-no-key 0 "printf '%s\\n' '{\"id\":\"o1\",\"prompt\":\"p\",\"cot\":\"c\",\"answer\":\"Rating: 7\"}' > \$TMP/o && printf '%s\\n' '{\"id\":\"s1\",\"prompt\":\"p\",\"cot\":\"c\",\"answer\":\"Rating: 8\"}' '{\"id\":\"s2\",\"prompt\":\"  \",\"cot\":\"c\",\"answer\":\"Rating: 3\"}' | cot-diff -u -q --answer-shift \$TMP/o | jq -c '[.id, .diff.status, .diff.answer_number, .diff.answer_shift]'"
+
 # ---- memory: the originals stay on disk -------------------------------------
 # A plain ORIG is read in place; a zstd or piped one is spilled to TMPDIR
 # (-v: spilled-bytes), with the same records; a TMPDIR that cannot take it
