@@ -13,6 +13,7 @@
 #include "pair.h"
 #include "profile.h"
 #include "record.h"
+#include "workers.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -66,7 +67,9 @@ static void usage(FILE *fp)
 "       cot-diff [options] --within A,B [FILE...]\n"
 "Pair each SFT record (canonical records, from the files or stdin) with the\n"
 "model's own original in ORIG and add a \"diff\" object: was the CoT edited,\n"
-"where, and how much.  ORIG is loaded into memory; SFT records stream.\n"
+"where, and how much.  ORIG is indexed (keys and line offsets, not texts;\n"
+"zstd or piped originals are spilled to TMPDIR); SFT records stream, diffed\n"
+"on -@ N worker threads.\n"
 "\n"
 "Pairing:\n"
 "  -k, --key KEY         prompt, id, or a field as /json/pointer or a.b [prompt]\n"
@@ -304,7 +307,7 @@ static const char *get_key(const opts_t *o, const cJSON *rec,
                            const cot_record_view_t *v, cot_buf_t *kb,
                            int *empty)
 {
-    static char msg[300];
+    static _Thread_local char msg[300];   /* -@ N: one per worker */
     cot_buf_clear(kb);
     if (o->key == KEY_PROMPT) {
         cot_pair_normalize(v->prompt, v->prompt_len, kb);
@@ -345,11 +348,13 @@ static int in_shard(const opts_t *o, const cot_buf_t *kb, int empty)
 
 /* ---- originals ----------------------------------------------------------- */
 
+/* Index the originals: their keys and where their lines are (lib/pair.h);
+ * the texts stay in the file, or in its spilled copy. */
 static int load_originals(cot_run_t *run, const opts_t *o, char *path,
-                          cot_pair_index_t *ix)
+                          cot_pair_index_t *ix, cot_pair_src_t *src)
 {
     cot_jsonl_reader_t *rd = cot_jsonl_open(&path, 1);
-    cot_buf_t kb = {0}, idb = {0};
+    cot_buf_t kb = {0};
     cot_line_t l;
     int r, st = 0, empty = 0;
     unsigned long long other = 0, nokey = 0;
@@ -371,26 +376,29 @@ static int load_originals(cot_run_t *run, const opts_t *o, char *path,
             continue;
         }
         if (!in_shard(o, &kb, empty)) { other++; continue; }
-        cot_buf_clear(&idb);
-        if (v.id) cot_buf_adds(&idb, v.id);
-        else cot_buf_printf(&idb, "%s:%lu", l.file, l.line);
+        uint64_t off;
+        if (cot_pair_src_add(src, l.line, l.text, l.len, &off) < 0) {
+            st = COT_EXIT_IO;
+            break;
+        }
         if (empty) {    /* kept for --unmatched, but it would pair with
                            every other empty key: never found */
             nokey++;
-            cot_pair_add(ix, NULL, 0, idb.s, idb.len, "", 0, "", 0, l.text, l.len);
+            cot_pair_add(ix, NULL, 0, off, l.len, l.line);
             continue;
         }
-        cot_pair_add(ix, kb.s, kb.len, idb.s, idb.len, v.cot, v.cot_len,
-                     v.answer, v.answer_len, l.text, l.len);
+        cot_pair_add(ix, kb.s, kb.len, off, l.len, l.line);
     }
     cot_jsonl_close(rd);
     cot_buf_free(&kb);
-    cot_buf_free(&idb);
+    if (!st && cot_pair_src_done(src) < 0) st = COT_EXIT_IO;
     cot_run_count(run, "orig:loaded", cot_pair_count(ix));
     cot_run_count(run, "orig:keys", cot_pair_keys(ix));
     cot_run_count(run, "orig:no-key", nokey);
     if (o->shard_n) cot_run_count(run, "orig:other-shard", other);
     cot_run_count(run, "orig:index-bytes", cot_pair_bytes(ix));
+    if (cot_pair_src_spilled(src))
+        cot_run_count(run, "orig:spilled-bytes", cot_pair_src_spill_bytes(src));
     if (st) run->status = st;
     else if (nokey)
         cot_warn("%llu of %zu originals have an empty key (key: %s): never paired "
@@ -399,134 +407,433 @@ static int load_originals(cot_run_t *run, const opts_t *o, char *path,
     return st;
 }
 
-static int write_unmatched(cot_run_t *run, const cot_common_t *common,
-                           const opts_t *o, const cot_pair_index_t *ix)
+/* An original read again from the source: its record, its view and key,
+ * and its id ("FILE:LINE" when it has none). */
+typedef struct {
+    cot_buf_t line, key, id, scratch;
+    cJSON *json;
+    cot_record_view_t v;
+} orig_t;
+
+static void orig_free(orig_t *g)
+{
+    cJSON_Delete(g->json);
+    g->json = NULL;
+}
+
+/* Read entry e into g.  1 when its key is key[0..klen) (a candidate), 0
+ * when another key shares its hashes, -1 when it cannot be read again
+ * (error printed: the run stops). */
+static int orig_read(const opts_t *o, cot_pair_index_t *ix, cot_pair_src_t *src,
+                     const char *orig_name, size_t e, const char *key,
+                     size_t klen, orig_t *g)
+{
+    uint64_t off;
+    size_t len;
+    unsigned long long lineno;
+    int empty;
+    cot_pair_where(ix, e, &off, &len, &lineno);
+    orig_free(g);
+    if (cot_pair_src_read(src, off, len, &g->line) < 0) return -1;
+    /* The line passed the reader's checks when it was indexed: the fast
+     * parser, with this slot's scratch, or cJSON for the rest. */
+    g->json = cot_json_parse_fast(g->line.s, g->line.len, &g->scratch);
+    if (!g->json) g->json = cot_json_parse(g->line.s, g->line.len);
+    if (!g->json ||
+        cot_record_view(g->json, need_fields(o), &g->v) ||
+        get_key(o, g->json, &g->v, &g->key, &empty)) {
+        cot_err("%s:%llu: this original no longer reads as it did when it was "
+                "indexed; run again on a copy that stays as it is", orig_name, lineno);
+        return -1;
+    }
+    if (g->key.len != klen || memcmp(g->key.s, key, klen)) return 0;
+    cot_buf_clear(&g->id);
+    if (g->v.id) cot_buf_adds(&g->id, g->v.id);
+    else cot_buf_printf(&g->id, "%s:%llu", orig_name, lineno);
+    cot_buf_cstr(&g->id);
+    return 1;
+}
+
+static int write_unmatched(const cot_common_t *common, const opts_t *o,
+                           const cot_pair_index_t *ix, cot_pair_src_t *src)
 {
     cot_common_t c = *common;
     c.uncompressed = o->user_u;   /* records, so -u decides, as always */
     cot_stream_t *s = cot_common_open_out(&c, o->unmatched);
     if (!s) return -1;
+    cot_buf_t line = {0};
     for (size_t e = 0; e < cot_pair_count(ix); e++) {
-        cot_pair_entry_t en;
-        cot_pair_get(ix, e, &en);
-        if (en.used) continue;
-        if (cot_stream_write(s, en.raw, en.raw_len) < 0 ||
+        if (cot_pair_used(ix, e)) continue;
+        uint64_t off;
+        size_t len;
+        unsigned long long lineno;
+        cot_pair_where(ix, e, &off, &len, &lineno);
+        if (cot_pair_src_read(src, off, len, &line) < 0 ||
+            cot_stream_write(s, line.s, line.len) < 0 ||
             cot_stream_write(s, "\n", 1) < 0) {
+            cot_buf_free(&line);
             cot_stream_abort(s);
             return -1;
         }
     }
-    (void)run;
+    cot_buf_free(&line);
     return cot_stream_close(s);
 }
 
-/* ---- main loop ----------------------------------------------------------- */
+/* ---- the records: read on the main thread, diffed on -@ N workers ------- */
 
+/* What a worker needs; one per worker.  The index and the source are
+ * shared and only read. */
 typedef struct {
+    const opts_t *o;
+    cot_pair_index_t *ix;
+    cot_pair_src_t *src;
+    const char *orig_name, *out_name;
+    const cot_profile_t *prof;
+    const cot_profile_shift_opts_t *so;
+    cot_profile_work_t pw;
     cot_differ_t *df;
-    cot_diff_t cot;
-    size_t cands, best;
-    int status, edit;
-} result_t;
+    orig_t g[2];                /* the candidate being read, the best one  */
+    cot_buf_t name;
+    cot_jsonl_parser_t parser;  /* the SFT lines are parsed here           */
+} dctx_t;
 
-static void diff_record(const opts_t *o, cot_pair_index_t *ix, result_t *res,
-                        const cot_record_view_t *v, const cot_buf_t *kb)
+enum { IT_RECORD, IT_OTHER_SHARD, IT_BAD_LINE, IT_REJECT };
+/* Failures a worker hands to the main thread. */
+enum { IT_OK, IT_READ_FAILED, IT_PRINT_FAILED };
+
+/* One SFT line on its way through the pool: read on the main thread,
+ * parsed, paired and diffed on a worker, counted and written in order. */
+typedef struct {
+    int kind;                   /* IT_*                                    */
+    cot_buf_t text, file, why;  /* the raw line, where, why it is rejected */
+    unsigned long line;
+    unsigned long long lines, blank;   /* the reader's counts after it    */
+    int unterminated;           /* the last line, without a newline        */
+    const char *rkind;          /* static: the rejection's kind            */
+    cJSON *rec;                 /* the record, owned                       */
+    cot_record_view_t v;        /* into rec                                */
+    cot_buf_t key;
+    int empty;
+    /* set by the worker */
+    int status, edit, selected, failed, shift;  /* shift: 0, 1 in, 2 off   */
+    size_t cands, best;
+    cot_buf_t out;              /* the record's line or its text view      */
+} ditem_t;
+
+static void ditem_free(void *p)
 {
+    ditem_t *it = p;
+    cJSON_Delete(it->rec);
+    cot_buf_free(&it->key);
+    cot_buf_free(&it->text);
+    cot_buf_free(&it->file);
+    cot_buf_free(&it->why);
+    cot_buf_free(&it->out);
+}
+
+/* Pair and diff one record.  The closest CoT among the candidates wins, the
+ * first one on ties; c->g[1] holds it.  IT_OK or IT_READ_FAILED. */
+static int diff_record(dctx_t *c, ditem_t *it, cot_diff_t *cot)
+{
+    const opts_t *o = c->o;
+    const cot_record_view_t *v = &it->v;
     size_t first;
-    res->cands = cot_pair_find(ix, kb->s, kb->len, &first);
-    if (!res->cands) {
-        res->status = COT_DV_NOSOURCE;
-        return;
-    }
-    cot_pair_entry_t en;
-    res->best = first;
-    if (res->cands > 1) {       /* the closest CoT; the first one on ties */
-        double best = -1;
-        for (size_t e = first; e != COT_PAIR_NONE; e = cot_pair_next(ix, e)) {
-            cot_pair_get(ix, e, &en);
-            cot_diff_run(res->df, en.cot, en.cot_len, v->cot, v->cot_len, &res->cot);
-            if (res->cot.similarity > best) { best = res->cot.similarity; res->best = e; }
+    it->cands = 0;
+    size_t n = cot_pair_find(c->ix, it->key.s, it->key.len, &first);
+    double best = -1;
+    size_t last = COT_PAIR_NONE;      /* the entry cot was last diffed for */
+    for (size_t e = first; n && e != COT_PAIR_NONE; e = cot_pair_next(c->ix, e)) {
+        int r = orig_read(o, c->ix, c->src, c->orig_name, e, it->key.s,
+                          it->key.len, &c->g[0]);
+        if (r < 0) return IT_READ_FAILED;
+        if (!r) continue;
+        it->cands++;
+        cot_diff_run(c->df, c->g[0].v.cot, c->g[0].v.cot_len, v->cot, v->cot_len, cot);
+        last = e;
+        if (cot->similarity > best) {
+            best = cot->similarity;
+            it->best = e;
+            orig_t t = c->g[0]; c->g[0] = c->g[1]; c->g[1] = t;
         }
     }
-    cot_pair_get(ix, res->best, &en);
-    cot_pair_mark_used(ix, res->best);
-    int cot_same = en.cot_len == v->cot_len && !memcmp(en.cot, v->cot, v->cot_len);
-    int ans_same = en.answer_len == v->answer_len &&
-                   !memcmp(en.answer, v->answer, v->answer_len);
-    res->edit = cot_diffview_edit(cot_same, ans_same);
-    cot_diff_run(res->df, en.cot, en.cot_len, v->cot, v->cot_len, &res->cot);
-    res->status = cot_diffview_status(res->edit, cot_same, res->cot.similarity,
-                                      o->rewrite_below);
+    if (!it->cands) {
+        it->status = COT_DV_NOSOURCE;
+        return IT_OK;
+    }
+    const cot_record_view_t *a = &c->g[1].v;
+    if (last != it->best)    /* the hunks in the differ are the best one's */
+        cot_diff_run(c->df, a->cot, a->cot_len, v->cot, v->cot_len, cot);
+    int cot_same = a->cot_len == v->cot_len && !memcmp(a->cot, v->cot, v->cot_len);
+    int ans_same = a->answer_len == v->answer_len &&
+                   !memcmp(a->answer, v->answer, v->answer_len);
+    it->edit = cot_diffview_edit(cot_same, ans_same);
+    it->status = cot_diffview_status(it->edit, cot_same, cot->similarity,
+                                     o->rewrite_below);
+    return IT_OK;
+}
+
+static int is_unpaired(int status)
+{
+    return status == COT_DV_NOSOURCE || status == COT_DV_NOKEY;
+}
+
+/* --only/--drop: whether a record with this status and edit is written. */
+static int selected(const opts_t *o, int status, int edit)
+{
+    int unpaired = is_unpaired(status);
+    return !((o->only_status && !(o->only_status >> status & 1)) ||
+             (o->only_edit && (unpaired || !(o->only_edit >> edit & 1))) ||
+             (o->drop_status >> status & 1) ||
+             (!unpaired && (o->drop_edit >> edit & 1)));
 }
 
 /* The view of one compared record: what lib/diffview.c renders. */
-static cot_diffview_rec_t view_of(cot_pair_index_t *ix, const result_t *res,
-                                  const cot_record_view_t *v)
+static cot_diffview_rec_t view_of(const dctx_t *c, const ditem_t *it)
 {
-    cot_diffview_rec_t r = {.status = res->status, .edit = res->edit,
-                            .candidates = res->cands,
+    const cot_record_view_t *v = &it->v;
+    cot_diffview_rec_t r = {.status = it->status, .edit = it->edit,
+                            .candidates = it->cands,
                             .b_cot = v->cot, .b_cot_len = v->cot_len,
                             .b_answer = v->answer, .b_answer_len = v->answer_len};
-    if (res->status != COT_DV_NOSOURCE && res->status != COT_DV_NOKEY) {
-        cot_pair_entry_t en;
-        cot_pair_get(ix, res->best, &en);
-        r.source_id = en.id;
-        r.source_id_len = en.id_len;
-        r.a_cot = en.cot;
-        r.a_cot_len = en.cot_len;
-        r.a_answer = en.answer;
-        r.a_answer_len = en.answer_len;
+    if (!is_unpaired(it->status)) {
+        const orig_t *g = &c->g[1];
+        r.source_id = g->id.s;
+        r.source_id_len = g->id.len;
+        r.a_cot = g->v.cot;
+        r.a_cot_len = g->v.cot_len;
+        r.a_answer = g->v.answer;
+        r.a_answer_len = g->v.answer_len;
     }
     return r;
 }
 
-static cJSON *diff_json(const opts_t *o, cot_pair_index_t *ix, result_t *res,
-                        const cot_record_view_t *v)
-{
-    cot_diffview_rec_t r = view_of(ix, res, v);
-    return cot_diffview_json(res->df, &r, &res->cot, o->hunk_text);
-}
-
-static void text_record(cot_buf_t *out, const opts_t *o, cot_pair_index_t *ix,
-                        result_t *res, const cot_record_view_t *v,
-                        const cot_line_t *l)
-{
-    cot_diffview_rec_t r = view_of(ix, res, v);
-    cot_buf_t name = {0};
-    if (v->id) cot_buf_adds(&name, v->id);
-    else cot_buf_printf(&name, "%s:%lu", l->file, l->line);
-    cot_buf_cstr(&name);
-    cot_buf_clear(out);
-    cot_diffview_text(out, res->df, &r, &res->cot, name.s, o->context, o->color);
-    cot_buf_free(&name);
-}
-
-/* --answer-shift: the numeric answers of the original and the SFT record,
- * and their difference, in the diff object (lib/answer.c). */
-static void add_answer_shift(cot_pair_index_t *ix, const result_t *res,
-                             const cot_record_view_t *v, cJSON *rec)
-{
-    cot_pair_entry_t en = {0};
-    if (res->status != COT_DV_NOSOURCE) cot_pair_get(ix, res->best, &en);
-    cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, "diff");
-    if (d) cot_answer_shift_add(d, en.answer, en.answer_len, v->answer, v->answer_len);
-}
-
 /* With --profile: score the SFT cot against the model's own distribution,
  * split by the edited spans of the diff (b offsets), so the push an edit
- * makes is seen where it sits and in the unchanged text downstream. */
-static void add_shift(cot_run_t *run, const cot_profile_t *prof,
-                      const cot_profile_shift_opts_t *so,
-                      cot_profile_work_t *w, cJSON *rec,
-                      const cot_record_view_t *v)
+ * makes is seen where it sits and in the unchanged text downstream.
+ * Returns 2 when off-policy, else 1. */
+static int add_shift(dctx_t *c, cJSON *rec, const cot_record_view_t *v)
 {
     const cJSON *hunks = cot_record_get(rec, "diff.cot.hunks");
-    long nspans = hunks ? cot_profile_spans_json(hunks, v->cot_len, w) : -1;
+    long nspans = hunks ? cot_profile_spans_json(hunks, v->cot_len, &c->pw) : -1;
     int off = 0;
-    cJSON *sh = cot_profile_shift_json(prof, v->cot, v->cot_len, nspans, so,
-                                       w, &off);
+    cJSON *sh = cot_profile_shift_json(c->prof, v->cot, v->cot_len, nspans, c->so,
+                                       &c->pw, &off);
     cot_record_set(rec, "shift", sh);
-    cot_run_count(run, off ? "shift:off-policy" : "shift:in-policy", 1);
+    return off ? 2 : 1;
+}
+
+/* The per-record work (lib/workers.h): on a worker, or inline with -@ 0. */
+static void diff_work(void *ctxp, void *itp)
+{
+    dctx_t *c = ctxp;
+    ditem_t *it = itp;
+    const opts_t *o = c->o;
+    cot_diff_t cot = {0};
+    cot_buf_clear(&it->out);
+    it->failed = IT_OK;
+    it->shift = 0;
+    it->edit = COT_DV_NONE;
+    cot_line_t l = {.file = it->file.s, .line = it->line, .len = it->text.len};
+    if (cot_jsonl_parse(&c->parser, &l, it->text.s, it->unterminated)) {
+        it->kind = IT_BAD_LINE;
+        it->rkind = l.kind;
+        cot_buf_clear(&it->why);
+        cot_buf_adds(&it->why, l.reason);
+        return;
+    }
+    it->rec = cot_jsonl_parser_take(&c->parser);
+    const char *why = cot_record_view(it->rec, need_fields(o), &it->v);
+    const char *rkind = "missing-field";
+    it->empty = 0;
+    if (!why && (why = get_key(o, it->rec, &it->v, &it->key, &it->empty)))
+        rkind = "missing-key";
+    if (why) {
+        /* Unkeyable lines belong to shard 1, so N shards report each once. */
+        it->kind = o->shard_n && o->shard_k != 1 ? IT_OTHER_SHARD : IT_REJECT;
+        it->rkind = rkind;
+        cot_buf_clear(&it->why);
+        cot_buf_adds(&it->why, why);
+        goto out;
+    }
+    if (!in_shard(o, &it->key, it->empty)) {
+        it->kind = IT_OTHER_SHARD;
+        goto out;
+    }
+    it->kind = IT_RECORD;
+    if (it->empty) it->status = COT_DV_NOKEY;
+    else if ((it->failed = diff_record(c, it, &cot)) != IT_OK) goto out;
+    it->selected = selected(o, it->status, it->edit);
+    if (!it->selected || o->counts) goto out;
+    cot_diffview_rec_t r = view_of(c, it);
+    if (o->text) {
+        cot_buf_clear(&c->name);
+        if (it->v.id) cot_buf_adds(&c->name, it->v.id);
+        else cot_buf_printf(&c->name, "%s:%lu", it->file.s, it->line);
+        cot_buf_cstr(&c->name);
+        cot_diffview_text(&it->out, c->df, &r, &cot, c->name.s, o->context, o->color);
+        goto out;
+    }
+    cot_record_set(it->rec, "diff", cot_diffview_json(c->df, &r, &cot, o->hunk_text));
+    if (o->answer_shift) {
+        cJSON *d = cJSON_GetObjectItemCaseSensitive(it->rec, "diff");
+        /* no original for no-source and no-key records (before, a no-key
+         * record was compared with the original of an earlier record) */
+        const cot_record_view_t *a = is_unpaired(it->status) ? NULL : &c->g[1].v;
+        if (d) cot_answer_shift_add(d, a ? a->answer : NULL, a ? a->answer_len : 0,
+                                    it->v.answer, it->v.answer_len);
+    }
+    if (c->prof) it->shift = add_shift(c, it->rec, &it->v);
+    if (cot_json_print(&it->out, it->rec) < 0) {
+        cot_err("%s: internal error: a record holds a value that cannot be "
+                "written as JSON", c->out_name);
+        it->failed = IT_PRINT_FAILED;
+    }
+out:
+    cJSON_Delete(it->rec);      /* the worker's to free: it made it grow */
+    it->rec = NULL;
+}
+
+/* The main thread's side, in input order: counts, the used flags, output. */
+typedef struct {
+    cot_run_t *run;
+    const opts_t *o;
+    cot_pair_index_t *ix;
+    unsigned long long cot_edited, paired, compared, digest_ids;
+    unsigned long long nstatus[COT_DV_NSTATUS], nedit[4];
+} dmain_t;
+
+static int diff_done(void *arg, void *itp)
+{
+    dmain_t *m = arg;
+    ditem_t *it = itp;
+    cot_run_t *run = m->run;
+    const opts_t *o = m->o;
+    if (it->kind == IT_OTHER_SHARD) { cot_run_count(run, "other-shard", 1); return 0; }
+    if (it->kind == IT_BAD_LINE || it->kind == IT_REJECT) {
+        cot_line_t l = {it->file.s, it->line, it->text.s ? it->text.s : "",
+                        it->text.len, NULL, it->why.s, it->rkind};
+        if (cot_run_reject(run, &l, it->rkind, it->why.s) == 0) return 0;
+        cot_run_stop_at(run, it->lines, it->blank);   /* read ahead of it */
+        return 1;
+    }
+    if (it->failed) {
+        run->status = COT_EXIT_IO;
+        if (it->failed == IT_PRINT_FAILED) run->out_failed = 1;
+        cot_run_stop_at(run, it->lines, it->blank);
+        return 1;
+    }
+    int unpaired = is_unpaired(it->status);
+    m->compared++;
+    m->paired += !unpaired;
+    m->digest_ids += o->key == KEY_ID && !strncmp(it->key.s, "digest:", 7);
+    if (!unpaired) cot_pair_mark_used(m->ix, it->best);
+    char key[40];
+    snprintf(key, sizeof key, "diff:%s", cot_diffview_status_names[it->status]);
+    cot_run_count(run, key, 1);
+    if (!unpaired && (it->edit == COT_DV_COT || it->edit == COT_DV_BOTH))
+        m->cot_edited++;
+    if (!it->selected) {
+        cot_run_count(run, "not-selected", 1);
+        return 0;
+    }
+    if (o->counts) {
+        m->nstatus[it->status]++;
+        if (!unpaired) m->nedit[it->edit]++;
+        return 0;
+    }
+    if (o->text) {
+        if (it->out.len && cot_stream_write(run->out, it->out.s, it->out.len) < 0) {
+            run->status = COT_EXIT_IO;
+            cot_run_stop_at(run, it->lines, it->blank);
+            return 1;
+        }
+        cot_run_count(run, "shown", it->out.len > 0);
+        return 0;
+    }
+    if (it->shift)
+        cot_run_count(run, it->shift == 2 ? "shift:off-policy" : "shift:in-policy", 1);
+    if (cot_run_emit_raw(run, it->out.s, it->out.len) == 0) return 0;
+    cot_run_stop_at(run, it->lines, it->blank);
+    return 1;
+}
+
+/* Read the SFT records and pair them on -@ N workers: the output, the
+ * messages and the accounts are those of -@ 0, byte for byte.  Returns
+ * with m's counts set. */
+static void run_paired(cot_run_t *run, cot_common_t *common, const opts_t *o,
+                       cot_pair_index_t *ix, cot_pair_src_t *src,
+                       const char *orig_name, const cot_profile_t *prof,
+                       const cot_profile_shift_opts_t *so, dmain_t *m)
+{
+    /* lib/answer.c keeps its matcher in globals: --answer-shift runs on
+     * the main thread. */
+    int nthreads = o->answer_shift ? 0 : common->threads;
+    int nctx = nthreads ? nthreads : 1;
+    dctx_t *ctx = cot_calloc((size_t)nctx, sizeof *ctx);
+    void **ctxp = cot_calloc((size_t)nctx, sizeof *ctxp);
+    for (int i = 0; i < nctx; i++) {
+        ctx[i] = (dctx_t){.o = o, .ix = ix, .src = src, .orig_name = orig_name,
+                          .out_name = run->out ? cot_stream_name(run->out) : "(stdout)",
+                          .prof = prof, .so = so, .df = cot_diff_new()};
+        ctxp[i] = &ctx[i];
+    }
+    if (prof) {     /* its tables are made on first use: make them here */
+        cot_ptok_t *t = NULL;
+        size_t cap = 0;
+        cot_profile_tokenize("x", 1, &t, &cap);
+        free(t);
+    }
+    cot_workers_opt_t wo = {.threads = nthreads, .ctx = ctxp,
+                            .item_size = sizeof(ditem_t), .work = diff_work,
+                            .done = diff_done, .done_arg = m, .item_free = ditem_free};
+    cot_workers_t *pool = cot_workers_new(&wo);
+    cot_line_t l;
+    int read_status = 0;
+    for (;;) {
+        ditem_t *it = cot_workers_next(pool);
+        int unterminated;
+        int r = cot_run_read_raw(run, &l, &unterminated);
+        if (r == -2) {           /* a damaged input: it counts after the */
+            read_status = run->status;  /* records read before it         */
+            run->status = COT_EXIT_OK;
+        }
+        if (r < 0) break;
+        cot_buf_clear(&it->file);
+        cot_buf_adds(&it->file, l.file);
+        cot_buf_cstr(&it->file);
+        cot_buf_clear(&it->text);
+        cot_buf_add(&it->text, l.text, l.len);
+        cot_buf_cstr(&it->text);
+        it->line = l.line;
+        it->unterminated = unterminated;
+        it->lines = cot_jsonl_lines(run->in);
+        it->blank = cot_jsonl_blank(run->in);
+        if (r == 1) {            /* too long: rejected in its place */
+            it->kind = IT_BAD_LINE;
+            it->rkind = l.kind;
+            cot_buf_clear(&it->why);
+            cot_buf_adds(&it->why, l.reason);
+        }
+        if (cot_workers_submit(pool, l.len, r == 0) < 0) break;
+    }
+    if (cot_workers_finish(pool) == 0 && read_status) run->status = read_status;
+    cot_workers_free(pool);
+    for (int i = 0; i < nctx; i++) cot_jsonl_parser_free(&ctx[i].parser);
+    for (int i = 0; i < nctx; i++) {
+        cot_diff_free(ctx[i].df);
+        cot_profile_work_free(&ctx[i].pw);
+        for (int k = 0; k < 2; k++) {
+            orig_free(&ctx[i].g[k]);
+            cot_buf_free(&ctx[i].g[k].line);
+            cot_buf_free(&ctx[i].g[k].key);
+            cot_buf_free(&ctx[i].g[k].id);
+            cot_buf_free(&ctx[i].g[k].scratch);
+        }
+        cot_buf_free(&ctx[i].name);
+    }
+    free(ctx);
+    free(ctxp);
 }
 
 /* After the run: say once how many records had an empty key, and check
@@ -690,14 +997,27 @@ int main(int argc, char **argv)
     cot_profile_shift_opts_t so;
     cot_profile_shift_opts_init(&so);
     so.fpr = o.fpr;
-    cot_profile_work_t pw = {0};
 
+    /* The source first: a plain file is read again in place, anything
+     * else is spilled as it is read (lib/pair.h). */
+    cot_pair_src_t *src = cot_pair_src_open(orig);
+    if (!src) {
+        cot_profile_close(prof);
+        return COT_EXIT_IO;
+    }
     cot_run_t run;
     int st = cot_run_open(&run, &common, files, nfiles, !o.counts);
-    if (st) return st;
-    cot_pair_index_t *ix = cot_pair_index_new(o.unmatched != NULL);
-    if (load_originals(&run, &o, orig, ix)) {
+    if (st) {
+        cot_pair_src_close(src);
+        cot_profile_close(prof);
+        return st;
+    }
+    cot_pair_index_t *ix = cot_pair_index_new();
+    const char *orig_name = strcmp(orig, "-") ? orig : "(stdin)";
+    if (load_originals(&run, &o, orig, ix, src)) {
         cot_pair_index_free(ix);
+        cot_pair_src_close(src);
+        cot_profile_close(prof);
         return cot_run_finish(&run);
     }
     for (int s = 0; s < COT_DV_NSTATUS; s++) {
@@ -706,83 +1026,31 @@ int main(int argc, char **argv)
         cot_run_count(&run, key, 0);
     }
 
-    result_t res = {.df = cot_diff_new()};
-    cot_buf_t kb = {0}, text = {0};
-    cot_line_t l;
-    unsigned long long cot_edited = 0, paired = 0, compared = 0, digest_ids = 0;
-    unsigned long long nstatus[COT_DV_NSTATUS] = {0}, nedit[4] = {0};
-    while (cot_run_next(&run, &l) == 0) {
-        cot_record_view_t v;
-        int empty = 0;
-        const char *why = cot_record_view(l.json, need_fields(&o), &v), *kind = "missing-field";
-        if (!why && (why = get_key(&o, l.json, &v, &kb, &empty))) kind = "missing-key";
-        if (why) {
-            if (o.shard_n && o.shard_k != 1) { cot_run_count(&run, "other-shard", 1); continue; }
-            if (cot_run_reject(&run, &l, kind, why) < 0) break;
-            continue;
-        }
-        if (!in_shard(&o, &kb, empty)) { cot_run_count(&run, "other-shard", 1); continue; }
-        if (empty) res.status = COT_DV_NOKEY;
-        else diff_record(&o, ix, &res, &v, &kb);
-        compared++;
-        paired += res.status != COT_DV_NOSOURCE && res.status != COT_DV_NOKEY;
-        digest_ids += o.key == KEY_ID && !strncmp(kb.s, "digest:", 7);
-        char key[40];
-        snprintf(key, sizeof key, "diff:%s", cot_diffview_status_names[res.status]);
-        cot_run_count(&run, key, 1);
-        int unpaired = res.status == COT_DV_NOSOURCE || res.status == COT_DV_NOKEY;
-        if (!unpaired && (res.edit == COT_DV_COT || res.edit == COT_DV_BOTH))
-            cot_edited++;
-        if ((o.only_status && !(o.only_status >> res.status & 1)) ||
-            (o.only_edit && (unpaired || !(o.only_edit >> res.edit & 1))) ||
-            (o.drop_status >> res.status & 1) ||
-            (!unpaired && (o.drop_edit >> res.edit & 1))) {
-            cot_run_count(&run, "not-selected", 1);
-            continue;
-        }
-        if (o.counts) {
-            nstatus[res.status]++;
-            if (!unpaired) nedit[res.edit]++;
-            continue;
-        }
-        if (o.text) {
-            text_record(&text, &o, ix, &res, &v, &l);
-            if (text.len && cot_stream_write(run.out, text.s, text.len) < 0) {
-                run.status = COT_EXIT_IO;
-                break;
-            }
-            cot_run_count(&run, "shown", text.len > 0);
-            continue;
-        }
-        cot_record_set(l.json, "diff", diff_json(&o, ix, &res, &v));
-        if (o.answer_shift) add_answer_shift(ix, &res, &v, l.json);
-        if (prof) add_shift(&run, prof, &so, &pw, l.json, &v);
-        if (cot_run_emit(&run, l.json) < 0) break;
-    }
+    dmain_t m = {.run = &run, .o = &o, .ix = ix};
+    run_paired(&run, &common, &o, ix, src, orig_name, prof, &so, &m);
     cot_run_count(&run, "orig:unused", cot_pair_unused(ix));
-    cot_run_count(&run, "paired", paired);
+    cot_run_count(&run, "paired", m.paired);
     int unpaired_gate = run.status == COT_EXIT_OK &&
-                        check_pairing(&run, &o, paired, compared, digest_ids);
+                        check_pairing(&run, &o, m.paired, m.compared, m.digest_ids);
     if (run.status == COT_EXIT_OK && o.unmatched &&
-        write_unmatched(&run, &common, &o, ix) < 0)
+        write_unmatched(&common, &o, ix, src) < 0)
+        run.status = COT_EXIT_IO;
+    if (run.status == COT_EXIT_OK && cot_pair_src_check(src) < 0)
         run.status = COT_EXIT_IO;
     if (o.counts && run.status == COT_EXIT_OK) {   /* as cot-judge -c */
         for (int k = 0; k < COT_DV_NSTATUS; k++)
-            if (((!o.only_status || o.only_status >> k & 1) && !(o.drop_status >> k & 1)) || nstatus[k])
-                printf("%s\t%llu\n", cot_diffview_status_names[k], nstatus[k]);
+            if (((!o.only_status || o.only_status >> k & 1) && !(o.drop_status >> k & 1)) || m.nstatus[k])
+                printf("%s\t%llu\n", cot_diffview_status_names[k], m.nstatus[k]);
         for (int k = 0; k < 4; k++)
-            if (((!o.only_edit || o.only_edit >> k & 1) && !(o.drop_edit >> k & 1)) || nedit[k])
-                printf("%s\t%llu\n", cot_diffview_edit_names[k], nedit[k]);
+            if (((!o.only_edit || o.only_edit >> k & 1) && !(o.drop_edit >> k & 1)) || m.nedit[k])
+                printf("%s\t%llu\n", cot_diffview_edit_names[k], m.nedit[k]);
         if (cot_flush_stdout()) run.status = COT_EXIT_IO;
     }
-    cot_diff_free(res.df);
     cot_pair_index_free(ix);
-    cot_profile_work_free(&pw);
+    cot_pair_src_close(src);
     cot_profile_close(prof);
-    cot_buf_free(&kb);
-    cot_buf_free(&text);
     st = cot_run_finish(&run);
-    if (st == COT_EXIT_OK && o.exit_status && (cot_edited || unpaired_gate))
+    if (st == COT_EXIT_OK && o.exit_status && (m.cot_edited || unpaired_gate))
         st = COT_EXIT_DATA;
     return st;
 }

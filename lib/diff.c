@@ -47,28 +47,156 @@ static int tk_class(uint32_t c)
     return TK_WORD;                       /* letters of alphabetic scripts    */
 }
 
-size_t cot_diff_tokenize(const char *text, size_t n, uint32_t *starts)
+/* Classes of the ASCII bytes, so the common case needs no decoding. */
+static const unsigned char ascii_class[128] = {
+#define W TK_WS
+#define L TK_WORD
+#define D TK_DIGIT
+#define S TK_SINGLE
+    S, S, S, S, S, S, S, S, S, W, W, W, W, W, S, S,     /* \t..\r are space */
+    S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S,
+    W, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S,     /* ' ' */
+    D, D, D, D, D, D, D, D, D, D, S, S, S, S, S, S,     /* 0-9 */
+    S, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L,     /* A-O */
+    L, L, L, L, L, L, L, L, L, L, L, S, S, S, S, L,     /* P-Z, _ */
+    S, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L,     /* a-o */
+    L, L, L, L, L, L, L, L, L, L, L, S, S, S, S, S,     /* p-z */
+#undef W
+#undef L
+#undef D
+#undef S
+};
+
+/* Class of the code point at p[i] (of n), and its length in *len. */
+static inline int class_at(const unsigned char *p, size_t n, size_t i, size_t *len)
+{
+    if (p[i] < 0x80) { *len = 1; return ascii_class[p[i]]; }
+    uint32_t c;
+    *len = u8_next(p + i, n - i, &c);
+    return tk_class(c);
+}
+
+/* The tokenizer: the start of each token into starts; returns the number
+ * of tokens.  The same rule as count_tokens() below, without branches on
+ * the common ASCII bytes: a token starts where the class changes and at
+ * every single, a '.' between two digits counting as a digit. */
+static size_t tokenize(const char *text, size_t n, uint32_t *starts)
 {
     const unsigned char *p = (const unsigned char *)text;
     size_t i = 0, nt = 0;
+    int prev = -1;
     while (i < n) {
-        uint32_t c;
-        size_t l = u8_next(p + i, n - i, &c);
-        int k = tk_class(c);
-        if (starts) starts[nt] = (uint32_t)i;
-        nt++;
-        i += l;
-        if (k == TK_SINGLE) continue;
-        while (i < n) {
-            l = u8_next(p + i, n - i, &c);
-            if (tk_class(c) == k) { i += l; continue; }
-            /* 3.14 is one number; "3." ending a sentence is two tokens */
-            if (k == TK_DIGIT && c == '.' && i + 1 < n && p[i + 1] >= '0' &&
-                p[i + 1] <= '9') { i += 2; continue; }
-            break;
+        for (; i < n; i++) {
+            unsigned c = p[i];
+            if (c >= 0x80 || c == '.') break;
+            int e = ascii_class[c];
+            starts[nt] = (uint32_t)i;
+            nt += (e != prev) | (e == TK_SINGLE);
+            prev = e;
         }
+        if (i == n) break;
+        int e;
+        size_t at = i;
+        if (p[i] == '.') {
+            e = prev == TK_DIGIT && i + 1 < n && p[i + 1] >= '0' && p[i + 1] <= '9'
+                ? TK_DIGIT : TK_SINGLE;
+            i++;
+        } else {
+            size_t l;
+            e = class_at(p, n, i, &l);
+            i += l;
+        }
+        starts[nt] = (uint32_t)at;
+        nt += (e != prev) | (e == TK_SINGLE);
+        prev = e;
     }
     return nt;
+}
+
+/* The tokenizer's counts without its starts (tokens; whitespace tokens in
+ * *nws), in one pass without branches on the common ASCII bytes: a token
+ * starts where the class changes and at every single, a '.' between two
+ * digits counting as a digit (the number rule). */
+static size_t count_tokens(const char *text, size_t n, size_t *nws)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t i = 0, nt = 0, ws = 0;
+    int prev = -1;
+    while (i < n) {
+        /* The common bytes: ASCII other than '.', one table look-up each. */
+        for (; i < n; i++) {
+            unsigned c = p[i];
+            if (c >= 0x80 || c == '.') break;
+            int e = ascii_class[c];
+            size_t start = (e != prev) | (e == TK_SINGLE);
+            nt += start;
+            ws += start & (e == TK_WS);
+            prev = e;
+        }
+        if (i == n) break;
+        int e;
+        if (p[i] == '.') {
+            e = prev == TK_DIGIT && i + 1 < n && p[i + 1] >= '0' && p[i + 1] <= '9'
+                ? TK_DIGIT : TK_SINGLE;
+            i++;
+        } else {
+            size_t l;
+            e = class_at(p, n, i, &l);
+            i += l;
+        }
+        size_t start = (e != prev) | (e == TK_SINGLE);
+        nt += start;
+        ws += start & (e == TK_WS);
+        prev = e;
+    }
+    *nws = ws;
+    return nt;
+}
+
+size_t cot_diff_tokenize(const char *text, size_t n, uint32_t *starts)
+{
+    size_t ws;
+    return starts ? tokenize(text, n, starts) : count_tokens(text, n, &ws);
+}
+
+/* 1 when q is sure to be a token boundary of p[0..n) whatever came before
+ * it: the tokens of p[0..q) are then those of p that end by q, and the
+ * tokens of p[q..n) those that start there (the tokenizer starts afresh at
+ * every token).  0 when that cannot be told from the bytes around q (it
+ * may still be a boundary).  Every byte below 0x80 and every lead byte is
+ * a place where the tokenizer decodes (only continuation bytes are ever
+ * consumed by a sequence, and only the digit after a '.' by the number
+ * rule), which is what lets a code point be read backwards here. */
+static int sure_boundary(const char *text, size_t n, size_t q)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    if (q == 0 || q >= n) return 1;
+    if ((p[q] & 0xC0) == 0x80) return 0;    /* inside, or a stray byte */
+    size_t l;
+    int ky = class_at(p, n, q, &l);
+    uint32_t c;
+    if (p[q] >= 0x80 && (u8_next(p + q, n - q, &c), c == UINT32_MAX)) return 0;
+    /* What p[q] starts: a single always stands alone, except a '.' a
+     * number may take with the digit after it. */
+    if (ky == TK_SINGLE && p[q] != '.') return 1;
+    /* The code point that ends at q. */
+    int kx;
+    unsigned x = p[q - 1];
+    if (x < 0x80) {
+        kx = ascii_class[x];
+        if (x == '.') return !(p[q] >= '0' && p[q] <= '9');
+    } else {
+        size_t s = q - 1, back = 1;
+        while (back < 4 && s > 0 && (p[s] & 0xC0) == 0x80) { s--; back++; }
+        if ((p[s] & 0xC0) == 0x80 || p[s] < 0x80) return 0;
+        size_t len = u8_next(p + s, n - s, &c);
+        if (c == UINT32_MAX || s + len != q) return 0;
+        kx = tk_class(c);
+    }
+    if (kx == TK_SINGLE) return 1;
+    if (kx == TK_DIGIT && p[q] == '.')       /* 3.14 or "3." */
+        return !(q + 1 < n && p[q + 1] >= '0' && p[q + 1] <= '9');
+    return kx != ky;
 }
 
 /* ---- workspace --------------------------------------------------------- */
@@ -85,8 +213,9 @@ struct cot_differ {
     tok_t *toks;                        /* distinct tokens, by id          */
     size_t ntoks, cap_toks;
     uint32_t *tab;                      /* open addressing: id+1, 0 empty */
-    size_t cap_tab;
+    size_t cap_tab, ntab;               /* allocated; in use this run      */
     char *ca, *cb;                      /* changed flags                   */
+    size_t cap_ca, cap_cb;
     long *fd, *bd;                      /* diagonals, n+m+3 each           */
     size_t cap_diag;
     long *stack;
@@ -96,13 +225,21 @@ struct cot_differ {
     unsigned long long budget, work;
     long too_expensive;
     int approx, exhausted;
+    int slow;                           /* no fast paths (testing aid)     */
 };
 
 cot_differ_t *cot_diff_new(void)
 {
     cot_differ_t *d = cot_calloc(1, sizeof *d);
     d->budget = COT_DIFF_BUDGET_DEFAULT;
+    const char *e = getenv("COT_DIFF_NO_FASTPATH");
+    d->slow = e && *e && strcmp(e, "0");
     return d;
+}
+
+void cot_diff_set_fast(cot_differ_t *d, int on)
+{
+    d->slow = !on;
 }
 
 void cot_diff_free(cot_differ_t *d)
@@ -135,15 +272,24 @@ static uint32_t tok_hash(const char *p, size_t n)
     return h;
 }
 
+/* Tokens are short: a loop beats a call to memcmp. */
+static inline int same_bytes(const char *a, const char *b, size_t n)
+{
+    if (n > 16) return !memcmp(a, b, n);
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
 static uint32_t intern(cot_differ_t *d, const char *p, uint32_t len)
 {
     uint32_t h = tok_hash(p, len);
-    size_t mask = d->cap_tab - 1, i = (h * 2654435761u) & mask;
+    size_t mask = d->ntab - 1, i = (h * 2654435761u) & mask;
     for (;; i = (i + 1) & mask) {
         uint32_t e = d->tab[i];
         if (!e) break;
         const tok_t *t = &d->toks[e - 1];
-        if (t->hash == h && t->len == len && !memcmp(t->p, p, len)) return e - 1;
+        if (t->hash == h && t->len == len && same_bytes(t->p, p, len)) return e - 1;
     }
     grow((void **)&d->toks, &d->cap_toks, d->ntoks + 1, sizeof *d->toks);
     uint32_t c;
@@ -153,9 +299,41 @@ static uint32_t intern(cot_differ_t *d, const char *p, uint32_t len)
     return (uint32_t)(d->ntoks - 1);
 }
 
+/* An empty intern table with room for `tokens` distinct tokens, at most
+ * half full; only the part in use is cleared. */
+static void tab_reset(cot_differ_t *d, size_t tokens)
+{
+    size_t tabn = 64;
+    while (tabn < 2 * (tokens + 1)) tabn *= 2;
+    if (tabn > d->cap_tab) {
+        free(d->tab);
+        d->tab = cot_malloc(tabn * sizeof *d->tab);
+        d->cap_tab = tabn;
+    }
+    d->ntab = tabn;
+    memset(d->tab, 0, tabn * sizeof *d->tab);
+    d->ntoks = 0;
+}
+
+/* Make room for `more` tokens beyond those interned, keeping their ids. */
+static void tab_room(cot_differ_t *d, size_t more)
+{
+    if (2 * (d->ntoks + more + 1) <= d->ntab) return;
+    size_t n = d->ntoks;
+    tab_reset(d, n + more);
+    d->ntoks = n;
+    size_t mask = d->ntab - 1;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (d->toks[k].hash * 2654435761u) & mask;
+        while (d->tab[i]) i = (i + 1) & mask;
+        d->tab[i] = (uint32_t)(k + 1);
+    }
+}
+
 /* Tokenize and intern one text; returns the token count. */
-static size_t load(cot_differ_t *d, const char *p, size_t n, uint32_t **starts,
-                   uint32_t **ids, size_t *cap)
+/* Cut one text into tokens: their starts, and the end after them. */
+static size_t cut(const char *p, size_t n, uint32_t **starts, uint32_t **ids,
+                  size_t *cap)
 {
     size_t need = n + 1;
     if (need > *cap) {
@@ -165,10 +343,24 @@ static size_t load(cot_differ_t *d, const char *p, size_t n, uint32_t **starts,
         *ids = cot_realloc(*ids, c * sizeof **ids);
         *cap = c;
     }
-    size_t nt = cot_diff_tokenize(p, n, *starts);
+    size_t nt = tokenize(p, n, *starts);
     (*starts)[nt] = (uint32_t)n;
+    return nt;
+}
+
+static void intern_all(cot_differ_t *d, const char *p, const uint32_t *starts,
+                       uint32_t *ids, size_t nt)
+{
     for (size_t i = 0; i < nt; i++)
-        (*ids)[i] = intern(d, p + (*starts)[i], (*starts)[i + 1] - (*starts)[i]);
+        ids[i] = intern(d, p + starts[i], starts[i + 1] - starts[i]);
+}
+
+/* Tokenize and intern one text (the table has room); the token count. */
+static size_t load(cot_differ_t *d, const char *p, size_t n, uint32_t **starts,
+                   uint32_t **ids, size_t *cap)
+{
+    size_t nt = cut(p, n, starts, ids, cap);
+    intern_all(d, p, *starts, *ids, nt);
     return nt;
 }
 
@@ -348,36 +540,46 @@ static long lcs_bits(cot_differ_t *d, const uint32_t *x, size_t n,
 
 /* ---- driver ------------------------------------------------------------ */
 
-static void add_hunk(cot_differ_t *d, size_t as, size_t ae, size_t bs, size_t be)
+static void add_hunk(cot_differ_t *d, size_t as, size_t ae, size_t bs, size_t be,
+                     size_t off)
 {
     grow((void **)&d->hunks, &d->cap_hunks, d->nhunks + 1, sizeof *d->hunks);
-    d->hunks[d->nhunks++] = (cot_hunk_t){d->sa[as], d->sa[ae], d->sb[bs], d->sb[be]};
+    d->hunks[d->nhunks++] = (cot_hunk_t){off + d->sa[as], off + d->sa[ae],
+                                         off + d->sb[bs], off + d->sb[be]};
 }
 
-void cot_diff_run(cot_differ_t *d, const char *a, size_t alen,
-                  const char *b, size_t blen, cot_diff_t *res)
+/* The diff of a against b when a[0..pre) == b[0..pre) and the last suf
+ * bytes of both are equal, pre and the starts of the suffixes being sure
+ * token boundaries of both texts (sure_boundary()).  Only the middles are
+ * tokenized, interned and compared; the ends are counted.  Every field of
+ * *res is what the comparison of the whole texts gives (pre = suf = 0):
+ * Myers' work on a middle is the work it would do on the whole after
+ * stripping the same common tokens (its first step), the search limits
+ * come from the whole token counts, and an approx result measures the LCS
+ * over the whole token sequences, as without trimming. */
+static void run_trimmed(cot_differ_t *d, const char *a, size_t alen,
+                        const char *b, size_t blen, size_t pre, size_t suf,
+                        cot_diff_t *res)
 {
-    /* Worst case one token per byte; the intern table stays half empty. */
-    size_t tabn = 64;
-    while (tabn < 2 * (alen + blen + 1)) tabn *= 2;
-    if (tabn > d->cap_tab) {
-        free(d->tab);
-        d->tab = cot_malloc(tabn * sizeof *d->tab);
-        d->cap_tab = tabn;
-    }
-    memset(d->tab, 0, d->cap_tab * sizeof *d->tab);
-    d->ntoks = 0;
-    size_t n = load(d, a, alen, &d->sa, &d->ia, &d->cap_a);
-    size_t m = load(d, b, blen, &d->sb, &d->ib, &d->cap_b);
+    size_t np = 0, wsp = 0, ns = 0, wss = 0;
+    if (pre) np = count_tokens(a, pre, &wsp);
+    if (suf) ns = count_tokens(a + alen - suf, suf, &wss);
+    const char *ma = a + pre, *mb = b + pre;
+    size_t malen = alen - pre - suf, mblen = blen - pre - suf;
+    size_t n = cut(ma, malen, &d->sa, &d->ia, &d->cap_a);
+    size_t m = cut(mb, mblen, &d->sb, &d->ib, &d->cap_b);
+    tab_reset(d, n + m);        /* every token distinct, at most half full */
+    intern_all(d, ma, d->sa, d->ia, n);
+    intern_all(d, mb, d->sb, d->ib, m);
     d->work = 0;
     d->approx = d->exhausted = 0;
     d->nhunks = 0;
     long te = 1;
-    for (size_t diags = n + m + 3; diags; diags >>= 2) te <<= 1;
+    for (size_t diags = (n + np + ns) + (m + np + ns) + 3; diags; diags >>= 2) te <<= 1;
     d->too_expensive = te < 4096 ? 4096 : te;
 
-    d->ca = cot_realloc(d->ca, n + 1);
-    d->cb = cot_realloc(d->cb, m + 1);
+    grow((void **)&d->ca, &d->cap_ca, n + 1, 1);
+    grow((void **)&d->cb, &d->cap_cb, m + 1, 1);
     memset(d->ca, 0, n + 1);
     memset(d->cb, 0, m + 1);
     if (n + m + 3 > d->cap_diag) {
@@ -396,35 +598,50 @@ void cot_diff_run(cot_differ_t *d, const char *a, size_t alen,
         while (j < m && d->cb[j]) j++;
         del += i - as;
         ins += j - bs;
-        add_hunk(d, as, i, bs, j);
+        add_hunk(d, as, i, bs, j, pre);
     }
     /* Similarity counts words, numbers and punctuation only: shared
      * spaces would make unrelated texts look a third alike. */
-    size_t wa = 0, wb = 0, kept = 0;
+    size_t ends = (np - wsp) + (ns - wss);
+    size_t wa = ends, wb = ends, kept = ends;
     for (size_t k = 0; k < n; k++)
         if (!d->toks[d->ia[k]].ws) { wa++; kept += !d->ca[k]; }
     for (size_t k = 0; k < m; k++) wb += !d->toks[d->ib[k]].ws;
     if (d->approx) {
         /* The script is valid but maybe not minimal: measure the LCS of
-         * the non-space tokens itself when affordable. */
+         * the non-space tokens itself when affordable, over the whole
+         * texts (the trimmed ends interned now, in this rare case). */
         uint32_t *fa = cot_malloc((wa + 1) * sizeof *fa);
         uint32_t *fb = cot_malloc((wb + 1) * sizeof *fb);
-        size_t na = 0, nb = 0, pre = 0, suf = 0;
+        size_t na = 0, nb = 0, pre_w = 0, suf_w = 0;
+        uint32_t *st = NULL, *ids = NULL;
+        size_t cap = 0, nsfx = 0;
+        tab_room(d, pre + suf);
+        size_t npre = load(d, a, pre, &st, &ids, &cap);
+        for (size_t k = 0; k < npre; k++)
+            if (!d->toks[ids[k]].ws) fa[na++] = fb[nb++] = ids[k];
         for (size_t k = 0; k < n; k++) if (!d->toks[d->ia[k]].ws) fa[na++] = d->ia[k];
         for (size_t k = 0; k < m; k++) if (!d->toks[d->ib[k]].ws) fb[nb++] = d->ib[k];
-        while (pre < na && pre < nb && fa[pre] == fb[pre]) pre++;
-        while (suf < na - pre && suf < nb - pre && fa[na - 1 - suf] == fb[nb - 1 - suf])
-            suf++;
-        long l = lcs_bits(d, fa + pre, na - pre - suf, fb + pre, nb - pre - suf);
-        if (l >= 0 && (size_t)l + pre + suf > kept) kept = (size_t)l + pre + suf;
+        nsfx = load(d, a + alen - suf, suf, &st, &ids, &cap);
+        for (size_t k = 0; k < nsfx; k++)
+            if (!d->toks[ids[k]].ws) fa[na++] = fb[nb++] = ids[k];
+        free(st);
+        free(ids);
+        while (pre_w < na && pre_w < nb && fa[pre_w] == fb[pre_w]) pre_w++;
+        while (suf_w < na - pre_w && suf_w < nb - pre_w &&
+               fa[na - 1 - suf_w] == fb[nb - 1 - suf_w])
+            suf_w++;
+        long l = lcs_bits(d, fa + pre_w, na - pre_w - suf_w, fb + pre_w,
+                          nb - pre_w - suf_w);
+        if (l >= 0 && (size_t)l + pre_w + suf_w > kept) kept = (size_t)l + pre_w + suf_w;
         free(fa);
         free(fb);
     }
-    res->tokens_a = n;
-    res->tokens_b = m;
+    res->tokens_a = n + np + ns;
+    res->tokens_b = m + np + ns;
     res->inserted = ins;
     res->deleted = del;
-    res->lcs = n - del;
+    res->lcs = res->tokens_a - del;
     res->words_a = wa;
     res->words_b = wb;
     res->words_kept = kept;
@@ -432,6 +649,35 @@ void cot_diff_run(cot_differ_t *d, const char *a, size_t alen,
     res->approx = d->approx;
     res->hunks = d->hunks;
     res->nhunks = d->nhunks;
+}
+
+void cot_diff_run(cot_differ_t *d, const char *a, size_t alen,
+                  const char *b, size_t blen, cot_diff_t *res)
+{
+    if (d->slow) {
+        run_trimmed(d, a, alen, b, blen, 0, 0, res);
+        return;
+    }
+    if (alen == blen && !memcmp(a, b, alen)) {
+        /* The same text: no hunks, every token kept.  Counted, not diffed. */
+        size_t ws, nt = count_tokens(a, alen, &ws);
+        d->nhunks = 0;
+        *res = (cot_diff_t){.similarity = 1.0, .tokens_a = nt, .tokens_b = nt,
+                            .lcs = nt, .words_a = nt - ws, .words_b = nt - ws,
+                            .words_kept = nt - ws, .hunks = d->hunks};
+        return;
+    }
+    /* The common prefix and suffix, cut back to sure token boundaries;
+     * the suffix never reaches into the common prefix, so it is what
+     * Myers would strip after it. */
+    size_t lim = alen < blen ? alen : blen, p = 0, s = 0;
+    while (p < lim && a[p] == b[p]) p++;
+    while (s < lim - p && a[alen - 1 - s] == b[blen - 1 - s]) s++;
+    while (p > 0 && !(sure_boundary(a, alen, p) && sure_boundary(b, blen, p))) p--;
+    while (s > 0 && !(sure_boundary(a, alen, alen - s) &&
+                      sure_boundary(b, blen, blen - s)))
+        s--;
+    run_trimmed(d, a, alen, b, blen, p, s, res);
 }
 
 int cot_diff_apply(const char *a, size_t alen, const char *b, size_t blen,

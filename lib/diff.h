@@ -68,6 +68,14 @@ void cot_diff_free(cot_differ_t *d);
 /* Change the Myers work budget (0 restores the default); for tests. */
 void cot_diff_set_budget(cot_differ_t *d, unsigned long long work);
 
+/* Fast paths (on by default): identical texts are counted, not diffed,
+ * and a common prefix and suffix, cut back to token boundaries, are
+ * counted instead of tokenized and compared.  The result is the same in
+ * every field either way; off (or COT_DIFF_NO_FASTPATH=1 in the
+ * environment when the differ is made) compares the whole texts, which
+ * the tests use to prove it. */
+void cot_diff_set_fast(cot_differ_t *d, int on);
+
 /* Diff a[0..alen) against b[0..blen) into *res (overwritten).  The texts
  * must stay alive while res->hunks is used only for offsets; the differ
  * keeps no pointer into them after return. */

@@ -34,23 +34,52 @@ double cot_diffview_sim(double s, int same)
     return r >= 1.0 && !same ? 0.9999 : r;
 }
 
+cJSON *cot_diffview_number(double d)
+{
+    cJSON *n = cJSON_CreateNumber(d);
+    char t[32], *e = t + sizeof t, *q = e;
+    if (d == floor(d) && fabs(d) < 1e15) {          /* %1.15g: the digits */
+        unsigned long long v = (unsigned long long)fabs(d);
+        do *--q = (char)('0' + v % 10); while (v /= 10);
+        if (d < 0) *--q = '-';
+    } else if (d > 0 && d < 1 && (double)llround(d * 1e4) / 1e4 == d) {
+        long k = llround(d * 1e4);                  /* 0.dddd, no trailing 0 */
+        int nd = 4;
+        while (k % 10 == 0) { k /= 10; nd--; }
+        for (int i = 0; i < nd; i++, k /= 10) *--q = (char)('0' + k % 10);
+        *--q = '.';
+        *--q = '0';
+    } else {
+        return n;           /* printed as cJSON prints it */
+    }
+    n->valuestring = cot_strndup(q, (size_t)(e - q));
+    return n;
+}
+
+/* Keys of the diff object are literals: not copied (cJSON_StringIsConst). */
+static void add_num(cJSON *o, const char *key, double d)
+{
+    cJSON_AddItemToObjectCS(o, key, cot_diffview_number(d));
+}
+
 cJSON *cot_diffview_part(const cot_diff_t *r, const char *a, const char *b,
                         int hunk_text)
 {
     cJSON *p = cJSON_CreateObject();
-    cJSON_AddNumberToObject(p, "similarity", cot_diffview_sim(r->similarity, r->nhunks == 0));
-    cJSON_AddNumberToObject(p, "tokens_a", (double)r->tokens_a);
-    cJSON_AddNumberToObject(p, "tokens_b", (double)r->tokens_b);
-    cJSON_AddNumberToObject(p, "inserted", (double)r->inserted);
-    cJSON_AddNumberToObject(p, "deleted", (double)r->deleted);
-    cJSON *hs = cJSON_AddArrayToObject(p, "hunks");
+    add_num(p, "similarity", cot_diffview_sim(r->similarity, r->nhunks == 0));
+    add_num(p, "tokens_a", (double)r->tokens_a);
+    add_num(p, "tokens_b", (double)r->tokens_b);
+    add_num(p, "inserted", (double)r->inserted);
+    add_num(p, "deleted", (double)r->deleted);
+    cJSON *hs = cJSON_CreateArray();
+    cJSON_AddItemToObjectCS(p, "hunks", hs);
     for (size_t i = 0; i < r->nhunks; i++) {
         const cot_hunk_t *h = &r->hunks[i];
         cJSON *hj = cJSON_CreateObject();
-        cJSON_AddNumberToObject(hj, "a_start", (double)h->a_start);
-        cJSON_AddNumberToObject(hj, "a_end", (double)h->a_end);
-        cJSON_AddNumberToObject(hj, "b_start", (double)h->b_start);
-        cJSON_AddNumberToObject(hj, "b_end", (double)h->b_end);
+        add_num(hj, "a_start", (double)h->a_start);
+        add_num(hj, "a_end", (double)h->a_end);
+        add_num(hj, "b_start", (double)h->b_start);
+        add_num(hj, "b_end", (double)h->b_end);
         if (hunk_text) {
             char *t = cot_strndup(a + h->a_start, h->a_end - h->a_start);
             cJSON_AddStringToObject(hj, "a_text", t);
@@ -164,7 +193,7 @@ cJSON *cot_diffview_json(cot_differ_t *df, const cot_diffview_rec_t *r,
     char *id = cot_strndup(r->source_id, r->source_id_len);
     cJSON_AddStringToObject(d, "source_id", id);
     free(id);
-    cJSON_AddNumberToObject(d, "candidates", (double)r->candidates);
+    add_num(d, "candidates", (double)r->candidates);
     cJSON_AddItemToObject(d, "cot", cot_diffview_part(cot, r->a_cot, r->b_cot, hunk_text));
     /* cot's hunks live in the differ: render them before reusing it. */
     cot_diff_t ans;

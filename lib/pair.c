@@ -1,8 +1,12 @@
 /* pair.c -- see pair.h */
 #include "pair.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int is_ws(unsigned char c)
 {
@@ -83,34 +87,32 @@ int cot_pair_check(unsigned long long paired, unsigned long long total,
 }
 
 typedef struct {
-    uint64_t cot, id, answer, raw;      /* arena offsets                   */
-    uint32_t cot_len, id_len, answer_len, raw_len;
+    uint64_t off;                       /* the line in the source          */
+    uint64_t lineno;
+    uint32_t len;
     uint32_t next;                      /* next with the same key, or ~0   */
-    uint8_t used;
 } entry_t;
 
 typedef struct {
-    uint64_t hash, key;
-    uint32_t key_len, first, last, count;
+    uint64_t h1, h2;                    /* two independent hashes          */
+    uint32_t first, last, count;
 } group_t;
 
 struct cot_pair_index {
-    char *arena;
-    size_t alen, acap;
     entry_t *ent;
     size_t nent, cent;
+    unsigned char *used;                /* one flag per entry              */
     group_t *grp;
     size_t ngrp, cgrp;
     uint32_t *tab;                      /* group number + 1, 0 empty       */
     size_t ctab;
     size_t nused;
-    int keep_raw, force_hash;
+    int force_hash;
 };
 
-cot_pair_index_t *cot_pair_index_new(int keep_raw)
+cot_pair_index_t *cot_pair_index_new(void)
 {
     cot_pair_index_t *ix = cot_calloc(1, sizeof *ix);
-    ix->keep_raw = keep_raw;
     ix->ctab = 1024;
     ix->tab = cot_calloc(ix->ctab, sizeof *ix->tab);
     return ix;
@@ -119,7 +121,7 @@ cot_pair_index_t *cot_pair_index_new(int keep_raw)
 void cot_pair_index_free(cot_pair_index_t *ix)
 {
     if (!ix) return;
-    free(ix->arena); free(ix->ent); free(ix->grp); free(ix->tab);
+    free(ix->ent); free(ix->used); free(ix->grp); free(ix->tab);
     free(ix);
 }
 
@@ -128,37 +130,35 @@ void cot_pair_index_force_hash(cot_pair_index_t *ix, int on)
     ix->force_hash = on;
 }
 
-static uint64_t key_hash(const cot_pair_index_t *ix, const char *k, size_t n)
+/* The second hash: FNV-1a over the bytes, then mixed; independent of
+ * cot_pair_hash(), so a pair of keys that collides in one is told apart by
+ * the other. */
+static uint64_t hash2(const char *s, size_t n)
 {
-    return ix->force_hash ? 42 : cot_pair_hash(k, n);
+    const unsigned char *p = (const unsigned char *)s;
+    uint64_t h = 0xCBF29CE484222325ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001B3ULL;
+    return mix64(h ^ n);
 }
 
-static uint64_t store(cot_pair_index_t *ix, const char *p, size_t n)
+static void key_hash(const cot_pair_index_t *ix, const char *k, size_t n,
+                     uint64_t *h1, uint64_t *h2)
 {
-    if (ix->alen + n > ix->acap) {
-        size_t c = ix->acap ? ix->acap : 1 << 16;
-        while (c < ix->alen + n) c *= 2;
-        ix->arena = cot_realloc(ix->arena, c);
-        ix->acap = c;
-    }
-    if (n) memcpy(ix->arena + ix->alen, p, n);
-    ix->alen += n;
-    return ix->alen - n;
+    if (ix->force_hash) { *h1 = *h2 = 42; return; }
+    *h1 = cot_pair_hash(k, n);
+    *h2 = hash2(k, n);
 }
 
-/* Slot for key: the group's slot when present, else the empty slot where
- * it would go.  The table is kept at most half full. */
-static size_t slot(const cot_pair_index_t *ix, uint64_t h, const char *k,
-                   size_t n)
+/* Slot for the key hashes: the group's slot when present, else the empty
+ * slot where it would go.  The table is kept at most half full. */
+static size_t slot(const cot_pair_index_t *ix, uint64_t h1, uint64_t h2)
 {
-    size_t mask = ix->ctab - 1, i = (size_t)(h >> 17) & mask;
+    size_t mask = ix->ctab - 1, i = (size_t)(h1 >> 17) & mask;
     for (;; i = (i + 1) & mask) {
         uint32_t g = ix->tab[i];
         if (!g) return i;
         const group_t *gr = &ix->grp[g - 1];
-        if (gr->hash == h && gr->key_len == n &&
-            !memcmp(ix->arena + gr->key, k, n))
-            return i;
+        if (gr->h1 == h1 && gr->h2 == h2) return i;
     }
 }
 
@@ -169,38 +169,32 @@ static void rehash(cot_pair_index_t *ix)
     ix->tab = cot_calloc(ix->ctab, sizeof *ix->tab);
     size_t mask = ix->ctab - 1;
     for (size_t g = 0; g < ix->ngrp; g++) {
-        size_t i = (size_t)(ix->grp[g].hash >> 17) & mask;
+        size_t i = (size_t)(ix->grp[g].h1 >> 17) & mask;
         while (ix->tab[i]) i = (i + 1) & mask;
         ix->tab[i] = (uint32_t)(g + 1);
     }
 }
 
 size_t cot_pair_add(cot_pair_index_t *ix, const char *key, size_t klen,
-                    const char *id, size_t id_len, const char *cot,
-                    size_t cot_len, const char *answer, size_t answer_len,
-                    const char *raw, size_t raw_len)
+                    uint64_t off, size_t len, unsigned long long lineno)
 {
+    if (len > UINT32_MAX)
+        cot_die(COT_EXIT_DATA, "an original's line is over 4 GiB");
+    if (ix->nent >= UINT32_MAX - 1)
+        cot_die(COT_EXIT_DATA, "more than %u originals", UINT32_MAX - 2);
     if (key && 2 * (ix->ngrp + 1) > ix->ctab) rehash(ix);
-    uint64_t h = key ? key_hash(ix, key, klen) : 0;
-    size_t s = key ? slot(ix, h, key, klen) : 0;
+    uint64_t h1 = 0, h2 = 0;
+    if (key) key_hash(ix, key, klen, &h1, &h2);
+    size_t s = key ? slot(ix, h1, h2) : 0;
     if (ix->nent == ix->cent) {
         ix->cent = ix->cent ? 2 * ix->cent : 1024;
         ix->ent = cot_realloc(ix->ent, ix->cent * sizeof *ix->ent);
+        ix->used = cot_realloc(ix->used, ix->cent);
     }
     size_t e = ix->nent++;
-    entry_t *en = &ix->ent[e];
-    memset(en, 0, sizeof *en);
-    en->next = UINT32_MAX;
-    en->id = store(ix, id, id_len);
-    en->id_len = (uint32_t)id_len;
-    en->cot = store(ix, cot, cot_len);
-    en->cot_len = (uint32_t)cot_len;
-    en->answer = store(ix, answer, answer_len);
-    en->answer_len = (uint32_t)answer_len;
-    if (ix->keep_raw && raw) {
-        en->raw = store(ix, raw, raw_len);
-        en->raw_len = (uint32_t)raw_len;
-    }
+    ix->ent[e] = (entry_t){.off = off, .lineno = lineno, .len = (uint32_t)len,
+                           .next = UINT32_MAX};
+    ix->used[e] = 0;
     if (!key) return e;
     if (ix->tab[s]) {
         group_t *g = &ix->grp[ix->tab[s] - 1];
@@ -213,12 +207,7 @@ size_t cot_pair_add(cot_pair_index_t *ix, const char *key, size_t klen,
         ix->cgrp = ix->cgrp ? 2 * ix->cgrp : 1024;
         ix->grp = cot_realloc(ix->grp, ix->cgrp * sizeof *ix->grp);
     }
-    group_t *g = &ix->grp[ix->ngrp];
-    g->hash = h;
-    g->key = store(ix, key, klen);
-    g->key_len = (uint32_t)klen;
-    g->first = g->last = (uint32_t)e;
-    g->count = 1;
+    ix->grp[ix->ngrp] = (group_t){h1, h2, (uint32_t)e, (uint32_t)e, 1};
     ix->tab[s] = (uint32_t)++ix->ngrp;
     return e;
 }
@@ -226,7 +215,9 @@ size_t cot_pair_add(cot_pair_index_t *ix, const char *key, size_t klen,
 size_t cot_pair_find(const cot_pair_index_t *ix, const char *key, size_t klen,
                      size_t *first)
 {
-    size_t s = slot(ix, key_hash(ix, key, klen), key, klen);
+    uint64_t h1, h2;
+    key_hash(ix, key, klen, &h1, &h2);
+    size_t s = slot(ix, h1, h2);
     *first = COT_PAIR_NONE;
     if (!ix->tab[s]) return 0;
     const group_t *g = &ix->grp[ix->tab[s] - 1];
@@ -240,33 +231,238 @@ size_t cot_pair_next(const cot_pair_index_t *ix, size_t e)
     return n == UINT32_MAX ? COT_PAIR_NONE : n;
 }
 
-void cot_pair_get(const cot_pair_index_t *ix, size_t e, cot_pair_entry_t *out)
+void cot_pair_where(const cot_pair_index_t *ix, size_t e, uint64_t *off,
+                    size_t *len, unsigned long long *lineno)
 {
-    const entry_t *en = &ix->ent[e];
-    const char *a = ix->arena ? ix->arena : "";
-    out->id = a + en->id;
-    out->id_len = en->id_len;
-    out->cot = a + en->cot;
-    out->cot_len = en->cot_len;
-    out->answer = a + en->answer;
-    out->answer_len = en->answer_len;
-    out->raw = ix->keep_raw ? a + en->raw : NULL;
-    out->raw_len = en->raw_len;
-    out->used = en->used;
+    *off = ix->ent[e].off;
+    *len = ix->ent[e].len;
+    *lineno = ix->ent[e].lineno;
 }
 
 void cot_pair_mark_used(cot_pair_index_t *ix, size_t e)
 {
-    if (!ix->ent[e].used) ix->nused++;
-    ix->ent[e].used = 1;
+    if (!ix->used[e]) ix->nused++;
+    ix->used[e] = 1;
 }
 
+int cot_pair_used(const cot_pair_index_t *ix, size_t e) { return ix->used[e]; }
 size_t cot_pair_count(const cot_pair_index_t *ix) { return ix->nent; }
 size_t cot_pair_keys(const cot_pair_index_t *ix) { return ix->ngrp; }
 size_t cot_pair_unused(const cot_pair_index_t *ix) { return ix->nent - ix->nused; }
 
 size_t cot_pair_bytes(const cot_pair_index_t *ix)
 {
-    return ix->alen + ix->nent * sizeof *ix->ent + ix->ngrp * sizeof *ix->grp +
+    return ix->nent * (sizeof *ix->ent + 1) + ix->ngrp * sizeof *ix->grp +
            ix->ctab * sizeof *ix->tab + sizeof *ix;
+}
+
+/* ---- the originals' source ------------------------------------------- */
+
+#define SRC_CHUNK (1 << 20)
+
+struct cot_pair_src {
+    char *name;                 /* ORIG as given, for messages             */
+    int fd;
+    int spill;                  /* 1: a temporary file we write            */
+    struct stat st;             /* in place: the file as opened            */
+    /* in place: a scan of the newlines, to find line N's offset */
+    char *buf;
+    size_t blen, bpos;
+    uint64_t bbase;             /* file offset of buf[0]                   */
+    uint64_t line_no, line_off; /* line line_no starts at line_off         */
+    int eof;
+    /* spill */
+    uint64_t wpos;              /* bytes in the file, buffered ones too    */
+    size_t wlen;
+    const char *tmpdir;
+};
+
+static int is_zstd_magic(const unsigned char *m)
+{
+    unsigned v = m[0] | m[1] << 8 | m[2] << 16 | (unsigned)m[3] << 24;
+    return v == 0xFD2FB528U || (v & 0xFFFFFFF0U) == 0x184D2A50U;
+}
+
+cot_pair_src_t *cot_pair_src_open(const char *path)
+{
+    cot_pair_src_t *s = cot_calloc(1, sizeof *s);
+    s->name = cot_strdup(strcmp(path, "-") ? path : "(stdin)");
+    s->fd = -1;
+    if (strcmp(path, "-")) {
+        int fd = open(path, O_RDONLY);
+        if (fd < 0) {       /* the reader says why, as for any input */
+            s->buf = cot_malloc(SRC_CHUNK);
+            return s;
+        } else if (fstat(fd, &s->st) == 0 && S_ISREG(s->st.st_mode)) {
+            unsigned char m[4];
+            ssize_t r = pread(fd, m, 4, 0);
+            if (r == 4 && is_zstd_magic(m)) { close(fd); s->spill = 1; }
+            else s->fd = fd;
+        } else {
+            close(fd);
+            s->spill = 1;
+        }
+    } else {
+        s->spill = 1;
+    }
+    s->buf = cot_malloc(SRC_CHUNK);
+    s->line_no = 1;
+    if (!s->spill) return s;
+    s->tmpdir = getenv("TMPDIR");
+    if (!s->tmpdir || !*s->tmpdir) s->tmpdir = "/tmp";
+    cot_buf_t t = {0};
+    cot_buf_printf(&t, "%s/cot-diff-orig.XXXXXX", s->tmpdir);
+    s->fd = mkstemp(t.s);
+    if (s->fd < 0) {
+        cot_err("%s: cannot make a temporary file in TMPDIR=%s for the originals: "
+                "%s; set TMPDIR to a writable folder with room for them",
+                s->name, s->tmpdir, strerror(errno));
+        cot_buf_free(&t);
+        cot_pair_src_close(s);
+        return NULL;
+    }
+    unlink(t.s);            /* gone when the process ends, however it ends */
+    cot_buf_free(&t);
+    return s;
+}
+
+int cot_pair_src_spilled(const cot_pair_src_t *s) { return s->spill; }
+unsigned long long cot_pair_src_spill_bytes(const cot_pair_src_t *s)
+{
+    return s->spill ? s->wpos : 0;
+}
+
+static int spill_flush(cot_pair_src_t *s)
+{
+    size_t at = 0;
+    while (at < s->wlen) {
+        ssize_t w = write(s->fd, s->buf + at, s->wlen - at);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            cot_err("%s: cannot spill the originals to a temporary file in "
+                    "TMPDIR=%s: %s (they take about their uncompressed size "
+                    "there; set TMPDIR to a folder with room)", s->name,
+                    s->tmpdir, w < 0 ? strerror(errno) : "nothing written");
+            return -1;
+        }
+        at += (size_t)w;
+    }
+    s->wlen = 0;
+    return 0;
+}
+
+/* In place: move the scan to the start of the next line.  0, or -1 when the
+ * file ends first (or cannot be read). */
+static int scan_next_line(cot_pair_src_t *s)
+{
+    for (;;) {
+        if (s->bpos == s->blen) {
+            if (s->eof) return -1;
+            s->bbase += s->blen;
+            s->bpos = s->blen = 0;
+            ssize_t r;
+            do r = pread(s->fd, s->buf, SRC_CHUNK, (off_t)s->bbase);
+            while (r < 0 && errno == EINTR);
+            if (r <= 0) { s->eof = 1; return -1; }
+            s->blen = (size_t)r;
+        }
+        char *nl = memchr(s->buf + s->bpos, '\n', s->blen - s->bpos);
+        if (!nl) { s->bpos = s->blen; continue; }
+        s->bpos = (size_t)(nl - s->buf) + 1;
+        s->line_no++;
+        s->line_off = s->bbase + s->bpos;
+        return 0;
+    }
+}
+
+static int changed(const cot_pair_src_t *s)
+{
+    cot_err("%s: the file changed while cot-diff was reading it; run again "
+            "on a copy that stays as it is", s->name);
+    return -1;
+}
+
+int cot_pair_src_add(cot_pair_src_t *s, unsigned long long lineno,
+                     const char *text, size_t len, uint64_t *off)
+{
+    if (s->spill) {
+        *off = s->wpos;
+        s->wpos += len + 1;
+        const char *p = text;
+        size_t left = len + 1;      /* the line and a newline */
+        while (left) {
+            if (s->wlen == SRC_CHUNK && spill_flush(s) < 0) return -1;
+            size_t take = SRC_CHUNK - s->wlen;
+            if (take > left) take = left;
+            if (left == take) {     /* the newline is in this piece */
+                memcpy(s->buf + s->wlen, p, take - 1);
+                s->buf[s->wlen + take - 1] = '\n';
+            } else {
+                memcpy(s->buf + s->wlen, p, take);
+            }
+            s->wlen += take;
+            p += take;
+            left -= take;
+        }
+        return 0;
+    }
+    if (lineno < s->line_no) return changed(s);
+    while (s->line_no < lineno)
+        if (scan_next_line(s) < 0) return changed(s);
+    *off = s->line_off;
+    /* The line must be where the scan says: len bytes, then a newline
+     * (after a CR the reader took off) or the end of the file. */
+    if ((uint64_t)s->st.st_size < *off + len) return changed(s);
+    char end[2];
+    ssize_t r = pread(s->fd, end, 2, (off_t)(*off + len));
+    if (r < 0 || (r > 0 && end[0] != '\n' && !(end[0] == '\r' && r == 2 && end[1] == '\n')))
+        return changed(s);
+    return 0;
+}
+
+int cot_pair_src_done(cot_pair_src_t *s)
+{
+    return s->spill ? spill_flush(s) : 0;
+}
+
+int cot_pair_src_read(const cot_pair_src_t *s, uint64_t off, size_t len,
+                      cot_buf_t *out)
+{
+    cot_buf_clear(out);
+    cot_buf_reserve(out, len + 1);
+    size_t at = 0;
+    while (at < len) {
+        ssize_t r = pread(s->fd, out->s + at, len - at, (off_t)(off + at));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) {
+            if (r == 0) return changed(s);
+            cot_err("%s: cannot read an original again%s: %s", s->name,
+                    s->spill ? " from its temporary copy" : "", strerror(errno));
+            return -1;
+        }
+        at += (size_t)r;
+    }
+    out->len = len;
+    out->s[len] = 0;
+    return 0;
+}
+
+int cot_pair_src_check(const cot_pair_src_t *s)
+{
+    struct stat now;
+    if (s->spill) return 0;
+    if (fstat(s->fd, &now) < 0 || now.st_size != s->st.st_size ||
+        now.st_mtim.tv_sec != s->st.st_mtim.tv_sec ||
+        now.st_mtim.tv_nsec != s->st.st_mtim.tv_nsec)
+        return changed(s);
+    return 0;
+}
+
+void cot_pair_src_close(cot_pair_src_t *s)
+{
+    if (!s) return;
+    if (s->fd >= 0) close(s->fd);
+    free(s->buf);
+    free(s->name);
+    free(s);
 }

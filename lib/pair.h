@@ -11,9 +11,20 @@
  * whitespace) names nothing: it never pairs, and such originals are not
  * indexed (cot_pair_key_empty()).
  *
- * Storage.  All strings of the index live in one growing arena, addressed
- * by offset; entries and key groups are flat arrays.  Originals that share
- * a key form a chain in load order.
+ * Storage.  The index holds no text: per original, where its line is
+ * (offset and length in the originals' source, below) and its line number;
+ * per key, two independent 64-bit hashes (so distinct keys are told apart
+ * as groups) and the chain of its originals in load order.  The key bytes
+ * are not kept: the caller reads a candidate's line again, derives its key
+ * and compares it with the SFT key in full before pairing, so a hash
+ * collision can never pair the wrong records.  About 70 bytes per original
+ * whatever the texts' size (cot_pair_bytes()).
+ *
+ * Source.  The original lines are read again from where they are: a plain
+ * (not zstd) regular file in place, by offset; anything else (zstd, stdin,
+ * a pipe) is spilled, line by line as the originals are indexed, to an
+ * unlinked temporary file in $TMPDIR (else /tmp), which is gone when the
+ * process ends.
  */
 #ifndef COT_PAIR_H
 #define COT_PAIR_H
@@ -46,45 +57,70 @@ int cot_pair_check(unsigned long long paired, unsigned long long total,
 
 typedef struct cot_pair_index cot_pair_index_t;
 
-typedef struct {
-    const char *id, *cot, *answer, *raw;    /* into the arena; raw is NULL
-                                               unless keep_raw was set    */
-    size_t id_len, cot_len, answer_len, raw_len;
-    int used;
-} cot_pair_entry_t;
-
-/* A new, empty index.  keep_raw: also keep each original's raw line (for
- * --unmatched).  Never NULL (out of memory exits). */
-cot_pair_index_t *cot_pair_index_new(int keep_raw);
+/* A new, empty index.  Never NULL (out of memory exits). */
+cot_pair_index_t *cot_pair_index_new(void);
 void cot_pair_index_free(cot_pair_index_t *ix);
-/* Testing aid: when on, every key hashes to the same value. */
+/* Testing aid: when on, every key hashes to the same values. */
 void cot_pair_index_force_hash(cot_pair_index_t *ix, int on);
 
-/* Add an original under key[0..klen).  Strings are copied.  Returns the
- * entry number (0, 1, ... in load order).  key NULL: an original without a
- * key (cot_pair_key_empty()); it is kept (counted, and listed as unused)
- * but never found. */
+/* Add the original whose line is at off, len bytes, line number lineno of
+ * the originals, under key[0..klen).  Returns the entry number (0, 1, ...
+ * in load order).  key NULL: an original without a key
+ * (cot_pair_key_empty()); it is kept (counted, and listed as unused) but
+ * never found. */
 size_t cot_pair_add(cot_pair_index_t *ix, const char *key, size_t klen,
-                    const char *id, size_t id_len, const char *cot,
-                    size_t cot_len, const char *answer, size_t answer_len,
-                    const char *raw, size_t raw_len);
+                    uint64_t off, size_t len, unsigned long long lineno);
 
-/* The originals under key: returns how many (0 when none) and sets *first
- * to the first entry number; walk on with cot_pair_next(). */
+/* The originals whose key hashes as key does: returns how many (0 when
+ * none) and sets *first to the first entry number; walk on with
+ * cot_pair_next().  They are candidates: the caller confirms each key. */
 size_t cot_pair_find(const cot_pair_index_t *ix, const char *key, size_t klen,
                      size_t *first);
-/* Next entry with the same key, or COT_PAIR_NONE. */
+/* Next entry with the same key hashes, or COT_PAIR_NONE. */
 size_t cot_pair_next(const cot_pair_index_t *ix, size_t e);
 
-/* Fill *out for entry e (pointers valid until the next cot_pair_add). */
-void cot_pair_get(const cot_pair_index_t *ix, size_t e, cot_pair_entry_t *out);
+/* Where entry e's line is. */
+void cot_pair_where(const cot_pair_index_t *ix, size_t e, uint64_t *off,
+                    size_t *len, unsigned long long *lineno);
+/* Used flags: set and read from one thread only (the readers of the
+ * entries above may be others). */
 void cot_pair_mark_used(cot_pair_index_t *ix, size_t e);
+int cot_pair_used(const cot_pair_index_t *ix, size_t e);
 
 size_t cot_pair_count(const cot_pair_index_t *ix);     /* entries          */
 size_t cot_pair_keys(const cot_pair_index_t *ix);      /* distinct keys    */
 size_t cot_pair_unused(const cot_pair_index_t *ix);    /* entries not used */
-/* Bytes the index uses: strings, entries, keys and hash table (the
+/* Bytes the index uses: entries, key groups and hash table (the
  * allocations, which grow by doubling, may hold up to twice as much). */
 size_t cot_pair_bytes(const cot_pair_index_t *ix);
+
+/* ---- the originals' source ------------------------------------------- */
+
+typedef struct cot_pair_src cot_pair_src_t;
+
+/* The source for the originals at path ("-" is stdin), opened before the
+ * reader reads them: a plain regular file is read in place; a zstd file,
+ * stdin, a pipe or a device is spilled.  NULL after printing an error. */
+cot_pair_src_t *cot_pair_src_open(const char *path);
+/* 1 when the originals are spilled to a temporary file. */
+int cot_pair_src_spilled(const cot_pair_src_t *s);
+/* Record the line the reader returned as line lineno (1-based; blank and
+ * bad lines counted), text[0..len) without its newline: 0 with its offset
+ * in *off, or -1 after printing an error (the spill could not be written:
+ * the message names TMPDIR; or the file no longer holds that line). */
+int cot_pair_src_add(cot_pair_src_t *s, unsigned long long lineno,
+                     const char *text, size_t len, uint64_t *off);
+/* After the last cot_pair_src_add(): 0, or -1 after printing an error. */
+int cot_pair_src_done(cot_pair_src_t *s);
+/* Read the line at off, len bytes, into out (replaced; NUL-terminated).
+ * Safe from several threads at once.  0, or -1 after printing an error. */
+int cot_pair_src_read(const cot_pair_src_t *s, uint64_t off, size_t len,
+                      cot_buf_t *out);
+/* A file read in place must not change while it is used: 0 when it is as
+ * it was opened, else -1 after printing an error. */
+int cot_pair_src_check(const cot_pair_src_t *s);
+/* Bytes written to the spill file (0 when read in place). */
+unsigned long long cot_pair_src_spill_bytes(const cot_pair_src_t *s);
+void cot_pair_src_close(cot_pair_src_t *s);
 
 #endif

@@ -52,6 +52,24 @@ assert n == 20, n
 " < <(cot-diff -u $O $S)'
 check self-unchanged 'cot-diff -u $O $O | jq -e -s "all(.diff.status == \"unchanged\" and .diff.cot.similarity == 1 and .diff.edit == \"none\")" > /dev/null'
 
+# --- fast paths ----------------------------------------------------------------
+# Identical texts are counted, not diffed, and common ends are trimmed at
+# token boundaries before tokenizing: the records are byte for byte what
+# the whole comparison gives (these goldens were made by the binary before
+# the fast paths), and COT_DIFF_NO_FASTPATH=1 (the whole comparison) agrees
+# on a few thousand random pairs cut inside words, numbers and UTF-8.
+FO=tests/data/diff-fast.orig.jsonl
+FS=tests/data/diff-fast.sft.jsonl
+export FO FS
+t fast-fixture    0 'cot-diff -u --hunk-text $FO $FS'
+t fast-fixture-text 0 'cot-diff -f text -C -1 $FO $FS'
+check fast-fixture-slow 'cmp <(cot-diff -u --hunk-text $FO $FS) <(COT_DIFF_NO_FASTPATH=1 cot-diff -u --hunk-text $FO $FS)'
+check fast-random-pairs '/usr/bin/python3 tests/gen-diff-pairs.py 3000 $TMP && cot-diff -u --hunk-text $TMP/o.jsonl $TMP/s.jsonl > $TMP/fast &&
+  COT_DIFF_NO_FASTPATH=1 cot-diff -u --hunk-text $TMP/o.jsonl $TMP/s.jsonl > $TMP/slow && cmp $TMP/fast $TMP/slow &&
+  [ $(grep -c "\"status\":\"unchanged\"" $TMP/fast) -gt 300 ] && [ $(grep -c "\"status\":\"edited\"" $TMP/fast) -gt 1000 ] &&
+  cot-diff -f text -C -1 $TMP/o.jsonl $TMP/s.jsonl > $TMP/fast.txt &&
+  COT_DIFF_NO_FASTPATH=1 cot-diff -f text -C -1 $TMP/o.jsonl $TMP/s.jsonl | cmp - $TMP/fast.txt'
+
 # --- keys -----------------------------------------------------------------------
 t key-pointer     0 'cot-diff -u --key /meta/qid $O $S | jq -r "$SUM"'
 t key-dotted      0 'cot-diff -u --key meta.qid $O $S | jq -r "$SUM" | head -3'
@@ -223,5 +241,52 @@ t within-drop     2 'cot-diff --drop edited --within $WP $W'
 
 t text-unmatched-honours-u 0 'cot-diff -f text -u --unmatched $TMP/u.jsonl $O $S > /dev/null && head -c 1 $TMP/u.jsonl'
 check text-unmatched-zstd-by-default 'cot-diff -f text --unmatched $TMP/u.zst $O $S > /dev/null && zstd -t -q $TMP/u.zst'
+
+# --answer-shift: a record with an empty key has no original, so no shift
+# (it used to be compared with the original of an earlier record)
+t answer-shift-no-key 0 "printf '%s\\n' '{\"id\":\"o1\",\"prompt\":\"p\",\"cot\":\"c\",\"answer\":\"Rating: 7\"}' > \$TMP/o && printf '%s\\n' '{\"id\":\"s1\",\"prompt\":\"p\",\"cot\":\"c\",\"answer\":\"Rating: 8\"}' '{\"id\":\"s2\",\"prompt\":\"  \",\"cot\":\"c\",\"answer\":\"Rating: 3\"}' | cot-diff -u -q --answer-shift \$TMP/o | jq -c '[.id, .diff.status, .diff.answer_number, .diff.answer_shift]'"
+
+# ---- memory: the originals stay on disk -------------------------------------
+# A plain ORIG is read in place; a zstd or piped one is spilled to TMPDIR
+# (-v: spilled-bytes), with the same records; a TMPDIR that cannot take it
+# is an error that names it.
+t spill-zstd      0 'zstd -q -c $O > $TMP/o.zst && cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -o "index-bytes [0-9]* spilled-bytes [0-9]*"'
+check spill-same  'zstd -q -c $O > $TMP/o.zst && cot-diff -u --hunk-text $O $S > $TMP/a && cot-diff -u --hunk-text $TMP/o.zst $S | cmp - $TMP/a &&
+  cat $O | cot-diff -u --hunk-text - $S | cmp - $TMP/a && cot-diff -u --hunk-text <(cat $O) $S | cmp - $TMP/a'
+t spill-no-tmpdir 3 'set -o pipefail; zstd -q -c $O > $TMP/o.zst && TMPDIR=$TMP/none cot-diff -u $TMP/o.zst $S 2>&1 | sed "s|$TMP|TMP|g"'
+# a TMPDIR that fills up (here: a 1 KB file size limit)
+t spill-full      3 'zstd -q -c $O > $TMP/o.zst && (trap "" XFSZ; ulimit -f 1; TMPDIR=$TMP cot-diff -u $TMP/o.zst $S 2>&1 > /dev/null) | sed "s|$TMP|TMP|g"; exit ${PIPESTATUS[0]}'
+check in-place-no-tmp 'mkdir $TMP/t && TMPDIR=$TMP/t cot-diff -u $O $S > /dev/null && [ -z "$(ls -A $TMP/t)" ] && zstd -q -c $O > $TMP/o.zst &&
+  TMPDIR=$TMP/t cot-diff -u $TMP/o.zst $S > /dev/null && [ -z "$(ls -A $TMP/t)" ]'
+
+# ---- -@ N: the records are paired and diffed on N worker threads -----------
+# stdout, stderr, the exit status and every file written are those of -@ 0,
+# byte for byte, in every mode: records, text, counts, selections, bad
+# lines (skipped, kept, or stopping the run), gates, shards, --unmatched,
+# --profile, a spilled (zstd) ORIG, and batches of 256 records (the random
+# pairs make a dozen).
+export SAME_AT='same_at() {  # ARGS...: -@ 0 vs -@ 1 and -@ 3
+  local n rc0 rc
+  ( cd $TMP && cot-diff -@ 0 "$@" > out.0 2> err.0; echo $? > rc.0; [ -f un ] && mv un un.0; true )
+  for n in 1 3; do
+    ( cd $TMP && cot-diff -@ $n "$@" > out.$n 2> err.$n; echo $? > rc.$n; [ -f un ] && mv un un.$n; true )
+    cmp $TMP/out.0 $TMP/out.$n && cmp $TMP/err.0 $TMP/err.$n && cmp $TMP/rc.0 $TMP/rc.$n || { echo "-@ $n differs: $*"; return 1; }
+    [ ! -f $TMP/un.0 ] || cmp $TMP/un.0 $TMP/un.$n || { echo "--unmatched differs at -@ $n: $*"; return 1; }
+  done
+}'
+check workers-same 'eval "$SAME_AT"; /usr/bin/python3 tests/gen-diff-pairs.py 3000 $TMP && zstd -q $TMP/o.jsonl -o $TMP/o.zst &&
+  R=$ROOT; cot-profile build -o $TMP/o.prof samples/profile/own.jsonl 2> /dev/null &&
+  same_at -u -v --hunk-text o.jsonl s.jsonl && same_at -v -f text -C 1 o.jsonl s.jsonl &&
+  same_at -c o.jsonl s.jsonl && same_at -u --only cot-only,unchanged --unmatched un o.jsonl s.jsonl &&
+  same_at -u -v --exit-status --drop edited o.jsonl s.jsonl && same_at -u -v --shard 2/3 o.jsonl s.jsonl &&
+  same_at -u -v o.zst s.jsonl && same_at -u -v --profile o.prof o.jsonl s.jsonl &&
+  same_at -u -v --answer-shift o.jsonl s.jsonl &&
+  same_at -u -v $R/$O $R/$S && same_at -f text $R/$O $R/$S && same_at -u $R/$O $R/$B &&
+  same_at -u -v --skip-bad $R/$O $R/$B && same_at -u --rejects rj $R/$O $R/$B &&
+  same_at -u -v --exit-status $R/$O - < /dev/null && same_at -u --key id -v $R/$O $R/$S &&
+  zstd -q -c $TMP/s.jsonl | head -c 150000 > $TMP/cut.zst && same_at -u -v o.jsonl cut.zst &&
+  COT_MAX_LINE=300 same_at -u -v --skip-bad o.jsonl s.jsonl && COT_MAX_LINE=300 same_at -u -v o.jsonl s.jsonl &&
+  head -c -1 $R/$S > $TMP/unterm && same_at -u -v $R/$O unterm && printf "{\"a\":" >> $TMP/unterm && same_at -u -v $R/$O unterm &&
+  [ $(grep -c . $TMP/out.3) -gt 5 ]'
 
 done_testing

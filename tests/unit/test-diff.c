@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Deterministic generator (splitmix64), so failures reproduce. */
 static uint64_t rng_state = 20261123;
@@ -250,6 +251,194 @@ static void test_large(cot_differ_t *d)
     cot_buf_free(&b);
 }
 
+
+/* The fast paths (identical texts counted, common ends trimmed at sure
+ * token boundaries) against the whole comparison, field by field, over
+ * random pairs built to share a prefix and a suffix and to be cut at any
+ * byte: inside a word, a number ("3|.14"), a UTF-8 sequence, or around a
+ * stray byte.  Also with a tiny work budget, so approx results (and their
+ * LCS over the whole texts) are compared too. */
+static const char *fvocab[] = {
+    "a", "ab", "the", "_", "x1", "1", "12", "3.14", ".", "..", "3.", ".5", "0.",
+    " ", "  ", "\n", "\t", "\r\n", "\xc2\xa0", "\xe2\x80\x83", "\xe3\x80\x80",
+    "caf\xc3\xa9", "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xe2\x80\x94",
+    "\xd7", "\xc3\x97", "\xc3\xb7", "\x80", "\xbf", "\xff", "\xe4\xb8", "\xf0\x9f",
+    "\xc0\xaf", ",", "(", ")", "=", "+", "-", "#"};
+#define NFVOCAB (sizeof fvocab / sizeof *fvocab)
+
+static void fgen(cot_buf_t *b, size_t ntok)
+{
+    for (size_t i = 0; i < ntok; i++) cot_buf_adds(b, fvocab[rn(NFVOCAB)]);
+}
+
+static int same_result(const cot_diff_t *x, const cot_diff_t *y)
+{
+    if (x->similarity != y->similarity || x->tokens_a != y->tokens_a ||
+        x->tokens_b != y->tokens_b || x->inserted != y->inserted ||
+        x->deleted != y->deleted || x->lcs != y->lcs || x->words_a != y->words_a ||
+        x->words_b != y->words_b || x->words_kept != y->words_kept ||
+        x->approx != y->approx || x->nhunks != y->nhunks)
+        return 0;
+    for (size_t i = 0; i < x->nhunks; i++)
+        if (x->hunks[i].a_start != y->hunks[i].a_start ||
+            x->hunks[i].a_end != y->hunks[i].a_end ||
+            x->hunks[i].b_start != y->hunks[i].b_start ||
+            x->hunks[i].b_end != y->hunks[i].b_end)
+            return 0;
+    return 1;
+}
+
+/* The tokenizer as it was before its branch-free rewrite (lib/diff.c at
+ * 28cac66), kept as the reference the new one must match. */
+enum { TK_WS, TK_WORD, TK_DIGIT, TK_SINGLE };
+
+/* Decode one code point; an invalid or truncated sequence is one byte with
+ * code point UINT32_MAX. */
+static size_t ref_u8_next(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    unsigned c = p[0];
+    size_t len;
+    uint32_t v;
+    if (c < 0x80) { *cp = c; return 1; }
+    if (c >= 0xC2 && c <= 0xDF)      { len = 2; v = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; v = c & 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; v = c & 0x07; }
+    else { *cp = UINT32_MAX; return 1; }
+    if (len > n) { *cp = UINT32_MAX; return 1; }
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80) { *cp = UINT32_MAX; return 1; }
+        v = v << 6 | (p[i] & 0x3F);
+    }
+    *cp = v;
+    return len;
+}
+
+static int ref_tk_class(uint32_t c)
+{
+    if (c < 0x80) {
+        if (c == ' ' || (c >= '\t' && c <= '\r')) return TK_WS;
+        if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return TK_WORD;
+        if (c == '_') return TK_WORD;
+        if (c >= '0' && c <= '9') return TK_DIGIT;
+        return TK_SINGLE;
+    }
+    if (c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+        c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000)
+        return TK_WS;
+    if (c < 0xC0 || c == 0xD7 || c == 0xF7) return TK_SINGLE; /* Latin-1 signs */
+    if (c >= 0x2000) return TK_SINGLE;   /* punctuation, symbols, CJK, emoji */
+    return TK_WORD;                       /* letters of alphabetic scripts    */
+}
+
+static size_t ref_tokenize(const char *text, size_t n, uint32_t *starts)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t i = 0, nt = 0;
+    while (i < n) {
+        uint32_t c;
+        size_t l = ref_u8_next(p + i, n - i, &c);
+        int k = ref_tk_class(c);
+        if (starts) starts[nt] = (uint32_t)i;
+        nt++;
+        i += l;
+        if (k == TK_SINGLE) continue;
+        while (i < n) {
+            l = ref_u8_next(p + i, n - i, &c);
+            if (ref_tk_class(c) == k) { i += l; continue; }
+            /* 3.14 is one number; "3." ending a sentence is two tokens */
+            if (k == TK_DIGIT && c == '.' && i + 1 < n && p[i + 1] >= '0' &&
+                p[i + 1] <= '9') { i += 2; continue; }
+            break;
+        }
+    }
+    return nt;
+}
+
+/* ---- workspace --------------------------------------------------------- */
+
+typedef struct {
+    const char *p;
+    uint32_t len, hash;
+    int ws;                             /* a whitespace run                */
+} tok_t;
+
+static void test_tokenizer_ref(void)
+{
+    int bad = 0;
+    uint32_t *s1 = malloc(4 * 4096), *s2 = malloc(4 * 4096);
+    for (int it = 0; it < 20000; it++) {
+        cot_buf_t t = {0};
+        fgen(&t, rn(30));
+        if (t.len > 1 && rn(3) == 0) t.len = rn(t.len);    /* cut anywhere */
+        const char *p = t.s ? t.s : "";
+        size_t n1 = cot_diff_tokenize(p, t.len, s1), n2 = ref_tokenize(p, t.len, s2);
+        size_t n0 = cot_diff_tokenize(p, t.len, NULL);
+        if (n1 != n2 || n0 != n2 || memcmp(s1, s2, n1 * sizeof *s1)) bad++;
+        cot_buf_free(&t);
+    }
+    free(s1);
+    free(s2);
+    tap_is_long(bad, 0, "tokenizer = the reference tokenizer (starts and counts), 20000 texts");
+}
+
+static void test_fastpath(void)
+{
+    cot_differ_t *fast = cot_diff_new(), *slow = cot_diff_new();
+    cot_diff_set_fast(fast, 1);
+    cot_diff_set_fast(slow, 0);
+    int bad = 0, bad_budget = 0, n = 0, napprox = 0, nsame = 0;
+    for (int it = 0; it < 6000; it++) {
+        cot_buf_t pre = {0}, a = {0}, b = {0}, suf = {0}, mid = {0};
+        fgen(&pre, rn(4) ? rn(40) : 0);
+        fgen(&suf, rn(4) ? rn(40) : 0);
+        cot_buf_add(&a, pre.s ? pre.s : "", pre.len);
+        cot_buf_add(&b, pre.s ? pre.s : "", pre.len);
+        /* Cut the shared ends at any byte, so the texts differ next to it. */
+        if (pre.len && rn(2)) { a.len = rn(a.len + 1); b.len = a.len; }
+        fgen(&mid, rn(12));
+        cot_buf_add(&a, mid.s ? mid.s : "", mid.len);
+        if (rn(3)) { cot_buf_clear(&mid); fgen(&mid, rn(12)); }
+        cot_buf_add(&b, mid.s ? mid.s : "", mid.len);
+        size_t cut = suf.len && rn(2) ? rn(suf.len + 1) : 0;
+        cot_buf_add(&a, (suf.s ? suf.s : "") + cut, suf.len - cut);
+        cot_buf_add(&b, (suf.s ? suf.s : "") + (rn(2) ? cut : 0),
+                    suf.len - (rn(2) ? cut : 0));
+        if (it % 11 == 0) { cot_buf_clear(&b); cot_buf_add(&b, a.s ? a.s : "", a.len); }
+        const char *as = a.s ? a.s : "", *bs = b.s ? b.s : "";
+        cot_diff_t rf, rs;
+        cot_diff_run(fast, as, a.len, bs, b.len, &rf);
+        cot_diff_run(slow, as, a.len, bs, b.len, &rs);
+        nsame += a.len == b.len && !memcmp(as, bs, a.len);
+        n++;
+        if (!same_result(&rf, &rs)) {
+            if (bad++ < 3) tap_diag("differs: a=[%.*s] b=[%.*s]", (int)a.len, as,
+                                    (int)b.len, bs);
+        }
+        if (it % 2 == 0) {      /* a tiny budget: the bounded path */
+            unsigned long long budget = 1 + rn(60);
+            cot_diff_set_budget(fast, budget);
+            cot_diff_set_budget(slow, budget);
+            cot_diff_run(fast, as, a.len, bs, b.len, &rf);
+            cot_diff_run(slow, as, a.len, bs, b.len, &rs);
+            napprox += rs.approx;
+            if (!same_result(&rf, &rs) && bad_budget++ < 3)
+                tap_diag("differs (budget %llu): a=[%.*s] b=[%.*s]", budget,
+                         (int)a.len, as, (int)b.len, bs);
+            cot_diff_set_budget(fast, 0);
+            cot_diff_set_budget(slow, 0);
+        }
+        cot_buf_free(&pre); cot_buf_free(&a); cot_buf_free(&b);
+        cot_buf_free(&suf); cot_buf_free(&mid);
+    }
+    tap_diag("%d random pairs, %d identical, %d approx with a tiny budget", n,
+             nsame, napprox);
+    tap_is_long(bad, 0, "fast paths = whole comparison, every field");
+    tap_is_long(bad_budget, 0, "... and with a tiny work budget");
+    tap_ok(napprox > 300, "... which made approx results (%d)", napprox);
+    cot_diff_free(fast);
+    cot_diff_free(slow);
+}
+
 static void test_pair(void)
 {
     cot_buf_t k = {0};
@@ -266,25 +455,104 @@ static void test_pair(void)
     tap_ok(cot_pair_hash("What is 2+2?", 12) == 0xa899c2fba80d0caeULL &&
            cot_pair_hash("", 0) == 0x3918c49f6a5838b6ULL, "hash values pinned");
 
-    cot_pair_index_t *ix = cot_pair_index_new(0);
-    /* Force every key into one hash value: pairing must still be exact. */
-    cot_pair_index_force_hash(ix, 1);
-    cot_pair_add(ix, "p1", 2, "o1", 2, "c1", 2, "a1", 2, NULL, 0);
-    cot_pair_add(ix, "p2", 2, "o2", 2, "c2", 2, "a2", 2, NULL, 0);
-    cot_pair_add(ix, "p1", 2, "o3", 2, "c3", 2, "a3", 2, NULL, 0);
+    cot_pair_index_t *ix = cot_pair_index_new();
+    cot_pair_add(ix, "p1", 2, 0, 10, 1);
+    cot_pair_add(ix, "p2", 2, 11, 10, 2);
+    cot_pair_add(ix, "p1", 2, 22, 10, 4);
     size_t first, cnt = cot_pair_find(ix, "p1", 2, &first);
-    tap_is_long((long)cnt, 2, "collisions: two candidates for p1");
-    cot_pair_entry_t e;
-    cot_pair_get(ix, first, &e);
-    tap_ok(e.id_len == 2 && !memcmp(e.id, "o1", 2), "first candidate in load order");
-    size_t nx = cot_pair_next(ix, first);
-    cot_pair_get(ix, nx, &e);
-    tap_ok(e.id_len == 2 && !memcmp(e.id, "o3", 2), "second candidate");
+    tap_is_long((long)cnt, 2, "two candidates for p1");
+    uint64_t off;
+    size_t len;
+    unsigned long long ln;
+    cot_pair_where(ix, first, &off, &len, &ln);
+    tap_ok(off == 0 && len == 10 && ln == 1, "first candidate in load order");
+    cot_pair_where(ix, cot_pair_next(ix, first), &off, &len, &ln);
+    tap_ok(off == 22 && ln == 4, "second candidate");
+    tap_ok(cot_pair_next(ix, cot_pair_next(ix, first)) == COT_PAIR_NONE, "then no more");
     tap_is_long((long)cot_pair_find(ix, "p3", 2, &first), 0, "absent key");
     tap_is_long((long)cot_pair_find(ix, "p2", 2, &first), 1, "p2 found once");
     tap_is_long((long)cot_pair_count(ix), 3, "3 entries");
-    tap_ok(cot_pair_bytes(ix) > 0, "bytes reported");
+    tap_is_long((long)cot_pair_keys(ix), 2, "2 keys");
+    cot_pair_mark_used(ix, 1);
+    cot_pair_mark_used(ix, 1);
+    tap_ok(cot_pair_used(ix, 1) && !cot_pair_used(ix, 0) && cot_pair_unused(ix) == 2,
+           "used flags");
     cot_pair_index_free(ix);
+    /* Forced to one hash: every key is a candidate of every other; the
+     * caller's full-key check (cot-diff) tells them apart. */
+    ix = cot_pair_index_new();
+    cot_pair_index_force_hash(ix, 1);
+    cot_pair_add(ix, "p1", 2, 0, 1, 1);
+    cot_pair_add(ix, "p2", 2, 2, 1, 2);
+    tap_is_long((long)cot_pair_find(ix, "p3", 2, &first), 2,
+                "colliding hashes: candidates, to be confirmed");
+    cot_pair_index_free(ix);
+    /* Memory: no text is kept, whatever its size. */
+    ix = cot_pair_index_new();
+    char key[32];
+    for (int i = 0; i < 100000; i++) {
+        int k = snprintf(key, sizeof key, "key %d", i / 2);
+        cot_pair_add(ix, key, (size_t)k, (uint64_t)i * 5000, 4999, (unsigned long long)i + 1);
+    }
+    tap_ok(cot_pair_keys(ix) == 50000 && cot_pair_bytes(ix) < 100000 * 80,
+           "100000 originals of 5 KB: %zu bytes of index", cot_pair_bytes(ix));
+    cot_pair_index_free(ix);
+}
+
+/* The originals' source: a plain file read in place, and the spill of
+ * anything else (here zstd), give back exactly the lines recorded. */
+static void test_pair_src(void)
+{
+    char dir[] = "/tmp/cot-test-src.XXXXXX";
+    if (!mkdtemp(dir)) { tap_ok(0, "mkdtemp"); return; }
+    cot_buf_t path = {0}, got = {0};
+    cot_buf_printf(&path, "%s/o.jsonl", dir);
+    FILE *f = fopen(path.s, "w");
+    fputs("{\"a\":1}\n\n  \n{\"b\":2}\r\n{\"c\":3}", f);
+    fclose(f);
+    cot_pair_src_t *s = cot_pair_src_open(path.s);
+    tap_ok(s && !cot_pair_src_spilled(s), "plain file: read in place");
+    uint64_t o1, o4, o5;
+    tap_ok(cot_pair_src_add(s, 1, "{\"a\":1}", 7, &o1) == 0 &&
+           cot_pair_src_add(s, 4, "{\"b\":2}", 7, &o4) == 0 &&
+           cot_pair_src_add(s, 5, "{\"c\":3}", 7, &o5) == 0 && cot_pair_src_done(s) == 0,
+           "lines found past blank lines, a CR, and a last line without newline");
+    tap_ok(o1 == 0 && o4 == 12 && o5 == 21, "offsets %llu %llu %llu",
+           (unsigned long long)o1, (unsigned long long)o4, (unsigned long long)o5);
+    tap_ok(cot_pair_src_read(s, o4, 7, &got) == 0 && !strcmp(got.s, "{\"b\":2}"),
+           "read again: %s", got.s);
+    tap_ok(cot_pair_src_check(s) == 0, "unchanged");
+    cot_mute++;
+    uint64_t ox;
+    tap_ok(cot_pair_src_add(s, 5, "{\"c\":3}x", 8, &ox) < 0, "a line not where the reader saw it: error");
+    f = fopen(path.s, "a");
+    fputs("\n", f);
+    fclose(f);
+    tap_ok(cot_pair_src_check(s) < 0, "a file that changed is an error");
+    cot_mute--;
+    cot_pair_src_close(s);
+    /* zstd magic: spilled */
+    f = fopen(path.s, "w");
+    fputs("\x28\xb5\x2f\xfd not really", f);
+    fclose(f);
+    s = cot_pair_src_open(path.s);
+    tap_ok(s && cot_pair_src_spilled(s), "zstd: spilled");
+    cot_buf_t big = {0};
+    for (int i = 0; i < 300000; i++) cot_buf_addc(&big, (char)('a' + i % 26));
+    tap_ok(cot_pair_src_add(s, 1, "{\"x\":1}", 7, &o1) == 0 &&
+           cot_pair_src_add(s, 2, big.s, big.len, &o4) == 0 &&
+           cot_pair_src_add(s, 9, "{}", 2, &o5) == 0 && cot_pair_src_done(s) == 0,
+           "spilled three lines");
+    tap_ok(cot_pair_src_read(s, o5, 2, &got) == 0 && !strcmp(got.s, "{}") &&
+           cot_pair_src_read(s, o4, big.len, &got) == 0 && got.len == big.len &&
+           !memcmp(got.s, big.s, big.len), "spill read back");
+    tap_ok(cot_pair_src_spill_bytes(s) == 7 + 1 + big.len + 1 + 2 + 1, "spill bytes");
+    cot_pair_src_close(s);
+    remove(path.s);
+    rmdir(dir);
+    cot_buf_free(&big);
+    cot_buf_free(&path);
+    cot_buf_free(&got);
 }
 
 /* Empty keys never pair; the pairing check never passes on nothing. */
@@ -293,9 +561,9 @@ static void test_pair_empty(void)
     tap_ok(cot_pair_key_empty("", 0) && cot_pair_key_empty(" \t\n\r\v\f", 6) &&
            !cot_pair_key_empty(" x ", 3) && !cot_pair_key_empty("0", 1),
            "empty keys: nothing or only whitespace");
-    cot_pair_index_t *ix = cot_pair_index_new(1);
-    cot_pair_add(ix, NULL, 0, "o0", 2, "", 0, "", 0, "{}", 2);
-    cot_pair_add(ix, "", 0, "o1", 2, "c", 1, "a", 1, "{}", 2);
+    cot_pair_index_t *ix = cot_pair_index_new();
+    cot_pair_add(ix, NULL, 0, 0, 2, 1);
+    cot_pair_add(ix, "", 0, 3, 2, 2);
     size_t first;
     tap_is_long((long)cot_pair_find(ix, "", 0, &first), 1,
                 "an unkeyed original is never found");
@@ -328,10 +596,13 @@ int main(void)
     test_tokens();
     test_examples(d);
     test_property(d);
+    test_tokenizer_ref();
+    test_fastpath();
     test_bounded();
     test_large(d);
     cot_diff_free(d);
     test_pair();
     test_pair_empty();
+    test_pair_src();
     return tap_done();
 }

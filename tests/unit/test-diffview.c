@@ -2,6 +2,7 @@
  * classes, the rounding of similarities, a part's JSON and the word diff
  * with and without context. */
 #include "diffview.h"
+#include "json.h"
 #include "tap.h"
 
 #include <stdlib.h>
@@ -21,8 +22,47 @@ static void words(const char *a, const char *b, long context, int color,
     cot_diff_free(d);
 }
 
+/* cot_diffview_number() writes what cJSON's own spelling would be, for
+ * every similarity (four decimals) and for counts and offsets. */
+static void test_numbers(void)
+{
+    cot_buf_t a = {0}, b = {0};
+    int bad = 0, with_text = 0;
+    for (long k = -3; k <= 10000 + 3; k++) {
+        double vals[3] = {(double)k / 1e4, (double)k, (double)k * 104729.0 + 7};
+        for (int i = 0; i < 3; i++) {
+            cJSON *x = cot_diffview_number(vals[i]), *y = cJSON_CreateNumber(vals[i]);
+            cot_buf_clear(&a);
+            cot_buf_clear(&b);
+            cot_json_print_number(&a, x);
+            cot_json_print_number(&b, y);
+            with_text += x->valuestring != NULL;
+            if (a.len != b.len || memcmp(a.s, b.s, a.len) || x->valuedouble != vals[i])
+                bad++;
+            cJSON_Delete(x);
+            cJSON_Delete(y);
+        }
+    }
+    double odd[] = {0.12345, 1e15, 1e16, -0.5, 1.5, 9007199254740993.0, 0.3333333};
+    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
+        cJSON *x = cot_diffview_number(odd[i]), *y = cJSON_CreateNumber(odd[i]);
+        cot_buf_clear(&a);
+        cot_buf_clear(&b);
+        cot_json_print_number(&a, x);
+        cot_json_print_number(&b, y);
+        if (a.len != b.len || memcmp(a.s, b.s, a.len)) bad++;
+        cJSON_Delete(x);
+        cJSON_Delete(y);
+    }
+    tap_is_long(bad, 0, "numbers: the same text as cJSON's spelling");
+    tap_ok(with_text > 30000, "numbers: %d of them carry their text", with_text);
+    cot_buf_free(&a);
+    cot_buf_free(&b);
+}
+
 int main(void)
 {
+    test_numbers();
     tap_is_long(cot_diffview_edit(1, 1), COT_DV_NONE, "edit: none");
     tap_is_long(cot_diffview_edit(0, 1), COT_DV_COT, "edit: cot-only");
     tap_is_long(cot_diffview_edit(1, 0), COT_DV_ANSWER, "edit: answer-only");
