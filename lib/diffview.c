@@ -38,10 +38,8 @@ cJSON *cot_diffview_number(double d)
 {
     cJSON *n = cJSON_CreateNumber(d);
     char t[32], *e = t + sizeof t, *q = e;
-    if (d == floor(d) && fabs(d) < 1e15) {          /* %1.15g: the digits */
-        unsigned long long v = (unsigned long long)fabs(d);
-        do *--q = (char)('0' + v % 10); while (v /= 10);
-        if (d < 0) *--q = '-';
+    if (d == floor(d)) {
+        return n;           /* cot_json_print writes integers without printf */
     } else if (d > 0 && d < 1 && (double)llround(d * 1e4) / 1e4 == d) {
         long k = llround(d * 1e4);                  /* 0.dddd, no trailing 0 */
         int nd = 4;

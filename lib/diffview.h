@@ -34,10 +34,10 @@ int cot_diffview_status(int edit, int cot_same, double similarity,
  * differ only in whitespace have similarity 1 before rounding: 0.9999). */
 double cot_diffview_sim(double s, int same);
 
-/* A number node for d that needs no printf to be written: it carries the
- * text cJSON would print (json.h) when d is an integer or a fraction with
- * at most four decimals in (0,1), as every number of the diff object is;
- * otherwise it is a plain number.  Never NULL. */
+/* A number node for d that needs no printf to be written: a fraction with
+ * at most four decimals in (0,1) (a similarity) carries the text cJSON
+ * would print; an integer is a plain number, which cot_json_print writes
+ * without printf; so is anything else.  Never NULL. */
 cJSON *cot_diffview_number(double d);
 
 /* The JSON of one diffed part a -> b: similarity, tokens_a, tokens_b,

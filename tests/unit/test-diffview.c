@@ -55,7 +55,7 @@ static void test_numbers(void)
         cJSON_Delete(y);
     }
     tap_is_long(bad, 0, "numbers: the same text as cJSON's spelling");
-    tap_ok(with_text > 30000, "numbers: %d of them carry their text", with_text);
+    tap_is_long(with_text, 9999, "numbers: the four-decimal similarities carry their text (integers are the writer's)");
     cot_buf_free(&a);
     cot_buf_free(&b);
 }
