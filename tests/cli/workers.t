@@ -57,6 +57,15 @@ at_all() {
 }
 export -f at_all
 
+# ---- -@: its default is the CPUs this process may use --------------------------
+check default-one-cpu 'taskset -c 0 cot-judge --help | grep -q "threads N  *worker threads, and up to 2 for zstd \[0\]"'
+if [ "$(nproc)" -ge 2 ]; then
+check default-two-cpus 'taskset -c 0,1 cot-judge --help | grep -q "threads N  *worker threads, and up to 2 for zstd \[2\]"'
+else
+skip default-two-cpus 'one CPU here'
+fi
+t threads-range 2 'cot-judge -@ 257 /dev/null'
+
 # ---- cot-judge ---------------------------------------------------------------
 t judge-mixed 1 'at_all "cot-judge -u -@ \$N -v --skip-bad --exit-status $CUE --rules $CAT $W/mixed.jsonl"'
 t judge-rejects 0 'at_all "cot-judge -u -@ \$N -v --rejects \$TMP/\$N/rej.jsonl $CUE --rules $CAT $W/mixed.jsonl"'
