@@ -378,15 +378,13 @@ int main(int argc, char **argv)
     cot_workers_t *pool = cot_workers_new(&wo);
     cot_run_set_idle(&run, cot_workers_idle, pool);   /* input pauses: deliver */
     cot_line_t l;
-    int r, read_status = 0;
+    int r;
+    /* A damaged input sets the status when it is read; a record before it
+     * that stops the run (delivered later) sets its own. */
     for (;;) {
         xitem_t *it = cot_workers_next(pool);
         int unterminated;
         r = cot_run_read_raw(&run, &l, &unterminated);
-        if (r == -2) {           /* a damaged input: it counts after the */
-            read_status = run.status;   /* records read before it        */
-            run.status = COT_EXIT_OK;
-        }
         if (r < 0) break;
         cot_buf_clear(&it->file);
         cot_buf_adds(&it->file, l.file);
@@ -408,7 +406,6 @@ int main(int argc, char **argv)
         if (cot_workers_submit(pool, l.len, r == 0) < 0) { r = 0; break; }
     }
     if (cot_workers_finish(pool) < 0) r = 0;      /* stopped: no end checks */
-    else if (read_status) run.status = read_status;
     cot_run_set_idle(&run, NULL, NULL);
     cot_workers_free(pool);
     for (int i = 0; i < nctx; i++) {
