@@ -266,6 +266,9 @@ static int extract_done(void *arg, void *p)
         cJSON_Delete(it->rec[k].learn);
         it->rec[k].learn = NULL;
     }
+    cot_workers_trim(&it->text);
+    cot_workers_trim(&it->out);
+    cot_workers_trim(&it->why);
     if (stop) cot_run_stop_at(d->run, it->lines, it->blank);
     return stop;
 }

@@ -435,6 +435,9 @@ static int judge_done(void *arg, void *p)
     }
     cJSON_Delete(it->rec);
     it->rec = NULL;
+    cot_workers_trim(&it->text);
+    cot_workers_trim(&it->out);
+    cot_workers_trim(&it->why);
     if (stop) cot_run_stop_at(d->run, it->lines, it->blank);
     return stop;
 }

@@ -228,6 +228,11 @@ int cot_workers_flush(cot_workers_t *w)
     return w->stopped ? -1 : 0;
 }
 
+void cot_workers_trim(cot_buf_t *b)
+{
+    if (b->cap > COT_WORKERS_KEEP) cot_buf_free(b);
+}
+
 int cot_workers_idle(void *w)
 {
     cot_workers_flush(w);

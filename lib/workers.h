@@ -68,9 +68,15 @@
 #define COT_WORKERS_H
 
 #include <stddef.h>
+#include "util.h"
 
 #define COT_WORKERS_BATCH_ITEMS 256
 #define COT_WORKERS_BATCH_BYTES (1u << 20)
+/* Slots are reused with their buffers; a buffer grown past this by a long
+ * record is freed after its record (cot_workers_trim()), so what slots
+ * keep stays small whatever the longest line: at most batch size x
+ * (threads + 2) of records live, plus this much per buffer per slot. */
+#define COT_WORKERS_KEEP (16u << 10)
 /* Most worker threads a pool runs (-@ is capped at 256). */
 #define COT_WORKERS_MAX 256
 
@@ -123,6 +129,10 @@ int cot_workers_idle(void *w);
  * print what was captured into an unsubmitted slot.  Stops the threads.
  * 0, or -1 when a done() stopped the pool. */
 int cot_workers_finish(cot_workers_t *w);
+
+/* For done(): free b when its capacity is past COT_WORKERS_KEEP (it is
+ * remade on the next use); else keep it for the next record. */
+void cot_workers_trim(cot_buf_t *b);
 
 /* Free the pool (calls cot_workers_finish() first if needed). */
 void cot_workers_free(cot_workers_t *w);

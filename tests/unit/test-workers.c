@@ -206,8 +206,8 @@ int main(void)
     /* No record at all. */
     {
         run_t r = {{0}, -1, 0};
-        ctx_t c = {0};
-        void *cp[1] = {&c};
+        ctx_t c[2] = {{0}};
+        void *cp[2] = {&c[0], &c[1]};    /* one per thread */
         cot_workers_opt_t o = {.threads = 2, .ctx = cp, .item_size = sizeof(item_t),
                                .work = work, .done = done, .done_arg = &r,
                                .item_free = item_free};
