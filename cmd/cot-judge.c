@@ -435,6 +435,9 @@ static int judge_done(void *arg, void *p)
     }
     cJSON_Delete(it->rec);
     it->rec = NULL;
+    cot_workers_trim(&it->text);
+    cot_workers_trim(&it->out);
+    cot_workers_trim(&it->why);
     if (stop) cot_run_stop_at(d->run, it->lines, it->blank);
     return stop;
 }
@@ -934,16 +937,14 @@ int main(int argc, char **argv)
                             .work = judge_work, .done = judge_done, .done_arg = &jd,
                             .item_free = jitem_free};
     cot_workers_t *pool = cot_workers_new(&wo);
+    cot_run_set_idle(&run, cot_workers_idle, pool);   /* input pauses: deliver */
     cot_line_t l;
-    int read_status = 0;
+    /* A damaged input sets the status when it is read; a record before it
+     * that stops the run (delivered later) sets its own. */
     for (;;) {
         jitem_t *it = cot_workers_next(pool);
         int unterminated;
         int r = cot_run_read_raw(&run, &l, &unterminated);
-        if (r == -2) {           /* a damaged input: it counts after the */
-            read_status = run.status;   /* records read before it        */
-            run.status = COT_EXIT_OK;
-        }
         if (r < 0) break;
         cot_buf_clear(&it->file);
         cot_buf_adds(&it->file, l.file);
@@ -962,7 +963,8 @@ int main(int argc, char **argv)
         }
         if (cot_workers_submit(pool, l.len, r == 0) < 0) break;
     }
-    if (cot_workers_finish(pool) == 0 && read_status) run.status = read_status;
+    cot_workers_finish(pool);
+    cot_run_set_idle(&run, NULL, NULL);
     cot_workers_free(pool);
     for (int i = 0; i < nctx; i++) jctx_free(&ctxs[i]);
     judge.voiced = jd.voiced;

@@ -68,9 +68,15 @@
 #define COT_WORKERS_H
 
 #include <stddef.h>
+#include "util.h"
 
 #define COT_WORKERS_BATCH_ITEMS 256
 #define COT_WORKERS_BATCH_BYTES (1u << 20)
+/* Slots are reused with their buffers; a buffer grown past this by a long
+ * record is freed after its record (cot_workers_trim()), so what slots
+ * keep stays small whatever the longest line: at most batch size x
+ * (threads + 2) of records live, plus this much per buffer per slot. */
+#define COT_WORKERS_KEEP (16u << 10)
 /* Most worker threads a pool runs (-@ is capped at 256). */
 #define COT_WORKERS_MAX 256
 
@@ -109,10 +115,24 @@ void *cot_workers_next(cot_workers_t *w);
  * pool (then stop reading). */
 int cot_workers_submit(cot_workers_t *w, size_t bytes, int run);
 
+/* Deliver every record submitted so far, waiting for the workers: for a
+ * reader about to block on its input (cot_run_set_idle()), so that records
+ * reach the next program in a pipeline while the input pauses, as they do
+ * at -@ 0.  May be called between cot_workers_next() and
+ * cot_workers_submit() (the slot stays valid).  0, or -1 when stopped. */
+int cot_workers_flush(cot_workers_t *w);
+/* cot_workers_flush() as an idle hook: cot_run_set_idle(&run,
+ * cot_workers_idle, w).  Always 0 (a stop shows at the next submit). */
+int cot_workers_idle(void *w);
+
 /* After the last record: finish every batch and deliver it in order, then
  * print what was captured into an unsubmitted slot.  Stops the threads.
  * 0, or -1 when a done() stopped the pool. */
 int cot_workers_finish(cot_workers_t *w);
+
+/* For done(): free b when its capacity is past COT_WORKERS_KEEP (it is
+ * remade on the next use); else keep it for the next record. */
+void cot_workers_trim(cot_buf_t *b);
 
 /* Free the pool (calls cot_workers_finish() first if needed). */
 void cot_workers_free(cot_workers_t *w);
