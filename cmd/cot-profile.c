@@ -51,6 +51,8 @@ static void usage(FILE *fp)
 "      --reference FILE  records whose cot forms the reference views (a\n"
 "                        generic corpus, or the SFT set itself): scores\n"
 "                        become own-vs-reference log-likelihood ratios\n"
+"      --fpr F           the false-positive rate the calibration must hold:\n"
+"                        warn when too few held-out units for it [%g]\n"
 "  -o, --output FILE     the profile to write (required)\n"
 "score:\n"
 "  -p, --profile FILE    the profile to score against\n"
@@ -67,7 +69,7 @@ static void usage(FILE *fp)
 "                        per-token NLL shift of the edit\n"
 "      --token-ids PATH  prompt token ids for vLLM prompt_logprobs\n"
 "                        [prompt_token_ids]\n",
-            o.order, o.min_count, DEF_HOLDOUT, DEF_WINDOW, DEF_FPR, DEF_SPANS,
+            o.order, o.min_count, DEF_HOLDOUT, DEF_FPR, DEF_WINDOW, DEF_FPR, DEF_SPANS,
             DEF_LOGPROBS);
     cot_common_usage(fp, 1);
 }
@@ -154,6 +156,41 @@ static int parse_opts(opts_t *o, int argc, char **argv)
     return optind;
 }
 
+/* ---- calibration checks ------------------------------------------------ */
+
+/* Warn (and count) for each unit kind whose threshold at fpr cannot be
+ * resolved or rests on fewer than COT_PROFILE_UNITS_PER_FPR / fpr disjoint
+ * held-out units.  Returns how many warnings. */
+static int check_calibration(const cot_profile_t *p, double fpr, cot_run_t *run,
+                             int score)
+{
+    int nw = 0;
+    for (int k = 0; k < COT_PUNIT_N; k++) {
+        cot_profile_thr_t t;
+        cot_profile_unit_threshold(p, k, fpr, &t);
+        if (!t.calibrated) continue;
+        const char *u = cot_punit_names[k];
+        const char *dis = k == COT_PUNIT_WINDOW ? "disjoint " : "";
+        double need = ceil(COT_PROFILE_UNITS_PER_FPR / fpr - 1e-9);
+        if (!t.resolved) {
+            cot_warn("calibration of %s: %llu held-out %s cannot hold --fpr %g "
+                     "(the least they resolve is 1/(n+1) = %.4f)%s; hold out %.0f "
+                     "or more %s%s (raise --holdout or give more own samples)",
+                     u, (unsigned long long)t.n, u, fpr, t.min_fpr,
+                     score ? ", so its flags are null" : "", need, dis, u);
+        } else if (!cot_profile_thr_enough(&t, fpr)) {
+            cot_warn("calibration of %s: the --fpr %g threshold rests on %llu "
+                     "%sheld-out %s, fewer than %.0f (10/fpr), so the rate it holds "
+                     "is uncertain (%llu held-out %s above it); raise --holdout or "
+                     "give more own samples", u, fpr, (unsigned long long)t.indep,
+                     dis, u, need, (unsigned long long)t.above, u);
+        } else continue;
+        cot_run_count(run, "warning:calibration", 1);
+        nw++;
+    }
+    return nw;
+}
+
 /* ---- build -------------------------------------------------------------- */
 
 static int cmd_build(opts_t *o, char **files, int nfiles)
@@ -232,11 +269,11 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
         double t1 = cot_now();
         st = cot_profile_builder_write(b, out);
         if (st) run.status = st;
-        else if (s0.holdout < 100 && o->holdout > 0)
-            cot_warn("the calibration rests on only %llu held-out records, so the "
-                     "off_policy threshold at --fpr 0.01 has no held-out record above "
-                     "it; hold out 100 or more (1000 for --fpr 0.001): raise --holdout "
-                     "or give more own samples", (unsigned long long)s0.holdout);
+        else if (o->holdout > 0) {
+            cot_profile_t *p = cot_profile_load(out);
+            if (!p) run.status = errno ? COT_EXIT_IO : COT_EXIT_DATA;
+            else { check_calibration(p, o->fpr, &run, 0); cot_profile_close(p); }
+        }
         cot_profile_build_stats_t s;
         cot_profile_builder_stats(b, &s);
         if (cot_verbose >= 2) {
@@ -281,20 +318,42 @@ static int cmd_info(opts_t *o, char **files, int nfiles)
         printf("cal_bits_per_token\tmean %.4f\tsd %.4f\n", in.cal_mean[0], in.cal_sd[0]);
         printf("cal_worst_window\tmean %.4f\tsd %.4f\n", in.cal_mean[1], in.cal_sd[1]);
         static const double fprs[] = {0.05, 0.01, 0.001};
-        for (int k = 0; k < 3; k++)
-            printf("threshold@%g\t%.4f bits/token\n", fprs[k],
-                   cot_profile_threshold(p, 0, fprs[k]));
+        for (int k = 0; k < 3; k++) {
+            double t = cot_profile_threshold(p, 0, fprs[k]);
+            if (isnan(t)) printf("threshold@%g\tnone (too few held-out records)\n", fprs[k]);
+            else printf("threshold@%g\t%.4f bits/token\n", fprs[k], t);
+        }
         for (int f = 2; f < COT_PCAL_N; f++) {
             if (isnan(in.feat_mean[f])) continue;
             printf("cal_%s\tmean %.4f\tsd %.4f\n", cot_pcal_names[f], in.feat_mean[f],
                    in.feat_sd[f]);
         }
-        for (int k = 0; k < 3; k++) {
-            uint64_t above;
-            double t = cot_profile_feat_threshold(p, COT_PCAL_SCORE, fprs[k], &above);
-            if (isnan(t)) continue;
-            printf("score_threshold@%g\t%.4f\t%llu of %llu held-out records above it\n",
-                   fprs[k], t, (unsigned long long)above, (unsigned long long)in.ncal);
+        for (int u = 0; u < COT_PUNIT_N; u++) {
+            const char *un = cot_punit_names[u];
+            if (u == COT_PUNIT_RECORD ? !in.ncomb : !in.units) {
+                if (u) printf("cal_%s\tnone (profile built before window and step "
+                              "calibration; rebuild it)\n", un);
+                continue;
+            }
+            printf("cal_%s\t%llu held out", un, (unsigned long long)in.unit_n[u]);
+            if (u == COT_PUNIT_WINDOW)
+                printf(" (%llu disjoint; window %u)", (unsigned long long)in.unit_indep[u],
+                       in.unit_window);
+            printf("\tmean %.4f\tsd %.4f\n", in.unit_mean[u], in.unit_sd[u]);
+            for (int k = 0; k < 3; k++) {
+                cot_profile_thr_t t;
+                cot_profile_unit_threshold(p, u, fprs[k], &t);
+                const char *name = u == COT_PUNIT_RECORD ? "score" : un;
+                if (!t.resolved)
+                    printf("%s_threshold@%g\tnone\t%llu held-out %s resolve no rate "
+                           "below %.4f\n", name, fprs[k], (unsigned long long)t.n, un,
+                           t.min_fpr);
+                else
+                    printf("%s_threshold@%g\t%.4f\t%llu of %llu held-out %s above it%s\n",
+                           name, fprs[k], t.t, (unsigned long long)t.above,
+                           (unsigned long long)t.n, un,
+                           cot_profile_thr_enough(&t, fprs[k]) ? "" : "; too few (10/fpr)");
+            }
         }
     }
     printf("views\t");
@@ -337,9 +396,11 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
     so.window = (size_t)o->window;
     so.fpr = o->fpr;
     so.per_token = o->per_token;
+    so.units = 1;
     cot_run_t run;
     int st = cot_run_open(&run, &o->c, files, nfiles, 1);
     if (st) { cot_profile_close(prof); return st; }
+    check_calibration(prof, o->fpr, &run, 1);
     cot_profile_work_t w = {0};
     cot_line_t l;
     while (cot_run_next(&run, &l) == 0) {
