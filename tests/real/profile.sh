@@ -17,7 +17,9 @@
 # n = 40 the rate itself is uncertain by a factor of several) and tight for
 # large n; it replaces a fixed 3%, which was too tight at n = 16 and too
 # loose at n = 700.  Windows overlap, so they are counted disjoint (tokens
-# // 32 per record) on both sides.  A threshold that the held-out size
+# // 32 per record) on both sides.  Windows and steps of one record are
+# correlated, which widens the true spread beyond the beta-binomial: the
+# bound errs strict there, never loose.  A threshold that the held-out size
 # cannot resolve (flags null) is reported, not failed: the tool says so
 # itself.
 set -u
