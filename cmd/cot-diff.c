@@ -690,6 +690,7 @@ int main(int argc, char **argv)
     cot_profile_shift_opts_t so;
     cot_profile_shift_opts_init(&so);
     so.fpr = o.fpr;
+    if (prof) cot_profile_warn_calibration(prof, o.fpr, 1u << COT_PUNIT_RECORD, 1);
     cot_profile_work_t pw = {0};
 
     cot_run_t run;

@@ -158,37 +158,12 @@ static int parse_opts(opts_t *o, int argc, char **argv)
 
 /* ---- calibration checks ------------------------------------------------ */
 
-/* Warn (and count) for each unit kind whose threshold at fpr cannot be
- * resolved or rests on fewer than COT_PROFILE_UNITS_PER_FPR / fpr disjoint
- * held-out units.  Returns how many warnings. */
-static int check_calibration(const cot_profile_t *p, double fpr, cot_run_t *run,
-                             int score)
+/* Warn, counted in the accounts, for every unit kind that cannot hold fpr. */
+static void check_calibration(const cot_profile_t *p, double fpr, cot_run_t *run,
+                              int score)
 {
-    int nw = 0;
-    for (int k = 0; k < COT_PUNIT_N; k++) {
-        cot_profile_thr_t t;
-        cot_profile_unit_threshold(p, k, fpr, &t);
-        if (!t.calibrated) continue;
-        const char *u = cot_punit_names[k];
-        const char *dis = k == COT_PUNIT_WINDOW ? "disjoint " : "";
-        double need = ceil(COT_PROFILE_UNITS_PER_FPR / fpr - 1e-9);
-        if (!t.resolved) {
-            cot_warn("calibration of %s: %llu held-out %s cannot hold --fpr %g "
-                     "(the least they resolve is 1/(n+1) = %.4f)%s; hold out %.0f "
-                     "or more %s%s (raise --holdout or give more own samples)",
-                     u, (unsigned long long)t.n, u, fpr, t.min_fpr,
-                     score ? ", so its flags are null" : "", need, dis, u);
-        } else if (!cot_profile_thr_enough(&t, fpr)) {
-            cot_warn("calibration of %s: the --fpr %g threshold rests on %llu "
-                     "%sheld-out %s, fewer than %.0f (10/fpr), so the rate it holds "
-                     "is uncertain (%llu held-out %s above it); raise --holdout or "
-                     "give more own samples", u, fpr, (unsigned long long)t.indep,
-                     dis, u, need, (unsigned long long)t.above, u);
-        } else continue;
-        cot_run_count(run, "warning:calibration", 1);
-        nw++;
-    }
-    return nw;
+    int n = cot_profile_warn_calibration(p, fpr, (1u << COT_PUNIT_N) - 1, score);
+    if (n) cot_run_count(run, "warning:calibration", (unsigned long long)n);
 }
 
 /* ---- build -------------------------------------------------------------- */

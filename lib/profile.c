@@ -1338,6 +1338,39 @@ int cot_profile_thr_enough(const cot_profile_thr_t *t, double fpr)
     return t->calibrated && (double)t->indep * fpr >= COT_PROFILE_UNITS_PER_FPR - 1e-9;
 }
 
+/* See profile.h; the messages are cot-profile(1)'s. */
+int cot_profile_warn_calibration(const cot_profile_t *p, double fpr, unsigned kinds,
+                                 int score)
+{
+    int nw = 0;
+    for (int k = 0; k < COT_PUNIT_N; k++) {
+        if (!(kinds >> k & 1)) continue;
+        cot_profile_thr_t t;
+        cot_profile_unit_threshold(p, k, fpr, &t);
+        if (!t.calibrated) continue;
+        const char *u = cot_punit_names[k];
+        const char *dis = k == COT_PUNIT_WINDOW ? "disjoint " : "";
+        double need = ceil(COT_PROFILE_UNITS_PER_FPR / fpr - 1e-9);
+        if (!t.resolved) {
+            cot_warn("calibration of %s: %llu held-out %s cannot hold --fpr %g "
+                     "(the least they resolve is 1/(n+1) = %.4f), so %s null; hold "
+                     "out %.0f or more %s%s to resolve it, %.0f for the rate to hold "
+                     "(raise --holdout or give more own samples)",
+                     u, (unsigned long long)t.n, u, fpr, t.min_fpr,
+                     score ? "its flags are" : "flags at that rate will be",
+                     ceil(1.0 / fpr - 1.0 - 1e-9), dis, u, need);
+        } else if (!score && !cot_profile_thr_enough(&t, fpr)) {
+            cot_warn("calibration of %s: the --fpr %g threshold rests on %llu "
+                     "%sheld-out %s, fewer than %.0f (10/fpr), so the rate it holds "
+                     "is uncertain (%llu held-out %s above it); raise --holdout or "
+                     "give more own samples", u, fpr, (unsigned long long)t.indep,
+                     dis, u, need, (unsigned long long)t.above, u);
+        } else continue;
+        nw++;
+    }
+    return nw;
+}
+
 double cot_profile_feat_threshold(const cot_profile_t *p, int f, double fpr,
                                   uint64_t *nabove)
 {

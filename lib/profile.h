@@ -293,6 +293,13 @@ int cot_profile_unit_threshold(const cot_profile_t *p, int unit, double fpr,
 /* Whether t rests on enough disjoint units for fpr:
  * indep >= COT_PROFILE_UNITS_PER_FPR / fpr. */
 int cot_profile_thr_enough(const cot_profile_thr_t *t, double fpr);
+/* Print a warning, saying what to do, for each unit kind in kinds (bit k:
+ * COT_PUNIT_k) whose threshold at fpr cannot be resolved (its flags are
+ * null) or, unless score, rests on fewer than COT_PROFILE_UNITS_PER_FPR /
+ * fpr disjoint held-out units: build warns about both, a tool that scores
+ * about the first.  Returns the number of warnings (for the accounts). */
+int cot_profile_warn_calibration(const cot_profile_t *p, double fpr, unsigned kinds,
+                                 int score);
 /* The conformal rank rule on sorted values x[0..k) standing for n units
  * (k == n, or k evenly spaced order statistics of n): fills t (t->calibrated
  * from n > 0).  For tests. */

@@ -440,6 +440,29 @@ static void test_units(void)
     cot_profile_work_free(&w);
     cot_buf_free(&t); cot_buf_free(&l);
     cot_profile_close(p);
+    /* the unit section (header 472): absent in older profiles, so they
+     * still open, with no window or step calibration; a kept count that
+     * does not add up is refused */
+    static unsigned char img[16 << 20];
+    FILE *fp = fopen(path, "rb");
+    size_t n = fread(img, 1, sizeof img, fp);
+    fclose(fp);
+    const char *why = NULL;
+    uint64_t uoff = get64(img + 472);
+    put64(img + 472, 0); put64(img + 480, 0);
+    reseal(img, n);
+    p = cot_profile_open_mem(img, n, &why);
+    cot_profile_info(p, &in);
+    tap_ok(p && in.units == 0 && !cot_profile_unit_threshold(p, COT_PUNIT_WINDOW, 0.05, &tw) &&
+           !tw.calibrated && cot_profile_unit_threshold(p, COT_PUNIT_RECORD, 0.05, &tw),
+           "no unit section: opens, records calibrated, windows not");
+    cot_profile_close(p);
+    put64(img + 472, uoff); put64(img + 480, n - uoff);
+    put64(img + uoff + 8 + 16, get64(img + uoff + 8 + 16) + 1);   /* windows kept */
+    reseal(img, n);
+    p = cot_profile_open_mem(img, n, &why);
+    tap_ok(!p && strstr(why, "unit calibration"), "bad unit section: %s", p ? "opened" : why);
+    cot_profile_close(p);
 }
 
 static void test_prune(void)
