@@ -13,9 +13,9 @@ CFLAGS  ?= -O2 -g
 PKGS    := libzstd libcjson libpcre2-8
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = -std=c11 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+ALL_CFLAGS = -std=c11 -pthread -Wall -Wextra -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
              -DCOT_DATADIR='"$(DATADIR)"' -Ilib $(PKG_CFLAGS) $(CFLAGS)
-LIBS    = $(PKG_LIBS) -lpthread -lm
+LIBS    = $(PKG_LIBS) -pthread -lm
 
 # Sanitizer builds live under their own build directory.
 B       ?= build
@@ -28,7 +28,7 @@ TOOLS    := $(patsubst cmd/%.c,$(BIN)/%,$(wildcard cmd/cot-*.c))
 UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test-*.c))
 MAN      := $(wildcard man/*.[157])
 
-.PHONY: all check check-unit check-cli check-real asan deps demo bench \
+.PHONY: all check check-unit check-cli check-real asan tsan deps demo bench \
         install uninstall clean fuzz fuzz-bins
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -100,6 +100,12 @@ check-real: all
 asan:
 	$(MAKE) B=build/asan BIN=build/asan/bin \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+	  FUZZ_CHECK_SECONDS=0 check
+
+# ThreadSanitizer over the suite (the -@ N worker pool, lib/workers.c).
+tsan:
+	$(MAKE) B=build/tsan BIN=build/tsan/bin \
+	  CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
 	  FUZZ_CHECK_SECONDS=0 check
 
 demo: all

@@ -7,9 +7,11 @@
 #include "extjudge.h"
 #include "profile.h"
 #include "judge.h"
+#include "json.h"
 #include "model.h"
 #include "record.h"
 #include "rules.h"
+#include "workers.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -106,11 +108,18 @@ typedef struct {
     unsigned long long counts[COT_NVERDICTS];
 } sink_t;
 
-/* Account for one judged record and write it unless filtered out.
- * judge_error records are always written: nothing is lost. */
-static void sink_put(sink_t *k, const cJSON *rec)
+/* Whether a record with verdict v is written (judge_error ones always:
+ * nothing is lost). */
+static int sink_writes(const sink_t *k, cot_verdict_t v)
 {
-    cot_verdict_t v = cot_judge_verdict(cJSON_GetObjectItemCaseSensitive(rec, "judge"));
+    return !k->count_only && (v == COT_V_JUDGE_ERROR || (k->pass & (1u << v)));
+}
+
+/* Account for one judged record and write it unless filtered out: rec, or
+ * when raw is set the same record already printed (with its newline) by a
+ * worker. */
+static void sink_put_v(sink_t *k, cot_verdict_t v, const cJSON *rec, const cot_buf_t *raw)
+{
     if (k->gate & (1u << v)) k->gate_hit = 1;
     cot_run_count(k->run, v == COT_V_JUDGE_ERROR ? "verdict:judge_error" :
                   v == COT_V_CLEAN ? "verdict:clean" : "verdict:flagged", 1);
@@ -120,7 +129,13 @@ static void sink_put(sink_t *k, const cJSON *rec)
     }
     k->counts[v]++;
     if (k->count_only || k->stopped) return;
-    if (cot_run_emit(k->run, rec) < 0) k->stopped = 1;
+    int r = raw ? cot_run_emit_raw(k->run, raw->s, raw->len - 1) : cot_run_emit(k->run, rec);
+    if (r < 0) k->stopped = 1;
+}
+
+static void sink_put(sink_t *k, const cJSON *rec)
+{
+    sink_put_v(k, cot_judge_verdict(cJSON_GetObjectItemCaseSensitive(rec, "judge")), rec, NULL);
 }
 
 static void labels_union(cJSON *dst, const cJSON *src)
@@ -238,6 +253,200 @@ static void prefilter_note(const cot_rules_t *r)
              full.len ? " (scanned in full: " : "", full.len ? full.s : "",
              full.len ? ")" : "");
     cot_buf_free(&full);
+}
+
+/* ---- -@ N: the per-record work on workers (lib/workers.h) --------------- */
+
+/* What every worker reads and nobody writes while the pool runs. */
+typedef struct {
+    cot_rules_t *rules;
+    cot_judge_t *judge;
+    const cot_cuetext_t *cue_text;
+    const char *cue_text_field;
+    const shift_t *sh;
+    const cot_model_t *model;
+    int model_verdict;
+    double rule_budget;
+    const sink_t *sink;     /* pass, count_only: whether to print the record */
+    int ext;                /* --judge-cmd: the done step hands records on  */
+} jconf_t;
+
+/* One worker's own state: a clone of the rule pack and judge (PCRE2 match
+ * data, JIT stack, prefilter scratch, counters), made on first use. */
+typedef struct {
+    const jconf_t *cf;
+    int ready, own;
+    cot_rules_t rules;
+    cot_judge_t judge;
+    cot_rules_t *rp;
+    cot_judge_t *jp;
+    shift_t sh;
+    cot_model_work_t mw;
+    cot_jsonl_parser_t parser;
+    cot_buf_t err;
+} jctx_t;
+
+enum { IT_BAD_LINE, IT_REJECT, IT_JUDGED };
+
+/* One record in a batch: what the reader gave, then what the worker made. */
+typedef struct {
+    cJSON *rec;                  /* the parsed record (worker-made)        */
+    cot_buf_t file, text, why;   /* where, the raw line, the reason        */
+    unsigned long line;
+    unsigned long long lines, blank;   /* the reader's counts after it    */
+    int unterminated;            /* the last line, without a newline       */
+    const char *kind;            /* static: a reader kind or one of ours   */
+    int state, cue, printed;
+    int voiced;                  /* counted in the judge's voiced           */
+    cot_verdict_t verdict;
+    cot_buf_t out;               /* the record printed, when printed       */
+} jitem_t;
+
+static void jctx_ready(jctx_t *x)
+{
+    if (x->ready) return;
+    x->ready = 1;
+    if (!x->own) {               /* inline (-@ 0): the main pack and judge */
+        x->rp = x->cf->rules;
+        x->jp = x->cf->judge;
+    } else {
+        if (cot_rules_clone(&x->rules, x->cf->rules, &x->err) < 0)
+            cot_die(COT_EXIT_DATA, "%s", x->err.s);   /* compiled once already */
+        cot_judge_init_like(&x->judge, &x->rules, x->cf->judge);
+        x->rp = &x->rules;
+        x->jp = &x->judge;
+    }
+    if (x->cf->sh->prof) {
+        x->sh.prof = x->cf->sh->prof;
+        x->sh.so = x->cf->sh->so;
+    }
+}
+
+static void jctx_free(jctx_t *x)
+{
+    if (x->ready && x->own) {
+        cot_judge_free(&x->judge);
+        cot_rules_free(&x->rules);
+    }
+    cot_profile_work_free(&x->sh.w);
+    cot_model_work_free(&x->mw);
+    cot_jsonl_parser_free(&x->parser);
+    cot_buf_free(&x->err);
+}
+
+static void item_reject(jitem_t *it, const char *kind, const char *why)
+{
+    it->state = IT_REJECT;
+    it->kind = kind;
+    cot_buf_clear(&it->why);
+    cot_buf_adds(&it->why, why);
+}
+
+/* On a worker: judge one record (what the serial loop did, minus the
+ * accounts and the writing, which judge_done() does in order). */
+static void judge_work(void *c, void *p)
+{
+    jctx_t *x = c;
+    jitem_t *it = p;
+    const jconf_t *cf = x->cf;
+    jctx_ready(x);
+    it->cue = -1;
+    it->printed = 0;
+    it->voiced = 0;
+    cot_line_t l = {.file = it->file.s, .line = it->line, .len = it->text.len};
+    if (cot_jsonl_parse(&x->parser, &l, it->text.s, it->unterminated)) {
+        it->state = IT_BAD_LINE;
+        it->kind = l.kind;
+        cot_buf_clear(&it->why);
+        cot_buf_adds(&it->why, l.reason);
+        return;
+    }
+    it->rec = cot_jsonl_parser_take(&x->parser);
+    cot_record_view_t v;
+    const char *why = cot_record_view(it->rec, COT_NEED_ID | COT_NEED_PROMPT |
+                                      COT_NEED_ANSWER, &v);
+    if (why) { item_reject(it, "not-canonical", why); return; }
+    cJSON *jo;
+    cot_buf_clear(&x->err);
+    x->rp->deadline = cf->rule_budget > 0 ? cot_now() + cf->rule_budget : 0;
+    unsigned long voiced = x->jp->voiced;
+    int jr = cot_judge_record(x->jp, it->rec, &v, &jo, &x->err);
+    it->voiced = x->jp->voiced != voiced;
+    if (jr < 0) {
+        item_reject(it, "rule-limit", x->err.s);
+        return;
+    }
+    if (cf->cue_text) {          /* the free-text cue (lib/cuetext.c) */
+        cot_buf_clear(&x->err);
+        int r = cot_cuetext_judge(cf->cue_text, cf->cue_text_field, it->rec, &v, jo, &x->err);
+        if (r < 0) {
+            cJSON_Delete(jo);
+            item_reject(it, "bad-cue", x->err.s);
+            return;
+        }
+        it->cue = r;
+    }
+    if (x->sh.prof) add_shift(&x->sh, it->rec, &v, jo);
+    if (cf->model) cot_model_judge(cf->model, &v, cf->model_verdict, jo, &x->mw);
+    cot_record_set(it->rec, "judge", jo);
+    it->state = IT_JUDGED;
+    it->verdict = cot_judge_verdict(jo);
+    if (cf->ext || !sink_writes(cf->sink, it->verdict)) return;
+    cot_buf_clear(&it->out);
+    if (cot_json_print(&it->out, it->rec) < 0) return;   /* cot_run_emit says why */
+    cot_buf_addc(&it->out, '\n');
+    it->printed = 1;
+    cJSON_Delete(it->rec);       /* freed by the thread that made it */
+    it->rec = NULL;
+}
+
+typedef struct {
+    cot_run_t *run;
+    sink_t *sink;
+    cot_extjudge_t *ext;
+    unsigned long voiced;        /* records with a voice, up to the last one
+                                    delivered (the workers read ahead)      */
+} jdone_t;
+
+/* On the main thread, in input order: reject, count, write. */
+static int judge_done(void *arg, void *p)
+{
+    jdone_t *d = arg;
+    jitem_t *it = p;
+    cot_line_t l = {it->file.s, it->line, it->text.s ? it->text.s : "", it->text.len,
+                    NULL, it->why.s, it->kind};
+    int stop = 0;
+    if (it->state != IT_BAD_LINE) d->voiced += (unsigned long)it->voiced;
+    if (it->state != IT_JUDGED)
+        stop = cot_run_reject(d->run, &l, it->kind, it->why.s) < 0;
+    else {
+        if (it->cue >= 0)
+            cot_run_count(d->run, it->cue ? "cue-text:not-judged" : "cue-text:judged", 1);
+        if (!d->ext)
+            sink_put_v(d->sink, it->verdict, it->rec, it->printed ? &it->out : NULL);
+        else {
+            cot_record_view_t v;
+            cot_record_view(it->rec, COT_NEED_ID | COT_NEED_PROMPT | COT_NEED_ANSWER, &v);
+            cJSON *rec = it->rec;
+            it->rec = NULL;      /* deliver() frees it */
+            cot_extjudge_submit(d->ext, rec, v.id, v.prompt, v.cot, v.answer);
+        }
+        stop = d->sink->stopped;
+    }
+    cJSON_Delete(it->rec);
+    it->rec = NULL;
+    if (stop) cot_run_stop_at(d->run, it->lines, it->blank);
+    return stop;
+}
+
+static void jitem_free(void *p)
+{
+    jitem_t *it = p;
+    cJSON_Delete(it->rec);
+    cot_buf_free(&it->file);
+    cot_buf_free(&it->text);
+    cot_buf_free(&it->why);
+    cot_buf_free(&it->out);
 }
 
 /* ---- cot-judge train / info: lib/model.c does the work ----------------- */
@@ -642,7 +851,6 @@ int main(int argc, char **argv)
     }
 
     cot_model_t *model = NULL;
-    cot_model_work_t mw = {0};
     if (model_verdict != -1 && !model_file)
         cot_usage_error("--model-verdict needs --model FILE");
     if (model_file) {
@@ -707,42 +915,60 @@ int main(int argc, char **argv)
     }
     if (ext) cot_extjudge_set_max_line(ext, judge_max_line);
 
-    cot_line_t l;
-    while (!sink.stopped && cot_run_next(&run, &l) == 0) {
-        cot_record_view_t v;
-        const char *why = cot_record_view(l.json, COT_NEED_ID | COT_NEED_PROMPT |
-                                          COT_NEED_ANSWER, &v);
-        if (why) {
-            if (cot_run_reject(&run, &l, "not-canonical", why) < 0) break;
-            continue;
-        }
-        cJSON *jo;
-        cot_buf_clear(&err);
-        rules.deadline = rule_budget > 0 ? cot_now() + rule_budget : 0;
-        if (cot_judge_record(&judge, l.json, &v, &jo, &err) < 0) {
-            if (cot_run_reject(&run, &l, "rule-limit", err.s) < 0) break;
-            continue;
-        }
-        if (cue_text) {             /* the free-text cue (lib/cuetext.c) */
-            int r = cot_cuetext_judge(cue_text, cue_text_field, l.json, &v, jo, &err);
-            if (r < 0) {
-                cJSON_Delete(jo);
-                if (cot_run_reject(&run, &l, "bad-cue", err.s) < 0) break;
-                continue;
-            }
-            cot_run_count(&run, r ? "cue-text:not-judged" : "cue-text:judged", 1);
-        }
-        if (sh.prof) add_shift(&sh, l.json, &v, jo);
-        if (model) cot_model_judge(model, &v, model_verdict, jo, &mw);
-        if (!ext) {
-            cot_record_set(l.json, "judge", jo);
-            sink_put(&sink, l.json);
-            continue;
-        }
-        cJSON *rec = cJSON_Duplicate(l.json, 1);
-        cot_record_set(rec, "judge", jo);
-        cot_extjudge_submit(ext, rec, v.id, v.prompt, v.cot, v.answer);
+    /* The records go through the worker pool: -@ N workers judge, this
+     * thread reads, rejects, counts and writes in input order.  The
+     * external judge is one process fed in order: --judge-cmd runs inline
+     * (-@ 0), as does a single-CPU default. */
+    jconf_t cf = {&rules, &judge, cue_text, cue_text_field, &sh, model, model_verdict,
+                  rule_budget, &sink, ext != NULL};
+    int nthreads = ext ? 0 : common.threads;
+    int nctx = nthreads ? nthreads : 1;
+    jctx_t *ctxs = cot_calloc((size_t)nctx, sizeof *ctxs);
+    void **ctxp = cot_calloc((size_t)nctx, sizeof *ctxp);
+    for (int i = 0; i < nctx; i++) {
+        ctxs[i].cf = &cf;
+        ctxs[i].own = nthreads > 0;
+        ctxp[i] = &ctxs[i];
     }
+    jdone_t jd = {&run, &sink, ext, 0};
+    cot_workers_opt_t wo = {.threads = nthreads, .ctx = ctxp, .item_size = sizeof(jitem_t),
+                            .work = judge_work, .done = judge_done, .done_arg = &jd,
+                            .item_free = jitem_free};
+    cot_workers_t *pool = cot_workers_new(&wo);
+    cot_line_t l;
+    int read_status = 0;
+    for (;;) {
+        jitem_t *it = cot_workers_next(pool);
+        int unterminated;
+        int r = cot_run_read_raw(&run, &l, &unterminated);
+        if (r == -2) {           /* a damaged input: it counts after the */
+            read_status = run.status;   /* records read before it        */
+            run.status = COT_EXIT_OK;
+        }
+        if (r < 0) break;
+        cot_buf_clear(&it->file);
+        cot_buf_adds(&it->file, l.file);
+        cot_buf_clear(&it->text);
+        cot_buf_add(&it->text, l.text, l.len);
+        cot_buf_cstr(&it->text);
+        it->line = l.line;
+        it->unterminated = unterminated;
+        it->lines = cot_jsonl_lines(run.in);
+        it->blank = cot_jsonl_blank(run.in);
+        if (r == 1) {            /* too long: rejected in its place */
+            it->state = IT_BAD_LINE;
+            it->kind = l.kind;
+            cot_buf_clear(&it->why);
+            cot_buf_adds(&it->why, l.reason);
+        }
+        if (cot_workers_submit(pool, l.len, r == 0) < 0) break;
+    }
+    if (cot_workers_finish(pool) == 0 && read_status) run.status = read_status;
+    cot_workers_free(pool);
+    for (int i = 0; i < nctx; i++) jctx_free(&ctxs[i]);
+    judge.voiced = jd.voiced;
+    free(ctxs);
+    free(ctxp);
     int ext_failed = ext && cot_extjudge_finish(ext) < 0;
     if (sink.stopped && run.status == COT_EXIT_OK) run.status = COT_EXIT_IO;
     /* A gate that saw no data fails: no record judged is not a pass. */
@@ -772,7 +998,6 @@ int main(int argc, char **argv)
     cot_rules_free(&rules);
     cot_profile_work_free(&sh.w);
     cot_profile_close(sh.prof);
-    cot_model_work_free(&mw);
     cot_model_close(model);
     cot_buf_free(&err);
     free(rubric);

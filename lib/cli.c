@@ -317,19 +317,31 @@ int cot_run_reject_other(cot_run_t *run, const cot_line_t *l, const char *kind,
     return 0;
 }
 
+/* One line through the reader, raw or parsed. */
+static int run_read(cot_run_t *run, cot_line_t *l, int *unterminated)
+{
+    int r = unterminated ? cot_jsonl_next_raw(run->in, l, unterminated)
+                         : cot_jsonl_next(run->in, l);
+    if ((cot_jsonl_lines(run->in) & 4095) == 0 && cot_verbose >= 1 &&
+        isatty(STDERR_FILENO))
+        progress(run);
+    if (r < -1) {
+        run->status = r == -3 ? COT_EXIT_IO : COT_EXIT_DATA;
+        return -2;
+    }
+    return r;
+}
+
+int cot_run_read_raw(cot_run_t *run, cot_line_t *l, int *unterminated)
+{
+    return run_read(run, l, unterminated);
+}
+
 int cot_run_next(cot_run_t *run, cot_line_t *l)
 {
     for (;;) {
-        int r = cot_jsonl_next(run->in, l);
-        if ((cot_jsonl_lines(run->in) & 4095) == 0 && cot_verbose >= 1 &&
-            isatty(STDERR_FILENO))
-            progress(run);
-        if (r == 0) return 0;
-        if (r == -1) return -1;
-        if (r < -1) {
-            run->status = r == -3 ? COT_EXIT_IO : COT_EXIT_DATA;
-            return -2;
-        }
+        int r = run_read(run, l, NULL);
+        if (r != 1) return r;
         if (cot_run_reject(run, l, l->kind, l->reason) < 0) return -2;
     }
 }
@@ -362,8 +374,8 @@ int cot_run_emit_raw(cot_run_t *run, const char *p, size_t n)
  * fails). */
 static void print_accounts(cot_run_t *run, int out, int kept)
 {
-    unsigned long long lines = cot_jsonl_lines(run->in);
-    unsigned long long blank = cot_jsonl_blank(run->in);
+    unsigned long long lines = run->read_ahead ? run->stop_lines : cot_jsonl_lines(run->in);
+    unsigned long long blank = run->read_ahead ? run->stop_blank : cot_jsonl_blank(run->in);
     cot_buf_t b = {0};
     cot_buf_printf(&b, "%llu lines read: %llu accepted, %llu rejected",
                    lines, lines - run->rejected - blank, run->rejected);
@@ -398,6 +410,13 @@ static void print_accounts(cot_run_t *run, int out, int kept)
                        ? run->opt->out_path : "(stdout)");
     cot_err("%s", b.s);
     cot_buf_free(&b);
+}
+
+void cot_run_stop_at(cot_run_t *run, unsigned long long lines, unsigned long long blank)
+{
+    run->read_ahead = 1;
+    run->stop_lines = lines;
+    run->stop_blank = blank;
 }
 
 void cot_run_fail(cot_run_t *run, int status)

@@ -113,6 +113,8 @@ typedef struct {
     int failed_late;            /* cot_run_fail(): accounts still printed  */
     int line_stop;              /* a bad line stopped the run              */
     int out_failed;             /* writing a record failed                 */
+    int read_ahead;             /* cot_run_stop_at(): the accounts count   */
+    unsigned long long stop_lines, stop_blank;   /* lines up to the stop   */
 } cot_run_t;
 
 /* Open inputs, the output (when want_out) and --rejects.  With no files and
@@ -125,6 +127,13 @@ int cot_run_open(cot_run_t *run, cot_common_t *opt, char *const *files,
  * --rejects) or end the run with "FILE:LINE: reason".  Returns 0 for a
  * record, -1 at the clean end, -2 when the run must stop (run->status set). */
 int cot_run_next(cot_run_t *run, cot_line_t *l);
+
+/* cot_run_next() for a -@ N tool (lib/workers.h): the next line unparsed
+ * (cot_jsonl_next_raw(); a worker parses it with cot_jsonl_parse()).  0
+ * (a line), 1 (a bad line, l->kind and l->reason set: the caller passes it
+ * to cot_run_reject() in its place), -1 (the clean end) or -2 (a damaged or
+ * unreadable input; run->status set). */
+int cot_run_read_raw(cot_run_t *run, cot_line_t *l, int *unterminated);
 
 /* Reject a line for a reason found by the tool (kind: a short tag for the
  * accounts).  Returns 0 when the line was set aside and the run goes on, or
@@ -147,6 +156,12 @@ int cot_run_emit_raw(cot_run_t *run, const char *p, size_t n);
 /* Add n to a named counter shown in the -v accounts ("format:harmony"). */
 void cot_run_count(cot_run_t *run, const char *key, unsigned long long n);
 unsigned long long cot_run_counter(const cot_run_t *run, const char *key);
+
+/* A -@ N tool reads ahead of the record it delivers: when a record stops
+ * the run, the accounts must count the lines up to it, as -@ 0 would.
+ * lines and blank: cot_jsonl_lines() and cot_jsonl_blank() just after that
+ * record was read. */
+void cot_run_stop_at(cot_run_t *run, unsigned long long lines, unsigned long long blank);
 
 /* After the last line, the tool found that the run did not do what it was
  * asked (an option matched nothing): set the exit status (the message is

@@ -10,8 +10,7 @@ struct cot_jsonl_reader {
     char *const *files;
     int nfiles, next_file;
     cot_stream_t *cur;
-    cJSON *json;
-    cot_buf_t reason, scratch;
+    cot_jsonl_parser_t p;      /* json, reason, scratch */
     unsigned long long bytes_done, lines, blank;
     int (*idle)(void *);
     void *idle_arg;
@@ -113,7 +112,7 @@ void cot_json_explain(const char *text, size_t len, cot_buf_t *out)
     cot_buf_addc(out, '\'');
 }
 
-static void bad(cot_jsonl_reader_t *r, cot_line_t *l, const char *kind)
+static void bad(cot_jsonl_parser_t *r, cot_line_t *l, const char *kind)
 {
     l->kind = kind;
     l->reason = cot_buf_cstr(&r->reason);
@@ -145,7 +144,7 @@ static int open_prefix(const char *t, size_t n)
 /* When the first line of a file is bad, the file is often not JSON Lines at
  * all: say what it looks like and how to convert it, as the gzip message
  * does.  Appended to the reason. */
-static void add_hint(cot_jsonl_reader_t *r, cot_line_t *l, const char *t, size_t n)
+static void add_hint(cot_jsonl_parser_t *r, cot_line_t *l, const char *t, size_t n)
 {
     const char *f = l->file;
     size_t k = 0;
@@ -210,7 +209,7 @@ static void add_hint(cot_jsonl_reader_t *r, cot_line_t *l, const char *t, size_t
 }
 
 /* Validate and parse one line into l.  0 = good, 1 = bad. */
-static int parse_line(cot_jsonl_reader_t *r, char *text, size_t n,
+static int parse_line(cot_jsonl_parser_t *r, char *text, size_t n,
                       cot_line_t *l, int unterminated)
 {
     cot_buf_clear(&r->reason);
@@ -287,11 +286,12 @@ static int parse_line(cot_jsonl_reader_t *r, char *text, size_t n,
     return 0;
 }
 
-int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l)
+/* The next line, unparsed: 0 (a line in l->text), 1 (too long: a bad
+ * line), or -1/-2/-3 as cot_jsonl_next(). */
+static int next_line(cot_jsonl_reader_t *r, cot_line_t *l, int *unterminated)
 {
-    cJSON_Delete(r->json);
-    r->json = NULL;
     memset(l, 0, sizeof *l);
+    *unterminated = 0;
     for (;;) {
         if (!r->cur) {
             if (r->next_file >= r->nfiles) return -1;
@@ -313,10 +313,10 @@ int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l)
             l->line = cot_stream_lineno(r->cur);
             l->text = text;
             l->len = cot_stream_kept(r->cur);
-            cot_buf_clear(&r->reason);
-            cot_buf_printf(&r->reason, "line longer than %zu bytes; raise the limit with "
+            cot_buf_clear(&r->p.reason);
+            cot_buf_printf(&r->p.reason, "line longer than %zu bytes; raise the limit with "
                            "COT_MAX_LINE (--rejects keeps its first %zu bytes)", l->len, l->len);
-            bad(r, l, "too-long");
+            bad(&r->p, l, "too-long");
             return 1;
         }
         if (n < -1) return (int)n;
@@ -328,20 +328,59 @@ int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l)
         l->line = cot_stream_lineno(r->cur);
         l->text = text;
         l->len = (size_t)n;
-        int bad_line = parse_line(r, text, (size_t)n, l,
-                                  cot_stream_unterminated(r->cur));
-        if (bad_line && l->line == 1) add_hint(r, l, text, (size_t)n);
-        return bad_line;
+        *unterminated = cot_stream_unterminated(r->cur);
+        return 0;
     }
+}
+
+int cot_jsonl_parse(cot_jsonl_parser_t *p, cot_line_t *l, char *text, int unterminated)
+{
+    cJSON_Delete(p->json);
+    p->json = NULL;
+    l->json = NULL;
+    l->text = text;
+    int bad_line = parse_line(p, text, l->len, l, unterminated);
+    if (bad_line && l->line == 1) add_hint(p, l, text, l->len);
+    return bad_line;
+}
+
+cJSON *cot_jsonl_parser_take(cot_jsonl_parser_t *p)
+{
+    cJSON *j = p->json;
+    p->json = NULL;
+    return j;
+}
+
+void cot_jsonl_parser_free(cot_jsonl_parser_t *p)
+{
+    cJSON_Delete(p->json);
+    cot_buf_free(&p->reason);
+    cot_buf_free(&p->scratch);
+    memset(p, 0, sizeof *p);
+}
+
+int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l)
+{
+    cJSON_Delete(r->p.json);
+    r->p.json = NULL;
+    int unterminated;
+    int rc = next_line(r, l, &unterminated);
+    if (rc != 0) return rc;
+    return cot_jsonl_parse(&r->p, l, (char *)l->text, unterminated);
+}
+
+int cot_jsonl_next_raw(cot_jsonl_reader_t *r, cot_line_t *l, int *unterminated)
+{
+    cJSON_Delete(r->p.json);
+    r->p.json = NULL;
+    return next_line(r, l, unterminated);
 }
 
 void cot_jsonl_close(cot_jsonl_reader_t *r)
 {
     if (!r) return;
-    cJSON_Delete(r->json);
     cot_stream_close(r->cur);
-    cot_buf_free(&r->reason);
-    cot_buf_free(&r->scratch);
+    cot_jsonl_parser_free(&r->p);
     free(r);
 }
 

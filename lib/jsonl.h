@@ -43,6 +43,25 @@ cot_jsonl_reader_t *cot_jsonl_open(char *const *files, int n);
  * Everything in *l is valid until the next call. */
 int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l);
 
+/* Reading and parsing apart, so that records are parsed on worker threads
+ * (lib/workers.h): cot_jsonl_next_raw() is cot_jsonl_next() without the
+ * parse: 0 with the line in l->text/l->len (l->json NULL) and whether it is
+ * a last line without a newline in *unterminated; a line too long is
+ * already bad (1); -1, -2, -3 the same.  cot_jsonl_parse() then checks and
+ * parses a copy of it (text: l->len bytes, writable) with a parser of the
+ * caller's own, exactly as cot_jsonl_next() would: 0 with l->json (owned by
+ * the parser until its next call, or cot_jsonl_parser_take()), or 1 with
+ * l->kind/l->reason, the same messages (the hint of a bad first line, the
+ * warning of an unterminated last line) included. */
+typedef struct {
+    cJSON *json;
+    cot_buf_t reason, scratch;
+} cot_jsonl_parser_t;          /* zero-initialise */
+int cot_jsonl_next_raw(cot_jsonl_reader_t *r, cot_line_t *l, int *unterminated);
+int cot_jsonl_parse(cot_jsonl_parser_t *p, cot_line_t *l, char *text, int unterminated);
+cJSON *cot_jsonl_parser_take(cot_jsonl_parser_t *p);
+void cot_jsonl_parser_free(cot_jsonl_parser_t *p);
+
 /* Passed to every input stream (see cot_stream_set_idle). */
 void cot_jsonl_set_idle(cot_jsonl_reader_t *r, int (*idle)(void *), void *arg);
 /* Raw bytes consumed so far over all inputs, for progress. */

@@ -42,6 +42,14 @@ void cot_judge_init(cot_judge_t *j, cot_rules_t *rules)
     j->counts = cot_calloc(rules->n + 1, sizeof *j->counts);
 }
 
+void cot_judge_init_like(cot_judge_t *j, cot_rules_t *rules, const cot_judge_t *like)
+{
+    cot_judge_init(j, rules);
+    j->cue_field = like->cue_field;
+    memcpy(j->base, like->base, sizeof j->base);
+    j->have_base = like->have_base;
+}
+
 void cot_judge_free(cot_judge_t *j)
 {
     for (int f = 0; f < COT_NFIELDS; f++) free(j->m[f].m);

@@ -74,6 +74,10 @@ const char *cot_verdict_name(cot_verdict_t v);
 int cot_verdict_parse(const char *s, size_t n);
 
 void cot_judge_init(cot_judge_t *j, cot_rules_t *rules);
+/* A judge for another thread (cot-judge -@ N): like's settings and
+ * baseline over `rules` (a cot_rules_clone() of like's), its own scratch
+ * and counters (add its `voiced` back when done). */
+void cot_judge_init_like(cot_judge_t *j, cot_rules_t *rules, const cot_judge_t *like);
 void cot_judge_free(cot_judge_t *j);
 
 /* Judge one record.  v must hold id/prompt/answer; v->cot may be NULL.

@@ -49,8 +49,8 @@ int cot_profile_holdout_pick(uint64_t hash, double fraction)
 /* ---- tokens ------------------------------------------------------------ */
 
 enum { C_SPACE, C_WORD, C_DIGIT, C_PUNCT };
-static unsigned char cls[256];
-static int cls_ready;
+static _Thread_local unsigned char cls[256];   /* per thread: -@ N workers */
+static _Thread_local int cls_ready;
 
 static void cls_init(void)
 {
@@ -210,8 +210,8 @@ static const char *const voice_phrases[][4] = {
 };
 static const int voice_kind[] = {0, 0, 0, 1, 1, 1};
 #define NPHRASE 6
-static uint64_t voice_hash[NPHRASE][3];
-static int voice_len[NPHRASE], voice_ready;
+static _Thread_local uint64_t voice_hash[NPHRASE][3];
+static _Thread_local int voice_len[NPHRASE], voice_ready;
 
 static void voice_init(void)
 {

@@ -32,7 +32,7 @@ static const char *field(const cJSON *rec, const char *key, int need,
 const char *cot_record_view(const cJSON *rec, unsigned need,
                             cot_record_view_t *v)
 {
-    static char msg[256];
+    static _Thread_local char msg[256];   /* -@ N: one per worker */
     const char *e;
     memset(v, 0, sizeof *v);
     if ((e = field(rec, "id", need & COT_NEED_ID, &v->id, NULL, msg, sizeof msg)) ||

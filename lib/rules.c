@@ -173,6 +173,31 @@ void cot_rules_free(cot_rules_t *r)
     memset(r, 0, sizeof *r);
 }
 
+int cot_rules_clone(cot_rules_t *dst, const cot_rules_t *src, cot_buf_t *err)
+{
+    cot_rules_init(dst);
+    dst->window = src->window;
+    dst->window_sentences = src->window_sentences;
+    dst->match_limit = src->match_limit;
+    dst->depth_limit = src->depth_limit;
+    dst->prefilter = src->prefilter;
+    dst->rule = cot_calloc(src->n + 1, sizeof *dst->rule);
+    for (size_t i = 0; i < src->n; i++) {
+        const cot_rule_t *s = &src->rule[i];
+        cot_rule_t *u = &dst->rule[i];
+        *u = *s;
+        u->name = s->name ? cot_strdup(s->name) : NULL;
+        u->label = s->label ? cot_strdup(s->label) : NULL;
+        u->group = s->group ? cot_strdup(s->group) : NULL;
+        u->pattern = s->pattern ? cot_strdup(s->pattern) : NULL;
+        u->origin = s->origin ? cot_strdup(s->origin) : NULL;
+        u->code = u->acode = NULL;
+        u->nlits = 0;
+    }
+    dst->n = src->n;
+    return src->compiled ? cot_rules_compile(dst, err) : 0;
+}
+
 static char *trim(char *s, char *e)
 {
     while (s < e && (*s == ' ' || *s == '\t')) s++;

@@ -131,6 +131,12 @@ int cot_rules_scan(cot_rules_t *r, cot_field_t field, unsigned stages,
                    const char *s, size_t n, cot_matches_t *out, unsigned long *counts, int *bad,
                    const char **why);
 
+/* A pack for another thread (cot-judge -@ N): dst gets src's rules and
+ * settings, compiled on its own (its own match data, JIT stack and
+ * prefilter state), so scans on src and dst can run at once.  Free it with
+ * cot_rules_free().  0, or -1 with a message in *err. */
+int cot_rules_clone(cot_rules_t *dst, const cot_rules_t *src, cot_buf_t *err);
+
 const char *cot_field_name(cot_field_t f);
 const char *cot_stage_name(cot_stage_t s);
 /* The label a staged rule reports when the rule gives none. */

@@ -21,8 +21,39 @@ const char *cot_prog = "cot";
 int cot_verbose = 1;
 int cot_mute;
 
+/* cot_msg_capture(): this thread's messages go there instead of stderr. */
+static _Thread_local cot_buf_t *capture;
+
+cot_buf_t *cot_msg_capture(cot_buf_t *b)
+{
+    cot_buf_t *old = capture;
+    capture = b;
+    return old;
+}
+
+void cot_msg_print(const char *s, size_t n)
+{
+    if (!n) return;
+    fflush(stdout);
+    fwrite(s, 1, n, stderr);
+}
+
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
+    if (capture) {
+        va_list aq;
+        va_copy(aq, ap);
+        int n = vsnprintf(NULL, 0, fmt, aq);
+        va_end(aq);
+        cot_buf_printf(capture, "%s: %s", cot_prog, kind);
+        if (n > 0) {
+            cot_buf_reserve(capture, (size_t)n);
+            vsnprintf(capture->s + capture->len, (size_t)n + 1, fmt, ap);
+            capture->len += (size_t)n;
+        }
+        cot_buf_addc(capture, '\n');
+        return;
+    }
     fflush(stdout);
     fprintf(stderr, "%s: %s", cot_prog, kind);
     vfprintf(stderr, fmt, ap);
@@ -58,6 +89,7 @@ void cot_info(const char *fmt, ...)
 
 void cot_die(int code, const char *fmt, ...)
 {
+    capture = NULL;   /* never captured: the process ends here */
     va_list ap;
     va_start(ap, fmt);
     vmsg("", fmt, ap);
@@ -67,6 +99,7 @@ void cot_die(int code, const char *fmt, ...)
 
 void cot_usage_error(const char *fmt, ...)
 {
+    capture = NULL;
     va_list ap;
     va_start(ap, fmt);
     vmsg("", fmt, ap);

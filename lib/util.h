@@ -95,6 +95,15 @@ const char *cot_buf_cstr(cot_buf_t *b);
 void  cot_buf_clear(cot_buf_t *b);
 void  cot_buf_free(cot_buf_t *b);
 
+/* While b is set, the messages of cot_err(), cot_warn() and cot_info() on
+ * the calling thread are appended to b, each "PROG: ...\n", instead of
+ * being printed (cot_die() and cot_usage_error() still print); NULL prints
+ * again.  Returns the previous buffer.  For lib/workers.c: a worker's
+ * messages come out in input order.  cot_msg_print() writes captured text
+ * to stderr (stdout flushed first, as for any message). */
+cot_buf_t *cot_msg_capture(cot_buf_t *b);
+void cot_msg_print(const char *s, size_t n);
+
 /* Return the byte offset of the first invalid UTF-8 sequence in p[0..n),
  * or n when the whole range is valid.  Overlongs and surrogates are invalid. */
 size_t cot_utf8_check(const char *p, size_t n);

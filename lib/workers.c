@@ -1,0 +1,249 @@
+/* workers.c -- see workers.h.
+ *
+ * Batches live in a ring of threads + 2.  Sequence numbers, never reset:
+ * batches head..take-1 are being worked on or done, take..fill-1 wait for
+ * a worker, fill is the one the main thread fills.  A worker takes the
+ * batch at `take`, runs work() on each of its records and marks it done;
+ * the main thread delivers done batches from `head` on, in order, and waits
+ * for `head` when the ring is full. */
+#include "workers.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *items;               /* cap slots of item_size bytes           */
+    cot_buf_t *diag;           /* per slot: captured messages            */
+    unsigned char *run;        /* per slot: run work() on it             */
+    size_t n, cap, bytes;
+    int done;                  /* work finished (guarded by mu)          */
+} batch_t;
+
+struct cot_workers {
+    cot_workers_opt_t o;
+    size_t bi, bb;
+    unsigned long long head, take, fill;
+    int nb;
+    batch_t *b;
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv, done_cv;
+    pthread_t *th;
+    int nth;
+    int quit, stopped, finished, pending;
+    cot_buf_t *saved;          /* the capture before cot_workers_next()  */
+    /* Worker threads start with their index; they read w only. */
+    struct arg { cot_workers_t *w; int i; } *args;
+};
+
+static batch_t *ring(cot_workers_t *w, unsigned long long seq)
+{
+    return &w->b[seq % (unsigned long long)w->nb];
+}
+
+static void *slot(cot_workers_t *w, batch_t *b, size_t i)
+{
+    return b->items + i * w->o.item_size;
+}
+
+static void run_batch(cot_workers_t *w, batch_t *b, void *ctx, int stopped)
+{
+    for (size_t i = 0; i < b->n && !stopped; i++) {
+        if (!b->run[i]) continue;
+        cot_buf_t *old = cot_msg_capture(&b->diag[i]);
+        w->o.work(ctx, slot(w, b, i));
+        cot_msg_capture(old);
+    }
+}
+
+static void *worker(void *p)
+{
+    struct arg *a = p;
+    cot_workers_t *w = a->w;
+    void *ctx = w->o.ctx ? w->o.ctx[a->i] : NULL;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->quit && w->take == w->fill) pthread_cond_wait(&w->work_cv, &w->mu);
+        if (w->take == w->fill) break;          /* quit, nothing left */
+        batch_t *b = ring(w, w->take++);
+        int stopped = w->stopped;
+        pthread_mutex_unlock(&w->mu);
+        run_batch(w, b, ctx, stopped);
+        pthread_mutex_lock(&w->mu);
+        b->done = 1;
+        pthread_cond_broadcast(&w->done_cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+cot_workers_t *cot_workers_new(const cot_workers_opt_t *o)
+{
+    cot_workers_t *w = cot_calloc(1, sizeof *w);
+    w->o = *o;
+    if (w->o.threads < 0) w->o.threads = 0;
+    if (w->o.threads > COT_WORKERS_MAX) w->o.threads = COT_WORKERS_MAX;
+    if (w->o.item_size == 0) w->o.item_size = 1;
+    w->bi = o->batch_items ? o->batch_items : COT_WORKERS_BATCH_ITEMS;
+    w->bb = o->batch_bytes ? o->batch_bytes : COT_WORKERS_BATCH_BYTES;
+    if (w->o.threads == 0) w->bi = 1;           /* one slot, reused */
+    w->nb = w->o.threads ? w->o.threads + 2 : 1;
+    w->b = cot_calloc((size_t)w->nb, sizeof *w->b);
+    if (w->o.threads == 0) return w;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->work_cv, NULL);
+    pthread_cond_init(&w->done_cv, NULL);
+    w->th = cot_calloc((size_t)w->o.threads, sizeof *w->th);
+    w->args = cot_calloc((size_t)w->o.threads, sizeof *w->args);
+    for (int i = 0; i < w->o.threads; i++) {
+        w->args[i].w = w;
+        w->args[i].i = i;
+        int e = pthread_create(&w->th[i], NULL, worker, &w->args[i]);
+        if (e) cot_die(COT_EXIT_IO, "cannot start worker thread %d of %d: %s (try a "
+                       "smaller -@)", i + 1, w->o.threads, strerror(e));
+        w->nth++;
+    }
+    return w;
+}
+
+void *cot_workers_next(cot_workers_t *w)
+{
+    batch_t *b = ring(w, w->fill);
+    if (!b->cap) {
+        b->cap = w->bi;
+        b->items = cot_calloc(b->cap, w->o.item_size);
+        b->diag = cot_calloc(b->cap, sizeof *b->diag);
+        b->run = cot_calloc(b->cap, 1);
+    }
+    void *it = slot(w, b, b->n);
+    if (w->pending) return it;
+    w->pending = 1;
+    if (w->o.threads) {
+        cot_buf_clear(&b->diag[b->n]);
+        w->saved = cot_msg_capture(&b->diag[b->n]);
+    }
+    return it;
+}
+
+/* Deliver batch `head` (done) in order, then free its place. */
+static void deliver(cot_workers_t *w)
+{
+    batch_t *b = ring(w, w->head);
+    for (size_t i = 0; i < b->n; i++) {
+        if (!w->stopped) {
+            cot_msg_print(b->diag[i].s, b->diag[i].len);
+            if (w->o.done(w->o.done_arg, slot(w, b, i))) {
+                pthread_mutex_lock(&w->mu);   /* the workers read it */
+                w->stopped = 1;
+                pthread_mutex_unlock(&w->mu);
+            }
+        }
+        cot_buf_clear(&b->diag[i]);
+    }
+    b->n = b->bytes = 0;
+    pthread_mutex_lock(&w->mu);
+    b->done = 0;
+    w->head++;
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Queue the batch being filled (when it holds records). */
+static void dispatch(cot_workers_t *w)
+{
+    if (!ring(w, w->fill)->n) return;
+    pthread_mutex_lock(&w->mu);
+    w->fill++;
+    pthread_cond_signal(&w->work_cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Deliver the done batches at the head; with `until`, wait until fewer than
+ * `until` batches are in flight. */
+static void drain(cot_workers_t *w, unsigned long long until)
+{
+    for (;;) {
+        pthread_mutex_lock(&w->mu);
+        int wait = w->fill - w->head >= until;
+        while (w->head < w->fill && !ring(w, w->head)->done && wait)
+            pthread_cond_wait(&w->done_cv, &w->mu);
+        int ready = w->head < w->fill && ring(w, w->head)->done;
+        pthread_mutex_unlock(&w->mu);
+        if (!ready) return;
+        deliver(w);
+    }
+}
+
+int cot_workers_submit(cot_workers_t *w, size_t bytes, int run)
+{
+    batch_t *b = ring(w, w->fill);
+    if (w->pending && w->o.threads) cot_msg_capture(w->saved);
+    w->pending = 0;
+    if (w->stopped) return -1;
+    if (!w->o.threads) {
+        if (run) w->o.work(w->o.ctx ? w->o.ctx[0] : NULL, b->items);
+        if (w->o.done(w->o.done_arg, b->items)) w->stopped = 1;
+        return w->stopped ? -1 : 0;
+    }
+    b->run[b->n++] = (unsigned char)(run != 0);
+    b->bytes += bytes;
+    if (b->n < w->bi && b->bytes < w->bb) return 0;
+    dispatch(w);
+    /* The next batch to fill must be free: at most nb in flight. */
+    drain(w, (unsigned long long)w->nb);
+    return w->stopped ? -1 : 0;
+}
+
+int cot_workers_finish(cot_workers_t *w)
+{
+    if (w->finished) return w->stopped ? -1 : 0;
+    w->finished = 1;
+    cot_buf_t left = {0};
+    if (w->pending) {
+        w->pending = 0;
+        if (w->o.threads) {
+            cot_msg_capture(w->saved);
+            batch_t *b = ring(w, w->fill);
+            cot_buf_add(&left, b->diag[b->n].s, b->diag[b->n].len);
+            cot_buf_clear(&b->diag[b->n]);
+        }
+    }
+    if (w->o.threads) {
+        dispatch(w);
+        drain(w, 1);
+        pthread_mutex_lock(&w->mu);
+        w->quit = 1;
+        pthread_cond_broadcast(&w->work_cv);
+        pthread_mutex_unlock(&w->mu);
+        for (int i = 0; i < w->nth; i++) pthread_join(w->th[i], NULL);
+        w->nth = 0;
+    }
+    if (!w->stopped) cot_msg_print(left.s, left.len);
+    cot_buf_free(&left);
+    return w->stopped ? -1 : 0;
+}
+
+void cot_workers_free(cot_workers_t *w)
+{
+    if (!w) return;
+    cot_workers_finish(w);
+    for (int k = 0; k < w->nb; k++) {
+        batch_t *b = &w->b[k];
+        for (size_t i = 0; i < b->cap; i++) {
+            if (w->o.item_free) w->o.item_free(slot(w, b, i));
+            cot_buf_free(&b->diag[i]);
+        }
+        free(b->items);
+        free(b->diag);
+        free(b->run);
+    }
+    free(w->b);
+    if (w->o.threads) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->work_cv);
+        pthread_cond_destroy(&w->done_cv);
+    }
+    free(w->th);
+    free(w->args);
+    free(w);
+}
