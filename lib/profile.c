@@ -730,6 +730,7 @@ static const char *validate_v2(const unsigned char *p, size_t n)
         const unsigned char *h = u + 8 + 40 * (k - 1);
         uint64_t un = rd64(h), ind = rd64(h + 8), kept = rd64(h + 16);
         if (kept > left || kept > un || kept > COT_PROFILE_UNIT_CAP || ind > un ||
+            un > (1ULL << 53) ||         /* exact as a double: the rank rule */
             (un <= COT_PROFILE_UNIT_CAP && kept != un) || (un && !kept))
             return "corrupted profile (unit calibration)";
         left -= kept;
@@ -879,6 +880,10 @@ cot_profile_t *cot_profile_open_mem(const void *mem, size_t n, const char **why)
         w = vmsg;
     }
     if (w) { *why = w; return NULL; }
+    /* the tokenizer's and the voice's tables, now: scoring may run on
+     * several threads at once (-@ N), which must only read them */
+    if (!cls_ready) cls_init();
+    if (!voice_ready) voice_init();
     cot_profile_t *pr = cot_calloc(1, sizeof *pr);
     cot_profile_info_t *in = &pr->info;
     pr->p = p; pr->n = n;
@@ -1285,7 +1290,7 @@ static void conformal(const void *x, int le, uint64_t k, uint64_t n, double fpr,
     memset(t, 0, sizeof *t);
     t->t = NAN;
     t->n = t->indep = n;
-    t->calibrated = n > 0 && k > 0 && k <= n;
+    t->calibrated = n > 0 && k > 0 && k <= n && n <= (1ULL << 53);
     t->min_fpr = n ? 1.0 / ((double)n + 1.0) : NAN;
     if (!t->calibrated || !(fpr > 0 && fpr < 1)) return;
     /* j = ceil((1 - fpr)(n + 1)), 1-based; the 1e-9 keeps (1 - 0.01) * 100

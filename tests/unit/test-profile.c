@@ -463,6 +463,15 @@ static void test_units(void)
     p = cot_profile_open_mem(img, n, &why);
     tap_ok(!p && strstr(why, "unit calibration"), "bad unit section: %s", p ? "opened" : why);
     cot_profile_close(p);
+    /* a held-out count past 2^53 (found by fuzz-profile: the rank rule
+     * converted 2^64 to an integer) */
+    put64(img + uoff + 8 + 16, get64(img + uoff + 8 + 16) - 1);
+    put64(img + uoff + 8, ~(uint64_t)0);
+    reseal(img, n);
+    p = cot_profile_open_mem(img, n, &why);
+    tap_ok(!p && strstr(why, "unit calibration"), "held-out count 2^64-1 refused: %s",
+           p ? "opened" : why);
+    cot_profile_close(p);
 }
 
 static void test_prune(void)
