@@ -6,6 +6,7 @@
 #include "record.h"
 #include "extract.h"
 #include "json.h"
+#include "workers.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,40 +56,6 @@ static const char *const lp_paths[] = {
     "meta.logprobs", "meta.choice.logprobs", "meta.message.logprobs",
     "meta.generation.logprobs", "meta.prompt_logprobs"};
 
-/* --logprobs: re-read the record just built, add "logprob_stats" (see
- * lib/logprob.h) and write it.  Returns 0; -1 when the line was rejected
- * for malformed logprobs (and the run must stop when run->status is set);
- * -2 on a write error. */
-static int emit_with_logprobs(cot_run_t *run, const cot_line_t *l,
-                              const cot_extract_rec_t *rec, const char *path,
-                              cot_fields_t *lpf)
-{
-    cJSON *j = cot_json_parse(rec->json, rec->len);   /* numbers keep their text */
-    if (!j) cot_die(COT_EXIT_IO, "internal error: unparsable record");
-    const char *why = NULL;
-    cJSON *st = NULL;
-    for (size_t i = 0; !st && !why && i < sizeof lp_paths / sizeof *lp_paths; i++) {
-        const char *p = path ? path : lp_paths[i];
-        const char *ids = !strcmp(p, "meta.prompt_logprobs") || !strcmp(p, "meta.logprobs")
-                          ? "meta.prompt_token_ids" : NULL;
-        st = cot_lp_record_json(j, p, ids, NULL, &why);
-        if (path) break;
-    }
-    if (why) {
-        cJSON_Delete(j);
-        return cot_run_reject(run, l, "bad-logprobs", why) < 0 ? -1 : 0;
-    }
-    cot_run_count(run, st ? "logprobs:aligned" : "logprobs:none", 1);
-    if (lpf) {   /* --logprobs=PATH: one that no record has fails the run */
-        cot_fields_mark(lpf, 0, st ? COT_FIELD_HIT : COT_FIELD_MISS);
-        if (!st) cot_fields_learn(lpf, j);
-    }
-    if (st) cot_record_set(j, "logprob_stats", st);
-    int r = cot_run_emit(run, j);
-    cJSON_Delete(j);
-    return r < 0 ? -2 : 0;
-}
-
 /* At the clean end: raw renderings that disagree with their split fields
  * are warned about once; each pointer missing in some records is counted
  * in the accounts ("missing: --cot=/x N") and warned about; one that
@@ -118,6 +85,202 @@ static void check_fields(cot_run_t *run, cot_fields_t *f, cot_buf_t *key)
         cot_run_count(run, key->s, e->miss + e->badtype);
     }
     if (cot_fields_check(f, 0)) cot_run_fail(run, COT_EXIT_DATA);
+}
+
+/* ---- -@ N: records parsed and extracted on workers (lib/workers.h) ----- */
+
+typedef struct {
+    const cot_extract_opt_t *xo;
+    cot_extractor_t *x;          /* the main thread's (inline, -@ 0)        */
+    int require_cot, logprobs, lpf;
+    const char *lp_path;
+} xconf_t;
+
+typedef struct {
+    const xconf_t *cf;
+    cot_extractor_t *x;          /* its own, made on first use (or cf->x)  */
+    int own;
+    cot_jsonl_parser_t parser;
+    cot_buf_t err;
+} xctx_t;
+
+enum { XI_BAD_LINE, XI_REJECT, XI_OK };
+
+/* One record of a line's fan-out: its counter keys and its printed JSON. */
+typedef struct {
+    size_t key0, nkeys;          /* keys in item->keys, NUL-separated      */
+    size_t off, len;             /* its line in item->out, newline included */
+    int lp;                      /* --logprobs: 1 aligned, 0 none          */
+    cJSON *learn;                /* --logprobs=PATH missed: the record     */
+} xrec_t;
+
+typedef struct {
+    cot_buf_t file, text, why, kindb, out, keys;
+    unsigned long line;
+    unsigned long long lines, blank;
+    int unterminated, state;
+    const char *kind;
+    xrec_t *rec;
+    size_t nrec, caprec;
+    int lp_reject;               /* record nrec had bad logprobs: reject   */
+} xitem_t;
+
+static void xitem_key(xitem_t *it, const char *a, const char *b)
+{
+    cot_buf_printf(&it->keys, "%s:%s", a, b);
+    cot_buf_addc(&it->keys, '\0');
+    it->rec[it->nrec].nkeys++;
+}
+
+static void xitem_reject(xitem_t *it, const char *kind, const char *why)
+{
+    it->state = XI_REJECT;
+    cot_buf_clear(&it->kindb);
+    cot_buf_adds(&it->kindb, kind);
+    it->kind = it->kindb.s;
+    cot_buf_clear(&it->why);
+    cot_buf_adds(&it->why, why);
+}
+
+/* On a worker: parse the line, extract its records, print them (what the
+ * serial loop did, minus the accounts and the writing). */
+static void extract_work(void *c, void *p)
+{
+    xctx_t *x = c;
+    xitem_t *it = p;
+    const xconf_t *cf = x->cf;
+    if (!x->x) {
+        if (!x->own) x->x = cf->x;
+        else if (!(x->x = cot_extract_new(cf->xo, &x->err)))
+            cot_die(COT_EXIT_USAGE, "%s", x->err.s);   /* checked once already */
+    }
+    it->nrec = 0;
+    it->lp_reject = 0;
+    cot_buf_clear(&it->out);
+    cot_buf_clear(&it->keys);
+    cot_line_t l = {.file = it->file.s, .line = it->line, .len = it->text.len};
+    if (cot_jsonl_parse(&x->parser, &l, it->text.s, it->unterminated)) {
+        it->state = XI_BAD_LINE;
+        it->kind = l.kind;
+        cot_buf_clear(&it->why);
+        cot_buf_adds(&it->why, l.reason);
+        return;
+    }
+    const char *kind = NULL, *why = NULL;
+    cot_extract_set_raw(x->x, it->text.s, it->text.len);
+    int n = cot_extract_line(x->x, l.json, l.file, l.line, &kind, &why);
+    if (n < 0) { xitem_reject(it, kind, why); return; }
+    int bad = 0;
+    for (int k = 0; cf->require_cot && k < n && !bad; k++)
+        bad = !strcmp(cot_extract_get(x->x, k).cot_state, "absent");
+    if (bad) {   /* the line is set aside whole: nothing half-written */
+        xitem_reject(it, "no-cot", "no reasoning found (--require-cot)");
+        return;
+    }
+    it->state = XI_OK;
+    if ((size_t)n > it->caprec) {
+        it->rec = cot_realloc(it->rec, (size_t)n * sizeof *it->rec);
+        it->caprec = (size_t)n;
+    }
+    for (int k = 0; k < n; k++) {
+        cot_extract_rec_t rec = cot_extract_get(x->x, k);
+        xrec_t *r = &it->rec[it->nrec];
+        memset(r, 0, sizeof *r);
+        r->key0 = it->keys.len;
+        xitem_key(it, "format", rec.format);
+        xitem_key(it, "cot_state", rec.cot_state);
+        xitem_key(it, "id", cot_extract_id_kind(x->x));
+        if (rec.raw) xitem_key(it, rec.raw_field, rec.raw);
+        r->off = it->out.len;
+        if (!cf->logprobs) {
+            cot_buf_add(&it->out, rec.json, rec.len);
+        } else {                 /* --logprobs: re-read the record just built, add
+                                    "logprob_stats" (lib/logprob.h) */
+            cJSON *j = cot_json_parse(rec.json, rec.len);   /* numbers keep their text */
+            if (!j) cot_die(COT_EXIT_IO, "internal error: unparsable record");
+            const char *lwhy = NULL;
+            cJSON *st = NULL;
+            for (size_t i = 0; !st && !lwhy && i < sizeof lp_paths / sizeof *lp_paths; i++) {
+                const char *lp = cf->lp_path ? cf->lp_path : lp_paths[i];
+                const char *ids = !strcmp(lp, "meta.prompt_logprobs") ||
+                                  !strcmp(lp, "meta.logprobs") ? "meta.prompt_token_ids" : NULL;
+                st = cot_lp_record_json(j, lp, ids, NULL, &lwhy);
+                if (cf->lp_path) break;
+            }
+            if (lwhy) {          /* the rest of the line is not written */
+                cJSON_Delete(j);
+                cot_buf_clear(&it->why);
+                cot_buf_adds(&it->why, lwhy);
+                it->lp_reject = 1;
+                return;
+            }
+            r->lp = st != NULL;
+            if (st) cot_record_set(j, "logprob_stats", st);
+            if (cot_json_print(&it->out, j) < 0)
+                cot_die(COT_EXIT_IO, "internal error: a record holds a value that "
+                        "cannot be written as JSON");
+            if (cf->lpf && !st) r->learn = j;   /* cot_fields_learn() in order */
+            else cJSON_Delete(j);
+        }
+        cot_buf_addc(&it->out, '\n');
+        r->len = it->out.len - r->off;
+        it->nrec++;
+    }
+}
+
+typedef struct {
+    cot_run_t *run;
+    cot_fields_t *lpf;
+    int logprobs;
+} xdone_t;
+
+/* On the main thread, in input order: reject, count, write. */
+static int extract_done(void *arg, void *p)
+{
+    xdone_t *d = arg;
+    xitem_t *it = p;
+    cot_line_t l = {it->file.s, it->line, it->text.s ? it->text.s : "", it->text.len,
+                    NULL, it->why.s, it->kind};
+    int stop = 0;
+    if (it->state != XI_OK)
+        stop = cot_run_reject(d->run, &l, it->kind, it->why.s) < 0;
+    for (size_t k = 0; it->state == XI_OK && k < it->nrec + (size_t)it->lp_reject && !stop; k++) {
+        xrec_t *r = &it->rec[k];
+        const char *key = it->keys.s + r->key0;
+        for (size_t i = 0; i < r->nkeys; i++, key += strlen(key) + 1)
+            cot_run_count(d->run, key, 1);
+        if (k == it->nrec) {     /* bad logprobs: this record and the rest */
+            stop = cot_run_reject(d->run, &l, "bad-logprobs", it->why.s) < 0;
+            break;
+        }
+        if (d->logprobs) {
+            cot_run_count(d->run, r->lp ? "logprobs:aligned" : "logprobs:none", 1);
+            if (d->lpf) {
+                cot_fields_mark(d->lpf, 0, r->lp ? COT_FIELD_HIT : COT_FIELD_MISS);
+                if (r->learn) cot_fields_learn(d->lpf, r->learn);
+            }
+        }
+        stop = cot_run_emit_raw(d->run, it->out.s + r->off, r->len - 1) < 0;
+    }
+    for (size_t k = 0; k < it->nrec; k++) {
+        cJSON_Delete(it->rec[k].learn);
+        it->rec[k].learn = NULL;
+    }
+    if (stop) cot_run_stop_at(d->run, it->lines, it->blank);
+    return stop;
+}
+
+static void xitem_free(void *p)
+{
+    xitem_t *it = p;
+    for (size_t k = 0; k < it->nrec; k++) cJSON_Delete(it->rec[k].learn);
+    free(it->rec);
+    cot_buf_free(&it->file);
+    cot_buf_free(&it->text);
+    cot_buf_free(&it->why);
+    cot_buf_free(&it->kindb);
+    cot_buf_free(&it->out);
+    cot_buf_free(&it->keys);
 }
 
 int main(int argc, char **argv)
@@ -192,51 +355,69 @@ int main(int argc, char **argv)
         lpf = cot_fields_new();
         cot_fields_want(lpf, "--logprobs", lp_path, "they get no logprob_stats");
     }
-    cot_line_t l;
+    /* The records go through the worker pool: -@ N workers parse and
+     * extract, this thread reads, rejects, counts and writes in input order.
+     * Custom pointers (--id, --prompt, --cot, --answer, --meta) run inline
+     * (-@ 0): which of them matched, and the paths a "did you mean" offers,
+     * are learnt from the records in their order. */
     cot_buf_t key = {0};
-    int r;
-    while ((r = cot_run_next(&run, &l)) == 0) {
-        const char *kind = NULL, *why = NULL;
-        cot_extract_set_raw(x, l.text, l.len);
-        int n = cot_extract_line(x, l.json, l.file, l.line, &kind, &why);
-        if (n < 0) {
-            if (cot_run_reject(&run, &l, kind, why) < 0) break;
-            continue;
-        }
-        int bad = 0;
-        for (int k = 0; require_cot && k < n && !bad; k++)
-            bad = !strcmp(cot_extract_get(x, k).cot_state, "absent");
-        if (bad) {   /* the line is set aside whole: nothing half-written */
-            if (cot_run_reject(&run, &l, "no-cot",
-                               "no reasoning found (--require-cot)") < 0) break;
-            continue;
-        }
-        for (int k = 0; k < n; k++) {
-            cot_extract_rec_t rec = cot_extract_get(x, k);
-            cot_buf_clear(&key);
-            cot_buf_printf(&key, "format:%s", rec.format);
-            cot_run_count(&run, key.s, 1);
-            cot_buf_clear(&key);
-            cot_buf_printf(&key, "cot_state:%s", rec.cot_state);
-            cot_run_count(&run, key.s, 1);
-            cot_buf_clear(&key);
-            cot_buf_printf(&key, "id:%s", cot_extract_id_kind(x));
-            cot_run_count(&run, key.s, 1);
-            if (rec.raw) {
-                cot_buf_clear(&key);
-                cot_buf_printf(&key, "%s:%s", rec.raw_field, rec.raw);
-                cot_run_count(&run, key.s, 1);
-            }
-            if (logprobs) {
-                int e = emit_with_logprobs(&run, &l, &rec, lp_path, lpf);
-                if (e == -2) { r = -2; break; }
-                if (e == -1) break;   /* rejected: the rest of the line too */
-                continue;
-            }
-            if (cot_run_emit_raw(&run, rec.json, rec.len) < 0) { r = -2; break; }
-        }
-        if (r == -2) break;
+    xconf_t cf = {&xo, x, require_cot, logprobs, lpf != NULL, lp_path};
+    int nthreads = cot_extract_fields(x) ? 0 : common.threads;
+    int nctx = nthreads ? nthreads : 1;
+    xctx_t *ctxs = cot_calloc((size_t)nctx, sizeof *ctxs);
+    void **ctxp = cot_calloc((size_t)nctx, sizeof *ctxp);
+    for (int i = 0; i < nctx; i++) {
+        ctxs[i].cf = &cf;
+        ctxs[i].own = nthreads > 0;
+        ctxp[i] = &ctxs[i];
     }
+    xdone_t xd = {&run, lpf, logprobs};
+    cot_workers_opt_t wo = {.threads = nthreads, .ctx = ctxp, .item_size = sizeof(xitem_t),
+                            .work = extract_work, .done = extract_done, .done_arg = &xd,
+                            .item_free = xitem_free};
+    cot_workers_t *pool = cot_workers_new(&wo);
+    cot_run_set_idle(&run, cot_workers_idle, pool);   /* input pauses: deliver */
+    cot_line_t l;
+    int r, read_status = 0;
+    for (;;) {
+        xitem_t *it = cot_workers_next(pool);
+        int unterminated;
+        r = cot_run_read_raw(&run, &l, &unterminated);
+        if (r == -2) {           /* a damaged input: it counts after the */
+            read_status = run.status;   /* records read before it        */
+            run.status = COT_EXIT_OK;
+        }
+        if (r < 0) break;
+        cot_buf_clear(&it->file);
+        cot_buf_adds(&it->file, l.file);
+        cot_buf_clear(&it->text);
+        cot_buf_add(&it->text, l.text, l.len);
+        cot_buf_cstr(&it->text);
+        it->line = l.line;
+        it->unterminated = unterminated;
+        it->lines = cot_jsonl_lines(run.in);
+        it->blank = cot_jsonl_blank(run.in);
+        if (r == 1) {            /* too long: rejected in its place */
+            it->state = XI_BAD_LINE;
+            it->kind = l.kind;
+            it->nrec = 0;
+            it->lp_reject = 0;
+            cot_buf_clear(&it->why);
+            cot_buf_adds(&it->why, l.reason);
+        }
+        if (cot_workers_submit(pool, l.len, r == 0) < 0) { r = 0; break; }
+    }
+    if (cot_workers_finish(pool) < 0) r = 0;      /* stopped: no end checks */
+    else if (read_status) run.status = read_status;
+    cot_run_set_idle(&run, NULL, NULL);
+    cot_workers_free(pool);
+    for (int i = 0; i < nctx; i++) {
+        if (ctxs[i].own && ctxs[i].x) cot_extract_free(ctxs[i].x);
+        cot_jsonl_parser_free(&ctxs[i].parser);
+        cot_buf_free(&ctxs[i].err);
+    }
+    free(ctxs);
+    free(ctxp);
     if (r == -1) check_fields(&run, cot_extract_fields(x), &key);
     if (r == -1 && cot_fields_check(lpf, 0))
         cot_run_fail(&run, COT_EXIT_DATA);

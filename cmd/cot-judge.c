@@ -935,6 +935,7 @@ int main(int argc, char **argv)
                             .work = judge_work, .done = judge_done, .done_arg = &jd,
                             .item_free = jitem_free};
     cot_workers_t *pool = cot_workers_new(&wo);
+    cot_run_set_idle(&run, cot_workers_idle, pool);   /* input pauses: deliver */
     cot_line_t l;
     int read_status = 0;
     for (;;) {
@@ -964,6 +965,7 @@ int main(int argc, char **argv)
         if (cot_workers_submit(pool, l.len, r == 0) < 0) break;
     }
     if (cot_workers_finish(pool) == 0 && read_status) run.status = read_status;
+    cot_run_set_idle(&run, NULL, NULL);
     cot_workers_free(pool);
     for (int i = 0; i < nctx; i++) jctx_free(&ctxs[i]);
     judge.voiced = jd.voiced;

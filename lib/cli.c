@@ -23,16 +23,24 @@ void cot_common_init(cot_common_t *c, const char *prog, void (*usage)(FILE *))
 
 int cot_threads_default(void)
 {
-    /* Level-3 compression runs at about half the speed of the parser, so
-     * two compression threads keep up with it and more buy nothing.  Even
-     * on 2 CPUs two beat one (bench/extract: 1.8 s against 1.95 s), since
-     * the parser leaves a core half idle; none on one CPU. */
+    /* -@ N: N record workers beside the main thread (which reads, writes
+     * and keeps the accounts), so by default one per CPU this process may
+     * use; none on one CPU, where a worker only adds hand-offs. */
     long n = sysconf(_SC_NPROCESSORS_ONLN);
 #ifdef CPU_COUNT
     cpu_set_t set;   /* taskset and cgroup cpusets give fewer than online */
     if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) < n) n = CPU_COUNT(&set);
 #endif
-    return n > 1 ? 2 : 0;
+    if (n > COT_THREADS_MAX) n = COT_THREADS_MAX;
+    return n > 1 ? (int)n : 0;
+}
+
+int cot_zstd_threads(int threads)
+{
+    /* Level-3 compression runs at about half the speed of the parser, so
+     * two compression threads keep up with it and more buy nothing
+     * (bench/extract: 1.8 s against 1.95 s with one, on 2 CPUs). */
+    return threads < COT_ZSTD_THREADS_MAX ? threads : COT_ZSTD_THREADS_MAX;
 }
 
 /* The long option that stands for short option c, or NULL. */
@@ -109,8 +117,8 @@ int cot_common_opt(cot_common_t *c, int opt, const char *arg)
         c->level = (int)v;
         return 1;
     case '@':
-        if (cot_parse_long(arg, 0, 256, &v) < 0)
-            cot_usage_error("-@: threads must be 0..256, not '%s'", arg);
+        if (cot_parse_long(arg, 0, COT_THREADS_MAX, &v) < 0)
+            cot_usage_error("-@: threads must be 0..%d, not '%s'", COT_THREADS_MAX, arg);
         c->threads = (int)v;
         return 1;
     case 'q': cot_verbose = 0; return 1;
@@ -137,8 +145,9 @@ void cot_common_usage(FILE *fp, int records)
 "  -u, --uncompressed    write plain JSONL, whatever the name\n"
 "      --zstd            write zstd, whatever the name\n"
 "  -l, --level N         zstd compression level 1..%d [%d]\n"
-"  -@, --threads N       extra compression threads [%d]\n",
-                ZSTD_maxCLevel(), COT_ZSTD_LEVEL_DEFAULT, cot_threads_default());
+"  -@, --threads N       worker threads, and up to %d for zstd [%d]\n",
+                ZSTD_maxCLevel(), COT_ZSTD_LEVEL_DEFAULT, COT_ZSTD_THREADS_MAX,
+                cot_threads_default());
     fprintf(fp,
 "Bad input:\n"
 "      --skip-bad        skip bad lines instead of stopping\n"
@@ -181,7 +190,7 @@ cot_stream_t *cot_common_open_out(const cot_common_t *c, const char *path)
     char mode[8] = "wu";
     if (z) snprintf(mode, sizeof mode, "w%d", c->level);
     cot_stream_t *s = cot_stream_open(path, mode);
-    if (s && c->threads > 0) cot_stream_set_threads(s, c->threads);
+    if (s && c->threads > 0) cot_stream_set_threads(s, cot_zstd_threads(c->threads));
     return s;
 }
 
@@ -191,6 +200,7 @@ static int flush_out(void *arg)
 {
     cot_run_t *run = arg;
     int r = 0;
+    if (run->idle && run->idle(run->idle_arg) < 0) r = -1;
     if (run->out && cot_stream_flush(run->out) < 0) r = -1;
     if (run->rejects && cot_stream_flush(run->rejects) < 0) r = -1;
     return r;
@@ -410,6 +420,12 @@ static void print_accounts(cot_run_t *run, int out, int kept)
                        ? run->opt->out_path : "(stdout)");
     cot_err("%s", b.s);
     cot_buf_free(&b);
+}
+
+void cot_run_set_idle(cot_run_t *run, int (*fn)(void *), void *arg)
+{
+    run->idle = fn;
+    run->idle_arg = arg;
 }
 
 void cot_run_stop_at(cot_run_t *run, unsigned long long lines, unsigned long long blank)

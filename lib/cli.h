@@ -48,7 +48,7 @@ typedef struct {
     int uncompressed;           /* -u: plain output, whatever the name      */
     int zstd;                   /* --zstd: zstd output, whatever the name   */
     int level;                  /* -l LEVEL              [3]               */
-    int threads;                /* -@ N extra threads    [cot_threads_default()] */
+    int threads;                /* -@ N: record workers  [cot_threads_default()] */
     int skip_bad;               /* --skip-bad                               */
     const char *rejects_path;   /* --rejects FILE                           */
     void (*usage)(FILE *);      /* the tool's usage printer                 */
@@ -66,8 +66,16 @@ int cot_common_opt(cot_common_t *c, int opt, const char *arg);
  * `records` says whether the tool writes records (-o/-u/-l/-@ apply). */
 void cot_common_usage(FILE *fp, int records);
 
-/* The default of -@: 1 when more than one CPU is online, else 0. */
+/* -@ N gives N threads beside the main one: N record workers where the
+ * tool has them (lib/workers.h; 0 runs everything in the main thread), and
+ * cot_zstd_threads(N) zstd workers for compressed output. */
+#define COT_THREADS_MAX 256
+#define COT_ZSTD_THREADS_MAX 2
+/* The default of -@: the CPUs this process may use (sched_getaffinity:
+ * taskset and cgroup cpusets count), 0 on one CPU. */
 int cot_threads_default(void);
+/* zstd compression workers for -@ N: min(N, COT_ZSTD_THREADS_MAX). */
+int cot_zstd_threads(int threads);
 
 /* Tool version and the libzstd, cJSON and PCRE2 versions in use. */
 void cot_version_print(FILE *fp);
@@ -114,6 +122,8 @@ typedef struct {
     int line_stop;              /* a bad line stopped the run              */
     int out_failed;             /* writing a record failed                 */
     int read_ahead;             /* cot_run_stop_at(): the accounts count   */
+    int (*idle)(void *);        /* cot_run_set_idle()                      */
+    void *idle_arg;
     unsigned long long stop_lines, stop_blank;   /* lines up to the stop   */
 } cot_run_t;
 
@@ -156,6 +166,11 @@ int cot_run_emit_raw(cot_run_t *run, const char *p, size_t n);
 /* Add n to a named counter shown in the -v accounts ("format:harmony"). */
 void cot_run_count(cot_run_t *run, const char *key, unsigned long long n);
 unsigned long long cot_run_counter(const cot_run_t *run, const char *key);
+
+/* Before the reader blocks on its input the output is flushed; a -@ N tool
+ * first delivers its records there (cot_workers_flush(): fn(arg) < 0 stops
+ * the run like a write error). */
+void cot_run_set_idle(cot_run_t *run, int (*fn)(void *), void *arg);
 
 /* A -@ N tool reads ahead of the record it delivers: when a record stops
  * the run, the accounts must count the lines up to it, as -@ 0 would.

@@ -7,6 +7,7 @@
 #include <pcre2.h>
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,7 +162,10 @@ static int group_eq(const char *a, const char *b)
 /* ---- stated answers ------------------------------------------------------ */
 
 static pcre2_code *re_boxed, *re_answer, *re_final_yn, *re_lead_yn;
-static pcre2_match_data *re_md;
+/* The patterns are compiled once and shared; match data is per thread
+ * (cot-judge -@ N), freed when its thread ends. */
+static pthread_once_t re_once = PTHREAD_ONCE_INIT;
+static pthread_key_t re_key;
 
 static pcre2_code *re_make(const char *p, uint32_t opt)
 {
@@ -174,9 +178,13 @@ static pcre2_code *re_make(const char *p, uint32_t opt)
     return c;
 }
 
-static void re_init(void)
+static void re_md_free(void *md)
 {
-    if (re_md) return;
+    pcre2_match_data_free(md);
+}
+
+static void re_compile(void)
+{
     re_boxed = re_make("\\\\boxed\\{((?:[^{}]|\\{(?:[^{}]|\\{[^{}]*\\})*\\})*)\\}", 0);
     re_answer = re_make(
         "\\b(?:final\\s+answer|answer)\\s*(?:is|:|=)\\s*:?\\s*(?:\\*\\*)?\\s*(?:\\$\\s*)?"
@@ -185,7 +193,25 @@ static void re_init(void)
         "|(yes|no|true|false)\\b)", PCRE2_CASELESS);
     re_final_yn = re_make("\\b(yes|no)\\b[\\s.!*]*$", PCRE2_CASELESS);
     re_lead_yn = re_make("^\\s*(yes|no)\\b", PCRE2_CASELESS);
-    re_md = pcre2_match_data_create(4, NULL);
+    if (pthread_key_create(&re_key, re_md_free))
+        cot_die(COT_EXIT_IO, "out of thread-specific keys");
+}
+
+static void re_init(void)
+{
+    pthread_once(&re_once, re_compile);
+}
+
+static pcre2_match_data *re_mdata(void)
+{
+    re_init();
+    pcre2_match_data *md = pthread_getspecific(re_key);
+    if (!md) {
+        md = pcre2_match_data_create(4, NULL);
+        if (!md || pthread_setspecific(re_key, md))
+            cot_die(COT_EXIT_IO, "out of memory (match data)");
+    }
+    return md;
 }
 
 /* Last match of re in text (capture 1) at or after `from`: 1 and offsets,
@@ -195,6 +221,7 @@ static int re_last(pcre2_code *re, const char *t, size_t n, size_t *s, size_t *e
 {
     size_t off = from;
     int found = 0;
+    pcre2_match_data *re_md = re_mdata();
     while (off <= n) {
         int rc = pcre2_match(re, (PCRE2_SPTR)t, n, off, PCRE2_NO_UTF_CHECK,
                              re_md, NULL);
@@ -275,7 +302,7 @@ static int final_answer(const char *t, size_t n, size_t *s, size_t *e)
     while (a < b && isspace((unsigned char)t[a])) a++;
     while (b > a && isspace((unsigned char)t[b - 1])) b--;
     if (b > a && b - a <= 64) { *s = a; *e = b; return 0; }
-    re_init();
+    pcre2_match_data *re_md = re_mdata();
     if (pcre2_match(re_lead_yn, (PCRE2_SPTR)t, n, 0, PCRE2_NO_UTF_CHECK,
                     re_md, NULL) >= 2) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re_md);

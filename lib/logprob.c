@@ -100,7 +100,7 @@ static const char *parse_chat(const cJSON *arr, lpb_t *b)
 
 static const char *parse_completions(const cJSON *v, lpb_t *b)
 {
-    static char msg[96];
+    static _Thread_local char msg[96];   /* -@ N: one per worker */
     const cJSON *toks = cJSON_GetObjectItemCaseSensitive(v, "tokens");
     const cJSON *lps = cJSON_GetObjectItemCaseSensitive(v, "token_logprobs");
     const cJSON *tops = cJSON_GetObjectItemCaseSensitive(v, "top_logprobs");

@@ -32,6 +32,8 @@ struct cot_workers {
     pthread_t *th;
     int nth;
     int quit, stopped, finished, pending;
+    batch_t *pb;               /* the pending slot: pb's slot pi, which  */
+    size_t pi;                 /* cot_workers_flush() may leave behind   */
     cot_buf_t *saved;          /* the capture before cot_workers_next()  */
     /* Worker threads start with their index; they read w only. */
     struct arg { cot_workers_t *w; int i; } *args;
@@ -107,23 +109,28 @@ cot_workers_t *cot_workers_new(const cot_workers_opt_t *o)
     return w;
 }
 
+static void ensure(cot_workers_t *w, batch_t *b)
+{
+    if (b->cap) return;
+    b->cap = w->bi;
+    b->items = cot_calloc(b->cap, w->o.item_size);
+    b->diag = cot_calloc(b->cap, sizeof *b->diag);
+    b->run = cot_calloc(b->cap, 1);
+}
+
 void *cot_workers_next(cot_workers_t *w)
 {
+    if (w->pending) return slot(w, w->pb, w->pi);
     batch_t *b = ring(w, w->fill);
-    if (!b->cap) {
-        b->cap = w->bi;
-        b->items = cot_calloc(b->cap, w->o.item_size);
-        b->diag = cot_calloc(b->cap, sizeof *b->diag);
-        b->run = cot_calloc(b->cap, 1);
-    }
-    void *it = slot(w, b, b->n);
-    if (w->pending) return it;
+    ensure(w, b);
     w->pending = 1;
+    w->pb = b;
+    w->pi = b->n;
     if (w->o.threads) {
         cot_buf_clear(&b->diag[b->n]);
         w->saved = cot_msg_capture(&b->diag[b->n]);
     }
-    return it;
+    return slot(w, b, b->n);
 }
 
 /* Deliver batch `head` (done) in order, then free its place. */
@@ -178,6 +185,22 @@ int cot_workers_submit(cot_workers_t *w, size_t bytes, int run)
 {
     batch_t *b = ring(w, w->fill);
     if (w->pending && w->o.threads) cot_msg_capture(w->saved);
+    if (w->pending && w->o.threads && w->pb != b) {
+        /* cot_workers_flush() sent the slot's batch off without it: move
+         * the slot (its bytes, which own its buffers) into place. */
+        ensure(w, b);
+        size_t sz = w->o.item_size;
+        char *p = slot(w, w->pb, w->pi), *q = slot(w, b, b->n), tmp[256];
+        for (size_t k = 0; k < sz; k += sizeof tmp) {
+            size_t m = sz - k < sizeof tmp ? sz - k : sizeof tmp;
+            memcpy(tmp, p + k, m);
+            memcpy(p + k, q + k, m);
+            memcpy(q + k, tmp, m);
+        }
+        cot_buf_t d = w->pb->diag[w->pi];
+        w->pb->diag[w->pi] = b->diag[b->n];
+        b->diag[b->n] = d;
+    }
     w->pending = 0;
     if (w->stopped) return -1;
     if (!w->o.threads) {
@@ -194,6 +217,23 @@ int cot_workers_submit(cot_workers_t *w, size_t bytes, int run)
     return w->stopped ? -1 : 0;
 }
 
+int cot_workers_flush(cot_workers_t *w)
+{
+    if (!w->o.threads || w->finished) return w->stopped ? -1 : 0;
+    /* What done() prints now is not the pending slot's. */
+    cot_buf_t *cap = w->pending ? cot_msg_capture(w->saved) : NULL;
+    dispatch(w);
+    drain(w, 1);
+    if (w->pending) cot_msg_capture(cap);
+    return w->stopped ? -1 : 0;
+}
+
+int cot_workers_idle(void *w)
+{
+    cot_workers_flush(w);
+    return 0;
+}
+
 int cot_workers_finish(cot_workers_t *w)
 {
     if (w->finished) return w->stopped ? -1 : 0;
@@ -203,9 +243,9 @@ int cot_workers_finish(cot_workers_t *w)
         w->pending = 0;
         if (w->o.threads) {
             cot_msg_capture(w->saved);
-            batch_t *b = ring(w, w->fill);
-            cot_buf_add(&left, b->diag[b->n].s, b->diag[b->n].len);
-            cot_buf_clear(&b->diag[b->n]);
+            cot_buf_t *d = &w->pb->diag[w->pi];
+            cot_buf_add(&left, d->s, d->len);
+            cot_buf_clear(d);
         }
     }
     if (w->o.threads) {

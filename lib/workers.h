@@ -109,6 +109,16 @@ void *cot_workers_next(cot_workers_t *w);
  * pool (then stop reading). */
 int cot_workers_submit(cot_workers_t *w, size_t bytes, int run);
 
+/* Deliver every record submitted so far, waiting for the workers: for a
+ * reader about to block on its input (cot_run_set_idle()), so that records
+ * reach the next program in a pipeline while the input pauses, as they do
+ * at -@ 0.  May be called between cot_workers_next() and
+ * cot_workers_submit() (the slot stays valid).  0, or -1 when stopped. */
+int cot_workers_flush(cot_workers_t *w);
+/* cot_workers_flush() as an idle hook: cot_run_set_idle(&run,
+ * cot_workers_idle, w).  Always 0 (a stop shows at the next submit). */
+int cot_workers_idle(void *w);
+
 /* After the last record: finish every batch and deliver it in order, then
  * print what was captured into an unsubmitted slot.  Stops the threads.
  * 0, or -1 when a done() stopped the pool. */

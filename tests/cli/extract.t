@@ -15,7 +15,7 @@ t no-meta 0 "cot-extract -u --no-meta $S/flat.jsonl"
 t list-formats 0 "cot-extract --list-formats"
 t help 0 'cot-extract --help | sed "s/\\(--threads N.*\\)\\[[0-9]*\\]/\\1[N]/"'  # -@ default depends on the CPUs
 # ... on the CPUs this process may use: one CPU, no compression thread
-check threads-one-cpu 'taskset -c 0 cot-extract --help | grep -q "threads N  *extra compression threads \[0\]"'
+check threads-one-cpu 'taskset -c 0 cot-extract --help | grep -q "threads N  *worker threads, and up to 2 for zstd \[0\]"'
 
 # Forcing: a style, a layout+style, and a layout that does not fit.
 t force-style 0 "cot-extract -u --no-meta --format none $S/think-inline.jsonl | head -2"

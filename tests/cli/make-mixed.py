@@ -1,14 +1,32 @@
 #!/usr/bin/env python3
-"""make-mixed.py N SEED [clean] -- N lines of mixed canonical records for the -@ N
+"""make-mixed.py N SEED [clean|raw] -- N lines of mixed canonical records for the -@ N
 tests (tests/cli/workers.t): the judge samples with varied ids and padding,
 planner-voice traces, cue-text records, and now and then a bad JSON line, a
 blank line, a record that is not canonical, a cue that is not a string, and
 a trace for the catastrophic rule ("clean": none of these oddities).
+"raw": raw generations for cot-extract instead, every layout of
+samples/raw, with bad lines, blank lines and objects with no text.
 Written to stdout, deterministic."""
-import json, random, sys
+import glob, json, random, sys
 
 n, seed = int(sys.argv[1]), int(sys.argv[2])
-clean = len(sys.argv) > 3 and sys.argv[3] == "clean"
+mode = sys.argv[3] if len(sys.argv) > 3 else ""
+clean = mode == "clean"
+rnd0 = random.Random(seed)
+if mode == "raw":
+    raw = [l.rstrip("\n") for f in sorted(glob.glob("samples/raw/*.jsonl"))
+           for l in open(f, encoding="utf-8") if l.strip()]
+    for i in range(n):
+        k = rnd0.random()
+        if k < 0.02:
+            print('{"id": "bad-%d", "messages": [' % i)
+        elif k < 0.025:
+            print("")
+        elif k < 0.035:
+            print(json.dumps({"id": "empty-%d" % i, "note": "no text here"}))
+        else:
+            print(rnd0.choice(raw))
+    sys.exit(0)
 rnd = random.Random(seed)
 src = [json.loads(l) for l in open("samples/judge/traces.jsonl")]
 cues = [json.loads(l) for l in open("samples/cues/cued.jsonl")]

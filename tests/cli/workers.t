@@ -17,6 +17,10 @@ mkdir -p "$W"
 # not a string, catastrophic backtracking) and 3000 clean ones.
 $PY tests/cli/make-mixed.py 3000 2 > "$W/mixed.jsonl"
 $PY tests/cli/make-mixed.py 3000 3 clean > "$W/clean.jsonl"
+$PY tests/cli/make-mixed.py 3000 4 raw > "$W/raw.jsonl"
+grep -v '^{"id": "bad-' "$W/raw.jsonl" | head -n 1700 > "$W/raw-stop.jsonl"
+echo '{"id": "broken", "messages": [' >> "$W/raw-stop.jsonl"
+grep -v '^{"id": "bad-' "$W/raw.jsonl" >> "$W/raw-stop.jsonl"
 { cat "$W/mixed.jsonl"; tail -n 1 "$W/clean.jsonl" | tr -d '\n'; } > "$W/unterminated.jsonl"
 CAT=samples/judge/catastrophic.rules
 CUE="--cue-text-field meta.nudge_text"
@@ -53,6 +57,15 @@ at_all() {
 }
 export -f at_all
 
+# ---- -@: its default is the CPUs this process may use --------------------------
+check default-one-cpu 'taskset -c 0 cot-judge --help | grep -q "threads N  *worker threads, and up to 2 for zstd \[0\]"'
+if [ "$(nproc)" -ge 2 ]; then
+check default-two-cpus 'taskset -c 0,1 cot-judge --help | grep -q "threads N  *worker threads, and up to 2 for zstd \[2\]"'
+else
+skip default-two-cpus 'one CPU here'
+fi
+t threads-range 2 'cot-judge -@ 257 /dev/null'
+
 # ---- cot-judge ---------------------------------------------------------------
 t judge-mixed 1 'at_all "cot-judge -u -@ \$N -v --skip-bad --exit-status $CUE --rules $CAT $W/mixed.jsonl"'
 t judge-rejects 0 'at_all "cot-judge -u -@ \$N -v --rejects \$TMP/\$N/rej.jsonl $CUE --rules $CAT $W/mixed.jsonl"'
@@ -81,5 +94,38 @@ t judge-profile-model 0 'at_all "cot-judge -u -v -@ \$N --skip-bad --profile $W/
 t judge-baseline 0 'at_all "cot-judge -u -v -@ \$N --skip-bad --baseline tests/golden/judge/baseline.json $W/mixed.jsonl"'
 # --judge-cmd runs inline whatever -@ says (one process, fed in order).
 t judge-ext 0 'at_all "head -n 600 $W/clean.jsonl | cot-judge -u -v -@ \$N --judge-window 4 --judge-cmd \"samples/judge/echo-judge ok\""'
+
+# ---- cot-extract -------------------------------------------------------------
+t extract-mixed 0 'at_all "cot-extract -u -v -@ \$N --skip-bad $W/raw.jsonl"'
+t extract-require-cot 0 'at_all "cot-extract -u -v -@ \$N --require-cot --rejects \$TMP/\$N/rej.jsonl $W/raw.jsonl"'
+t extract-zstd-out 0 'at_all "cot-extract -@ \$N --skip-bad -o \$TMP/\$N/out.zst $W/raw.jsonl; rc=\$?; zstd -dc \$TMP/\$N/out.zst; rm \$TMP/\$N/out.zst; exit \$rc"'
+t extract-stop-bad-line 1 'at_all "cot-extract -u -v -@ \$N $W/raw-stop.jsonl"'
+t extract-stop-write-error 3 'at_all "cot-extract -u -v -@ \$N --skip-bad $W/raw.jsonl > /dev/full"'
+t extract-damaged-input 1 'at_all "zstd -q -c $W/raw.jsonl | head -c 15000 | cot-extract -u -v --skip-bad -@ \$N"'
+# Custom pointers run inline (which of them matched is learnt in order).
+t extract-custom-pointers 0 'at_all "cot-extract -u -v -@ \$N --skip-bad --cot /reasoning --answer /response $W/raw.jsonl"'
+# --logprobs on the workers; malformed logprobs without --skip-bad stop the
+# run at that record, like any bad line (they used to be reported, and the
+# records after them written all the same).
+for i in $(seq 400); do cat samples/profile/logprobs.jsonl; done > "$W/lp.jsonl"
+{ head -n 900 "$W/lp.jsonl"
+  echo '{"id":"m","cot":"a","answer":"b","logprobs":{"tokens":["a","b"],"token_logprobs":[-1]}}'
+  tail -n +901 "$W/lp.jsonl"; } > "$W/lp-bad.jsonl"
+t extract-logprobs 0 'at_all "cot-extract -u -v -@ \$N --logprobs $W/lp.jsonl"'
+t extract-logprobs-skipped 0 'at_all "cot-extract -u -v -@ \$N --skip-bad --logprobs $W/lp-bad.jsonl"'
+t extract-logprobs-stop 1 'at_all "cot-extract -u -v -@ \$N --logprobs $W/lp-bad.jsonl"'
+t extract-logprobs-path 0 'at_all "cot-extract -u -v -@ \$N --logprobs=meta.logprobs $W/lp.jsonl"'
+
+# An input that pauses: the records read so far reach the next program
+# (the workers hand them back before the reader blocks), as at -@ 0.
+check judge-flush-when-input-pauses 'mkfifo $TMP/in; (head -n 300 $W/clean.jsonl; exec sleep 30) > $TMP/in & w=$!
+  cot-judge -u -@ 2 $TMP/in > $TMP/out & p=$!
+  for i in $(seq 100); do [ "$(wc -l < $TMP/out)" = 300 ] && break; sleep 0.1; done
+  kill $w $p; test "$(wc -l < $TMP/out)" = 300'
+check extract-flush-when-input-pauses 'n=$(head -n 300 $W/raw-stop.jsonl | cot-extract -u -@ 0 | wc -l)
+  mkfifo $TMP/in; (head -n 300 $W/raw-stop.jsonl; exec sleep 30) > $TMP/in & w=$!
+  cot-extract -u -@ 2 $TMP/in > $TMP/out & p=$!
+  for i in $(seq 100); do [ "$(wc -l < $TMP/out)" = $n ] && break; sleep 0.1; done
+  kill $w $p; test "$(wc -l < $TMP/out)" = $n'
 
 done_testing

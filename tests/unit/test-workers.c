@@ -64,6 +64,16 @@ static void item_free_count(void *p)
 
 /* Run n records on `threads` workers, batches of `bi`; the log and stderr
  * come back in *log and *err (caller frees). */
+static int flush_every;   /* cot_workers_flush() before every k-th submit */
+static int flush_short;   /* a flush delivered fewer records than it should */
+
+static int lines(const cot_buf_t *b)
+{
+    int n = 0;
+    for (size_t i = 0; i < b->len; i++) n += b->s[i] == '\n';
+    return n;
+}
+
 static int scenario(int threads, int n, int stop_at, size_t bi, char **log, char **err,
                     unsigned long *nwork)
 {
@@ -86,6 +96,11 @@ static int scenario(int threads, int n, int stop_at, size_t bi, char **log, char
             cot_warn("reading record %d: bad line", k);
             it->out = 0;
             cot_buf_clear(&it->note);
+        }
+        if (flush_every && k % flush_every == 0) {   /* the input pauses */
+            cot_workers_flush(w);
+            if (stop_at < 0 && lines(&r.log) != k) flush_short = 1;
+            it->k = k;           /* the slot is still ours */
         }
         if (cot_workers_submit(w, 100, !bad) < 0) { rc = 1; break; }
     }
@@ -168,6 +183,25 @@ int main(void)
         free(rlog);
         free(rerr);
     }
+
+    /* Flushes between next() and submit() (an input that pauses): every
+     * record before the pending one is delivered, and nothing changes. */
+    rrc = scenario(0, 100, -1, 0, &rlog, &rerr, &rwork);
+    flush_every = 7;
+    for (int a = 0; a < 3; a++) {
+        char *log, *err;
+        flush_short = 0;
+        int rc = scenario(th[a], 100, -1, 5, &log, &err, &nw);
+        tap_is_long(rc, 0, "-@ flush: runs to the end");
+        tap_ok(!flush_short, "  each flush delivered the records before the pending one");
+        tap_is_str(log, rlog, "  the records as inline");
+        tap_is_str(err, rerr, "  the messages as inline");
+        free(log);
+        free(err);
+    }
+    flush_every = 0;
+    free(rlog);
+    free(rerr);
 
     /* No record at all. */
     {
