@@ -494,6 +494,7 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
                             .work = score_work, .done = score_done, .done_arg = &run,
                             .item_free = sitem_free};
     cot_workers_t *pool = cot_workers_new(&wo);
+    cot_run_set_idle(&run, cot_workers_idle, pool);   /* input pauses: deliver */
     cot_line_t l;
     int read_status = 0;
     for (;;) {
@@ -523,6 +524,7 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
         if (cot_workers_submit(pool, l.len, r == 0) < 0) break;
     }
     if (cot_workers_finish(pool) == 0 && read_status) run.status = read_status;
+    cot_run_set_idle(&run, NULL, NULL);
     cot_workers_free(pool);
     for (int i = 0; i < nctx; i++) {
         cot_profile_work_free(&ctxs[i].w);
