@@ -997,6 +997,7 @@ int main(int argc, char **argv)
     cot_profile_shift_opts_t so;
     cot_profile_shift_opts_init(&so);
     so.fpr = o.fpr;
+    if (prof) cot_profile_warn_calibration(prof, o.fpr, 1u << COT_PUNIT_RECORD, 1);
 
     /* The source first: a plain file is read again in place, anything
      * else is spilled as it is read (lib/pair.h). */

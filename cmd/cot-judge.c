@@ -850,6 +850,7 @@ int main(int argc, char **argv)
         }
         cot_profile_shift_opts_init(&sh.so);
         sh.so.fpr = fpr;
+        cot_profile_warn_calibration(sh.prof, fpr, 1u << COT_PUNIT_RECORD, 1);
     }
 
     cot_model_t *model = NULL;

@@ -2,10 +2,12 @@
  * records against it ("shift"), and summarise per-token logprobs
  * ("logprobs").  The work is in lib/profile.c and lib/logprob.c. */
 #include "cli.h"
+#include "json.h"
 #include "jsonl.h"
 #include "logprob.h"
 #include "profile.h"
 #include "record.h"
+#include "workers.h"
 
 #include <errno.h>
 #include <math.h>
@@ -51,6 +53,8 @@ static void usage(FILE *fp)
 "      --reference FILE  records whose cot forms the reference views (a\n"
 "                        generic corpus, or the SFT set itself): scores\n"
 "                        become own-vs-reference log-likelihood ratios\n"
+"      --fpr F           the false-positive rate the calibration must hold:\n"
+"                        warn when too few held-out units for it [%g]\n"
 "  -o, --output FILE     the profile to write (required)\n"
 "score:\n"
 "  -p, --profile FILE    the profile to score against\n"
@@ -67,7 +71,7 @@ static void usage(FILE *fp)
 "                        per-token NLL shift of the edit\n"
 "      --token-ids PATH  prompt token ids for vLLM prompt_logprobs\n"
 "                        [prompt_token_ids]\n",
-            o.order, o.min_count, DEF_HOLDOUT, DEF_WINDOW, DEF_FPR, DEF_SPANS,
+            o.order, o.min_count, DEF_HOLDOUT, DEF_FPR, DEF_WINDOW, DEF_FPR, DEF_SPANS,
             DEF_LOGPROBS);
     cot_common_usage(fp, 1);
 }
@@ -154,6 +158,16 @@ static int parse_opts(opts_t *o, int argc, char **argv)
     return optind;
 }
 
+/* ---- calibration checks ------------------------------------------------ */
+
+/* Warn, counted in the accounts, for every unit kind that cannot hold fpr. */
+static void check_calibration(const cot_profile_t *p, double fpr, cot_run_t *run,
+                              int score)
+{
+    int n = cot_profile_warn_calibration(p, fpr, (1u << COT_PUNIT_N) - 1, score);
+    if (n) cot_run_count(run, "warning:calibration", (unsigned long long)n);
+}
+
 /* ---- build -------------------------------------------------------------- */
 
 static int cmd_build(opts_t *o, char **files, int nfiles)
@@ -232,11 +246,11 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
         double t1 = cot_now();
         st = cot_profile_builder_write(b, out);
         if (st) run.status = st;
-        else if (s0.holdout < 100 && o->holdout > 0)
-            cot_warn("the calibration rests on only %llu held-out records, so the "
-                     "off_policy threshold at --fpr 0.01 has no held-out record above "
-                     "it; hold out 100 or more (1000 for --fpr 0.001): raise --holdout "
-                     "or give more own samples", (unsigned long long)s0.holdout);
+        else if (o->holdout > 0) {
+            cot_profile_t *p = cot_profile_load(out);
+            if (!p) run.status = errno ? COT_EXIT_IO : COT_EXIT_DATA;
+            else { check_calibration(p, o->fpr, &run, 0); cot_profile_close(p); }
+        }
         cot_profile_build_stats_t s;
         cot_profile_builder_stats(b, &s);
         if (cot_verbose >= 2) {
@@ -281,20 +295,42 @@ static int cmd_info(opts_t *o, char **files, int nfiles)
         printf("cal_bits_per_token\tmean %.4f\tsd %.4f\n", in.cal_mean[0], in.cal_sd[0]);
         printf("cal_worst_window\tmean %.4f\tsd %.4f\n", in.cal_mean[1], in.cal_sd[1]);
         static const double fprs[] = {0.05, 0.01, 0.001};
-        for (int k = 0; k < 3; k++)
-            printf("threshold@%g\t%.4f bits/token\n", fprs[k],
-                   cot_profile_threshold(p, 0, fprs[k]));
+        for (int k = 0; k < 3; k++) {
+            double t = cot_profile_threshold(p, 0, fprs[k]);
+            if (isnan(t)) printf("threshold@%g\tnone (too few held-out records)\n", fprs[k]);
+            else printf("threshold@%g\t%.4f bits/token\n", fprs[k], t);
+        }
         for (int f = 2; f < COT_PCAL_N; f++) {
             if (isnan(in.feat_mean[f])) continue;
             printf("cal_%s\tmean %.4f\tsd %.4f\n", cot_pcal_names[f], in.feat_mean[f],
                    in.feat_sd[f]);
         }
-        for (int k = 0; k < 3; k++) {
-            uint64_t above;
-            double t = cot_profile_feat_threshold(p, COT_PCAL_SCORE, fprs[k], &above);
-            if (isnan(t)) continue;
-            printf("score_threshold@%g\t%.4f\t%llu of %llu held-out records above it\n",
-                   fprs[k], t, (unsigned long long)above, (unsigned long long)in.ncal);
+        for (int u = 0; u < COT_PUNIT_N; u++) {
+            const char *un = cot_punit_names[u];
+            if (u == COT_PUNIT_RECORD ? !in.ncomb : !in.units) {
+                if (u) printf("cal_%s\tnone (profile built before window and step "
+                              "calibration; rebuild it)\n", un);
+                continue;
+            }
+            printf("cal_%s\t%llu held out", un, (unsigned long long)in.unit_n[u]);
+            if (u == COT_PUNIT_WINDOW)
+                printf(" (%llu disjoint; window %u)", (unsigned long long)in.unit_indep[u],
+                       in.unit_window);
+            printf("\tmean %.4f\tsd %.4f\n", in.unit_mean[u], in.unit_sd[u]);
+            for (int k = 0; k < 3; k++) {
+                cot_profile_thr_t t;
+                cot_profile_unit_threshold(p, u, fprs[k], &t);
+                const char *name = u == COT_PUNIT_RECORD ? "score" : un;
+                if (!t.resolved)
+                    printf("%s_threshold@%g\tnone\t%llu held-out %s resolve no rate "
+                           "below %.4f\n", name, fprs[k], (unsigned long long)t.n, un,
+                           t.min_fpr);
+                else
+                    printf("%s_threshold@%g\t%.4f\t%llu of %llu held-out %s above it%s\n",
+                           name, fprs[k], t.t, (unsigned long long)t.above,
+                           (unsigned long long)t.n, un,
+                           cot_profile_thr_enough(&t, fprs[k]) ? "" : "; too few (10/fpr)");
+            }
         }
     }
     printf("views\t");
@@ -327,6 +363,113 @@ static int cmd_info(opts_t *o, char **files, int nfiles)
 
 /* ---- score -------------------------------------------------------------- */
 
+/* Records are scored on the -@ N worker pool (lib/workers.h): workers
+ * parse, score and print; this thread reads, rejects, counts and writes in
+ * input order, so the output is the same for every N. */
+
+typedef struct {               /* read by every worker, written by none */
+    const cot_profile_t *prof;
+    const cot_profile_shift_opts_t *so;
+    const char *spans;
+} sconf_t;
+
+typedef struct {               /* one worker's own */
+    const sconf_t *cf;
+    cot_profile_work_t w;
+    cot_jsonl_parser_t parser;
+} sctx_t;
+
+enum { SI_BAD_LINE, SI_REJECT, SI_SCORED };
+
+typedef struct {
+    cJSON *rec;                /* kept when printing failed: emitted here */
+    cot_buf_t file, text, why, out;
+    unsigned long line;
+    unsigned long long lines, blank;
+    int unterminated, state, off, printed;
+    const char *kind;
+} sitem_t;
+
+static void sitem_reject(sitem_t *it, const char *kind, const char *why)
+{
+    it->state = SI_REJECT;
+    it->kind = kind;
+    cot_buf_clear(&it->why);
+    cot_buf_adds(&it->why, why);
+}
+
+static void score_work(void *c, void *p)
+{
+    sctx_t *x = c;
+    sitem_t *it = p;
+    const sconf_t *cf = x->cf;
+    it->printed = it->off = 0;
+    cot_line_t l = {.file = it->file.s, .line = it->line, .len = it->text.len};
+    if (cot_jsonl_parse(&x->parser, &l, it->text.s, it->unterminated)) {
+        it->state = SI_BAD_LINE;
+        it->kind = l.kind;
+        cot_buf_clear(&it->why);
+        cot_buf_adds(&it->why, l.reason);
+        return;
+    }
+    it->rec = cot_jsonl_parser_take(&x->parser);
+    cot_record_view_t v;
+    const char *why = cot_record_view(it->rec, COT_NEED_COT, &v);
+    if (why) { sitem_reject(it, "no-cot", why); return; }
+    long nsp = -1;
+    const cJSON *spv = cot_record_get(it->rec, cf->spans);
+    if (spv && (nsp = cot_profile_spans_json(spv, v.cot_len, &x->w)) < 0) {
+        cot_buf_clear(&it->why);
+        cot_buf_printf(&it->why, "%s: expected an array of [start,end] byte spans "
+                       "within the cot", cf->spans);
+        it->state = SI_REJECT;
+        it->kind = "bad-spans";
+        return;
+    }
+    cJSON *sh = cot_profile_shift_json(cf->prof, v.cot, v.cot_len, nsp, cf->so, &x->w,
+                                       &it->off);
+    /* logprob_stats from `cot-profile logprobs`, when present */
+    const cJSON *cv = cot_record_get(it->rec, "logprob_stats.cot.curvature");
+    if (cJSON_IsNumber(cv)) cot_profile_add_logprob(sh, cv->valuedouble);
+    cot_record_set(it->rec, "shift", sh);
+    it->state = SI_SCORED;
+    cot_buf_clear(&it->out);
+    if (cot_json_print(&it->out, it->rec) < 0) return;   /* cot_run_emit says why */
+    it->printed = 1;
+    cJSON_Delete(it->rec);     /* freed by the thread that made it */
+    it->rec = NULL;
+}
+
+static int score_done(void *arg, void *p)
+{
+    cot_run_t *run = arg;
+    sitem_t *it = p;
+    cot_line_t l = {it->file.s, it->line, it->text.s ? it->text.s : "", it->text.len,
+                    NULL, it->why.s, it->kind};
+    int stop;
+    if (it->state != SI_SCORED)
+        stop = cot_run_reject(run, &l, it->kind, it->why.s) < 0;
+    else {
+        if (it->off) cot_run_count(run, "off-policy", 1);
+        stop = (it->printed ? cot_run_emit_raw(run, it->out.s, it->out.len)
+                            : cot_run_emit(run, it->rec)) < 0;
+    }
+    cJSON_Delete(it->rec);
+    it->rec = NULL;
+    if (stop) cot_run_stop_at(run, it->lines, it->blank);
+    return stop;
+}
+
+static void sitem_free(void *p)
+{
+    sitem_t *it = p;
+    cJSON_Delete(it->rec);
+    cot_buf_free(&it->file);
+    cot_buf_free(&it->text);
+    cot_buf_free(&it->why);
+    cot_buf_free(&it->out);
+}
+
 static int cmd_score(opts_t *o, char **files, int nfiles)
 {
     if (!o->profile) cot_usage_error("score: name the profile with -p FILE");
@@ -337,38 +480,58 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
     so.window = (size_t)o->window;
     so.fpr = o->fpr;
     so.per_token = o->per_token;
+    so.units = 1;
     cot_run_t run;
     int st = cot_run_open(&run, &o->c, files, nfiles, 1);
     if (st) { cot_profile_close(prof); return st; }
-    cot_profile_work_t w = {0};
+    check_calibration(prof, o->fpr, &run, 1);
+    sconf_t cf = {prof, &so, o->spans};
+    int nthreads = o->c.threads, nctx = nthreads ? nthreads : 1;
+    sctx_t *ctxs = cot_calloc((size_t)nctx, sizeof *ctxs);
+    void **ctxp = cot_calloc((size_t)nctx, sizeof *ctxp);
+    for (int i = 0; i < nctx; i++) { ctxs[i].cf = &cf; ctxp[i] = &ctxs[i]; }
+    cot_workers_opt_t wo = {.threads = nthreads, .ctx = ctxp, .item_size = sizeof(sitem_t),
+                            .work = score_work, .done = score_done, .done_arg = &run,
+                            .item_free = sitem_free};
+    cot_workers_t *pool = cot_workers_new(&wo);
+    cot_run_set_idle(&run, cot_workers_idle, pool);   /* input pauses: deliver */
     cot_line_t l;
-    while (cot_run_next(&run, &l) == 0) {
-        cot_record_view_t v;
-        const char *why = cot_record_view(l.json, COT_NEED_COT, &v);
-        if (why) {
-            if (cot_run_reject(&run, &l, "no-cot", why) < 0) break;
-            continue;
+    int read_status = 0;
+    for (;;) {
+        sitem_t *it = cot_workers_next(pool);
+        int unterminated;
+        int r = cot_run_read_raw(&run, &l, &unterminated);
+        if (r == -2) {         /* a damaged input counts after the records */
+            read_status = run.status;   /* read before it               */
+            run.status = COT_EXIT_OK;
         }
-        long nsp = -1;
-        const cJSON *spv = cot_record_get(l.json, o->spans);
-        if (spv && (nsp = cot_profile_spans_json(spv, v.cot_len, &w)) < 0) {
-            cot_buf_t m = {0};
-            cot_buf_printf(&m, "%s: expected an array of [start,end] byte spans within the cot", o->spans);
-            int r = cot_run_reject(&run, &l, "bad-spans", m.s);
-            cot_buf_free(&m);
-            if (r < 0) break;
-            continue;
+        if (r < 0) break;
+        cot_buf_clear(&it->file);
+        cot_buf_adds(&it->file, l.file);
+        cot_buf_clear(&it->text);
+        cot_buf_add(&it->text, l.text, l.len);
+        cot_buf_cstr(&it->text);
+        it->line = l.line;
+        it->unterminated = unterminated;
+        it->lines = cot_jsonl_lines(run.in);
+        it->blank = cot_jsonl_blank(run.in);
+        if (r == 1) {          /* a bad line: rejected in its place */
+            it->state = SI_BAD_LINE;
+            it->kind = l.kind;
+            cot_buf_clear(&it->why);
+            cot_buf_adds(&it->why, l.reason);
         }
-        int off;
-        cJSON *sh = cot_profile_shift_json(prof, v.cot, v.cot_len, nsp, &so, &w, &off);
-        /* logprob_stats from `cot-profile logprobs`, when present */
-        const cJSON *cv = cot_record_get(l.json, "logprob_stats.cot.curvature");
-        if (cJSON_IsNumber(cv)) cot_profile_add_logprob(sh, cv->valuedouble);
-        cot_record_set(l.json, "shift", sh);
-        if (off) cot_run_count(&run, "off-policy", 1);
-        if (cot_run_emit(&run, l.json) < 0) break;
+        if (cot_workers_submit(pool, l.len, r == 0) < 0) break;
     }
-    cot_profile_work_free(&w);
+    if (cot_workers_finish(pool) == 0 && read_status) run.status = read_status;
+    cot_run_set_idle(&run, NULL, NULL);
+    cot_workers_free(pool);
+    for (int i = 0; i < nctx; i++) {
+        cot_profile_work_free(&ctxs[i].w);
+        cot_jsonl_parser_free(&ctxs[i].parser);
+    }
+    free(ctxs);
+    free(ctxp);
     cot_profile_close(prof);
     return cot_run_finish(&run);
 }

@@ -284,6 +284,10 @@ static void wrf32(unsigned char *p, float f) { uint32_t v; memcpy(&v, &f, 4); wr
  * f64 inverse correlation[8][8] (680 bytes).
  * Voice: u64 records, u32 features, u32 0, then per feature char name[16],
  * f64 mean, f64 sd.
+ * 472 u64 offset, size of the unit calibration (0, 0: absent, as in
+ *     profiles built before it): u32 kinds (2: windows, steps), u32 window,
+ *     per kind u64 n, u64 disjoint, u64 kept, f64 mean, f64 sd (40 bytes),
+ *     then the kept sorted f64 values of each kind.
  * Checksum: over the whole file with the checksum field read as zero. */
 #define HDR_SIZE 512
 #define OFF_TABLES 216
@@ -293,6 +297,8 @@ static void wrf32(unsigned char *p, float f) { uint32_t v; memcpy(&v, &f, 4); wr
 #define OFF_CSUM 376
 #define OFF_VIEWS 384
 #define OFF_SECT 392
+#define OFF_UNITS 472
+#define UNITS_HDR (8 + 40 * (COT_PUNIT_N - 1))
 enum { SEC_CHARS, SEC_RWORDS, SEC_RCHARS, SEC_LAYOUT, SEC_COMB, SEC_N };
 #define VIEW_SIZE 296
 #define LAYOUT_SIZE 96
@@ -647,6 +653,7 @@ struct cot_profile {
     cot_profile_info_t info;
     pview_t v[COT_PVIEW_N];     /* v[0] repeats the words view above      */
     comb_t comb;
+    const unsigned char *ux[COT_PUNIT_N];   /* kept unit values, sorted   */
 };
 
 static const unsigned char *ptab_find(const ptab_t *t, uint64_t key)
@@ -711,6 +718,24 @@ static const char *validate_v2(const unsigned char *p, size_t n)
     if (nf > COT_PROFILE_COMB_MAX) return "corrupted profile (combined score)";
     for (uint32_t k = 0; k < nf; k++)
         if (rd32(c + 8 + 4 * k) >= COT_PCAL_SCORE) return "corrupted profile (combined score)";
+    uint64_t uoff = rd64(p + OFF_UNITS), usz = rd64(p + OFF_UNITS + 8);
+    if (!uoff && !usz) return NULL;
+    if (uoff < HDR_SIZE || uoff > n || usz > n - uoff || usz < UNITS_HDR || uoff % 8)
+        return "corrupted profile (unit calibration)";
+    const unsigned char *u = p + uoff;
+    if (rd32(u) != COT_PUNIT_N - 1 || rd32(u + 4) == 0)
+        return "corrupted profile (unit calibration)";
+    uint64_t left = (usz - UNITS_HDR) / 8;
+    for (int k = 1; k < COT_PUNIT_N; k++) {
+        const unsigned char *h = u + 8 + 40 * (k - 1);
+        uint64_t un = rd64(h), ind = rd64(h + 8), kept = rd64(h + 16);
+        if (kept > left || kept > un || kept > COT_PROFILE_UNIT_CAP || ind > un ||
+            un > (1ULL << 53) ||         /* exact as a double: the rank rule */
+            (un <= COT_PROFILE_UNIT_CAP && kept != un) || (un && !kept))
+            return "corrupted profile (unit calibration)";
+        left -= kept;
+    }
+    if (left) return "corrupted profile (unit calibration)";
     return NULL;
 }
 
@@ -819,6 +844,28 @@ static void open_v2(cot_profile_t *pr)
         cb->sd[k] = rdf64(c + 104 + 8 * k);
         for (int j = 0; j < cb->n; j++) cb->ri[k][j] = rdf64(c + 168 + 8 * (k * 8 + j));
     }
+    uint64_t uoff = rd64(p + OFF_UNITS);
+    in->unit_n[COT_PUNIT_RECORD] = in->unit_indep[COT_PUNIT_RECORD] =
+        in->unit_kept[COT_PUNIT_RECORD] = in->ncal;
+    if (cb->n) {
+        in->unit_mean[COT_PUNIT_RECORD] = in->feat_mean[COT_PCAL_SCORE];
+        in->unit_sd[COT_PUNIT_RECORD] = in->feat_sd[COT_PCAL_SCORE];
+        pr->ux[COT_PUNIT_RECORD] = pr->cal[COT_PCAL_SCORE];
+    }
+    if (!uoff) return;
+    const unsigned char *u = p + uoff, *x = u + UNITS_HDR;
+    in->units = rd32(u);
+    in->unit_window = rd32(u + 4);
+    for (int k = 1; k < COT_PUNIT_N; k++) {
+        const unsigned char *h = u + 8 + 40 * (k - 1);
+        in->unit_n[k] = rd64(h);
+        in->unit_indep[k] = rd64(h + 8);
+        in->unit_kept[k] = rd64(h + 16);
+        in->unit_mean[k] = rdf64(h + 24);
+        in->unit_sd[k] = rdf64(h + 32);
+        pr->ux[k] = x;
+        x += 8 * in->unit_kept[k];
+    }
 }
 
 cot_profile_t *cot_profile_open_mem(const void *mem, size_t n, const char **why)
@@ -833,6 +880,10 @@ cot_profile_t *cot_profile_open_mem(const void *mem, size_t n, const char **why)
         w = vmsg;
     }
     if (w) { *why = w; return NULL; }
+    /* the tokenizer's and the voice's tables, now: scoring may run on
+     * several threads at once (-@ N), which must only read them */
+    if (!cls_ready) cls_init();
+    if (!voice_ready) voice_init();
     cot_profile_t *pr = cot_calloc(1, sizeof *pr);
     cot_profile_info_t *in = &pr->info;
     pr->p = p; pr->n = n;
@@ -1119,6 +1170,35 @@ size_t cot_profile_features(const cot_profile_t *pr, const char *text, size_t n,
     return m;
 }
 
+void cot_profile_units(const cot_profile_t *pr, const char *text, size_t n,
+                       size_t m, cot_profile_work_t *w)
+{
+    const int has_ref = pr->info.views >> COT_PVIEW_REF_WORDS & 1;
+    grow_bits(&w->ubits, &w->ubcap, m);
+    for (size_t i = 0; i < m; i++)
+        w->ubits[i] = has_ref ? w->bits[i] - w->rbits[i] : w->bits[i];
+    /* steps: tokens never cross a newline (it is white space) */
+    w->nsteps = 0;
+    size_t i = 0, a = 0;
+    while (i < m) {
+        const char *nl = memchr(text + a, '\n', n - a);
+        size_t b = nl ? (size_t)(nl - text) : n;
+        if (w->toks[i].start >= b) { a = b + 1; continue; }
+        size_t i0 = i;
+        double sum = 0;
+        for (; i < m && w->toks[i].start < b; i++) sum += w->ubits[i];
+        if (w->nsteps == w->stcap) {
+            w->stcap = w->stcap ? 2 * w->stcap : 64;
+            w->steps = cot_realloc(w->steps, w->stcap * sizeof *w->steps);
+        }
+        struct cot_pstep *st = &w->steps[w->nsteps++];
+        st->start = w->toks[i0].start;
+        st->end = w->toks[i - 1].end;
+        st->value = sum / (double)(i - i0);
+        a = b + 1;
+    }
+}
+
 void cot_profile_summarise(const cot_ptok_t *t, const double *bits, size_t n,
                            size_t window, cot_profile_score_t *s)
 {
@@ -1195,26 +1275,116 @@ double cot_profile_threshold(const cot_profile_t *p, int which, double fpr)
     return cot_profile_feat_threshold(p, which, fpr, NULL);
 }
 
+const char *const cot_punit_names[COT_PUNIT_N] = {"records", "windows", "steps"};
+
+/* The conformal rule over k sorted values standing for n units, read as
+ * doubles (le 0) or little-endian f64 from a file (le 1). */
+static double getv(const void *x, uint64_t i, int le)
+{
+    return le ? rdf64((const unsigned char *)x + i * 8) : ((const double *)x)[i];
+}
+
+static void conformal(const void *x, int le, uint64_t k, uint64_t n, double fpr,
+                      cot_profile_thr_t *t)
+{
+    memset(t, 0, sizeof *t);
+    t->t = NAN;
+    t->n = t->indep = n;
+    t->calibrated = n > 0 && k > 0 && k <= n && n <= (1ULL << 53);
+    t->min_fpr = n ? 1.0 / ((double)n + 1.0) : NAN;
+    if (!t->calibrated || !(fpr > 0 && fpr < 1)) return;
+    /* j = ceil((1 - fpr)(n + 1)), 1-based; the 1e-9 keeps (1 - 0.01) * 100
+     * at 99 despite rounding */
+    double jj = ceil((1.0 - fpr) * ((double)n + 1.0) - 1e-9);
+    if (jj > (double)n) return;                       /* not resolvable */
+    uint64_t j = jj < 1 ? 1 : (uint64_t)jj, i, r;
+    if (k == n) { i = j - 1; r = j; }
+    else {
+        /* kept value i is the order statistic of rank ceil((i + 1) n / k):
+         * the first at or above rank j */
+        i = (uint64_t)ceil((double)j * (double)k / (double)n - 1e-9);
+        i = i ? i - 1 : 0;
+        if (i >= k) i = k - 1;
+        r = (uint64_t)ceil((double)(i + 1) * (double)n / (double)k - 1e-9);
+    }
+    t->t = getv(x, i, le);
+    t->resolved = 1;
+    if (k == n) {
+        uint64_t lo = 0, hi = n;                      /* values > t */
+        while (lo < hi) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            if (getv(x, mid, le) <= t->t) lo = mid + 1; else hi = mid;
+        }
+        t->above = n - lo;
+    } else t->above = n > r ? n - r : 0;
+}
+
+void cot_profile_conformal(const double *x, uint64_t k, uint64_t n, double fpr,
+                           cot_profile_thr_t *t)
+{
+    conformal(x, 0, k, n, fpr, t);
+}
+
+int cot_profile_unit_threshold(const cot_profile_t *p, int unit, double fpr,
+                               cot_profile_thr_t *t)
+{
+    const cot_profile_info_t *in = &p->info;
+    if (unit < 0 || unit >= COT_PUNIT_N || !p->ux[unit]) {
+        conformal(NULL, 1, 0, 0, fpr, t);
+        return 0;
+    }
+    conformal(p->ux[unit], 1, in->unit_kept[unit], in->unit_n[unit], fpr, t);
+    t->indep = in->unit_indep[unit];
+    return t->resolved;
+}
+
+int cot_profile_thr_enough(const cot_profile_thr_t *t, double fpr)
+{
+    return t->calibrated && (double)t->indep * fpr >= COT_PROFILE_UNITS_PER_FPR - 1e-9;
+}
+
+/* See profile.h; the messages are cot-profile(1)'s. */
+int cot_profile_warn_calibration(const cot_profile_t *p, double fpr, unsigned kinds,
+                                 int score)
+{
+    int nw = 0;
+    for (int k = 0; k < COT_PUNIT_N; k++) {
+        if (!(kinds >> k & 1)) continue;
+        cot_profile_thr_t t;
+        cot_profile_unit_threshold(p, k, fpr, &t);
+        if (!t.calibrated) continue;
+        const char *u = cot_punit_names[k];
+        const char *dis = k == COT_PUNIT_WINDOW ? "disjoint " : "";
+        double need = ceil(COT_PROFILE_UNITS_PER_FPR / fpr - 1e-9);
+        if (!t.resolved) {
+            cot_warn("calibration of %s: %llu held-out %s cannot hold --fpr %g "
+                     "(the least they resolve is 1/(n+1) = %.4f), so %s null; hold "
+                     "out %.0f or more %s%s to resolve it, %.0f for the rate to hold "
+                     "(raise --holdout or give more own samples)",
+                     u, (unsigned long long)t.n, u, fpr, t.min_fpr,
+                     score ? "its flags are" : "flags at that rate will be",
+                     ceil(1.0 / fpr - 1.0 - 1e-9), dis, u, need);
+        } else if (!score && !cot_profile_thr_enough(&t, fpr)) {
+            cot_warn("calibration of %s: the --fpr %g threshold rests on %llu "
+                     "%sheld-out %s, fewer than %.0f (10/fpr), so the rate it holds "
+                     "is uncertain (%llu held-out %s above it); raise --holdout or "
+                     "give more own samples", u, fpr, (unsigned long long)t.indep,
+                     dis, u, need, (unsigned long long)t.above, u);
+        } else continue;
+        nw++;
+    }
+    return nw;
+}
+
 double cot_profile_feat_threshold(const cot_profile_t *p, int f, double fpr,
                                   uint64_t *nabove)
 {
     if (nabove) *nabove = 0;
     if (!feat_ok(p, f)) return NAN;
-    /* at most floor(fpr n) scores may lie strictly above the threshold */
-    double a = floor(fpr * (double)p->ncal + 1e-9);
-    uint64_t above = a < 0 ? 0 : (uint64_t)a;
-    if (above >= p->ncal) above = p->ncal - 1;
-    double t = rdf64(p->cal[f] + (p->ncal - 1 - above) * 8);
-    if (nabove) {
-        /* scores strictly above t */
-        uint64_t lo = 0, hi = p->ncal;
-        while (lo < hi) {
-            uint64_t mid = lo + (hi - lo) / 2;
-            if (rdf64(p->cal[f] + mid * 8) <= t) lo = mid + 1; else hi = mid;
-        }
-        *nabove = p->ncal - lo;
-    }
-    return t;
+    cot_profile_thr_t t;
+    conformal(p->cal[f], 1, p->ncal, p->ncal, fpr, &t);
+    if (nabove) *nabove = t.above;
+    return t.t;
 }
 
 void cot_profile_spans(const cot_ptok_t *t, const double *bits, size_t n,
@@ -1250,6 +1420,7 @@ void cot_profile_work_free(cot_profile_work_t *w)
 {
     free(w->toks); free(w->bits); free(w->spans);
     free(w->ctoks); free(w->cbits); free(w->rbits); free(w->rcbits);
+    free(w->ubits); free(w->steps);
     memset(w, 0, sizeof *w);
 }
 
@@ -1258,6 +1429,7 @@ void cot_profile_shift_opts_init(cot_profile_shift_opts_t *o)
     o->window = 32;
     o->fpr = 0.01;
     o->per_token = 0;
+    o->units = 0;
 }
 
 long cot_profile_spans_json(const cJSON *v, size_t cot_len, cot_profile_work_t *w)
@@ -1296,6 +1468,72 @@ static void add_num(cJSON *o, const char *k, double x)
     else cJSON_AddNumberToObject(o, k, r4(x));
 }
 
+static void add_span(cJSON *arr, size_t a, size_t b, double v)
+{
+    cJSON *t = cJSON_CreateArray();
+    cJSON_AddItemToArray(t, cJSON_CreateNumber((double)a));
+    cJSON_AddItemToArray(t, cJSON_CreateNumber((double)b));
+    cJSON_AddItemToArray(t, cJSON_CreateNumber(r4(v)));
+    cJSON_AddItemToArray(arr, t);
+}
+
+/* windows {threshold, of, flagged, spans} and steps {threshold, of,
+ * flagged, spans}: the unit flags, each calibrated on its own held-out
+ * units (null threshold: not calibrated, another --window, or fpr below
+ * what the held-out units resolve). */
+static void add_units(cJSON *sh, const cot_profile_t *prof, const char *cot,
+                      size_t len, size_t m, const cot_profile_shift_opts_t *o,
+                      cot_profile_work_t *w)
+{
+    cot_profile_units(prof, cot, len, m, w);
+    const double *u = w->ubits;
+    cot_profile_thr_t tw, ts;
+    cot_profile_unit_threshold(prof, COT_PUNIT_WINDOW, o->fpr, &tw);
+    cot_profile_unit_threshold(prof, COT_PUNIT_STEP, o->fpr, &ts);
+    if (o->window != prof->info.unit_window) tw.resolved = 0;
+    cJSON *wo = cJSON_AddObjectToObject(sh, "windows");
+    add_num(wo, "threshold", tw.resolved ? tw.t : NAN);
+    size_t W = o->window && o->window < m ? o->window : m;
+    size_t npos = m ? m - W + 1 : 0, nflag = 0;
+    cJSON_AddNumberToObject(wo, "of", (double)npos);
+    cJSON *spans = cJSON_CreateArray();
+    if (tw.resolved && m) {
+        /* flagged windows, overlapping ones merged: [start, end, max] */
+        double sum = 0, best = 0;
+        size_t open = 0, s0 = 0, e0 = 0;
+        for (size_t i = 0; i < m; i++) {
+            sum += u[i];
+            if (i >= W) sum -= u[i - W];
+            if (i + 1 < W) continue;
+            size_t at = i + 1 - W;
+            double v = sum / (double)W;
+            if (!(v > tw.t)) continue;
+            nflag++;
+            size_t a = w->toks[at].start, b = w->toks[i].end;
+            if (open && a <= e0) { e0 = b; if (v > best) best = v; continue; }
+            if (open) add_span(spans, s0, e0, best);
+            open = 1; s0 = a; e0 = b; best = v;
+        }
+        if (open) add_span(spans, s0, e0, best);
+    }
+    if (tw.resolved) cJSON_AddNumberToObject(wo, "flagged", (double)nflag);
+    else cJSON_AddNullToObject(wo, "flagged");
+    cJSON_AddItemToObject(wo, "spans", spans);
+    cJSON *so = cJSON_AddObjectToObject(sh, "steps");
+    add_num(so, "threshold", ts.resolved ? ts.t : NAN);
+    cJSON_AddNumberToObject(so, "of", (double)w->nsteps);
+    spans = cJSON_CreateArray();
+    nflag = 0;
+    for (size_t k = 0; ts.resolved && k < w->nsteps; k++)
+        if (w->steps[k].value > ts.t) {
+            nflag++;
+            add_span(spans, w->steps[k].start, w->steps[k].end, w->steps[k].value);
+        }
+    if (ts.resolved) cJSON_AddNumberToObject(so, "flagged", (double)nflag);
+    else cJSON_AddNullToObject(so, "flagged");
+    cJSON_AddItemToObject(so, "spans", spans);
+}
+
 cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t len,
                               long nspans, const cot_profile_shift_opts_t *o,
                               cot_profile_work_t *w, int *off)
@@ -1332,6 +1570,7 @@ cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t
     else cJSON_AddNullToObject(sh, "off_policy");
     add_num(sh, "threshold", thr);
     cJSON_AddNumberToObject(sh, "fpr", o->fpr);
+    if (o->units) add_units(sh, prof, cot, len, n, o, w);
     /* the views, each with its z against the held-out own samples */
     cJSON *vw = cJSON_AddObjectToObject(sh, "views");
     cJSON *vo = cJSON_AddObjectToObject(vw, "words");
@@ -1568,6 +1807,15 @@ static void comb_fit(comb_t *c, int has_ref, double *const sc[COT_PCAL_N], size_
     c->n = k;
 }
 
+#define UNIT_WINDOW 32
+
+static void unit_grow(double **v, size_t *cap, size_t need)
+{
+    if (need <= *cap) return;
+    while (*cap < need) *cap = *cap ? 2 * *cap : 4096;
+    *v = cot_realloc(*v, *cap * sizeof **v);
+}
+
 int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
 {
     const int N = b->o.order;
@@ -1675,14 +1923,33 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
     for (int k = 0; k < COT_PCAL_N; k++) sc[k] = cot_malloc((ncal_max + 1) * 8);
     size_t ncal = 0;
     cot_profile_work_t w = {0};
+    /* the unit values: every window position, every step */
+    double *uv[COT_PUNIT_N] = {0};
+    size_t un[COT_PUNIT_N] = {0}, ucap[COT_PUNIT_N] = {0};
+    uint64_t windep = 0;
+    const size_t W = UNIT_WINDOW;
     for (size_t at = 0, k = 0; k < b->nhold; k++) {
         const char *s = b->hold.s + at;
         size_t len = strlen(s);
         at += len + 1;
         double f[COT_PCAL_N];
-        if (!features_raw(pr, s, len, 32, &w, f)) continue;
+        size_t m = features_raw(pr, s, len, W, &w, f);
+        if (!m) continue;
         for (int j = 0; j < COT_PCAL_N; j++) sc[j][ncal] = f[j];
         ncal++;
+        cot_profile_units(pr, s, len, m, &w);
+        size_t Wr = W < m ? W : m, npos = m - Wr + 1;
+        unit_grow(&uv[COT_PUNIT_WINDOW], &ucap[COT_PUNIT_WINDOW], un[COT_PUNIT_WINDOW] + npos);
+        unit_grow(&uv[COT_PUNIT_STEP], &ucap[COT_PUNIT_STEP], un[COT_PUNIT_STEP] + w.nsteps);
+        double sum = 0;
+        for (size_t i = 0; i < m; i++) {
+            sum += w.ubits[i];
+            if (i >= Wr) sum -= w.ubits[i - Wr];
+            if (i + 1 >= Wr) uv[COT_PUNIT_WINDOW][un[COT_PUNIT_WINDOW]++] = sum / (double)Wr;
+        }
+        windep += m >= W ? m / W : 1;
+        for (size_t i = 0; i < w.nsteps; i++)
+            uv[COT_PUNIT_STEP][un[COT_PUNIT_STEP]++] = w.steps[i].value;
     }
     cot_profile_work_free(&w);
     cot_profile_close(pr);
@@ -1725,6 +1992,45 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
         wr64(img + OFF_VOICE, voice_off);
         wr64(img + OFF_FSIZE, total);
     }
+    /* the unit calibration, appended */
+    size_t kept[COT_PUNIT_N] = {0}, usize = UNITS_HDR;
+    for (int k = 1; k < COT_PUNIT_N; k++) {
+        kept[k] = un[k] < COT_PROFILE_UNIT_CAP ? un[k] : COT_PROFILE_UNIT_CAP;
+        usize += 8 * kept[k];
+    }
+    size_t uoff = total;
+    total += usize;
+    img = cot_realloc(img, total);
+    memset(img + uoff, 0, usize);
+    wr64(img + OFF_UNITS, uoff);
+    wr64(img + OFF_UNITS + 8, usize);
+    wr32(img + uoff, COT_PUNIT_N - 1);
+    wr32(img + uoff + 4, (uint32_t)W);
+    unsigned char *x = img + uoff + UNITS_HDR;
+    for (int k = 1; k < COT_PUNIT_N; k++) {
+        unsigned char *h = img + uoff + 8 + 40 * (k - 1);
+        double mu = 0, var = 0;
+        for (size_t i = 0; i < un[k]; i++) mu += uv[k][i];
+        mu = un[k] ? mu / (double)un[k] : 0;
+        for (size_t i = 0; i < un[k]; i++) var += (uv[k][i] - mu) * (uv[k][i] - mu);
+        var = un[k] > 1 ? var / (double)(un[k] - 1) : 0;
+        qsort(uv[k], un[k], sizeof(double), cmp_double);
+        wr64(h, un[k]);
+        wr64(h + 8, k == COT_PUNIT_WINDOW ? windep : un[k]);
+        wr64(h + 16, kept[k]);
+        wrf64(h + 24, mu);
+        wrf64(h + 32, sqrt(var));
+        /* kept value i: the order statistic of rank ceil((i + 1) n / kept) */
+        for (size_t i = 0; i < kept[k]; i++) {
+            size_t r = kept[k] == un[k] ? i + 1
+                     : (size_t)ceil((double)(i + 1) * (double)un[k] / (double)kept[k] - 1e-9);
+            if (r > un[k]) r = un[k];
+            wrf64(x, uv[k][r - 1]);
+            x += 8;
+        }
+        free(uv[k]);
+    }
+    wr64(img + OFF_FSIZE, total);
     wr64(img + OFF_CSUM, 0);
     wr64(img + OFF_CSUM, checksum(img, total));
     int st = cot_write_file_atomic(path, img, total);

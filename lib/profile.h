@@ -100,6 +100,9 @@ enum { COT_PCAL_WBITS, COT_PCAL_WWIN, COT_PCAL_WPEAK, COT_PCAL_CBITS,
 extern const char *const cot_pcal_names[COT_PCAL_N];
 #define COT_PROFILE_PEAK 8
 #define COT_PROFILE_COMB_MAX 8
+/* Calibration units (see cot_profile_unit_threshold()). */
+enum { COT_PUNIT_RECORD, COT_PUNIT_WINDOW, COT_PUNIT_STEP, COT_PUNIT_N };
+extern const char *const cot_punit_names[COT_PUNIT_N];  /* records, windows, steps */
 
 /* ---- voice features ---------------------------------------------------- */
 
@@ -195,6 +198,11 @@ typedef struct {
     double layout_mean[COT_PLAYOUT_N], layout_sd[COT_PLAYOUT_N];
     /* the combined score: its features (COT_PCAL_*) */
     uint32_t ncomb, comb[COT_PROFILE_COMB_MAX];
+    /* the window and step calibration (absent in profiles built before it:
+     * units 0): held-out units, disjoint ones, values kept, mean, sd */
+    uint32_t units, unit_window;
+    uint64_t unit_n[COT_PUNIT_N], unit_indep[COT_PUNIT_N], unit_kept[COT_PUNIT_N];
+    double unit_mean[COT_PUNIT_N], unit_sd[COT_PUNIT_N];
 } cot_profile_info_t;
 void cot_profile_info(const cot_profile_t *p, cot_profile_info_t *info);
 
@@ -239,12 +247,64 @@ size_t cot_profile_features(const cot_profile_t *p, const char *text, size_t n,
                             size_t window, cot_profile_work_t *w,
                             double f[COT_PCAL_N]);
 /* Its z-score against the held-out records, its p-value, the threshold at
- * fpr, and how many held-out scores lie above that threshold (the number
- * the threshold rests on). */
+ * fpr (the conformal rule of cot_profile_unit_threshold(); NAN when fpr is
+ * below 1/(n + 1)), and how many held-out scores lie above that threshold
+ * (the number the threshold rests on). */
 double cot_profile_feat_z(const cot_profile_t *p, int feat, double x);
 double cot_profile_feat_p(const cot_profile_t *p, int feat, double x);
 double cot_profile_feat_threshold(const cot_profile_t *p, int feat, double fpr,
                                   uint64_t *above);
+
+/* Calibration units.  A flag holds its false-positive rate over units of
+ * one kind: records (shift.score), windows (every position of a window of
+ * cal_window word tokens; a record shorter than that is one window) and
+ * steps (the non-blank lines of a cot; a step list is joined with
+ * newlines).  A window's or a step's value is the mean over its word
+ * tokens of the words surprisal in bits, or with a reference of the
+ * words log-likelihood ratio (own bits minus reference bits).
+ *
+ * The threshold is conformal: with the n held-out values sorted, c_1 <= ...
+ * <= c_n, and j = ceil((1 - fpr)(n + 1)), a unit is flagged when its value
+ * exceeds c_j, so that a fresh own unit exchangeable with the held-out
+ * ones is flagged with probability at most fpr.  When j > n (fpr below
+ * 1/(n + 1)) no threshold holds the rate: the flag is null.  More than
+ * COT_PROFILE_UNIT_CAP window or step values are kept as that many evenly
+ * spaced order statistics (the largest included) and the threshold is the
+ * first kept one at or above rank j (its rate errs low by under
+ * 1/COT_PROFILE_UNIT_CAP).  Windows overlap, so `indep` counts disjoint
+ * ones (floor(tokens / window), at least 1, per record): that, not n, is
+ * how many the threshold's precision rests on. */
+#define COT_PROFILE_UNIT_CAP 65536
+/* A threshold rests on fewer units than this over fpr: build and score
+ * warn (see cot-profile(1), CALIBRATION). */
+#define COT_PROFILE_UNITS_PER_FPR 10
+typedef struct {
+    double t;           /* flag when value > t; NAN when !resolved         */
+    int calibrated;     /* the profile holds this kind's calibration       */
+    int resolved;       /* calibrated and fpr >= 1/(n + 1)                 */
+    uint64_t n;         /* held-out units                                  */
+    uint64_t indep;     /* of them disjoint (records, steps: n)            */
+    uint64_t above;     /* held-out units above t                          */
+    double min_fpr;     /* 1/(n + 1), the smallest rate it can hold        */
+} cot_profile_thr_t;
+/* The threshold of unit kind `unit` at fpr.  Returns t->resolved. */
+int cot_profile_unit_threshold(const cot_profile_t *p, int unit, double fpr,
+                               cot_profile_thr_t *t);
+/* Whether t rests on enough disjoint units for fpr:
+ * indep >= COT_PROFILE_UNITS_PER_FPR / fpr. */
+int cot_profile_thr_enough(const cot_profile_thr_t *t, double fpr);
+/* Print a warning, saying what to do, for each unit kind in kinds (bit k:
+ * COT_PUNIT_k) whose threshold at fpr cannot be resolved (its flags are
+ * null) or, unless score, rests on fewer than COT_PROFILE_UNITS_PER_FPR /
+ * fpr disjoint held-out units: build warns about both, a tool that scores
+ * about the first.  Returns the number of warnings (for the accounts). */
+int cot_profile_warn_calibration(const cot_profile_t *p, double fpr, unsigned kinds,
+                                 int score);
+/* The conformal rank rule on sorted values x[0..k) standing for n units
+ * (k == n, or k evenly spaced order statistics of n): fills t (t->calibrated
+ * from n > 0).  For tests. */
+void cot_profile_conformal(const double *x, uint64_t k, uint64_t n, double fpr,
+                           cot_profile_thr_t *t);
 
 /* Surprisal split by byte spans (for instance the edited spans of a diff):
  * `inside` tokens overlap a span; `outside` do not; `before` are outside
@@ -276,13 +336,26 @@ struct cot_profile_work {
     double *cbits, *rbits, *rcbits;
     size_t cbcap, rbcap, rcbcap;
     cot_profile_score_t words;  /* the words summary of the last features */
+    /* per-token unit values (words bits, or own minus reference bits), and
+     * the steps of the last cot_profile_units() */
+    double *ubits;
+    size_t ubcap;
+    struct cot_pstep { size_t start, end; double value; } *steps;
+    size_t nsteps, stcap;
 };
+/* After cot_profile_features(): the per-token unit values of its m word
+ * tokens into w->ubits, and the steps of text[0..n) (non-blank lines: the
+ * byte span from their first to their last token, and the mean unit value)
+ * into w->steps, w->nsteps. */
+void cot_profile_units(const cot_profile_t *p, const char *text, size_t n,
+                       size_t m, cot_profile_work_t *w);
 void cot_profile_work_free(cot_profile_work_t *w);
 
 typedef struct {
     size_t window;            /* worst-window length in tokens   [32]     */
     double fpr;               /* off_policy false-positive rate  [0.01]   */
     int per_token;            /* add per_token                   [0]      */
+    int units;                /* add windows and steps           [0]      */
 } cot_profile_shift_opts_t;
 void cot_profile_shift_opts_init(cot_profile_shift_opts_t *o);
 

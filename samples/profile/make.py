@@ -6,6 +6,11 @@ rewritten.jsonl 40 of the same problems rewritten in another voice, plus
                 one record that is original except for one rewritten
                 sentence, with its edited byte span in diff.hunks
 logprobs.jsonl  the three logprob shapes for the text "Let me add. 4"
+steps.jsonl     600 own step lists (one step a line), for the window and
+                step calibration
+steps-edited.jsonl
+                40 fresh step lists with one step rewritten in another
+                voice; meta.edited is its 0-based line
 """
 import json, os, random
 
@@ -86,3 +91,32 @@ with open(os.path.join(here, "logprobs.jsonl"), "w") as f:
     f.write(json.dumps(rec("lp-prompt", "me add.", "4", logprobs=prompt,
                            prompt_token_ids=[1, 1234, 777, 13, 604])) + "\n")
     f.write(json.dumps(rec("lp-none", "No logprobs here.", "")) + "\n")
+
+# step lists (a separate generator, so the files above stay as they were)
+srng = random.Random(16)
+
+def own_steps(n, it, a, b, c):
+    return [f"Step 1: {n} buys {a} bags of {b} {it}.",
+            srng.choice([f"Step 2: {a} * {b} = {a*b} {it} in all.",
+                         f"Step 2: {a} bags of {b} make {a} * {b} = {a*b}."]),
+            srng.choice([f"Step 3: {n} gives away {c}, so {a*b} - {c} = {a*b-c}.",
+                         f"Step 3: {c} {it} are lost, so {a*b} - {c} = {a*b-c}."]),
+            f"Step 4: The answer is {a*b-c}."]
+
+def sproblem():
+    return (srng.choice(names), srng.choice(items), srng.randint(2, 9),
+            srng.randint(2, 12), srng.randint(1, 5))
+
+with open(os.path.join(here, "steps.jsonl"), "w") as f:
+    for k in range(600):
+        p = sproblem()
+        f.write(json.dumps(rec(f"step-{k}", "\n".join(own_steps(*p)), str(p[2]*p[3]-p[4]))) + "\n")
+with open(os.path.join(here, "steps-edited.jsonl"), "w") as f:
+    for k in range(40):
+        n, it, a, b, c = p = sproblem()
+        st = own_steps(*p)
+        e = 1 + k % 3
+        st[e] = (f"Step {e + 1}: I think we should carefully reconsider the "
+                 f"{it} here, and I'll double-check it before moving on.")
+        f.write(json.dumps(rec(f"edited-{k}", "\n".join(st), str(a*b-c),
+                               meta={"edited": e})) + "\n")

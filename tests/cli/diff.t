@@ -184,8 +184,8 @@ check shard-parallel 'cot-diff -u $O $S | sort > $TMP/all;
 # A profile of the originals themselves: the edited spans should be the
 # surprising part, the unchanged text before them not.
 check profile-build 'cot-profile build -o $TMP/o.prof $O'
-t profile-shift 0 'cot-profile build -o $TMP/o.prof samples/profile/own.jsonl && cot-diff -u --profile $TMP/o.prof $O $S | jq -c "{id, status: .diff.status, shift: (.shift | {tokens, off_policy, edits})}"'
-check profile-no-source-has-no-edits 'cot-profile build -o $TMP/o.prof samples/profile/own.jsonl && cot-diff -u --profile $TMP/o.prof $O $S | jq -e "select(.diff.status == \"no-source\") | .shift.edits == null and .shift.bits_per_token != null" | grep -qvx false'
+t profile-shift 0 'cot-profile build --holdout 0.25 -o $TMP/o.prof samples/profile/own.jsonl && cot-diff -u --profile $TMP/o.prof $O $S | jq -c "{id, status: .diff.status, shift: (.shift | {tokens, off_policy, edits})}"'
+check profile-no-source-has-no-edits 'cot-profile build --holdout 0.25 -o $TMP/o.prof samples/profile/own.jsonl && cot-diff -u --profile $TMP/o.prof $O $S | jq -e "select(.diff.status == \"no-source\") | .shift.edits == null and .shift.bits_per_token != null" | grep -qvx false'
 t profile-missing 3 'cot-diff -u --profile samples/no-such.prof $O $S'
 t profile-not-a-profile 1 'cot-diff -u --profile $O $O $S'
 t profile-bad-fpr 2 'cot-diff --fpr 0 $O $S'

@@ -250,7 +250,7 @@ except Exception: pass"
 wait "$SERVER" 2>/dev/null
 
 # ---- --profile: off-policy against the model's own samples ---------------
-P='cot-profile build -o $TMP/own.prof samples/profile/own.jsonl'
+P='cot-profile build --holdout 0.25 -o $TMP/own.prof samples/profile/own.jsonl'
 t profile-rewrites-off-policy 0 "$P && cot-judge -c --profile \$TMP/own.prof samples/profile/rewritten.jsonl"
 t profile-own-in-policy 0 "$P && cot-judge -c --only off-policy --profile \$TMP/own.prof samples/profile/own.jsonl"
 t profile-shift-recorded 0 "$P && cot-judge -u --profile \$TMP/own.prof samples/profile/rewritten.jsonl | head -1 | jq -c '{v: .judge.verdict, l: .judge.labels, threshold: .shift.threshold, fpr: .shift.fpr, off: .shift.off_policy}'"

@@ -56,6 +56,25 @@ t mix-no-score 0 "echo '{\"id\":\"x\",\"cot\":\"a\"}' > \$TMP/x.jsonl && cot-pro
 
 t score-no-calibration 0 "cot-profile build -q --holdout 0 -o \$TMP/h.prof $S/own.jsonl && head -1 $S/rewritten.jsonl | cot-profile score -u -p \$TMP/h.prof | jq -c '.shift | {score, score_p, off_policy, threshold}' && cot-profile info \$TMP/h.prof | grep score_features"
 
+# calibration per unit (issue 16): records, windows and steps each hold the
+# rate on held-out own units; too few held out is a counted warning, and a
+# rate the held-out units cannot resolve gives null flags, not a threshold
+# that flags more than it promises (the default hold-out of own.jsonl is 40)
+t build-unresolved 0 "cot-profile build -v -o \$TMP/s.prof $S/own.jsonl 2>&1 | grep -e warning -e accepted"
+t info-unresolved 0 "cot-profile build -q -o \$TMP/s.prof $S/own.jsonl && cot-profile info \$TMP/s.prof | grep -e _threshold -e '^cal_records' -e '^cal_windows' -e '^cal_steps'"
+t score-unresolved 0 "cot-profile build -q -o \$TMP/s.prof $S/own.jsonl && cot-profile score -v -u -p \$TMP/s.prof $S/rewritten.jsonl 2>&1 >\$TMP/o.jsonl | grep -e warning -e written; jq -c '.shift | [.off_policy, .threshold, .windows.threshold, .windows.flagged, .steps.threshold, .steps.flagged]' \$TMP/o.jsonl | sort | uniq -c"
+t score-unresolved-fpr05 0 "cot-profile build -q -o \$TMP/s.prof $S/own.jsonl && cot-profile score -u -p \$TMP/s.prof --fpr 0.05 $S/rewritten.jsonl | jq -c '.shift | [.off_policy, .threshold]' | sort | uniq -c"
+t judge-unresolved 0 "cot-profile build -q -o \$TMP/s.prof $S/own.jsonl && cot-judge -c --only off-policy --profile \$TMP/s.prof $S/rewritten.jsonl"
+# step lists: 303 held out of 600 (steps.jsonl, one step a line) are enough
+# for --fpr 0.05 (no warning); the rewritten step of each edited list is
+# flagged; on fresh own step lists the step and window flags keep near 5%
+STB="cot-profile build --holdout 0.5 --fpr 0.05 -o \$TMP/st.prof $S/steps.jsonl"
+t build-steps-enough 0 "$STB"
+t info-steps 0 "$STB && cot-profile info \$TMP/st.prof | grep -e '^cal_records' -e '^cal_windows' -e '^cal_steps' -e '@0.05'"
+t score-steps-edited 0 "$STB && cot-profile score -q -u --fpr 0.05 -p \$TMP/st.prof $S/steps-edited.jsonl | jq -c '[.meta.edited, .shift.steps.of, .shift.steps.flagged, .shift.steps.spans]' | head -3 && cot-profile score -q -u --fpr 0.05 -p \$TMP/st.prof $S/steps-edited.jsonl | jq -r '. as \$r | .shift.steps.spans | map(\$r.cot[0:.[0]] | split(\"\\n\") | length - 1) | index(\$r.meta.edited) != null' | sort | uniq -c"
+t score-steps-own 0 "head -400 $S/steps.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdout 0.5 -o \$TMP/st.prof \$TMP/a.jsonl && tail -200 $S/steps.jsonl | cot-profile score -q -u --fpr 0.05 -p \$TMP/st.prof | jq -s '{steps: (map(.shift.steps.of) | add), steps_flagged: (map(.shift.steps.flagged) | add), windows: (map(.shift.windows.of) | add), windows_flagged: (map(.shift.windows.flagged) | add), records_flagged: (map(select(.shift.off_policy)) | length)}' -c"
+t score-steps-window16 0 "$STB && head -1 $S/steps-edited.jsonl | cot-profile score -q -u --window 16 -p \$TMP/st.prof | jq -c '.shift | {worst_window, windows}'"
+
 t info-missing 3 'cd $TMP && cot-profile info none.prof'
 t info-not-profile 1 'cot-profile info samples/profile/own.jsonl'
 t info-truncated 1 "$BUILD && head -c 4000 \$TMP/m.prof > \$TMP/t.prof && cot-profile info \$TMP/t.prof 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"

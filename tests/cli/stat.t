@@ -205,7 +205,7 @@ t partial-infinite-m2 1 "set -o pipefail; cot-stat --partial --num x -o \$TMP/p 
 
 rm -rf "$W"
 # ---- --shift: distance from the model's own distribution (cot-profile) ----
-t shift-report 0 'cot-profile build -o $TMP/own.prof samples/profile/own.jsonl && cat samples/profile/own.jsonl samples/profile/rewritten.jsonl | cot-judge -u --profile $TMP/own.prof | cot-stat --shift --tsv'
-t shift-gate 1 'cot-profile build -o $TMP/own.prof samples/profile/own.jsonl && cot-judge -u --profile $TMP/own.prof samples/profile/rewritten.jsonl | cot-stat -q --shift --max-rate shift.off_policy=true:0.05 > /dev/null'
+t shift-report 0 'cot-profile build --holdout 0.25 -o $TMP/own.prof samples/profile/own.jsonl && cat samples/profile/own.jsonl samples/profile/rewritten.jsonl | cot-judge -u --profile $TMP/own.prof | cot-stat --shift --tsv'
+t shift-gate 1 'cot-profile build --holdout 0.25 -o $TMP/own.prof samples/profile/own.jsonl && cot-judge -u --profile $TMP/own.prof samples/profile/rewritten.jsonl | cot-stat -q --shift --max-rate shift.off_policy=true:0.05 > /dev/null'
 
 done_testing

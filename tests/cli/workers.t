@@ -87,7 +87,7 @@ t judge-damaged-input 1 'at_all "zstd -q -c $W/clean.jsonl | head -c 30000 | cot
 t judge-unterminated 0 'at_all "{ cat $W/clean.jsonl; tail -n 1 $W/clean.jsonl | tr -d \"\\n\"; } | cot-judge -u -v -@ \$N"'
 t judge-missing-second-file 3 'at_all "cot-judge -u -v -@ \$N $W/clean.jsonl /nonexistent.jsonl"'
 # The detectors that keep state of their own: --profile, --model, --baseline.
-cot-profile build -q -o "$W/own.prof" samples/profile/own.jsonl
+cot-profile build -q --holdout 0.25 -o "$W/own.prof" samples/profile/own.jsonl
 cot-judge train -q --label meta.label --positive rationalized --group meta.task \
     -o "$W/m.model" samples/model/traces.jsonl
 t judge-profile-model 0 'at_all "cot-judge -u -v -@ \$N --skip-bad --profile $W/own.prof --model $W/m.model --model-verdict $W/mixed.jsonl"'

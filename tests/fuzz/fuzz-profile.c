@@ -55,6 +55,16 @@ static void exercise(const cot_profile_t *p, const char *text, size_t n)
     int off;
     cJSON *j = cot_profile_shift_json(p, text, n, -1, &o, &w, &off);
     cJSON_Delete(j);
+    o.window = 32;            /* the calibrated window: flagged spans */
+    o.units = 1;
+    o.fpr = 0.2;
+    j = cot_profile_shift_json(p, text, n, -1, &o, &w, &off);
+    cJSON_Delete(j);
+    for (int k = 0; k < COT_PUNIT_N; k++) {
+        cot_profile_thr_t t;
+        cot_profile_unit_threshold(p, k, 0.01, &t);
+        cot_profile_unit_threshold(p, k, 0.5, &t);
+    }
     cot_profile_info_t in;
     cot_profile_info(p, &in);
     cot_profile_threshold(p, 0, 0.01);

@@ -329,6 +329,151 @@ static void test_calibration(void)
     cot_profile_close(p);
 }
 
+/* The conformal rank rule on 1..n. */
+static void test_conformal(void)
+{
+    static double x[1000];
+    for (int i = 0; i < 1000; i++) x[i] = i + 1;
+    cot_profile_thr_t t;
+    cot_profile_conformal(x, 40, 40, 0.01, &t);
+    tap_ok(t.calibrated && !t.resolved && isnan(t.t), "n 40 cannot hold 0.01");
+    tap_is_double(t.min_fpr, 1.0 / 41, 1e-12, "n 40: the least rate is 1/41");
+    cot_profile_conformal(x, 40, 40, 0.05, &t);
+    tap_ok(t.resolved && t.t == 39 && t.above == 1, "n 40 at 0.05: c_39, 1 above (%g, %llu)",
+           t.t, (unsigned long long)t.above);
+    cot_profile_conformal(x, 99, 99, 0.01, &t);
+    tap_ok(t.resolved && t.t == 99 && t.above == 0, "n 99 at 0.01: the largest");
+    cot_profile_conformal(x, 199, 199, 0.01, &t);
+    tap_ok(t.resolved && t.t == 198 && t.above == 1, "n 199 at 0.01: c_198");
+    cot_profile_conformal(x, 1000, 1000, 0.05, &t);
+    tap_ok(t.resolved && t.t == 951 && t.above == 49, "n 1000 at 0.05: c_951");
+    /* 100 kept order statistics of ranks 10, 20, ..., 1000: the first at
+     * or above rank 951 is rank 960 (conservative) */
+    static double k100[100];
+    for (int i = 0; i < 100; i++) k100[i] = 10.0 * (i + 1);
+    cot_profile_conformal(k100, 100, 1000, 0.05, &t);
+    tap_ok(t.resolved && t.t == 960 && t.above == 40, "kept 100 of 1000 at 0.05: rank 960 (%g, %llu)",
+           t.t, (unsigned long long)t.above);
+    cot_profile_conformal(k100, 100, 1000, 0.001, &t);
+    tap_ok(t.resolved && t.t == 1000, "kept 100 of 1000 at 0.001: the largest");
+    cot_profile_conformal(k100, 100, 1000, 0.0005, &t);
+    tap_ok(!t.resolved, "kept 100 of 1000 at 0.0005: not resolvable");
+    cot_profile_conformal(x, 0, 0, 0.05, &t);
+    tap_ok(!t.calibrated && !t.resolved, "no values: not calibrated");
+    /* The realised rate averaged over calibrations of 40 uniform values:
+     * at most fpr (the old rule, floor(fpr n) above, gave 3/41 at 0.05). */
+    double sum = 0;
+    static double u[40];
+    for (int r = 0; r < 4000; r++) {
+        for (int i = 0; i < 40; i++) u[i] = (double)(rnd() % 1000000) / 1e6;
+        for (int i = 1; i < 40; i++)
+            for (int j = i; j > 0 && u[j - 1] > u[j]; j--) { double v = u[j]; u[j] = u[j - 1]; u[j - 1] = v; }
+        cot_profile_conformal(u, 40, 40, 0.05, &t);
+        sum += 1 - t.t;
+    }
+    tap_ok(sum / 4000 < 0.052, "mean realised FPR at 0.05 with 40 held out: %.4f", sum / 4000);
+}
+
+/* Step lists: gen() with a newline every 8 tokens.  The window and step
+ * flags hold their rate on fresh own samples. */
+static void test_units(void)
+{
+    cot_profile_opts_t o;
+    cot_profile_opts_init(&o);
+    cot_profile_builder_t *b = cot_profile_builder_new(&o);
+    cot_buf_t t = {0}, l = {0};
+    for (int i = 0; i < 6000; i++) {
+        gen(&t);
+        cot_buf_clear(&l);
+        for (size_t k = 0, sp = 0; k < t.len; k++) {
+            char c = t.s[k];
+            if (c == ' ' && ++sp % 8 == 0) c = '\n';
+            cot_buf_addc(&l, c);
+        }
+        if (i % 4) cot_profile_builder_holdout(b, l.s, l.len);
+        else cot_profile_builder_add(b, l.s, l.len);
+    }
+    tap_is_long(cot_profile_builder_write(b, path), 0, "step-list build");
+    cot_profile_builder_free(b);
+    cot_profile_t *p = cot_profile_load(path);
+    if (!p) { tap_ok(0, "step-list profile loads"); return; }
+    cot_profile_info_t in;
+    cot_profile_info(p, &in);
+    tap_ok(in.units == 2 && in.unit_window == 32, "windows and steps calibrated, window 32");
+    tap_ok(in.unit_n[COT_PUNIT_STEP] > 4500 * 2 && in.unit_indep[COT_PUNIT_WINDOW] < in.unit_n[COT_PUNIT_WINDOW]
+           && in.unit_n[COT_PUNIT_WINDOW] > COT_PROFILE_UNIT_CAP,
+           "units: %llu windows (%llu disjoint, %llu kept), %llu steps",
+           (unsigned long long)in.unit_n[1], (unsigned long long)in.unit_indep[1],
+           (unsigned long long)in.unit_kept[1], (unsigned long long)in.unit_n[2]);
+    tap_is_long((long)in.unit_kept[COT_PUNIT_WINDOW], COT_PROFILE_UNIT_CAP, "windows kept at the cap");
+    cot_profile_thr_t tw, ts;
+    tap_ok(cot_profile_unit_threshold(p, COT_PUNIT_WINDOW, 0.05, &tw) &&
+           cot_profile_unit_threshold(p, COT_PUNIT_STEP, 0.05, &ts), "both resolved at 0.05");
+    cot_profile_work_t w = {0};
+    double f[COT_PCAL_N];
+    size_t wpos = 0, wflag = 0, nst = 0, sflag = 0;
+    for (int i = 0; i < 3000; i++) {
+        gen(&t);
+        cot_buf_clear(&l);
+        for (size_t k = 0, sp = 0; k < t.len; k++) {
+            char c = t.s[k];
+            if (c == ' ' && ++sp % 8 == 0) c = '\n';
+            cot_buf_addc(&l, c);
+        }
+        size_t m = cot_profile_features(p, l.s, l.len, 32, &w, f);
+        cot_profile_units(p, l.s, l.len, m, &w);
+        size_t W = m < 32 ? m : 32;
+        double sum = 0;
+        for (size_t k = 0; k < m; k++) {
+            sum += w.ubits[k];
+            if (k >= W) sum -= w.ubits[k - W];
+            if (k + 1 >= W) { wpos++; wflag += sum / (double)W > tw.t; }
+        }
+        for (size_t k = 0; k < w.nsteps; k++) { nst++; sflag += w.steps[k].value > ts.t; }
+    }
+    double fw = (double)wflag / (double)wpos, fs = (double)sflag / (double)nst;
+    tap_ok(fw > 0.035 && fw < 0.065, "window FPR at 0.05 on fresh own samples: %.4f", fw);
+    tap_ok(fs > 0.04 && fs < 0.06, "step FPR at 0.05 on fresh own samples: %.4f", fs);
+    cot_profile_units(p, "a b\n\n  \nc .\n", 12, cot_profile_features(p, "a b\n\n  \nc .\n", 12, 32, &w, f), &w);
+    tap_ok(w.nsteps == 2 && w.steps[0].start == 0 && w.steps[0].end == 3 &&
+           w.steps[1].start == 8 && w.steps[1].end == 11, "steps: blank lines skipped, token spans");
+    cot_profile_work_free(&w);
+    cot_buf_free(&t); cot_buf_free(&l);
+    cot_profile_close(p);
+    /* the unit section (header 472): absent in older profiles, so they
+     * still open, with no window or step calibration; a kept count that
+     * does not add up is refused */
+    static unsigned char img[16 << 20];
+    FILE *fp = fopen(path, "rb");
+    size_t n = fread(img, 1, sizeof img, fp);
+    fclose(fp);
+    const char *why = NULL;
+    uint64_t uoff = get64(img + 472);
+    put64(img + 472, 0); put64(img + 480, 0);
+    reseal(img, n);
+    p = cot_profile_open_mem(img, n, &why);
+    cot_profile_info(p, &in);
+    tap_ok(p && in.units == 0 && !cot_profile_unit_threshold(p, COT_PUNIT_WINDOW, 0.05, &tw) &&
+           !tw.calibrated && cot_profile_unit_threshold(p, COT_PUNIT_RECORD, 0.05, &tw),
+           "no unit section: opens, records calibrated, windows not");
+    cot_profile_close(p);
+    put64(img + 472, uoff); put64(img + 480, n - uoff);
+    put64(img + uoff + 8 + 16, get64(img + uoff + 8 + 16) + 1);   /* windows kept */
+    reseal(img, n);
+    p = cot_profile_open_mem(img, n, &why);
+    tap_ok(!p && strstr(why, "unit calibration"), "bad unit section: %s", p ? "opened" : why);
+    cot_profile_close(p);
+    /* a held-out count past 2^53 (found by fuzz-profile: the rank rule
+     * converted 2^64 to an integer) */
+    put64(img + uoff + 8 + 16, get64(img + uoff + 8 + 16) - 1);
+    put64(img + uoff + 8, ~(uint64_t)0);
+    reseal(img, n);
+    p = cot_profile_open_mem(img, n, &why);
+    tap_ok(!p && strstr(why, "unit calibration"), "held-out count 2^64-1 refused: %s",
+           p ? "opened" : why);
+    cot_profile_close(p);
+}
+
 static void test_prune(void)
 {
     cot_profile_opts_t o;
@@ -418,7 +563,9 @@ static void test_views_reference(void)
            "with a reference the score combines the ratios");
     uint64_t above;
     double thr = cot_profile_feat_threshold(p, COT_PCAL_SCORE, 0.05, &above);
-    tap_is_long((long)above, (long)(0.05 * (double)in.ncal), "threshold rests on floor(fpr n) records");
+    /* conformal: j = ceil(0.95 (n + 1)), n - j above it */
+    tap_is_long((long)above, (long)in.ncal - (long)ceil(0.95 * (double)(in.ncal + 1) - 1e-9),
+                "threshold rests on n - ceil((1 - fpr)(n + 1)) records");
     cot_profile_work_t w = {0};
     int own_over = 0, rw_over = 0, N = 2000;
     double f[COT_PCAL_N];
@@ -522,6 +669,8 @@ int main(void)
     test_discounts();
     test_bad_files();
     test_calibration();
+    test_conformal();
+    test_units();
     test_prune();
     test_chars_view();
     test_views_reference();
