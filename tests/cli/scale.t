@@ -47,7 +47,8 @@ OK="rm -f \$W/fail.first"
 
 # ---- make -j (samples/audit.mk) ---------------------------------------------
 # The audit: lines come in any order under -j: sort them.
-AM="make -s -j4 -f $ROOT/samples/audit.mk ORIG=orig.jsonl"
+# Not the outer make's jobserver (make -j2 check): its warning would be output.
+AM="env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -j4 -f $ROOT/samples/audit.mk ORIG=orig.jsonl"
 LINES="grep '^audit:' | sort"
 t mk-failed-shard 2 "cd \$W/mk && $FAIL && out=\$($AM SHARDS='$S4' AUDIT_STAT=\"\$ALL\" audit 2>&1); st=\$?; printf '%s\\n' \"\$out\" | $LINES; ls audit audit/parts/raw; exit \$st"
 t mk-rerun-redoes-the-failed-shard 0 "cd \$W/mk && $OK && $AM SHARDS='$S4' AUDIT_STAT=\"\$ALL\" audit | $LINES && \$W/same audit/report $S4"
