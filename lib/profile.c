@@ -1462,10 +1462,34 @@ long cot_profile_spans_json(const cJSON *v, size_t cot_len, cot_profile_work_t *
 
 static double r4(double x) { return round(x * 1e4) / 1e4; }
 
+/* d = k / 10^4 rounded to a double, 0 < |k| < 10^15 and k not a multiple
+ * of 10^4, is the double nearest to that decimal, so %1.15g spells the
+ * decimal itself (at most 15 significant digits, no exponent for
+ * 10^-4 <= |d| < 10^11, trailing zeros dropped) and it reads back as d:
+ * cJSON's spelling, written here without printf and strtod. */
+cJSON *cot_profile_number(double d)
+{
+    cJSON *n = cJSON_CreateNumber(d);
+    double a = fabs(d);
+    if (!(a < 1e11) || a == floor(a)) return n;  /* integers: the writer's */
+    long long k = llround(a * 1e4);
+    if ((double)k / 1e4 != a) return n;         /* printed as cJSON prints it */
+    char t[32], *e = t + sizeof t, *q = e;
+    int f = (int)(k % 10000), nd = 4;
+    while (f % 10 == 0) { f /= 10; nd--; }
+    for (int i = 0; i < nd; i++, f /= 10) *--q = (char)('0' + f % 10);
+    *--q = '.';
+    k /= 10000;
+    do *--q = (char)('0' + k % 10); while (k /= 10);
+    if (d < 0) *--q = '-';
+    n->valuestring = cot_strndup(q, (size_t)(e - q));
+    return n;
+}
+
 static void add_num(cJSON *o, const char *k, double x)
 {
     if (isnan(x) || isinf(x)) cJSON_AddNullToObject(o, k);
-    else cJSON_AddNumberToObject(o, k, r4(x));
+    else cJSON_AddItemToObject(o, k, cot_profile_number(r4(x)));
 }
 
 static void add_span(cJSON *arr, size_t a, size_t b, double v)
@@ -1473,7 +1497,7 @@ static void add_span(cJSON *arr, size_t a, size_t b, double v)
     cJSON *t = cJSON_CreateArray();
     cJSON_AddItemToArray(t, cJSON_CreateNumber((double)a));
     cJSON_AddItemToArray(t, cJSON_CreateNumber((double)b));
-    cJSON_AddItemToArray(t, cJSON_CreateNumber(r4(v)));
+    cJSON_AddItemToArray(t, cot_profile_number(r4(v)));
     cJSON_AddItemToArray(arr, t);
 }
 
@@ -1569,7 +1593,7 @@ cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t
     if (n && !isnan(thr)) cJSON_AddBoolToObject(sh, "off_policy", *off);
     else cJSON_AddNullToObject(sh, "off_policy");
     add_num(sh, "threshold", thr);
-    cJSON_AddNumberToObject(sh, "fpr", o->fpr);
+    cJSON_AddItemToObject(sh, "fpr", cot_profile_number(o->fpr));
     if (o->units) add_units(sh, prof, cot, len, n, o, w);
     /* the views, each with its z against the held-out own samples */
     cJSON *vw = cJSON_AddObjectToObject(sh, "views");
@@ -1618,8 +1642,8 @@ cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t
             cJSON *t = cJSON_CreateArray();
             cJSON_AddItemToArray(t, cJSON_CreateNumber(toks[i].start));
             cJSON_AddItemToArray(t, cJSON_CreateNumber(toks[i].end));
-            cJSON_AddItemToArray(t, cJSON_CreateNumber(r4(bits[i])));
-            if (has_ref) cJSON_AddItemToArray(t, cJSON_CreateNumber(r4(w->rbits[i])));
+            cJSON_AddItemToArray(t, cot_profile_number(r4(bits[i])));
+            if (has_ref) cJSON_AddItemToArray(t, cot_profile_number(r4(w->rbits[i])));
             cJSON_AddItemToArray(pt, t);
         }
     }
