@@ -168,8 +168,9 @@ void cot_profile_layout(const char *text, size_t n, double f[COT_PLAYOUT_N])
 {
     const unsigned char *p = (const unsigned char *)text;
     if (!cls_ready) cls_init();
-    double lines = 0, sum = 0, sq = 0, nonsp = 0, dig = 0, pun = 0;
-    size_t len = 0;
+    double lines = 0, sum = 0, sq = 0;
+    /* per-byte counts in integers: exact, as the doubles were below 2^53 */
+    size_t nonsp = 0, dig = 0, pun = 0, len = 0;
     int blank = 1;
     for (size_t i = 0; i <= n; i++) {
         unsigned char c = i < n ? p[i] : '\n';
@@ -191,8 +192,8 @@ void cot_profile_layout(const char *text, size_t n, double f[COT_PLAYOUT_N])
     f[0] = log1p(mean);
     f[1] = log1p(lines);
     f[2] = mean > 0 && var > 0 ? sqrt(var) / mean : 0;
-    f[3] = nonsp ? dig / nonsp : 0;
-    f[4] = nonsp ? pun / nonsp : 0;
+    f[3] = nonsp ? (double)dig / (double)nonsp : 0;
+    f[4] = nonsp ? (double)pun / (double)nonsp : 0;
 }
 
 const char *const cot_pcal_names[COT_PCAL_N] = {
