@@ -168,8 +168,9 @@ void cot_profile_layout(const char *text, size_t n, double f[COT_PLAYOUT_N])
 {
     const unsigned char *p = (const unsigned char *)text;
     if (!cls_ready) cls_init();
-    double lines = 0, sum = 0, sq = 0, nonsp = 0, dig = 0, pun = 0;
-    size_t len = 0;
+    double lines = 0, sum = 0, sq = 0;
+    /* per-byte counts in integers: exact, as the doubles were below 2^53 */
+    size_t nonsp = 0, dig = 0, pun = 0, len = 0;
     int blank = 1;
     for (size_t i = 0; i <= n; i++) {
         unsigned char c = i < n ? p[i] : '\n';
@@ -191,8 +192,8 @@ void cot_profile_layout(const char *text, size_t n, double f[COT_PLAYOUT_N])
     f[0] = log1p(mean);
     f[1] = log1p(lines);
     f[2] = mean > 0 && var > 0 ? sqrt(var) / mean : 0;
-    f[3] = nonsp ? dig / nonsp : 0;
-    f[4] = nonsp ? pun / nonsp : 0;
+    f[3] = nonsp ? (double)dig / (double)nonsp : 0;
+    f[4] = nonsp ? (double)pun / (double)nonsp : 0;
 }
 
 const char *const cot_pcal_names[COT_PCAL_N] = {
@@ -630,7 +631,7 @@ typedef struct {
     ptab_t t[COT_PROFILE_MAX_ORDER + 1];
     double gamma0, uniform;
     const unsigned char *bos;
-    int big;                    /* tables past the caches: prefetch      */
+    int big;                    /* tables past the L2 cache: prefetch    */
 } pview_t;
 
 typedef struct {
@@ -825,7 +826,9 @@ static void open_v2(cot_profile_t *pr)
         x->uniform = 1.0 / ((double)in->view[v].vocab + 1.0);
         uint64_t bytes = 0;
         for (int k = 1; k <= x->order; k++) bytes += (x->t[k].mask + 1) * ENT;
-        x->big = bytes > (2u << 20);
+        /* the chars view's tables share the L2 cache with the words
+         * view's: fetched ahead from 256 KiB (GSM8K's are 1.7 MB) */
+        x->big = bytes > (256u << 10);
         x->bos = ptab_find(&x->t[1], BOS_HASH);
     }
     const unsigned char *l = p + rd64(p + OFF_SECT + 16 * SEC_LAYOUT);
@@ -1462,10 +1465,49 @@ long cot_profile_spans_json(const cJSON *v, size_t cot_len, cot_profile_work_t *
 
 static double r4(double x) { return round(x * 1e4) / 1e4; }
 
+/* d = k / 10^4 rounded to a double, 0 < |k| < 10^15 and k not a multiple
+ * of 10^4, is the double nearest to that decimal, so %1.15g spells the
+ * decimal itself (at most 15 significant digits, no exponent for
+ * 10^-4 <= |d| < 10^11, trailing zeros dropped) and it reads back as d:
+ * cJSON's spelling, written here without printf and strtod. */
+cJSON *cot_profile_number(double d)
+{
+    cJSON *n = cJSON_CreateNumber(d);
+    double a = fabs(d);
+    if (!(a < 1e11) || a == floor(a)) return n;  /* integers: the writer's */
+    long long k = llround(a * 1e4);
+    if ((double)k / 1e4 != a) return n;         /* printed as cJSON prints it */
+    char t[32], *e = t + sizeof t, *q = e;
+    int f = (int)(k % 10000), nd = 4;
+    while (f % 10 == 0) { f /= 10; nd--; }
+    for (int i = 0; i < nd; i++, f /= 10) *--q = (char)('0' + f % 10);
+    *--q = '.';
+    k /= 10000;
+    do *--q = (char)('0' + k % 10); while (k /= 10);
+    if (d < 0) *--q = '-';
+    n->valuestring = cot_strndup(q, (size_t)(e - q));
+    return n;
+}
+
+/* The shift object's keys are literals: not copied (cJSON_StringIsConst). */
+static cJSON *add_obj(cJSON *o, const char *k)
+{
+    cJSON *x = cJSON_CreateObject();
+    cJSON_AddItemToObjectCS(o, k, x);
+    return x;
+}
+
+static cJSON *add_arr(cJSON *o, const char *k)
+{
+    cJSON *x = cJSON_CreateArray();
+    cJSON_AddItemToObjectCS(o, k, x);
+    return x;
+}
+
 static void add_num(cJSON *o, const char *k, double x)
 {
-    if (isnan(x) || isinf(x)) cJSON_AddNullToObject(o, k);
-    else cJSON_AddNumberToObject(o, k, r4(x));
+    if (isnan(x) || isinf(x)) cJSON_AddItemToObjectCS(o, k, cJSON_CreateNull());
+    else cJSON_AddItemToObjectCS(o, k, cot_profile_number(r4(x)));
 }
 
 static void add_span(cJSON *arr, size_t a, size_t b, double v)
@@ -1473,7 +1515,7 @@ static void add_span(cJSON *arr, size_t a, size_t b, double v)
     cJSON *t = cJSON_CreateArray();
     cJSON_AddItemToArray(t, cJSON_CreateNumber((double)a));
     cJSON_AddItemToArray(t, cJSON_CreateNumber((double)b));
-    cJSON_AddItemToArray(t, cJSON_CreateNumber(r4(v)));
+    cJSON_AddItemToArray(t, cot_profile_number(r4(v)));
     cJSON_AddItemToArray(arr, t);
 }
 
@@ -1491,11 +1533,11 @@ static void add_units(cJSON *sh, const cot_profile_t *prof, const char *cot,
     cot_profile_unit_threshold(prof, COT_PUNIT_WINDOW, o->fpr, &tw);
     cot_profile_unit_threshold(prof, COT_PUNIT_STEP, o->fpr, &ts);
     if (o->window != prof->info.unit_window) tw.resolved = 0;
-    cJSON *wo = cJSON_AddObjectToObject(sh, "windows");
+    cJSON *wo = add_obj(sh, "windows");
     add_num(wo, "threshold", tw.resolved ? tw.t : NAN);
     size_t W = o->window && o->window < m ? o->window : m;
     size_t npos = m ? m - W + 1 : 0, nflag = 0;
-    cJSON_AddNumberToObject(wo, "of", (double)npos);
+    cJSON_AddItemToObjectCS(wo, "of", cJSON_CreateNumber((double)npos));
     cJSON *spans = cJSON_CreateArray();
     if (tw.resolved && m) {
         /* flagged windows, overlapping ones merged: [start, end, max] */
@@ -1516,12 +1558,12 @@ static void add_units(cJSON *sh, const cot_profile_t *prof, const char *cot,
         }
         if (open) add_span(spans, s0, e0, best);
     }
-    if (tw.resolved) cJSON_AddNumberToObject(wo, "flagged", (double)nflag);
-    else cJSON_AddNullToObject(wo, "flagged");
-    cJSON_AddItemToObject(wo, "spans", spans);
-    cJSON *so = cJSON_AddObjectToObject(sh, "steps");
+    if (tw.resolved) cJSON_AddItemToObjectCS(wo, "flagged", cJSON_CreateNumber((double)nflag));
+    else cJSON_AddItemToObjectCS(wo, "flagged", cJSON_CreateNull());
+    cJSON_AddItemToObjectCS(wo, "spans", spans);
+    cJSON *so = add_obj(sh, "steps");
     add_num(so, "threshold", ts.resolved ? ts.t : NAN);
-    cJSON_AddNumberToObject(so, "of", (double)w->nsteps);
+    cJSON_AddItemToObjectCS(so, "of", cJSON_CreateNumber((double)w->nsteps));
     spans = cJSON_CreateArray();
     nflag = 0;
     for (size_t k = 0; ts.resolved && k < w->nsteps; k++)
@@ -1529,9 +1571,9 @@ static void add_units(cJSON *sh, const cot_profile_t *prof, const char *cot,
             nflag++;
             add_span(spans, w->steps[k].start, w->steps[k].end, w->steps[k].value);
         }
-    if (ts.resolved) cJSON_AddNumberToObject(so, "flagged", (double)nflag);
-    else cJSON_AddNullToObject(so, "flagged");
-    cJSON_AddItemToObject(so, "spans", spans);
+    if (ts.resolved) cJSON_AddItemToObjectCS(so, "flagged", cJSON_CreateNumber((double)nflag));
+    else cJSON_AddItemToObjectCS(so, "flagged", cJSON_CreateNull());
+    cJSON_AddItemToObjectCS(so, "spans", spans);
 }
 
 cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t len,
@@ -1554,26 +1596,26 @@ cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t
      * figure cot-stat --shift averages per group. */
     const cot_profile_info_t *pi = &prof->info;
     add_num(sh, "excess_bits", pi->ncal ? s.bits_per_token - pi->cal_mean[0] : NAN);
-    cJSON_AddNumberToObject(sh, "tokens", (double)n);
+    cJSON_AddItemToObjectCS(sh, "tokens", cJSON_CreateNumber((double)n));
     add_num(sh, "z", cot_profile_z(prof, 0, s.bits_per_token));
     add_num(sh, "p", cot_profile_p(prof, 0, s.bits_per_token));
-    cJSON *ww = cJSON_AddObjectToObject(sh, "worst_window");
+    cJSON *ww = add_obj(sh, "worst_window");
     add_num(ww, "bits", s.worst_bits);
     if (n) {
-        cJSON_AddNumberToObject(ww, "start", (double)s.worst_start);
-        cJSON_AddNumberToObject(ww, "end", (double)s.worst_end);
+        cJSON_AddItemToObjectCS(ww, "start", cJSON_CreateNumber((double)s.worst_start));
+        cJSON_AddItemToObjectCS(ww, "end", cJSON_CreateNumber((double)s.worst_end));
     }
     add_num(ww, "z", cal_window ? cot_profile_z(prof, 1, s.worst_bits) : NAN);
     add_num(ww, "p", cal_window ? cot_profile_p(prof, 1, s.worst_bits) : NAN);
     *off = n && !isnan(thr) && f[COT_PCAL_SCORE] > thr;
-    if (n && !isnan(thr)) cJSON_AddBoolToObject(sh, "off_policy", *off);
-    else cJSON_AddNullToObject(sh, "off_policy");
+    if (n && !isnan(thr)) cJSON_AddItemToObjectCS(sh, "off_policy", cJSON_CreateBool(*off));
+    else cJSON_AddItemToObjectCS(sh, "off_policy", cJSON_CreateNull());
     add_num(sh, "threshold", thr);
-    cJSON_AddNumberToObject(sh, "fpr", o->fpr);
+    cJSON_AddItemToObjectCS(sh, "fpr", cot_profile_number(o->fpr));
     if (o->units) add_units(sh, prof, cot, len, n, o, w);
     /* the views, each with its z against the held-out own samples */
-    cJSON *vw = cJSON_AddObjectToObject(sh, "views");
-    cJSON *vo = cJSON_AddObjectToObject(vw, "words");
+    cJSON *vw = add_obj(sh, "views");
+    cJSON *vo = add_obj(vw, "words");
     add_num(vo, "bits", f[COT_PCAL_WBITS]);
     add_num(vo, "z", cot_profile_feat_z(prof, COT_PCAL_WBITS, f[COT_PCAL_WBITS]));
     add_num(vo, "peak", f[COT_PCAL_WPEAK]);
@@ -1582,7 +1624,7 @@ cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t
         add_num(vo, "llr", f[COT_PCAL_WLLR]);
         add_num(vo, "llr_z", cot_profile_feat_z(prof, COT_PCAL_WLLR, f[COT_PCAL_WLLR]));
     }
-    vo = cJSON_AddObjectToObject(vw, "chars");
+    vo = add_obj(vw, "chars");
     add_num(vo, "bits", f[COT_PCAL_CBITS]);
     add_num(vo, "z", cot_profile_feat_z(prof, COT_PCAL_CBITS, f[COT_PCAL_CBITS]));
     add_num(vo, "peak", f[COT_PCAL_CPEAK]);
@@ -1591,35 +1633,35 @@ cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t
         add_num(vo, "llr", f[COT_PCAL_CLLR]);
         add_num(vo, "llr_z", cot_profile_feat_z(prof, COT_PCAL_CLLR, f[COT_PCAL_CLLR]));
     }
-    vo = cJSON_AddObjectToObject(vw, "layout");
+    vo = add_obj(vw, "layout");
     add_num(vo, "rms_z", f[COT_PCAL_LAYOUT]);
     add_num(vo, "z", cot_profile_feat_z(prof, COT_PCAL_LAYOUT, f[COT_PCAL_LAYOUT]));
     double vr[COT_PVOICE_N];
     cot_profile_voice(toks, n, vr);
-    vo = cJSON_AddObjectToObject(sh, "voice");
+    vo = add_obj(sh, "voice");
     for (int k = 0; k < COT_PVOICE_N; k++) add_num(vo, cot_pvoice_names[k], vr[k]);
     if (nspans >= 0) {
         cot_profile_spans_t e;
         cot_profile_spans(toks, bits, n, (const size_t (*)[2])w->spans, (size_t)nspans, &e);
-        cJSON *eo = cJSON_AddObjectToObject(sh, "edits");
-        cJSON_AddNumberToObject(eo, "spans", (double)nspans);
+        cJSON *eo = add_obj(sh, "edits");
+        cJSON_AddItemToObjectCS(eo, "spans", cJSON_CreateNumber((double)nspans));
         add_num(eo, "inside", e.inside);
         add_num(eo, "outside", e.outside);
         add_num(eo, "before", e.before);
         add_num(eo, "downstream", e.after);
         add_num(eo, "downstream_shift", e.after - e.before);
-        cJSON_AddNumberToObject(eo, "tokens_inside", (double)e.n_inside);
-        cJSON_AddNumberToObject(eo, "tokens_before", (double)e.n_before);
-        cJSON_AddNumberToObject(eo, "tokens_downstream", (double)e.n_after);
+        cJSON_AddItemToObjectCS(eo, "tokens_inside", cJSON_CreateNumber((double)e.n_inside));
+        cJSON_AddItemToObjectCS(eo, "tokens_before", cJSON_CreateNumber((double)e.n_before));
+        cJSON_AddItemToObjectCS(eo, "tokens_downstream", cJSON_CreateNumber((double)e.n_after));
     }
     if (o->per_token) {
-        cJSON *pt = cJSON_AddArrayToObject(sh, "per_token");
+        cJSON *pt = add_arr(sh, "per_token");
         for (size_t i = 0; i < n; i++) {
             cJSON *t = cJSON_CreateArray();
             cJSON_AddItemToArray(t, cJSON_CreateNumber(toks[i].start));
             cJSON_AddItemToArray(t, cJSON_CreateNumber(toks[i].end));
-            cJSON_AddItemToArray(t, cJSON_CreateNumber(r4(bits[i])));
-            if (has_ref) cJSON_AddItemToArray(t, cJSON_CreateNumber(r4(w->rbits[i])));
+            cJSON_AddItemToArray(t, cot_profile_number(r4(bits[i])));
+            if (has_ref) cJSON_AddItemToArray(t, cot_profile_number(r4(w->rbits[i])));
             cJSON_AddItemToArray(pt, t);
         }
     }
@@ -2043,7 +2085,7 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
 void cot_profile_add_logprob(cJSON *sh, double curv)
 {
     cJSON_DeleteItemFromObjectCaseSensitive(sh, "logprob");
-    cJSON *o = cJSON_AddObjectToObject(sh, "logprob");
+    cJSON *o = add_obj(sh, "logprob");
     add_num(o, "curvature", curv);
     double p = isnan(curv) ? NAN : 0.5 * erfc(-curv / sqrt(2.0));
     if (p < 1e-300) p = 1e-300;
@@ -2055,8 +2097,8 @@ void cot_profile_add_logprob(cJSON *sh, double curv)
         double x = -2 * (log(p) + log(q));
         c = exp(-x / 2) * (1 + x / 2);         /* chi-square, 4 df, upper tail */
     }
-    if (isnan(c)) cJSON_AddNullToObject(o, "combined_p");
-    else cJSON_AddNumberToObject(o, "combined_p", c < 1e-4 ? c : r4(c));
+    if (isnan(c)) cJSON_AddItemToObjectCS(o, "combined_p", cJSON_CreateNull());
+    else cJSON_AddItemToObjectCS(o, "combined_p", cJSON_CreateNumber(c < 1e-4 ? c : r4(c)));
 }
 
 /* ---- mixture ----------------------------------------------------------- */

@@ -388,6 +388,11 @@ cJSON *cot_profile_shift_json(const cot_profile_t *p, const char *cot, size_t n,
  * n-gram statistics).  combined_p is null without score_p. */
 void cot_profile_add_logprob(cJSON *shift, double curvature);
 
+/* A number node for d, with cJSON's spelling of it as its text when d is a
+ * four-decimal value (what the shift object holds), so that it is printed
+ * without printf; cJSON_CreateNumber(d) for any other d.  Same output. */
+cJSON *cot_profile_number(double d);
+
 /* ---- the mixture of own and off-policy records (cot-profile mix) ------ */
 
 /* An SFT set mixes untouched records, whose calibrated p-values (shift.

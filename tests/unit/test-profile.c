@@ -2,6 +2,7 @@
  * probabilities against hand-computed values, the file format (round trip,
  * version mismatch, truncation, corruption), calibration, spans, voice. */
 #include "profile.h"
+#include "json.h"
 #include "tap.h"
 
 #include <math.h>
@@ -658,6 +659,62 @@ static void test_mixture(void)
     tap_ok(isnan(m.rewritten) && isnan(cot_profile_mix_posterior(&m, 0.5)), "mix: nothing to fit");
 }
 
+/* cot_profile_number() prints exactly what cJSON's spelling of the double
+ * is (%1.15g, or %1.17g when that does not read back), for every value the
+ * shift object holds (four decimals) and for any other double. */
+static int num_same(double d, cot_buf_t *a, cot_buf_t *b, int *with_text)
+{
+    cJSON *x = cot_profile_number(d), *y = cJSON_CreateNumber(d);
+    cot_buf_clear(a);
+    cot_buf_clear(b);
+    cot_json_print_number(a, x);
+    cot_json_print_number(b, y);
+    *with_text += x->valuestring != NULL;
+    int ok = a->len == b->len && !memcmp(a->s, b->s, a->len) &&
+             (x->valuedouble == d || (isnan(d) && isnan(x->valuedouble)));
+    if (!ok) tap_diag("number %.17g: %.*s, cJSON %.*s", d, (int)a->len, a->s,
+                      (int)b->len, b->s);
+    cJSON_Delete(x);
+    cJSON_Delete(y);
+    return ok;
+}
+
+static void test_number_text(void)
+{
+    cot_buf_t a = {0}, b = {0};
+    long bad = 0, n = 0;
+    int with_text = 0;
+    for (long k = -300000; k <= 300000; k++, n++)    /* every k / 10^4 near 0 */
+        bad += !num_same((double)k / 1e4, &a, &b, &with_text);
+    int small_text = with_text;
+    for (int i = 0; i < 100000; i++, n++) {          /* k of every length */
+        int digits = 1 + (int)(rnd() % 16);
+        long long lim = 1, k;
+        for (int j = 0; j < digits; j++) lim *= 10;
+        k = (long long)(rnd() % (uint64_t)lim);
+        if (rnd() & 1) k = -k;
+        bad += !num_same((double)k / 1e4, &a, &b, &with_text);
+    }
+    for (int i = 0; i < 100000; i++, n++) {          /* r4 of scores, any scale */
+        double x = ldexp((double)(rnd() >> 11) * 0x1.0p-53, (int)(rnd() % 80) - 20);
+        if (rnd() & 1) x = -x;
+        bad += !num_same(round(x * 1e4) / 1e4, &a, &b, &with_text);
+        bad += !num_same(x, &a, &b, &with_text);     /* not four decimals */
+        n++;
+    }
+    double odd[] = {0.0001, -0.0001, 0.00005, 1e-5, 99999999999.9999, 1e11 - 0.0001,
+                    1e11 + 0.5, 99999999999.99995, 0.1 + 0.2, 1.0 / 3, 0.01, 0.05,
+                    -0.0, 0.0, 0.5, 1e15, 1e16, 9007199254740993.0, 0x1p53 + 0.5,
+                    NAN, INFINITY, -INFINITY, 5e-324, 1.7976931348623157e308};
+    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++, n++)
+        bad += !num_same(odd[i], &a, &b, &with_text);
+    tap_is_long(bad, 0, "number text: the same as cJSON's spelling");
+    tap_is_long(small_text, 600000 - 60, "number text: four-decimal values near 0 carry their text");
+    tap_ok(with_text > n / 2, "number text: %d of %ld values carry their text", with_text, n);
+    cot_buf_free(&a);
+    cot_buf_free(&b);
+}
+
 int main(void)
 {
     cot_prog = "test-profile";
@@ -676,6 +733,7 @@ int main(void)
     test_views_reference();
     test_bad_views();
     test_mixture();
+    test_number_text();
     unlink(path); unlink(bad); rmdir(dir);
     return tap_done();
 }
