@@ -2019,7 +2019,7 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
         var = ncal > 1 ? var / (double)(ncal - 1) : 0;
         wrf64(img + cal_off + 16 + 8 * k, mu);
         wrf64(img + cal_off + 16 + 8 * COT_PCAL_N + 8 * k, sqrt(var));
-        qsort(sc[k], ncal, sizeof(double), cmp_double);
+        if (ncal) qsort(sc[k], ncal, sizeof(double), cmp_double);
         for (size_t i = 0; i < ncal; i++)
             wrf64(img + cal_off + CAL_HDR + ((size_t)k * ncal + i) * 8, sc[k][i]);
         free(sc[k]);
@@ -2056,7 +2056,7 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
         mu = un[k] ? mu / (double)un[k] : 0;
         for (size_t i = 0; i < un[k]; i++) var += (uv[k][i] - mu) * (uv[k][i] - mu);
         var = un[k] > 1 ? var / (double)(un[k] - 1) : 0;
-        qsort(uv[k], un[k], sizeof(double), cmp_double);
+        if (un[k]) qsort(uv[k], un[k], sizeof(double), cmp_double);
         wr64(h, un[k]);
         wr64(h + 8, k == COT_PUNIT_WINDOW ? windep : un[k]);
         wr64(h + 16, kept[k]);
