@@ -26,36 +26,7 @@ CAT=samples/judge/catastrophic.rules
 CUE="--cue-text-field meta.nudge_text"
 export PY W CAT CUE
 
-# at_all 'CMD': CMD at N=0, 1, 2, 7 (it uses -@ $N); prints the summary and
-# the matches, passes -@ 0's stderr and exit status on.
-at_all() {
-    local n d rc
-    for n in 0 1 2 7; do
-        mkdir -p "$TMP/$n"
-        (cd "$TMP/$n" && N=$n bash -c "cd '$ROOT' && $1" > "$TMP/out.$n" 2> "$TMP/err.$n"
-         echo $? > "$TMP/rc.$n")
-    done
-    rc=$(cat "$TMP/rc.0")
-    echo "-@ 0: exit $rc, $(wc -l < "$TMP/out.0") lines of stdout" \
-         "(first id: $(head -n 1 "$TMP/out.0" | jq -r '.id? // "-"' 2>/dev/null)," \
-         "last id: $(tail -n 1 "$TMP/out.0" | jq -r '.id? // "-"' 2>/dev/null))"
-    for n in 1 2 7; do
-        d=
-        cmp -s "$TMP/out.0" "$TMP/out.$n" || d="$d stdout"
-        cmp -s "$TMP/err.0" "$TMP/err.$n" || d="$d stderr"
-        cmp -s "$TMP/rc.0" "$TMP/rc.$n" || d="$d exit-status($(cat "$TMP/rc.$n"))"
-        diff -r "$TMP/0" "$TMP/$n" > /dev/null || d="$d files"
-        if [ -z "$d" ]; then echo "-@ $n: the same stdout, stderr, exit status and files"
-        else
-            echo "-@ $n: DIFFERS:$d"
-            diff "$TMP/out.0" "$TMP/out.$n" | head -n 5
-            diff "$TMP/err.0" "$TMP/err.$n" | head -n 5
-        fi
-    done
-    sed "s|$W/|W/|g" "$TMP/err.0" >&2
-    return "$rc"
-}
-export -f at_all
+# at_all (tests/cli/lib.sh): the command at -@ 0, 1, 2 and 7, compared.
 
 # ---- -@: its default is the CPUs this process may use --------------------------
 check default-one-cpu 'taskset -c 0 cot-judge --help | grep -q "threads N  *worker threads, and up to 2 for zstd \[0\]"'
