@@ -76,6 +76,23 @@ static inline int class_at(const unsigned char *p, size_t n, size_t i, size_t *l
     return tk_class(c);
 }
 
+/* The class of the byte at p[*i] that the tokenizers' table loop leaves
+ * (a '.' or a non-ASCII lead byte), *i moved past its character: a '.'
+ * after a digit and before one is a digit (the number rule). */
+static inline int class_slow(const unsigned char *p, size_t n, size_t *i, int prev)
+{
+    if (p[*i] == '.') {
+        int e = prev == TK_DIGIT && *i + 1 < n && p[*i + 1] >= '0' && p[*i + 1] <= '9'
+                ? TK_DIGIT : TK_SINGLE;
+        (*i)++;
+        return e;
+    }
+    size_t l;
+    int e = class_at(p, n, *i, &l);
+    *i += l;
+    return e;
+}
+
 /* The tokenizer: the start of each token into starts; returns the number
  * of tokens.  The same rule as count_tokens() below, without branches on
  * the common ASCII bytes: a token starts where the class changes and at
@@ -95,17 +112,8 @@ static size_t tokenize(const char *text, size_t n, uint32_t *starts)
             prev = e;
         }
         if (i == n) break;
-        int e;
         size_t at = i;
-        if (p[i] == '.') {
-            e = prev == TK_DIGIT && i + 1 < n && p[i + 1] >= '0' && p[i + 1] <= '9'
-                ? TK_DIGIT : TK_SINGLE;
-            i++;
-        } else {
-            size_t l;
-            e = class_at(p, n, i, &l);
-            i += l;
-        }
+        int e = class_slow(p, n, &i, prev);
         starts[nt] = (uint32_t)at;
         nt += (e != prev) | (e == TK_SINGLE);
         prev = e;
@@ -134,16 +142,7 @@ static size_t count_tokens(const char *text, size_t n, size_t *nws)
             prev = e;
         }
         if (i == n) break;
-        int e;
-        if (p[i] == '.') {
-            e = prev == TK_DIGIT && i + 1 < n && p[i + 1] >= '0' && p[i + 1] <= '9'
-                ? TK_DIGIT : TK_SINGLE;
-            i++;
-        } else {
-            size_t l;
-            e = class_at(p, n, i, &l);
-            i += l;
-        }
+        int e = class_slow(p, n, &i, prev);
         size_t start = (e != prev) | (e == TK_SINGLE);
         nt += start;
         ws += start & (e == TK_WS);
