@@ -506,11 +506,7 @@ enum { IT_OK, IT_READ_FAILED, IT_PRINT_FAILED };
  * parsed, paired and diffed on a worker, counted and written in order. */
 typedef struct {
     int kind;                   /* IT_*                                    */
-    cot_buf_t text, file, why;  /* the raw line, where, why it is rejected */
-    unsigned long line;
-    unsigned long long lines, blank;   /* the reader's counts after it    */
-    int unterminated;           /* the last line, without a newline        */
-    const char *rkind;          /* static: the rejection's kind            */
+    cot_raw_t raw;              /* the line, where, why it is rejected     */
     cJSON *rec;                 /* the record, owned                       */
     cot_record_view_t v;        /* into rec                                */
     cot_buf_t key;
@@ -526,9 +522,7 @@ static void ditem_free(void *p)
     ditem_t *it = p;
     cJSON_Delete(it->rec);
     cot_buf_free(&it->key);
-    cot_buf_free(&it->text);
-    cot_buf_free(&it->file);
-    cot_buf_free(&it->why);
+    cot_raw_free(&it->raw);
     cot_buf_free(&it->out);
 }
 
@@ -634,12 +628,10 @@ static void diff_work(void *ctxp, void *itp)
     it->failed = IT_OK;
     it->shift = 0;
     it->edit = COT_DV_NONE;
-    cot_line_t l = {.file = it->file.s, .line = it->line, .len = it->text.len};
-    if (cot_jsonl_parse(&c->parser, &l, it->text.s, it->unterminated)) {
+    cot_line_t l = {.file = it->raw.file.s, .line = it->raw.line, .len = it->raw.text.len};
+    if (cot_jsonl_parse(&c->parser, &l, it->raw.text.s, it->raw.unterminated)) {
         it->kind = IT_BAD_LINE;
-        it->rkind = l.kind;
-        cot_buf_clear(&it->why);
-        cot_buf_adds(&it->why, l.reason);
+        cot_raw_reject(&it->raw, l.kind, l.reason);
         return;
     }
     it->rec = cot_jsonl_parser_take(&c->parser);
@@ -651,9 +643,7 @@ static void diff_work(void *ctxp, void *itp)
     if (why) {
         /* Unkeyable lines belong to shard 1, so N shards report each once. */
         it->kind = o->shard_n && o->shard_k != 1 ? IT_OTHER_SHARD : IT_REJECT;
-        it->rkind = rkind;
-        cot_buf_clear(&it->why);
-        cot_buf_adds(&it->why, why);
+        cot_raw_reject(&it->raw, rkind, why);
         goto out;
     }
     if (!in_shard(o, &it->key, it->empty)) {
@@ -669,7 +659,7 @@ static void diff_work(void *ctxp, void *itp)
     if (o->text) {
         cot_buf_clear(&c->name);
         if (it->v.id) cot_buf_adds(&c->name, it->v.id);
-        else cot_buf_printf(&c->name, "%s:%lu", it->file.s, it->line);
+        else cot_buf_printf(&c->name, "%s:%lu", it->raw.file.s, it->raw.line);
         cot_buf_cstr(&c->name);
         cot_diffview_text(&it->out, c->df, &r, &cot, c->name.s, o->context, o->color);
         goto out;
@@ -711,16 +701,16 @@ static int diff_done(void *arg, void *itp)
     const opts_t *o = m->o;
     if (it->kind == IT_OTHER_SHARD) { cot_run_count(run, "other-shard", 1); return 0; }
     if (it->kind == IT_BAD_LINE || it->kind == IT_REJECT) {
-        cot_line_t l = {it->file.s, it->line, it->text.s ? it->text.s : "",
-                        it->text.len, NULL, it->why.s, it->rkind};
-        if (cot_run_reject(run, &l, it->rkind, it->why.s) == 0) return 0;
-        cot_run_stop_at(run, it->lines, it->blank);   /* read ahead of it */
+        cot_line_t l = {it->raw.file.s, it->raw.line, it->raw.text.s ? it->raw.text.s : "",
+                        it->raw.text.len, NULL, it->raw.why.s, it->raw.kind};
+        if (cot_run_reject(run, &l, it->raw.kind, it->raw.why.s) == 0) return 0;
+        cot_run_stop_at(run, it->raw.lines, it->raw.blank);   /* read ahead of it */
         return 1;
     }
     if (it->failed) {
         run->status = COT_EXIT_IO;
         if (it->failed == IT_PRINT_FAILED) run->out_failed = 1;
-        cot_run_stop_at(run, it->lines, it->blank);
+        cot_run_stop_at(run, it->raw.lines, it->raw.blank);
         return 1;
     }
     int unpaired = is_unpaired(it->status);
@@ -745,7 +735,7 @@ static int diff_done(void *arg, void *itp)
     if (o->text) {
         if (it->out.len && cot_stream_write(run->out, it->out.s, it->out.len) < 0) {
             run->status = COT_EXIT_IO;
-            cot_run_stop_at(run, it->lines, it->blank);
+            cot_run_stop_at(run, it->raw.lines, it->raw.blank);
             return 1;
         }
         cot_run_count(run, "shown", it->out.len > 0);
@@ -754,7 +744,7 @@ static int diff_done(void *arg, void *itp)
     if (it->shift)
         cot_run_count(run, it->shift == 2 ? "shift:off-policy" : "shift:in-policy", 1);
     if (cot_run_emit_raw(run, it->out.s, it->out.len) == 0) return 0;
-    cot_run_stop_at(run, it->lines, it->blank);
+    cot_run_stop_at(run, it->raw.lines, it->raw.blank);
     return 1;
 }
 
@@ -788,34 +778,18 @@ static void run_paired(cot_run_t *run, cot_common_t *common, const opts_t *o,
                             .item_size = sizeof(ditem_t), .work = diff_work,
                             .done = diff_done, .done_arg = m, .item_free = ditem_free};
     cot_workers_t *pool = cot_workers_new(&wo);
-    cot_line_t l;
     int read_status = 0;
     for (;;) {
         ditem_t *it = cot_workers_next(pool);
-        int unterminated;
-        int r = cot_run_read_raw(run, &l, &unterminated);
+        size_t len;
+        int r = cot_run_read_item(run, &it->raw, &len);
         if (r == -2) {           /* a damaged input: it counts after the */
             read_status = run->status;  /* records read before it         */
             run->status = COT_EXIT_OK;
         }
         if (r < 0) break;
-        cot_buf_clear(&it->file);
-        cot_buf_adds(&it->file, l.file);
-        cot_buf_cstr(&it->file);
-        cot_buf_clear(&it->text);
-        cot_buf_add(&it->text, l.text, l.len);
-        cot_buf_cstr(&it->text);
-        it->line = l.line;
-        it->unterminated = unterminated;
-        it->lines = cot_jsonl_lines(run->in);
-        it->blank = cot_jsonl_blank(run->in);
-        if (r == 1) {            /* too long: rejected in its place */
-            it->kind = IT_BAD_LINE;
-            it->rkind = l.kind;
-            cot_buf_clear(&it->why);
-            cot_buf_adds(&it->why, l.reason);
-        }
-        if (cot_workers_submit(pool, l.len, r == 0) < 0) break;
+        if (r == 1) it->kind = IT_BAD_LINE;    /* too long: rejected in its place */
+        if (cot_workers_submit(pool, len, r == 0) < 0) break;
     }
     if (cot_workers_finish(pool) == 0 && read_status) run->status = read_status;
     cot_workers_free(pool);

@@ -115,11 +115,9 @@ typedef struct {
 } xrec_t;
 
 typedef struct {
-    cot_buf_t file, text, why, kindb, out, keys;
-    unsigned long line;
-    unsigned long long lines, blank;
-    int unterminated, state;
-    const char *kind;
+    cot_raw_t raw;               /* the line, where, why it is rejected    */
+    cot_buf_t kindb, out, keys;  /* kindb: raw.kind when it is not static  */
+    int state;
     xrec_t *rec;
     size_t nrec, caprec;
     int lp_reject;               /* record nrec had bad logprobs: reject   */
@@ -137,9 +135,7 @@ static void xitem_reject(xitem_t *it, const char *kind, const char *why)
     it->state = XI_REJECT;
     cot_buf_clear(&it->kindb);
     cot_buf_adds(&it->kindb, kind);
-    it->kind = it->kindb.s;
-    cot_buf_clear(&it->why);
-    cot_buf_adds(&it->why, why);
+    cot_raw_reject(&it->raw, it->kindb.s, why);
 }
 
 /* On a worker: parse the line, extract its records, print them (what the
@@ -158,16 +154,14 @@ static void extract_work(void *c, void *p)
     it->lp_reject = 0;
     cot_buf_clear(&it->out);
     cot_buf_clear(&it->keys);
-    cot_line_t l = {.file = it->file.s, .line = it->line, .len = it->text.len};
-    if (cot_jsonl_parse(&x->parser, &l, it->text.s, it->unterminated)) {
+    cot_line_t l = {.file = it->raw.file.s, .line = it->raw.line, .len = it->raw.text.len};
+    if (cot_jsonl_parse(&x->parser, &l, it->raw.text.s, it->raw.unterminated)) {
         it->state = XI_BAD_LINE;
-        it->kind = l.kind;
-        cot_buf_clear(&it->why);
-        cot_buf_adds(&it->why, l.reason);
+        cot_raw_reject(&it->raw, l.kind, l.reason);
         return;
     }
     const char *kind = NULL, *why = NULL;
-    cot_extract_set_raw(x->x, it->text.s, it->text.len);
+    cot_extract_set_raw(x->x, it->raw.text.s, it->raw.text.len);
     int n = cot_extract_line(x->x, l.json, l.file, l.line, &kind, &why);
     if (n < 0) { xitem_reject(it, kind, why); return; }
     int bad = 0;
@@ -209,8 +203,8 @@ static void extract_work(void *c, void *p)
             }
             if (lwhy) {          /* the rest of the line is not written */
                 cJSON_Delete(j);
-                cot_buf_clear(&it->why);
-                cot_buf_adds(&it->why, lwhy);
+                cot_buf_clear(&it->raw.why);
+                cot_buf_adds(&it->raw.why, lwhy);
                 it->lp_reject = 1;
                 return;
             }
@@ -239,18 +233,18 @@ static int extract_done(void *arg, void *p)
 {
     xdone_t *d = arg;
     xitem_t *it = p;
-    cot_line_t l = {it->file.s, it->line, it->text.s ? it->text.s : "", it->text.len,
-                    NULL, it->why.s, it->kind};
+    cot_line_t l = {it->raw.file.s, it->raw.line, it->raw.text.s ? it->raw.text.s : "", it->raw.text.len,
+                    NULL, it->raw.why.s, it->raw.kind};
     int stop = 0;
     if (it->state != XI_OK)
-        stop = cot_run_reject(d->run, &l, it->kind, it->why.s) < 0;
+        stop = cot_run_reject(d->run, &l, it->raw.kind, it->raw.why.s) < 0;
     for (size_t k = 0; it->state == XI_OK && k < it->nrec + (size_t)it->lp_reject && !stop; k++) {
         xrec_t *r = &it->rec[k];
         const char *key = it->keys.s + r->key0;
         for (size_t i = 0; i < r->nkeys; i++, key += strlen(key) + 1)
             cot_run_count(d->run, key, 1);
         if (k == it->nrec) {     /* bad logprobs: this record and the rest */
-            stop = cot_run_reject(d->run, &l, "bad-logprobs", it->why.s) < 0;
+            stop = cot_run_reject(d->run, &l, "bad-logprobs", it->raw.why.s) < 0;
             break;
         }
         if (d->logprobs) {
@@ -266,10 +260,10 @@ static int extract_done(void *arg, void *p)
         cJSON_Delete(it->rec[k].learn);
         it->rec[k].learn = NULL;
     }
-    cot_workers_trim(&it->text);
+    cot_workers_trim(&it->raw.text);
     cot_workers_trim(&it->out);
-    cot_workers_trim(&it->why);
-    if (stop) cot_run_stop_at(d->run, it->lines, it->blank);
+    cot_workers_trim(&it->raw.why);
+    if (stop) cot_run_stop_at(d->run, it->raw.lines, it->raw.blank);
     return stop;
 }
 
@@ -278,9 +272,7 @@ static void xitem_free(void *p)
     xitem_t *it = p;
     for (size_t k = 0; k < it->nrec; k++) cJSON_Delete(it->rec[k].learn);
     free(it->rec);
-    cot_buf_free(&it->file);
-    cot_buf_free(&it->text);
-    cot_buf_free(&it->why);
+    cot_raw_free(&it->raw);
     cot_buf_free(&it->kindb);
     cot_buf_free(&it->out);
     cot_buf_free(&it->keys);
@@ -380,33 +372,20 @@ int main(int argc, char **argv)
                             .item_free = xitem_free};
     cot_workers_t *pool = cot_workers_new(&wo);
     cot_run_set_idle(&run, cot_workers_idle, pool);   /* input pauses: deliver */
-    cot_line_t l;
     int r;
     /* A damaged input sets the status when it is read; a record before it
      * that stops the run (delivered later) sets its own. */
     for (;;) {
         xitem_t *it = cot_workers_next(pool);
-        int unterminated;
-        r = cot_run_read_raw(&run, &l, &unterminated);
+        size_t len;
+        r = cot_run_read_item(&run, &it->raw, &len);
         if (r < 0) break;
-        cot_buf_clear(&it->file);
-        cot_buf_adds(&it->file, l.file);
-        cot_buf_clear(&it->text);
-        cot_buf_add(&it->text, l.text, l.len);
-        cot_buf_cstr(&it->text);
-        it->line = l.line;
-        it->unterminated = unterminated;
-        it->lines = cot_jsonl_lines(run.in);
-        it->blank = cot_jsonl_blank(run.in);
         if (r == 1) {            /* too long: rejected in its place */
             it->state = XI_BAD_LINE;
-            it->kind = l.kind;
             it->nrec = 0;
             it->lp_reject = 0;
-            cot_buf_clear(&it->why);
-            cot_buf_adds(&it->why, l.reason);
         }
-        if (cot_workers_submit(pool, l.len, r == 0) < 0) { r = 0; break; }
+        if (cot_workers_submit(pool, len, r == 0) < 0) { r = 0; break; }
     }
     if (cot_workers_finish(pool) < 0) r = 0;      /* stopped: no end checks */
     cot_run_set_idle(&run, NULL, NULL);

@@ -291,11 +291,7 @@ enum { IT_BAD_LINE, IT_REJECT, IT_JUDGED };
 /* One record in a batch: what the reader gave, then what the worker made. */
 typedef struct {
     cJSON *rec;                  /* the parsed record (worker-made)        */
-    cot_buf_t file, text, why;   /* where, the raw line, the reason        */
-    unsigned long line;
-    unsigned long long lines, blank;   /* the reader's counts after it    */
-    int unterminated;            /* the last line, without a newline       */
-    const char *kind;            /* static: a reader kind or one of ours   */
+    cot_raw_t raw;               /* the line, where, why it is rejected    */
     int state, cue, printed;
     int voiced;                  /* counted in the judge's voiced           */
     cot_verdict_t verdict;
@@ -337,9 +333,7 @@ static void jctx_free(jctx_t *x)
 static void item_reject(jitem_t *it, const char *kind, const char *why)
 {
     it->state = IT_REJECT;
-    it->kind = kind;
-    cot_buf_clear(&it->why);
-    cot_buf_adds(&it->why, why);
+    cot_raw_reject(&it->raw, kind, why);
 }
 
 /* On a worker: judge one record (what the serial loop did, minus the
@@ -353,12 +347,10 @@ static void judge_work(void *c, void *p)
     it->cue = -1;
     it->printed = 0;
     it->voiced = 0;
-    cot_line_t l = {.file = it->file.s, .line = it->line, .len = it->text.len};
-    if (cot_jsonl_parse(&x->parser, &l, it->text.s, it->unterminated)) {
+    cot_line_t l = {.file = it->raw.file.s, .line = it->raw.line, .len = it->raw.text.len};
+    if (cot_jsonl_parse(&x->parser, &l, it->raw.text.s, it->raw.unterminated)) {
         it->state = IT_BAD_LINE;
-        it->kind = l.kind;
-        cot_buf_clear(&it->why);
-        cot_buf_adds(&it->why, l.reason);
+        cot_raw_reject(&it->raw, l.kind, l.reason);
         return;
     }
     it->rec = cot_jsonl_parser_take(&x->parser);
@@ -413,12 +405,12 @@ static int judge_done(void *arg, void *p)
 {
     jdone_t *d = arg;
     jitem_t *it = p;
-    cot_line_t l = {it->file.s, it->line, it->text.s ? it->text.s : "", it->text.len,
-                    NULL, it->why.s, it->kind};
+    cot_line_t l = {it->raw.file.s, it->raw.line, it->raw.text.s ? it->raw.text.s : "", it->raw.text.len,
+                    NULL, it->raw.why.s, it->raw.kind};
     int stop = 0;
     if (it->state != IT_BAD_LINE) d->voiced += (unsigned long)it->voiced;
     if (it->state != IT_JUDGED)
-        stop = cot_run_reject(d->run, &l, it->kind, it->why.s) < 0;
+        stop = cot_run_reject(d->run, &l, it->raw.kind, it->raw.why.s) < 0;
     else {
         if (it->cue >= 0)
             cot_run_count(d->run, it->cue ? "cue-text:not-judged" : "cue-text:judged", 1);
@@ -435,10 +427,10 @@ static int judge_done(void *arg, void *p)
     }
     cJSON_Delete(it->rec);
     it->rec = NULL;
-    cot_workers_trim(&it->text);
+    cot_workers_trim(&it->raw.text);
     cot_workers_trim(&it->out);
-    cot_workers_trim(&it->why);
-    if (stop) cot_run_stop_at(d->run, it->lines, it->blank);
+    cot_workers_trim(&it->raw.why);
+    if (stop) cot_run_stop_at(d->run, it->raw.lines, it->raw.blank);
     return stop;
 }
 
@@ -446,9 +438,7 @@ static void jitem_free(void *p)
 {
     jitem_t *it = p;
     cJSON_Delete(it->rec);
-    cot_buf_free(&it->file);
-    cot_buf_free(&it->text);
-    cot_buf_free(&it->why);
+    cot_raw_free(&it->raw);
     cot_buf_free(&it->out);
 }
 
@@ -939,30 +929,15 @@ int main(int argc, char **argv)
                             .item_free = jitem_free};
     cot_workers_t *pool = cot_workers_new(&wo);
     cot_run_set_idle(&run, cot_workers_idle, pool);   /* input pauses: deliver */
-    cot_line_t l;
     /* A damaged input sets the status when it is read; a record before it
      * that stops the run (delivered later) sets its own. */
     for (;;) {
         jitem_t *it = cot_workers_next(pool);
-        int unterminated;
-        int r = cot_run_read_raw(&run, &l, &unterminated);
+        size_t len;
+        int r = cot_run_read_item(&run, &it->raw, &len);
         if (r < 0) break;
-        cot_buf_clear(&it->file);
-        cot_buf_adds(&it->file, l.file);
-        cot_buf_clear(&it->text);
-        cot_buf_add(&it->text, l.text, l.len);
-        cot_buf_cstr(&it->text);
-        it->line = l.line;
-        it->unterminated = unterminated;
-        it->lines = cot_jsonl_lines(run.in);
-        it->blank = cot_jsonl_blank(run.in);
-        if (r == 1) {            /* too long: rejected in its place */
-            it->state = IT_BAD_LINE;
-            it->kind = l.kind;
-            cot_buf_clear(&it->why);
-            cot_buf_adds(&it->why, l.reason);
-        }
-        if (cot_workers_submit(pool, l.len, r == 0) < 0) break;
+        if (r == 1) it->state = IT_BAD_LINE;    /* too long: rejected in its place */
+        if (cot_workers_submit(pool, len, r == 0) < 0) break;
     }
     cot_workers_finish(pool);
     cot_run_set_idle(&run, NULL, NULL);

@@ -383,19 +383,15 @@ enum { SI_BAD_LINE, SI_REJECT, SI_SCORED };
 
 typedef struct {
     cJSON *rec;                /* kept when printing failed: emitted here */
-    cot_buf_t file, text, why, out;
-    unsigned long line;
-    unsigned long long lines, blank;
-    int unterminated, state, off, printed;
-    const char *kind;
+    cot_raw_t raw;             /* the line, where, why it is rejected     */
+    cot_buf_t out;
+    int state, off, printed;
 } sitem_t;
 
 static void sitem_reject(sitem_t *it, const char *kind, const char *why)
 {
     it->state = SI_REJECT;
-    it->kind = kind;
-    cot_buf_clear(&it->why);
-    cot_buf_adds(&it->why, why);
+    cot_raw_reject(&it->raw, kind, why);
 }
 
 static void score_work(void *c, void *p)
@@ -404,12 +400,10 @@ static void score_work(void *c, void *p)
     sitem_t *it = p;
     const sconf_t *cf = x->cf;
     it->printed = it->off = 0;
-    cot_line_t l = {.file = it->file.s, .line = it->line, .len = it->text.len};
-    if (cot_jsonl_parse(&x->parser, &l, it->text.s, it->unterminated)) {
+    cot_line_t l = {.file = it->raw.file.s, .line = it->raw.line, .len = it->raw.text.len};
+    if (cot_jsonl_parse(&x->parser, &l, it->raw.text.s, it->raw.unterminated)) {
         it->state = SI_BAD_LINE;
-        it->kind = l.kind;
-        cot_buf_clear(&it->why);
-        cot_buf_adds(&it->why, l.reason);
+        cot_raw_reject(&it->raw, l.kind, l.reason);
         return;
     }
     it->rec = cot_jsonl_parser_take(&x->parser);
@@ -419,11 +413,11 @@ static void score_work(void *c, void *p)
     long nsp = -1;
     const cJSON *spv = cot_record_get(it->rec, cf->spans);
     if (spv && (nsp = cot_profile_spans_json(spv, v.cot_len, &x->w)) < 0) {
-        cot_buf_clear(&it->why);
-        cot_buf_printf(&it->why, "%s: expected an array of [start,end] byte spans "
+        cot_buf_clear(&it->raw.why);
+        cot_buf_printf(&it->raw.why, "%s: expected an array of [start,end] byte spans "
                        "within the cot", cf->spans);
         it->state = SI_REJECT;
-        it->kind = "bad-spans";
+        it->raw.kind = "bad-spans";
         return;
     }
     cJSON *sh = cot_profile_shift_json(cf->prof, v.cot, v.cot_len, nsp, cf->so, &x->w,
@@ -444,11 +438,11 @@ static int score_done(void *arg, void *p)
 {
     cot_run_t *run = arg;
     sitem_t *it = p;
-    cot_line_t l = {it->file.s, it->line, it->text.s ? it->text.s : "", it->text.len,
-                    NULL, it->why.s, it->kind};
+    cot_line_t l = {it->raw.file.s, it->raw.line, it->raw.text.s ? it->raw.text.s : "", it->raw.text.len,
+                    NULL, it->raw.why.s, it->raw.kind};
     int stop;
     if (it->state != SI_SCORED)
-        stop = cot_run_reject(run, &l, it->kind, it->why.s) < 0;
+        stop = cot_run_reject(run, &l, it->raw.kind, it->raw.why.s) < 0;
     else {
         if (it->off) cot_run_count(run, "off-policy", 1);
         stop = (it->printed ? cot_run_emit_raw(run, it->out.s, it->out.len)
@@ -456,7 +450,7 @@ static int score_done(void *arg, void *p)
     }
     cJSON_Delete(it->rec);
     it->rec = NULL;
-    if (stop) cot_run_stop_at(run, it->lines, it->blank);
+    if (stop) cot_run_stop_at(run, it->raw.lines, it->raw.blank);
     return stop;
 }
 
@@ -464,9 +458,7 @@ static void sitem_free(void *p)
 {
     sitem_t *it = p;
     cJSON_Delete(it->rec);
-    cot_buf_free(&it->file);
-    cot_buf_free(&it->text);
-    cot_buf_free(&it->why);
+    cot_raw_free(&it->raw);
     cot_buf_free(&it->out);
 }
 
@@ -495,33 +487,18 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
                             .item_free = sitem_free};
     cot_workers_t *pool = cot_workers_new(&wo);
     cot_run_set_idle(&run, cot_workers_idle, pool);   /* input pauses: deliver */
-    cot_line_t l;
     int read_status = 0;
     for (;;) {
         sitem_t *it = cot_workers_next(pool);
-        int unterminated;
-        int r = cot_run_read_raw(&run, &l, &unterminated);
+        size_t len;
+        int r = cot_run_read_item(&run, &it->raw, &len);
         if (r == -2) {         /* a damaged input counts after the records */
             read_status = run.status;   /* read before it               */
             run.status = COT_EXIT_OK;
         }
         if (r < 0) break;
-        cot_buf_clear(&it->file);
-        cot_buf_adds(&it->file, l.file);
-        cot_buf_clear(&it->text);
-        cot_buf_add(&it->text, l.text, l.len);
-        cot_buf_cstr(&it->text);
-        it->line = l.line;
-        it->unterminated = unterminated;
-        it->lines = cot_jsonl_lines(run.in);
-        it->blank = cot_jsonl_blank(run.in);
-        if (r == 1) {          /* a bad line: rejected in its place */
-            it->state = SI_BAD_LINE;
-            it->kind = l.kind;
-            cot_buf_clear(&it->why);
-            cot_buf_adds(&it->why, l.reason);
-        }
-        if (cot_workers_submit(pool, l.len, r == 0) < 0) break;
+        if (r == 1) it->state = SI_BAD_LINE;  /* a bad line: rejected in its place */
+        if (cot_workers_submit(pool, len, r == 0) < 0) break;
     }
     if (cot_workers_finish(pool) == 0 && read_status) run.status = read_status;
     cot_run_set_idle(&run, NULL, NULL);

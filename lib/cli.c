@@ -349,6 +349,41 @@ int cot_run_read_raw(cot_run_t *run, cot_line_t *l, int *unterminated)
     return run_read(run, l, unterminated);
 }
 
+int cot_run_read_item(cot_run_t *run, cot_raw_t *r, size_t *len)
+{
+    cot_line_t l;
+    int unterminated;
+    int rc = run_read(run, &l, &unterminated);
+    if (rc < 0) return rc;
+    cot_buf_clear(&r->file);
+    cot_buf_adds(&r->file, l.file);
+    cot_buf_cstr(&r->file);
+    cot_buf_clear(&r->text);
+    cot_buf_add(&r->text, l.text, l.len);
+    cot_buf_cstr(&r->text);
+    r->line = l.line;
+    r->unterminated = unterminated;
+    r->lines = cot_jsonl_lines(run->in);
+    r->blank = cot_jsonl_blank(run->in);
+    if (rc == 1) cot_raw_reject(r, l.kind, l.reason);
+    *len = l.len;
+    return rc;
+}
+
+void cot_raw_reject(cot_raw_t *r, const char *kind, const char *why)
+{
+    r->kind = kind;
+    cot_buf_clear(&r->why);
+    cot_buf_adds(&r->why, why);
+}
+
+void cot_raw_free(cot_raw_t *r)
+{
+    cot_buf_free(&r->file);
+    cot_buf_free(&r->text);
+    cot_buf_free(&r->why);
+}
+
 int cot_run_next(cot_run_t *run, cot_line_t *l)
 {
     for (;;) {

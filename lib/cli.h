@@ -145,6 +145,28 @@ int cot_run_next(cot_run_t *run, cot_line_t *l);
  * unreadable input; run->status set). */
 int cot_run_read_raw(cot_run_t *run, cot_line_t *l, int *unterminated);
 
+/* A line read for a -@ N worker (lib/workers.h), copied out of the
+ * reader: where it came from, its bytes, and the reader's counts after it
+ * (for the accounts of a run that stops there).  kind and why: the reason
+ * it is rejected, when it is (static kind). */
+typedef struct {
+    cot_buf_t file, text, why;
+    unsigned long line;
+    unsigned long long lines, blank;
+    int unterminated;            /* the last line, without a newline */
+    const char *kind;
+} cot_raw_t;
+
+/* cot_run_read_raw() into r: 0 (a line), 1 (a bad line: r->kind and
+ * r->why set, to be rejected in its place), -1 or -2 as there (r not
+ * touched); *len: the line's length, for cot_workers_submit(). */
+int cot_run_read_item(cot_run_t *run, cot_raw_t *r, size_t *len);
+
+/* Mark r rejected for kind (static) and why. */
+void cot_raw_reject(cot_raw_t *r, const char *kind, const char *why);
+
+void cot_raw_free(cot_raw_t *r);
+
 /* Reject a line for a reason found by the tool (kind: a short tag for the
  * accounts).  Returns 0 when the line was set aside and the run goes on, or
  * -1 when it must stop (neither --skip-bad nor --rejects; error printed,
