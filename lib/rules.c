@@ -54,12 +54,14 @@ typedef struct {
     cand_t *cand;              /* per rule: candidate start offsets       */
     unsigned char *want;       /* per rule: wanted by the current scan    */
     size_t n;
+    int borrowed;              /* ac[] belongs to the pack cloned from    */
 } prefilter_t;
 
 static void pf_free(prefilter_t *pf)
 {
     if (!pf) return;
-    for (int f = 0; f < COT_NFIELDS; f++) cot_ac_free(&pf->ac[f]);
+    if (!pf->borrowed)
+        for (int f = 0; f < COT_NFIELDS; f++) cot_ac_free(&pf->ac[f]);
     for (int k = 0; k < pf->nsub; k++) cot_ac_free(&pf->sub[k].ac);
     for (size_t i = 0; i < pf->n; i++) free(pf->cand[i].v);
     free(pf->cand);
@@ -194,14 +196,32 @@ static void rule_free(cot_rule_t *u)
 
 void cot_rules_free(cot_rules_t *r)
 {
-    for (size_t i = 0; i < r->n; i++) rule_free(&r->rule[i]);
-    free(r->rule);
+    if (!r->borrowed) {
+        for (size_t i = 0; i < r->n; i++) rule_free(&r->rule[i]);
+        free(r->rule);
+    }
     cot_buf_free(&r->text);
     pcre2_match_context_free(r->mctx);
     pcre2_jit_stack_free(r->jstack);
     pcre2_match_data_free(r->mdata);
     pf_free(r->pf);
     memset(r, 0, sizeof *r);
+}
+
+/* Per-thread match state: a match context with the pack's limits, a JIT
+ * stack and match data for maxcap groups. */
+static void match_state(cot_rules_t *r)
+{
+    if (!r->mctx) {
+        r->mctx = pcre2_match_context_create(NULL);
+        r->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+        pcre2_jit_stack_assign(r->mctx, NULL, r->jstack);
+    }
+    pcre2_set_match_limit(r->mctx, r->match_limit);
+    pcre2_set_depth_limit(r->mctx, r->depth_limit);
+    pcre2_set_heap_limit(r->mctx, 64 * 1024);   /* KiB, interpreter only */
+    pcre2_match_data_free(r->mdata);
+    r->mdata = pcre2_match_data_create(r->maxcap + 1, NULL);
 }
 
 int cot_rules_clone(cot_rules_t *dst, const cot_rules_t *src, cot_buf_t *err)
@@ -212,6 +232,28 @@ int cot_rules_clone(cot_rules_t *dst, const cot_rules_t *src, cot_buf_t *err)
     dst->match_limit = src->match_limit;
     dst->depth_limit = src->depth_limit;
     dst->prefilter = src->prefilter;
+    if (src->compiled) {
+        /* Share what is read-only once compiled; 16 workers used to compile
+         * 16 copies of the default pack (~25 ms and ~5 MB each). */
+        dst->rule = src->rule;
+        dst->n = src->n;
+        dst->maxcap = src->maxcap;
+        dst->borrowed = 1;
+        match_state(dst);
+        if (src->pf) {
+            const prefilter_t *s = src->pf;
+            prefilter_t *pf = cot_calloc(1, sizeof *pf);
+            memcpy(pf->ac, s->ac, sizeof pf->ac);
+            memcpy(pf->on, s->on, sizeof pf->on);
+            pf->borrowed = 1;
+            pf->n = s->n;
+            pf->cand = cot_calloc(s->n + 1, sizeof *pf->cand);
+            pf->want = cot_calloc(s->n + 1, 1);
+            dst->pf = pf;
+        }
+        dst->compiled = 1;
+        return 0;
+    }
     dst->rule = cot_calloc(src->n + 1, sizeof *dst->rule);
     for (size_t i = 0; i < src->n; i++) {
         const cot_rule_t *s = &src->rule[i];
@@ -226,7 +268,8 @@ int cot_rules_clone(cot_rules_t *dst, const cot_rules_t *src, cot_buf_t *err)
         u->nlits = 0;
     }
     dst->n = src->n;
-    return src->compiled ? cot_rules_compile(dst, err) : 0;
+    (void)err;
+    return 0;
 }
 
 static char *trim(char *s, char *e)
@@ -381,6 +424,10 @@ static int set_key(cot_rules_t *r, cot_rule_t *u, const char *k, char *v,
 int cot_rules_load(cot_rules_t *r, const char *text, size_t n,
                    const char *name, cot_buf_t *err)
 {
+    if (r->borrowed) {          /* a caller's bug: the rules are src's */
+        cot_buf_printf(err, "%s: cannot load rules into a cloned pack", name);
+        return -1;
+    }
     cot_buf_add(&r->text, text, n);
     r->compiled = 0;
     cot_rule_t cur = {0};
@@ -445,6 +492,10 @@ int cot_rules_load_file(cot_rules_t *r, const char *path, cot_buf_t *err)
 
 int cot_rules_compile(cot_rules_t *r, cot_buf_t *err)
 {
+    if (r->borrowed) {          /* shared code must not be freed here */
+        cot_buf_printf(err, "cannot compile a cloned pack again");
+        return -1;
+    }
     uint32_t maxcap = 0;
     for (size_t i = 0; i < r->n; i++) {
         cot_rule_t *u = &r->rule[i];
@@ -474,16 +525,8 @@ int cot_rules_compile(cot_rules_t *r, cot_buf_t *err)
         /* Without JIT support we still run, just slower. */
         pcre2_jit_compile(u->code, PCRE2_JIT_COMPLETE);
     }
-    if (!r->mctx) {
-        r->mctx = pcre2_match_context_create(NULL);
-        r->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
-        pcre2_jit_stack_assign(r->mctx, NULL, r->jstack);
-    }
-    pcre2_set_match_limit(r->mctx, r->match_limit);
-    pcre2_set_depth_limit(r->mctx, r->depth_limit);
-    pcre2_set_heap_limit(r->mctx, 64 * 1024);   /* KiB, interpreter only */
-    pcre2_match_data_free(r->mdata);
-    r->mdata = pcre2_match_data_create(maxcap + 1, NULL);
+    r->maxcap = maxcap;
+    match_state(r);
     if (r->prefilter) pf_build(r);
     else {
         pf_free(r->pf);

@@ -71,6 +71,10 @@ typedef struct {
     void *pf;                  /* literal prefilter state (rules.c)        */
     int prefilter;             /* use it [1]; 0 scans every rule in full   */
     int compiled;
+    uint32_t maxcap;           /* most capture groups of any rule          */
+    int borrowed;              /* a clone: rule[] (its strings and compiled
+                                  patterns) and the field automata belong
+                                  to the pack it was cloned from           */
 } cot_rules_t;
 
 /* One match: byte offsets into the field, end exclusive; cap_* is the
@@ -132,9 +136,13 @@ int cot_rules_scan(cot_rules_t *r, cot_field_t field, unsigned stages,
                    const char **why);
 
 /* A pack for another thread (cot-judge -@ N): dst gets src's rules and
- * settings, compiled on its own (its own match data, JIT stack and
- * prefilter state), so scans on src and dst can run at once.  Free it with
- * cot_rules_free().  0, or -1 with a message in *err. */
+ * settings, so scans on src and dst can run at once.  A compiled src is
+ * shared, not compiled again: dst borrows src's rules, compiled patterns
+ * (PCRE2 code is read-only while matching) and field automata, and has its
+ * own match data, JIT stack and prefilter scan state.  So src must be
+ * compiled, stay unchanged and outlive dst.  An uncompiled src is copied.
+ * Free dst with cot_rules_free() (before src).  0, or -1 with a message in
+ * *err. */
 int cot_rules_clone(cot_rules_t *dst, const cot_rules_t *src, cot_buf_t *err);
 
 const char *cot_field_name(cot_field_t f);

@@ -52,13 +52,23 @@ typedef struct {
  * error position), so threads must not call it at once. */
 static cJSON *parsed[NREC];
 
+/* The pack cot-judge's workers clone (cot_rules_clone shares its compiled
+ * patterns and automata); NULL: each thread loads and compiles its own. */
+static const cot_rules_t *shared;
+
 static void judge_all(result_t *res, int rounds)
 {
     cot_rules_t rules;
     cot_rules_init(&rules);
     cot_buf_t err = {0};
-    if (cot_rules_load(&rules, cot_rules_default, strlen(cot_rules_default), "(built-in)",
-                       &err) < 0 || cot_rules_compile(&rules, &err) < 0) {
+    if (shared) {
+        if (cot_rules_clone(&rules, shared, &err) < 0 || !rules.borrowed ||
+            rules.rule != shared->rule) {
+            res->bad = 1;
+            return;
+        }
+    } else if (cot_rules_load(&rules, cot_rules_default, strlen(cot_rules_default),
+                              "(built-in)", &err) < 0 || cot_rules_compile(&rules, &err) < 0) {
         res->bad = 1;
         return;
     }
@@ -133,6 +143,59 @@ int main(void)
            ROUNDS);
     for (int k = 0; k < NTHREADS; k++)
         for (size_t i = 0; i < NREC; i++) free(t[k].judged[i]);
+
+    /* As cot-judge -@ N runs: one compiled pack, a clone per thread. */
+    cot_rules_t base;
+    cot_rules_init(&base);
+    cot_buf_t err = {0};
+    int ok = cot_rules_load(&base, cot_rules_default, strlen(cot_rules_default), "(built-in)",
+                            &err) == 0 && cot_rules_compile(&base, &err) == 0;
+    tap_ok(ok, "the shared pack compiles");
+    shared = &base;
+    memset(t, 0, sizeof t);
+    for (int k = 0; k < NTHREADS; k++) pthread_create(&th[k], NULL, worker, &t[k]);
+    for (int k = 0; k < NTHREADS; k++) pthread_join(th[k], NULL);
+    same = 1;
+    for (int k = 0; k < NTHREADS; k++) {
+        same &= !t[k].bad;
+        for (size_t i = 0; i < NREC; i++)
+            same &= t[k].judged[i] && !strcmp(t[k].judged[i], alone.judged[i]);
+    }
+    tap_ok(same, "%d threads on clones of one compiled pack: the same judge objects", NTHREADS);
+    for (int k = 0; k < NTHREADS; k++)
+        for (size_t i = 0; i < NREC; i++) free(t[k].judged[i]);
+    /* The clones are freed: the pack they borrowed from still judges. */
+    cot_judge_t j;
+    cot_judge_init(&j, &base);
+    int same_after = 1;
+    for (size_t i = 0; i < NREC; i++) {
+        cot_record_view_t v;
+        cJSON *jo = NULL;
+        if (cot_record_view(parsed[i], 0, &v) || cot_judge_record(&j, parsed[i], &v, &jo, &err) < 0) {
+            same_after = 0;
+            continue;
+        }
+        char *s = cJSON_PrintUnformatted(jo);
+        same_after &= !strcmp(s, alone.judged[i]);
+        free(s);
+        cJSON_Delete(jo);
+    }
+    cot_judge_free(&j);
+    tap_ok(same_after, "the source pack is intact after its clones are freed");
+    /* A clone cannot be compiled or loaded into: its patterns are shared. */
+    cot_rules_t c;
+    cot_buf_clear(&err);
+    cot_rules_clone(&c, &base, &err);
+    int rc = cot_rules_compile(&c, &err);
+    tap_ok(rc == -1 && err.s && !strcmp(err.s, "cannot compile a cloned pack again"),
+           "compiling a clone fails: %s", err.s ? err.s : "");
+    cot_buf_clear(&err);
+    rc = cot_rules_load(&c, "x", 1, "extra.rules", &err);
+    tap_ok(rc == -1 && err.s && !strcmp(err.s, "extra.rules: cannot load rules into a cloned pack"),
+           "loading into a clone fails: %s", err.s ? err.s : "");
+    cot_rules_free(&c);
+    cot_rules_free(&base);
+    cot_buf_free(&err);
     for (size_t i = 0; i < NREC; i++) {
         free(alone.judged[i]);
         cJSON_Delete(parsed[i]);
