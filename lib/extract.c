@@ -13,6 +13,7 @@
 #include "extract.h"
 #include "fields.h"
 #include "harmony.h"
+#include "json.h"
 #include "pair.h"
 #include "record.h"
 #include "tags.h"
@@ -20,7 +21,6 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,20 +188,11 @@ static const cJSON *first_of(const cJSON *o, const char *const *keys)
     return NULL;
 }
 
-/* A number from the input: its source text (json.h), byte for byte. */
+/* A number from the input: its source text (json.h), byte for byte; one
+ * without text is spelled as every tool spells it (cot_json_print_number). */
 static void put_num(cot_buf_t *b, const cJSON *j)
 {
-    if (j->valuestring) { cot_buf_adds(b, j->valuestring); return; }
-    double d = j->valuedouble;
-    char t[32];
-    if (isnan(d) || isinf(d)) { cot_buf_adds(b, "null"); return; }
-    if (fabs(d) < 1e17 && d == (double)(long long)d) {
-        snprintf(t, sizeof t, "%lld", (long long)d);
-    } else {
-        snprintf(t, sizeof t, "%1.15g", d);
-        if (strtod(t, NULL) != d) snprintf(t, sizeof t, "%1.17g", d);
-    }
-    cot_buf_adds(b, t);
+    cot_json_print_number(b, j);
 }
 
 /* The escaper shared by every tool (word-at-a-time; cot and answer are
