@@ -50,6 +50,7 @@ typedef struct {
     size_t words_a, words_b;    /* A and B: non-whitespace tokens          */
     size_t words_kept;          /* K                                       */
     int approx;                 /* the bounded fallback was used           */
+    int traced;                 /* the script is the bit-parallel LCS's    */
     const cot_hunk_t *hunks;    /* owned by the differ, valid until the
                                    next cot_diff_run() or cot_diff_free()   */
     size_t nhunks;
@@ -67,6 +68,19 @@ cot_differ_t *cot_diff_new(void);
 void cot_diff_free(cot_differ_t *d);
 /* Change the Myers work budget (0 restores the default); for tests. */
 void cot_diff_set_budget(cot_differ_t *d, unsigned long long work);
+
+/* Largest memory (64-bit words) for the traced LCS's column vectors. */
+#define COT_DIFF_LCS_MEM ((size_t)1 << 19)
+
+/* Which algorithm gives the edit script.  AUTO (the default): Myers, unless
+ * its search grows dearer than a bit-parallel LCS with traceback, which
+ * then gives the script (texts rewritten whole).  MYERS: Myers only (the
+ * behaviour before the trace).  BITS: the trace whenever it fits the work
+ * budget and the memory (mem_words 64-bit words; 0: COT_DIFF_LCS_MEM).
+ * COT_DIFF_LCS=myers or =bits in the environment when the differ is made
+ * sets the mode; for tests and comparisons. */
+enum { COT_DIFF_LCS_AUTO, COT_DIFF_LCS_MYERS, COT_DIFF_LCS_BITS };
+void cot_diff_set_lcs(cot_differ_t *d, int mode, size_t mem_words);
 
 /* Fast paths (on by default): identical texts are counted, not diffed,
  * and a common prefix and suffix, cut back to token boundaries, are
