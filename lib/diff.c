@@ -404,7 +404,7 @@ static size_t load(cot_differ_t *d, const char *p, size_t n, uint32_t **starts,
 /* Myers' work, as a multiple of the LCS trace's bound, after which the
  * trace takes over. */
 #define LCS_ESCAPE 2
-#define LCS_ESCAPE_MIN 20000
+#define LCS_ESCAPE_MIN 50000
 
 static int lcs_decide(cot_differ_t *d, int giving_up);
 
