@@ -403,7 +403,7 @@ static size_t load(cot_differ_t *d, const char *p, size_t n, uint32_t **starts,
 
 /* Myers' work, as a multiple of the LCS trace's bound, after which the
  * trace takes over. */
-#define LCS_ESCAPE 2
+#define LCS_ESCAPE 1
 #define LCS_ESCAPE_MIN 50000
 
 static int lcs_decide(cot_differ_t *d, int giving_up);
@@ -608,30 +608,62 @@ static long lcs_bits(cot_differ_t *d, const uint32_t *x, size_t n,
     return l;
 }
 
+/* One column of the trace: as peq_step(), and also the carries of its
+ * addition into cout (nw + 1 words: the carry into bit i, i = 0..n).  The
+ * carry into bit i is L(i, j+1) - L(i, j), the horizontal difference the
+ * trace needs, so it reads it instead of counting bits. */
+static inline void peq_step_carry(peq_t *q, const uint64_t *in, uint64_t *out,
+                                  uint64_t *cout, uint32_t c)
+{
+    size_t nw = q->nw;
+    if (q->start[c] == q->start[c + 1]) {               /* no match: V stays */
+        memcpy(out, in, nw * sizeof *out);
+        memset(cout, 0, (nw + 1) * sizeof *cout);
+        return;
+    }
+    const uint64_t *mv = q->sc;
+    if (q->dense[c]) mv = q->pv + (q->dense[c] - 1) * nw;
+    else
+        for (uint32_t k = q->start[c]; k < q->start[c + 1]; k++)
+            q->sc[q->pos[k] / 64] |= 1ULL << (q->pos[k] % 64);
+    uint64_t carry = 0;
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t vw = in[w], u = vw & mv[w], t = vw + u, s = t + carry;
+        cout[w] = s ^ vw ^ u;
+        carry = (t < vw) | (s < t);
+        out[w] = s | (vw & ~u);
+    }
+    cout[nw] = carry;
+    if (!q->dense[c])
+        for (uint32_t k = q->start[c]; k < q->start[c + 1]; k++) q->sc[q->pos[k] / 64] = 0;
+}
+
 /* The plan of a traced bit-parallel LCS of n by m tokens under a memory
- * limit of `mem` 64-bit words: the column vectors are kept whole when they
- * fit, else every k-th of them as a checkpoint and one block of k at a time
- * recomputed from its checkpoint (k about the square root of m).  Sets *k
- * and returns an upper bound of the word steps the trace costs, or 0 when
- * it does not fit the memory. */
+ * limit of `mem` 64-bit words.  Each column keeps its vector and its
+ * carries (2 nw + 1 words, nw = n/64 rounded up): all columns when they
+ * fit, else a checkpoint vector every k columns and one block of k
+ * columns at a time, recomputed from its checkpoint (k about the square
+ * root of m).  Sets *k and returns an upper bound of the word steps the
+ * trace costs, or 0 when it does not fit the memory. */
 static unsigned long long trace_plan(size_t n, size_t m, size_t mem, size_t *k)
 {
-    size_t nw = (n + 63) / 64;
+    size_t nw = (n + 63) / 64, col = 2 * nw + 1;
     unsigned long long cols = (unsigned long long)nw * m;
-    if ((unsigned long long)(m + 1) * nw <= mem) {
+    if ((unsigned long long)(m + 1) * col <= mem) {
         *k = m;
-        return 2 * cols + n + 2 * m;    /* forward; the trace's popcounts */
+        return cols + n + m;            /* the forward pass; the trace */
     }
     size_t b = 1;
     while (b * b < m) b++;
-    if ((unsigned long long)((m + b - 1) / b + 1 + b + 1) * nw > mem) return 0;
+    if ((unsigned long long)((m + b - 1) / b + 1) * nw + (unsigned long long)(b + 1) * col > mem)
+        return 0;
     *k = b;
-    return 3 * cols + n + 2 * m;        /* forward, again by blocks, trace */
+    return 2 * cols + n + m;            /* forward, again by blocks, trace */
 }
 
 /* The traced LCS of the core x[0..n) and y[0..m) (both non-empty), in two
- * steps: lcs_fwd() runs the bit-parallel pass, keeping the vectors the
- * trace needs (all of them, or checkpoints and the last block, see
+ * steps: lcs_fwd() runs the bit-parallel pass, keeping what the trace
+ * needs (every column, or checkpoints and the last block, see
  * trace_plan()), and returns the LCS length; lcs_back() then marks the
  * changed tokens.  Between the two the state lives in d->tr. */
 static long lcs_fwd(cot_differ_t *d, const uint32_t *x, size_t n,
@@ -639,10 +671,10 @@ static long lcs_fwd(cot_differ_t *d, const uint32_t *x, size_t n,
 {
     trace_t *t = &d->tr;
     peq_init(&t->q, x, n, d->ntoks);
-    size_t nw = t->q.nw, nblk = (m + k - 1) / k, ncp = nblk > 1 ? nblk : 0;
+    size_t nw = t->q.nw, col = 2 * nw + 1, nblk = (m + k - 1) / k, ncp = nblk > 1 ? nblk : 0;
     *t = (trace_t){.q = t->q, .x = x, .y = y, .n = n, .m = m, .k = k,
                    .nblk = nblk, .ncp = ncp, .live = 1};
-    grow((void **)&d->lv, &d->cap_lv, (ncp + k + 1) * nw, sizeof *d->lv);
+    grow((void **)&d->lv, &d->cap_lv, ncp * nw + (k + 1) * col, sizeof *d->lv);
     uint64_t *cp = d->lv, *blk = d->lv + ncp * nw;
     /* Checkpoints V_0, V_k, ... for the blocks before the last. */
     size_t j0 = (nblk - 1) * k;
@@ -654,11 +686,14 @@ static long lcs_fwd(cot_differ_t *d, const uint32_t *x, size_t n,
             if ((j + 1) % k == 0) memcpy(cp + (j + 1) / k * nw, blk, nw * sizeof *blk);
         }
     }
-    /* The last block's vectors V_j0 .. V_m, kept for the trace. */
-    for (size_t j = j0; j < m; j++)
-        peq_step(&t->q, blk + (j - j0) * nw, blk + (j - j0 + 1) * nw, y[j]);
+    /* The last block's columns j0 .. m, kept for the trace: column j at
+     * blk + (j - j0) col, its vector V_j then the carries into it. */
+    for (size_t j = j0; j < m; j++) {
+        uint64_t *c = blk + (j - j0 + 1) * col;
+        peq_step_carry(&t->q, c - col, c, c + nw, y[j]);
+    }
     t->steps = (unsigned long long)nw * m;
-    const uint64_t *v = blk + (m - j0) * nw;
+    const uint64_t *v = blk + (m - j0) * col;
     long l = 0;
     for (size_t w = 0; w < nw; w++) {
         uint64_t z = ~v[w];
@@ -675,58 +710,41 @@ static void lcs_drop(cot_differ_t *d)
 }
 
 /* Mark the changed tokens of the core (in cx and cy) with a minimal edit
- * script from the column vectors.  The trace runs back from (n, m) with
- * L(i, j) the LCS of x[0..i) and y[0..j): it passes over x[i-1] (a
- * deletion) when L(i-1, j) = L(i, j), else over y[j-1] (an insertion) when
- * L(i, j-1) = L(i, j), and only else keeps the pair x[i-1] = y[j-1].  So
- * among the longest common subsequences it keeps the one whose tokens come
- * as early as they can in both texts, changes going as late as they can.
- * Returns the word steps of both steps. */
+ * script from the columns.  The trace runs back from (n, m) with L(i, j)
+ * the LCS of x[0..i) and y[0..j): it passes over x[i-1] (a deletion) when
+ * L(i-1, j) = L(i, j) (bit i-1 of V_j set), else over y[j-1] (an
+ * insertion) when L(i, j-1) = L(i, j) (no carry into bit i in column j),
+ * and only else keeps the pair x[i-1] = y[j-1].  So among the longest
+ * common subsequences it keeps the one whose tokens come as early as they
+ * can in both texts, changes going as late as they can.  Returns the word
+ * steps of both steps. */
 static unsigned long long lcs_back(cot_differ_t *d, char *cx, char *cy)
 {
     trace_t *t = &d->tr;
-    size_t nw = t->q.nw, n = t->n, m = t->m, k = t->k, nblk = t->nblk;
+    size_t nw = t->q.nw, col = 2 * nw + 1, n = t->n, m = t->m, k = t->k, nblk = t->nblk;
     const uint32_t *y = t->y;
     unsigned long long steps = t->steps;
     uint64_t *cp = d->lv, *blk = d->lv + t->ncp * nw;
     size_t i = n, j = m;
     for (size_t b = nblk; b-- > 0 && i > 0 && j > 0;) {
-        size_t j0 = b * k;              /* block: vectors V_j0 .. V_j */
+        size_t j0 = b * k;              /* block: columns j0 .. j */
         if (j <= j0) continue;
         if (b + 1 < nblk) {             /* recomputed from its checkpoint */
             memcpy(blk, cp + b * nw, nw * sizeof *blk);
-            for (size_t jj = j0; jj < j; jj++)
-                peq_step(&t->q, blk + (jj - j0) * nw, blk + (jj - j0 + 1) * nw, y[jj]);
+            for (size_t jj = j0; jj < j; jj++) {
+                uint64_t *c = blk + (jj - j0 + 1) * col;
+                peq_step_carry(&t->q, c - col, c, c + nw, y[jj]);
+            }
             steps += (unsigned long long)nw * (j - j0);
         }
-        /* h = L(i, j) - L(i, j-1), from the zero bits below i. */
-        int h = -1;
         while (i > 0 && j > j0) {
-            const uint64_t *vj = blk + (j - j0) * nw, *vp = vj - nw;
-            if (h < 0) {
-                size_t full = i / 64, r = i % 64;
-                long s = 0;
-                for (size_t w = 0; w < full; w++)
-                    s += __builtin_popcountll(~vj[w]) - __builtin_popcountll(~vp[w]);
-                if (r) {
-                    uint64_t msk = (1ULL << r) - 1;
-                    s += __builtin_popcountll(~vj[full] & msk) -
-                         __builtin_popcountll(~vp[full] & msk);
-                }
-                steps += full + 1;
-                h = (int)s;
-            }
-            size_t w = (i - 1) / 64;
-            uint64_t bit = 1ULL << ((i - 1) % 64);
-            if (vj[w] & bit) {                  /* L(i-1, j) = L(i, j) */
+            const uint64_t *vj = blk + (j - j0) * col, *cj = vj + nw;
+            if (vj[(i - 1) / 64] >> ((i - 1) % 64) & 1) {      /* L(i-1, j) = L(i, j) */
                 cx[--i] = 1;
-                h += !(vp[w] & bit);
-            } else if (h == 0) {                /* L(i, j-1) = L(i, j) */
+            } else if (!(cj[i / 64] >> (i % 64) & 1)) {         /* L(i, j-1) = L(i, j) */
                 cy[--j] = 1;
-                h = -1;
-            } else {                            /* x[i-1] = y[j-1], kept */
+            } else {                                            /* x[i-1] = y[j-1], kept */
                 i--; j--;
-                h = -1;
             }
         }
     }

@@ -163,7 +163,7 @@ static void test_random(void)
                  *aut = cot_diff_new();
     cot_diff_set_lcs(my, COT_DIFF_LCS_MYERS, 0);
     cot_diff_set_lcs(bits, COT_DIFF_LCS_BITS, 0);
-    cot_diff_set_lcs(small, COT_DIFF_LCS_BITS, 200);
+    cot_diff_set_lcs(small, COT_DIFF_LCS_BITS, 400);
     static const size_t around[] = {1, 2, 31, 63, 64, 65, 127, 128, 129, 191, 192, 193, 255, 256, 257};
     static const size_t alphas[] = {1, 2, 3, 8, 40, 5000};
     int n = 0, bad_counts = 0, bad_dp = 0, bad_apply = 0, bad_small = 0, bad_auto = 0,
@@ -216,13 +216,13 @@ static void test_random(void)
         cot_buf_free(&a);
         cot_buf_free(&b);
     }
-    tap_diag("%d random pairs; Myers approx %d; traced with 200 words %d; AUTO traced %d",
+    tap_diag("%d random pairs; Myers approx %d; traced with 400 words %d; AUTO traced %d",
              n, napprox, nsmall, nauto_traced);
     tap_is_long(not_traced, 0, "BITS: every pair with insertions and deletions is traced");
     tap_is_long(bad_counts, 0, "trace and Myers: the same inserted, deleted and lcs counts");
     tap_is_long(bad_dp, 0, "trace: exact, its lcs is the DP LCS");
     tap_is_long(bad_apply, 0, "trace: the hunks turn a into b, sorted and separated");
-    tap_ok(nsmall > 1000, "a 200-word memory limit: %d pairs traced, most on checkpoints", nsmall);
+    tap_ok(nsmall > 1000, "a 400-word memory limit: %d pairs traced, most on checkpoints", nsmall);
     tap_is_long(bad_small, 0, "... and gives the whole trace's result, every field");
     tap_is_long(bad_auto, 0, "AUTO = Myers' result, or the trace's when it hands over");
     cot_diff_free(my);
