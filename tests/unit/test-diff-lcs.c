@@ -168,7 +168,7 @@ static void test_random(void)
     static const size_t alphas[] = {1, 2, 3, 8, 40, 5000};
     int n = 0, bad_counts = 0, bad_dp = 0, bad_apply = 0, bad_small = 0, bad_auto = 0,
         not_traced = 0, nsmall = 0, nauto_traced = 0, napprox = 0;
-    for (int it = 0; it < 3000; it++) {
+    for (int it = 0; it < 2000; it++) {
         size_t alpha = alphas[rn(6)];
         cot_buf_t a = {0}, b = {0};
         size_t la, lb;
@@ -202,7 +202,7 @@ static void test_random(void)
                 tap_diag("counts differ: ins %zu/%zu del %zu/%zu", sb.r.inserted,
                          sm.r.inserted, sb.r.deleted, sm.r.deleted);
         }
-        if (sb.r.approx || (a.len + b.len < 3000 && sb.r.lcs != lcs_dp(as, a.len, bs, b.len)))
+        if (sb.r.approx || (a.len + b.len < 1500 && sb.r.lcs != lcs_dp(as, a.len, bs, b.len)))
             bad_dp++;
         if (!applies(as, a.len, bs, b.len, &sb.r)) bad_apply++;
         nsmall += rs.traced;
@@ -222,7 +222,7 @@ static void test_random(void)
     tap_is_long(bad_counts, 0, "trace and Myers: the same inserted, deleted and lcs counts");
     tap_is_long(bad_dp, 0, "trace: exact, its lcs is the DP LCS");
     tap_is_long(bad_apply, 0, "trace: the hunks turn a into b, sorted and separated");
-    tap_ok(nsmall > 1000, "a 400-word memory limit: %d pairs traced, most on checkpoints", nsmall);
+    tap_ok(nsmall > 700, "a 400-word memory limit (checkpoints past about 60 tokens): %d pairs traced", nsmall);
     tap_is_long(bad_small, 0, "... and gives the whole trace's result, every field");
     tap_is_long(bad_auto, 0, "AUTO = Myers' result, or the trace's when it hands over");
     cot_diff_free(my);
@@ -266,6 +266,26 @@ static void test_threshold(void)
     tap_is_long(ed_traced, 0, "AUTO: edited texts are not traced");
     tap_is_long(ed_same, 20, "... and get Myers' result, every field");
 
+    /* A long text with many edits: Myers' work passes the trace's bound,
+     * so the LCS is computed, but D is under a third of the tokens, so
+     * Myers goes on and its result stands. */
+    {
+        cot_buf_t a = {0}, b = {0};
+        gen(&a, 2500, 300);
+        edit(&a, &b, 600, 300);
+        cot_diff_t rm, ra;
+        saved_t sm;
+        cot_diff_run(my, a.s, a.len, b.s, b.len, &rm);
+        save(&sm, &rm);
+        cot_diff_run(aut, a.s, a.len, b.s, b.len, &ra);
+        double drel = (double)(sm.r.inserted + sm.r.deleted) / (double)(sm.r.tokens_a + sm.r.tokens_b);
+        tap_ok(!sm.r.approx && drel > 0.1 && drel < 0.3 && !ra.traced && same_result(&ra, &sm.r),
+               "AUTO: many edits (D/(n+m) %.2f) checked by the LCS, Myers' result kept", drel);
+        free(sm.h);
+        cot_buf_free(&a);
+        cot_buf_free(&b);
+    }
+
     /* An 18k-token pair rewritten whole ("w123" is two tokens): Myers
      * alone gives up (approx); the trace, on checkpoints (its vectors
      * would take 40 MB whole), gives an exact script within the default
@@ -297,11 +317,11 @@ static void test_budget(void)
     cot_diff_set_lcs(my, COT_DIFF_LCS_MYERS, 0);
     cot_diff_set_lcs(bits, COT_DIFF_LCS_BITS, 0);
     int bad = 0, napprox = 0, ntraced = 0, nbits_myers = 0, bad_apply = 0;
-    for (int it = 0; it < 400; it++) {
+    for (int it = 0; it < 200; it++) {
         cot_buf_t a = {0}, b = {0};
-        gen(&a, 200 + rn(1500), 200);
-        gen(&b, 200 + rn(1500), 200);
-        unsigned long long budget = 1000 + rn(1000000);
+        gen(&a, 100 + rn(700), 200);
+        gen(&b, 100 + rn(700), 200);
+        unsigned long long budget = 1000 + rn(200000);
         cot_diff_set_budget(my, budget);
         cot_diff_set_budget(bits, budget);
         cot_diff_set_budget(aut, budget);
@@ -321,7 +341,7 @@ static void test_budget(void)
         cot_buf_free(&a);
         cot_buf_free(&b);
     }
-    tap_ok(ntraced > 20 && napprox > 20, "budgets 1k-1M: some traced (%d), some approx (%d)",
+    tap_ok(ntraced > 20 && napprox > 20, "budgets 1k-200k: some traced (%d), some approx (%d)",
            ntraced, napprox);
     tap_is_long(bad, 0, "a pair not traced gets Myers' result under the same budget");
     tap_is_long(bad_apply, 0, "... and every script applies");
@@ -338,7 +358,7 @@ static void test_fastpath(void)
     cot_differ_t *fast = cot_diff_new(), *slow = cot_diff_new();
     cot_diff_set_fast(slow, 0);
     int bad = 0, ntraced = 0;
-    for (int it = 0; it < 600; it++) {
+    for (int it = 0; it < 300; it++) {
         int mode = it % 2 ? COT_DIFF_LCS_BITS : COT_DIFF_LCS_AUTO;
         cot_diff_set_lcs(fast, mode, it % 3 ? 0 : 100);
         cot_diff_set_lcs(slow, mode, it % 3 ? 0 : 100);
@@ -347,8 +367,8 @@ static void test_fastpath(void)
         gen(&suf, rn(60), 20);
         cot_buf_add(&a, pre.s ? pre.s : "", pre.len);
         cot_buf_add(&b, pre.s ? pre.s : "", pre.len);
-        gen(&a, rn(1200), it % 4 ? 400 : 3);
-        gen(&b, rn(1200), it % 4 ? 400 : 3);
+        gen(&a, rn(700), it % 4 ? 400 : 3);
+        gen(&b, rn(700), it % 4 ? 400 : 3);
         cot_buf_add(&a, suf.s ? suf.s : "", suf.len);
         cot_buf_add(&b, suf.s ? suf.s : "", suf.len);
         const char *as = a.s ? a.s : "", *bs = b.s ? b.s : "";
@@ -362,7 +382,7 @@ static void test_fastpath(void)
         free(sf.h);
         cot_buf_free(&pre); cot_buf_free(&a); cot_buf_free(&b); cot_buf_free(&suf);
     }
-    tap_ok(ntraced > 200, "fast paths with the trace: %d of 600 traced", ntraced);
+    tap_ok(ntraced > 100, "fast paths with the trace: %d of 300 traced", ntraced);
     tap_is_long(bad, 0, "... fast = whole comparison, every field");
     cot_diff_free(fast);
     cot_diff_free(slow);
