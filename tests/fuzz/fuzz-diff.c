@@ -98,6 +98,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t mem = data[0] ? 16 + (size_t)data[0] * 4 : 0;
     cot_diff_set_lcs(bits, COT_DIFF_LCS_BITS, mem);
     cot_diff_set_lcs(bslow, COT_DIFF_LCS_BITS, mem);
+    unsigned long long budget = data[0] ? (unsigned long long)data[0] * 64 : 0;
+    cot_diff_set_budget(bits, budget);
+    cot_diff_set_budget(bslow, budget);
+    cot_diff_set_budget(myers, budget);
     check_pair(bits, a, an, b, bn);
     check_pair(bits, b, bn, a, an);
     {
