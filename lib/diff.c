@@ -244,7 +244,6 @@ struct cot_differ {
     uint64_t *lv;                       /* the LCS trace's column vectors  */
     size_t cap_lv;
     trace_t tr;
-    unsigned long long lcs_checked;     /* LCS passes that kept Myers      */
     unsigned long long budget, work;
     unsigned long long escape;          /* Myers work that hands over to
                                            the LCS trace (ULLONG_MAX: never) */
@@ -679,7 +678,12 @@ static long lcs_fwd(cot_differ_t *d, const uint32_t *x, size_t n,
     size_t nw = t->q.nw, col = 2 * nw + 1, nblk = (m + k - 1) / k, ncp = nblk > 1 ? nblk : 0;
     *t = (trace_t){.q = t->q, .x = x, .y = y, .n = n, .m = m, .k = k,
                    .nblk = nblk, .ncp = ncp, .live = 1};
-    grow((void **)&d->lv, &d->cap_lv, ncp * nw + (k + 1) * col, sizeof *d->lv);
+    size_t need = ncp * nw + (k + 1) * col;     /* <= d->lcs_mem (trace_plan) */
+    if (need > d->cap_lv) {                     /* exactly: no doubling past it */
+        free(d->lv);
+        d->lv = cot_malloc(need * sizeof *d->lv);
+        d->cap_lv = need;
+    }
     uint64_t *cp = d->lv, *blk = d->lv + ncp * nw;
     /* Checkpoints V_0, V_k, ... for the blocks before the last. */
     size_t j0 = (nblk - 1) * k;
@@ -774,7 +778,6 @@ static int lcs_decide(cot_differ_t *d, int giving_up)
     long l = lcs_fwd(d, d->tr.x, d->tr.n, d->tr.y, d->tr.m, d->tr.k);
     size_t dd = d->tr.n + d->tr.m - 2 * (size_t)l;
     if (giving_up || 3 * dd > d->tr.n + d->tr.m) return 1;
-    d->lcs_checked += d->tr.steps;
     lcs_drop(d);
     return 0;
 }
