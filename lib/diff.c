@@ -206,6 +206,26 @@ typedef struct {
     int ws;                             /* a whitespace run                */
 } tok_t;
 
+/* The match vectors of x[0..n): for each token id, the set of positions
+ * where x has it, one bit each.  Frequent tokens get a ready vector; rare
+ * ones are set into and cleared out of a scratch vector, so a step costs
+ * O(nw) either way. */
+typedef struct {
+    size_t nw;
+    uint32_t *start, *pos;              /* positions grouped by id         */
+    uint32_t *dense;                    /* 1 + index into pv, or 0         */
+    uint64_t *pv, *sc;
+} peq_t;
+
+/* A traced LCS between its forward pass and its trace (lcs_fwd()). */
+typedef struct {
+    peq_t q;
+    const uint32_t *x, *y;              /* the core                        */
+    size_t n, m, k, nblk, ncp;          /* k columns a block; checkpoints  */
+    unsigned long long steps;
+    int live;                           /* q allocated                     */
+} trace_t;
+
 struct cot_differ {
     uint32_t *sa, *sb, *ia, *ib;        /* token starts (n+1) and ids     */
     size_t cap_a, cap_b;
@@ -221,10 +241,17 @@ struct cot_differ {
     size_t cap_stack;
     cot_hunk_t *hunks;
     size_t nhunks, cap_hunks;
+    uint64_t *lv;                       /* the LCS trace's column vectors  */
+    size_t cap_lv;
+    trace_t tr;
     unsigned long long budget, work;
+    unsigned long long escape;          /* Myers work that hands over to
+                                           the LCS trace (ULLONG_MAX: never) */
     long too_expensive;
-    int approx, exhausted;
+    int approx, exhausted, bail;
     int slow;                           /* no fast paths (testing aid)     */
+    int lcs_mode;                       /* COT_DIFF_LCS_*                  */
+    size_t lcs_mem;                     /* words for the trace's vectors   */
 };
 
 cot_differ_t *cot_diff_new(void)
@@ -233,7 +260,17 @@ cot_differ_t *cot_diff_new(void)
     d->budget = COT_DIFF_BUDGET_DEFAULT;
     const char *e = getenv("COT_DIFF_NO_FASTPATH");
     d->slow = e && *e && strcmp(e, "0");
+    d->lcs_mem = COT_DIFF_LCS_MEM;
+    e = getenv("COT_DIFF_LCS");
+    if (e && !strcmp(e, "myers")) d->lcs_mode = COT_DIFF_LCS_MYERS;
+    else if (e && !strcmp(e, "bits")) d->lcs_mode = COT_DIFF_LCS_BITS;
     return d;
+}
+
+void cot_diff_set_lcs(cot_differ_t *d, int mode, size_t mem_words)
+{
+    d->lcs_mode = mode;
+    d->lcs_mem = mem_words ? mem_words : COT_DIFF_LCS_MEM;
 }
 
 void cot_diff_set_fast(cot_differ_t *d, int on)
@@ -246,7 +283,7 @@ void cot_diff_free(cot_differ_t *d)
     if (!d) return;
     free(d->sa); free(d->sb); free(d->ia); free(d->ib);
     free(d->toks); free(d->tab); free(d->ca); free(d->cb);
-    free(d->fd); free(d->bd); free(d->stack); free(d->hunks);
+    free(d->fd); free(d->bd); free(d->stack); free(d->hunks); free(d->lv);
     free(d);
 }
 
@@ -363,6 +400,18 @@ static size_t load(cot_differ_t *d, const char *p, size_t n, uint32_t **starts,
     return nt;
 }
 
+/* Myers' work, as a multiple of the LCS trace's bound and at least
+ * LCS_ESCAPE_MIN, after which the LCS decides whether the trace takes over
+ * (lcs_decide()).  The minimum keeps small pairs, cheap either way, on
+ * Myers' script: at 10,000 15 edited records of bench/pipeline's 20 MB
+ * sample were re-placed, at 20,000 none; 50,000 re-places fewer
+ * borderline PRMBench pairs (bench/diff/localise) for about 0.1 ms more
+ * per rewritten pair. */
+#define LCS_ESCAPE 1
+#define LCS_ESCAPE_MIN 50000
+
+static int lcs_decide(cot_differ_t *d, int giving_up);
+
 /* ---- Myers, linear space (after GNU diff's diag/compareseq) ------------- */
 
 typedef struct { long x, y; } part_t;
@@ -408,6 +457,11 @@ static void diag(cot_differ_t *d, const uint32_t *xv, const uint32_t *yv,
                 part->x = x; part->y = y;
                 return;
             }
+        }
+        if ((d->work > d->escape || (c >= d->too_expensive && d->escape != ULLONG_MAX)) &&
+            (d->bail = lcs_decide(d, c >= d->too_expensive))) {
+            part->x = xoff; part->y = yoff;     /* the LCS trace takes over */
+            return;
         }
         if (d->work > d->budget) d->exhausted = 1;
         if (c >= d->too_expensive || d->exhausted) {
@@ -464,6 +518,7 @@ static void compareseq(cot_differ_t *d, long n, long m)
         }
         part_t part;
         diag(d, xv, yv, xoff, xlim, yoff, ylim, fdv, bdv, &part);
+        if (d->bail) return;
         if ((part.x == xoff && part.y == yoff) ||
             (part.x == xlim && part.y == ylim)) {   /* no progress: give up */
             d->approx = 1;
@@ -478,6 +533,60 @@ static void compareseq(cot_differ_t *d, long n, long m)
 
 /* ---- bit-parallel LCS (Allison-Dix, Hyyro) ------------------------------ */
 
+static void peq_init(peq_t *q, const uint32_t *x, size_t n, size_t nid)
+{
+    size_t nw = (n + 63) / 64;
+    q->nw = nw;
+    q->start = cot_calloc(nid + 1, sizeof *q->start);
+    q->pos = cot_malloc((n + 1) * sizeof *q->pos);
+    for (size_t i = 0; i < n; i++) q->start[x[i] + 1]++;
+    for (size_t i = 0; i < nid; i++) q->start[i + 1] += q->start[i];
+    uint32_t *fill = cot_malloc((nid + 1) * sizeof *fill);
+    memcpy(fill, q->start, (nid + 1) * sizeof *fill);
+    for (size_t i = 0; i < n; i++) q->pos[fill[x[i]]++] = (uint32_t)i;
+    free(fill);
+    q->dense = cot_malloc((nid + 1) * sizeof *q->dense);
+    size_t ndense = 0;
+    for (size_t i = 0; i < nid; i++)
+        q->dense[i] = q->start[i + 1] - q->start[i] >= nw ? (uint32_t)++ndense : 0;
+    q->pv = cot_calloc(ndense * nw + 1, sizeof *q->pv);
+    for (size_t i = 0; i < nid; i++)
+        if (q->dense[i])
+            for (uint32_t k = q->start[i]; k < q->start[i + 1]; k++)
+                q->pv[(q->dense[i] - 1) * nw + q->pos[k] / 64] |= 1ULL << (q->pos[k] % 64);
+    q->sc = cot_calloc(nw, sizeof *q->sc);
+}
+
+static void peq_free(peq_t *q)
+{
+    free(q->start); free(q->pos); free(q->dense); free(q->pv); free(q->sc);
+}
+
+/* One column: out = the vector after token c given in = the one before
+ * (they may be the same).  A zero bit i of the vector after y[0..j) marks
+ * LCS(x[0..i+1), y[0..j)) = LCS(x[0..i), y[0..j)) + 1. */
+static inline void peq_step(peq_t *q, const uint64_t *in, uint64_t *out, uint32_t c)
+{
+    size_t nw = q->nw;
+    if (q->start[c] == q->start[c + 1]) {               /* no match: V stays */
+        if (out != in) memcpy(out, in, nw * sizeof *out);
+        return;
+    }
+    const uint64_t *mv = q->sc;
+    if (q->dense[c]) mv = q->pv + (q->dense[c] - 1) * nw;
+    else
+        for (uint32_t k = q->start[c]; k < q->start[c + 1]; k++)
+            q->sc[q->pos[k] / 64] |= 1ULL << (q->pos[k] % 64);
+    uint64_t carry = 0;
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t vw = in[w], u = vw & mv[w], t = vw + u, s = t + carry;
+        carry = (t < vw) | (s < t);
+        out[w] = s | (vw & ~u);
+    }
+    if (!q->dense[c])
+        for (uint32_t k = q->start[c]; k < q->start[c + 1]; k++) q->sc[q->pos[k] / 64] = 0;
+}
+
 /* Exact LCS length of x[0..n) and y[0..m) in O(n m / 64) word operations,
  * or -1 when that exceeds the budget. */
 static long lcs_bits(cot_differ_t *d, const uint32_t *x, size_t n,
@@ -487,54 +596,190 @@ static long lcs_bits(cot_differ_t *d, const uint32_t *x, size_t n,
     if (n == 0) return 0;
     size_t nw = (n + 63) / 64;
     if ((unsigned long long)nw * m > COT_DIFF_LCS_BUDGET) return -1;
-    /* Positions of each token in x, grouped by id (counting sort). */
-    size_t nid = d->ntoks;
-    uint32_t *start = cot_calloc(nid + 1, sizeof *start);
-    uint32_t *pos = cot_malloc(n * sizeof *pos);
-    for (size_t i = 0; i < n; i++) start[x[i] + 1]++;
-    for (size_t i = 0; i < nid; i++) start[i + 1] += start[i];
-    uint32_t *fill = cot_malloc((nid + 1) * sizeof *fill);
-    memcpy(fill, start, (nid + 1) * sizeof *fill);
-    for (size_t i = 0; i < n; i++) pos[fill[x[i]]++] = (uint32_t)i;
-    free(fill);
-    /* Frequent tokens get a ready match vector; rare ones are set and
-     * cleared in a scratch vector, so each step costs O(nw) either way. */
-    uint32_t *dense = cot_malloc(nid * sizeof *dense);
-    size_t ndense = 0;
-    for (size_t i = 0; i < nid; i++)
-        dense[i] = start[i + 1] - start[i] >= nw ? (uint32_t)++ndense : 0;
-    uint64_t *pv = cot_calloc(ndense * nw + 1, sizeof *pv);
-    for (size_t i = 0; i < nid; i++)
-        if (dense[i])
-            for (uint32_t k = start[i]; k < start[i + 1]; k++)
-                pv[(dense[i] - 1) * nw + pos[k] / 64] |= 1ULL << (pos[k] % 64);
-    uint64_t *v = cot_malloc(nw * sizeof *v), *sc = cot_calloc(nw, sizeof *sc);
+    peq_t q;
+    peq_init(&q, x, n, d->ntoks);
+    uint64_t *v = cot_malloc(nw * sizeof *v);
     memset(v, 0xff, nw * sizeof *v);
-    for (size_t j = 0; j < m; j++) {
-        uint32_t c = y[j];
-        if (start[c] == start[c + 1]) continue;       /* no match: V stays */
-        const uint64_t *mv = sc;
-        if (dense[c]) mv = pv + (dense[c] - 1) * nw;
-        else
-            for (uint32_t k = start[c]; k < start[c + 1]; k++)
-                sc[pos[k] / 64] |= 1ULL << (pos[k] % 64);
-        uint64_t carry = 0;
-        for (size_t w = 0; w < nw; w++) {
-            uint64_t vw = v[w], u = vw & mv[w], t = vw + u, s = t + carry;
-            carry = (t < vw) | (s < t);
-            v[w] = s | (vw & ~u);
-        }
-        if (!dense[c])
-            for (uint32_t k = start[c]; k < start[c + 1]; k++) sc[pos[k] / 64] = 0;
-    }
+    for (size_t j = 0; j < m; j++) peq_step(&q, v, v, y[j]);
     long l = 0;
     for (size_t w = 0; w < nw; w++) {
         uint64_t z = ~v[w];
         if (w == nw - 1 && n % 64) z &= (1ULL << (n % 64)) - 1;
         l += __builtin_popcountll(z);
     }
-    free(start); free(pos); free(dense); free(pv); free(v); free(sc);
+    peq_free(&q);
+    free(v);
     return l;
+}
+
+/* One column of the trace: as peq_step(), and also the carries of its
+ * addition into cout (nw + 1 words: the carry into bit i, i = 0..n).  The
+ * carry into bit i is L(i, j+1) - L(i, j), the horizontal difference the
+ * trace needs, so it reads it instead of counting bits. */
+static inline void peq_step_carry(peq_t *q, const uint64_t *in, uint64_t *out,
+                                  uint64_t *cout, uint32_t c)
+{
+    size_t nw = q->nw;
+    if (q->start[c] == q->start[c + 1]) {               /* no match: V stays */
+        memcpy(out, in, nw * sizeof *out);
+        memset(cout, 0, (nw + 1) * sizeof *cout);
+        return;
+    }
+    const uint64_t *mv = q->sc;
+    if (q->dense[c]) mv = q->pv + (q->dense[c] - 1) * nw;
+    else
+        for (uint32_t k = q->start[c]; k < q->start[c + 1]; k++)
+            q->sc[q->pos[k] / 64] |= 1ULL << (q->pos[k] % 64);
+    uint64_t carry = 0;
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t vw = in[w], u = vw & mv[w], t = vw + u, s = t + carry;
+        cout[w] = s ^ vw ^ u;
+        carry = (t < vw) | (s < t);
+        out[w] = s | (vw & ~u);
+    }
+    cout[nw] = carry;
+    if (!q->dense[c])
+        for (uint32_t k = q->start[c]; k < q->start[c + 1]; k++) q->sc[q->pos[k] / 64] = 0;
+}
+
+/* The plan of a traced bit-parallel LCS of n by m tokens under a memory
+ * limit of `mem` 64-bit words.  Each column keeps its vector and its
+ * carries (2 nw + 1 words, nw = n/64 rounded up): all columns when they
+ * fit, else a checkpoint vector every k columns and one block of k
+ * columns at a time, recomputed from its checkpoint (k about the square
+ * root of m).  Sets *k and returns an upper bound of the word steps the
+ * trace costs, or 0 when it does not fit the memory. */
+static unsigned long long trace_plan(size_t n, size_t m, size_t mem, size_t *k)
+{
+    size_t nw = (n + 63) / 64, col = 2 * nw + 1;
+    unsigned long long cols = (unsigned long long)nw * m;
+    if ((unsigned long long)(m + 1) * col <= mem) {
+        *k = m;
+        return cols + n + m;            /* the forward pass; the trace */
+    }
+    size_t b = 1;
+    while (b * b < m) b++;
+    if ((unsigned long long)((m + b - 1) / b + 1) * nw + (unsigned long long)(b + 1) * col > mem)
+        return 0;
+    *k = b;
+    return 2 * cols + n + m;            /* forward, again by blocks, trace */
+}
+
+/* The traced LCS of the core x[0..n) and y[0..m) (both non-empty), in two
+ * steps: lcs_fwd() runs the bit-parallel pass, keeping what the trace
+ * needs (every column, or checkpoints and the last block, see
+ * trace_plan()), and returns the LCS length; lcs_back() then marks the
+ * changed tokens.  Between the two the state lives in d->tr. */
+static long lcs_fwd(cot_differ_t *d, const uint32_t *x, size_t n,
+                    const uint32_t *y, size_t m, size_t k)
+{
+    trace_t *t = &d->tr;
+    peq_init(&t->q, x, n, d->ntoks);
+    size_t nw = t->q.nw, col = 2 * nw + 1, nblk = (m + k - 1) / k, ncp = nblk > 1 ? nblk : 0;
+    *t = (trace_t){.q = t->q, .x = x, .y = y, .n = n, .m = m, .k = k,
+                   .nblk = nblk, .ncp = ncp, .live = 1};
+    size_t need = ncp * nw + (k + 1) * col;     /* <= d->lcs_mem (trace_plan) */
+    if (need > d->cap_lv) {                     /* exactly: no doubling past it */
+        free(d->lv);
+        d->lv = cot_malloc(need * sizeof *d->lv);
+        d->cap_lv = need;
+    }
+    uint64_t *cp = d->lv, *blk = d->lv + ncp * nw;
+    /* Checkpoints V_0, V_k, ... for the blocks before the last. */
+    size_t j0 = (nblk - 1) * k;
+    memset(blk, 0xff, nw * sizeof *blk);
+    if (ncp) {
+        memcpy(cp, blk, nw * sizeof *cp);
+        for (size_t j = 0; j < j0; j++) {
+            peq_step(&t->q, blk, blk, y[j]);
+            if ((j + 1) % k == 0) memcpy(cp + (j + 1) / k * nw, blk, nw * sizeof *blk);
+        }
+    }
+    /* The last block's columns j0 .. m, kept for the trace: column j at
+     * blk + (j - j0) col, its vector V_j then the carries into it. */
+    for (size_t j = j0; j < m; j++) {
+        uint64_t *c = blk + (j - j0 + 1) * col;
+        peq_step_carry(&t->q, c - col, c, c + nw, y[j]);
+    }
+    t->steps = (unsigned long long)nw * m;
+    const uint64_t *v = blk + (m - j0) * col;
+    long l = 0;
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t z = ~v[w];
+        if (w == nw - 1 && n % 64) z &= (1ULL << (n % 64)) - 1;
+        l += __builtin_popcountll(z);
+    }
+    return l;
+}
+
+static void lcs_drop(cot_differ_t *d)
+{
+    if (d->tr.live) peq_free(&d->tr.q);
+    d->tr.live = 0;
+}
+
+/* Mark the changed tokens of the core (in cx and cy) with a minimal edit
+ * script from the columns.  The trace runs back from (n, m) with L(i, j)
+ * the LCS of x[0..i) and y[0..j): it passes over x[i-1] (a deletion) when
+ * L(i-1, j) = L(i, j) (bit i-1 of V_j set), else over y[j-1] (an
+ * insertion) when L(i, j-1) = L(i, j) (no carry into bit i in column j),
+ * and only else keeps the pair x[i-1] = y[j-1].  So among the longest
+ * common subsequences it keeps the one whose tokens come as early as they
+ * can in both texts, changes going as late as they can.  Returns the word
+ * steps of both steps. */
+static unsigned long long lcs_back(cot_differ_t *d, char *cx, char *cy)
+{
+    trace_t *t = &d->tr;
+    size_t nw = t->q.nw, col = 2 * nw + 1, n = t->n, m = t->m, k = t->k, nblk = t->nblk;
+    const uint32_t *y = t->y;
+    unsigned long long steps = t->steps;
+    uint64_t *cp = d->lv, *blk = d->lv + t->ncp * nw;
+    size_t i = n, j = m;
+    for (size_t b = nblk; b-- > 0 && i > 0 && j > 0;) {
+        size_t j0 = b * k;              /* block: columns j0 .. j */
+        if (j <= j0) continue;
+        if (b + 1 < nblk) {             /* recomputed from its checkpoint */
+            memcpy(blk, cp + b * nw, nw * sizeof *blk);
+            for (size_t jj = j0; jj < j; jj++) {
+                uint64_t *c = blk + (jj - j0 + 1) * col;
+                peq_step_carry(&t->q, c - col, c, c + nw, y[jj]);
+            }
+            steps += (unsigned long long)nw * (j - j0);
+        }
+        while (i > 0 && j > j0) {
+            const uint64_t *vj = blk + (j - j0) * col, *cj = vj + nw;
+            if (vj[(i - 1) / 64] >> ((i - 1) % 64) & 1) {      /* L(i-1, j) = L(i, j) */
+                cx[--i] = 1;
+            } else if (!(cj[i / 64] >> (i % 64) & 1)) {         /* L(i, j-1) = L(i, j) */
+                cy[--j] = 1;
+            } else {                                            /* x[i-1] = y[j-1], kept */
+                i--; j--;
+            }
+        }
+    }
+    while (i > 0) cx[--i] = 1;
+    while (j > 0) cy[--j] = 1;
+    lcs_drop(d);
+    return steps + n + m;
+}
+
+/* Called when Myers' work passes d->escape, or when its search is about
+ * to give up on minimality (giving_up: it would settle for an approx
+ * script), while the trace fits the budget: the core's LCS decides.  When
+ * D = n + m - 2 LCS is over a third of n + m, or Myers is giving up,
+ * returns 1 (Myers stops; the trace gives the script, its forward pass
+ * done); else 0 and Myers goes on undisturbed, never asking again.  That
+ * LCS pass is not counted as Myers' work, so a pair that keeps Myers'
+ * script gets exactly what Myers alone gives (the pass costs at most a
+ * sixth of the budget). */
+static int lcs_decide(cot_differ_t *d, int giving_up)
+{
+    d->escape = ULLONG_MAX;
+    long l = lcs_fwd(d, d->tr.x, d->tr.n, d->tr.y, d->tr.m, d->tr.k);
+    size_t dd = d->tr.n + d->tr.m - 2 * (size_t)l;
+    if (giving_up || 3 * dd > d->tr.n + d->tr.m) return 1;
+    lcs_drop(d);
+    return 0;
 }
 
 /* ---- driver ------------------------------------------------------------ */
@@ -587,7 +832,50 @@ static void run_trimmed(cot_differ_t *d, const char *a, size_t alen,
         d->bd = cot_malloc((n + m + 3) * sizeof *d->bd);
         d->cap_diag = n + m + 3;
     }
-    compareseq(d, (long)n, (long)m);
+    /* The core: what is left after Myers' first step strips the tokens
+     * common to both ends.  A traced bit-parallel LCS of it has a cost
+     * known in advance (trace_plan()); Myers' is about D squared.  So
+     * Myers runs first, and when its work passes LCS_ESCAPE times the
+     * trace's bound (and LCS_ESCAPE_MIN), the LCS length is computed: when
+     * it shows D over a third of the core's tokens (a text rewritten
+     * whole), the trace gives the script instead (lcs_decide()); else
+     * Myers goes on.  So does a search about to give up on minimality
+     * (too_expensive).  The escape is armed only when Myers' work up to it
+     * and the trace together fit the budget.  Every other pair gets
+     * Myers' script exactly as before.  COT_DIFF_LCS_BITS skips Myers. */
+    size_t lo = 0, hx = n, hy = m, k = 0;
+    while (lo < n && lo < m && d->ia[lo] == d->ib[lo]) lo++;
+    while (hx > lo && hy > lo && d->ia[hx - 1] == d->ib[hy - 1]) hx--, hy--;
+    unsigned long long cost = 0;
+    if (hx > lo && hy > lo && d->lcs_mode != COT_DIFF_LCS_MYERS)
+        cost = trace_plan(hx - lo, hy - lo, d->lcs_mem, &k);
+    d->tr.x = d->ia + lo; d->tr.n = hx - lo;
+    d->tr.y = d->ib + lo; d->tr.m = hy - lo;
+    d->tr.k = k;
+    int traced = 0;
+    d->escape = ULLONG_MAX;
+    d->bail = 0;
+    if (cost && d->lcs_mode == COT_DIFF_LCS_BITS) {
+        if (cost <= d->budget) {
+            lcs_fwd(d, d->tr.x, d->tr.n, d->tr.y, d->tr.m, k);
+            traced = 1;
+        }
+    } else if (cost && cost <= d->budget / 2) {
+        unsigned long long x = cost * LCS_ESCAPE;
+        if (x < LCS_ESCAPE_MIN) x = LCS_ESCAPE_MIN;
+        if (x > d->budget - cost) x = d->budget - cost;
+        d->escape = x;
+    }
+    if (!traced) {
+        compareseq(d, (long)n, (long)m);
+        if (d->bail) {
+            traced = 1;
+            d->approx = 0;
+            memset(d->ca, 0, n);
+            memset(d->cb, 0, m);
+        }
+    }
+    if (traced) d->work += lcs_back(d, d->ca + lo, d->cb + lo);
 
     size_t del = 0, ins = 0, i = 0, j = 0;
     while (i < n || j < m) {
@@ -646,6 +934,7 @@ static void run_trimmed(cot_differ_t *d, const char *a, size_t alen,
     res->words_kept = kept;
     res->similarity = wa + wb ? 2.0 * (double)kept / (double)(wa + wb) : 1.0;
     res->approx = d->approx;
+    res->traced = traced;
     res->hunks = d->hunks;
     res->nhunks = d->nhunks;
 }

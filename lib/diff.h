@@ -11,16 +11,29 @@
  *
  * Diff.  Tokens are interned to integer ids and compared with Myers' O(ND)
  * algorithm in linear space (divide and conquer on the middle snake, as in
- * GNU diff).  For ordinary edits the edit script is minimal.  The work is
- * bounded: when one search step costs too much, or the whole comparison
- * exceeds a work budget, the rest is resolved cheaply (a non-minimal but
- * valid script) and the result is marked approx.
+ * GNU diff).  For ordinary edits the edit script is minimal.  Texts
+ * rewritten whole make D about the whole text and Myers' search about D
+ * squared; there a bit-parallel LCS with traceback (Allison-Dix / Hyyro,
+ * O(n m / 64) word steps) gives the script instead, also minimal: Myers
+ * runs first, and once its work passes the trace's cost bound (and 50,000
+ * steps) the exact LCS is computed; when it shows D over a third of the
+ * tokens left after the common ends, the trace takes over (res->traced),
+ * else Myers goes on, its result unchanged.  A search about to give up on
+ * minimality is handed over the same way.  Among the longest common
+ * subsequences the trace keeps the one whose tokens come earliest in both
+ * texts.  Its vectors take at most COT_DIFF_LCS_MEM words (checkpoints
+ * past that).  The work is bounded: when one search step costs too much,
+ * or the whole comparison exceeds a work budget, the rest is resolved
+ * cheaply (a non-minimal but valid script) and the result is marked
+ * approx; the trace is used only when Myers' work up to the hand-over and
+ * the trace's bound fit the budget together.
  *
  * Similarity.  Whitespace runs take part in the diff but not in the
  * similarity (shared spaces would make unrelated texts look alike).  With
  * A and B the numbers of non-whitespace tokens of a and b, and K the number
- * of them the edit script keeps (a common subsequence; the longest one when
- * the script is minimal),
+ * of them the edit script keeps (a common subsequence; two minimal scripts
+ * keep as many tokens but not always as many words, so K depends a little
+ * on where the script puts its changes),
  *     similarity = 2 K / (A + B)        (1 when A + B == 0)
  * so 1 means the same words in the same order, 0 nothing in common.  When
  * approx is set, K is the exact LCS of the non-whitespace token sequences
@@ -50,6 +63,7 @@ typedef struct {
     size_t words_a, words_b;    /* A and B: non-whitespace tokens          */
     size_t words_kept;          /* K                                       */
     int approx;                 /* the bounded fallback was used           */
+    int traced;                 /* the script came from the LCS trace      */
     const cot_hunk_t *hunks;    /* owned by the differ, valid until the
                                    next cot_diff_run() or cot_diff_free()   */
     size_t nhunks;
@@ -67,6 +81,19 @@ cot_differ_t *cot_diff_new(void);
 void cot_diff_free(cot_differ_t *d);
 /* Change the Myers work budget (0 restores the default); for tests. */
 void cot_diff_set_budget(cot_differ_t *d, unsigned long long work);
+
+/* Largest memory (64-bit words) for the traced LCS's column vectors. */
+#define COT_DIFF_LCS_MEM ((size_t)1 << 19)
+
+/* Which algorithm gives the edit script.  AUTO (the default): Myers, unless
+ * its search grows dearer than a bit-parallel LCS with traceback, which
+ * then gives the script (texts rewritten whole).  MYERS: Myers only (the
+ * behaviour before the trace).  BITS: the trace whenever it fits the work
+ * budget and the memory (mem_words 64-bit words; 0: COT_DIFF_LCS_MEM).
+ * COT_DIFF_LCS=myers or =bits in the environment when the differ is made
+ * sets the mode; for tests and comparisons. */
+enum { COT_DIFF_LCS_AUTO, COT_DIFF_LCS_MYERS, COT_DIFF_LCS_BITS };
+void cot_diff_set_lcs(cot_differ_t *d, int mode, size_t mem_words);
 
 /* Fast paths (on by default): identical texts are counted, not diffed,
  * and a common prefix and suffix, cut back to token boundaries, are

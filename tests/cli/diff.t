@@ -70,6 +70,35 @@ check fast-random-pairs '/usr/bin/python3 tests/gen-diff-pairs.py 3000 $TMP && c
   cot-diff -f text -C -1 $TMP/o.jsonl $TMP/s.jsonl > $TMP/fast.txt &&
   COT_DIFF_NO_FASTPATH=1 cot-diff -f text -C -1 $TMP/o.jsonl $TMP/s.jsonl | cmp - $TMP/fast.txt'
 
+# --- texts rewritten whole: the bit-parallel LCS trace ---------------------------
+# Myers' search costs about D squared; for these 1-2k-token CoTs rewritten
+# whole the trace gives the script (cot-diff(1), Diff quality and cost):
+# the same counts as Myers alone (COT_DIFF_LCS=myers), hunks that turn the
+# original into the SFT text, the trace's placement in the golden.
+RO=tests/data/diff-rewrite.orig.jsonl
+RS=tests/data/diff-rewrite.sft.jsonl
+export RO RS
+export RSUM='.diff.cot | {similarity, tokens_a, tokens_b, inserted, deleted, hunks: (.hunks | length), first: .hunks[0], last: .hunks[-1]}'
+t rewrite-trace   0 'cot-diff -u $RO $RS | jq -c "$RSUM"'
+check rewrite-trace-counts 'cmp <(cot-diff -u $RO $RS | jq -c ".diff.cot | [.tokens_a, .tokens_b, .inserted, .deleted]") \
+  <(COT_DIFF_LCS=myers cot-diff -u $RO $RS | jq -c ".diff.cot | [.tokens_a, .tokens_b, .inserted, .deleted]")'
+check rewrite-trace-applies '/usr/bin/python3 -c "
+import json, sys
+orig = {r[\"prompt\"]: r for r in map(json.loads, open(\"$RO\"))}
+n = 0
+for line in sys.stdin:
+    r = json.loads(line); a = orig[r[\"prompt\"]][\"cot\"].encode(); b = r[\"cot\"].encode(); out = b\"\"; at = 0
+    for h in r[\"diff\"][\"cot\"][\"hunks\"]:
+        out += a[at:h[\"a_start\"]] + b[h[\"b_start\"]:h[\"b_end\"]]; at = h[\"a_end\"]
+    assert out + a[at:] == b, r[\"id\"]
+    n += 1
+assert n == 3, n
+" < <(cot-diff -u $RO $RS)'
+# Every pair traced (COT_DIFF_LCS=bits) on the samples: the same counts as
+# the default, and the edited pairs, below the threshold, unchanged.
+check trace-all-counts 'cmp <(COT_DIFF_LCS=bits cot-diff -u $O $S | jq -c "[.id, .diff.cot.inserted, .diff.cot.deleted, .diff.answer.inserted, .diff.answer.deleted]") \
+  <(cot-diff -u $O $S | jq -c "[.id, .diff.cot.inserted, .diff.cot.deleted, .diff.answer.inserted, .diff.answer.deleted]")'
+
 # --- keys -----------------------------------------------------------------------
 t key-pointer     0 'cot-diff -u --key /meta/qid $O $S | jq -r "$SUM"'
 t key-dotted      0 'cot-diff -u --key meta.qid $O $S | jq -r "$SUM" | head -3'

@@ -1,10 +1,12 @@
 /* fuzz-diff -- the diff (lib/diff.c) and pairing (lib/pair.c) code.
  *
  * Byte 0 sets the work budget (0: the default; else small, to force the
- * bounded fallback); the rest is "A\xFFB" (or A alone: B is A with some
- * bytes changed).  Checked: the hunks applied to A give B exactly; they are
- * sorted, disjoint and in range; identical texts give no hunks and
- * similarity 1; the tokens of a text concatenate back to it; prompt keys
+ * bounded fallback) and the LCS trace's memory limit; the rest is "A\xFFB"
+ * (or A alone: B is A with some bytes changed).  Checked: the hunks
+ * applied to A give B exactly; they are sorted, disjoint and in range;
+ * identical texts give no hunks and similarity 1; the bit-parallel LCS
+ * trace gives Myers' counts, and the same result with and without the
+ * fast paths; the tokens of a text concatenate back to it; prompt keys
  * normalise idempotently and the index finds exactly the key it was given,
  * even when every key hashes alike. */
 #include "fuzz.h"
@@ -81,6 +83,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    rf.nhunks == rs.nhunks &&
                    (!rf.nhunks || !memcmp(rf.hunks, rs.hunks, rf.nhunks * sizeof *rf.hunks)),
                    "fast path differs from the whole comparison");
+    }
+
+    /* The bit-parallel LCS trace (every pair traced; byte 0 also sets its
+     * memory limit, so small ones run on checkpoints): a valid script
+     * with Myers' counts whenever Myers' is minimal (not approx), and the
+     * fast paths agree with the whole comparison on it too. */
+    static cot_differ_t *bits, *bslow, *myers;
+    if (!bits) {
+        bits = cot_diff_new(); bslow = cot_diff_new(); myers = cot_diff_new();
+        cot_diff_set_fast(bslow, 0);
+        cot_diff_set_lcs(myers, COT_DIFF_LCS_MYERS, 0);
+    }
+    size_t mem = data[0] ? 16 + (size_t)data[0] * 4 : 0;
+    cot_diff_set_lcs(bits, COT_DIFF_LCS_BITS, mem);
+    cot_diff_set_lcs(bslow, COT_DIFF_LCS_BITS, mem);
+    unsigned long long budget = data[0] ? (unsigned long long)data[0] * 64 : 0;
+    cot_diff_set_budget(bits, budget);
+    cot_diff_set_budget(bslow, budget);
+    cot_diff_set_budget(myers, budget);
+    check_pair(bits, a, an, b, bn);
+    check_pair(bits, b, bn, a, an);
+    {
+        cot_diff_t rb, rs, rm;
+        cot_diff_run(myers, a, an, b, bn, &rm);
+        size_t mi = rm.inserted, md = rm.deleted, ml = rm.lcs;
+        int mapprox = rm.approx;
+        cot_diff_run(bslow, a, an, b, bn, &rs);
+        cot_diff_run(bits, a, an, b, bn, &rb);
+        FUZZ_CHECK(!rb.traced || !rb.approx, "a traced script marked approx");
+        FUZZ_CHECK(mapprox || !rb.traced ||
+                   (rb.inserted == mi && rb.deleted == md && rb.lcs == ml),
+                   "trace counts %zu/%zu differ from Myers' %zu/%zu", rb.inserted,
+                   rb.deleted, mi, md);
+        FUZZ_CHECK(rb.similarity == rs.similarity && rb.inserted == rs.inserted &&
+                   rb.deleted == rs.deleted && rb.words_kept == rs.words_kept &&
+                   rb.traced == rs.traced && rb.nhunks == rs.nhunks &&
+                   (!rb.nhunks || !memcmp(rb.hunks, rs.hunks, rb.nhunks * sizeof *rb.hunks)),
+                   "trace: fast path differs from the whole comparison");
     }
 
     cot_diff_t r;
