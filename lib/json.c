@@ -516,8 +516,12 @@ void cot_json_members_free(cot_json_members_t *m)
  * key is written as cot_buf_add_json_str() writes k). */
 static int span_is(const char *text, const cot_json_span_t *s, const char *k, cot_buf_t *enc)
 {
+    size_t n = strlen(k), i = 0;
+    while (i < n && (unsigned char)k[i] >= 0x20 && k[i] != '"' && k[i] != '\\') i++;
+    if (i == n)                          /* written as it is: "judge" */
+        return s->key_end - s->start == n + 2 && !memcmp(text + s->start + 1, k, n);
     cot_buf_clear(enc);
-    cot_buf_add_json_str(enc, k, strlen(k));
+    cot_buf_add_json_str(enc, k, n);
     return s->key_end - s->start == enc->len && !memcmp(text + s->start, enc->s, enc->len);
 }
 
