@@ -46,8 +46,10 @@ paths() {
         done
     done
     rc=$(cat "$TMP/rc.$ref")
-    echo "default -@ 0: exit $rc, $(wc -l < "$TMP/out.$ref") lines of stdout," \
-         "$(cat "$TMP/$ref"/* 2> /dev/null | wc -l) lines in files"
+    echo "default -@ 0: exit $rc, $(wc -l < "$TMP/out.$ref") lines of stdout"
+    for f in "$TMP/$ref"/*; do
+        [ -f "$f" ] && echo "  file ${f##*/}: $(zstd -dcf < "$f" | wc -l) lines"
+    done
     for m in fast 1 cjson; do
         for n in 0 2; do
             [ $m.$n = $ref ] && continue
