@@ -67,13 +67,24 @@ cJSON *cot_json_parse_fast(const char *text, size_t n, cot_buf_t *scratch);
  *
  *     cot_json_members_t m = {.keys = want, .nkeys = 3};
  *     cJSON *rec = cot_json_parse_members(text, n, &scratch, &m);
- *     ... judge rec, print the new member into val ...
+ *     if (rec && m.skipped && !m.canonical) {   // will be printed: build all
+ *         cJSON_Delete(rec);
+ *         rec = cot_json_parse_fast(text, n, &scratch);   // takes it again
+ *     }
+ *     ... judge rec, cot_record_set() it, print the new member into val ...
  *     cot_json_set_t set = {"judge", val.s, val.len};
  *     if (cot_json_splice(&out, text, n, &m, &set, 1) < 0)
- *         cot_json_print(&out, rec);        // needs the full tree
+ *         cot_json_print(&out, rec);        // the tree is whole here
  *
- * (cot-judge does this; cot-diff could do the same for "diff".)  Through
- * the reader, set cot_jsonl_parser_t.members.keys before cot_jsonl_parse().
+ * The key set must hold every member the tool reads (a path's first key:
+ * cot_record_path_head() in record.h; "." or a path that does not start
+ * with a key means all) and every member it sets, so the tree's
+ * cot_record_set() finds what it finds in the full tree.  cot-judge does
+ * this (cmd/cot-judge.c print_judged(): "shift" then "judge").  cot-diff
+ * could do the same: it reads cot_record_view()'s fields and the first
+ * keys of its --key paths, and sets "diff" then (with --profile) "shift"
+ * (cmd/cot-diff.c diff_work()).  Through the reader, set
+ * cot_jsonl_parser_t.members.keys before cot_jsonl_parse().
  * COT_JSON_NO_FASTPATH=1 in the environment makes the reader build every
  * member and call no line canonical (the path before members existed), and
  * COT_JSON_NO_FASTPATH=cjson also skips the one-pass parser (cJSON and the
