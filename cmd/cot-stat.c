@@ -449,7 +449,9 @@ static void free_keys(char **k, size_t n)
 }
 
 /* While some field has matched no record yet, a record that misses one is
- * walked whole for suggestions (cot_fields_scan): it needs every member. */
+ * walked whole for suggestions (cot_fields_scan): it needs every member.
+ * This is fields.c's own rule (suggestion_needed()); jsonfast.t
+ * stat-missing-unread fails if the two part. */
 static int fields_learning(const cot_fields_t *f)
 {
     for (size_t i = 0; i < cot_fields_n(f); i++)
