@@ -203,17 +203,19 @@ typedef struct {
 
 /* Score the cot, attach "shift" (edited spans from a cot-diff "diff"
  * object when there is one) and, past the calibrated threshold, add the
- * label off-policy and raise the verdict to it by the usual precedence. */
-static void add_shift(shift_t *sh, cJSON *rec, const cot_record_view_t *v,
-                      cJSON *jo)
+ * label off-policy and raise the verdict to it by the usual precedence.
+ * Returns the "shift" member set, or NULL. */
+static cJSON *add_shift(shift_t *sh, cJSON *rec, const cot_record_view_t *v,
+                        cJSON *jo)
 {
-    if (!v->cot) return;          /* no cot: nothing to score (no-cot) */
+    if (!v->cot) return NULL;     /* no cot: nothing to score (no-cot) */
     const cJSON *hunks = cot_record_get(rec, "diff.cot.hunks");
     long nspans = hunks ? cot_profile_spans_json(hunks, v->cot_len, &sh->w) : -1;
     int off = 0;
-    cot_record_set(rec, "shift", cot_profile_shift_json(sh->prof, v->cot,
-                   v->cot_len, nspans, &sh->so, &sh->w, &off));
-    if (!off) return;
+    cJSON *shift = cot_profile_shift_json(sh->prof, v->cot, v->cot_len, nspans,
+                                          &sh->so, &sh->w, &off);
+    cot_record_set(rec, "shift", shift);
+    if (!off) return shift;
     cJSON *labels = cJSON_GetObjectItemCaseSensitive(jo, "labels");
     if (labels) cJSON_AddItemToArray(labels, cJSON_CreateString("off-policy"));
     const cJSON *vd = cJSON_GetObjectItemCaseSensitive(jo, "verdict");
@@ -221,6 +223,7 @@ static void add_shift(shift_t *sh, cJSON *rec, const cot_record_view_t *v,
                                                      strlen(vd->valuestring)) : -1;
     if (cur < COT_V_OFF_POLICY)
         cot_record_set(jo, "verdict", cJSON_CreateString("off-policy"));
+    return shift;
 }
 
 /* The cue vocabulary: the built-in one, then each --cue-words file. */
@@ -269,6 +272,8 @@ typedef struct {
     double rule_budget;
     const sink_t *sink;     /* pass, count_only: whether to print the record */
     int ext;                /* --judge-cmd: the done step hands records on  */
+    const char *const *keys;   /* the members read and set (NULL: all);   */
+    size_t nkeys;              /* the rest is checked, not built (json.h)  */
 } jconf_t;
 
 /* One worker's own state: a clone of the rule pack and judge (PCRE2 match
@@ -283,7 +288,7 @@ typedef struct {
     shift_t sh;
     cot_model_work_t mw;
     cot_jsonl_parser_t parser;
-    cot_buf_t err;
+    cot_buf_t err, val;          /* val: the new members, printed          */
 } jctx_t;
 
 enum { IT_BAD_LINE, IT_REJECT, IT_JUDGED };
@@ -328,6 +333,37 @@ static void jctx_free(jctx_t *x)
     cot_model_work_free(&x->mw);
     cot_jsonl_parser_free(&x->parser);
     cot_buf_free(&x->err);
+    cot_buf_free(&x->val);
+}
+
+/* it->out: the judged record printed, with its newline.  A canonical line
+ * (every cot tool's output) is its own bytes with "shift" and "judge" set
+ * as cot_record_set() set them (json.h); any other line, or one whose
+ * members were not all built, is printed from its tree.  -1 when a value
+ * cannot be printed (cot_run_emit() then says why). */
+static int print_judged(jctx_t *x, jitem_t *it, const cJSON *shift, const cJSON *jo)
+{
+    cot_buf_clear(&it->out);
+    const cot_json_members_t *m = &x->parser.members;
+    if (m->canonical) {
+        cot_json_set_t set[2];
+        size_t nset = 0, mid;
+        cot_buf_clear(&x->val);
+        if (shift && cot_json_print(&x->val, shift) < 0) return -1;
+        mid = x->val.len;
+        if (cot_json_print(&x->val, jo) < 0) return -1;
+        if (shift) set[nset++] = (cot_json_set_t){"shift", x->val.s, mid};
+        set[nset++] = (cot_json_set_t){"judge", x->val.s + mid, x->val.len - mid};
+        if (cot_json_splice(&it->out, it->raw.text.s, it->raw.text.len, m, set, nset) == 0)
+            goto done;
+    }
+    if (m->skipped)              /* never: a line with spans is canonical */
+        cot_die(COT_EXIT_IO, "%s:%lu: internal error: a record not built whole "
+                "cannot be printed", it->raw.file.s, it->raw.line);
+    if (cot_json_print(&it->out, it->rec) < 0) return -1;
+done:
+    cot_buf_addc(&it->out, '\n');
+    return 0;
 }
 
 static void item_reject(jitem_t *it, const char *kind, const char *why)
@@ -348,12 +384,26 @@ static void judge_work(void *c, void *p)
     it->printed = 0;
     it->voiced = 0;
     cot_line_t l = {.file = it->raw.file.s, .line = it->raw.line, .len = it->raw.text.len};
+    x->parser.members.keys = cf->keys;
+    x->parser.members.nkeys = cf->nkeys;
     if (cot_jsonl_parse(&x->parser, &l, it->raw.text.s, it->raw.unterminated)) {
         it->state = IT_BAD_LINE;
         cot_raw_reject(&it->raw, l.kind, l.reason);
         return;
     }
     it->rec = cot_jsonl_parser_take(&x->parser);
+    if (x->parser.members.skipped && !x->parser.members.canonical) {
+        /* A line that cannot be spliced is printed from its tree, so the
+         * tree must be whole: the fast parser took the line, so it takes
+         * it again (cot_jsonl_parse() would warn twice of a missing
+         * newline). */
+        cJSON_Delete(it->rec);
+        if (!(it->rec = cot_json_parse_fast(it->raw.text.s, it->raw.text.len,
+                                            &x->parser.scratch)))
+            cot_die(COT_EXIT_IO, "%s:%lu: internal error: the line parsed once "
+                    "does not parse again", it->raw.file.s, it->raw.line);
+        x->parser.members.skipped = 0;
+    }
     cot_record_view_t v;
     const char *why = cot_record_view(it->rec, COT_NEED_ID | COT_NEED_PROMPT |
                                       COT_NEED_ANSWER, &v);
@@ -378,15 +428,13 @@ static void judge_work(void *c, void *p)
         }
         it->cue = r;
     }
-    if (x->sh.prof) add_shift(&x->sh, it->rec, &v, jo);
+    const cJSON *shift = x->sh.prof ? add_shift(&x->sh, it->rec, &v, jo) : NULL;
     if (cf->model) cot_model_judge(cf->model, &v, cf->model_verdict, jo, &x->mw);
     cot_record_set(it->rec, "judge", jo);
     it->state = IT_JUDGED;
     it->verdict = cot_judge_verdict(jo);
     if (cf->ext || !sink_writes(cf->sink, it->verdict)) return;
-    cot_buf_clear(&it->out);
-    if (cot_json_print(&it->out, it->rec) < 0) return;   /* cot_run_emit says why */
-    cot_buf_addc(&it->out, '\n');
+    if (print_judged(x, it, shift, jo) < 0) return;   /* cot_run_emit says why */
     it->printed = 1;
     cJSON_Delete(it->rec);       /* freed by the thread that made it */
     it->rec = NULL;
@@ -912,8 +960,24 @@ int main(int argc, char **argv)
      * thread reads, rejects, counts and writes in input order.  The
      * external judge is one process fed in order: --judge-cmd runs inline
      * (-@ 0), as does a single-CPU default. */
+    /* The members judge_work() reads (cot_record_view(), --cue-field,
+     * --cue-text-field, --profile's diff.cot.hunks) and sets: only these
+     * are built.  --judge-cmd prints records from their tree: all. */
+    const char *keys[10] = {"id", "prompt", "cot", "answer", "cot_state", "judge", "shift"};
+    size_t nkeys = 7;
+    char *heads[2] = {NULL, NULL};
+    int whole = ext != NULL;
+    const char *paths[2] = {cue_field, cue_text_field};
+    for (int i = 0; i < 2; i++) {
+        cot_buf_t h = {0};
+        if (!paths[i]) continue;
+        if (cot_record_path_head(paths[i], &h) < 0) whole = 1;
+        else keys[nkeys++] = heads[i] = cot_strdup(cot_buf_cstr(&h));
+        cot_buf_free(&h);
+    }
+    if (sh.prof) keys[nkeys++] = "diff";
     jconf_t cf = {&rules, &judge, cue_text, cue_text_field, &sh, model, model_verdict,
-                  rule_budget, &sink, ext != NULL};
+                  rule_budget, &sink, ext != NULL, whole ? NULL : keys, whole ? 0 : nkeys};
     int nthreads = ext ? 0 : common.threads;
     int nctx = nthreads ? nthreads : 1;
     jctx_t *ctxs = cot_calloc((size_t)nctx, sizeof *ctxs);
@@ -946,6 +1010,8 @@ int main(int argc, char **argv)
     judge.voiced = jd.voiced;
     free(ctxs);
     free(ctxp);
+    free(heads[0]);
+    free(heads[1]);
     int ext_failed = ext && cot_extjudge_finish(ext) < 0;
     if (sink.stopped && run.status == COT_EXIT_OK) run.status = COT_EXIT_IO;
     /* A gate that saw no data fails: no record judged is not a pass. */

@@ -412,6 +412,53 @@ static cot_fields_t *wanted_fields(const opts_t *o)
     return f;
 }
 
+/* The top-level members the figures read, and the partial's mark: the
+ * reader builds only these, and checks the others as fully as ever without
+ * building them (json.h).  NULL (every member) when a path may read the
+ * record as a whole.  Free with free_keys(). */
+static char **record_keys(const cot_stat_opts_t *so, size_t *n)
+{
+    const char *const *lists[4] = {(const char *const *)so->by, (const char *const *)so->count,
+                                   (const char *const *)so->num, (const char *const *)so->forf};
+    size_t len[4] = {so->nby, so->ncount, so->nnum, so->nfor};
+    char **k = NULL;
+    cot_buf_t head = {0};
+    *n = 0;
+    strv_push(&k, n, cot_strdup("cot_stat_partial"));
+    for (int l = 0; l <= 4; l++) {
+        size_t m = l < 4 ? len[l] : so->trend != NULL;
+        for (size_t i = 0; i < m; i++) {
+            if (cot_record_path_head(l < 4 ? lists[l][i] : so->trend, &head) < 0) {
+                for (size_t j = 0; j < *n; j++) free(k[j]);
+                free(k);
+                cot_buf_free(&head);
+                *n = 0;
+                return NULL;
+            }
+            if (!strv_has(k, *n, cot_buf_cstr(&head))) strv_push(&k, n, cot_strdup(head.s));
+        }
+    }
+    cot_buf_free(&head);
+    return k;
+}
+
+static void free_keys(char **k, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(k[i]);
+    free(k);
+}
+
+/* While some field has matched no record yet, a record that misses one is
+ * walked whole for suggestions (cot_fields_scan): it needs every member.
+ * This is fields.c's own rule (suggestion_needed()); jsonfast.t
+ * stat-missing-unread fails if the two part. */
+static int fields_learning(const cot_fields_t *f)
+{
+    for (size_t i = 0; i < cot_fields_n(f); i++)
+        if (!cot_fields_get(f, i)->hit) return 1;
+    return 0;
+}
+
 /* Read the records into st.  A field path that matched none of them is an
  * error (status 1, no report) unless this is a --partial shard (lenient:
  * another shard may hold it); one that matched only some is a warning and
@@ -425,12 +472,17 @@ static int read_records(cot_common_t *common, char *const *files, int n,
     if (rc) return rc;
     cot_line_t l;
     int r;
-    size_t cur = 0;
-    while ((r = cot_run_next(&run, &l)) == 0) {
+    size_t cur = 0, nkeys;
+    char **keys = record_keys(&st->o, &nkeys);
+    for (;;) {
+        cot_jsonl_set_keys(run.in, keys && !fields_learning(f) ? (const char *const *)keys
+                                                               : NULL, nkeys);
+        if ((r = cot_run_next(&run, &l)) != 0) break;
         if (cot_stat_is_partial(l.json)) {
             /* A partial read as a record would be counted as one. */
             cot_err("%s:%lu: this is a cot-stat partial, not a record: use --merge",
                     l.file, l.line);
+            free_keys(keys, nkeys);
             cot_run_finish(&run);
             return COT_EXIT_DATA;
         }
@@ -442,6 +494,8 @@ static int read_records(cot_common_t *common, char *const *files, int n,
         cot_stat_add(st, l.json);
         cot_fields_scan(f, l.json);
     }
+    cot_jsonl_set_keys(run.in, NULL, 0);
+    free_keys(keys, nkeys);
     for (size_t i = 0; r == -1 && i < cot_fields_n(f); i++) {
         const cot_field_t *e = cot_fields_get(f, i);
         if (!e->miss) continue;

@@ -37,6 +37,107 @@
  * buffer. */
 cJSON *cot_json_parse_fast(const char *text, size_t n, cot_buf_t *scratch);
 
+/* ---- Members: parse only what a tool reads, and splice what it adds ------
+ *
+ * A tool that reads three members of a record and adds one need not build
+ * (and print again) the other ten.  cot_json_parse_members() is
+ * cot_json_parse_fast() (the same acceptance: same lines taken, the same
+ * given up) that builds only the top-level members named in m->keys: every
+ * other member is still checked to the last byte (grammar, UTF-8, escapes,
+ * control characters, \u0000, surrogates, number length, depth), so a line
+ * that would be given up is given up, but it is not built.  Every member
+ * named is built, all of its duplicates included, in their order, so any
+ * lookup of a named member finds what it finds in the full tree.
+ *
+ * It also records where every top-level member lies in the text, and
+ * whether the text is canonical: byte for byte what cot_json_print() writes
+ * for the full tree (no whitespace outside strings, nothing after the
+ * closing brace, every string written as cot_buf_add_json_str() writes it:
+ * only \" \\ \n \r \t \b \f and lower-case \u00XX for the other control
+ * characters are escaped, and nothing else is; numbers are printed from
+ * their text, so any number is canonical).  Every cot tool's output is.
+ *
+ * For a canonical line, cot_json_splice() writes what cot_json_print()
+ * would write for the record after cot_record_set() of each new member in
+ * turn (the first member with that key replaced in place, else the member
+ * appended), from the line's own bytes: the members the tool did not build
+ * are copied, not printed.  The member texts must be what cot_json_print()
+ * writes for the values.  A line that is not canonical (or that the slow
+ * path parsed) has no spans: the caller prints its tree, as before.
+ *
+ *     cot_json_members_t m = {.keys = want, .nkeys = 3};
+ *     cJSON *rec = cot_json_parse_members(text, n, &scratch, &m);
+ *     if (rec && m.skipped && !m.canonical) {   // will be printed: build all
+ *         cJSON_Delete(rec);
+ *         rec = cot_json_parse_fast(text, n, &scratch);   // takes it again
+ *     }
+ *     ... judge rec, cot_record_set() it, print the new member into val ...
+ *     cot_json_set_t set = {"judge", val.s, val.len};
+ *     if (cot_json_splice(&out, text, n, &m, &set, 1) < 0)
+ *         cot_json_print(&out, rec);        // the tree is whole here
+ *
+ * The key set must hold every member the tool reads (a path's first key:
+ * cot_record_path_head() in record.h; "." or a path that does not start
+ * with a key means all) and every member it sets, so the tree's
+ * cot_record_set() finds what it finds in the full tree.  cot-judge does
+ * this (cmd/cot-judge.c print_judged(): "shift" then "judge").  cot-diff
+ * could do the same: it reads cot_record_view()'s fields and the first
+ * keys of its --key paths, and sets "diff" then (with --profile) "shift"
+ * (cmd/cot-diff.c diff_work()).  Through the reader, set
+ * cot_jsonl_parser_t.members.keys before cot_jsonl_parse().
+ * COT_JSON_NO_FASTPATH=1 in the environment makes the reader build every
+ * member and call no line canonical (the path before members existed), and
+ * COT_JSON_NO_FASTPATH=cjson also skips the one-pass parser (cJSON and the
+ * reader's checks for every line): for tests that the fast paths change
+ * nothing. */
+
+typedef struct {
+    size_t start;      /* the key's opening quote                          */
+    size_t key_end;    /* just after the key's closing quote               */
+    size_t end;        /* just after the value                             */
+} cot_json_span_t;
+
+typedef struct {
+    /* in: the top-level members to build; keys NULL builds every one
+     * (nkeys 0 with keys set builds none) */
+    const char *const *keys;
+    size_t nkeys;
+    /* out, after a parse that did not give up */
+    cot_json_span_t *span;     /* every top-level member, in order          */
+    size_t nspan, cap;
+    size_t skipped;            /* members checked but not built             */
+    int canonical;             /* 1: the text is cot_json_print()'s output  */
+} cot_json_members_t;
+
+/* As cot_json_parse_fast(), building only m's keys and filling m's spans
+ * (m NULL: every member, no spans).  On NULL m->canonical and m->nspan are
+ * 0. */
+cJSON *cot_json_parse_members(const char *text, size_t n, cot_buf_t *scratch,
+                              cot_json_members_t *m);
+
+/* Free m's spans (not its keys). */
+void cot_json_members_free(cot_json_members_t *m);
+
+/* One member to set: its key and its value as cot_json_print() writes it. */
+typedef struct {
+    const char *key;
+    const char *text;
+    size_t len;
+} cot_json_set_t;
+
+#define COT_JSON_SPLICE_MAX 16
+
+/* Append to out the canonical line text[0..n) (parsed into m) with set[0..
+ * nset) set in turn, as described above.  Returns 0, or -1 (out untouched)
+ * when m is not canonical, holds no spans, or nset > COT_JSON_SPLICE_MAX. */
+int cot_json_splice(cot_buf_t *out, const char *text, size_t n,
+                    const cot_json_members_t *m, const cot_json_set_t *set, size_t nset);
+
+/* What COT_JSON_NO_FASTPATH asks for: 0 (unset, empty or "0": every fast
+ * path), 1 (no member filter, no splice) or 2 ("cjson": not even the
+ * one-pass parser).  Read from the environment at each call. */
+int cot_json_fastpath_off(void);
+
 /* Give every number node of `root`, parsed by cJSON from text[0..n), its
  * source text (see above): the numbers are found again in document order,
  * as cJSON's parser read them.  Returns 0, or -1 when the text does not hold

@@ -213,8 +213,17 @@ static int parse_line(cot_jsonl_parser_t *r, char *text, size_t n,
                       cot_line_t *l, int unterminated)
 {
     cot_buf_clear(&r->reason);
+    if (!r->fast) r->fast = cot_json_fastpath_off() + 1;
+    cot_json_members_t *m = &r->members;
+    m->nspan = m->skipped = 0;
+    m->canonical = 0;
     /* Plain lines take one pass; anything else gets every check below. */
-    if ((r->json = cot_json_parse_fast(text, n, &r->scratch)) != NULL) {
+    if (r->fast == 2) {          /* COT_JSON_NO_FASTPATH=1: every member, no spans */
+        r->json = cot_json_parse_fast(text, n, &r->scratch);
+    } else if (r->fast == 1) {
+        r->json = cot_json_parse_members(text, n, &r->scratch, m);
+    }
+    if (r->json) {
         l->json = r->json;
         if (unterminated)
             cot_warn("%s:%lu: no newline at end of file; the last record is "
@@ -356,7 +365,14 @@ void cot_jsonl_parser_free(cot_jsonl_parser_t *p)
     cJSON_Delete(p->json);
     cot_buf_free(&p->reason);
     cot_buf_free(&p->scratch);
+    cot_json_members_free(&p->members);
     memset(p, 0, sizeof *p);
+}
+
+void cot_jsonl_set_keys(cot_jsonl_reader_t *r, const char *const *keys, size_t n)
+{
+    r->p.members.keys = keys;
+    r->p.members.nkeys = n;
 }
 
 int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l)

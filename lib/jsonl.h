@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
+#include "json.h"
 #include "stream.h"
 #include "util.h"
 
@@ -56,11 +57,23 @@ int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l);
 typedef struct {
     cJSON *json;
     cot_buf_t reason, scratch;
+    /* members.keys (set by the caller; NULL: all): the top-level members to
+     * build, and after a good parse where each member lies and whether the
+     * line is canonical, for cot_json_splice() (json.h).  A line the slow
+     * path parses has every member, no spans and is not canonical; so has
+     * every line under COT_JSON_NO_FASTPATH. */
+    cot_json_members_t members;
+    int fast;                  /* cot_json_fastpath_off() + 1, read once    */
 } cot_jsonl_parser_t;          /* zero-initialise */
 int cot_jsonl_next_raw(cot_jsonl_reader_t *r, cot_line_t *l, int *unterminated);
 int cot_jsonl_parse(cot_jsonl_parser_t *p, cot_line_t *l, char *text, int unterminated);
 cJSON *cot_jsonl_parser_take(cot_jsonl_parser_t *p);
 void cot_jsonl_parser_free(cot_jsonl_parser_t *p);
+
+/* The top-level members cot_jsonl_next() builds from now on (keys[0..n),
+ * which must outlive the reader's use of them; NULL: all, the default).
+ * The others are checked as fully as ever, not built (json.h). */
+void cot_jsonl_set_keys(cot_jsonl_reader_t *r, const char *const *keys, size_t n);
 
 /* Passed to every input stream (see cot_stream_set_idle). */
 void cot_jsonl_set_idle(cot_jsonl_reader_t *r, int (*idle)(void *), void *arg);

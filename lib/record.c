@@ -138,6 +138,31 @@ const cJSON *cot_record_get(const cJSON *rec, const char *path)
     return get_dotted(rec, path, &bad);
 }
 
+int cot_record_path_head(const char *path, cot_buf_t *out)
+{
+    cot_buf_clear(out);
+    if (!path || !*path) return -1;
+    if (path[0] == '/') {            /* as cot_record_get() reads a pointer */
+        for (const char *p = path + 1; *p && *p != '/'; p++) {
+            char c = *p;
+            if (c == '~') {
+                if (p[1] == '0') c = '~';
+                else if (p[1] == '1') c = '/';
+                else return -1;
+                p++;
+            }
+            cot_buf_addc(out, c);
+        }
+        cot_buf_cstr(out);
+        return 0;
+    }
+    const char *p = path + (path[0] == '.');
+    size_t n = strcspn(p, ".[");
+    if (!n) return -1;               /* ".", "[0]", "..": not a key first */
+    cot_buf_add(out, p, n);
+    return 0;
+}
+
 int cot_record_path_ok(const char *path)
 {
     if (!path || !*path) return -1;

@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
+#include "util.h"
 
 /* Which fields cot_record_view() must find as strings. */
 enum {
@@ -46,6 +47,13 @@ void cot_record_set(cJSON *rec, const char *key, cJSON *value);
  *                    "[N]" also follows a dotted component ("steps[0]").
  * Returns the item or NULL when any step is missing. */
 const cJSON *cot_record_get(const cJSON *rec, const char *path);
+
+/* The top-level key a path starts with, decoded, into out (cleared):
+ * "meta" for meta.env, .meta.env, meta[0] and /meta/env, "a/b" for /a~1b/c.
+ * 0, or -1 when the path may read the record as a whole ("." or any path
+ * that does not start with a key): a tool that builds only some members
+ * (json.h) must then build them all. */
+int cot_record_path_head(const char *path, cot_buf_t *out);
 
 /* Check a path's syntax without a record: 0 ok, -1 bad (for option parsing). */
 int cot_record_path_ok(const char *path);

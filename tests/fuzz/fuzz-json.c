@@ -1,10 +1,15 @@
 /* fuzz-json -- the one-pass JSON parser (lib/json.c) as a differential
  * against cJSON: whenever the fast path accepts a line, cJSON must accept it
  * too and build the same tree (cJSON_Compare, node types, key order, exact
- * doubles and valueint). */
+ * doubles and valueint).  And the member parse against the full one: it
+ * takes exactly the lines the full parse takes, builds the named members as
+ * it builds them, calls a line canonical exactly when cot_json_print()
+ * writes that line for the tree, and splices a member in as
+ * cot_record_set() and cot_json_print() would. */
 #define _GNU_SOURCE 1   /* memmem */
 #include "fuzz.h"
 #include "json.h"
+#include "record.h"
 #include "util.h"
 
 #include <math.h>
@@ -42,11 +47,67 @@ static int compare_blind(const cJSON *o)
     return 0;
 }
 
+/* The member parse of text, with a key set the data picks, against the
+ * full fast parse `fast` (NULL: it gave up). */
+static void members(const char *text, size_t size, const cJSON *fast, cot_buf_t *scratch)
+{
+    static const char *const pool[] = {"id", "cot", "judge", "a", "", "b"};
+    static cot_json_members_t m;
+    static cot_buf_t out, want;
+    const char *keys[6];
+    size_t nk = 0;
+    unsigned pick = size ? (unsigned char)text[size / 2] : 0;
+    for (int i = 0; i < 6; i++)
+        if (pick >> i & 1) keys[nk++] = pool[i];
+    m.keys = pick & 0x40 ? NULL : keys;
+    m.nkeys = nk;
+    cJSON *part = cot_json_parse_members(text, size, scratch, &m);
+    FUZZ_CHECK(!part == !fast, "the member parse %s a line the full one %s",
+               part ? "took" : "gave up", fast ? "took" : "gave up");
+    if (!part) {
+        FUZZ_CHECK(!m.canonical && !m.nspan, "spans after giving up");
+        return;
+    }
+    const cJSON *c = fast->child, *d = part->child;
+    size_t n = 0, skipped = 0;
+    for (; c; c = c->next, n++) {
+        int named = !m.keys;
+        for (size_t i = 0; i < nk && !named; i++) named = !strcmp(c->string, keys[i]);
+        if (!named) { skipped++; continue; }
+        FUZZ_CHECK(d != NULL, "a named member is missing");
+        same(c, d, 1);
+        d = d->next;
+    }
+    FUZZ_CHECK(!d && n == m.nspan && skipped == m.skipped, "members %zu/%zu, skipped %zu/%zu",
+               n, m.nspan, skipped, m.skipped);
+    cot_buf_clear(&want);
+    cot_json_print(&want, fast);
+    int printed = want.len == size && !memcmp(want.s, text, size);
+    FUZZ_CHECK(m.canonical == printed, "canonical %d, but the writer %s the line", m.canonical,
+               printed ? "prints" : "does not print");
+    if (m.canonical) {
+        /* set "judge" (in place or appended) then "b": as cot_record_set() */
+        cJSON *t = cJSON_Duplicate(fast, 1);
+        cot_json_set_t set[2] = {{"judge", "[1,\"x\"]", 7}, {"b", "null", 4}};
+        cot_record_set(t, "judge", cot_json_parse(set[0].text, set[0].len));
+        cot_record_set(t, "b", cJSON_CreateNull());
+        cot_buf_clear(&want);
+        cot_json_print(&want, t);
+        cJSON_Delete(t);
+        cot_buf_clear(&out);
+        FUZZ_CHECK(cot_json_splice(&out, text, size, &m, set, 2) == 0, "splice refused");
+        FUZZ_CHECK(out.len == want.len && !memcmp(out.s, want.s, out.len),
+                   "splice: %s, the writer: %s", cot_buf_cstr(&out), cot_buf_cstr(&want));
+    }
+    cJSON_Delete(part);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static cot_buf_t scratch;
     const char *text = (const char *)data;
     cJSON *fast = cot_json_parse_fast(text, size, &scratch);
+    members(text, size, fast, &scratch);
     if (!fast) return 0;
     FUZZ_CHECK(cJSON_IsObject(fast), "the fast path returned a non-object");
     /* The checks the slow path of lib/jsonl.c makes, in its order: the fast

@@ -3,6 +3,7 @@
  * which otherwise prints what cJSON prints (lib/json.c). */
 #include "json.h"
 #include "jsonl.h"
+#include "record.h"
 #include "tap.h"
 
 #include <float.h>
@@ -186,6 +187,279 @@ static void test_random(void)
            "damage is sometimes harmless, mostly not (%d taken, %d left)", damaged_took,
            damaged_left);
     cot_buf_free(&b);
+}
+
+/* ---- members: built only when named, checked always; splice ------------- */
+
+static const char *const member_keys[] = {"id", "cot", "judge", "a", "", "caf\xC3\xA9"};
+static const char *const key_spellings[] = {
+    "\"id\"", "\"cot\"", "\"judge\"", "\"a\"", "\"\"", "\"caf\xC3\xA9\"",
+    "\"\\u006a\\u0075dge\"", "\"caf\\u00e9\"", "\"a\\/\"", "\"x\"", "\"b\\n\"",
+};
+
+/* A random record whose top-level keys repeat (duplicates, \u spellings). */
+static void rnd_record(cot_buf_t *b, int ws)
+{
+    cot_buf_clear(b);
+    if (ws && rand() % 8 == 0) cot_buf_addc(b, ' ');
+    cot_buf_addc(b, '{');
+    int n = rand() % 7;
+    for (int k = 0; k < n; k++) {
+        if (k) cot_buf_addc(b, ',');
+        if (ws) rnd_ws(b);
+        cot_buf_adds(b, key_spellings[rand() % (sizeof key_spellings / sizeof *key_spellings)]);
+        if (ws) rnd_ws(b);
+        cot_buf_addc(b, ':');
+        if (ws) rnd_ws(b);
+        rnd_value(b, 1);
+    }
+    cot_buf_addc(b, '}');
+    if (ws && rand() % 8 == 0) cot_buf_adds(b, rand() % 2 ? "\r" : " ");
+}
+
+static int key_in(const char *k, const char *const *keys, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(k, keys[i])) return 1;
+    return 0;
+}
+
+/* One line through the member parser with a random key set: 1 taken and
+ * right, 0 given up by both parsers, -1 wrong.  *canon: m.canonical. */
+static int check_members(const char *s, size_t n, cot_json_members_t *m, int *canon)
+{
+    const char *keys[6];
+    size_t nk = 0;
+    for (size_t i = 0; i < sizeof member_keys / sizeof *member_keys; i++)
+        if (rand() % 2) keys[nk++] = member_keys[i];
+    m->keys = rand() % 10 ? keys : NULL;
+    m->nkeys = nk;
+    cJSON *full = cot_json_parse_fast(s, n, &scratch);
+    cJSON *part = cot_json_parse_members(s, n, &scratch, m);
+    *canon = m->canonical;
+    int ok = 1;
+    if (!full || !part) {
+        ok = !full && !part && !m->canonical && !m->nspan ? 0 : -1;
+        goto out;
+    }
+    /* the named members, all of them, in order; the others skipped */
+    const cJSON *c = full->child, *d = part->child;
+    size_t members = 0, skipped = 0;
+    for (; c; c = c->next, members++) {
+        if (m->keys && !key_in(c->string, keys, nk)) { skipped++; continue; }
+        if (!d || !same(c, d)) { ok = -1; break; }
+        d = d->next;
+    }
+    if (d || skipped != m->skipped || members != m->nspan) ok = -1;
+    /* each span is its member: key, then ':' and the value */
+    for (size_t i = 0; ok > 0 && i < m->nspan; i++) {
+        const cot_json_span_t *sp = &m->span[i];
+        if (sp->start >= sp->key_end || sp->key_end >= sp->end || sp->end > n ||
+            s[sp->start] != '"' || s[sp->key_end - 1] != '"' ||
+            (i && sp->start < m->span[i - 1].end)) ok = -1;
+    }
+    /* canonical: exactly what the writer prints for the whole tree */
+    cot_buf_t p = {0};
+    cot_json_print(&p, full);
+    if (ok > 0 && m->canonical != (p.len == n && !memcmp(p.s, s, n))) ok = -1;
+    cot_buf_free(&p);
+out:
+    if (ok < 0) tap_diag("members disagree (canonical %d): %.*s", m->canonical, (int)n, s);
+    cJSON_Delete(full);
+    cJSON_Delete(part);
+    return ok;
+}
+
+/* Splice 1..4 members into canonical line s and compare with the writer's
+ * text for the tree after cot_record_set() of each: 1 same, -1 not. */
+static int check_splice(const char *s, size_t n, const cot_json_members_t *m)
+{
+    static const char *const set_keys[] = {"judge", "id", "new", "a", "shift", "caf\xC3\xA9"};
+    cJSON *tree = cot_json_parse_fast(s, n, &scratch);
+    cot_buf_t vals[4] = {{0}}, got = {0}, want = {0}, v = {0};
+    cot_json_set_t set[4];
+    size_t nset = 1 + (size_t)rand() % 4;
+    for (size_t i = 0; i < nset; i++) {
+        cot_buf_clear(&v);
+        rnd_value(&v, 1);
+        cJSON *val = cot_json_parse(v.s, v.len);
+        if (!val) {                      /* rnd_value made a surrogate-free, valid value */
+            i--;
+            continue;
+        }
+        cot_json_print(&vals[i], val);
+        set[i] = (cot_json_set_t){set_keys[rand() % 6], vals[i].s, vals[i].len};
+        cot_record_set(tree, set[i].key, val);
+    }
+    cot_json_print(&want, tree);
+    cot_buf_adds(&got, "prefix:");
+    int r = cot_json_splice(&got, s, n, m, set, nset);
+    int ok = r == 0 && got.len == want.len + 7 && !memcmp(got.s + 7, want.s, want.len);
+    if (!ok) tap_diag("splice: %.*s\n  got  %s\n  want %s", (int)n, s, got.s, want.s);
+    cJSON_Delete(tree);
+    for (int i = 0; i < 4; i++) cot_buf_free(&vals[i]);
+    cot_buf_free(&got);
+    cot_buf_free(&want);
+    cot_buf_free(&v);
+    return ok ? 1 : -1;
+}
+
+static void test_members_random(void)
+{
+    srand(1414);
+    cot_buf_t b = {0}, c = {0};
+    cot_json_members_t m = {0};
+    int bad = 0, took = 0, canon = 0, spliced = 0, damaged = 0, cf;
+    for (int i = 0; i < 20000; i++) {
+        rnd_record(&b, i % 2);
+        int r = check_members(b.s, b.len, &m, &cf);
+        bad += r < 0;
+        took += r > 0;
+        canon += cf;
+        if (r > 0 && cf) { bad += check_splice(b.s, b.len, &m) < 0; spliced++; }
+        /* the writer's text of the same record: canonical, and splices */
+        cJSON *t = cot_json_parse_fast(b.s, b.len, &scratch);
+        if (t) {
+            cot_buf_clear(&c);
+            cot_json_print(&c, t);
+            cJSON_Delete(t);
+            r = check_members(c.s, c.len, &m, &cf);
+            if (r <= 0 || !cf) { bad++; tap_diag("printed, not canonical: %s", c.s); }
+            else { bad += check_splice(c.s, c.len, &m) < 0; spliced++; }
+        }
+        /* damage: the member parser gives up exactly where the full one does */
+        for (int d = 0; d < 3 && b.len > 2; d++) {
+            size_t at = (size_t)rand() % b.len;
+            static const char pool[] = "\"\\{}[],:0-.eE \x01\x80\xC3\xA9tfnu/";
+            b.s[at] = pool[rand() % (sizeof pool - 1)];
+            r = check_members(b.s, b.len, &m, &cf);
+            bad += r < 0;
+            damaged += r > 0;
+        }
+    }
+    tap_is_long(bad, 0, "20000 random records, their printed text and 60000 damaged: the "
+                "named members as the full parse builds them, the same lines given up, "
+                "canonical exactly when the writer prints the line, splices as cot_record_set()");
+    tap_ok(took > 15000 && canon > 2000 && spliced > 20000 && damaged > 1000,
+           "coverage: %d taken, %d canonical as generated, %d spliced, %d damaged taken",
+           took, canon, spliced, damaged);
+    cot_json_members_free(&m);
+    cot_buf_free(&b);
+    cot_buf_free(&c);
+}
+
+/* canonical or not, one line at a time */
+static int canon_of(const char *s)
+{
+    cot_json_members_t m = {0};
+    static const char *const none[1] = {"-"};
+    m.keys = none;
+    m.nkeys = 0;
+    cJSON *j = cot_json_parse_members(s, strlen(s), &scratch, &m);
+    int r = j ? m.canonical : -1;
+    cJSON_Delete(j);
+    cot_json_members_free(&m);
+    return r;
+}
+
+static void test_members_fixed(void)
+{
+    static const struct { const char *line; int canon; } c[] = {
+        {"{}", 1}, {"{\"a\":1}", 1}, {"{\"a\":1.0,\"b\":1e400,\"c\":-0,\"d\":1E+2}", 1},
+        {"{\"a\":\"q\\\" b\\\\ \\n\\r\\t\\b\\f\\u001f\\u0001 \x7f caf\xC3\xA9\"}", 1},
+        {"{\"a\":[{},[],true,false,null,\"\"]}", 1},
+        {"{\"a\":\"\\/\"}", 0}, {"{\"a\":\"\\u00e9\"}", 0}, {"{\"a\":\"\\u001F\"}", 0},
+        {"{\"a\":\"\\u000a\"}", 0}, {"{\"a\":\"\\u0041\"}", 0}, {"{\"a\":\"\\u007f\"}", 0},
+        {"{\"a\":\"\\ud83d\\ude00\"}", 0}, {"{\"a\":1} ", 0}, {" {\"a\":1}", 0},
+        {"{\"a\":1}\r", 0}, {"{\"a\" :1}", 0}, {"{\"a\": 1}", 0}, {"{\"a\":[1, 2]}", 0},
+        {"{\"\\u0061\":1}", 0}, {"{\"a\":{\"b\" : 1}}", 0},
+        /* given up in a member that is not built, as when it is */
+        {"{\"a\":1,\"x\":\"\xC3\"}", -1}, {"{\"x\":\"\xED\xA0\x80\"}", -1},
+        {"{\"x\":\"\\u0000\"}", -1}, {"{\"x\":\"\\ud800\"}", -1}, {"{\"x\":\"\x01\"}", -1},
+        {"{\"x\":01}", -1}, {"{\"x\":[1,]}", -1}, {"{\"x\":\"\\x\"}", -1},
+        {"{\"x\":1234567890123456789012345678901234567890123456789012345678901234567890}", -1},
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        int r = canon_of(c[i].line);
+        if (r != c[i].canon) { bad++; tap_diag("%s: %d, want %d", c[i].line, r, c[i].canon); }
+    }
+    tap_is_long(bad, 0, "canonical: no whitespace, only the writer's escapes; odd members given up unbuilt");
+    /* nesting in a member not built: 256 levels taken, 257 given up */
+    cot_buf_t b = {0};
+    int r[2];
+    for (int k = 0; k < 2; k++) {
+        cot_buf_clear(&b);
+        cot_buf_adds(&b, "{\"x\":");
+        for (int i = 0; i < 255 + k; i++) cot_buf_addc(&b, '[');
+        for (int i = 0; i < 255 + k; i++) cot_buf_addc(&b, ']');
+        cot_buf_addc(&b, '}');
+        cJSON *full = cot_json_parse_fast(b.s, b.len, &scratch);
+        r[k] = canon_of(b.s);
+        if ((full != NULL) != (r[k] >= 0)) r[k] = -2;
+        cJSON_Delete(full);
+    }
+    tap_ok(r[0] == 1 && r[1] == -1, "depth in a skipped member: 256 taken, 257 given up (%d %d)",
+           r[0], r[1]);
+    /* splice: in place, appended, twice the same key, an empty object */
+    static const struct { const char *line, *want; } sp[] = {
+        {"{\"id\":1,\"judge\":{\"old\":1},\"x\":2}", "{\"id\":1,\"judge\":\"J\",\"x\":2,\"shift\":\"S\"}"},
+        {"{\"id\":1}", "{\"id\":1,\"shift\":\"S\",\"judge\":\"J\"}"},
+        {"{}", "{\"shift\":\"S\",\"judge\":\"J\"}"},
+        {"{\"judge\":1,\"judge\":2,\"shift\":3}", "{\"judge\":\"J\",\"judge\":2,\"shift\":\"S\"}"},
+    };
+    cot_json_set_t set[3] = {{"shift", "\"S\"", 3}, {"judge", "\"j\"", 3}, {"judge", "\"J\"", 3}};
+    bad = 0;
+    for (size_t i = 0; i < sizeof sp / sizeof *sp; i++) {
+        cot_json_members_t m = {0};
+        cot_buf_t out = {0};
+        cJSON *j = cot_json_parse_members(sp[i].line, strlen(sp[i].line), &scratch, &m);
+        if (!j || cot_json_splice(&out, sp[i].line, strlen(sp[i].line), &m, set, 3) < 0 ||
+            strcmp(cot_buf_cstr(&out), sp[i].want)) {
+            bad++;
+            tap_diag("%s: %s, want %s", sp[i].line, out.s ? out.s : "(refused)", sp[i].want);
+        }
+        cJSON_Delete(j);
+        cot_json_members_free(&m);
+        cot_buf_free(&out);
+    }
+    tap_is_long(bad, 0, "splice: in place, appended, the same key twice, an empty object");
+    cot_json_members_t m = {0};
+    cot_buf_t out = {0};
+    const char *nc = "{\"a\": 1}";
+    cJSON *j = cot_json_parse_members(nc, strlen(nc), &scratch, &m);
+    tap_ok(j && cot_json_splice(&out, nc, strlen(nc), &m, set, 1) < 0 && out.len == 0,
+           "splice refuses a line that is not canonical, and writes nothing");
+    cJSON_Delete(j);
+    cot_json_members_free(&m);
+    cot_buf_free(&out);
+    cot_buf_free(&b);
+}
+
+/* The reader under COT_JSON_NO_FASTPATH: every member, no spans. */
+static void test_reader_switch(void)
+{
+    static const char *const keys[1] = {"a"};
+    const char *line = "{\"a\":1,\"b\":2}";
+    int got[3];
+    for (int mode = 0; mode < 3; mode++) {
+        if (mode == 0) unsetenv("COT_JSON_NO_FASTPATH");
+        else setenv("COT_JSON_NO_FASTPATH", mode == 1 ? "1" : "cjson", 1);
+        cot_jsonl_parser_t p = {0};
+        p.members.keys = keys;
+        p.members.nkeys = 1;
+        char text[64];
+        strcpy(text, line);
+        cot_line_t l = {.file = "t", .line = 1, .len = strlen(text)};
+        int r = cot_jsonl_parse(&p, &l, text, 0);
+        got[mode] = r ? -1 : cJSON_GetArraySize(l.json) * 10 + (int)p.members.nspan +
+                              100 * p.members.canonical;
+        cot_jsonl_parser_free(&p);
+    }
+    unsetenv("COT_JSON_NO_FASTPATH");
+    tap_ok(got[0] == 112 && got[1] == 20 && got[2] == 20,
+           "reader: one member built, two spans, canonical; COT_JSON_NO_FASTPATH=1 "
+           "and =cjson build both, no spans (%d %d %d)", got[0], got[1], got[2]);
 }
 
 /* The writer's escaping is cJSON's, byte for byte, on every ASCII byte and
@@ -547,6 +821,9 @@ int main(void)
     test_reader_numbers();
     test_print_as_cjson();
     test_computed_numbers();
+    test_members_fixed();
+    test_members_random();
+    test_reader_switch();
     cot_buf_free(&scratch);
     return tap_done();
 }

@@ -45,6 +45,46 @@ static void test_paths(void)
     cJSON_Delete(rec);
 }
 
+/* The member a path starts in: alone in a record, it gives the path the
+ * same answer as the whole record (what a member-filtered parse relies on). */
+static void test_head(void)
+{
+    static const struct { const char *path, *want; } t[] = {
+        {"meta.env", "meta"}, {".meta.env", "meta"}, {"/meta/env", "meta"},
+        {"steps[1].k", "steps"}, {".steps[0]", "steps"}, {"steps.0", "steps"},
+        {"/meta/a~1b", "meta"}, {"/a~1b/c", "a/b"}, {"/t~0x", "t~x"}, {"/", ""},
+        {"id", "id"}, {".id", "id"}, {"judge.verdict", "judge"},
+        {".", NULL}, {"[0]", NULL}, {".[0]", NULL}, {"/a~2", NULL}, {"", NULL},
+    };
+    cJSON *rec = cJSON_Parse(REC);
+    cot_buf_t h = {0};
+    int bad = 0;
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        int r = cot_record_path_head(t[i].path, &h);
+        if (r != (t[i].want ? 0 : -1) || (t[i].want && strcmp(cot_buf_cstr(&h), t[i].want))) {
+            bad++;
+            tap_diag("%s: %d '%s', want %s", t[i].path, r, h.s ? h.s : "", t[i].want ? t[i].want : "-1");
+            continue;
+        }
+        if (r < 0) continue;
+        cJSON *only = cJSON_CreateObject();
+        for (const cJSON *c = rec->child; c; c = c->next)
+            if (!strcmp(c->string, h.s))
+                cJSON_AddItemToObject(only, c->string, cJSON_Duplicate(c, 1));
+        char want[256];
+        snprintf(want, sizeof want, "%s", got(rec, t[i].path));
+        if (strcmp(got(only, t[i].path), want)) {
+            bad++;
+            tap_diag("%s: %s alone gives %s, the record %s", t[i].path, h.s, got(only, t[i].path), want);
+        }
+        cJSON_Delete(only);
+    }
+    tap_is_long(bad, 0, "cot_record_path_head: the first key of every spelling; the member "
+                "alone answers the path as the record does; '.' and '[0]' need it all");
+    cot_buf_free(&h);
+    cJSON_Delete(rec);
+}
+
 static void test_syntax(void)
 {
     static const char *good[] = {"a", "a.b", ".a", ".a.b", ".", "a[0]", ".a[0].b",
@@ -82,6 +122,7 @@ int main(void)
 {
     cot_prog = "test-record";
     test_paths();
+    test_head();
     test_syntax();
     test_distance();
     return tap_done();

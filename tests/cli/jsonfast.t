@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# jsonfast.t -- the JSON fast paths (lib/json.c: members built only when a
+# tool reads them, cot-judge's output spliced into the line's own bytes)
+# change speed, never a result.  Every case runs its command with the fast
+# paths (the default), with COT_JSON_NO_FASTPATH=1 (every member built,
+# every record printed from its tree: the path before the fast ones) and
+# with COT_JSON_NO_FASTPATH=cjson (cJSON and the reader's checks for every
+# line), each at -@ 0 and -@ 2, and compares stdout, stderr, the exit status
+# and the files written (--rejects) byte for byte.  The golden holds the
+# summary and the default run's stderr.
+#
+# The corpus (tests/data/make-awkward.py) mixes records as the cot tools
+# write them with the awkward: escapes the writer never writes, raw
+# Unicode, duplicate keys, a key spelt with \u escapes, an old judge or
+# shift member first, in the middle or last, numbers (1.0, 1e400, -0, 2^64,
+# 70 digits), nesting 200 and 300 deep, whitespace, trailing blanks and CR,
+# invalid UTF-8, \u0000 and control characters in members no tool reads.
+. "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3
+W=$_BASE/jsonfast
+mkdir -p "$W"
+$PY tests/data/make-awkward.py 600 > "$W/c.jsonl"
+cp samples/profile/own.jsonl "$W/own.jsonl"
+# the same, judged (as a pipeline feeds cot-stat and a second cot-judge)
+cot-judge -u -q --skip-bad "$W/c.jsonl" > "$W/j.jsonl"
+# a last line without a newline, once in the writer's form, once not
+{ head -n 3 "$W/c.jsonl"; head -n 1 "$W/c.jsonl" | tr -d '\n'; } > "$W/unterm.jsonl"
+{ head -n 3 "$W/c.jsonl"; head -n 1 "$W/c.jsonl" | sed 's/,/, /' | tr -d '\n'; } > "$W/unterm-ws.jsonl"
+cot-profile build --holdout 0.25 -o "$W/own.prof" "$W/own.jsonl" 2> /dev/null
+export PY W
+
+# paths 'CMD': CMD (bash -o pipefail; it may use -@ $N and write files in
+# its cwd, a fresh directory) under the three settings at -@ 0 and 2; prints
+# what differs from the default at -@ 0, then the default's stdout, and
+# passes its stderr (with $W/ shown as W/) and exit status on.
+paths() {
+    local m n d rc ref=fast.0
+    for m in fast 1 cjson; do
+        for n in 0 2; do
+            mkdir -p "$TMP/$m.$n"
+            (cd "$TMP/$m.$n" &&
+             if [ $m = fast ]; then unset COT_JSON_NO_FASTPATH; else export COT_JSON_NO_FASTPATH=$m; fi &&
+             N=$n bash -o pipefail -c "$1" > "$TMP/out.$m.$n" 2> "$TMP/err.$m.$n"
+             echo $? > "$TMP/rc.$m.$n")
+        done
+    done
+    rc=$(cat "$TMP/rc.$ref")
+    echo "default -@ 0: exit $rc, $(wc -l < "$TMP/out.$ref") lines of stdout"
+    for f in "$TMP/$ref"/*; do
+        [ -f "$f" ] && echo "  file ${f##*/}: $(zstd -dcf < "$f" | wc -l) lines"
+    done
+    for m in fast 1 cjson; do
+        for n in 0 2; do
+            [ $m.$n = $ref ] && continue
+            d=
+            cmp -s "$TMP/out.$ref" "$TMP/out.$m.$n" || d="$d stdout"
+            cmp -s "$TMP/err.$ref" "$TMP/err.$m.$n" || d="$d stderr"
+            cmp -s "$TMP/rc.$ref" "$TMP/rc.$m.$n" || d="$d exit-status($(cat "$TMP/rc.$m.$n"))"
+            diff -r "$TMP/$ref" "$TMP/$m.$n" > /dev/null || d="$d files"
+            if [ -z "$d" ]; then echo "$m -@ $n: the same"
+            else
+                echo "$m -@ $n: DIFFERS:$d"
+                diff "$TMP/out.$ref" "$TMP/out.$m.$n" | head -n 5 | cut -c 1-300
+                diff "$TMP/err.$ref" "$TMP/err.$m.$n" | head -n 5
+            fi
+        done
+    done
+    echo "default -@ 0 stdout:"
+    head -n 60 "$TMP/out.$ref" | cut -c 1-400
+    sed "s|$W/|W/|g" "$TMP/err.$ref" >&2
+    return "$rc"
+}
+export -f paths
+
+t corpus 0 'wc -l < $W/c.jsonl; sha256sum < $W/c.jsonl | cut -c 1-64; grep -c "^{\"id\":\"r" $W/j.jsonl'
+
+# ---- cot-judge ----------------------------------------------------------------
+J='cot-judge -@ $N'
+t judge-skip-bad 0 "paths '$J -u -v --skip-bad --rejects rej.jsonl -l 1 \$W/c.jsonl | sha256sum'"
+t judge-cues 0 "paths '$J -u -q --skip-bad --cue-field /meta/hint --cue-text-field meta.nudge \$W/c.jsonl | sha256sum'"
+t judge-cue-whole 0 "paths '$J -u -q --skip-bad --cue-field . \$W/c.jsonl | sha256sum'"
+t judge-counts 0 "paths '$J -c --skip-bad \$W/c.jsonl'"
+t judge-gate 1 "paths '$J -u -q --skip-bad --only clean,silent --exit-status \$W/c.jsonl | sha256sum'"
+t judge-stops 1 "paths '$J -u -q \$W/c.jsonl | sha256sum'"
+t judge-zstd 0 "paths '$J -q --skip-bad \$W/c.jsonl | sha256sum'"
+t judge-again 0 "paths '$J -u -v \$W/j.jsonl | sha256sum'"
+t judge-profile 0 "paths '$J -u -q --skip-bad --profile \$W/own.prof \$W/c.jsonl | sha256sum'"
+t judge-profile-again 0 "paths '$J -u -q --skip-bad --profile \$W/own.prof \$W/c.jsonl | $J -u -q --profile \$W/own.prof | sha256sum'"
+t judge-unterminated 0 "paths '$J -u \$W/unterm.jsonl | sha256sum'"
+t judge-unterminated-ws 0 "paths '$J -u \$W/unterm-ws.jsonl | sha256sum'"
+# the spliced output is the printed one, byte for byte, record by record
+check judge-splice-is-print 'cot-judge -u -q $W/j.jsonl > $TMP/a &&
+  COT_JSON_NO_FASTPATH=1 cot-judge -u -q $W/j.jsonl > $TMP/b && cmp $TMP/a $TMP/b &&
+  cmp $TMP/a $W/j.jsonl'
+
+# ---- cot-stat -----------------------------------------------------------------
+S='cot-stat -@ $N'
+t stat-judged 0 "paths '$S --count judge.verdict --count judge.labels --by meta.src --num meta.n \$W/j.jsonl'"
+t stat-raw 0 "paths '$S --skip-bad --rejects rej.jsonl.zst --count cot_state --count /meta/hint --num score \$W/c.jsonl'"
+t stat-missing 1 "paths '$S --count meta.hnt --count judge.verdict \$W/j.jsonl'"
+# (the first 40: no line there needs the slow path, which builds it all)
+t stat-missing-unread 1 "paths 'head -n 40 \$W/j.jsonl | $S --count prmpt --count judge.verdict'"
+t stat-later 0 "paths '$S --num nums.0 --count deep \$W/j.jsonl'"
+t stat-whole 0 "paths '$S --count . --count cot \$W/j.jsonl | sha256sum'"
+t stat-trend 0 "paths '$S --json --count judge.verdict --trend meta.n --for judge.verdict=clean --buckets 4 \$W/j.jsonl'"
+t stat-gate 1 "paths '$S --max-rate judge.verdict=clean:0.5 \$W/j.jsonl'"
+t stat-partial 0 "paths '$S --partial --count judge.verdict --by meta.hint - < \$W/j.jsonl | jq -c \"del(.fingerprint.parts[0].inputs[0].mtime)\"'"
+t stat-stops 1 "paths '$S --count judge.verdict \$W/c.jsonl'"
+
+done_testing
