@@ -58,6 +58,11 @@ typedef struct {
     int answer_shift;           /* --answer-shift: numeric answers (answer.h) */
     char *within_a, *within_b;  /* --within A,B: diff two fields of a record */
     const char *pair_opt;       /* an option that needs ORIG, as given      */
+    /* Originals read again by their members, without a JSON tree (off:
+     * COT_DIFF_NO_FASTPATH=1); the top-level member --key names, if any */
+    int fast_read;
+    const char *key_member;
+    size_t key_member_len;
 } opts_t;
 
 static void usage(FILE *fp)
@@ -170,6 +175,22 @@ static void parse_within(opts_t *o, const char *arg)
     cot_record_path_usage("--within", o->within_b);
     if (!strcmp(o->within_a, o->within_b))
         cot_usage_error("--within: A and B are the same field '%s'", o->within_a);
+}
+
+/* The top-level member a --key path names when it names one and nothing
+ * deeper ("qid", ".qid", "/qid"), else NULL: such keys are read from an
+ * original's line without a JSON tree. */
+static const char *key_member(const char *path)
+{
+    const char *name = path;
+    if (*path == '/') {
+        name = path + 1;
+        if (strpbrk(name, "/~")) return NULL;
+    } else {
+        if (*path == '.') name = path + 1;
+        if (strpbrk(name, ".[")) return NULL;
+    }
+    return *name ? name : NULL;
 }
 
 static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
@@ -289,6 +310,12 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         cot_usage_error("missing ORIG, the file of original records");
     o->user_u = common->uncompressed;
     if (o->text) common->uncompressed = 1;   /* text is for people */
+    const char *e = getenv("COT_DIFF_NO_FASTPATH");
+    o->fast_read = !(e && *e && strcmp(e, "0"));
+    if (o->key == KEY_PROMPT) o->key_member = "prompt";
+    else if (o->key == KEY_ID) o->key_member = "id";
+    else o->key_member = key_member(o->key_path);
+    o->key_member_len = o->key_member ? strlen(o->key_member) : 0;
 }
 
 /* ---- keys -------------------------------------------------------------- */
@@ -408,9 +435,12 @@ static int load_originals(cot_run_t *run, const opts_t *o, char *path,
 }
 
 /* An original read again from the source: its record, its view and key,
- * and its id ("FILE:LINE" when it has none). */
+ * and its id ("FILE:LINE" when it has none).  Read by its members
+ * (orig_scan()), the view points into line and the d* buffers, and json
+ * is NULL. */
 typedef struct {
     cot_buf_t line, key, id, scratch;
+    cot_buf_t dprompt, dcot, danswer, did;  /* decoded members           */
     cJSON *json;
     cot_record_view_t v;
 } orig_t;
@@ -421,12 +451,71 @@ static void orig_free(orig_t *g)
     g->json = NULL;
 }
 
+static void orig_release(orig_t *g)
+{
+    orig_free(g);
+    cot_buf_t *b[] = {&g->line, &g->key, &g->id, &g->scratch, &g->dprompt,
+                      &g->dcot, &g->danswer, &g->did};
+    for (size_t i = 0; i < sizeof b / sizeof *b; i++) cot_buf_free(b[i]);
+}
+
+/* The id of a paired original into g->id: its own, else FILE:LINE. */
+static void orig_id(orig_t *g, const char *orig_name, unsigned long long lineno,
+                    const char *id, size_t idlen)
+{
+    cot_buf_clear(&g->id);
+    if (id) cot_buf_add(&g->id, id, idlen);
+    else cot_buf_printf(&g->id, "%s:%llu", orig_name, lineno);
+    cot_buf_cstr(&g->id);
+}
+
+/* g->line read again by its members, without a JSON tree: what
+ * cot_record_view() and get_key() find in the parsed line, found in the
+ * text (lib/pair.h).  1 when its key is key[0..klen), 0 when another key
+ * shares its hashes, -2 when the line holds something this reading is not
+ * sure of (the caller parses it in full, which decides and explains).
+ * key_only: only the key is wanted (v and id are not set). */
+static int orig_scan(const opts_t *o, const char *orig_name,
+                     unsigned long long lineno, const char *key, size_t klen,
+                     orig_t *g, int key_only)
+{
+    enum { M_KEY, M_ID, M_PROMPT, M_COT, M_ANSWER };
+    const char *names[5] = {o->key_member, "id", "prompt", "cot", "answer"};
+    size_t nlen[5] = {o->key_member_len, 2, 6, 3, 6};
+    cot_pair_span_t sp[5];
+    const char *k, *id = NULL, *t;
+    size_t kn, idn = 0, tn;
+    if (cot_pair_members(g->line.s, g->line.len, names, nlen, key_only ? 1 : 5, sp) < 0)
+        return -2;
+    if (cot_pair_string(sp[M_KEY], &g->dprompt, &k, &kn) != 1) return -2;
+    cot_buf_clear(&g->key);
+    if (o->key == KEY_PROMPT) cot_pair_normalize(k, kn, &g->key);
+    else cot_buf_add(&g->key, k, kn);
+    if (g->key.len != klen || memcmp(g->key.s, key, klen)) return 0;
+    if (key_only) return 1;
+    memset(&g->v, 0, sizeof g->v);
+    int r = cot_pair_string(sp[M_ID], &g->did, &id, &idn);
+    if (r < 0) return -2;
+    if (r == 0) id = NULL;
+    if (o->key == KEY_PROMPT) { g->v.prompt = k; g->v.prompt_len = kn; }
+    if (cot_pair_string(sp[M_COT], &g->dcot, &t, &tn) != 1) return -2;
+    g->v.cot = t;
+    g->v.cot_len = tn;
+    if (cot_pair_string(sp[M_ANSWER], &g->danswer, &t, &tn) != 1) return -2;
+    g->v.answer = t;
+    g->v.answer_len = tn;
+    g->v.id = id;
+    orig_id(g, orig_name, lineno, id, idn);
+    return 1;
+}
+
 /* Read entry e into g.  1 when its key is key[0..klen) (a candidate), 0
  * when another key shares its hashes, -1 when it cannot be read again
- * (error printed: the run stops). */
+ * (error printed: the run stops).  key_only: only whether it is a
+ * candidate is wanted. */
 static int orig_read(const opts_t *o, cot_pair_index_t *ix, cot_pair_src_t *src,
                      const char *orig_name, size_t e, const char *key,
-                     size_t klen, orig_t *g)
+                     size_t klen, orig_t *g, int key_only)
 {
     uint64_t off;
     size_t len;
@@ -435,6 +524,10 @@ static int orig_read(const opts_t *o, cot_pair_index_t *ix, cot_pair_src_t *src,
     cot_pair_where(ix, e, &off, &len, &lineno);
     orig_free(g);
     if (cot_pair_src_read(src, off, len, &g->line) < 0) return -1;
+    if (o->fast_read && o->key_member) {
+        int r = orig_scan(o, orig_name, lineno, key, klen, g, key_only);
+        if (r >= 0) return r;
+    }
     /* The line passed the reader's checks when it was indexed: the fast
      * parser, with this slot's scratch, or cJSON for the rest. */
     g->json = cot_json_parse_fast(g->line.s, g->line.len, &g->scratch);
@@ -447,10 +540,7 @@ static int orig_read(const opts_t *o, cot_pair_index_t *ix, cot_pair_src_t *src,
         return -1;
     }
     if (g->key.len != klen || memcmp(g->key.s, key, klen)) return 0;
-    cot_buf_clear(&g->id);
-    if (g->v.id) cot_buf_adds(&g->id, g->v.id);
-    else cot_buf_printf(&g->id, "%s:%llu", orig_name, lineno);
-    cot_buf_cstr(&g->id);
+    orig_id(g, orig_name, lineno, g->v.id, g->v.id ? strlen(g->v.id) : 0);
     return 1;
 }
 
@@ -538,11 +628,15 @@ static int diff_record(dctx_t *c, ditem_t *it, cot_diff_t *cot)
     double best = -1;
     size_t last = COT_PAIR_NONE;      /* the entry cot was last diffed for */
     for (size_t e = first; n && e != COT_PAIR_NONE; e = cot_pair_next(c->ix, e)) {
+        /* After a CoT as close as can be (similarity 1) no later candidate
+         * wins (the first one wins ties): the rest are only counted. */
+        int done = best >= 1.0;
         int r = orig_read(o, c->ix, c->src, c->orig_name, e, it->key.s,
-                          it->key.len, &c->g[0]);
+                          it->key.len, &c->g[0], done);
         if (r < 0) return IT_READ_FAILED;
         if (!r) continue;
         it->cands++;
+        if (done) continue;
         cot_diff_run(c->df, c->g[0].v.cot, c->g[0].v.cot_len, v->cot, v->cot_len, cot);
         last = e;
         if (cot->similarity > best) {
@@ -797,13 +891,7 @@ static void run_paired(cot_run_t *run, cot_common_t *common, const opts_t *o,
     for (int i = 0; i < nctx; i++) {
         cot_diff_free(ctx[i].df);
         cot_profile_work_free(&ctx[i].pw);
-        for (int k = 0; k < 2; k++) {
-            orig_free(&ctx[i].g[k]);
-            cot_buf_free(&ctx[i].g[k].line);
-            cot_buf_free(&ctx[i].g[k].key);
-            cot_buf_free(&ctx[i].g[k].id);
-            cot_buf_free(&ctx[i].g[k].scratch);
-        }
+        for (int k = 0; k < 2; k++) orig_release(&ctx[i].g[k]);
         cot_buf_free(&ctx[i].name);
     }
     free(ctx);

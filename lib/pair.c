@@ -16,18 +16,24 @@ static int is_ws(unsigned char c)
 void cot_pair_normalize(const char *p, size_t n, cot_buf_t *out)
 {
     size_t i = 0;
-    cot_buf_reserve(out, n + 1);
     while (i < n && is_ws((unsigned char)p[i])) i++;
     while (n > i && is_ws((unsigned char)p[n - 1])) n--;
-    while (i < n) {
-        size_t j = i;
-        while (j < n && !is_ws((unsigned char)p[j])) j++;
-        cot_buf_add(out, p + i, j - i);
-        if (j == n) break;
-        cot_buf_addc(out, ' ');
-        while (j < n && is_ws((unsigned char)p[j])) j++;
-        i = j;
+    /* One pass into the reserved room: a run of whitespace is one space
+     * (the ends are trimmed, so no run is last). */
+    cot_buf_reserve(out, n - i + 1);
+    char *d = out->s + out->len;
+    int ws = 0;
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (is_ws(c)) {
+            if (!ws) *d++ = ' ';
+            ws = 1;
+        } else {
+            *d++ = (char)c;
+            ws = 0;
+        }
     }
+    out->len = (size_t)(d - out->s);
     cot_buf_cstr(out);
 }
 
@@ -465,4 +471,171 @@ void cot_pair_src_close(cot_pair_src_t *s)
     free(s->buf);
     free(s->name);
     free(s);
+}
+
+/* ---- reading an original again without a JSON tree -------------------- */
+
+static size_t skip_ws(const char *s, size_t n, size_t i)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
+    return i;
+}
+
+/* s[i] is a string's opening quote: the index after its closing quote, or
+ * 0 when it has none.  A quote closes the string when an even number of
+ * backslashes stands before it. */
+static size_t skip_str(const char *s, size_t n, size_t i)
+{
+    size_t from = ++i;
+    for (;;) {
+        const char *q = i < n ? memchr(s + i, '"', n - i) : NULL;
+        if (!q) return 0;
+        size_t j = (size_t)(q - s), b = 0;
+        while (j - b > from && s[j - b - 1] == '\\') b++;
+        if (!(b & 1)) return j + 1;
+        i = j + 1;
+    }
+}
+
+/* s[i] starts a value: the index after it, or 0 when it is malformed. */
+static size_t skip_value(const char *s, size_t n, size_t i)
+{
+    if (i >= n) return 0;
+    if (s[i] == '"') return skip_str(s, n, i);
+    if (s[i] == '{' || s[i] == '[') {
+        size_t depth = 0;
+        while (i < n) {
+            char c = s[i];
+            if (c == '"') {
+                if (!(i = skip_str(s, n, i))) return 0;
+                continue;
+            }
+            if (c == '{' || c == '[') depth++;
+            else if ((c == '}' || c == ']') && --depth == 0) return i + 1;
+            i++;
+        }
+        return 0;
+    }
+    size_t at = i;
+    while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' &&
+           s[i] != '\t' && s[i] != '\n' && s[i] != '\r' && s[i] != '"' &&
+           s[i] != '{' && s[i] != '[' && s[i] != ':')
+        i++;
+    return i > at ? i : 0;
+}
+
+int cot_pair_members(const char *s, size_t n, const char *const *names,
+                     const size_t *nlen, int k, cot_pair_span_t *out)
+{
+    int left = k;
+    for (int x = 0; x < k; x++) out[x] = (cot_pair_span_t){NULL, 0};
+    size_t i = skip_ws(s, n, 0);
+    if (i >= n || s[i] != '{') return -1;
+    i = skip_ws(s, n, i + 1);
+    if (i < n && s[i] == '}') return 0;
+    while (left) {
+        if (i >= n || s[i] != '"') return -1;
+        size_t ks = i + 1, ke = skip_str(s, n, i);
+        if (!ke) return -1;
+        size_t klen = ke - 1 - ks;
+        if (memchr(s + ks, '\\', klen)) return -1;   /* cJSON decodes names */
+        i = skip_ws(s, n, ke);
+        if (i >= n || s[i] != ':') return -1;
+        i = skip_ws(s, n, i + 1);
+        size_t ve = skip_value(s, n, i);
+        if (!ve) return -1;
+        for (int x = 0; x < k; x++)
+            if (!out[x].p && nlen[x] == klen && !memcmp(names[x], s + ks, klen)) {
+                out[x] = (cot_pair_span_t){s + i, ve - i};
+                left--;         /* and on: a name may be asked for twice */
+            }
+        i = skip_ws(s, n, ve);
+        if (i < n && s[i] == ',') { i = skip_ws(s, n, i + 1); continue; }
+        if (i < n && s[i] == '}') return 0;
+        return -1;
+    }
+    return 0;
+}
+
+static int hex4(const char *p, unsigned *v)
+{
+    unsigned x = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = p[k];
+        x <<= 4;
+        if (c >= '0' && c <= '9') x |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f') x |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') x |= (unsigned)(c - 'A' + 10);
+        else return -1;
+    }
+    *v = x;
+    return 0;
+}
+
+int cot_pair_string(cot_pair_span_t v, cot_buf_t *buf, const char **p, size_t *n)
+{
+    if (!v.p || v.n < 2 || v.p[0] != '"') return v.p && v.n && v.p[0] == '"' ? -1 : 0;
+    const char *s = v.p + 1, *end = v.p + v.n - 1;
+    if (*end != '"') return -1;
+    const char *bs = memchr(s, '\\', (size_t)(end - s));
+    if (!bs) {
+        *p = s;
+        *n = (size_t)(end - s);
+        return 1;
+    }
+    cot_buf_clear(buf);
+    cot_buf_reserve(buf, (size_t)(end - s) + 1);
+    while (bs) {
+        cot_buf_add(buf, s, (size_t)(bs - s));
+        if (end - bs < 2) return -1;
+        char c = bs[1], o;
+        s = bs + 2;
+        switch (c) {
+        case '"': o = '"'; break;
+        case '\\': o = '\\'; break;
+        case '/': o = '/'; break;
+        case 'b': o = '\b'; break;
+        case 'f': o = '\f'; break;
+        case 'n': o = '\n'; break;
+        case 'r': o = '\r'; break;
+        case 't': o = '\t'; break;
+        case 'u': {
+            unsigned cp, lo;
+            if (end - s < 4 || hex4(s, &cp) < 0 || cp == 0) return -1;
+            s += 4;
+            if (cp >= 0xDC00 && cp <= 0xDFFF) return -1;      /* a lone low half */
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                if (end - s < 6 || s[0] != '\\' || s[1] != 'u' || hex4(s + 2, &lo) < 0 ||
+                    lo < 0xDC00 || lo > 0xDFFF)
+                    return -1;
+                s += 6;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            }
+            char u[4];
+            size_t m;
+            if (cp < 0x80) { u[0] = (char)cp; m = 1; }
+            else if (cp < 0x800) {
+                u[0] = (char)(0xC0 | cp >> 6); u[1] = (char)(0x80 | (cp & 0x3F)); m = 2;
+            } else if (cp < 0x10000) {
+                u[0] = (char)(0xE0 | cp >> 12); u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+                u[2] = (char)(0x80 | (cp & 0x3F)); m = 3;
+            } else {
+                u[0] = (char)(0xF0 | cp >> 18); u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+                u[2] = (char)(0x80 | (cp >> 6 & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F));
+                m = 4;
+            }
+            cot_buf_add(buf, u, m);
+            bs = memchr(s, '\\', (size_t)(end - s));
+            continue;
+        }
+        default: return -1;
+        }
+        cot_buf_addc(buf, o);
+        bs = memchr(s, '\\', (size_t)(end - s));
+    }
+    cot_buf_add(buf, s, (size_t)(end - s));
+    cot_buf_cstr(buf);
+    *p = buf->s;
+    *n = buf->len;
+    return 1;
 }

@@ -123,4 +123,30 @@ int cot_pair_src_check(const cot_pair_src_t *s);
 unsigned long long cot_pair_src_spill_bytes(const cot_pair_src_t *s);
 void cot_pair_src_close(cot_pair_src_t *s);
 
+/* ---- reading an original again without a JSON tree -------------------- */
+
+/* A raw JSON value inside a line: p[0..n), quotes included for a string;
+ * p NULL when the member is absent. */
+typedef struct {
+    const char *p;
+    size_t n;
+} cot_pair_span_t;
+
+/* The top-level members names[0..k) (nlen[i] bytes each) of the JSON
+ * object line s[0..n), which passed the reader's checks when it was
+ * indexed: out[i] is the raw value of the FIRST member of that name (as
+ * cJSON finds it), or absent; a name may be given more than once.  Stops scanning once every name is found.
+ * Returns 0, or -1 when it cannot be sure (a member name with an escape,
+ * which cJSON would decode; not an object; anything malformed): the
+ * caller then parses the line in full. */
+int cot_pair_members(const char *s, size_t n, const char *const *names,
+                     const size_t *nlen, int k, cot_pair_span_t *out);
+
+/* The text of a raw value v: 1 with the decoded string in *p, *n (into v
+ * itself when it holds no escape, else into buf, replaced), exactly what
+ * cJSON decodes; 0 when v is absent, null or not a string; -1 when it
+ * cannot be sure (an escape it does not decode as cJSON would: \u0000, a
+ * lone surrogate, anything malformed). */
+int cot_pair_string(cot_pair_span_t v, cot_buf_t *buf, const char **p, size_t *n);
+
 #endif
