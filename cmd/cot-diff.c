@@ -375,62 +375,167 @@ static int in_shard(const opts_t *o, const cot_buf_t *kb, int empty)
 
 /* ---- originals ----------------------------------------------------------- */
 
+/* Indexing the originals on -@ N workers: the main thread reads the lines;
+ * a worker parses one, finds its view and key and hashes the key; the main
+ * thread then, in load order, rejects it, or spills it and adds it to the
+ * index (lib/pair.h).  The index, the spill and the messages are those of
+ * -@ 0, byte for byte. */
+typedef struct {
+    const opts_t *o;
+    const cot_pair_index_t *ix;
+    cot_jsonl_parser_t parser;
+} octx_t;
+
+typedef struct {
+    const char *kind;
+    const char *text;           /* the line: the reader's at -@ 0, else own */
+    size_t len;
+    unsigned long line;
+    int unterminated, bad;      /* bad: rejected for kind and why          */
+    int empty, in_shard;
+    uint64_t h[2];              /* the key's hashes                        */
+    cot_buf_t file, own, why, key;
+} oitem_t;
+
+typedef struct {
+    cot_run_t *run;
+    const opts_t *o;
+    cot_pair_index_t *ix;
+    cot_pair_src_t *src;
+    unsigned long long other, nokey;
+    int st;
+} oload_t;
+
+static void oitem_free(void *p)
+{
+    oitem_t *it = p;
+    cot_buf_free(&it->file);
+    cot_buf_free(&it->own);
+    cot_buf_free(&it->why);
+    cot_buf_free(&it->key);
+}
+
+static void oitem_bad(oitem_t *it, const char *kind, const char *why)
+{
+    it->bad = 1;
+    it->kind = kind;
+    cot_buf_clear(&it->why);
+    cot_buf_adds(&it->why, why);
+}
+
+static void orig_work(void *ctxp, void *itp)
+{
+    octx_t *c = ctxp;
+    oitem_t *it = itp;
+    const opts_t *o = c->o;
+    cot_line_t l = {.file = it->file.s, .line = it->line, .len = it->len};
+    if (cot_jsonl_parse(&c->parser, &l, (char *)it->text, it->unterminated)) {
+        oitem_bad(it, l.kind, l.reason);
+        return;
+    }
+    cot_record_view_t v;
+    const char *why = cot_record_view(l.json, need_fields(o), &v);
+    if (why) { oitem_bad(it, "missing-field", why); return; }
+    if ((why = get_key(o, l.json, &v, &it->key, &it->empty))) {
+        oitem_bad(it, "missing-key", why);
+        return;
+    }
+    it->in_shard = in_shard(o, &it->key, it->empty);
+    if (it->in_shard && !it->empty)
+        cot_pair_key_hash(c->ix, it->key.s, it->key.len, it->h);
+}
+
+static int orig_done(void *arg, void *itp)
+{
+    oload_t *m = arg;
+    oitem_t *it = itp;
+    const opts_t *o = m->o;
+    if (it->bad) {
+        /* Unkeyable lines belong to shard 1, so N shards report each once. */
+        if (o->shard_n && o->shard_k != 1) { m->other++; return 0; }
+        cot_line_t l = {.file = it->file.s, .line = it->line, .text = it->text,
+                        .len = it->len, .reason = it->why.s, .kind = it->kind};
+        if (cot_run_reject_other(m->run, &l, it->kind, it->why.s, "orig-rejected") < 0) {
+            m->st = m->run->status;
+            return 1;
+        }
+        return 0;
+    }
+    if (!it->in_shard) { m->other++; return 0; }
+    uint64_t off;
+    if (cot_pair_src_add(m->src, it->line, it->text, it->len, &off) < 0) {
+        m->st = COT_EXIT_IO;
+        return 1;
+    }
+    /* An empty key is kept for --unmatched, but it would pair with every
+     * other empty key: never found. */
+    m->nokey += it->empty;
+    cot_pair_add_hashed(m->ix, it->empty ? NULL : it->h, off, it->len, it->line);
+    if (it->own.cap > COT_WORKERS_KEEP) cot_workers_trim(&it->own);
+    return 0;
+}
+
 /* Index the originals: their keys and where their lines are (lib/pair.h);
  * the texts stay in the file, or in its spilled copy. */
-static int load_originals(cot_run_t *run, const opts_t *o, char *path,
+static int load_originals(cot_run_t *run, const opts_t *o, int threads, char *path,
                           cot_pair_index_t *ix, cot_pair_src_t *src)
 {
     cot_jsonl_reader_t *rd = cot_jsonl_open(&path, 1);
-    cot_buf_t kb = {0};
-    cot_line_t l;
-    int r, st = 0, empty = 0;
-    unsigned long long other = 0, nokey = 0;
-    while ((r = cot_jsonl_next(rd, &l)) != -1) {
-        if (r <= -2) { st = r == -3 ? COT_EXIT_IO : COT_EXIT_DATA; break; }
-        const char *why = l.reason, *kind = l.kind;
-        cot_record_view_t v;
-        if (r == 0 && (why = cot_record_view(l.json, need_fields(o), &v)))
-            kind = "missing-field";
-        if (r == 0 && !why && (why = get_key(o, l.json, &v, &kb, &empty)))
-            kind = "missing-key";
-        if (why) {
-            /* Unkeyable lines belong to shard 1, so N shards report each once. */
-            if (o->shard_n && o->shard_k != 1) { other++; continue; }
-            if (cot_run_reject_other(run, &l, kind, why, "orig-rejected") < 0) {
-                st = run->status;
-                break;
-            }
-            continue;
-        }
-        if (!in_shard(o, &kb, empty)) { other++; continue; }
-        uint64_t off;
-        if (cot_pair_src_add(src, l.line, l.text, l.len, &off) < 0) {
-            st = COT_EXIT_IO;
-            break;
-        }
-        if (empty) {    /* kept for --unmatched, but it would pair with
-                           every other empty key: never found */
-            nokey++;
-            cot_pair_add(ix, NULL, 0, off, l.len, l.line);
-            continue;
-        }
-        cot_pair_add(ix, kb.s, kb.len, off, l.len, l.line);
+    int nctx = threads ? threads : 1, read_st = 0;
+    octx_t *ctx = cot_calloc((size_t)nctx, sizeof *ctx);
+    void **ctxp = cot_calloc((size_t)nctx, sizeof *ctxp);
+    for (int i = 0; i < nctx; i++) {
+        ctx[i] = (octx_t){.o = o, .ix = ix};
+        ctxp[i] = &ctx[i];
     }
+    oload_t m = {.run = run, .o = o, .ix = ix, .src = src};
+    cot_workers_opt_t wo = {.threads = threads, .ctx = ctxp, .item_size = sizeof(oitem_t),
+                            .work = orig_work, .done = orig_done, .done_arg = &m,
+                            .item_free = oitem_free};
+    cot_workers_t *pool = cot_workers_new(&wo);
+    for (;;) {
+        oitem_t *it = cot_workers_next(pool);
+        cot_line_t l;
+        int unterminated = 0;
+        int r = cot_jsonl_next_raw(rd, &l, &unterminated);
+        if (r <= -2) { read_st = r == -3 ? COT_EXIT_IO : COT_EXIT_DATA; break; }
+        if (r == -1) break;
+        cot_buf_clear(&it->file);
+        cot_buf_adds(&it->file, l.file);
+        cot_buf_cstr(&it->file);
+        it->line = l.line;
+        it->len = l.len;
+        it->unterminated = unterminated;
+        it->bad = it->empty = 0;
+        if (threads) {          /* the worker parses it later: a copy */
+            cot_buf_clear(&it->own);
+            cot_buf_add(&it->own, l.text, l.len);
+            it->text = it->own.s;
+        } else {
+            it->text = l.text;  /* parsed before the next read */
+        }
+        if (r == 1) oitem_bad(it, l.kind, l.reason);
+        if (cot_workers_submit(pool, l.len, r == 0) < 0) break;
+    }
+    int st = cot_workers_finish(pool) < 0 ? m.st : read_st;
+    cot_workers_free(pool);
+    for (int i = 0; i < nctx; i++) cot_jsonl_parser_free(&ctx[i].parser);
+    free(ctx);
+    free(ctxp);
     cot_jsonl_close(rd);
-    cot_buf_free(&kb);
     if (!st && cot_pair_src_done(src) < 0) st = COT_EXIT_IO;
     cot_run_count(run, "orig:loaded", cot_pair_count(ix));
     cot_run_count(run, "orig:keys", cot_pair_keys(ix));
-    cot_run_count(run, "orig:no-key", nokey);
-    if (o->shard_n) cot_run_count(run, "orig:other-shard", other);
+    cot_run_count(run, "orig:no-key", m.nokey);
+    if (o->shard_n) cot_run_count(run, "orig:other-shard", m.other);
     cot_run_count(run, "orig:index-bytes", cot_pair_bytes(ix));
     if (cot_pair_src_spilled(src))
         cot_run_count(run, "orig:spilled-bytes", cot_pair_src_spill_bytes(src));
     if (st) run->status = st;
-    else if (nokey)
+    else if (m.nokey)
         cot_warn("%llu of %zu originals have an empty key (key: %s): never paired "
                  "(an empty key names nothing); pair on another field with --key",
-                 nokey, cot_pair_count(ix), o->key_path);
+                 m.nokey, cot_pair_count(ix), o->key_path);
     return st;
 }
 
@@ -1077,7 +1182,7 @@ int main(int argc, char **argv)
     }
     cot_pair_index_t *ix = cot_pair_index_new();
     const char *orig_name = strcmp(orig, "-") ? orig : "(stdin)";
-    if (load_originals(&run, &o, orig, ix, src)) {
+    if (load_originals(&run, &o, common.threads, orig, ix, src)) {
         cot_pair_index_free(ix);
         cot_pair_src_close(src);
         cot_profile_close(prof);

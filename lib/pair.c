@@ -181,17 +181,22 @@ static void rehash(cot_pair_index_t *ix)
     }
 }
 
-size_t cot_pair_add(cot_pair_index_t *ix, const char *key, size_t klen,
-                    uint64_t off, size_t len, unsigned long long lineno)
+void cot_pair_key_hash(const cot_pair_index_t *ix, const char *key, size_t klen,
+                       uint64_t h[2])
+{
+    key_hash(ix, key, klen, &h[0], &h[1]);
+}
+
+size_t cot_pair_add_hashed(cot_pair_index_t *ix, const uint64_t *h, uint64_t off,
+                           size_t len, unsigned long long lineno)
 {
     if (len > UINT32_MAX)
         cot_die(COT_EXIT_DATA, "an original's line is over 4 GiB");
     if (ix->nent >= UINT32_MAX - 1)
         cot_die(COT_EXIT_DATA, "more than %u originals", UINT32_MAX - 2);
-    if (key && 2 * (ix->ngrp + 1) > ix->ctab) rehash(ix);
-    uint64_t h1 = 0, h2 = 0;
-    if (key) key_hash(ix, key, klen, &h1, &h2);
-    size_t s = key ? slot(ix, h1, h2) : 0;
+    if (h && 2 * (ix->ngrp + 1) > ix->ctab) rehash(ix);
+    uint64_t h1 = h ? h[0] : 0, h2 = h ? h[1] : 0;
+    size_t s = h ? slot(ix, h1, h2) : 0;
     if (ix->nent == ix->cent) {
         ix->cent = ix->cent ? 2 * ix->cent : 1024;
         ix->ent = cot_realloc(ix->ent, ix->cent * sizeof *ix->ent);
@@ -201,7 +206,7 @@ size_t cot_pair_add(cot_pair_index_t *ix, const char *key, size_t klen,
     ix->ent[e] = (entry_t){.off = off, .lineno = lineno, .len = (uint32_t)len,
                            .next = UINT32_MAX};
     ix->used[e] = 0;
-    if (!key) return e;
+    if (!h) return e;
     if (ix->tab[s]) {
         group_t *g = &ix->grp[ix->tab[s] - 1];
         ix->ent[g->last].next = (uint32_t)e;
@@ -216,6 +221,14 @@ size_t cot_pair_add(cot_pair_index_t *ix, const char *key, size_t klen,
     ix->grp[ix->ngrp] = (group_t){h1, h2, (uint32_t)e, (uint32_t)e, 1};
     ix->tab[s] = (uint32_t)++ix->ngrp;
     return e;
+}
+
+size_t cot_pair_add(cot_pair_index_t *ix, const char *key, size_t klen,
+                    uint64_t off, size_t len, unsigned long long lineno)
+{
+    uint64_t h[2];
+    if (key) key_hash(ix, key, klen, &h[0], &h[1]);
+    return cot_pair_add_hashed(ix, key ? h : NULL, off, len, lineno);
 }
 
 size_t cot_pair_find(const cot_pair_index_t *ix, const char *key, size_t klen,

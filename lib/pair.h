@@ -71,6 +71,15 @@ void cot_pair_index_force_hash(cot_pair_index_t *ix, int on);
 size_t cot_pair_add(cot_pair_index_t *ix, const char *key, size_t klen,
                     uint64_t off, size_t len, unsigned long long lineno);
 
+/* The same in two steps, so that keys are hashed on worker threads and
+ * added in load order on one: the key's hashes into h[0], h[1] (reads ix
+ * only), then the entry with those hashes (h NULL: an original without a
+ * key). */
+void cot_pair_key_hash(const cot_pair_index_t *ix, const char *key, size_t klen,
+                       uint64_t h[2]);
+size_t cot_pair_add_hashed(cot_pair_index_t *ix, const uint64_t *h, uint64_t off,
+                           size_t len, unsigned long long lineno);
+
 /* The originals whose key hashes as key does: returns how many (0 when
  * none) and sets *first to the first entry number; walk on with
  * cot_pair_next().  They are candidates: the caller confirms each key. */

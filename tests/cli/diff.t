@@ -308,5 +308,25 @@ check workers-same 'eval "$SAME_AT"; /usr/bin/python3 tests/gen-diff-pairs.py 30
   COT_MAX_LINE=300 same_at -u -v --skip-bad o.jsonl s.jsonl && COT_MAX_LINE=300 same_at -u -v o.jsonl s.jsonl &&
   head -c -1 $R/$S > $TMP/unterm && same_at -u -v $R/$O unterm && printf "{\"a\":" >> $TMP/unterm && same_at -u -v $R/$O unterm &&
   [ $(grep -c . $TMP/out.3) -gt 5 ]'
+# The originals are indexed on the workers too (parsed, keyed and hashed
+# there; spilled and indexed in load order): bad originals spread over many
+# batches (skipped, kept, or stopping the index), an empty key, a key that
+# is missing, shards, a spilled (zstd) ORIG, one cut inside a frame, and an
+# ORIG whose last line has no newline.
+check workers-orig 'eval "$SAME_AT"; /usr/bin/python3 tests/gen-diff-pairs.py 3000 $TMP && /usr/bin/python3 -c "
+import sys
+bad = {700: \"{broken\", 1400: \"{\\\"id\\\": \\\"x\\\", \\\"prompt\\\": \\\"p\\\"}\",
+       2100: \"{\\\"id\\\": \\\"e\\\", \\\"prompt\\\": \\\" \\\", \\\"cot\\\": \\\"c\\\", \\\"answer\\\": \\\"a\\\"}\"}
+for i, line in enumerate(open(sys.argv[1]), 1):
+    if i in bad: print(bad[i])
+    sys.stdout.write(line)
+" $TMP/o.jsonl > $TMP/ob.jsonl && [ $(grep -c "^{broken" $TMP/ob.jsonl) = 1 ] &&
+  zstd -q $TMP/ob.jsonl -o $TMP/ob.zst && head -c 200000 $TMP/ob.zst > $TMP/cut.zst && head -c -1 $TMP/o.jsonl > $TMP/ou.jsonl &&
+  same_at -u -v --skip-bad ob.jsonl s.jsonl && same_at -u -v ob.jsonl s.jsonl && same_at -u -v --rejects rj ob.jsonl s.jsonl &&
+  same_at -u -v --skip-bad ob.zst s.jsonl && same_at -u -v --skip-bad --shard 2/3 ob.jsonl s.jsonl &&
+  same_at -u -v --skip-bad --shard 1/3 --unmatched un ob.zst s.jsonl && same_at -u -v --skip-bad cut.zst s.jsonl &&
+  same_at -u -v --key id --skip-bad ob.jsonl s.jsonl && same_at -u -v ou.jsonl s.jsonl &&
+  same_at -c --skip-bad --key /meta/none ob.jsonl s.jsonl'
+t orig-bad-stops  1 '{ cat $O; echo "{broken"; cat $O; } > $TMP/o && cot-diff -u -@ 2 -v $TMP/o $S 2>&1 | sed "s|$TMP|TMP|"; exit ${PIPESTATUS[0]}'
 
 done_testing
