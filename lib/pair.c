@@ -436,6 +436,12 @@ int cot_pair_src_add(cot_pair_src_t *s, unsigned long long lineno,
     ssize_t r = pread(s->fd, end, 2, (off_t)(*off + len));
     if (r < 0 || (r > 0 && end[0] != '\n' && !(end[0] == '\r' && r == 2 && end[1] == '\n')))
         return changed(s);
+    /* The next line starts after this one's newline, now known: the scan
+     * goes on from there without reading this line's bytes again. */
+    s->line_no = lineno + 1;
+    s->line_off = *off + len + (r > 0 && end[0] == '\r' ? 2 : 1);
+    s->bbase = s->line_off;
+    s->bpos = s->blen = 0;
     return 0;
 }
 

@@ -273,6 +273,13 @@ t answer-shift-no-key 0 "printf '%s\\n' '{\"id\":\"o1\",\"prompt\":\"p\",\"cot\"
 t spill-zstd      0 'zstd -q -c $O > $TMP/o.zst && cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -o "index-bytes [0-9]* spilled-bytes [0-9]*"'
 check spill-same  'zstd -q -c $O > $TMP/o.zst && cot-diff -u --hunk-text $O $S > $TMP/a && cot-diff -u --hunk-text $TMP/o.zst $S | cmp - $TMP/a &&
   cat $O | cot-diff -u --hunk-text - $S | cmp - $TMP/a && cot-diff -u --hunk-text <(cat $O) $S | cmp - $TMP/a'
+# A plain ORIG is read again in place, by offset: lines ending in CRLF,
+# blank lines (spaces, a lone CR) and bad lines between them, a last line
+# without a newline; --unmatched reads every unused one back.
+t in-place-lines  0 'printf "%s\r\n\n   \n%s\n{bad\n\r\n%s\r\n%s" "$(sed -n 1p $O)" "$(sed -n 2p $O)" "$(sed -n 3p $O)" "$(sed -n 4p $O)" > $TMP/o.jsonl &&
+  head -n 2 $S | cot-diff -u -v --skip-bad --unmatched $TMP/un.jsonl $TMP/o.jsonl 2> $TMP/err | jq -r "$SUM" && cat $TMP/un.jsonl | jq -c .id && sed "s|$TMP|TMP|" $TMP/err >&2'
+check in-place-unmatched-bytes 'printf "%s\r\n\n%s\n{bad\n%s" "$(sed -n 1p $O)" "$(sed -n 3p $O)" "$(sed -n 4p $O)" > $TMP/o.jsonl &&
+  head -n 1 $S | cot-diff -u --skip-bad --unmatched $TMP/un.jsonl $TMP/o.jsonl > /dev/null 2>&1; sed -n "3p;4p" $O | cmp - $TMP/un.jsonl'
 t spill-no-tmpdir 3 'set -o pipefail; zstd -q -c $O > $TMP/o.zst && TMPDIR=$TMP/none cot-diff -u $TMP/o.zst $S 2>&1 | sed "s|$TMP|TMP|g"'
 # a TMPDIR that fills up (here: a 1 KB file size limit)
 t spill-full      3 'zstd -q -c $O > $TMP/o.zst && (trap "" XFSZ; ulimit -f 1; TMPDIR=$TMP cot-diff -u $TMP/o.zst $S 2>&1 > /dev/null) | sed "s|$TMP|TMP|g"; exit ${PIPESTATUS[0]}'
