@@ -19,19 +19,28 @@ void cot_pair_normalize(const char *p, size_t n, cot_buf_t *out)
     while (i < n && is_ws((unsigned char)p[i])) i++;
     while (n > i && is_ws((unsigned char)p[n - 1])) n--;
     /* One pass into the reserved room: a run of whitespace is one space
-     * (the ends are trimmed, so no run is last). */
+     * (the ends are trimmed, so no run is last).  Eight bytes at a time
+     * while none of them is a control character or a space (the
+     * whitespace is among those: bytes below 0x21). */
     cot_buf_reserve(out, n - i + 1);
     char *d = out->s + out->len;
-    int ws = 0;
-    for (; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (is_ws(c)) {
-            if (!ws) *d++ = ' ';
-            ws = 1;
-        } else {
-            *d++ = (char)c;
-            ws = 0;
+    while (i < n) {
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if ((w - 0x2121212121212121ULL) & ~w & 0x8080808080808080ULL) break;
+            memcpy(d, p + i, 8);
+            d += 8;
+            i += 8;
         }
+        for (; i < n && (unsigned char)p[i] > ' '; i++) *d++ = p[i];
+        if (i == n) break;
+        if (!is_ws((unsigned char)p[i])) {
+            *d++ = p[i++];
+            continue;
+        }
+        *d++ = ' ';
+        while (i < n && is_ws((unsigned char)p[i])) i++;
     }
     out->len = (size_t)(d - out->s);
     cot_buf_cstr(out);

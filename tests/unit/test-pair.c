@@ -167,12 +167,12 @@ static void normalize_ref(const char *p, size_t n, cot_buf_t *out)
 
 static void test_normalize(void)
 {
-    static const char bytes[] = " \t\n\v\f\rab\xc3";
+    static const char bytes[] = " \t\n\v\f\rabcdefgh\xc3\x01!\x1f";
     cot_buf_t in = {0}, a = {0}, b = {0};
     int bad = 0;
     for (int t = 0; t < 20000; t++) {
         cot_buf_clear(&in);
-        for (unsigned k = rnd(20); k; k--) cot_buf_addc(&in, bytes[rnd(sizeof bytes - 1)]);
+        for (unsigned k = rnd(60); k; k--) cot_buf_addc(&in, bytes[rnd(sizeof bytes - 1)]);
         cot_buf_clear(&a);
         cot_buf_clear(&b);
         cot_buf_adds(&a, "x");      /* appended to what is there */
