@@ -579,10 +579,11 @@ static void orig_id(orig_t *g, const char *orig_name, unsigned long long lineno,
  * text (lib/pair.h).  1 when its key is key[0..klen), 0 when another key
  * shares its hashes, -2 when the line holds something this reading is not
  * sure of (the caller parses it in full, which decides and explains).
- * key_only: only the key is wanted (v and id are not set). */
+ * sprompt: the SFT record's prompt, as it is (NULL: unknown).  key_only:
+ * only the key is wanted (v and id are not set). */
 static int orig_scan(const opts_t *o, const char *orig_name,
                      unsigned long long lineno, const char *key, size_t klen,
-                     orig_t *g, int key_only)
+                     const char *sprompt, size_t sprompt_len, orig_t *g, int key_only)
 {
     enum { M_KEY, M_ID, M_PROMPT, M_COT, M_ANSWER };
     const char *names[5] = {o->key_member, "id", "prompt", "cot", "answer"};
@@ -593,10 +594,14 @@ static int orig_scan(const opts_t *o, const char *orig_name,
     if (cot_pair_members(g->line.s, g->line.len, names, nlen, key_only ? 1 : 5, sp) < 0)
         return -2;
     if (cot_pair_string(sp[M_KEY], &g->dprompt, &k, &kn) != 1) return -2;
-    cot_buf_clear(&g->key);
-    if (o->key == KEY_PROMPT) cot_pair_normalize(k, kn, &g->key);
-    else cot_buf_add(&g->key, k, kn);
-    if (g->key.len != klen || memcmp(g->key.s, key, klen)) return 0;
+    if (o->key != KEY_PROMPT) {
+        if (kn != klen || memcmp(k, key, klen)) return 0;
+    } else if (!(sprompt && kn == sprompt_len && !memcmp(k, sprompt, kn))) {
+        /* the same prompt as the SFT record's is the same key, unnormalised */
+        cot_buf_clear(&g->key);
+        cot_pair_normalize(k, kn, &g->key);
+        if (g->key.len != klen || memcmp(g->key.s, key, klen)) return 0;
+    }
     if (key_only) return 1;
     memset(&g->v, 0, sizeof g->v);
     int r = cot_pair_string(sp[M_ID], &g->did, &id, &idn);
@@ -616,11 +621,11 @@ static int orig_scan(const opts_t *o, const char *orig_name,
 
 /* Read entry e into g.  1 when its key is key[0..klen) (a candidate), 0
  * when another key shares its hashes, -1 when it cannot be read again
- * (error printed: the run stops).  key_only: only whether it is a
- * candidate is wanted. */
+ * (error printed: the run stops).  sv: the SFT record's view.  key_only:
+ * only whether it is a candidate is wanted. */
 static int orig_read(const opts_t *o, cot_pair_index_t *ix, cot_pair_src_t *src,
                      const char *orig_name, size_t e, const char *key,
-                     size_t klen, orig_t *g, int key_only)
+                     size_t klen, const cot_record_view_t *sv, orig_t *g, int key_only)
 {
     uint64_t off;
     size_t len;
@@ -630,7 +635,8 @@ static int orig_read(const opts_t *o, cot_pair_index_t *ix, cot_pair_src_t *src,
     orig_free(g);
     if (cot_pair_src_read(src, off, len, &g->line) < 0) return -1;
     if (o->fast_read && o->key_member) {
-        int r = orig_scan(o, orig_name, lineno, key, klen, g, key_only);
+        int r = orig_scan(o, orig_name, lineno, key, klen, sv->prompt, sv->prompt_len,
+                          g, key_only);
         if (r >= 0) return r;
     }
     /* The line passed the reader's checks when it was indexed: the fast
@@ -737,7 +743,7 @@ static int diff_record(dctx_t *c, ditem_t *it, cot_diff_t *cot)
          * wins (the first one wins ties): the rest are only counted. */
         int done = best >= 1.0;
         int r = orig_read(o, c->ix, c->src, c->orig_name, e, it->key.s,
-                          it->key.len, &c->g[0], done);
+                          it->key.len, v, &c->g[0], done);
         if (r < 0) return IT_READ_FAILED;
         if (!r) continue;
         it->cands++;
