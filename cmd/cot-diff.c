@@ -58,7 +58,8 @@ typedef struct {
     int answer_shift;           /* --answer-shift: numeric answers (answer.h) */
     char *within_a, *within_b;  /* --within A,B: diff two fields of a record */
     const char *pair_opt;       /* an option that needs ORIG, as given      */
-    /* Originals read again by their members, without a JSON tree (off:
+    /* Originals read again by their members, without a JSON tree, and
+     * candidates after an identical CoT counted, not diffed (off:
      * COT_DIFF_NO_FASTPATH=1); the top-level member --key names, if any */
     int fast_read;
     const char *key_member;
@@ -741,7 +742,7 @@ static int diff_record(dctx_t *c, ditem_t *it, cot_diff_t *cot)
     for (size_t e = first; n && e != COT_PAIR_NONE; e = cot_pair_next(c->ix, e)) {
         /* After a CoT as close as can be (similarity 1) no later candidate
          * wins (the first one wins ties): the rest are only counted. */
-        int done = best >= 1.0;
+        int done = o->fast_read && best >= 1.0;
         int r = orig_read(o, c->ix, c->src, c->orig_name, e, it->key.s,
                           it->key.len, v, &c->g[0], done);
         if (r < 0) return IT_READ_FAILED;
