@@ -186,7 +186,8 @@ static const char *key_member(const char *path)
     const char *name = path;
     if (*path == '/') {
         name = path + 1;
-        if (strpbrk(name, "/~")) return NULL;
+        /* cot_record_get() takes a pointer's step of up to 510 bytes */
+        if (strpbrk(name, "/~") || strlen(name) > 510) return NULL;
     } else {
         if (*path == '.') name = path + 1;
         if (strpbrk(name, ".[")) return NULL;
