@@ -58,6 +58,12 @@ typedef struct {
     int answer_shift;           /* --answer-shift: numeric answers (answer.h) */
     char *within_a, *within_b;  /* --within A,B: diff two fields of a record */
     const char *pair_opt;       /* an option that needs ORIG, as given      */
+    /* Originals read again by their members, without a JSON tree, and
+     * candidates after an identical CoT counted, not diffed (off:
+     * COT_DIFF_NO_FASTPATH=1); the top-level member --key names, if any */
+    int fast_read;
+    const char *key_member;
+    size_t key_member_len;
 } opts_t;
 
 static void usage(FILE *fp)
@@ -170,6 +176,23 @@ static void parse_within(opts_t *o, const char *arg)
     cot_record_path_usage("--within", o->within_b);
     if (!strcmp(o->within_a, o->within_b))
         cot_usage_error("--within: A and B are the same field '%s'", o->within_a);
+}
+
+/* The top-level member a --key path names when it names one and nothing
+ * deeper ("qid", ".qid", "/qid"), else NULL: such keys are read from an
+ * original's line without a JSON tree. */
+static const char *key_member(const char *path)
+{
+    const char *name = path;
+    if (*path == '/') {
+        name = path + 1;
+        /* cot_record_get() takes a pointer's step of up to 510 bytes */
+        if (strpbrk(name, "/~") || strlen(name) > 510) return NULL;
+    } else {
+        if (*path == '.') name = path + 1;
+        if (strpbrk(name, ".[")) return NULL;
+    }
+    return *name ? name : NULL;
 }
 
 static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
@@ -289,6 +312,12 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         cot_usage_error("missing ORIG, the file of original records");
     o->user_u = common->uncompressed;
     if (o->text) common->uncompressed = 1;   /* text is for people */
+    const char *e = getenv("COT_DIFF_NO_FASTPATH");
+    o->fast_read = !(e && *e && strcmp(e, "0"));
+    if (o->key == KEY_PROMPT) o->key_member = "prompt";
+    else if (o->key == KEY_ID) o->key_member = "id";
+    else o->key_member = key_member(o->key_path);
+    o->key_member_len = o->key_member ? strlen(o->key_member) : 0;
 }
 
 /* ---- keys -------------------------------------------------------------- */
@@ -348,69 +377,177 @@ static int in_shard(const opts_t *o, const cot_buf_t *kb, int empty)
 
 /* ---- originals ----------------------------------------------------------- */
 
+/* Indexing the originals on -@ N workers: the main thread reads the lines;
+ * a worker parses one, finds its view and key and hashes the key; the main
+ * thread then, in load order, rejects it, or spills it and adds it to the
+ * index (lib/pair.h).  The index, the spill and the messages are those of
+ * -@ 0, byte for byte. */
+typedef struct {
+    const opts_t *o;
+    const cot_pair_index_t *ix;
+    cot_jsonl_parser_t parser;
+} octx_t;
+
+typedef struct {
+    const char *kind;
+    const char *text;           /* the line: the reader's at -@ 0, else own */
+    size_t len;
+    unsigned long line;
+    int unterminated, bad;      /* bad: rejected for kind and why          */
+    int empty, in_shard;
+    uint64_t h[2];              /* the key's hashes                        */
+    cot_buf_t file, own, why, key;
+} oitem_t;
+
+typedef struct {
+    cot_run_t *run;
+    const opts_t *o;
+    cot_pair_index_t *ix;
+    cot_pair_src_t *src;
+    unsigned long long other, nokey;
+    int st;
+} oload_t;
+
+static void oitem_free(void *p)
+{
+    oitem_t *it = p;
+    cot_buf_free(&it->file);
+    cot_buf_free(&it->own);
+    cot_buf_free(&it->why);
+    cot_buf_free(&it->key);
+}
+
+static void oitem_bad(oitem_t *it, const char *kind, const char *why)
+{
+    it->bad = 1;
+    it->kind = kind;
+    cot_buf_clear(&it->why);
+    cot_buf_adds(&it->why, why);
+}
+
+static void orig_work(void *ctxp, void *itp)
+{
+    octx_t *c = ctxp;
+    oitem_t *it = itp;
+    const opts_t *o = c->o;
+    cot_line_t l = {.file = it->file.s, .line = it->line, .len = it->len};
+    if (cot_jsonl_parse(&c->parser, &l, (char *)it->text, it->unterminated)) {
+        oitem_bad(it, l.kind, l.reason);
+        return;
+    }
+    cot_record_view_t v;
+    const char *why = cot_record_view(l.json, need_fields(o), &v);
+    if (why) { oitem_bad(it, "missing-field", why); return; }
+    if ((why = get_key(o, l.json, &v, &it->key, &it->empty))) {
+        oitem_bad(it, "missing-key", why);
+        return;
+    }
+    it->in_shard = in_shard(o, &it->key, it->empty);
+    if (it->in_shard && !it->empty)
+        cot_pair_key_hash(c->ix, it->key.s, it->key.len, it->h);
+}
+
+static int orig_done(void *arg, void *itp)
+{
+    oload_t *m = arg;
+    oitem_t *it = itp;
+    const opts_t *o = m->o;
+    if (it->bad) {
+        /* Unkeyable lines belong to shard 1, so N shards report each once. */
+        if (o->shard_n && o->shard_k != 1) { m->other++; return 0; }
+        cot_line_t l = {.file = it->file.s, .line = it->line, .text = it->text,
+                        .len = it->len, .reason = it->why.s, .kind = it->kind};
+        if (cot_run_reject_other(m->run, &l, it->kind, it->why.s, "orig-rejected") < 0) {
+            m->st = m->run->status;
+            return 1;
+        }
+        return 0;
+    }
+    if (!it->in_shard) { m->other++; return 0; }
+    uint64_t off;
+    if (cot_pair_src_add(m->src, it->line, it->text, it->len, &off) < 0) {
+        m->st = COT_EXIT_IO;
+        return 1;
+    }
+    /* An empty key is kept for --unmatched, but it would pair with every
+     * other empty key: never found. */
+    m->nokey += it->empty;
+    cot_pair_add_hashed(m->ix, it->empty ? NULL : it->h, off, it->len, it->line);
+    if (it->own.cap > COT_WORKERS_KEEP) cot_workers_trim(&it->own);
+    return 0;
+}
+
 /* Index the originals: their keys and where their lines are (lib/pair.h);
  * the texts stay in the file, or in its spilled copy. */
-static int load_originals(cot_run_t *run, const opts_t *o, char *path,
+static int load_originals(cot_run_t *run, const opts_t *o, int threads, char *path,
                           cot_pair_index_t *ix, cot_pair_src_t *src)
 {
     cot_jsonl_reader_t *rd = cot_jsonl_open(&path, 1);
-    cot_buf_t kb = {0};
-    cot_line_t l;
-    int r, st = 0, empty = 0;
-    unsigned long long other = 0, nokey = 0;
-    while ((r = cot_jsonl_next(rd, &l)) != -1) {
-        if (r <= -2) { st = r == -3 ? COT_EXIT_IO : COT_EXIT_DATA; break; }
-        const char *why = l.reason, *kind = l.kind;
-        cot_record_view_t v;
-        if (r == 0 && (why = cot_record_view(l.json, need_fields(o), &v)))
-            kind = "missing-field";
-        if (r == 0 && !why && (why = get_key(o, l.json, &v, &kb, &empty)))
-            kind = "missing-key";
-        if (why) {
-            /* Unkeyable lines belong to shard 1, so N shards report each once. */
-            if (o->shard_n && o->shard_k != 1) { other++; continue; }
-            if (cot_run_reject_other(run, &l, kind, why, "orig-rejected") < 0) {
-                st = run->status;
-                break;
-            }
-            continue;
-        }
-        if (!in_shard(o, &kb, empty)) { other++; continue; }
-        uint64_t off;
-        if (cot_pair_src_add(src, l.line, l.text, l.len, &off) < 0) {
-            st = COT_EXIT_IO;
-            break;
-        }
-        if (empty) {    /* kept for --unmatched, but it would pair with
-                           every other empty key: never found */
-            nokey++;
-            cot_pair_add(ix, NULL, 0, off, l.len, l.line);
-            continue;
-        }
-        cot_pair_add(ix, kb.s, kb.len, off, l.len, l.line);
+    int nctx = threads ? threads : 1, read_st = 0;
+    octx_t *ctx = cot_calloc((size_t)nctx, sizeof *ctx);
+    void **ctxp = cot_calloc((size_t)nctx, sizeof *ctxp);
+    for (int i = 0; i < nctx; i++) {
+        ctx[i] = (octx_t){.o = o, .ix = ix};
+        ctxp[i] = &ctx[i];
     }
+    oload_t m = {.run = run, .o = o, .ix = ix, .src = src};
+    cot_workers_opt_t wo = {.threads = threads, .ctx = ctxp, .item_size = sizeof(oitem_t),
+                            .work = orig_work, .done = orig_done, .done_arg = &m,
+                            .item_free = oitem_free};
+    cot_workers_t *pool = cot_workers_new(&wo);
+    for (;;) {
+        oitem_t *it = cot_workers_next(pool);
+        cot_line_t l;
+        int unterminated = 0;
+        int r = cot_jsonl_next_raw(rd, &l, &unterminated);
+        if (r <= -2) { read_st = r == -3 ? COT_EXIT_IO : COT_EXIT_DATA; break; }
+        if (r == -1) break;
+        cot_buf_clear(&it->file);
+        cot_buf_adds(&it->file, l.file);
+        cot_buf_cstr(&it->file);
+        it->line = l.line;
+        it->len = l.len;
+        it->unterminated = unterminated;
+        it->bad = it->empty = 0;
+        if (threads) {          /* the worker parses it later: a copy */
+            cot_buf_clear(&it->own);
+            cot_buf_add(&it->own, l.text, l.len);
+            it->text = it->own.s;
+        } else {
+            it->text = l.text;  /* parsed before the next read */
+        }
+        if (r == 1) oitem_bad(it, l.kind, l.reason);
+        if (cot_workers_submit(pool, l.len, r == 0) < 0) break;
+    }
+    int st = cot_workers_finish(pool) < 0 ? m.st : read_st;
+    cot_workers_free(pool);
+    for (int i = 0; i < nctx; i++) cot_jsonl_parser_free(&ctx[i].parser);
+    free(ctx);
+    free(ctxp);
     cot_jsonl_close(rd);
-    cot_buf_free(&kb);
     if (!st && cot_pair_src_done(src) < 0) st = COT_EXIT_IO;
     cot_run_count(run, "orig:loaded", cot_pair_count(ix));
     cot_run_count(run, "orig:keys", cot_pair_keys(ix));
-    cot_run_count(run, "orig:no-key", nokey);
-    if (o->shard_n) cot_run_count(run, "orig:other-shard", other);
+    cot_run_count(run, "orig:no-key", m.nokey);
+    if (o->shard_n) cot_run_count(run, "orig:other-shard", m.other);
     cot_run_count(run, "orig:index-bytes", cot_pair_bytes(ix));
     if (cot_pair_src_spilled(src))
         cot_run_count(run, "orig:spilled-bytes", cot_pair_src_spill_bytes(src));
     if (st) run->status = st;
-    else if (nokey)
+    else if (m.nokey)
         cot_warn("%llu of %zu originals have an empty key (key: %s): never paired "
                  "(an empty key names nothing); pair on another field with --key",
-                 nokey, cot_pair_count(ix), o->key_path);
+                 m.nokey, cot_pair_count(ix), o->key_path);
     return st;
 }
 
 /* An original read again from the source: its record, its view and key,
- * and its id ("FILE:LINE" when it has none). */
+ * and its id ("FILE:LINE" when it has none).  Read by its members
+ * (orig_scan()), the view points into line and the d* buffers, and json
+ * is NULL. */
 typedef struct {
     cot_buf_t line, key, id, scratch;
+    cot_buf_t dprompt, dcot, danswer, did;  /* decoded members           */
     cJSON *json;
     cot_record_view_t v;
 } orig_t;
@@ -421,12 +558,76 @@ static void orig_free(orig_t *g)
     g->json = NULL;
 }
 
+static void orig_release(orig_t *g)
+{
+    orig_free(g);
+    cot_buf_t *b[] = {&g->line, &g->key, &g->id, &g->scratch, &g->dprompt,
+                      &g->dcot, &g->danswer, &g->did};
+    for (size_t i = 0; i < sizeof b / sizeof *b; i++) cot_buf_free(b[i]);
+}
+
+/* The id of a paired original into g->id: its own, else FILE:LINE. */
+static void orig_id(orig_t *g, const char *orig_name, unsigned long long lineno,
+                    const char *id, size_t idlen)
+{
+    cot_buf_clear(&g->id);
+    if (id) cot_buf_add(&g->id, id, idlen);
+    else cot_buf_printf(&g->id, "%s:%llu", orig_name, lineno);
+    cot_buf_cstr(&g->id);
+}
+
+/* g->line read again by its members, without a JSON tree: what
+ * cot_record_view() and get_key() find in the parsed line, found in the
+ * text (lib/pair.h).  1 when its key is key[0..klen), 0 when another key
+ * shares its hashes, -2 when the line holds something this reading is not
+ * sure of (the caller parses it in full, which decides and explains).
+ * sprompt: the SFT record's prompt, as it is (NULL: unknown).  key_only:
+ * only the key is wanted (v and id are not set). */
+static int orig_scan(const opts_t *o, const char *orig_name,
+                     unsigned long long lineno, const char *key, size_t klen,
+                     const char *sprompt, size_t sprompt_len, orig_t *g, int key_only)
+{
+    enum { M_KEY, M_ID, M_PROMPT, M_COT, M_ANSWER };
+    const char *names[5] = {o->key_member, "id", "prompt", "cot", "answer"};
+    size_t nlen[5] = {o->key_member_len, 2, 6, 3, 6};
+    cot_pair_span_t sp[5];
+    const char *k, *id = NULL, *t;
+    size_t kn, idn = 0, tn;
+    if (cot_pair_members(g->line.s, g->line.len, names, nlen, key_only ? 1 : 5, sp) < 0)
+        return -2;
+    if (cot_pair_string(sp[M_KEY], &g->dprompt, &k, &kn) != 1) return -2;
+    if (o->key != KEY_PROMPT) {
+        if (kn != klen || memcmp(k, key, klen)) return 0;
+    } else if (!(sprompt && kn == sprompt_len && !memcmp(k, sprompt, kn))) {
+        /* the same prompt as the SFT record's is the same key, unnormalised */
+        cot_buf_clear(&g->key);
+        cot_pair_normalize(k, kn, &g->key);
+        if (g->key.len != klen || memcmp(g->key.s, key, klen)) return 0;
+    }
+    if (key_only) return 1;
+    memset(&g->v, 0, sizeof g->v);
+    int r = cot_pair_string(sp[M_ID], &g->did, &id, &idn);
+    if (r < 0) return -2;
+    if (r == 0) id = NULL;
+    if (o->key == KEY_PROMPT) { g->v.prompt = k; g->v.prompt_len = kn; }
+    if (cot_pair_string(sp[M_COT], &g->dcot, &t, &tn) != 1) return -2;
+    g->v.cot = t;
+    g->v.cot_len = tn;
+    if (cot_pair_string(sp[M_ANSWER], &g->danswer, &t, &tn) != 1) return -2;
+    g->v.answer = t;
+    g->v.answer_len = tn;
+    g->v.id = id;
+    orig_id(g, orig_name, lineno, id, idn);
+    return 1;
+}
+
 /* Read entry e into g.  1 when its key is key[0..klen) (a candidate), 0
  * when another key shares its hashes, -1 when it cannot be read again
- * (error printed: the run stops). */
+ * (error printed: the run stops).  sv: the SFT record's view.  key_only:
+ * only whether it is a candidate is wanted. */
 static int orig_read(const opts_t *o, cot_pair_index_t *ix, cot_pair_src_t *src,
                      const char *orig_name, size_t e, const char *key,
-                     size_t klen, orig_t *g)
+                     size_t klen, const cot_record_view_t *sv, orig_t *g, int key_only)
 {
     uint64_t off;
     size_t len;
@@ -435,6 +636,11 @@ static int orig_read(const opts_t *o, cot_pair_index_t *ix, cot_pair_src_t *src,
     cot_pair_where(ix, e, &off, &len, &lineno);
     orig_free(g);
     if (cot_pair_src_read(src, off, len, &g->line) < 0) return -1;
+    if (o->fast_read && o->key_member) {
+        int r = orig_scan(o, orig_name, lineno, key, klen, sv->prompt, sv->prompt_len,
+                          g, key_only);
+        if (r >= 0) return r;
+    }
     /* The line passed the reader's checks when it was indexed: the fast
      * parser, with this slot's scratch, or cJSON for the rest. */
     g->json = cot_json_parse_fast(g->line.s, g->line.len, &g->scratch);
@@ -447,10 +653,7 @@ static int orig_read(const opts_t *o, cot_pair_index_t *ix, cot_pair_src_t *src,
         return -1;
     }
     if (g->key.len != klen || memcmp(g->key.s, key, klen)) return 0;
-    cot_buf_clear(&g->id);
-    if (g->v.id) cot_buf_adds(&g->id, g->v.id);
-    else cot_buf_printf(&g->id, "%s:%llu", orig_name, lineno);
-    cot_buf_cstr(&g->id);
+    orig_id(g, orig_name, lineno, g->v.id, g->v.id ? strlen(g->v.id) : 0);
     return 1;
 }
 
@@ -538,11 +741,15 @@ static int diff_record(dctx_t *c, ditem_t *it, cot_diff_t *cot)
     double best = -1;
     size_t last = COT_PAIR_NONE;      /* the entry cot was last diffed for */
     for (size_t e = first; n && e != COT_PAIR_NONE; e = cot_pair_next(c->ix, e)) {
+        /* After a CoT as close as can be (similarity 1) no later candidate
+         * wins (the first one wins ties): the rest are only counted. */
+        int done = o->fast_read && best >= 1.0;
         int r = orig_read(o, c->ix, c->src, c->orig_name, e, it->key.s,
-                          it->key.len, &c->g[0]);
+                          it->key.len, v, &c->g[0], done);
         if (r < 0) return IT_READ_FAILED;
         if (!r) continue;
         it->cands++;
+        if (done) continue;
         cot_diff_run(c->df, c->g[0].v.cot, c->g[0].v.cot_len, v->cot, v->cot_len, cot);
         last = e;
         if (cot->similarity > best) {
@@ -797,13 +1004,7 @@ static void run_paired(cot_run_t *run, cot_common_t *common, const opts_t *o,
     for (int i = 0; i < nctx; i++) {
         cot_diff_free(ctx[i].df);
         cot_profile_work_free(&ctx[i].pw);
-        for (int k = 0; k < 2; k++) {
-            orig_free(&ctx[i].g[k]);
-            cot_buf_free(&ctx[i].g[k].line);
-            cot_buf_free(&ctx[i].g[k].key);
-            cot_buf_free(&ctx[i].g[k].id);
-            cot_buf_free(&ctx[i].g[k].scratch);
-        }
+        for (int k = 0; k < 2; k++) orig_release(&ctx[i].g[k]);
         cot_buf_free(&ctx[i].name);
     }
     free(ctx);
@@ -989,7 +1190,7 @@ int main(int argc, char **argv)
     }
     cot_pair_index_t *ix = cot_pair_index_new();
     const char *orig_name = strcmp(orig, "-") ? orig : "(stdin)";
-    if (load_originals(&run, &o, orig, ix, src)) {
+    if (load_originals(&run, &o, common.threads, orig, ix, src)) {
         cot_pair_index_free(ix);
         cot_pair_src_close(src);
         cot_profile_close(prof);

@@ -16,18 +16,33 @@ static int is_ws(unsigned char c)
 void cot_pair_normalize(const char *p, size_t n, cot_buf_t *out)
 {
     size_t i = 0;
-    cot_buf_reserve(out, n + 1);
     while (i < n && is_ws((unsigned char)p[i])) i++;
     while (n > i && is_ws((unsigned char)p[n - 1])) n--;
+    /* One pass into the reserved room: a run of whitespace is one space
+     * (the ends are trimmed, so no run is last).  Eight bytes at a time
+     * while none of them is a control character or a space (the
+     * whitespace is among those: bytes below 0x21). */
+    cot_buf_reserve(out, n - i + 1);
+    char *d = out->s + out->len;
     while (i < n) {
-        size_t j = i;
-        while (j < n && !is_ws((unsigned char)p[j])) j++;
-        cot_buf_add(out, p + i, j - i);
-        if (j == n) break;
-        cot_buf_addc(out, ' ');
-        while (j < n && is_ws((unsigned char)p[j])) j++;
-        i = j;
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if ((w - 0x2121212121212121ULL) & ~w & 0x8080808080808080ULL) break;
+            memcpy(d, p + i, 8);
+            d += 8;
+            i += 8;
+        }
+        for (; i < n && (unsigned char)p[i] > ' '; i++) *d++ = p[i];
+        if (i == n) break;
+        if (!is_ws((unsigned char)p[i])) {
+            *d++ = p[i++];
+            continue;
+        }
+        *d++ = ' ';
+        while (i < n && is_ws((unsigned char)p[i])) i++;
     }
+    out->len = (size_t)(d - out->s);
     cot_buf_cstr(out);
 }
 
@@ -175,17 +190,22 @@ static void rehash(cot_pair_index_t *ix)
     }
 }
 
-size_t cot_pair_add(cot_pair_index_t *ix, const char *key, size_t klen,
-                    uint64_t off, size_t len, unsigned long long lineno)
+void cot_pair_key_hash(const cot_pair_index_t *ix, const char *key, size_t klen,
+                       uint64_t h[2])
+{
+    key_hash(ix, key, klen, &h[0], &h[1]);
+}
+
+size_t cot_pair_add_hashed(cot_pair_index_t *ix, const uint64_t *h, uint64_t off,
+                           size_t len, unsigned long long lineno)
 {
     if (len > UINT32_MAX)
         cot_die(COT_EXIT_DATA, "an original's line is over 4 GiB");
     if (ix->nent >= UINT32_MAX - 1)
         cot_die(COT_EXIT_DATA, "more than %u originals", UINT32_MAX - 2);
-    if (key && 2 * (ix->ngrp + 1) > ix->ctab) rehash(ix);
-    uint64_t h1 = 0, h2 = 0;
-    if (key) key_hash(ix, key, klen, &h1, &h2);
-    size_t s = key ? slot(ix, h1, h2) : 0;
+    if (h && 2 * (ix->ngrp + 1) > ix->ctab) rehash(ix);
+    uint64_t h1 = h ? h[0] : 0, h2 = h ? h[1] : 0;
+    size_t s = h ? slot(ix, h1, h2) : 0;
     if (ix->nent == ix->cent) {
         ix->cent = ix->cent ? 2 * ix->cent : 1024;
         ix->ent = cot_realloc(ix->ent, ix->cent * sizeof *ix->ent);
@@ -195,7 +215,7 @@ size_t cot_pair_add(cot_pair_index_t *ix, const char *key, size_t klen,
     ix->ent[e] = (entry_t){.off = off, .lineno = lineno, .len = (uint32_t)len,
                            .next = UINT32_MAX};
     ix->used[e] = 0;
-    if (!key) return e;
+    if (!h) return e;
     if (ix->tab[s]) {
         group_t *g = &ix->grp[ix->tab[s] - 1];
         ix->ent[g->last].next = (uint32_t)e;
@@ -210,6 +230,14 @@ size_t cot_pair_add(cot_pair_index_t *ix, const char *key, size_t klen,
     ix->grp[ix->ngrp] = (group_t){h1, h2, (uint32_t)e, (uint32_t)e, 1};
     ix->tab[s] = (uint32_t)++ix->ngrp;
     return e;
+}
+
+size_t cot_pair_add(cot_pair_index_t *ix, const char *key, size_t klen,
+                    uint64_t off, size_t len, unsigned long long lineno)
+{
+    uint64_t h[2];
+    if (key) key_hash(ix, key, klen, &h[0], &h[1]);
+    return cot_pair_add_hashed(ix, key ? h : NULL, off, len, lineno);
 }
 
 size_t cot_pair_find(const cot_pair_index_t *ix, const char *key, size_t klen,
@@ -417,6 +445,12 @@ int cot_pair_src_add(cot_pair_src_t *s, unsigned long long lineno,
     ssize_t r = pread(s->fd, end, 2, (off_t)(*off + len));
     if (r < 0 || (r > 0 && end[0] != '\n' && !(end[0] == '\r' && r == 2 && end[1] == '\n')))
         return changed(s);
+    /* The next line starts after this one's newline, now known: the scan
+     * goes on from there without reading this line's bytes again. */
+    s->line_no = lineno + 1;
+    s->line_off = *off + len + (r > 0 && end[0] == '\r' ? 2 : 1);
+    s->bbase = s->line_off;
+    s->bpos = s->blen = 0;
     return 0;
 }
 
@@ -465,4 +499,171 @@ void cot_pair_src_close(cot_pair_src_t *s)
     free(s->buf);
     free(s->name);
     free(s);
+}
+
+/* ---- reading an original again without a JSON tree -------------------- */
+
+static size_t skip_ws(const char *s, size_t n, size_t i)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
+    return i;
+}
+
+/* s[i] is a string's opening quote: the index after its closing quote, or
+ * 0 when it has none.  A quote closes the string when an even number of
+ * backslashes stands before it. */
+static size_t skip_str(const char *s, size_t n, size_t i)
+{
+    size_t from = ++i;
+    for (;;) {
+        const char *q = i < n ? memchr(s + i, '"', n - i) : NULL;
+        if (!q) return 0;
+        size_t j = (size_t)(q - s), b = 0;
+        while (j - b > from && s[j - b - 1] == '\\') b++;
+        if (!(b & 1)) return j + 1;
+        i = j + 1;
+    }
+}
+
+/* s[i] starts a value: the index after it, or 0 when it is malformed. */
+static size_t skip_value(const char *s, size_t n, size_t i)
+{
+    if (i >= n) return 0;
+    if (s[i] == '"') return skip_str(s, n, i);
+    if (s[i] == '{' || s[i] == '[') {
+        size_t depth = 0;
+        while (i < n) {
+            char c = s[i];
+            if (c == '"') {
+                if (!(i = skip_str(s, n, i))) return 0;
+                continue;
+            }
+            if (c == '{' || c == '[') depth++;
+            else if ((c == '}' || c == ']') && --depth == 0) return i + 1;
+            i++;
+        }
+        return 0;
+    }
+    size_t at = i;
+    while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' &&
+           s[i] != '\t' && s[i] != '\n' && s[i] != '\r' && s[i] != '"' &&
+           s[i] != '{' && s[i] != '[' && s[i] != ':')
+        i++;
+    return i > at ? i : 0;
+}
+
+int cot_pair_members(const char *s, size_t n, const char *const *names,
+                     const size_t *nlen, int k, cot_pair_span_t *out)
+{
+    int left = k;
+    for (int x = 0; x < k; x++) out[x] = (cot_pair_span_t){NULL, 0};
+    size_t i = skip_ws(s, n, 0);
+    if (i >= n || s[i] != '{') return -1;
+    i = skip_ws(s, n, i + 1);
+    if (i < n && s[i] == '}') return 0;
+    while (left) {
+        if (i >= n || s[i] != '"') return -1;
+        size_t ks = i + 1, ke = skip_str(s, n, i);
+        if (!ke) return -1;
+        size_t klen = ke - 1 - ks;
+        if (memchr(s + ks, '\\', klen)) return -1;   /* cJSON decodes names */
+        i = skip_ws(s, n, ke);
+        if (i >= n || s[i] != ':') return -1;
+        i = skip_ws(s, n, i + 1);
+        size_t ve = skip_value(s, n, i);
+        if (!ve) return -1;
+        for (int x = 0; x < k; x++)
+            if (!out[x].p && nlen[x] == klen && !memcmp(names[x], s + ks, klen)) {
+                out[x] = (cot_pair_span_t){s + i, ve - i};
+                left--;         /* and on: a name may be asked for twice */
+            }
+        i = skip_ws(s, n, ve);
+        if (i < n && s[i] == ',') { i = skip_ws(s, n, i + 1); continue; }
+        if (i < n && s[i] == '}') return 0;
+        return -1;
+    }
+    return 0;
+}
+
+static int hex4(const char *p, unsigned *v)
+{
+    unsigned x = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = p[k];
+        x <<= 4;
+        if (c >= '0' && c <= '9') x |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f') x |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') x |= (unsigned)(c - 'A' + 10);
+        else return -1;
+    }
+    *v = x;
+    return 0;
+}
+
+int cot_pair_string(cot_pair_span_t v, cot_buf_t *buf, const char **p, size_t *n)
+{
+    if (!v.p || v.n < 2 || v.p[0] != '"') return v.p && v.n && v.p[0] == '"' ? -1 : 0;
+    const char *s = v.p + 1, *end = v.p + v.n - 1;
+    if (*end != '"') return -1;
+    const char *bs = memchr(s, '\\', (size_t)(end - s));
+    if (!bs) {
+        *p = s;
+        *n = (size_t)(end - s);
+        return 1;
+    }
+    cot_buf_clear(buf);
+    cot_buf_reserve(buf, (size_t)(end - s) + 1);
+    while (bs) {
+        cot_buf_add(buf, s, (size_t)(bs - s));
+        if (end - bs < 2) return -1;
+        char c = bs[1], o;
+        s = bs + 2;
+        switch (c) {
+        case '"': o = '"'; break;
+        case '\\': o = '\\'; break;
+        case '/': o = '/'; break;
+        case 'b': o = '\b'; break;
+        case 'f': o = '\f'; break;
+        case 'n': o = '\n'; break;
+        case 'r': o = '\r'; break;
+        case 't': o = '\t'; break;
+        case 'u': {
+            unsigned cp, lo;
+            if (end - s < 4 || hex4(s, &cp) < 0 || cp == 0) return -1;
+            s += 4;
+            if (cp >= 0xDC00 && cp <= 0xDFFF) return -1;      /* a lone low half */
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                if (end - s < 6 || s[0] != '\\' || s[1] != 'u' || hex4(s + 2, &lo) < 0 ||
+                    lo < 0xDC00 || lo > 0xDFFF)
+                    return -1;
+                s += 6;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            }
+            char u[4];
+            size_t m;
+            if (cp < 0x80) { u[0] = (char)cp; m = 1; }
+            else if (cp < 0x800) {
+                u[0] = (char)(0xC0 | cp >> 6); u[1] = (char)(0x80 | (cp & 0x3F)); m = 2;
+            } else if (cp < 0x10000) {
+                u[0] = (char)(0xE0 | cp >> 12); u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+                u[2] = (char)(0x80 | (cp & 0x3F)); m = 3;
+            } else {
+                u[0] = (char)(0xF0 | cp >> 18); u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+                u[2] = (char)(0x80 | (cp >> 6 & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F));
+                m = 4;
+            }
+            cot_buf_add(buf, u, m);
+            bs = memchr(s, '\\', (size_t)(end - s));
+            continue;
+        }
+        default: return -1;
+        }
+        cot_buf_addc(buf, o);
+        bs = memchr(s, '\\', (size_t)(end - s));
+    }
+    cot_buf_add(buf, s, (size_t)(end - s));
+    cot_buf_cstr(buf);
+    *p = buf->s;
+    *n = buf->len;
+    return 1;
 }

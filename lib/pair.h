@@ -71,6 +71,15 @@ void cot_pair_index_force_hash(cot_pair_index_t *ix, int on);
 size_t cot_pair_add(cot_pair_index_t *ix, const char *key, size_t klen,
                     uint64_t off, size_t len, unsigned long long lineno);
 
+/* The same in two steps, so that keys are hashed on worker threads and
+ * added in load order on one: the key's hashes into h[0], h[1] (reads ix
+ * only), then the entry with those hashes (h NULL: an original without a
+ * key). */
+void cot_pair_key_hash(const cot_pair_index_t *ix, const char *key, size_t klen,
+                       uint64_t h[2]);
+size_t cot_pair_add_hashed(cot_pair_index_t *ix, const uint64_t *h, uint64_t off,
+                           size_t len, unsigned long long lineno);
+
 /* The originals whose key hashes as key does: returns how many (0 when
  * none) and sets *first to the first entry number; walk on with
  * cot_pair_next().  They are candidates: the caller confirms each key. */
@@ -122,5 +131,31 @@ int cot_pair_src_check(const cot_pair_src_t *s);
 /* Bytes written to the spill file (0 when read in place). */
 unsigned long long cot_pair_src_spill_bytes(const cot_pair_src_t *s);
 void cot_pair_src_close(cot_pair_src_t *s);
+
+/* ---- reading an original again without a JSON tree -------------------- */
+
+/* A raw JSON value inside a line: p[0..n), quotes included for a string;
+ * p NULL when the member is absent. */
+typedef struct {
+    const char *p;
+    size_t n;
+} cot_pair_span_t;
+
+/* The top-level members names[0..k) (nlen[i] bytes each) of the JSON
+ * object line s[0..n), which passed the reader's checks when it was
+ * indexed: out[i] is the raw value of the FIRST member of that name (as
+ * cJSON finds it), or absent; a name may be given more than once.  Stops scanning once every name is found.
+ * Returns 0, or -1 when it cannot be sure (a member name with an escape,
+ * which cJSON would decode; not an object; anything malformed): the
+ * caller then parses the line in full. */
+int cot_pair_members(const char *s, size_t n, const char *const *names,
+                     const size_t *nlen, int k, cot_pair_span_t *out);
+
+/* The text of a raw value v: 1 with the decoded string in *p, *n (into v
+ * itself when it holds no escape, else into buf, replaced), exactly what
+ * cJSON decodes; 0 when v is absent, null or not a string; -1 when it
+ * cannot be sure (an escape it does not decode as cJSON would: \u0000, a
+ * lone surrogate, anything malformed). */
+int cot_pair_string(cot_pair_span_t v, cot_buf_t *buf, const char **p, size_t *n);
 
 #endif

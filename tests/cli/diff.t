@@ -99,6 +99,26 @@ assert n == 3, n
 check trace-all-counts 'cmp <(COT_DIFF_LCS=bits cot-diff -u $O $S | jq -c "[.id, .diff.cot.inserted, .diff.cot.deleted, .diff.answer.inserted, .diff.answer.deleted]") \
   <(cot-diff -u $O $S | jq -c "[.id, .diff.cot.inserted, .diff.cot.deleted, .diff.answer.inserted, .diff.answer.deleted]")'
 
+# Originals are read again by their members, without a JSON tree: escapes
+# (\n, \", \\, \/, \u00e9, a surrogate pair), a member name written with an
+# escape (that line is parsed in full), a member given twice (the first
+# counts, as in cJSON), spaces between tokens, nested values holding quotes
+# and brackets, ids that are a number or null, a prompt key written with
+# escapes, members in another order, several candidates (after an identical
+# CoT the rest are only counted; the first one wins ties).  The goldens were
+# made by the binary before this reading; COT_DIFF_NO_FASTPATH=1 (every
+# original parsed in full) agrees, on every kind of key, at -@ 0 and 3.
+SO=tests/data/diff-scan.orig.jsonl
+SS=tests/data/diff-scan.sft.jsonl
+export SO SS
+t scan-fixture    0 'cot-diff -u --hunk-text $SO $SS'
+t scan-fixture-text 0 'cot-diff -f text -C -1 $SO $SS'
+t scan-keys       0 'sed -E "s/\"id\":\"s-/\"id\":\"o-/" $SS > $TMP/ids && for k in id /qid qid .qid m.qid; do echo "--key $k"; cot-diff -u --skip-bad --key $k $SO $TMP/ids | jq -c "[.id, .diff.status, .diff.source_id, .diff.candidates]"; done'
+check scan-slow   'sed -E "s/\"id\":\"s-/\"id\":\"o-/" $SS > $TMP/ids && for k in prompt id /qid qid m.qid; do for n in 0 3; do
+  cot-diff -@ $n -v -u --skip-bad --hunk-text --key $k --unmatched $TMP/u1.jsonl $SO $TMP/ids > $TMP/a 2>&1 &&
+  COT_DIFF_NO_FASTPATH=1 cot-diff -@ $n -v -u --skip-bad --hunk-text --key $k --unmatched $TMP/u2.jsonl $SO $TMP/ids > $TMP/b 2>&1 &&
+  cmp $TMP/a $TMP/b && cmp $TMP/u1.jsonl $TMP/u2.jsonl || exit 1; done; done'
+
 # --- keys -----------------------------------------------------------------------
 t key-pointer     0 'cot-diff -u --key /meta/qid $O $S | jq -r "$SUM"'
 t key-dotted      0 'cot-diff -u --key meta.qid $O $S | jq -r "$SUM" | head -3'
@@ -282,6 +302,13 @@ t answer-shift-no-key 0 "printf '%s\\n' '{\"id\":\"o1\",\"prompt\":\"p\",\"cot\"
 t spill-zstd      0 'zstd -q -c $O > $TMP/o.zst && cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -o "index-bytes [0-9]* spilled-bytes [0-9]*"'
 check spill-same  'zstd -q -c $O > $TMP/o.zst && cot-diff -u --hunk-text $O $S > $TMP/a && cot-diff -u --hunk-text $TMP/o.zst $S | cmp - $TMP/a &&
   cat $O | cot-diff -u --hunk-text - $S | cmp - $TMP/a && cot-diff -u --hunk-text <(cat $O) $S | cmp - $TMP/a'
+# A plain ORIG is read again in place, by offset: lines ending in CRLF,
+# blank lines (spaces, a lone CR) and bad lines between them, a last line
+# without a newline; --unmatched reads every unused one back.
+t in-place-lines  0 'printf "%s\r\n\n   \n%s\n{bad\n\r\n%s\r\n%s" "$(sed -n 1p $O)" "$(sed -n 2p $O)" "$(sed -n 3p $O)" "$(sed -n 4p $O)" > $TMP/o.jsonl &&
+  head -n 2 $S | cot-diff -u -v --skip-bad --unmatched $TMP/un.jsonl $TMP/o.jsonl 2> $TMP/err | jq -r "$SUM" && cat $TMP/un.jsonl | jq -c .id && sed "s|$TMP|TMP|" $TMP/err >&2'
+check in-place-unmatched-bytes 'printf "%s\r\n\n%s\n{bad\n%s" "$(sed -n 1p $O)" "$(sed -n 3p $O)" "$(sed -n 4p $O)" > $TMP/o.jsonl &&
+  head -n 1 $S | cot-diff -u --skip-bad --unmatched $TMP/un.jsonl $TMP/o.jsonl > /dev/null 2>&1; sed -n "3p;4p" $O | cmp - $TMP/un.jsonl'
 t spill-no-tmpdir 3 'set -o pipefail; zstd -q -c $O > $TMP/o.zst && TMPDIR=$TMP/none cot-diff -u $TMP/o.zst $S 2>&1 | sed "s|$TMP|TMP|g"'
 # a TMPDIR that fills up (here: a 1 KB file size limit)
 t spill-full      3 'zstd -q -c $O > $TMP/o.zst && (trap "" XFSZ; ulimit -f 1; TMPDIR=$TMP cot-diff -u $TMP/o.zst $S 2>&1 > /dev/null) | sed "s|$TMP|TMP|g"; exit ${PIPESTATUS[0]}'
@@ -317,5 +344,25 @@ check workers-same 'eval "$SAME_AT"; /usr/bin/python3 tests/gen-diff-pairs.py 30
   COT_MAX_LINE=300 same_at -u -v --skip-bad o.jsonl s.jsonl && COT_MAX_LINE=300 same_at -u -v o.jsonl s.jsonl &&
   head -c -1 $R/$S > $TMP/unterm && same_at -u -v $R/$O unterm && printf "{\"a\":" >> $TMP/unterm && same_at -u -v $R/$O unterm &&
   [ $(grep -c . $TMP/out.3) -gt 5 ]'
+# The originals are indexed on the workers too (parsed, keyed and hashed
+# there; spilled and indexed in load order): bad originals spread over many
+# batches (skipped, kept, or stopping the index), an empty key, a key that
+# is missing, shards, a spilled (zstd) ORIG, one cut inside a frame, and an
+# ORIG whose last line has no newline.
+check workers-orig 'eval "$SAME_AT"; /usr/bin/python3 tests/gen-diff-pairs.py 3000 $TMP && /usr/bin/python3 -c "
+import sys
+bad = {700: \"{broken\", 1400: \"{\\\"id\\\": \\\"x\\\", \\\"prompt\\\": \\\"p\\\"}\",
+       2100: \"{\\\"id\\\": \\\"e\\\", \\\"prompt\\\": \\\" \\\", \\\"cot\\\": \\\"c\\\", \\\"answer\\\": \\\"a\\\"}\"}
+for i, line in enumerate(open(sys.argv[1]), 1):
+    if i in bad: print(bad[i])
+    sys.stdout.write(line)
+" $TMP/o.jsonl > $TMP/ob.jsonl && [ $(grep -c "^{broken" $TMP/ob.jsonl) = 1 ] &&
+  zstd -q $TMP/ob.jsonl -o $TMP/ob.zst && head -c 200000 $TMP/ob.zst > $TMP/cut.zst && head -c -1 $TMP/o.jsonl > $TMP/ou.jsonl &&
+  same_at -u -v --skip-bad ob.jsonl s.jsonl && same_at -u -v ob.jsonl s.jsonl && same_at -u -v --rejects rj ob.jsonl s.jsonl &&
+  same_at -u -v --skip-bad ob.zst s.jsonl && same_at -u -v --skip-bad --shard 2/3 ob.jsonl s.jsonl &&
+  same_at -u -v --skip-bad --shard 1/3 --unmatched un ob.zst s.jsonl && same_at -u -v --skip-bad cut.zst s.jsonl &&
+  same_at -u -v --key id --skip-bad ob.jsonl s.jsonl && same_at -u -v ou.jsonl s.jsonl &&
+  same_at -c --skip-bad --key /meta/none ob.jsonl s.jsonl'
+t orig-bad-stops  1 '{ cat $O; echo "{broken"; cat $O; } > $TMP/o && cot-diff -u -@ 2 -v $TMP/o $S 2>&1 | sed "s|$TMP|TMP|"; exit ${PIPESTATUS[0]}'
 
 done_testing

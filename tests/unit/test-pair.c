@@ -1,0 +1,195 @@
+/* test-pair.c -- lib/pair.c's reading of an original without a JSON tree
+ * (cot_pair_members, cot_pair_string) against cJSON on the same lines, and
+ * cot_pair_normalize against the rule it implements. */
+#include "json.h"
+#include "pair.h"
+#include "tap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned long long rng = 88172645463325252ULL;
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+/* A random JSON string literal (quotes included) into b: plain bytes,
+ * UTF-8, every escape, \u in both cases, surrogate pairs. */
+static void rand_string(cot_buf_t *b)
+{
+    static const char *const bits[] = {
+        "a", "b", " ", "  ", "x y", "\\n", "\\t", "\\r", "\\b", "\\f", "\\/", "\\\\",
+        "\\\"", "\\u00e9", "\\u00E9", "\\u0041", "\\u20ac", "\\ud83d\\ude00",
+        "\\uD83D\\uDE00", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "{", "}",
+        "[", "]", ",", ":", "\\\\\\\"", "\\\\\\\\", "7"};
+    cot_buf_addc(b, '"');
+    for (unsigned k = rnd(8); k; k--) cot_buf_adds(b, bits[rnd(sizeof bits / sizeof *bits)]);
+    cot_buf_addc(b, '"');
+}
+
+static void rand_value(cot_buf_t *b, int depth)
+{
+    switch (depth > 2 ? rnd(4) : rnd(7)) {
+    case 0: rand_string(b); break;
+    case 1: cot_buf_adds(b, rnd(2) ? "-12.5e3" : "0"); break;
+    case 2: cot_buf_adds(b, rnd(2) ? "null" : rnd(2) ? "true" : "false"); break;
+    case 3: rand_string(b); break;
+    case 4: case 5:
+        cot_buf_addc(b, '[');
+        for (unsigned k = rnd(4), i = 0; i < k; i++) {
+            if (i) cot_buf_adds(b, rnd(2) ? "," : " , ");
+            rand_value(b, depth + 1);
+        }
+        cot_buf_addc(b, ']');
+        break;
+    default:
+        cot_buf_addc(b, '{');
+        for (unsigned k = rnd(4), i = 0; i < k; i++) {
+            if (i) cot_buf_addc(b, ',');
+            rand_string(b);
+            cot_buf_adds(b, rnd(2) ? ":" : " : ");
+            rand_value(b, depth + 1);
+        }
+        cot_buf_addc(b, '}');
+    }
+}
+
+static const char *const names[] = {"id", "prompt", "cot", "answer", "cot"};
+static const size_t nlen[] = {2, 6, 3, 6, 3};
+#define NNAMES 5
+
+/* One random object line: members named from names[] (some twice), others,
+ * values of every kind, spaces here and there. */
+static void rand_line(cot_buf_t *b)
+{
+    static const char *const other[] = {"\"meta\"", "\"src\"", "\"co\"", "\"cots\"",
+                                        "\"\"", "\"i\\u0064\"", "\"x\""};
+    cot_buf_clear(b);
+    if (rnd(4) == 0) cot_buf_adds(b, "  ");
+    cot_buf_addc(b, '{');
+    for (unsigned k = rnd(9), i = 0; i < k; i++) {
+        if (i) cot_buf_adds(b, rnd(3) ? "," : " ,\t");
+        if (rnd(2)) cot_buf_printf(b, "\"%s\"", names[rnd(4)]);
+        else cot_buf_adds(b, other[rnd(sizeof other / sizeof *other)]);
+        cot_buf_adds(b, rnd(3) ? ":" : " :  ");
+        rand_value(b, 0);
+    }
+    cot_buf_addc(b, '}');
+    if (rnd(4) == 0) cot_buf_adds(b, " \r");
+}
+
+static void test_members(void)
+{
+    cot_buf_t line = {0}, dec = {0};
+    int n = 20000, bad = 0, sure = 0, unsure = 0, strings = 0, escaped = 0;
+    for (int t = 0; t < n; t++) {
+        rand_line(&line);
+        cJSON *j = cJSON_ParseWithLength(line.s, line.len);
+        if (!j) { tap_diag("not JSON: %s", line.s); bad++; continue; }
+        cot_pair_span_t sp[NNAMES];
+        if (cot_pair_members(line.s, line.len, names, nlen, NNAMES, sp) < 0) {
+            unsure++;
+            /* only a member name with an escape may make it unsure here */
+            if (!strstr(line.s, "\"i\\u0064\"")) { tap_diag("unsure: %s", line.s); bad++; }
+            cJSON_Delete(j);
+            continue;
+        }
+        sure++;
+        for (int i = 0; i < NNAMES; i++) {
+            const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, names[i]);
+            const char *p;
+            size_t len;
+            int r = cot_pair_string(sp[i], &dec, &p, &len);
+            if (!m) {
+                if (sp[i].p) { tap_diag("found an absent %s: %s", names[i], line.s); bad++; }
+                continue;
+            }
+            if (!sp[i].p) { tap_diag("missed %s: %s", names[i], line.s); bad++; continue; }
+            if (!cJSON_IsString(m)) {
+                if (r != 0) { tap_diag("%s is no string: %s", names[i], line.s); bad++; }
+                continue;
+            }
+            /* every escape made here is one it decodes: never unsure */
+            strings++;
+            escaped += memchr(sp[i].p, '\\', sp[i].n) != NULL;
+            if (r != 1 || len != strlen(m->valuestring) || memcmp(p, m->valuestring, len)) {
+                tap_diag("%s decoded wrong (%d): %s", names[i], r, line.s);
+                bad++;
+            }
+        }
+        cJSON_Delete(j);
+    }
+    tap_is_long(bad, 0, "random lines: the members and their text are cJSON's");
+    tap_ok(sure > n / 2 && unsure > 0 && escaped > 1000 && strings > 5000,
+           "random lines cover the cases (%d sure, %d unsure, %d strings, %d escaped)",
+           sure, unsure, strings, escaped);
+
+    /* Unsure: not an object, malformed, escapes cJSON decodes otherwise. */
+    cot_pair_span_t sp[NNAMES];
+    const char *p;
+    size_t len;
+    tap_ok(cot_pair_members("[1]", 3, names, nlen, NNAMES, sp) < 0, "an array: unsure");
+    tap_ok(cot_pair_members("{\"id\":\"x", 8, names, nlen, NNAMES, sp) < 0, "cut: unsure");
+    tap_ok(cot_pair_members("{\"a\":1 \"id\":2}", 14, names, nlen, NNAMES, sp) < 0,
+           "a missing comma: unsure");
+    tap_ok(cot_pair_members("{}", 2, names, nlen, NNAMES, sp) == 0 && !sp[0].p,
+           "an empty object: nothing found");
+    const char *l = "{\"id\":\"a\",\"id\":\"b\",\"cot\":\"\\u0000\",\"answer\":\"\\ud800x\","
+                    "\"prompt\":\"\\udc00\"}";
+    tap_ok(cot_pair_members(l, strlen(l), names, nlen, NNAMES, sp) == 0 &&
+           sp[0].n == 3 && sp[0].p[1] == 'a', "a member given twice: the first");
+    tap_ok(cot_pair_string(sp[2], &dec, &p, &len) < 0, "\\u0000: unsure");
+    tap_ok(cot_pair_string(sp[3], &dec, &p, &len) < 0, "a lone high surrogate: unsure");
+    tap_ok(cot_pair_string(sp[1], &dec, &p, &len) < 0, "a lone low surrogate: unsure");
+    tap_ok(sp[4].p == sp[2].p, "a name asked for twice: both found");
+    cot_buf_free(&line);
+    cot_buf_free(&dec);
+}
+
+/* The rule: ASCII whitespace runs become one space, the ends trimmed. */
+static void normalize_ref(const char *p, size_t n, cot_buf_t *out)
+{
+    int ws = 1, any = 0;
+    for (size_t i = 0; i < n; i++) {
+        int w = p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r');
+        if (!w) {
+            if (ws && any) cot_buf_addc(out, ' ');
+            cot_buf_addc(out, p[i]);
+            any = 1;
+        }
+        ws = w;
+    }
+    cot_buf_cstr(out);
+}
+
+static void test_normalize(void)
+{
+    static const char bytes[] = " \t\n\v\f\rabcdefgh\xc3\x01!\x1f";
+    cot_buf_t in = {0}, a = {0}, b = {0};
+    int bad = 0;
+    for (int t = 0; t < 20000; t++) {
+        cot_buf_clear(&in);
+        for (unsigned k = rnd(60); k; k--) cot_buf_addc(&in, bytes[rnd(sizeof bytes - 1)]);
+        cot_buf_clear(&a);
+        cot_buf_clear(&b);
+        cot_buf_adds(&a, "x");      /* appended to what is there */
+        cot_buf_adds(&b, "x");
+        cot_pair_normalize(in.s ? in.s : "", in.len, &a);
+        normalize_ref(in.s ? in.s : "", in.len, &b);
+        bad += a.len != b.len || memcmp(a.s, b.s, a.len) || a.s[a.len];
+    }
+    tap_is_long(bad, 0, "normalize: random texts as the rule says");
+    cot_buf_free(&in);
+    cot_buf_free(&a);
+    cot_buf_free(&b);
+}
+
+int main(void)
+{
+    test_members();
+    test_normalize();
+    return tap_done();
+}
