@@ -414,38 +414,80 @@ static cot_fields_t *wanted_fields(const opts_t *o)
 
 /* The top-level members the figures read, and the partial's mark: the
  * reader builds only these, and checks the others as fully as ever without
- * building them (json.h).  NULL (every member) when a path may read the
- * record as a whole.  Free with free_keys(). */
-static char **record_keys(const cot_stat_opts_t *so, size_t *n)
+ * building them (json.h).  Of a member that every path reads by a second
+ * key (diff.status, diff.edit), only those second-level members are built
+ * (cot_json_sub_t); a path that stops at the member (diff, diff[0]) builds
+ * it whole.  keys NULL (every member) when a path may read the record as a
+ * whole.  Free with free_keys(). */
+typedef struct {
+    char **k;                  /* the top-level keys                       */
+    size_t n;
+    char ***sk;                /* per key: its second-level keys           */
+    size_t *nsk;
+    int *whole;                /* per key: build it whole                  */
+    cot_json_sub_t *sub;       /* per key, for the reader                  */
+} rkeys_t;
+
+static void free_keys(rkeys_t *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->k[i]);
+        for (size_t j = 0; j < r->nsk[i]; j++) free(r->sk[i][j]);
+        free(r->sk[i]);
+    }
+    free(r->k);
+    free(r->sk);
+    free(r->nsk);
+    free(r->whole);
+    free(r->sub);
+    memset(r, 0, sizeof *r);
+}
+
+static size_t rkeys_add(rkeys_t *r, const char *key)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (!strcmp(r->k[i], key)) return i;
+    r->k = cot_realloc(r->k, (r->n + 1) * sizeof *r->k);
+    r->sk = cot_realloc(r->sk, (r->n + 1) * sizeof *r->sk);
+    r->nsk = cot_realloc(r->nsk, (r->n + 1) * sizeof *r->nsk);
+    r->whole = cot_realloc(r->whole, (r->n + 1) * sizeof *r->whole);
+    r->k[r->n] = cot_strdup(key);
+    r->sk[r->n] = NULL;
+    r->nsk[r->n] = 0;
+    r->whole[r->n] = 0;
+    return r->n++;
+}
+
+static void record_keys(const cot_stat_opts_t *so, rkeys_t *r)
 {
     const char *const *lists[4] = {(const char *const *)so->by, (const char *const *)so->count,
                                    (const char *const *)so->num, (const char *const *)so->forf};
     size_t len[4] = {so->nby, so->ncount, so->nnum, so->nfor};
-    char **k = NULL;
-    cot_buf_t head = {0};
-    *n = 0;
-    strv_push(&k, n, cot_strdup("cot_stat_partial"));
+    cot_buf_t head = {0}, second = {0};
+    memset(r, 0, sizeof *r);
+    size_t mark = rkeys_add(r, "cot_stat_partial");
+    r->whole[mark] = 1;
     for (int l = 0; l <= 4; l++) {
         size_t m = l < 4 ? len[l] : so->trend != NULL;
         for (size_t i = 0; i < m; i++) {
-            if (cot_record_path_head(l < 4 ? lists[l][i] : so->trend, &head) < 0) {
-                for (size_t j = 0; j < *n; j++) free(k[j]);
-                free(k);
+            const char *path = l < 4 ? lists[l][i] : so->trend;
+            if (cot_record_path_head(path, &head) < 0) {
+                free_keys(r);
                 cot_buf_free(&head);
-                *n = 0;
-                return NULL;
+                cot_buf_free(&second);
+                return;
             }
-            if (!strv_has(k, *n, cot_buf_cstr(&head))) strv_push(&k, n, cot_strdup(head.s));
+            size_t k = rkeys_add(r, cot_buf_cstr(&head));
+            if (cot_record_path_second(path, &second) < 0) r->whole[k] = 1;
+            else if (!strv_has(r->sk[k], r->nsk[k], second.s))
+                strv_push(&r->sk[k], &r->nsk[k], cot_strdup(second.s));
         }
     }
     cot_buf_free(&head);
-    return k;
-}
-
-static void free_keys(char **k, size_t n)
-{
-    for (size_t i = 0; i < n; i++) free(k[i]);
-    free(k);
+    cot_buf_free(&second);
+    r->sub = cot_calloc(r->n, sizeof *r->sub);
+    for (size_t i = 0; i < r->n; i++)
+        if (!r->whole[i]) r->sub[i] = (cot_json_sub_t){(const char *const *)r->sk[i], r->nsk[i]};
 }
 
 /* While some field has matched no record yet, a record that misses one is
@@ -472,17 +514,19 @@ static int read_records(cot_common_t *common, char *const *files, int n,
     if (rc) return rc;
     cot_line_t l;
     int r;
-    size_t cur = 0, nkeys;
-    char **keys = record_keys(&st->o, &nkeys);
+    size_t cur = 0;
+    rkeys_t keys;
+    record_keys(&st->o, &keys);
+    cot_jsonl_set_sub(run.in, keys.sub);
     for (;;) {
-        cot_jsonl_set_keys(run.in, keys && !fields_learning(f) ? (const char *const *)keys
-                                                               : NULL, nkeys);
+        cot_jsonl_set_keys(run.in, keys.k && !fields_learning(f) ? (const char *const *)keys.k
+                                                                 : NULL, keys.n);
         if ((r = cot_run_next(&run, &l)) != 0) break;
         if (cot_stat_is_partial(l.json)) {
             /* A partial read as a record would be counted as one. */
             cot_err("%s:%lu: this is a cot-stat partial, not a record: use --merge",
                     l.file, l.line);
-            free_keys(keys, nkeys);
+            free_keys(&keys);
             cot_run_finish(&run);
             return COT_EXIT_DATA;
         }
@@ -495,7 +539,8 @@ static int read_records(cot_common_t *common, char *const *files, int n,
         cot_fields_scan(f, l.json);
     }
     cot_jsonl_set_keys(run.in, NULL, 0);
-    free_keys(keys, nkeys);
+    cot_jsonl_set_sub(run.in, NULL);
+    free_keys(&keys);
     for (size_t i = 0; r == -1 && i < cot_fields_n(f); i++) {
         const cot_field_t *e = cot_fields_get(f, i);
         if (!e->miss) continue;

@@ -16,6 +16,7 @@ typedef struct {
     cot_buf_t *tmp;
     int depth;
     int canon;        /* nothing seen that cot_json_print() writes otherwise */
+    size_t skipped;   /* second-level members checked, not built (sub)    */
 } parser_t;
 
 static inline void skip_ws(parser_t *x)
@@ -252,7 +253,12 @@ static void link_child(cJSON *c, cJSON **last, cJSON *v)
     c->child->prev = v;
 }
 
-static cJSON *container(parser_t *x, int obj)
+static int skip_value(parser_t *x);
+static int sub_wanted(const cot_json_sub_t *f, const cot_buf_t *key);
+
+/* An array, or an object; with f (an object's), only the members f names
+ * are built, the others checked by skip_value(). */
+static cJSON *container(parser_t *x, int obj, const cot_json_sub_t *f)
 {
     if (++x->depth > COT_JSON_FAST_DEPTH) return NULL;
     char close = obj ? '}' : ']';
@@ -268,16 +274,23 @@ static cJSON *container(parser_t *x, int obj)
         char *key = NULL;
         if (obj) {
             if (x->p >= x->end || *x->p != '"' || string(x) < 0) goto fail;
-            key = tmp_dup(x->tmp);
+            int build = !f || sub_wanted(f, x->tmp);
+            key = build ? tmp_dup(x->tmp) : NULL;
             skip_ws(x);
             if (x->p >= x->end || *x->p != ':') { cJSON_free(key); goto fail; }
             x->p++;
             skip_ws(x);
+            if (!build) {
+                if (skip_value(x) < 0) goto fail;
+                x->skipped++;
+                goto next;
+            }
         }
         cJSON *v = value(x);
         if (!v) { cJSON_free(key); goto fail; }
         v->string = key;
         link_child(c, &last, v);
+    next:
         skip_ws(x);
         if (x->p < x->end && *x->p == ',') { x->p++; skip_ws(x); continue; }
         if (x->p < x->end && *x->p == close) { x->p++; break; }
@@ -295,8 +308,8 @@ static cJSON *value(parser_t *x)
     if (x->p >= x->end) return NULL;
     cJSON *v;
     switch (*x->p) {
-    case '{': return container(x, 1);
-    case '[': return container(x, 0);
+    case '{': return container(x, 1, NULL);
+    case '[': return container(x, 0, NULL);
     case '"':
         if (string(x) < 0) return NULL;
         v = node(cJSON_CreateNull());
@@ -413,11 +426,20 @@ static int skip_value(parser_t *x)
     }
 }
 
-static int wanted(const cot_json_members_t *m, const cot_buf_t *key)
+/* The index of key in m's keys + 1; 0: not named; -1: every key wanted. */
+static long wanted(const cot_json_members_t *m, const cot_buf_t *key)
 {
-    if (!m || !m->keys) return 1;
+    if (!m || !m->keys) return -1;
     for (size_t i = 0; i < m->nkeys; i++)
         if (strlen(m->keys[i]) == key->len && !memcmp(m->keys[i], key->s, key->len))
+            return (long)i + 1;
+    return 0;
+}
+
+static int sub_wanted(const cot_json_sub_t *f, const cot_buf_t *key)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (strlen(f->keys[i]) == key->len && !memcmp(f->keys[i], key->s, key->len))
             return 1;
     return 0;
 }
@@ -448,14 +470,16 @@ static cJSON *top(parser_t *x, const unsigned char *base, cot_json_members_t *m)
         size_t start = (size_t)(x->p - base);
         if (x->p >= x->end || *x->p != '"' || string(x) < 0) goto fail;
         size_t key_end = (size_t)(x->p - base);
-        int build = wanted(m, x->tmp);
+        long build = wanted(m, x->tmp);
         char *key = build ? tmp_dup(x->tmp) : NULL;
         skip_ws(x);
         if (x->p >= x->end || *x->p != ':') { cJSON_free(key); goto fail; }
         x->p++;
         skip_ws(x);
         if (build) {
-            cJSON *v = value(x);
+            const cot_json_sub_t *f = build > 0 && m->sub ? &m->sub[build - 1] : NULL;
+            cJSON *v = f && f->keys && x->p < x->end && *x->p == '{' ? container(x, 1, f)
+                                                                     : value(x);
             if (!v) { cJSON_free(key); goto fail; }
             v->string = key;
             link_child(c, &last, v);
@@ -480,7 +504,7 @@ cJSON *cot_json_parse_members(const char *text, size_t n, cot_buf_t *scratch,
                               cot_json_members_t *m)
 {
     const unsigned char *base = (const unsigned char *)text;
-    parser_t x = {base, base + n, scratch, 0, 1};
+    parser_t x = {base, base + n, scratch, 0, 1, 0};
     if (m) {
         m->nspan = m->skipped = 0;
         m->canonical = 0;
@@ -500,7 +524,10 @@ cJSON *cot_json_parse_members(const char *text, size_t n, cot_buf_t *scratch,
         if (m) m->nspan = m->skipped = 0;
         return NULL;
     }
-    if (m) m->canonical = x.canon;
+    if (m) {
+        m->canonical = x.canon;
+        m->skipped += x.skipped;
+    }
     return o;
 }
 

@@ -97,15 +97,30 @@ typedef struct {
     size_t end;        /* just after the value                             */
 } cot_json_span_t;
 
+/* Inside one named member: the second-level members to build when its
+ * value is an object (keys NULL: all of it).  An array or a scalar is built
+ * whole. */
+typedef struct {
+    const char *const *keys;
+    size_t n;
+} cot_json_sub_t;
+
 typedef struct {
     /* in: the top-level members to build; keys NULL builds every one
      * (nkeys 0 with keys set builds none) */
     const char *const *keys;
     size_t nkeys;
+    /* in: NULL, or nkeys entries: sub[i] narrows what is built of keys[i]
+     * (every duplicate of a named second-level member is built, in order,
+     * so a lookup through it finds what it finds in the full tree; the
+     * rest is checked as fully, not built) */
+    const cot_json_sub_t *sub;
     /* out, after a parse that did not give up */
     cot_json_span_t *span;     /* every top-level member, in order          */
     size_t nspan, cap;
-    size_t skipped;            /* members checked but not built             */
+    size_t skipped;            /* members checked but not built (top-level
+                                  and, with sub, second-level): 0 means the
+                                  tree is whole                              */
     int canonical;             /* 1: the text is cot_json_print()'s output  */
 } cot_json_members_t;
 

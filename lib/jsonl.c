@@ -375,6 +375,11 @@ void cot_jsonl_set_keys(cot_jsonl_reader_t *r, const char *const *keys, size_t n
     r->p.members.nkeys = n;
 }
 
+void cot_jsonl_set_sub(cot_jsonl_reader_t *r, const cot_json_sub_t *sub)
+{
+    r->p.members.sub = sub;
+}
+
 int cot_jsonl_next(cot_jsonl_reader_t *r, cot_line_t *l)
 {
     cJSON_Delete(r->p.json);

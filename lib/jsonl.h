@@ -74,6 +74,9 @@ void cot_jsonl_parser_free(cot_jsonl_parser_t *p);
  * which must outlive the reader's use of them; NULL: all, the default).
  * The others are checked as fully as ever, not built (json.h). */
 void cot_jsonl_set_keys(cot_jsonl_reader_t *r, const char *const *keys, size_t n);
+/* With keys set: sub[0..n) narrows what is built of each (json.h); NULL,
+ * the default: each named member whole.  Must outlive the reader's use. */
+void cot_jsonl_set_sub(cot_jsonl_reader_t *r, const cot_json_sub_t *sub);
 
 /* Passed to every input stream (see cot_stream_set_idle). */
 void cot_jsonl_set_idle(cot_jsonl_reader_t *r, int (*idle)(void *), void *arg);

@@ -163,6 +163,39 @@ int cot_record_path_head(const char *path, cot_buf_t *out)
     return 0;
 }
 
+int cot_record_path_second(const char *path, cot_buf_t *out)
+{
+    cot_buf_clear(out);
+    if (!path || !*path) return -1;
+    if (path[0] == '/') {
+        const char *p = strchr(path + 1, '/');
+        if (!p) return -1;
+        for (p++; *p && *p != '/'; p++) {
+            char c = *p;
+            if (c == '~') {
+                if (p[1] == '0') c = '~';
+                else if (p[1] == '1') c = '/';
+                else return -1;
+                p++;
+            }
+            cot_buf_addc(out, c);
+        }
+        /* cot_record_get() reads a token of up to 511 bytes */
+        if (!out->len || out->len > 500) { cot_buf_clear(out); return -1; }
+        cot_buf_cstr(out);
+        return 0;
+    }
+    const char *p = path + (path[0] == '.');
+    size_t n = strcspn(p, ".[");
+    if (!n || p[n] != '.') return -1;
+    p += n + 1;
+    n = strcspn(p, ".[");
+    if (!n) return -1;
+    cot_buf_add(out, p, n);
+    cot_buf_cstr(out);
+    return 0;
+}
+
 int cot_record_path_ok(const char *path)
 {
     if (!path || !*path) return -1;

@@ -55,6 +55,15 @@ const cJSON *cot_record_get(const cJSON *rec, const char *path);
  * (json.h) must then build them all. */
 int cot_record_path_head(const char *path, cot_buf_t *out);
 
+/* The second step of a path when it is surely an object key, decoded, into
+ * out (cleared): "status" for diff.status, .diff.status.x and
+ * /diff/status; 0, or -1 when there is no second step or it may be
+ * something else (diff, diff[0], diff.a[1] is "a"; an empty or over-long
+ * pointer token): the member named by the head must then be built whole.
+ * A dotted step such as "0" is returned: on an object it is a key, and an
+ * array is always built whole (json.h, cot_json_sub_t). */
+int cot_record_path_second(const char *path, cot_buf_t *out);
+
 /* Check a path's syntax without a record: 0 ok, -1 bad (for option parsing). */
 int cot_record_path_ok(const char *path);
 

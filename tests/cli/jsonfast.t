@@ -102,6 +102,10 @@ t stat-missing 1 "paths '$S --count meta.hnt --count judge.verdict \$W/j.jsonl'"
 # (the first 40: no line there needs the slow path, which builds it all)
 t stat-missing-unread 1 "paths 'head -n 40 \$W/j.jsonl | $S --count prmpt --count judge.verdict'"
 t stat-later 0 "paths '$S --num nums.0 --count deep \$W/j.jsonl'"
+# a member read only by second keys is built narrowed to them (cot_json_sub_t);
+# a path that stops at it builds it whole
+t stat-sub 0 "paths '$S --count /judge/verdict --count judge.labels[0] --num meta.n --count meta \$W/j.jsonl'"
+t stat-sub-deep 0 "paths '$S --count judge.evidence.0.rule --count judge.verdict --by /meta/src \$W/j.jsonl'"
 t stat-whole 0 "paths '$S --count . --count cot \$W/j.jsonl | sha256sum'"
 t stat-trend 0 "paths '$S --json --count judge.verdict --trend meta.n --for judge.verdict=clean --buckets 4 \$W/j.jsonl'"
 t stat-gate 1 "paths '$S --max-rate judge.verdict=clean:0.5 \$W/j.jsonl'"
