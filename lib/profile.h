@@ -342,6 +342,13 @@ struct cot_profile_work {
     size_t ubcap;
     struct cot_pstep { size_t start, end; double value; } *steps;
     size_t nsteps, stcap;
+    /* the scorer's own: the word n-gram keys, the chars token ids, and a
+     * cache of chars probabilities per chars view */
+    uint64_t *keys;
+    size_t kcap;
+    uint16_t *cids;
+    size_t cidcap;
+    struct cot_pmemo *memo[2];
 };
 /* After cot_profile_features(): the per-token unit values of its m word
  * tokens into w->ubits, and the steps of text[0..n) (non-blank lines: the
