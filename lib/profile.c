@@ -187,58 +187,124 @@ typedef struct {
 
 static void layout_end(const layout_acc_t *a, double f[COT_PLAYOUT_N]);
 
-static size_t chars_ids(const char *text, size_t n, uint16_t **ids, size_t *cap,
-                        double lf[COT_PLAYOUT_N])
+/* The scorer's one pass over a text: its word tokens (those of
+ * cot_profile_tokenize()) into *toks, the ids of its chars tokens into
+ * *ids, and the layout features of cot_profile_layout() into lf.  The two
+ * tokenisations cut at the same places but for '_' and non-ASCII bytes
+ * inside words (chars tokens of their own) and '.' or ',' inside numbers.
+ * Returns the word token count; *mc is the chars token count. */
+#define FNV(h, c) ((h) = ((h) ^ (c)) * 0x100000001b3ULL)
+static size_t scan(const char *text, size_t n, cot_ptok_t **toks, size_t *tcap,
+                   uint16_t **ids, size_t *icap, size_t *mc, double lf[COT_PLAYOUT_N])
 {
     const unsigned char *p = (const unsigned char *)text;
     if (!cls_ready) cls_init();
-    if (n + 1 > *cap) {
-        *cap = n + 1 > 256 ? n + 1 : 256;
+    if (n + 1 > *icap) {
+        *icap = n + 1 > 256 ? n + 1 : 256;
         free(*ids);
-        *ids = cot_malloc(*cap * sizeof **ids);
+        *ids = cot_malloc(*icap * sizeof **ids);
     }
     uint16_t *o = *ids;
     layout_acc_t a = {0, 0, 0, 0, 0, 0};
-    size_t m = 0, i = 0, len = 0;     /* len: bytes of the line so far */
+    size_t m = 0, q = 0, i = 0, len = 0;  /* len: bytes of the line so far */
     int blank = 1;
     unsigned space = 0;
+#define CHAR_TOK(kind, val) (o[q++] = (uint16_t)(1 + (((kind) << 8 | (val)) << 1 | space)), space = 0)
     while (i < n) {
-        unsigned c = p[i], kind, val;
-        if (c == ' ') {
-            size_t j = i;
-            while (j < n && p[j] == ' ') j++;
-            len += j - i;
-            if (j - i == 1 && j < n) { space = 1; i = j; continue; }
-            kind = 0; val = j - i > 3 ? 3 : (unsigned)(j - i);
-            i = j;
-        } else if ((c | 32) >= 'a' && (c | 32) <= 'z') {
-            unsigned up = 0, L = 0;
-            for (; i < n && (p[i] | 32) >= 'a' && (p[i] | 32) <= 'z'; i++, L++)
-                up += p[i] < 'a';
-            kind = 1;
-            val = !up ? 0 : up == L ? (L > 1 ? 2 : 1) : (up == 1 && c < 'a') ? 1 : 3;
-            len += L; a.nonsp += L; blank = 0;
-        } else if (c >= '0' && c <= '9') {
-            unsigned L = 0;
-            for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) L++;
-            kind = 2; val = L > 4 ? 4 : L;
-            len += L; a.nonsp += L; a.dig += L; blank = 0;
-        } else {
-            kind = 3; val = c; i++;
-            if (c == '\n') {
-                if (!blank) { a.lines++; a.sum += (double)len; a.sq += (double)len * (double)len; }
-                len = 0; blank = 1;
-            } else {
-                len++;
-                if (c > 0x20) { blank = 0; a.nonsp++; a.pun += cls[c] == C_PUNCT; }
+        const unsigned c = p[i], k = cls[c];
+        const size_t s = i;
+        uint64_t h = 0xcbf29ce484222325ULL;
+        if (k == C_WORD) {
+            do {
+                unsigned b = p[i];
+                if ((b | 32) >= 'a' && (b | 32) <= 'z') {
+                    unsigned up = 0, L = 0;
+                    for (; i < n && (p[i] | 32) >= 'a' && (p[i] | 32) <= 'z'; i++, L++) {
+                        up += p[i] < 'a';
+                        FNV(h, p[i] | 32u);
+                    }
+                    CHAR_TOK(1u, !up ? 0u : up == L ? (L > 1 ? 2u : 1u)
+                                 : (up == 1 && b < 'a') ? 1u : 3u);
+                    len += L; a.nonsp += L;
+                } else {                 /* '_' or a byte >= 0x80 */
+                    FNV(h, b);
+                    CHAR_TOK(3u, b);
+                    i++; len++; a.nonsp++;
+                }
+            } while (i < n && cls[p[i]] == C_WORD);
+            blank = 0;
+        } else if (k == C_DIGIT) {
+            for (;;) {
+                unsigned L = 0;
+                for (; i < n && p[i] >= '0' && p[i] <= '9'; i++, L++) FNV(h, p[i]);
+                CHAR_TOK(2u, L > 4 ? 4u : L);
+                len += L; a.nonsp += L; a.dig += L;
+                if (i + 1 < n && (p[i] == '.' || p[i] == ',') && cls[p[i + 1]] == C_DIGIT) {
+                    FNV(h, p[i]);
+                    CHAR_TOK(3u, p[i]);
+                    i++; len++; a.nonsp++; a.pun++;
+                    continue;
+                }
+                break;
             }
+            blank = 0;
+        } else if (k == C_PUNCT) {
+            FNV(h, c);
+            CHAR_TOK(3u, c);
+            i++; len++; a.nonsp++; a.pun++; blank = 0;
+        } else {                         /* white space: no word token */
+            if (c == ' ') {
+                size_t j = i;
+                while (j < n && p[j] == ' ') j++;
+                len += j - i;
+                if (j - i == 1 && j < n) space = 1;
+                else CHAR_TOK(0u, j - i > 3 ? 3u : (unsigned)(j - i));
+                i = j;
+            } else {
+                CHAR_TOK(3u, c);
+                i++;
+                if (c == '\n') {
+                    if (!blank) { a.lines++; a.sum += (double)len; a.sq += (double)len * (double)len; }
+                    len = 0; blank = 1;
+                } else {
+                    len++;
+                    if (c > 0x20) { blank = 0; a.nonsp++; }   /* DEL */
+                }
+            }
+            continue;
         }
-        o[m++] = (uint16_t)(1 + ((kind << 8 | val) << 1 | space));
-        space = 0;
+        if (m == *tcap) {
+            *tcap = *tcap ? *tcap * 2 : 256;
+            *toks = cot_realloc(*toks, *tcap * sizeof **toks);
+        }
+        (*toks)[m].start = (uint32_t)s;
+        (*toks)[m].end = (uint32_t)i;
+        (*toks)[m].hash = mix64(h);
+        m++;
     }
+#undef CHAR_TOK
     if (!blank) { a.lines++; a.sum += (double)len; a.sq += (double)len * (double)len; }
     layout_end(&a, lf);
+    *mc = q;
     return m;
+}
+
+int cot_profile_scan_check(const char *text, size_t n)
+{
+    cot_ptok_t *t = NULL, *u = NULL, *c = NULL;
+    size_t tc = 0, uc = 0, cc = 0, ic = 0, mc = 0;
+    uint16_t *id = NULL;
+    double lf[COT_PLAYOUT_N], lg[COT_PLAYOUT_N];
+    size_t m = scan(text, n, &t, &tc, &id, &ic, &mc, lf);
+    size_t m2 = cot_profile_tokenize(text, n, &u, &uc);
+    size_t mc2 = cot_profile_tokenize_chars(text, n, &c, &cc);
+    cot_profile_layout(text, n, lg);
+    int bad = m != m2 || mc != mc2 || memcmp(lf, lg, sizeof lf) != 0;
+    for (size_t k = 0; !bad && k < m; k++)
+        bad = t[k].start != u[k].start || t[k].end != u[k].end || t[k].hash != u[k].hash;
+    for (size_t k = 0; !bad && k < mc; k++) bad = chars_id_hash(id[k]) != c[k].hash;
+    free(t); free(u); free(c); free(id);
+    return bad ? -1 : 0;
 }
 
 /* ---- layout ------------------------------------------------------------ */
@@ -1140,7 +1206,7 @@ static void words_score(const cot_profile_t *pr, cot_profile_work_t *w, size_t m
 
 /* The chars views: the probability of a token is a function of its last N
  * tokens (with <s> and nothing before the first), which the ids of
- * chars_ids() spell exactly in one word, so a small cache keyed by that
+ * scan() spell exactly in one word, so a small cache keyed by that
  * word returns the very same double.  A miss runs view_step() from the
  * entries of the token before: kept when that token was computed too,
  * else rebuilt from the N - 1 tokens before it (the entries of order k at
@@ -1203,6 +1269,39 @@ static void chars_view(const cot_profile_t *prof, int v, struct cot_pmemo **mp,
         e->p = p;
         out[i] = p;
     }
+}
+
+/* chars_view() without the cache: every token from the one before. */
+static void chars_view_plain(const pview_t *pr, const uint16_t *id, size_t m, double *out)
+{
+    const unsigned char *sa[COT_PROFILE_MAX_ORDER + 1] = {0}, *sb[COT_PROFILE_MAX_ORDER + 1] = {0};
+    const unsigned char **prev = sa, **cur = sb;
+    prev[1] = pr->bos;
+    uint64_t kk[COT_PROFILE_MAX_ORDER];
+    for (size_t i = 0; i < m; i++) {
+        chars_keys(id, i, pr->order, kk);
+        double p = view_step(pr, kk, prev, cur);
+        const unsigned char **x = prev; prev = cur; cur = x;
+        out[i] = p > 1e-30 ? p : 0x1.4p-100;
+    }
+}
+
+int cot_profile_chars_check(const cot_profile_t *pr, const char *text, size_t n,
+                            cot_profile_work_t *w)
+{
+    double lf[COT_PLAYOUT_N];
+    size_t mc;
+    scan(text, n, &w->toks, &w->tcap, &w->cids, &w->cidcap, &mc, lf);
+    double *a = cot_malloc((mc + 1) * sizeof *a), *b = cot_malloc((mc + 1) * sizeof *b);
+    int bad = 0;
+    for (int v = COT_PVIEW_CHARS; v < COT_PVIEW_N; v += 2) {
+        if (!(pr->info.views >> v & 1)) continue;
+        chars_view(pr, v, &w->memo[v == COT_PVIEW_REF_CHARS], w->cids, mc, a);
+        chars_view_plain(&pr->v[v], w->cids, mc, b);
+        bad |= memcmp(a, b, mc * sizeof *a) != 0;
+    }
+    free(a); free(b);
+    return bad ? -1 : 0;
 }
 
 /* Mean bits and the mean of the COT_PROFILE_PEAK highest bits from
@@ -1310,12 +1409,12 @@ static size_t features_raw(const cot_profile_t *pr, const char *text, size_t n,
 {
     for (int k = 0; k < COT_PCAL_N; k++) f[k] = NAN;
     const int ref = pr->info.views >> COT_PVIEW_REF_WORDS & 1;
-    size_t m = cot_profile_tokenize(text, n, &w->toks, &w->tcap);
+    double lf[COT_PLAYOUT_N];
+    size_t mc;
+    size_t m = scan(text, n, &w->toks, &w->tcap, &w->cids, &w->cidcap, &mc, lf);
     grow_bits(&w->bits, &w->bcap, m);
     if (ref) grow_bits(&w->rbits, &w->rbcap, m);
     words_score(pr, w, m, ref);
-    double lf[COT_PLAYOUT_N];
-    size_t mc = chars_ids(text, n, &w->cids, &w->cidcap, lf);
     grow_bits(&w->cbits, &w->cbcap, mc);
     chars_view(pr, COT_PVIEW_CHARS, &w->memo[0], w->cids, mc, w->cbits);
     double cmean, cpeak;

@@ -79,6 +79,12 @@ extern const char *const cot_pview_names[COT_PVIEW_N];
 size_t cot_profile_tokenize_chars(const char *p, size_t n, cot_ptok_t **toks,
                                   size_t *cap);
 
+/* The scorer cuts both tokenisations and counts the layout in one pass
+ * over the text; 0 when that pass gives exactly the word tokens, the chars
+ * token hashes and the layout of the three functions here, else -1.  For
+ * tests and fuzzers. */
+int cot_profile_scan_check(const char *p, size_t n);
+
 /* Layout: log(1 + mean line length in bytes), log(1 + lines), the
  * coefficient of variation of line lengths, and the fractions of non-space
  * bytes that are digits and ASCII punctuation (blank lines are not lines). */
@@ -246,6 +252,11 @@ typedef struct cot_profile_work cot_profile_work_t;
 size_t cot_profile_features(const cot_profile_t *p, const char *text, size_t n,
                             size_t window, cot_profile_work_t *w,
                             double f[COT_PCAL_N]);
+/* The chars views' probabilities of text[0..n) through the scorer's cache
+ * in w (warm from earlier calls, or cold) against the same without it: 0
+ * when they are the same doubles, else -1.  For tests and fuzzers. */
+int cot_profile_chars_check(const cot_profile_t *p, const char *text, size_t n,
+                            cot_profile_work_t *w);
 /* Its z-score against the held-out records, its p-value, the threshold at
  * fpr (the conformal rule of cot_profile_unit_threshold(); NAN when fpr is
  * below 1/(n + 1)), and how many held-out scores lie above that threshold
