@@ -1165,24 +1165,47 @@ static void word_keys(const cot_ptok_t *t, size_t m, int S, uint64_t *K)
 /* Surprisal in bits of every word token under view pr, from the keys of
  * word_keys().  On a view whose tables pass the L2 cache the slots are
  * fetched AHEAD tokens early: a miss costs more than all the hashing. */
-static void words_view(const pview_t *pr, const uint64_t *K, int S, size_t m,
-                       double *out)
+static inline __attribute__((always_inline)) void
+words_view_n(const pview_t *pr, const uint64_t *K, int S, size_t m, double *out, const int N)
 {
-    const unsigned char *sa[COT_PROFILE_MAX_ORDER + 1] = {0}, *sb[COT_PROFILE_MAX_ORDER + 1] = {0};
-    const unsigned char **prev = sa, **cur = sb;
+    /* N is a constant here (3, 4 or 5): the n-gram entries stay in registers */
+    const unsigned char *prev[COT_PROFILE_MAX_ORDER + 1] = {0};
     prev[1] = pr->bos;
-    const int N = pr->order, big = pr->big;
+    const double base = pr->gamma0 * pr->uniform;
+    const int big = pr->big;
     enum { AHEAD = 8 };
     for (size_t i = 0; i < m; i++) {
         if (big && i + AHEAD < m) {
             const size_t j = i + AHEAD;
             const uint64_t *kk = K + j * (size_t)S;
-            for (int k = 1; k <= N && (size_t)k <= j + 2; k++)
-                __builtin_prefetch(pr->t[k].base + (kk[k - 1] & pr->t[k].mask) * ENT);
+            for (int k = 1; k <= N; k++)
+                if ((size_t)k <= j + 2)
+                    __builtin_prefetch(pr->t[k].base + (kk[k - 1] & pr->t[k].mask) * ENT);
         }
-        double p = view_step(pr, K + i * (size_t)S, prev, cur);
-        const unsigned char **x = prev; prev = cur; cur = x;
+        const uint64_t *kk = K + i * (size_t)S;
+        const unsigned char *cur[COT_PROFILE_MAX_ORDER + 1] = {0};
+        const unsigned char *e = ptab_find(&pr->t[1], kk[0]);
+        double p = (e ? rdf32(e + 8) : 0.0) + base;
+        cur[1] = e;
+        for (int k = 2; k <= N; k++) {
+            const unsigned char *ctx = prev[k - 1];
+            if (!ctx) break;
+            e = cur[k - 1] ? ptab_find(&pr->t[k], kk[k - 1]) : NULL;
+            p = (e ? rdf32(e + 8) : 0.0) + rdf32(ctx + 12) * p;
+            cur[k] = e;
+        }
+        for (int k = 1; k < N; k++) prev[k] = cur[k];
         out[i] = p > 1e-30 ? -log2(p) : 99.66;
+    }
+}
+
+static void words_view(const pview_t *pr, const uint64_t *K, int S, size_t m,
+                       double *out)
+{
+    switch (pr->order) {
+    case 3: words_view_n(pr, K, S, m, out, 3); break;
+    case 4: words_view_n(pr, K, S, m, out, 4); break;
+    default: words_view_n(pr, K, S, m, out, 5); break;
     }
 }
 
