@@ -1121,6 +1121,46 @@ void cot_profile_info(const cot_profile_t *p, cot_profile_info_t *info)
 
 /* ---- scoring ----------------------------------------------------------- */
 
+/* Mean bits and the mean of the COT_PROFILE_PEAK highest bits from
+ * probabilities: a running product renormalised by frexp (one logarithm per
+ * record), and the smallest probabilities; fed one probability at a time
+ * (pstat_add), in token order. */
+typedef struct {
+    double prod, low[COT_PROFILE_PEAK];
+    long ex;
+    size_t n, k, hi;                   /* hi: the largest of low[] */
+} pstat_t;
+
+static void pstat_init(pstat_t *a)
+{
+    a->prod = 1; a->ex = 0; a->n = a->k = a->hi = 0;
+}
+
+static inline void pstat_add(pstat_t *a, double p)
+{
+    a->n++;
+    a->prod *= p;
+    if (a->prod < 0x1p-800) { int e; a->prod = frexp(a->prod, &e); a->ex += e; }
+    if (a->k < COT_PROFILE_PEAK) {
+        a->low[a->k] = p;
+        if (a->low[a->k] > a->low[a->hi]) a->hi = a->k;
+        a->k++;
+        return;
+    }
+    if (p < a->low[a->hi]) {
+        a->low[a->hi] = p;
+        for (size_t j = 0; j < a->k; j++) if (a->low[j] > a->low[a->hi]) a->hi = j;
+    }
+}
+
+static void pstat_end(const pstat_t *a, double *mean, double *peak)
+{
+    *mean = a->n ? -(log2(a->prod) + (double)a->ex) / (double)a->n : NAN;
+    double s = 0;
+    for (size_t j = 0; j < a->k; j++) s += -log2(a->low[j]);
+    *peak = a->k ? s / (double)a->k : NAN;
+}
+
 /* One token of a view.  prev[1..N-1] are the entries of the n-grams
  * ending at the token before (NULL where absent, or where a shorter one
  * is; before the first token prev[1] is <s> and the rest NULL), kk[k - 1]
@@ -1254,7 +1294,7 @@ static void chars_keys(const uint16_t *id, size_t j, int N, uint64_t *kk)
 /* Probabilities (floored at 2^-99.66 like the bits) of the chars tokens
  * id[0..m) under view pr. */
 static void chars_view(const cot_profile_t *prof, int v, struct cot_pmemo **mp,
-                       const uint16_t *id, size_t m, double *out)
+                       const uint16_t *id, size_t m, double *out, pstat_t *st)
 {
     const pview_t *pr = &prof->v[v];
     struct cot_pmemo *mo = *mp;
@@ -1274,7 +1314,11 @@ static void chars_view(const cot_profile_t *prof, int v, struct cot_pmemo **mp,
     for (size_t i = 0; i < m; i++) {
         key = (key << CID_BITS | id[i]) & kmask;
         __typeof__(mo->e[0]) *e = &mo->e[(key * 0x9e3779b97f4a7c15ULL) >> (64 - MEMO_BITS)];
-        if (e->key == key) { out[i] = e->p; continue; }
+        if (e->key == key) {
+            if (out) out[i] = e->p;
+            if (st) pstat_add(st, e->p);
+            continue;
+        }
         size_t j0 = i + 1 >= (size_t)N ? i + 1 - (size_t)N : 0;
         if (next < j0) {
             for (int k = 0; k <= COT_PROFILE_MAX_ORDER; k++) prev[k] = NULL;
@@ -1290,7 +1334,8 @@ static void chars_view(const cot_profile_t *prof, int v, struct cot_pmemo **mp,
         p = p > 1e-30 ? p : 0x1.4p-100;
         e->key = key;
         e->p = p;
-        out[i] = p;
+        if (out) out[i] = p;
+        if (st) pstat_add(st, p);
     }
 }
 
@@ -1319,40 +1364,12 @@ int cot_profile_chars_check(const cot_profile_t *pr, const char *text, size_t n,
     int bad = 0;
     for (int v = COT_PVIEW_CHARS; v < COT_PVIEW_N; v += 2) {
         if (!(pr->info.views >> v & 1)) continue;
-        chars_view(pr, v, &w->memo[v == COT_PVIEW_REF_CHARS], w->cids, mc, a);
+        chars_view(pr, v, &w->memo[v == COT_PVIEW_REF_CHARS], w->cids, mc, a, NULL);
         chars_view_plain(&pr->v[v], w->cids, mc, b);
         bad |= memcmp(a, b, mc * sizeof *a) != 0;
     }
     free(a); free(b);
     return bad ? -1 : 0;
-}
-
-/* Mean bits and the mean of the COT_PROFILE_PEAK highest bits from
- * probabilities: a running product renormalised by frexp (one logarithm per
- * record), and the smallest probabilities. */
-static void prob_stats(const double *pr, size_t n, double *mean, double *peak)
-{
-    double prod = 1, low[COT_PROFILE_PEAK];
-    long ex = 0;
-    size_t k = 0, hi = 0;              /* hi: the largest of low[] */
-    for (size_t i = 0; i < n; i++) {
-        prod *= pr[i];
-        if (prod < 0x1p-800) { int e; prod = frexp(prod, &e); ex += e; }
-        if (k < COT_PROFILE_PEAK) {
-            low[k] = pr[i];
-            if (low[k] > low[hi]) hi = k;
-            k++;
-            continue;
-        }
-        if (pr[i] < low[hi]) {
-            low[hi] = pr[i];
-            for (size_t j = 0; j < k; j++) if (low[j] > low[hi]) hi = j;
-        }
-    }
-    *mean = n ? -(log2(prod) + (double)ex) / (double)n : NAN;
-    double s = 0;
-    for (size_t j = 0; j < k; j++) s += -log2(low[j]);
-    *peak = k ? s / (double)k : NAN;
 }
 
 static void grow_bits(double **bits, size_t *cap, size_t m)
@@ -1378,27 +1395,8 @@ size_t cot_profile_surprisal(const cot_profile_t *pr, const char *text,
     return m;
 }
 
-/* Mean of the COT_PROFILE_PEAK highest values (all when fewer). */
-static double peak_mean(const double *x, size_t n)
-{
-    double top[COT_PROFILE_PEAK];
-    size_t k = 0, lo = 0;              /* lo: the smallest of top[] */
-    for (size_t i = 0; i < n; i++) {
-        if (k < COT_PROFILE_PEAK) {
-            top[k] = x[i];
-            if (top[k] < top[lo]) lo = k;
-            k++;
-            continue;
-        }
-        if (x[i] > top[lo]) {
-            top[lo] = x[i];
-            for (size_t j = 0; j < k; j++) if (top[j] < top[lo]) lo = j;
-        }
-    }
-    double s = 0;
-    for (size_t j = 0; j < k; j++) s += top[j];
-    return k ? s / (double)k : NAN;
-}
+static void summarise(const cot_ptok_t *t, const double *bits, size_t n,
+                      size_t window, cot_profile_score_t *s, double *peak);
 
 static double mean_diff(const double *a, const double *b, size_t n)
 {
@@ -1438,24 +1436,26 @@ static size_t features_raw(const cot_profile_t *pr, const char *text, size_t n,
     grow_bits(&w->bits, &w->bcap, m);
     if (ref) grow_bits(&w->rbits, &w->rbcap, m);
     words_score(pr, w, m, ref);
-    grow_bits(&w->cbits, &w->cbcap, mc);
-    chars_view(pr, COT_PVIEW_CHARS, &w->memo[0], w->cids, mc, w->cbits);
+    pstat_t st;
+    pstat_init(&st);
+    chars_view(pr, COT_PVIEW_CHARS, &w->memo[0], w->cids, mc, NULL, &st);
     double cmean, cpeak;
-    prob_stats(w->cbits, mc, &cmean, &cpeak);
+    pstat_end(&st, &cmean, &cpeak);
     if (ref) {
-        grow_bits(&w->rcbits, &w->rcbcap, mc);
-        chars_view(pr, COT_PVIEW_REF_CHARS, &w->memo[1], w->cids, mc, w->rcbits);
+        pstat_init(&st);
+        chars_view(pr, COT_PVIEW_REF_CHARS, &w->memo[1], w->cids, mc, NULL, &st);
         double rmean, rpeak;
-        prob_stats(w->rcbits, mc, &rmean, &rpeak);
+        pstat_end(&st, &rmean, &rpeak);
         if (m) f[COT_PCAL_WLLR] = mean_diff(w->bits, w->rbits, m);
         if (mc) f[COT_PCAL_CLLR] = cmean - rmean;
     }
-    cot_profile_summarise(w->toks, w->bits, m, window, &w->words);
+    double wpeak;
+    summarise(w->toks, w->bits, m, window, &w->words, &wpeak);
     if (!m) return 0;
     const cot_profile_score_t s = w->words;
     f[COT_PCAL_WBITS] = s.bits_per_token;
     f[COT_PCAL_WWIN] = s.worst_bits;
-    f[COT_PCAL_WPEAK] = peak_mean(w->bits, m);
+    f[COT_PCAL_WPEAK] = wpeak;
     f[COT_PCAL_CBITS] = cmean;
     f[COT_PCAL_CPEAK] = cpeak;
     double q = 0;
@@ -1506,31 +1506,54 @@ void cot_profile_units(const cot_profile_t *pr, const char *text, size_t n,
     }
 }
 
-void cot_profile_summarise(const cot_ptok_t *t, const double *bits, size_t n,
-                           size_t window, cot_profile_score_t *s)
+/* cot_profile_summarise() and, when peak, peak_mean() of the same bits in
+ * the same pass (each sum in the order of its own loop). */
+static void summarise(const cot_ptok_t *t, const double *bits, size_t n,
+                      size_t window, cot_profile_score_t *s, double *peak)
 {
     memset(s, 0, sizeof *s);
     s->tokens = n;
     if (!n) {
         s->bits_per_token = s->worst_bits = NAN;
+        if (peak) *peak = NAN;
         return;
     }
-    double tot = 0;
-    for (size_t i = 0; i < n; i++) tot += bits[i];
-    s->bits_per_token = tot / (double)n;
     size_t W = window && window < n ? window : n;
-    double w = 0, best = -1;
-    size_t at = 0;
+    double tot = 0, w = 0, best = -1, top[COT_PROFILE_PEAK];
+    size_t at = 0, k = 0, lo = 0;      /* lo: the smallest of top[] */
     for (size_t i = 0; i < n; i++) {
-        w += bits[i];
+        const double x = bits[i];
+        tot += x;
+        w += x;
         if (i >= W) w -= bits[i - W];
         if (i + 1 >= W && w > best) { best = w; at = i + 1 - W; }
+        if (!peak) continue;
+        if (k < COT_PROFILE_PEAK) {
+            top[k] = x;
+            if (top[k] < top[lo]) lo = k;
+            k++;
+        } else if (x > top[lo]) {
+            top[lo] = x;
+            for (size_t j = 0; j < k; j++) if (top[j] < top[lo]) lo = j;
+        }
     }
+    s->bits_per_token = tot / (double)n;
     s->worst_bits = best / (double)W;
     s->worst_tok0 = at;
     s->worst_tok1 = at + W;
     s->worst_start = t[at].start;
     s->worst_end = t[at + W - 1].end;
+    if (peak) {
+        double sum = 0;
+        for (size_t j = 0; j < k; j++) sum += top[j];
+        *peak = sum / (double)k;
+    }
+}
+
+void cot_profile_summarise(const cot_ptok_t *t, const double *bits, size_t n,
+                           size_t window, cot_profile_score_t *s)
+{
+    summarise(t, bits, n, window, s, NULL);
 }
 
 double cot_profile_z(const cot_profile_t *p, int which, double x)
@@ -1726,7 +1749,7 @@ void cot_profile_spans(const cot_ptok_t *t, const double *bits, size_t n,
 void cot_profile_work_free(cot_profile_work_t *w)
 {
     free(w->toks); free(w->bits); free(w->spans);
-    free(w->ctoks); free(w->cbits); free(w->rbits); free(w->rcbits);
+    free(w->rbits);
     free(w->ubits); free(w->steps);
     free(w->keys); free(w->cids); free(w->memo[0]); free(w->memo[1]);
     memset(w, 0, sizeof *w);

@@ -340,12 +340,9 @@ struct cot_profile_work {
     size_t bcap;
     size_t (*spans)[2];
     size_t scap;
-    /* the chars view (its probabilities in cbits), and the reference
-     * surprisals (rbits, bits) and probabilities (rcbits) */
-    cot_ptok_t *ctoks;
-    size_t ctcap;
-    double *cbits, *rbits, *rcbits;
-    size_t cbcap, rbcap, rcbcap;
+    /* the reference words surprisals (rbits, as bits) */
+    double *rbits;
+    size_t rbcap;
     cot_profile_score_t words;  /* the words summary of the last features */
     /* per-token unit values (words bits, or own minus reference bits), and
      * the steps of the last cot_profile_units() */
@@ -354,7 +351,8 @@ struct cot_profile_work {
     struct cot_pstep { size_t start, end; double value; } *steps;
     size_t nsteps, stcap;
     /* the scorer's own: the word n-gram keys, the chars token ids, and a
-     * cache of chars probabilities per chars view */
+     * cache of chars probabilities per chars view (the chars views give
+     * their statistics, not per-token values) */
     uint64_t *keys;
     size_t kcap;
     uint16_t *cids;
