@@ -1235,8 +1235,10 @@ words_view_n(const pview_t *pr, const uint64_t *K, int S, size_t m, double *out,
             cur[k] = e;
         }
         for (int k = 1; k < N; k++) prev[k] = cur[k];
-        out[i] = p > 1e-30 ? -log2(p) : 99.66;
+        out[i] = p;
     }
+    /* the logarithms apart: they wait on no lookup there */
+    for (size_t i = 0; i < m; i++) out[i] = out[i] > 1e-30 ? -log2(out[i]) : 99.66;
 }
 
 static void words_view(const pview_t *pr, const uint64_t *K, int S, size_t m,
