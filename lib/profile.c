@@ -1276,7 +1276,7 @@ static void words_score(const cot_profile_t *pr, cot_profile_work_t *w, size_t m
  * entries of the token before: kept when that token was computed too,
  * else rebuilt from the N - 1 tokens before it (the entries of order k at
  * a token depend on its last k tokens only). */
-#define MEMO_BITS 14
+#define MEMO_BITS 16
 struct cot_pmemo {
     uint64_t serial;           /* of the profile, and the view: the owner  */
     int view;
