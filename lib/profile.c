@@ -981,8 +981,9 @@ static void open_v2(cot_profile_t *pr)
         x->uniform = 1.0 / ((double)in->view[v].vocab + 1.0);
         uint64_t bytes = 0;
         for (int k = 1; k <= x->order; k++) bytes += (x->t[k].mask + 1) * ENT;
-        /* the chars view's tables share the L2 cache with the words
-         * view's: fetched ahead from 256 KiB (GSM8K's are 1.7 MB) */
+        /* the reference words view's tables share the L2 cache with the
+         * words view's: fetched ahead from 256 KiB (the chars views read
+         * the cache of chars_view() instead) */
         x->big = bytes > (256u << 10);
         x->bos = ptab_find(&x->t[1], BOS_HASH);
     }
