@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -111,6 +112,15 @@ size_t cot_profile_tokenize(const char *text, size_t n, cot_ptok_t **toks,
 const char *const cot_pview_names[COT_PVIEW_N] = {"words", "chars", "ref_words",
                                                   "ref_chars"};
 
+static uint64_t chars_hash(unsigned kind, unsigned val, unsigned space)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    h ^= kind; h *= 0x100000001b3ULL;
+    h ^= val; h *= 0x100000001b3ULL;
+    h ^= space; h *= 0x100000001b3ULL;
+    return mix64(h ^ 0x5bd1e9955bd1e995ULL);
+}
+
 size_t cot_profile_tokenize_chars(const char *text, size_t n, cot_ptok_t **toks,
                                   size_t *cap)
 {
@@ -142,21 +152,159 @@ size_t cot_profile_tokenize_chars(const char *text, size_t n, cot_ptok_t **toks,
         } else {
             kind = 'b'; val = c; i++;
         }
-        uint64_t h = 0xcbf29ce484222325ULL;
-        h ^= kind; h *= 0x100000001b3ULL;
-        h ^= val; h *= 0x100000001b3ULL;
-        h ^= (unsigned)space; h *= 0x100000001b3ULL;
-        space = 0;
         if (m == *cap) {
             *cap = *cap ? *cap * 2 : 256;
             *toks = cot_realloc(*toks, *cap * sizeof **toks);
         }
         (*toks)[m].start = (uint32_t)s;
         (*toks)[m].end = (uint32_t)i;
-        (*toks)[m].hash = mix64(h ^ 0x5bd1e9955bd1e995ULL);
+        (*toks)[m].hash = chars_hash(kind, val, (unsigned)space);
+        space = 0;
         m++;
     }
     return m;
+}
+
+/* The scorer's chars tokens: the tokens of cot_profile_tokenize_chars() as
+ * small ids, 1 + (kind << 9 | val << 1 | space) with kind 0..3 for 's',
+ * 'a', '9', 'b' (0 stands for no token: before <s>), so that CID_BITS bits
+ * hold a token exactly and a 64-bit word the last five; chars_id_hash()
+ * gives the token's hash back.  The same pass counts the layout of
+ * cot_profile_layout() (see layout_end()). */
+#define CID_BITS 12
+static const unsigned char cid_kind[4] = {'s', 'a', '9', 'b'};
+
+static uint64_t chars_id_hash(unsigned id)
+{
+    unsigned x = id - 1;
+    return chars_hash(cid_kind[x >> 9], x >> 1 & 255, x & 1);
+}
+
+typedef struct {
+    double lines, sum, sq;
+    size_t nonsp, dig, pun;
+} layout_acc_t;
+
+static void layout_end(const layout_acc_t *a, double f[COT_PLAYOUT_N]);
+
+/* The scorer's one pass over a text: its word tokens (those of
+ * cot_profile_tokenize()) into *toks, the ids of its chars tokens into
+ * *ids, and the layout features of cot_profile_layout() into lf.  The two
+ * tokenisations cut at the same places but for '_' and non-ASCII bytes
+ * inside words (chars tokens of their own) and '.' or ',' inside numbers.
+ * Returns the word token count; *mc is the chars token count. */
+#define FNV(h, c) ((h) = ((h) ^ (c)) * 0x100000001b3ULL)
+static size_t scan(const char *text, size_t n, cot_ptok_t **toks, size_t *tcap,
+                   uint16_t **ids, size_t *icap, size_t *mc, double lf[COT_PLAYOUT_N])
+{
+    const unsigned char *p = (const unsigned char *)text;
+    if (!cls_ready) cls_init();
+    if (n + 1 > *icap) {
+        *icap = n + 1 > 256 ? n + 1 : 256;
+        free(*ids);
+        *ids = cot_malloc(*icap * sizeof **ids);
+    }
+    uint16_t *o = *ids;
+    layout_acc_t a = {0, 0, 0, 0, 0, 0};
+    size_t m = 0, q = 0, i = 0, len = 0;  /* len: bytes of the line so far */
+    int blank = 1;
+    unsigned space = 0;
+#define CHAR_TOK(kind, val) (o[q++] = (uint16_t)(1 + (((kind) << 8 | (val)) << 1 | space)), space = 0)
+    while (i < n) {
+        const unsigned c = p[i], k = cls[c];
+        const size_t s = i;
+        uint64_t h = 0xcbf29ce484222325ULL;
+        if (k == C_WORD) {
+            do {
+                unsigned b = p[i];
+                if ((b | 32) >= 'a' && (b | 32) <= 'z') {
+                    unsigned up = 0, L = 0;
+                    for (; i < n && (p[i] | 32) >= 'a' && (p[i] | 32) <= 'z'; i++, L++) {
+                        up += p[i] < 'a';
+                        FNV(h, p[i] | 32u);
+                    }
+                    CHAR_TOK(1u, !up ? 0u : up == L ? (L > 1 ? 2u : 1u)
+                                 : (up == 1 && b < 'a') ? 1u : 3u);
+                    len += L; a.nonsp += L;
+                } else {                 /* '_' or a byte >= 0x80 */
+                    FNV(h, b);
+                    CHAR_TOK(3u, b);
+                    i++; len++; a.nonsp++;
+                }
+            } while (i < n && cls[p[i]] == C_WORD);
+            blank = 0;
+        } else if (k == C_DIGIT) {
+            for (;;) {
+                unsigned L = 0;
+                for (; i < n && p[i] >= '0' && p[i] <= '9'; i++, L++) FNV(h, p[i]);
+                CHAR_TOK(2u, L > 4 ? 4u : L);
+                len += L; a.nonsp += L; a.dig += L;
+                if (i + 1 < n && (p[i] == '.' || p[i] == ',') && cls[p[i + 1]] == C_DIGIT) {
+                    FNV(h, p[i]);
+                    CHAR_TOK(3u, p[i]);
+                    i++; len++; a.nonsp++; a.pun++;
+                    continue;
+                }
+                break;
+            }
+            blank = 0;
+        } else if (k == C_PUNCT) {
+            FNV(h, c);
+            CHAR_TOK(3u, c);
+            i++; len++; a.nonsp++; a.pun++; blank = 0;
+        } else {                         /* white space: no word token */
+            if (c == ' ') {
+                size_t j = i;
+                while (j < n && p[j] == ' ') j++;
+                len += j - i;
+                if (j - i == 1 && j < n) space = 1;
+                else CHAR_TOK(0u, j - i > 3 ? 3u : (unsigned)(j - i));
+                i = j;
+            } else {
+                CHAR_TOK(3u, c);
+                i++;
+                if (c == '\n') {
+                    if (!blank) { a.lines++; a.sum += (double)len; a.sq += (double)len * (double)len; }
+                    len = 0; blank = 1;
+                } else {
+                    len++;
+                    if (c > 0x20) { blank = 0; a.nonsp++; }   /* DEL */
+                }
+            }
+            continue;
+        }
+        if (m == *tcap) {
+            *tcap = *tcap ? *tcap * 2 : 256;
+            *toks = cot_realloc(*toks, *tcap * sizeof **toks);
+        }
+        (*toks)[m].start = (uint32_t)s;
+        (*toks)[m].end = (uint32_t)i;
+        (*toks)[m].hash = mix64(h);
+        m++;
+    }
+#undef CHAR_TOK
+    if (!blank) { a.lines++; a.sum += (double)len; a.sq += (double)len * (double)len; }
+    layout_end(&a, lf);
+    *mc = q;
+    return m;
+}
+
+int cot_profile_scan_check(const char *text, size_t n)
+{
+    cot_ptok_t *t = NULL, *u = NULL, *c = NULL;
+    size_t tc = 0, uc = 0, cc = 0, ic = 0, mc = 0;
+    uint16_t *id = NULL;
+    double lf[COT_PLAYOUT_N], lg[COT_PLAYOUT_N];
+    size_t m = scan(text, n, &t, &tc, &id, &ic, &mc, lf);
+    size_t m2 = cot_profile_tokenize(text, n, &u, &uc);
+    size_t mc2 = cot_profile_tokenize_chars(text, n, &c, &cc);
+    cot_profile_layout(text, n, lg);
+    int bad = m != m2 || mc != mc2 || memcmp(lf, lg, sizeof lf) != 0;
+    for (size_t k = 0; !bad && k < m; k++)
+        bad = t[k].start != u[k].start || t[k].end != u[k].end || t[k].hash != u[k].hash;
+    for (size_t k = 0; !bad && k < mc; k++) bad = chars_id_hash(id[k]) != c[k].hash;
+    free(t); free(u); free(c); free(id);
+    return bad ? -1 : 0;
 }
 
 /* ---- layout ------------------------------------------------------------ */
@@ -187,13 +335,19 @@ void cot_profile_layout(const char *text, size_t n, double f[COT_PLAYOUT_N])
         dig += k == C_DIGIT;
         pun += k == C_PUNCT;
     }
-    double mean = lines ? sum / lines : 0;
-    double var = lines ? sq / lines - mean * mean : 0;
+    layout_acc_t a = {lines, sum, sq, nonsp, dig, pun};
+    layout_end(&a, f);
+}
+
+static void layout_end(const layout_acc_t *a, double f[COT_PLAYOUT_N])
+{
+    double mean = a->lines ? a->sum / a->lines : 0;
+    double var = a->lines ? a->sq / a->lines - mean * mean : 0;
     f[0] = log1p(mean);
-    f[1] = log1p(lines);
+    f[1] = log1p(a->lines);
     f[2] = mean > 0 && var > 0 ? sqrt(var) / mean : 0;
-    f[3] = nonsp ? (double)dig / (double)nonsp : 0;
-    f[4] = nonsp ? (double)pun / (double)nonsp : 0;
+    f[3] = a->nonsp ? (double)a->dig / (double)a->nonsp : 0;
+    f[4] = a->nonsp ? (double)a->pun / (double)a->nonsp : 0;
 }
 
 const char *const cot_pcal_names[COT_PCAL_N] = {
@@ -655,6 +809,7 @@ struct cot_profile {
     pview_t v[COT_PVIEW_N];     /* v[0] repeats the words view above      */
     comb_t comb;
     const unsigned char *ux[COT_PUNIT_N];   /* kept unit values, sorted   */
+    uint64_t serial;            /* this opening's, for the scorer's caches */
 };
 
 static const unsigned char *ptab_find(const ptab_t *t, uint64_t key)
@@ -826,8 +981,9 @@ static void open_v2(cot_profile_t *pr)
         x->uniform = 1.0 / ((double)in->view[v].vocab + 1.0);
         uint64_t bytes = 0;
         for (int k = 1; k <= x->order; k++) bytes += (x->t[k].mask + 1) * ENT;
-        /* the chars view's tables share the L2 cache with the words
-         * view's: fetched ahead from 256 KiB (GSM8K's are 1.7 MB) */
+        /* the reference words view's tables share the L2 cache with the
+         * words view's: fetched ahead from 256 KiB (the chars views read
+         * the cache of chars_view() instead) */
         x->big = bytes > (256u << 10);
         x->bos = ptab_find(&x->t[1], BOS_HASH);
     }
@@ -888,6 +1044,8 @@ cot_profile_t *cot_profile_open_mem(const void *mem, size_t n, const char **why)
     if (!cls_ready) cls_init();
     if (!voice_ready) voice_init();
     cot_profile_t *pr = cot_calloc(1, sizeof *pr);
+    static atomic_uint_least64_t serials;
+    pr->serial = atomic_fetch_add(&serials, 1) + 1;
     cot_profile_info_t *in = &pr->info;
     pr->p = p; pr->n = n;
     pr->order = (int)rd32(p + 16);
@@ -964,98 +1122,263 @@ void cot_profile_info(const cot_profile_t *p, cot_profile_info_t *info)
 
 /* ---- scoring ----------------------------------------------------------- */
 
-/* The keys of the n-grams ending at token j, kk[1..N]: (t[j]), (t[j-1],
- * t[j]), ..., with <s> before t[0] (orders past <s> are never looked up).
- * On a large view the table slots are prefetched. */
-static void view_keys(const pview_t *pr, const cot_ptok_t *t, size_t j, uint64_t *kk)
+/* Mean bits and the mean of the COT_PROFILE_PEAK highest bits from
+ * probabilities: a running product renormalised by frexp (one logarithm per
+ * record), and the smallest probabilities; fed one probability at a time
+ * (pstat_add), in token order. */
+typedef struct {
+    double prod, low[COT_PROFILE_PEAK];
+    long ex;
+    size_t n, k, hi;                   /* hi: the largest of low[] */
+} pstat_t;
+
+static void pstat_init(pstat_t *a)
 {
-    uint64_t h = t[j].hash;
-    kk[1] = h;
-    if (pr->big) __builtin_prefetch(pr->t[1].base + (h & pr->t[1].mask) * ENT);
-    for (int k = 2; k <= pr->order; k++) {
-        if (j + 2 < (size_t)k) { kk[k] = 0; continue; }
-        h = combine(j + 1 >= (size_t)k ? t[j + 1 - (size_t)k].hash : BOS_HASH, h);
-        kk[k] = h;
-        if (pr->big) __builtin_prefetch(pr->t[k].base + (h & pr->t[k].mask) * ENT);
+    a->prod = 1; a->ex = 0; a->n = a->k = a->hi = 0;
+}
+
+static inline void pstat_add(pstat_t *a, double p)
+{
+    a->n++;
+    a->prod *= p;
+    if (a->prod < 0x1p-800) { int e; a->prod = frexp(a->prod, &e); a->ex += e; }
+    if (a->k < COT_PROFILE_PEAK) {
+        a->low[a->k] = p;
+        if (a->low[a->k] > a->low[a->hi]) a->hi = a->k;
+        a->k++;
+        return;
+    }
+    if (p < a->low[a->hi]) {
+        a->low[a->hi] = p;
+        for (size_t j = 0; j < a->k; j++) if (a->low[j] > a->low[a->hi]) a->hi = j;
     }
 }
 
-/* Surprisal in bits of every token (as_prob 0), or its probability, floored
- * at 2^-99.66 like the bits (as_prob 1: no logarithm per token). */
-static void view_surprisal(const pview_t *pr, const cot_ptok_t *t, size_t m,
-                           double *out, int as_prob)
+static void pstat_end(const pstat_t *a, double *mean, double *peak)
+{
+    *mean = a->n ? -(log2(a->prod) + (double)a->ex) / (double)a->n : NAN;
+    double s = 0;
+    for (size_t j = 0; j < a->k; j++) s += -log2(a->low[j]);
+    *peak = a->k ? s / (double)a->k : NAN;
+}
+
+/* One token of a view.  prev[1..N-1] are the entries of the n-grams
+ * ending at the token before (NULL where absent, or where a shorter one
+ * is; before the first token prev[1] is <s> and the rest NULL), kk[k - 1]
+ * the key of the k-gram ending at this token (read only where its context
+ * and its suffix exist).  Fills cur[1..N]; returns the interpolated
+ * probability. */
+static inline double view_step(const pview_t *pr, const uint64_t *kk,
+                               const unsigned char *const *prev,
+                               const unsigned char **cur)
 {
     const int N = pr->order;
-    const unsigned char *prev[COT_PROFILE_MAX_ORDER + 1] = {0}, *cur[COT_PROFILE_MAX_ORDER + 1];
+    const unsigned char *e = ptab_find(&pr->t[1], kk[0]);
+    double p = (e ? rdf32(e + 8) : 0.0) + pr->gamma0 * pr->uniform;
+    cur[1] = e;
+    int k = 2;
+    for (; k <= N; k++) {
+        const unsigned char *ctx = prev[k - 1];
+        if (!ctx) break;
+        e = cur[k - 1] ? ptab_find(&pr->t[k], kk[k - 1]) : NULL;
+        p = (e ? rdf32(e + 8) : 0.0) + rdf32(ctx + 12) * p;
+        cur[k] = e;
+    }
+    for (; k <= N; k++) cur[k] = NULL;
+    return p;
+}
+
+/* The keys of the n-grams ending at every word token: K[j * S + k - 1] for
+ * orders k = 1..S, with <s> before t[0]; the orders that would reach past
+ * <s> are left unset (view_step() never reads them). */
+static void word_keys(const cot_ptok_t *t, size_t m, int S, uint64_t *K)
+{
+    for (size_t j = 0; j < m; j++) {
+        uint64_t *kk = K + j * (size_t)S, h = t[j].hash;
+        kk[0] = h;
+        for (int k = 2; k <= S && (size_t)k <= j + 2; k++) {
+            h = combine(j + 1 >= (size_t)k ? t[j + 1 - (size_t)k].hash : BOS_HASH, h);
+            kk[k - 1] = h;
+        }
+    }
+}
+
+/* Surprisal in bits of every word token under view pr, from the keys of
+ * word_keys().  On a view whose tables pass the L2 cache the slots are
+ * fetched AHEAD tokens early: a miss costs more than all the hashing. */
+static inline __attribute__((always_inline)) void
+words_view_n(const pview_t *pr, const uint64_t *K, int S, size_t m, double *out, const int N)
+{
+    /* N is a constant here (3, 4 or 5): the n-gram entries stay in registers */
+    const unsigned char *prev[COT_PROFILE_MAX_ORDER + 1] = {0};
     prev[1] = pr->bos;
     const double base = pr->gamma0 * pr->uniform;
-    /* The n-gram keys of a token depend on the token hashes only, so they
-     * are made AHEAD tokens early, into a ring, and on a table too large for
-     * the caches the slots are fetched then: a miss costs more than all the
-     * hashing. */
-    enum { AHEAD = 6, RING = 8 };
-    uint64_t ring[RING][COT_PROFILE_MAX_ORDER + 1];
-    uint64_t hist[COT_PROFILE_MAX_ORDER];     /* small tables: keys on demand */
-    hist[0] = BOS_HASH;
     const int big = pr->big;
-    if (big)
-        for (size_t j = 0; j < m && j < AHEAD; j++) view_keys(pr, t, j, ring[j % RING]);
+    enum { AHEAD = 8 };
     for (size_t i = 0; i < m; i++) {
-        const uint64_t *kk = ring[i % RING];
-        if (big && i + AHEAD < m) view_keys(pr, t, i + AHEAD, ring[(i + AHEAD) % RING]);
-        uint64_t key = t[i].hash;
-        const unsigned char *e = ptab_find(&pr->t[1], key);
+        if (big && i + AHEAD < m) {
+            const size_t j = i + AHEAD;
+            const uint64_t *kk = K + j * (size_t)S;
+            for (int k = 1; k <= N; k++)
+                if ((size_t)k <= j + 2)
+                    __builtin_prefetch(pr->t[k].base + (kk[k - 1] & pr->t[k].mask) * ENT);
+        }
+        const uint64_t *kk = K + i * (size_t)S;
+        const unsigned char *cur[COT_PROFILE_MAX_ORDER + 1] = {0};
+        const unsigned char *e = ptab_find(&pr->t[1], kk[0]);
         double p = (e ? rdf32(e + 8) : 0.0) + base;
         cur[1] = e;
-        int k = 2;
-        for (; k <= N; k++) {
+        for (int k = 2; k <= N; k++) {
             const unsigned char *ctx = prev[k - 1];
             if (!ctx) break;
-            e = NULL;
-            if (cur[k - 1]) {
-                key = big ? kk[k] : combine(hist[k - 2], key);
-                e = ptab_find(&pr->t[k], key);
-            }
+            e = cur[k - 1] ? ptab_find(&pr->t[k], kk[k - 1]) : NULL;
             p = (e ? rdf32(e + 8) : 0.0) + rdf32(ctx + 12) * p;
             cur[k] = e;
         }
-        if (!big) {
-            for (int h = N - 1; h > 0; h--) hist[h] = hist[h - 1];
-            hist[0] = t[i].hash;
-        }
-        for (; k <= N; k++) cur[k] = NULL;
-        for (k = 1; k <= N; k++) prev[k] = cur[k];
-        if (as_prob) out[i] = p > 1e-30 ? p : 0x1.4p-100;
-        else out[i] = p > 1e-30 ? -log2(p) : 99.66;
+        for (int k = 1; k < N; k++) prev[k] = cur[k];
+        out[i] = p;
+    }
+    /* the logarithms apart: they wait on no lookup there */
+    for (size_t i = 0; i < m; i++) out[i] = out[i] > 1e-30 ? -log2(out[i]) : 99.66;
+}
+
+static void words_view(const pview_t *pr, const uint64_t *K, int S, size_t m,
+                       double *out)
+{
+    switch (pr->order) {
+    case 3: words_view_n(pr, K, S, m, out, 3); break;
+    case 4: words_view_n(pr, K, S, m, out, 4); break;
+    default: words_view_n(pr, K, S, m, out, 5); break;
     }
 }
 
-/* Mean bits and the mean of the COT_PROFILE_PEAK highest bits from
- * probabilities: a running product renormalised by frexp (one logarithm per
- * record), and the smallest probabilities. */
-static void prob_stats(const double *pr, size_t n, double *mean, double *peak)
+/* The words view, and the reference words view when ref (into rbits), over
+ * the word tokens in w->toks: one set of keys for both. */
+static void words_score(const cot_profile_t *pr, cot_profile_work_t *w, size_t m,
+                        int ref)
 {
-    double prod = 1, low[COT_PROFILE_PEAK];
-    long ex = 0;
-    size_t k = 0, hi = 0;              /* hi: the largest of low[] */
-    for (size_t i = 0; i < n; i++) {
-        prod *= pr[i];
-        if (prod < 0x1p-800) { int e; prod = frexp(prod, &e); ex += e; }
-        if (k < COT_PROFILE_PEAK) {
-            low[k] = pr[i];
-            if (low[k] > low[hi]) hi = k;
-            k++;
+    const pview_t *v0 = &pr->v[COT_PVIEW_WORDS], *v1 = &pr->v[COT_PVIEW_REF_WORDS];
+    int S = v0->order;
+    if (ref && v1->order > S) S = v1->order;
+    if (m * (size_t)S > w->kcap) {
+        w->kcap = m * (size_t)S;
+        free(w->keys);
+        w->keys = cot_malloc(w->kcap * sizeof *w->keys);
+    }
+    word_keys(w->toks, m, S, w->keys);
+    words_view(v0, w->keys, S, m, w->bits);
+    if (ref) words_view(v1, w->keys, S, m, w->rbits);
+}
+
+/* The chars views: the probability of a token is a function of its last N
+ * tokens (with <s> and nothing before the first), which the ids of
+ * scan() spell exactly in one word, so a small cache keyed by that
+ * word returns the very same double.  A miss runs view_step() from the
+ * entries of the token before: kept when that token was computed too,
+ * else rebuilt from the N - 1 tokens before it (the entries of order k at
+ * a token depend on its last k tokens only). */
+#define MEMO_BITS 16
+struct cot_pmemo {
+    uint64_t serial;           /* of the profile, and the view: the owner  */
+    int view;
+    struct { uint64_t key; double p; } e[1u << MEMO_BITS];
+};
+
+static void chars_keys(const uint16_t *id, size_t j, int N, uint64_t *kk)
+{
+    uint64_t h = chars_id_hash(id[j]);
+    kk[0] = h;
+    for (int k = 2; k <= N && (size_t)k <= j + 2; k++) {
+        h = combine(j + 1 >= (size_t)k ? chars_id_hash(id[j + 1 - (size_t)k]) : BOS_HASH, h);
+        kk[k - 1] = h;
+    }
+}
+
+/* Probabilities (floored at 2^-99.66 like the bits) of the chars tokens
+ * id[0..m) under view pr. */
+static void chars_view(const cot_profile_t *prof, int v, struct cot_pmemo **mp,
+                       const uint16_t *id, size_t m, double *out, pstat_t *st)
+{
+    const pview_t *pr = &prof->v[v];
+    struct cot_pmemo *mo = *mp;
+    if (!mo) mo = *mp = cot_calloc(1, sizeof *mo);
+    if (mo->serial != prof->serial || mo->view != v) {
+        memset(mo->e, 0, sizeof mo->e);
+        mo->serial = prof->serial;
+        mo->view = v;
+    }
+    const int N = pr->order;
+    const uint64_t kmask = N * CID_BITS >= 64 ? ~0ULL : (1ULL << (N * CID_BITS)) - 1;
+    const unsigned char *sa[COT_PROFILE_MAX_ORDER + 1] = {0}, *sb[COT_PROFILE_MAX_ORDER + 1] = {0};
+    const unsigned char **prev = sa, **cur = sb;
+    prev[1] = pr->bos;
+    size_t next = 0;           /* prev holds the entries of token next - 1 */
+    uint64_t key = 0, ahead = 0, kk[COT_PROFILE_MAX_ORDER];
+    enum { AHEAD = 8 };        /* the cache's slots are fetched ahead too */
+    for (size_t i = 0; i < m && i < AHEAD; i++) ahead = (ahead << CID_BITS | id[i]) & kmask;
+    for (size_t i = 0; i < m; i++) {
+        if (i + AHEAD < m) {
+            ahead = (ahead << CID_BITS | id[i + AHEAD]) & kmask;
+            __builtin_prefetch(&mo->e[(ahead * 0x9e3779b97f4a7c15ULL) >> (64 - MEMO_BITS)]);
+        }
+        key = (key << CID_BITS | id[i]) & kmask;
+        __typeof__(mo->e[0]) *e = &mo->e[(key * 0x9e3779b97f4a7c15ULL) >> (64 - MEMO_BITS)];
+        if (e->key == key) {
+            if (out) out[i] = e->p;
+            if (st) pstat_add(st, e->p);
             continue;
         }
-        if (pr[i] < low[hi]) {
-            low[hi] = pr[i];
-            for (size_t j = 0; j < k; j++) if (low[j] > low[hi]) hi = j;
+        size_t j0 = i + 1 >= (size_t)N ? i + 1 - (size_t)N : 0;
+        if (next < j0) {
+            for (int k = 0; k <= COT_PROFILE_MAX_ORDER; k++) prev[k] = NULL;
+            next = j0;
+            if (!j0) prev[1] = pr->bos;
         }
+        double p = 0;
+        for (; next <= i; next++) {
+            chars_keys(id, next, N, kk);
+            p = view_step(pr, kk, prev, cur);
+            const unsigned char **x = prev; prev = cur; cur = x;
+        }
+        p = p > 1e-30 ? p : 0x1.4p-100;
+        e->key = key;
+        e->p = p;
+        if (out) out[i] = p;
+        if (st) pstat_add(st, p);
     }
-    *mean = n ? -(log2(prod) + (double)ex) / (double)n : NAN;
-    double s = 0;
-    for (size_t j = 0; j < k; j++) s += -log2(low[j]);
-    *peak = k ? s / (double)k : NAN;
+}
+
+/* chars_view() without the cache: every token from the one before. */
+static void chars_view_plain(const pview_t *pr, const uint16_t *id, size_t m, double *out)
+{
+    const unsigned char *sa[COT_PROFILE_MAX_ORDER + 1] = {0}, *sb[COT_PROFILE_MAX_ORDER + 1] = {0};
+    const unsigned char **prev = sa, **cur = sb;
+    prev[1] = pr->bos;
+    uint64_t kk[COT_PROFILE_MAX_ORDER];
+    for (size_t i = 0; i < m; i++) {
+        chars_keys(id, i, pr->order, kk);
+        double p = view_step(pr, kk, prev, cur);
+        const unsigned char **x = prev; prev = cur; cur = x;
+        out[i] = p > 1e-30 ? p : 0x1.4p-100;
+    }
+}
+
+int cot_profile_chars_check(const cot_profile_t *pr, const char *text, size_t n,
+                            cot_profile_work_t *w)
+{
+    double lf[COT_PLAYOUT_N];
+    size_t mc;
+    scan(text, n, &w->toks, &w->tcap, &w->cids, &w->cidcap, &mc, lf);
+    double *a = cot_malloc((mc + 1) * sizeof *a), *b = cot_malloc((mc + 1) * sizeof *b);
+    int bad = 0;
+    for (int v = COT_PVIEW_CHARS; v < COT_PVIEW_N; v += 2) {
+        if (!(pr->info.views >> v & 1)) continue;
+        chars_view(pr, v, &w->memo[v == COT_PVIEW_REF_CHARS], w->cids, mc, a, NULL);
+        chars_view_plain(&pr->v[v], w->cids, mc, b);
+        bad |= memcmp(a, b, mc * sizeof *a) != 0;
+    }
+    free(a); free(b);
+    return bad ? -1 : 0;
 }
 
 static void grow_bits(double **bits, size_t *cap, size_t m)
@@ -1070,33 +1393,19 @@ size_t cot_profile_surprisal(const cot_profile_t *pr, const char *text,
                              size_t n, cot_ptok_t **toks, size_t *tcap,
                              double **bits, size_t *bcap)
 {
-    size_t m = cot_profile_tokenize(text, n, toks, tcap);
-    grow_bits(bits, bcap, m);
-    view_surprisal(&pr->v[COT_PVIEW_WORDS], *toks, m, *bits, 0);
+    cot_profile_work_t w = {0};
+    w.toks = *toks; w.tcap = *tcap; w.bits = *bits; w.bcap = *bcap;
+    w.tcap = *tcap;
+    size_t m = cot_profile_tokenize(text, n, &w.toks, &w.tcap);
+    grow_bits(&w.bits, &w.bcap, m);
+    words_score(pr, &w, m, 0);
+    *toks = w.toks; *tcap = w.tcap; *bits = w.bits; *bcap = w.bcap;
+    free(w.keys);
     return m;
 }
 
-/* Mean of the COT_PROFILE_PEAK highest values (all when fewer). */
-static double peak_mean(const double *x, size_t n)
-{
-    double top[COT_PROFILE_PEAK];
-    size_t k = 0, lo = 0;              /* lo: the smallest of top[] */
-    for (size_t i = 0; i < n; i++) {
-        if (k < COT_PROFILE_PEAK) {
-            top[k] = x[i];
-            if (top[k] < top[lo]) lo = k;
-            k++;
-            continue;
-        }
-        if (x[i] > top[lo]) {
-            top[lo] = x[i];
-            for (size_t j = 0; j < k; j++) if (top[j] < top[lo]) lo = j;
-        }
-    }
-    double s = 0;
-    for (size_t j = 0; j < k; j++) s += top[j];
-    return k ? s / (double)k : NAN;
-}
+static void summarise(const cot_ptok_t *t, const double *bits, size_t n,
+                      size_t window, cot_profile_score_t *s, double *peak);
 
 static double mean_diff(const double *a, const double *b, size_t n)
 {
@@ -1129,32 +1438,36 @@ static size_t features_raw(const cot_profile_t *pr, const char *text, size_t n,
                            double f[COT_PCAL_N])
 {
     for (int k = 0; k < COT_PCAL_N; k++) f[k] = NAN;
-    size_t m = cot_profile_surprisal(pr, text, n, &w->toks, &w->tcap, &w->bits, &w->bcap);
-    size_t mc = cot_profile_tokenize_chars(text, n, &w->ctoks, &w->ctcap);
-    grow_bits(&w->cbits, &w->cbcap, mc);
-    view_surprisal(&pr->v[COT_PVIEW_CHARS], w->ctoks, mc, w->cbits, 1);
+    const int ref = pr->info.views >> COT_PVIEW_REF_WORDS & 1;
+    double lf[COT_PLAYOUT_N];
+    size_t mc;
+    size_t m = scan(text, n, &w->toks, &w->tcap, &w->cids, &w->cidcap, &mc, lf);
+    grow_bits(&w->bits, &w->bcap, m);
+    if (ref) grow_bits(&w->rbits, &w->rbcap, m);
+    words_score(pr, w, m, ref);
+    pstat_t st;
+    pstat_init(&st);
+    chars_view(pr, COT_PVIEW_CHARS, &w->memo[0], w->cids, mc, NULL, &st);
     double cmean, cpeak;
-    prob_stats(w->cbits, mc, &cmean, &cpeak);
-    if (pr->info.views & (1u << COT_PVIEW_REF_WORDS)) {
-        grow_bits(&w->rbits, &w->rbcap, m);
-        view_surprisal(&pr->v[COT_PVIEW_REF_WORDS], w->toks, m, w->rbits, 0);
-        grow_bits(&w->rcbits, &w->rcbcap, mc);
-        view_surprisal(&pr->v[COT_PVIEW_REF_CHARS], w->ctoks, mc, w->rcbits, 1);
+    pstat_end(&st, &cmean, &cpeak);
+    if (ref) {
+        pstat_init(&st);
+        chars_view(pr, COT_PVIEW_REF_CHARS, &w->memo[1], w->cids, mc, NULL, &st);
         double rmean, rpeak;
-        prob_stats(w->rcbits, mc, &rmean, &rpeak);
+        pstat_end(&st, &rmean, &rpeak);
         if (m) f[COT_PCAL_WLLR] = mean_diff(w->bits, w->rbits, m);
         if (mc) f[COT_PCAL_CLLR] = cmean - rmean;
     }
-    cot_profile_summarise(w->toks, w->bits, m, window, &w->words);
+    double wpeak;
+    summarise(w->toks, w->bits, m, window, &w->words, &wpeak);
     if (!m) return 0;
     const cot_profile_score_t s = w->words;
     f[COT_PCAL_WBITS] = s.bits_per_token;
     f[COT_PCAL_WWIN] = s.worst_bits;
-    f[COT_PCAL_WPEAK] = peak_mean(w->bits, m);
+    f[COT_PCAL_WPEAK] = wpeak;
     f[COT_PCAL_CBITS] = cmean;
     f[COT_PCAL_CPEAK] = cpeak;
-    double lf[COT_PLAYOUT_N], q = 0;
-    cot_profile_layout(text, n, lf);
+    double q = 0;
     for (int k = 0; k < COT_PLAYOUT_N; k++) {
         double sd = pr->info.layout_sd[k];
         double z = sd > 0 ? (lf[k] - pr->info.layout_mean[k]) / sd : 0;
@@ -1202,31 +1515,54 @@ void cot_profile_units(const cot_profile_t *pr, const char *text, size_t n,
     }
 }
 
-void cot_profile_summarise(const cot_ptok_t *t, const double *bits, size_t n,
-                           size_t window, cot_profile_score_t *s)
+/* cot_profile_summarise() and, when peak, peak_mean() of the same bits in
+ * the same pass (each sum in the order of its own loop). */
+static void summarise(const cot_ptok_t *t, const double *bits, size_t n,
+                      size_t window, cot_profile_score_t *s, double *peak)
 {
     memset(s, 0, sizeof *s);
     s->tokens = n;
     if (!n) {
         s->bits_per_token = s->worst_bits = NAN;
+        if (peak) *peak = NAN;
         return;
     }
-    double tot = 0;
-    for (size_t i = 0; i < n; i++) tot += bits[i];
-    s->bits_per_token = tot / (double)n;
     size_t W = window && window < n ? window : n;
-    double w = 0, best = -1;
-    size_t at = 0;
+    double tot = 0, w = 0, best = -1, top[COT_PROFILE_PEAK];
+    size_t at = 0, k = 0, lo = 0;      /* lo: the smallest of top[] */
     for (size_t i = 0; i < n; i++) {
-        w += bits[i];
+        const double x = bits[i];
+        tot += x;
+        w += x;
         if (i >= W) w -= bits[i - W];
         if (i + 1 >= W && w > best) { best = w; at = i + 1 - W; }
+        if (!peak) continue;
+        if (k < COT_PROFILE_PEAK) {
+            top[k] = x;
+            if (top[k] < top[lo]) lo = k;
+            k++;
+        } else if (x > top[lo]) {
+            top[lo] = x;
+            for (size_t j = 0; j < k; j++) if (top[j] < top[lo]) lo = j;
+        }
     }
+    s->bits_per_token = tot / (double)n;
     s->worst_bits = best / (double)W;
     s->worst_tok0 = at;
     s->worst_tok1 = at + W;
     s->worst_start = t[at].start;
     s->worst_end = t[at + W - 1].end;
+    if (peak) {
+        double sum = 0;
+        for (size_t j = 0; j < k; j++) sum += top[j];
+        *peak = sum / (double)k;
+    }
+}
+
+void cot_profile_summarise(const cot_ptok_t *t, const double *bits, size_t n,
+                           size_t window, cot_profile_score_t *s)
+{
+    summarise(t, bits, n, window, s, NULL);
 }
 
 double cot_profile_z(const cot_profile_t *p, int which, double x)
@@ -1422,8 +1758,9 @@ void cot_profile_spans(const cot_ptok_t *t, const double *bits, size_t n,
 void cot_profile_work_free(cot_profile_work_t *w)
 {
     free(w->toks); free(w->bits); free(w->spans);
-    free(w->ctoks); free(w->cbits); free(w->rbits); free(w->rcbits);
+    free(w->rbits);
     free(w->ubits); free(w->steps);
+    free(w->keys); free(w->cids); free(w->memo[0]); free(w->memo[1]);
     memset(w, 0, sizeof *w);
 }
 

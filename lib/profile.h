@@ -79,6 +79,12 @@ extern const char *const cot_pview_names[COT_PVIEW_N];
 size_t cot_profile_tokenize_chars(const char *p, size_t n, cot_ptok_t **toks,
                                   size_t *cap);
 
+/* The scorer cuts both tokenisations and counts the layout in one pass
+ * over the text; 0 when that pass gives exactly the word tokens, the chars
+ * token hashes and the layout of the three functions here, else -1.  For
+ * tests and fuzzers. */
+int cot_profile_scan_check(const char *p, size_t n);
+
 /* Layout: log(1 + mean line length in bytes), log(1 + lines), the
  * coefficient of variation of line lengths, and the fractions of non-space
  * bytes that are digits and ASCII punctuation (blank lines are not lines). */
@@ -246,6 +252,11 @@ typedef struct cot_profile_work cot_profile_work_t;
 size_t cot_profile_features(const cot_profile_t *p, const char *text, size_t n,
                             size_t window, cot_profile_work_t *w,
                             double f[COT_PCAL_N]);
+/* The chars views' probabilities of text[0..n) through the scorer's cache
+ * in w (warm from earlier calls, or cold) against the same without it: 0
+ * when they are the same doubles, else -1.  For tests and fuzzers. */
+int cot_profile_chars_check(const cot_profile_t *p, const char *text, size_t n,
+                            cot_profile_work_t *w);
 /* Its z-score against the held-out records, its p-value, the threshold at
  * fpr (the conformal rule of cot_profile_unit_threshold(); NAN when fpr is
  * below 1/(n + 1)), and how many held-out scores lie above that threshold
@@ -329,12 +340,9 @@ struct cot_profile_work {
     size_t bcap;
     size_t (*spans)[2];
     size_t scap;
-    /* the chars view (its probabilities in cbits), and the reference
-     * surprisals (rbits, bits) and probabilities (rcbits) */
-    cot_ptok_t *ctoks;
-    size_t ctcap;
-    double *cbits, *rbits, *rcbits;
-    size_t cbcap, rbcap, rcbcap;
+    /* the reference words surprisals (rbits, as bits) */
+    double *rbits;
+    size_t rbcap;
     cot_profile_score_t words;  /* the words summary of the last features */
     /* per-token unit values (words bits, or own minus reference bits), and
      * the steps of the last cot_profile_units() */
@@ -342,6 +350,14 @@ struct cot_profile_work {
     size_t ubcap;
     struct cot_pstep { size_t start, end; double value; } *steps;
     size_t nsteps, stcap;
+    /* the scorer's own: the word n-gram keys, the chars token ids, and a
+     * cache of chars probabilities per chars view (the chars views give
+     * their statistics, not per-token values) */
+    uint64_t *keys;
+    size_t kcap;
+    uint16_t *cids;
+    size_t cidcap;
+    struct cot_pmemo *memo[2];
 };
 /* After cot_profile_features(): the per-token unit values of its m word
  * tokens into w->ubits, and the steps of text[0..n) (non-blank lines: the

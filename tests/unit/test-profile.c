@@ -533,6 +533,33 @@ static void test_chars_view(void)
     free(t); free(u);
 }
 
+/* The scorer's one pass cuts the word tokens, the chars tokens and the
+ * layout exactly as the three separate functions do: on the cases where
+ * the tokenisations differ and on random bytes of every class. */
+static void test_scan(void)
+{
+    static const char *const cases[] = {
+        "", " ", "a", "a ", " a", "a  b", "a   b    c", "snake_case x", "_x_", "caf\xc3\xa9 ok",
+        "\xe2\x80\x9cHi\xe2\x80\x9d", "3,000.5 and 1.2.3 and 4. and .5 and 7,", "x\ty\r\n\n z\x7f",
+        "**Bold** <<2*3=6>> $\\frac{1}{2}$", "ABC Abc aBc abc A", "12345 1234 1 ,1 1,", "\n\n\n",
+        "a\n b \n\t\n", "\x01\x02 \x1f", "x_1 y2z 9a",
+    };
+    int bad = 0;
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
+        if (cot_profile_scan_check(cases[k], strlen(cases[k]))) {
+            bad++;
+            tap_diag("scan differs on case %zu", k);
+        }
+    static const char alpha[] = "aAzZ_09 .,\n\t\r\x7f\x01*#$(\x80\xc3\xa9\xff";
+    char s[64];
+    for (int i = 0; i < 50000; i++) {
+        size_t n = rnd() % sizeof s;
+        for (size_t j = 0; j < n; j++) s[j] = alpha[rnd() % (sizeof alpha - 1)];
+        if (cot_profile_scan_check(s, n)) bad++;
+    }
+    tap_is_long(bad, 0, "one pass: the tokens and layout of the three functions");
+}
+
 /* A rewriter's markup that the own samples never use: the combined score
  * flags it at the calibrated FPR, and a reference corpus that holds it
  * turns the score into a log-likelihood ratio. */
@@ -582,6 +609,31 @@ static void test_views_reference(void)
             tap_ok(f[COT_PCAL_CLLR] > 0 && f[COT_PCAL_WLLR] > 0,
                    "rewritten: positive ratios (%.3f, %.3f)", f[COT_PCAL_WLLR], f[COT_PCAL_CLLR]);
     }
+    /* The scorer's cache of chars probabilities gives the doubles of the
+     * token-by-token recurrence, warm or cold, on own text and on text
+     * with bytes the profile never saw (random spans spliced in). */
+    static const char alpha[] = "aZq_ 0123456789.,\n\t\r\x7f*#$(\xc3\xa9\xe2\x80\x9c  ";
+    int memo_bad = 0;
+    cot_profile_work_t cold = {0};
+    for (int i = 0; i < 3000; i++) {
+        gen(&t);
+        if (i % 3) {
+            size_t at = rnd() % (t.len + 1), k = rnd() % 24;
+            cot_buf_t x = {0};
+            cot_buf_add(&x, t.s, at);
+            while (k--) cot_buf_addc(&x, alpha[rnd() % (sizeof alpha - 1)]);
+            cot_buf_add(&x, t.s + at, t.len - at);
+            cot_buf_clear(&t);
+            cot_buf_add(&t, x.s, x.len);
+            cot_buf_free(&x);
+        }
+        memo_bad += cot_profile_chars_check(p, t.s, t.len, &w) != 0;
+        if (i % 100 == 0) {
+            memo_bad += cot_profile_chars_check(p, t.s, t.len, &cold) != 0;
+            cot_profile_work_free(&cold);
+        }
+    }
+    tap_is_long(memo_bad, 0, "chars cache: the same probabilities as without it");
     double fpr = (double)own_over / N;
     tap_ok(fpr > 0.03 && fpr < 0.07, "score FPR at 0.05 on fresh own samples: %.4f", fpr);
     tap_ok(rw_over > N * 0.95, "rewritten flagged: %d of %d", rw_over, N);
@@ -730,6 +782,7 @@ int main(void)
     test_units();
     test_prune();
     test_chars_view();
+    test_scan();
     test_views_reference();
     test_bad_views();
     test_mixture();
