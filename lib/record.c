@@ -138,24 +138,31 @@ const cJSON *cot_record_get(const cJSON *rec, const char *path)
     return get_dotted(rec, path, &bad);
 }
 
+/* Decode the JSON pointer token at p (just after its '/') into out, as
+ * cot_record_get() reads it; returns where it ends ('/' or NUL), or NULL
+ * for a '~' that is not ~0 or ~1. */
+static const char *ptr_token(const char *p, cot_buf_t *out)
+{
+    for (; *p && *p != '/'; p++) {
+        char c = *p;
+        if (c == '~') {
+            if (p[1] == '0') c = '~';
+            else if (p[1] == '1') c = '/';
+            else return NULL;
+            p++;
+        }
+        cot_buf_addc(out, c);
+    }
+    cot_buf_cstr(out);
+    return p;
+}
+
 int cot_record_path_head(const char *path, cot_buf_t *out)
 {
     cot_buf_clear(out);
     if (!path || !*path) return -1;
-    if (path[0] == '/') {            /* as cot_record_get() reads a pointer */
-        for (const char *p = path + 1; *p && *p != '/'; p++) {
-            char c = *p;
-            if (c == '~') {
-                if (p[1] == '0') c = '~';
-                else if (p[1] == '1') c = '/';
-                else return -1;
-                p++;
-            }
-            cot_buf_addc(out, c);
-        }
-        cot_buf_cstr(out);
-        return 0;
-    }
+    if (path[0] == '/')              /* as cot_record_get() reads a pointer */
+        return ptr_token(path + 1, out) ? 0 : -1;
     const char *p = path + (path[0] == '.');
     size_t n = strcspn(p, ".[");
     if (!n) return -1;               /* ".", "[0]", "..": not a key first */
@@ -169,20 +176,11 @@ int cot_record_path_second(const char *path, cot_buf_t *out)
     if (!path || !*path) return -1;
     if (path[0] == '/') {
         const char *p = strchr(path + 1, '/');
-        if (!p) return -1;
-        for (p++; *p && *p != '/'; p++) {
-            char c = *p;
-            if (c == '~') {
-                if (p[1] == '0') c = '~';
-                else if (p[1] == '1') c = '/';
-                else return -1;
-                p++;
-            }
-            cot_buf_addc(out, c);
-        }
         /* cot_record_get() reads a token of up to 511 bytes */
-        if (!out->len || out->len > 500) { cot_buf_clear(out); return -1; }
-        cot_buf_cstr(out);
+        if (!p || !ptr_token(p + 1, out) || !out->len || out->len > 500) {
+            cot_buf_clear(out);
+            return -1;
+        }
         return 0;
     }
     const char *p = path + (path[0] == '.');

@@ -85,6 +85,53 @@ static void test_head(void)
     cJSON_Delete(rec);
 }
 
+/* The second key of a path: the head's object narrowed to it answers the
+ * path as the whole record does (cot-stat's narrowed members). */
+static void test_second(void)
+{
+    static const struct { const char *path, *want; } t[] = {
+        {"meta.env", "env"}, {".meta.env", "env"}, {"/meta/env", "env"},
+        {"/meta/a~1b", "a/b"}, {"/meta/t~0x", "t~x"}, {"meta.7", "7"},
+        {"judge.verdict", "verdict"}, {"steps.1.k", "1"}, {"meta.env.x", "env"},
+        {"meta", NULL}, {"/meta", NULL}, {"/meta/", NULL}, {"steps[1].k", NULL},
+        {"meta[0]", NULL}, {".", NULL}, {"/meta/a~2", NULL}, {"", NULL},
+    };
+    cJSON *rec = cJSON_Parse(REC);
+    cot_buf_t h = {0}, k = {0};
+    int bad = 0;
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        int r = cot_record_path_second(t[i].path, &k);
+        if (r != (t[i].want ? 0 : -1) || (t[i].want && strcmp(cot_buf_cstr(&k), t[i].want))) {
+            bad++;
+            tap_diag("%s: %d '%s', want %s", t[i].path, r, k.s ? k.s : "", t[i].want ? t[i].want : "-1");
+            continue;
+        }
+        if (r < 0 || cot_record_path_head(t[i].path, &h) < 0) continue;
+        /* the record with the head's object narrowed to key k */
+        cJSON *only = cJSON_Duplicate(rec, 1);
+        cJSON *m = cJSON_GetObjectItemCaseSensitive(only, h.s);
+        if (cJSON_IsObject(m))
+            for (cJSON *c = m->child, *nx; c; c = nx) {
+                nx = c->next;
+                if (strcmp(c->string, k.s)) cJSON_Delete(cJSON_DetachItemViaPointer(m, c));
+            }
+        char want[256];
+        snprintf(want, sizeof want, "%s", got(rec, t[i].path));
+        if (strcmp(got(only, t[i].path), want)) {
+            bad++;
+            tap_diag("%s: narrowed to %s gives %s, the record %s", t[i].path, k.s,
+                     got(only, t[i].path), want);
+        }
+        cJSON_Delete(only);
+    }
+    tap_is_long(bad, 0, "cot_record_path_second: the second key of every spelling; the head "
+                "narrowed to it answers the path as the record does; none for a path that "
+                "stops at the head or indexes it");
+    cot_buf_free(&h);
+    cot_buf_free(&k);
+    cJSON_Delete(rec);
+}
+
 static void test_syntax(void)
 {
     static const char *good[] = {"a", "a.b", ".a", ".a.b", ".", "a[0]", ".a[0].b",
@@ -123,6 +170,7 @@ int main(void)
     cot_prog = "test-record";
     test_paths();
     test_head();
+    test_second();
     test_syntax();
     test_distance();
     return tap_done();
