@@ -246,12 +246,24 @@ static void tok_run(const char *text, size_t n, uint32_t *starts, tk_state_t *s,
             }
             tok_chunk(p, i, n, v, &cls, &st, &sp);
             if (starts) {
+                /* Eight starts written whatever their number, so the
+                 * common chunk takes no branch on it (there is room: at
+                 * most i tokens start before byte i, and i + 16 <= n). */
                 unsigned m = (unsigned)_mm_movemask_epi8(st);
                 unsigned w = m & (unsigned)_mm_movemask_epi8(sp);
-                while (m) {
-                    starts[s->nt++] = (uint32_t)(i + (size_t)__builtin_ctz(m));
-                    m &= m - 1;
+                __m128i c = _mm_sad_epu8(_mm_and_si128(st, _mm_set1_epi8(1)), zero);
+                size_t k = (size_t)_mm_cvtsi128_si32(c) + (size_t)_mm_extract_epi16(c, 4);
+                uint32_t *o = starts + s->nt, at = (uint32_t)i;
+                unsigned mm = m | 0xFFFF0000u;  /* ctz defined past the last */
+                for (int j = 0; j < 8; j++) {
+                    o[j] = at + (uint32_t)__builtin_ctz(mm);
+                    mm &= mm - 1;
                 }
+                for (size_t j = 8; j < k; j++) {
+                    o[j] = at + (uint32_t)__builtin_ctz(mm);
+                    mm &= mm - 1;
+                }
+                s->nt += k;
                 for (; w; w &= w - 1) s->ws++;
             } else {
                 cnt = _mm_sub_epi8(cnt, st);
