@@ -222,8 +222,8 @@ static inline void add_counts(__m128i cnt, __m128i cws, tk_state_t *s)
 
 /* The tokenizer: the start of each token into starts when not NULL (room
  * for n entries), the counts into *s; 16 ASCII bytes at a time with SSE2
- * unless scalar, the rest (a chunk holding a non-ASCII byte, the tail) by
- * tok_scalar(), with the same result. */
+ * unless scalar, the rest (a chunk's bytes up to the end of its first
+ * non-ASCII character, the tail) by tok_scalar(), with the same result. */
 static void tok_run(const char *text, size_t n, uint32_t *starts, tk_state_t *s,
                     int scalar)
 {
@@ -238,9 +238,10 @@ static void tok_run(const char *text, size_t n, uint32_t *starts, tk_state_t *s,
         unsigned chunks = 0;
         while (i + 16 <= n) {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i)), st, sp;
-            if (_mm_movemask_epi8(v)) {     /* non-ASCII: the scalar rule */
+            unsigned hi = (unsigned)_mm_movemask_epi8(v);
+            if (hi) {           /* to the first non-ASCII character's end */
                 s->prev = cls_out(cls);
-                i = tok_scalar(p, i, i + 16, n, starts, s);
+                i = tok_scalar(p, i, i + (size_t)__builtin_ctz(hi) + 1, n, starts, s);
                 cls = cls_in(s->prev);
                 continue;
             }
