@@ -4,6 +4,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* ---- tokens ------------------------------------------------------------ */
 
@@ -93,69 +96,226 @@ static inline int class_slow(const unsigned char *p, size_t n, size_t *i, int pr
     return e;
 }
 
-/* The tokenizer: the start of each token into starts; returns the number
- * of tokens.  The same rule as count_tokens() below, without branches on
- * the common ASCII bytes: a token starts where the class changes and at
- * every single, a '.' between two digits counting as a digit. */
-static size_t tokenize(const char *text, size_t n, uint32_t *starts)
+/* The tokenizers' state between runs: tokens and whitespace tokens so far,
+ * and the class of the last character (-1 before the first). */
+typedef struct {
+    size_t nt, ws;
+    int prev;
+} tk_state_t;
+
+/* The scalar tokenizer, the reference for the SIMD one below: from p[i]
+ * until at least p[to] of p[0..n) (a character may run past to), the
+ * start of each token into starts when not NULL, counts into *s; returns
+ * where it stopped.  No branches on the common ASCII bytes: a token starts
+ * where the class changes and at every single, a '.' between two digits
+ * counting as a digit (the number rule). */
+static size_t tok_scalar(const unsigned char *p, size_t i, size_t to, size_t n,
+                         uint32_t *starts, tk_state_t *s)
 {
-    const unsigned char *p = (const unsigned char *)text;
-    size_t i = 0, nt = 0;
-    int prev = -1;
-    while (i < n) {
-        for (; i < n; i++) {
-            unsigned c = p[i];
-            if (c >= 0x80 || c == '.') break;
-            int e = ascii_class[c];
-            starts[nt] = (uint32_t)i;
-            nt += (e != prev) | (e == TK_SINGLE);
-            prev = e;
+    size_t nt = s->nt, ws = s->ws;
+    int prev = s->prev;
+    while (i < to) {
+        /* The common bytes: ASCII other than '.', one table look-up each. */
+        if (starts) {
+            for (; i < to; i++) {
+                unsigned c = p[i];
+                if (c >= 0x80 || c == '.') break;
+                int e = ascii_class[c];
+                size_t start = (e != prev) | (e == TK_SINGLE);
+                starts[nt] = (uint32_t)i;
+                nt += start;
+                ws += start & (e == TK_WS);
+                prev = e;
+            }
+        } else {
+            for (; i < to; i++) {
+                unsigned c = p[i];
+                if (c >= 0x80 || c == '.') break;
+                int e = ascii_class[c];
+                size_t start = (e != prev) | (e == TK_SINGLE);
+                nt += start;
+                ws += start & (e == TK_WS);
+                prev = e;
+            }
         }
-        if (i == n) break;
+        if (i >= to) break;
         size_t at = i;
         int e = class_slow(p, n, &i, prev);
-        starts[nt] = (uint32_t)at;
-        nt += (e != prev) | (e == TK_SINGLE);
-        prev = e;
-    }
-    return nt;
-}
-
-/* The tokenizer's counts without its starts (tokens; whitespace tokens in
- * *nws), in one pass without branches on the common ASCII bytes: a token
- * starts where the class changes and at every single, a '.' between two
- * digits counting as a digit (the number rule). */
-static size_t count_tokens(const char *text, size_t n, size_t *nws)
-{
-    const unsigned char *p = (const unsigned char *)text;
-    size_t i = 0, nt = 0, ws = 0;
-    int prev = -1;
-    while (i < n) {
-        /* The common bytes: ASCII other than '.', one table look-up each. */
-        for (; i < n; i++) {
-            unsigned c = p[i];
-            if (c >= 0x80 || c == '.') break;
-            int e = ascii_class[c];
-            size_t start = (e != prev) | (e == TK_SINGLE);
-            nt += start;
-            ws += start & (e == TK_WS);
-            prev = e;
-        }
-        if (i == n) break;
-        int e = class_slow(p, n, &i, prev);
         size_t start = (e != prev) | (e == TK_SINGLE);
+        if (starts) starts[nt] = (uint32_t)at;
         nt += start;
         ws += start & (e == TK_WS);
         prev = e;
     }
-    *nws = ws;
-    return nt;
+    s->nt = nt;
+    s->ws = ws;
+    s->prev = prev;
+    return i;
+}
+
+#ifdef __SSE2__
+/* 0xFF at each byte of v (all below 0x80) in lo..hi: the range moved to
+ * the bottom of the signed bytes, one compare. */
+static inline __m128i in_range(__m128i v, int lo, int hi)
+{
+    return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo))),
+                          _mm_set1_epi8((char)(-128 + hi - lo + 1)));
+}
+
+/* The 16 bytes v at p[i] of p[0..n) (i + 16 <= n), all ASCII, the class
+ * of the character before them in byte 15 of *cls: 0xFF in *start at each
+ * byte that starts a token and in *ws at each whitespace byte; *cls
+ * becomes their classes.  The same rule as tok_scalar(), the classes by
+ * range compares, each compared with the one before it (the vector
+ * shifted by a byte, the last class carried in).  A '.' is a digit when
+ * the byte before it is a digit and the byte after it is one: the
+ * character before a '.' is then the byte before it (every ASCII byte is
+ * decoded on its own), and its class is a digit exactly when that byte is
+ * one (a '.' before a '.' is never a digit, the byte after it being no
+ * digit), which is the scalar rule's prev == TK_DIGIT. */
+static inline void tok_chunk(const unsigned char *p, size_t i, size_t n, __m128i v,
+                             __m128i *cls, __m128i *start, __m128i *ws)
+{
+    const __m128i ones = _mm_set1_epi8(-1);
+    __m128i sp = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), in_range(v, '\t', '\r'));
+    __m128i word = _mm_or_si128(in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z'),
+                                _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+    __m128i dig = in_range(v, '0', '9');
+    __m128i dot = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
+    if (_mm_movemask_epi8(dot)) {
+        int before = i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9';
+        int after = i + 16 < n && p[i + 16] >= '0' && p[i + 16] <= '9';
+        __m128i dp = _mm_or_si128(_mm_slli_si128(dig, 1), _mm_cvtsi32_si128(before ? 0xFF : 0));
+        __m128i dn = _mm_or_si128(_mm_srli_si128(dig, 1),
+                                  _mm_slli_si128(_mm_cvtsi32_si128(after ? 0xFF : 0), 15));
+        dig = _mm_or_si128(dig, _mm_and_si128(dot, _mm_and_si128(dp, dn)));
+    }
+    __m128i single = _mm_xor_si128(_mm_or_si128(_mm_or_si128(sp, word), dig), ones);
+    __m128i c = _mm_or_si128(_mm_or_si128(_mm_and_si128(word, _mm_set1_epi8(TK_WORD)),
+                                          _mm_and_si128(dig, _mm_set1_epi8(TK_DIGIT))),
+                             _mm_and_si128(single, _mm_set1_epi8(TK_SINGLE)));
+    __m128i pc = _mm_or_si128(_mm_slli_si128(c, 1), _mm_srli_si128(*cls, 15));
+    *start = _mm_or_si128(_mm_xor_si128(_mm_cmpeq_epi8(c, pc), ones), single);
+    *ws = sp;
+    *cls = c;
+}
+
+/* A class in byte 15, as tok_chunk() carries it, and back. */
+static inline __m128i cls_in(int prev)
+{
+    return _mm_slli_si128(_mm_cvtsi32_si128(prev & 0xFF), 15);
+}
+static inline int cls_out(__m128i c)
+{
+    int e = _mm_extract_epi16(c, 7) >> 8;
+    return e == 0xFF ? -1 : e;
+}
+
+static inline void add_counts(__m128i cnt, __m128i cws, tk_state_t *s)
+{
+    const __m128i zero = _mm_setzero_si128();
+    __m128i a = _mm_sad_epu8(cnt, zero), b = _mm_sad_epu8(cws, zero);
+    s->nt += (size_t)_mm_cvtsi128_si32(a) + (size_t)_mm_extract_epi16(a, 4);
+    s->ws += (size_t)_mm_cvtsi128_si32(b) + (size_t)_mm_extract_epi16(b, 4);
+}
+#endif
+
+/* The tokenizer: the start of each token into starts when not NULL (room
+ * for n entries), the counts into *s; 16 ASCII bytes at a time with SSE2
+ * unless scalar, the rest (a chunk's bytes up to the end of its first
+ * non-ASCII character, the tail) by tok_scalar(), with the same result. */
+static void tok_run(const char *text, size_t n, uint32_t *starts, tk_state_t *s,
+                    int scalar)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t i = 0;
+    *s = (tk_state_t){0, 0, -1};
+#ifdef __SSE2__
+    if (!scalar && n >= 16) {
+        const __m128i zero = _mm_setzero_si128();
+        __m128i cnt = zero, cws = zero;     /* per-byte counts, < 255 chunks */
+        __m128i cls = cls_in(-1);
+        unsigned chunks = 0;
+        while (i + 16 <= n) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i)), st, sp;
+            unsigned hi = (unsigned)_mm_movemask_epi8(v);
+            if (hi) {           /* to the first non-ASCII character's end */
+                s->prev = cls_out(cls);
+                i = tok_scalar(p, i, i + (size_t)__builtin_ctz(hi) + 1, n, starts, s);
+                cls = cls_in(s->prev);
+                continue;
+            }
+            tok_chunk(p, i, n, v, &cls, &st, &sp);
+            if (starts) {
+                /* Eight starts written whatever their number, so the
+                 * common chunk takes no branch on it (there is room: at
+                 * most i tokens start before byte i, and i + 16 <= n). */
+                unsigned m = (unsigned)_mm_movemask_epi8(st);
+                unsigned w = m & (unsigned)_mm_movemask_epi8(sp);
+                __m128i c = _mm_sad_epu8(_mm_and_si128(st, _mm_set1_epi8(1)), zero);
+                size_t k = (size_t)_mm_cvtsi128_si32(c) + (size_t)_mm_extract_epi16(c, 4);
+                uint32_t *o = starts + s->nt, at = (uint32_t)i;
+                unsigned mm = m | 0xFFFF0000u;  /* ctz defined past the last */
+                for (int j = 0; j < 8; j++) {
+                    o[j] = at + (uint32_t)__builtin_ctz(mm);
+                    mm &= mm - 1;
+                }
+                for (size_t j = 8; j < k; j++) {
+                    o[j] = at + (uint32_t)__builtin_ctz(mm);
+                    mm &= mm - 1;
+                }
+                s->nt += k;
+                for (; w; w &= w - 1) s->ws++;
+            } else {
+                cnt = _mm_sub_epi8(cnt, st);
+                cws = _mm_sub_epi8(cws, _mm_and_si128(st, sp));
+                if (++chunks == 255) {
+                    add_counts(cnt, cws, s);
+                    cnt = cws = zero;
+                    chunks = 0;
+                }
+            }
+            i += 16;
+        }
+        add_counts(cnt, cws, s);
+        s->prev = cls_out(cls);
+    }
+#else
+    (void)scalar;
+#endif
+    tok_scalar(p, i, n, n, starts, s);
+}
+
+static size_t tokenize(const char *text, size_t n, uint32_t *starts, int scalar)
+{
+    tk_state_t s;
+    tok_run(text, n, starts, &s, scalar);
+    return s.nt;
+}
+
+/* The tokenizer's counts without its starts (tokens; whitespace tokens in
+ * *nws). */
+static size_t count_tokens(const char *text, size_t n, size_t *nws, int scalar)
+{
+    tk_state_t s;
+    tok_run(text, n, NULL, &s, scalar);
+    *nws = s.ws;
+    return s.nt;
 }
 
 size_t cot_diff_tokenize(const char *text, size_t n, uint32_t *starts)
 {
     size_t ws;
-    return starts ? tokenize(text, n, starts) : count_tokens(text, n, &ws);
+    return starts ? tokenize(text, n, starts, 0) : count_tokens(text, n, &ws, 0);
+}
+
+size_t cot_diff_tokens(const char *text, size_t n, uint32_t *starts, size_t *nws,
+                       int scalar)
+{
+    tk_state_t s;
+    tok_run(text, n, starts, &s, scalar);
+    if (nws) *nws = s.ws;
+    return s.nt;
 }
 
 /* 1 when q is sure to be a token boundary of p[0..n) whatever came before
@@ -250,6 +410,7 @@ struct cot_differ {
     long too_expensive;
     int approx, exhausted, bail;
     int slow;                           /* no fast paths (testing aid)     */
+    int scalar;                         /* the scalar tokenizer (testing)  */
     int lcs_mode;                       /* COT_DIFF_LCS_*                  */
     size_t lcs_mem;                     /* words for the trace's vectors   */
 };
@@ -260,6 +421,8 @@ cot_differ_t *cot_diff_new(void)
     d->budget = COT_DIFF_BUDGET_DEFAULT;
     const char *e = getenv("COT_DIFF_NO_FASTPATH");
     d->slow = e && *e && strcmp(e, "0");
+    e = getenv("COT_DIFF_SCALAR");
+    d->scalar = e && *e && strcmp(e, "0");
     d->lcs_mem = COT_DIFF_LCS_MEM;
     e = getenv("COT_DIFF_LCS");
     if (e && !strcmp(e, "myers")) d->lcs_mode = COT_DIFF_LCS_MYERS;
@@ -271,6 +434,11 @@ void cot_diff_set_lcs(cot_differ_t *d, int mode, size_t mem_words)
 {
     d->lcs_mode = mode;
     d->lcs_mem = mem_words ? mem_words : COT_DIFF_LCS_MEM;
+}
+
+void cot_diff_set_scalar(cot_differ_t *d, int on)
+{
+    d->scalar = on;
 }
 
 void cot_diff_set_fast(cot_differ_t *d, int on)
@@ -369,7 +537,7 @@ static void tab_room(cot_differ_t *d, size_t more)
 /* Tokenize and intern one text; returns the token count. */
 /* Cut one text into tokens: their starts, and the end after them. */
 static size_t cut(const char *p, size_t n, uint32_t **starts, uint32_t **ids,
-                  size_t *cap)
+                  size_t *cap, int scalar)
 {
     size_t need = n + 1;
     if (need > *cap) {
@@ -379,7 +547,7 @@ static size_t cut(const char *p, size_t n, uint32_t **starts, uint32_t **ids,
         *ids = cot_realloc(*ids, c * sizeof **ids);
         *cap = c;
     }
-    size_t nt = tokenize(p, n, *starts);
+    size_t nt = tokenize(p, n, *starts, scalar);
     (*starts)[nt] = (uint32_t)n;
     return nt;
 }
@@ -395,7 +563,7 @@ static void intern_all(cot_differ_t *d, const char *p, const uint32_t *starts,
 static size_t load(cot_differ_t *d, const char *p, size_t n, uint32_t **starts,
                    uint32_t **ids, size_t *cap)
 {
-    size_t nt = cut(p, n, starts, ids, cap);
+    size_t nt = cut(p, n, starts, ids, cap, d->scalar);
     intern_all(d, p, *starts, *ids, nt);
     return nt;
 }
@@ -806,12 +974,12 @@ static void run_trimmed(cot_differ_t *d, const char *a, size_t alen,
                         cot_diff_t *res)
 {
     size_t np = 0, wsp = 0, ns = 0, wss = 0;
-    if (pre) np = count_tokens(a, pre, &wsp);
-    if (suf) ns = count_tokens(a + alen - suf, suf, &wss);
+    if (pre) np = count_tokens(a, pre, &wsp, d->scalar);
+    if (suf) ns = count_tokens(a + alen - suf, suf, &wss, d->scalar);
     const char *ma = a + pre, *mb = b + pre;
     size_t malen = alen - pre - suf, mblen = blen - pre - suf;
-    size_t n = cut(ma, malen, &d->sa, &d->ia, &d->cap_a);
-    size_t m = cut(mb, mblen, &d->sb, &d->ib, &d->cap_b);
+    size_t n = cut(ma, malen, &d->sa, &d->ia, &d->cap_a, d->scalar);
+    size_t m = cut(mb, mblen, &d->sb, &d->ib, &d->cap_b, d->scalar);
     tab_reset(d, n + m);        /* every token distinct, at most half full */
     intern_all(d, ma, d->sa, d->ia, n);
     intern_all(d, mb, d->sb, d->ib, m);
@@ -948,7 +1116,7 @@ void cot_diff_run(cot_differ_t *d, const char *a, size_t alen,
     }
     if (alen == blen && !memcmp(a, b, alen)) {
         /* The same text: no hunks, every token kept.  Counted, not diffed. */
-        size_t ws, nt = count_tokens(a, alen, &ws);
+        size_t ws, nt = count_tokens(a, alen, &ws, d->scalar);
         d->nhunks = 0;
         *res = (cot_diff_t){.similarity = 1.0, .tokens_a = nt, .tokens_b = nt,
                             .lcs = nt, .words_a = nt - ws, .words_b = nt - ws,

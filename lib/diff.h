@@ -103,6 +103,13 @@ void cot_diff_set_lcs(cot_differ_t *d, int mode, size_t mem_words);
  * the tests use to prove it. */
 void cot_diff_set_fast(cot_differ_t *d, int on);
 
+/* The tokenizer takes 16 ASCII bytes a step with SSE2 where the target has
+ * it (x86-64), the scalar rule for chunks holding a non-ASCII byte and for
+ * the tail; on (or COT_DIFF_SCALAR=1 in the environment when the differ is
+ * made) makes it take every byte by the scalar rule.  The same tokens
+ * either way; the tests use it to prove it. */
+void cot_diff_set_scalar(cot_differ_t *d, int on);
+
 /* Diff a[0..alen) against b[0..blen) into *res (overwritten).  The texts
  * must stay alive while res->hunks is used only for offsets; the differ
  * keeps no pointer into them after return. */
@@ -113,6 +120,10 @@ void cot_diff_run(cot_differ_t *d, const char *a, size_t alen,
  * offset of each token (room for n entries is always enough).  Returns the
  * number of tokens. */
 size_t cot_diff_tokenize(const char *p, size_t n, uint32_t *starts);
+/* The same, also the number of whitespace tokens into *nws (when not
+ * NULL); scalar != 0 forces the scalar path (for tests). */
+size_t cot_diff_tokens(const char *p, size_t n, uint32_t *starts, size_t *nws,
+                       int scalar);
 
 /* Apply hunks to a, taking replacement bytes from b; append the result to
  * out.  Returns 0, or -1 when the hunks are out of order or out of range. */

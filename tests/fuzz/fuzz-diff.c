@@ -6,7 +6,8 @@
  * applied to A give B exactly; they are sorted, disjoint and in range;
  * identical texts give no hunks and similarity 1; the bit-parallel LCS
  * trace gives Myers' counts, and the same result with and without the
- * fast paths; the tokens of a text concatenate back to it; prompt keys
+ * fast paths; the tokens of a text concatenate back to it, the SIMD
+ * tokenizer gives the scalar one's; prompt keys
  * normalise idempotently and the index finds exactly the key it was given,
  * even when every key hashes alike. */
 #include "fuzz.h"
@@ -132,6 +133,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t k = cot_diff_tokenize(a, an, st);
     FUZZ_CHECK(k <= an && (an == 0 || (k > 0 && st[0] == 0)), "tokens of A");
     for (size_t i = 1; i < k; i++) FUZZ_CHECK(st[i] > st[i - 1], "token starts not increasing");
+    /* The SIMD tokenizer gives the scalar one's tokens, from every offset
+     * of A (so every byte meets every position in a 16-byte chunk). */
+    uint32_t *st2 = malloc((an + 1) * sizeof *st2);
+    for (size_t o = 0; o < 16 && o <= an; o++) {
+        size_t w1, w2, w3;
+        size_t k1 = cot_diff_tokens(a + o, an - o, st, &w1, 0);
+        size_t k2 = cot_diff_tokens(a + o, an - o, st2, &w2, 1);
+        size_t k3 = cot_diff_tokens(a + o, an - o, NULL, &w3, 0);
+        FUZZ_CHECK(k1 == k2 && k3 == k2 && w1 == w2 && w3 == w2 &&
+                   !memcmp(st, st2, k1 * sizeof *st),
+                   "SIMD tokens of A+%zu differ from the scalar path's", o);
+    }
+    free(st2);
     free(st);
 
     /* pairing */
