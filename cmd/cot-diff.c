@@ -741,7 +741,8 @@ typedef struct {
     orig_t g[2];                /* the candidate being read, the best one  */
     cot_buf_t name, val;        /* val: the members set, printed           */
     cot_jsonl_parser_t parser;  /* the SFT lines are parsed here           */
-} dctx_t;
+    int build_all;              /* the last line was not canonical: build  */
+} dctx_t;                       /* the next whole, not twice (diff_work()) */
 
 enum { IT_RECORD, IT_OTHER_SHARD, IT_BAD_LINE, IT_REJECT };
 /* Failures a worker hands to the main thread. */
@@ -906,14 +907,20 @@ static void diff_work(void *ctxp, void *itp)
     it->edit = COT_DV_NONE;
     cot_line_t l = {.file = it->raw.file.s, .line = it->raw.line, .len = it->raw.text.len};
     cot_json_members_t *mem = &c->parser.members;
-    mem->keys = o->whole ? NULL : o->keys;
-    mem->nkeys = o->whole ? 0 : o->nkeys;
+    /* A line not in the writer's form is printed from a whole tree: after
+     * one, the next line is built whole at once (its spans are still
+     * found, so it is spliced if it is canonical); after a canonical one,
+     * only the members read.  Either way the output is the same. */
+    int whole = o->whole || (c->build_all && !o->text && !o->counts);
+    mem->keys = whole ? NULL : o->keys;
+    mem->nkeys = whole ? 0 : o->nkeys;
     if (cot_jsonl_parse(&c->parser, &l, it->raw.text.s, it->raw.unterminated)) {
         it->kind = IT_BAD_LINE;
         cot_raw_reject(&it->raw, l.kind, l.reason);
         return;
     }
     it->rec = cot_jsonl_parser_take(&c->parser);
+    c->build_all = !mem->canonical;
     if (mem->skipped && !mem->canonical && !o->text && !o->counts) {
         /* A line that cannot be spliced is printed from its tree, so the
          * tree must be whole: the fast parser took the line, so it takes
