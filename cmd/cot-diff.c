@@ -64,6 +64,14 @@ typedef struct {
     int fast_read;
     const char *key_member;
     size_t key_member_len;
+    /* The top-level members built from a line (json.h): an original's are
+     * keys[0..nokeys), an SFT record's keys[0..nkeys) (those and the
+     * members set, "diff" and "shift").  keys NULL (whole) when --key may
+     * read the record as a whole.  json_off: COT_JSON_NO_FASTPATH. */
+    const char *keys[8];
+    size_t nkeys, nokeys;
+    int whole, json_off;
+    cot_buf_t key_head;
 } opts_t;
 
 static void usage(FILE *fp)
@@ -195,6 +203,28 @@ static const char *key_member(const char *path)
     return *name ? name : NULL;
 }
 
+/* The members cot-diff reads from a record (cot_record_view(), the --key
+ * path's first key) and sets (diff_work(): "diff", then "shift"): only
+ * these are built (json.h); the others are checked as fully as ever. */
+static void set_keys(opts_t *o)
+{
+    static const char *const base[] = {"id", "prompt", "cot", "answer", "cot_state"};
+    o->json_off = cot_json_fastpath_off();
+    o->nkeys = 0;
+    for (size_t i = 0; i < sizeof base / sizeof *base; i++) o->keys[o->nkeys++] = base[i];
+    if (o->key == KEY_PATH) {
+        if (cot_record_path_head(o->key_path, &o->key_head) < 0) o->whole = 1;
+        else {
+            size_t i = 0;
+            while (i < o->nkeys && strcmp(o->keys[i], cot_buf_cstr(&o->key_head))) i++;
+            if (i == o->nkeys) o->keys[o->nkeys++] = o->key_head.s;
+        }
+    }
+    o->nokeys = o->nkeys;
+    o->keys[o->nkeys++] = "diff";       /* --answer-shift and --profile read it */
+    o->keys[o->nkeys++] = "shift";
+}
+
 static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
 {
     static const struct option longopts[] = {
@@ -318,6 +348,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
     else if (o->key == KEY_ID) o->key_member = "id";
     else o->key_member = key_member(o->key_path);
     o->key_member_len = o->key_member ? strlen(o->key_member) : 0;
+    set_keys(o);
 }
 
 /* ---- keys -------------------------------------------------------------- */
@@ -431,6 +462,8 @@ static void orig_work(void *ctxp, void *itp)
     oitem_t *it = itp;
     const opts_t *o = c->o;
     cot_line_t l = {.file = it->file.s, .line = it->line, .len = it->len};
+    c->parser.members.keys = o->whole ? NULL : o->keys;
+    c->parser.members.nkeys = o->whole ? 0 : o->nokeys;
     if (cot_jsonl_parse(&c->parser, &l, (char *)it->text, it->unterminated)) {
         oitem_bad(it, l.kind, l.reason);
         return;
@@ -550,6 +583,7 @@ typedef struct {
     cot_buf_t dprompt, dcot, danswer, did;  /* decoded members           */
     cJSON *json;
     cot_record_view_t v;
+    cot_json_members_t mem;     /* the members built (opts_t keys)        */
 } orig_t;
 
 static void orig_free(orig_t *g)
@@ -564,6 +598,7 @@ static void orig_release(orig_t *g)
     cot_buf_t *b[] = {&g->line, &g->key, &g->id, &g->scratch, &g->dprompt,
                       &g->dcot, &g->danswer, &g->did};
     for (size_t i = 0; i < sizeof b / sizeof *b; i++) cot_buf_free(b[i]);
+    cot_json_members_free(&g->mem);
 }
 
 /* The id of a paired original into g->id: its own, else FILE:LINE. */
@@ -642,8 +677,15 @@ static int orig_read(const opts_t *o, cot_pair_index_t *ix, cot_pair_src_t *src,
         if (r >= 0) return r;
     }
     /* The line passed the reader's checks when it was indexed: the fast
-     * parser, with this slot's scratch, or cJSON for the rest. */
-    g->json = cot_json_parse_fast(g->line.s, g->line.len, &g->scratch);
+     * parser, with this slot's scratch (building only the members read),
+     * or cJSON for the rest. */
+    if (!o->json_off && !o->whole) {
+        g->mem.keys = o->keys;
+        g->mem.nkeys = o->nokeys;
+        g->json = cot_json_parse_members(g->line.s, g->line.len, &g->scratch, &g->mem);
+    } else {
+        g->json = cot_json_parse_fast(g->line.s, g->line.len, &g->scratch);
+    }
     if (!g->json) g->json = cot_json_parse(g->line.s, g->line.len);
     if (!g->json ||
         cot_record_view(g->json, need_fields(o), &g->v) ||
@@ -697,9 +739,10 @@ typedef struct {
     cot_profile_work_t pw;
     cot_differ_t *df;
     orig_t g[2];                /* the candidate being read, the best one  */
-    cot_buf_t name;
+    cot_buf_t name, val;        /* val: the members set, printed           */
     cot_jsonl_parser_t parser;  /* the SFT lines are parsed here           */
-} dctx_t;
+    int build_all;              /* the last line was not canonical: build  */
+} dctx_t;                       /* the next whole, not twice (diff_work()) */
 
 enum { IT_RECORD, IT_OTHER_SHARD, IT_BAD_LINE, IT_REJECT };
 /* Failures a worker hands to the main thread. */
@@ -813,7 +856,7 @@ static cot_diffview_rec_t view_of(const dctx_t *c, const ditem_t *it)
  * split by the edited spans of the diff (b offsets), so the push an edit
  * makes is seen where it sits and in the unchanged text downstream.
  * Returns 2 when off-policy, else 1. */
-static int add_shift(dctx_t *c, cJSON *rec, const cot_record_view_t *v)
+static int add_shift(dctx_t *c, cJSON *rec, const cot_record_view_t *v, cJSON **set)
 {
     const cJSON *hunks = cot_record_get(rec, "diff.cot.hunks");
     long nspans = hunks ? cot_profile_spans_json(hunks, v->cot_len, &c->pw) : -1;
@@ -821,7 +864,34 @@ static int add_shift(dctx_t *c, cJSON *rec, const cot_record_view_t *v)
     cJSON *sh = cot_profile_shift_json(c->prof, v->cot, v->cot_len, nspans, c->so,
                                        &c->pw, &off);
     cot_record_set(rec, "shift", sh);
+    *set = sh;
     return off ? 2 : 1;
+}
+
+/* it->out: the record with "diff" (and "shift") set, as cot_record_set()
+ * set them.  A canonical line (every cot tool's output) is its own bytes
+ * with those members spliced in (json.h); any other line, or one whose
+ * members were not all built, is printed from its tree.  -1 when a value
+ * cannot be printed. */
+static int print_diffed(dctx_t *c, ditem_t *it, const cJSON *dj, const cJSON *sj)
+{
+    const cot_json_members_t *m = &c->parser.members;
+    if (m->canonical) {
+        cot_json_set_t set[2];
+        size_t nset = 0, mid;
+        cot_buf_clear(&c->val);
+        if (cot_json_print(&c->val, dj) < 0) return -1;
+        mid = c->val.len;
+        if (sj && cot_json_print(&c->val, sj) < 0) return -1;
+        set[nset++] = (cot_json_set_t){"diff", c->val.s, mid};
+        if (sj) set[nset++] = (cot_json_set_t){"shift", c->val.s + mid, c->val.len - mid};
+        if (cot_json_splice(&it->out, it->raw.text.s, it->raw.text.len, m, set, nset) == 0)
+            return 0;
+    }
+    if (m->skipped)              /* never: a line with spans is canonical */
+        cot_die(COT_EXIT_IO, "%s:%lu: internal error: a record not built whole "
+                "cannot be printed", it->raw.file.s, it->raw.line);
+    return cot_json_print(&it->out, it->rec);
 }
 
 /* The per-record work (lib/workers.h): on a worker, or inline with -@ 0. */
@@ -836,12 +906,33 @@ static void diff_work(void *ctxp, void *itp)
     it->shift = 0;
     it->edit = COT_DV_NONE;
     cot_line_t l = {.file = it->raw.file.s, .line = it->raw.line, .len = it->raw.text.len};
+    cot_json_members_t *mem = &c->parser.members;
+    /* A line not in the writer's form is printed from a whole tree: after
+     * one, the next line is built whole at once (its spans are still
+     * found, so it is spliced if it is canonical); after a canonical one,
+     * only the members read.  Either way the output is the same. */
+    int whole = o->whole || (c->build_all && !o->text && !o->counts);
+    mem->keys = whole ? NULL : o->keys;
+    mem->nkeys = whole ? 0 : o->nkeys;
     if (cot_jsonl_parse(&c->parser, &l, it->raw.text.s, it->raw.unterminated)) {
         it->kind = IT_BAD_LINE;
         cot_raw_reject(&it->raw, l.kind, l.reason);
         return;
     }
     it->rec = cot_jsonl_parser_take(&c->parser);
+    c->build_all = !mem->canonical;
+    if (mem->skipped && !mem->canonical && !o->text && !o->counts) {
+        /* A line that cannot be spliced is printed from its tree, so the
+         * tree must be whole: the fast parser took the line, so it takes
+         * it again (cot_jsonl_parse() would warn twice of a missing
+         * newline). */
+        cJSON_Delete(it->rec);
+        if (!(it->rec = cot_json_parse_fast(it->raw.text.s, it->raw.text.len,
+                                            &c->parser.scratch)))
+            cot_die(COT_EXIT_IO, "%s:%lu: internal error: the line parsed once "
+                    "does not parse again", it->raw.file.s, it->raw.line);
+        mem->skipped = 0;
+    }
     const char *why = cot_record_view(it->rec, need_fields(o), &it->v);
     const char *rkind = "missing-field";
     it->empty = 0;
@@ -871,7 +962,8 @@ static void diff_work(void *ctxp, void *itp)
         cot_diffview_text(&it->out, c->df, &r, &cot, c->name.s, o->context, o->color);
         goto out;
     }
-    cot_record_set(it->rec, "diff", cot_diffview_json(c->df, &r, &cot, o->hunk_text));
+    cJSON *dj = cot_diffview_json(c->df, &r, &cot, o->hunk_text), *sj = NULL;
+    cot_record_set(it->rec, "diff", dj);    /* the first "diff" now */
     if (o->answer_shift) {
         cJSON *d = cJSON_GetObjectItemCaseSensitive(it->rec, "diff");
         /* no original for no-source and no-key records (before, a no-key
@@ -880,8 +972,8 @@ static void diff_work(void *ctxp, void *itp)
         if (d) cot_answer_shift_add(d, a ? a->answer : NULL, a ? a->answer_len : 0,
                                     it->v.answer, it->v.answer_len);
     }
-    if (c->prof) it->shift = add_shift(c, it->rec, &it->v);
-    if (cot_json_print(&it->out, it->rec) < 0) {
+    if (c->prof) it->shift = add_shift(c, it->rec, &it->v, &sj);
+    if (print_diffed(c, it, dj, sj) < 0) {
         cot_err("%s: internal error: a record holds a value that cannot be "
                 "written as JSON", c->out_name);
         it->failed = IT_PRINT_FAILED;
@@ -1006,6 +1098,7 @@ static void run_paired(cot_run_t *run, cot_common_t *common, const opts_t *o,
         cot_profile_work_free(&ctx[i].pw);
         for (int k = 0; k < 2; k++) orig_release(&ctx[i].g[k]);
         cot_buf_free(&ctx[i].name);
+        cot_buf_free(&ctx[i].val);
     }
     free(ctx);
     free(ctxp);
@@ -1225,6 +1318,7 @@ int main(int argc, char **argv)
     cot_pair_index_free(ix);
     cot_pair_src_close(src);
     cot_profile_close(prof);
+    cot_buf_free(&o.key_head);
     st = cot_run_finish(&run);
     if (st == COT_EXIT_OK && o.exit_status && (m.cot_edited || unpaired_gate))
         st = COT_EXIT_DATA;

@@ -80,10 +80,10 @@ cJSON *cot_json_parse_fast(const char *text, size_t n, cot_buf_t *scratch);
  * cot_record_path_head() in record.h; "." or a path that does not start
  * with a key means all) and every member it sets, so the tree's
  * cot_record_set() finds what it finds in the full tree.  cot-judge does
- * this (cmd/cot-judge.c print_judged(): "shift" then "judge").  cot-diff
- * could do the same: it reads cot_record_view()'s fields and the first
- * keys of its --key paths, and sets "diff" then (with --profile) "shift"
- * (cmd/cot-diff.c diff_work()).  Through the reader, set
+ * this (cmd/cot-judge.c print_judged(): "shift" then "judge"), and so
+ * does cot-diff: it reads cot_record_view()'s fields and the first key of
+ * its --key path, and sets "diff" then (with --profile) "shift"
+ * (cmd/cot-diff.c print_diffed()).  Through the reader, set
  * cot_jsonl_parser_t.members.keys before cot_jsonl_parse().
  * COT_JSON_NO_FASTPATH=1 in the environment makes the reader build every
  * member and call no line canonical (the path before members existed), and

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # jsonfast.t -- the JSON fast paths (lib/json.c: members built only when a
-# tool reads them, cot-judge's output spliced into the line's own bytes)
-# change speed, never a result.  Every case runs its command with the fast
+# tool reads them, cot-judge's and cot-diff's output spliced into the
+# line's own bytes) change speed, never a result.  Every case runs its command with the fast
 # paths (the default), with COT_JSON_NO_FASTPATH=1 (every member built,
 # every record printed from its tree: the path before the fast ones) and
 # with COT_JSON_NO_FASTPATH=cjson (cJSON and the reader's checks for every
 # line), each at -@ 0 and -@ 2, and compares stdout, stderr, the exit status
-# and the files written (--rejects) byte for byte.  The golden holds the
-# summary and the default run's stderr.
+# and the files written (--rejects, --unmatched) byte for byte.  The golden
+# holds the summary and the default run's stderr.
 #
 # The corpus (tests/data/make-awkward.py) mixes records as the cot tools
 # write them with the awkward: escapes the writer never writes, raw
@@ -28,7 +28,20 @@ cot-judge -u -q --skip-bad "$W/c.jsonl" > "$W/j.jsonl"
 { head -n 3 "$W/c.jsonl"; head -n 1 "$W/c.jsonl" | tr -d '\n'; } > "$W/unterm.jsonl"
 { head -n 3 "$W/c.jsonl"; head -n 1 "$W/c.jsonl" | sed 's/,/, /' | tr -d '\n'; } > "$W/unterm-ws.jsonl"
 cot-profile build --holdout 0.25 -o "$W/own.prof" "$W/own.jsonl" 2> /dev/null
+# cot-diff: originals with some prompts, CoTs and answers edited (the same
+# awkward lines: rejected in ORIG too); cot-diff's own output, with and
+# without --profile, to diff again (its diff and shift replaced in place);
+# the corpus with every judge member renamed diff (a diff member first, in
+# the middle, last and twice)
+sed -e '0~5s/ the / a /' -e '0~7s/verify/check again/' -e '0~11s/"The answer is B."/"B"/' \
+    "$W/c.jsonl" > "$W/o.jsonl"
+cot-diff -u -q --skip-bad "$W/o.jsonl" "$W/c.jsonl" > "$W/d.jsonl" 2> /dev/null
+cot-diff -u -q --skip-bad --profile "$W/own.prof" "$W/o.jsonl" "$W/c.jsonl" > "$W/dp.jsonl" 2> /dev/null
+sed 's/"judge":/"diff":/g' "$W/c.jsonl" > "$W/cd.jsonl"
+# cot-diff names an original without an id by FILE:LINE: W/ for $W/
+unW() { sed "s|$W/|W/|g"; }
 export PY W
+export -f unW
 
 # paths 'CMD': CMD (bash -o pipefail; it may use -@ $N and write files in
 # its cwd, a fresh directory) under the three settings at -@ 0 and 2; prints
@@ -111,5 +124,40 @@ t stat-trend 0 "paths '$S --json --count judge.verdict --trend meta.n --for judg
 t stat-gate 1 "paths '$S --max-rate judge.verdict=clean:0.5 \$W/j.jsonl'"
 t stat-partial 0 "paths '$S --partial --count judge.verdict --by meta.hint - < \$W/j.jsonl | jq -c \"del(.fingerprint.parts[0].inputs[0].mtime)\"'"
 t stat-stops 1 "paths '$S --count judge.verdict \$W/c.jsonl'"
+
+# ---- cot-diff -----------------------------------------------------------------
+# SFT records built by the members cot-diff reads, the output spliced; the
+# originals indexed and read again by the same members
+D='cot-diff -@ $N'
+t diff-skip-bad 0 "paths '$D -u -v --skip-bad --rejects rej.jsonl --unmatched un.jsonl \$W/o.jsonl \$W/c.jsonl | unW | sha256sum'"
+t diff-stops 1 "paths '$D -u -q \$W/o.jsonl \$W/c.jsonl | unW | sha256sum'"
+t diff-sft-stops 1 "paths '$D -u -q \$W/d.jsonl \$W/c.jsonl | unW | sha256sum'"
+t diff-answer-shift 0 "paths '$D -u -q --skip-bad --answer-shift --hunk-text \$W/o.jsonl \$W/c.jsonl | unW | sha256sum'"
+t diff-profile 0 "paths '$D -u -q --skip-bad --profile \$W/own.prof \$W/o.jsonl \$W/c.jsonl | unW | sha256sum'"
+t diff-profile-answer-shift 0 "paths '$D -u -q --skip-bad --profile \$W/own.prof --answer-shift \$W/o.jsonl \$W/cd.jsonl | unW | sha256sum'"
+t diff-text 0 "paths '$D -q --skip-bad -O text --color always -C 1 \$W/o.jsonl \$W/c.jsonl | unW | sha256sum'"
+t diff-counts 0 "paths '$D -c --skip-bad --rejects rej.jsonl \$W/o.jsonl \$W/c.jsonl'"
+t diff-only 0 "paths '$D -u -q --skip-bad --only edited,no-source \$W/o.jsonl \$W/c.jsonl | unW | sha256sum'"
+t diff-zstd 0 "paths '$D -q --skip-bad --unmatched un.zst \$W/o.jsonl \$W/c.jsonl | zstd -dc | unW | sha256sum'"
+t diff-key-id 0 "paths '$D -u -v --skip-bad --key id \$W/o.jsonl \$W/c.jsonl | unW | sha256sum'"
+t diff-key-member 0 "paths '$D -u -q --skip-bad --key /meta --unmatched un.jsonl \$W/o.jsonl \$W/c.jsonl | unW | sha256sum'"
+t diff-key-deep 0 "paths '$D -u -v --skip-bad --key meta.src --rejects rej.jsonl \$W/o.jsonl \$W/c.jsonl | unW | sha256sum'"
+t diff-key-pointer 0 "paths '$D -u -q --skip-bad --key /meta/n \$W/o.jsonl \$W/cd.jsonl | unW | sha256sum'"
+t diff-key-whole 0 "paths '$D -u -q --skip-bad --key . \$W/o.jsonl \$W/c.jsonl | unW | sha256sum'"
+t diff-key-unread 0 "paths '$D -u -q --skip-bad --key score --rejects rej.jsonl \$W/o.jsonl \$W/c.jsonl | unW | sha256sum'"
+t diff-again 0 "paths '$D -u -v --skip-bad \$W/o.jsonl \$W/d.jsonl | unW | sha256sum'"
+t diff-again-profile 0 "paths '$D -u -q --skip-bad --profile \$W/own.prof \$W/o.jsonl \$W/dp.jsonl | unW | sha256sum'"
+t diff-again-other 0 "paths '$D -u -q --skip-bad --profile \$W/own.prof --hunk-text \$W/c.jsonl \$W/dp.jsonl | unW | sha256sum'"
+t diff-diff-members 0 "paths '$D -u -q --skip-bad \$W/o.jsonl \$W/cd.jsonl | unW | sha256sum'"
+t diff-unterminated 0 "paths '$D -u --skip-bad \$W/o.jsonl \$W/unterm.jsonl | unW | sha256sum'"
+t diff-unterminated-ws 0 "paths '$D -u --skip-bad \$W/o.jsonl \$W/unterm-ws.jsonl | unW | sha256sum'"
+t diff-within 0 "paths '$D -u -q --skip-bad --within prompt,cot \$W/c.jsonl | unW | sha256sum'"
+# the spliced output is the printed one, byte for byte; diffed again, each
+# diff (and shift) is replaced in place, so the output is its input
+check diff-splice-is-print 'cot-diff -u -q --skip-bad --profile $W/own.prof $W/o.jsonl $W/cd.jsonl > $TMP/a &&
+  COT_JSON_NO_FASTPATH=1 cot-diff -u -q --skip-bad --profile $W/own.prof $W/o.jsonl $W/cd.jsonl > $TMP/b &&
+  cmp $TMP/a $TMP/b && [ "$(grep -c "\"diff\":{\"status\"" $TMP/a)" -gt 500 ]'
+check diff-again-is-input 'cot-diff -u -q --skip-bad $W/o.jsonl $W/d.jsonl | cmp - $W/d.jsonl &&
+  cot-diff -u -q --skip-bad --profile $W/own.prof $W/o.jsonl $W/dp.jsonl | cmp - $W/dp.jsonl'
 
 done_testing
