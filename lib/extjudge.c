@@ -1,5 +1,6 @@
 /* extjudge.c -- see extjudge.h */
 #include "extjudge.h"
+#include "json.h"
 #include "jsonl.h"
 
 #include <errno.h>
@@ -276,7 +277,7 @@ static void handle_line(cot_extjudge_t *x, const char *s, size_t n)
         cot_buf_free(&msg);
         return;
     }
-    cJSON *o = cJSON_ParseWithLength(s, n);
+    cJSON *o = cot_cjson_parse(s, n, NULL);
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "verdict");
     const cJSON *lb = cJSON_GetObjectItemCaseSensitive(o, "labels");

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <math.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -691,13 +692,25 @@ int cot_json_keep_numbers(cJSON *root, const char *text, size_t n)
     return r;
 }
 
+static pthread_mutex_t cjson_lock = PTHREAD_MUTEX_INITIALIZER;
+
+cJSON *cot_cjson_parse(const char *text, size_t n, const char **end)
+{
+    const char *e = NULL;
+    pthread_mutex_lock(&cjson_lock);
+    cJSON *j = cJSON_ParseWithLengthOpts(text, n, &e, 0);
+    pthread_mutex_unlock(&cjson_lock);
+    if (end) *end = e;
+    return j;
+}
+
 cJSON *cot_json_parse(const char *text, size_t n)
 {
     cot_buf_t scratch = {0};
     cJSON *j = cot_json_parse_fast(text, n, &scratch);
     cot_buf_free(&scratch);
     if (j) return j;
-    if (!(j = cJSON_ParseWithLength(text, n))) return NULL;
+    if (!(j = cot_cjson_parse(text, n, NULL))) return NULL;
     if (cot_json_keep_numbers(j, text, n) < 0)
         cot_die(COT_EXIT_IO, "internal error: numbers not found in their text");
     return j;

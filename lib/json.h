@@ -160,6 +160,13 @@ int cot_json_fastpath_off(void);
  * then, and each prints as cJSON prints it). */
 int cot_json_keep_numbers(cJSON *root, const char *text, size_t n);
 
+/* cJSON_ParseWithLengthOpts(text, n, end, 0) under one process-wide lock:
+ * cJSON's parser writes a global (the error position) on every call, and
+ * the -@ N workers parse their unusual lines with it, so two threads must
+ * not run it at once.  Every cot call of cJSON's parser goes through here.
+ * end may be NULL. */
+cJSON *cot_cjson_parse(const char *text, size_t n, const char **end);
+
 /* Parse text[0..n) as one JSON value, numbers with their text: the fast
  * path, else cJSON and cot_json_keep_numbers().  For text the tools wrote
  * themselves; input lines go through the reader (jsonl.h), which checks

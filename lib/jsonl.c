@@ -89,7 +89,7 @@ void cot_json_explain(const char *text, size_t len, cot_buf_t *out)
         return;
     }
     const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    cJSON *j = cot_cjson_parse(text, len, &end);
     if (j) {
         cJSON_Delete(j);
         cot_buf_printf(out, "unexpected text after the JSON value at byte %zu",
@@ -245,7 +245,7 @@ static int parse_line(cot_jsonl_parser_t *r, char *text, size_t n,
         return 1;
     }
     const char *end = NULL;
-    r->json = cJSON_ParseWithLengthOpts(text, n, &end, 0);
+    r->json = cot_cjson_parse(text, n, &end);
     if (r->json) {
         /* Only whitespace may follow the value. */
         while (end < text + n && (*end == ' ' || *end == '\t' || *end == '\r'))

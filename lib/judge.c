@@ -1,5 +1,6 @@
 /* judge.c -- see judge.h */
 #include "judge.h"
+#include "json.h"
 #include "jsonl.h"
 #include "prefilter.h"
 
@@ -718,7 +719,7 @@ int cot_judge_baseline_load(cot_judge_t *j, const char *path, cot_buf_t *err)
     size_t k;
     while ((k = fread(tmp, 1, sizeof tmp, fp)) > 0) cot_buf_add(&b, tmp, k);
     fclose(fp);
-    cJSON *o = cJSON_ParseWithLength(b.s ? b.s : "", b.len);
+    cJSON *o = cot_cjson_parse(b.s ? b.s : "", b.len, NULL);
     int rc = -1;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "cot_voice");
     if (!o) {

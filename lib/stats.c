@@ -1,5 +1,6 @@
 /* stats.c -- see stats.h */
 #include "stats.h"
+#include "json.h"
 #include "record.h"
 
 #include <float.h>
@@ -376,7 +377,7 @@ void cot_stats_key_show(const char *key, cot_buf_t *b)
     if (!strcmp(key, COT_KEY_MISSING)) { cot_buf_adds(b, "(missing)"); return; }
     if (!strcmp(key, COT_KEY_BADTYPE)) { cot_buf_adds(b, "(ill-typed)"); return; }
     if (key[0] == '"') {
-        cJSON *j = cJSON_Parse(key);
+        cJSON *j = cot_cjson_parse(key, strlen(key), NULL);
         if (cJSON_IsString(j)) cot_buf_adds(b, j->valuestring);
         cJSON_Delete(j);
         return;
