@@ -1233,21 +1233,19 @@ static int run_within(cot_run_t *run, const opts_t *o)
     return edited;
 }
 
-int main(int argc, char **argv)
+/* Everything after the options; main frees what they hold, on every
+ * return. */
+static int diff_main(cot_common_t *common, opts_t *o, int argc, char **argv)
 {
-    cot_common_t common;
-    opts_t o;
-    cot_common_init(&common, "cot-diff", usage);
-    parse_opts(argc, argv, &common, &o);
-    if (o.within_a) {
+    if (o->within_a) {
         cot_run_t run;
-        int st = cot_run_open(&run, &common, argv + optind, argc - optind, 1);
+        int st = cot_run_open(&run, common, argv + optind, argc - optind, 1);
         if (st) return st;
-        int edited = run_within(&run, &o);
+        int edited = run_within(&run, o);
         st = cot_run_finish(&run);
-        free(o.within_a);
-        free(o.within_b);
-        return st == COT_EXIT_OK && o.exit_status && edited ? COT_EXIT_DATA : st;
+        free(o->within_a);
+        free(o->within_b);
+        return st == COT_EXIT_OK && o->exit_status && edited ? COT_EXIT_DATA : st;
     }
     char *orig = argv[optind];
     char *const *files = argv + optind + 1;
@@ -1260,12 +1258,12 @@ int main(int argc, char **argv)
     }
 
     cot_profile_t *prof = NULL;
-    if (o.profile && !(prof = cot_profile_load(o.profile)))
+    if (o->profile && !(prof = cot_profile_load(o->profile)))
         return errno ? COT_EXIT_IO : COT_EXIT_DATA;
     cot_profile_shift_opts_t so;
     cot_profile_shift_opts_init(&so);
-    so.fpr = o.fpr;
-    if (prof) cot_profile_warn_calibration(prof, o.fpr, 1u << COT_PUNIT_RECORD, 1);
+    so.fpr = o->fpr;
+    if (prof) cot_profile_warn_calibration(prof, o->fpr, 1u << COT_PUNIT_RECORD, 1);
 
     /* The source first: a plain file is read again in place, anything
      * else is spilled as it is read (lib/pair.h). */
@@ -1275,7 +1273,7 @@ int main(int argc, char **argv)
         return COT_EXIT_IO;
     }
     cot_run_t run;
-    int st = cot_run_open(&run, &common, files, nfiles, !o.counts);
+    int st = cot_run_open(&run, common, files, nfiles, !o->counts);
     if (st) {
         cot_pair_src_close(src);
         cot_profile_close(prof);
@@ -1283,7 +1281,7 @@ int main(int argc, char **argv)
     }
     cot_pair_index_t *ix = cot_pair_index_new();
     const char *orig_name = strcmp(orig, "-") ? orig : "(stdin)";
-    if (load_originals(&run, &o, common.threads, orig, ix, src)) {
+    if (load_originals(&run, o, common->threads, orig, ix, src)) {
         cot_pair_index_free(ix);
         cot_pair_src_close(src);
         cot_profile_close(prof);
@@ -1295,32 +1293,42 @@ int main(int argc, char **argv)
         cot_run_count(&run, key, 0);
     }
 
-    dmain_t m = {.run = &run, .o = &o, .ix = ix};
-    run_paired(&run, &common, &o, ix, src, orig_name, prof, &so, &m);
+    dmain_t m = {.run = &run, .o = o, .ix = ix};
+    run_paired(&run, common, o, ix, src, orig_name, prof, &so, &m);
     cot_run_count(&run, "orig:unused", cot_pair_unused(ix));
     cot_run_count(&run, "paired", m.paired);
     int unpaired_gate = run.status == COT_EXIT_OK &&
-                        check_pairing(&run, &o, m.paired, m.compared, m.digest_ids);
-    if (run.status == COT_EXIT_OK && o.unmatched &&
-        write_unmatched(&common, &o, ix, src) < 0)
+                        check_pairing(&run, o, m.paired, m.compared, m.digest_ids);
+    if (run.status == COT_EXIT_OK && o->unmatched &&
+        write_unmatched(common, o, ix, src) < 0)
         run.status = COT_EXIT_IO;
     if (run.status == COT_EXIT_OK && cot_pair_src_check(src) < 0)
         run.status = COT_EXIT_IO;
-    if (o.counts && run.status == COT_EXIT_OK) {   /* as cot-judge -c */
+    if (o->counts && run.status == COT_EXIT_OK) {   /* as cot-judge -c */
         for (int k = 0; k < COT_DV_NSTATUS; k++)
-            if (((!o.only_status || o.only_status >> k & 1) && !(o.drop_status >> k & 1)) || m.nstatus[k])
+            if (((!o->only_status || o->only_status >> k & 1) && !(o->drop_status >> k & 1)) || m.nstatus[k])
                 printf("%s\t%llu\n", cot_diffview_status_names[k], m.nstatus[k]);
         for (int k = 0; k < 4; k++)
-            if (((!o.only_edit || o.only_edit >> k & 1) && !(o.drop_edit >> k & 1)) || m.nedit[k])
+            if (((!o->only_edit || o->only_edit >> k & 1) && !(o->drop_edit >> k & 1)) || m.nedit[k])
                 printf("%s\t%llu\n", cot_diffview_edit_names[k], m.nedit[k]);
         if (cot_flush_stdout()) run.status = COT_EXIT_IO;
     }
     cot_pair_index_free(ix);
     cot_pair_src_close(src);
     cot_profile_close(prof);
-    cot_buf_free(&o.key_head);
     st = cot_run_finish(&run);
-    if (st == COT_EXIT_OK && o.exit_status && (m.cot_edited || unpaired_gate))
+    if (st == COT_EXIT_OK && o->exit_status && (m.cot_edited || unpaired_gate))
         st = COT_EXIT_DATA;
+    return st;
+}
+
+int main(int argc, char **argv)
+{
+    cot_common_t common;
+    opts_t o;
+    cot_common_init(&common, "cot-diff", usage);
+    parse_opts(argc, argv, &common, &o);
+    int st = diff_main(&common, &o, argc, argv);
+    cot_buf_free(&o.key_head);
     return st;
 }
