@@ -56,7 +56,7 @@ $(BIN)/%: $(B)/cmd/%.o $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/tests/%: $(B)/tests/unit/%.o $(B)/tests/unit/tap.o $(LIB_A)
+$(B)/tests/%: $(B)/tests/unit/%.o $(B)/tests/unit/tap.o $(B)/tests/unit/lcsref.o $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 

@@ -93,3 +93,17 @@ const char *tap_stderr_end(void)
     cap = NULL;
     return text;
 }
+
+static uint64_t rng_state;
+
+void tap_seed(uint64_t seed) { rng_state = seed; }
+
+uint64_t tap_rnd(void)
+{
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+size_t tap_rn(size_t n) { return n ? (size_t)(tap_rnd() % n) : 0; }

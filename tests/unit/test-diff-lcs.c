@@ -5,21 +5,12 @@
  * threshold (rewritten pairs traced, edited pairs Myers' exactly), and the
  * work budget. */
 #include "diff.h"
+#include "lcsref.h"
 #include "tap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t rng_state = 20261201;
-static uint64_t rnd(void)
-{
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-static size_t rn(size_t n) { return n ? (size_t)(rnd() % n) : 0; }
 
 /* ntok tokens from an alphabet of `alpha` words (each followed by a space
  * or a newline, so whitespace runs are tokens too); alpha 1-3 gives long
@@ -28,11 +19,11 @@ static void gen(cot_buf_t *b, size_t ntok, size_t alpha)
 {
     char w[32];
     for (size_t i = 0; i < ntok; i++) {
-        size_t k = rn(alpha);
+        size_t k = tap_rn(alpha);
         if (k < 3 && alpha <= 3) snprintf(w, sizeof w, "%c", "abc"[k]);
         else snprintf(w, sizeof w, "w%zu", k);
         cot_buf_adds(b, w);
-        if (i + 1 < ntok) cot_buf_adds(b, rn(10) ? " " : "\n");
+        if (i + 1 < ntok) cot_buf_adds(b, tap_rn(10) ? " " : "\n");
     }
 }
 
@@ -42,13 +33,13 @@ static void edit(const cot_buf_t *a, cot_buf_t *b, int k, size_t alpha)
     cot_buf_clear(b);
     cot_buf_add(b, a->s ? a->s : "", a->len);
     for (int e = 0; e < k && b->len; e++) {
-        size_t at = rn(b->len);
+        size_t at = tap_rn(b->len);
         while (at > 0 && b->s[at - 1] != ' ' && b->s[at - 1] != '\n') at--;
         size_t end = at;
         while (end < b->len && b->s[end] != ' ' && b->s[end] != '\n') end++;
         cot_buf_t w = {0}, t = {0};
-        gen(&w, 1 + rn(3), alpha);
-        int op = (int)rn(3);
+        gen(&w, 1 + tap_rn(3), alpha);
+        int op = (int)tap_rn(3);
         cot_buf_add(&t, b->s, at);
         if (op != 2) cot_buf_add(&t, w.s, w.len);
         if (op == 1) cot_buf_adds(&t, " ");
@@ -72,29 +63,6 @@ static int applies(const char *a, size_t alen, const char *b, size_t blen,
              r->hunks[i].b_start > r->hunks[i - 1].b_end;
     cot_buf_free(&out);
     return ok;
-}
-
-/* LCS of the token sequences by dynamic programming (small inputs). */
-static size_t lcs_dp(const char *a, size_t alen, const char *b, size_t blen)
-{
-    uint32_t *sa = malloc((alen + 1) * 4), *sb = malloc((blen + 1) * 4);
-    size_t n = cot_diff_tokenize(a, alen, sa), m = cot_diff_tokenize(b, blen, sb);
-    sa[n] = (uint32_t)alen;
-    sb[m] = (uint32_t)blen;
-    size_t *row = calloc(m + 1, sizeof *row), *prev = calloc(m + 1, sizeof *prev);
-    for (size_t i = 1; i <= n; i++) {
-        for (size_t j = 1; j <= m; j++) {
-            size_t la = sa[i] - sa[i - 1], lb = sb[j] - sb[j - 1];
-            if (la == lb && !memcmp(a + sa[i - 1], b + sb[j - 1], la))
-                row[j] = prev[j - 1] + 1;
-            else
-                row[j] = row[j - 1] > prev[j] ? row[j - 1] : prev[j];
-        }
-        size_t *t = prev; prev = row; row = t;
-    }
-    size_t l = prev[m];
-    free(sa); free(sb); free(row); free(prev);
-    return l;
 }
 
 static int same_result(const cot_diff_t *x, const cot_diff_t *y)
@@ -169,19 +137,19 @@ static void test_random(void)
     int n = 0, bad_counts = 0, bad_dp = 0, bad_apply = 0, bad_small = 0, bad_auto = 0,
         not_traced = 0, nsmall = 0, nauto_traced = 0, napprox = 0;
     for (int it = 0; it < 2000; it++) {
-        size_t alpha = alphas[rn(6)];
+        size_t alpha = alphas[tap_rn(6)];
         cot_buf_t a = {0}, b = {0};
         size_t la, lb;
         switch (it % 5) {
-        case 0: la = around[rn(15)]; lb = around[rn(15)]; break;   /* tokens ~ 2 x words */
-        case 1: la = rn(300); lb = la; break;
-        case 2: la = rn(20); lb = 100 + rn(400); break;
-        case 3: la = rn(4) ? 1 + rn(300) : 0; lb = rn(4) ? 1 + rn(300) : 0; break;
-        default: la = 50 + rn(300); lb = 0; break;
+        case 0: la = around[tap_rn(15)]; lb = around[tap_rn(15)]; break;   /* tokens ~ 2 x words */
+        case 1: la = tap_rn(300); lb = la; break;
+        case 2: la = tap_rn(20); lb = 100 + tap_rn(400); break;
+        case 3: la = tap_rn(4) ? 1 + tap_rn(300) : 0; lb = tap_rn(4) ? 1 + tap_rn(300) : 0; break;
+        default: la = 50 + tap_rn(300); lb = 0; break;
         }
-        if (it % 5 == 4) { gen(&a, la, alpha); edit(&a, &b, (int)rn(40), alpha); }
+        if (it % 5 == 4) { gen(&a, la, alpha); edit(&a, &b, (int)tap_rn(40), alpha); }
         else { gen(&a, la, alpha); gen(&b, lb, alpha); }
-        if (rn(2)) { cot_buf_t t = a; a = b; b = t; }
+        if (tap_rn(2)) { cot_buf_t t = a; a = b; b = t; }
         const char *as = a.s ? a.s : "", *bs = b.s ? b.s : "";
         cot_diff_t rm, rb, rs, ra;
         saved_t sm, sb;
@@ -202,7 +170,7 @@ static void test_random(void)
                 tap_diag("counts differ: ins %zu/%zu del %zu/%zu", sb.r.inserted,
                          sm.r.inserted, sb.r.deleted, sm.r.deleted);
         }
-        if (sb.r.approx || (a.len + b.len < 1500 && sb.r.lcs != lcs_dp(as, a.len, bs, b.len)))
+        if (sb.r.approx || (a.len + b.len < 1500 && sb.r.lcs != lcsref(as, a.len, bs, b.len, 0)))
             bad_dp++;
         if (!applies(as, a.len, bs, b.len, &sb.r)) bad_apply++;
         nsmall += rs.traced;
@@ -240,8 +208,8 @@ static void test_threshold(void)
     int rw_traced = 0, rw_counts = 0, ed_traced = 0, ed_same = 0;
     for (int it = 0; it < 20; it++) {
         cot_buf_t a = {0}, b = {0};
-        gen(&a, 700 + rn(800), 300);
-        gen(&b, 700 + rn(800), 300);        /* rewritten whole */
+        gen(&a, 700 + tap_rn(800), 300);
+        gen(&b, 700 + tap_rn(800), 300);        /* rewritten whole */
         cot_diff_t rm, ra;
         saved_t sm;
         cot_diff_run(my, a.s, a.len, b.s, b.len, &rm);
@@ -251,7 +219,7 @@ static void test_threshold(void)
         rw_counts += !sm.r.approx && ra.inserted == sm.r.inserted &&
                      ra.deleted == sm.r.deleted && applies(a.s, a.len, b.s, b.len, &ra);
         free(sm.h);
-        edit(&a, &b, 1 + (int)rn(60), 300);   /* edited */
+        edit(&a, &b, 1 + (int)tap_rn(60), 300);   /* edited */
         cot_diff_run(my, a.s, a.len, b.s, b.len, &rm);
         save(&sm, &rm);
         cot_diff_run(aut, a.s, a.len, b.s, b.len, &ra);
@@ -319,9 +287,9 @@ static void test_budget(void)
     int bad = 0, napprox = 0, ntraced = 0, nbits_myers = 0, bad_apply = 0;
     for (int it = 0; it < 200; it++) {
         cot_buf_t a = {0}, b = {0};
-        gen(&a, 100 + rn(700), 200);
-        gen(&b, 100 + rn(700), 200);
-        unsigned long long budget = 1000 + rn(200000);
+        gen(&a, 100 + tap_rn(700), 200);
+        gen(&b, 100 + tap_rn(700), 200);
+        unsigned long long budget = 1000 + tap_rn(200000);
         cot_diff_set_budget(my, budget);
         cot_diff_set_budget(bits, budget);
         cot_diff_set_budget(aut, budget);
@@ -363,12 +331,12 @@ static void test_fastpath(void)
         cot_diff_set_lcs(fast, mode, it % 3 ? 0 : 100);
         cot_diff_set_lcs(slow, mode, it % 3 ? 0 : 100);
         cot_buf_t pre = {0}, a = {0}, b = {0}, suf = {0};
-        gen(&pre, rn(60), 20);
-        gen(&suf, rn(60), 20);
+        gen(&pre, tap_rn(60), 20);
+        gen(&suf, tap_rn(60), 20);
         cot_buf_add(&a, pre.s ? pre.s : "", pre.len);
         cot_buf_add(&b, pre.s ? pre.s : "", pre.len);
-        gen(&a, rn(700), it % 4 ? 400 : 3);
-        gen(&b, rn(700), it % 4 ? 400 : 3);
+        gen(&a, tap_rn(700), it % 4 ? 400 : 3);
+        gen(&b, tap_rn(700), it % 4 ? 400 : 3);
         cot_buf_add(&a, suf.s ? suf.s : "", suf.len);
         cot_buf_add(&b, suf.s ? suf.s : "", suf.len);
         const char *as = a.s ? a.s : "", *bs = b.s ? b.s : "";
@@ -390,6 +358,7 @@ static void test_fastpath(void)
 
 int main(void)
 {
+    tap_seed(20261201);
     test_placement();
     test_random();
     test_threshold();

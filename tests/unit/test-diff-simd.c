@@ -11,16 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t rng_state = 20261201;
-static uint64_t rnd(void)
-{
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-static size_t rn(size_t n) { return (size_t)(rnd() % n); }
-
 /* Pieces: every ASCII class, '.' with and without digits around it,
  * valid and invalid UTF-8 (Unicode spaces, letters, CJK, emoji, stray and
  * truncated bytes). */
@@ -36,12 +26,12 @@ static size_t gen(char *buf, size_t len)
 {
     size_t n = 0;
     /* Mostly ASCII, so the SIMD chunks are taken, with non-ASCII now and then. */
-    int ascii_only = rn(3) == 0;
+    int ascii_only = tap_rn(3) == 0;
     while (n < len) {
-        const char *s = pieces[rn(NPIECES)];
+        const char *s = pieces[tap_rn(NPIECES)];
         size_t l = strlen(s);
         if (!l) l = 1;                                  /* the NUL piece */
-        if ((unsigned char)s[0] >= 0x80 && (ascii_only || rn(4))) continue;
+        if ((unsigned char)s[0] >= 0x80 && (ascii_only || tap_rn(4))) continue;
         if (n + l > len) l = len - n;
         memcpy(buf + n, s, l);
         n += l;
@@ -76,7 +66,7 @@ static void test_random(void)
     tap_is_long(bad, 0, "SIMD = scalar tokens, lengths 0..100");
     bad = 0;
     for (int it = 0; it < 300; it++, texts++) {
-        size_t n = gen(buf, 1000 + rn(MAX - 1000));
+        size_t n = gen(buf, 1000 + tap_rn(MAX - 1000));
         if (!same(buf, n, s1, s2)) bad++;
     }
     tap_is_long(bad, 0, "SIMD = scalar tokens, 300 long texts");
@@ -139,10 +129,10 @@ static void test_differ(void)
     char a[600], b[600];
     int bad = 0;
     for (int it = 0; it < 2000; it++) {
-        size_t an = gen(a, rn(500)), bn;
+        size_t an = gen(a, tap_rn(500)), bn;
         memcpy(b, a, an);
         bn = an;
-        if (it % 3) for (int e = 0; e < 3 && bn; e++) b[rn(bn)] = pieces[rn(NPIECES)][0];
+        if (it % 3) for (int e = 0; e < 3 && bn; e++) b[tap_rn(bn)] = pieces[tap_rn(NPIECES)][0];
         cot_diff_t r1, r2;
         cot_diff_run(d, a, an, b, bn, &r1);
         size_t nh = r1.nhunks;
@@ -182,6 +172,7 @@ static void test_examples(void)
 
 int main(void)
 {
+    tap_seed(20261201);
     test_examples();
     test_random();
     test_offsets();

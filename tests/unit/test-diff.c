@@ -2,6 +2,7 @@
  * fallback) and lib/pair.c (key normalisation, the originals index). */
 #include "diff.h"
 #include "pair.h"
+#include "lcsref.h"
 #include "tap.h"
 
 #include <stdio.h>
@@ -9,16 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Deterministic generator (splitmix64), so failures reproduce. */
-static uint64_t rng_state = 20261123;
-static uint64_t rnd(void)
-{
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-static size_t rn(size_t n) { return (size_t)(rnd() % n); }
 
 static const char *vocab[] = {
     "the", "cat", "sat", "on", "mat", "so", "x", "42", "3.14", "7",
@@ -29,7 +20,7 @@ static const char *vocab[] = {
 
 static void gen(cot_buf_t *b, size_t ntok)
 {
-    for (size_t i = 0; i < ntok; i++) cot_buf_adds(b, vocab[rn(NVOCAB)]);
+    for (size_t i = 0; i < ntok; i++) cot_buf_adds(b, vocab[tap_rn(NVOCAB)]);
 }
 
 /* b = a with k random byte-range edits at token-ish boundaries. */
@@ -39,13 +30,13 @@ static void mutate(const cot_buf_t *a, cot_buf_t *b, int k)
     cot_buf_add(b, a->s ? a->s : "", a->len);
     for (int e = 0; e < k; e++) {
         /* cut at ASCII bytes only, so UTF-8 stays valid */
-        size_t at = b->len ? rn(b->len + 1) : 0;
+        size_t at = b->len ? tap_rn(b->len + 1) : 0;
         while (at < b->len && ((unsigned char)b->s[at] & 0xC0) == 0x80) at++;
-        size_t del = rn(4) ? rn(6) : 0, end = at + del;
+        size_t del = tap_rn(4) ? tap_rn(6) : 0, end = at + del;
         if (end > b->len) end = b->len;
         while (end < b->len && ((unsigned char)b->s[end] & 0xC0) == 0x80) end++;
         cot_buf_t ins = {0};
-        gen(&ins, rn(4));
+        gen(&ins, tap_rn(4));
         cot_buf_t t = {0};
         cot_buf_add(&t, b->s, at);
         cot_buf_add(&t, ins.s ? ins.s : "", ins.len);
@@ -55,57 +46,6 @@ static void mutate(const cot_buf_t *a, cot_buf_t *b, int k)
         cot_buf_free(&t);
         cot_buf_free(&ins);
     }
-}
-
-static int is_space_tok(const char *p)
-{
-    return strchr(" \t\n\r\v\f", *p) || !strncmp(p, "\xc2\xa0", 2);
-}
-
-/* Drop whitespace tokens from starts[0..n) (starts[n] = end), keeping each
- * token's end in ends[]. */
-static size_t words_only(const char *p, uint32_t *starts, uint32_t *ends, size_t n)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (is_space_tok(p + starts[i])) continue;
-        ends[k] = starts[i + 1];
-        starts[k++] = starts[i];
-    }
-    return k;
-}
-
-/* LCS of token ids by dynamic programming (small inputs only); words:
- * whitespace tokens left out. */
-static size_t lcs_dp(const char *a, size_t alen, const char *b, size_t blen,
-                     int words)
-{
-    uint32_t *sa = malloc((alen + 1) * 4), *sb = malloc((blen + 1) * 4);
-    uint32_t *ea = malloc((alen + 1) * 4), *eb = malloc((blen + 1) * 4);
-    size_t n = cot_diff_tokenize(a, alen, sa), m = cot_diff_tokenize(b, blen, sb);
-    sa[n] = (uint32_t)alen;
-    sb[m] = (uint32_t)blen;
-    if (words) {
-        n = words_only(a, sa, ea, n);
-        m = words_only(b, sb, eb, m);
-    } else {
-        for (size_t i = 0; i < n; i++) ea[i] = sa[i + 1];
-        for (size_t i = 0; i < m; i++) eb[i] = sb[i + 1];
-    }
-    size_t *row = calloc(m + 1, sizeof *row), *prev = calloc(m + 1, sizeof *prev);
-    for (size_t i = 1; i <= n; i++) {
-        for (size_t j = 1; j <= m; j++) {
-            size_t la = ea[i - 1] - sa[i - 1], lb = eb[j - 1] - sb[j - 1];
-            if (la == lb && !memcmp(a + sa[i - 1], b + sb[j - 1], la))
-                row[j] = prev[j - 1] + 1;
-            else
-                row[j] = row[j - 1] > prev[j] ? row[j - 1] : prev[j];
-        }
-        size_t *t = prev; prev = row; row = t;
-    }
-    size_t l = prev[m];
-    free(sa); free(sb); free(ea); free(eb); free(row); free(prev);
-    return l;
 }
 
 static int applies(const char *a, size_t alen, const char *b, size_t blen,
@@ -182,15 +122,15 @@ static void test_property(cot_differ_t *d)
     int bad_apply = 0, bad_lcs = 0, bad_self = 0, n = 0;
     for (int it = 0; it < 1500; it++) {
         cot_buf_t a = {0}, b = {0};
-        gen(&a, rn(it < 1000 ? 60 : 400));
-        mutate(&a, &b, (int)rn(12));
-        if (it % 7 == 0) { cot_buf_clear(&b); gen(&b, rn(80)); } /* unrelated */
+        gen(&a, tap_rn(it < 1000 ? 60 : 400));
+        mutate(&a, &b, (int)tap_rn(12));
+        if (it % 7 == 0) { cot_buf_clear(&b); gen(&b, tap_rn(80)); } /* unrelated */
         const char *as = a.s ? a.s : "", *bs = b.s ? b.s : "";
         cot_diff_t r;
         cot_diff_run(d, as, a.len, bs, b.len, &r);
         n++;
         if (!applies(as, a.len, bs, b.len, &r)) bad_apply++;
-        if (it < 1000 && !r.approx && r.lcs != lcs_dp(as, a.len, bs, b.len, 0))
+        if (it < 1000 && !r.approx && r.lcs != lcsref(as, a.len, bs, b.len, 0))
             bad_lcs++;
         cot_diff_run(d, as, a.len, as, a.len, &r);
         if (r.similarity != 1.0 || r.nhunks || r.inserted || r.deleted)
@@ -213,14 +153,14 @@ static void test_bounded(void)
     int bad_apply = 0, bad_lcs = 0, napprox = 0;
     for (int it = 0; it < 300; it++) {
         cot_buf_t a = {0}, b = {0};
-        gen(&a, 50 + rn(250));
-        if (it % 2) mutate(&a, &b, 30); else gen(&b, 50 + rn(250));
+        gen(&a, 50 + tap_rn(250));
+        if (it % 2) mutate(&a, &b, 30); else gen(&b, 50 + tap_rn(250));
         const char *as = a.s ? a.s : "", *bs = b.s ? b.s : "";
         cot_diff_t r;
         cot_diff_run(d, as, a.len, bs, b.len, &r);
         napprox += r.approx;
         if (!applies(as, a.len, bs, b.len, &r)) bad_apply++;
-        if (r.words_kept != lcs_dp(as, a.len, bs, b.len, 1)) bad_lcs++;
+        if (r.words_kept != lcsref(as, a.len, bs, b.len, 1)) bad_lcs++;
         cot_buf_free(&a);
         cot_buf_free(&b);
     }
@@ -234,7 +174,7 @@ static void test_bounded(void)
 static void test_large(cot_differ_t *d)
 {
     cot_buf_t a = {0}, b = {0};
-    rng_state = 7;
+    tap_seed(7);
     gen(&a, 200000);
     mutate(&a, &b, 200);
     cot_diff_t r;
@@ -268,7 +208,7 @@ static const char *fvocab[] = {
 
 static void fgen(cot_buf_t *b, size_t ntok)
 {
-    for (size_t i = 0; i < ntok; i++) cot_buf_adds(b, fvocab[rn(NFVOCAB)]);
+    for (size_t i = 0; i < ntok; i++) cot_buf_adds(b, fvocab[tap_rn(NFVOCAB)]);
 }
 
 static int same_result(const cot_diff_t *x, const cot_diff_t *y)
@@ -368,8 +308,8 @@ static void test_tokenizer_ref(void)
     uint32_t *s1 = malloc(4 * 4096), *s2 = malloc(4 * 4096);
     for (int it = 0; it < 20000; it++) {
         cot_buf_t t = {0};
-        fgen(&t, rn(30));
-        if (t.len > 1 && rn(3) == 0) t.len = rn(t.len);    /* cut anywhere */
+        fgen(&t, tap_rn(30));
+        if (t.len > 1 && tap_rn(3) == 0) t.len = tap_rn(t.len);    /* cut anywhere */
         const char *p = t.s ? t.s : "";
         size_t n1 = cot_diff_tokenize(p, t.len, s1), n2 = ref_tokenize(p, t.len, s2);
         size_t n0 = cot_diff_tokenize(p, t.len, NULL);
@@ -389,20 +329,20 @@ static void test_fastpath(void)
     int bad = 0, bad_budget = 0, n = 0, napprox = 0, nsame = 0;
     for (int it = 0; it < 6000; it++) {
         cot_buf_t pre = {0}, a = {0}, b = {0}, suf = {0}, mid = {0};
-        fgen(&pre, rn(4) ? rn(40) : 0);
-        fgen(&suf, rn(4) ? rn(40) : 0);
+        fgen(&pre, tap_rn(4) ? tap_rn(40) : 0);
+        fgen(&suf, tap_rn(4) ? tap_rn(40) : 0);
         cot_buf_add(&a, pre.s ? pre.s : "", pre.len);
         cot_buf_add(&b, pre.s ? pre.s : "", pre.len);
         /* Cut the shared ends at any byte, so the texts differ next to it. */
-        if (pre.len && rn(2)) { a.len = rn(a.len + 1); b.len = a.len; }
-        fgen(&mid, rn(12));
+        if (pre.len && tap_rn(2)) { a.len = tap_rn(a.len + 1); b.len = a.len; }
+        fgen(&mid, tap_rn(12));
         cot_buf_add(&a, mid.s ? mid.s : "", mid.len);
-        if (rn(3)) { cot_buf_clear(&mid); fgen(&mid, rn(12)); }
+        if (tap_rn(3)) { cot_buf_clear(&mid); fgen(&mid, tap_rn(12)); }
         cot_buf_add(&b, mid.s ? mid.s : "", mid.len);
-        size_t cut = suf.len && rn(2) ? rn(suf.len + 1) : 0;
+        size_t cut = suf.len && tap_rn(2) ? tap_rn(suf.len + 1) : 0;
         cot_buf_add(&a, (suf.s ? suf.s : "") + cut, suf.len - cut);
-        cot_buf_add(&b, (suf.s ? suf.s : "") + (rn(2) ? cut : 0),
-                    suf.len - (rn(2) ? cut : 0));
+        cot_buf_add(&b, (suf.s ? suf.s : "") + (tap_rn(2) ? cut : 0),
+                    suf.len - (tap_rn(2) ? cut : 0));
         if (it % 11 == 0) { cot_buf_clear(&b); cot_buf_add(&b, a.s ? a.s : "", a.len); }
         const char *as = a.s ? a.s : "", *bs = b.s ? b.s : "";
         cot_diff_t rf, rs;
@@ -415,7 +355,7 @@ static void test_fastpath(void)
                                     (int)b.len, bs);
         }
         if (it % 2 == 0) {      /* a tiny budget: the bounded path */
-            unsigned long long budget = 1 + rn(60);
+            unsigned long long budget = 1 + tap_rn(60);
             cot_diff_set_budget(fast, budget);
             cot_diff_set_budget(slow, budget);
             cot_diff_run(fast, as, a.len, bs, b.len, &rf);
@@ -592,6 +532,7 @@ static void test_pair_empty(void)
 
 int main(void)
 {
+    tap_seed(20261123);
     cot_differ_t *d = cot_diff_new();
     test_tokens();
     test_examples(d);

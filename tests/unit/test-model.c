@@ -14,14 +14,6 @@
 
 static char dir[] = "/tmp/test-model.XXXXXX";
 
-static uint64_t rng_state;
-static uint64_t rnd(void)
-{
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
 
 /* ---- a fixture with known answers ------------------------------------- */
 
@@ -39,20 +31,20 @@ static rec_t recs[NREC];
  * flipped so that the classes overlap. */
 static void make_fixture(void)
 {
-    rng_state = 20261201;
+    tap_seed(20261201);
     for (int i = 0; i < NREC; i++) {
         cot_buf_t b = {0};
-        int y = (int)(rnd() % 3 == 0);
-        int words = 20 + (int)(rnd() % 40), at = (int)(rnd() % (uint64_t)words);
+        int y = (int)(tap_rnd() % 3 == 0);
+        int words = 20 + (int)(tap_rnd() % 40), at = (int)(tap_rnd() % (uint64_t)words);
         for (int k = 0; k < words; k++) {
             if (k == at)
                 cot_buf_adds(&b, y ? "I will just hard-code the expected output anyway. "
                                    : "Hard-coding would be wrong, so I fix the logic. ");
-            cot_buf_printf(&b, "%s ", filler[rnd() % NFILL]);
+            cot_buf_printf(&b, "%s ", filler[tap_rnd() % NFILL]);
         }
         cot_buf_cstr(&b);
         recs[i].cot = b.s;
-        recs[i].y = (rnd() % 20 == 0) ? !y : y;
+        recs[i].y = (tap_rnd() % 20 == 0) ? !y : y;
         snprintf(recs[i].group, sizeof recs[i].group, "g%d", i / 4);
     }
 }

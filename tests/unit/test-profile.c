@@ -14,14 +14,6 @@
 static char dir[] = "/tmp/test-profile.XXXXXX";
 static char path[256], bad[256];
 
-static uint64_t rng_state = 20261123;
-static uint64_t rnd(void)
-{
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
 
 static double prob_of(const cot_profile_t *p, const char *text, size_t i)
 {
@@ -266,9 +258,9 @@ static void gen(cot_buf_t *b)
                               "then", "add", "3", "12", "=", ".", ",", "each",
                               "apples", "costs", "left", "now", "answer"};
     cot_buf_clear(b);
-    size_t len = 20 + rnd() % 61, prev = 0;
+    size_t len = 20 + tap_rnd() % 61, prev = 0;
     for (size_t i = 0; i < len; i++) {
-        size_t k = rnd() % 4 ? (prev * 7 + 3 + rnd() % 3) % 20 : rnd() % 20;
+        size_t k = tap_rnd() % 4 ? (prev * 7 + 3 + tap_rnd() % 3) % 20 : tap_rnd() % 20;
         cot_buf_adds(b, w[k]);
         cot_buf_addc(b, ' ');
         prev = k;
@@ -366,7 +358,7 @@ static void test_conformal(void)
     double sum = 0;
     static double u[40];
     for (int r = 0; r < 4000; r++) {
-        for (int i = 0; i < 40; i++) u[i] = (double)(rnd() % 1000000) / 1e6;
+        for (int i = 0; i < 40; i++) u[i] = (double)(tap_rnd() % 1000000) / 1e6;
         for (int i = 1; i < 40; i++)
             for (int j = i; j > 0 && u[j - 1] > u[j]; j--) { double v = u[j]; u[j] = u[j - 1]; u[j - 1] = v; }
         cot_profile_conformal(u, 40, 40, 0.05, &t);
@@ -484,7 +476,7 @@ static void test_prune(void)
     cot_buf_t t = {0};
     for (int i = 0; i < 3000; i++) {
         cot_buf_clear(&t);
-        for (int k = 0; k < 40; k++) cot_buf_printf(&t, "w%llu ", (unsigned long long)(rnd() % 5000));
+        for (int k = 0; k < 40; k++) cot_buf_printf(&t, "w%llu ", (unsigned long long)(tap_rnd() % 5000));
         cot_profile_builder_add(b, t.s, t.len);
     }
     cot_profile_build_stats_t s;
@@ -553,8 +545,8 @@ static void test_scan(void)
     static const char alpha[] = "aAzZ_09 .,\n\t\r\x7f\x01*#$(\x80\xc3\xa9\xff";
     char s[64];
     for (int i = 0; i < 50000; i++) {
-        size_t n = rnd() % sizeof s;
-        for (size_t j = 0; j < n; j++) s[j] = alpha[rnd() % (sizeof alpha - 1)];
+        size_t n = tap_rnd() % sizeof s;
+        for (size_t j = 0; j < n; j++) s[j] = alpha[tap_rnd() % (sizeof alpha - 1)];
         if (cot_profile_scan_check(s, n)) bad++;
     }
     tap_is_long(bad, 0, "one pass: the tokens and layout of the three functions");
@@ -618,10 +610,10 @@ static void test_views_reference(void)
     for (int i = 0; i < 3000; i++) {
         gen(&t);
         if (i % 3) {
-            size_t at = rnd() % (t.len + 1), k = rnd() % 24;
+            size_t at = tap_rnd() % (t.len + 1), k = tap_rnd() % 24;
             cot_buf_t x = {0};
             cot_buf_add(&x, t.s, at);
-            while (k--) cot_buf_addc(&x, alpha[rnd() % (sizeof alpha - 1)]);
+            while (k--) cot_buf_addc(&x, alpha[tap_rnd() % (sizeof alpha - 1)]);
             cot_buf_add(&x, t.s + at, t.len - at);
             cot_buf_clear(&t);
             cot_buf_add(&t, x.s, x.len);
@@ -691,8 +683,8 @@ static void test_bad_views(void)
 static void test_mixture(void)
 {
     static double p[10000];
-    for (int i = 0; i < 8000; i++) p[i] = (double)(rnd() >> 11) * 0x1.0p-53;
-    for (int i = 8000; i < 10000; i++) p[i] = (double)(rnd() >> 11) * 0x1.0p-53 * 0.01;
+    for (int i = 0; i < 8000; i++) p[i] = (double)(tap_rnd() >> 11) * 0x1.0p-53;
+    for (int i = 8000; i < 10000; i++) p[i] = (double)(tap_rnd() >> 11) * 0x1.0p-53 * 0.01;
     cot_profile_mix_t m;
     cot_profile_mix_fit(p, 10000, &m);
     tap_ok(fabs(m.rewritten - 0.2) < 0.03, "mix: rewritten fraction %.4f (truth 0.2)", m.rewritten);
@@ -703,7 +695,7 @@ static void test_mixture(void)
            cot_profile_mix_posterior(&m, 0.001));
     tap_ok(cot_profile_mix_posterior(&m, 0.7) < 0.1, "mix: large p, posterior %.3f",
            cot_profile_mix_posterior(&m, 0.7));
-    for (int i = 0; i < 10000; i++) p[i] = (double)(rnd() >> 11) * 0x1.0p-53;
+    for (int i = 0; i < 10000; i++) p[i] = (double)(tap_rnd() >> 11) * 0x1.0p-53;
     cot_profile_mix_fit(p, 10000, &m);
     tap_ok(m.rewritten < 0.03 && m.lo == 0, "mix: all own, fraction %.4f, interval from %.4f",
            m.rewritten, m.lo);
@@ -740,16 +732,16 @@ static void test_number_text(void)
         bad += !num_same((double)k / 1e4, &a, &b, &with_text);
     int small_text = with_text;
     for (int i = 0; i < 100000; i++, n++) {          /* k of every length */
-        int digits = 1 + (int)(rnd() % 16);
+        int digits = 1 + (int)(tap_rnd() % 16);
         long long lim = 1, k;
         for (int j = 0; j < digits; j++) lim *= 10;
-        k = (long long)(rnd() % (uint64_t)lim);
-        if (rnd() & 1) k = -k;
+        k = (long long)(tap_rnd() % (uint64_t)lim);
+        if (tap_rnd() & 1) k = -k;
         bad += !num_same((double)k / 1e4, &a, &b, &with_text);
     }
     for (int i = 0; i < 100000; i++, n++) {          /* r4 of scores, any scale */
-        double x = ldexp((double)(rnd() >> 11) * 0x1.0p-53, (int)(rnd() % 80) - 20);
-        if (rnd() & 1) x = -x;
+        double x = ldexp((double)(tap_rnd() >> 11) * 0x1.0p-53, (int)(tap_rnd() % 80) - 20);
+        if (tap_rnd() & 1) x = -x;
         bad += !num_same(round(x * 1e4) / 1e4, &a, &b, &with_text);
         bad += !num_same(x, &a, &b, &with_text);     /* not four decimals */
         n++;
@@ -769,6 +761,7 @@ static void test_number_text(void)
 
 int main(void)
 {
+    tap_seed(20261123);
     cot_prog = "test-profile";
     if (!mkdtemp(dir)) return 1;
     snprintf(path, sizeof path, "%s/m.prof", dir);
