@@ -8,8 +8,11 @@
 #   .EE
 # A command whose example is meant to fail ends with "# exit N".  One that
 # pipes into head may end on SIGPIPE (status 141), which counts as success.
-# Roff escapes \e \- \(aq \(dq \& are undone before running.
+# Roff escapes \e \- \(aq \(dq \& are undone before running.  The pages
+# name files in /tmp, as a reader would type them; the test runs them in a
+# /tmp of its own, so that two runs at once (two checkouts) do not share them.
 . "$(dirname "$0")/lib.sh"
+mkdir -p "$_BASE/tmp"
 
 unroff() { sed -e 's/\\e/\\/g; s/\\-/-/g; s/\\(aq/'"'"'/g; s/\\(dq/"/g; s/\\&//g'; }
 
@@ -34,6 +37,7 @@ for page in man/*.[157]; do
         want=0
         [[ "$line" =~ \#\ exit\ ([0-9]+)$ ]] && want=${BASH_REMATCH[1]}
         _fresh
+        line=${line//\/tmp\//$_BASE\/tmp\/}
         (cd "$ROOT" && bash -c "set -o pipefail; $line") < /dev/null > "$_BASE/out" 2>&1
         rc=$?
         # "| head" may close the pipe first: ending on SIGPIPE is correct.
