@@ -14,7 +14,7 @@ void cot_common_init(cot_common_t *c, const char *prog, void (*usage)(FILE *))
 {
     memset(c, 0, sizeof *c);
     c->out_path = "-";
-    c->level = 0;                        /* the stream's: 3, -3 into a pipe */
+    c->level = 0;                        /* the stream's: 3, -1000 into a pipe */
     c->threads = cot_threads_default();
     c->usage = usage;
     cot_prog = prog;
@@ -144,7 +144,8 @@ void cot_common_usage(FILE *fp, int records)
 "                        unless FILE ends in .jsonl or .json\n"
 "  -u, --uncompressed    write plain JSONL, whatever the name\n"
 "      --zstd            write zstd, whatever the name\n"
-"  -l, --level N         zstd level 1..%d, or %d..-1 (fast) [%d; %d into a pipe]\n"
+"  -l, --level N         zstd level 1..%d, or %d..-1 for the fast levels\n"
+"                        [%d; %d into a pipe]\n"
 "  -@, --threads N       worker threads, and up to %d for zstd [%d]\n",
                 ZSTD_maxCLevel(), COT_ZSTD_LEVEL_FASTEST, COT_ZSTD_LEVEL_DEFAULT, COT_ZSTD_LEVEL_PIPE,
                 COT_ZSTD_THREADS_MAX,

@@ -158,9 +158,13 @@ static int open_read(cot_stream_t *s)
 }
 
 /* Records going down a pipe are read once, by the next program, and most
- * often uncompressed again right away (the next cot tool): there, level 3
- * costs CPU that a smaller stream does not pay back, and -3 saves about a
- * third of it (-5 no more; bench/pipeline/levels).  A file keeps level 3. */
+ * often uncompressed again right away (the next cot tool): there any
+ * compression costs CPU that a smaller stream does not pay back.  At -1000
+ * zstd's fast strategy skips so far ahead that it finds almost no match:
+ * the stream is stored, still zstd (so `zstd -d` and every cot tool read
+ * it), and costs about what -u does; over the audit -3 cost 1.7 times as
+ * much CPU, level 3 2.2 times (bench/pipeline/levels).  A file keeps
+ * level 3. */
 static int is_pipe(int fd)
 {
     struct stat st;

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <zstd.h>
 
 typedef struct cot_stream cot_stream_t;
 
@@ -19,10 +20,12 @@ typedef struct cot_stream cot_stream_t;
 #define COT_MAX_LINE_DEFAULT ((size_t)512 << 20)
 #define COT_ZSTD_LEVEL_DEFAULT 3
 /* ... and into a pipe (stdout or a named FIFO), where the next program
- * reads the stream once (bench/pipeline/levels). */
-#define COT_ZSTD_LEVEL_PIPE (-3)
-/* zstd's fast levels (its --fast=N is level -N) go down to this one. */
-#define COT_ZSTD_LEVEL_FASTEST (-7)
+ * reads the stream once: zstd's framing with next to no compression, as
+ * cheap as plain JSONL there (bench/pipeline/levels). */
+#define COT_ZSTD_LEVEL_PIPE (-1000)
+/* zstd's fast levels (its --fast=N is level -N) go down to this one:
+ * ZSTD_minCLevel(), -131072 in zstd 1.5. */
+#define COT_ZSTD_LEVEL_FASTEST ZSTD_minCLevel()
 
 /* Open `path` ("-" is stdin/stdout) with a mode string:
  *   "r"    read; zstd or plain is sniffed from the first bytes
