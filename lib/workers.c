@@ -91,6 +91,10 @@ cot_workers_t *cot_workers_new(const cot_workers_opt_t *o)
     w->bb = o->batch_bytes ? o->batch_bytes : COT_WORKERS_BATCH_BYTES;
     if (w->o.threads == 0) w->bi = 1;           /* one slot, reused */
     w->nb = w->o.threads ? w->o.threads + 2 : 1;
+    if (!o->batch_bytes && w->nb > 1 && w->bb > COT_WORKERS_INFLIGHT_BYTES / (size_t)w->nb) {
+        w->bb = COT_WORKERS_INFLIGHT_BYTES / (size_t)w->nb;
+        if (w->bb < COT_WORKERS_BATCH_MIN) w->bb = COT_WORKERS_BATCH_MIN;
+    }
     w->b = cot_calloc((size_t)w->nb, sizeof *w->b);
     if (w->o.threads == 0) return w;
     pthread_mutex_init(&w->mu, NULL);
@@ -107,6 +111,11 @@ cot_workers_t *cot_workers_new(const cot_workers_opt_t *o)
         w->nth++;
     }
     return w;
+}
+
+size_t cot_workers_batch_bytes(const cot_workers_t *w)
+{
+    return w->bb;
 }
 
 static void ensure(cot_workers_t *w, batch_t *b)

@@ -72,6 +72,13 @@
 
 #define COT_WORKERS_BATCH_ITEMS 256
 #define COT_WORKERS_BATCH_BYTES (1u << 20)
+/* With many threads the default batch shrinks so that the threads + 2
+ * batches hold at most this much input together (output and buffers come
+ * on top, about twice as much again): past -@ 10 the batches stop growing
+ * with the thread count (each worker's own context still adds a little).
+ * A batch never shrinks below COT_WORKERS_BATCH_MIN. */
+#define COT_WORKERS_INFLIGHT_BYTES (12u << 20)
+#define COT_WORKERS_BATCH_MIN (64u << 10)
 /* Slots are reused with their buffers; a buffer grown past this by a long
  * record is freed after its record (cot_workers_trim()), so what slots
  * keep stays small whatever the longest line: at most batch size x
@@ -97,7 +104,9 @@ typedef struct {
     void *done_arg;
     void (*item_free)(void *item);   /* optional, once per slot at the end */
     size_t batch_items;       /* 0: COT_WORKERS_BATCH_ITEMS               */
-    size_t batch_bytes;       /* 0: COT_WORKERS_BATCH_BYTES               */
+    size_t batch_bytes;       /* 0: COT_WORKERS_BATCH_BYTES, or less when
+                                 threads + 2 of them would pass
+                                 COT_WORKERS_INFLIGHT_BYTES               */
 } cot_workers_opt_t;
 
 /* Start the pool (the threads when threads > 0).  Never NULL (dies when
@@ -133,6 +142,9 @@ int cot_workers_finish(cot_workers_t *w);
 /* For done(): free b when its capacity is past COT_WORKERS_KEEP (it is
  * remade on the next use); else keep it for the next record. */
 void cot_workers_trim(cot_buf_t *b);
+
+/* The input bytes at which a batch is handed to the workers. */
+size_t cot_workers_batch_bytes(const cot_workers_t *w);
 
 /* Free the pool (calls cot_workers_finish() first if needed). */
 void cot_workers_free(cot_workers_t *w);

@@ -203,6 +203,32 @@ int main(void)
     free(rlog);
     free(rerr);
 
+    /* The default batch shrinks with many threads, so that threads + 2
+     * batches hold at most COT_WORKERS_INFLIGHT_BYTES of input, never
+     * below COT_WORKERS_BATCH_MIN; an explicit batch_bytes is kept. */
+    {
+        static const struct { int threads; size_t asked, want; } cases[] = {
+            {0, 0, 1u << 20}, {2, 0, 1u << 20}, {9, 0, 1u << 20},
+            {10, 0, (12u << 20) / 12}, {15, 0, (12u << 20) / 17}, {62, 0, (12u << 20) / 64},
+            {190, 0, (12u << 20) / 192}, {254, 0, 64u << 10}, {256, 0, 64u << 10}, {62, 4u << 20, 4u << 20}};
+        for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+            run_t r = {{0}, -1, 0};
+            ctx_t c[256] = {{0}};
+            void *cp[256];
+            for (int i = 0; i < 256; i++) cp[i] = &c[i];
+            cot_workers_opt_t o = {.threads = cases[k].threads, .ctx = cp,
+                                   .item_size = sizeof(item_t), .work = work, .done = done,
+                                   .done_arg = &r, .item_free = item_free,
+                                   .batch_bytes = cases[k].asked};
+            cot_workers_t *w = cot_workers_new(&o);
+            char name[96];
+            snprintf(name, sizeof name, "-@ %d, batch_bytes %zu: a batch is %zu bytes",
+                     cases[k].threads, cases[k].asked, cases[k].want);
+            tap_is_long((long)cot_workers_batch_bytes(w), (long)cases[k].want, name);
+            cot_workers_free(w);
+        }
+    }
+
     /* No record at all. */
     {
         run_t r = {{0}, -1, 0};
