@@ -870,13 +870,14 @@ static int add_shift(dctx_t *c, cJSON *rec, const cot_record_view_t *v, cJSON **
 
 /* it->out: the record with "diff" (and "shift") set, as cot_record_set()
  * set them.  A canonical line (every cot tool's output) is its own bytes
- * with those members spliced in (json.h); any other line, or one whose
+ * with those members spliced in (json.h), and so is a spaced one (the
+ * writer's form but for whitespace between tokens: json.dumps()'s); any other line, or one whose
  * members were not all built, is printed from its tree.  -1 when a value
  * cannot be printed. */
 static int print_diffed(dctx_t *c, ditem_t *it, const cJSON *dj, const cJSON *sj)
 {
     const cot_json_members_t *m = &c->parser.members;
-    if (m->canonical) {
+    if (m->canonical || m->spaced) {
         cot_json_set_t set[2];
         size_t nset = 0, mid;
         cot_buf_clear(&c->val);
@@ -920,8 +921,9 @@ static void diff_work(void *ctxp, void *itp)
         return;
     }
     it->rec = cot_jsonl_parser_take(&c->parser);
-    c->build_all = !mem->canonical;
-    if (mem->skipped && !mem->canonical && !o->text && !o->counts) {
+    int splices = mem->canonical || mem->spaced;
+    c->build_all = !splices;
+    if (mem->skipped && !splices && !o->text && !o->counts) {
         /* A line that cannot be spliced is printed from its tree, so the
          * tree must be whole: the fast parser took the line, so it takes
          * it again (cot_jsonl_parse() would warn twice of a missing

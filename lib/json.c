@@ -16,7 +16,9 @@ typedef struct {
     const unsigned char *p, *end;
     cot_buf_t *tmp;
     int depth;
-    int canon;        /* nothing seen that cot_json_print() writes otherwise */
+    int canon;        /* nothing seen that cot_json_print() writes otherwise,
+                         whitespace between tokens aside                  */
+    int spaced;       /* whitespace seen between tokens or around the object */
     size_t skipped;   /* second-level members checked, not built (sub)    */
 } parser_t;
 
@@ -26,7 +28,7 @@ static inline void skip_ws(parser_t *x)
     const unsigned char *s = x->p;
     while (x->p < x->end && (*x->p == ' ' || *x->p == '\t' || *x->p == '\r' || *x->p == '\n'))
         x->p++;
-    if (x->p != s) x->canon = 0;
+    if (x->p != s) x->spaced = 1;
 }
 
 /* Bytes a string can hold as they are: not '"', '\\', a control character
@@ -505,20 +507,20 @@ cJSON *cot_json_parse_members(const char *text, size_t n, cot_buf_t *scratch,
                               cot_json_members_t *m)
 {
     const unsigned char *base = (const unsigned char *)text;
-    parser_t x = {base, base + n, scratch, 0, 1, 0};
+    parser_t x = {base, base + n, scratch, 0, 1, 0, 0};
     if (m) {
         m->nspan = m->skipped = 0;
-        m->canonical = 0;
+        m->canonical = m->spaced = 0;
     }
     while (x.p < x.end && (*x.p == ' ' || *x.p == '\t' || *x.p == '\r')) x.p++;
-    if (x.p != base) x.canon = 0;
+    if (x.p != base) x.spaced = 1;
     if (x.p >= x.end || *x.p != '{') return NULL;
     cJSON *o = top(&x, base, m);
     if (!o) {
         if (m) m->nspan = m->skipped = 0;
         return NULL;
     }
-    if (x.p != x.end) x.canon = 0;
+    if (x.p != x.end) x.spaced = 1;
     while (x.p < x.end && (*x.p == ' ' || *x.p == '\t' || *x.p == '\r')) x.p++;
     if (x.p != x.end) {
         cJSON_Delete(o);
@@ -526,7 +528,8 @@ cJSON *cot_json_parse_members(const char *text, size_t n, cot_buf_t *scratch,
         return NULL;
     }
     if (m) {
-        m->canonical = x.canon;
+        m->canonical = x.canon && !x.spaced;
+        m->spaced = x.canon && x.spaced;
         m->skipped += x.skipped;
     }
     return o;
@@ -537,7 +540,7 @@ void cot_json_members_free(cot_json_members_t *m)
     free(m->span);
     m->span = NULL;
     m->nspan = m->cap = m->skipped = 0;
-    m->canonical = 0;
+    m->canonical = m->spaced = 0;
 }
 
 /* Whether span s of text holds the key k (the line is canonical, so its
@@ -553,11 +556,101 @@ static int span_is(const char *text, const cot_json_span_t *s, const char *k, co
     return s->key_end - s->start == enc->len && !memcmp(text + s->start, enc->s, enc->len);
 }
 
+static int is_jws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* After the opening quote at p[0]: the index after the closing one.  The
+ * text passed the parser, so the string is closed. */
+static size_t str_len(const char *p, size_t n)
+{
+    size_t i = 1;
+    for (;;) {
+        const char *q = memchr(p + i, '"', n - i);
+        if (!q) return n;
+        size_t j = (size_t)(q - p), b = 0;
+        while (p[j - 1 - b] == '\\') b++;
+        if (!(b & 1)) return j + 1;
+        i = j + 1;
+    }
+}
+
+/* Append the value p[0..n) (parsed, canonical but for whitespace between
+ * tokens) without that whitespace: a string or a scalar as it is, a
+ * container token by token. */
+static void add_squeezed(cot_buf_t *out, const char *p, size_t n)
+{
+    if (*p != '{' && *p != '[') { cot_buf_add(out, p, n); return; }
+    cot_buf_reserve(out, n);
+    for (size_t i = 0; i < n;) {
+        if (p[i] == '"') {
+            size_t k = str_len(p + i, n - i);
+            cot_buf_add(out, p + i, k);
+            i += k;
+        } else {
+            if (!is_jws(p[i])) out->s[out->len++] = p[i];
+            i++;
+        }
+    }
+}
+
+/* cot_json_splice() of a spaced line: member by member, each key as it is
+ * and each value squeezed (a replaced one as given), then the appended
+ * ones. */
+static void splice_spaced(cot_buf_t *out, const char *text, const cot_json_members_t *m,
+                          const cot_json_set_t *set, const size_t *at, size_t nat,
+                          const size_t *app, size_t napp)
+{
+    size_t k = 0;
+    cot_buf_addc(out, '{');
+    for (size_t i = 0; i < m->nspan; i++) {
+        const cot_json_span_t *sp = &m->span[i];
+        if (i) cot_buf_addc(out, ',');
+        size_t r = 0;
+        while (r < nat && at[2 * r] != i) r++;
+        if (r < nat) {
+            const cot_json_set_t *v = &set[at[2 * r + 1]];
+            cot_buf_add_json_str(out, v->key, strlen(v->key));
+            cot_buf_addc(out, ':');
+            cot_buf_add(out, v->text, v->len);
+            continue;
+        }
+        cot_buf_add(out, text + sp->start, sp->key_end - sp->start);
+        cot_buf_addc(out, ':');
+        size_t v = sp->key_end;
+        while (is_jws(text[v])) v++;
+        v++;                                            /* the ':' */
+        while (is_jws(text[v])) v++;
+        add_squeezed(out, text + v, sp->end - v);
+    }
+    for (; k < napp; k++) {
+        const cot_json_set_t *v = &set[app[k]];
+        if (m->nspan || k) cot_buf_addc(out, ',');
+        cot_buf_add_json_str(out, v->key, strlen(v->key));
+        cot_buf_addc(out, ':');
+        cot_buf_add(out, v->text, v->len);
+    }
+    cot_buf_addc(out, '}');
+}
+
 int cot_json_splice(cot_buf_t *out, const char *text, size_t n,
                     const cot_json_members_t *m, const cot_json_set_t *set, size_t nset)
 {
-    if (!m->canonical || nset > COT_JSON_SPLICE_MAX || n < 2) return -1;
-    if (m->nspan && m->span[m->nspan - 1].end != n - 1) return -1;   /* not this line's */
+    if (!(m->canonical || m->spaced) || nset > COT_JSON_SPLICE_MAX || n < 2) return -1;
+    size_t close = n - 1;       /* the closing brace */
+    if (m->spaced) {
+        while (close > 0 && is_jws(text[close])) close--;
+        if (text[close] != '}') return -1;
+        if (m->nspan) {
+            size_t e = m->span[m->nspan - 1].end;
+            if (e > close) return -1;
+            while (e < close && is_jws(text[e])) e++;
+            if (e != close) return -1;                  /* not this line's */
+        }
+    } else if (m->nspan && m->span[m->nspan - 1].end != n - 1) {
+        return -1;                                      /* not this line's */
+    }
     /* Where each new member goes: the first member with its key (one set
      * before it may have put it there, or appended it), else the end. */
     struct { size_t span, set; } slot[COT_JSON_SPLICE_MAX];
@@ -576,6 +669,16 @@ int cot_json_splice(cot_buf_t *out, const char *text, size_t n,
     for (size_t i = 0; i < nslot; i++)
         total += 2 * strlen(set[slot[i].set].key) + 8 + set[slot[i].set].len;
     cot_buf_reserve(out, total);
+    if (m->spaced) {
+        size_t at[2 * COT_JSON_SPLICE_MAX], app[COT_JSON_SPLICE_MAX], nat = 0, napp = 0;
+        for (size_t i = 0; i < nslot; i++) {
+            if (slot[i].span == (size_t)-1) { app[napp++] = slot[i].set; continue; }
+            at[2 * nat] = slot[i].span;
+            at[2 * nat++ + 1] = slot[i].set;
+        }
+        splice_spaced(out, text, m, set, at, nat, app, napp);
+        return 0;
+    }
     /* The members replaced in place, in the order of the line. */
     size_t pos = 0, appended = 0;
     for (;;) {

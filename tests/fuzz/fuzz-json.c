@@ -85,7 +85,26 @@ static void members(const char *text, size_t size, const cJSON *fast, cot_buf_t 
     int printed = want.len == size && !memcmp(want.s, text, size);
     FUZZ_CHECK(m.canonical == printed, "canonical %d, but the writer %s the line", m.canonical,
                printed ? "prints" : "does not print");
-    if (m.canonical) {
+    /* spaced: the writer prints the line once the whitespace outside its
+     * strings is gone */
+    cot_buf_clear(&out);
+    for (size_t i = 0, in = 0; i < size; i++) {
+        char ch = text[i];
+        if (in) {
+            cot_buf_addc(&out, ch);
+            if (ch == '\\' && i + 1 < size) cot_buf_addc(&out, text[++i]);
+            else if (ch == '"') in = 0;
+        } else if (ch == '"') {
+            in = 1;
+            cot_buf_addc(&out, ch);
+        } else if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') {
+            cot_buf_addc(&out, ch);
+        }
+    }
+    int squeezed = !printed && want.len == out.len && !memcmp(want.s, out.s, out.len);
+    FUZZ_CHECK(m.spaced == squeezed, "spaced %d, but the line squeezed %s the writer's",
+               m.spaced, squeezed ? "is" : "is not");
+    if (m.canonical || m.spaced) {
         /* set "judge" (in place or appended) then "b": as cot_record_set() */
         cJSON *t = cJSON_Duplicate(fast, 1);
         cot_json_set_t set[2] = {{"judge", "[1,\"x\"]", 7}, {"b", "null", 4}};
