@@ -708,6 +708,27 @@ int cot_json_splice(cot_buf_t *out, const char *text, size_t n,
     return 0;
 }
 
+int cot_json_member_find(const char *text, const cot_json_members_t *m, const char *key,
+                         size_t *v, size_t *end)
+{
+    size_t n = strlen(key);
+    for (size_t i = 0; i < m->nspan; i++) {
+        const cot_json_span_t *s = &m->span[i];
+        const char *k = text + s->start + 1;
+        size_t kl = s->key_end - s->start - 2;
+        if (memchr(k, '\\', kl)) return -1;          /* cJSON decodes names */
+        if (kl != n || memcmp(k, key, n)) continue;
+        size_t p = s->key_end;
+        while (is_jws(text[p])) p++;
+        p++;                                            /* the ':' */
+        while (is_jws(text[p])) p++;
+        *v = p;
+        *end = s->end;
+        return 1;
+    }
+    return 0;
+}
+
 int cot_json_fastpath_off(void)
 {
     const char *e = getenv("COT_JSON_NO_FASTPATH");

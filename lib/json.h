@@ -158,6 +158,17 @@ typedef struct {
 int cot_json_splice(cot_buf_t *out, const char *text, size_t n,
                     const cot_json_members_t *m, const cot_json_set_t *set, size_t nset);
 
+/* The first top-level member named key (printable ASCII without '"' or
+ * '\\') of the line text that cot_json_parse_members() took into m, found
+ * by its span as cJSON_GetObjectItemCaseSensitive() finds it in the full
+ * tree, built or not: 1 with its value at text[*v..*end) (text[*v] is the
+ * value's first byte: '"' a string, 'n' null, ...), 0 when there is none,
+ * -1 when the spans cannot tell (a member name before it holds an escape,
+ * which cJSON decodes).  m must hold the spans of text: a parse that
+ * skipped a member (m->skipped > 0) has them. */
+int cot_json_member_find(const char *text, const cot_json_members_t *m, const char *key,
+                         size_t *v, size_t *end);
+
 /* What COT_JSON_NO_FASTPATH asks for: 0 (unset, empty or "0": every fast
  * path), 1 (no member filter, no splice) or 2 ("cjson": not even the
  * one-pass parser).  Read from the environment at each call. */
