@@ -182,13 +182,59 @@ static void test_normalize(void)
         bad += a.len != b.len || memcmp(a.s, b.s, a.len) || a.s[a.len];
     }
     tap_is_long(bad, 0, "normalize: random texts as the rule says");
+    /* prompt-like texts (words and single spaces: the path that takes a
+     * text as it is), now and then two spaces, a tab, a control byte, a
+     * space before '!' (which looks like two spaces to the word test), at
+     * every offset and length up to 300 */
+    static const char *const words[] = {"the", "a", "question", "42", "caf\xc3\xa9", "!", "!!",
+                                        "x", "abcdefgh", "\x01", "  ", "\t", " \n"};
+    int as_is = 0;
+    bad = 0;
+    for (int t = 0; t < 20000; t++) {
+        cot_buf_clear(&in);
+        unsigned nw = rnd(60);
+        for (unsigned k = 0; k < nw; k++) {
+            unsigned w = rnd(t % 3 ? 9 : 13);
+            cot_buf_adds(&in, words[w]);
+            if (k + 1 < nw) cot_buf_addc(&in, ' ');
+        }
+        cot_buf_clear(&a);
+        cot_buf_clear(&b);
+        cot_pair_normalize(in.s ? in.s : "", in.len, &a);
+        normalize_ref(in.s ? in.s : "", in.len, &b);
+        bad += a.len != b.len || memcmp(a.s, b.s, a.len) || a.s[a.len];
+        as_is += a.len == in.len && in.len >= 16;
+    }
+    tap_is_long(bad, 0, "normalize: prompt-like texts as the rule says");
+    tap_ok(as_is > 5000, "coverage: %d texts of 16 bytes or more already normal", as_is);
     cot_buf_free(&in);
     cot_buf_free(&a);
     cot_buf_free(&b);
 }
 
+/* The shard of a key must be the same on every machine and in every
+ * version: the hash of a few keys, as first released. */
+static void test_hash(void)
+{
+    static const struct { const char *k; uint64_t h; } c[] = {
+        {"", 0x3918c49f6a5838b6ULL},
+        {"a", 0x5e5a63e3c636132cULL},
+        {"prompt one", 0x85b5ff08f7f56e6aULL},
+        {"0123456789abcdefXYZ", 0x006148fef662eb4fULL},
+        {"The quick brown fox jumps over the lazy dog, 42 times!", 0x376a7e1d00c691ddULL},
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++)
+        if (cot_pair_hash(c[i].k, strlen(c[i].k)) != c[i].h) {
+            bad++;
+            tap_diag("hash of '%s' changed", c[i].k);
+        }
+    tap_is_long(bad, 0, "cot_pair_hash: the same values as ever (--shard)");
+}
+
 int main(void)
 {
+    test_hash();
     test_members();
     test_normalize();
     return tap_done();
