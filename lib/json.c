@@ -847,6 +847,21 @@ static int close_enough(double a, double b)
     return fabs(a - b) <= m * DBL_EPSILON;
 }
 
+/* Direct writes into b: room made first (cot_buf_reserve() keeps a byte
+ * for the NUL, which cot_json_print() writes at the end). */
+static inline void put(cot_buf_t *b, char c)
+{
+    if (b->len + 2 > b->cap) cot_buf_reserve(b, 1);
+    b->s[b->len++] = c;
+}
+
+static inline void put_n(cot_buf_t *b, const char *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) cot_buf_reserve(b, n);
+    memcpy(b->s + b->len, p, n);
+    b->len += n;
+}
+
 /* An integral |d| < 1e15, as %1.15g spells it: its exact digits, no
  * exponent, and "-0" for negative zero. */
 static void add_integer(cot_buf_t *b, double d)
@@ -855,15 +870,15 @@ static void add_integer(cot_buf_t *b, double d)
     uint64_t v = (uint64_t)fabs(d);
     do *--p = (char)('0' + v % 10); while (v /= 10);
     if (signbit(d)) *--p = '-';
-    cot_buf_add(b, p, (size_t)(s + sizeof s - p));
+    put_n(b, p, (size_t)(s + sizeof s - p));
 }
 
-void cot_json_print_number(cot_buf_t *b, const cJSON *j)
+static void print_number(cot_buf_t *b, const cJSON *j)
 {
-    if (j->valuestring) { cot_buf_adds(b, j->valuestring); return; }
+    if (j->valuestring) { put_n(b, j->valuestring, strlen(j->valuestring)); return; }
     double d = j->valuedouble, t;
     char s[32];
-    if (isnan(d) || isinf(d)) { cot_buf_adds(b, "null"); return; }
+    if (isnan(d) || isinf(d)) { put_n(b, "null", 4); return; }
     /* Counts, offsets and lengths: integers, written without printf. */
     if (fabs(d) < 1e15 && d == (double)(int64_t)d) { add_integer(b, d); return; }
     snprintf(s, sizeof s, "%1.15g", d);
@@ -873,42 +888,72 @@ void cot_json_print_number(cot_buf_t *b, const cJSON *j)
      * number below 2^64 must read back as itself. */
     if (!close_enough(t, d) || (t != d && d == floor(d) && fabs(d) < 0x1p64))
         snprintf(s, sizeof s, "%1.17g", d);
-    cot_buf_adds(b, s);
+    put_n(b, s, strlen(s));
 }
 
+void cot_json_print_number(cot_buf_t *b, const cJSON *j)
+{
+    print_number(b, j);
+    cot_buf_cstr(b);
+}
+
+/* A key or a string value: a short one with nothing to escape (the keys
+ * and most values a tool writes) in one copy, any other as
+ * cot_buf_add_json_str() writes it. */
 static void print_str(cot_buf_t *b, const char *s)
 {
     if (!s) s = "";                      /* cJSON prints NULL as "" */
-    cot_buf_add_json_str(b, s, strlen(s));
+    size_t n = 0;
+    for (; n < 64 && s[n]; n++) {
+        unsigned char c = (unsigned char)s[n];
+        if (c < 0x20 || c == '"' || c == '\\') break;
+    }
+    if (s[n]) {
+        cot_buf_add_json_str(b, s, n + strlen(s + n));
+        return;
+    }
+    if (b->len + n + 3 > b->cap) cot_buf_reserve(b, n + 2);
+    char *o = b->s + b->len;
+    *o++ = '"';
+    memcpy(o, s, n);
+    o[n] = '"';
+    b->len += n + 2;
 }
 
-int cot_json_print(cot_buf_t *b, const cJSON *j)
+static int print(cot_buf_t *b, const cJSON *j)
 {
     switch (j->type & 0xFF) {
-    case cJSON_False: cot_buf_adds(b, "false"); return 0;
-    case cJSON_True: cot_buf_adds(b, "true"); return 0;
-    case cJSON_NULL: cot_buf_adds(b, "null"); return 0;
-    case cJSON_Number: cot_json_print_number(b, j); return 0;
+    case cJSON_False: put_n(b, "false", 5); return 0;
+    case cJSON_True: put_n(b, "true", 4); return 0;
+    case cJSON_NULL: put_n(b, "null", 4); return 0;
+    case cJSON_Number: print_number(b, j); return 0;
     case cJSON_String: print_str(b, j->valuestring); return 0;
     case cJSON_Raw:
         if (!j->valuestring) return -1;
-        cot_buf_adds(b, j->valuestring);
+        put_n(b, j->valuestring, strlen(j->valuestring));
         return 0;
     case cJSON_Array:
     case cJSON_Object: {
         int obj = (j->type & 0xFF) == cJSON_Object;
-        cot_buf_addc(b, obj ? '{' : '[');
+        put(b, obj ? '{' : '[');
         for (const cJSON *c = j->child; c; c = c->next) {
-            if (c != j->child) cot_buf_addc(b, ',');
+            if (c != j->child) put(b, ',');
             if (obj) {
                 print_str(b, c->string);
-                cot_buf_addc(b, ':');
+                put(b, ':');
             }
-            if (cot_json_print(b, c) < 0) return -1;
+            if (print(b, c) < 0) return -1;
         }
-        cot_buf_addc(b, obj ? '}' : ']');
+        put(b, obj ? '}' : ']');
         return 0;
     }
     default: return -1;
     }
+}
+
+int cot_json_print(cot_buf_t *b, const cJSON *j)
+{
+    int r = print(b, j);
+    cot_buf_cstr(b);
+    return r;
 }

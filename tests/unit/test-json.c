@@ -630,6 +630,67 @@ static void test_writer(void)
     cot_buf_free(&b);
 }
 
+/* A random string of up to 100 bytes: mostly letters, now and then any
+ * ASCII byte but NUL (escapes), around the 64 bytes the printer takes in
+ * one copy. */
+static void rnd_cstr(char *s)
+{
+    size_t n = (size_t)(rand() % 3 ? rand() % 20 : rand() % 101);
+    int odd = rand() % 4 == 0;
+    for (size_t k = 0; k < n; k++)
+        s[k] = odd && rand() % 8 == 0 ? (char)(1 + rand() % 127) : (char)('a' + rand() % 26);
+    s[n] = '\0';
+}
+
+static cJSON *rnd_tree(int depth)
+{
+    char s[128];
+    switch (depth > 3 ? rand() % 5 : rand() % 7) {
+    case 0: rnd_cstr(s); return cJSON_CreateString(s);
+    case 1: return cJSON_CreateNumber((double)(rand() % 100000 - 50000));
+    case 2: return cJSON_CreateNumber((double)rand() / 7.0);
+    case 3: return rand() % 2 ? cJSON_CreateTrue() : cJSON_CreateFalse();
+    case 4: return cJSON_CreateNull();
+    case 5: {
+        cJSON *a = cJSON_CreateArray();
+        for (int k = rand() % 4; k; k--) cJSON_AddItemToArray(a, rnd_tree(depth + 1));
+        return a;
+    }
+    default: {
+        cJSON *o = cJSON_CreateObject();
+        for (int k = rand() % 5; k; k--) {
+            rnd_cstr(s);
+            cJSON_AddItemToObject(o, s, rnd_tree(depth + 1));
+        }
+        return o;
+    }
+    }
+}
+
+/* The printer writes what cJSON_PrintUnformatted() writes for a tree a
+ * tool built (numbers without source text), appended to what is there,
+ * and NUL-terminated. */
+static void test_printer(void)
+{
+    srand(77);
+    int bad = 0;
+    cot_buf_t b = {0};
+    for (int i = 0; i < 5000; i++) {
+        cJSON *j = rnd_tree(0);
+        char *want = cJSON_PrintUnformatted(j);
+        cot_buf_clear(&b);
+        cot_buf_adds(&b, "x");
+        if (cot_json_print(&b, j) < 0 || b.s[b.len] || strcmp(b.s + 1, want)) {
+            if (bad++ < 3) tap_diag("got %s want %s", b.s + 1, want);
+        }
+        cJSON_free(want);
+        cJSON_Delete(j);
+    }
+    tap_is_long(bad, 0, "cot_json_print prints 5000 random trees as cJSON does, appended, "
+                "NUL-terminated");
+    cot_buf_free(&b);
+}
+
 /* ---- numbers keep their source text -------------------------------------- */
 
 static const char *const spellings[] = {
@@ -953,6 +1014,7 @@ static void test_computed_numbers(void)
 int main(void)
 {
     test_writer();
+    test_printer();
     test_fixed();
     test_random();
     test_number_text();
