@@ -718,8 +718,9 @@ static int orig_scan(const opts_t *o, const char *orig_name,
  * (error printed: the run stops).  sv: the SFT record's view.  key_only:
  * only whether it is a candidate is wanted. */
 static int orig_read(const opts_t *o, cot_pair_index_t *ix, cot_pair_src_t *src,
-                     const char *orig_name, size_t e, const char *key,
-                     size_t klen, const cot_record_view_t *sv, orig_t *g, int key_only)
+                     cot_pair_cache_t *rc, const char *orig_name, size_t e,
+                     const char *key, size_t klen, const cot_record_view_t *sv,
+                     orig_t *g, int key_only)
 {
     uint64_t off;
     size_t len;
@@ -727,7 +728,7 @@ static int orig_read(const opts_t *o, cot_pair_index_t *ix, cot_pair_src_t *src,
     int empty;
     cot_pair_where(ix, e, &off, &len, &lineno);
     orig_free(g);
-    if (cot_pair_src_read(src, off, len, &g->line) < 0) return -1;
+    if (cot_pair_src_read_ahead(src, rc, off, len, &g->line) < 0) return -1;
     if (o->fast_read && o->key_member) {
         int r = orig_scan(o, orig_name, lineno, key, klen, sv->prompt, sv->prompt_len,
                           g, key_only);
@@ -764,21 +765,24 @@ static int write_unmatched(const cot_common_t *common, const opts_t *o,
     cot_stream_t *s = cot_common_open_out(&c, o->unmatched);
     if (!s) return -1;
     cot_buf_t line = {0};
+    cot_pair_cache_t rc = {0};  /* the entries are in file order */
     for (size_t e = 0; e < cot_pair_count(ix); e++) {
         if (cot_pair_used(ix, e)) continue;
         uint64_t off;
         size_t len;
         unsigned long long lineno;
         cot_pair_where(ix, e, &off, &len, &lineno);
-        if (cot_pair_src_read(src, off, len, &line) < 0 ||
+        if (cot_pair_src_read_ahead(src, &rc, off, len, &line) < 0 ||
             cot_stream_write(s, line.s, line.len) < 0 ||
             cot_stream_write(s, "\n", 1) < 0) {
             cot_buf_free(&line);
+            cot_pair_cache_free(&rc);
             cot_stream_abort(s);
             return -1;
         }
     }
     cot_buf_free(&line);
+    cot_pair_cache_free(&rc);
     return cot_stream_close(s);
 }
 
@@ -798,6 +802,7 @@ typedef struct {
     orig_t g[2];                /* the candidate being read, the best one  */
     cot_buf_t name, val;        /* val: the members set, printed           */
     cot_buf_t vid, vprompt, vcot, vanswer;  /* sft_view(): decoded members */
+    cot_pair_cache_t rc;        /* the originals read ahead                */
     cot_jsonl_parser_t parser;  /* the SFT lines are parsed here           */
     int build_all;              /* the last line was not canonical: build  */
 } dctx_t;                       /* the next whole, not twice (diff_work()) */
@@ -845,7 +850,7 @@ static int diff_record(dctx_t *c, ditem_t *it, cot_diff_t *cot)
         /* After a CoT as close as can be (similarity 1) no later candidate
          * wins (the first one wins ties): the rest are only counted. */
         int done = o->fast_read && best >= 1.0;
-        int r = orig_read(o, c->ix, c->src, c->orig_name, e, it->key.s,
+        int r = orig_read(o, c->ix, c->src, &c->rc, c->orig_name, e, it->key.s,
                           it->key.len, v, &c->g[0], done);
         if (r < 0) return IT_READ_FAILED;
         if (!r) continue;
@@ -1226,6 +1231,7 @@ static void run_paired(cot_run_t *run, cot_common_t *common, const opts_t *o,
         cot_buf_free(&ctx[i].vprompt);
         cot_buf_free(&ctx[i].vcot);
         cot_buf_free(&ctx[i].vanswer);
+        cot_pair_cache_free(&ctx[i].rc);
     }
     free(ctx);
     free(ctxp);

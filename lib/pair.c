@@ -526,6 +526,47 @@ int cot_pair_src_read(const cot_pair_src_t *s, uint64_t off, size_t len,
     return 0;
 }
 
+int cot_pair_src_read_ahead(const cot_pair_src_t *s, cot_pair_cache_t *c, uint64_t off,
+                            size_t len, cot_buf_t *out)
+{
+    uint64_t next = c->next;
+    c->next = off + len;
+    if (off >= c->base && off + len <= c->base + c->len) {      /* read ahead */
+        cot_buf_clear(out);
+        cot_buf_add(out, c->buf + (off - c->base), len);
+        return 0;
+    }
+    /* Not just after the last line (a seek), or too long for the window:
+     * alone, as ever. */
+    if (off < next || off - next > 2 || len > COT_PAIR_AHEAD / 4)
+        return cot_pair_src_read(s, off, len, out);
+    if (!c->buf) {
+        c->cap = COT_PAIR_AHEAD;
+        c->buf = cot_malloc(c->cap);
+    }
+    c->len = 0;
+    c->base = off;
+    while (c->len < c->cap) {
+        ssize_t r = pread(s->fd, c->buf + c->len, c->cap - c->len, (off_t)(off + c->len));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        c->len += (size_t)r;
+    }
+    if (c->len < len) {         /* short, or an error: said as ever */
+        c->len = 0;
+        return cot_pair_src_read(s, off, len, out);
+    }
+    cot_buf_clear(out);
+    cot_buf_add(out, c->buf, len);
+    return 0;
+}
+
+void cot_pair_cache_free(cot_pair_cache_t *c)
+{
+    free(c->buf);
+    memset(c, 0, sizeof *c);
+}
+
 int cot_pair_src_check(const cot_pair_src_t *s)
 {
     struct stat now;
