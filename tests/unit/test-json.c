@@ -392,6 +392,40 @@ static int canon_of(const char *s)
     return r;
 }
 
+/* A string's run of plain bytes ends where it ends, 16 and 32 bytes a
+ * step or byte by byte: an escape, a non-ASCII character, a raw control
+ * byte (given up) or the closing quote at every offset of strings up to 100
+ * bytes, at every alignment; the tree is cJSON's. */
+static void test_plain_runs(void)
+{
+    static const char *const stops[] = {"\\\"", "\\\\", "\\n", "\xc3\xa9", "\x01", "\\u00e9", ""};
+    cot_buf_t b = {0};
+    int bad = 0, taken = 0;
+    for (int lead = 0; lead < 4; lead++)
+        for (size_t n = 0; n <= 100; n++)
+            for (size_t at = 0; at <= n; at++)
+                for (size_t k = 0; k < sizeof stops / sizeof *stops; k++) {
+                    cot_buf_clear(&b);
+                    for (int i = 0; i < lead; i++) cot_buf_addc(&b, ' ');
+                    cot_buf_adds(&b, "{\"a\":\"");
+                    for (size_t i = 0; i < n; i++) {
+                        if (i == at) cot_buf_adds(&b, stops[k]);
+                        cot_buf_addc(&b, (char)('a' + i % 26));
+                    }
+                    if (at == n) cot_buf_adds(&b, stops[k]);
+                    cot_buf_adds(&b, "\"}");
+                    cJSON *f = cot_json_parse_fast(b.s, b.len, &scratch);
+                    cJSON *c = stops[k][0] == '\x01' ? NULL : cJSON_ParseWithLength(b.s, b.len);
+                    if (!f != !c || (f && !same(f, c))) { if (!bad++) tap_diag("k %zu n %zu at %zu lead %d: %s", k, n, at, lead, b.s); }
+                    taken += f != NULL;
+                    cJSON_Delete(f);
+                    cJSON_Delete(c);
+                }
+    tap_ok(!bad && taken > 100000, "plain runs end at every escape, character and quote, "
+           "at every offset and alignment (%d wrong, %d taken)", bad, taken);
+    cot_buf_free(&b);
+}
+
 static void test_members_fixed(void)
 {
     static const struct { const char *line; int canon; } c[] = {
@@ -1014,6 +1048,7 @@ static void test_computed_numbers(void)
 int main(void)
 {
     test_writer();
+    test_plain_runs();
     test_printer();
     test_fixed();
     test_random();
