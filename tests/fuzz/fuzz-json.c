@@ -85,6 +85,28 @@ static void members(const char *text, size_t size, const cJSON *fast, cot_buf_t 
     int printed = want.len == size && !memcmp(want.s, text, size);
     FUZZ_CHECK(m.canonical == printed, "canonical %d, but the writer %s the line", m.canonical,
                printed ? "prints" : "does not print");
+    /* a name found by its span is the member cJSON finds in the full tree */
+    static const char *const find[] = {"id", "cot", "judge", "a"};
+    for (int f = 0; f < 4; f++) {
+        size_t v = 0, e = 0, esc = 0;
+        int r = cot_json_member_find(text, &m, find[f], &v, &e);
+        const cJSON *want = cJSON_GetObjectItemCaseSensitive(fast, find[f]);
+        for (size_t i = 0; i < m.nspan; i++)
+            esc += memchr(text + m.span[i].start, '\\',
+                          m.span[i].key_end - m.span[i].start) != NULL;
+        FUZZ_CHECK(r >= 0 || esc, "%s: unsure with no escaped name", find[f]);
+        FUZZ_CHECK(r != 0 || !want, "%s: not found, but cJSON finds it", find[f]);
+        if (r == 1) {
+            FUZZ_CHECK(want != NULL && v < e && e <= size && !strchr(" \t\r\n", text[v]),
+                       "%s: found, but not as cJSON finds it", find[f]);
+            cJSON *got = cot_json_parse(text + v, e - v);
+            FUZZ_CHECK(got != NULL, "%s: the value found does not parse", find[f]);
+            got->string = want->string;
+            same(got, want, 1);
+            got->string = NULL;
+            cJSON_Delete(got);
+        }
+    }
     /* spaced: the writer prints the line once the whitespace outside its
      * strings is gone */
     cot_buf_clear(&out);

@@ -280,6 +280,28 @@ static int check_members(const char *s, size_t n, cot_json_members_t *m, int *ca
             s[sp->start] != '"' || s[sp->key_end - 1] != '"' ||
             (i && sp->start < m->span[i - 1].end)) ok = -1;
     }
+    /* each plain name found by its span as the full tree finds it: the
+     * first member of that name, its value's text that value; unsure only
+     * past a name written with an escape */
+    static const char *const find[] = {"id", "cot", "judge", "a", "caf\xC3\xA9", "zz"};
+    for (size_t f = 0; ok > 0 && f < sizeof find / sizeof *find; f++) {
+        size_t v = 0, e = 0, esc = 0;
+        int r = cot_json_member_find(s, m, find[f], &v, &e);
+        const cJSON *want = cJSON_GetObjectItemCaseSensitive(full, find[f]);
+        for (size_t i = 0; i < m->nspan; i++)
+            esc += memchr(s + m->span[i].start, '\\', m->span[i].key_end - m->span[i].start) != NULL;
+        if (r < 0) { if (!esc) ok = -1; continue; }
+        if (r == 0) { if (want) ok = -1; continue; }
+        if (v >= e || strchr(" \t\r\n", s[v]) || strchr(" \t\r\n", s[e - 1])) {
+            ok = -1;                /* the value's first and last bytes */
+            continue;
+        }
+        cJSON *got = want ? cot_json_parse(s + v, e - v) : NULL;
+        if (got) got->string = want->string;        /* the value, not its key */
+        if (!got || !same(got, want)) ok = -1;
+        if (got) got->string = NULL;
+        cJSON_Delete(got);
+    }
     /* canonical: exactly what the writer prints for the whole tree;
      * spaced: that once the whitespace outside strings is dropped */
     cot_buf_t p = {0}, q = {0};
