@@ -70,6 +70,15 @@ typedef struct {
      * read the record as a whole.  json_off: COT_JSON_NO_FASTPATH. */
     const char *keys[8];
     size_t nkeys, nokeys;
+    /* Indexing an original builds only ikeys[0..nikeys) (id, prompt, the
+     * --key path's first key): its cot and answer are only checked to be
+     * strings, by their spans (orig_view()) */
+    const char *ikeys[3];
+    size_t nikeys;
+    /* An SFT record builds only skeys[0..nskeys) (the --key path's first
+     * key, "diff", "shift"): its view is read from the spans (sft_view()) */
+    const char *skeys[3];
+    size_t nskeys;
     int whole, json_off;
     cot_buf_t key_head;
 } opts_t;
@@ -221,8 +230,15 @@ static void set_keys(opts_t *o)
         }
     }
     o->nokeys = o->nkeys;
-    o->keys[o->nkeys++] = "diff";       /* --answer-shift and --profile read it */
-    o->keys[o->nkeys++] = "shift";
+    o->nikeys = 0;
+    for (size_t i = 0; i < o->nkeys; i++)
+        if (strcmp(o->keys[i], "cot") && strcmp(o->keys[i], "answer") &&
+            strcmp(o->keys[i], "cot_state"))
+            o->ikeys[o->nikeys++] = o->keys[i];
+    o->nskeys = 0;
+    if (o->key == KEY_PATH && !o->whole) o->skeys[o->nskeys++] = o->key_head.s;
+    o->keys[o->nkeys++] = o->skeys[o->nskeys++] = "diff";   /* --answer-shift and --profile read it */
+    o->keys[o->nkeys++] = o->skeys[o->nskeys++] = "shift";
 }
 
 static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
@@ -456,20 +472,61 @@ static void oitem_bad(oitem_t *it, const char *kind, const char *why)
     cot_buf_adds(&it->why, why);
 }
 
+/* cot_record_view() of an original being indexed, parsed with only
+ * o->ikeys built: the fields built from the tree, cot and answer (which
+ * come after them) by their spans.  NULL, or the message
+ * cot_record_view() gives; *unsure: the spans cannot tell (the caller
+ * builds the members and asks cot_record_view()). */
+static const char *orig_view(const opts_t *o, const cot_jsonl_parser_t *p, const char *text,
+                             const cJSON *rec, cot_record_view_t *v, int *unsure)
+{
+    static const char *const spanned[2] = {"cot", "answer"};
+    const cot_json_members_t *m = &p->members;
+    unsigned need = need_fields(o);
+    *unsure = 0;
+    if (!m->skipped)            /* every member built: the tree tells all */
+        return cot_record_view(rec, need, v);
+    const char *why = cot_record_view(rec, need & ~(COT_NEED_COT | COT_NEED_ANSWER), v);
+    if (why) return why;
+    for (int i = 0; i < 2; i++) {
+        size_t at, end;
+        int r = cot_json_member_find(text, m, spanned[i], &at, &end);
+        if (r < 0) { *unsure = 1; return NULL; }
+        if (!r || text[at] == 'n') return cot_record_field_error(spanned[i], 0);
+        if (text[at] != '"') return cot_record_field_error(spanned[i], 1);
+    }
+    return NULL;
+}
+
 static void orig_work(void *ctxp, void *itp)
 {
     octx_t *c = ctxp;
     oitem_t *it = itp;
     const opts_t *o = c->o;
     cot_line_t l = {.file = it->file.s, .line = it->line, .len = it->len};
-    c->parser.members.keys = o->whole ? NULL : o->keys;
-    c->parser.members.nkeys = o->whole ? 0 : o->nokeys;
+    int narrow = !o->whole && !o->json_off;
+    c->parser.members.keys = o->whole ? NULL : narrow ? o->ikeys : o->keys;
+    c->parser.members.nkeys = o->whole ? 0 : narrow ? o->nikeys : o->nokeys;
     if (cot_jsonl_parse(&c->parser, &l, (char *)it->text, it->unterminated)) {
         oitem_bad(it, l.kind, l.reason);
         return;
     }
     cot_record_view_t v;
-    const char *why = cot_record_view(l.json, need_fields(o), &v);
+    int unsure = 0;
+    const char *why = narrow ? orig_view(o, &c->parser, it->text, l.json, &v, &unsure)
+                             : cot_record_view(l.json, need_fields(o), &v);
+    if (unsure) {               /* a member name with an escape: build them */
+        cJSON_Delete(c->parser.json);
+        c->parser.members.keys = o->keys;
+        c->parser.members.nkeys = o->nokeys;
+        c->parser.json = l.json = cot_json_parse_members(it->text, it->len,
+                                                         &c->parser.scratch,
+                                                         &c->parser.members);
+        if (!l.json)
+            cot_die(COT_EXIT_IO, "%s:%lu: internal error: the line parsed once "
+                    "does not parse again", it->file.s, it->line);
+        why = cot_record_view(l.json, need_fields(o), &v);
+    }
     if (why) { oitem_bad(it, "missing-field", why); return; }
     if ((why = get_key(o, l.json, &v, &it->key, &it->empty))) {
         oitem_bad(it, "missing-key", why);
@@ -661,8 +718,9 @@ static int orig_scan(const opts_t *o, const char *orig_name,
  * (error printed: the run stops).  sv: the SFT record's view.  key_only:
  * only whether it is a candidate is wanted. */
 static int orig_read(const opts_t *o, cot_pair_index_t *ix, cot_pair_src_t *src,
-                     const char *orig_name, size_t e, const char *key,
-                     size_t klen, const cot_record_view_t *sv, orig_t *g, int key_only)
+                     cot_pair_cache_t *rc, const char *orig_name, size_t e,
+                     const char *key, size_t klen, const cot_record_view_t *sv,
+                     orig_t *g, int key_only)
 {
     uint64_t off;
     size_t len;
@@ -670,7 +728,7 @@ static int orig_read(const opts_t *o, cot_pair_index_t *ix, cot_pair_src_t *src,
     int empty;
     cot_pair_where(ix, e, &off, &len, &lineno);
     orig_free(g);
-    if (cot_pair_src_read(src, off, len, &g->line) < 0) return -1;
+    if (cot_pair_src_read_ahead(src, rc, off, len, &g->line) < 0) return -1;
     if (o->fast_read && o->key_member) {
         int r = orig_scan(o, orig_name, lineno, key, klen, sv->prompt, sv->prompt_len,
                           g, key_only);
@@ -707,21 +765,24 @@ static int write_unmatched(const cot_common_t *common, const opts_t *o,
     cot_stream_t *s = cot_common_open_out(&c, o->unmatched);
     if (!s) return -1;
     cot_buf_t line = {0};
+    cot_pair_cache_t rc = {0};  /* the entries are in file order */
     for (size_t e = 0; e < cot_pair_count(ix); e++) {
         if (cot_pair_used(ix, e)) continue;
         uint64_t off;
         size_t len;
         unsigned long long lineno;
         cot_pair_where(ix, e, &off, &len, &lineno);
-        if (cot_pair_src_read(src, off, len, &line) < 0 ||
+        if (cot_pair_src_read_ahead(src, &rc, off, len, &line) < 0 ||
             cot_stream_write(s, line.s, line.len) < 0 ||
             cot_stream_write(s, "\n", 1) < 0) {
             cot_buf_free(&line);
+            cot_pair_cache_free(&rc);
             cot_stream_abort(s);
             return -1;
         }
     }
     cot_buf_free(&line);
+    cot_pair_cache_free(&rc);
     return cot_stream_close(s);
 }
 
@@ -740,6 +801,8 @@ typedef struct {
     cot_differ_t *df;
     orig_t g[2];                /* the candidate being read, the best one  */
     cot_buf_t name, val;        /* val: the members set, printed           */
+    cot_buf_t vid, vprompt, vcot, vanswer;  /* sft_view(): decoded members */
+    cot_pair_cache_t rc;        /* the originals read ahead                */
     cot_jsonl_parser_t parser;  /* the SFT lines are parsed here           */
     int build_all;              /* the last line was not canonical: build  */
 } dctx_t;                       /* the next whole, not twice (diff_work()) */
@@ -787,7 +850,7 @@ static int diff_record(dctx_t *c, ditem_t *it, cot_diff_t *cot)
         /* After a CoT as close as can be (similarity 1) no later candidate
          * wins (the first one wins ties): the rest are only counted. */
         int done = o->fast_read && best >= 1.0;
-        int r = orig_read(o, c->ix, c->src, c->orig_name, e, it->key.s,
+        int r = orig_read(o, c->ix, c->src, &c->rc, c->orig_name, e, it->key.s,
                           it->key.len, v, &c->g[0], done);
         if (r < 0) return IT_READ_FAILED;
         if (!r) continue;
@@ -870,13 +933,14 @@ static int add_shift(dctx_t *c, cJSON *rec, const cot_record_view_t *v, cJSON **
 
 /* it->out: the record with "diff" (and "shift") set, as cot_record_set()
  * set them.  A canonical line (every cot tool's output) is its own bytes
- * with those members spliced in (json.h); any other line, or one whose
+ * with those members spliced in (json.h), and so is a spaced one (the
+ * writer's form but for whitespace between tokens: json.dumps()'s); any other line, or one whose
  * members were not all built, is printed from its tree.  -1 when a value
  * cannot be printed. */
 static int print_diffed(dctx_t *c, ditem_t *it, const cJSON *dj, const cJSON *sj)
 {
     const cot_json_members_t *m = &c->parser.members;
-    if (m->canonical) {
+    if (m->canonical || m->spaced) {
         cot_json_set_t set[2];
         size_t nset = 0, mid;
         cot_buf_clear(&c->val);
@@ -892,6 +956,55 @@ static int print_diffed(dctx_t *c, ditem_t *it, const cJSON *dj, const cJSON *sj
         cot_die(COT_EXIT_IO, "%s:%lu: internal error: a record not built whole "
                 "cannot be printed", it->raw.file.s, it->raw.line);
     return cot_json_print(&it->out, it->rec);
+}
+
+/* cot_record_view() of the SFT line text, parsed with its view's members
+ * not built (o->skeys), read from their spans: each string points into the
+ * line, or into c's buffers when it holds an escape (the id always there,
+ * NUL-terminated); cot_state, which cot-diff does not read, is left NULL.
+ * 1 with *why NULL or cot_record_view()'s message; 0 when the spans cannot
+ * tell (a member name or a string this reading is not sure of): the
+ * caller builds the members. */
+static int sft_view(dctx_t *c, const char *text, unsigned need, cot_record_view_t *v,
+                    const char **why)
+{
+    static const char *const names[4] = {"id", "prompt", "cot", "answer"};
+    static const unsigned bits[4] = {COT_NEED_ID, COT_NEED_PROMPT, COT_NEED_COT,
+                                     COT_NEED_ANSWER};
+    cot_buf_t *bufs[4] = {&c->vid, &c->vprompt, &c->vcot, &c->vanswer};
+    const char *p[4] = {NULL, NULL, NULL, NULL};
+    size_t len[4] = {0, 0, 0, 0};
+    const cot_json_members_t *m = &c->parser.members;
+    memset(v, 0, sizeof *v);
+    *why = NULL;
+    for (int i = 0; i < 4; i++) {
+        size_t at, end;
+        int r = cot_json_member_find(text, m, names[i], &at, &end);
+        if (r < 0) return 0;
+        if (!r || text[at] != '"') {        /* absent, null, or not a string */
+            if (need & bits[i]) {
+                *why = cot_record_field_error(names[i], r && text[at] != 'n');
+                return 1;
+            }
+            continue;
+        }
+        if (cot_pair_string((cot_pair_span_t){text + at, end - at}, bufs[i], &p[i],
+                            &len[i]) != 1)
+            return 0;
+    }
+    if (p[0] && p[0] != c->vid.s) {         /* the id as a C string */
+        cot_buf_clear(&c->vid);
+        cot_buf_add(&c->vid, p[0], len[0]);
+        p[0] = cot_buf_cstr(&c->vid);
+    }
+    v->id = p[0];
+    v->prompt = p[1];
+    v->prompt_len = len[1];
+    v->cot = p[2];
+    v->cot_len = len[2];
+    v->answer = p[3];
+    v->answer_len = len[3];
+    return 1;
 }
 
 /* The per-record work (lib/workers.h): on a worker, or inline with -@ 0. */
@@ -912,16 +1025,18 @@ static void diff_work(void *ctxp, void *itp)
      * found, so it is spliced if it is canonical); after a canonical one,
      * only the members read.  Either way the output is the same. */
     int whole = o->whole || (c->build_all && !o->text && !o->counts);
-    mem->keys = whole ? NULL : o->keys;
-    mem->nkeys = whole ? 0 : o->nkeys;
+    int narrow = !whole && !o->json_off;    /* the view from the spans */
+    mem->keys = whole ? NULL : narrow ? o->skeys : o->keys;
+    mem->nkeys = whole ? 0 : narrow ? o->nskeys : o->nkeys;
     if (cot_jsonl_parse(&c->parser, &l, it->raw.text.s, it->raw.unterminated)) {
         it->kind = IT_BAD_LINE;
         cot_raw_reject(&it->raw, l.kind, l.reason);
         return;
     }
     it->rec = cot_jsonl_parser_take(&c->parser);
-    c->build_all = !mem->canonical;
-    if (mem->skipped && !mem->canonical && !o->text && !o->counts) {
+    int splices = mem->canonical || mem->spaced;
+    c->build_all = !splices;
+    if (mem->skipped && !splices && !o->text && !o->counts) {
         /* A line that cannot be spliced is printed from its tree, so the
          * tree must be whole: the fast parser took the line, so it takes
          * it again (cot_jsonl_parse() would warn twice of a missing
@@ -933,7 +1048,20 @@ static void diff_work(void *ctxp, void *itp)
                     "does not parse again", it->raw.file.s, it->raw.line);
         mem->skipped = 0;
     }
-    const char *why = cot_record_view(it->rec, need_fields(o), &it->v);
+    const char *why = NULL;
+    if (!narrow || !mem->skipped ||
+        !sft_view(c, it->raw.text.s, need_fields(o), &it->v, &why)) {
+        if (narrow && mem->skipped) {       /* the spans cannot tell: build */
+            cJSON_Delete(it->rec);
+            mem->keys = o->keys;
+            mem->nkeys = o->nkeys;
+            if (!(it->rec = cot_json_parse_members(it->raw.text.s, it->raw.text.len,
+                                                   &c->parser.scratch, mem)))
+                cot_die(COT_EXIT_IO, "%s:%lu: internal error: the line parsed once "
+                        "does not parse again", it->raw.file.s, it->raw.line);
+        }
+        why = cot_record_view(it->rec, need_fields(o), &it->v);
+    }
     const char *rkind = "missing-field";
     it->empty = 0;
     if (!why && (why = get_key(o, it->rec, &it->v, &it->key, &it->empty)))
@@ -1099,6 +1227,11 @@ static void run_paired(cot_run_t *run, cot_common_t *common, const opts_t *o,
         for (int k = 0; k < 2; k++) orig_release(&ctx[i].g[k]);
         cot_buf_free(&ctx[i].name);
         cot_buf_free(&ctx[i].val);
+        cot_buf_free(&ctx[i].vid);
+        cot_buf_free(&ctx[i].vprompt);
+        cot_buf_free(&ctx[i].vcot);
+        cot_buf_free(&ctx[i].vanswer);
+        cot_pair_cache_free(&ctx[i].rc);
     }
     free(ctx);
     free(ctxp);

@@ -16,7 +16,9 @@ typedef struct {
     const unsigned char *p, *end;
     cot_buf_t *tmp;
     int depth;
-    int canon;        /* nothing seen that cot_json_print() writes otherwise */
+    int canon;        /* nothing seen that cot_json_print() writes otherwise,
+                         whitespace between tokens aside                  */
+    int spaced;       /* whitespace seen between tokens or around the object */
     size_t skipped;   /* second-level members checked, not built (sub)    */
 } parser_t;
 
@@ -26,7 +28,7 @@ static inline void skip_ws(parser_t *x)
     const unsigned char *s = x->p;
     while (x->p < x->end && (*x->p == ' ' || *x->p == '\t' || *x->p == '\r' || *x->p == '\n'))
         x->p++;
-    if (x->p != s) x->canon = 0;
+    if (x->p != s) x->spaced = 1;
 }
 
 /* Bytes a string can hold as they are: not '"', '\\', a control character
@@ -36,6 +38,17 @@ static size_t plain_run(const unsigned char *p, size_t n)
     size_t i = 0;
 #ifdef __SSE2__
     const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), lim = _mm_set1_epi8(0x20);
+    /* 32 bytes a step while nothing stops the run (the long CoTs), then
+     * 16 to find where it stops */
+    for (; i + 32 <= n; i += 32) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)),
+                                 _mm_cmplt_epi8(v, lim));
+        __m128i m2 = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, q), _mm_cmpeq_epi8(w, b)),
+                                  _mm_cmplt_epi8(w, lim));
+        if (_mm_movemask_epi8(_mm_or_si128(m, m2))) break;
+    }
     for (; i + 16 <= n; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
         /* signed compare: 0x00..0x1F and 0x80..0xFF are both "< 0x20" */
@@ -505,20 +518,20 @@ cJSON *cot_json_parse_members(const char *text, size_t n, cot_buf_t *scratch,
                               cot_json_members_t *m)
 {
     const unsigned char *base = (const unsigned char *)text;
-    parser_t x = {base, base + n, scratch, 0, 1, 0};
+    parser_t x = {base, base + n, scratch, 0, 1, 0, 0};
     if (m) {
         m->nspan = m->skipped = 0;
-        m->canonical = 0;
+        m->canonical = m->spaced = 0;
     }
     while (x.p < x.end && (*x.p == ' ' || *x.p == '\t' || *x.p == '\r')) x.p++;
-    if (x.p != base) x.canon = 0;
+    if (x.p != base) x.spaced = 1;
     if (x.p >= x.end || *x.p != '{') return NULL;
     cJSON *o = top(&x, base, m);
     if (!o) {
         if (m) m->nspan = m->skipped = 0;
         return NULL;
     }
-    if (x.p != x.end) x.canon = 0;
+    if (x.p != x.end) x.spaced = 1;
     while (x.p < x.end && (*x.p == ' ' || *x.p == '\t' || *x.p == '\r')) x.p++;
     if (x.p != x.end) {
         cJSON_Delete(o);
@@ -526,7 +539,8 @@ cJSON *cot_json_parse_members(const char *text, size_t n, cot_buf_t *scratch,
         return NULL;
     }
     if (m) {
-        m->canonical = x.canon;
+        m->canonical = x.canon && !x.spaced;
+        m->spaced = x.canon && x.spaced;
         m->skipped += x.skipped;
     }
     return o;
@@ -537,7 +551,7 @@ void cot_json_members_free(cot_json_members_t *m)
     free(m->span);
     m->span = NULL;
     m->nspan = m->cap = m->skipped = 0;
-    m->canonical = 0;
+    m->canonical = m->spaced = 0;
 }
 
 /* Whether span s of text holds the key k (the line is canonical, so its
@@ -553,11 +567,101 @@ static int span_is(const char *text, const cot_json_span_t *s, const char *k, co
     return s->key_end - s->start == enc->len && !memcmp(text + s->start, enc->s, enc->len);
 }
 
+static int is_jws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* After the opening quote at p[0]: the index after the closing one.  The
+ * text passed the parser, so the string is closed. */
+static size_t str_len(const char *p, size_t n)
+{
+    size_t i = 1;
+    for (;;) {
+        const char *q = memchr(p + i, '"', n - i);
+        if (!q) return n;
+        size_t j = (size_t)(q - p), b = 0;
+        while (p[j - 1 - b] == '\\') b++;
+        if (!(b & 1)) return j + 1;
+        i = j + 1;
+    }
+}
+
+/* Append the value p[0..n) (parsed, canonical but for whitespace between
+ * tokens) without that whitespace: a string or a scalar as it is, a
+ * container token by token. */
+static void add_squeezed(cot_buf_t *out, const char *p, size_t n)
+{
+    if (*p != '{' && *p != '[') { cot_buf_add(out, p, n); return; }
+    cot_buf_reserve(out, n);
+    for (size_t i = 0; i < n;) {
+        if (p[i] == '"') {
+            size_t k = str_len(p + i, n - i);
+            cot_buf_add(out, p + i, k);
+            i += k;
+        } else {
+            if (!is_jws(p[i])) out->s[out->len++] = p[i];
+            i++;
+        }
+    }
+}
+
+/* cot_json_splice() of a spaced line: member by member, each key as it is
+ * and each value squeezed (a replaced one as given), then the appended
+ * ones. */
+static void splice_spaced(cot_buf_t *out, const char *text, const cot_json_members_t *m,
+                          const cot_json_set_t *set, const size_t *at, size_t nat,
+                          const size_t *app, size_t napp)
+{
+    size_t k = 0;
+    cot_buf_addc(out, '{');
+    for (size_t i = 0; i < m->nspan; i++) {
+        const cot_json_span_t *sp = &m->span[i];
+        if (i) cot_buf_addc(out, ',');
+        size_t r = 0;
+        while (r < nat && at[2 * r] != i) r++;
+        if (r < nat) {
+            const cot_json_set_t *v = &set[at[2 * r + 1]];
+            cot_buf_add_json_str(out, v->key, strlen(v->key));
+            cot_buf_addc(out, ':');
+            cot_buf_add(out, v->text, v->len);
+            continue;
+        }
+        cot_buf_add(out, text + sp->start, sp->key_end - sp->start);
+        cot_buf_addc(out, ':');
+        size_t v = sp->key_end;
+        while (is_jws(text[v])) v++;
+        v++;                                            /* the ':' */
+        while (is_jws(text[v])) v++;
+        add_squeezed(out, text + v, sp->end - v);
+    }
+    for (; k < napp; k++) {
+        const cot_json_set_t *v = &set[app[k]];
+        if (m->nspan || k) cot_buf_addc(out, ',');
+        cot_buf_add_json_str(out, v->key, strlen(v->key));
+        cot_buf_addc(out, ':');
+        cot_buf_add(out, v->text, v->len);
+    }
+    cot_buf_addc(out, '}');
+}
+
 int cot_json_splice(cot_buf_t *out, const char *text, size_t n,
                     const cot_json_members_t *m, const cot_json_set_t *set, size_t nset)
 {
-    if (!m->canonical || nset > COT_JSON_SPLICE_MAX || n < 2) return -1;
-    if (m->nspan && m->span[m->nspan - 1].end != n - 1) return -1;   /* not this line's */
+    if (!(m->canonical || m->spaced) || nset > COT_JSON_SPLICE_MAX || n < 2) return -1;
+    size_t close = n - 1;       /* the closing brace */
+    if (m->spaced) {
+        while (close > 0 && is_jws(text[close])) close--;
+        if (text[close] != '}') return -1;
+        if (m->nspan) {
+            size_t e = m->span[m->nspan - 1].end;
+            if (e > close) return -1;
+            while (e < close && is_jws(text[e])) e++;
+            if (e != close) return -1;                  /* not this line's */
+        }
+    } else if (m->nspan && m->span[m->nspan - 1].end != n - 1) {
+        return -1;                                      /* not this line's */
+    }
     /* Where each new member goes: the first member with its key (one set
      * before it may have put it there, or appended it), else the end. */
     struct { size_t span, set; } slot[COT_JSON_SPLICE_MAX];
@@ -576,6 +680,16 @@ int cot_json_splice(cot_buf_t *out, const char *text, size_t n,
     for (size_t i = 0; i < nslot; i++)
         total += 2 * strlen(set[slot[i].set].key) + 8 + set[slot[i].set].len;
     cot_buf_reserve(out, total);
+    if (m->spaced) {
+        size_t at[2 * COT_JSON_SPLICE_MAX], app[COT_JSON_SPLICE_MAX], nat = 0, napp = 0;
+        for (size_t i = 0; i < nslot; i++) {
+            if (slot[i].span == (size_t)-1) { app[napp++] = slot[i].set; continue; }
+            at[2 * nat] = slot[i].span;
+            at[2 * nat++ + 1] = slot[i].set;
+        }
+        splice_spaced(out, text, m, set, at, nat, app, napp);
+        return 0;
+    }
     /* The members replaced in place, in the order of the line. */
     size_t pos = 0, appended = 0;
     for (;;) {
@@ -602,6 +716,27 @@ int cot_json_splice(cot_buf_t *out, const char *text, size_t n,
         cot_buf_add(out, v->text, v->len);
     }
     cot_buf_addc(out, '}');
+    return 0;
+}
+
+int cot_json_member_find(const char *text, const cot_json_members_t *m, const char *key,
+                         size_t *v, size_t *end)
+{
+    size_t n = strlen(key);
+    for (size_t i = 0; i < m->nspan; i++) {
+        const cot_json_span_t *s = &m->span[i];
+        const char *k = text + s->start + 1;
+        size_t kl = s->key_end - s->start - 2;
+        if (memchr(k, '\\', kl)) return -1;          /* cJSON decodes names */
+        if (kl != n || memcmp(k, key, n)) continue;
+        size_t p = s->key_end;
+        while (is_jws(text[p])) p++;
+        p++;                                            /* the ':' */
+        while (is_jws(text[p])) p++;
+        *v = p;
+        *end = s->end;
+        return 1;
+    }
     return 0;
 }
 
@@ -723,6 +858,21 @@ static int close_enough(double a, double b)
     return fabs(a - b) <= m * DBL_EPSILON;
 }
 
+/* Direct writes into b: room made first (cot_buf_reserve() keeps a byte
+ * for the NUL, which cot_json_print() writes at the end). */
+static inline void put(cot_buf_t *b, char c)
+{
+    if (b->len + 2 > b->cap) cot_buf_reserve(b, 1);
+    b->s[b->len++] = c;
+}
+
+static inline void put_n(cot_buf_t *b, const char *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) cot_buf_reserve(b, n);
+    memcpy(b->s + b->len, p, n);
+    b->len += n;
+}
+
 /* An integral |d| < 1e15, as %1.15g spells it: its exact digits, no
  * exponent, and "-0" for negative zero. */
 static void add_integer(cot_buf_t *b, double d)
@@ -731,15 +881,15 @@ static void add_integer(cot_buf_t *b, double d)
     uint64_t v = (uint64_t)fabs(d);
     do *--p = (char)('0' + v % 10); while (v /= 10);
     if (signbit(d)) *--p = '-';
-    cot_buf_add(b, p, (size_t)(s + sizeof s - p));
+    put_n(b, p, (size_t)(s + sizeof s - p));
 }
 
-void cot_json_print_number(cot_buf_t *b, const cJSON *j)
+static void print_number(cot_buf_t *b, const cJSON *j)
 {
-    if (j->valuestring) { cot_buf_adds(b, j->valuestring); return; }
+    if (j->valuestring) { put_n(b, j->valuestring, strlen(j->valuestring)); return; }
     double d = j->valuedouble, t;
     char s[32];
-    if (isnan(d) || isinf(d)) { cot_buf_adds(b, "null"); return; }
+    if (isnan(d) || isinf(d)) { put_n(b, "null", 4); return; }
     /* Counts, offsets and lengths: integers, written without printf. */
     if (fabs(d) < 1e15 && d == (double)(int64_t)d) { add_integer(b, d); return; }
     snprintf(s, sizeof s, "%1.15g", d);
@@ -749,42 +899,72 @@ void cot_json_print_number(cot_buf_t *b, const cJSON *j)
      * number below 2^64 must read back as itself. */
     if (!close_enough(t, d) || (t != d && d == floor(d) && fabs(d) < 0x1p64))
         snprintf(s, sizeof s, "%1.17g", d);
-    cot_buf_adds(b, s);
+    put_n(b, s, strlen(s));
 }
 
+void cot_json_print_number(cot_buf_t *b, const cJSON *j)
+{
+    print_number(b, j);
+    cot_buf_cstr(b);
+}
+
+/* A key or a string value: a short one with nothing to escape (the keys
+ * and most values a tool writes) in one copy, any other as
+ * cot_buf_add_json_str() writes it. */
 static void print_str(cot_buf_t *b, const char *s)
 {
     if (!s) s = "";                      /* cJSON prints NULL as "" */
-    cot_buf_add_json_str(b, s, strlen(s));
+    size_t n = 0;
+    for (; n < 64 && s[n]; n++) {
+        unsigned char c = (unsigned char)s[n];
+        if (c < 0x20 || c == '"' || c == '\\') break;
+    }
+    if (s[n]) {
+        cot_buf_add_json_str(b, s, n + strlen(s + n));
+        return;
+    }
+    if (b->len + n + 3 > b->cap) cot_buf_reserve(b, n + 2);
+    char *o = b->s + b->len;
+    *o++ = '"';
+    memcpy(o, s, n);
+    o[n] = '"';
+    b->len += n + 2;
 }
 
-int cot_json_print(cot_buf_t *b, const cJSON *j)
+static int print(cot_buf_t *b, const cJSON *j)
 {
     switch (j->type & 0xFF) {
-    case cJSON_False: cot_buf_adds(b, "false"); return 0;
-    case cJSON_True: cot_buf_adds(b, "true"); return 0;
-    case cJSON_NULL: cot_buf_adds(b, "null"); return 0;
-    case cJSON_Number: cot_json_print_number(b, j); return 0;
+    case cJSON_False: put_n(b, "false", 5); return 0;
+    case cJSON_True: put_n(b, "true", 4); return 0;
+    case cJSON_NULL: put_n(b, "null", 4); return 0;
+    case cJSON_Number: print_number(b, j); return 0;
     case cJSON_String: print_str(b, j->valuestring); return 0;
     case cJSON_Raw:
         if (!j->valuestring) return -1;
-        cot_buf_adds(b, j->valuestring);
+        put_n(b, j->valuestring, strlen(j->valuestring));
         return 0;
     case cJSON_Array:
     case cJSON_Object: {
         int obj = (j->type & 0xFF) == cJSON_Object;
-        cot_buf_addc(b, obj ? '{' : '[');
+        put(b, obj ? '{' : '[');
         for (const cJSON *c = j->child; c; c = c->next) {
-            if (c != j->child) cot_buf_addc(b, ',');
+            if (c != j->child) put(b, ',');
             if (obj) {
                 print_str(b, c->string);
-                cot_buf_addc(b, ':');
+                put(b, ':');
             }
-            if (cot_json_print(b, c) < 0) return -1;
+            if (print(b, c) < 0) return -1;
         }
-        cot_buf_addc(b, obj ? '}' : ']');
+        put(b, obj ? '}' : ']');
         return 0;
     }
     default: return -1;
     }
+}
+
+int cot_json_print(cot_buf_t *b, const cJSON *j)
+{
+    int r = print(b, j);
+    cot_buf_cstr(b);
+    return r;
 }

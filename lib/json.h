@@ -63,7 +63,12 @@ cJSON *cot_json_parse_fast(const char *text, size_t n, cot_buf_t *scratch);
  * appended), from the line's own bytes: the members the tool did not build
  * are copied, not printed.  The member texts must be what cot_json_print()
  * writes for the values.  A line that is not canonical (or that the slow
- * path parsed) has no spans: the caller prints its tree, as before.
+ * path parsed) has no spans: the caller prints its tree, as before.  A
+ * line that would be canonical but for whitespace between tokens (or
+ * around the object) is "spaced" instead: cot_json_splice() writes it too,
+ * every member's key as it is and its value without that whitespace
+ * (strings, numbers and literals as they are), which is again exactly
+ * what cot_json_print() writes for the record.
  *
  *     cot_json_members_t m = {.keys = want, .nkeys = 3};
  *     cJSON *rec = cot_json_parse_members(text, n, &scratch, &m);
@@ -122,6 +127,10 @@ typedef struct {
                                   and, with sub, second-level): 0 means the
                                   tree is whole                              */
     int canonical;             /* 1: the text is cot_json_print()'s output  */
+    int spaced;                /* 1: it is but for whitespace between tokens
+                                  or around the object (json.dumps()'s
+                                  ", " and ": "): without that whitespace
+                                  it would be canonical; splices too        */
 } cot_json_members_t;
 
 /* As cot_json_parse_fast(), building only m's keys and filling m's spans
@@ -142,11 +151,23 @@ typedef struct {
 
 #define COT_JSON_SPLICE_MAX 16
 
-/* Append to out the canonical line text[0..n) (parsed into m) with set[0..
- * nset) set in turn, as described above.  Returns 0, or -1 (out untouched)
- * when m is not canonical, holds no spans, or nset > COT_JSON_SPLICE_MAX. */
+/* Append to out the canonical (or spaced) line text[0..n) (parsed into m)
+ * with set[0..nset) set in turn, as described above.  Returns 0, or -1 (out
+ * untouched) when m is neither canonical nor spaced, its spans are not this
+ * line's, or nset > COT_JSON_SPLICE_MAX. */
 int cot_json_splice(cot_buf_t *out, const char *text, size_t n,
                     const cot_json_members_t *m, const cot_json_set_t *set, size_t nset);
+
+/* The first top-level member named key (printable ASCII without '"' or
+ * '\\') of the line text that cot_json_parse_members() took into m, found
+ * by its span as cJSON_GetObjectItemCaseSensitive() finds it in the full
+ * tree, built or not: 1 with its value at text[*v..*end) (text[*v] is the
+ * value's first byte: '"' a string, 'n' null, ...), 0 when there is none,
+ * -1 when the spans cannot tell (a member name before it holds an escape,
+ * which cJSON decodes).  m must hold the spans of text: a parse that
+ * skipped a member (m->skipped > 0) has them. */
+int cot_json_member_find(const char *text, const cot_json_members_t *m, const char *key,
+                         size_t *v, size_t *end);
 
 /* What COT_JSON_NO_FASTPATH asks for: 0 (unset, empty or "0": every fast
  * path), 1 (no member filter, no splice) or 2 ("cjson": not even the

@@ -216,7 +216,7 @@ static int parse_line(cot_jsonl_parser_t *r, char *text, size_t n,
     if (!r->fast) r->fast = cot_json_fastpath_off() + 1;
     cot_json_members_t *m = &r->members;
     m->nspan = m->skipped = 0;
-    m->canonical = 0;
+    m->canonical = m->spaced = 0;
     /* Plain lines take one pass; anything else gets every check below. */
     if (r->fast == 2) {          /* COT_JSON_NO_FASTPATH=1: every member, no spans */
         r->json = cot_json_parse_fast(text, n, &r->scratch);

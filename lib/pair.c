@@ -13,11 +13,46 @@ static int is_ws(unsigned char c)
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
+/* 1 when p[0..n) (its ends trimmed) is its own normal form: no byte below
+ * 0x20 and no two spaces in a row.  Eight bytes at a time; it may answer
+ * 0 for a text that is (a space before '!' can look like two spaces), never
+ * 1 for one that is not. */
+static int is_normal(const char *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t carry = 0;         /* the last byte was a space: its flag at bit 7 */
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w, x;
+        memcpy(&w, p + i, 8);
+        if ((w - 0x20 * ones) & ~w & high) return 0;            /* a byte < 0x20 */
+        x = w ^ (0x20 * ones);
+        uint64_t sp = (x - ones) & ~x & high;   /* every space flagged (and maybe more) */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        sp = __builtin_bswap64(sp);
+#endif
+        if ((sp & (sp << 8)) || (carry & sp)) return 0;
+        carry = sp >> 56;
+    }
+    int last = carry != 0;
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c < 0x20 || (c == ' ' && last)) return 0;
+        last = c == ' ';
+    }
+    return 1;
+}
+
 void cot_pair_normalize(const char *p, size_t n, cot_buf_t *out)
 {
     size_t i = 0;
     while (i < n && is_ws((unsigned char)p[i])) i++;
     while (n > i && is_ws((unsigned char)p[n - 1])) n--;
+    if (is_normal(p + i, n - i)) {       /* the usual prompt: as it is */
+        cot_buf_add(out, p + i, n - i);
+        cot_buf_cstr(out);
+        return;
+    }
     /* One pass into the reserved room: a run of whitespace is one space
      * (the ends are trimmed, so no run is last).  Eight bytes at a time
      * while none of them is a control character or a space (the
@@ -53,23 +88,45 @@ static uint64_t mix64(uint64_t z)        /* splitmix64's finaliser */
     return z ^ (z >> 31);
 }
 
-uint64_t cot_pair_hash(const char *s, size_t n)
+/* Eight bytes at p as a little-endian number, on every machine. */
+static uint64_t load_le(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+/* cot_pair_hash() and, with h2 set, the index's second hash in the same
+ * pass: FNV-style over the same words with other constants, then mixed,
+ * so a pair of keys that collides in one is told apart by the other. */
+static uint64_t hash12(const char *s, size_t n, uint64_t *h2)
 {
     const unsigned char *p = (const unsigned char *)s;
     uint64_t h = 0x243F6A8885A308D3ULL ^ (n * 0x9E3779B97F4A7C15ULL);
+    uint64_t g = 0xCBF29CE484222325ULL ^ n;
     size_t i = 0;
-    /* Eight bytes at a time, assembled little-endian by hand so the value
-     * (and so the shard of a key) is the same on every machine. */
+    /* Eight bytes at a time, little-endian whatever the machine, so the
+     * value (and so the shard of a key) is the same on every machine. */
     for (; i + 8 <= n; i += 8) {
-        uint64_t w = 0;
-        for (int k = 7; k >= 0; k--) w = w << 8 | p[i + k];
+        uint64_t w = load_le(p + i);
         h = (h ^ mix64(w)) * 0x9E3779B97F4A7C15ULL;
         h ^= h >> 29;
+        g = (g ^ w) * 0x100000001B3ULL;
+        g ^= g >> 32;
     }
     uint64_t w = 0;
     for (size_t k = n; k > i; k--) w = w << 8 | p[k - 1];
     h = (h ^ mix64(w ^ 0xA5A5A5A5ULL)) * 0x9E3779B97F4A7C15ULL;
+    if (h2) *h2 = mix64((g ^ w ^ 0x5A5A5A5AULL) * 0x100000001B3ULL ^ n);
     return mix64(h);
+}
+
+uint64_t cot_pair_hash(const char *s, size_t n)
+{
+    return hash12(s, n, NULL);
 }
 
 int cot_pair_key_empty(const char *key, size_t n)
@@ -145,23 +202,11 @@ void cot_pair_index_force_hash(cot_pair_index_t *ix, int on)
     ix->force_hash = on;
 }
 
-/* The second hash: FNV-1a over the bytes, then mixed; independent of
- * cot_pair_hash(), so a pair of keys that collides in one is told apart by
- * the other. */
-static uint64_t hash2(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    uint64_t h = 0xCBF29CE484222325ULL;
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001B3ULL;
-    return mix64(h ^ n);
-}
-
 static void key_hash(const cot_pair_index_t *ix, const char *k, size_t n,
                      uint64_t *h1, uint64_t *h2)
 {
     if (ix->force_hash) { *h1 = *h2 = 42; return; }
-    *h1 = cot_pair_hash(k, n);
-    *h2 = hash2(k, n);
+    *h1 = hash12(k, n, h2);
 }
 
 /* Slot for the key hashes: the group's slot when present, else the empty
@@ -479,6 +524,47 @@ int cot_pair_src_read(const cot_pair_src_t *s, uint64_t off, size_t len,
     out->len = len;
     out->s[len] = 0;
     return 0;
+}
+
+int cot_pair_src_read_ahead(const cot_pair_src_t *s, cot_pair_cache_t *c, uint64_t off,
+                            size_t len, cot_buf_t *out)
+{
+    uint64_t next = c->next;
+    c->next = off + len;
+    if (off >= c->base && off + len <= c->base + c->len) {      /* read ahead */
+        cot_buf_clear(out);
+        cot_buf_add(out, c->buf + (off - c->base), len);
+        return 0;
+    }
+    /* Not just after the last line (a seek), or too long for the window:
+     * alone, as ever. */
+    if (off < next || off - next > 2 || len > COT_PAIR_AHEAD / 4)
+        return cot_pair_src_read(s, off, len, out);
+    if (!c->buf) {
+        c->cap = COT_PAIR_AHEAD;
+        c->buf = cot_malloc(c->cap);
+    }
+    c->len = 0;
+    c->base = off;
+    while (c->len < c->cap) {
+        ssize_t r = pread(s->fd, c->buf + c->len, c->cap - c->len, (off_t)(off + c->len));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        c->len += (size_t)r;
+    }
+    if (c->len < len) {         /* short, or an error: said as ever */
+        c->len = 0;
+        return cot_pair_src_read(s, off, len, out);
+    }
+    cot_buf_clear(out);
+    cot_buf_add(out, c->buf, len);
+    return 0;
+}
+
+void cot_pair_cache_free(cot_pair_cache_t *c)
+{
+    free(c->buf);
+    memset(c, 0, sizeof *c);
 }
 
 int cot_pair_src_check(const cot_pair_src_t *s)

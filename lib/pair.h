@@ -125,6 +125,23 @@ int cot_pair_src_done(cot_pair_src_t *s);
  * Safe from several threads at once.  0, or -1 after printing an error. */
 int cot_pair_src_read(const cot_pair_src_t *s, uint64_t off, size_t len,
                       cot_buf_t *out);
+/* The same through a read-ahead window, for lines read in about file
+ * order (SFT records in the order of their originals: most pipelines):
+ * a line that starts at or just after the previous one's end is read with
+ * the lines after it, COT_PAIR_AHEAD bytes in one call, and the next ones
+ * are copied from there; any other is read alone.  One cache per thread
+ * (zeroed to start; cot_pair_cache_free() after).  What comes back is
+ * what cot_pair_src_read() reads. */
+#define COT_PAIR_AHEAD (256 << 10)
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    uint64_t base;              /* file offset of buf[0]                   */
+    uint64_t next;              /* where the last line read ended          */
+} cot_pair_cache_t;
+int cot_pair_src_read_ahead(const cot_pair_src_t *s, cot_pair_cache_t *c, uint64_t off,
+                            size_t len, cot_buf_t *out);
+void cot_pair_cache_free(cot_pair_cache_t *c);
 /* A file read in place must not change while it is used: 0 when it is as
  * it was opened, else -1 after printing an error. */
 int cot_pair_src_check(const cot_pair_src_t *s);

@@ -6,24 +6,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+static _Thread_local char msg[256];   /* -@ N: one per worker */
+
+const char *cot_record_field_error(const char *key, int present)
+{
+    if (!present)
+        snprintf(msg, sizeof msg, "record has no '%s' field; is this a canonical "
+                 "record? Run the input through cot-extract first", key);
+    else
+        snprintf(msg, sizeof msg, "field '%s' must be a string; run the input "
+                 "through cot-extract first", key);
+    return msg;
+}
+
 static const char *field(const cJSON *rec, const char *key, int need,
-                         const char **out, size_t *len, char *msg, size_t msz)
+                         const char **out, size_t *len)
 {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(rec, key);
     *out = NULL;
     if (len) *len = 0;
-    if (!j || cJSON_IsNull(j)) {
-        if (!need) return NULL;
-        snprintf(msg, msz, "record has no '%s' field; is this a canonical "
-                 "record? Run the input through cot-extract first", key);
-        return msg;
-    }
-    if (!cJSON_IsString(j)) {
-        if (!need) return NULL;     /* a field nobody asked for: absent */
-        snprintf(msg, msz, "field '%s' must be a string; run the input "
-                 "through cot-extract first", key);
-        return msg;
-    }
+    if (!j || cJSON_IsNull(j))
+        return need ? cot_record_field_error(key, 0) : NULL;
+    if (!cJSON_IsString(j))         /* a field nobody asked for: absent */
+        return need ? cot_record_field_error(key, 1) : NULL;
     *out = j->valuestring;
     if (len) *len = strlen(j->valuestring);
     return NULL;
@@ -32,17 +37,13 @@ static const char *field(const cJSON *rec, const char *key, int need,
 const char *cot_record_view(const cJSON *rec, unsigned need,
                             cot_record_view_t *v)
 {
-    static _Thread_local char msg[256];   /* -@ N: one per worker */
     const char *e;
     memset(v, 0, sizeof *v);
-    if ((e = field(rec, "id", need & COT_NEED_ID, &v->id, NULL, msg, sizeof msg)) ||
-        (e = field(rec, "prompt", need & COT_NEED_PROMPT, &v->prompt,
-                   &v->prompt_len, msg, sizeof msg)) ||
-        (e = field(rec, "cot", need & COT_NEED_COT, &v->cot, &v->cot_len,
-                   msg, sizeof msg)) ||
-        (e = field(rec, "answer", need & COT_NEED_ANSWER, &v->answer,
-                   &v->answer_len, msg, sizeof msg)) ||
-        (e = field(rec, "cot_state", 0, &v->cot_state, NULL, msg, sizeof msg)))
+    if ((e = field(rec, "id", need & COT_NEED_ID, &v->id, NULL)) ||
+        (e = field(rec, "prompt", need & COT_NEED_PROMPT, &v->prompt, &v->prompt_len)) ||
+        (e = field(rec, "cot", need & COT_NEED_COT, &v->cot, &v->cot_len)) ||
+        (e = field(rec, "answer", need & COT_NEED_ANSWER, &v->answer, &v->answer_len)) ||
+        (e = field(rec, "cot_state", 0, &v->cot_state, NULL)))
         return e;
     return NULL;
 }

@@ -35,6 +35,11 @@ typedef struct {
 const char *cot_record_view(const cJSON *rec, unsigned need,
                             cot_record_view_t *v);
 
+/* The message cot_record_view() gives when a needed field `key` is absent
+ * or null (present 0) or is not a string (present 1); the same static
+ * storage. */
+const char *cot_record_field_error(const char *key, int present);
+
 /* Set top-level key to value, replacing an existing one in place (so the
  * field order stays stable when a tool runs twice).  Takes ownership. */
 void cot_record_set(cJSON *rec, const char *key, cJSON *value);

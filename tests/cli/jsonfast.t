@@ -28,6 +28,37 @@ cot-judge -u -q --skip-bad "$W/c.jsonl" > "$W/j.jsonl"
 { head -n 3 "$W/c.jsonl"; head -n 1 "$W/c.jsonl" | tr -d '\n'; } > "$W/unterm.jsonl"
 { head -n 3 "$W/c.jsonl"; head -n 1 "$W/c.jsonl" | sed 's/,/, /' | tr -d '\n'; } > "$W/unterm-ws.jsonl"
 cot-profile build --holdout 0.25 -o "$W/own.prof" "$W/own.jsonl" 2> /dev/null
+# the corpus as Python's json.dumps() writes it (", " and ": " between
+# tokens, spliced with that whitespace dropped; ensure_ascii: \u escapes,
+# printed from the tree), each line it cannot read kept as it is
+$PY - "$W" <<'PY'
+import json, sys
+w = sys.argv[1]
+for name, ascii in (("sp", False), ("spa", True)):
+    with open(w + "/c.jsonl", "rb") as f, open(w + "/%s.jsonl" % name, "wb") as o:
+        for l in f:
+            try:
+                o.write((json.dumps(json.loads(l), ensure_ascii=ascii) + "\n").encode())
+            except Exception:
+                o.write(l)
+PY
+# cot and answer absent, null, not strings, given twice, or under a name
+# spelt with an escape; spaced and not (cot-diff reads an SFT record's
+# fields, and checks an original's cot and answer, from the line)
+cat > "$W/odd.jsonl" <<'EOF'
+{"id": "a1", "prompt": "p one", "cot": "c one", "answer": "x"}
+{"id":"a2","prompt":"p two","cot":null,"answer":"x"}
+{"id": "a3", "prompt": "p three", "cot": 7, "answer": "x"}
+{"id": "a4", "prompt": "p four", "cot": "c four"}
+{"id":"a5","prompt":"p five","cot":"c five","answer":["x"]}
+{"id": "a6", "prompt": "p six", "cot": null, "cot": "c six", "answer": "x"}
+{"id": "a7", "prompt": "p seven", "c\u006ft": "c seven", "answer": "x"}
+{"i\u0064": "a8", "prompt": "p eight", "cot": "c eight", "answer": "x"}
+{"id": 9, "prompt": "p nine", "cot": "c nine\n\u00e9\/", "answer": "x"}
+{"id": "a10", "prompt": "  p   ten\t", "cot": "c ten", "answer": "x", "diff": {"old": [1, 2]}}
+{ "id" : "a11" , "prompt" : {"no": 1} , "cot" : "c", "answer" : "x" }
+{"prompt": "p twelve", "answer": "x", "cot": "c \"twelve\"", "id": "a\u0031\u0032"}
+EOF
 # cot-diff: originals with some prompts, CoTs and answers edited (the same
 # awkward lines: rejected in ORIG too); cot-diff's own output, with and
 # without --profile, to diff again (its diff and shift replaced in place);
@@ -157,6 +188,13 @@ t diff-within 0 "paths '$D -u -q --skip-bad --within prompt,cot \$W/c.jsonl | un
 check diff-splice-is-print 'cot-diff -u -q --skip-bad --profile $W/own.prof $W/o.jsonl $W/cd.jsonl > $TMP/a &&
   COT_JSON_NO_FASTPATH=1 cot-diff -u -q --skip-bad --profile $W/own.prof $W/o.jsonl $W/cd.jsonl > $TMP/b &&
   cmp $TMP/a $TMP/b && [ "$(grep -c "\"diff\":{\"status\"" $TMP/a)" -gt 500 ]'
+# json.dumps()'s lines: against themselves (identical pairs), and as the
+# originals of the corpus; odd fields on both sides
+t diff-spaced 0 "paths '$D -u -v --skip-bad --rejects rej.jsonl \$W/sp.jsonl \$W/sp.jsonl | unW | sha256sum'"
+t diff-spaced-ascii 0 "paths '$D -u -q --skip-bad \$W/spa.jsonl \$W/sp.jsonl | unW | sha256sum'"
+t diff-spaced-orig 0 "paths '$D -u -q --skip-bad \$W/sp.jsonl \$W/c.jsonl | unW | sha256sum'"
+t diff-odd-fields 0 "paths '$D -u -v --skip-bad --rejects rej.jsonl \$W/odd.jsonl \$W/odd.jsonl | unW'"
+t diff-odd-fields-id 0 "paths '$D -u -q --skip-bad --key id --answer-shift \$W/odd.jsonl \$W/odd.jsonl | unW'"
 check diff-again-is-input 'cot-diff -u -q --skip-bad $W/o.jsonl $W/d.jsonl | cmp - $W/d.jsonl &&
   cot-diff -u -q --skip-bad --profile $W/own.prof $W/o.jsonl $W/dp.jsonl | cmp - $W/dp.jsonl'
 

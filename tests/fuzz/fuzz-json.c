@@ -85,7 +85,48 @@ static void members(const char *text, size_t size, const cJSON *fast, cot_buf_t 
     int printed = want.len == size && !memcmp(want.s, text, size);
     FUZZ_CHECK(m.canonical == printed, "canonical %d, but the writer %s the line", m.canonical,
                printed ? "prints" : "does not print");
-    if (m.canonical) {
+    /* a name found by its span is the member cJSON finds in the full tree */
+    static const char *const find[] = {"id", "cot", "judge", "a"};
+    for (int f = 0; f < 4; f++) {
+        size_t v = 0, e = 0, esc = 0;
+        int r = cot_json_member_find(text, &m, find[f], &v, &e);
+        const cJSON *want = cJSON_GetObjectItemCaseSensitive(fast, find[f]);
+        for (size_t i = 0; i < m.nspan; i++)
+            esc += memchr(text + m.span[i].start, '\\',
+                          m.span[i].key_end - m.span[i].start) != NULL;
+        FUZZ_CHECK(r >= 0 || esc, "%s: unsure with no escaped name", find[f]);
+        FUZZ_CHECK(r != 0 || !want, "%s: not found, but cJSON finds it", find[f]);
+        if (r == 1) {
+            FUZZ_CHECK(want != NULL && v < e && e <= size && !strchr(" \t\r\n", text[v]),
+                       "%s: found, but not as cJSON finds it", find[f]);
+            cJSON *got = cot_json_parse(text + v, e - v);
+            FUZZ_CHECK(got != NULL, "%s: the value found does not parse", find[f]);
+            got->string = want->string;
+            same(got, want, 1);
+            got->string = NULL;
+            cJSON_Delete(got);
+        }
+    }
+    /* spaced: the writer prints the line once the whitespace outside its
+     * strings is gone */
+    cot_buf_clear(&out);
+    for (size_t i = 0, in = 0; i < size; i++) {
+        char ch = text[i];
+        if (in) {
+            cot_buf_addc(&out, ch);
+            if (ch == '\\' && i + 1 < size) cot_buf_addc(&out, text[++i]);
+            else if (ch == '"') in = 0;
+        } else if (ch == '"') {
+            in = 1;
+            cot_buf_addc(&out, ch);
+        } else if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') {
+            cot_buf_addc(&out, ch);
+        }
+    }
+    int squeezed = !printed && want.len == out.len && !memcmp(want.s, out.s, out.len);
+    FUZZ_CHECK(m.spaced == squeezed, "spaced %d, but the line squeezed %s the writer's",
+               m.spaced, squeezed ? "is" : "is not");
+    if (m.canonical || m.spaced) {
         /* set "judge" (in place or appended) then "b": as cot_record_set() */
         cJSON *t = cJSON_Duplicate(fast, 1);
         cot_json_set_t set[2] = {{"judge", "[1,\"x\"]", 7}, {"b", "null", 4}};

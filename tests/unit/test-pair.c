@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static unsigned long long rng = 88172645463325252ULL;
 static unsigned rnd(unsigned n)
@@ -182,13 +183,131 @@ static void test_normalize(void)
         bad += a.len != b.len || memcmp(a.s, b.s, a.len) || a.s[a.len];
     }
     tap_is_long(bad, 0, "normalize: random texts as the rule says");
+    /* prompt-like texts (words and single spaces: the path that takes a
+     * text as it is), now and then two spaces, a tab, a control byte, a
+     * space before '!' (which looks like two spaces to the word test), at
+     * every offset and length up to 300 */
+    static const char *const words[] = {"the", "a", "question", "42", "caf\xc3\xa9", "!", "!!",
+                                        "x", "abcdefgh", "\x01", "  ", "\t", " \n"};
+    int as_is = 0;
+    bad = 0;
+    for (int t = 0; t < 20000; t++) {
+        cot_buf_clear(&in);
+        unsigned nw = rnd(60);
+        for (unsigned k = 0; k < nw; k++) {
+            unsigned w = rnd(t % 3 ? 9 : 13);
+            cot_buf_adds(&in, words[w]);
+            if (k + 1 < nw) cot_buf_addc(&in, ' ');
+        }
+        cot_buf_clear(&a);
+        cot_buf_clear(&b);
+        cot_pair_normalize(in.s ? in.s : "", in.len, &a);
+        normalize_ref(in.s ? in.s : "", in.len, &b);
+        bad += a.len != b.len || memcmp(a.s, b.s, a.len) || a.s[a.len];
+        as_is += a.len == in.len && in.len >= 16;
+    }
+    tap_is_long(bad, 0, "normalize: prompt-like texts as the rule says");
+    tap_ok(as_is > 5000, "coverage: %d texts of 16 bytes or more already normal", as_is);
     cot_buf_free(&in);
+    cot_buf_free(&a);
+    cot_buf_free(&b);
+}
+
+/* The shard of a key must be the same on every machine and in every
+ * version: the hash of a few keys, as first released. */
+static void test_hash(void)
+{
+    static const struct { const char *k; uint64_t h; } c[] = {
+        {"", 0x3918c49f6a5838b6ULL},
+        {"a", 0x5e5a63e3c636132cULL},
+        {"prompt one", 0x85b5ff08f7f56e6aULL},
+        {"0123456789abcdefXYZ", 0x006148fef662eb4fULL},
+        {"The quick brown fox jumps over the lazy dog, 42 times!", 0x376a7e1d00c691ddULL},
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++)
+        if (cot_pair_hash(c[i].k, strlen(c[i].k)) != c[i].h) {
+            bad++;
+            tap_diag("hash of '%s' changed", c[i].k);
+        }
+    tap_is_long(bad, 0, "cot_pair_hash: the same values as ever (--shard)");
+}
+
+/* Lines read through the read-ahead window are the lines read alone: in
+ * file order (CRs, blank lines, one line longer than the window's quarter,
+ * the last without a newline), then backwards, then at random, on a plain
+ * file and on a spill; and a file cut short since is an error, not stale
+ * bytes. */
+static void test_read_ahead(void)
+{
+    char dir[] = "/tmp/cot-test-ahead.XXXXXX";
+    if (!mkdtemp(dir)) { tap_ok(0, "mkdtemp"); return; }
+    cot_buf_t path = {0}, text = {0}, a = {0}, b = {0};
+    cot_buf_printf(&path, "%s/o.jsonl", dir);
+    enum { N = 3000 };
+    static uint64_t off[N];
+    static size_t len[N], at[N];
+    unsigned long long lineno[N];
+    unsigned long long ln = 0;
+    for (int i = 0; i < N; i++) {
+        if (i % 97 == 5) { cot_buf_adds(&text, "\n"); ln++; }       /* blank */
+        at[i] = text.len;
+        size_t n = i == 1500 ? COT_PAIR_AHEAD / 2 : 2 + rnd(400);
+        cot_buf_adds(&text, "{\"");
+        for (size_t k = 3; k + 2 < n; k++) cot_buf_addc(&text, (char)('a' + (i + k) % 26));
+        cot_buf_adds(&text, "\"}");
+        len[i] = text.len - at[i];
+        lineno[i] = ++ln;
+        if (i + 1 < N) cot_buf_adds(&text, i % 13 ? "\n" : "\r\n");
+    }
+    int bad = 0;
+    for (int spill = 0; spill < 2; spill++) {
+        FILE *f = fopen(path.s, "w");
+        if (spill) fputs("\x28\xb5\x2f\xfd", f);    /* zstd magic: spilled */
+        else fwrite(text.s, 1, text.len, f);
+        fclose(f);
+        cot_pair_src_t *s = cot_pair_src_open(path.s);
+        for (int i = 0; i < N; i++)
+            bad += cot_pair_src_add(s, lineno[i], text.s + at[i], len[i], &off[i]) < 0;
+        bad += cot_pair_src_done(s) < 0;
+        bad += cot_pair_src_spilled(s) != spill;
+        cot_pair_cache_t c = {0};
+        for (int pass = 0; pass < 3; pass++)
+            for (int k = 0; k < N; k++) {
+                int i = pass == 0 ? k : pass == 1 ? N - 1 - k : (int)rnd(N);
+                if (cot_pair_src_read_ahead(s, &c, off[i], len[i], &a) < 0 ||
+                    cot_pair_src_read(s, off[i], len[i], &b) < 0 || a.len != len[i] ||
+                    a.len != b.len || memcmp(a.s, b.s, a.len) || a.s[a.len] ||
+                    memcmp(a.s, text.s + at[i], len[i]))
+                    bad++;
+            }
+        cot_pair_cache_free(&c);
+        if (!spill) {           /* cut short: the window reads it again */
+            f = fopen(path.s, "w");
+            fwrite(text.s, 1, (size_t)off[10], f);
+            fclose(f);
+            cot_mute++;
+            int r = cot_pair_src_read_ahead(s, &c, off[20], len[20], &a);
+            cot_mute--;
+            bad += r == 0;
+            cot_pair_cache_free(&c);
+        }
+        cot_pair_src_close(s);
+    }
+    tap_is_long(bad, 0, "read ahead: the lines as read alone, in order, backwards, at random, "
+                "in place and spilled; a file cut short is an error");
+    remove(path.s);
+    rmdir(dir);
+    cot_buf_free(&path);
+    cot_buf_free(&text);
     cot_buf_free(&a);
     cot_buf_free(&b);
 }
 
 int main(void)
 {
+    test_hash();
+    test_read_ahead();
     test_members();
     test_normalize();
     return tap_done();
