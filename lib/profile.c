@@ -194,67 +194,99 @@ static void layout_end(const layout_acc_t *a, double f[COT_PLAYOUT_N]);
  * inside words (chars tokens of their own) and '.' or ',' inside numbers.
  * Returns the word token count; *mc is the chars token count. */
 #define FNV(h, c) ((h) = ((h) ^ (c)) * 0x100000001b3ULL)
+/* The byte classes of scan(), a constant: the class of cls[] in bits 0-1,
+ * SK_ALPHA for an ASCII letter, SK_UPPER for an upper-case one. */
+enum { SK_ALPHA = 4, SK_UPPER = 8 };
+#define SK(c) ((c) >= 'a' && (c) <= 'z' ? C_WORD | SK_ALPHA                            \
+               : (c) >= 'A' && (c) <= 'Z' ? C_WORD | SK_ALPHA | SK_UPPER             \
+               : (c) >= 0x80 || (c) == '_' ? C_WORD                                 \
+               : (c) >= '0' && (c) <= '9' ? C_DIGIT                                 \
+               : (c) > 0x20 && (c) < 0x7f ? C_PUNCT : C_SPACE)
+#define SK4(c) SK(c), SK((c) + 1), SK((c) + 2), SK((c) + 3)
+#define SK16(c) SK4(c), SK4((c) + 4), SK4((c) + 8), SK4((c) + 12)
+#define SK64(c) SK16(c), SK16((c) + 16), SK16((c) + 32), SK16((c) + 48)
+static const unsigned char sk[256] = {SK64(0), SK64(64), SK64(128), SK64(192)};
+#undef SK4
+#undef SK16
+#undef SK64
+#undef SK
+
 static size_t scan(const char *text, size_t n, cot_ptok_t **toks, size_t *tcap,
                    uint16_t **ids, size_t *icap, size_t *mc, double lf[COT_PLAYOUT_N])
 {
     const unsigned char *p = (const unsigned char *)text;
-    if (!cls_ready) cls_init();
     if (n + 1 > *icap) {
         *icap = n + 1 > 256 ? n + 1 : 256;
         free(*ids);
         *ids = cot_malloc(*icap * sizeof **ids);
     }
     uint16_t *o = *ids;
-    layout_acc_t a = {0, 0, 0, 0, 0, 0};
+    cot_ptok_t *tk = *toks;
+    size_t cap = *tcap;
+    double lines = 0, sum = 0, sq = 0;
+    size_t nonsp = 0, dig = 0, pun = 0;
     size_t m = 0, q = 0, i = 0, len = 0;  /* len: bytes of the line so far */
     int blank = 1;
     unsigned space = 0;
 #define CHAR_TOK(kind, val) (o[q++] = (uint16_t)(1 + (((kind) << 8 | (val)) << 1 | space)), space = 0)
     while (i < n) {
-        const unsigned c = p[i], k = cls[c];
+        unsigned c = p[i], t = sk[c];
         const size_t s = i;
         uint64_t h = 0xcbf29ce484222325ULL;
-        if (k == C_WORD) {
-            do {
-                unsigned b = p[i];
-                if ((b | 32) >= 'a' && (b | 32) <= 'z') {
-                    unsigned up = 0, L = 0;
-                    for (; i < n && (p[i] | 32) >= 'a' && (p[i] | 32) <= 'z'; i++, L++) {
-                        up += p[i] < 'a';
-                        FNV(h, p[i] | 32u);
-                    }
+        switch (t & 3) {
+        case C_WORD:
+            for (;;) {
+                if (t & SK_ALPHA) {
+                    const unsigned b = c;
+                    const size_t a = i;
+                    unsigned up = 0;
+                    do {
+                        up += t >> 3;
+                        FNV(h, c | 32u);
+                        if (++i == n) break;
+                        c = p[i];
+                        t = sk[c];
+                    } while (t & SK_ALPHA);
+                    const unsigned L = (unsigned)(i - a);
                     CHAR_TOK(1u, !up ? 0u : up == L ? (L > 1 ? 2u : 1u)
                                  : (up == 1 && b < 'a') ? 1u : 3u);
-                    len += L; a.nonsp += L;
                 } else {                 /* '_' or a byte >= 0x80 */
-                    FNV(h, b);
-                    CHAR_TOK(3u, b);
-                    i++; len++; a.nonsp++;
+                    FNV(h, c);
+                    CHAR_TOK(3u, c);
+                    if (++i == n) break;
+                    c = p[i];
+                    t = sk[c];
                 }
-            } while (i < n && cls[p[i]] == C_WORD);
-            blank = 0;
-        } else if (k == C_DIGIT) {
+                if (i == n || (t & 3) != C_WORD) break;
+            }
+            nonsp += i - s;
+            break;
+        case C_DIGIT:
             for (;;) {
-                unsigned L = 0;
-                for (; i < n && p[i] >= '0' && p[i] <= '9'; i++, L++) FNV(h, p[i]);
-                CHAR_TOK(2u, L > 4 ? 4u : L);
-                len += L; a.nonsp += L; a.dig += L;
-                if (i + 1 < n && (p[i] == '.' || p[i] == ',') && cls[p[i + 1]] == C_DIGIT) {
-                    FNV(h, p[i]);
-                    CHAR_TOK(3u, p[i]);
-                    i++; len++; a.nonsp++; a.pun++;
+                const size_t a = i;
+                do { FNV(h, c); if (++i == n) break; c = p[i]; } while (c - '0' < 10u);
+                const size_t L = i - a;
+                CHAR_TOK(2u, L > 4 ? 4u : (unsigned)L);
+                dig += L;
+                if (i + 1 < n && (c == '.' || c == ',') && (unsigned)(p[i + 1] - '0') < 10u) {
+                    FNV(h, c);
+                    CHAR_TOK(3u, c);
+                    pun++;
+                    c = p[++i];
                     continue;
                 }
                 break;
             }
-            blank = 0;
-        } else if (k == C_PUNCT) {
+            nonsp += i - s;
+            break;
+        case C_PUNCT:
             FNV(h, c);
             CHAR_TOK(3u, c);
-            i++; len++; a.nonsp++; a.pun++; blank = 0;
-        } else {                         /* white space: no word token */
+            i++; nonsp++; pun++;
+            break;
+        default:                         /* white space: no word token */
             if (c == ' ') {
-                size_t j = i;
+                size_t j = i + 1;
                 while (j < n && p[j] == ' ') j++;
                 len += j - i;
                 if (j - i == 1 && j < n) space = 1;
@@ -264,27 +296,32 @@ static size_t scan(const char *text, size_t n, cot_ptok_t **toks, size_t *tcap,
                 CHAR_TOK(3u, c);
                 i++;
                 if (c == '\n') {
-                    if (!blank) { a.lines++; a.sum += (double)len; a.sq += (double)len * (double)len; }
+                    if (!blank) { lines++; sum += (double)len; sq += (double)len * (double)len; }
                     len = 0; blank = 1;
                 } else {
                     len++;
-                    if (c > 0x20) { blank = 0; a.nonsp++; }   /* DEL */
+                    if (c > 0x20) { blank = 0; nonsp++; }   /* DEL */
                 }
             }
             continue;
         }
-        if (m == *tcap) {
-            *tcap = *tcap ? *tcap * 2 : 256;
-            *toks = cot_realloc(*toks, *tcap * sizeof **toks);
+        len += i - s;
+        blank = 0;
+        if (m == cap) {
+            cap = cap ? cap * 2 : 256;
+            tk = cot_realloc(tk, cap * sizeof *tk);
         }
-        (*toks)[m].start = (uint32_t)s;
-        (*toks)[m].end = (uint32_t)i;
-        (*toks)[m].hash = mix64(h);
+        tk[m].start = (uint32_t)s;
+        tk[m].end = (uint32_t)i;
+        tk[m].hash = mix64(h);
         m++;
     }
 #undef CHAR_TOK
-    if (!blank) { a.lines++; a.sum += (double)len; a.sq += (double)len * (double)len; }
-    layout_end(&a, lf);
+    *toks = tk;
+    *tcap = cap;
+    if (!blank) { lines++; sum += (double)len; sq += (double)len * (double)len; }
+    layout_acc_t acc = {lines, sum, sq, nonsp, dig, pun};
+    layout_end(&acc, lf);
     *mc = q;
     return m;
 }
@@ -1191,9 +1228,11 @@ static inline double view_step(const pview_t *pr, const uint64_t *kk,
 /* The keys of the n-grams ending at every word token: K[j * S + k - 1] for
  * orders k = 1..S, with <s> before t[0]; the orders that would reach past
  * <s> are left unset (view_step() never reads them). */
-static void word_keys(const cot_ptok_t *t, size_t m, int S, uint64_t *K)
+static inline __attribute__((always_inline)) void
+word_keys_n(const cot_ptok_t *t, size_t m, uint64_t *K, const int S)
 {
-    for (size_t j = 0; j < m; j++) {
+    size_t j = 0;
+    for (; j < m && j + 2 < (size_t)S; j++) {     /* <s> within reach */
         uint64_t *kk = K + j * (size_t)S, h = t[j].hash;
         kk[0] = h;
         for (int k = 2; k <= S && (size_t)k <= j + 2; k++) {
@@ -1201,40 +1240,86 @@ static void word_keys(const cot_ptok_t *t, size_t m, int S, uint64_t *K)
             kk[k - 1] = h;
         }
     }
+    for (; j < m; j++) {                          /* every order: S constant */
+        uint64_t *kk = K + j * (size_t)S, h = t[j].hash;
+        kk[0] = h;
+#pragma GCC unroll 5
+        for (int k = 2; k <= S; k++) {
+            h = combine(k == (int)j + 2 ? BOS_HASH : t[j + 1 - (size_t)k].hash, h);
+            kk[k - 1] = h;
+        }
+    }
+}
+
+static void word_keys(const cot_ptok_t *t, size_t m, int S, uint64_t *K)
+{
+    switch (S) {
+    case 3: word_keys_n(t, m, K, 3); break;
+    case 4: word_keys_n(t, m, K, 4); break;
+    default: word_keys_n(t, m, K, 5); break;
+    }
+}
+
+/* ptab_find() on a table held in registers. */
+static inline __attribute__((always_inline)) const unsigned char *
+tfind(const unsigned char *base, uint64_t mask, uint64_t key)
+{
+    uint64_t i = key & mask;
+    for (;;) {
+        const unsigned char *e = base + i * ENT;
+        uint64_t k = rd64(e);
+        if (__builtin_expect(k == key, 1)) return e;
+        if (!k) return NULL;
+        i = (i + 1) & mask;
+    }
 }
 
 /* Surprisal in bits of every word token under view pr, from the keys of
- * word_keys().  On a view whose tables pass the L2 cache the slots are
+ * word_keys(): view_step() token by token, with N a constant (3, 4 or 5)
+ * so that the tables' bases and masks and the entries of the token before
+ * stay in registers.  The slots of the tables that pass 256 KiB are
  * fetched AHEAD tokens early: a miss costs more than all the hashing. */
 static inline __attribute__((always_inline)) void
 words_view_n(const pview_t *pr, const uint64_t *K, int S, size_t m, double *out, const int N)
 {
-    /* N is a constant here (3, 4 or 5): the n-gram entries stay in registers */
+    const unsigned char *b[COT_PROFILE_MAX_ORDER + 1];
+    uint64_t mk[COT_PROFILE_MAX_ORDER + 1];
+    unsigned pf = 0;                   /* bit k: fetch order k ahead */
+    for (int k = 1; k <= N; k++) {
+        b[k] = pr->t[k].base;
+        mk[k] = pr->t[k].mask;
+        if (pr->big && (mk[k] + 1) * ENT > (256u << 10)) pf |= 1u << k;
+    }
     const unsigned char *prev[COT_PROFILE_MAX_ORDER + 1] = {0};
     prev[1] = pr->bos;
     const double base = pr->gamma0 * pr->uniform;
-    const int big = pr->big;
     enum { AHEAD = 8 };
     for (size_t i = 0; i < m; i++) {
-        if (big && i + AHEAD < m) {
+        if (pf && i + AHEAD < m) {
             const size_t j = i + AHEAD;
             const uint64_t *kk = K + j * (size_t)S;
-            for (int k = 1; k <= N; k++)
-                if ((size_t)k <= j + 2)
-                    __builtin_prefetch(pr->t[k].base + (kk[k - 1] & pr->t[k].mask) * ENT);
+#pragma GCC unroll 5
+            for (int k = 2; k <= N; k++)
+                if (pf >> k & 1 && (size_t)k <= j + 2)
+                    __builtin_prefetch(b[k] + (kk[k - 1] & mk[k]) * ENT);
         }
         const uint64_t *kk = K + i * (size_t)S;
-        const unsigned char *cur[COT_PROFILE_MAX_ORDER + 1] = {0};
-        const unsigned char *e = ptab_find(&pr->t[1], kk[0]);
+        const unsigned char *cur[COT_PROFILE_MAX_ORDER + 1];
+        const unsigned char *e = tfind(b[1], mk[1], kk[0]);
         double p = (e ? rdf32(e + 8) : 0.0) + base;
         cur[1] = e;
-        for (int k = 2; k <= N; k++) {
+        int k = 2;
+#pragma GCC unroll 5
+        for (; k <= N; k++) {
             const unsigned char *ctx = prev[k - 1];
             if (!ctx) break;
-            e = cur[k - 1] ? ptab_find(&pr->t[k], kk[k - 1]) : NULL;
+            e = cur[k - 1] ? tfind(b[k], mk[k], kk[k - 1]) : NULL;
             p = (e ? rdf32(e + 8) : 0.0) + rdf32(ctx + 12) * p;
             cur[k] = e;
         }
+#pragma GCC unroll 5
+        for (; k <= N; k++) cur[k] = NULL;
+#pragma GCC unroll 5
         for (int k = 1; k < N; k++) prev[k] = cur[k];
         out[i] = p;
     }
