@@ -1490,8 +1490,14 @@ chars_view_n(const cot_profile_t *prof, int v, struct cot_pmemo **mp,
     const unsigned char **prev = sa, **cur = sb;
     prev[1] = pr->bos;
     size_t next = 0;           /* prev holds the entries of token next - 1 */
-    uint64_t key = 0, kk[COT_PROFILE_MAX_ORDER];
+    uint64_t key = 0, ahead = 0, kk[COT_PROFILE_MAX_ORDER];
+    enum { AHEAD = 8 };        /* the cache's slots are fetched ahead too */
+    for (size_t i = 0; i < m && i < AHEAD; i++) ahead = (ahead << CID_BITS | id[i]) & kmask;
     for (size_t i = 0; i < m; i++) {
+        if (i + AHEAD < m) {
+            ahead = (ahead << CID_BITS | id[i + AHEAD]) & kmask;
+            __builtin_prefetch(&mo->e[(ahead * 0x9e3779b97f4a7c15ULL) >> (64 - MEMO_BITS)]);
+        }
         key = (key << CID_BITS | id[i]) & kmask;
         __typeof__(mo->e[0]) *e = &mo->e[(key * 0x9e3779b97f4a7c15ULL) >> (64 - MEMO_BITS)];
         if (e->key == key) {
