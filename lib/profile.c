@@ -1384,7 +1384,7 @@ words_view_n(const pview_t *pr, const uint64_t *K, size_t m, double *out, const 
     const unsigned char *prev[COT_PROFILE_MAX_ORDER + 1] = {0};
     prev[1] = pr->bos;
     const double base = pr->gamma0 * pr->uniform;
-    enum { AHEAD = 8 };
+    enum { AHEAD = 16 };        /* 8 and 32: 5% slower and the same, one process */
     for (size_t i = 0; i < m; i++) {
         _Static_assert(AHEAD >= COT_PROFILE_MAX_ORDER - 2, "keys ahead are all set");
         if (pf && i + AHEAD < m) {     /* i + AHEAD >= N - 2: every key is set */
