@@ -256,12 +256,14 @@ COT_AVX512 static size_t word_keys_v(const cot_ptok_t *t, size_t m, int k, uint6
 
 static int have_avx512(void)
 {
-    static int v = -1;             /* a race writes the same value */
-    if (v < 0) v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-    return v;
+    static atomic_int v = -1;      /* -@ N workers: two may both write it */
+    int x = atomic_load_explicit(&v, memory_order_relaxed);
+    if (x < 0) {
+        x = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+        atomic_store_explicit(&v, x, memory_order_relaxed);
+    }
+    return x;
 }
-#else
-static int have_avx512(void) { return 0; }
 #endif
 
 #define FNV(h, c) ((h) = ((h) ^ (c)) * 0x100000001b3ULL)
@@ -1309,15 +1311,12 @@ static inline double view_step(const pview_t *pr, const uint64_t *kk,
  * them).  Row k is combine(the token k - 1 back, row k - 1): independent
  * across tokens, so on a CPU with AVX-512 (checked at run time) eight
  * tokens at once; the same integers either way (cot_profile_keys_check()). */
-static void word_keys_rows(const cot_ptok_t *t, size_t m, int S, uint64_t *K, int simd);
-
-
 static void word_keys_rows(const cot_ptok_t *t, size_t m, int S, uint64_t *K, int simd)
 {
 #ifdef COT_AVX512
     simd = simd && have_avx512();
 #else
-    simd = 0;
+    (void)simd;
 #endif
     for (int k = 1; k <= S; k++) {
         size_t j = k > 1 ? (size_t)k - 1 : 0;
