@@ -193,68 +193,173 @@ static void layout_end(const layout_acc_t *a, double f[COT_PLAYOUT_N]);
  * tokenisations cut at the same places but for '_' and non-ASCII bytes
  * inside words (chars tokens of their own) and '.' or ',' inside numbers.
  * Returns the word token count; *mc is the chars token count. */
+/* AVX-512 (eight 64-bit lanes with a 64-bit multiply), taken when the CPU
+ * has it: the same integers as the scalar code. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(COT_NO_SIMD)
+#include <immintrin.h>
+#define COT_AVX512 __attribute__((target("avx512f,avx512dq")))
+
+COT_AVX512 static inline __m512i mix64_v(__m512i x)
+{
+    x = _mm512_xor_si512(x, _mm512_srli_epi64(x, 30));
+    x = _mm512_mullo_epi64(x, _mm512_set1_epi64((long long)0xbf58476d1ce4e5b9ULL));
+    x = _mm512_xor_si512(x, _mm512_srli_epi64(x, 27));
+    x = _mm512_mullo_epi64(x, _mm512_set1_epi64((long long)0x94d049bb133111ebULL));
+    x = _mm512_xor_si512(x, _mm512_srli_epi64(x, 31));
+    return _mm512_mask_mov_epi64(x, _mm512_cmpeq_epi64_mask(x, _mm512_setzero_si512()),
+                                 _mm512_set1_epi64(1));
+}
+
+/* The hashes of t[j..j+8) (the second quadword of each 16-byte token). */
+COT_AVX512 static inline __m512i tok_hashes_v(const cot_ptok_t *t)
+{
+    __m512i a = _mm512_loadu_si512((const void *)t), b = _mm512_loadu_si512((const void *)(t + 4));
+    return _mm512_permutex2var_epi64(a, _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1), b);
+}
+
+/* t[j].hash = mix64(t[j].hash) for j < m, eight at a time. */
+COT_AVX512 static size_t mix_hashes_v(cot_ptok_t *t, size_t m)
+{
+    size_t j = 0;
+    for (; j + 8 <= m; j += 8) {
+        __m512i h = mix64_v(tok_hashes_v(t + j));
+        _mm512_mask_storeu_epi64((void *)(t + j), 0xAA,
+                                 _mm512_permutexvar_epi64(_mm512_set_epi64(3, 3, 2, 2, 1, 1, 0, 0), h));
+        _mm512_mask_storeu_epi64((void *)(t + j + 4), 0xAA,
+                                 _mm512_permutexvar_epi64(_mm512_set_epi64(7, 7, 6, 6, 5, 5, 4, 4), h));
+    }
+    return j;
+}
+
+/* Row 1 of word_keys_rows() (the token hashes), and row k > 1 from
+ * index k - 1 on, eight tokens at a time; returns where it stopped (the
+ * scalar code does the rest of the row before the next one reads it). */
+COT_AVX512 static size_t word_keys_v(const cot_ptok_t *t, size_t m, int k, uint64_t *K)
+{
+    size_t j = 0;
+    if (k == 1) {
+        for (; j + 8 <= m; j += 8) _mm512_storeu_si512((void *)(K + j), tok_hashes_v(t + j));
+        return j;
+    }
+    const __m512i C = _mm512_set1_epi64((long long)0x9e3779b97f4a7c15ULL),
+                  C2 = _mm512_set1_epi64((long long)0x632be59bd9b4e019ULL);
+    uint64_t *row = K + (size_t)(k - 1) * m;
+    const uint64_t *suf = row - m;
+    for (j = (size_t)k - 1; j + 8 <= m; j += 8) {
+        __m512i l = _mm512_loadu_si512((const void *)(K + j - (size_t)(k - 1)));
+        __m512i x = _mm512_loadu_si512((const void *)(suf + j));
+        x = _mm512_xor_si512(_mm512_mullo_epi64(x, C), _mm512_add_epi64(l, C2));
+        _mm512_storeu_si512((void *)(row + j), mix64_v(x));
+    }
+    return j;
+}
+
+static int have_avx512(void)
+{
+    static atomic_int v = -1;      /* -@ N workers: two may both write it */
+    int x = atomic_load_explicit(&v, memory_order_relaxed);
+    if (x < 0) {
+        x = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+        atomic_store_explicit(&v, x, memory_order_relaxed);
+    }
+    return x;
+}
+#endif
+
 #define FNV(h, c) ((h) = ((h) ^ (c)) * 0x100000001b3ULL)
+/* The byte classes of scan(), a constant: the class of cls[] in bits 0-1,
+ * SK_ALPHA for an ASCII letter, SK_UPPER for an upper-case one. */
+enum { SK_ALPHA = 4, SK_UPPER = 8 };
+#define SK(c) ((c) >= 'a' && (c) <= 'z' ? C_WORD | SK_ALPHA                            \
+               : (c) >= 'A' && (c) <= 'Z' ? C_WORD | SK_ALPHA | SK_UPPER             \
+               : (c) >= 0x80 || (c) == '_' ? C_WORD                                 \
+               : (c) >= '0' && (c) <= '9' ? C_DIGIT                                 \
+               : (c) > 0x20 && (c) < 0x7f ? C_PUNCT : C_SPACE)
+#define SK4(c) SK(c), SK((c) + 1), SK((c) + 2), SK((c) + 3)
+#define SK16(c) SK4(c), SK4((c) + 4), SK4((c) + 8), SK4((c) + 12)
+#define SK64(c) SK16(c), SK16((c) + 16), SK16((c) + 32), SK16((c) + 48)
+static const unsigned char sk[256] = {SK64(0), SK64(64), SK64(128), SK64(192)};
+#undef SK4
+#undef SK16
+#undef SK64
+#undef SK
+
 static size_t scan(const char *text, size_t n, cot_ptok_t **toks, size_t *tcap,
                    uint16_t **ids, size_t *icap, size_t *mc, double lf[COT_PLAYOUT_N])
 {
     const unsigned char *p = (const unsigned char *)text;
-    if (!cls_ready) cls_init();
     if (n + 1 > *icap) {
         *icap = n + 1 > 256 ? n + 1 : 256;
         free(*ids);
         *ids = cot_malloc(*icap * sizeof **ids);
     }
     uint16_t *o = *ids;
-    layout_acc_t a = {0, 0, 0, 0, 0, 0};
+    cot_ptok_t *tk = *toks;
+    size_t cap = *tcap;
+    double lines = 0, sum = 0, sq = 0;
+    size_t nonsp = 0, dig = 0, pun = 0;
     size_t m = 0, q = 0, i = 0, len = 0;  /* len: bytes of the line so far */
     int blank = 1;
     unsigned space = 0;
 #define CHAR_TOK(kind, val) (o[q++] = (uint16_t)(1 + (((kind) << 8 | (val)) << 1 | space)), space = 0)
     while (i < n) {
-        const unsigned c = p[i], k = cls[c];
+        unsigned c = p[i], t = sk[c];
         const size_t s = i;
         uint64_t h = 0xcbf29ce484222325ULL;
-        if (k == C_WORD) {
-            do {
-                unsigned b = p[i];
-                if ((b | 32) >= 'a' && (b | 32) <= 'z') {
-                    unsigned up = 0, L = 0;
-                    for (; i < n && (p[i] | 32) >= 'a' && (p[i] | 32) <= 'z'; i++, L++) {
-                        up += p[i] < 'a';
-                        FNV(h, p[i] | 32u);
-                    }
+        switch (t & 3) {
+        case C_WORD:
+            for (;;) {
+                if (t & SK_ALPHA) {
+                    const unsigned b = c;
+                    const size_t a = i;
+                    unsigned up = 0;
+                    do {
+                        up += t >> 3;
+                        FNV(h, c | 32u);
+                        if (++i == n) break;
+                        c = p[i];
+                        t = sk[c];
+                    } while (t & SK_ALPHA);
+                    const unsigned L = (unsigned)(i - a);
                     CHAR_TOK(1u, !up ? 0u : up == L ? (L > 1 ? 2u : 1u)
                                  : (up == 1 && b < 'a') ? 1u : 3u);
-                    len += L; a.nonsp += L;
                 } else {                 /* '_' or a byte >= 0x80 */
-                    FNV(h, b);
-                    CHAR_TOK(3u, b);
-                    i++; len++; a.nonsp++;
+                    FNV(h, c);
+                    CHAR_TOK(3u, c);
+                    if (++i == n) break;
+                    c = p[i];
+                    t = sk[c];
                 }
-            } while (i < n && cls[p[i]] == C_WORD);
-            blank = 0;
-        } else if (k == C_DIGIT) {
+                if (i == n || (t & 3) != C_WORD) break;
+            }
+            nonsp += i - s;
+            break;
+        case C_DIGIT:
             for (;;) {
-                unsigned L = 0;
-                for (; i < n && p[i] >= '0' && p[i] <= '9'; i++, L++) FNV(h, p[i]);
-                CHAR_TOK(2u, L > 4 ? 4u : L);
-                len += L; a.nonsp += L; a.dig += L;
-                if (i + 1 < n && (p[i] == '.' || p[i] == ',') && cls[p[i + 1]] == C_DIGIT) {
-                    FNV(h, p[i]);
-                    CHAR_TOK(3u, p[i]);
-                    i++; len++; a.nonsp++; a.pun++;
+                const size_t a = i;
+                do { FNV(h, c); if (++i == n) break; c = p[i]; } while (c - '0' < 10u);
+                const size_t L = i - a;
+                CHAR_TOK(2u, L > 4 ? 4u : (unsigned)L);
+                dig += L;
+                if (i + 1 < n && (c == '.' || c == ',') && (unsigned)(p[i + 1] - '0') < 10u) {
+                    FNV(h, c);
+                    CHAR_TOK(3u, c);
+                    pun++;
+                    c = p[++i];
                     continue;
                 }
                 break;
             }
-            blank = 0;
-        } else if (k == C_PUNCT) {
+            nonsp += i - s;
+            break;
+        case C_PUNCT:
             FNV(h, c);
             CHAR_TOK(3u, c);
-            i++; len++; a.nonsp++; a.pun++; blank = 0;
-        } else {                         /* white space: no word token */
+            i++; nonsp++; pun++;
+            break;
+        default:                         /* white space: no word token */
             if (c == ' ') {
-                size_t j = i;
+                size_t j = i + 1;
                 while (j < n && p[j] == ' ') j++;
                 len += j - i;
                 if (j - i == 1 && j < n) space = 1;
@@ -264,27 +369,39 @@ static size_t scan(const char *text, size_t n, cot_ptok_t **toks, size_t *tcap,
                 CHAR_TOK(3u, c);
                 i++;
                 if (c == '\n') {
-                    if (!blank) { a.lines++; a.sum += (double)len; a.sq += (double)len * (double)len; }
+                    if (!blank) { lines++; sum += (double)len; sq += (double)len * (double)len; }
                     len = 0; blank = 1;
                 } else {
                     len++;
-                    if (c > 0x20) { blank = 0; a.nonsp++; }   /* DEL */
+                    if (c > 0x20) { blank = 0; nonsp++; }   /* DEL */
                 }
             }
             continue;
         }
-        if (m == *tcap) {
-            *tcap = *tcap ? *tcap * 2 : 256;
-            *toks = cot_realloc(*toks, *tcap * sizeof **toks);
+        len += i - s;
+        blank = 0;
+        if (m == cap) {
+            cap = cap ? cap * 2 : 256;
+            tk = cot_realloc(tk, cap * sizeof *tk);
         }
-        (*toks)[m].start = (uint32_t)s;
-        (*toks)[m].end = (uint32_t)i;
-        (*toks)[m].hash = mix64(h);
+        tk[m].start = (uint32_t)s;
+        tk[m].end = (uint32_t)i;
+        tk[m].hash = h;                  /* mixed below */
         m++;
+        /* one space before another token: the white-space case's, here */
+        if (i + 1 < n && p[i] == ' ' && p[i + 1] != ' ') { space = 1; len++; i++; }
     }
 #undef CHAR_TOK
-    if (!blank) { a.lines++; a.sum += (double)len; a.sq += (double)len * (double)len; }
-    layout_end(&a, lf);
+    size_t j = 0;
+#ifdef COT_AVX512
+    if (have_avx512()) j = mix_hashes_v(tk, m);
+#endif
+    for (; j < m; j++) tk[j].hash = mix64(tk[j].hash);
+    *toks = tk;
+    *tcap = cap;
+    if (!blank) { lines++; sum += (double)len; sq += (double)len * (double)len; }
+    layout_acc_t acc = {lines, sum, sq, nonsp, dig, pun};
+    layout_end(&acc, lf);
     *mc = q;
     return m;
 }
@@ -1188,53 +1305,110 @@ static inline double view_step(const pview_t *pr, const uint64_t *kk,
     return p;
 }
 
-/* The keys of the n-grams ending at every word token: K[j * S + k - 1] for
- * orders k = 1..S, with <s> before t[0]; the orders that would reach past
- * <s> are left unset (view_step() never reads them). */
+/* The keys of the n-grams ending at every word token, order by order:
+ * K[(k - 1) * m + j] for orders k = 1..S, with <s> before t[0]; the
+ * orders that would reach past <s> are left unset (view_step() never reads
+ * them).  Row k is combine(the token k - 1 back, row k - 1): independent
+ * across tokens, so on a CPU with AVX-512 (checked at run time) eight
+ * tokens at once; the same integers either way (cot_profile_keys_check()). */
+static void word_keys_rows(const cot_ptok_t *t, size_t m, int S, uint64_t *K, int simd)
+{
+#ifdef COT_AVX512
+    simd = simd && have_avx512();
+#else
+    (void)simd;
+#endif
+    for (int k = 1; k <= S; k++) {
+        size_t j = k > 1 ? (size_t)k - 1 : 0;
+#ifdef COT_AVX512
+        if (simd) j = word_keys_v(t, m, k, K);
+        if (k > 1 && j < (size_t)k - 1) j = (size_t)k - 1;
+#endif
+        if (k == 1) { for (; j < m; j++) K[j] = t[j].hash; continue; }
+        uint64_t *row = K + (size_t)(k - 1) * m;
+        const uint64_t *suf = row - m;
+        if ((size_t)k - 2 < m) row[k - 2] = combine(BOS_HASH, suf[k - 2]);
+        for (; j < m; j++) row[j] = combine(K[j - (size_t)(k - 1)], suf[j]);
+    }
+}
+
 static void word_keys(const cot_ptok_t *t, size_t m, int S, uint64_t *K)
 {
+    word_keys_rows(t, m, S, K, 1);
+}
+
+/* The same keys, one token at a time (the recurrence of the builder). */
+static void word_keys_plain(const cot_ptok_t *t, size_t m, int S, uint64_t *K)
+{
     for (size_t j = 0; j < m; j++) {
-        uint64_t *kk = K + j * (size_t)S, h = t[j].hash;
-        kk[0] = h;
+        uint64_t h = t[j].hash;
+        K[j] = h;
         for (int k = 2; k <= S && (size_t)k <= j + 2; k++) {
             h = combine(j + 1 >= (size_t)k ? t[j + 1 - (size_t)k].hash : BOS_HASH, h);
-            kk[k - 1] = h;
+            K[(size_t)(k - 1) * m + j] = h;
         }
     }
 }
 
-/* Surprisal in bits of every word token under view pr, from the keys of
- * word_keys().  On a view whose tables pass the L2 cache the slots are
- * fetched AHEAD tokens early: a miss costs more than all the hashing. */
-static inline __attribute__((always_inline)) void
-words_view_n(const pview_t *pr, const uint64_t *K, int S, size_t m, double *out, const int N)
+/* ptab_find() on a table held in registers. */
+static inline __attribute__((always_inline)) const unsigned char *
+tfind(const unsigned char *base, uint64_t mask, uint64_t key)
 {
-    /* N is a constant here (3, 4 or 5): the n-gram entries stay in registers */
+    uint64_t i = key & mask;
+    for (;;) {
+        const unsigned char *e = base + i * ENT;
+        uint64_t k = rd64(e);
+        if (__builtin_expect(k == key, 1)) return e;
+        if (!k) return NULL;
+        i = (i + 1) & mask;
+    }
+}
+
+/* Surprisal in bits of every word token under view pr, from the keys of
+ * word_keys(): view_step() token by token, with N a constant (3, 4 or 5)
+ * so that the tables' bases and masks and the entries of the token before
+ * stay in registers.  On a view whose tables pass the L2 cache the slots
+ * of orders 2..N are fetched AHEAD tokens early: a miss costs more than
+ * all the hashing. */
+static inline __attribute__((always_inline)) void
+words_view_n(const pview_t *pr, const uint64_t *K, size_t m, double *out, const int N)
+{
+    const unsigned char *b[COT_PROFILE_MAX_ORDER + 1];
+    uint64_t mk[COT_PROFILE_MAX_ORDER + 1];
+    for (int k = 1; k <= N; k++) {
+        b[k] = pr->t[k].base;
+        mk[k] = pr->t[k].mask;
+    }
+    const int pf = pr->big;            /* fetch orders 2..N ahead */
     const unsigned char *prev[COT_PROFILE_MAX_ORDER + 1] = {0};
     prev[1] = pr->bos;
     const double base = pr->gamma0 * pr->uniform;
-    const int big = pr->big;
-    enum { AHEAD = 8 };
+    enum { AHEAD = 16 };        /* 8 and 32: 5% slower and the same, one process */
     for (size_t i = 0; i < m; i++) {
-        if (big && i + AHEAD < m) {
+        _Static_assert(AHEAD >= COT_PROFILE_MAX_ORDER - 2, "keys ahead are all set");
+        if (pf && i + AHEAD < m) {     /* i + AHEAD >= N - 2: every key is set */
             const size_t j = i + AHEAD;
-            const uint64_t *kk = K + j * (size_t)S;
-            for (int k = 1; k <= N; k++)
-                if ((size_t)k <= j + 2)
-                    __builtin_prefetch(pr->t[k].base + (kk[k - 1] & pr->t[k].mask) * ENT);
+#pragma GCC unroll 5
+            for (int k = 2; k <= N; k++)
+                __builtin_prefetch(b[k] + (K[(size_t)(k - 1) * m + j] & mk[k]) * ENT);
         }
-        const uint64_t *kk = K + i * (size_t)S;
-        const unsigned char *cur[COT_PROFILE_MAX_ORDER + 1] = {0};
-        const unsigned char *e = ptab_find(&pr->t[1], kk[0]);
+        const uint64_t *kk = K + i;
+        const unsigned char *cur[COT_PROFILE_MAX_ORDER + 1];
+        const unsigned char *e = tfind(b[1], mk[1], kk[0]);
         double p = (e ? rdf32(e + 8) : 0.0) + base;
         cur[1] = e;
-        for (int k = 2; k <= N; k++) {
+        int k = 2;
+#pragma GCC unroll 5
+        for (; k <= N; k++) {
             const unsigned char *ctx = prev[k - 1];
             if (!ctx) break;
-            e = cur[k - 1] ? ptab_find(&pr->t[k], kk[k - 1]) : NULL;
+            e = cur[k - 1] ? tfind(b[k], mk[k], kk[(size_t)(k - 1) * m]) : NULL;
             p = (e ? rdf32(e + 8) : 0.0) + rdf32(ctx + 12) * p;
             cur[k] = e;
         }
+#pragma GCC unroll 5
+        for (; k <= N; k++) cur[k] = NULL;
+#pragma GCC unroll 5
         for (int k = 1; k < N; k++) prev[k] = cur[k];
         out[i] = p;
     }
@@ -1242,13 +1416,12 @@ words_view_n(const pview_t *pr, const uint64_t *K, int S, size_t m, double *out,
     for (size_t i = 0; i < m; i++) out[i] = out[i] > 1e-30 ? -log2(out[i]) : 99.66;
 }
 
-static void words_view(const pview_t *pr, const uint64_t *K, int S, size_t m,
-                       double *out)
+static void words_view(const pview_t *pr, const uint64_t *K, size_t m, double *out)
 {
     switch (pr->order) {
-    case 3: words_view_n(pr, K, S, m, out, 3); break;
-    case 4: words_view_n(pr, K, S, m, out, 4); break;
-    default: words_view_n(pr, K, S, m, out, 5); break;
+    case 3: words_view_n(pr, K, m, out, 3); break;
+    case 4: words_view_n(pr, K, m, out, 4); break;
+    default: words_view_n(pr, K, m, out, 5); break;
     }
 }
 
@@ -1266,8 +1439,8 @@ static void words_score(const cot_profile_t *pr, cot_profile_work_t *w, size_t m
         w->keys = cot_malloc(w->kcap * sizeof *w->keys);
     }
     word_keys(w->toks, m, S, w->keys);
-    words_view(v0, w->keys, S, m, w->bits);
-    if (ref) words_view(v1, w->keys, S, m, w->rbits);
+    words_view(v0, w->keys, m, w->bits);
+    if (ref) words_view(v1, w->keys, m, w->rbits);
 }
 
 /* The chars views: the probability of a token is a function of its last N
@@ -1296,9 +1469,12 @@ static void chars_keys(const uint16_t *id, size_t j, int N, uint64_t *kk)
 
 /* Probabilities (floored at 2^-99.66 like the bits) of the chars tokens
  * id[0..m) under view pr. */
-static void chars_view(const cot_profile_t *prof, int v, struct cot_pmemo **mp,
-                       const uint16_t *id, size_t m, double *out, pstat_t *st)
+static inline __attribute__((always_inline)) void
+chars_view_n(const cot_profile_t *prof, int v, struct cot_pmemo **mp,
+             const uint16_t *id, size_t m, double *out, pstat_t *stp)
 {
+    pstat_t sa_ = {0}, *st = stp ? &sa_ : NULL;   /* in registers, not through *stp */
+    if (stp) sa_ = *stp;
     const pview_t *pr = &prof->v[v];
     struct cot_pmemo *mo = *mp;
     if (!mo) mo = *mp = cot_calloc(1, sizeof *mo);
@@ -1346,6 +1522,16 @@ static void chars_view(const cot_profile_t *prof, int v, struct cot_pmemo **mp,
         if (out) out[i] = p;
         if (st) pstat_add(st, p);
     }
+    if (stp) *stp = sa_;
+}
+
+/* chars_view_n() for its two callers: the statistics (the scorer), the
+ * probabilities (the check). */
+static void chars_view(const cot_profile_t *prof, int v, struct cot_pmemo **mp,
+                       const uint16_t *id, size_t m, double *out, pstat_t *st)
+{
+    if (out) chars_view_n(prof, v, mp, id, m, out, NULL);
+    else chars_view_n(prof, v, mp, id, m, NULL, st);
 }
 
 /* chars_view() without the cache: every token from the one before. */
@@ -1376,6 +1562,17 @@ int cot_profile_chars_check(const cot_profile_t *pr, const char *text, size_t n,
         chars_view(pr, v, &w->memo[v == COT_PVIEW_REF_CHARS], w->cids, mc, a, NULL);
         chars_view_plain(&pr->v[v], w->cids, mc, b);
         bad |= memcmp(a, b, mc * sizeof *a) != 0;
+        /* the scorer's statistics, through the cache, against the plain
+         * probabilities' */
+        pstat_t s1, s2;
+        pstat_init(&s1);
+        pstat_init(&s2);
+        chars_view(pr, v, &w->memo[v == COT_PVIEW_REF_CHARS], w->cids, mc, NULL, &s1);
+        for (size_t i = 0; i < mc; i++) pstat_add(&s2, b[i]);
+        double m1, p1, m2, p2;
+        pstat_end(&s1, &m1, &p1);
+        pstat_end(&s2, &m2, &p2);
+        bad |= memcmp(&m1, &m2, sizeof m1) != 0 || memcmp(&p1, &p2, sizeof p1) != 0;
     }
     free(a); free(b);
     return bad ? -1 : 0;
@@ -1387,6 +1584,49 @@ static void grow_bits(double **bits, size_t *cap, size_t m)
         *cap = m;
         *bits = cot_realloc(*bits, m * sizeof **bits);
     }
+}
+
+/* The words views' surprisals of text[0..n) as the scorer computes them
+ * (keys by row, AVX-512 where the CPU has it, the unrolled lookups)
+ * against the plain recurrences (keys token by token, view_step()), and
+ * the keys of the scalar rows against both: 0 when every key and every
+ * double is the same, else -1.  For tests and fuzzers. */
+int cot_profile_words_check(const cot_profile_t *pr, const char *text, size_t n,
+                            cot_profile_work_t *w)
+{
+    double lf[COT_PLAYOUT_N];
+    size_t mc;
+    size_t m = scan(text, n, &w->toks, &w->tcap, &w->cids, &w->cidcap, &mc, lf);
+    const int ref = pr->info.views >> COT_PVIEW_REF_WORDS & 1;
+    grow_bits(&w->bits, &w->bcap, m);
+    if (ref) grow_bits(&w->rbits, &w->rbcap, m);
+    words_score(pr, w, m, ref);
+    int S = COT_PROFILE_MAX_ORDER, bad = 0;
+    size_t nk = m * (size_t)S + 1;
+    uint64_t *a = cot_calloc(nk, sizeof *a), *b = cot_calloc(nk, sizeof *b),
+             *c = cot_calloc(nk, sizeof *c);
+    word_keys_rows(w->toks, m, S, a, 1);
+    word_keys_rows(w->toks, m, S, b, 0);
+    word_keys_plain(w->toks, m, S, c);
+    bad |= memcmp(a, b, nk * sizeof *a) != 0 || memcmp(a, c, nk * sizeof *a) != 0;
+    double *x = cot_malloc((m + 1) * sizeof *x);
+    uint64_t kk[COT_PROFILE_MAX_ORDER];
+    for (int v = COT_PVIEW_WORDS; v <= COT_PVIEW_REF_WORDS; v += 2) {
+        if (!(pr->info.views >> v & 1)) continue;
+        const pview_t *pv = &pr->v[v];
+        const unsigned char *sa[COT_PROFILE_MAX_ORDER + 1] = {0}, *sb[COT_PROFILE_MAX_ORDER + 1] = {0};
+        const unsigned char **prev = sa, **cur = sb;
+        prev[1] = pv->bos;
+        for (size_t i = 0; i < m; i++) {
+            for (int k = 1; k <= pv->order; k++) kk[k - 1] = c[(size_t)(k - 1) * m + i];
+            double p = view_step(pv, kk, prev, cur);
+            const unsigned char **t = prev; prev = cur; cur = t;
+            x[i] = p > 1e-30 ? -log2(p) : 99.66;
+        }
+        if (m) bad |= memcmp(x, v ? w->rbits : w->bits, m * sizeof *x) != 0;
+    }
+    free(a); free(b); free(c); free(x);
+    return bad ? -1 : 0;
 }
 
 size_t cot_profile_surprisal(const cot_profile_t *pr, const char *text,

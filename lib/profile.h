@@ -257,6 +257,13 @@ size_t cot_profile_features(const cot_profile_t *p, const char *text, size_t n,
  * when they are the same doubles, else -1.  For tests and fuzzers. */
 int cot_profile_chars_check(const cot_profile_t *p, const char *text, size_t n,
                             cot_profile_work_t *w);
+/* The words views' surprisals of text[0..n) and their n-gram keys as the
+ * scorer computes them (keys by rows, eight tokens at a time on a CPU with
+ * AVX-512; the lookups unrolled per order) against the plain token-by-token
+ * recurrences: 0 when every key and every double is the same, else -1.
+ * For tests and fuzzers. */
+int cot_profile_words_check(const cot_profile_t *p, const char *text, size_t n,
+                            cot_profile_work_t *w);
 /* Its z-score against the held-out records, its p-value, the threshold at
  * fpr (the conformal rule of cot_profile_unit_threshold(); NAN when fpr is
  * below 1/(n + 1)), and how many held-out scores lie above that threshold

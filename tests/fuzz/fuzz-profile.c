@@ -67,7 +67,9 @@ static void exercise(const cot_profile_t *p, const char *text, size_t n)
     }
     /* the scorer's one pass and its chars cache (warm from other images)
      * give what the plain functions give */
-    if (cot_profile_scan_check(text, n) || cot_profile_chars_check(p, text, n, &w)) abort();
+    if (cot_profile_scan_check(text, n) || cot_profile_chars_check(p, text, n, &w) ||
+        cot_profile_words_check(p, text, n, &w))
+        abort();
     cot_profile_info_t in;
     cot_profile_info(p, &in);
     cot_profile_threshold(p, 0, 0.01);

@@ -405,6 +405,7 @@ static void test_units(void)
     cot_profile_work_t w = {0};
     double f[COT_PCAL_N];
     size_t wpos = 0, wflag = 0, nst = 0, sflag = 0;
+    int wbad = 0;
     for (int i = 0; i < 3000; i++) {
         gen(&t);
         cot_buf_clear(&l);
@@ -423,7 +424,12 @@ static void test_units(void)
             if (k + 1 >= W) { wpos++; wflag += sum / (double)W > tw.t; }
         }
         for (size_t k = 0; k < w.nsteps; k++) { nst++; sflag += w.steps[k].value > ts.t; }
+        /* the words view without a reference, with unknown words spliced in */
+        if (i % 3 == 0) cot_buf_add(&l, " zzyzx qwfp 7 the", 17);
+        if (i % 10 == 0) wbad += cot_profile_words_check(p, l.s, l.len, &w) != 0;
     }
+    tap_is_long(wbad, 0, "words view: keys by rows and the unrolled lookups give the keys "
+                "and doubles of the token-by-token recurrence");
     double fw = (double)wflag / (double)wpos, fs = (double)sflag / (double)nst;
     tap_ok(fw > 0.035 && fw < 0.065, "window FPR at 0.05 on fresh own samples: %.4f", fw);
     tap_ok(fs > 0.04 && fs < 0.06, "step FPR at 0.05 on fresh own samples: %.4f", fs);
@@ -605,7 +611,7 @@ static void test_views_reference(void)
      * token-by-token recurrence, warm or cold, on own text and on text
      * with bytes the profile never saw (random spans spliced in). */
     static const char alpha[] = "aZq_ 0123456789.,\n\t\r\x7f*#$(\xc3\xa9\xe2\x80\x9c  ";
-    int memo_bad = 0;
+    int memo_bad = 0, words_bad = 0;
     cot_profile_work_t cold = {0};
     for (int i = 0; i < 3000; i++) {
         gen(&t);
@@ -620,12 +626,24 @@ static void test_views_reference(void)
             cot_buf_free(&x);
         }
         memo_bad += cot_profile_chars_check(p, t.s, t.len, &w) != 0;
+        words_bad += cot_profile_words_check(p, t.s, t.len, &w) != 0;
         if (i % 100 == 0) {
             memo_bad += cot_profile_chars_check(p, t.s, t.len, &cold) != 0;
             cot_profile_work_free(&cold);
         }
     }
     tap_is_long(memo_bad, 0, "chars cache: the same probabilities as without it");
+    /* every length up to a few vectors of keys, from the first token on */
+    for (size_t len = 0; len < 120; len++) {
+        cot_buf_clear(&t);
+        for (size_t k = 0; k < len; k++) {
+            if (tap_rnd() % 3) cot_buf_add(&t, "the sum ", 8);
+            else cot_buf_addc(&t, alpha[tap_rnd() % (sizeof alpha - 1)]);
+        }
+        words_bad += cot_profile_words_check(p, t.s, t.len, &w) != 0;
+    }
+    tap_is_long(words_bad, 0, "words views with a reference: keys by rows and the unrolled "
+                "lookups give the keys and doubles of the token-by-token recurrence");
     double fpr = (double)own_over / N;
     tap_ok(fpr > 0.03 && fpr < 0.07, "score FPR at 0.05 on fresh own samples: %.4f", fpr);
     tap_ok(rw_over > N * 0.95, "rewritten flagged: %d of %d", rw_over, N);
