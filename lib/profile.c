@@ -187,85 +187,6 @@ typedef struct {
 
 static void layout_end(const layout_acc_t *a, double f[COT_PLAYOUT_N]);
 
-/* The scorer's one pass over a text: its word tokens (those of
- * cot_profile_tokenize()) into *toks, the ids of its chars tokens into
- * *ids, and the layout features of cot_profile_layout() into lf.  The two
- * tokenisations cut at the same places but for '_' and non-ASCII bytes
- * inside words (chars tokens of their own) and '.' or ',' inside numbers.
- * Returns the word token count; *mc is the chars token count. */
-/* AVX-512 (eight 64-bit lanes with a 64-bit multiply), taken when the CPU
- * has it: the same integers as the scalar code. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(COT_NO_SIMD)
-#include <immintrin.h>
-#define COT_AVX512 __attribute__((target("avx512f,avx512dq")))
-
-COT_AVX512 static inline __m512i mix64_v(__m512i x)
-{
-    x = _mm512_xor_si512(x, _mm512_srli_epi64(x, 30));
-    x = _mm512_mullo_epi64(x, _mm512_set1_epi64((long long)0xbf58476d1ce4e5b9ULL));
-    x = _mm512_xor_si512(x, _mm512_srli_epi64(x, 27));
-    x = _mm512_mullo_epi64(x, _mm512_set1_epi64((long long)0x94d049bb133111ebULL));
-    x = _mm512_xor_si512(x, _mm512_srli_epi64(x, 31));
-    return _mm512_mask_mov_epi64(x, _mm512_cmpeq_epi64_mask(x, _mm512_setzero_si512()),
-                                 _mm512_set1_epi64(1));
-}
-
-/* The hashes of t[j..j+8) (the second quadword of each 16-byte token). */
-COT_AVX512 static inline __m512i tok_hashes_v(const cot_ptok_t *t)
-{
-    __m512i a = _mm512_loadu_si512((const void *)t), b = _mm512_loadu_si512((const void *)(t + 4));
-    return _mm512_permutex2var_epi64(a, _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1), b);
-}
-
-/* t[j].hash = mix64(t[j].hash) for j < m, eight at a time. */
-COT_AVX512 static size_t mix_hashes_v(cot_ptok_t *t, size_t m)
-{
-    size_t j = 0;
-    for (; j + 8 <= m; j += 8) {
-        __m512i h = mix64_v(tok_hashes_v(t + j));
-        _mm512_mask_storeu_epi64((void *)(t + j), 0xAA,
-                                 _mm512_permutexvar_epi64(_mm512_set_epi64(3, 3, 2, 2, 1, 1, 0, 0), h));
-        _mm512_mask_storeu_epi64((void *)(t + j + 4), 0xAA,
-                                 _mm512_permutexvar_epi64(_mm512_set_epi64(7, 7, 6, 6, 5, 5, 4, 4), h));
-    }
-    return j;
-}
-
-/* Row 1 of word_keys_rows() (the token hashes), and row k > 1 from
- * index k - 1 on, eight tokens at a time; returns where it stopped (the
- * scalar code does the rest of the row before the next one reads it). */
-COT_AVX512 static size_t word_keys_v(const cot_ptok_t *t, size_t m, int k, uint64_t *K)
-{
-    size_t j = 0;
-    if (k == 1) {
-        for (; j + 8 <= m; j += 8) _mm512_storeu_si512((void *)(K + j), tok_hashes_v(t + j));
-        return j;
-    }
-    const __m512i C = _mm512_set1_epi64((long long)0x9e3779b97f4a7c15ULL),
-                  C2 = _mm512_set1_epi64((long long)0x632be59bd9b4e019ULL);
-    uint64_t *row = K + (size_t)(k - 1) * m;
-    const uint64_t *suf = row - m;
-    for (j = (size_t)k - 1; j + 8 <= m; j += 8) {
-        __m512i l = _mm512_loadu_si512((const void *)(K + j - (size_t)(k - 1)));
-        __m512i x = _mm512_loadu_si512((const void *)(suf + j));
-        x = _mm512_xor_si512(_mm512_mullo_epi64(x, C), _mm512_add_epi64(l, C2));
-        _mm512_storeu_si512((void *)(row + j), mix64_v(x));
-    }
-    return j;
-}
-
-static int have_avx512(void)
-{
-    static atomic_int v = -1;      /* -@ N workers: two may both write it */
-    int x = atomic_load_explicit(&v, memory_order_relaxed);
-    if (x < 0) {
-        x = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-        atomic_store_explicit(&v, x, memory_order_relaxed);
-    }
-    return x;
-}
-#endif
-
 #define FNV(h, c) ((h) = ((h) ^ (c)) * 0x100000001b3ULL)
 /* The byte classes of scan(), a constant: the class of cls[] in bits 0-1,
  * SK_ALPHA for an ASCII letter, SK_UPPER for an upper-case one. */
@@ -284,6 +205,12 @@ static const unsigned char sk[256] = {SK64(0), SK64(64), SK64(128), SK64(192)};
 #undef SK64
 #undef SK
 
+/* The scorer's one pass over a text: its word tokens (those of
+ * cot_profile_tokenize()) into *toks, the ids of its chars tokens into
+ * *ids, and the layout features of cot_profile_layout() into lf.  The two
+ * tokenisations cut at the same places but for '_' and non-ASCII bytes
+ * inside words (chars tokens of their own) and '.' or ',' inside numbers.
+ * Returns the word token count; *mc is the chars token count. */
 static size_t scan(const char *text, size_t n, cot_ptok_t **toks, size_t *tcap,
                    uint16_t **ids, size_t *icap, size_t *mc, double lf[COT_PLAYOUT_N])
 {
@@ -392,11 +319,7 @@ static size_t scan(const char *text, size_t n, cot_ptok_t **toks, size_t *tcap,
         if (i + 1 < n && p[i] == ' ' && p[i + 1] != ' ') { space = 1; len++; i++; }
     }
 #undef CHAR_TOK
-    size_t j = 0;
-#ifdef COT_AVX512
-    if (have_avx512()) j = mix_hashes_v(tk, m);
-#endif
-    for (; j < m; j++) tk[j].hash = mix64(tk[j].hash);
+    for (size_t j = 0; j < m; j++) tk[j].hash = mix64(tk[j].hash);
     *toks = tk;
     *tcap = cap;
     if (!blank) { lines++; sum += (double)len; sq += (double)len * (double)len; }
@@ -1308,33 +1231,18 @@ static inline double view_step(const pview_t *pr, const uint64_t *kk,
 /* The keys of the n-grams ending at every word token, order by order:
  * K[(k - 1) * m + j] for orders k = 1..S, with <s> before t[0]; the
  * orders that would reach past <s> are left unset (view_step() never reads
- * them).  Row k is combine(the token k - 1 back, row k - 1): independent
- * across tokens, so on a CPU with AVX-512 (checked at run time) eight
- * tokens at once; the same integers either way (cot_profile_keys_check()). */
-static void word_keys_rows(const cot_ptok_t *t, size_t m, int S, uint64_t *K, int simd)
+ * them).  Row k is combine(the token k - 1 back, row k - 1), one order at
+ * a time; the same integers as word_keys_plain() (cot_profile_words_check()). */
+static void word_keys(const cot_ptok_t *t, size_t m, int S, uint64_t *K)
 {
-#ifdef COT_AVX512
-    simd = simd && have_avx512();
-#else
-    (void)simd;
-#endif
     for (int k = 1; k <= S; k++) {
         size_t j = k > 1 ? (size_t)k - 1 : 0;
-#ifdef COT_AVX512
-        if (simd) j = word_keys_v(t, m, k, K);
-        if (k > 1 && j < (size_t)k - 1) j = (size_t)k - 1;
-#endif
         if (k == 1) { for (; j < m; j++) K[j] = t[j].hash; continue; }
         uint64_t *row = K + (size_t)(k - 1) * m;
         const uint64_t *suf = row - m;
         if ((size_t)k - 2 < m) row[k - 2] = combine(BOS_HASH, suf[k - 2]);
         for (; j < m; j++) row[j] = combine(K[j - (size_t)(k - 1)], suf[j]);
     }
-}
-
-static void word_keys(const cot_ptok_t *t, size_t m, int S, uint64_t *K)
-{
-    word_keys_rows(t, m, S, K, 1);
 }
 
 /* The same keys, one token at a time (the recurrence of the builder). */
@@ -1587,10 +1495,9 @@ static void grow_bits(double **bits, size_t *cap, size_t m)
 }
 
 /* The words views' surprisals of text[0..n) as the scorer computes them
- * (keys by row, AVX-512 where the CPU has it, the unrolled lookups)
- * against the plain recurrences (keys token by token, view_step()), and
- * the keys of the scalar rows against both: 0 when every key and every
- * double is the same, else -1.  For tests and fuzzers. */
+ * (keys by row, the unrolled lookups) against the plain recurrences (keys
+ * token by token, view_step()): 0 when every key and every double is the
+ * same, else -1.  For tests and fuzzers. */
 int cot_profile_words_check(const cot_profile_t *pr, const char *text, size_t n,
                             cot_profile_work_t *w)
 {
@@ -1603,12 +1510,10 @@ int cot_profile_words_check(const cot_profile_t *pr, const char *text, size_t n,
     words_score(pr, w, m, ref);
     int S = COT_PROFILE_MAX_ORDER, bad = 0;
     size_t nk = m * (size_t)S + 1;
-    uint64_t *a = cot_calloc(nk, sizeof *a), *b = cot_calloc(nk, sizeof *b),
-             *c = cot_calloc(nk, sizeof *c);
-    word_keys_rows(w->toks, m, S, a, 1);
-    word_keys_rows(w->toks, m, S, b, 0);
+    uint64_t *a = cot_calloc(nk, sizeof *a), *c = cot_calloc(nk, sizeof *c);
+    word_keys(w->toks, m, S, a);
     word_keys_plain(w->toks, m, S, c);
-    bad |= memcmp(a, b, nk * sizeof *a) != 0 || memcmp(a, c, nk * sizeof *a) != 0;
+    bad |= memcmp(a, c, nk * sizeof *a) != 0;
     double *x = cot_malloc((m + 1) * sizeof *x);
     uint64_t kk[COT_PROFILE_MAX_ORDER];
     for (int v = COT_PVIEW_WORDS; v <= COT_PVIEW_REF_WORDS; v += 2) {
@@ -1625,7 +1530,7 @@ int cot_profile_words_check(const cot_profile_t *pr, const char *text, size_t n,
         }
         if (m) bad |= memcmp(x, v ? w->rbits : w->bits, m * sizeof *x) != 0;
     }
-    free(a); free(b); free(c); free(x);
+    free(a); free(c); free(x);
     return bad ? -1 : 0;
 }
 

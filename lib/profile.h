@@ -258,8 +258,8 @@ size_t cot_profile_features(const cot_profile_t *p, const char *text, size_t n,
 int cot_profile_chars_check(const cot_profile_t *p, const char *text, size_t n,
                             cot_profile_work_t *w);
 /* The words views' surprisals of text[0..n) and their n-gram keys as the
- * scorer computes them (keys by rows, eight tokens at a time on a CPU with
- * AVX-512; the lookups unrolled per order) against the plain token-by-token
+ * scorer computes them (keys by rows, the lookups unrolled per order)
+ * against the plain token-by-token
  * recurrences: 0 when every key and every double is the same, else -1.
  * For tests and fuzzers. */
 int cot_profile_words_check(const cot_profile_t *p, const char *text, size_t n,
