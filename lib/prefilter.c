@@ -5,6 +5,9 @@
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* ---- prefix literals ------------------------------------------------------ */
 
@@ -16,6 +19,9 @@ typedef struct {
 typedef struct {
     lit_t *v;
     size_t n, cap;
+    uint32_t *h;               /* open addressing: index + 1, 0 empty; NULL
+                                  until needed or after set_inexact()      */
+    size_t hcap;               /* a power of two > 2 n                     */
 } litset_t;
 
 typedef struct {
@@ -38,18 +44,61 @@ static int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r
  * lets `the\s+user` keep its literal "the user" past the repeat. */
 static unsigned char fold(unsigned char c) { return is_space(c) ? ' ' : lower(c); }
 
-static void set_free(litset_t *s) { free(s->v); memset(s, 0, sizeof *s); }
+static void set_free(litset_t *s) { free(s->v); free(s->h); memset(s, 0, sizeof *s); }
 
+static int lit_eq(const lit_t *a, const lit_t *b)
+{
+    return a->len == b->len && a->exact == b->exact && !memcmp(a->s, b->s, a->len);
+}
+
+static size_t lit_hash(const lit_t *l)
+{
+    uint32_t h = 2166136261u ^ l->exact;
+    for (unsigned k = 0; k < l->len; k++) h = (h ^ (unsigned char)l->s[k]) * 16777619u;
+    return h;
+}
+
+/* The slot of l in s->h: its own, or the empty one where it would go. */
+static size_t set_slot(const litset_t *s, const lit_t *l)
+{
+    size_t m = s->hcap - 1, k = lit_hash(l) & m;
+    while (s->h[k] && !lit_eq(&s->v[s->h[k] - 1], l)) k = (k + 1) & m;
+    return k;
+}
+
+/* A set keeps its literals in order of their first push, each once; the
+ * hash only finds them (a linear search made the default pack's
+ * cross products quadratic: a third of its startup). */
 static void set_push(litset_t *s, const lit_t *l)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (s->v[i].len == l->len && s->v[i].exact == l->exact &&
-            !memcmp(s->v[i].s, l->s, l->len)) return;
+    if (s->n < 16) {            /* small sets: a linear search is cheaper */
+        for (size_t i = 0; i < s->n; i++)
+            if (lit_eq(&s->v[i], l)) return;
+        if (s->n == s->cap) {
+            s->cap = s->cap ? 2 * s->cap : 8;
+            s->v = cot_realloc(s->v, s->cap * sizeof *s->v);
+        }
+        s->v[s->n++] = *l;
+        return;
+    }
+    if (!s->h || 2 * (s->n + 1) >= s->hcap) {
+        free(s->h);
+        s->hcap = 16;
+        while (s->hcap <= 4 * (s->n + 1)) s->hcap *= 2;
+        s->h = cot_calloc(s->hcap, sizeof *s->h);
+        for (size_t i = 0; i < s->n; i++) {
+            size_t k = set_slot(s, &s->v[i]);
+            if (!s->h[k]) s->h[k] = (uint32_t)i + 1;   /* equal ones: the first */
+        }
+    }
+    size_t k = set_slot(s, l);
+    if (s->h[k]) return;
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 8;
         s->v = cot_realloc(s->v, s->cap * sizeof *s->v);
     }
     s->v[s->n++] = *l;
+    s->h[k] = (uint32_t)s->n;
 }
 
 static void set_one(litset_t *s, const char *b, size_t n)
@@ -62,6 +111,9 @@ static void set_one(litset_t *s, const char *b, size_t n)
 static void set_inexact(litset_t *s)
 {
     for (size_t i = 0; i < s->n; i++) s->v[i].exact = 0;
+    free(s->h);                 /* the keys changed: rebuilt on the next push */
+    s->h = NULL;
+    s->hcap = 0;
 }
 
 /* cur := cur . item, where only exact literals of cur grow.  Past
@@ -544,8 +596,9 @@ static void later_push(later_t *l, uint32_t k, size_t i)
     l->v[l->n++] = (uint32_t)((uint64_t)i >> 32);
 }
 
-#define AC_TWO_STREAMS 512
-#define AC_FOUR_STREAMS 2048
+#define AC_TWO_STREAMS 128
+#define AC_FOUR_STREAMS 512
+#define AC_BLOCK 32
 
 /* Where a walk that must be in the right state by offset b starts: more
  * symbols than the longest literal before b (a run of spaces is one). */
@@ -606,20 +659,41 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
         size_t i = 0;
         /* the states in locals, not st[]: in registers, off the load chain */
         uint32_t s0 = 0, t1 = 0, t2 = 0, t3 = 0;
-        for (; i < len; i++) {
-            uint32_t e0 = delta[s0 + cls[p0[i]]];
-            uint32_t e1 = delta[t1 + cls[p1[i]]];
-            uint32_t e2 = delta[t2 + cls[p2[i]]];
-            uint32_t e3 = delta[t3 + cls[p3[i]]];
-            s0 = e0 & ~AC_FLAG;
-            t1 = e1 & ~AC_FLAG;
-            t2 = e2 & ~AC_FLAG;
-            t3 = e3 & ~AC_FLAG;
-            if (!((e0 | e1 | e2 | e3) & AC_FLAG)) continue;
-            if (e0 & AC_FLAG) AC_EMIT(e0, i);
-            if ((e1 & AC_FLAG) && q[1] + i >= b[1]) AC_KEEP(&later[1], e1, q[1] + i);
-            if ((e2 & AC_FLAG) && q[2] + i >= b[2]) AC_KEEP(&later[2], e2, q[2] + i);
-            if ((e3 & AC_FLAG) && q[3] + i >= b[3]) AC_KEEP(&later[3], e3, q[3] + i);
+        /* Steps come in blocks of AC_BLOCK: a block is walked with no
+         * test but an OR of its transitions (flagged ones are rare), and
+         * walked again from its first states, reporting, only when one
+         * was flagged.  The tight walk keeps every state in a register. */
+        while (i < len) {
+            size_t from = i, stop = len - i > AC_BLOCK ? i + AC_BLOCK : len;
+            uint32_t a0 = s0, a1 = t1, a2 = t2, a3 = t3, acc = 0;
+            for (; i < stop; i++) {
+                uint32_t e0 = delta[s0 + cls[p0[i]]];
+                uint32_t e1 = delta[t1 + cls[p1[i]]];
+                uint32_t e2 = delta[t2 + cls[p2[i]]];
+                uint32_t e3 = delta[t3 + cls[p3[i]]];
+                s0 = e0 & ~AC_FLAG;
+                t1 = e1 & ~AC_FLAG;
+                t2 = e2 & ~AC_FLAG;
+                t3 = e3 & ~AC_FLAG;
+                acc |= e0 | e1 | e2 | e3;
+            }
+            if (!(acc & AC_FLAG)) continue;
+            s0 = a0; t1 = a1; t2 = a2; t3 = a3;
+            for (i = from; i < stop; i++) {
+                uint32_t e0 = delta[s0 + cls[p0[i]]];
+                uint32_t e1 = delta[t1 + cls[p1[i]]];
+                uint32_t e2 = delta[t2 + cls[p2[i]]];
+                uint32_t e3 = delta[t3 + cls[p3[i]]];
+                s0 = e0 & ~AC_FLAG;
+                t1 = e1 & ~AC_FLAG;
+                t2 = e2 & ~AC_FLAG;
+                t3 = e3 & ~AC_FLAG;
+                if (!((e0 | e1 | e2 | e3) & AC_FLAG)) continue;
+                if (e0 & AC_FLAG) AC_EMIT(e0, i);
+                if ((e1 & AC_FLAG) && q[1] + i >= b[1]) AC_KEEP(&later[1], e1, q[1] + i);
+                if ((e2 & AC_FLAG) && q[2] + i >= b[2]) AC_KEEP(&later[2], e2, q[2] + i);
+                if ((e3 & AC_FLAG) && q[3] + i >= b[3]) AC_KEEP(&later[3], e3, q[3] + i);
+            }
         }
         st[0] = s0;
         st[1] = t1;
@@ -672,12 +746,128 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
 #undef AC_KEEP
 }
 
+/* ---- byte scans ----------------------------------------------------------
+ * Sixteen positions at a time with SSE2 (a position's mask bit is set when
+ * the bytes from it on are the wanted sequence; the loads run 2 bytes past
+ * the block, so the vector loop stops 16 + 2 bytes before the end), the
+ * rest one byte at a time.  Each is exact: tests/unit/test-prefilter.c
+ * checks them against byte-by-byte references. */
+
+#ifdef __SSE2__
+static __m128i ld(const unsigned char *p) { return _mm_loadu_si128((const __m128i *)(const void *)p); }
+static __m128i eq(__m128i v, int c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8((char)c)); }
+/* lo <= v <= hi, unsigned */
+static __m128i in(__m128i v, int lo, int hi)
+{
+    __m128i c = _mm_min_epu8(_mm_max_epu8(v, _mm_set1_epi8((char)lo)), _mm_set1_epi8((char)hi));
+    return _mm_cmpeq_epi8(c, v);
+}
+#endif
+
+static int hazard_at(const unsigned char *p, size_t left)
+{
+    return (left >= 2 && p[0] == 0xC5 && p[1] == 0xBF) ||
+           (left >= 3 && p[0] == 0xE2 && p[1] == 0x84 && p[2] == 0xAA);
+}
+
 int cot_fold_hazard(const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s, *e = p + n;
-    for (const unsigned char *q = p; (q = memchr(q, 0xC5, (size_t)(e - q))); q++)
-        if (q + 1 < e && q[1] == 0xBF) return 1;            /* U+017F */
-    for (const unsigned char *q = p; (q = memchr(q, 0xE2, (size_t)(e - q))); q++)
-        if (q + 2 < e && q[1] == 0x84 && q[2] == 0xAA) return 1;   /* U+212A */
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+#ifdef __SSE2__
+    for (; i + 18 <= n; i += 16) {
+        __m128i a = ld(p + i), b = ld(p + i + 1), c = ld(p + i + 2);
+        __m128i m = _mm_or_si128(_mm_and_si128(eq(a, 0xC5), eq(b, 0xBF)),
+                                 _mm_and_si128(_mm_and_si128(eq(a, 0xE2), eq(b, 0x84)),
+                                               eq(c, 0xAA)));
+        if (_mm_movemask_epi8(m)) return 1;
+    }
+#endif
+    for (; i < n; i++)
+        if (hazard_at(p + i, n - i)) return 1;
     return 0;
+}
+
+int cot_zero_width_at(const unsigned char *p, size_t left)
+{
+    if (left >= 3 && p[0] == 0xE2 && p[1] == 0x80 &&
+        ((p[2] >= 0x8B && p[2] <= 0x8F) || (p[2] >= 0xAA && p[2] <= 0xAE)))
+        return 3;                                   /* U+200B..F, U+202A..E */
+    if (left >= 3 && p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA0 && p[2] <= 0xA4)
+        return 3;                                   /* U+2060..2064 */
+    if (left >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) return 3;
+    return 0;
+}
+
+size_t cot_find_zero_width(const char *s, size_t n, size_t i)
+{
+    const unsigned char *p = (const unsigned char *)s;
+#ifdef __SSE2__
+    for (; i + 18 <= n; i += 16) {
+        __m128i a = ld(p + i), b = ld(p + i + 1), c = ld(p + i + 2);
+        __m128i e2 = eq(a, 0xE2);
+        __m128i m80 = _mm_and_si128(eq(b, 0x80), _mm_or_si128(in(c, 0x8B, 0x8F), in(c, 0xAA, 0xAE)));
+        __m128i m81 = _mm_and_si128(eq(b, 0x81), in(c, 0xA0, 0xA4));
+        __m128i bom = _mm_and_si128(_mm_and_si128(eq(a, 0xEF), eq(b, 0xBB)), eq(c, 0xBF));
+        __m128i m = _mm_or_si128(_mm_and_si128(e2, _mm_or_si128(m80, m81)), bom);
+        unsigned k = (unsigned)_mm_movemask_epi8(m);
+        if (k) return i + (size_t)__builtin_ctz(k);
+    }
+#endif
+    for (; i < n; i++)
+        if (cot_zero_width_at(p + i, n - i)) return i;
+    return n;
+}
+
+static int answer_at(const unsigned char *p, size_t left)
+{
+    static const char w[] = "answer";
+    if (left < 6) return 0;
+    for (int k = 0; k < 6; k++)
+        if ((p[k] | 0x20) != w[k]) return 0;
+    return 1;
+}
+
+static unsigned text_at(const unsigned char *p, size_t left)
+{
+    return (hazard_at(p, left) ? COT_TEXT_HAZARD : 0) |
+           (cot_zero_width_at(p, left) ? COT_TEXT_ZERO_WIDTH : 0) |
+           ((p[0] & 0xFC) == 0xD0 ? COT_TEXT_CYRILLIC : 0) |
+           (answer_at(p, left) ? COT_TEXT_ANSWER : 0);
+}
+
+unsigned cot_text_scan(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned f = 0;
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i lo = _mm_set1_epi8(0x20);
+    __m128i hz = _mm_setzero_si128(), zw = hz, cy = hz;
+    for (; i + 19 <= n; i += 16) {
+        __m128i a = ld(p + i), b = ld(p + i + 1), c = ld(p + i + 2), d = ld(p + i + 3);
+        /* "answ" starts here; the "er" is checked in place */
+        __m128i w = _mm_and_si128(_mm_and_si128(eq(_mm_or_si128(a, lo), 'a'), eq(_mm_or_si128(b, lo), 'n')),
+                                  _mm_and_si128(eq(_mm_or_si128(c, lo), 's'), eq(_mm_or_si128(d, lo), 'w')));
+        for (unsigned k = (unsigned)_mm_movemask_epi8(w); k && !(f & COT_TEXT_ANSWER); k &= k - 1) {
+            size_t j = i + (size_t)__builtin_ctz(k);
+            if (answer_at(p + j, n - j)) f |= COT_TEXT_ANSWER;
+        }
+        /* the rest only where a byte has its high bit set */
+        if (!_mm_movemask_epi8(a)) continue;
+        __m128i e2 = eq(a, 0xE2);
+        hz = _mm_or_si128(hz, _mm_or_si128(_mm_and_si128(eq(a, 0xC5), eq(b, 0xBF)),
+                                           _mm_and_si128(_mm_and_si128(e2, eq(b, 0x84)), eq(c, 0xAA))));
+        __m128i m80 = _mm_and_si128(eq(b, 0x80), _mm_or_si128(in(c, 0x8B, 0x8F), in(c, 0xAA, 0xAE)));
+        __m128i m81 = _mm_and_si128(eq(b, 0x81), in(c, 0xA0, 0xA4));
+        __m128i bom = _mm_and_si128(_mm_and_si128(eq(a, 0xEF), eq(b, 0xBB)), eq(c, 0xBF));
+        zw = _mm_or_si128(zw, _mm_or_si128(_mm_and_si128(e2, _mm_or_si128(m80, m81)), bom));
+        cy = _mm_or_si128(cy, in(a, 0xD0, 0xD3));
+    }
+    if (_mm_movemask_epi8(hz)) f |= COT_TEXT_HAZARD;
+    if (_mm_movemask_epi8(zw)) f |= COT_TEXT_ZERO_WIDTH;
+    if (_mm_movemask_epi8(cy)) f |= COT_TEXT_CYRILLIC;
+#endif
+    for (; i < n; i++) f |= text_at(p + i, n - i);
+    return f;
 }
