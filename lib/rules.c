@@ -5,6 +5,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -490,6 +491,24 @@ int cot_rules_load_file(cot_rules_t *r, const char *path, cot_buf_t *err)
     return rc;
 }
 
+/* Compile u's JIT once, before its first full scan.  The rules of a
+ * compiled pack are shared by its clones (cot_rules_clone()), which scan
+ * on other threads: one compiles while the others wait, and none matches
+ * with the code until it is done, so every scan runs the same engine (the
+ * JIT where there is one) and counts the match limit alike. */
+static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void jit_ready(cot_rule_t *u)
+{
+    if (atomic_load_explicit(&u->jit, memory_order_acquire)) return;
+    pthread_mutex_lock(&jit_lock);
+    if (!atomic_load_explicit(&u->jit, memory_order_relaxed)) {
+        pcre2_jit_compile(u->code, PCRE2_JIT_COMPLETE);
+        atomic_store_explicit(&u->jit, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&jit_lock);
+}
+
 int cot_rules_compile(cot_rules_t *r, cot_buf_t *err)
 {
     if (r->borrowed) {          /* shared code must not be freed here */
@@ -522,8 +541,6 @@ int cot_rules_compile(cot_rules_t *r, cot_buf_t *err)
         if (caps > maxcap) maxcap = caps;
         /* \G anchors at the start offset, which chunks would move. */
         u->whole = strstr(u->pattern, "\\G") != NULL;
-        /* Without JIT support we still run, just slower. */
-        pcre2_jit_compile(u->code, PCRE2_JIT_COMPLETE);
     }
     r->maxcap = maxcap;
     match_state(r);
@@ -532,6 +549,15 @@ int cot_rules_compile(cot_rules_t *r, cot_buf_t *err)
         pf_free(r->pf);
         r->pf = NULL;
         for (size_t i = 0; i < r->n; i++) r->rule[i].nlits = 0;
+    }
+    /* The JIT for the rules scanned in full; a prefiltered rule runs its
+     * anchored twin, and its own code only on a text with a fold hazard:
+     * compiled then (jit_ready()), which keeps half the pack's JIT work
+     * out of the startup.  Without JIT support we still run, just slower. */
+    for (size_t i = 0; i < r->n; i++) {
+        cot_rule_t *u = &r->rule[i];
+        atomic_store_explicit(&u->jit, 0, memory_order_relaxed);
+        if (!u->nlits) jit_ready(u);
     }
     r->compiled = 1;
     return 0;
@@ -616,9 +642,16 @@ int cot_rules_scan(cot_rules_t *r, cot_field_t field, unsigned stages,
                    const char *s, size_t n, cot_matches_t *out, unsigned long *counts, int *bad,
                    const char **why)
 {
+    return cot_rules_scan_hazard(r, field, stages, s, n, -1, out, counts, bad, why);
+}
+
+int cot_rules_scan_hazard(cot_rules_t *r, cot_field_t field, unsigned stages,
+                          const char *s, size_t n, int hazard, cot_matches_t *out,
+                          unsigned long *counts, int *bad, const char **why)
+{
     pcre2_match_data *md = r->mdata;
     prefilter_t *pf = r->pf;
-    int pre = 0, hazard = -1;
+    int pre = 0;
     if (pf && pf->on[field]) {
         for (size_t i = 0; i < r->n; i++) {
             const cot_rule_t *u = &r->rule[i];
@@ -654,6 +687,7 @@ int cot_rules_scan(cot_rules_t *r, cot_field_t field, unsigned stages,
             continue;
         }
         int rc = 0, chunked = r->deadline && !u->whole;
+        jit_ready(u);
         while (off <= n) {
             /* With a deadline: at most SCAN_CHUNK start positions per call
              * (a match must start by the offset limit), then read the clock. */
