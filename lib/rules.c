@@ -200,6 +200,7 @@ void cot_rules_free(cot_rules_t *r)
     if (!r->borrowed) {
         for (size_t i = 0; i < r->n; i++) rule_free(&r->rule[i]);
         free(r->rule);
+        free(r->fidx);
     }
     cot_buf_free(&r->text);
     pcre2_match_context_free(r->mctx);
@@ -238,6 +239,8 @@ int cot_rules_clone(cot_rules_t *dst, const cot_rules_t *src, cot_buf_t *err)
          * 16 copies of the default pack (~25 ms and ~5 MB each). */
         dst->rule = src->rule;
         dst->n = src->n;
+        dst->fidx = src->fidx;
+        memcpy(dst->foff, src->foff, sizeof dst->foff);
         dst->maxcap = src->maxcap;
         dst->borrowed = 1;
         match_state(dst);
@@ -543,6 +546,15 @@ int cot_rules_compile(cot_rules_t *r, cot_buf_t *err)
         u->whole = strstr(u->pattern, "\\G") != NULL;
     }
     r->maxcap = maxcap;
+    free(r->fidx);              /* each field's rules, for the scans */
+    r->fidx = cot_malloc((r->n + 1) * sizeof *r->fidx);
+    size_t k = 0;
+    for (int f = 0; f < COT_NFIELDS; f++) {
+        r->foff[f] = k;
+        for (size_t i = 0; i < r->n; i++)
+            if (r->rule[i].field == (cot_field_t)f) r->fidx[k++] = (uint32_t)i;
+    }
+    r->foff[COT_NFIELDS] = k;
     match_state(r);
     if (r->prefilter) pf_build(r);
     else {
@@ -652,24 +664,27 @@ int cot_rules_scan_hazard(cot_rules_t *r, cot_field_t field, unsigned stages,
     pcre2_match_data *md = r->mdata;
     prefilter_t *pf = r->pf;
     int pre = 0;
+    /* Only the field's rules are visited (want[] and cand[] of the others
+     * are not read: the field's automaton reports only its own rules). */
+    const uint32_t *fi = r->fidx + r->foff[field], *fe = r->fidx + r->foff[field + 1];
     if (pf && pf->on[field]) {
-        for (size_t i = 0; i < r->n; i++) {
+        for (const uint32_t *x = fi; x < fe; x++) {
+            size_t i = *x;
             const cot_rule_t *u = &r->rule[i];
-            pf->want[i] = u->field == field && u->nlits &&
-                          (!stages || (stages & (1u << u->stage)));
+            pf->want[i] = u->nlits && (!stages || (stages & (1u << u->stage)));
             pf->cand[i].n = 0;
             if (pf->want[i] && (u->options & PCRE2_CASELESS) && hazard < 0)
                 hazard = cot_fold_hazard(s, n);
             pre |= pf->want[i];
         }
         if (hazard == 1)    /* caseless rules may match where no literal is */
-            for (size_t i = 0; i < r->n; i++)
-                if (r->rule[i].options & PCRE2_CASELESS) pf->want[i] = 0;
+            for (const uint32_t *x = fi; x < fe; x++)
+                if (r->rule[*x].options & PCRE2_CASELESS) pf->want[*x] = 0;
         if (pre) cot_ac_scan(pf_automaton(r, field, stages), s, n, pf_hit, pf);
     }
-    for (size_t i = 0; i < r->n; i++) {
+    for (const uint32_t *x = fi; x < fe; x++) {
+        size_t i = *x;
         cot_rule_t *u = &r->rule[i];
-        if (u->field != field) continue;
         if (stages && !(stages & (1u << u->stage))) continue;
         size_t off = 0, kept = 0;
         if (pre && pf->want[i]) {

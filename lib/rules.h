@@ -80,6 +80,10 @@ typedef struct {
     int borrowed;              /* a clone: rule[] (its strings and compiled
                                   patterns) and the field automata belong
                                   to the pack it was cloned from           */
+    uint32_t *fidx;            /* compiled: the rules of field f, in order,
+                                  are fidx[foff[f] .. foff[f + 1]) (shared
+                                  by clones, as rule[] is)                 */
+    size_t foff[COT_NFIELDS + 1];
 } cot_rules_t;
 
 /* One match: byte offsets into the field, end exclusive; cap_* is the
