@@ -437,7 +437,6 @@ struct cot_ac_node {
 };
 
 #define AC_MAXSTATES 65535u
-#define AC_FLAG 0x80000000u
 
 void cot_ac_init(cot_ac_t *ac) { memset(ac, 0, sizeof *ac); }
 
@@ -546,18 +545,53 @@ void cot_ac_build(cot_ac_t *ac)
         uint32_t f = fail[s];
         memcpy(ac->out + w, ac->out + ac->out_off[f], cnt[f] * sizeof *ac->out);
     }
-    /* premultiply targets and flag the ones with outputs */
-    for (size_t e = 0; e < (size_t)ns * ncls; e++) {
-        uint32_t t = delta[e];
-        delta[e] = t * ncls | (cnt[t] ? AC_FLAG : 0);
-    }
-    /* A run of spaces is one folded space: more of them leave a state that
-     * was entered by a space where it is, reporting nothing new. */
+    /* Number the states so that a transition's target tells by itself
+     * whether it reports: the states without outputs first (root 0), then,
+     * from a row whose offset is a power of two 2^shift on, those with
+     * outputs.  A scan then tests e >> shift, with no flag bit to mask off
+     * the next load's index.  A run of spaces is one folded space: more of
+     * them leave a state that was entered by a space where it is, reporting
+     * nothing new; for a state with outputs, that is a silent twin of it
+     * (the same row, numbered among the states without outputs). */
     uint32_t sp = cl[' '];
+    uint32_t *nw = cot_malloc((size_t)ns * sizeof *nw), *twin = cot_calloc(ns, sizeof *twin);
+    uint32_t k = 0, nouts = 0;
+    for (uint32_t t = 0; t < ns; t++)
+        if (!cnt[t]) nw[t] = k++;
+        else nouts++;
     for (uint32_t t = 1; sp && t < ns; t++)
-        if (last[t] == sp) delta[(size_t)t * ncls + sp] = t * ncls;
-    ac->nstates = ns;
-    ac->delta = delta;
+        if (cnt[t] && last[t] == sp) twin[t] = k++;
+    uint32_t shift = 0;
+    while (((size_t)1 << shift) < (size_t)k * ncls) shift++;
+    uint32_t s0 = (uint32_t)((((size_t)1 << shift) + ncls - 1) / ncls);
+    uint32_t nsn = s0 + nouts;
+    for (uint32_t t = 0, o = s0; t < ns; t++)
+        if (cnt[t]) nw[t] = o++;
+    uint32_t *nd = cot_calloc((size_t)nsn * ncls, sizeof *nd);
+    uint32_t *noff = cot_calloc((size_t)nsn + 1, sizeof *noff);
+    for (uint32_t t = 0; t < ns; t++) {
+        uint32_t *row = nd + (size_t)nw[t] * ncls;
+        for (uint32_t c = 0; c < ncls; c++) row[c] = nw[delta[(size_t)t * ncls + c]] * ncls;
+        if (t && sp && last[t] == sp) {
+            if (!cnt[t]) row[sp] = nw[t] * ncls;
+            else {
+                uint32_t *tw = nd + (size_t)twin[t] * ncls;
+                memcpy(tw, row, ncls * sizeof *tw);
+                row[sp] = tw[sp] = twin[t] * ncls;
+            }
+        }
+        noff[nw[t] + 1] = cnt[t];
+    }
+    for (uint32_t q = 0; q < nsn; q++) noff[q + 1] += noff[q];
+    uint32_t *nout = cot_malloc(((size_t)ac->nout + 1) * sizeof *nout);
+    for (uint32_t t = 0; t < ns; t++)
+        memcpy(nout + noff[nw[t]], ac->out + ac->out_off[t], cnt[t] * sizeof *nout);
+    free(delta); free(ac->out_off); free(ac->out); free(nw); free(twin);
+    ac->out_off = noff;
+    ac->out = nout;
+    ac->nstates = nsn;
+    ac->shift = shift;
+    ac->delta = nd;
     ac->maxlen = 0;
     for (size_t i = 0; i < ac->nnode; i++)
         if (ac->node[i].len > ac->maxlen) ac->maxlen = ac->node[i].len;
@@ -618,14 +652,14 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
     const uint32_t *delta = ac->delta;
     const unsigned char *p = (const unsigned char *)s;
     const uint8_t *cls = ac->cls;
-    const uint32_t ncls = ac->ncls;
+    const uint32_t ncls = ac->ncls, sh = ac->shift;
 #define AC_EMIT(e, i) do {                                                        \
-        uint32_t q_ = ((e) & ~AC_FLAG) / ncls;                                   \
+        uint32_t q_ = (e) / ncls;                                   \
         for (uint32_t k_ = ac->out_off[q_]; k_ < ac->out_off[q_ + 1]; k_++)      \
             hit(ctx, ac->out[k_] >> 8, lit_start(p, (i), ac->out[k_] & 0xFF));   \
     } while (0)
 #define AC_KEEP(l, e, i) do {                                                     \
-        uint32_t q_ = ((e) & ~AC_FLAG) / ncls;                                   \
+        uint32_t q_ = (e) / ncls;                                   \
         for (uint32_t k_ = ac->out_off[q_]; k_ < ac->out_off[q_ + 1]; k_++)      \
             later_push((l), k_, (i));                                            \
     } while (0)
@@ -633,8 +667,8 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
     if (n < AC_TWO_STREAMS) {
         for (size_t i = 0; i < n; i++) {
             uint32_t e = delta[s1 + cls[p[i]]];
-            s1 = e & ~AC_FLAG;
-            if (e & AC_FLAG) AC_EMIT(e, i);
+            s1 = e;
+            if (e >> sh) AC_EMIT(e, i);
         }
         return;
     }
@@ -671,28 +705,28 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
                 uint32_t e1 = delta[t1 + cls[p1[i]]];
                 uint32_t e2 = delta[t2 + cls[p2[i]]];
                 uint32_t e3 = delta[t3 + cls[p3[i]]];
-                s0 = e0 & ~AC_FLAG;
-                t1 = e1 & ~AC_FLAG;
-                t2 = e2 & ~AC_FLAG;
-                t3 = e3 & ~AC_FLAG;
+                s0 = e0;
+                t1 = e1;
+                t2 = e2;
+                t3 = e3;
                 acc |= e0 | e1 | e2 | e3;
             }
-            if (!(acc & AC_FLAG)) continue;
+            if (!(acc >> sh)) continue;
             s0 = a0; t1 = a1; t2 = a2; t3 = a3;
             for (i = from; i < stop; i++) {
                 uint32_t e0 = delta[s0 + cls[p0[i]]];
                 uint32_t e1 = delta[t1 + cls[p1[i]]];
                 uint32_t e2 = delta[t2 + cls[p2[i]]];
                 uint32_t e3 = delta[t3 + cls[p3[i]]];
-                s0 = e0 & ~AC_FLAG;
-                t1 = e1 & ~AC_FLAG;
-                t2 = e2 & ~AC_FLAG;
-                t3 = e3 & ~AC_FLAG;
-                if (!((e0 | e1 | e2 | e3) & AC_FLAG)) continue;
-                if (e0 & AC_FLAG) AC_EMIT(e0, i);
-                if ((e1 & AC_FLAG) && q[1] + i >= b[1]) AC_KEEP(&later[1], e1, q[1] + i);
-                if ((e2 & AC_FLAG) && q[2] + i >= b[2]) AC_KEEP(&later[2], e2, q[2] + i);
-                if ((e3 & AC_FLAG) && q[3] + i >= b[3]) AC_KEEP(&later[3], e3, q[3] + i);
+                s0 = e0;
+                t1 = e1;
+                t2 = e2;
+                t3 = e3;
+                if (!((e0 | e1 | e2 | e3) >> sh)) continue;
+                if (e0 >> sh) AC_EMIT(e0, i);
+                if ((e1 >> sh) && q[1] + i >= b[1]) AC_KEEP(&later[1], e1, q[1] + i);
+                if ((e2 >> sh) && q[2] + i >= b[2]) AC_KEEP(&later[2], e2, q[2] + i);
+                if ((e3 >> sh) && q[3] + i >= b[3]) AC_KEEP(&later[3], e3, q[3] + i);
             }
         }
         st[0] = s0;
@@ -703,8 +737,8 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
         for (int k = 0; k < 4; k++)
             for (size_t j = q[k] + i; j < b[k + 1]; j++) {
                 uint32_t e = delta[st[k] + cls[p[j]]];
-                st[k] = e & ~AC_FLAG;
-                if (!(e & AC_FLAG)) continue;
+                st[k] = e;
+                if (!(e >> sh)) continue;
                 if (k == 0) AC_EMIT(e, j);
                 else if (j >= b[k]) AC_KEEP(&later[k], e, j);
             }
@@ -726,10 +760,10 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
     for (; i < mid; i++) {
         uint32_t e1 = delta[s1 + cls[p[i]]];
         uint32_t e2 = delta[s2 + cls[p[q + i]]];
-        s1 = e1 & ~AC_FLAG;
-        s2 = e2 & ~AC_FLAG;
-        if (e1 & AC_FLAG) AC_EMIT(e1, i);
-        if ((e2 & AC_FLAG) && q + i >= mid) AC_KEEP(&later, e2, q + i);
+        s1 = e1;
+        s2 = e2;
+        if (e1 >> sh) AC_EMIT(e1, i);
+        if ((e2 >> sh) && q + i >= mid) AC_KEEP(&later, e2, q + i);
     }
     for (size_t k = 0; k < later.n; k += 3) {
         uint32_t o = ac->out[later.v[k]];
@@ -739,8 +773,8 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
     free(later.v);
     for (i += q; i < n; i++) {
         uint32_t e = delta[s2 + cls[p[i]]];
-        s2 = e & ~AC_FLAG;
-        if (e & AC_FLAG) AC_EMIT(e, i);
+        s2 = e;
+        if (e >> sh) AC_EMIT(e, i);
     }
 #undef AC_EMIT
 #undef AC_KEEP

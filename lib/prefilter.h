@@ -47,11 +47,12 @@ int cot_prefix_literals(const char *pattern, uint32_t options, cot_buf_t *out);
 
 /* Aho-Corasick over folded bytes, dense transitions on byte classes. */
 typedef struct {
-    uint32_t *delta;           /* nstates * ncls: target * ncls | flag     */
+    uint32_t *delta;           /* nstates * ncls: target * ncls, which is
+                                  >= 2^shift for targets with outputs      */
     uint32_t *out_off;         /* nstates + 1: outputs of each state       */
     uint32_t *out;             /* (id << 8 | len) per output               */
     uint8_t cls[256];          /* byte (any case) -> class                 */
-    uint32_t nstates, ncls, nout, maxlen;
+    uint32_t nstates, ncls, nout, maxlen, shift;
     /* build state */
     struct cot_ac_node *node;
     size_t nnode, cap, bytes;  /* literals, and their total length      */
