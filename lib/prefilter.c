@@ -879,24 +879,25 @@ unsigned cot_text_scan(const char *s, size_t n)
     const __m128i lo = _mm_set1_epi8(0x20);
     __m128i hz = _mm_setzero_si128(), zw = hz, cy = hz;
     for (; i + 19 <= n; i += 16) {
-        __m128i a = ld(p + i), b = ld(p + i + 1), c = ld(p + i + 2), d = ld(p + i + 3);
-        /* "answ" starts here; the "er" is checked in place */
-        __m128i w = _mm_and_si128(_mm_and_si128(eq(_mm_or_si128(a, lo), 'a'), eq(_mm_or_si128(b, lo), 'n')),
-                                  _mm_and_si128(eq(_mm_or_si128(c, lo), 's'), eq(_mm_or_si128(d, lo), 'w')));
+        __m128i a = ld(p + i), c = ld(p + i + 2), d = ld(p + i + 3);
+        /* "sw" two bytes on: where "answer" may start, checked in place */
+        __m128i w = _mm_and_si128(eq(_mm_or_si128(c, lo), 's'), eq(_mm_or_si128(d, lo), 'w'));
         for (unsigned k = (unsigned)_mm_movemask_epi8(w); k && !(f & COT_TEXT_ANSWER); k &= k - 1) {
             size_t j = i + (size_t)__builtin_ctz(k);
             if (answer_at(p + j, n - j)) f |= COT_TEXT_ANSWER;
         }
-        /* the rest only where a byte has its high bit set */
-        if (!_mm_movemask_epi8(a)) continue;
-        __m128i e2 = eq(a, 0xE2);
-        hz = _mm_or_si128(hz, _mm_or_si128(_mm_and_si128(eq(a, 0xC5), eq(b, 0xBF)),
+        /* the rest only where a lead byte C5, D0..D3, E2 or EF is (not
+         * C3, the accented Latin letters') */
+        __m128i e2 = eq(a, 0xE2), ef = eq(a, 0xEF), c5 = eq(a, 0xC5), d0 = in(a, 0xD0, 0xD3);
+        cy = _mm_or_si128(cy, d0);
+        if (!_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(e2, ef), c5))) continue;
+        __m128i b = ld(p + i + 1);
+        hz = _mm_or_si128(hz, _mm_or_si128(_mm_and_si128(c5, eq(b, 0xBF)),
                                            _mm_and_si128(_mm_and_si128(e2, eq(b, 0x84)), eq(c, 0xAA))));
         __m128i m80 = _mm_and_si128(eq(b, 0x80), _mm_or_si128(in(c, 0x8B, 0x8F), in(c, 0xAA, 0xAE)));
         __m128i m81 = _mm_and_si128(eq(b, 0x81), in(c, 0xA0, 0xA4));
-        __m128i bom = _mm_and_si128(_mm_and_si128(eq(a, 0xEF), eq(b, 0xBB)), eq(c, 0xBF));
+        __m128i bom = _mm_and_si128(_mm_and_si128(ef, eq(b, 0xBB)), eq(c, 0xBF));
         zw = _mm_or_si128(zw, _mm_or_si128(_mm_and_si128(e2, _mm_or_si128(m80, m81)), bom));
-        cy = _mm_or_si128(cy, in(a, 0xD0, 0xD3));
     }
     if (_mm_movemask_epi8(hz)) f |= COT_TEXT_HAZARD;
     if (_mm_movemask_epi8(zw)) f |= COT_TEXT_ZERO_WIDTH;
