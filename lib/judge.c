@@ -599,7 +599,9 @@ static void obfuscation(const char *s, size_t n, unsigned flags, cJSON *ev, labe
      * found are the maximal runs a byte-by-byte scan finds, in order.  (i
      * is 0 or follows a byte that is not base64-like, so the walk back
      * stops at the run's true start.) */
-    for (i = 0; n >= B64_MIN && i <= n - B64_MIN;) {
+    /* Such a run holds four whole blocks s[16k .. 16k + 16) of base64-like
+     * bytes, all in '+'..'z': without one (COT_TEXT_B64_BLOCK), none. */
+    for (i = 0; (flags & COT_TEXT_B64_BLOCK) && n >= B64_MIN && i <= n - B64_MIN;) {
         size_t q = i + B64_MIN - 1;
         if (!b64_class[p[q]]) { i = q + 1; continue; }
         size_t a = q, b = q + 1;

@@ -880,6 +880,7 @@ unsigned cot_text_scan(const char *s, size_t n)
     __m128i hz = _mm_setzero_si128(), zw = hz, cy = hz;
     for (; i + 19 <= n; i += 16) {
         __m128i a = ld(p + i), c = ld(p + i + 2), d = ld(p + i + 3);
+        if (_mm_movemask_epi8(in(a, 0x2B, 0x7A)) == 0xFFFF) f |= COT_TEXT_B64_BLOCK;
         /* "sw" two bytes on: where "answer" may start, checked in place */
         __m128i w = _mm_and_si128(eq(_mm_or_si128(c, lo), 's'), eq(_mm_or_si128(d, lo), 'w'));
         for (unsigned k = (unsigned)_mm_movemask_epi8(w); k && !(f & COT_TEXT_ANSWER); k &= k - 1) {
@@ -903,6 +904,11 @@ unsigned cot_text_scan(const char *s, size_t n)
     if (_mm_movemask_epi8(zw)) f |= COT_TEXT_ZERO_WIDTH;
     if (_mm_movemask_epi8(cy)) f |= COT_TEXT_CYRILLIC;
 #endif
+    for (size_t j = i; j + 16 <= n; j += 16) {      /* the blocks left */
+        size_t k = 0;
+        while (k < 16 && p[j + k] >= 0x2B && p[j + k] <= 0x7A) k++;
+        if (k == 16) f |= COT_TEXT_B64_BLOCK;
+    }
     for (; i < n; i++) f |= text_at(p + i, n - i);
     return f;
 }

@@ -89,7 +89,10 @@ enum {
     COT_TEXT_HAZARD = 1,       /* U+212A or U+017F: cot_fold_hazard()     */
     COT_TEXT_ZERO_WIDTH = 2,   /* a character cot_zero_width_at() takes    */
     COT_TEXT_CYRILLIC = 4,     /* a byte D0..D3 (a Cyrillic letter's lead) */
-    COT_TEXT_ANSWER = 8        /* "answer" in any ASCII case               */
+    COT_TEXT_ANSWER = 8,       /* "answer" in any ASCII case               */
+    COT_TEXT_B64_BLOCK = 16    /* s[16k .. 16k + 16), for some k, all in
+                                  '+'..'z': so a run of 80 or more base64
+                                  bytes ([A-Za-z0-9+/=_-]) is possible     */
 };
 int cot_zero_width_at(const unsigned char *p, size_t left);
 size_t cot_find_zero_width(const char *s, size_t n, size_t i);

@@ -258,7 +258,8 @@ static void test_byte_scans(void)
     static const unsigned char alpha[] = {
         0xE2, 0x80, 0x81, 0x84, 0x8A, 0x8B, 0x8F, 0x90, 0xA0, 0xA4, 0xA5, 0xA9, 0xAA,
         0xAE, 0xAF, 0xEF, 0xBB, 0xBF, 0xC5, 0xBE, 0xCF, 0xD0, 0xD3, 0xD4, 'a', 'n', 's',
-        'w', 'e', 'r', 'A', 'N', 'S', 'W', 'E', 'R', 'q', 'r' | 0x80, ' ', '\n'};
+        'w', 'e', 'r', 'A', 'N', 'S', 'W', 'E', 'R', 'q', 'r' | 0x80, ' ', '\n',
+        '+', 'z', '*', '{', '=', '_', '/', '0'};
     static unsigned char buf[600];
     tap_seed(14);
     int bad = 0;
@@ -270,12 +271,19 @@ static void test_byte_scans(void)
         if (n && round % 3 == 0) {      /* plant one sequence */
             static const char *const seq[] = {"\xE2\x80\x8B", "\xE2\x80\xAE", "\xE2\x81\xA4",
                                               "\xEF\xBB\xBF", "\xC5\xBF", "\xE2\x84\xAA",
-                                              "\xD0\x96", "AnSwEr", "\xE2\x80\x94"};
-            const char *q = seq[tap_rn(9)];
+                                              "\xD0\x96", "AnSwEr", "\xE2\x80\x94",
+                                              "QUJD+EVGR0hJSktM/TU5PUFF-U1RVVldY",
+                                              "QUJDREVGR0hJ*ktMTU5PU{FSU1RVVldY"};
+            const char *q = seq[tap_rn(11)];
             size_t at = tap_rn(n), k = strlen(q);
             memcpy(buf + at, q, at + k <= n ? k : n - at);
         }
         unsigned want = 0;
+        for (size_t j = 0; j + 16 <= n; j += 16) {
+            size_t k = 0;
+            while (k < 16 && buf[j + k] >= '+' && buf[j + k] <= 'z') k++;
+            if (k == 16) want |= COT_TEXT_B64_BLOCK;
+        }
         for (size_t i = 0; i < n; i++) {
             want |= (ref_hazard(buf, n, i) ? COT_TEXT_HAZARD : 0) |
                     (ref_zw(buf, n, i) ? COT_TEXT_ZERO_WIDTH : 0) |
@@ -303,6 +311,21 @@ static void test_byte_scans(void)
     tap_ok(!bad, "20,000 random texts: cot_text_scan, cot_fold_hazard, cot_find_zero_width "
            "and cot_zero_width_at agree with byte-by-byte references");
     tap_is_long(cot_text_scan("x", 0), 0, "an empty text holds nothing");
+    /* what judge.c relies on: a base64-like run of 80 bytes or more, at any
+     * offset, in any text, sets COT_TEXT_B64_BLOCK */
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-";
+    bad = 0;
+    for (int round = 0; round < 5000 && !bad; round++) {
+        size_t n = 80 + tap_rn(sizeof buf - 80), len = 80 + tap_rn(n - 80 + 1);
+        size_t at = tap_rn(n - len + 1);
+        for (size_t i = 0; i < n; i++) buf[i] = alpha[tap_rn(sizeof alpha)];
+        for (size_t i = 0; i < len; i++) buf[at + i] = (unsigned char)b64[tap_rn(sizeof b64 - 1)];
+        if (!(cot_text_scan((const char *)buf, n) & COT_TEXT_B64_BLOCK)) {
+            tap_diag("round %d: a run of %zu at %zu of %zu bytes", round, len, at, n);
+            bad = 1;
+        }
+    }
+    tap_ok(!bad, "5,000 texts with a base64-like run of 80+ bytes: COT_TEXT_B64_BLOCK set");
 }
 
 /* ---- prefiltered == full ----------------------------------------------------- */
