@@ -58,6 +58,8 @@ typedef struct {
     int opts_done;
     cot_matches_t m[COT_NFIELDS];
     unsigned long *counts;
+    unsigned cot_flags;           /* cot_text_scan() of the record's CoT   */
+    unsigned answer_flags;        /* and of its answer                     */
 } cot_judge_t;
 
 /* Evidence items a record keeps at most. */

@@ -5,6 +5,9 @@
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* ---- prefix literals ------------------------------------------------------ */
 
@@ -16,6 +19,9 @@ typedef struct {
 typedef struct {
     lit_t *v;
     size_t n, cap;
+    uint32_t *h;               /* open addressing: index + 1, 0 empty; NULL
+                                  until needed or after set_inexact()      */
+    size_t hcap;               /* a power of two > 2 n                     */
 } litset_t;
 
 typedef struct {
@@ -38,18 +44,61 @@ static int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r
  * lets `the\s+user` keep its literal "the user" past the repeat. */
 static unsigned char fold(unsigned char c) { return is_space(c) ? ' ' : lower(c); }
 
-static void set_free(litset_t *s) { free(s->v); memset(s, 0, sizeof *s); }
+static void set_free(litset_t *s) { free(s->v); free(s->h); memset(s, 0, sizeof *s); }
 
+static int lit_eq(const lit_t *a, const lit_t *b)
+{
+    return a->len == b->len && a->exact == b->exact && !memcmp(a->s, b->s, a->len);
+}
+
+static size_t lit_hash(const lit_t *l)
+{
+    uint32_t h = 2166136261u ^ l->exact;
+    for (unsigned k = 0; k < l->len; k++) h = (h ^ (unsigned char)l->s[k]) * 16777619u;
+    return h;
+}
+
+/* The slot of l in s->h: its own, or the empty one where it would go. */
+static size_t set_slot(const litset_t *s, const lit_t *l)
+{
+    size_t m = s->hcap - 1, k = lit_hash(l) & m;
+    while (s->h[k] && !lit_eq(&s->v[s->h[k] - 1], l)) k = (k + 1) & m;
+    return k;
+}
+
+/* A set keeps its literals in order of their first push, each once; the
+ * hash only finds them (a linear search made the default pack's
+ * cross products quadratic: a third of its startup). */
 static void set_push(litset_t *s, const lit_t *l)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (s->v[i].len == l->len && s->v[i].exact == l->exact &&
-            !memcmp(s->v[i].s, l->s, l->len)) return;
+    if (s->n < 16) {            /* small sets: a linear search is cheaper */
+        for (size_t i = 0; i < s->n; i++)
+            if (lit_eq(&s->v[i], l)) return;
+        if (s->n == s->cap) {
+            s->cap = s->cap ? 2 * s->cap : 8;
+            s->v = cot_realloc(s->v, s->cap * sizeof *s->v);
+        }
+        s->v[s->n++] = *l;
+        return;
+    }
+    if (!s->h || 2 * (s->n + 1) >= s->hcap) {
+        free(s->h);
+        s->hcap = 16;
+        while (s->hcap <= 4 * (s->n + 1)) s->hcap *= 2;
+        s->h = cot_calloc(s->hcap, sizeof *s->h);
+        for (size_t i = 0; i < s->n; i++) {
+            size_t k = set_slot(s, &s->v[i]);
+            if (!s->h[k]) s->h[k] = (uint32_t)i + 1;   /* equal ones: the first */
+        }
+    }
+    size_t k = set_slot(s, l);
+    if (s->h[k]) return;
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 8;
         s->v = cot_realloc(s->v, s->cap * sizeof *s->v);
     }
     s->v[s->n++] = *l;
+    s->h[k] = (uint32_t)s->n;
 }
 
 static void set_one(litset_t *s, const char *b, size_t n)
@@ -62,6 +111,9 @@ static void set_one(litset_t *s, const char *b, size_t n)
 static void set_inexact(litset_t *s)
 {
     for (size_t i = 0; i < s->n; i++) s->v[i].exact = 0;
+    free(s->h);                 /* the keys changed: rebuilt on the next push */
+    s->h = NULL;
+    s->hcap = 0;
 }
 
 /* cur := cur . item, where only exact literals of cur grow.  Past
@@ -385,7 +437,6 @@ struct cot_ac_node {
 };
 
 #define AC_MAXSTATES 65535u
-#define AC_FLAG 0x80000000u
 
 void cot_ac_init(cot_ac_t *ac) { memset(ac, 0, sizeof *ac); }
 
@@ -494,18 +545,53 @@ void cot_ac_build(cot_ac_t *ac)
         uint32_t f = fail[s];
         memcpy(ac->out + w, ac->out + ac->out_off[f], cnt[f] * sizeof *ac->out);
     }
-    /* premultiply targets and flag the ones with outputs */
-    for (size_t e = 0; e < (size_t)ns * ncls; e++) {
-        uint32_t t = delta[e];
-        delta[e] = t * ncls | (cnt[t] ? AC_FLAG : 0);
-    }
-    /* A run of spaces is one folded space: more of them leave a state that
-     * was entered by a space where it is, reporting nothing new. */
+    /* Number the states so that a transition's target tells by itself
+     * whether it reports: the states without outputs first (root 0), then,
+     * from a row whose offset is a power of two 2^shift on, those with
+     * outputs.  A scan then tests e >> shift, with no flag bit to mask off
+     * the next load's index.  A run of spaces is one folded space: more of
+     * them leave a state that was entered by a space where it is, reporting
+     * nothing new; for a state with outputs, that is a silent twin of it
+     * (the same row, numbered among the states without outputs). */
     uint32_t sp = cl[' '];
+    uint32_t *nw = cot_malloc((size_t)ns * sizeof *nw), *twin = cot_calloc(ns, sizeof *twin);
+    uint32_t k = 0, nouts = 0;
+    for (uint32_t t = 0; t < ns; t++)
+        if (!cnt[t]) nw[t] = k++;
+        else nouts++;
     for (uint32_t t = 1; sp && t < ns; t++)
-        if (last[t] == sp) delta[(size_t)t * ncls + sp] = t * ncls;
-    ac->nstates = ns;
-    ac->delta = delta;
+        if (cnt[t] && last[t] == sp) twin[t] = k++;
+    uint32_t shift = 0;
+    while (((size_t)1 << shift) < (size_t)k * ncls) shift++;
+    uint32_t s0 = (uint32_t)((((size_t)1 << shift) + ncls - 1) / ncls);
+    uint32_t nsn = s0 + nouts;
+    for (uint32_t t = 0, o = s0; t < ns; t++)
+        if (cnt[t]) nw[t] = o++;
+    uint32_t *nd = cot_calloc((size_t)nsn * ncls, sizeof *nd);
+    uint32_t *noff = cot_calloc((size_t)nsn + 1, sizeof *noff);
+    for (uint32_t t = 0; t < ns; t++) {
+        uint32_t *row = nd + (size_t)nw[t] * ncls;
+        for (uint32_t c = 0; c < ncls; c++) row[c] = nw[delta[(size_t)t * ncls + c]] * ncls;
+        if (t && sp && last[t] == sp) {
+            if (!cnt[t]) row[sp] = nw[t] * ncls;
+            else {
+                uint32_t *tw = nd + (size_t)twin[t] * ncls;
+                memcpy(tw, row, ncls * sizeof *tw);
+                row[sp] = tw[sp] = twin[t] * ncls;
+            }
+        }
+        noff[nw[t] + 1] = cnt[t];
+    }
+    for (uint32_t q = 0; q < nsn; q++) noff[q + 1] += noff[q];
+    uint32_t *nout = cot_malloc(((size_t)ac->nout + 1) * sizeof *nout);
+    for (uint32_t t = 0; t < ns; t++)
+        memcpy(nout + noff[nw[t]], ac->out + ac->out_off[t], cnt[t] * sizeof *nout);
+    free(delta); free(ac->out_off); free(ac->out); free(nw); free(twin);
+    ac->out_off = noff;
+    ac->out = nout;
+    ac->nstates = nsn;
+    ac->shift = shift;
+    ac->delta = nd;
     ac->maxlen = 0;
     for (size_t i = 0; i < ac->nnode; i++)
         if (ac->node[i].len > ac->maxlen) ac->maxlen = ac->node[i].len;
@@ -544,8 +630,9 @@ static void later_push(later_t *l, uint32_t k, size_t i)
     l->v[l->n++] = (uint32_t)((uint64_t)i >> 32);
 }
 
-#define AC_TWO_STREAMS 512
-#define AC_FOUR_STREAMS 2048
+#define AC_TWO_STREAMS 128
+#define AC_FOUR_STREAMS 512
+#define AC_BLOCK 32
 
 /* Where a walk that must be in the right state by offset b starts: more
  * symbols than the longest literal before b (a run of spaces is one). */
@@ -565,14 +652,14 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
     const uint32_t *delta = ac->delta;
     const unsigned char *p = (const unsigned char *)s;
     const uint8_t *cls = ac->cls;
-    const uint32_t ncls = ac->ncls;
+    const uint32_t ncls = ac->ncls, sh = ac->shift;
 #define AC_EMIT(e, i) do {                                                        \
-        uint32_t q_ = ((e) & ~AC_FLAG) / ncls;                                   \
+        uint32_t q_ = (e) / ncls;                                   \
         for (uint32_t k_ = ac->out_off[q_]; k_ < ac->out_off[q_ + 1]; k_++)      \
             hit(ctx, ac->out[k_] >> 8, lit_start(p, (i), ac->out[k_] & 0xFF));   \
     } while (0)
 #define AC_KEEP(l, e, i) do {                                                     \
-        uint32_t q_ = ((e) & ~AC_FLAG) / ncls;                                   \
+        uint32_t q_ = (e) / ncls;                                   \
         for (uint32_t k_ = ac->out_off[q_]; k_ < ac->out_off[q_ + 1]; k_++)      \
             later_push((l), k_, (i));                                            \
     } while (0)
@@ -580,8 +667,8 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
     if (n < AC_TWO_STREAMS) {
         for (size_t i = 0; i < n; i++) {
             uint32_t e = delta[s1 + cls[p[i]]];
-            s1 = e & ~AC_FLAG;
-            if (e & AC_FLAG) AC_EMIT(e, i);
+            s1 = e;
+            if (e >> sh) AC_EMIT(e, i);
         }
         return;
     }
@@ -606,20 +693,41 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
         size_t i = 0;
         /* the states in locals, not st[]: in registers, off the load chain */
         uint32_t s0 = 0, t1 = 0, t2 = 0, t3 = 0;
-        for (; i < len; i++) {
-            uint32_t e0 = delta[s0 + cls[p0[i]]];
-            uint32_t e1 = delta[t1 + cls[p1[i]]];
-            uint32_t e2 = delta[t2 + cls[p2[i]]];
-            uint32_t e3 = delta[t3 + cls[p3[i]]];
-            s0 = e0 & ~AC_FLAG;
-            t1 = e1 & ~AC_FLAG;
-            t2 = e2 & ~AC_FLAG;
-            t3 = e3 & ~AC_FLAG;
-            if (!((e0 | e1 | e2 | e3) & AC_FLAG)) continue;
-            if (e0 & AC_FLAG) AC_EMIT(e0, i);
-            if ((e1 & AC_FLAG) && q[1] + i >= b[1]) AC_KEEP(&later[1], e1, q[1] + i);
-            if ((e2 & AC_FLAG) && q[2] + i >= b[2]) AC_KEEP(&later[2], e2, q[2] + i);
-            if ((e3 & AC_FLAG) && q[3] + i >= b[3]) AC_KEEP(&later[3], e3, q[3] + i);
+        /* Steps come in blocks of AC_BLOCK: a block is walked with no
+         * test but an OR of its transitions (flagged ones are rare), and
+         * walked again from its first states, reporting, only when one
+         * was flagged.  The tight walk keeps every state in a register. */
+        while (i < len) {
+            size_t from = i, stop = len - i > AC_BLOCK ? i + AC_BLOCK : len;
+            uint32_t a0 = s0, a1 = t1, a2 = t2, a3 = t3, acc = 0;
+            for (; i < stop; i++) {
+                uint32_t e0 = delta[s0 + cls[p0[i]]];
+                uint32_t e1 = delta[t1 + cls[p1[i]]];
+                uint32_t e2 = delta[t2 + cls[p2[i]]];
+                uint32_t e3 = delta[t3 + cls[p3[i]]];
+                s0 = e0;
+                t1 = e1;
+                t2 = e2;
+                t3 = e3;
+                acc |= e0 | e1 | e2 | e3;
+            }
+            if (!(acc >> sh)) continue;
+            s0 = a0; t1 = a1; t2 = a2; t3 = a3;
+            for (i = from; i < stop; i++) {
+                uint32_t e0 = delta[s0 + cls[p0[i]]];
+                uint32_t e1 = delta[t1 + cls[p1[i]]];
+                uint32_t e2 = delta[t2 + cls[p2[i]]];
+                uint32_t e3 = delta[t3 + cls[p3[i]]];
+                s0 = e0;
+                t1 = e1;
+                t2 = e2;
+                t3 = e3;
+                if (!((e0 | e1 | e2 | e3) >> sh)) continue;
+                if (e0 >> sh) AC_EMIT(e0, i);
+                if ((e1 >> sh) && q[1] + i >= b[1]) AC_KEEP(&later[1], e1, q[1] + i);
+                if ((e2 >> sh) && q[2] + i >= b[2]) AC_KEEP(&later[2], e2, q[2] + i);
+                if ((e3 >> sh) && q[3] + i >= b[3]) AC_KEEP(&later[3], e3, q[3] + i);
+            }
         }
         st[0] = s0;
         st[1] = t1;
@@ -629,8 +737,8 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
         for (int k = 0; k < 4; k++)
             for (size_t j = q[k] + i; j < b[k + 1]; j++) {
                 uint32_t e = delta[st[k] + cls[p[j]]];
-                st[k] = e & ~AC_FLAG;
-                if (!(e & AC_FLAG)) continue;
+                st[k] = e;
+                if (!(e >> sh)) continue;
                 if (k == 0) AC_EMIT(e, j);
                 else if (j >= b[k]) AC_KEEP(&later[k], e, j);
             }
@@ -652,10 +760,10 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
     for (; i < mid; i++) {
         uint32_t e1 = delta[s1 + cls[p[i]]];
         uint32_t e2 = delta[s2 + cls[p[q + i]]];
-        s1 = e1 & ~AC_FLAG;
-        s2 = e2 & ~AC_FLAG;
-        if (e1 & AC_FLAG) AC_EMIT(e1, i);
-        if ((e2 & AC_FLAG) && q + i >= mid) AC_KEEP(&later, e2, q + i);
+        s1 = e1;
+        s2 = e2;
+        if (e1 >> sh) AC_EMIT(e1, i);
+        if ((e2 >> sh) && q + i >= mid) AC_KEEP(&later, e2, q + i);
     }
     for (size_t k = 0; k < later.n; k += 3) {
         uint32_t o = ac->out[later.v[k]];
@@ -665,19 +773,142 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
     free(later.v);
     for (i += q; i < n; i++) {
         uint32_t e = delta[s2 + cls[p[i]]];
-        s2 = e & ~AC_FLAG;
-        if (e & AC_FLAG) AC_EMIT(e, i);
+        s2 = e;
+        if (e >> sh) AC_EMIT(e, i);
     }
 #undef AC_EMIT
 #undef AC_KEEP
 }
 
+/* ---- byte scans ----------------------------------------------------------
+ * Sixteen positions at a time with SSE2 (a position's mask bit is set when
+ * the bytes from it on are the wanted sequence; the loads run 2 bytes past
+ * the block, so the vector loop stops 16 + 2 bytes before the end), the
+ * rest one byte at a time.  Each is exact: tests/unit/test-prefilter.c
+ * checks them against byte-by-byte references. */
+
+#ifdef __SSE2__
+static __m128i ld(const unsigned char *p) { return _mm_loadu_si128((const __m128i *)(const void *)p); }
+static __m128i eq(__m128i v, int c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8((char)c)); }
+/* lo <= v <= hi, unsigned */
+static __m128i in(__m128i v, int lo, int hi)
+{
+    __m128i c = _mm_min_epu8(_mm_max_epu8(v, _mm_set1_epi8((char)lo)), _mm_set1_epi8((char)hi));
+    return _mm_cmpeq_epi8(c, v);
+}
+#endif
+
+static int hazard_at(const unsigned char *p, size_t left)
+{
+    return (left >= 2 && p[0] == 0xC5 && p[1] == 0xBF) ||
+           (left >= 3 && p[0] == 0xE2 && p[1] == 0x84 && p[2] == 0xAA);
+}
+
 int cot_fold_hazard(const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s, *e = p + n;
-    for (const unsigned char *q = p; (q = memchr(q, 0xC5, (size_t)(e - q))); q++)
-        if (q + 1 < e && q[1] == 0xBF) return 1;            /* U+017F */
-    for (const unsigned char *q = p; (q = memchr(q, 0xE2, (size_t)(e - q))); q++)
-        if (q + 2 < e && q[1] == 0x84 && q[2] == 0xAA) return 1;   /* U+212A */
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+#ifdef __SSE2__
+    for (; i + 18 <= n; i += 16) {
+        __m128i a = ld(p + i), b = ld(p + i + 1), c = ld(p + i + 2);
+        __m128i m = _mm_or_si128(_mm_and_si128(eq(a, 0xC5), eq(b, 0xBF)),
+                                 _mm_and_si128(_mm_and_si128(eq(a, 0xE2), eq(b, 0x84)),
+                                               eq(c, 0xAA)));
+        if (_mm_movemask_epi8(m)) return 1;
+    }
+#endif
+    for (; i < n; i++)
+        if (hazard_at(p + i, n - i)) return 1;
     return 0;
+}
+
+int cot_zero_width_at(const unsigned char *p, size_t left)
+{
+    if (left >= 3 && p[0] == 0xE2 && p[1] == 0x80 &&
+        ((p[2] >= 0x8B && p[2] <= 0x8F) || (p[2] >= 0xAA && p[2] <= 0xAE)))
+        return 3;                                   /* U+200B..F, U+202A..E */
+    if (left >= 3 && p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA0 && p[2] <= 0xA4)
+        return 3;                                   /* U+2060..2064 */
+    if (left >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) return 3;
+    return 0;
+}
+
+size_t cot_find_zero_width(const char *s, size_t n, size_t i)
+{
+    const unsigned char *p = (const unsigned char *)s;
+#ifdef __SSE2__
+    for (; i + 18 <= n; i += 16) {
+        __m128i a = ld(p + i), b = ld(p + i + 1), c = ld(p + i + 2);
+        __m128i e2 = eq(a, 0xE2);
+        __m128i m80 = _mm_and_si128(eq(b, 0x80), _mm_or_si128(in(c, 0x8B, 0x8F), in(c, 0xAA, 0xAE)));
+        __m128i m81 = _mm_and_si128(eq(b, 0x81), in(c, 0xA0, 0xA4));
+        __m128i bom = _mm_and_si128(_mm_and_si128(eq(a, 0xEF), eq(b, 0xBB)), eq(c, 0xBF));
+        __m128i m = _mm_or_si128(_mm_and_si128(e2, _mm_or_si128(m80, m81)), bom);
+        unsigned k = (unsigned)_mm_movemask_epi8(m);
+        if (k) return i + (size_t)__builtin_ctz(k);
+    }
+#endif
+    for (; i < n; i++)
+        if (cot_zero_width_at(p + i, n - i)) return i;
+    return n;
+}
+
+static int answer_at(const unsigned char *p, size_t left)
+{
+    static const char w[] = "answer";
+    if (left < 6) return 0;
+    for (int k = 0; k < 6; k++)
+        if ((p[k] | 0x20) != w[k]) return 0;
+    return 1;
+}
+
+static unsigned text_at(const unsigned char *p, size_t left)
+{
+    return (hazard_at(p, left) ? COT_TEXT_HAZARD : 0) |
+           (cot_zero_width_at(p, left) ? COT_TEXT_ZERO_WIDTH : 0) |
+           ((p[0] & 0xFC) == 0xD0 ? COT_TEXT_CYRILLIC : 0) |
+           (answer_at(p, left) ? COT_TEXT_ANSWER : 0);
+}
+
+unsigned cot_text_scan(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned f = 0;
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i lo = _mm_set1_epi8(0x20);
+    __m128i hz = _mm_setzero_si128(), zw = hz, cy = hz;
+    for (; i + 19 <= n; i += 16) {
+        __m128i a = ld(p + i), c = ld(p + i + 2), d = ld(p + i + 3);
+        if (_mm_movemask_epi8(in(a, 0x2B, 0x7A)) == 0xFFFF) f |= COT_TEXT_B64_BLOCK;
+        /* "sw" two bytes on: where "answer" may start, checked in place */
+        __m128i w = _mm_and_si128(eq(_mm_or_si128(c, lo), 's'), eq(_mm_or_si128(d, lo), 'w'));
+        for (unsigned k = (unsigned)_mm_movemask_epi8(w); k && !(f & COT_TEXT_ANSWER); k &= k - 1) {
+            size_t j = i + (size_t)__builtin_ctz(k);
+            if (answer_at(p + j, n - j)) f |= COT_TEXT_ANSWER;
+        }
+        /* the rest only where a lead byte C5, D0..D3, E2 or EF is (not
+         * C3, the accented Latin letters') */
+        __m128i e2 = eq(a, 0xE2), ef = eq(a, 0xEF), c5 = eq(a, 0xC5), d0 = in(a, 0xD0, 0xD3);
+        cy = _mm_or_si128(cy, d0);
+        if (!_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(e2, ef), c5))) continue;
+        __m128i b = ld(p + i + 1);
+        hz = _mm_or_si128(hz, _mm_or_si128(_mm_and_si128(c5, eq(b, 0xBF)),
+                                           _mm_and_si128(_mm_and_si128(e2, eq(b, 0x84)), eq(c, 0xAA))));
+        __m128i m80 = _mm_and_si128(eq(b, 0x80), _mm_or_si128(in(c, 0x8B, 0x8F), in(c, 0xAA, 0xAE)));
+        __m128i m81 = _mm_and_si128(eq(b, 0x81), in(c, 0xA0, 0xA4));
+        __m128i bom = _mm_and_si128(_mm_and_si128(ef, eq(b, 0xBB)), eq(c, 0xBF));
+        zw = _mm_or_si128(zw, _mm_or_si128(_mm_and_si128(e2, _mm_or_si128(m80, m81)), bom));
+    }
+    if (_mm_movemask_epi8(hz)) f |= COT_TEXT_HAZARD;
+    if (_mm_movemask_epi8(zw)) f |= COT_TEXT_ZERO_WIDTH;
+    if (_mm_movemask_epi8(cy)) f |= COT_TEXT_CYRILLIC;
+#endif
+    for (size_t j = i; j + 16 <= n; j += 16) {      /* the blocks left */
+        size_t k = 0;
+        while (k < 16 && p[j + k] >= 0x2B && p[j + k] <= 0x7A) k++;
+        if (k == 16) f |= COT_TEXT_B64_BLOCK;
+    }
+    for (; i < n; i++) f |= text_at(p + i, n - i);
+    return f;
 }

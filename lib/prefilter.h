@@ -47,11 +47,12 @@ int cot_prefix_literals(const char *pattern, uint32_t options, cot_buf_t *out);
 
 /* Aho-Corasick over folded bytes, dense transitions on byte classes. */
 typedef struct {
-    uint32_t *delta;           /* nstates * ncls: target * ncls | flag     */
+    uint32_t *delta;           /* nstates * ncls: target * ncls, which is
+                                  >= 2^shift for targets with outputs      */
     uint32_t *out_off;         /* nstates + 1: outputs of each state       */
     uint32_t *out;             /* (id << 8 | len) per output               */
     uint8_t cls[256];          /* byte (any case) -> class                 */
-    uint32_t nstates, ncls, nout, maxlen;
+    uint32_t nstates, ncls, nout, maxlen, shift;
     /* build state */
     struct cot_ac_node *node;
     size_t nnode, cap, bytes;  /* literals, and their total length      */
@@ -77,5 +78,24 @@ void cot_ac_scan(const cot_ac_t *ac, const char *s, size_t n, cot_ac_hit_f hit, 
  * and s in caseless UTF matching, so a folded-ASCII prefilter could
  * miss a match. */
 int cot_fold_hazard(const char *s, size_t n);
+
+/* Byte scans for the built-in detectors (judge.c), sixteen bytes at a time
+ * where SSE2 is there.  cot_zero_width_at(): the length (3) of the
+ * zero-width or bidi control character (U+200B..F, U+202A..E, U+2060..4,
+ * U+FEFF) that p[0..left) begins with, or 0.  cot_find_zero_width(): the
+ * first i' >= i where one begins, or n.  cot_text_scan(): in one pass,
+ * which of these s holds: */
+enum {
+    COT_TEXT_HAZARD = 1,       /* U+212A or U+017F: cot_fold_hazard()     */
+    COT_TEXT_ZERO_WIDTH = 2,   /* a character cot_zero_width_at() takes    */
+    COT_TEXT_CYRILLIC = 4,     /* a byte D0..D3 (a Cyrillic letter's lead) */
+    COT_TEXT_ANSWER = 8,       /* "answer" in any ASCII case               */
+    COT_TEXT_B64_BLOCK = 16    /* s[16k .. 16k + 16), for some k, all in
+                                  '+'..'z': so a run of 80 or more base64
+                                  bytes ([A-Za-z0-9+/=_-]) is possible     */
+};
+int cot_zero_width_at(const unsigned char *p, size_t left);
+size_t cot_find_zero_width(const char *s, size_t n, size_t i);
+unsigned cot_text_scan(const char *s, size_t n);
 
 #endif

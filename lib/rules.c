@@ -5,6 +5,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,6 +200,7 @@ void cot_rules_free(cot_rules_t *r)
     if (!r->borrowed) {
         for (size_t i = 0; i < r->n; i++) rule_free(&r->rule[i]);
         free(r->rule);
+        free(r->fidx);
     }
     cot_buf_free(&r->text);
     pcre2_match_context_free(r->mctx);
@@ -237,6 +239,8 @@ int cot_rules_clone(cot_rules_t *dst, const cot_rules_t *src, cot_buf_t *err)
          * 16 copies of the default pack (~25 ms and ~5 MB each). */
         dst->rule = src->rule;
         dst->n = src->n;
+        dst->fidx = src->fidx;
+        memcpy(dst->foff, src->foff, sizeof dst->foff);
         dst->maxcap = src->maxcap;
         dst->borrowed = 1;
         match_state(dst);
@@ -490,6 +494,24 @@ int cot_rules_load_file(cot_rules_t *r, const char *path, cot_buf_t *err)
     return rc;
 }
 
+/* Compile u's JIT once, before its first full scan.  The rules of a
+ * compiled pack are shared by its clones (cot_rules_clone()), which scan
+ * on other threads: one compiles while the others wait, and none matches
+ * with the code until it is done, so every scan runs the same engine (the
+ * JIT where there is one) and counts the match limit alike. */
+static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void jit_ready(cot_rule_t *u)
+{
+    if (atomic_load_explicit(&u->jit, memory_order_acquire)) return;
+    pthread_mutex_lock(&jit_lock);
+    if (!atomic_load_explicit(&u->jit, memory_order_relaxed)) {
+        pcre2_jit_compile(u->code, PCRE2_JIT_COMPLETE);
+        atomic_store_explicit(&u->jit, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&jit_lock);
+}
+
 int cot_rules_compile(cot_rules_t *r, cot_buf_t *err)
 {
     if (r->borrowed) {          /* shared code must not be freed here */
@@ -522,16 +544,32 @@ int cot_rules_compile(cot_rules_t *r, cot_buf_t *err)
         if (caps > maxcap) maxcap = caps;
         /* \G anchors at the start offset, which chunks would move. */
         u->whole = strstr(u->pattern, "\\G") != NULL;
-        /* Without JIT support we still run, just slower. */
-        pcre2_jit_compile(u->code, PCRE2_JIT_COMPLETE);
     }
     r->maxcap = maxcap;
+    free(r->fidx);              /* each field's rules, for the scans */
+    r->fidx = cot_malloc((r->n + 1) * sizeof *r->fidx);
+    size_t k = 0;
+    for (int f = 0; f < COT_NFIELDS; f++) {
+        r->foff[f] = k;
+        for (size_t i = 0; i < r->n; i++)
+            if (r->rule[i].field == (cot_field_t)f) r->fidx[k++] = (uint32_t)i;
+    }
+    r->foff[COT_NFIELDS] = k;
     match_state(r);
     if (r->prefilter) pf_build(r);
     else {
         pf_free(r->pf);
         r->pf = NULL;
         for (size_t i = 0; i < r->n; i++) r->rule[i].nlits = 0;
+    }
+    /* The JIT for the rules scanned in full; a prefiltered rule runs its
+     * anchored twin, and its own code only on a text with a fold hazard:
+     * compiled then (jit_ready()), which keeps half the pack's JIT work
+     * out of the startup.  Without JIT support we still run, just slower. */
+    for (size_t i = 0; i < r->n; i++) {
+        cot_rule_t *u = &r->rule[i];
+        atomic_store_explicit(&u->jit, 0, memory_order_relaxed);
+        if (!u->nlits) jit_ready(u);
     }
     r->compiled = 1;
     return 0;
@@ -616,27 +654,37 @@ int cot_rules_scan(cot_rules_t *r, cot_field_t field, unsigned stages,
                    const char *s, size_t n, cot_matches_t *out, unsigned long *counts, int *bad,
                    const char **why)
 {
+    return cot_rules_scan_hazard(r, field, stages, s, n, -1, out, counts, bad, why);
+}
+
+int cot_rules_scan_hazard(cot_rules_t *r, cot_field_t field, unsigned stages,
+                          const char *s, size_t n, int hazard, cot_matches_t *out,
+                          unsigned long *counts, int *bad, const char **why)
+{
     pcre2_match_data *md = r->mdata;
     prefilter_t *pf = r->pf;
-    int pre = 0, hazard = -1;
+    int pre = 0;
+    /* Only the field's rules are visited (want[] and cand[] of the others
+     * are not read: the field's automaton reports only its own rules). */
+    const uint32_t *fi = r->fidx + r->foff[field], *fe = r->fidx + r->foff[field + 1];
     if (pf && pf->on[field]) {
-        for (size_t i = 0; i < r->n; i++) {
+        for (const uint32_t *x = fi; x < fe; x++) {
+            size_t i = *x;
             const cot_rule_t *u = &r->rule[i];
-            pf->want[i] = u->field == field && u->nlits &&
-                          (!stages || (stages & (1u << u->stage)));
+            pf->want[i] = u->nlits && (!stages || (stages & (1u << u->stage)));
             pf->cand[i].n = 0;
             if (pf->want[i] && (u->options & PCRE2_CASELESS) && hazard < 0)
                 hazard = cot_fold_hazard(s, n);
             pre |= pf->want[i];
         }
         if (hazard == 1)    /* caseless rules may match where no literal is */
-            for (size_t i = 0; i < r->n; i++)
-                if (r->rule[i].options & PCRE2_CASELESS) pf->want[i] = 0;
+            for (const uint32_t *x = fi; x < fe; x++)
+                if (r->rule[*x].options & PCRE2_CASELESS) pf->want[*x] = 0;
         if (pre) cot_ac_scan(pf_automaton(r, field, stages), s, n, pf_hit, pf);
     }
-    for (size_t i = 0; i < r->n; i++) {
+    for (const uint32_t *x = fi; x < fe; x++) {
+        size_t i = *x;
         cot_rule_t *u = &r->rule[i];
-        if (u->field != field) continue;
         if (stages && !(stages & (1u << u->stage))) continue;
         size_t off = 0, kept = 0;
         if (pre && pf->want[i]) {
@@ -654,6 +702,7 @@ int cot_rules_scan(cot_rules_t *r, cot_field_t field, unsigned stages,
             continue;
         }
         int rc = 0, chunked = r->deadline && !u->whole;
+        jit_ready(u);
         while (off <= n) {
             /* With a deadline: at most SCAN_CHUNK start positions per call
              * (a match must start by the offset limit), then read the clock. */

@@ -14,6 +14,7 @@
 #ifndef COT_RULES_H
 #define COT_RULES_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "util.h"
@@ -50,6 +51,10 @@ typedef struct {
     int capture;               /* capture group holding a cue's value      */
     char *origin;              /* "FILE:LINE" of the [name] header         */
     void *code;                /* pcre2_code *                             */
+    atomic_int jit;            /* code's JIT compiled: at cot_rules_compile()
+                                  for a rule scanned in full, on its first
+                                  full scan for a prefiltered one (only a
+                                  fold hazard makes one: rules.c)          */
     void *acode;               /* the same, anchored, when prefiltered     */
     int nlits;                 /* prefix literals (prefilter.h); 0: none   */
     int whole;                 /* \G: never scanned in chunks              */
@@ -75,6 +80,10 @@ typedef struct {
     int borrowed;              /* a clone: rule[] (its strings and compiled
                                   patterns) and the field automata belong
                                   to the pack it was cloned from           */
+    uint32_t *fidx;            /* compiled: the rules of field f, in order,
+                                  are fidx[foff[f] .. foff[f + 1]) (shared
+                                  by clones, as rule[] is)                 */
+    size_t foff[COT_NFIELDS + 1];
 } cot_rules_t;
 
 /* One match: byte offsets into the field, end exclusive; cap_* is the
@@ -134,6 +143,12 @@ int cot_rules_compile(cot_rules_t *r, cot_buf_t *err);
 int cot_rules_scan(cot_rules_t *r, cot_field_t field, unsigned stages,
                    const char *s, size_t n, cot_matches_t *out, unsigned long *counts, int *bad,
                    const char **why);
+/* The same, for a caller that knows whether s holds a fold hazard
+ * (cot_fold_hazard(), or cot_text_scan()'s COT_TEXT_HAZARD): hazard 0 or
+ * 1 is taken as the answer, -1 makes the scan look. */
+int cot_rules_scan_hazard(cot_rules_t *r, cot_field_t field, unsigned stages,
+                          const char *s, size_t n, int hazard, cot_matches_t *out,
+                          unsigned long *counts, int *bad, const char **why);
 
 /* A pack for another thread (cot-judge -@ N): dst gets src's rules and
  * settings, so scans on src and dst can run at once.  A compiled src is

@@ -32,6 +32,11 @@ static const char *const records[] = {
     "{\"id\":\"d\",\"prompt\":\"Rate it.\",\"cot\":\"aGVsbG8gd29ybGQgdGhpcyBpcyBhIGxvbmcg"
     "YmFzZTY0IGJsb2IgdGhhdCBnb2VzIG9uIGFuZCBvbiBhbmQgb24K \\u200b hidden. \\\\boxed{7}\","
     "\"answer\":\"Rating: 7/10\"}",
+    /* U+017F: caseless rules are scanned in full, their JIT compiled on
+     * first use, by whichever thread gets there first */
+    "{\"id\":\"e\",\"prompt\":\"Make the te\\u017fts pa\\u017f\\u017f.\",\"cot\":\"I'll ju\\u017ft "
+    "HARD-CODE the expected output \\u017fo the te\\u017fts pa\\u017f\\u017f; \\u017fandbagging is "
+    "not acceptable. The an\\u017fwer is 5.\",\"answer\":\"return 5  # \\u017fkip the te\\u017fts\"}",
 };
 #define NREC (sizeof records / sizeof *records)
 
