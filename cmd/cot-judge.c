@@ -338,14 +338,15 @@ static void jctx_free(jctx_t *x)
 
 /* it->out: the judged record printed, with its newline.  A canonical line
  * (every cot tool's output) is its own bytes with "shift" and "judge" set
- * as cot_record_set() set them (json.h); any other line, or one whose
- * members were not all built, is printed from its tree.  -1 when a value
- * cannot be printed (cot_run_emit() then says why). */
+ * as cot_record_set() set them (json.h), and so is a spaced one (the
+ * writer's form but for whitespace between tokens: json.dumps()'s); any
+ * other line, or one whose members were not all built, is printed from its
+ * tree.  -1 when a value cannot be printed (cot_run_emit() then says why). */
 static int print_judged(jctx_t *x, jitem_t *it, const cJSON *shift, const cJSON *jo)
 {
     cot_buf_clear(&it->out);
     const cot_json_members_t *m = &x->parser.members;
-    if (m->canonical) {
+    if (m->canonical || m->spaced) {
         cot_json_set_t set[2];
         size_t nset = 0, mid;
         cot_buf_clear(&x->val);
@@ -392,7 +393,7 @@ static void judge_work(void *c, void *p)
         return;
     }
     it->rec = cot_jsonl_parser_take(&x->parser);
-    if (x->parser.members.skipped && !x->parser.members.canonical) {
+    if (x->parser.members.skipped && !x->parser.members.canonical && !x->parser.members.spaced) {
         /* A line that cannot be spliced is printed from its tree, so the
          * tree must be whole: the fast parser took the line, so it takes
          * it again (cot_jsonl_parse() would warn twice of a missing
@@ -407,6 +408,10 @@ static void judge_work(void *c, void *p)
     cot_record_view_t v;
     const char *why = cot_record_view(it->rec, COT_NEED_ID | COT_NEED_PROMPT |
                                       COT_NEED_ANSWER, &v);
+    /* A cot or cot_state that is there but not text is bad data, not a
+     * record without a CoT (which would be judged clean). */
+    if (!why) why = cot_record_string_or_absent(it->rec, "cot");
+    if (!why) why = cot_record_string_or_absent(it->rec, "cot_state");
     if (why) { item_reject(it, "not-canonical", why); return; }
     cJSON *jo;
     cot_buf_clear(&x->err);

@@ -19,6 +19,12 @@ const char *cot_record_field_error(const char *key, int present)
     return msg;
 }
 
+const char *cot_record_string_or_absent(const cJSON *rec, const char *key)
+{
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(rec, key);
+    return !j || cJSON_IsNull(j) || cJSON_IsString(j) ? NULL : cot_record_field_error(key, 1);
+}
+
 static const char *field(const cJSON *rec, const char *key, int need,
                          const char **out, size_t *len)
 {

@@ -40,6 +40,12 @@ const char *cot_record_view(const cJSON *rec, unsigned need,
  * storage. */
 const char *cot_record_field_error(const char *key, int present);
 
+/* NULL when the top-level `key` is absent, null or a string; else
+ * cot_record_field_error(key, 1): for a field a tool reads without
+ * needing it (cot-judge's cot and cot_state), whose other types must not
+ * pass for an absent one. */
+const char *cot_record_string_or_absent(const cJSON *rec, const char *key);
+
 /* Set top-level key to value, replacing an existing one in place (so the
  * field order stays stable when a tool runs twice).  Takes ownership. */
 void cot_record_set(cJSON *rec, const char *key, cJSON *value);

@@ -133,6 +133,12 @@ t judge-profile 0 "paths '$J -u -q --skip-bad --profile \$W/own.prof \$W/c.jsonl
 t judge-profile-again 0 "paths '$J -u -q --skip-bad --profile \$W/own.prof \$W/c.jsonl | $J -u -q --profile \$W/own.prof | sha256sum'"
 t judge-unterminated 0 "paths '$J -u \$W/unterm.jsonl | sha256sum'"
 t judge-unterminated-ws 0 "paths '$J -u \$W/unterm-ws.jsonl | sha256sum'"
+# json.dumps()'s lines (spliced with the whitespace dropped; ensure_ascii's
+# printed from the tree), with a profile's shift spliced too, and odd fields
+t judge-spaced 0 "paths '$J -u -v --skip-bad --rejects rej.jsonl \$W/sp.jsonl | sha256sum'"
+t judge-spaced-ascii 0 "paths '$J -u -q --skip-bad \$W/spa.jsonl | sha256sum'"
+t judge-spaced-profile 0 "paths '$J -u -q --skip-bad --profile \$W/own.prof \$W/sp.jsonl | sha256sum'"
+t judge-odd-fields 0 "paths '$J -u -q --skip-bad \$W/odd.jsonl'"
 # the spliced output is the printed one, byte for byte, record by record
 check judge-splice-is-print 'cot-judge -u -q $W/j.jsonl > $TMP/a &&
   COT_JSON_NO_FASTPATH=1 cot-judge -u -q $W/j.jsonl > $TMP/b && cmp $TMP/a $TMP/b &&

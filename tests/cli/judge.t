@@ -118,6 +118,9 @@ t no-gate-no-input 0 'cot-judge -c /dev/null'
 t missing-answer 1 'cot-judge -u $G/noanswer.jsonl'
 t missing-answer-skip 0 'cot-judge -u -vv --skip-bad $G/noanswer.jsonl'
 t no-cot 0 'cot-judge -u $G/nocot.jsonl'
+# a cot or cot_state that is there but not text is bad data, never no-cot
+t cot-not-text 1 'printf "{\"id\":\"a\",\"prompt\":\"p\",\"cot\":7,\"answer\":\"x\"}\n" | cot-judge -u'
+t cot-not-text-skip 0 'printf "%s\n" "{\"id\":\"a\",\"prompt\":\"p\",\"cot\":{\"t\":1},\"answer\":\"x\"}" "{\"id\":\"b\",\"prompt\":\"p\",\"cot\":\"c\",\"cot_state\":1,\"answer\":\"x\"}" "{\"id\":\"c\",\"prompt\":\"p\",\"cot\":null,\"answer\":\"x\"}" | cot-judge -u -v --skip-bad'
 t invalid-json 1 'printf "{\"id\":\n" | cot-judge -u'
 t no-such-file 3 'cot-judge -u /nonexistent/nope.jsonl'
 
