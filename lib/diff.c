@@ -247,25 +247,31 @@ static void tok_run(const char *text, size_t n, uint32_t *starts, tk_state_t *s,
             }
             tok_chunk(p, i, n, v, &cls, &st, &sp);
             if (starts) {
-                /* Eight starts written whatever their number, so the
-                 * common chunk takes no branch on it (there is room: at
-                 * most i tokens start before byte i, and i + 16 <= n). */
+                /* Eight starts written whatever their number, eight more
+                 * when there are more, so the common chunk takes no
+                 * branch on it (there is room: at most i tokens start
+                 * before byte i, and i + 16 <= n); the whitespace tokens
+                 * counted by bytes as without starts. */
                 unsigned m = (unsigned)_mm_movemask_epi8(st);
-                unsigned w = m & (unsigned)_mm_movemask_epi8(sp);
                 __m128i c = _mm_sad_epu8(_mm_and_si128(st, _mm_set1_epi8(1)), zero);
                 size_t k = (size_t)_mm_cvtsi128_si32(c) + (size_t)_mm_extract_epi16(c, 4);
                 uint32_t *o = starts + s->nt, at = (uint32_t)i;
                 unsigned mm = m | 0xFFFF0000u;  /* ctz defined past the last */
-                for (int j = 0; j < 8; j++) {
-                    o[j] = at + (uint32_t)__builtin_ctz(mm);
-                    mm &= mm - 1;
+#define START1(j) (o[j] = at + (uint32_t)__builtin_ctz(mm), mm &= mm - 1)
+                START1(0); START1(1); START1(2); START1(3);
+                START1(4); START1(5); START1(6); START1(7);
+                if (k > 8) {
+                    START1(8); START1(9); START1(10); START1(11);
+                    START1(12); START1(13); START1(14); START1(15);
                 }
-                for (size_t j = 8; j < k; j++) {
-                    o[j] = at + (uint32_t)__builtin_ctz(mm);
-                    mm &= mm - 1;
-                }
+#undef START1
                 s->nt += k;
-                for (; w; w &= w - 1) s->ws++;
+                cws = _mm_sub_epi8(cws, _mm_and_si128(st, sp));
+                if (++chunks == 255) {
+                    add_counts(zero, cws, s);
+                    cws = zero;
+                    chunks = 0;
+                }
             } else {
                 cnt = _mm_sub_epi8(cnt, st);
                 cws = _mm_sub_epi8(cws, _mm_and_si128(st, sp));
@@ -544,7 +550,7 @@ static void tab_make(cot_differ_t *d, unsigned bits)
  * kept at most half full. */
 static void tab_reset(cot_differ_t *d)
 {
-    tab_make(d, 10);
+    tab_make(d, 9);
     d->ntoks = 0;
 }
 
@@ -711,6 +717,30 @@ static inline long snake_bwd(const uint32_t *x, const uint32_t *y, long lim)
     return k;
 }
 
+/* One forward step on diagonal dd: from the furthest x of the diagonals
+ * beside it, along its snake; fdv[dd] becomes where it ends.  Returns the
+ * work (1 and the snake). */
+static inline unsigned long long fwd_step(const uint32_t *xv, const uint32_t *yv,
+                                          long *fdv, long dd, long xlim, long ylim)
+{
+    long tlo = fdv[dd - 1], thi = fdv[dd + 1];
+    long x = tlo >= thi ? tlo + 1 : thi, y = x - dd;
+    long run = snake_fwd(xv + x, yv + y, xlim - x < ylim - y ? xlim - x : ylim - y);
+    fdv[dd] = x + run;
+    return 1 + (unsigned long long)run;
+}
+
+/* The same backwards on bdv, towards xoff and yoff. */
+static inline unsigned long long bwd_step(const uint32_t *xv, const uint32_t *yv,
+                                          long *bdv, long dd, long xoff, long yoff)
+{
+    long tlo = bdv[dd - 1], thi = bdv[dd + 1];
+    long x = tlo < thi ? tlo : thi - 1, y = x - dd;
+    long run = snake_bwd(xv + x, yv + y, x - xoff < y - yoff ? x - xoff : y - yoff);
+    bdv[dd] = x - run;
+    return 1 + (unsigned long long)run;
+}
+
 /* Find the midpoint of the shortest edit script for x[xoff..xlim) and
  * y[yoff..ylim), both non-empty with differing first and last elements.
  * When the search grows too expensive, settle for the furthest-reaching
@@ -731,55 +761,42 @@ static void diag(cot_differ_t *d, const uint32_t *xv, const uint32_t *yv,
         if (fmin > dmin) fdv[--fmin - 1] = -1; else ++fmin;
         if (fmax < dmax) fdv[++fmax + 1] = -1; else --fmax;
         /* The overlap is looked for only on the odd side (forward when
-         * the difference of the two mid diagonals is odd), so each side
-         * has a loop without its test. */
+         * the difference of the two mid diagonals is odd), and only on
+         * the diagonals both searches have reached: each sweep goes down
+         * its diagonals in three runs, the middle one with the test. */
         if (odd) {
-            for (dd = fmax; dd >= fmin; dd -= 2) {
-                long tlo = fdv[dd - 1], thi = fdv[dd + 1];
-                long x = tlo >= thi ? tlo + 1 : thi, y = x - dd;
-                long run = snake_fwd(xv + x, yv + y, xlim - x < ylim - y ? xlim - x : ylim - y);
-                x += run, y += run;
-                work += 1 + (unsigned long long)run;
-                fdv[dd] = x;
-                if (bmin <= dd && dd <= bmax && bdv[dd] <= x) {
+            long hi = bmax < fmax ? bmax : fmax, lo = bmin > fmin ? bmin : fmin;
+            dd = fmax;
+            for (; dd >= fmin && dd > hi; dd -= 2) work += fwd_step(xv, yv, fdv, dd, xlim, ylim);
+            for (; dd >= lo; dd -= 2) {
+                work += fwd_step(xv, yv, fdv, dd, xlim, ylim);
+                if (bdv[dd] <= fdv[dd]) {
                     d->work = work;
-                    part->x = x; part->y = y;
+                    part->x = fdv[dd]; part->y = fdv[dd] - dd;
                     return;
                 }
             }
+            for (; dd >= fmin; dd -= 2) work += fwd_step(xv, yv, fdv, dd, xlim, ylim);
         } else {
-            for (dd = fmax; dd >= fmin; dd -= 2) {
-                long tlo = fdv[dd - 1], thi = fdv[dd + 1];
-                long x = tlo >= thi ? tlo + 1 : thi, y = x - dd;
-                long run = snake_fwd(xv + x, yv + y, xlim - x < ylim - y ? xlim - x : ylim - y);
-                work += 1 + (unsigned long long)run;
-                fdv[dd] = x + run;
-            }
+            for (dd = fmax; dd >= fmin; dd -= 2) work += fwd_step(xv, yv, fdv, dd, xlim, ylim);
         }
         if (bmin > dmin) bdv[--bmin - 1] = LONG_MAX; else ++bmin;
         if (bmax < dmax) bdv[++bmax + 1] = LONG_MAX; else --bmax;
         if (odd) {
-            for (dd = bmax; dd >= bmin; dd -= 2) {
-                long tlo = bdv[dd - 1], thi = bdv[dd + 1];
-                long x = tlo < thi ? tlo : thi - 1, y = x - dd;
-                long run = snake_bwd(xv + x, yv + y, x - xoff < y - yoff ? x - xoff : y - yoff);
-                work += 1 + (unsigned long long)run;
-                bdv[dd] = x - run;
-            }
+            for (dd = bmax; dd >= bmin; dd -= 2) work += bwd_step(xv, yv, bdv, dd, xoff, yoff);
         } else {
-            for (dd = bmax; dd >= bmin; dd -= 2) {
-                long tlo = bdv[dd - 1], thi = bdv[dd + 1];
-                long x = tlo < thi ? tlo : thi - 1, y = x - dd;
-                long run = snake_bwd(xv + x, yv + y, x - xoff < y - yoff ? x - xoff : y - yoff);
-                x -= run, y -= run;
-                work += 1 + (unsigned long long)run;
-                bdv[dd] = x;
-                if (fmin <= dd && dd <= fmax && x <= fdv[dd]) {
+            long hi = fmax < bmax ? fmax : bmax, lo = fmin > bmin ? fmin : bmin;
+            dd = bmax;
+            for (; dd >= bmin && dd > hi; dd -= 2) work += bwd_step(xv, yv, bdv, dd, xoff, yoff);
+            for (; dd >= lo; dd -= 2) {
+                work += bwd_step(xv, yv, bdv, dd, xoff, yoff);
+                if (bdv[dd] <= fdv[dd]) {
                     d->work = work;
-                    part->x = x; part->y = y;
+                    part->x = bdv[dd]; part->y = bdv[dd] - dd;
                     return;
                 }
             }
+            for (; dd >= bmin; dd -= 2) work += bwd_step(xv, yv, bdv, dd, xoff, yoff);
         }
         d->work = work;
         if ((d->work > d->escape || (c >= d->too_expensive && d->escape != ULLONG_MAX)) &&
