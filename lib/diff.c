@@ -419,6 +419,9 @@ struct cot_differ {
     size_t cap_lv;
     trace_t tr;
     unsigned long long budget, work;
+    unsigned long long probe;           /* Myers work at which the first
+                                           search asks lcs_sure() (ULLONG_MAX:
+                                           never) */
     unsigned long long escape;          /* Myers work that hands over to
                                            the LCS trace (ULLONG_MAX: never) */
     long too_expensive;
@@ -678,6 +681,7 @@ static size_t load(cot_differ_t *d, const char *p, size_t n, uint32_t **starts,
 #define LCS_ESCAPE_MIN 50000
 
 static int lcs_decide(cot_differ_t *d, int giving_up);
+static int lcs_sure(cot_differ_t *d, long xoff, long xlim, long yoff, long ylim);
 
 /* ---- Myers, linear space (after GNU diff's diag/compareseq) ------------- */
 
@@ -755,7 +759,8 @@ static void diag(cot_differ_t *d, const uint32_t *xv, const uint32_t *yv,
     const int odd = (fmid - bmid) & 1;
     fdv[fmid] = xoff;
     bdv[bmid] = xlim;
-    unsigned long long work = d->work;
+    unsigned long long work = d->work, probe = d->probe;
+    d->probe = ULLONG_MAX;              /* the first search only */
     for (long c = 1;; c++) {
         long dd;
         if (fmin > dmin) fdv[--fmin - 1] = -1; else ++fmin;
@@ -799,6 +804,13 @@ static void diag(cot_differ_t *d, const uint32_t *xv, const uint32_t *yv,
             for (; dd >= bmin; dd -= 2) work += bwd_step(xv, yv, bdv, dd, xoff, yoff);
         }
         d->work = work;
+        if (work > probe) {
+            probe = ULLONG_MAX;
+            if ((d->bail = lcs_sure(d, xoff, xlim, yoff, ylim))) {
+                part->x = xoff; part->y = yoff; /* the LCS trace takes over */
+                return;
+            }
+        }
         if ((d->work > d->escape || (c >= d->too_expensive && d->escape != ULLONG_MAX)) &&
             (d->bail = lcs_decide(d, c >= d->too_expensive))) {
             part->x = xoff; part->y = yoff;     /* the LCS trace takes over */
@@ -1125,6 +1137,42 @@ static int lcs_decide(cot_differ_t *d, int giving_up)
     return 0;
 }
 
+/* Called once, in Myers' first search (on the whole core) when its work
+ * passes d->probe: whether the search is sure to hand over to the trace,
+ * so that going on with it would be work thrown away.  The core's LCS
+ * gives D = n + m - 2 LCS, and the search cannot meet before its step
+ * ceil(D/2).  Every step before that adds at least 1 to the work for each
+ * diagonal it sweeps, and which diagonals each step sweeps does not depend
+ * on the texts; so when D is over a third of n + m (lcs_decide() would
+ * then hand over whenever asked) and either that count of the work passes
+ * d->escape before step ceil(D/2), or that step is past too_expensive,
+ * Myers would surely ask lcs_decide() and hand over.  Returns 1 then (the
+ * forward pass kept for lcs_back(), the script the same), else 0 and
+ * Myers goes on as if never asked. */
+static int lcs_sure(cot_differ_t *d, long xoff, long xlim, long yoff, long ylim)
+{
+    if ((size_t)(xlim - xoff) != d->tr.n || (size_t)(ylim - yoff) != d->tr.m ||
+        d->escape == ULLONG_MAX)
+        return 0;
+    long l = lcs_fwd(d, d->tr.x, d->tr.n, d->tr.y, d->tr.m, d->tr.k);
+    size_t dd = d->tr.n + d->tr.m - 2 * (size_t)l;
+    if (3 * dd > d->tr.n + d->tr.m) {
+        const long dmin = xoff - ylim, dmax = xlim - yoff;
+        long fmin = xoff - yoff, fmax = fmin, bmin = xlim - ylim, bmax = bmin;
+        unsigned long long work = 1;    /* compareseq()'s, before the search */
+        for (long c = 1; c < (long)(dd + 1) / 2; c++) {
+            if (fmin > dmin) --fmin; else ++fmin;
+            if (fmax < dmax) ++fmax; else --fmax;
+            if (bmin > dmin) --bmin; else ++bmin;
+            if (bmax < dmax) ++bmax; else --bmax;
+            work += (unsigned long long)((fmax - fmin) / 2 + 1) + (unsigned long long)((bmax - bmin) / 2 + 1);
+            if (work > d->escape || c >= d->too_expensive) return 1;
+        }
+    }
+    lcs_drop(d);
+    return 0;
+}
+
 /* ---- driver ------------------------------------------------------------ */
 
 static void add_hunk(cot_differ_t *d, size_t as, size_t ae, size_t bs, size_t be,
@@ -1199,7 +1247,7 @@ static void run_trimmed(cot_differ_t *d, const char *a, size_t alen,
     d->tr.y = d->ib + lo; d->tr.m = hy - lo;
     d->tr.k = k;
     int traced = 0;
-    d->escape = ULLONG_MAX;
+    d->escape = d->probe = ULLONG_MAX;
     d->bail = 0;
     if (cost && d->lcs_mode == COT_DIFF_LCS_BITS) {
         if (cost <= d->budget) {
@@ -1211,6 +1259,7 @@ static void run_trimmed(cot_differ_t *d, const char *a, size_t alen,
         if (x < LCS_ESCAPE_MIN) x = LCS_ESCAPE_MIN;
         if (x > d->budget - cost) x = d->budget - cost;
         d->escape = x;
+        d->probe = x / 2;
     }
     if (!traced) {
         compareseq(d, (long)n, (long)m);
