@@ -1259,7 +1259,7 @@ static void run_trimmed(cot_differ_t *d, const char *a, size_t alen,
         if (x < LCS_ESCAPE_MIN) x = LCS_ESCAPE_MIN;
         if (x > d->budget - cost) x = d->budget - cost;
         d->escape = x;
-        d->probe = x / 2;
+        d->probe = d->slow ? ULLONG_MAX : x / 2;    /* lcs_sure() */
     }
     if (!traced) {
         compareseq(d, (long)n, (long)m);
