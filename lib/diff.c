@@ -693,11 +693,27 @@ static inline long snake_fwd(const uint32_t *x, const uint32_t *y, long lim)
 {
     long k = 0;
 #ifdef __SSE2__
-    for (; k + 4 <= lim; k += 4) {
-        __m128i e = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x + k)),
-                                    _mm_loadu_si128((const __m128i *)(const void *)(y + k)));
+    if (lim >= 4) {
+        __m128i e = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)x),
+                                    _mm_loadu_si128((const __m128i *)(const void *)y));
         unsigned m = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e));
-        if (m != 0xF) return k + __builtin_ctz(~m);
+        if (m != 0xF) return __builtin_ctz(~m);
+        k = 4;
+        for (; k + 8 <= lim; k += 8) {  /* a long snake: eight ids a step */
+            __m128i e0 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x + k)),
+                                         _mm_loadu_si128((const __m128i *)(const void *)(y + k)));
+            __m128i e1 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x + k + 4)),
+                                         _mm_loadu_si128((const __m128i *)(const void *)(y + k + 4)));
+            unsigned m8 = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e0)) |
+                          (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e1)) << 4;
+            if (m8 != 0xFF) return k + __builtin_ctz(~m8);
+        }
+        for (; k + 4 <= lim; k += 4) {
+            e = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x + k)),
+                                _mm_loadu_si128((const __m128i *)(const void *)(y + k)));
+            m = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e));
+            if (m != 0xF) return k + __builtin_ctz(~m);
+        }
     }
 #endif
     while (k < lim && x[k] == y[k]) k++;
@@ -710,11 +726,27 @@ static inline long snake_bwd(const uint32_t *x, const uint32_t *y, long lim)
 {
     long k = 0;
 #ifdef __SSE2__
-    for (; k + 4 <= lim; k += 4) {
-        __m128i e = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x - k - 4)),
-                                    _mm_loadu_si128((const __m128i *)(const void *)(y - k - 4)));
+    if (lim >= 4) {
+        __m128i e = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x - 4)),
+                                    _mm_loadu_si128((const __m128i *)(const void *)(y - 4)));
         unsigned m = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e));
-        if (m != 0xF) return k + __builtin_clz(~m << 28);
+        if (m != 0xF) return __builtin_clz(~m << 28);
+        k = 4;
+        for (; k + 8 <= lim; k += 8) {
+            __m128i e0 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x - k - 8)),
+                                         _mm_loadu_si128((const __m128i *)(const void *)(y - k - 8)));
+            __m128i e1 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x - k - 4)),
+                                         _mm_loadu_si128((const __m128i *)(const void *)(y - k - 4)));
+            unsigned m8 = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e0)) |
+                          (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e1)) << 4;
+            if (m8 != 0xFF) return k + __builtin_clz(~m8 << 24);
+        }
+        for (; k + 4 <= lim; k += 4) {
+            e = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x - k - 4)),
+                                _mm_loadu_si128((const __m128i *)(const void *)(y - k - 4)));
+            m = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e));
+            if (m != 0xF) return k + __builtin_clz(~m << 28);
+        }
     }
 #endif
     while (k < lim && x[-k - 1] == y[-k - 1]) k++;
