@@ -549,11 +549,14 @@ static void tab_make(cot_differ_t *d, unsigned bits)
     memset(d->tab, 0, n * sizeof *d->tab);
 }
 
-/* An empty intern table (its ids restart at 0); it grows as tokens come,
- * kept at most half full. */
-static void tab_reset(cot_differ_t *d)
+/* An empty intern table (its ids restart at 0) for texts of `tokens`
+ * tokens: 64 to 512 slots, twice the tokens where fewer; it grows as
+ * tokens come, kept at most half full. */
+static void tab_reset(cot_differ_t *d, size_t tokens)
 {
-    tab_make(d, 9);
+    unsigned bits = 6;
+    while (bits < 9 && ((size_t)1 << bits) < 2 * (tokens + 1)) bits++;
+    tab_make(d, bits);
     d->ntoks = 0;
 }
 
@@ -1236,7 +1239,7 @@ static void run_trimmed(cot_differ_t *d, const char *a, size_t alen,
     size_t wsa, wsb;
     size_t n = cut(ma, malen, &d->sa, &d->ia, &d->cap_a, &wsa, d->scalar);
     size_t m = cut(mb, mblen, &d->sb, &d->ib, &d->cap_b, &wsb, d->scalar);
-    tab_reset(d);
+    tab_reset(d, n + m);
     intern_all(d, ma, d->sa, d->ia, n);
     intern_all(d, mb, d->sb, d->ib, m);
     d->work = 0;
