@@ -174,12 +174,13 @@ static inline __m128i in_range(__m128i v, int lo, int hi)
  * one (a '.' before a '.' is never a digit, the byte after it being no
  * digit), which is the scalar rule's prev == TK_DIGIT. */
 static inline void tok_chunk(const unsigned char *p, size_t i, size_t n, __m128i v,
-                             __m128i *cls, __m128i *start, __m128i *ws)
+                             __m128i letters, __m128i *cls, __m128i *start, __m128i *ws)
 {
     const __m128i ones = _mm_set1_epi8(-1);
     __m128i sp = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), in_range(v, '\t', '\r'));
     __m128i word = _mm_or_si128(in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z'),
                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+    word = _mm_or_si128(word, letters);
     __m128i dig = in_range(v, '0', '9');
     __m128i dot = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
     if (_mm_movemask_epi8(dot)) {
@@ -198,6 +199,26 @@ static inline void tok_chunk(const unsigned char *p, size_t i, size_t n, __m128i
     *start = _mm_or_si128(_mm_xor_si128(_mm_cmpeq_epi8(c, pc), ones), single);
     *ws = sp;
     *cls = c;
+}
+
+/* The bytes of the 16 at v (hi: those >= 0x80) when every non-ASCII
+ * byte among them belongs to a letter of two bytes wholly inside them,
+ * else none: a lead 0xC3..0xDF (U+00C0..U+07FF, Latin to N'Ko, classed a
+ * word by tk_class()) but not U+00D7 or U+00F7 (signs), each followed by
+ * a continuation byte.  Such a chunk is cut as ASCII with those bytes
+ * taken as letters: a letter's second byte, a word after its first, never
+ * starts a token, as in the scalar rule where the letter is one character
+ * of a word.  (Lead 0xC2 is signs and spaces, longer sequences and stray
+ * bytes go to the scalar rule.) */
+static inline __m128i two_byte_letters(__m128i v, unsigned hi)
+{
+    __m128i lead = in_range(v, 0xC3, 0xDF), cont = in_range(v, 0x80, 0xBF);
+    unsigned ml = (unsigned)_mm_movemask_epi8(lead), mc = (unsigned)_mm_movemask_epi8(cont);
+    unsigned sign = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xC3))) << 1 &
+                    (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0x97)),
+                                                             _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xB7))));
+    if ((ml & 0x8000) || ml << 1 != mc || (ml | mc) != hi || sign) return _mm_setzero_si128();
+    return _mm_or_si128(lead, cont);
 }
 
 /* A class in byte 15, as tok_chunk() carries it, and back. */
@@ -239,13 +260,15 @@ static void tok_run(const char *text, size_t n, uint32_t *starts, tk_state_t *s,
         while (i + 16 <= n) {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i)), st, sp;
             unsigned hi = (unsigned)_mm_movemask_epi8(v);
-            if (hi) {           /* to the first non-ASCII character's end */
+            __m128i letters = zero;
+            if (hi && !(letters = two_byte_letters(v, hi), _mm_movemask_epi8(letters))) {
+                /* to the first non-ASCII character's end */
                 s->prev = cls_out(cls);
                 i = tok_scalar(p, i, i + (size_t)__builtin_ctz(hi) + 1, n, starts, s);
                 cls = cls_in(s->prev);
                 continue;
             }
-            tok_chunk(p, i, n, v, &cls, &st, &sp);
+            tok_chunk(p, i, n, v, letters, &cls, &st, &sp);
             if (starts) {
                 /* Eight starts written whatever their number, eight more
                  * when there are more, so the common chunk takes no
