@@ -107,9 +107,10 @@ void cot_diff_set_lcs(cot_differ_t *d, int mode, size_t mem_words);
  * the tests use to prove it. */
 void cot_diff_set_fast(cot_differ_t *d, int on);
 
-/* The tokenizer takes 16 ASCII bytes a step with SSE2 where the target has
- * it (x86-64), the scalar rule for chunks holding a non-ASCII byte and for
- * the tail; on (or COT_DIFF_SCALAR=1 in the environment when the differ is
+/* The tokenizer takes 16 bytes a step with SSE2 where the target has it
+ * (x86-64) when they are ASCII or whole letters of two bytes (U+00C0 to
+ * U+07FF but for the signs U+00D7 and U+00F7), the scalar rule for other
+ * chunks holding a non-ASCII byte and for the tail; on (or COT_DIFF_SCALAR=1 in the environment when the differ is
  * made) makes it take every byte by the scalar rule.  The same tokens
  * either way; the tests use it to prove it. */
 void cot_diff_set_scalar(cot_differ_t *d, int on);
