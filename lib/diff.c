@@ -174,12 +174,13 @@ static inline __m128i in_range(__m128i v, int lo, int hi)
  * one (a '.' before a '.' is never a digit, the byte after it being no
  * digit), which is the scalar rule's prev == TK_DIGIT. */
 static inline void tok_chunk(const unsigned char *p, size_t i, size_t n, __m128i v,
-                             __m128i *cls, __m128i *start, __m128i *ws)
+                             __m128i letters, __m128i *cls, __m128i *start, __m128i *ws)
 {
     const __m128i ones = _mm_set1_epi8(-1);
     __m128i sp = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), in_range(v, '\t', '\r'));
     __m128i word = _mm_or_si128(in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z'),
                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+    word = _mm_or_si128(word, letters);
     __m128i dig = in_range(v, '0', '9');
     __m128i dot = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
     if (_mm_movemask_epi8(dot)) {
@@ -198,6 +199,26 @@ static inline void tok_chunk(const unsigned char *p, size_t i, size_t n, __m128i
     *start = _mm_or_si128(_mm_xor_si128(_mm_cmpeq_epi8(c, pc), ones), single);
     *ws = sp;
     *cls = c;
+}
+
+/* The bytes of the 16 at v (hi: those >= 0x80) when every non-ASCII
+ * byte among them belongs to a letter of two bytes wholly inside them,
+ * else none: a lead 0xC3..0xDF (U+00C0..U+07FF, Latin to N'Ko, classed a
+ * word by tk_class()) but not U+00D7 or U+00F7 (signs), each followed by
+ * a continuation byte.  Such a chunk is cut as ASCII with those bytes
+ * taken as letters: a letter's second byte, a word after its first, never
+ * starts a token, as in the scalar rule where the letter is one character
+ * of a word.  (Lead 0xC2 is signs and spaces, longer sequences and stray
+ * bytes go to the scalar rule.) */
+static inline __m128i two_byte_letters(__m128i v, unsigned hi)
+{
+    __m128i lead = in_range(v, 0xC3, 0xDF), cont = in_range(v, 0x80, 0xBF);
+    unsigned ml = (unsigned)_mm_movemask_epi8(lead), mc = (unsigned)_mm_movemask_epi8(cont);
+    unsigned sign = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xC3))) << 1 &
+                    (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0x97)),
+                                                             _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xB7))));
+    if ((ml & 0x8000) || ml << 1 != mc || (ml | mc) != hi || sign) return _mm_setzero_si128();
+    return _mm_or_si128(lead, cont);
 }
 
 /* A class in byte 15, as tok_chunk() carries it, and back. */
@@ -239,33 +260,41 @@ static void tok_run(const char *text, size_t n, uint32_t *starts, tk_state_t *s,
         while (i + 16 <= n) {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i)), st, sp;
             unsigned hi = (unsigned)_mm_movemask_epi8(v);
-            if (hi) {           /* to the first non-ASCII character's end */
+            __m128i letters = zero;
+            if (hi && !(letters = two_byte_letters(v, hi), _mm_movemask_epi8(letters))) {
+                /* to the first non-ASCII character's end */
                 s->prev = cls_out(cls);
                 i = tok_scalar(p, i, i + (size_t)__builtin_ctz(hi) + 1, n, starts, s);
                 cls = cls_in(s->prev);
                 continue;
             }
-            tok_chunk(p, i, n, v, &cls, &st, &sp);
+            tok_chunk(p, i, n, v, letters, &cls, &st, &sp);
             if (starts) {
-                /* Eight starts written whatever their number, so the
-                 * common chunk takes no branch on it (there is room: at
-                 * most i tokens start before byte i, and i + 16 <= n). */
+                /* Eight starts written whatever their number, eight more
+                 * when there are more, so the common chunk takes no
+                 * branch on it (there is room: at most i tokens start
+                 * before byte i, and i + 16 <= n); the whitespace tokens
+                 * counted by bytes as without starts. */
                 unsigned m = (unsigned)_mm_movemask_epi8(st);
-                unsigned w = m & (unsigned)_mm_movemask_epi8(sp);
                 __m128i c = _mm_sad_epu8(_mm_and_si128(st, _mm_set1_epi8(1)), zero);
                 size_t k = (size_t)_mm_cvtsi128_si32(c) + (size_t)_mm_extract_epi16(c, 4);
                 uint32_t *o = starts + s->nt, at = (uint32_t)i;
                 unsigned mm = m | 0xFFFF0000u;  /* ctz defined past the last */
-                for (int j = 0; j < 8; j++) {
-                    o[j] = at + (uint32_t)__builtin_ctz(mm);
-                    mm &= mm - 1;
+#define START1(j) (o[j] = at + (uint32_t)__builtin_ctz(mm), mm &= mm - 1)
+                START1(0); START1(1); START1(2); START1(3);
+                START1(4); START1(5); START1(6); START1(7);
+                if (k > 8) {
+                    START1(8); START1(9); START1(10); START1(11);
+                    START1(12); START1(13); START1(14); START1(15);
                 }
-                for (size_t j = 8; j < k; j++) {
-                    o[j] = at + (uint32_t)__builtin_ctz(mm);
-                    mm &= mm - 1;
-                }
+#undef START1
                 s->nt += k;
-                for (; w; w &= w - 1) s->ws++;
+                cws = _mm_sub_epi8(cws, _mm_and_si128(st, sp));
+                if (++chunks == 255) {
+                    add_counts(zero, cws, s);
+                    cws = zero;
+                    chunks = 0;
+                }
             } else {
                 cnt = _mm_sub_epi8(cnt, st);
                 cws = _mm_sub_epi8(cws, _mm_and_si128(st, sp));
@@ -362,9 +391,16 @@ static int sure_boundary(const char *text, size_t n, size_t q)
 
 typedef struct {
     const char *p;
-    uint32_t len, hash;
+    uint32_t len;
     int ws;                             /* a whitespace run                */
 } tok_t;
+
+/* An intern table entry: a token of up to 8 bytes by its bytes (zero
+ * padded), a longer one by a 64-bit hash of them; len 0 is empty. */
+typedef struct {
+    uint64_t key;
+    uint32_t len, id;
+} slot_t;
 
 /* The match vectors of x[0..n): for each token id, the set of positions
  * where x has it, one bit each.  Frequent tokens get a ready vector; rare
@@ -391,8 +427,9 @@ struct cot_differ {
     size_t cap_a, cap_b;
     tok_t *toks;                        /* distinct tokens, by id          */
     size_t ntoks, cap_toks;
-    uint32_t *tab;                      /* open addressing: id+1, 0 empty */
+    slot_t *tab;                        /* open addressing, linear probes  */
     size_t cap_tab, ntab;               /* allocated; in use this run      */
+    unsigned tab_shift;                 /* 64 - log2(ntab)                 */
     char *ca, *cb;                      /* changed flags                   */
     size_t cap_ca, cap_cb;
     long *fd, *bd;                      /* diagonals, n+m+3 each           */
@@ -405,6 +442,9 @@ struct cot_differ {
     size_t cap_lv;
     trace_t tr;
     unsigned long long budget, work;
+    unsigned long long probe;           /* Myers work at which the first
+                                           search asks lcs_sure() (ULLONG_MAX:
+                                           never) */
     unsigned long long escape;          /* Myers work that hands over to
                                            the LCS trace (ULLONG_MAX: never) */
     long too_expensive;
@@ -469,75 +509,168 @@ static void grow(void **p, size_t *cap, size_t need, size_t elem)
     *cap = c;
 }
 
-static uint32_t tok_hash(const char *p, size_t n)
+/* The first 8 bytes at p as a word (any byte order: only compared). */
+static inline uint64_t load8(const char *p)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 16777619u;
-    return h;
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
 }
 
-/* Tokens are short: a loop beats a call to memcmp. */
-static inline int same_bytes(const char *a, const char *b, size_t n)
+/* FF in the first k bytes (1 <= k <= 8) of a word loaded by load8(). */
+static inline uint64_t mask8(size_t k)
 {
-    if (n > 16) return !memcmp(a, b, n);
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i]) return 0;
-    return 1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    static const uint64_t m[9] = {0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFull,
+                                  0xFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFull, ~0ull};
+    return m[k];
+#else
+    static const unsigned char m[16] = {255, 255, 255, 255, 255, 255, 255, 255};
+    return load8((const char *)m + 8 - k);
+#endif
 }
 
-static uint32_t intern(cot_differ_t *d, const char *p, uint32_t len)
+/* A token of len > 8 bytes at p: 8 bytes a step, the last word being the
+ * token's last 8 bytes (overlapping), so nothing past p[len) is read. */
+static inline uint64_t long_key(const char *p, size_t len)
 {
-    uint32_t h = tok_hash(p, len);
-    size_t mask = d->ntab - 1, i = (h * 2654435761u) & mask;
-    for (;; i = (i + 1) & mask) {
-        uint32_t e = d->tab[i];
-        if (!e) break;
-        const tok_t *t = &d->toks[e - 1];
-        if (t->hash == h && t->len == len && same_bytes(t->p, p, len)) return e - 1;
+    uint64_t h = len * 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i + 8 < len; i += 8) {
+        h = (h ^ load8(p + i)) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
     }
-    grow((void **)&d->toks, &d->cap_toks, d->ntoks + 1, sizeof *d->toks);
-    uint32_t c;
-    u8_next((const unsigned char *)p, len, &c);
-    d->toks[d->ntoks] = (tok_t){p, len, h, tk_class(c) == TK_WS};
-    d->tab[i] = (uint32_t)++d->ntoks;
-    return (uint32_t)(d->ntoks - 1);
+    h = (h ^ load8(p + len - 8)) * 0xC4CEB9FE1A85EC53ull;
+    return h ^ h >> 29;
 }
 
-/* An empty intern table with room for `tokens` distinct tokens, at most
- * half full; only the part in use is cleared. */
+/* a[0..len) == b[0..len) for len > 8, a word at a time (no call). */
+static inline int same_long(const char *a, const char *b, size_t len)
+{
+    for (size_t i = 0; i + 8 < len; i += 8)
+        if (load8(a + i) != load8(b + i)) return 0;
+    return load8(a + len - 8) == load8(b + len - 8);
+}
+
+/* The first slot to probe for a key (a token's length is in the key of
+ * a long one; short ones of different lengths share slots seldom). */
+static inline size_t slot_of(uint64_t key, unsigned shift)
+{
+    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> shift);
+}
+
+/* A table of 2^bits empty slots. */
+static void tab_make(cot_differ_t *d, unsigned bits)
+{
+    size_t n = (size_t)1 << bits;
+    if (n > d->cap_tab) {
+        free(d->tab);
+        d->tab = cot_malloc(n * sizeof *d->tab);
+        d->cap_tab = n;
+    }
+    d->ntab = n;
+    d->tab_shift = 64 - bits;
+    memset(d->tab, 0, n * sizeof *d->tab);
+}
+
+/* An empty intern table (its ids restart at 0) for texts of `tokens`
+ * tokens: 64 to 512 slots, twice the tokens where fewer; it grows as
+ * tokens come, kept at most half full. */
 static void tab_reset(cot_differ_t *d, size_t tokens)
 {
-    size_t tabn = 64;
-    while (tabn < 2 * (tokens + 1)) tabn *= 2;
-    if (tabn > d->cap_tab) {
-        free(d->tab);
-        d->tab = cot_malloc(tabn * sizeof *d->tab);
-        d->cap_tab = tabn;
-    }
-    d->ntab = tabn;
-    memset(d->tab, 0, tabn * sizeof *d->tab);
+    unsigned bits = 6;
+    while (bits < 9 && ((size_t)1 << bits) < 2 * (tokens + 1)) bits++;
+    tab_make(d, bits);
     d->ntoks = 0;
 }
 
-/* Make room for `more` tokens beyond those interned, keeping their ids. */
-static void tab_room(cot_differ_t *d, size_t more)
+/* Twice the slots, the tokens interned keeping their ids. */
+static void tab_grow(cot_differ_t *d)
 {
-    if (2 * (d->ntoks + more + 1) <= d->ntab) return;
-    size_t n = d->ntoks;
-    tab_reset(d, n + more);
-    d->ntoks = n;
+    size_t n = d->ntab;
+    slot_t *old = cot_malloc(n * sizeof *old);
+    memcpy(old, d->tab, n * sizeof *old);
+    tab_make(d, 64 - d->tab_shift + 1);
     size_t mask = d->ntab - 1;
     for (size_t k = 0; k < n; k++) {
-        size_t i = (d->toks[k].hash * 2654435761u) & mask;
-        while (d->tab[i]) i = (i + 1) & mask;
-        d->tab[i] = (uint32_t)(k + 1);
+        if (!old[k].len) continue;
+        size_t i = slot_of(old[k].key, d->tab_shift);
+        while (d->tab[i].len) i = (i + 1) & mask;
+        d->tab[i] = old[k];
+    }
+    free(old);
+}
+
+/* Whether a token starting with a non-ASCII byte is a whitespace run. */
+static int ws_utf8(const char *p, uint32_t len)
+{
+    uint32_t c;
+    u8_next((const unsigned char *)p, len, &c);
+    return tk_class(c) == TK_WS;
+}
+
+/* The id of the token t[0..len) whose key is key (its bytes when len <= 8,
+ * else long_key()): found, or made the next id (ids go in order of first
+ * occurrence), the table grown when half full. */
+static uint32_t intern_slow(cot_differ_t *d, const char *t, uint32_t len, uint64_t key)
+{
+    size_t mask = d->ntab - 1, j = slot_of(key, d->tab_shift);
+    for (;; j = (j + 1) & mask) {
+        const slot_t *e = &d->tab[j];
+        if (e->key == key && e->len == len &&
+            (len <= 8 || same_long(d->toks[e->id].p, t, len)))
+            return e->id;
+        if (!e->len) break;
+    }
+    grow((void **)&d->toks, &d->cap_toks, d->ntoks + 1, sizeof *d->toks);
+    uint32_t id = (uint32_t)d->ntoks++;
+    unsigned char c0 = (unsigned char)t[0];
+    d->toks[id] = (tok_t){t, len, c0 < 0x80 ? ascii_class[c0] == TK_WS : ws_utf8(t, len)};
+    d->tab[j] = (slot_t){key, len, id};
+    if (2 * d->ntoks >= d->ntab) tab_grow(d);
+    return id;
+}
+
+/* The ids of the nt tokens of p (starts[nt] its length).  The common case
+ * inline: a token of up to 8 bytes, with 8 bytes of text from its start,
+ * read as one word, found in its first slot; the rest by intern_slow(). */
+static void intern_all(cot_differ_t *d, const char *p, const uint32_t *starts,
+                       uint32_t *ids, size_t nt)
+{
+    size_t end = starts[nt], fast = nt;
+    while (fast > 0 && starts[fast - 1] + 8 > end) fast--;
+    const slot_t *tab = d->tab;
+    unsigned sh = d->tab_shift;
+    for (size_t i = 0; i < fast; i++) {
+        uint32_t s0 = starts[i], len = starts[i + 1] - s0;
+        const char *t = p + s0;
+        if (len <= 8) {
+            uint64_t key = load8(t) & mask8(len);
+            const slot_t *e = &tab[slot_of(key, sh)];
+            if (e->key == key && e->len == len) {
+                ids[i] = e->id;
+                continue;
+            }
+            ids[i] = intern_slow(d, t, len, key);
+        } else {
+            ids[i] = intern_slow(d, t, len, long_key(t, len));
+        }
+        tab = d->tab;
+        sh = d->tab_shift;
+    }
+    for (size_t i = fast; i < nt; i++) {
+        uint32_t len = starts[i + 1] - starts[i];
+        const char *t = p + starts[i];
+        uint64_t key = 0;
+        if (len > 8) key = long_key(t, len);
+        else memcpy(&key, t, len);
+        ids[i] = intern_slow(d, t, len, key);
     }
 }
 
-/* Tokenize and intern one text; returns the token count. */
-/* Cut one text into tokens: their starts, and the end after them. */
+/* Cut one text into tokens: their starts, and the end after them; the
+ * whitespace tokens into *nws. */
 static size_t cut(const char *p, size_t n, uint32_t **starts, uint32_t **ids,
-                  size_t *cap, int scalar)
+                  size_t *cap, size_t *nws, int scalar)
 {
     size_t need = n + 1;
     if (need > *cap) {
@@ -547,23 +680,18 @@ static size_t cut(const char *p, size_t n, uint32_t **starts, uint32_t **ids,
         *ids = cot_realloc(*ids, c * sizeof **ids);
         *cap = c;
     }
-    size_t nt = tokenize(p, n, *starts, scalar);
-    (*starts)[nt] = (uint32_t)n;
-    return nt;
+    tk_state_t s;
+    tok_run(p, n, *starts, &s, scalar);
+    (*starts)[s.nt] = (uint32_t)n;
+    *nws = s.ws;
+    return s.nt;
 }
 
-static void intern_all(cot_differ_t *d, const char *p, const uint32_t *starts,
-                       uint32_t *ids, size_t nt)
-{
-    for (size_t i = 0; i < nt; i++)
-        ids[i] = intern(d, p + starts[i], starts[i + 1] - starts[i]);
-}
-
-/* Tokenize and intern one text (the table has room); the token count. */
+/* Tokenize and intern one text; the token count. */
 static size_t load(cot_differ_t *d, const char *p, size_t n, uint32_t **starts,
                    uint32_t **ids, size_t *cap)
 {
-    size_t nt = cut(p, n, starts, ids, cap, d->scalar);
+    size_t ws, nt = cut(p, n, starts, ids, cap, &ws, d->scalar);
     intern_all(d, p, *starts, *ids, nt);
     return nt;
 }
@@ -579,10 +707,101 @@ static size_t load(cot_differ_t *d, const char *p, size_t n, uint32_t **starts,
 #define LCS_ESCAPE_MIN 50000
 
 static int lcs_decide(cot_differ_t *d, int giving_up);
+static int lcs_sure(cot_differ_t *d, long xoff, long xlim, long yoff, long ylim);
 
 /* ---- Myers, linear space (after GNU diff's diag/compareseq) ------------- */
 
 typedef struct { long x, y; } part_t;
+
+/* The length of the common run x[0..k) == y[0..k), k <= lim: four ids a
+ * compare with SSE2. */
+static inline long snake_fwd(const uint32_t *x, const uint32_t *y, long lim)
+{
+    long k = 0;
+#ifdef __SSE2__
+    if (lim >= 4) {
+        __m128i e = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)x),
+                                    _mm_loadu_si128((const __m128i *)(const void *)y));
+        unsigned m = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e));
+        if (m != 0xF) return __builtin_ctz(~m);
+        k = 4;
+        for (; k + 8 <= lim; k += 8) {  /* a long snake: eight ids a step */
+            __m128i e0 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x + k)),
+                                         _mm_loadu_si128((const __m128i *)(const void *)(y + k)));
+            __m128i e1 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x + k + 4)),
+                                         _mm_loadu_si128((const __m128i *)(const void *)(y + k + 4)));
+            unsigned m8 = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e0)) |
+                          (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e1)) << 4;
+            if (m8 != 0xFF) return k + __builtin_ctz(~m8);
+        }
+        for (; k + 4 <= lim; k += 4) {
+            e = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x + k)),
+                                _mm_loadu_si128((const __m128i *)(const void *)(y + k)));
+            m = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e));
+            if (m != 0xF) return k + __builtin_ctz(~m);
+        }
+    }
+#endif
+    while (k < lim && x[k] == y[k]) k++;
+    return k;
+}
+
+/* The length of the common run ending at x and y: x[-k..0) == y[-k..0),
+ * k <= lim. */
+static inline long snake_bwd(const uint32_t *x, const uint32_t *y, long lim)
+{
+    long k = 0;
+#ifdef __SSE2__
+    if (lim >= 4) {
+        __m128i e = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x - 4)),
+                                    _mm_loadu_si128((const __m128i *)(const void *)(y - 4)));
+        unsigned m = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e));
+        if (m != 0xF) return __builtin_clz(~m << 28);
+        k = 4;
+        for (; k + 8 <= lim; k += 8) {
+            __m128i e0 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x - k - 8)),
+                                         _mm_loadu_si128((const __m128i *)(const void *)(y - k - 8)));
+            __m128i e1 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x - k - 4)),
+                                         _mm_loadu_si128((const __m128i *)(const void *)(y - k - 4)));
+            unsigned m8 = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e0)) |
+                          (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e1)) << 4;
+            if (m8 != 0xFF) return k + __builtin_clz(~m8 << 24);
+        }
+        for (; k + 4 <= lim; k += 4) {
+            e = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x - k - 4)),
+                                _mm_loadu_si128((const __m128i *)(const void *)(y - k - 4)));
+            m = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e));
+            if (m != 0xF) return k + __builtin_clz(~m << 28);
+        }
+    }
+#endif
+    while (k < lim && x[-k - 1] == y[-k - 1]) k++;
+    return k;
+}
+
+/* One forward step on diagonal dd: from the furthest x of the diagonals
+ * beside it, along its snake; fdv[dd] becomes where it ends.  Returns the
+ * work (1 and the snake). */
+static inline unsigned long long fwd_step(const uint32_t *xv, const uint32_t *yv,
+                                          long *fdv, long dd, long xlim, long ylim)
+{
+    long tlo = fdv[dd - 1], thi = fdv[dd + 1];
+    long x = tlo >= thi ? tlo + 1 : thi, y = x - dd;
+    long run = snake_fwd(xv + x, yv + y, xlim - x < ylim - y ? xlim - x : ylim - y);
+    fdv[dd] = x + run;
+    return 1 + (unsigned long long)run;
+}
+
+/* The same backwards on bdv, towards xoff and yoff. */
+static inline unsigned long long bwd_step(const uint32_t *xv, const uint32_t *yv,
+                                          long *bdv, long dd, long xoff, long yoff)
+{
+    long tlo = bdv[dd - 1], thi = bdv[dd + 1];
+    long x = tlo < thi ? tlo : thi - 1, y = x - dd;
+    long run = snake_bwd(xv + x, yv + y, x - xoff < y - yoff ? x - xoff : y - yoff);
+    bdv[dd] = x - run;
+    return 1 + (unsigned long long)run;
+}
 
 /* Find the midpoint of the shortest edit script for x[xoff..xlim) and
  * y[yoff..ylim), both non-empty with differing first and last elements.
@@ -598,31 +817,55 @@ static void diag(cot_differ_t *d, const uint32_t *xv, const uint32_t *yv,
     const int odd = (fmid - bmid) & 1;
     fdv[fmid] = xoff;
     bdv[bmid] = xlim;
+    unsigned long long work = d->work, probe = d->probe;
+    d->probe = ULLONG_MAX;              /* the first search only */
     for (long c = 1;; c++) {
         long dd;
         if (fmin > dmin) fdv[--fmin - 1] = -1; else ++fmin;
         if (fmax < dmax) fdv[++fmax + 1] = -1; else --fmax;
-        for (dd = fmax; dd >= fmin; dd -= 2) {
-            long tlo = fdv[dd - 1], thi = fdv[dd + 1];
-            long x = tlo >= thi ? tlo + 1 : thi, y = x - dd, x0 = x;
-            while (x < xlim && y < ylim && xv[x] == yv[y]) x++, y++;
-            d->work += 1 + (unsigned long long)(x - x0);
-            fdv[dd] = x;
-            if (odd && bmin <= dd && dd <= bmax && bdv[dd] <= x) {
-                part->x = x; part->y = y;
-                return;
+        /* The overlap is looked for only on the odd side (forward when
+         * the difference of the two mid diagonals is odd), and only on
+         * the diagonals both searches have reached: each sweep goes down
+         * its diagonals in three runs, the middle one with the test. */
+        if (odd) {
+            long hi = bmax < fmax ? bmax : fmax, lo = bmin > fmin ? bmin : fmin;
+            dd = fmax;
+            for (; dd >= fmin && dd > hi; dd -= 2) work += fwd_step(xv, yv, fdv, dd, xlim, ylim);
+            for (; dd >= lo; dd -= 2) {
+                work += fwd_step(xv, yv, fdv, dd, xlim, ylim);
+                if (bdv[dd] <= fdv[dd]) {
+                    d->work = work;
+                    part->x = fdv[dd]; part->y = fdv[dd] - dd;
+                    return;
+                }
             }
+            for (; dd >= fmin; dd -= 2) work += fwd_step(xv, yv, fdv, dd, xlim, ylim);
+        } else {
+            for (dd = fmax; dd >= fmin; dd -= 2) work += fwd_step(xv, yv, fdv, dd, xlim, ylim);
         }
         if (bmin > dmin) bdv[--bmin - 1] = LONG_MAX; else ++bmin;
         if (bmax < dmax) bdv[++bmax + 1] = LONG_MAX; else --bmax;
-        for (dd = bmax; dd >= bmin; dd -= 2) {
-            long tlo = bdv[dd - 1], thi = bdv[dd + 1];
-            long x = tlo < thi ? tlo : thi - 1, y = x - dd, x0 = x;
-            while (xoff < x && yoff < y && xv[x - 1] == yv[y - 1]) x--, y--;
-            d->work += 1 + (unsigned long long)(x0 - x);
-            bdv[dd] = x;
-            if (!odd && fmin <= dd && dd <= fmax && x <= fdv[dd]) {
-                part->x = x; part->y = y;
+        if (odd) {
+            for (dd = bmax; dd >= bmin; dd -= 2) work += bwd_step(xv, yv, bdv, dd, xoff, yoff);
+        } else {
+            long hi = fmax < bmax ? fmax : bmax, lo = fmin > bmin ? fmin : bmin;
+            dd = bmax;
+            for (; dd >= bmin && dd > hi; dd -= 2) work += bwd_step(xv, yv, bdv, dd, xoff, yoff);
+            for (; dd >= lo; dd -= 2) {
+                work += bwd_step(xv, yv, bdv, dd, xoff, yoff);
+                if (bdv[dd] <= fdv[dd]) {
+                    d->work = work;
+                    part->x = bdv[dd]; part->y = bdv[dd] - dd;
+                    return;
+                }
+            }
+            for (; dd >= bmin; dd -= 2) work += bwd_step(xv, yv, bdv, dd, xoff, yoff);
+        }
+        d->work = work;
+        if (work > probe) {
+            probe = ULLONG_MAX;
+            if ((d->bail = lcs_sure(d, xoff, xlim, yoff, ylim))) {
+                part->x = xoff; part->y = yoff; /* the LCS trace takes over */
                 return;
             }
         }
@@ -674,9 +917,11 @@ static void compareseq(cot_differ_t *d, long n, long m)
     while (sp) {
         long ylim = d->stack[--sp], yoff = d->stack[--sp];
         long xlim = d->stack[--sp], xoff = d->stack[--sp];
-        while (xoff < xlim && yoff < ylim && xv[xoff] == yv[yoff]) xoff++, yoff++;
-        while (xoff < xlim && yoff < ylim && xv[xlim - 1] == yv[ylim - 1])
-            xlim--, ylim--;
+        long run = snake_fwd(xv + xoff, yv + yoff,
+                             xlim - xoff < ylim - yoff ? xlim - xoff : ylim - yoff);
+        xoff += run, yoff += run;
+        run = snake_bwd(xv + xlim, yv + ylim, xlim - xoff < ylim - yoff ? xlim - xoff : ylim - yoff);
+        xlim -= run, ylim -= run;
         d->work += 1;
         if (xoff == xlim || yoff == ylim || d->exhausted) {
             if (d->exhausted && xoff < xlim && yoff < ylim) d->approx = 1;
@@ -950,6 +1195,42 @@ static int lcs_decide(cot_differ_t *d, int giving_up)
     return 0;
 }
 
+/* Called once, in Myers' first search (on the whole core) when its work
+ * passes d->probe: whether the search is sure to hand over to the trace,
+ * so that going on with it would be work thrown away.  The core's LCS
+ * gives D = n + m - 2 LCS, and the search cannot meet before its step
+ * ceil(D/2).  Every step before that adds at least 1 to the work for each
+ * diagonal it sweeps, and which diagonals each step sweeps does not depend
+ * on the texts; so when D is over a third of n + m (lcs_decide() would
+ * then hand over whenever asked) and either that count of the work passes
+ * d->escape before step ceil(D/2), or that step is past too_expensive,
+ * Myers would surely ask lcs_decide() and hand over.  Returns 1 then (the
+ * forward pass kept for lcs_back(), the script the same), else 0 and
+ * Myers goes on as if never asked. */
+static int lcs_sure(cot_differ_t *d, long xoff, long xlim, long yoff, long ylim)
+{
+    if ((size_t)(xlim - xoff) != d->tr.n || (size_t)(ylim - yoff) != d->tr.m ||
+        d->escape == ULLONG_MAX)
+        return 0;
+    long l = lcs_fwd(d, d->tr.x, d->tr.n, d->tr.y, d->tr.m, d->tr.k);
+    size_t dd = d->tr.n + d->tr.m - 2 * (size_t)l;
+    if (3 * dd > d->tr.n + d->tr.m) {
+        const long dmin = xoff - ylim, dmax = xlim - yoff;
+        long fmin = xoff - yoff, fmax = fmin, bmin = xlim - ylim, bmax = bmin;
+        unsigned long long work = 1;    /* compareseq()'s, before the search */
+        for (long c = 1; c < (long)(dd + 1) / 2; c++) {
+            if (fmin > dmin) --fmin; else ++fmin;
+            if (fmax < dmax) ++fmax; else --fmax;
+            if (bmin > dmin) --bmin; else ++bmin;
+            if (bmax < dmax) ++bmax; else --bmax;
+            work += (unsigned long long)((fmax - fmin) / 2 + 1) + (unsigned long long)((bmax - bmin) / 2 + 1);
+            if (work > d->escape || c >= d->too_expensive) return 1;
+        }
+    }
+    lcs_drop(d);
+    return 0;
+}
+
 /* ---- driver ------------------------------------------------------------ */
 
 static void add_hunk(cot_differ_t *d, size_t as, size_t ae, size_t bs, size_t be,
@@ -978,9 +1259,10 @@ static void run_trimmed(cot_differ_t *d, const char *a, size_t alen,
     if (suf) ns = count_tokens(a + alen - suf, suf, &wss, d->scalar);
     const char *ma = a + pre, *mb = b + pre;
     size_t malen = alen - pre - suf, mblen = blen - pre - suf;
-    size_t n = cut(ma, malen, &d->sa, &d->ia, &d->cap_a, d->scalar);
-    size_t m = cut(mb, mblen, &d->sb, &d->ib, &d->cap_b, d->scalar);
-    tab_reset(d, n + m);        /* every token distinct, at most half full */
+    size_t wsa, wsb;
+    size_t n = cut(ma, malen, &d->sa, &d->ia, &d->cap_a, &wsa, d->scalar);
+    size_t m = cut(mb, mblen, &d->sb, &d->ib, &d->cap_b, &wsb, d->scalar);
+    tab_reset(d, n + m);
     intern_all(d, ma, d->sa, d->ia, n);
     intern_all(d, mb, d->sb, d->ib, m);
     d->work = 0;
@@ -990,10 +1272,12 @@ static void run_trimmed(cot_differ_t *d, const char *a, size_t alen,
     for (size_t diags = (n + np + ns) + (m + np + ns) + 3; diags; diags >>= 2) te <<= 1;
     d->too_expensive = te < 4096 ? 4096 : te;
 
-    grow((void **)&d->ca, &d->cap_ca, n + 1, 1);
-    grow((void **)&d->cb, &d->cap_cb, m + 1, 1);
-    memset(d->ca, 0, n + 1);
-    memset(d->cb, 0, m + 1);
+    /* The changed flags, and room past them for the hunk scan's sentinel
+     * and its word reads (clear, for the sanitizers and valgrind). */
+    grow((void **)&d->ca, &d->cap_ca, n + 9, 1);
+    grow((void **)&d->cb, &d->cap_cb, m + 9, 1);
+    memset(d->ca, 0, n + 9);
+    memset(d->cb, 0, m + 9);
     if (n + m + 3 > d->cap_diag) {
         free(d->fd); free(d->bd);
         d->fd = cot_malloc((n + m + 3) * sizeof *d->fd);
@@ -1021,7 +1305,7 @@ static void run_trimmed(cot_differ_t *d, const char *a, size_t alen,
     d->tr.y = d->ib + lo; d->tr.m = hy - lo;
     d->tr.k = k;
     int traced = 0;
-    d->escape = ULLONG_MAX;
+    d->escape = d->probe = ULLONG_MAX;
     d->bail = 0;
     if (cost && d->lcs_mode == COT_DIFF_LCS_BITS) {
         if (cost <= d->budget) {
@@ -1033,6 +1317,7 @@ static void run_trimmed(cot_differ_t *d, const char *a, size_t alen,
         if (x < LCS_ESCAPE_MIN) x = LCS_ESCAPE_MIN;
         if (x > d->budget - cost) x = d->budget - cost;
         d->escape = x;
+        d->probe = d->slow ? ULLONG_MAX : x / 2;    /* lcs_sure() */
     }
     if (!traced) {
         compareseq(d, (long)n, (long)m);
@@ -1045,23 +1330,33 @@ static void run_trimmed(cot_differ_t *d, const char *a, size_t alen,
     }
     if (traced) d->work += lcs_back(d, d->ca + lo, d->cb + lo);
 
-    size_t del = 0, ins = 0, i = 0, j = 0;
-    while (i < n || j < m) {
-        if (i < n && j < m && !d->ca[i] && !d->cb[j]) { i++; j++; continue; }
+    /* The hunks: runs of changed tokens, found by skipping the unchanged
+     * ones (both sides together) 8 flags a read, a set flag after each
+     * text's last token stopping the scans.  Similarity counts words,
+     * numbers and punctuation only (shared spaces would make unrelated
+     * texts look a third alike): A and B from the tokenizer's counts, K
+     * the words of a less those deleted. */
+    size_t del = 0, ins = 0, delws = 0, i = 0, j = 0;
+    d->ca[n] = d->cb[m] = 1;
+    for (;;) {
+        size_t ei = i, ej = j;
+        while (load8(d->ca + ei) == 0) ei += 8;
+        while (!d->ca[ei]) ei++;
+        while (load8(d->cb + ej) == 0) ej += 8;
+        while (!d->cb[ej]) ej++;
+        size_t run = ei - i < ej - j ? ei - i : ej - j;
+        i += run, j += run;
+        if (i == n && j == m) break;
         size_t as = i, bs = j;
-        while (i < n && d->ca[i]) i++;
+        while (i < n && d->ca[i]) delws += d->toks[d->ia[i++]].ws;
         while (j < m && d->cb[j]) j++;
         del += i - as;
         ins += j - bs;
         add_hunk(d, as, i, bs, j, pre);
     }
-    /* Similarity counts words, numbers and punctuation only: shared
-     * spaces would make unrelated texts look a third alike. */
     size_t ends = (np - wsp) + (ns - wss);
-    size_t wa = ends, wb = ends, kept = ends;
-    for (size_t k = 0; k < n; k++)
-        if (!d->toks[d->ia[k]].ws) { wa++; kept += !d->ca[k]; }
-    for (size_t k = 0; k < m; k++) wb += !d->toks[d->ib[k]].ws;
+    size_t wa = ends + n - wsa, wb = ends + m - wsb;
+    size_t kept = wa - (del - delws);
     if (d->approx) {
         /* The script is valid but maybe not minimal: measure the LCS of
          * the non-space tokens itself when affordable, over the whole
@@ -1071,7 +1366,6 @@ static void run_trimmed(cot_differ_t *d, const char *a, size_t alen,
         size_t na = 0, nb = 0, pre_w = 0, suf_w = 0;
         uint32_t *st = NULL, *ids = NULL;
         size_t cap = 0, nsfx = 0;
-        tab_room(d, pre + suf);
         size_t npre = load(d, a, pre, &st, &ids, &cap);
         for (size_t k = 0; k < npre; k++)
             if (!d->toks[ids[k]].ws) fa[na++] = fb[nb++] = ids[k];

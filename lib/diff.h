@@ -18,7 +18,10 @@
  * runs first, and once its work passes the trace's cost bound (and 50,000
  * steps) the exact LCS is computed; when it shows D over a third of the
  * tokens left after the common ends, the trace takes over (res->traced),
- * else Myers goes on, its result unchanged.  A search about to give up on
+ * else Myers goes on, its result unchanged.  (At half that work Myers asks
+ * once whether it is sure to hand over -- D over a third, and the work its
+ * search must do before it can meet past the hand-over -- and if so hands
+ * over at once: the same script, less work.)  A search about to give up on
  * minimality is handed over the same way.  Among the longest common
  * subsequences the trace keeps the one whose tokens come earliest in both
  * texts.  Its vectors take at most COT_DIFF_LCS_MEM words (checkpoints
@@ -96,16 +99,18 @@ enum { COT_DIFF_LCS_AUTO, COT_DIFF_LCS_MYERS, COT_DIFF_LCS_BITS };
 void cot_diff_set_lcs(cot_differ_t *d, int mode, size_t mem_words);
 
 /* Fast paths (on by default): identical texts are counted, not diffed,
- * and a common prefix and suffix, cut back to token boundaries, are
- * counted instead of tokenized and compared.  The result is the same in
+ * a common prefix and suffix, cut back to token boundaries, are
+ * counted instead of tokenized and compared, and Myers hands over to the
+ * trace as soon as it is sure to (above).  The result is the same in
  * every field either way; off (or COT_DIFF_NO_FASTPATH=1 in the
  * environment when the differ is made) compares the whole texts, which
  * the tests use to prove it. */
 void cot_diff_set_fast(cot_differ_t *d, int on);
 
-/* The tokenizer takes 16 ASCII bytes a step with SSE2 where the target has
- * it (x86-64), the scalar rule for chunks holding a non-ASCII byte and for
- * the tail; on (or COT_DIFF_SCALAR=1 in the environment when the differ is
+/* The tokenizer takes 16 bytes a step with SSE2 where the target has it
+ * (x86-64) when they are ASCII or whole letters of two bytes (U+00C0 to
+ * U+07FF but for the signs U+00D7 and U+00F7), the scalar rule for other
+ * chunks holding a non-ASCII byte and for the tail; on (or COT_DIFF_SCALAR=1 in the environment when the differ is
  * made) makes it take every byte by the scalar rule.  The same tokens
  * either way; the tests use it to prove it. */
 void cot_diff_set_scalar(cot_differ_t *d, int on);

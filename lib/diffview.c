@@ -60,24 +60,31 @@ static void add_num(cJSON *o, const char *key, double d)
     cJSON_AddItemToObjectCS(o, key, cot_diffview_number(d));
 }
 
+/* A count or an offset: a whole number, which cot_diffview_number() would
+ * return as cJSON made it. */
+static void add_count(cJSON *o, const char *key, size_t v)
+{
+    cJSON_AddItemToObjectCS(o, key, cJSON_CreateNumber((double)v));
+}
+
 cJSON *cot_diffview_part(const cot_diff_t *r, const char *a, const char *b,
                         int hunk_text)
 {
     cJSON *p = cJSON_CreateObject();
     add_num(p, "similarity", cot_diffview_sim(r->similarity, r->nhunks == 0));
-    add_num(p, "tokens_a", (double)r->tokens_a);
-    add_num(p, "tokens_b", (double)r->tokens_b);
-    add_num(p, "inserted", (double)r->inserted);
-    add_num(p, "deleted", (double)r->deleted);
+    add_count(p, "tokens_a", r->tokens_a);
+    add_count(p, "tokens_b", r->tokens_b);
+    add_count(p, "inserted", r->inserted);
+    add_count(p, "deleted", r->deleted);
     cJSON *hs = cJSON_CreateArray();
     cJSON_AddItemToObjectCS(p, "hunks", hs);
     for (size_t i = 0; i < r->nhunks; i++) {
         const cot_hunk_t *h = &r->hunks[i];
         cJSON *hj = cJSON_CreateObject();
-        add_num(hj, "a_start", (double)h->a_start);
-        add_num(hj, "a_end", (double)h->a_end);
-        add_num(hj, "b_start", (double)h->b_start);
-        add_num(hj, "b_end", (double)h->b_end);
+        add_count(hj, "a_start", h->a_start);
+        add_count(hj, "a_end", h->a_end);
+        add_count(hj, "b_start", h->b_start);
+        add_count(hj, "b_end", h->b_end);
         if (hunk_text) {
             char *t = cot_strndup(a + h->a_start, h->a_end - h->a_start);
             cJSON_AddStringToObject(hj, "a_text", t);

@@ -356,6 +356,61 @@ static void test_fastpath(void)
     cot_diff_free(slow);
 }
 
+/* Myers' early hand-over (lcs_sure(): at half the escape's work, sure to
+ * hand over, it hands over at once) against Myers left to run up to the
+ * hand-over (the fast paths off): every field, traced included, over
+ * pairs from lightly edited to rewritten whole, the edit rates around the
+ * third of D/(n+m) where the trace takes over, at the default budget and
+ * at budgets that move the escape and the give-up step. */
+static void test_probe(void)
+{
+    cot_differ_t *fast = cot_diff_new(), *slow = cot_diff_new();
+    cot_diff_set_fast(slow, 0);
+    int bad = 0, ntraced = 0, nmyers = 0, nmid = 0;
+    for (int it = 0; it < 600; it++) {
+        cot_buf_t a = {0}, b = {0};
+        size_t alpha = it % 5 == 0 ? 20 : 300;
+        if (it % 6 == 2 || it >= 360) {
+            /* lopsided: few diagonals a step, so Myers can pass half the
+             * escape and still end before it, D over a third */
+            gen(&a, 100 + tap_rn(it % 4 ? 100 : 1500), 300);
+            gen(&b, 2 + tap_rn(80), 300);
+        } else if (it % 6 == 1) {   /* short, heavily edited: Myers may end first */
+            size_t k = 80 + tap_rn(250);
+            gen(&a, k, alpha);
+            edit(&a, &b, (int)(k / 3 + tap_rn(k)), alpha);
+        } else {
+            gen(&a, 300 + tap_rn(1500), alpha);
+            if (it % 6 == 0) gen(&b, 300 + tap_rn(1500), alpha);  /* rewritten */
+            else edit(&a, &b, 1 + (int)tap_rn((unsigned)(a.len / 5)), alpha);
+        }
+        unsigned long long budget = it % 3 ? 0 : 20000 + tap_rn(400000);
+        cot_diff_set_budget(fast, budget);
+        cot_diff_set_budget(slow, budget);
+        cot_diff_t rf, rs;
+        saved_t sf;
+        cot_diff_run(fast, a.s, a.len, b.s, b.len, &rf);
+        save(&sf, &rf);
+        cot_diff_run(slow, a.s, a.len, b.s, b.len, &rs);
+        ntraced += rs.traced;
+        nmyers += !rs.traced;
+        double drel = (double)(rs.inserted + rs.deleted) / (double)(rs.tokens_a + rs.tokens_b);
+        nmid += drel > 0.2 && drel < 0.45;
+        if (!same_result(&sf.r, &rs) && bad++ < 3)
+            tap_diag("differs: %zu and %zu tokens, D/(n+m) %.3f, budget %llu, traced %d/%d",
+                     rs.tokens_a, rs.tokens_b, drel, budget, sf.r.traced, rs.traced);
+        free(sf.h);
+        cot_buf_free(&a);
+        cot_buf_free(&b);
+    }
+    tap_ok(ntraced > 40 && nmyers > 40 && nmid > 20,
+           "early hand-over: %d traced, %d Myers, %d with D/(n+m) 0.2-0.45", ntraced,
+           nmyers, nmid);
+    tap_is_long(bad, 0, "... the same result as Myers left to hand over, every field");
+    cot_diff_free(fast);
+    cot_diff_free(slow);
+}
+
 int main(void)
 {
     tap_seed(20261201);
@@ -364,5 +419,6 @@ int main(void)
     test_threshold();
     test_budget();
     test_fastpath();
+    test_probe();
     return tap_done();
 }

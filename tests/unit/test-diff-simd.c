@@ -80,7 +80,8 @@ static void test_random(void)
 static void test_offsets(void)
 {
     static const char *odd[] = {"\xc3\xa9", "\xe3\x80\x80", "\x80", "\xf0\x9f\x98\x80",
-                                "\xc3", ".", "1", "a", " "};
+                                "\xc3", ".", "1", "a", " ", "\xc3\x97", "\xd0\xb6\xd0\xb6",
+                                "\xc2\xa0", "\xc3\xa9\x80"};
     static const char *fill[] = {"0123456789", "ab cd ef g", "1.2 3.4 5.", "..........",
                                  "9.9.9.9.9.", "a1.b2.c3. "};
     char buf[128];
@@ -97,6 +98,45 @@ static void test_offsets(void)
                     if (!same(buf, len, s1, s2)) bad++;
                 }
     tap_is_long(bad, 0, "SIMD = scalar tokens, an odd character at every offset");
+}
+
+/* Letters of two bytes (the SIMD path takes a chunk whose only non-ASCII
+ * bytes are whole letters U+00C0..U+07FF as ASCII with letters) among
+ * their look-alikes: the signs U+00D7 and U+00F7, lead 0xC2 (signs, and
+ * the spaces U+0085 and U+00A0), the ends of the range (U+00C0, U+07FF),
+ * a lead or a continuation alone, an extra continuation, a lead before
+ * ASCII, three- and four-byte characters; dense (every chunk non-ASCII)
+ * and sparse, at every length to 100 and from every offset mod 16. */
+static void test_letters(void)
+{
+    static const char *lp[] = {
+        "\xc3\xa9", "\xc3\xbc", "\xc3\x80", "\xc3\xbf", "\xc4\x80", "\xd0\xb6", "\xdf\xbf",
+        "\xc3\x97", "\xc3\xb7", "\xc2\xa0", "\xc2\x85", "\xc2\xbf", "\xc2\x80", "\xc3", "\xdf",
+        "\x80", "\xbf", "\xc3\xa9\x80", "\xc3" "a", "\xe0\xa0\x80", "\xe2\x80\x94",
+        "\xf0\x9f\x98\x80", "\xc0\x80", "\xc1\xbf",
+        "a", "Zz", "_", "1", "42", "3.14", ".", " ", "  ", "\n", "-", "caf\xc3\xa9", "\xc3\xbc" "ber"};
+    char buf[256];
+    uint32_t s1[256], s2[256];
+    int bad = 0, texts = 0;
+    for (int it = 0; it < 20000; it++, texts++) {
+        size_t len = tap_rn(101), n = 0, off = tap_rn(16);
+        int sparse = it % 2, valid_only = it % 3 == 0;
+        while (n < len) {
+            const char *t = lp[tap_rn(sizeof lp / sizeof *lp)];
+            unsigned c = (unsigned char)t[0];
+            if (c >= 0x80 && sparse && tap_rn(4)) continue;
+            if (valid_only && c >= 0x80 && !(c >= 0xC3 && c <= 0xDF && t[1] && !t[2] &&
+                                             strcmp(t, "\xc3\x97") && strcmp(t, "\xc3\xb7")))
+                continue;
+            size_t l = strlen(t);
+            if (n + l > len) l = len - n;
+            memcpy(buf + off + n, t, l);
+            n += l;
+        }
+        if (!same(buf + off, n, s1, s2)) bad++;
+    }
+    tap_diag("%d texts with letters of two bytes", texts);
+    tap_is_long(bad, 0, "SIMD = scalar tokens, letters of two bytes among look-alikes");
 }
 
 /* Every string of 5 symbols around a chunk boundary (starting 13..17 of
@@ -177,6 +217,7 @@ int main(void)
     test_random();
     test_offsets();
     test_boundaries();
+    test_letters();
     test_differ();
     return tap_done();
 }

@@ -530,6 +530,111 @@ static void test_pair_empty(void)
     cot_buf_free(&m);
 }
 
+/* Interning (tokens to ids by their bytes: up to 8 bytes as one word, the
+ * last few tokens of a text by a copy, longer ones by a hash and then their
+ * bytes; a table that grows from 512 slots): texts from a vocabulary of
+ * 3000 random tokens of 1 to 40 bytes -- words of letters, of 2-byte
+ * letters (U+00E0..), whitespace runs, digit runs, and pairs of words that
+ * differ only inside (the same first and last 8 bytes) -- so thousands of
+ * distinct tokens, the table grown several times.  The script must keep
+ * exactly the DP LCS of the tokens compared by their bytes (lcsref), the
+ * hunks turn a into b, and the whitespace counts are the tokenizer's. */
+static void ivocab_make(cot_buf_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        cot_buf_t *w = &v[i];
+        size_t len = 1 + (tap_rn(3) ? tap_rn(12) : tap_rn(40));
+        switch (i % 6) {
+        case 0: case 1:                         /* ASCII letters */
+            for (size_t k = 0; k < len; k++) cot_buf_addc(w, (char)('a' + tap_rn(3)));
+            break;
+        case 2:                                 /* 2-byte letters */
+            for (size_t k = 0; k < (len + 1) / 2; k++) {
+                cot_buf_addc(w, (char)0xC3);
+                cot_buf_addc(w, (char)(0xA0 + tap_rn(3)));
+            }
+            break;
+        case 3:                                 /* whitespace runs */
+            for (size_t k = 0; k < len; k++) cot_buf_addc(w, " \t\n"[tap_rn(3)]);
+            break;
+        case 4:                                 /* digit runs */
+            for (size_t k = 0; k < len; k++) cot_buf_addc(w, (char)('0' + tap_rn(2)));
+            break;
+        default:                                /* the one before, changed inside */
+            cot_buf_add(w, v[i - 1].s, v[i - 1].len);
+            if (w->len > 16 && (unsigned char)w->s[8] < 0x80)
+                w->s[8] = w->s[8] == '0' || w->s[8] == 'a' ? (char)(w->s[8] + 1)
+                                                           : (char)(w->s[8] - 1);
+            break;
+        }
+    }
+}
+
+static void test_intern(void)
+{
+    enum { NV = 3000 };
+    cot_buf_t *v = calloc(NV, sizeof *v);
+    ivocab_make(v, NV);
+    cot_differ_t *d = cot_diff_new();
+    int bad_lcs = 0, bad_apply = 0, bad_words = 0, n = 0;
+    for (int it = 0; it < 150; it++) {
+        cot_buf_t a = {0}, b = {0};
+        size_t nv = it % 3 ? NV : 40;           /* many distinct, or few */
+        size_t nt = 50 + tap_rn(250);
+        for (size_t i = 0; i < nt; i++) {
+            /* a separator between tokens of one class, so each is a token */
+            const cot_buf_t *w = &v[tap_rn(nv)];
+            cot_buf_add(&a, w->s, w->len);
+            cot_buf_adds(&a, tap_rn(2) ? "," : "");
+        }
+        if (it % 2) {
+            cot_buf_add(&b, a.s, a.len);
+            for (int e = 0; e < 10; e++) {      /* splice in other tokens */
+                size_t at = tap_rn(b.len + 1);
+                while (at < b.len && ((unsigned char)b.s[at] & 0xC0) == 0x80) at++;
+                const cot_buf_t *w = &v[tap_rn(nv)];
+                cot_buf_t t = {0};
+                cot_buf_add(&t, b.s, at);
+                cot_buf_adds(&t, ",");
+                cot_buf_add(&t, w->s, w->len);
+                cot_buf_adds(&t, ",");
+                cot_buf_add(&t, b.s + at, b.len - at);
+                cot_buf_clear(&b);
+                cot_buf_add(&b, t.s, t.len);
+                cot_buf_free(&t);
+            }
+        } else {
+            for (size_t i = 0; i < nt; i++) {
+                const cot_buf_t *w = &v[tap_rn(nv)];
+                cot_buf_add(&b, w->s, w->len);
+                cot_buf_adds(&b, ",");
+            }
+        }
+        cot_diff_t r;
+        cot_diff_run(d, a.s, a.len, b.s, b.len, &r);
+        n++;
+        if (r.lcs != lcsref(a.s, a.len, b.s, b.len, 0) && bad_lcs++ < 3)
+            tap_diag("intern: lcs %zu, DP %zu", r.lcs, lcsref(a.s, a.len, b.s, b.len, 0));
+        if (!applies(a.s, a.len, b.s, b.len, &r)) bad_apply++;
+        size_t wsa, wsb;
+        size_t ta = cot_diff_tokens(a.s, a.len, NULL, &wsa, 1);
+        size_t tb = cot_diff_tokens(b.s, b.len, NULL, &wsb, 1);
+        if (r.tokens_a != ta || r.tokens_b != tb || r.words_a != ta - wsa ||
+            r.words_b != tb - wsb)
+            bad_words++;
+        cot_buf_free(&a);
+        cot_buf_free(&b);
+    }
+    tap_diag("interning: %d pairs", n);
+    tap_is_long(bad_lcs, 0, "interning, up to 3000 distinct tokens of 1-40 bytes: "
+                "the script keeps the DP LCS");
+    tap_is_long(bad_apply, 0, "... and its hunks turn a into b");
+    tap_is_long(bad_words, 0, "... A and B are the tokenizer's counts");
+    for (size_t i = 0; i < NV; i++) cot_buf_free(&v[i]);
+    free(v);
+    cot_diff_free(d);
+}
+
 int main(void)
 {
     tap_seed(20261123);
@@ -541,6 +646,7 @@ int main(void)
     test_fastpath();
     test_bounded();
     test_large(d);
+    test_intern();
     cot_diff_free(d);
     test_pair();
     test_pair_empty();
