@@ -491,11 +491,17 @@ static const char *orig_view(const opts_t *o, const cot_jsonl_parser_t *p, const
     for (int i = 0; i < 2; i++) {
         size_t at, end;
         int r = cot_json_member_find(text, m, spanned[i], &at, &end);
-        if (r < 0) { *unsure = 1; return NULL; }
+        int k = r > 0 ? cot_json_member_count(text, m, spanned[i]) : r;
+        if (r < 0 || k < 0) { *unsure = 1; return NULL; }
+        if (k > 1) return cot_record_field_error(spanned[i], 2);
         if (!r || text[at] == 'n') return cot_record_field_error(spanned[i], 0);
         if (text[at] != '"') return cot_record_field_error(spanned[i], 1);
     }
-    return NULL;
+    /* cot_state is not read, but given twice it is refused as the tree's
+     * reading refuses it (cot_record_view()) */
+    int k = cot_json_member_count(text, m, "cot_state");
+    if (k < 0) { *unsure = 1; return NULL; }
+    return k > 1 ? cot_record_field_error("cot_state", 2) : NULL;
 }
 
 static void orig_work(void *ctxp, void *itp)
@@ -980,7 +986,12 @@ static int sft_view(dctx_t *c, const char *text, unsigned need, cot_record_view_
     for (int i = 0; i < 4; i++) {
         size_t at, end;
         int r = cot_json_member_find(text, m, names[i], &at, &end);
-        if (r < 0) return 0;
+        int k = r > 0 ? cot_json_member_count(text, m, names[i]) : r;
+        if (r < 0 || k < 0) return 0;
+        if (k > 1) {                        /* readers differ on which counts */
+            *why = cot_record_field_error(names[i], 2);
+            return 1;
+        }
         if (!r || text[at] != '"') {        /* absent, null, or not a string */
             if (need & bits[i]) {
                 *why = cot_record_field_error(names[i], r && text[at] != 'n');
@@ -991,6 +1002,12 @@ static int sft_view(dctx_t *c, const char *text, unsigned need, cot_record_view_
         if (cot_pair_string((cot_pair_span_t){text + at, end - at}, bufs[i], &p[i],
                             &len[i]) != 1)
             return 0;
+    }
+    int k = cot_json_member_count(text, m, "cot_state");  /* as cot_record_view() */
+    if (k < 0) return 0;
+    if (k > 1) {
+        *why = cot_record_field_error("cot_state", 2);
+        return 1;
     }
     if (p[0] && p[0] != c->vid.s) {         /* the id as a C string */
         cot_buf_clear(&c->vid);

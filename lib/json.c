@@ -740,6 +740,20 @@ int cot_json_member_find(const char *text, const cot_json_members_t *m, const ch
     return 0;
 }
 
+int cot_json_member_count(const char *text, const cot_json_members_t *m, const char *key)
+{
+    size_t n = strlen(key);
+    int count = 0;
+    for (size_t i = 0; i < m->nspan; i++) {
+        const cot_json_span_t *s = &m->span[i];
+        const char *k = text + s->start + 1;
+        size_t kl = s->key_end - s->start - 2;
+        if (memchr(k, '\\', kl)) return -1;
+        count += kl == n && !memcmp(k, key, n);
+    }
+    return count;
+}
+
 int cot_json_fastpath_off(void)
 {
     const char *e = getenv("COT_JSON_NO_FASTPATH");

@@ -169,6 +169,11 @@ int cot_json_splice(cot_buf_t *out, const char *text, size_t n,
 int cot_json_member_find(const char *text, const cot_json_members_t *m, const char *key,
                          size_t *v, size_t *end);
 
+/* How many top-level members of that line are named key (the names as
+ * cot_json_member_find() reads them), or -1 when the spans cannot tell (a
+ * member name holds an escape). */
+int cot_json_member_count(const char *text, const cot_json_members_t *m, const char *key);
+
 /* What COT_JSON_NO_FASTPATH asks for: 0 (unset, empty or "0": every fast
  * path), 1 (no member filter, no splice) or 2 ("cjson": not even the
  * one-pass parser).  Read from the environment at each call. */

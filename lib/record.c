@@ -13,6 +13,10 @@ const char *cot_record_field_error(const char *key, int present)
     if (!present)
         snprintf(msg, sizeof msg, "record has no '%s' field; is this a canonical "
                  "record? Run the input through cot-extract first", key);
+    else if (present == 2)
+        snprintf(msg, sizeof msg, "field '%s' is given twice, and JSON readers differ on "
+                 "which one counts (the cot tools take the first, Python's json and jq "
+                 "the last); keep one", key);
     else
         snprintf(msg, sizeof msg, "field '%s' must be a string; run the input "
                  "through cot-extract first", key);
@@ -40,11 +44,31 @@ static const char *field(const cJSON *rec, const char *key, int need,
     return NULL;
 }
 
+/* The first of the fields cot_record_view() reads that rec holds more
+ * than once, or NULL. */
+static const char *duplicated(const cJSON *rec)
+{
+    static const char *const names[] = {"id", "prompt", "cot", "answer", "cot_state"};
+    unsigned seen = 0;
+    for (const cJSON *c = rec ? rec->child : NULL; c; c = c->next) {
+        const char *k = c->string;
+        if (!k) continue;
+        for (unsigned i = 0; i < sizeof names / sizeof *names; i++)
+            if (k[0] == names[i][0] && !strcmp(k, names[i])) {
+                if (seen >> i & 1) return names[i];
+                seen |= 1u << i;
+                break;
+            }
+    }
+    return NULL;
+}
+
 const char *cot_record_view(const cJSON *rec, unsigned need,
                             cot_record_view_t *v)
 {
     const char *e;
     memset(v, 0, sizeof *v);
+    if ((e = duplicated(rec))) return cot_record_field_error(e, 2);
     if ((e = field(rec, "id", need & COT_NEED_ID, &v->id, NULL)) ||
         (e = field(rec, "prompt", need & COT_NEED_PROMPT, &v->prompt, &v->prompt_len)) ||
         (e = field(rec, "cot", need & COT_NEED_COT, &v->cot, &v->cot_len)) ||

@@ -31,13 +31,14 @@ typedef struct {
 /* Fill v from rec.  Fields not in `need` may be absent or ill-typed (then
  * NULL; a JSON null counts as absent).  Returns NULL on success, or a message saying which
  * field is missing or ill-typed and suggesting cot-extract (static storage,
- * valid until the next call). */
+ * valid until the next call).  Any of the five fields given twice is an
+ * error, needed or not: readers differ on which of the two counts. */
 const char *cot_record_view(const cJSON *rec, unsigned need,
                             cot_record_view_t *v);
 
 /* The message cot_record_view() gives when a needed field `key` is absent
- * or null (present 0) or is not a string (present 1); the same static
- * storage. */
+ * or null (present 0), is not a string (present 1) or is given twice
+ * (present 2); the same static storage. */
 const char *cot_record_field_error(const char *key, int present);
 
 /* NULL when the top-level `key` is absent, null or a string; else

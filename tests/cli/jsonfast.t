@@ -58,6 +58,9 @@ cat > "$W/odd.jsonl" <<'EOF'
 {"id": "a10", "prompt": "  p   ten\t", "cot": "c ten", "answer": "x", "diff": {"old": [1, 2]}}
 { "id" : "a11" , "prompt" : {"no": 1} , "cot" : "c", "answer" : "x" }
 {"prompt": "p twelve", "answer": "x", "cot": "c \"twelve\"", "id": "a\u0031\u0032"}
+{"id":"a13","prompt":"p13","cot":"c","answer":"x","cot_state":"ok","cot_state":"absent"}
+{"id": "a14", "prompt": "p14", "cot": "c", "answer": "x", "cot_state": "ok", "cot_state": "ok"}
+{"id": "a15", "prompt": "p15", "cot": "c", "answer": "x", "answer": "y"}
 EOF
 # cot-diff: originals with some prompts, CoTs and answers edited (the same
 # awkward lines: rejected in ORIG too); cot-diff's own output, with and

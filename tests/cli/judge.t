@@ -120,6 +120,9 @@ t missing-answer-skip 0 'cot-judge -u -vv --skip-bad $G/noanswer.jsonl'
 t no-cot 0 'cot-judge -u $G/nocot.jsonl'
 # a cot or cot_state that is there but not text is bad data, never no-cot
 t cot-not-text 1 'printf "{\"id\":\"a\",\"prompt\":\"p\",\"cot\":7,\"answer\":\"x\"}\n" | cot-judge -u'
+# a field given twice: JSON readers differ on which counts (Python and jq
+# would see this CoT, which the first, null, would hide)
+t field-twice 1 'printf "%s\n" "{\"id\":\"a\",\"prompt\":\"p\",\"cot\":null,\"answer\":\"x\",\"cot\":\"I will hide this\"}" | cot-judge -u'
 t cot-not-text-skip 0 'printf "%s\n" "{\"id\":\"a\",\"prompt\":\"p\",\"cot\":{\"t\":1},\"answer\":\"x\"}" "{\"id\":\"b\",\"prompt\":\"p\",\"cot\":\"c\",\"cot_state\":1,\"answer\":\"x\"}" "{\"id\":\"c\",\"prompt\":\"p\",\"cot\":null,\"answer\":\"x\"}" | cot-judge -u -v --skip-bad'
 t invalid-json 1 'printf "{\"id\":\n" | cot-judge -u'
 t no-such-file 3 'cot-judge -u /nonexistent/nope.jsonl'

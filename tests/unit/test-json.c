@@ -290,6 +290,11 @@ static int check_members(const char *s, size_t n, cot_json_members_t *m, int *ca
         const cJSON *want = cJSON_GetObjectItemCaseSensitive(full, find[f]);
         for (size_t i = 0; i < m->nspan; i++)
             esc += memchr(s + m->span[i].start, '\\', m->span[i].key_end - m->span[i].start) != NULL;
+        /* and counted as the full tree's members of that name */
+        int k = cot_json_member_count(s, m, find[f]), tk = 0;
+        for (const cJSON *c = full->child; c; c = c->next)
+            tk += c->string && !strcmp(c->string, find[f]);
+        if (k < 0 ? !esc : k != tk) ok = -1;
         if (r < 0) { if (!esc) ok = -1; continue; }
         if (r == 0) { if (want) ok = -1; continue; }
         if (v >= e || strchr(" \t\r\n", s[v]) || strchr(" \t\r\n", s[e - 1])) {
