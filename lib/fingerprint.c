@@ -45,17 +45,6 @@ int cot_fp_add_file(cot_fp_part_t *p, const char *name, int is_input)
     return 0;
 }
 
-/* Little-endian words, so the digest is the same on every machine. */
-static inline uint64_t load64(const unsigned char *s)
-{
-    uint64_t w;
-    memcpy(&w, s, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    w = __builtin_bswap64(w);
-#endif
-    return w;
-}
-
 static inline uint64_t mix(uint64_t h, uint64_t w)
 {
     h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
@@ -69,15 +58,15 @@ uint64_t cot_fp_hash(uint64_t h, const void *p, size_t n)
     const unsigned char *s = p;
     uint64_t a = h ^ ((uint64_t)n * 0xff51afd7ed558ccdULL), b = a + 1, c = a + 2, d = a + 3;
     for (; n >= 32; s += 32, n -= 32) {
-        a = mix(a, load64(s));
-        b = mix(b, load64(s + 8));
-        c = mix(c, load64(s + 16));
-        d = mix(d, load64(s + 24));
+        a = mix(a, cot_load_le64(s));
+        b = mix(b, cot_load_le64(s + 8));
+        c = mix(c, cot_load_le64(s + 16));
+        d = mix(d, cot_load_le64(s + 24));
     }
-    for (; n >= 8; s += 8, n -= 8) a = mix(a, load64(s));
+    for (; n >= 8; s += 8, n -= 8) a = mix(a, cot_load_le64(s));
     unsigned char t[8] = {0};
     memcpy(t, s, n);
-    a = mix(a, load64(t) ^ ((uint64_t)n << 59));
+    a = mix(a, cot_load_le64(t) ^ ((uint64_t)n << 59));
     h = mix(mix(mix(a, b), c), d);
     h *= 0xc4ceb9fe1a85ec53ULL;
     return h ^ (h >> 32);

@@ -88,17 +88,6 @@ static uint64_t mix64(uint64_t z)        /* splitmix64's finaliser */
     return z ^ (z >> 31);
 }
 
-/* Eight bytes at p as a little-endian number, on every machine. */
-static uint64_t load_le(const unsigned char *p)
-{
-    uint64_t w;
-    memcpy(&w, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    w = __builtin_bswap64(w);
-#endif
-    return w;
-}
-
 /* cot_pair_hash() and, with h2 set, the index's second hash in the same
  * pass: FNV-style over the same words with other constants, then mixed,
  * so a pair of keys that collides in one is told apart by the other. */
@@ -111,7 +100,7 @@ static uint64_t hash12(const char *s, size_t n, uint64_t *h2)
     /* Eight bytes at a time, little-endian whatever the machine, so the
      * value (and so the shard of a key) is the same on every machine. */
     for (; i + 8 <= n; i += 8) {
-        uint64_t w = load_le(p + i);
+        uint64_t w = cot_load_le64(p + i);
         h = (h ^ mix64(w)) * 0x9E3779B97F4A7C15ULL;
         h ^= h >> 29;
         g = (g ^ w) * 0x100000001B3ULL;

@@ -7,10 +7,24 @@
 #define COT_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdarg.h>
+#include <string.h>
 
 #define COT_VERSION "0.1.0"
+
+/* Eight bytes at p as a little-endian number, on every machine (digests
+ * and hashes that must not depend on the byte order). */
+static inline uint64_t cot_load_le64(const void *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
 
 /* Documented exit codes, shared by every tool. */
 enum {
