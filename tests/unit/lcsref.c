@@ -1,6 +1,7 @@
 /* lcsref.c -- see lcsref.h */
 #include "lcsref.h"
 #include "diff.h"
+#include "util.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,4 +53,17 @@ size_t lcsref(const char *a, size_t alen, const char *b, size_t blen, int words)
     size_t l = prev[m];
     free(sa); free(sb); free(ea); free(eb); free(row); free(prev);
     return l;
+}
+
+int lcsref_applies(const char *a, size_t alen, const char *b, size_t blen,
+                   const cot_diff_t *r)
+{
+    cot_buf_t out = {0};
+    int ok = cot_diff_apply(a, alen, b, blen, r->hunks, r->nhunks, &out) == 0 &&
+             out.len == blen && (blen == 0 || !memcmp(out.s, b, blen));
+    for (size_t i = 1; ok && i < r->nhunks; i++)
+        ok = r->hunks[i].a_start > r->hunks[i - 1].a_end &&
+             r->hunks[i].b_start > r->hunks[i - 1].b_end;
+    cot_buf_free(&out);
+    return ok;
 }

@@ -51,20 +51,6 @@ static void edit(const cot_buf_t *a, cot_buf_t *b, int k, size_t alpha)
     }
 }
 
-static int applies(const char *a, size_t alen, const char *b, size_t blen,
-                   const cot_diff_t *r)
-{
-    cot_buf_t out = {0};
-    int ok = cot_diff_apply(a, alen, b, blen, r->hunks, r->nhunks, &out) == 0 &&
-             out.len == blen && (blen == 0 || !memcmp(out.s, b, blen));
-    /* sorted, disjoint, separated by unchanged text */
-    for (size_t i = 1; ok && i < r->nhunks; i++)
-        ok = r->hunks[i].a_start > r->hunks[i - 1].a_end &&
-             r->hunks[i].b_start > r->hunks[i - 1].b_end;
-    cot_buf_free(&out);
-    return ok;
-}
-
 static int same_result(const cot_diff_t *x, const cot_diff_t *y)
 {
     if (x->similarity != y->similarity || x->tokens_a != y->tokens_a ||
@@ -109,7 +95,7 @@ static void test_placement(void)
     /* "x y x" -> "y": the y is kept whatever the tie-break; with "x x" ->
      * "x" the common prefix is Myers' first step, as before. */
     cot_diff_run(d, "q x y x", 7, "q y", 3, &r);
-    tap_ok(r.traced && r.deleted == 4 && r.inserted == 0 && applies("q x y x", 7, "q y", 3, &r),
+    tap_ok(r.traced && r.deleted == 4 && r.inserted == 0 && lcsref_applies("q x y x", 7, "q y", 3, &r),
            "placement: deletions only");
     /* Kept tokens early, changes late: "Z A A Q" -> "Y A R" keeps the
      * first " A " of a and replaces "A Q" at the end. */
@@ -172,7 +158,7 @@ static void test_random(void)
         }
         if (sb.r.approx || (a.len + b.len < 1500 && sb.r.lcs != lcsref(as, a.len, bs, b.len, 0)))
             bad_dp++;
-        if (!applies(as, a.len, bs, b.len, &sb.r)) bad_apply++;
+        if (!lcsref_applies(as, a.len, bs, b.len, &sb.r)) bad_apply++;
         nsmall += rs.traced;
         if (rs.traced && !same_result(&rs, &sb.r)) bad_small++;
         /* AUTO: Myers' result exactly, or a traced one with its counts. */
@@ -217,7 +203,7 @@ static void test_threshold(void)
         cot_diff_run(aut, a.s, a.len, b.s, b.len, &ra);
         rw_traced += ra.traced && !ra.approx;
         rw_counts += !sm.r.approx && ra.inserted == sm.r.inserted &&
-                     ra.deleted == sm.r.deleted && applies(a.s, a.len, b.s, b.len, &ra);
+                     ra.deleted == sm.r.deleted && lcsref_applies(a.s, a.len, b.s, b.len, &ra);
         free(sm.h);
         edit(&a, &b, 1 + (int)tap_rn(60), 300);   /* edited */
         cot_diff_run(my, a.s, a.len, b.s, b.len, &rm);
@@ -267,7 +253,7 @@ static void test_threshold(void)
     size_t ins = r.inserted;
     cot_diff_run(aut, a.s, a.len, b.s, b.len, &r);
     tap_ok(myers_approx && r.traced && !r.approx && r.inserted < ins &&
-           applies(a.s, a.len, b.s, b.len, &r),
+           lcsref_applies(a.s, a.len, b.s, b.len, &r),
            "18k tokens rewritten: traced and exact (%zu inserted, Myers approx %zu)",
            r.inserted, ins);
     cot_buf_free(&a);
@@ -301,7 +287,7 @@ static void test_budget(void)
         ntraced += ra.traced;
         napprox += ra.approx;
         if (!ra.traced && !same_result(&ra, &sm.r)) bad++;
-        if (!applies(a.s, a.len, b.s, b.len, &ra)) bad_apply++;
+        if (!lcsref_applies(a.s, a.len, b.s, b.len, &ra)) bad_apply++;
         cot_diff_run(bits, a.s, a.len, b.s, b.len, &rb);
         if (!rb.traced) nbits_myers += same_result(&rb, &sm.r);
         else if (rb.approx) bad++;

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 static const char *vocab[] = {
     "the", "cat", "sat", "on", "mat", "so", "x", "42", "3.14", "7",
     ".", ",", "(", ")", "=", "+", " ", " ", " ", "  ", "\n", "\n\n", "\t",
@@ -46,16 +45,6 @@ static void mutate(const cot_buf_t *a, cot_buf_t *b, int k)
         cot_buf_free(&t);
         cot_buf_free(&ins);
     }
-}
-
-static int applies(const char *a, size_t alen, const char *b, size_t blen,
-                   const cot_diff_t *r)
-{
-    cot_buf_t out = {0};
-    int ok = cot_diff_apply(a, alen, b, blen, r->hunks, r->nhunks, &out) == 0 &&
-             out.len == blen && (blen == 0 || !memcmp(out.s, b, blen));
-    cot_buf_free(&out);
-    return ok;
 }
 
 static void test_tokens(void)
@@ -129,7 +118,7 @@ static void test_property(cot_differ_t *d)
         cot_diff_t r;
         cot_diff_run(d, as, a.len, bs, b.len, &r);
         n++;
-        if (!applies(as, a.len, bs, b.len, &r)) bad_apply++;
+        if (!lcsref_applies(as, a.len, bs, b.len, &r)) bad_apply++;
         if (it < 1000 && !r.approx && r.lcs != lcsref(as, a.len, bs, b.len, 0))
             bad_lcs++;
         cot_diff_run(d, as, a.len, as, a.len, &r);
@@ -159,7 +148,7 @@ static void test_bounded(void)
         cot_diff_t r;
         cot_diff_run(d, as, a.len, bs, b.len, &r);
         napprox += r.approx;
-        if (!applies(as, a.len, bs, b.len, &r)) bad_apply++;
+        if (!lcsref_applies(as, a.len, bs, b.len, &r)) bad_apply++;
         if (r.words_kept != lcsref(as, a.len, bs, b.len, 1)) bad_lcs++;
         cot_buf_free(&a);
         cot_buf_free(&b);
@@ -179,18 +168,17 @@ static void test_large(cot_differ_t *d)
     mutate(&a, &b, 200);
     cot_diff_t r;
     cot_diff_run(d, a.s, a.len, b.s, b.len, &r);
-    tap_ok(applies(a.s, a.len, b.s, b.len, &r), "200k tokens, 200 edits: applies");
+    tap_ok(lcsref_applies(a.s, a.len, b.s, b.len, &r), "200k tokens, 200 edits: applies");
     tap_ok(r.similarity > 0.99, "200k tokens, 200 edits: similarity %.4f",
            r.similarity);
     cot_buf_clear(&b);
     gen(&b, 200000);
     cot_diff_run(d, a.s, a.len, b.s, b.len, &r);
-    tap_ok(applies(a.s, a.len, b.s, b.len, &r), "200k unrelated tokens: applies");
+    tap_ok(lcsref_applies(a.s, a.len, b.s, b.len, &r), "200k unrelated tokens: applies");
     tap_ok(r.approx, "200k unrelated tokens: bounded fallback marked approx");
     cot_buf_free(&a);
     cot_buf_free(&b);
 }
-
 
 /* The fast paths (identical texts counted, common ends trimmed at sure
  * token boundaries) against the whole comparison, field by field, over
@@ -615,7 +603,7 @@ static void test_intern(void)
         n++;
         if (r.lcs != lcsref(a.s, a.len, b.s, b.len, 0) && bad_lcs++ < 3)
             tap_diag("intern: lcs %zu, DP %zu", r.lcs, lcsref(a.s, a.len, b.s, b.len, 0));
-        if (!applies(a.s, a.len, b.s, b.len, &r)) bad_apply++;
+        if (!lcsref_applies(a.s, a.len, b.s, b.len, &r)) bad_apply++;
         size_t wsa, wsb;
         size_t ta = cot_diff_tokens(a.s, a.len, NULL, &wsa, 1);
         size_t tb = cot_diff_tokens(b.s, b.len, NULL, &wsb, 1);
