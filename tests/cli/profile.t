@@ -27,6 +27,9 @@ t score-rewritten 0 "$BUILD && cot-profile score -u -p \$TMP/m.prof $S/rewritten
 t score-own-fpr05 0 "$BUILD && cot-profile score -u -p \$TMP/m.prof --fpr 0.05 $S/own.jsonl | jq -r '.shift.off_policy' | sort | uniq -c"
 t score-per-token 0 "$BUILD && head -1 $S/own.jsonl | cot-profile score -u -p \$TMP/m.prof --per-token --window 8 | jq -c '.shift | {tokens, worst_window, per_token: .per_token[0:3]}'"
 t score-spans 0 "$BUILD && tail -1 $S/rewritten.jsonl | cot-profile score -u -p \$TMP/m.prof | jq -c '.shift.edits'"
+# a cot given twice: readers differ on which counts, so neither is scored
+t score-cot-twice 1 "$BUILD 2>/dev/null && echo '{\"id\":\"x\",\"cot\":\"a b\",\"cot\":\"c d\"}' | cot-profile score -u -p \$TMP/m.prof"
+t build-cot-twice 1 "echo '{\"id\":\"x\",\"cot\":\"a b\",\"cot\":\"c d\"}' | cot-profile build -o \$TMP/m.prof; rc=\$?; ls \$TMP; exit \$rc"
 t score-bad-spans 1 "$BUILD && echo '{\"id\":\"x\",\"cot\":\"a b\",\"diff\":{\"hunks\":[[0,99]]}}' | cot-profile score -u -p \$TMP/m.prof"
 t score-no-cot 1 "$BUILD && echo '{\"id\":\"x\",\"answer\":\"a b\"}' | cot-profile score -u -p \$TMP/m.prof"
 t score-empty-cot 0 "$BUILD && echo '{\"id\":\"x\",\"cot\":\"\"}' | cot-profile score -u -p \$TMP/m.prof"
