@@ -371,12 +371,17 @@ typedef struct {               /* read by every worker, written by none */
     const cot_profile_t *prof;
     const cot_profile_shift_opts_t *so;
     const char *spans;
+    /* the members a record's parse builds (json.h): what the scorer reads
+     * and "shift", which it sets; NULL (nkeys 0) builds them all */
+    const char *const *keys;
+    size_t nkeys;
 } sconf_t;
 
 typedef struct {               /* one worker's own */
     const sconf_t *cf;
     cot_profile_work_t w;
     cot_jsonl_parser_t parser;
+    cot_buf_t val;             /* the shift object's text */
 } sctx_t;
 
 enum { SI_BAD_LINE, SI_REJECT, SI_SCORED };
@@ -401,12 +406,27 @@ static void score_work(void *c, void *p)
     const sconf_t *cf = x->cf;
     it->printed = it->off = 0;
     cot_line_t l = {.file = it->raw.file.s, .line = it->raw.line, .len = it->raw.text.len};
+    cot_json_members_t *m = &x->parser.members;
+    m->keys = cf->keys;
+    m->nkeys = cf->nkeys;
     if (cot_jsonl_parse(&x->parser, &l, it->raw.text.s, it->raw.unterminated)) {
         it->state = SI_BAD_LINE;
         cot_raw_reject(&it->raw, l.kind, l.reason);
         return;
     }
     it->rec = cot_jsonl_parser_take(&x->parser);
+    if (m->skipped && !m->canonical && !m->spaced) {
+        /* A line that cannot be spliced is printed from its tree, which
+         * must be whole then: the fast parser took the line, so it takes
+         * it again (cot_jsonl_parse() would warn twice of a missing
+         * newline). */
+        cJSON_Delete(it->rec);
+        if (!(it->rec = cot_json_parse_fast(it->raw.text.s, it->raw.text.len,
+                                            &x->parser.scratch)))
+            cot_die(COT_EXIT_IO, "%s:%lu: internal error: the line parsed once "
+                    "does not parse again", it->raw.file.s, it->raw.line);
+        m->skipped = 0;
+    }
     cot_record_view_t v;
     const char *why = cot_record_view(it->rec, COT_NEED_COT, &v);
     if (why) { sitem_reject(it, "no-cot", why); return; }
@@ -420,15 +440,28 @@ static void score_work(void *c, void *p)
         it->raw.kind = "bad-spans";
         return;
     }
-    cJSON *sh = cot_profile_shift_json(cf->prof, v.cot, v.cot_len, nsp, cf->so, &x->w,
-                                       &it->off);
     /* logprob_stats from `cot-profile logprobs`, when present */
     const cJSON *cv = cot_record_get(it->rec, "logprob_stats.cot.curvature");
-    if (cJSON_IsNumber(cv)) cot_profile_add_logprob(sh, cv->valuedouble);
-    cot_record_set(it->rec, "shift", sh);
+    const double curv = cJSON_IsNumber(cv) ? cv->valuedouble : NAN;
     it->state = SI_SCORED;
     cot_buf_clear(&it->out);
-    if (cot_json_print(&it->out, it->rec) < 0) return;   /* cot_run_emit says why */
+    if (m->canonical || m->spaced) {
+        /* the line's own bytes with "shift" set, as cot_record_set() and
+         * cot_json_print() would have it, without the shift's tree */
+        cot_buf_clear(&x->val);
+        cot_profile_shift_print(&x->val, cf->prof, v.cot, v.cot_len, nsp, cf->so, &x->w,
+                                &it->off, cJSON_IsNumber(cv) ? &curv : NULL);
+        cot_json_set_t set = {"shift", x->val.s, x->val.len};
+        if (cot_json_splice(&it->out, it->raw.text.s, it->raw.text.len, m, &set, 1) < 0)
+            cot_die(COT_EXIT_IO, "%s:%lu: internal error: a canonical line does not "
+                    "splice", it->raw.file.s, it->raw.line);
+    } else {
+        cJSON *sh = cot_profile_shift_json(cf->prof, v.cot, v.cot_len, nsp, cf->so, &x->w,
+                                           &it->off);
+        if (cJSON_IsNumber(cv)) cot_profile_add_logprob(sh, curv);
+        cot_record_set(it->rec, "shift", sh);
+        if (cot_json_print(&it->out, it->rec) < 0) return;   /* cot_run_emit says why */
+    }
     it->printed = 1;
     cJSON_Delete(it->rec);     /* freed by the thread that made it */
     it->rec = NULL;
@@ -477,7 +510,18 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
     int st = cot_run_open(&run, &o->c, files, nfiles, 1);
     if (st) { cot_profile_close(prof); return st; }
     check_calibration(prof, o->fpr, &run, 1);
-    sconf_t cf = {prof, &so, o->spans};
+    /* Build only what is read: cot_record_view()'s fields (each checked
+     * for duplicates), --spans' first key, logprob_stats and "shift". */
+    const char *keys[8] = {"id", "prompt", "cot", "answer", "cot_state", "logprob_stats",
+                           "shift"};
+    size_t nkeys = 7;
+    cot_buf_t head = {0};
+    int whole = 0;
+    if (o->spans) {
+        if (cot_record_path_head(o->spans, &head) < 0) whole = 1;
+        else keys[nkeys++] = cot_buf_cstr(&head);
+    }
+    sconf_t cf = {prof, &so, o->spans, whole ? NULL : keys, whole ? 0 : nkeys};
     int nthreads = o->c.threads, nctx = nthreads ? nthreads : 1;
     sctx_t *ctxs = cot_calloc((size_t)nctx, sizeof *ctxs);
     void **ctxp = cot_calloc((size_t)nctx, sizeof *ctxp);
@@ -506,9 +550,11 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
     for (int i = 0; i < nctx; i++) {
         cot_profile_work_free(&ctxs[i].w);
         cot_jsonl_parser_free(&ctxs[i].parser);
+        cot_buf_free(&ctxs[i].val);
     }
     free(ctxs);
     free(ctxp);
+    cot_buf_free(&head);
     cot_profile_close(prof);
     return cot_run_finish(&run);
 }

@@ -2,6 +2,7 @@
  * hashed counts), the binary file, loading by mmap, and scoring.
  * See profile.h for the model and docs/man cot-profile(1) for the format. */
 #include "profile.h"
+#include "json.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -1951,15 +1952,16 @@ static double r4(double x) { return round(x * 1e4) / 1e4; }
  * of 10^4, is the double nearest to that decimal, so %1.15g spells the
  * decimal itself (at most 15 significant digits, no exponent for
  * 10^-4 <= |d| < 10^11, trailing zeros dropped) and it reads back as d:
- * cJSON's spelling, written here without printf and strtod. */
-cJSON *cot_profile_number(double d)
+ * cJSON's spelling, written into t here without printf and strtod.
+ * Returns its start in t (the text ends at t + 32), or NULL for any other d
+ * (an integer is the writer's, the rest printed as cJSON prints it). */
+static const char *num4_text(double d, char t[32])
 {
-    cJSON *n = cJSON_CreateNumber(d);
     double a = fabs(d);
-    if (!(a < 1e11) || a == floor(a)) return n;  /* integers: the writer's */
+    if (!(a < 1e11) || a == floor(a)) return NULL;
     long long k = llround(a * 1e4);
-    if ((double)k / 1e4 != a) return n;         /* printed as cJSON prints it */
-    char t[32], *e = t + sizeof t, *q = e;
+    if ((double)k / 1e4 != a) return NULL;
+    char *q = t + 32;
     int f = (int)(k % 10000), nd = 4;
     while (f % 10 == 0) { f /= 10; nd--; }
     for (int i = 0; i < nd; i++, f /= 10) *--q = (char)('0' + f % 10);
@@ -1967,45 +1969,160 @@ cJSON *cot_profile_number(double d)
     k /= 10000;
     do *--q = (char)('0' + k % 10); while (k /= 10);
     if (d < 0) *--q = '-';
-    n->valuestring = cot_strndup(q, (size_t)(e - q));
+    return q;
+}
+
+cJSON *cot_profile_number(double d)
+{
+    cJSON *n = cJSON_CreateNumber(d);
+    char t[32];
+    const char *q = num4_text(d, t);
+    if (q) n->valuestring = cot_strndup(q, (size_t)(t + 32 - q));
     return n;
 }
 
-/* The shift object's keys are literals: not copied (cJSON_StringIsConst). */
-static cJSON *add_obj(cJSON *o, const char *k)
+/* The shift object is written once, through a sink that either builds its
+ * cJSON tree (for a caller that sets it into a record's tree) or appends
+ * the very text cot_json_print() would write for that tree (for a caller
+ * that splices it into the record's line, json.h): the scorer's records
+ * are short, and building, printing and freeing some sixty nodes cost it
+ * more than scoring one.  Every value goes through one of the calls below,
+ * each the tree's node and its text side by side; cot_profile_shift_check()
+ * holds the two to the same bytes.  The keys are literals with nothing to
+ * escape: not copied in the tree (cJSON_StringIsConst). */
+#define SINK_DEPTH 6
+typedef struct {
+    cot_buf_t *b;              /* the text, or NULL: the tree             */
+    cJSON *at[SINK_DEPTH];     /* tree: the open containers, at[0] the root */
+    int first[SINK_DEPTH];     /* text: nothing in the open container yet   */
+    int depth;
+} sink_t;
+
+static void sink_tree(sink_t *o, cJSON *root)
 {
-    cJSON *x = cJSON_CreateObject();
-    cJSON_AddItemToObjectCS(o, k, x);
-    return x;
+    memset(o, 0, sizeof *o);
+    o->at[0] = root;
 }
 
-static cJSON *add_arr(cJSON *o, const char *k)
+/* text: the members (or elements) of a container the caller opens and
+ * closes, appended to b */
+static void sink_text(sink_t *o, cot_buf_t *b)
 {
-    cJSON *x = cJSON_CreateArray();
-    cJSON_AddItemToObjectCS(o, k, x);
-    return x;
+    memset(o, 0, sizeof *o);
+    o->b = b;
+    o->first[0] = 1;
 }
 
-static void add_num(cJSON *o, const char *k, double x)
+/* Where the next value goes: its comma and key (NULL in an array) written,
+ * and room made for a value of up to 40 bytes (a number's longest is 24). */
+static void sink_key(sink_t *o, const char *k)
 {
-    if (isnan(x) || isinf(x)) cJSON_AddItemToObjectCS(o, k, cJSON_CreateNull());
-    else cJSON_AddItemToObjectCS(o, k, cot_profile_number(r4(x)));
+    cot_buf_t *b = o->b;
+    const size_t kn = k ? strlen(k) : 0;
+    if (b->len + kn + 48 > b->cap) cot_buf_reserve(b, kn + 48);
+    char *q = b->s + b->len;
+    if (!o->first[o->depth]) *q++ = ',';
+    o->first[o->depth] = 0;
+    if (k) {
+        *q++ = '"';
+        memcpy(q, k, kn);
+        q += kn;
+        *q++ = '"';
+        *q++ = ':';
+    }
+    b->len = (size_t)(q - b->s);
 }
 
-static void add_span(cJSON *arr, size_t a, size_t b, double v)
+/* n bytes of a value (n <= 40) into the room sink_key() made */
+static void sink_put(sink_t *o, const char *s, size_t n)
 {
-    cJSON *t = cJSON_CreateArray();
-    cJSON_AddItemToArray(t, cJSON_CreateNumber((double)a));
-    cJSON_AddItemToArray(t, cJSON_CreateNumber((double)b));
-    cJSON_AddItemToArray(t, cot_profile_number(r4(v)));
-    cJSON_AddItemToArray(arr, t);
+    memcpy(o->b->s + o->b->len, s, n);
+    o->b->len += n;
+}
+
+static void sink_node(sink_t *o, const char *k, cJSON *x)
+{
+    if (k) cJSON_AddItemToObjectCS(o->at[o->depth], k, x);
+    else cJSON_AddItemToArray(o->at[o->depth], x);
+}
+
+/* cJSON_CreateNumber(d) */
+static void put_plain(sink_t *o, const char *k, double d)
+{
+    if (!o->b) { sink_node(o, k, cJSON_CreateNumber(d)); return; }
+    sink_key(o, k);
+    cJSON n = {.type = cJSON_Number, .valuedouble = d};
+    cot_json_print_number(o->b, &n);
+}
+
+/* cot_profile_number(d) */
+static void put_number(sink_t *o, const char *k, double d)
+{
+    if (!o->b) { sink_node(o, k, cot_profile_number(d)); return; }
+    char t[32];
+    const char *q = num4_text(d, t);
+    if (!q) { put_plain(o, k, d); return; }
+    sink_key(o, k);
+    sink_put(o, q, (size_t)(t + 32 - q));
+}
+
+static void put_null(sink_t *o, const char *k)
+{
+    if (!o->b) { sink_node(o, k, cJSON_CreateNull()); return; }
+    sink_key(o, k);
+    sink_put(o, "null", 4);
+}
+
+static void put_bool(sink_t *o, const char *k, int v)
+{
+    if (!o->b) { sink_node(o, k, cJSON_CreateBool(v)); return; }
+    sink_key(o, k);
+    if (v) sink_put(o, "true", 4);
+    else sink_put(o, "false", 5);
+}
+
+/* A shift number: rounded to four decimals, null when undefined. */
+static void put_num(sink_t *o, const char *k, double x)
+{
+    if (isnan(x) || isinf(x)) put_null(o, k);
+    else put_number(o, k, r4(x));
+}
+
+/* An object ('{') or an array ('['), closed by put_close(). */
+static void put_open(sink_t *o, const char *k, char c)
+{
+    if (o->depth + 1 >= SINK_DEPTH) abort();   /* the shift object's own shape */
+    if (!o->b) {
+        cJSON *x = c == '{' ? cJSON_CreateObject() : cJSON_CreateArray();
+        sink_node(o, k, x);
+        o->at[++o->depth] = x;
+        return;
+    }
+    sink_key(o, k);
+    sink_put(o, &c, 1);
+    o->first[++o->depth] = 1;
+}
+
+static void put_close(sink_t *o, char c)
+{
+    o->depth--;
+    if (o->b) cot_buf_addc(o->b, c);
+}
+
+static void put_span(sink_t *o, size_t a, size_t b, double v)
+{
+    put_open(o, NULL, '[');
+    put_plain(o, NULL, (double)a);
+    put_plain(o, NULL, (double)b);
+    put_number(o, NULL, r4(v));
+    put_close(o, ']');
 }
 
 /* windows {threshold, of, flagged, spans} and steps {threshold, of,
  * flagged, spans}: the unit flags, each calibrated on its own held-out
  * units (null threshold: not calibrated, another --window, or fpr below
  * what the held-out units resolve). */
-static void add_units(cJSON *sh, const cot_profile_t *prof, const char *cot,
+static void put_units(sink_t *sh, const cot_profile_t *prof, const char *cot,
                       size_t len, size_t m, const cot_profile_shift_opts_t *o,
                       cot_profile_work_t *w)
 {
@@ -2015,12 +2132,18 @@ static void add_units(cJSON *sh, const cot_profile_t *prof, const char *cot,
     cot_profile_unit_threshold(prof, COT_PUNIT_WINDOW, o->fpr, &tw);
     cot_profile_unit_threshold(prof, COT_PUNIT_STEP, o->fpr, &ts);
     if (o->window != prof->info.unit_window) tw.resolved = 0;
-    cJSON *wo = add_obj(sh, "windows");
-    add_num(wo, "threshold", tw.resolved ? tw.t : NAN);
+    put_open(sh, "windows", '{');
+    put_num(sh, "threshold", tw.resolved ? tw.t : NAN);
     size_t W = o->window && o->window < m ? o->window : m;
     size_t npos = m ? m - W + 1 : 0, nflag = 0;
-    cJSON_AddItemToObjectCS(wo, "of", cJSON_CreateNumber((double)npos));
-    cJSON *spans = cJSON_CreateArray();
+    put_plain(sh, "of", (double)npos);
+    /* The flag count comes before the spans, which are found in the same
+     * pass: the text's spans are written apart and moved after it. */
+    cot_buf_t spans = {0};
+    sink_t sp;
+    cJSON *arr = NULL;
+    if (sh->b) sink_text(&sp, &spans);
+    else sink_tree(&sp, arr = cJSON_CreateArray());
     if (tw.resolved && m) {
         /* flagged windows, overlapping ones merged: [start, end, max] */
         double sum = 0, best = 0;
@@ -2035,32 +2158,60 @@ static void add_units(cJSON *sh, const cot_profile_t *prof, const char *cot,
             nflag++;
             size_t a = w->toks[at].start, b = w->toks[i].end;
             if (open && a <= e0) { e0 = b; if (v > best) best = v; continue; }
-            if (open) add_span(spans, s0, e0, best);
+            if (open) put_span(&sp, s0, e0, best);
             open = 1; s0 = a; e0 = b; best = v;
         }
-        if (open) add_span(spans, s0, e0, best);
+        if (open) put_span(&sp, s0, e0, best);
     }
-    if (tw.resolved) cJSON_AddItemToObjectCS(wo, "flagged", cJSON_CreateNumber((double)nflag));
-    else cJSON_AddItemToObjectCS(wo, "flagged", cJSON_CreateNull());
-    cJSON_AddItemToObjectCS(wo, "spans", spans);
-    cJSON *so = add_obj(sh, "steps");
-    add_num(so, "threshold", ts.resolved ? ts.t : NAN);
-    cJSON_AddItemToObjectCS(so, "of", cJSON_CreateNumber((double)w->nsteps));
-    spans = cJSON_CreateArray();
+    if (tw.resolved) put_plain(sh, "flagged", (double)nflag);
+    else put_null(sh, "flagged");
+    if (sh->b) {
+        sink_key(sh, "spans");
+        cot_buf_addc(sh->b, '[');
+        cot_buf_add(sh->b, spans.s, spans.len);
+        cot_buf_addc(sh->b, ']');
+    } else sink_node(sh, "spans", arr);
+    cot_buf_free(&spans);
+    put_close(sh, '}');
+    put_open(sh, "steps", '{');
+    put_num(sh, "threshold", ts.resolved ? ts.t : NAN);
+    put_plain(sh, "of", (double)w->nsteps);
     nflag = 0;
+    for (size_t k = 0; ts.resolved && k < w->nsteps; k++) nflag += w->steps[k].value > ts.t;
+    if (ts.resolved) put_plain(sh, "flagged", (double)nflag);
+    else put_null(sh, "flagged");
+    put_open(sh, "spans", '[');
     for (size_t k = 0; ts.resolved && k < w->nsteps; k++)
-        if (w->steps[k].value > ts.t) {
-            nflag++;
-            add_span(spans, w->steps[k].start, w->steps[k].end, w->steps[k].value);
-        }
-    if (ts.resolved) cJSON_AddItemToObjectCS(so, "flagged", cJSON_CreateNumber((double)nflag));
-    else cJSON_AddItemToObjectCS(so, "flagged", cJSON_CreateNull());
-    cJSON_AddItemToObjectCS(so, "spans", spans);
+        if (w->steps[k].value > ts.t)
+            put_span(sh, w->steps[k].start, w->steps[k].end, w->steps[k].value);
+    put_close(sh, ']');
+    put_close(sh, '}');
 }
 
-cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t len,
-                              long nspans, const cot_profile_shift_opts_t *o,
-                              cot_profile_work_t *w, int *off)
+/* logprob {curvature, p, combined_p}; q is score_p as written (rounded;
+ * NAN when null). */
+static void put_logprob(sink_t *sh, double curv, double q)
+{
+    put_open(sh, "logprob", '{');
+    put_num(sh, "curvature", curv);
+    double p = isnan(curv) ? NAN : 0.5 * erfc(-curv / sqrt(2.0));
+    if (p < 1e-300) p = 1e-300;
+    put_num(sh, "p", p);
+    double c = NAN;
+    if (!isnan(p) && !isnan(q) && q > 0) {
+        double x = -2 * (log(p) + log(q));
+        c = exp(-x / 2) * (1 + x / 2);         /* chi-square, 4 df, upper tail */
+    }
+    if (isnan(c)) put_null(sh, "combined_p");
+    else put_plain(sh, "combined_p", c < 1e-4 ? c : r4(c));
+    put_close(sh, '}');
+}
+
+/* The members of the shift object into sh (see cot_profile_shift_json()),
+ * and logprob last when curv is not NULL. */
+static void put_shift(sink_t *sh, const cot_profile_t *prof, const char *cot, size_t len,
+                      long nspans, const cot_profile_shift_opts_t *o,
+                      cot_profile_work_t *w, int *off, const double *curv)
 {
     const double thr = cot_profile_feat_threshold(prof, COT_PCAL_SCORE, o->fpr, NULL);
     const int cal_window = o->window == prof->info.cal_window;
@@ -2070,84 +2221,134 @@ cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t
     const double *bits = w->bits;
     const int has_ref = prof->info.views >> COT_PVIEW_REF_WORDS & 1;
     const cot_profile_score_t s = w->words;
-    cJSON *sh = cJSON_CreateObject();
-    add_num(sh, "score", f[COT_PCAL_SCORE]);
-    add_num(sh, "score_p", cot_profile_feat_p(prof, COT_PCAL_SCORE, f[COT_PCAL_SCORE]));
-    add_num(sh, "bits_per_token", s.bits_per_token);
+    const double score_p = cot_profile_feat_p(prof, COT_PCAL_SCORE, f[COT_PCAL_SCORE]);
+    put_num(sh, "score", f[COT_PCAL_SCORE]);
+    put_num(sh, "score_p", score_p);
+    put_num(sh, "bits_per_token", s.bits_per_token);
     /* Bits per token over the own baseline (the calibration mean), the
      * figure cot-stat --shift averages per group. */
     const cot_profile_info_t *pi = &prof->info;
-    add_num(sh, "excess_bits", pi->ncal ? s.bits_per_token - pi->cal_mean[0] : NAN);
-    cJSON_AddItemToObjectCS(sh, "tokens", cJSON_CreateNumber((double)n));
-    add_num(sh, "z", cot_profile_z(prof, 0, s.bits_per_token));
-    add_num(sh, "p", cot_profile_p(prof, 0, s.bits_per_token));
-    cJSON *ww = add_obj(sh, "worst_window");
-    add_num(ww, "bits", s.worst_bits);
+    put_num(sh, "excess_bits", pi->ncal ? s.bits_per_token - pi->cal_mean[0] : NAN);
+    put_plain(sh, "tokens", (double)n);
+    put_num(sh, "z", cot_profile_z(prof, 0, s.bits_per_token));
+    put_num(sh, "p", cot_profile_p(prof, 0, s.bits_per_token));
+    put_open(sh, "worst_window", '{');
+    put_num(sh, "bits", s.worst_bits);
     if (n) {
-        cJSON_AddItemToObjectCS(ww, "start", cJSON_CreateNumber((double)s.worst_start));
-        cJSON_AddItemToObjectCS(ww, "end", cJSON_CreateNumber((double)s.worst_end));
+        put_plain(sh, "start", (double)s.worst_start);
+        put_plain(sh, "end", (double)s.worst_end);
     }
-    add_num(ww, "z", cal_window ? cot_profile_z(prof, 1, s.worst_bits) : NAN);
-    add_num(ww, "p", cal_window ? cot_profile_p(prof, 1, s.worst_bits) : NAN);
+    put_num(sh, "z", cal_window ? cot_profile_z(prof, 1, s.worst_bits) : NAN);
+    put_num(sh, "p", cal_window ? cot_profile_p(prof, 1, s.worst_bits) : NAN);
+    put_close(sh, '}');
     *off = n && !isnan(thr) && f[COT_PCAL_SCORE] > thr;
-    if (n && !isnan(thr)) cJSON_AddItemToObjectCS(sh, "off_policy", cJSON_CreateBool(*off));
-    else cJSON_AddItemToObjectCS(sh, "off_policy", cJSON_CreateNull());
-    add_num(sh, "threshold", thr);
-    cJSON_AddItemToObjectCS(sh, "fpr", cot_profile_number(o->fpr));
-    if (o->units) add_units(sh, prof, cot, len, n, o, w);
+    if (n && !isnan(thr)) put_bool(sh, "off_policy", *off);
+    else put_null(sh, "off_policy");
+    put_num(sh, "threshold", thr);
+    put_number(sh, "fpr", o->fpr);
+    if (o->units) put_units(sh, prof, cot, len, n, o, w);
     /* the views, each with its z against the held-out own samples */
-    cJSON *vw = add_obj(sh, "views");
-    cJSON *vo = add_obj(vw, "words");
-    add_num(vo, "bits", f[COT_PCAL_WBITS]);
-    add_num(vo, "z", cot_profile_feat_z(prof, COT_PCAL_WBITS, f[COT_PCAL_WBITS]));
-    add_num(vo, "peak", f[COT_PCAL_WPEAK]);
-    add_num(vo, "peak_z", cot_profile_feat_z(prof, COT_PCAL_WPEAK, f[COT_PCAL_WPEAK]));
+    put_open(sh, "views", '{');
+    put_open(sh, "words", '{');
+    put_num(sh, "bits", f[COT_PCAL_WBITS]);
+    put_num(sh, "z", cot_profile_feat_z(prof, COT_PCAL_WBITS, f[COT_PCAL_WBITS]));
+    put_num(sh, "peak", f[COT_PCAL_WPEAK]);
+    put_num(sh, "peak_z", cot_profile_feat_z(prof, COT_PCAL_WPEAK, f[COT_PCAL_WPEAK]));
     if (has_ref) {
-        add_num(vo, "llr", f[COT_PCAL_WLLR]);
-        add_num(vo, "llr_z", cot_profile_feat_z(prof, COT_PCAL_WLLR, f[COT_PCAL_WLLR]));
+        put_num(sh, "llr", f[COT_PCAL_WLLR]);
+        put_num(sh, "llr_z", cot_profile_feat_z(prof, COT_PCAL_WLLR, f[COT_PCAL_WLLR]));
     }
-    vo = add_obj(vw, "chars");
-    add_num(vo, "bits", f[COT_PCAL_CBITS]);
-    add_num(vo, "z", cot_profile_feat_z(prof, COT_PCAL_CBITS, f[COT_PCAL_CBITS]));
-    add_num(vo, "peak", f[COT_PCAL_CPEAK]);
-    add_num(vo, "peak_z", cot_profile_feat_z(prof, COT_PCAL_CPEAK, f[COT_PCAL_CPEAK]));
+    put_close(sh, '}');
+    put_open(sh, "chars", '{');
+    put_num(sh, "bits", f[COT_PCAL_CBITS]);
+    put_num(sh, "z", cot_profile_feat_z(prof, COT_PCAL_CBITS, f[COT_PCAL_CBITS]));
+    put_num(sh, "peak", f[COT_PCAL_CPEAK]);
+    put_num(sh, "peak_z", cot_profile_feat_z(prof, COT_PCAL_CPEAK, f[COT_PCAL_CPEAK]));
     if (has_ref) {
-        add_num(vo, "llr", f[COT_PCAL_CLLR]);
-        add_num(vo, "llr_z", cot_profile_feat_z(prof, COT_PCAL_CLLR, f[COT_PCAL_CLLR]));
+        put_num(sh, "llr", f[COT_PCAL_CLLR]);
+        put_num(sh, "llr_z", cot_profile_feat_z(prof, COT_PCAL_CLLR, f[COT_PCAL_CLLR]));
     }
-    vo = add_obj(vw, "layout");
-    add_num(vo, "rms_z", f[COT_PCAL_LAYOUT]);
-    add_num(vo, "z", cot_profile_feat_z(prof, COT_PCAL_LAYOUT, f[COT_PCAL_LAYOUT]));
+    put_close(sh, '}');
+    put_open(sh, "layout", '{');
+    put_num(sh, "rms_z", f[COT_PCAL_LAYOUT]);
+    put_num(sh, "z", cot_profile_feat_z(prof, COT_PCAL_LAYOUT, f[COT_PCAL_LAYOUT]));
+    put_close(sh, '}');
+    put_close(sh, '}');
     double vr[COT_PVOICE_N];
     cot_profile_voice(toks, n, vr);
-    vo = add_obj(sh, "voice");
-    for (int k = 0; k < COT_PVOICE_N; k++) add_num(vo, cot_pvoice_names[k], vr[k]);
+    put_open(sh, "voice", '{');
+    for (int k = 0; k < COT_PVOICE_N; k++) put_num(sh, cot_pvoice_names[k], vr[k]);
+    put_close(sh, '}');
     if (nspans >= 0) {
         cot_profile_spans_t e;
         cot_profile_spans(toks, bits, n, (const size_t (*)[2])w->spans, (size_t)nspans, &e);
-        cJSON *eo = add_obj(sh, "edits");
-        cJSON_AddItemToObjectCS(eo, "spans", cJSON_CreateNumber((double)nspans));
-        add_num(eo, "inside", e.inside);
-        add_num(eo, "outside", e.outside);
-        add_num(eo, "before", e.before);
-        add_num(eo, "downstream", e.after);
-        add_num(eo, "downstream_shift", e.after - e.before);
-        cJSON_AddItemToObjectCS(eo, "tokens_inside", cJSON_CreateNumber((double)e.n_inside));
-        cJSON_AddItemToObjectCS(eo, "tokens_before", cJSON_CreateNumber((double)e.n_before));
-        cJSON_AddItemToObjectCS(eo, "tokens_downstream", cJSON_CreateNumber((double)e.n_after));
+        put_open(sh, "edits", '{');
+        put_plain(sh, "spans", (double)nspans);
+        put_num(sh, "inside", e.inside);
+        put_num(sh, "outside", e.outside);
+        put_num(sh, "before", e.before);
+        put_num(sh, "downstream", e.after);
+        put_num(sh, "downstream_shift", e.after - e.before);
+        put_plain(sh, "tokens_inside", (double)e.n_inside);
+        put_plain(sh, "tokens_before", (double)e.n_before);
+        put_plain(sh, "tokens_downstream", (double)e.n_after);
+        put_close(sh, '}');
     }
     if (o->per_token) {
-        cJSON *pt = add_arr(sh, "per_token");
+        put_open(sh, "per_token", '[');
         for (size_t i = 0; i < n; i++) {
-            cJSON *t = cJSON_CreateArray();
-            cJSON_AddItemToArray(t, cJSON_CreateNumber(toks[i].start));
-            cJSON_AddItemToArray(t, cJSON_CreateNumber(toks[i].end));
-            cJSON_AddItemToArray(t, cot_profile_number(r4(bits[i])));
-            if (has_ref) cJSON_AddItemToArray(t, cot_profile_number(r4(w->rbits[i])));
-            cJSON_AddItemToArray(pt, t);
+            put_open(sh, NULL, '[');
+            put_plain(sh, NULL, toks[i].start);
+            put_plain(sh, NULL, toks[i].end);
+            put_number(sh, NULL, r4(bits[i]));
+            if (has_ref) put_number(sh, NULL, r4(w->rbits[i]));
+            put_close(sh, ']');
         }
+        put_close(sh, ']');
     }
-    return sh;
+    if (curv) {
+        const double q = isnan(score_p) || isinf(score_p) ? NAN : r4(score_p);
+        put_logprob(sh, *curv, q);
+    }
+}
+
+cJSON *cot_profile_shift_json(const cot_profile_t *prof, const char *cot, size_t len,
+                              long nspans, const cot_profile_shift_opts_t *o,
+                              cot_profile_work_t *w, int *off)
+{
+    cJSON *root = cJSON_CreateObject();
+    sink_t sh;
+    sink_tree(&sh, root);
+    put_shift(&sh, prof, cot, len, nspans, o, w, off, NULL);
+    return root;
+}
+
+void cot_profile_shift_print(cot_buf_t *out, const cot_profile_t *prof, const char *cot,
+                             size_t len, long nspans, const cot_profile_shift_opts_t *o,
+                             cot_profile_work_t *w, int *off, const double *curvature)
+{
+    sink_t sh;
+    sink_text(&sh, out);
+    cot_buf_addc(out, '{');
+    put_shift(&sh, prof, cot, len, nspans, o, w, off, curvature);
+    cot_buf_addc(out, '}');
+}
+
+int cot_profile_shift_check(const cot_profile_t *prof, const char *cot, size_t len,
+                            long nspans, const cot_profile_shift_opts_t *o,
+                            cot_profile_work_t *w, const double *curvature)
+{
+    int off1 = -1, off2 = -2;
+    cJSON *t = cot_profile_shift_json(prof, cot, len, nspans, o, w, &off1);
+    if (curvature) cot_profile_add_logprob(t, *curvature);
+    cot_buf_t a = {0}, b = {0};
+    int bad = cot_json_print(&a, t) < 0;
+    cJSON_Delete(t);
+    cot_profile_shift_print(&b, prof, cot, len, nspans, o, w, &off2, curvature);
+    bad |= off1 != off2 || a.len != b.len || (a.len && memcmp(a.s, b.s, a.len));
+    cot_buf_free(&a);
+    cot_buf_free(&b);
+    return bad ? -1 : 0;
 }
 
 /* ---- writing ----------------------------------------------------------- */
@@ -2567,20 +2768,10 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
 void cot_profile_add_logprob(cJSON *sh, double curv)
 {
     cJSON_DeleteItemFromObjectCaseSensitive(sh, "logprob");
-    cJSON *o = add_obj(sh, "logprob");
-    add_num(o, "curvature", curv);
-    double p = isnan(curv) ? NAN : 0.5 * erfc(-curv / sqrt(2.0));
-    if (p < 1e-300) p = 1e-300;
-    add_num(o, "p", p);
     const cJSON *sp = cJSON_GetObjectItemCaseSensitive(sh, "score_p");
-    double q = cJSON_IsNumber(sp) ? sp->valuedouble : NAN;
-    double c = NAN;
-    if (!isnan(p) && !isnan(q) && q > 0) {
-        double x = -2 * (log(p) + log(q));
-        c = exp(-x / 2) * (1 + x / 2);         /* chi-square, 4 df, upper tail */
-    }
-    if (isnan(c)) cJSON_AddItemToObjectCS(o, "combined_p", cJSON_CreateNull());
-    else cJSON_AddItemToObjectCS(o, "combined_p", cJSON_CreateNumber(c < 1e-4 ? c : r4(c)));
+    sink_t o;
+    sink_tree(&o, sh);
+    put_logprob(&o, curv, cJSON_IsNumber(sp) ? sp->valuedouble : NAN);
 }
 
 /* ---- mixture ----------------------------------------------------------- */

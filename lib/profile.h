@@ -401,6 +401,21 @@ cJSON *cot_profile_shift_json(const cot_profile_t *p, const char *cot, size_t n,
                               long nspans, const cot_profile_shift_opts_t *o,
                               cot_profile_work_t *w, int *off);
 
+/* The same object's text, as cot_json_print() writes that tree (after
+ * cot_profile_add_logprob(curvature) when curvature is not NULL), appended
+ * to out: for a caller that splices it into the record's line (json.h)
+ * rather than setting it into the record's tree. */
+void cot_profile_shift_print(cot_buf_t *out, const cot_profile_t *p, const char *cot,
+                             size_t n, long nspans, const cot_profile_shift_opts_t *o,
+                             cot_profile_work_t *w, int *off, const double *curvature);
+
+/* 0 when cot_profile_shift_print() writes what cot_json_print() writes for
+ * cot_profile_shift_json() (and cot_profile_add_logprob()) of the same
+ * record, with the same *off; else -1.  For tests and fuzzers. */
+int cot_profile_shift_check(const cot_profile_t *p, const char *cot, size_t n,
+                            long nspans, const cot_profile_shift_opts_t *o,
+                            cot_profile_work_t *w, const double *curvature);
+
 /* Logprobs, when the record has them: add shift.logprob {curvature,
  * p, combined_p} to a shift object.  The Fast-DetectGPT curvature is about
  * N(0,1) on the model's own samples and lower on text it would not write, so

@@ -204,6 +204,44 @@ t diff-spaced-ascii 0 "paths '$D -u -q --skip-bad \$W/spa.jsonl \$W/sp.jsonl | u
 t diff-spaced-orig 0 "paths '$D -u -q --skip-bad \$W/sp.jsonl \$W/c.jsonl | unW | sha256sum'"
 t diff-odd-fields 0 "paths '$D -u -v --skip-bad --rejects rej.jsonl \$W/odd.jsonl \$W/odd.jsonl | unW'"
 t diff-odd-fields-id 0 "paths '$D -u -q --skip-bad --key id --answer-shift \$W/odd.jsonl \$W/odd.jsonl | unW'"
+# ---- cot-profile score -------------------------------------------------------
+# The records built by the members score reads (cot_record_view()'s fields,
+# --spans' first key, logprob_stats, shift), the shift object written as
+# text and spliced; any other line printed from its tree, as before
+$PY - "$W" <<'PY'
+import json, sys
+w = sys.argv[1]
+# logprob_stats on every third line the corpus parses (numbers, null, a string)
+with open(w + "/c.jsonl", "rb") as f, open(w + "/lp.jsonl", "wb") as o:
+    for i, l in enumerate(f):
+        try:
+            r = json.loads(l)
+            if not isinstance(r, dict) or i % 3:
+                raise ValueError
+            r["logprob_stats"] = {"cot": {"curvature": [-1.5, 0.25, None, "x", -40][i % 5]}}
+            l = (json.dumps(r, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+        except Exception:
+            pass
+        o.write(l)
+PY
+P='cot-profile score -@ $N -p $W/own.prof'
+t profile-skip-bad 0 "paths '$P -u -v --skip-bad --rejects rej.jsonl \$W/c.jsonl | sha256sum'"
+t profile-stops 1 "paths '$P -u -q \$W/c.jsonl | sha256sum'"
+t profile-judged 0 "paths '$P -u -q --per-token \$W/j.jsonl | sha256sum'"
+t profile-again 0 "paths '$P -u -q --skip-bad \$W/c.jsonl | $P -u -q | sha256sum'"
+t profile-logprob 0 "paths '$P -u -q --skip-bad \$W/lp.jsonl | sha256sum'"
+t profile-spans 0 "paths '$P -u -q --skip-bad --spans diff.cot.hunks \$W/dp.jsonl | unW | sha256sum'"
+t profile-spans-pointer 0 "paths '$P -u -q --skip-bad --spans /diff/cot/hunks --window 4 \$W/dp.jsonl | unW | sha256sum'"
+t profile-spans-whole 0 "paths '$P -u -q --skip-bad --spans . \$W/c.jsonl | sha256sum'"
+t profile-unterminated 0 "paths '$P -u \$W/unterm-ws.jsonl | sha256sum'"
+t profile-spaced 0 "paths '$P -u -v --skip-bad --rejects rej.jsonl \$W/sp.jsonl | sha256sum'"
+t profile-spaced-ascii 0 "paths '$P -u -q --skip-bad \$W/spa.jsonl | sha256sum'"
+t profile-odd-fields 0 "paths '$P -u -v --skip-bad --rejects rej.jsonl \$W/odd.jsonl'"
+check profile-splice-is-print 'cot-profile score -u -q --skip-bad -p $W/own.prof $W/lp.jsonl > $TMP/a &&
+  COT_JSON_NO_FASTPATH=1 cot-profile score -u -q --skip-bad -p $W/own.prof $W/lp.jsonl > $TMP/b &&
+  cmp $TMP/a $TMP/b && [ "$(grep -c "\"logprob\":{\"curvature\"" $TMP/a)" -gt 100 ] &&
+  cot-profile score -u -q -p $W/own.prof $TMP/a | cmp - $TMP/a'
+
 check diff-again-is-input 'cot-diff -u -q --skip-bad $W/o.jsonl $W/d.jsonl | cmp - $W/d.jsonl &&
   cot-diff -u -q --skip-bad --profile $W/own.prof $W/o.jsonl $W/dp.jsonl | cmp - $W/dp.jsonl'
 

@@ -70,6 +70,10 @@ static void exercise(const cot_profile_t *p, const char *text, size_t n)
     if (cot_profile_scan_check(text, n) || cot_profile_chars_check(p, text, n, &w) ||
         cot_profile_words_check(p, text, n, &w))
         abort();
+    /* the shift object's text is its tree's (what score splices) */
+    o.per_token = 1;
+    const double curv = -2.5;
+    if (cot_profile_shift_check(p, text, n, -1, &o, &w, &curv)) abort();
     cot_profile_info_t in;
     cot_profile_info(p, &in);
     cot_profile_threshold(p, 0, 0.01);

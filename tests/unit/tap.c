@@ -97,6 +97,7 @@ const char *tap_stderr_end(void)
 static uint64_t rng_state;
 
 void tap_seed(uint64_t seed) { rng_state = seed; }
+uint64_t tap_state(void) { return rng_state; }
 
 uint64_t tap_rnd(void)
 {

@@ -20,8 +20,11 @@ void tap_stderr_begin(void);
 const char *tap_stderr_end(void);
 /* A deterministic generator (splitmix64), so that a failure reproduces:
  * tap_seed() sets its state (0 until then), tap_rnd() returns the next
- * value, tap_rn(n) one in [0, n) (0 for n = 0). */
+ * value, tap_rn(n) one in [0, n) (0 for n = 0).  tap_state() is the state,
+ * for a test that must leave the draws of the tests after it as they were
+ * (tap_seed(state) when it is done). */
 void     tap_seed(uint64_t seed);
+uint64_t tap_state(void);
 uint64_t tap_rnd(void);
 size_t   tap_rn(size_t n);
 /* Print the plan ("1..N") and return the exit status for main(). */

@@ -652,6 +652,67 @@ static void test_views_reference(void)
     cot_buf_free(&t); cot_buf_free(&r);
 }
 
+/* The shift object's text (cot_profile_shift_print(), what cot-profile
+ * score splices into a line) is what cot_json_print() writes for its tree
+ * (cot_profile_shift_json() and cot_profile_add_logprob()), for every
+ * option the tools pass: windows and steps, per-token bits, edit spans,
+ * logprobs, an uncalibrated window, fprs the held-out units do or do not
+ * resolve, and texts from empty to foreign.  The generator's draws of the
+ * tests after this one are left as they were. */
+static void test_shift_text(const char *what)
+{
+    const uint64_t rs = tap_state();
+    cot_profile_t *p = cot_profile_load(path);
+    if (!p) { tap_ok(0, "%s: profile loads", what); return; }
+    static const double fprs[] = {0.2, 0.05, 0.01, 0.001};
+    static const double curvs[] = {0.5, -3.25, -60, 7, NAN};
+    cot_profile_work_t w = {0};
+    cot_buf_t t = {0}, out = {0};
+    cJSON *hunks = cJSON_Parse("[[0,3],[5,9],{\"b_start\":2,\"b_end\":4}]");
+    long bad = 0, n = 0, spans = 0, steps = 0, logp = 0;
+    for (int i = 0; i < 1500; i++) {
+        gen(&t);
+        switch (i % 6) {
+        case 1: for (size_t k = 0, sp = 0; k < t.len; k++)   /* a step list */
+                    if (t.s[k] == ' ' && ++sp % 8 == 0) t.s[k] = '\n';
+                break;
+        case 2: cot_buf_clear(&t); cot_buf_printf(&t, "Q ** zzyzx %d", i); break;
+        case 3: if (i % 30 == 3) cot_buf_clear(&t); break;   /* no tokens */
+        case 4: cot_buf_add(&t, " \xc3\xa9 $$x^2$$ <<3*4=12>>", 25); break;
+        default: break;
+        }
+        cot_profile_shift_opts_t o;
+        cot_profile_shift_opts_init(&o);
+        o.window = i % 5 == 4 ? 4 : 32;
+        o.fpr = fprs[i % 4];
+        o.units = i % 7 != 0;
+        o.per_token = i % 11 == 0;
+        long nspans = -1;
+        if (i % 3 == 0) nspans = t.len >= 9 ? cot_profile_spans_json(hunks, t.len, &w) : 0;
+        const double *curv = i % 4 == 1 ? &curvs[i / 4 % 5] : NULL;
+        bad += cot_profile_shift_check(p, t.s, t.len, nspans, &o, &w, curv) != 0;
+        n++;
+        int off;
+        cot_buf_clear(&out);
+        cot_profile_shift_print(&out, p, t.s, t.len, nspans, &o, &w, &off, curv);
+        cot_buf_cstr(&out);
+        spans += strstr(out.s, "\"windows\":{") && strstr(out.s, "\"spans\":[[") != NULL;
+        steps += strstr(out.s, "\"steps\":{") && !strstr(out.s, "\"steps\":{\"threshold\":null");
+        logp += strstr(out.s, "\"combined_p\":0") != NULL;
+    }
+    tap_ok(bad == 0, "%s: the shift text is the tree's, in %ld records (%ld differ)", what,
+           n, bad);
+    tap_ok(spans > 0 && steps > 0 && logp > 0,
+           "%s: flagged spans in %ld, calibrated steps in %ld, a combined p in %ld", what,
+           spans, steps, logp);
+    cJSON_Delete(hunks);
+    cot_buf_free(&t);
+    cot_buf_free(&out);
+    cot_profile_work_free(&w);
+    cot_profile_close(p);
+    tap_seed(rs);
+}
+
 /* The loader checks every view table: a full table (no empty slot) and an
  * offset past the end are refused, not probed for ever or read past. */
 static void test_bad_views(void)
@@ -791,10 +852,12 @@ int main(void)
     test_calibration();
     test_conformal();
     test_units();
+    test_shift_text("step lists");
     test_prune();
     test_chars_view();
     test_scan();
     test_views_reference();
+    test_shift_text("with a reference");
     test_bad_views();
     test_mixture();
     test_number_text();
