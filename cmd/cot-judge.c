@@ -412,6 +412,11 @@ static void judge_work(void *c, void *p)
      * record without a CoT (which would be judged clean). */
     if (!why) why = cot_record_string_or_absent(it->rec, "cot");
     if (!why) why = cot_record_string_or_absent(it->rec, "cot_state");
+    /* The members it sets: replacing the first of two would pass the
+     * stale second on to a reader that takes the last. */
+    static const char *const sets[] = {"judge", "shift"};
+    const char *twice = why ? NULL : cot_record_twice(it->rec, sets, 2);
+    if (twice) why = cot_record_field_error(twice, 2);
     if (why) { item_reject(it, "not-canonical", why); return; }
     cJSON *jo;
     cot_buf_clear(&x->err);

@@ -430,6 +430,13 @@ static void score_work(void *c, void *p)
     cot_record_view_t v;
     const char *why = cot_record_view(it->rec, COT_NEED_COT, &v);
     if (why) { sitem_reject(it, "no-cot", why); return; }
+    /* The member it sets: replacing the first of two would pass the stale
+     * second on to a reader that takes the last. */
+    static const char *const sets[] = {"shift"};
+    if (cot_record_twice(it->rec, sets, 1)) {
+        sitem_reject(it, "field-twice", cot_record_field_error("shift", 2));
+        return;
+    }
     long nsp = -1;
     const cJSON *spv = cot_record_get(it->rec, cf->spans);
     if (spv && (nsp = cot_profile_spans_json(spv, v.cot_len, &x->w)) < 0) {

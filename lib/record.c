@@ -44,23 +44,29 @@ static const char *field(const cJSON *rec, const char *key, int need,
     return NULL;
 }
 
-/* The first of the fields cot_record_view() reads that rec holds more
- * than once, or NULL. */
-static const char *duplicated(const cJSON *rec)
+const char *cot_record_twice(const cJSON *rec, const char *const *keys, size_t n)
 {
-    static const char *const names[] = {"id", "prompt", "cot", "answer", "cot_state"};
     unsigned seen = 0;
+    if (n > 32) n = 32;
     for (const cJSON *c = rec ? rec->child : NULL; c; c = c->next) {
         const char *k = c->string;
         if (!k) continue;
-        for (unsigned i = 0; i < sizeof names / sizeof *names; i++)
-            if (k[0] == names[i][0] && !strcmp(k, names[i])) {
-                if (seen >> i & 1) return names[i];
+        for (size_t i = 0; i < n; i++)
+            if (k[0] == keys[i][0] && !strcmp(k, keys[i])) {
+                if (seen >> i & 1) return keys[i];
                 seen |= 1u << i;
                 break;
             }
     }
     return NULL;
+}
+
+/* The first of the fields cot_record_view() reads that rec holds more
+ * than once, or NULL. */
+static const char *duplicated(const cJSON *rec)
+{
+    static const char *const names[] = {"id", "prompt", "cot", "answer", "cot_state"};
+    return cot_record_twice(rec, names, sizeof names / sizeof *names);
 }
 
 const char *cot_record_view(const cJSON *rec, unsigned need,
@@ -86,8 +92,10 @@ void cot_record_set(cJSON *rec, const char *key, cJSON *value)
         cJSON_AddItemToObject(rec, key, value);
 }
 
-/* Step into j by one path component c[0..n). */
-static const cJSON *step(const cJSON *j, const char *c, size_t n)
+/* Step into j by one path component c[0..n).  With twice, a member name
+ * that the object holds more than once sets *twice to it (the first
+ * member is still the one stepped into). */
+static const cJSON *step(const cJSON *j, const char *c, size_t n, const char **twice)
 {
     if (cJSON_IsArray(j)) {
         if (n == 0 || n > 9) return NULL;
@@ -101,8 +109,15 @@ static const cJSON *step(const cJSON *j, const char *c, size_t n)
     }
     if (!cJSON_IsObject(j)) return NULL;
     for (const cJSON *k = j->child; k; k = k->next)
-        if (k->string && strlen(k->string) == n && !memcmp(k->string, c, n))
+        if (k->string && strlen(k->string) == n && !memcmp(k->string, c, n)) {
+            if (twice && !*twice)
+                for (const cJSON *o = k->next; o; o = o->next)
+                    if (o->string && strlen(o->string) == n && !memcmp(o->string, c, n)) {
+                        *twice = k->string;
+                        break;
+                    }
             return k;
+        }
     return NULL;
 }
 
@@ -110,7 +125,8 @@ static const cJSON *step(const cJSON *j, const char *c, size_t n)
  * "steps[0]" / ".steps[0]" (also "steps.0").  Walks rec, or with rec NULL
  * only checks the syntax.  Returns the item, rec itself for ".", NULL when
  * a step is missing; *bad is set on a syntax error. */
-static const cJSON *get_dotted(const cJSON *rec, const char *path, int *bad)
+static const cJSON *get_dotted(const cJSON *rec, const char *path, int *bad,
+                               const char **twice)
 {
     const cJSON *j = rec;
     const char *p = path;
@@ -122,7 +138,7 @@ static const cJSON *get_dotted(const cJSON *rec, const char *path, int *bad)
     for (;;) {
         size_t n = strcspn(p, ".[");
         if (n) {
-            if (rec && !(j = step(j, p, n))) return NULL;
+            if (rec && !(j = step(j, p, n, twice))) return NULL;
             p += n;
         } else if (*p != '[') {
             *bad = 1;                        /* an empty component */
@@ -131,7 +147,7 @@ static const cJSON *get_dotted(const cJSON *rec, const char *path, int *bad)
         while (*p == '[') {
             size_t d = strspn(p + 1, "0123456789");
             if (!d || p[1 + d] != ']') { *bad = 1; return NULL; }
-            if (rec && !(j = cJSON_IsArray(j) ? step(j, p + 1, d) : NULL)) return NULL;
+            if (rec && !(j = cJSON_IsArray(j) ? step(j, p + 1, d, twice) : NULL)) return NULL;
             p += d + 2;
         }
         if (!*p) return rec ? j : NULL;
@@ -140,7 +156,7 @@ static const cJSON *get_dotted(const cJSON *rec, const char *path, int *bad)
     }
 }
 
-const cJSON *cot_record_get(const cJSON *rec, const char *path)
+static const cJSON *get(const cJSON *rec, const char *path, const char **twice)
 {
     const cJSON *j = rec;
     if (path[0] == '/') {
@@ -159,14 +175,25 @@ const cJSON *cot_record_get(const cJSON *rec, const char *path)
                 if (n + 1 >= sizeof tok) return NULL;
                 tok[n++] = c;
             }
-            if (!(j = step(j, tok, n))) return NULL;
+            if (!(j = step(j, tok, n, twice))) return NULL;
             if (!*p) return j;
             p++;
         }
     }
     if (!*path) return rec;
     int bad;
-    return get_dotted(rec, path, &bad);
+    return get_dotted(rec, path, &bad, twice);
+}
+
+const cJSON *cot_record_get(const cJSON *rec, const char *path)
+{
+    return get(rec, path, NULL);
+}
+
+const cJSON *cot_record_get_unique(const cJSON *rec, const char *path, const char **twice)
+{
+    *twice = NULL;
+    return get(rec, path, twice);
 }
 
 /* Decode the JSON pointer token at p (just after its '/') into out, as
@@ -234,7 +261,7 @@ int cot_record_path_ok(const char *path)
         return 0;
     }
     int bad;
-    get_dotted(NULL, path, &bad);
+    get_dotted(NULL, path, &bad, NULL);
     return bad ? -1 : 0;
 }
 

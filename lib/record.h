@@ -60,6 +60,18 @@ void cot_record_set(cJSON *rec, const char *key, cJSON *value);
  * Returns the item or NULL when any step is missing. */
 const cJSON *cot_record_get(const cJSON *rec, const char *path);
 
+/* The first of keys[0..n) (n <= 32) that rec holds more than once as a
+ * top-level member, or NULL.  A tool that sets a member (judge, diff,
+ * shift) rejects a record that gives it twice: replacing the first would
+ * pass the stale second on to a reader that takes the last. */
+const char *cot_record_twice(const cJSON *rec, const char *const *keys, size_t n);
+
+/* As cot_record_get(), and *twice set to the name of the first member on
+ * the way that its object holds more than once (else NULL).  The item
+ * found is then the first one's, where Python's json and jq take the last:
+ * a tool that reports or gates on the value must not count it. */
+const cJSON *cot_record_get_unique(const cJSON *rec, const char *path, const char **twice);
+
 /* The top-level key a path starts with, decoded, into out (cleared):
  * "meta" for meta.env, .meta.env, meta[0] and /meta/env, "a/b" for /a~1b/c.
  * 0, or -1 when the path may read the record as a whole ("." or any path

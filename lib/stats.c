@@ -632,6 +632,24 @@ void cot_stat_add(cot_stat_t *st, const cJSON *rec)
     }
 }
 
+const char *cot_stat_twice(const cot_stat_t *st, const cJSON *rec, const char **path)
+{
+    const cot_stat_opts_t *o = &st->o;
+    const char *twice;
+#define TWICE(p) do { cot_record_get_unique(rec, (p), &twice);        \
+                      if (twice) { *path = (p); return twice; } } while (0)
+    for (size_t i = 0; i < o->nby; i++) TWICE(o->by[i]);
+    for (size_t i = 0; i < o->ncount; i++) TWICE(o->count[i]);
+    for (size_t i = 0; i < o->nnum; i++) TWICE(o->num[i]);
+    if (o->trend) {
+        TWICE(o->trend);
+        for (size_t f = 0; f < o->nfor; f++) TWICE(o->forf[f]);
+    }
+#undef TWICE
+    *path = NULL;
+    return NULL;
+}
+
 void cot_stat_add_reject(cot_stat_t *st, const char *kind, uint64_t n)
 {
     int isnew;

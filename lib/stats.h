@@ -225,6 +225,11 @@ typedef struct {
 /* opts is copied (deep).  */
 void cot_stat_init(cot_stat_t *st, const cot_stat_opts_t *opts);
 void cot_stat_add(cot_stat_t *st, const cJSON *rec);
+/* The first member on the way of one of st's paths (--by, --count, --num,
+ * --trend, --for, in that order) that rec gives twice, and that path in
+ * *path; NULL when none is.  cot_stat_add() would count the first one,
+ * Python's json and jq the last: such a record is bad data, not counted. */
+const char *cot_stat_twice(const cot_stat_t *st, const cJSON *rec, const char **path);
 void cot_stat_add_reject(cot_stat_t *st, const char *kind, uint64_t n);
 /* A new group holding everything (the "overall" figures); caller frees it
  * with cot_group_free(g, &st->o). */

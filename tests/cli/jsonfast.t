@@ -149,7 +149,9 @@ check judge-splice-is-print 'cot-judge -u -q $W/j.jsonl > $TMP/a &&
 
 # ---- cot-stat -----------------------------------------------------------------
 S='cot-stat -@ $N'
-t stat-judged 0 "paths '$S --count judge.verdict --count judge.labels --by meta.src --num meta.n \$W/j.jsonl'"
+t stat-judged 0 "paths '$S --skip-bad --count judge.verdict --count judge.labels --by meta.src --num meta.n \$W/j.jsonl'"
+# a member on a path given twice (the corpus's meta): bad data, not counted
+t stat-twice 1 "paths '$S --count judge.verdict --by meta.src \$W/j.jsonl'"
 t stat-raw 0 "paths '$S --skip-bad --rejects rej.jsonl.zst --count cot_state --count /meta/hint --num score \$W/c.jsonl'"
 t stat-missing 1 "paths '$S --count meta.hnt --count judge.verdict \$W/j.jsonl'"
 # (the first 40: no line there needs the slow path, which builds it all)
@@ -157,12 +159,12 @@ t stat-missing-unread 1 "paths 'head -n 40 \$W/j.jsonl | $S --count prmpt --coun
 t stat-later 0 "paths '$S --num nums.0 --count deep \$W/j.jsonl'"
 # a member read only by second keys is built narrowed to them (cot_json_sub_t);
 # a path that stops at it builds it whole
-t stat-sub 0 "paths '$S --count /judge/verdict --count judge.labels[0] --num meta.n --count meta \$W/j.jsonl'"
-t stat-sub-deep 0 "paths '$S --count judge.evidence.0.rule --count judge.verdict --by /meta/src \$W/j.jsonl'"
+t stat-sub 0 "paths '$S --skip-bad --count /judge/verdict --count judge.labels[0] --num meta.n --count meta \$W/j.jsonl'"
+t stat-sub-deep 0 "paths '$S --skip-bad --count judge.evidence.0.rule --count judge.verdict --by /meta/src \$W/j.jsonl'"
 t stat-whole 0 "paths '$S --count . --count cot \$W/j.jsonl | sha256sum'"
-t stat-trend 0 "paths '$S --json --count judge.verdict --trend meta.n --for judge.verdict=clean --buckets 4 \$W/j.jsonl'"
+t stat-trend 0 "paths '$S --skip-bad --json --count judge.verdict --trend meta.n --for judge.verdict=clean --buckets 4 \$W/j.jsonl'"
 t stat-gate 1 "paths '$S --max-rate judge.verdict=clean:0.5 \$W/j.jsonl'"
-t stat-partial 0 "paths '$S --partial --count judge.verdict --by meta.hint - < \$W/j.jsonl | jq -c \"del(.fingerprint.parts[0].inputs[0].mtime)\"'"
+t stat-partial 0 "paths '$S --skip-bad --partial --count judge.verdict --by meta.hint - < \$W/j.jsonl | jq -c \"del(.fingerprint.parts[0].inputs[0].mtime)\"'"
 t stat-stops 1 "paths '$S --count judge.verdict \$W/c.jsonl'"
 
 # ---- cot-diff -----------------------------------------------------------------

@@ -147,6 +147,17 @@ cot-stat --partial $ALL --part 2/3 --source "$W/shard.ab" --pipeline 'tac SHARD'
 check parts-equal-single-pass "diff <(cot-stat --merge --json \$W/k1 \$W/k2 \$W/k3 | sed 's/\"partials\":3/\"partials\":0/') <(cot-stat --json $ALL $T)"
 check parts-any-order "cot-stat --merge --json \$W/k3 \$W/k1 \$W/k2 > \$TMP/a && cot-stat --merge --json \$W/k1 \$W/k2 \$W/k3 > \$TMP/b && cmp \$TMP/a \$TMP/b"
 t merge-part-missing 1 "cd \$W && cot-stat --merge k1 k3"
+# a member on a path given twice: cot-stat would count the first, Python's
+# json and jq the last, so the record is bad data (stop, or skip and count)
+TW='{"id":"a","judge":{"verdict":"clean"}}
+{"id":"b","judge":{"verdict":"clean"},"judge":{"verdict":"rationalized"}}
+{"id":"c","judge":{"verdict":"clean","verdict":"silent"},"meta":{"n":1}}
+{"id":"d","judge":{"verdict":"clean"},"meta":{"n":1,"n":2}}'
+export TW
+t twice-stops 1 'echo "$TW" | cot-stat --count judge.verdict'
+t twice-skip 0 'echo "$TW" | cot-stat --skip-bad --count judge.verdict'
+t twice-nested-num 0 'echo "$TW" | cot-stat --skip-bad --rejects $TMP/r.jsonl --num /meta/n --by id; cut -c 1-200 $TMP/r.jsonl'
+t twice-unread 0 'echo "$TW" | sed 1,3d | cot-stat --count judge.verdict --count id'
 t merge-part-twice 1 "cd \$W && cot-stat --merge k1 k2 k3 k2"
 t merge-part-twice-concatenated 1 "cd \$W && cat k1 k2 k2 k3 | cot-stat --merge -"
 t merge-mixed-counts 1 "set -o pipefail; cd \$W && cot-stat --merge k1 k2 k3 h1 2>&1 | sed \"s,\$W,W,g; s,\$TMP,TMP,g\""
