@@ -2,6 +2,7 @@
  * classes, the JSON of one diffed part, and the word-diff text view
  * (diffview.h). */
 #include "diffview.h"
+#include "json.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -34,23 +35,29 @@ double cot_diffview_sim(double s, int same)
     return r >= 1.0 && !same ? 0.9999 : r;
 }
 
+/* The text of a fraction with at most four decimals in (0,1) (a
+ * similarity): "0.dddd" without trailing zeros, cJSON's own spelling of it
+ * (%1.15g), into t (8 bytes); its length, or 0 for any other d. */
+static size_t frac4(double d, char *t)
+{
+    if (!(d > 0 && d < 1) || (double)llround(d * 1e4) / 1e4 != d) return 0;
+    long k = llround(d * 1e4);                      /* 0.dddd, no trailing 0 */
+    int nd = 4;
+    while (k % 10 == 0) { k /= 10; nd--; }
+    t[0] = '0';
+    t[1] = '.';
+    for (int i = nd; i > 0; i--, k /= 10) t[1 + i] = (char)('0' + k % 10);
+    return (size_t)nd + 2;
+}
+
 cJSON *cot_diffview_number(double d)
 {
     cJSON *n = cJSON_CreateNumber(d);
-    char t[32], *e = t + sizeof t, *q = e;
-    if (d == floor(d)) {
-        return n;           /* cot_json_print writes integers without printf */
-    } else if (d > 0 && d < 1 && (double)llround(d * 1e4) / 1e4 == d) {
-        long k = llround(d * 1e4);                  /* 0.dddd, no trailing 0 */
-        int nd = 4;
-        while (k % 10 == 0) { k /= 10; nd--; }
-        for (int i = 0; i < nd; i++, k /= 10) *--q = (char)('0' + k % 10);
-        *--q = '.';
-        *--q = '0';
-    } else {
-        return n;           /* printed as cJSON prints it */
-    }
-    n->valuestring = cot_strndup(q, (size_t)(e - q));
+    char t[8];
+    size_t len = d == floor(d) ? 0 : frac4(d, t);
+    /* an integer or any other number: cot_json_print writes it as cJSON
+     * would (integers without printf) */
+    if (len) n->valuestring = cot_strndup(t, len);
     return n;
 }
 
@@ -206,6 +213,119 @@ cJSON *cot_diffview_json(cot_differ_t *df, const cot_diffview_rec_t *r,
     cJSON_AddItemToObject(d, "answer", cot_diffview_part(&ans, r->a_answer, r->b_answer,
                                                          hunk_text));
     return d;
+}
+
+/* ---- the diff object written as cot_json_print() writes its tree ------ */
+
+#define ADDL(b, lit) cot_buf_add((b), lit, sizeof lit - 1)
+
+void cot_diffview_number_write(cot_buf_t *out, double d)
+{
+    char t[8];
+    size_t len = d == floor(d) ? 0 : frac4(d, t);
+    if (len) {
+        cot_buf_add(out, t, len);
+        return;
+    }
+    /* the number node cot_diffview_number() makes: no text, so printed as
+     * cJSON would print it */
+    cJSON n;
+    memset(&n, 0, sizeof n);
+    n.type = cJSON_Number;
+    n.valuedouble = d;
+    cot_json_print_number(out, &n);
+}
+
+/* A count or an offset, as cot_json_print() writes (double)v: its digits
+ * below 10^15, where every integer is exact, else cJSON's spelling. */
+static void add_count_text(cot_buf_t *out, size_t v)
+{
+    if (v >= 1000000000000000u) {
+        cot_diffview_number_write(out, (double)v);
+        return;
+    }
+    char s[24], *p = s + sizeof s;
+    do *--p = (char)('0' + v % 10); while (v /= 10);
+    cot_buf_add(out, p, (size_t)(s + sizeof s - p));
+}
+
+/* A string of the tree: a C string made of s[0..n), so it ends at a NUL
+ * if s holds one (cot_strndup() and cJSON's copy). */
+static void add_str_text(cot_buf_t *out, const char *s, size_t n)
+{
+    const char *z = n ? memchr(s, '\0', n) : NULL;
+    cot_buf_add_json_str(out, n ? s : "", z ? (size_t)(z - s) : n);
+}
+
+void cot_diffview_part_write(cot_buf_t *out, const cot_diff_t *r, const char *a,
+                             const char *b, int hunk_text)
+{
+    ADDL(out, "{\"similarity\":");
+    cot_diffview_number_write(out, cot_diffview_sim(r->similarity, r->nhunks == 0));
+    ADDL(out, ",\"tokens_a\":");
+    add_count_text(out, r->tokens_a);
+    ADDL(out, ",\"tokens_b\":");
+    add_count_text(out, r->tokens_b);
+    ADDL(out, ",\"inserted\":");
+    add_count_text(out, r->inserted);
+    ADDL(out, ",\"deleted\":");
+    add_count_text(out, r->deleted);
+    ADDL(out, ",\"hunks\":[");
+    for (size_t i = 0; i < r->nhunks; i++) {
+        const cot_hunk_t *h = &r->hunks[i];
+        if (i) ADDL(out, ",");
+        ADDL(out, "{\"a_start\":");
+        add_count_text(out, h->a_start);
+        ADDL(out, ",\"a_end\":");
+        add_count_text(out, h->a_end);
+        ADDL(out, ",\"b_start\":");
+        add_count_text(out, h->b_start);
+        ADDL(out, ",\"b_end\":");
+        add_count_text(out, h->b_end);
+        if (hunk_text) {
+            ADDL(out, ",\"a_text\":");
+            add_str_text(out, a + h->a_start, h->a_end - h->a_start);
+            ADDL(out, ",\"b_text\":");
+            add_str_text(out, b + h->b_start, h->b_end - h->b_start);
+        }
+        ADDL(out, "}");
+    }
+    ADDL(out, "]");
+    if (r->approx) ADDL(out, ",\"approx\":true");
+    ADDL(out, "}");
+}
+
+int cot_diffview_write(cot_buf_t *out, cot_differ_t *df, const cot_diffview_rec_t *r,
+                       const cot_diff_t *cot, int hunk_text, const cJSON *extra)
+{
+    ADDL(out, "{\"status\":\"");
+    cot_buf_adds(out, cot_diffview_status_names[r->status]);
+    if (r->status == COT_DV_NOSOURCE || r->status == COT_DV_NOKEY) {
+        ADDL(out, "\",\"edit\":null,\"source_id\":null,\"candidates\":0");
+    } else {
+        ADDL(out, "\",\"edit\":\"");
+        cot_buf_adds(out, cot_diffview_edit_names[r->edit]);
+        ADDL(out, "\",\"source_id\":");
+        add_str_text(out, r->source_id, r->source_id_len);
+        ADDL(out, ",\"candidates\":");
+        cot_diffview_number_write(out, (double)r->candidates);
+        ADDL(out, ",\"cot\":");
+        cot_diffview_part_write(out, cot, r->a_cot, r->b_cot, hunk_text);
+        /* cot's hunks live in the differ: written before reusing it. */
+        cot_diff_t ans;
+        cot_diff_run(df, r->a_answer, r->a_answer_len, r->b_answer, r->b_answer_len, &ans);
+        ADDL(out, ",\"answer\":");
+        cot_diffview_part_write(out, &ans, r->a_answer, r->b_answer, hunk_text);
+    }
+    for (const cJSON *m = extra ? extra->child : NULL; m; m = m->next) {
+        const char *k = m->string ? m->string : "";   /* cJSON prints NULL as "" */
+        ADDL(out, ",");
+        cot_buf_add_json_str(out, k, strlen(k));
+        ADDL(out, ":");
+        if (cot_json_print(out, m) < 0) return -1;
+    }
+    ADDL(out, "}");
+    return 0;
 }
 
 void cot_diffview_text(cot_buf_t *out, cot_differ_t *df,
