@@ -5,6 +5,7 @@
 #include "json.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,17 +216,50 @@ cJSON *cot_diffview_json(cot_differ_t *df, const cot_diffview_rec_t *r,
     return d;
 }
 
-/* ---- the diff object written as cot_json_print() writes its tree ------ */
+/* ---- the diff object written as cot_json_print() writes its tree ------ *
+ *
+ * Straight into the buffer: a segment (literals and a few numbers) is
+ * written through a pointer after one check for room (SEG bytes); a string
+ * or a rare number goes through the buffer's own functions, after which
+ * there is room for SEG bytes again. */
 
-#define ADDL(b, lit) cot_buf_add((b), lit, sizeof lit - 1)
+#define SEG 512
+#define LIT(o, lit) (memcpy((o), lit, sizeof lit - 1), (o) + sizeof lit - 1)
 
-void cot_diffview_number_write(cot_buf_t *out, double d)
+static inline char *room(cot_buf_t *out)
+{
+    if (out->len + SEG + 1 > out->cap) cot_buf_reserve(out, SEG);
+    return out->s + out->len;
+}
+
+static inline void sync(cot_buf_t *out, char *o)
+{
+    out->len = (size_t)(o - out->s);
+}
+
+/* The digits of v < 10^15 at o; the end. */
+static inline char *digits_at(char *o, uint64_t v)
+{
+    char t[20], *p = t + sizeof t;
+    do *--p = (char)('0' + v % 10); while (v /= 10);
+    size_t n = (size_t)(t + sizeof t - p);
+    memcpy(o, p, n);
+    return o + n;
+}
+
+/* cot_json_print() of cot_diffview_number(d) at o (room for SEG bytes);
+ * the end, with room for SEG bytes after it. */
+static char *number_at(cot_buf_t *out, char *o, double d)
 {
     char t[8];
-    size_t len = d == floor(d) ? 0 : frac4(d, t);
-    if (len) {
-        cot_buf_add(out, t, len);
-        return;
+    size_t len;
+    if (d == floor(d) && fabs(d) < 1e15) {   /* json.c's add_integer() */
+        if (signbit(d)) *o++ = '-';
+        return digits_at(o, (uint64_t)fabs(d));
+    }
+    if ((len = frac4(d, t))) {
+        memcpy(o, t, len);
+        return o + len;
     }
     /* the number node cot_diffview_number() makes: no text, so printed as
      * cJSON would print it */
@@ -233,98 +267,124 @@ void cot_diffview_number_write(cot_buf_t *out, double d)
     memset(&n, 0, sizeof n);
     n.type = cJSON_Number;
     n.valuedouble = d;
+    sync(out, o);
     cot_json_print_number(out, &n);
+    return room(out);
+}
+
+void cot_diffview_number_write(cot_buf_t *out, double d)
+{
+    char *o = number_at(out, room(out), d);
+    sync(out, o);
+    *o = '\0';
 }
 
 /* A count or an offset, as cot_json_print() writes (double)v: its digits
  * below 10^15, where every integer is exact, else cJSON's spelling. */
-static void add_count_text(cot_buf_t *out, size_t v)
+static inline char *count_at(cot_buf_t *out, char *o, size_t v)
 {
-    if (v >= 1000000000000000u) {
-        cot_diffview_number_write(out, (double)v);
-        return;
-    }
-    char s[24], *p = s + sizeof s;
-    do *--p = (char)('0' + v % 10); while (v /= 10);
-    cot_buf_add(out, p, (size_t)(s + sizeof s - p));
+    if (v < 1000000000000000u) return digits_at(o, v);
+    return number_at(out, o, (double)v);
 }
 
-/* A string of the tree: a C string made of s[0..n), so it ends at a NUL
- * if s holds one (cot_strndup() and cJSON's copy). */
-static void add_str_text(cot_buf_t *out, const char *s, size_t n)
+/* A string of the tree at o: a C string made of s[0..n), so it ends at a
+ * NUL if s holds one (cot_strndup() and cJSON's copy). */
+static char *str_at(cot_buf_t *out, char *o, const char *s, size_t n)
 {
     const char *z = n ? memchr(s, '\0', n) : NULL;
+    sync(out, o);
     cot_buf_add_json_str(out, n ? s : "", z ? (size_t)(z - s) : n);
+    return room(out);
+}
+
+static char *part_at(cot_buf_t *out, char *o, const cot_diff_t *r, const char *a,
+                     const char *b, int hunk_text)
+{
+    o = LIT(o, "{\"similarity\":");
+    o = number_at(out, o, cot_diffview_sim(r->similarity, r->nhunks == 0));
+    o = LIT(o, ",\"tokens_a\":");
+    o = count_at(out, o, r->tokens_a);
+    o = LIT(o, ",\"tokens_b\":");
+    o = count_at(out, o, r->tokens_b);
+    o = LIT(o, ",\"inserted\":");
+    o = count_at(out, o, r->inserted);
+    o = LIT(o, ",\"deleted\":");
+    o = count_at(out, o, r->deleted);
+    o = LIT(o, ",\"hunks\":[");
+    for (size_t i = 0; i < r->nhunks; i++) {
+        const cot_hunk_t *h = &r->hunks[i];
+        sync(out, o);
+        o = room(out);
+        if (i) *o++ = ',';
+        o = LIT(o, "{\"a_start\":");
+        o = count_at(out, o, h->a_start);
+        o = LIT(o, ",\"a_end\":");
+        o = count_at(out, o, h->a_end);
+        o = LIT(o, ",\"b_start\":");
+        o = count_at(out, o, h->b_start);
+        o = LIT(o, ",\"b_end\":");
+        o = count_at(out, o, h->b_end);
+        if (hunk_text) {
+            o = LIT(o, ",\"a_text\":");
+            o = str_at(out, o, a + h->a_start, h->a_end - h->a_start);
+            o = LIT(o, ",\"b_text\":");
+            o = str_at(out, o, b + h->b_start, h->b_end - h->b_start);
+        }
+        *o++ = '}';
+    }
+    *o++ = ']';
+    if (r->approx) o = LIT(o, ",\"approx\":true");
+    *o++ = '}';
+    sync(out, o);
+    return room(out);
 }
 
 void cot_diffview_part_write(cot_buf_t *out, const cot_diff_t *r, const char *a,
                              const char *b, int hunk_text)
 {
-    ADDL(out, "{\"similarity\":");
-    cot_diffview_number_write(out, cot_diffview_sim(r->similarity, r->nhunks == 0));
-    ADDL(out, ",\"tokens_a\":");
-    add_count_text(out, r->tokens_a);
-    ADDL(out, ",\"tokens_b\":");
-    add_count_text(out, r->tokens_b);
-    ADDL(out, ",\"inserted\":");
-    add_count_text(out, r->inserted);
-    ADDL(out, ",\"deleted\":");
-    add_count_text(out, r->deleted);
-    ADDL(out, ",\"hunks\":[");
-    for (size_t i = 0; i < r->nhunks; i++) {
-        const cot_hunk_t *h = &r->hunks[i];
-        if (i) ADDL(out, ",");
-        ADDL(out, "{\"a_start\":");
-        add_count_text(out, h->a_start);
-        ADDL(out, ",\"a_end\":");
-        add_count_text(out, h->a_end);
-        ADDL(out, ",\"b_start\":");
-        add_count_text(out, h->b_start);
-        ADDL(out, ",\"b_end\":");
-        add_count_text(out, h->b_end);
-        if (hunk_text) {
-            ADDL(out, ",\"a_text\":");
-            add_str_text(out, a + h->a_start, h->a_end - h->a_start);
-            ADDL(out, ",\"b_text\":");
-            add_str_text(out, b + h->b_start, h->b_end - h->b_start);
-        }
-        ADDL(out, "}");
-    }
-    ADDL(out, "]");
-    if (r->approx) ADDL(out, ",\"approx\":true");
-    ADDL(out, "}");
+    char *o = part_at(out, room(out), r, a, b, hunk_text);
+    sync(out, o);
+    *o = '\0';
 }
 
 int cot_diffview_write(cot_buf_t *out, cot_differ_t *df, const cot_diffview_rec_t *r,
                        const cot_diff_t *cot, int hunk_text, const cJSON *extra)
 {
-    ADDL(out, "{\"status\":\"");
-    cot_buf_adds(out, cot_diffview_status_names[r->status]);
+    char *o = room(out);
+    o = LIT(o, "{\"status\":\"");
+    const char *st = cot_diffview_status_names[r->status];
+    size_t n = strlen(st);                      /* names are short and plain */
+    memcpy(o, st, n);
+    o += n;
     if (r->status == COT_DV_NOSOURCE || r->status == COT_DV_NOKEY) {
-        ADDL(out, "\",\"edit\":null,\"source_id\":null,\"candidates\":0");
+        o = LIT(o, "\",\"edit\":null,\"source_id\":null,\"candidates\":0");
     } else {
-        ADDL(out, "\",\"edit\":\"");
-        cot_buf_adds(out, cot_diffview_edit_names[r->edit]);
-        ADDL(out, "\",\"source_id\":");
-        add_str_text(out, r->source_id, r->source_id_len);
-        ADDL(out, ",\"candidates\":");
-        cot_diffview_number_write(out, (double)r->candidates);
-        ADDL(out, ",\"cot\":");
-        cot_diffview_part_write(out, cot, r->a_cot, r->b_cot, hunk_text);
+        o = LIT(o, "\",\"edit\":\"");
+        const char *ed = cot_diffview_edit_names[r->edit];
+        n = strlen(ed);
+        memcpy(o, ed, n);
+        o += n;
+        o = LIT(o, "\",\"source_id\":");
+        o = str_at(out, o, r->source_id, r->source_id_len);
+        o = LIT(o, ",\"candidates\":");
+        o = number_at(out, o, (double)r->candidates);
+        o = LIT(o, ",\"cot\":");
+        o = part_at(out, o, cot, r->a_cot, r->b_cot, hunk_text);
         /* cot's hunks live in the differ: written before reusing it. */
         cot_diff_t ans;
         cot_diff_run(df, r->a_answer, r->a_answer_len, r->b_answer, r->b_answer_len, &ans);
-        ADDL(out, ",\"answer\":");
-        cot_diffview_part_write(out, &ans, r->a_answer, r->b_answer, hunk_text);
+        o = LIT(o, ",\"answer\":");
+        o = part_at(out, o, &ans, r->a_answer, r->b_answer, hunk_text);
     }
+    sync(out, o);
     for (const cJSON *m = extra ? extra->child : NULL; m; m = m->next) {
         const char *k = m->string ? m->string : "";   /* cJSON prints NULL as "" */
-        ADDL(out, ",");
+        cot_buf_addc(out, ',');
         cot_buf_add_json_str(out, k, strlen(k));
-        ADDL(out, ":");
+        cot_buf_addc(out, ':');
         if (cot_json_print(out, m) < 0) return -1;
     }
-    ADDL(out, "}");
+    cot_buf_addc(out, '}');
     return 0;
 }
 
