@@ -237,9 +237,30 @@ static inline void sync(cot_buf_t *out, char *o)
     out->len = (size_t)(o - out->s);
 }
 
-/* The digits of v < 10^15 at o; the end. */
+/* The digits of v < 10^15 at o; the end.  Offsets and counts are mostly
+ * under 10^4: two digits a step. */
+static const char d2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 static inline char *digits_at(char *o, uint64_t v)
 {
+    if (v < 100) {
+        if (v < 10) { *o = (char)('0' + v); return o + 1; }
+        memcpy(o, d2 + 2 * v, 2);
+        return o + 2;
+    }
+    if (v < 10000) {
+        if (v < 1000) {
+            *o++ = (char)('0' + v / 100);
+        } else {
+            memcpy(o, d2 + 2 * (v / 100), 2);
+            o += 2;
+        }
+        memcpy(o, d2 + 2 * (v % 100), 2);
+        return o + 2;
+    }
     char t[20], *p = t + sizeof t;
     do *--p = (char)('0' + v % 10); while (v /= 10);
     size_t n = (size_t)(t + sizeof t - p);
