@@ -924,7 +924,7 @@ static cot_diffview_rec_t view_of(const dctx_t *c, const ditem_t *it)
 /* --profile's edited spans: the b offsets of the cot's hunks, as
  * cot_profile_spans_json() reads them from "diff.cot.hunks" (its checks
  * too), into w->spans.  The count, or -1. */
-static long cot_spans(const cot_diff_t *cot, size_t cot_len, cot_profile_work_t *w)
+static long hunk_spans(const cot_diff_t *cot, size_t cot_len, cot_profile_work_t *w)
 {
     if (w->scap < cot->nhunks) {
         w->scap = cot->nhunks;
@@ -1138,7 +1138,7 @@ static void diff_work(void *ctxp, void *itp)
      * before the answer's diff reuses the differ; none without a source. */
     cJSON *ans = NULL, *sj = NULL;
     if (c->prof) {
-        long nspans = is_unpaired(it->status) ? -1 : cot_spans(&cot, it->v.cot_len, &c->pw);
+        long nspans = is_unpaired(it->status) ? -1 : hunk_spans(&cot, it->v.cot_len, &c->pw);
         int off = 0;
         sj = cot_profile_shift_json(c->prof, it->v.cot, it->v.cot_len, nspans, c->so,
                                     &c->pw, &off);
