@@ -921,47 +921,74 @@ static cot_diffview_rec_t view_of(const dctx_t *c, const ditem_t *it)
     return r;
 }
 
-/* With --profile: score the SFT cot against the model's own distribution,
- * split by the edited spans of the diff (b offsets), so the push an edit
- * makes is seen where it sits and in the unchanged text downstream.
- * Returns 2 when off-policy, else 1. */
-static int add_shift(dctx_t *c, cJSON *rec, const cot_record_view_t *v, cJSON **set)
+/* --profile's edited spans: the b offsets of the cot's hunks, as
+ * cot_profile_spans_json() reads them from "diff.cot.hunks" (its checks
+ * too), into w->spans.  The count, or -1. */
+static long hunk_spans(const cot_diff_t *cot, size_t cot_len, cot_profile_work_t *w)
 {
-    const cJSON *hunks = cot_record_get(rec, "diff.cot.hunks");
-    long nspans = hunks ? cot_profile_spans_json(hunks, v->cot_len, &c->pw) : -1;
-    int off = 0;
-    cJSON *sh = cot_profile_shift_json(c->prof, v->cot, v->cot_len, nspans, c->so,
-                                       &c->pw, &off);
-    cot_record_set(rec, "shift", sh);
-    *set = sh;
-    return off ? 2 : 1;
+    if (w->scap < cot->nhunks) {
+        w->scap = cot->nhunks;
+        w->spans = cot_realloc(w->spans, w->scap * sizeof *w->spans);
+    }
+    for (size_t i = 0; i < cot->nhunks; i++) {
+        const cot_hunk_t *h = &cot->hunks[i];
+        if (h->b_end < h->b_start || h->b_end > cot_len) return -1;
+        w->spans[i][0] = h->b_start;
+        w->spans[i][1] = h->b_end;
+    }
+    return (long)cot->nhunks;
 }
 
 /* it->out: the record with "diff" (and "shift") set, as cot_record_set()
  * set them.  A canonical line (every cot tool's output) is its own bytes
  * with those members spliced in (json.h), and so is a spaced one (the
- * writer's form but for whitespace between tokens: json.dumps()'s); any other line, or one whose
- * members were not all built, is printed from its tree.  -1 when a value
- * cannot be printed. */
-static int print_diffed(dctx_t *c, ditem_t *it, const cJSON *dj, const cJSON *sj)
+ * writer's form but for whitespace between tokens: json.dumps()'s): the
+ * diff object is written straight as text (cot_diffview_write(), no tree).
+ * Any other line, or one whose members were not all built, is printed from
+ * its tree, the diff object built as a tree (cot_diffview_json()).  ans:
+ * the --answer-shift members (NULL: none), added to the diff object;
+ * sj: the "shift" object or NULL, owned.  -1 when a value cannot be
+ * printed. */
+static int print_diffed(dctx_t *c, ditem_t *it, const cot_diffview_rec_t *r,
+                        const cot_diff_t *cot, const cJSON *ans, cJSON *sj)
 {
     const cot_json_members_t *m = &c->parser.members;
+    cJSON *dj = NULL;
+    int rc = -1;
     if (m->canonical || m->spaced) {
         cot_json_set_t set[2];
         size_t nset = 0, mid;
         cot_buf_clear(&c->val);
-        if (cot_json_print(&c->val, dj) < 0) return -1;
+        if (cot_diffview_write(&c->val, c->df, r, cot, c->o->hunk_text, ans) < 0) goto done;
         mid = c->val.len;
-        if (sj && cot_json_print(&c->val, sj) < 0) return -1;
+        if (sj && cot_json_print(&c->val, sj) < 0) goto done;
         set[nset++] = (cot_json_set_t){"diff", c->val.s, mid};
         if (sj) set[nset++] = (cot_json_set_t){"shift", c->val.s + mid, c->val.len - mid};
-        if (cot_json_splice(&it->out, it->raw.text.s, it->raw.text.len, m, set, nset) == 0)
-            return 0;
+        if (cot_json_splice(&it->out, it->raw.text.s, it->raw.text.len, m, set, nset) == 0) {
+            rc = 0;
+            goto done;
+        }
+        /* never (its spans are this line's): the diff read back */
+        if (!(dj = cot_json_parse(c->val.s, mid)))
+            cot_die(COT_EXIT_IO, "%s:%lu: internal error: the diff object written "
+                    "does not parse", it->raw.file.s, it->raw.line);
+    } else {
+        dj = cot_diffview_json(c->df, r, cot, c->o->hunk_text);
+        for (const cJSON *a = ans ? ans->child : NULL; a; a = a->next)
+            cJSON_AddItemToObject(dj, a->string, cJSON_Duplicate(a, 1));
     }
     if (m->skipped)              /* never: a line with spans is canonical */
         cot_die(COT_EXIT_IO, "%s:%lu: internal error: a record not built whole "
                 "cannot be printed", it->raw.file.s, it->raw.line);
-    return cot_json_print(&it->out, it->rec);
+    cot_record_set(it->rec, "diff", dj);    /* the first "diff" now */
+    dj = NULL;
+    if (sj) cot_record_set(it->rec, "shift", sj);
+    sj = NULL;
+    rc = cot_json_print(&it->out, it->rec);
+done:
+    cJSON_Delete(dj);
+    cJSON_Delete(sj);
+    return rc;
 }
 
 /* cot_record_view() of the SFT line text, parsed with its view's members
@@ -1107,22 +1134,30 @@ static void diff_work(void *ctxp, void *itp)
         cot_diffview_text(&it->out, c->df, &r, &cot, c->name.s, o->context, o->color);
         goto out;
     }
-    cJSON *dj = cot_diffview_json(c->df, &r, &cot, o->hunk_text), *sj = NULL;
-    cot_record_set(it->rec, "diff", dj);    /* the first "diff" now */
+    /* --profile splits the cot by its edited spans: its hunks, read
+     * before the answer's diff reuses the differ; none without a source. */
+    cJSON *ans = NULL, *sj = NULL;
+    if (c->prof) {
+        long nspans = is_unpaired(it->status) ? -1 : hunk_spans(&cot, it->v.cot_len, &c->pw);
+        int off = 0;
+        sj = cot_profile_shift_json(c->prof, it->v.cot, it->v.cot_len, nspans, c->so,
+                                    &c->pw, &off);
+        it->shift = off ? 2 : 1;
+    }
     if (o->answer_shift) {
-        cJSON *d = cJSON_GetObjectItemCaseSensitive(it->rec, "diff");
         /* no original for no-source and no-key records (before, a no-key
          * record was compared with the original of an earlier record) */
         const cot_record_view_t *a = is_unpaired(it->status) ? NULL : &c->g[1].v;
-        if (d) cot_answer_shift_add(d, a ? a->answer : NULL, a ? a->answer_len : 0,
-                                    it->v.answer, it->v.answer_len);
+        ans = cJSON_CreateObject();
+        cot_answer_shift_add(ans, a ? a->answer : NULL, a ? a->answer_len : 0,
+                             it->v.answer, it->v.answer_len);
     }
-    if (c->prof) it->shift = add_shift(c, it->rec, &it->v, &sj);
-    if (print_diffed(c, it, dj, sj) < 0) {
+    if (print_diffed(c, it, &r, &cot, ans, sj) < 0) {
         cot_err("%s: internal error: a record holds a value that cannot be "
                 "written as JSON", c->out_name);
         it->failed = IT_PRINT_FAILED;
     }
+    cJSON_Delete(ans);
 out:
     cJSON_Delete(it->rec);      /* the worker's to free: it made it grow */
     it->rec = NULL;

@@ -2,8 +2,10 @@
  * classes, the JSON of one diffed part, and the word-diff text view
  * (diffview.h). */
 #include "diffview.h"
+#include "json.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,23 +36,29 @@ double cot_diffview_sim(double s, int same)
     return r >= 1.0 && !same ? 0.9999 : r;
 }
 
+/* The text of a fraction with at most four decimals in (0,1) (a
+ * similarity): "0.dddd" without trailing zeros, cJSON's own spelling of it
+ * (%1.15g), into t (8 bytes); its length, or 0 for any other d. */
+static size_t frac4(double d, char *t)
+{
+    if (!(d > 0 && d < 1) || (double)llround(d * 1e4) / 1e4 != d) return 0;
+    long k = llround(d * 1e4);                      /* 0.dddd, no trailing 0 */
+    int nd = 4;
+    while (k % 10 == 0) { k /= 10; nd--; }
+    t[0] = '0';
+    t[1] = '.';
+    for (int i = nd; i > 0; i--, k /= 10) t[1 + i] = (char)('0' + k % 10);
+    return (size_t)nd + 2;
+}
+
 cJSON *cot_diffview_number(double d)
 {
     cJSON *n = cJSON_CreateNumber(d);
-    char t[32], *e = t + sizeof t, *q = e;
-    if (d == floor(d)) {
-        return n;           /* cot_json_print writes integers without printf */
-    } else if (d > 0 && d < 1 && (double)llround(d * 1e4) / 1e4 == d) {
-        long k = llround(d * 1e4);                  /* 0.dddd, no trailing 0 */
-        int nd = 4;
-        while (k % 10 == 0) { k /= 10; nd--; }
-        for (int i = 0; i < nd; i++, k /= 10) *--q = (char)('0' + k % 10);
-        *--q = '.';
-        *--q = '0';
-    } else {
-        return n;           /* printed as cJSON prints it */
-    }
-    n->valuestring = cot_strndup(q, (size_t)(e - q));
+    char t[8];
+    size_t len = d == floor(d) ? 0 : frac4(d, t);
+    /* an integer or any other number: cot_json_print writes it as cJSON
+     * would (integers without printf) */
+    if (len) n->valuestring = cot_strndup(t, len);
     return n;
 }
 
@@ -206,6 +214,199 @@ cJSON *cot_diffview_json(cot_differ_t *df, const cot_diffview_rec_t *r,
     cJSON_AddItemToObject(d, "answer", cot_diffview_part(&ans, r->a_answer, r->b_answer,
                                                          hunk_text));
     return d;
+}
+
+/* ---- the diff object written as cot_json_print() writes its tree ------ *
+ *
+ * Straight into the buffer: a segment (literals and a few numbers) is
+ * written through a pointer after one check for room (SEG bytes); a string
+ * or a rare number goes through the buffer's own functions, after which
+ * there is room for SEG bytes again. */
+
+#define SEG 512
+#define LIT(o, lit) (memcpy((o), lit, sizeof lit - 1), (o) + sizeof lit - 1)
+
+static inline char *room(cot_buf_t *out)
+{
+    if (out->len + SEG + 1 > out->cap) cot_buf_reserve(out, SEG);
+    return out->s + out->len;
+}
+
+static inline void sync(cot_buf_t *out, char *o)
+{
+    out->len = (size_t)(o - out->s);
+}
+
+/* The digits of v < 10^15 at o; the end.  Offsets and counts are mostly
+ * under 10^4: two digits a step. */
+static const char d2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+static inline char *digits_at(char *o, uint64_t v)
+{
+    if (v < 100) {
+        if (v < 10) { *o = (char)('0' + v); return o + 1; }
+        memcpy(o, d2 + 2 * v, 2);
+        return o + 2;
+    }
+    if (v < 10000) {
+        if (v < 1000) {
+            *o++ = (char)('0' + v / 100);
+        } else {
+            memcpy(o, d2 + 2 * (v / 100), 2);
+            o += 2;
+        }
+        memcpy(o, d2 + 2 * (v % 100), 2);
+        return o + 2;
+    }
+    char t[20], *p = t + sizeof t;
+    do *--p = (char)('0' + v % 10); while (v /= 10);
+    size_t n = (size_t)(t + sizeof t - p);
+    memcpy(o, p, n);
+    return o + n;
+}
+
+/* cot_json_print() of cot_diffview_number(d) at o (room for SEG bytes);
+ * the end, with room for SEG bytes after it. */
+static char *number_at(cot_buf_t *out, char *o, double d)
+{
+    char t[8];
+    size_t len;
+    if (d == floor(d) && fabs(d) < 1e15) {   /* json.c's add_integer() */
+        if (signbit(d)) *o++ = '-';
+        return digits_at(o, (uint64_t)fabs(d));
+    }
+    if ((len = frac4(d, t))) {
+        memcpy(o, t, len);
+        return o + len;
+    }
+    /* the number node cot_diffview_number() makes: no text, so printed as
+     * cJSON would print it */
+    cJSON n;
+    memset(&n, 0, sizeof n);
+    n.type = cJSON_Number;
+    n.valuedouble = d;
+    sync(out, o);
+    cot_json_print_number(out, &n);
+    return room(out);
+}
+
+void cot_diffview_number_write(cot_buf_t *out, double d)
+{
+    char *o = number_at(out, room(out), d);
+    sync(out, o);
+    *o = '\0';
+}
+
+/* A count or an offset, as cot_json_print() writes (double)v: its digits
+ * below 10^15, where every integer is exact, else cJSON's spelling. */
+static inline char *count_at(cot_buf_t *out, char *o, size_t v)
+{
+    if (v < 1000000000000000u) return digits_at(o, v);
+    return number_at(out, o, (double)v);
+}
+
+/* A string of the tree at o: a C string made of s[0..n), so it ends at a
+ * NUL if s holds one (cot_strndup() and cJSON's copy). */
+static char *str_at(cot_buf_t *out, char *o, const char *s, size_t n)
+{
+    const char *z = n ? memchr(s, '\0', n) : NULL;
+    sync(out, o);
+    cot_buf_add_json_str(out, n ? s : "", z ? (size_t)(z - s) : n);
+    return room(out);
+}
+
+static char *part_at(cot_buf_t *out, char *o, const cot_diff_t *r, const char *a,
+                     const char *b, int hunk_text)
+{
+    o = LIT(o, "{\"similarity\":");
+    o = number_at(out, o, cot_diffview_sim(r->similarity, r->nhunks == 0));
+    o = LIT(o, ",\"tokens_a\":");
+    o = count_at(out, o, r->tokens_a);
+    o = LIT(o, ",\"tokens_b\":");
+    o = count_at(out, o, r->tokens_b);
+    o = LIT(o, ",\"inserted\":");
+    o = count_at(out, o, r->inserted);
+    o = LIT(o, ",\"deleted\":");
+    o = count_at(out, o, r->deleted);
+    o = LIT(o, ",\"hunks\":[");
+    for (size_t i = 0; i < r->nhunks; i++) {
+        const cot_hunk_t *h = &r->hunks[i];
+        sync(out, o);
+        o = room(out);
+        if (i) *o++ = ',';
+        o = LIT(o, "{\"a_start\":");
+        o = count_at(out, o, h->a_start);
+        o = LIT(o, ",\"a_end\":");
+        o = count_at(out, o, h->a_end);
+        o = LIT(o, ",\"b_start\":");
+        o = count_at(out, o, h->b_start);
+        o = LIT(o, ",\"b_end\":");
+        o = count_at(out, o, h->b_end);
+        if (hunk_text) {
+            o = LIT(o, ",\"a_text\":");
+            o = str_at(out, o, a + h->a_start, h->a_end - h->a_start);
+            o = LIT(o, ",\"b_text\":");
+            o = str_at(out, o, b + h->b_start, h->b_end - h->b_start);
+        }
+        *o++ = '}';
+    }
+    *o++ = ']';
+    if (r->approx) o = LIT(o, ",\"approx\":true");
+    *o++ = '}';
+    sync(out, o);
+    return room(out);
+}
+
+void cot_diffview_part_write(cot_buf_t *out, const cot_diff_t *r, const char *a,
+                             const char *b, int hunk_text)
+{
+    char *o = part_at(out, room(out), r, a, b, hunk_text);
+    sync(out, o);
+    *o = '\0';
+}
+
+int cot_diffview_write(cot_buf_t *out, cot_differ_t *df, const cot_diffview_rec_t *r,
+                       const cot_diff_t *cot, int hunk_text, const cJSON *extra)
+{
+    char *o = room(out);
+    o = LIT(o, "{\"status\":\"");
+    const char *st = cot_diffview_status_names[r->status];
+    size_t n = strlen(st);                      /* names are short and plain */
+    memcpy(o, st, n);
+    o += n;
+    if (r->status == COT_DV_NOSOURCE || r->status == COT_DV_NOKEY) {
+        o = LIT(o, "\",\"edit\":null,\"source_id\":null,\"candidates\":0");
+    } else {
+        o = LIT(o, "\",\"edit\":\"");
+        const char *ed = cot_diffview_edit_names[r->edit];
+        n = strlen(ed);
+        memcpy(o, ed, n);
+        o += n;
+        o = LIT(o, "\",\"source_id\":");
+        o = str_at(out, o, r->source_id, r->source_id_len);
+        o = LIT(o, ",\"candidates\":");
+        o = number_at(out, o, (double)r->candidates);
+        o = LIT(o, ",\"cot\":");
+        o = part_at(out, o, cot, r->a_cot, r->b_cot, hunk_text);
+        /* cot's hunks live in the differ: written before reusing it. */
+        cot_diff_t ans;
+        cot_diff_run(df, r->a_answer, r->a_answer_len, r->b_answer, r->b_answer_len, &ans);
+        o = LIT(o, ",\"answer\":");
+        o = part_at(out, o, &ans, r->a_answer, r->b_answer, hunk_text);
+    }
+    sync(out, o);
+    for (const cJSON *m = extra ? extra->child : NULL; m; m = m->next) {
+        const char *k = m->string ? m->string : "";   /* cJSON prints NULL as "" */
+        cot_buf_addc(out, ',');
+        cot_buf_add_json_str(out, k, strlen(k));
+        cot_buf_addc(out, ':');
+        if (cot_json_print(out, m) < 0) return -1;
+    }
+    cot_buf_addc(out, '}');
+    return 0;
 }
 
 void cot_diffview_text(cot_buf_t *out, cot_differ_t *df,

@@ -72,6 +72,21 @@ typedef struct {
 cJSON *cot_diffview_json(cot_differ_t *df, const cot_diffview_rec_t *r,
                          const cot_diff_t *cot, int hunk_text);
 
+/* cot_diffview_json() written straight into out, byte for byte what
+ * cot_json_print() writes for that tree (so it can be spliced, json.h),
+ * with the members of the object extra (NULL: none) appended as
+ * cot_json_print() writes them: no tree is built.  cot's hunks still in
+ * df; the answer is diffed in df afterwards.  Returns 0, or -1 when a
+ * member of extra cannot be printed (as cot_json_print()). */
+int cot_diffview_write(cot_buf_t *out, cot_differ_t *df, const cot_diffview_rec_t *r,
+                       const cot_diff_t *cot, int hunk_text, const cJSON *extra);
+
+/* The same for one part (cot_diffview_part()) and for one number
+ * (cot_json_print() of cot_diffview_number(d)). */
+void cot_diffview_part_write(cot_buf_t *out, const cot_diff_t *r, const char *a,
+                             const char *b, int hunk_text);
+void cot_diffview_number_write(cot_buf_t *out, double d);
+
 /* The text view of r, appended to out: nothing when unchanged; a header
  * "=== NAME vs SOURCE: STATUS, EDIT, cot similarity S" (cot gives S) and
  * "--- cot" / "--- answer" word diffs for the parts that changed (diffed

@@ -199,6 +199,12 @@ t diff-within 0 "paths '$D -u -q --skip-bad --within prompt,cot \$W/c.jsonl | un
 check diff-splice-is-print 'cot-diff -u -q --skip-bad --profile $W/own.prof $W/o.jsonl $W/cd.jsonl > $TMP/a &&
   COT_JSON_NO_FASTPATH=1 cot-diff -u -q --skip-bad --profile $W/own.prof $W/o.jsonl $W/cd.jsonl > $TMP/b &&
   cmp $TMP/a $TMP/b && [ "$(grep -c "\"diff\":{\"status\"" $TMP/a)" -gt 500 ]'
+# the diff object written as text (spliced) and built as a tree (printed)
+# with every member it can have: hunk text, answer shift, shift
+check diff-splice-is-print-all 'for n in 0 2; do
+  cot-diff -@ $n -u -q --skip-bad --hunk-text --answer-shift --profile $W/own.prof $W/o.jsonl $W/cd.jsonl > $TMP/a &&
+  COT_JSON_NO_FASTPATH=1 cot-diff -@ $n -u -q --skip-bad --hunk-text --answer-shift --profile $W/own.prof $W/o.jsonl $W/cd.jsonl > $TMP/b &&
+  cmp $TMP/a $TMP/b && [ "$(grep -c "\"a_text\"" $TMP/a)" -gt 30 ] && [ "$(grep -c "\"answer_shift\"" $TMP/a)" -gt 500 ] || exit 1; done'
 # json.dumps()'s lines: against themselves (identical pairs), and as the
 # originals of the corpus; odd fields on both sides
 t diff-spaced 0 "paths '$D -u -v --skip-bad --rejects rej.jsonl \$W/sp.jsonl \$W/sp.jsonl | unW | sha256sum'"
