@@ -1106,6 +1106,14 @@ static void diff_work(void *ctxp, void *itp)
         }
         why = cot_record_view(it->rec, need_fields(o), &it->v);
     }
+    if (!why && !o->text && !o->counts) {
+        /* The members it sets (built whole, every copy): replacing the
+         * first of two would pass the stale second on to a reader that
+         * takes the last. */
+        static const char *const sets[] = {"diff", "shift"};
+        const char *twice = cot_record_twice(it->rec, sets, o->profile ? 2 : 1);
+        if (twice) why = cot_record_field_error(twice, 2);
+    }
     const char *rkind = "missing-field";
     it->empty = 0;
     if (!why && (why = get_key(o, it->rec, &it->v, &it->key, &it->empty)))

@@ -190,7 +190,7 @@ t diff-key-unread 0 "paths '$D -u -q --skip-bad --key score --rejects rej.jsonl 
 t diff-again 0 "paths '$D -u -v --skip-bad \$W/o.jsonl \$W/d.jsonl | unW | sha256sum'"
 t diff-again-profile 0 "paths '$D -u -q --skip-bad --profile \$W/own.prof \$W/o.jsonl \$W/dp.jsonl | unW | sha256sum'"
 t diff-again-other 0 "paths '$D -u -q --skip-bad --profile \$W/own.prof --hunk-text \$W/c.jsonl \$W/dp.jsonl | unW | sha256sum'"
-t diff-diff-members 0 "paths '$D -u -q --skip-bad \$W/o.jsonl \$W/cd.jsonl | unW | sha256sum'"
+t diff-diff-members 0 "paths '$D -u -v --skip-bad \$W/o.jsonl \$W/cd.jsonl | unW | sha256sum'"
 t diff-unterminated 0 "paths '$D -u --skip-bad \$W/o.jsonl \$W/unterm.jsonl | unW | sha256sum'"
 t diff-unterminated-ws 0 "paths '$D -u --skip-bad \$W/o.jsonl \$W/unterm-ws.jsonl | unW | sha256sum'"
 t diff-within 0 "paths '$D -u -q --skip-bad --within prompt,cot \$W/c.jsonl | unW | sha256sum'"
