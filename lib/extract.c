@@ -151,9 +151,29 @@ static void badd(cot_buf_t *b, const void *p, size_t n)
     if (n) cot_buf_add(b, p, n);
 }
 
+/* The first member named twice that this thread's extraction read (get()
+ * and rget() look past the one they return), or NULL: cJSON and the cot
+ * tools take the first of two, Python's json and jq the last, so
+ * cot_extract_line() rejects such a line rather than extract one of them.
+ * Per thread: the -@ workers extract lines at once. */
+static _Thread_local const char *twice;
+
 static const cJSON *get(const cJSON *o, const char *k)
 {
-    return cJSON_GetObjectItemCaseSensitive(o, k);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (v && !twice)
+        for (const cJSON *n = v->next; n; n = n->next)
+            if (n->string && !strcmp(n->string, k)) { twice = v->string; break; }
+    return v;
+}
+
+/* cot_record_get() for a path of the options, as get() for a member. */
+static const cJSON *rget(const cJSON *o, const char *path)
+{
+    const char *t;
+    const cJSON *v = cot_record_get_unique(o, path, &t);
+    if (t && !twice) twice = t;
+    return v;
 }
 
 static const char *str(const cJSON *o, const char *k)
@@ -332,7 +352,7 @@ static void put_meta(cot_extractor_t *x)
     if (x->o.nmeta) {
         for (int i = 0; i < x->o.nmeta; i++) {
             const char *p = x->o.meta[i];
-            const cJSON *v = cot_record_get(x->obj, p);
+            const cJSON *v = rget(x->obj, p);
             if (!v) continue;
             const char *k = p + strlen(p);
             while (k > p && k[-1] != '/' && k[-1] != '.') k--;
@@ -348,7 +368,7 @@ static void put_meta(cot_extractor_t *x)
      * meta.env): its members are merged into meta rather than nested as
      * meta.meta.  Only if a member would clash with another leftover field
      * is the object kept whole under "meta", so nothing is lost. */
-    const cJSON *src_meta = cJSON_GetObjectItemCaseSensitive(x->obj, "meta");
+    const cJSON *src_meta = get(x->obj, "meta");
     int merge = cJSON_IsObject(src_meta) && !is_consumed(x, src_meta);
     for (const cJSON *m = merge ? src_meta->child : NULL; m && merge; m = m->next)
         for (const cJSON *c = x->obj->child; c; c = c->next)
@@ -1025,7 +1045,7 @@ static void set_id(cot_extractor_t *x, const cJSON *fallback_obj)
     cot_buf_clear(&x->idb);
     const cJSON *v = NULL;
     if (x->o.id) {
-        v = cot_record_get(x->obj, x->o.id);
+        v = rget(x->obj, x->o.id);
     } else {
         for (const char *const *k = ID_KEYS; *k && !v; k++) {
             const cJSON *c = get(x->obj, *k);
@@ -1288,7 +1308,7 @@ static int lay_custom(cot_extractor_t *x)
     out_t o;
     reset_record(x, &o);
     if (!x->o.prompt) flat_prompt(x, x->obj);
-    const cJSON *av = x->o.answer ? cot_record_get(x->obj, x->o.answer)
+    const cJSON *av = x->o.answer ? rget(x->obj, x->o.answer)
                                   : first_of(x->obj, ANSWER_KEYS);
     span_t a = {"", 0};
     int steps;
@@ -1297,7 +1317,7 @@ static int lay_custom(cot_extractor_t *x)
     }
     o.answer = a;
     if (x->o.cot) {
-        const cJSON *cv = cot_record_get(x->obj, x->o.cot);
+        const cJSON *cv = rget(x->obj, x->o.cot);
         if (present(cv) && to_text(cv, &x->cotb, &o.cot, &steps)) {
             o.state = o.cot.n ? "ok" : "empty";
             if (steps) o.style = "steps";
@@ -1332,7 +1352,7 @@ static void mark_fields(cot_extractor_t *x, const cJSON *obj)
     const int idx[] = {x->f_id, x->f_prompt, x->f_cot, x->f_answer};
     for (int i = 0; i < 4; i++) {
         if (!ptr[i]) continue;
-        int how = classify(cot_record_get(obj, ptr[i]), i ? 't' : 'i');
+        int how = classify(rget(obj, ptr[i]), i ? 't' : 'i');
         cot_fields_mark(x->fields, idx[i], how);
         missed |= how != COT_FIELD_HIT;
     }
@@ -1340,7 +1360,7 @@ static void mark_fields(cot_extractor_t *x, const cJSON *obj)
         int dup = 0;
         for (int j = 0; j < i; j++) dup |= x->f_meta[j] == x->f_meta[i];
         if (dup) continue;   /* --meta /a twice */
-        int how = classify(cot_record_get(obj, x->o.meta[i]), 'm');
+        int how = classify(rget(obj, x->o.meta[i]), 'm');
         cot_fields_mark(x->fields, x->f_meta[i], how);
         missed |= how != COT_FIELD_HIT;
     }
@@ -1352,8 +1372,29 @@ cot_fields_t *cot_extract_fields(cot_extractor_t *x)
     return x->fields;
 }
 
+static int extract_line(cot_extractor_t *x, const cJSON *obj, const char *file,
+                        unsigned long line, const char **kind, const char **why);
+
 int cot_extract_line(cot_extractor_t *x, const cJSON *obj, const char *file,
                      unsigned long line, const char **kind, const char **why)
+{
+    twice = NULL;
+    int n = extract_line(x, obj, file, line, kind, why);
+    if (n >= 0 && twice) {
+        cot_buf_clear(&x->why);
+        cot_buf_printf(&x->why, "member '%s' is given twice, and JSON readers differ on "
+                       "which one counts (the cot tools take the first, Python's json "
+                       "and jq the last); keep one", twice);
+        *kind = "field-twice";
+        *why = x->why.s;
+        n = -1;
+    }
+    twice = NULL;
+    return n;
+}
+
+static int extract_line(cot_extractor_t *x, const cJSON *obj, const char *file,
+                        unsigned long line, const char **kind, const char **why)
 {
     x->obj = obj;
     x->file = file;
@@ -1413,7 +1454,7 @@ int cot_extract_line(cot_extractor_t *x, const cJSON *obj, const char *file,
     set_id(x, resp && resp != obj ? resp : NULL);
     x->has_pprompt = 0;
     if (x->o.prompt) {
-        const cJSON *p = cot_record_get(obj, x->o.prompt);
+        const cJSON *p = rget(obj, x->o.prompt);
         if (p && to_text(p, &x->pprb, &x->pprompt, NULL)) {
             x->has_pprompt = 1;
             consume(x, top_of(obj, x->o.prompt));

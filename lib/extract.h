@@ -47,8 +47,10 @@ typedef struct {
 cot_extractor_t *cot_extract_new(const cot_extract_opt_t *opt, cot_buf_t *err);
 
 /* Extract the records of one input object.  Returns the number of records
- * (>= 1), or -1 when the object does not fit a forced --format; then *kind
- * and *why say so (static or extractor-owned, valid until the next call). */
+ * (>= 1), or -1 when the object does not fit a forced --format, or when a
+ * member it read (a layout's, or an option's path) is given twice (kind
+ * "field-twice": readers differ on which counts); then *kind and *why say
+ * so (static or extractor-owned, valid until the next call). */
 int cot_extract_line(cot_extractor_t *x, const cJSON *obj, const char *file,
                      unsigned long line, const char **kind, const char **why);
 

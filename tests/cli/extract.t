@@ -48,6 +48,16 @@ t pointer-answer-none 1 "set -o pipefail; cot-extract -u --answer /nonexistent $
 t pointer-prompt-none 1 "set -o pipefail; cot-extract -u --prompt /questoin $S/flat.jsonl | jq -c .prompt"
 t pointer-id-none 1 "cot-extract -u --id /task_di $S/flat.jsonl > /dev/null"
 t pointer-meta-none 1 "cot-extract -u --meta modle $S/flat.jsonl > /dev/null"
+# a member it reads given twice: cJSON takes the first, Python's json and
+# jq the last, so the line is rejected rather than one of them extracted
+XT='{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"<think>t</think>a"}],"messages":[{"role":"user","content":"q2"},{"role":"assistant","content":"<think>hidden</think>b"}]}
+{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"<think>t</think>a","content":"x"}]}
+{"q":"x","trace":{"text":"t","text":"u"}}
+{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"<think>t</think>a"}],"n":1,"n":2}'
+export XT
+t twice-stops 1 'echo "$XT" | cot-extract -u'
+t twice-skip 0 'echo "$XT" | cot-extract -u -v --skip-bad'
+t twice-pointer 1 'echo "$XT" | sed -n 3p | cot-extract -u --cot /trace/text'
 t pointer-badtype 1 "printf '%s\n' '{\"q\":\"x\",\"trace\":{\"text\":\"t\"}}' | cot-extract -u --cot /trace > /dev/null"
 t pointer-none-o 1 "cot-extract --cot /stepz -o \$TMP/out.zst $S/flat.jsonl; rc=\$?; ls \$TMP; exit \$rc"
 t pointer-none-quiet 1 "cot-extract -u -q --cot /stepz $S/flat.jsonl > /dev/null"
