@@ -208,6 +208,14 @@ static const cJSON *first_of(const cJSON *o, const char *const *keys)
     return NULL;
 }
 
+/* v in decimal (%lu, without printf: one per record). */
+static void put_ulong(cot_buf_t *b, unsigned long v)
+{
+    char t[24], *q = t + sizeof t;
+    do *--q = (char)('0' + v % 10); while (v /= 10);
+    cot_buf_add(b, q, (size_t)(t + sizeof t - q));
+}
+
 /* A number from the input: its source text (json.h), byte for byte; one
  * without text is spelled as every tool spells it (cot_json_print_number). */
 static void put_num(cot_buf_t *b, const cJSON *j)
@@ -458,7 +466,9 @@ static void put(cot_extractor_t *x, const out_t *o, int k)
     if (!x->o.no_meta) put_meta(x);
     cot_buf_adds(b, ",\"src\":{\"file\":");
     put_str(b, x->file);
-    cot_buf_printf(b, ",\"line\":%lu,\"format\":\"", x->line);
+    cot_buf_adds(b, ",\"line\":");
+    put_ulong(b, x->line);
+    cot_buf_adds(b, ",\"format\":\"");
     size_t fstart = b->len;
     cot_buf_adds(b, x->layout);
     if (o->style) { cot_buf_addc(b, '+'); cot_buf_adds(b, o->style); }
@@ -1036,7 +1046,10 @@ static void fallback_id(cot_extractor_t *x)
     size_t n = x->raw ? x->raw_len : 0;
     while (n && strchr(" \t\r\n", p[0])) p++, n--;
     while (n && strchr(" \t\r\n", p[n - 1])) n--;
-    cot_buf_printf(&x->idb, "digest:%016llx", (unsigned long long)cot_pair_hash(p, n));
+    uint64_t h = cot_pair_hash(p, n);
+    char d[23] = "digest:";
+    for (int i = 0; i < 16; i++) d[7 + i] = "0123456789abcdef"[h >> (60 - 4 * i) & 15];
+    cot_buf_add(&x->idb, d, sizeof d);         /* %016llx, without printf */
     x->id_kind = "digest";
 }
 
