@@ -6,6 +6,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <float.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdatomic.h>
@@ -709,6 +710,21 @@ static void count_view(cot_profile_builder_t *b, int v, const cot_ptok_t *toks,
         if (hlen < (size_t)N) hlen++;
     }
     if (v) b->xtokens[v] += m;
+}
+
+/* The sample sd of n values from their sum and sum of squares.  A feature
+ * that is the same in every record must get 0 (the scorer then leaves it
+ * out), but sq - n mu^2 cancels to rounding noise there, not to 0, and an
+ * sd of 1e-9 made a record that differs from it a z of millions.  So a
+ * difference within the rounding error of summing the n squares (about
+ * n eps sq) counts as none: a spread below about sqrt(n eps) of the mean
+ * is no spread. */
+static double sd_of(double n, double sum, double sq)
+{
+    if (n < 2) return 0;
+    double mu = sum / n, d = sq - n * mu * mu;
+    if (!(d > 4 * n * DBL_EPSILON * sq)) return 0;
+    return sqrt(d / (n - 1));
 }
 
 void cot_profile_builder_add(cot_profile_builder_t *b, const char *p, size_t n)
@@ -2616,10 +2632,8 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
     wr32(img + layout_off + 8, COT_PLAYOUT_N);
     for (int k = 0; k < COT_PLAYOUT_N; k++) {
         double nr = (double)b->records;
-        double mu = nr ? b->lsum[k] / nr : 0;
-        double var = nr > 1 ? (b->lsq[k] - nr * mu * mu) / (nr - 1) : 0;
-        wrf64(img + layout_off + 16 + 8 * k, mu);
-        wrf64(img + layout_off + 16 + 8 * COT_PLAYOUT_N + 8 * k, var > 0 ? sqrt(var) : 0);
+        wrf64(img + layout_off + 16 + 8 * k, nr ? b->lsum[k] / nr : 0);
+        wrf64(img + layout_off + 16 + 8 * COT_PLAYOUT_N + 8 * k, sd_of(nr, b->lsum[k], b->lsq[k]));
     }
     wr64(img + OFF_SECT + 16 * SEC_COMB, comb_off);
     wr64(img + OFF_SECT + 16 * SEC_COMB + 8, COMB_SIZE);
@@ -2634,11 +2648,9 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
     for (int k = 0; k < COT_PVOICE_N; k++) {
         unsigned char *q = img + voice_off + 16 + 32 * k;
         memcpy(q, cot_pvoice_names[k], strlen(cot_pvoice_names[k]));
-        double mu = b->nvoice ? b->vsum[k] / (double)b->nvoice : 0;
-        double var = b->nvoice > 1 ? (b->vsq[k] - (double)b->nvoice * mu * mu) /
-                                     (double)(b->nvoice - 1) : 0;
-        wrf64(q + 16, mu);
-        wrf64(q + 24, var > 0 ? sqrt(var) : 0);
+        const double nv = (double)b->nvoice;
+        wrf64(q + 16, nv ? b->vsum[k] / nv : 0);
+        wrf64(q + 24, sd_of(nv, b->vsum[k], b->vsq[k]));
     }
     wr64(img + OFF_CSUM, checksum(img, total));
     const char *why = NULL;

@@ -652,6 +652,45 @@ static void test_views_reference(void)
     cot_buf_free(&t); cot_buf_free(&r);
 }
 
+/* A layout feature that is the same in every own record (one line each)
+ * has sd exactly 0, so the scorer leaves it out: its sum of squares minus
+ * n mean^2 is rounding noise, and that noise as an sd gave a text of three
+ * lines a layout z in the millions and a combined score of 23 million. */
+static void test_constant_layout(void)
+{
+    cot_profile_opts_t o;
+    cot_profile_opts_init(&o);
+    cot_profile_builder_t *b = cot_profile_builder_new(&o);
+    cot_buf_t t = {0};
+    const uint64_t rs = tap_state();
+    for (int i = 0; i < 3000; i++) {
+        gen(&t);
+        if (i % 4 == 0) cot_profile_builder_holdout(b, t.s, t.len);
+        else cot_profile_builder_add(b, t.s, t.len);
+    }
+    tap_seed(rs);
+    tap_is_long(cot_profile_builder_write(b, path), 0, "one-line build");
+    cot_profile_builder_free(b);
+    cot_profile_t *p = cot_profile_load(path);
+    if (!p) { tap_ok(0, "one-line profile loads"); cot_buf_free(&t); return; }
+    cot_profile_info_t in;
+    cot_profile_info(p, &in);
+    int k = 0;
+    while (k < COT_PLAYOUT_N && strcmp(cot_playout_names[k], "lines")) k++;
+    tap_ok(k < COT_PLAYOUT_N && in.layout_sd[k] == 0.0 && in.layout_mean[k] > 0,
+           "a constant feature: mean %.4f, sd exactly 0 (%.3g)", k < COT_PLAYOUT_N ?
+           in.layout_mean[k] : NAN, k < COT_PLAYOUT_N ? in.layout_sd[k] : NAN);
+    cot_profile_work_t w = {0};
+    double f[COT_PCAL_N];
+    static const char three[] = "we need the total\nso add 3 and 12\nthe answer is 15 .";
+    cot_profile_features(p, three, sizeof three - 1, 32, &w, f);
+    tap_ok(f[COT_PCAL_LAYOUT] < 100, "three lines against one-line own text: layout rms z %.4f",
+           f[COT_PCAL_LAYOUT]);
+    cot_profile_work_free(&w);
+    cot_profile_close(p);
+    cot_buf_free(&t);
+}
+
 /* The shift object's text (cot_profile_shift_print(), what cot-profile
  * score splices into a line) is what cot_json_print() writes for its tree
  * (cot_profile_shift_json() and cot_profile_add_logprob()), for every
@@ -856,6 +895,7 @@ int main(void)
     test_prune();
     test_chars_view();
     test_scan();
+    test_constant_layout();
     test_views_reference();
     test_shift_text("with a reference");
     test_bad_views();
