@@ -1272,23 +1272,13 @@ tfind(const unsigned char *base, uint64_t mask, uint64_t key)
     }
 }
 
-/* Fetch ahead the slot of key and the cache line after it: a probe for a
- * key not in the table runs to an empty slot, past the line one time in
- * two at the tables' load of 0.7. */
-static inline __attribute__((always_inline)) void
-tfetch(const unsigned char *base, uint64_t mask, uint64_t key)
-{
-    const unsigned char *e = base + (key & mask) * ENT;
-    __builtin_prefetch(e);
-    __builtin_prefetch(e + 64);
-}
-
 /* Surprisal in bits of every word token under view pr, from the keys of
  * word_keys(): view_step() token by token, with N a constant (3, 4 or 5)
  * so that the tables' bases and masks and the entries of the token before
  * stay in registers.  On a view whose tables pass the L2 cache the slots
- * of orders 2..N are fetched AHEAD tokens early: a miss costs more than
- * all the hashing. */
+ * of every order are fetched AHEAD tokens early (a miss costs more than
+ * all the hashing), those of a record's first AHEAD tokens before its
+ * first lookup: GSM8K's records have 100 to 150 tokens. */
 static inline __attribute__((always_inline)) void
 words_view_n(const pview_t *pr, const uint64_t *K, size_t m, double *out, const int N)
 {
@@ -1298,24 +1288,29 @@ words_view_n(const pview_t *pr, const uint64_t *K, size_t m, double *out, const 
         b[k] = pr->t[k].base;
         mk[k] = pr->t[k].mask;
     }
-    const int pf = pr->big;            /* fetch orders 2..N ahead */
+    const int pf = pr->big;            /* fetch ahead */
     const unsigned char *prev[COT_PROFILE_MAX_ORDER + 1] = {0};
     prev[1] = pr->bos;
     const double base = pr->gamma0 * pr->uniform;
-    enum { AHEAD = 16 };        /* 8 and 32: 5% slower and the same, one process */
+    /* AHEAD 8 and 32: 5% slower and the same, one process.  Fetching the
+     * cache line after each slot too (for the probes that run past it) and
+     * fetching by order, only the slots that will be read (view_step()'s
+     * recurrence one order at a time over all the tokens) were no faster:
+     * more instructions, the same stalls. */
+    enum { AHEAD = 16 };
     if (pf) {                   /* the tokens the loop's fetches never reach */
         const size_t m0 = m < AHEAD ? m : AHEAD;
         for (size_t j = 0; j < m0; j++)
             for (int k = 1; k <= N && (size_t)k <= j + 2; k++)   /* the keys set */
-                tfetch(b[k], mk[k], K[(size_t)(k - 1) * m + j]);
+                __builtin_prefetch(b[k] + (K[(size_t)(k - 1) * m + j] & mk[k]) * ENT);
     }
     for (size_t i = 0; i < m; i++) {
         _Static_assert(AHEAD >= COT_PROFILE_MAX_ORDER - 2, "keys ahead are all set");
         if (pf && i + AHEAD < m) {     /* i + AHEAD >= N - 2: every key is set */
-            const size_t j = i + AHEAD;
+            const size_t j = i + AHEAD;   /* order 1 too: its table is past L2 with them */
 #pragma GCC unroll 5
             for (int k = 1; k <= N; k++)
-                tfetch(b[k], mk[k], K[(size_t)(k - 1) * m + j]);
+                __builtin_prefetch(b[k] + (K[(size_t)(k - 1) * m + j] & mk[k]) * ENT);
         }
         const uint64_t *kk = K + i;
         const unsigned char *cur[COT_PROFILE_MAX_ORDER + 1];
