@@ -1189,6 +1189,37 @@ static inline void pstat_add(pstat_t *a, double p)
         return;
     }
     if (p < a->low[a->hi]) {
+        /* the new largest: the first above the replaced slot's p in index
+         * order, as always (the order of the slots is that of pstat_end()'s
+         * sum); k is COT_PROFILE_PEAK here, so the loop unrolls into
+         * selects, without a branch to mispredict (most slots hold near
+         * the largest) */
+        size_t hi = a->hi;
+        double x = p;
+        a->low[hi] = p;
+        for (size_t j = 0; j < COT_PROFILE_PEAK; j++) {
+            const double y = a->low[j];
+            const int gt = y > x;
+            x = gt ? y : x;
+            hi = gt ? j : hi;
+        }
+        a->hi = hi;
+    }
+}
+
+/* pstat_add() as it was, a scan with branches: for the check. */
+static void pstat_add_plain(pstat_t *a, double p)
+{
+    a->n++;
+    a->prod *= p;
+    if (a->prod < 0x1p-800) { int e; a->prod = frexp(a->prod, &e); a->ex += e; }
+    if (a->k < COT_PROFILE_PEAK) {
+        a->low[a->k] = p;
+        if (a->low[a->k] > a->low[a->hi]) a->hi = a->k;
+        a->k++;
+        return;
+    }
+    if (p < a->low[a->hi]) {
         a->low[a->hi] = p;
         for (size_t j = 0; j < a->k; j++) if (a->low[j] > a->low[a->hi]) a->hi = j;
     }
@@ -1519,11 +1550,13 @@ int cot_profile_chars_check(const cot_profile_t *pr, const char *text, size_t n,
         pstat_init(&s1);
         pstat_init(&s2);
         chars_view(pr, v, &w->memo[v == COT_PVIEW_REF_CHARS], w->cids, mc, NULL, &s1);
-        for (size_t i = 0; i < mc; i++) pstat_add(&s2, b[i]);
+        for (size_t i = 0; i < mc; i++) pstat_add_plain(&s2, b[i]);
         double m1, p1, m2, p2;
         pstat_end(&s1, &m1, &p1);
         pstat_end(&s2, &m2, &p2);
         bad |= memcmp(&m1, &m2, sizeof m1) != 0 || memcmp(&p1, &p2, sizeof p1) != 0;
+        bad |= s1.k != s2.k || s1.hi != s2.hi ||
+               memcmp(s1.low, s2.low, s1.k * sizeof *s1.low) != 0;   /* the same slots */
         /* the memo's id hashes (chars_step()'s keys) index every id there is */
         const struct cot_pmemo *mo = w->memo[v == COT_PVIEW_REF_CHARS];
         for (size_t i = 0; i < mc; i++) bad |= w->cids[i] >= CID_N;
