@@ -1206,6 +1206,37 @@ static inline void pstat_add(pstat_t *a, double p)
         return;
     }
     if (p < a->low[a->hi]) {
+        /* the new largest: the first above the replaced slot's p in index
+         * order, as always (the order of the slots is that of pstat_end()'s
+         * sum); k is COT_PROFILE_PEAK here, so the loop unrolls into
+         * selects: its branches were a tenth of the scorer's mispredicted
+         * ones on GSM8K records */
+        size_t hi = a->hi;
+        double x = p;
+        a->low[hi] = p;
+        for (size_t j = 0; j < COT_PROFILE_PEAK; j++) {
+            const double y = a->low[j];
+            const int gt = y > x;
+            x = gt ? y : x;
+            hi = gt ? j : hi;
+        }
+        a->hi = hi;
+    }
+}
+
+/* pstat_add() as it was, a scan with branches: for the check. */
+static void pstat_add_plain(pstat_t *a, double p)
+{
+    a->n++;
+    a->prod *= p;
+    if (a->prod < 0x1p-800) { int e; a->prod = frexp(a->prod, &e); a->ex += e; }
+    if (a->k < COT_PROFILE_PEAK) {
+        a->low[a->k] = p;
+        if (a->low[a->k] > a->low[a->hi]) a->hi = a->k;
+        a->k++;
+        return;
+    }
+    if (p < a->low[a->hi]) {
         a->low[a->hi] = p;
         for (size_t j = 0; j < a->k; j++) if (a->low[j] > a->low[a->hi]) a->hi = j;
     }
@@ -1293,8 +1324,9 @@ tfind(const unsigned char *base, uint64_t mask, uint64_t key)
  * word_keys(): view_step() token by token, with N a constant (3, 4 or 5)
  * so that the tables' bases and masks and the entries of the token before
  * stay in registers.  On a view whose tables pass the L2 cache the slots
- * of orders 2..N are fetched AHEAD tokens early: a miss costs more than
- * all the hashing. */
+ * of every order are fetched AHEAD tokens early (a miss costs more than
+ * all the hashing), those of a record's first AHEAD tokens before its
+ * first lookup: GSM8K's records have 100 to 150 tokens. */
 static inline __attribute__((always_inline)) void
 words_view_n(const pview_t *pr, const uint64_t *K, size_t m, double *out, const int N)
 {
@@ -1304,17 +1336,28 @@ words_view_n(const pview_t *pr, const uint64_t *K, size_t m, double *out, const 
         b[k] = pr->t[k].base;
         mk[k] = pr->t[k].mask;
     }
-    const int pf = pr->big;            /* fetch orders 2..N ahead */
+    const int pf = pr->big;            /* fetch ahead */
     const unsigned char *prev[COT_PROFILE_MAX_ORDER + 1] = {0};
     prev[1] = pr->bos;
     const double base = pr->gamma0 * pr->uniform;
-    enum { AHEAD = 16 };        /* 8 and 32: 5% slower and the same, one process */
+    /* AHEAD 8 and 32: 5% slower and the same, one process.  Fetching the
+     * cache line after each slot too (for the probes that run past it) and
+     * fetching by order, only the slots that will be read (view_step()'s
+     * recurrence one order at a time over all the tokens) were no faster:
+     * more instructions, the same stalls. */
+    enum { AHEAD = 16 };
+    if (pf) {                   /* the tokens the loop's fetches never reach */
+        const size_t m0 = m < AHEAD ? m : AHEAD;
+        for (size_t j = 0; j < m0; j++)
+            for (int k = 1; k <= N && (size_t)k <= j + 2; k++)   /* the keys set */
+                __builtin_prefetch(b[k] + (K[(size_t)(k - 1) * m + j] & mk[k]) * ENT);
+    }
     for (size_t i = 0; i < m; i++) {
         _Static_assert(AHEAD >= COT_PROFILE_MAX_ORDER - 2, "keys ahead are all set");
         if (pf && i + AHEAD < m) {     /* i + AHEAD >= N - 2: every key is set */
-            const size_t j = i + AHEAD;
+            const size_t j = i + AHEAD;   /* order 1 too: the others' lines evict it */
 #pragma GCC unroll 5
-            for (int k = 2; k <= N; k++)
+            for (int k = 1; k <= N; k++)
                 __builtin_prefetch(b[k] + (K[(size_t)(k - 1) * m + j] & mk[k]) * ENT);
         }
         const uint64_t *kk = K + i;
@@ -1371,14 +1414,17 @@ static void words_score(const cot_profile_t *pr, cot_profile_work_t *w, size_t m
 /* The chars views: the probability of a token is a function of its last N
  * tokens (with <s> and nothing before the first), which the ids of
  * scan() spell exactly in one word, so a small cache keyed by that
- * word returns the very same double.  A miss runs view_step() from the
- * entries of the token before: kept when that token was computed too,
- * else rebuilt from the N - 1 tokens before it (the entries of order k at
- * a token depend on its last k tokens only). */
+ * word returns the very same double.  A miss runs chars_step()
+ * (view_step() making its keys as it goes) from the entries of the token
+ * before: kept when that token was computed too, else rebuilt from the
+ * N - 1 tokens before it (the entries of order k at a token depend on its
+ * last k tokens only). */
 #define MEMO_BITS 16
+#define CID_N (1 + (4 << 9))   /* the ids, 1..4 << 9, and 0 */
 struct cot_pmemo {
     uint64_t serial;           /* of the profile, and the view: the owner  */
     int view;
+    uint64_t idh[CID_N];       /* chars_id_hash() of every id, set once    */
     struct { uint64_t key; double p; } e[1u << MEMO_BITS];
 };
 
@@ -1392,6 +1438,33 @@ static void chars_keys(const uint16_t *id, size_t j, int N, uint64_t *kk)
     }
 }
 
+/* view_step() for chars token j, each key made from the id hashes H[]
+ * (those of the memo) only when the lookup of its order is reached: most
+ * chains stop at order 2 or 3, and chars_keys() makes them all. */
+static inline __attribute__((always_inline)) double
+chars_step(const pview_t *pr, const uint64_t *H, const uint16_t *id, size_t j,
+           const unsigned char *const *prev, const unsigned char **cur)
+{
+    const int N = pr->order;
+    uint64_t h = H[id[j]];
+    const unsigned char *e = ptab_find(&pr->t[1], h);
+    double p = (e ? rdf32(e + 8) : 0.0) + pr->gamma0 * pr->uniform;
+    cur[1] = e;
+    int k = 2;
+    for (; k <= N; k++) {
+        const unsigned char *ctx = prev[k - 1];
+        if (!ctx) break;       /* so k <= j + 2: the key below is defined */
+        if (e) {
+            h = combine(j + 1 >= (size_t)k ? H[id[j + 1 - (size_t)k]] : BOS_HASH, h);
+            e = ptab_find(&pr->t[k], h);
+        }
+        p = (e ? rdf32(e + 8) : 0.0) + rdf32(ctx + 12) * p;
+        cur[k] = e;
+    }
+    for (; k <= N; k++) cur[k] = NULL;
+    return p;
+}
+
 /* Probabilities (floored at 2^-99.66 like the bits) of the chars tokens
  * id[0..m) under view pr. */
 static inline __attribute__((always_inline)) void
@@ -1402,7 +1475,10 @@ chars_view_n(const cot_profile_t *prof, int v, struct cot_pmemo **mp,
     if (stp) sa_ = *stp;
     const pview_t *pr = &prof->v[v];
     struct cot_pmemo *mo = *mp;
-    if (!mo) mo = *mp = cot_calloc(1, sizeof *mo);
+    if (!mo) {
+        mo = *mp = cot_calloc(1, sizeof *mo);
+        for (unsigned x = 1; x < CID_N; x++) mo->idh[x] = chars_id_hash(x);
+    }
     if (mo->serial != prof->serial || mo->view != v) {
         memset(mo->e, 0, sizeof mo->e);
         mo->serial = prof->serial;
@@ -1414,7 +1490,7 @@ chars_view_n(const cot_profile_t *prof, int v, struct cot_pmemo **mp,
     const unsigned char **prev = sa, **cur = sb;
     prev[1] = pr->bos;
     size_t next = 0;           /* prev holds the entries of token next - 1 */
-    uint64_t key = 0, ahead = 0, kk[COT_PROFILE_MAX_ORDER];
+    uint64_t key = 0, ahead = 0;
     enum { AHEAD = 8 };        /* the cache's slots are fetched ahead too */
     for (size_t i = 0; i < m && i < AHEAD; i++) ahead = (ahead << CID_BITS | id[i]) & kmask;
     for (size_t i = 0; i < m; i++) {
@@ -1437,8 +1513,7 @@ chars_view_n(const cot_profile_t *prof, int v, struct cot_pmemo **mp,
         }
         double p = 0;
         for (; next <= i; next++) {
-            chars_keys(id, next, N, kk);
-            p = view_step(pr, kk, prev, cur);
+            p = chars_step(pr, mo->idh, id, next, prev, cur);
             const unsigned char **x = prev; prev = cur; cur = x;
         }
         p = p > 1e-30 ? p : 0x1.4p-100;
@@ -1493,11 +1568,17 @@ int cot_profile_chars_check(const cot_profile_t *pr, const char *text, size_t n,
         pstat_init(&s1);
         pstat_init(&s2);
         chars_view(pr, v, &w->memo[v == COT_PVIEW_REF_CHARS], w->cids, mc, NULL, &s1);
-        for (size_t i = 0; i < mc; i++) pstat_add(&s2, b[i]);
+        for (size_t i = 0; i < mc; i++) pstat_add_plain(&s2, b[i]);
         double m1, p1, m2, p2;
         pstat_end(&s1, &m1, &p1);
         pstat_end(&s2, &m2, &p2);
         bad |= memcmp(&m1, &m2, sizeof m1) != 0 || memcmp(&p1, &p2, sizeof p1) != 0;
+        bad |= s1.k != s2.k || s1.hi != s2.hi ||
+               memcmp(s1.low, s2.low, s1.k * sizeof *s1.low) != 0;   /* the same slots */
+        /* the memo's id hashes (chars_step()'s keys) index every id there is */
+        const struct cot_pmemo *mo = w->memo[v == COT_PVIEW_REF_CHARS];
+        for (size_t i = 0; i < mc; i++) bad |= w->cids[i] >= CID_N;
+        for (unsigned x = 1; x < CID_N; x++) bad |= mo->idh[x] != chars_id_hash(x);
     }
     free(a); free(b);
     return bad ? -1 : 0;
