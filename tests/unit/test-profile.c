@@ -717,7 +717,7 @@ static void test_shift_text(const char *what)
                 break;
         case 2: cot_buf_clear(&t); cot_buf_printf(&t, "Q ** zzyzx %d", i); break;
         case 3: if (i % 30 == 3) cot_buf_clear(&t); break;   /* no tokens */
-        case 4: cot_buf_add(&t, " \xc3\xa9 $$x^2$$ <<3*4=12>>", 25); break;
+        case 4: cot_buf_adds(&t, " \xc3\xa9 $$x^2$$ <<3*4=12>>"); break;
         default: break;
         }
         cot_profile_shift_opts_t o;
