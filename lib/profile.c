@@ -1194,7 +1194,9 @@ static void pstat_init(pstat_t *a)
     a->prod = 1; a->ex = 0; a->n = a->k = a->hi = 0;
 }
 
-static inline void pstat_add(pstat_t *a, double p)
+/* The product, and p into the lowest while they are fewer than
+ * COT_PROFILE_PEAK: 1 when that took it. */
+static inline int pstat_fill(pstat_t *a, double p)
 {
     a->n++;
     a->prod *= p;
@@ -1203,8 +1205,14 @@ static inline void pstat_add(pstat_t *a, double p)
         a->low[a->k] = p;
         if (a->low[a->k] > a->low[a->hi]) a->hi = a->k;
         a->k++;
-        return;
+        return 1;
     }
+    return 0;
+}
+
+static inline void pstat_add(pstat_t *a, double p)
+{
+    if (pstat_fill(a, p)) return;
     if (p < a->low[a->hi]) {
         /* the new largest: the first above the replaced slot's p in index
          * order, as always (the order of the slots is that of pstat_end()'s
@@ -1227,15 +1235,7 @@ static inline void pstat_add(pstat_t *a, double p)
 /* pstat_add() as it was, a scan with branches: for the check. */
 static void pstat_add_plain(pstat_t *a, double p)
 {
-    a->n++;
-    a->prod *= p;
-    if (a->prod < 0x1p-800) { int e; a->prod = frexp(a->prod, &e); a->ex += e; }
-    if (a->k < COT_PROFILE_PEAK) {
-        a->low[a->k] = p;
-        if (a->low[a->k] > a->low[a->hi]) a->hi = a->k;
-        a->k++;
-        return;
-    }
+    if (pstat_fill(a, p)) return;
     if (p < a->low[a->hi]) {
         a->low[a->hi] = p;
         for (size_t j = 0; j < a->k; j++) if (a->low[j] > a->low[a->hi]) a->hi = j;
