@@ -390,7 +390,9 @@ static const char *get_key(const opts_t *o, const cJSON *rec,
     } else if (o->key == KEY_ID) {
         cot_buf_adds(kb, v->id);
     } else {
-        const cJSON *j = cot_record_get(rec, o->key_path);
+        const char *twice;
+        const cJSON *j = cot_record_get_unique(rec, o->key_path, &twice);
+        if (twice) return cot_record_twice_error(o->key_path, twice);   /* which one pairs? */
         if (!j || cJSON_IsNull(j)) {
             snprintf(msg, sizeof msg, "record has no '%s' field to pair on "
                      "(--key %s)", o->key_path, o->key_path);
@@ -1357,6 +1359,12 @@ static int run_within(cot_run_t *run, const opts_t *o)
         cot_run_count(run, out.s, 0);
     }
     while ((st = cot_run_next(run, &l)) == 0) {
+        const char *paths[2] = {o->within_a, o->within_b};
+        const char *tw = cot_record_paths_twice(l.json, paths, 2);
+        if (tw) {
+            if (cot_run_reject(run, &l, "missing-field", tw) < 0) break;
+            continue;
+        }
         const cJSON *ja = cot_record_get(l.json, o->within_a);
         const cJSON *jb = cot_record_get(l.json, o->within_b);
         if (ja && ja == jb)     /* /a and a, spelt apart */

@@ -274,6 +274,7 @@ typedef struct {
     int ext;                /* --judge-cmd: the done step hands records on  */
     const char *const *keys;   /* the members read and set (NULL: all);   */
     size_t nkeys;              /* the rest is checked, not built (json.h)  */
+    const char *paths[3];      /* the option paths it reads (NULL: none)   */
 } jconf_t;
 
 /* One worker's own state: a clone of the rule pack and judge (PCRE2 match
@@ -417,6 +418,7 @@ static void judge_work(void *c, void *p)
     static const char *const sets[] = {"judge", "shift"};
     const char *twice = why ? NULL : cot_record_twice(it->rec, sets, 2);
     if (twice) why = cot_record_field_error(twice, 2);
+    if (!why) why = cot_record_paths_twice(it->rec, cf->paths, 3);
     if (why) { item_reject(it, "not-canonical", why); return; }
     cJSON *jo;
     cot_buf_clear(&x->err);
@@ -987,7 +989,8 @@ int main(int argc, char **argv)
     }
     if (sh.prof) keys[nkeys++] = "diff";
     jconf_t cf = {&rules, &judge, cue_text, cue_text_field, &sh, model, model_verdict,
-                  rule_budget, &sink, ext != NULL, whole ? NULL : keys, whole ? 0 : nkeys};
+                  rule_budget, &sink, ext != NULL, whole ? NULL : keys, whole ? 0 : nkeys,
+                  {cue_field, cue_text_field, sh.prof ? "diff.cot.hunks" : NULL}};
     int nthreads = ext ? 0 : common.threads;
     int nctx = nthreads ? nthreads : 1;
     jctx_t *ctxs = cot_calloc((size_t)nctx, sizeof *ctxs);

@@ -437,6 +437,11 @@ static void score_work(void *c, void *p)
         sitem_reject(it, "field-twice", cot_record_field_error("shift", 2));
         return;
     }
+    const char *paths[2] = {cf->spans, "logprob_stats.cot.curvature"};
+    if ((why = cot_record_paths_twice(it->rec, paths, 2))) {
+        sitem_reject(it, "field-twice", why);
+        return;
+    }
     long nsp = -1;
     const cJSON *spv = cot_record_get(it->rec, cf->spans);
     if (spv && (nsp = cot_profile_spans_json(spv, v.cot_len, &x->w)) < 0) {

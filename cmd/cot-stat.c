@@ -516,7 +516,6 @@ static int read_records(cot_common_t *common, char *const *files, int n,
     int r;
     size_t cur = 0;
     rkeys_t keys;
-    cot_buf_t why = {0};
     record_keys(&st->o, &keys);
     cot_jsonl_set_sub(run.in, keys.sub);
     for (;;) {
@@ -528,17 +527,13 @@ static int read_records(cot_common_t *common, char *const *files, int n,
             cot_err("%s:%lu: this is a cot-stat partial, not a record: use --merge",
                     l.file, l.line);
             free_keys(&keys);
-            cot_buf_free(&why);
             cot_run_finish(&run);
             return COT_EXIT_DATA;
         }
         const char *path, *twice = cot_stat_twice(st, l.json, &path);
         if (twice) {
-            cot_buf_clear(&why);
-            cot_buf_printf(&why, "%s: member '%s' is given twice, and JSON readers differ "
-                           "on which one counts (the cot tools take the first, Python's "
-                           "json and jq the last); keep one", path, twice);
-            if (cot_run_reject(&run, &l, "field-twice", why.s) < 0) break;
+            if (cot_run_reject(&run, &l, "field-twice", cot_record_twice_error(path, twice)) < 0)
+                break;
             continue;
         }
         cot_fp_file_t *fe = fpp ? input_of(fpp, &cur, l.file) : NULL;
@@ -552,7 +547,6 @@ static int read_records(cot_common_t *common, char *const *files, int n,
     cot_jsonl_set_keys(run.in, NULL, 0);
     cot_jsonl_set_sub(run.in, NULL);
     free_keys(&keys);
-    cot_buf_free(&why);
     for (size_t i = 0; r == -1 && i < cot_fields_n(f); i++) {
         const cot_field_t *e = cot_fields_get(f, i);
         if (!e->miss) continue;

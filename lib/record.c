@@ -44,6 +44,25 @@ static const char *field(const cJSON *rec, const char *key, int need,
     return NULL;
 }
 
+const char *cot_record_twice_error(const char *path, const char *member)
+{
+    snprintf(msg, sizeof msg, "%s: member '%s' is given twice, and JSON readers differ "
+             "on which one counts (the cot tools take the first, Python's json and jq "
+             "the last); keep one", path, member);
+    return msg;
+}
+
+const char *cot_record_paths_twice(const cJSON *rec, const char *const *paths, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *twice;
+        if (!paths[i]) continue;
+        cot_record_get_unique(rec, paths[i], &twice);
+        if (twice) return cot_record_twice_error(paths[i], twice);
+    }
+    return NULL;
+}
+
 const char *cot_record_twice(const cJSON *rec, const char *const *keys, size_t n)
 {
     unsigned seen = 0;

@@ -66,6 +66,15 @@ const cJSON *cot_record_get(const cJSON *rec, const char *path);
  * pass the stale second on to a reader that takes the last. */
 const char *cot_record_twice(const cJSON *rec, const char *const *keys, size_t n);
 
+/* The message for a path through a member given twice (thread-local
+ * storage, as cot_record_field_error()'s). */
+const char *cot_record_twice_error(const char *path, const char *member);
+
+/* cot_record_twice_error() for the first of paths[0..n) (NULL entries
+ * skipped) on whose way rec gives a member twice, or NULL: for a tool to
+ * reject a record whose option paths it would read by the first copy. */
+const char *cot_record_paths_twice(const cJSON *rec, const char *const *paths, size_t n);
+
 /* As cot_record_get(), and *twice set to the name of the first member on
  * the way that its object holds more than once (else NULL).  The item
  * found is then the first one's, where Python's json and jq take the last:

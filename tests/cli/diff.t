@@ -130,6 +130,10 @@ t key-id          0 'cot-diff -u --key id $O $O | jq -r "[.id, .diff.source_id] 
 # stale second on to a reader that takes the last; with -c nothing is written
 t diff-twice 1 "printf '%s\\n' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\"}' > \$TMP/o && printf '%s\\n' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\",\"diff\":{\"status\":\"unchanged\"},\"diff\":{\"status\":\"rewritten\"}}' | cot-diff -u \$TMP/o"
 t diff-twice-counts 0 "printf '%s\\n' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\"}' > \$TMP/o && printf '%s\\n' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\",\"diff\":{\"status\":\"unchanged\"},\"diff\":{\"status\":\"rewritten\"}}' | cot-diff -c \$TMP/o"
+# a --key path through a member given twice, in an SFT record (stop) and in
+# an original (skipped when indexed): which key pairs?
+t key-twice 1 "printf '%s\\n' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\",\"meta\":{\"k\":1}}' > \$TMP/o && printf '%s\\n' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\",\"meta\":{\"k\":1,\"k\":2}}' | cot-diff -u --key meta.k \$TMP/o"
+t key-twice-orig 0 "cd \$TMP && printf '%s\\n' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\",\"meta\":{\"k\":2},\"meta\":{\"k\":1}}' '{\"prompt\":\"p\",\"cot\":\"b\",\"answer\":\"x\",\"meta\":{\"k\":1}}' > o && printf '%s\\n' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\",\"meta\":{\"k\":1}}' | cot-diff -u -v --skip-bad --key meta.k o | jq -c '[.diff.status, .diff.cot.similarity]'"
 t key-big-number  0 "printf '%s\\n' '{\"id\":\"o1\",\"prompt\":\"p\",\"cot\":\"a b\",\"answer\":\"x\",\"cot_state\":\"ok\",\"meta\":{\"n\":12345678901234567890}}' '{\"id\":\"o2\",\"prompt\":\"p\",\"cot\":\"c d\",\"answer\":\"y\",\"cot_state\":\"ok\",\"meta\":{\"n\":12345678901234567891}}' > \$TMP/o && printf '%s\\n' '{\"id\":\"s1\",\"prompt\":\"p\",\"cot\":\"c d\",\"answer\":\"y\",\"cot_state\":\"ok\",\"meta\":{\"n\":12345678901234567891}}' | cot-diff -u --key /meta/n \$TMP/o | jq -c '[.diff.source_id, .diff.candidates]'"
 t key-missing     1 'cot-diff -u --key /meta/none $O $S'
 t id-fallback     0 'jq -c "del(.id)" $O > $TMP/o.jsonl && cd $TMP && cot-diff -u o.jsonl $ROOT/$S | jq -r .diff.source_id | head -3'

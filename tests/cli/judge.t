@@ -126,6 +126,8 @@ t field-twice 1 'printf "%s\n" "{\"id\":\"a\",\"prompt\":\"p\",\"cot\":null,\"an
 # a member it sets given twice: replacing the first would pass the stale
 # second on to a reader that takes the last
 t judge-twice 1 'printf "%s\n" "{\"id\":\"a\",\"prompt\":\"p\",\"cot\":\"ok\",\"answer\":\"x\",\"judge\":{\"verdict\":\"clean\"},\"judge\":{\"verdict\":\"rationalized\"}}" | cot-judge -u'
+# an option's path through a member given twice: which hint was it?
+t cue-field-twice 1 'printf "%s\n" "{\"id\":\"a\",\"prompt\":\"p\",\"cot\":\"ok\",\"answer\":\"B\",\"meta\":{\"hint\":\"A\"},\"meta\":{\"hint\":\"B\"}}" | cot-judge -u --cue-field meta.hint'
 t shift-twice-skip 0 'printf "%s\n" "{\"id\":\"a\",\"prompt\":\"p\",\"cot\":\"ok\",\"answer\":\"x\",\"shift\":1,\"shift\":2}" "{\"id\":\"b\",\"prompt\":\"p\",\"cot\":\"ok\",\"answer\":\"x\",\"judge\":{\"verdict\":\"x\"}}" | cot-judge -u -q --skip-bad -c'
 t cot-not-text-skip 0 'printf "%s\n" "{\"id\":\"a\",\"prompt\":\"p\",\"cot\":{\"t\":1},\"answer\":\"x\"}" "{\"id\":\"b\",\"prompt\":\"p\",\"cot\":\"c\",\"cot_state\":1,\"answer\":\"x\"}" "{\"id\":\"c\",\"prompt\":\"p\",\"cot\":null,\"answer\":\"x\"}" | cot-judge -u -v --skip-bad'
 t invalid-json 1 'printf "{\"id\":\n" | cot-judge -u'
