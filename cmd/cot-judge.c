@@ -652,6 +652,17 @@ static int cmd_train(int argc, char **argv)
     unsigned long long unlabelled = 0, judge_errors = 0, no_text = 0;
     cot_line_t l;
     while (cot_run_next(&run, &l) == 0) {
+        /* A field it learns from, or its label or group, given twice:
+         * which copy would it learn? */
+        static const char *const vf[] = {"id", "prompt", "cot", "answer", "cot_state"};
+        const char *paths[2] = {label, group};
+        const char *tw = cot_record_twice(l.json, vf, 5);
+        const char *twhy = tw ? cot_record_field_error(tw, 2)
+                              : cot_record_paths_twice(l.json, paths, 2);
+        if (twhy) {
+            if (cot_run_reject(&run, &l, "field-twice", twhy) < 0) break;
+            continue;
+        }
         cot_record_view_t rv;
         cot_record_view(l.json, 0, &rv);
         const cJSON *lv = cot_record_get(l.json, label);

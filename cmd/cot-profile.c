@@ -573,6 +573,16 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
 
 /* ---- mix ---------------------------------------------------------------- */
 
+/* Why rec is bad data for mix: its p-value's path goes through a member
+ * given twice (which copy counts?), or it gives "shift", where the
+ * posterior goes, twice (the stale second would survive); else NULL. */
+static const char *mix_twice(const cJSON *rec, const char *field)
+{
+    static const char *const sets[] = {"shift"};
+    if (cot_record_twice(rec, sets, 1)) return cot_record_field_error("shift", 2);
+    return cot_record_paths_twice(rec, &field, 1);
+}
+
 static int cmd_mix(opts_t *o, char **files, int nfiles)
 {
     const char *field = o->field ? o->field : "shift.score_p";
@@ -588,7 +598,7 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     int r;
     while ((r = cot_jsonl_next(rd, &l)) != -1) {
         if (r <= -2) { cot_jsonl_close(rd); free(pv); return r == -3 ? COT_EXIT_IO : COT_EXIT_DATA; }
-        if (r) continue;
+        if (r || mix_twice(l.json, field)) continue;   /* rejected in pass 2 */
         const cJSON *v = cot_record_get(l.json, field);
         if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 1)) continue;
         if (n == cap) { cap = cap ? cap * 2 : 4096; pv = cot_realloc(pv, cap * sizeof *pv); }
@@ -610,6 +620,11 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     int st = cot_run_open(&run, &o->c, files, nfiles, 1);
     if (st) return st;
     while (cot_run_next(&run, &l) == 0) {
+        const char *why = mix_twice(l.json, field);
+        if (why) {
+            if (cot_run_reject(&run, &l, "field-twice", why) < 0) break;
+            continue;
+        }
         const cJSON *v = cot_record_get(l.json, field);
         double p = cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 1
                  ? v->valuedouble : NAN;

@@ -29,6 +29,8 @@ t info-usage 2 'cot-judge info'
 # ---- training: the report, the file, determinism ---------------------------
 t train-verbose 0 'cot-judge train -v -o $TMP/m --label meta.label --positive rationalized --group meta.task $D 2>&1 | sed "s|$TMP|TMP|"'
 t info 0 '$TR -o $TMP/m $D && cot-judge info $TMP/m | sed "s|$TMP|TMP|"'
+# a label, group or text given twice: which copy would it learn?
+t train-twice 1 '{ head -n 50 $D; echo "{\"id\":\"z\",\"prompt\":\"p\",\"cot\":\"c\",\"answer\":\"a\",\"meta\":{\"label\":\"clean\",\"label\":\"rationalized\",\"task\":\"t\"}}"; } > $TMP/d && $TR -o $TMP/m $TMP/d 2> $TMP/e; rc=$?; sed "s|$TMP/||" $TMP/e; ls $TMP; exit $rc'
 # the exact bytes (a change here is a format, feature or optimiser change)
 t model-sha256 0 '$TR -o $TMP/m $D && sha256sum < $TMP/m'
 check same-bytes-twice '$TR -o $TMP/a $D && $TR -o $TMP/b $D && cmp $TMP/a $TMP/b'

@@ -56,6 +56,8 @@ t mix 0 "head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdou
 # cot-stat --shift reports the posterior by group (the mean posterior of a
 # group estimates its rewritten fraction)
 t mix-by-group 0 "head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdout 0.25 -o \$TMP/m.prof \$TMP/a.jsonl && { tail -200 $S/own.jsonl; cat $S/rewritten.jsonl; } | jq -c '.meta.src = (.id | split(\"-\")[0])' | cot-profile score -u -p \$TMP/m.prof > \$TMP/s.jsonl && cot-profile mix -q -u \$TMP/s.jsonl | cot-stat -q --by meta.src --shift --tsv | grep -e posterior -e score | cut -f1-3,6,11"
+# a p-value's path, or the shift where the posterior goes, given twice
+t mix-twice 0 "printf '%s\\n' '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' '{\"id\":\"b\",\"shift\":{\"score_p\":0.9,\"score_p\":0.01}}' '{\"id\":\"c\",\"shift\":{\"score_p\":0.2},\"shift\":{}}' > \$TMP/s.jsonl && cot-profile mix -u -v --skip-bad \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\""
 t mix-stdin 2 "cot-profile mix - < /dev/null"
 t mix-no-files 2 "cot-profile mix"
 t mix-no-score 0 "echo '{\"id\":\"x\",\"cot\":\"a\"}' > \$TMP/x.jsonl && cot-profile mix -u -v \$TMP/x.jsonl 2>&1 | sed \"s|\$TMP/||\""
