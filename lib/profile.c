@@ -2188,7 +2188,8 @@ static void put_num(sink_t *o, const char *k, double x)
 /* An object ('{') or an array ('['), closed by put_close(). */
 static void put_open(sink_t *o, const char *k, char c)
 {
-    if (o->depth + 1 >= SINK_DEPTH) abort();   /* the shift object's own shape */
+    if (o->depth + 1 >= SINK_DEPTH)            /* the shift object has a fixed shape */
+        cot_die(COT_EXIT_IO, "internal error: the shift object nests past %d", SINK_DEPTH);
     if (!o->b) {
         cJSON *x = c == '{' ? cJSON_CreateObject() : cJSON_CreateArray();
         sink_node(o, k, x);
