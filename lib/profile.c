@@ -2305,6 +2305,23 @@ static void put_logprob(sink_t *sh, double curv, double q)
     put_close(sh, '}');
 }
 
+/* One n-gram view of views: bits, peak and (llr >= 0: with a reference)
+ * llr, each with its z against the held-out own samples. */
+static void put_view(sink_t *sh, const cot_profile_t *prof, const char *name,
+                     const double f[COT_PCAL_N], int bits, int peak, int llr)
+{
+    put_open(sh, name, '{');
+    put_num(sh, "bits", f[bits]);
+    put_num(sh, "z", cot_profile_feat_z(prof, bits, f[bits]));
+    put_num(sh, "peak", f[peak]);
+    put_num(sh, "peak_z", cot_profile_feat_z(prof, peak, f[peak]));
+    if (llr >= 0) {
+        put_num(sh, "llr", f[llr]);
+        put_num(sh, "llr_z", cot_profile_feat_z(prof, llr, f[llr]));
+    }
+    put_close(sh, '}');
+}
+
 /* The members of the shift object into sh (see cot_profile_shift_json()),
  * and logprob last when curv is not NULL. */
 static void put_shift(sink_t *sh, const cot_profile_t *prof, const char *cot, size_t len,
@@ -2347,26 +2364,8 @@ static void put_shift(sink_t *sh, const cot_profile_t *prof, const char *cot, si
     if (o->units) put_units(sh, prof, cot, len, n, o, w);
     /* the views, each with its z against the held-out own samples */
     put_open(sh, "views", '{');
-    put_open(sh, "words", '{');
-    put_num(sh, "bits", f[COT_PCAL_WBITS]);
-    put_num(sh, "z", cot_profile_feat_z(prof, COT_PCAL_WBITS, f[COT_PCAL_WBITS]));
-    put_num(sh, "peak", f[COT_PCAL_WPEAK]);
-    put_num(sh, "peak_z", cot_profile_feat_z(prof, COT_PCAL_WPEAK, f[COT_PCAL_WPEAK]));
-    if (has_ref) {
-        put_num(sh, "llr", f[COT_PCAL_WLLR]);
-        put_num(sh, "llr_z", cot_profile_feat_z(prof, COT_PCAL_WLLR, f[COT_PCAL_WLLR]));
-    }
-    put_close(sh, '}');
-    put_open(sh, "chars", '{');
-    put_num(sh, "bits", f[COT_PCAL_CBITS]);
-    put_num(sh, "z", cot_profile_feat_z(prof, COT_PCAL_CBITS, f[COT_PCAL_CBITS]));
-    put_num(sh, "peak", f[COT_PCAL_CPEAK]);
-    put_num(sh, "peak_z", cot_profile_feat_z(prof, COT_PCAL_CPEAK, f[COT_PCAL_CPEAK]));
-    if (has_ref) {
-        put_num(sh, "llr", f[COT_PCAL_CLLR]);
-        put_num(sh, "llr_z", cot_profile_feat_z(prof, COT_PCAL_CLLR, f[COT_PCAL_CLLR]));
-    }
-    put_close(sh, '}');
+    put_view(sh, prof, "words", f, COT_PCAL_WBITS, COT_PCAL_WPEAK, has_ref ? COT_PCAL_WLLR : -1);
+    put_view(sh, prof, "chars", f, COT_PCAL_CBITS, COT_PCAL_CPEAK, has_ref ? COT_PCAL_CLLR : -1);
     put_open(sh, "layout", '{');
     put_num(sh, "rms_z", f[COT_PCAL_LAYOUT]);
     put_num(sh, "z", cot_profile_feat_z(prof, COT_PCAL_LAYOUT, f[COT_PCAL_LAYOUT]));
