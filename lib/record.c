@@ -66,7 +66,8 @@ const char *cot_record_paths_twice(const cJSON *rec, const char *const *paths, s
 const char *cot_record_twice(const cJSON *rec, const char *const *keys, size_t n)
 {
     unsigned seen = 0;
-    if (n > 32) n = 32;
+    if (n > 32)                    /* keys past the mask would go unchecked */
+        cot_die(COT_EXIT_IO, "internal error: cot_record_twice() takes 32 keys at most");
     for (const cJSON *c = rec ? rec->child : NULL; c; c = c->next) {
         const char *k = c->string;
         if (!k) continue;
