@@ -157,6 +157,7 @@ export TW
 t twice-stops 1 'echo "$TW" | cot-stat --count judge.verdict'
 t twice-skip 0 'echo "$TW" | cot-stat --skip-bad --count judge.verdict'
 t twice-nested-num 0 'echo "$TW" | cot-stat --skip-bad --rejects $TMP/r.jsonl --num /meta/n --by id; cut -c 1-200 $TMP/r.jsonl'
+t twice-gate 1 'echo "$TW" | sed 1,3d | cot-stat --max-mean meta.n:5'
 t twice-unread 0 'echo "$TW" | sed 1,3d | cot-stat --count judge.verdict --count id'
 t merge-part-twice 1 "cd \$W && cot-stat --merge k1 k2 k3 k2"
 t merge-part-twice-concatenated 1 "cd \$W && cat k1 k2 k2 k3 | cot-stat --merge -"
