@@ -40,8 +40,17 @@ typedef struct cot_stream cot_stream_t;
 cot_stream_t *cot_stream_open(const char *path, const char *mode);
 
 /* Extra zstd compression threads (-@).  Returns 0, or -1 when the library
- * cannot (a warning is printed and the stream stays single-threaded). */
+ * cannot (a warning is printed and the stream stays single-threaded).  A
+ * stream at COT_ZSTD_LEVEL_PIPE or faster, plain or read, stays
+ * single-threaded (returns 0). */
 int cot_stream_set_threads(cot_stream_t *s, int nthreads);
+/* The compression threads in use (0: the caller's thread). */
+int cot_stream_threads(const cot_stream_t *s);
+
+/* A stream on a pipe (stdin, stdout, a named FIFO) asks the kernel for a
+ * pipe buffer this large, when it is smaller (F_SETPIPE_SZ; refused is
+ * left as is). */
+#define COT_PIPE_BYTES (1 << 20)
 
 /* Called just before the reader would block waiting for more input: the
  * tools use it to flush their output so records reach the next program in a

@@ -1,10 +1,12 @@
 /* test-stream.c -- unit tests of lib/util, lib/stream, lib/jsonl, lib/record. */
+#define _GNU_SOURCE
 #include "jsonl.h"
 #include "record.h"
 #include "stream.h"
 #include "tap.h"
 #include "util.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +234,67 @@ static void test_jsonl(void)
     cot_jsonl_close(r);
 }
 
+/* A stream on a pipe asks for a 1 MiB pipe buffer, from either end, and
+ * compresses a pipe's stored level in its own thread. */
+static void test_pipes(void)
+{
+    int p[2];
+    char name[64];
+    if (pipe(p) < 0) { tap_ok(0, "pipe()"); return; }
+    int probe[2], can = 0;
+    if (pipe(probe) == 0) {
+        can = fcntl(probe[0], F_SETPIPE_SZ, COT_PIPE_BYTES) >= COT_PIPE_BYTES;
+        close(probe[0]);
+        close(probe[1]);
+    }
+    if (!can) {
+        tap_ok(1, "# SKIP the kernel refuses a %d-byte pipe here", COT_PIPE_BYTES);
+        close(p[0]);
+        close(p[1]);
+        return;
+    }
+    tap_ok(fcntl(p[0], F_GETPIPE_SZ) < COT_PIPE_BYTES, "a new pipe starts smaller");
+    snprintf(name, sizeof name, "/dev/fd/%d", p[1]);
+    cot_stream_t *s = cot_stream_open(name, "w");
+    tap_ok(s != NULL, "the pipe opens for writing in place");
+    tap_is_long(fcntl(p[0], F_GETPIPE_SZ), COT_PIPE_BYTES, "the writer grows the pipe to 1 MiB");
+    tap_is_long(cot_stream_set_threads(s, 2), 0, "-@ 2 on a pipe's stored level: no error");
+    tap_is_long(cot_stream_threads(s), 0, "... and no compression threads");
+    tap_is_long(cot_stream_write(s, "{\"a\":1}\n", 8), 0, "a line written");
+    tap_is_long(cot_stream_close(s), 0, "closed");
+    close(p[1]);
+    snprintf(name, sizeof name, "/dev/fd/%d", p[0]);
+    cot_buf_t b = {0};
+    s = cot_stream_open(name, "r");
+    char *line;
+    ssize_t n = s ? cot_stream_getline(s, &line) : -9;
+    tap_ok(n == 7 && !memcmp(line, "{\"a\":1}", 7), "the stored stream reads back");
+    if (s) cot_stream_close(s);
+    close(p[0]);
+
+    /* The reader grows it too (a pipe made by another program). */
+    if (pipe(p) < 0) { tap_ok(0, "pipe()"); return; }
+    tap_is_long(write(p[1], "x\n", 2), 2, "a plain line into a second pipe");
+    close(p[1]);
+    snprintf(name, sizeof name, "/dev/fd/%d", p[0]);
+    s = cot_stream_open(name, "r");
+    tap_is_long(fcntl(p[0], F_GETPIPE_SZ), COT_PIPE_BYTES, "the reader grows the pipe to 1 MiB");
+    if (s) cot_stream_close(s);
+    close(p[0]);
+
+    /* A file keeps level 3, threaded when the library can. */
+    s = cot_stream_open(path("threads.zst"), "w");
+    int r = cot_stream_set_threads(s, 2);
+    if (r < 0) tap_ok(1, "# SKIP this libzstd has no threads");
+    else tap_is_long(cot_stream_threads(s), 2, "a file at level 3 gets its 2 compression threads");
+    tap_is_long(cot_stream_close(s), 0, "closed");
+    s = cot_stream_open(path("threads-fast.zst"), "w-1000");
+    tap_is_long(cot_stream_set_threads(s, 2), 0, "-l -1000 to a file: no error");
+    tap_is_long(cot_stream_threads(s), 0, "... and no compression threads either");
+    tap_is_long(cot_stream_close(s), 0, "closed");
+    cot_buf_free(&b);
+}
+
 int main(void)
 {
     cot_prog = "test-stream";
@@ -247,6 +310,7 @@ int main(void)
     test_util();
     test_record();
     test_jsonl();
+    test_pipes();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) tap_diag("could not remove %s", dir);
