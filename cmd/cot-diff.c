@@ -535,9 +535,9 @@ static void orig_work(void *ctxp, void *itp)
                     "does not parse again", it->file.s, it->line);
         why = cot_record_view(l.json, need_fields(o), &v);
     }
-    if (why) { oitem_bad(it, "missing-field", why); return; }
+    if (why) { oitem_bad(it, cot_record_kind(why, "missing-field"), why); return; }
     if ((why = get_key(o, l.json, &v, &it->key, &it->empty))) {
-        oitem_bad(it, "missing-key", why);
+        oitem_bad(it, cot_record_kind(why, "missing-key"), why);
         return;
     }
     it->in_shard = in_shard(o, &it->key, it->empty);
@@ -1123,7 +1123,7 @@ static void diff_work(void *ctxp, void *itp)
     if (why) {
         /* Unkeyable lines belong to shard 1, so N shards report each once. */
         it->kind = o->shard_n && o->shard_k != 1 ? IT_OTHER_SHARD : IT_REJECT;
-        cot_raw_reject(&it->raw, rkind, why);
+        cot_raw_reject(&it->raw, cot_record_kind(why, rkind), why);
         goto out;
     }
     if (!in_shard(o, &it->key, it->empty)) {
@@ -1362,7 +1362,7 @@ static int run_within(cot_run_t *run, const opts_t *o)
         const char *paths[2] = {o->within_a, o->within_b};
         const char *tw = cot_record_paths_twice(l.json, paths, 2);
         if (tw) {
-            if (cot_run_reject(run, &l, "missing-field", tw) < 0) break;
+            if (cot_run_reject(run, &l, "field-twice", tw) < 0) break;
             continue;
         }
         const cJSON *ja = cot_record_get(l.json, o->within_a);

@@ -419,7 +419,7 @@ static void judge_work(void *c, void *p)
     const char *twice = why ? NULL : cot_record_twice(it->rec, sets, 2);
     if (twice) why = cot_record_field_error(twice, 2);
     if (!why) why = cot_record_paths_twice(it->rec, cf->paths, 3);
-    if (why) { item_reject(it, "not-canonical", why); return; }
+    if (why) { item_reject(it, cot_record_kind(why, "not-canonical"), why); return; }
     cJSON *jo;
     cot_buf_clear(&x->err);
     x->rp->deadline = cf->rule_budget > 0 ? cot_now() + cf->rule_budget : 0;

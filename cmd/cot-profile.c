@@ -196,7 +196,7 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
         cot_record_view_t v;
         const char *why = cot_record_view(l.json, COT_NEED_COT, &v);
         if (why) {
-            if (cot_run_reject(&run, &l, "no-cot", why) < 0) break;
+            if (cot_run_reject(&run, &l, cot_record_kind(why, "no-cot"), why) < 0) break;
             continue;
         }
         if (!v.cot_len) { cot_run_count(&run, "empty-cot", 1); continue; }
@@ -429,7 +429,7 @@ static void score_work(void *c, void *p)
     }
     cot_record_view_t v;
     const char *why = cot_record_view(it->rec, COT_NEED_COT, &v);
-    if (why) { sitem_reject(it, "no-cot", why); return; }
+    if (why) { sitem_reject(it, cot_record_kind(why, "no-cot"), why); return; }
     /* The member it sets: replacing the first of two would pass the stale
      * second on to a reader that takes the last. */
     static const char *const sets[] = {"shift"};

@@ -7,9 +7,11 @@
 #include <string.h>
 
 static _Thread_local char msg[256];   /* -@ N: one per worker */
+static _Thread_local int msg_twice;   /* msg says a member is given twice */
 
 const char *cot_record_field_error(const char *key, int present)
 {
+    msg_twice = present == 2;
     if (!present)
         snprintf(msg, sizeof msg, "record has no '%s' field; is this a canonical "
                  "record? Run the input through cot-extract first", key);
@@ -46,10 +48,16 @@ static const char *field(const cJSON *rec, const char *key, int need,
 
 const char *cot_record_twice_error(const char *path, const char *member)
 {
+    msg_twice = 1;
     snprintf(msg, sizeof msg, "%s: member '%s' is given twice, and JSON readers differ "
              "on which one counts (the cot tools take the first, Python's json and jq "
              "the last); keep one", path, member);
     return msg;
+}
+
+const char *cot_record_kind(const char *why, const char *otherwise)
+{
+    return why == msg && msg_twice ? "field-twice" : otherwise;
 }
 
 const char *cot_record_paths_twice(const cJSON *rec, const char *const *paths, size_t n)

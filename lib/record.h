@@ -70,6 +70,13 @@ const char *cot_record_twice(const cJSON *rec, const char *const *keys, size_t n
  * storage, as cot_record_field_error()'s). */
 const char *cot_record_twice_error(const char *path, const char *member);
 
+/* The kind to reject a record with for the message why: "field-twice"
+ * when why is this thread's last cot_record_field_error(key, 2) or
+ * cot_record_twice_error() (a member given twice), else otherwise
+ * ("missing-field", "missing-key", "not-canonical", ...).  Every tool
+ * gives the one kind to a member given twice. */
+const char *cot_record_kind(const char *why, const char *otherwise);
+
 /* cot_record_twice_error() for the first of paths[0..n) (NULL entries
  * skipped) on whose way rec gives a member twice, or NULL: for a tool to
  * reject a record whose option paths it would read by the first copy. */

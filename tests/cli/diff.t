@@ -134,6 +134,9 @@ t diff-twice-counts 0 "printf '%s\\n' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\
 # an original (skipped when indexed): which key pairs?
 t key-twice 1 "printf '%s\\n' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\",\"meta\":{\"k\":1}}' > \$TMP/o && printf '%s\\n' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\",\"meta\":{\"k\":1,\"k\":2}}' | cot-diff -u --key meta.k \$TMP/o"
 t key-twice-orig 0 "cd \$TMP && printf '%s\\n' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\",\"meta\":{\"k\":2},\"meta\":{\"k\":1}}' '{\"prompt\":\"p\",\"cot\":\"b\",\"answer\":\"x\",\"meta\":{\"k\":1}}' > o && printf '%s\\n' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\",\"meta\":{\"k\":1}}' | cot-diff -u -v --skip-bad --key meta.k o | jq -c '[.diff.status, .diff.cot.similarity]'"
+# every member given twice has the one kind, field-twice, in the SFT set
+# and the originals, apart from missing-field and missing-key
+t kinds-twice     0 "cd \$TMP && printf '%s\\n' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\",\"meta\":{\"k\":1}}' '{\"prompt\":\"p\",\"cot\":\"a\",\"cot\":\"b\",\"answer\":\"x\",\"meta\":{\"k\":1}}' '{\"prompt\":\"p\",\"answer\":\"x\",\"meta\":{\"k\":1}}' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\",\"meta\":{\"k\":1,\"k\":2}}' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\"}' > o && printf '%s\\n' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\",\"meta\":{\"k\":1}}' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\",\"answer\":\"y\",\"meta\":{\"k\":1}}' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\",\"meta\":{\"k\":1},\"diff\":{},\"diff\":{}}' '{\"prompt\":\"p\",\"cot\":\"a\",\"meta\":{\"k\":1}}' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\",\"meta\":{\"k\":1},\"meta\":{\"k\":1}}' '{\"prompt\":\"p\",\"cot\":\"a\",\"answer\":\"x\"}' | cot-diff -u -q --skip-bad --key meta.k --rejects r.jsonl o | jq -c .diff.status && jq -r '[.file, .line, .kind] | @tsv' r.jsonl"
 t key-big-number  0 "printf '%s\\n' '{\"id\":\"o1\",\"prompt\":\"p\",\"cot\":\"a b\",\"answer\":\"x\",\"cot_state\":\"ok\",\"meta\":{\"n\":12345678901234567890}}' '{\"id\":\"o2\",\"prompt\":\"p\",\"cot\":\"c d\",\"answer\":\"y\",\"cot_state\":\"ok\",\"meta\":{\"n\":12345678901234567891}}' > \$TMP/o && printf '%s\\n' '{\"id\":\"s1\",\"prompt\":\"p\",\"cot\":\"c d\",\"answer\":\"y\",\"cot_state\":\"ok\",\"meta\":{\"n\":12345678901234567891}}' | cot-diff -u --key /meta/n \$TMP/o | jq -c '[.diff.source_id, .diff.candidates]'"
 t key-missing     1 'cot-diff -u --key /meta/none $O $S'
 t id-fallback     0 'jq -c "del(.id)" $O > $TMP/o.jsonl && cd $TMP && cot-diff -u o.jsonl $ROOT/$S | jq -r .diff.source_id | head -3'
@@ -254,6 +257,9 @@ WB=samples/diff/within-bad.jsonl
 WP=/original_process,/modified_process
 export W WB WP
 t within          0 'cot-diff -u -v --within $WP $W | jq -c "[.idx, .diff.status, .diff.fields, .diff.text.similarity, (.diff.text.hunks | length)]"'
+# a --within field through a member given twice: field-twice; one missing:
+# missing-field
+t within-kinds    0 "printf '%s\\n' '{\"a\":\"x y\",\"b\":\"x z\"}' '{\"a\":\"x y\",\"a\":\"q\",\"b\":\"x z\"}' '{\"b\":\"x z\"}' | cot-diff -u -q --skip-bad --rejects \$TMP/r.jsonl --within a,b | jq -c .diff.status && jq -r '[.line, .kind] | @tsv' \$TMP/r.jsonl"
 t within-hunk-text 0 'cot-diff -u --hunk-text --within $WP $W | jq -c "select(.idx == \"pb-002\" or .idx == \"pb-004\") | .diff"'
 t within-text     0 'cot-diff -f text -C 1 --within original_process,modified_process $W'
 t within-text-all 0 'grep pb-002 $W | cot-diff -f text -C -1 --within $WP'

@@ -129,6 +129,9 @@ t judge-twice 1 'printf "%s\n" "{\"id\":\"a\",\"prompt\":\"p\",\"cot\":\"ok\",\"
 # an option's path through a member given twice: which hint was it?
 t cue-field-twice 1 'printf "%s\n" "{\"id\":\"a\",\"prompt\":\"p\",\"cot\":\"ok\",\"answer\":\"B\",\"meta\":{\"hint\":\"A\"},\"meta\":{\"hint\":\"B\"}}" | cot-judge -u --cue-field meta.hint'
 t shift-twice-skip 0 'printf "%s\n" "{\"id\":\"a\",\"prompt\":\"p\",\"cot\":\"ok\",\"answer\":\"x\",\"shift\":1,\"shift\":2}" "{\"id\":\"b\",\"prompt\":\"p\",\"cot\":\"ok\",\"answer\":\"x\",\"judge\":{\"verdict\":\"x\"}}" | cot-judge -u -q --skip-bad -c'
+# every member given twice has the one kind, field-twice, apart from the
+# kinds of a member missing or not text (a filter on the kind tells them apart)
+t kinds-twice 0 'printf "%s\n" "{\"id\":\"a\",\"prompt\":\"p\",\"cot\":\"x\",\"answer\":\"x\",\"cot\":\"y\"}" "{\"id\":\"b\",\"prompt\":\"p\",\"cot\":\"ok\",\"answer\":\"x\",\"judge\":{},\"judge\":{}}" "{\"id\":\"c\",\"prompt\":\"p\",\"cot\":5,\"answer\":\"x\"}" "{\"id\":\"d\",\"prompt\":\"p\",\"cot\":\"ok\",\"answer\":\"B\",\"meta\":{\"hint\":\"A\"},\"meta\":{\"hint\":\"B\"}}" "{\"prompt\":\"p\",\"cot\":\"ok\",\"answer\":\"x\"}" "{\"id\":\"f\",\"prompt\":\"p\",\"cot\":\"ok\",\"answer\":\"x\"}" | cot-judge -u -q --skip-bad --cue-field meta.hint --rejects $TMP/r.jsonl | jq -r .id && jq -r "[.line, .kind] | @tsv" $TMP/r.jsonl'
 t cot-not-text-skip 0 'printf "%s\n" "{\"id\":\"a\",\"prompt\":\"p\",\"cot\":{\"t\":1},\"answer\":\"x\"}" "{\"id\":\"b\",\"prompt\":\"p\",\"cot\":\"c\",\"cot_state\":1,\"answer\":\"x\"}" "{\"id\":\"c\",\"prompt\":\"p\",\"cot\":null,\"answer\":\"x\"}" | cot-judge -u -v --skip-bad'
 t invalid-json 1 'printf "{\"id\":\n" | cot-judge -u'
 t no-such-file 3 'cot-judge -u /nonexistent/nope.jsonl'
