@@ -219,7 +219,8 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
             if (r <= -2) { run.status = r == -3 ? COT_EXIT_IO : COT_EXIT_DATA; break; }
             cot_record_view_t v;
             const char *why = l.reason, *kind = l.kind;
-            if (r == 0 && (why = cot_record_view(l.json, COT_NEED_COT, &v))) kind = "no-cot";
+            if (r == 0 && (why = cot_record_view(l.json, COT_NEED_COT, &v)))
+                kind = cot_record_kind(why, "no-cot");
             if (why) {
                 if (cot_run_reject_other(&run, &l, kind, why, "ref-rejected") < 0) break;
                 continue;

@@ -34,6 +34,7 @@ t score-shift-twice 1 "$BUILD 2>/dev/null && echo '{\"id\":\"x\",\"cot\":\"a b\"
 t score-spans-twice 1 "$BUILD 2>/dev/null && echo '{\"id\":\"x\",\"cot\":\"a b\",\"e\":[[0,1]],\"e\":[[2,3]]}' | cot-profile score -u --spans e -p \$TMP/m.prof"
 # a cot or a shift given twice is field-twice, a record without a cot no-cot
 t score-kinds-twice 0 "$BUILD 2>/dev/null && printf '%s\\n' '{\"id\":\"a\",\"cot\":\"a b\",\"cot\":\"c d\"}' '{\"id\":\"b\",\"answer\":\"a b\"}' '{\"id\":\"c\",\"cot\":\"a b\",\"shift\":1,\"shift\":2}' '{\"id\":\"d\",\"cot\":\"a b\"}' | cot-profile score -u -q --skip-bad --rejects \$TMP/r.jsonl -p \$TMP/m.prof | jq -r .id && jq -r '[.line, .kind] | @tsv' \$TMP/r.jsonl"
+t ref-kinds-twice 0 "printf '%s\\n' '{\"id\":\"a\",\"cot\":\"x y\",\"cot\":\"z\"}' '{\"id\":\"b\"}' '{\"id\":\"c\",\"cot\":\"p q r\"}' > \$TMP/ref.jsonl && cot-profile build -v --skip-bad --reference \$TMP/ref.jsonl -o \$TMP/r.prof $S/own.jsonl 2>&1 | grep -o 'ref-rejected: [a-z0-9 -]*;'"
 t build-cot-twice 1 "echo '{\"id\":\"x\",\"cot\":\"a b\",\"cot\":\"c d\"}' | cot-profile build -o \$TMP/m.prof; rc=\$?; ls \$TMP; exit \$rc"
 t score-bad-spans 1 "$BUILD && echo '{\"id\":\"x\",\"cot\":\"a b\",\"diff\":{\"hunks\":[[0,99]]}}' | cot-profile score -u -p \$TMP/m.prof"
 t score-no-cot 1 "$BUILD && echo '{\"id\":\"x\",\"answer\":\"a b\"}' | cot-profile score -u -p \$TMP/m.prof"
