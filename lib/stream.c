@@ -175,15 +175,23 @@ static int is_pipe(int fd)
 /* A pipe's buffer is 64 KiB by default: between two cot tools that is a
  * few records, so each side wakes the other every few records, and with
  * four stages on two cores most of that time is switching (the audit:
- * about 1.3x the wall time with -u, bench/pipeline/run).  Both ends ask
- * for COT_PIPE_BYTES (the size belongs to the pipe; the first to ask
- * wins).  Never shrunk; refused (past /proc/sys/fs/pipe-max-size, or the
- * user's pipe-user-pages limit) is left as it was, without a word: only
- * the speed depends on it. */
+ * about 1.3x the wall time with -u, bench/pipeline/run; 256 KiB gave half
+ * the gain).  Both ends ask for COT_PIPE_BYTES, or the environment's
+ * COT_PIPE_BYTES (0: leave pipes as they are); the size belongs to the
+ * pipe, and the first to ask wins.  Never shrunk; refused (past
+ * /proc/sys/fs/pipe-max-size, or the user's pipe-user-pages-soft) is left
+ * as it was, without a word: only the speed depends on it. */
 static void grow_pipe(int fd)
 {
+    size_t want = COT_PIPE_BYTES;
+    const char *env = getenv("COT_PIPE_BYTES");
+    if (env && (cot_parse_size(env, &want) < 0 || want > (1u << 30))) {
+        static int warned;      /* once, not for every stream */
+        if (!warned++) cot_warn("ignoring COT_PIPE_BYTES=%s: not a size up to 1G", env);
+        want = COT_PIPE_BYTES;
+    }
     int cur = fcntl(fd, F_GETPIPE_SZ);
-    if (cur >= 0 && cur < COT_PIPE_BYTES) (void)fcntl(fd, F_SETPIPE_SZ, COT_PIPE_BYTES);
+    if (want && cur >= 0 && (size_t)cur < want) (void)fcntl(fd, F_SETPIPE_SZ, (int)want);
 }
 
 static int open_write(cot_stream_t *s, const char *mode)

@@ -282,6 +282,30 @@ static void test_pipes(void)
     if (s) cot_stream_close(s);
     close(p[0]);
 
+    /* COT_PIPE_BYTES: 0 leaves a pipe as it is; a size is asked for. */
+    static const struct { const char *env; long want; const char *name; } ev[] = {
+        {"0", 65536, "COT_PIPE_BYTES=0 leaves the pipe at 64 KiB"},
+        {"256K", 262144, "COT_PIPE_BYTES=256K asks for 256 KiB"},
+        {"lots", COT_PIPE_BYTES, "COT_PIPE_BYTES=lots: ignored, 1 MiB"},
+    };
+    for (size_t k = 0; k < sizeof ev / sizeof *ev; k++) {
+        if (pipe(p) < 0) { tap_ok(0, "pipe()"); return; }
+        if (fcntl(p[0], F_GETPIPE_SZ) != 65536) {
+            tap_ok(1, "# SKIP a new pipe here is not 64 KiB");
+            close(p[0]);
+            close(p[1]);
+            continue;
+        }
+        setenv("COT_PIPE_BYTES", ev[k].env, 1);
+        snprintf(name, sizeof name, "/dev/fd/%d", p[1]);
+        s = cot_stream_open(name, "wu");
+        tap_is_long(fcntl(p[0], F_GETPIPE_SZ), ev[k].want, ev[k].name);
+        if (s) cot_stream_close(s);
+        close(p[0]);
+        close(p[1]);
+    }
+    unsetenv("COT_PIPE_BYTES");
+
     /* A file keeps level 3, threaded when the library can. */
     s = cot_stream_open(path("threads.zst"), "w");
     int r = cot_stream_set_threads(s, 2);
