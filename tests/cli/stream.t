@@ -38,6 +38,8 @@ check stdin-dash 'printf "%s\n%s\n" "$G" "$G" | cot-extract -u - | wc -l | grep 
 # --- line length limit -----------------------------------------------------
 t line-limit 1 'printf "{\"answer\":\"%02000d\"}\n" 0 | COT_MAX_LINE=1K cot-extract -u > /dev/null'
 t line-limit-skip-bad 0 'printf "{\"id\":1}\n{\"answer\":\"%02000d\"}\n{\"id\":3}\n" 0 | COT_MAX_LINE=1K cot-extract -u -v --skip-bad --no-meta'
+# a bad COT_PIPE_BYTES is named once (both ends are pipes) and the run goes on
+t pipe-bytes-bad 0 'printf "{\"id\":\"a\",\"prompt\":\"p\",\"cot\":\"c\",\"answer\":\"x\"}\n" | COT_PIPE_BYTES=lots cot-judge -u | jq -r .judge.verdict'
 t line-limit-rejects 0 'printf "{\"id\":1}\n{\"answer\":\"%02000d\"}" 0 | COT_MAX_LINE=1K cot-extract -u --rejects $TMP/r.jsonl | wc -l; $PY -c "
 import json; r = json.loads(open(\"$TMP/r.jsonl\").read()); print(r[\"line\"], r[\"kind\"], len(r[\"raw\"]))"'
 check line-100mb 'n=$( { printf "{\"id\":\"big\",\"answer\":\""; head -c 100000000 /dev/zero | tr "\0" a; printf "\"}\n"; } | cot-extract -u | wc -c); test "$n" -gt 100000000'
