@@ -1658,7 +1658,11 @@ static double mean_diff(const double *a, const double *b, size_t n)
 }
 
 /* The one-sided combined score: z+ = max(0, z) per feature (only a move
- * away from the model counts), sqrt(z+' R^-1 z+). */
+ * away from the model counts), sqrt(z+' R^-1 z+).  A feature that never
+ * varied on the held-out records (sd 0: a set of copies) says nothing
+ * while a record matches it, and puts a record above it beyond every one
+ * of them: the score is then infinite (written null; its p and flag still
+ * hold), not the 0 a z of 0 would give. */
 static double comb_eval(const comb_t *c, const double f[COT_PCAL_N])
 {
     if (!c->n) return NAN;
@@ -1666,7 +1670,9 @@ static double comb_eval(const comb_t *c, const double f[COT_PCAL_N])
     for (int k = 0; k < c->n; k++) {
         double x = f[c->f[k]];
         if (isnan(x)) return NAN;
-        z[k] = c->sd[k] > 0 ? (x - c->mu[k]) / c->sd[k] : 0;
+        if (c->sd[k] > 0) z[k] = (x - c->mu[k]) / c->sd[k];
+        else if (x > c->mu[k]) return INFINITY;
+        else z[k] = 0;
         if (z[k] < 0) z[k] = 0;
     }
     double q = 0;

@@ -39,6 +39,11 @@ t build-cot-twice 1 "echo '{\"id\":\"x\",\"cot\":\"a b\",\"cot\":\"c d\"}' | cot
 t score-bad-spans 1 "$BUILD && echo '{\"id\":\"x\",\"cot\":\"a b\",\"diff\":{\"hunks\":[[0,99]]}}' | cot-profile score -u -p \$TMP/m.prof"
 t score-no-cot 1 "$BUILD && echo '{\"id\":\"x\",\"answer\":\"a b\"}' | cot-profile score -u -p \$TMP/m.prof"
 t score-empty-cot 0 "$BUILD && echo '{\"id\":\"x\",\"cot\":\"\"}' | cot-profile score -u -p \$TMP/m.prof"
+# a profile of copies: no held-out feature varies (sd 0).  The copy scores
+# 0; a record above it in such a feature is beyond every held-out record, so
+# its score is unbounded (null), its p the least they resolve, 1/(4+1), not
+# the score 0 and p 1 of a z of 0
+t score-degenerate 0 "for i in \$(seq 30); do echo '{\"id\":\"r'\$i'\",\"cot\":\"So we add two and two to get four.\"}'; done > \$TMP/c.jsonl && cot-profile build -q -o \$TMP/c.prof \$TMP/c.jsonl && printf '%s\\n' '{\"id\":\"same\",\"cot\":\"So we add two and two to get four.\"}' '{\"id\":\"other\",\"cot\":\"Let us carefully compute the sum of the numbers.\"}' | cot-profile score -q -u -p \$TMP/c.prof | jq -c '{id, score: .shift.score, score_p: .shift.score_p, off: .shift.off_policy}'"
 t score-skip-bad 0 "$BUILD && { echo '{\"id\":\"x\"}'; head -1 $S/own.jsonl; } | cot-profile score -u -v --skip-bad -p \$TMP/m.prof | jq -c .shift.tokens"
 
 # a reference corpus (here the rewritten records themselves, unlabelled): the
