@@ -11,6 +11,9 @@ pkgs="$pkgs slurm-wlm munge"
 # libFuzzer runtime is in libclang-rt-N-dev for clang N (only recommended
 # by clang, so named here once clang's version is known).
 pkgs="$pkgs clang"
+# bench/ times what a user would otherwise run (Python with zstandard) and
+# reads CPU seconds and peak RSS from /usr/bin/time.
+pkgs="$pkgs python3-zstandard time"
 missing_of() {
     m=""
     for p in "$@"; do
