@@ -577,7 +577,7 @@ static int orig_done(void *arg, void *itp)
 
 /* Index the originals: their keys and where their lines are (lib/pair.h);
  * the texts stay in the file, or in its spilled copy. */
-static int load_originals(cot_run_t *run, const opts_t *o, int threads, char *path,
+static int load_originals(cot_run_t *run, const opts_t *o, int threads, int adapt, char *path,
                           cot_pair_index_t *ix, cot_pair_src_t *src)
 {
     cot_jsonl_reader_t *rd = cot_jsonl_open(&path, 1);
@@ -591,7 +591,7 @@ static int load_originals(cot_run_t *run, const opts_t *o, int threads, char *pa
     oload_t m = {.run = run, .o = o, .ix = ix, .src = src};
     cot_workers_opt_t wo = {.threads = threads, .ctx = ctxp, .item_size = sizeof(oitem_t),
                             .work = orig_work, .done = orig_done, .done_arg = &m,
-                            .item_free = oitem_free};
+                            .item_free = oitem_free, .adapt = adapt};
     cot_workers_t *pool = cot_workers_new(&wo);
     for (;;) {
         oitem_t *it = cot_workers_next(pool);
@@ -607,7 +607,7 @@ static int load_originals(cot_run_t *run, const opts_t *o, int threads, char *pa
         it->len = l.len;
         it->unterminated = unterminated;
         it->bad = it->empty = 0;
-        if (threads) {          /* the worker parses it later: a copy */
+        if (cot_workers_threaded(pool)) {   /* the worker parses it later: a copy */
             cot_buf_clear(&it->own);
             cot_buf_add(&it->own, l.text, l.len);
             it->text = it->own.s;
@@ -1265,7 +1265,8 @@ static void run_paired(cot_run_t *run, cot_common_t *common, const opts_t *o,
     }
     cot_workers_opt_t wo = {.threads = nthreads, .ctx = ctxp,
                             .item_size = sizeof(ditem_t), .work = diff_work,
-                            .done = diff_done, .done_arg = m, .item_free = ditem_free};
+                            .done = diff_done, .done_arg = m, .item_free = ditem_free,
+                            .adapt = common->threads_auto};
     cot_workers_t *pool = cot_workers_new(&wo);
     int read_status = 0;
     for (;;) {
@@ -1482,7 +1483,7 @@ static int diff_main(cot_common_t *common, opts_t *o, int argc, char **argv)
     }
     cot_pair_index_t *ix = cot_pair_index_new();
     const char *orig_name = strcmp(orig, "-") ? orig : "(stdin)";
-    if (load_originals(&run, o, common->threads, orig, ix, src)) {
+    if (load_originals(&run, o, common->threads, common->threads_auto, orig, ix, src)) {
         cot_pair_index_free(ix);
         cot_pair_src_close(src);
         cot_profile_close(prof);

@@ -368,6 +368,7 @@ int main(int argc, char **argv)
     }
     xdone_t xd = {&run, lpf, logprobs};
     cot_workers_opt_t wo = {.threads = nthreads, .ctx = ctxp, .item_size = sizeof(xitem_t),
+                            .adapt = common.threads_auto,
                             .work = extract_work, .done = extract_done, .done_arg = &xd,
                             .item_free = xitem_free};
     cot_workers_t *pool = cot_workers_new(&wo);

@@ -1014,7 +1014,7 @@ int main(int argc, char **argv)
     jdone_t jd = {&run, &sink, ext, 0};
     cot_workers_opt_t wo = {.threads = nthreads, .ctx = ctxp, .item_size = sizeof(jitem_t),
                             .work = judge_work, .done = judge_done, .done_arg = &jd,
-                            .item_free = jitem_free};
+                            .item_free = jitem_free, .adapt = common.threads_auto};
     cot_workers_t *pool = cot_workers_new(&wo);
     cot_run_set_idle(&run, cot_workers_idle, pool);   /* input pauses: deliver */
     /* A damaged input sets the status when it is read; a record before it

@@ -540,6 +540,7 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
     void **ctxp = cot_calloc((size_t)nctx, sizeof *ctxp);
     for (int i = 0; i < nctx; i++) { ctxs[i].cf = &cf; ctxp[i] = &ctxs[i]; }
     cot_workers_opt_t wo = {.threads = nthreads, .ctx = ctxp, .item_size = sizeof(sitem_t),
+                            .adapt = o->c.threads_auto,
                             .work = score_work, .done = score_done, .done_arg = &run,
                             .item_free = sitem_free};
     cot_workers_t *pool = cot_workers_new(&wo);

@@ -16,6 +16,7 @@ void cot_common_init(cot_common_t *c, const char *prog, void (*usage)(FILE *))
     c->out_path = "-";
     c->level = 0;                        /* the stream's: 3, -1000 into a pipe */
     c->threads = cot_threads_default();
+    c->threads_auto = 1;
     c->usage = usage;
     cot_prog = prog;
     opterr = 0;   /* cot_bad_option() reports, in the house format */
@@ -120,6 +121,7 @@ int cot_common_opt(cot_common_t *c, int opt, const char *arg)
         if (cot_parse_long(arg, 0, COT_THREADS_MAX, &v) < 0)
             cot_usage_error("-@: threads must be 0..%d, not '%s'", COT_THREADS_MAX, arg);
         c->threads = (int)v;
+        c->threads_auto = 0;
         return 1;
     case 'q': cot_verbose = 0; return 1;
     case 'v': cot_verbose++; return 1;

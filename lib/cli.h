@@ -49,6 +49,7 @@ typedef struct {
     int zstd;                   /* --zstd: zstd output, whatever the name   */
     int level;                  /* -l LEVEL; 0: the stream's default (3; -1000 into a pipe) */
     int threads;                /* -@ N: record workers  [cot_threads_default()] */
+    int threads_auto;           /* -@ not given: the pools adapt (workers.h) */
     int skip_bad;               /* --skip-bad                               */
     const char *rejects_path;   /* --rejects FILE                           */
     void (*usage)(FILE *);      /* the tool's usage printer                 */

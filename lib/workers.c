@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct {
     char *items;               /* cap slots of item_size bytes           */
@@ -35,6 +36,14 @@ struct cot_workers {
     batch_t *pb;               /* the pending slot: pb's slot pi, which  */
     size_t pi;                 /* cot_workers_flush() may leave behind   */
     cot_buf_t *saved;          /* the capture before cot_workers_next()  */
+    /* Adaptive (o.adapt): inline while the threads do not pay (see
+     * workers.h).  The window runs from t0/c0 (wall and process CPU). */
+    int inl;                   /* the records run inline now             */
+    double t0, c0, win, back;
+    size_t since;              /* records since the clocks were read     */
+    unsigned long flip;        /* COT_WORKERS_ADAPT=flip:K: every K      */
+    unsigned long long nin, nsw;   /* records run inline; mode switches  */
+    unsigned long long nrec;       /* records submitted                  */
     /* Worker threads start with their index; they read w only. */
     struct arg { cot_workers_t *w; int i; } *args;
 };
@@ -47,6 +56,74 @@ static batch_t *ring(cot_workers_t *w, unsigned long long seq)
 static void *slot(cot_workers_t *w, batch_t *b, size_t i)
 {
     return b->items + i * w->o.item_size;
+}
+
+/* Whether records go to the workers now (not inline). */
+static int threaded(const cot_workers_t *w)
+{
+    return w->o.threads && !w->inl;
+}
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void window_start(cot_workers_t *w, double win)
+{
+    w->t0 = cot_now();
+    w->c0 = cpu_now();
+    w->win = win;
+    w->since = 0;
+}
+
+static void drain(cot_workers_t *w, unsigned long long until);
+
+/* The adaptive switch, after a record (inline) or a batch handed over
+ * (threaded).  A window of COT_WORKERS_ADAPT_WINDOW seconds or more
+ * measures u, the CPU seconds the process got per second.  Threaded, u
+ * under COT_WORKERS_ADAPT_PAYS means the threads are not running side by
+ * side (other programs hold the CPUs, or the input or the output is the
+ * bottleneck): every batch in flight is delivered and the records run
+ * inline, on ctx[0], for a window that doubles each time the threads did
+ * not pay (up to COT_WORKERS_ADAPT_BACKOFF_MAX).  Inline, u of
+ * COT_WORKERS_ADAPT_BUSY or more (a CPU kept busy) tries the threads
+ * again.  The output is the same either way. */
+static void adapt(cot_workers_t *w, size_t records)
+{
+    if (w->flip) {
+        w->since += records;
+        if (w->since < w->flip) return;
+        w->since = 0;
+    } else {
+        if ((w->since += records) < (w->inl ? 32 : 1)) return;
+        w->since = 0;
+        double t = cot_now();
+        if (t - w->t0 < w->win) return;
+        double u = (cpu_now() - w->c0) / (t - w->t0);
+        if (!w->inl && u >= COT_WORKERS_ADAPT_PAYS) {
+            w->back = COT_WORKERS_ADAPT_WINDOW;     /* they pay: go on */
+            window_start(w, COT_WORKERS_ADAPT_WINDOW);
+            return;
+        }
+        if (w->inl && u < COT_WORKERS_ADAPT_BUSY) {
+            window_start(w, w->win);
+            return;
+        }
+    }
+    if (!w->inl) {
+        drain(w, 1);                /* every batch in flight delivered */
+        w->inl = 1;
+        window_start(w, w->back);
+        w->back = w->back * 2 < COT_WORKERS_ADAPT_BACKOFF_MAX ? w->back * 2
+                                                              : COT_WORKERS_ADAPT_BACKOFF_MAX;
+    } else {
+        w->inl = 0;
+        window_start(w, COT_WORKERS_ADAPT_WINDOW);
+    }
+    w->nsw++;
 }
 
 static void run_batch(cot_workers_t *w, batch_t *b, void *ctx, int stopped)
@@ -97,6 +174,14 @@ cot_workers_t *cot_workers_new(const cot_workers_opt_t *o)
     }
     w->b = cot_calloc((size_t)w->nb, sizeof *w->b);
     if (w->o.threads == 0) return w;
+    const char *env = getenv("COT_WORKERS_ADAPT");
+    if (env && !strcmp(env, "0")) w->o.adapt = 0;
+    else if (env && !strncmp(env, "flip:", 5) && atol(env + 5) > 0) {
+        w->o.adapt = 1;                 /* the tests' switch: every K records */
+        w->flip = (unsigned long)atol(env + 5);
+    }
+    w->back = COT_WORKERS_ADAPT_WINDOW;
+    window_start(w, COT_WORKERS_ADAPT_WINDOW);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->work_cv, NULL);
     pthread_cond_init(&w->done_cv, NULL);
@@ -111,6 +196,21 @@ cot_workers_t *cot_workers_new(const cot_workers_opt_t *o)
         w->nth++;
     }
     return w;
+}
+
+int cot_workers_threaded(const cot_workers_t *w)
+{
+    return threaded(w);
+}
+
+unsigned long long cot_workers_inline_records(const cot_workers_t *w)
+{
+    return w->nin;
+}
+
+unsigned long long cot_workers_switches(const cot_workers_t *w)
+{
+    return w->nsw;
 }
 
 size_t cot_workers_batch_bytes(const cot_workers_t *w)
@@ -135,7 +235,7 @@ void *cot_workers_next(cot_workers_t *w)
     w->pending = 1;
     w->pb = b;
     w->pi = b->n;
-    if (w->o.threads) {
+    if (threaded(w)) {
         cot_buf_clear(&b->diag[b->n]);
         w->saved = cot_msg_capture(&b->diag[b->n]);
     }
@@ -193,8 +293,8 @@ static void drain(cot_workers_t *w, unsigned long long until)
 int cot_workers_submit(cot_workers_t *w, size_t bytes, int run)
 {
     batch_t *b = ring(w, w->fill);
-    if (w->pending && w->o.threads) cot_msg_capture(w->saved);
-    if (w->pending && w->o.threads && w->pb != b) {
+    if (w->pending && threaded(w)) cot_msg_capture(w->saved);
+    if (w->pending && threaded(w) && w->pb != b) {
         /* cot_workers_flush() sent the slot's batch off without it: move
          * the slot (its bytes, which own its buffers) into place. */
         ensure(w, b);
@@ -212,23 +312,31 @@ int cot_workers_submit(cot_workers_t *w, size_t bytes, int run)
     }
     w->pending = 0;
     if (w->stopped) return -1;
-    if (!w->o.threads) {
-        if (run) w->o.work(w->o.ctx ? w->o.ctx[0] : NULL, b->items);
-        if (w->o.done(w->o.done_arg, b->items)) w->stopped = 1;
+    w->nrec++;
+    if (!threaded(w)) {     /* -@ 0, or adaptive and inline: the workers idle */
+        void *it = slot(w, b, 0);
+        if (run) w->o.work(w->o.ctx ? w->o.ctx[0] : NULL, it);
+        if (w->o.done(w->o.done_arg, it)) w->stopped = 1;
+        if (w->inl && !w->stopped) {
+            w->nin++;
+            adapt(w, 1);
+        }
         return w->stopped ? -1 : 0;
     }
     b->run[b->n++] = (unsigned char)(run != 0);
     b->bytes += bytes;
     if (b->n < w->bi && b->bytes < w->bb) return 0;
+    size_t n = b->n;
     dispatch(w);
     /* The next batch to fill must be free: at most nb in flight. */
     drain(w, (unsigned long long)w->nb);
+    if (w->o.adapt && !w->stopped) adapt(w, n);
     return w->stopped ? -1 : 0;
 }
 
 int cot_workers_flush(cot_workers_t *w)
 {
-    if (!w->o.threads || w->finished) return w->stopped ? -1 : 0;
+    if (!threaded(w) || w->finished) return w->stopped ? -1 : 0;
     /* What done() prints now is not the pending slot's. */
     cot_buf_t *cap = w->pending ? cot_msg_capture(w->saved) : NULL;
     dispatch(w);
@@ -255,7 +363,7 @@ int cot_workers_finish(cot_workers_t *w)
     cot_buf_t left = {0};
     if (w->pending) {
         w->pending = 0;
-        if (w->o.threads) {
+        if (threaded(w)) {
             cot_msg_capture(w->saved);
             cot_buf_t *d = &w->pb->diag[w->pi];
             cot_buf_add(&left, d->s, d->len);
@@ -271,6 +379,11 @@ int cot_workers_finish(cot_workers_t *w)
         pthread_mutex_unlock(&w->mu);
         for (int i = 0; i < w->nth; i++) pthread_join(w->th[i], NULL);
         w->nth = 0;
+        if (cot_verbose >= 4)     /* -vvv: machine-dependent, so not at -vv */
+            cot_info("workers: %d thread%s%s: %llu of %llu records inline, %llu switch%s",
+                     w->o.threads, w->o.threads == 1 ? "" : "s",
+                     w->o.adapt ? ", adaptive" : "", w->nin, w->nrec, w->nsw,
+                     w->nsw == 1 ? "" : "es");
     }
     if (!w->stopped) cot_msg_print(left.s, left.len);
     cot_buf_free(&left);

@@ -107,7 +107,26 @@ typedef struct {
     size_t batch_bytes;       /* 0: COT_WORKERS_BATCH_BYTES, or less when
                                  threads + 2 of them would pass
                                  COT_WORKERS_INFLIGHT_BYTES               */
+    int adapt;                /* run inline while the threads do not pay
+                                 (the default -@, cot_common_t.threads_auto) */
 } cot_workers_opt_t;
+
+/* Adaptive pools (opt.adapt, threads > 0).  A pool hands its records to
+ * the workers as long as the process gets COT_WORKERS_ADAPT_PAYS CPUs or
+ * more over a window (so that the threads run side by side); else it
+ * delivers what is in flight and runs the records inline, on ctx[0], as
+ * at -@ 0, where the hand-offs cost nothing.  On a machine with few CPUs
+ * that the stages of a pipeline share, the threads' hand-offs and cache
+ * misses cost CPU time that no other CPU gives back (cot(7)).  Inline, a
+ * window with the process keeping a CPU busy (COT_WORKERS_ADAPT_BUSY) tries
+ * the threads again, after a window that doubles each time they did not
+ * pay.  Records, output and messages are the same in either mode, and at
+ * every switch.  COT_WORKERS_ADAPT=0 turns it off; flip:K switches every K
+ * records whatever the clocks say (the tests). */
+#define COT_WORKERS_ADAPT_WINDOW 0.1            /* seconds */
+#define COT_WORKERS_ADAPT_BACKOFF_MAX 3.2
+#define COT_WORKERS_ADAPT_PAYS 1.25              /* CPUs */
+#define COT_WORKERS_ADAPT_BUSY 0.9
 
 /* Start the pool (the threads when threads > 0).  Never NULL (dies when
  * a thread cannot be started). */
@@ -142,6 +161,14 @@ int cot_workers_finish(cot_workers_t *w);
 /* For done(): free b when its capacity is past COT_WORKERS_KEEP (it is
  * remade on the next use); else keep it for the next record. */
 void cot_workers_trim(cot_buf_t *b);
+
+/* Whether the slot of the last cot_workers_next() goes to a worker (else
+ * it runs inline in cot_workers_submit(), and may point into the reader's
+ * buffer).  It changes only inside cot_workers_submit(). */
+int cot_workers_threaded(const cot_workers_t *w);
+/* Records run inline by an adaptive pool, and its switches of mode. */
+unsigned long long cot_workers_inline_records(const cot_workers_t *w);
+unsigned long long cot_workers_switches(const cot_workers_t *w);
 
 /* The input bytes at which a batch is handed to the workers. */
 size_t cot_workers_batch_bytes(const cot_workers_t *w);

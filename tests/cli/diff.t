@@ -335,12 +335,14 @@ check in-place-no-tmp 'mkdir $TMP/t && TMPDIR=$TMP/t cot-diff -u $O $S > /dev/nu
 # byte for byte, in every mode: records, text, counts, selections, bad
 # lines (skipped, kept, or stopping the run), gates, shards, --unmatched,
 # --profile, a spilled (zstd) ORIG, and batches of 256 records (the random
-# pairs make a dozen).
-export SAME_AT='same_at() {  # ARGS...: -@ 0 vs -@ 1 and -@ 3
+# pairs make a dozen); and at -@ 3 with the pool switching between its
+# workers and inline every record and every 100 (COT_WORKERS_ADAPT=flip:K).
+export SAME_AT='same_at() {  # ARGS...: -@ 0 vs -@ 1, -@ 3 and -@ 3 switching
   local n rc0 rc
   ( cd $TMP && cot-diff -@ 0 "$@" > out.0 2> err.0; echo $? > rc.0; [ -f un ] && mv un un.0; true )
-  for n in 1 3; do
-    ( cd $TMP && cot-diff -@ $n "$@" > out.$n 2> err.$n; echo $? > rc.$n; [ -f un ] && mv un un.$n; true )
+  for n in 1 3 f1 f100; do
+    ( cd $TMP && case $n in f*) export COT_WORKERS_ADAPT=flip:${n#f}; t=3 ;; *) t=$n ;; esac
+      cot-diff -@ $t "$@" > out.$n 2> err.$n; echo $? > rc.$n; [ -f un ] && mv un un.$n; true )
     cmp $TMP/out.0 $TMP/out.$n && cmp $TMP/err.0 $TMP/err.$n && cmp $TMP/rc.0 $TMP/rc.$n || { echo "-@ $n differs: $*"; return 1; }
     [ ! -f $TMP/un.0 ] || cmp $TMP/un.0 $TMP/un.$n || { echo "--unmatched differs at -@ $n: $*"; return 1; }
   done

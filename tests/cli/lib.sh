@@ -80,29 +80,39 @@ skip() {
 }
 
 # at_all 'CMD' (the -@ N suites): CMD at N=0, 1, 2, 7 (it uses -@ $N) in
-# $TMP/N; prints a summary and which of stdout, stderr, exit status and
-# the files written differ from -@ 0's; passes -@ 0's stderr (with $W/
+# $TMP/N, and at -@ 2 with the pool switching between its workers and
+# inline every record and every 300 (COT_WORKERS_ADAPT=flip:K, in
+# $TMP/fK/2); prints a summary and which of stdout, stderr, exit status
+# and the files written differ from -@ 0's; passes -@ 0's stderr (with $W/
 # shown as W/) and exit status on.
 at_all() {
-    local n d rc
+    local n v d rc
     for n in 0 1 2 7; do
         mkdir -p "$TMP/$n"
         (cd "$TMP/$n" && N=$n bash -c "cd '$ROOT' && $1" > "$TMP/out.$n" 2> "$TMP/err.$n"
          echo $? > "$TMP/rc.$n")
     done
+    for v in f1 f300; do
+        mkdir -p "$TMP/$v/2"
+        (cd "$TMP/$v/2" && TMP=$TMP/$v N=2 COT_WORKERS_ADAPT=flip:${v#f} \
+             bash -c "cd '$ROOT' && $1" > "$TMP/out.$v" 2> "$TMP/err.$v"
+         echo $? > "$TMP/rc.$v")
+    done
     rc=$(cat "$TMP/rc.0")
     echo "-@ 0: exit $rc, $(wc -l < "$TMP/out.0") lines of stdout" \
          "(first id: $(head -n 1 "$TMP/out.0" | jq -r '.id? // "-"' 2>/dev/null)," \
          "last id: $(tail -n 1 "$TMP/out.0" | jq -r '.id? // "-"' 2>/dev/null))"
-    for n in 1 2 7; do
+    for n in 1 2 7 f1 f300; do
         d=
+        v=$n dir=$TMP/$n
+        case $n in f*) v="2, switching every ${n#f}"; dir=$TMP/$n/2 ;; esac
         cmp -s "$TMP/out.0" "$TMP/out.$n" || d="$d stdout"
         cmp -s "$TMP/err.0" "$TMP/err.$n" || d="$d stderr"
         cmp -s "$TMP/rc.0" "$TMP/rc.$n" || d="$d exit-status($(cat "$TMP/rc.$n"))"
-        diff -r "$TMP/0" "$TMP/$n" > /dev/null || d="$d files"
-        if [ -z "$d" ]; then echo "-@ $n: the same stdout, stderr, exit status and files"
+        diff -r "$TMP/0" "$dir" > /dev/null || d="$d files"
+        if [ -z "$d" ]; then echo "-@ $v: the same stdout, stderr, exit status and files"
         else
-            echo "-@ $n: DIFFERS:$d"
+            echo "-@ $v: DIFFERS:$d"
             diff "$TMP/out.0" "$TMP/out.$n" | head -n 5
             diff "$TMP/err.0" "$TMP/err.$n" | head -n 5
         fi

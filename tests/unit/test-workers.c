@@ -1,10 +1,12 @@
 /* test-workers.c -- unit tests of lib/workers: records come back in input
  * order with their messages in place, whatever the thread count; a stop at
- * record k delivers exactly records 0..k; slots are bounded and reused. */
+ * record k delivers exactly records 0..k; slots are bounded and reused; an
+ * adaptive pool switching between its workers and inline changes none of it. */
 #include "tap.h"
 #include "util.h"
 #include "workers.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +27,18 @@ typedef struct {
     int freed;
 } run_t;
 
+static pthread_t main_thread;
+static void *ctx0;               /* the scenario's ctx[0] */
+static unsigned long on_main, on_main_not_ctx0;
+
 static void work(void *c, void *p)
 {
     ctx_t *ctx = c;
     item_t *it = p;
+    if (pthread_equal(pthread_self(), main_thread)) {
+        on_main++;
+        on_main_not_ctx0 += c != ctx0;
+    }
     unsigned long h = (unsigned long)it->k * 2654435761u;
     /* Uneven work, so that batches finish out of order. */
     int spins = (it->k * 7919) % 5 == 0 ? 200000 : 100;
@@ -65,6 +75,8 @@ static void item_free_count(void *p)
 /* Run n records on `threads` workers, batches of `bi`; the log and stderr
  * come back in *log and *err (caller frees). */
 static int flush_every;   /* cot_workers_flush() before every k-th submit */
+static int adapt_on;      /* opt.adapt (COT_WORKERS_ADAPT set by the caller) */
+static unsigned long long got_inline, got_switches;
 static int flush_short;   /* a flush delivered fewer records than it should */
 
 static int lines(const cot_buf_t *b)
@@ -80,10 +92,13 @@ static int scenario(int threads, int n, int stop_at, size_t bi, char **log, char
     ctx_t ctx[8] = {{0}};
     void *cp[8];
     for (int i = 0; i < 8; i++) cp[i] = &ctx[i];
+    ctx0 = cp[0];
+    on_main = on_main_not_ctx0 = 0;
     run_t r = {{0}, stop_at, 0};
     cot_workers_opt_t o = {.threads = threads, .ctx = cp, .item_size = sizeof(item_t),
                            .work = work, .done = done, .done_arg = &r,
-                           .item_free = item_free_count, .batch_items = bi};
+                           .item_free = item_free_count, .batch_items = bi,
+                           .adapt = adapt_on};
     nfreed = 0;
     tap_stderr_begin();
     cot_workers_t *w = cot_workers_new(&o);
@@ -109,6 +124,8 @@ static int scenario(int threads, int n, int stop_at, size_t bi, char **log, char
         cot_warn("end of input");         /* printed after every record */
     }
     int fin = cot_workers_finish(w);
+    got_inline = cot_workers_inline_records(w);
+    got_switches = cot_workers_switches(w);
     cot_workers_free(w);
     *err = cot_strdup(tap_stderr_end());
     *log = r.log.s ? r.log.s : cot_strdup("");
@@ -120,6 +137,7 @@ static int scenario(int threads, int n, int stop_at, size_t bi, char **log, char
 int main(void)
 {
     cot_prog = "test";
+    main_thread = pthread_self();
     char *rlog, *rerr;
     unsigned long rwork, nw;
     int rrc = scenario(0, 100, -1, 0, &rlog, &rerr, &rwork);
@@ -202,6 +220,69 @@ int main(void)
     flush_every = 0;
     free(rlog);
     free(rerr);
+
+    /* Adaptive pools, made to switch between the workers and inline every
+     * K records (COT_WORKERS_ADAPT=flip:K) whatever the clocks say: the
+     * records, the messages, the stops and the flushes as inline, each
+     * record computed once, the inline ones on ctx[0]. */
+    adapt_on = 1;
+    for (int f = 0; f < 3; f++) {
+        static const char *const flips[] = {"flip:1", "flip:2", "flip:5"};
+        setenv("COT_WORKERS_ADAPT", flips[f], 1);
+        for (int stop = -1; stop <= 61; stop += 62) {
+            for (int fl = 0; fl <= 7; fl += 7) {
+                int rc0 = scenario(0, 100, stop, 0, &rlog, &rerr, &rwork);
+                flush_every = fl;
+                for (int a = 0; a < 3; a++)
+                    for (int b = 0; b < 2; b++) {
+                        char *log, *err;
+                        flush_short = 0;
+                        int rc = scenario(th[a], 100, stop, bis[b], &log, &err, &nw);
+                        char name[96];
+                        snprintf(name, sizeof name, "adaptive %s, -@ %d, batches of %zu%s%s",
+                                 flips[f], th[a], bis[b], stop >= 0 ? ", stop at 61" : "",
+                                 fl ? ", flushes" : "");
+                        tap_is_long(rc, rc0, name);
+                        tap_is_str(log, rlog, "  the records as inline");
+                        tap_is_str(err, rerr, "  the messages as inline");
+                        if (stop < 0) {
+                            tap_is_long((long)nw, (long)rwork, "  each record computed once");
+                            tap_ok(!flush_short, "  each flush delivered the records before the pending one");
+                        }
+                        tap_ok(got_switches >= 2 && got_inline > 0,
+                               "  it switched (%llu times; %llu records inline)",
+                               got_switches, got_inline);
+                        tap_ok(on_main > 0 && on_main_not_ctx0 == 0,
+                               "  inline on the main thread and ctx[0] (%lu records, %lu not)",
+                               on_main, on_main_not_ctx0);
+                        free(log);
+                        free(err);
+                    }
+                flush_every = 0;
+                free(rlog);
+                free(rerr);
+            }
+        }
+    }
+    /* COT_WORKERS_ADAPT=0 turns it off; at -@ 0 there is nothing to adapt */
+    setenv("COT_WORKERS_ADAPT", "0", 1);
+    {
+        char *log, *err;
+        scenario(2, 100, -1, 1, &log, &err, &nw);
+        tap_ok(got_switches == 0 && got_inline == 0, "COT_WORKERS_ADAPT=0: no switch");
+        free(log);
+        free(err);
+    }
+    setenv("COT_WORKERS_ADAPT", "flip:1", 1);
+    {
+        char *log, *err;
+        scenario(0, 100, -1, 1, &log, &err, &nw);
+        tap_ok(got_switches == 0 && got_inline == 0, "-@ 0: no switch");
+        free(log);
+        free(err);
+    }
+    unsetenv("COT_WORKERS_ADAPT");
+    adapt_on = 0;
 
     /* The default batch shrinks with many threads, so that threads + 2
      * batches hold at most COT_WORKERS_INFLIGHT_BYTES of input, never
