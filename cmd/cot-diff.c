@@ -1465,7 +1465,8 @@ static int diff_main(cot_common_t *common, opts_t *o, int argc, char **argv)
     cot_profile_shift_opts_t so;
     cot_profile_shift_opts_init(&so);
     so.fpr = o->fpr;
-    if (prof) cot_profile_warn_calibration(prof, o->fpr, 1u << COT_PUNIT_RECORD, 1);
+    so.units = 1;             /* windows and steps, as cot-profile score */
+    if (prof) cot_profile_warn_calibration(prof, o->fpr, (1u << COT_PUNIT_N) - 1, 1);
 
     /* The source first: a plain file is read again in place, anything
      * else is spilled as it is read (lib/pair.h). */

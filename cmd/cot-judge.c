@@ -911,7 +911,8 @@ int main(int argc, char **argv)
         }
         cot_profile_shift_opts_init(&sh.so);
         sh.so.fpr = fpr;
-        cot_profile_warn_calibration(sh.prof, fpr, 1u << COT_PUNIT_RECORD, 1);
+        sh.so.units = 1;      /* windows and steps, as cot-profile score */
+        cot_profile_warn_calibration(sh.prof, fpr, (1u << COT_PUNIT_N) - 1, 1);
     }
 
     cot_model_t *model = NULL;

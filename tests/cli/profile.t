@@ -80,6 +80,11 @@ t build-unresolved 0 "cot-profile build -v -o \$TMP/s.prof $S/own.jsonl 2>&1 | g
 t info-unresolved 0 "cot-profile build -q -o \$TMP/s.prof $S/own.jsonl && cot-profile info \$TMP/s.prof | grep -e _threshold -e '^cal_records' -e '^cal_windows' -e '^cal_steps'"
 t score-unresolved 0 "cot-profile build -q -o \$TMP/s.prof $S/own.jsonl && cot-profile score -v -u -p \$TMP/s.prof $S/rewritten.jsonl 2>&1 >\$TMP/o.jsonl | grep -e warning -e written; jq -c '.shift | [.off_policy, .threshold, .windows.threshold, .windows.flagged, .steps.threshold, .steps.flagged]' \$TMP/o.jsonl | sort | uniq -c"
 t score-unresolved-fpr05 0 "cot-profile build -q -o \$TMP/s.prof $S/own.jsonl && cot-profile score -u -p \$TMP/s.prof --fpr 0.05 $S/rewritten.jsonl | jq -c '.shift | [.off_policy, .threshold]' | sort | uniq -c"
+# cot-judge and cot-diff --profile write the shift cot-profile score does,
+# windows and steps included (edits from cot-diff's hunks, as --spans gives;
+# score's own spans field, which cot-judge does not read, left out)
+t judge-shift-is-score 0 "$BUILD && cot-profile score -q -u -p \$TMP/m.prof $S/rewritten.jsonl | jq -c '.shift | del(.edits)' > \$TMP/a && cot-judge -q -u --profile \$TMP/m.prof $S/rewritten.jsonl | jq -c .shift > \$TMP/b && cmp \$TMP/a \$TMP/b && jq -c '[.windows.of, .steps.of]' \$TMP/b | sort | uniq -c | sort -rn | head -3"
+t diff-shift-is-score 0 "$BUILD && cot-diff -q -u samples/diff/orig.jsonl samples/diff/sft.jsonl | cot-profile score -q -u -p \$TMP/m.prof --spans diff.cot.hunks | jq -c .shift > \$TMP/a && cot-diff -q -u --profile \$TMP/m.prof samples/diff/orig.jsonl samples/diff/sft.jsonl | jq -c .shift > \$TMP/b && cmp \$TMP/a \$TMP/b && jq -c '{w: .windows.of, s: .steps.of, e: (.edits != null)}' \$TMP/b"
 t judge-unresolved 0 "cot-profile build -q -o \$TMP/s.prof $S/own.jsonl && cot-judge -c --only off-policy --profile \$TMP/s.prof $S/rewritten.jsonl"
 # step lists: 303 held out of 600 (steps.jsonl, one step a line) are enough
 # for --fpr 0.05 (no warning); the rewritten step of each edited list is
