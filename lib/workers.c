@@ -9,6 +9,7 @@
 #include "workers.h"
 #include "util.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,13 +174,18 @@ cot_workers_t *cot_workers_new(const cot_workers_opt_t *o)
         if (w->bb < COT_WORKERS_BATCH_MIN) w->bb = COT_WORKERS_BATCH_MIN;
     }
     w->b = cot_calloc((size_t)w->nb, sizeof *w->b);
-    if (w->o.threads == 0) return w;
+    /* Read at any -@, so that a bad value is named whatever -@ says. */
     const char *env = getenv("COT_WORKERS_ADAPT");
+    long k;
     if (env && !strcmp(env, "0")) w->o.adapt = 0;
-    else if (env && !strncmp(env, "flip:", 5) && atol(env + 5) > 0) {
+    else if (env && !strncmp(env, "flip:", 5) && cot_parse_long(env + 5, 1, LONG_MAX, &k) == 0) {
         w->o.adapt = 1;                 /* the tests' switch: every K records */
-        w->flip = (unsigned long)atol(env + 5);
+        w->flip = (unsigned long)k;
+    } else if (env) {
+        static int warned;              /* once, not for every pool */
+        if (!warned++) cot_warn("ignoring COT_WORKERS_ADAPT=%s: expected 0, or flip:K with K >= 1", env);
     }
+    if (w->o.threads == 0) return w;
     w->back = COT_WORKERS_ADAPT_WINDOW;
     window_start(w, COT_WORKERS_ADAPT_WINDOW);
     pthread_mutex_init(&w->mu, NULL);

@@ -99,4 +99,23 @@ check extract-flush-when-input-pauses 'n=$(head -n 300 $W/raw-stop.jsonl | cot-e
   for i in $(seq 100); do [ "$(wc -l < $TMP/out)" = $n ] && break; sleep 0.1; done
   kill $w $p; test "$(wc -l < $TMP/out)" = $n'
 
+# ---- the adaptive default (lib/workers.h) --------------------------------------
+# Without -@ the pools adapt; a given -@ N, or COT_WORKERS_ADAPT=0, keeps its
+# workers (-vvv names the pool's mode; the counts depend on the machine).
+MODE='2>&1 >/dev/null | grep -o "^cot-[a-z]*: workers: [^:]*"'
+if [ "$(nproc)" -ge 2 ]; then
+t adapt-default 0 "for o in '' '-@ 2' 'COT_WORKERS_ADAPT=0'; do echo \"[\$o]\"; case \$o in COT*) e=\$o; a= ;; *) e=; a=\$o ;; esac
+  env \$e taskset -c 0,1 cot-judge -u -vvv \$a $W/clean.jsonl $MODE
+  env \$e taskset -c 0,1 cot-extract -u -vvv \$a $W/raw.jsonl $MODE
+  env \$e taskset -c 0,1 cot-profile score -u -vvv \$a -p $W/own.prof $W/clean.jsonl $MODE
+  env \$e taskset -c 0,1 cot-diff -u -vvv \$a samples/diff/orig.jsonl samples/diff/sft.jsonl $MODE; done"
+else
+skip adapt-default 'one CPU here'
+fi
+# Switching every 300 records: the records run inline and the switches,
+# from batches of 256, are the same on every machine.
+t adapt-flip-counts 0 'COT_WORKERS_ADAPT=flip:300 cot-judge -u -vvv -@ 2 $W/clean.jsonl 2>&1 >/dev/null | grep "workers:"'
+# A value it does not know is named once (cot-diff has two pools), at any -@.
+t adapt-bad-env 0 'for n in 0 2; do COT_WORKERS_ADAPT=yes cot-diff -u -@ $n samples/diff/orig.jsonl samples/diff/sft.jsonl > /dev/null; COT_WORKERS_ADAPT=flip:3x cot-judge -u -@ $n $W/clean.jsonl > /dev/null; done'
+
 done_testing
