@@ -910,8 +910,11 @@ static void print_number(cot_buf_t *b, const cJSON *j)
     t = strtod(s, NULL);                 /* what cJSON's sscanf("%lg") reads */
     /* cJSON's epsilon test lets 2^53 through as 9.00719925474099e+15, which
      * reads back as ...990: a count or a sum changed in passing.  A whole
-     * number below 2^64 must read back as itself. */
-    if (!close_enough(t, d) || (t != d && d == floor(d) && fabs(d) < 0x1p64))
+     * number below 2^64 must read back as itself, and one near DBL_MAX
+     * as a number (1.79769313486232e+308 reads as infinity, which that
+     * test takes as close). */
+    if (!close_enough(t, d) || isinf(t) ||
+        (t != d && d == floor(d) && fabs(d) < 0x1p64))
         snprintf(s, sizeof s, "%1.17g", d);
     put_n(b, s, strlen(s));
 }

@@ -1662,7 +1662,8 @@ static double mean_diff(const double *a, const double *b, size_t n)
  * varied on the held-out records (sd 0: a set of copies) says nothing
  * while a record matches it, and puts a record above it beyond every one
  * of them: the score is then infinite (written null; its p and flag still
- * hold), not the 0 a z of 0 would give. */
+ * hold), not the 0 a z of 0 would give.  So is a record with an infinite
+ * feature (see layout_rms()). */
 static double comb_eval(const comb_t *c, const double f[COT_PCAL_N])
 {
     if (!c->n) return NAN;
@@ -1670,6 +1671,7 @@ static double comb_eval(const comb_t *c, const double f[COT_PCAL_N])
     for (int k = 0; k < c->n; k++) {
         double x = f[c->f[k]];
         if (isnan(x)) return NAN;
+        if (x == INFINITY) return INFINITY;
         if (c->sd[k] > 0) z[k] = (x - c->mu[k]) / c->sd[k];
         else if (x > c->mu[k]) return INFINITY;
         else z[k] = 0;
@@ -1678,7 +1680,26 @@ static double comb_eval(const comb_t *c, const double f[COT_PCAL_N])
     double q = 0;
     for (int k = 0; k < c->n; k++)
         for (int j = 0; j < c->n; j++) q += z[k] * c->ri[k][j] * z[j];
+    if (isnan(q)) return NAN;
     return q > 0 ? sqrt(q) : 0;
+}
+
+/* The layout view: the rms of the features' z-scores against the own
+ * samples.  A feature that never varied there (sd 0: every own sample has
+ * one line, or no digit) says nothing while a record matches it, and puts
+ * a record that differs from it beyond every own sample: the view is then
+ * infinite, not the 0 a z of 0 would give (a rewrite into a list of steps
+ * must not pass unseen because the model never wrote one).  A difference
+ * within 1e-6 of the mean is rounding, not a difference. */
+static double layout_rms(const cot_profile_info_t *in, const double lf[COT_PLAYOUT_N])
+{
+    double q = 0;
+    for (int k = 0; k < COT_PLAYOUT_N; k++) {
+        double sd = in->layout_sd[k], d = lf[k] - in->layout_mean[k];
+        if (sd > 0) { q += d / sd * (d / sd); continue; }
+        if (fabs(d) > 1e-6 * fabs(in->layout_mean[k])) return INFINITY;
+    }
+    return sqrt(q / COT_PLAYOUT_N);
 }
 
 /* The features without the combined score. */
@@ -1716,13 +1737,7 @@ static size_t features_raw(const cot_profile_t *pr, const char *text, size_t n,
     f[COT_PCAL_WPEAK] = wpeak;
     f[COT_PCAL_CBITS] = cmean;
     f[COT_PCAL_CPEAK] = cpeak;
-    double q = 0;
-    for (int k = 0; k < COT_PLAYOUT_N; k++) {
-        double sd = pr->info.layout_sd[k];
-        double z = sd > 0 ? (lf[k] - pr->info.layout_mean[k]) / sd : 0;
-        q += z * z;
-    }
-    f[COT_PCAL_LAYOUT] = sqrt(q / COT_PLAYOUT_N);
+    f[COT_PCAL_LAYOUT] = layout_rms(&pr->info, lf);
     return m;
 }
 
@@ -2185,9 +2200,15 @@ static void put_bool(sink_t *o, const char *k, int v)
 }
 
 /* A shift number: rounded to four decimals, null when undefined. */
+/* A value rounded to 4 significant digits; NaN (not defined) as null, and
+ * an infinity (beyond every held-out record: unbounded) as +-DBL_MAX, as
+ * jq writes one: a number, so a consumer's "above a limit" holds for it,
+ * where a null would be read as missing (and cot-stat's --max-mean would
+ * leave it out). */
 static void put_num(sink_t *o, const char *k, double x)
 {
-    if (isnan(x) || isinf(x)) put_null(o, k);
+    if (isnan(x)) put_null(o, k);
+    else if (isinf(x)) put_plain(o, k, x > 0 ? DBL_MAX : -DBL_MAX);
     else put_number(o, k, r4(x));
 }
 
@@ -2595,6 +2616,21 @@ static int mat_inv(double a[][COT_PROFILE_COMB_MAX], int k,
     return 0;
 }
 
+/* The mean and sample sd of v[0..n) without its infinities: a held-out
+ * record can be infinitely far on a feature (layout_rms()), which says
+ * where it is, not how the others spread.  A NaN (a feature the profile
+ * does not have) makes both NaN.  The sd is 0 below 2 values. */
+static void fin_mean_sd(const double *v, size_t n, double *mu, double *sd)
+{
+    double s = 0, q = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) if (!isinf(v[i])) { s += v[i]; m++; }
+    *mu = m ? s / (double)m : 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isinf(v[i])) q += (v[i] - *mu) * (v[i] - *mu);
+    *sd = m > 1 ? sqrt(q / (double)(m - 1)) : 0;
+}
+
 /* The combined score's parameters from the held-out features sc[f][0..n):
  * the features' means and sds, and the inverse of their correlation matrix
  * shrunk towards the identity, (R + 0.05 I) / 1.05 (fixed a priori, not
@@ -2611,20 +2647,20 @@ static void comb_fit(comb_t *c, int has_ref, double *const sc[COT_PCAL_N], size_
     double R[COT_PROFILE_COMB_MAX][COT_PROFILE_COMB_MAX];
     for (int i = 0; i < k; i++) {
         c->f[i] = fs[i];
-        double mu = 0, v = 0;
-        for (size_t r = 0; r < n; r++) mu += sc[fs[i]][r];
-        mu /= (double)n;
-        for (size_t r = 0; r < n; r++) v += (sc[fs[i]][r] - mu) * (sc[fs[i]][r] - mu);
-        c->mu[i] = mu;
-        c->sd[i] = sqrt(v / (double)(n - 1));
+        fin_mean_sd(sc[fs[i]], n, &c->mu[i], &c->sd[i]);
     }
     for (int i = 0; i < k; i++)
         for (int j = 0; j < k; j++) {
             double s = 0;
+            size_t m = 0;
             if (c->sd[i] > 0 && c->sd[j] > 0) {
-                for (size_t r = 0; r < n; r++)
-                    s += (sc[fs[i]][r] - c->mu[i]) * (sc[fs[j]][r] - c->mu[j]);
-                s /= (double)(n - 1) * c->sd[i] * c->sd[j];
+                for (size_t r = 0; r < n; r++) {
+                    double a = sc[fs[i]][r], b = sc[fs[j]][r];
+                    if (isinf(a) || isinf(b)) continue;
+                    s += (a - c->mu[i]) * (b - c->mu[j]);
+                    m++;
+                }
+                s = m > 1 ? s / ((double)(m - 1) * c->sd[i] * c->sd[j]) : i == j;
             } else s = i == j;
             R[i][j] = (s + 0.05 * (i == j)) / 1.05;
         }
@@ -2794,13 +2830,10 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
     }
     wr64(img + cal_off, ncal);
     for (int k = 0; k < COT_PCAL_N; k++) {
-        double mu = 0, var = 0;
-        for (size_t i = 0; i < ncal; i++) mu += sc[k][i];
-        mu = ncal ? mu / (double)ncal : 0;
-        for (size_t i = 0; i < ncal; i++) var += (sc[k][i] - mu) * (sc[k][i] - mu);
-        var = ncal > 1 ? var / (double)(ncal - 1) : 0;
+        double mu, sd;
+        fin_mean_sd(sc[k], ncal, &mu, &sd);
         wrf64(img + cal_off + 16 + 8 * k, mu);
-        wrf64(img + cal_off + 16 + 8 * COT_PCAL_N + 8 * k, sqrt(var));
+        wrf64(img + cal_off + 16 + 8 * COT_PCAL_N + 8 * k, sd);
         if (ncal) qsort(sc[k], ncal, sizeof(double), cmp_double);
         for (size_t i = 0; i < ncal; i++)
             wrf64(img + cal_off + CAL_HDR + ((size_t)k * ncal + i) * 8, sc[k][i]);

@@ -344,7 +344,7 @@ static void eval_gates(cot_report_t *r)
                 else {
                     c.val = w->mean;
                     double sd = cot_welford_sd(w);
-                    double h = isnan(sd) ? 0 : COT_Z95 * sd / sqrt((double)w->n);
+                    double h = isnan(sd) ? 0 : COT_Z95 * (sd / sqrt((double)w->n));
                     c.lo = w->mean - h;
                     c.hi = w->mean + h;
                     c.pass = !(w->mean > gt->limit);

@@ -41,9 +41,22 @@ t score-no-cot 1 "$BUILD && echo '{\"id\":\"x\",\"answer\":\"a b\"}' | cot-profi
 t score-empty-cot 0 "$BUILD && echo '{\"id\":\"x\",\"cot\":\"\"}' | cot-profile score -u -p \$TMP/m.prof"
 # a profile of copies: no held-out feature varies (sd 0).  The copy scores
 # 0; a record above it in such a feature is beyond every held-out record, so
-# its score is unbounded (null), its p the least they resolve, 1/(4+1), not
+# its score is unbounded (DBL_MAX), its p the least they resolve, 1/(4+1), not
 # the score 0 and p 1 of a z of 0
 t score-degenerate 0 "for i in \$(seq 30); do echo '{\"id\":\"r'\$i'\",\"cot\":\"So we add two and two to get four.\"}'; done > \$TMP/c.jsonl && cot-profile build -q -o \$TMP/c.prof \$TMP/c.jsonl && printf '%s\\n' '{\"id\":\"same\",\"cot\":\"So we add two and two to get four.\"}' '{\"id\":\"other\",\"cot\":\"Let us carefully compute the sum of the numbers.\"}' | cot-profile score -q -u -p \$TMP/c.prof | jq -c '{id, score: .shift.score, score_p: .shift.score_p, off: .shift.off_policy}'"
+# own samples that are all one line without a digit (sd 0 in layout's lines,
+# line_cv and digits): a record in two lines or with a digit is beyond every
+# one of them, so layout and the score are unbounded, written as jq writes
+# infinity (DBL_MAX), not the rms_z 0 a z of 0 gave; the flat record is finite
+L=tests/data/profile-oneline
+t score-layout-degenerate 0 "cot-profile build -q --holdout 0.25 -o \$TMP/l.prof $L.jsonl && cot-profile score -q -u -p \$TMP/l.prof $L-sft.jsonl | jq -c '{id, layout: .shift.views.layout, score: .shift.score, p: .shift.score_p}'"
+# two held-out records (o3, o7) are in two lines: infinite on layout, they
+# are left out of its mean and sd (finite), and count above every record
+t build-layout-heldout-infinite 0 "cot-profile build -q --holdout 0.25 -o \$TMP/l.prof $L-heldout.jsonl && cot-profile info \$TMP/l.prof | grep -e '^cal_layout' -e '^cal_score' -e '^score_threshold@0.05' && cot-profile score -q -u -p \$TMP/l.prof $L-sft.jsonl | jq -c '{id, score: .shift.score, p: .shift.score_p}'"
+# the gate on the score fails for an unbounded one (a null was left out as
+# missing and the gate passed), through score, judge --profile and diff --profile
+t gate-unbounded-score 1 "cot-profile build -q --holdout 0.25 -o \$TMP/l.prof $L.jsonl && cot-profile score -q -p \$TMP/l.prof $L-sft.jsonl | cot-stat -q --max-mean shift.score:10"
+t gate-unbounded-judge 1 "cot-profile build -q --holdout 0.25 -o \$TMP/l.prof $L.jsonl && cot-judge -q -u --profile \$TMP/l.prof $L-sft.jsonl | tee \$TMP/j.jsonl | cot-stat -q --max-mean shift.score:10 && exit 9; rc=\$?; jq -c '{id, score: .shift.score}' \$TMP/j.jsonl; exit \$rc"
 t score-skip-bad 0 "$BUILD && { echo '{\"id\":\"x\"}'; head -1 $S/own.jsonl; } | cot-profile score -u -v --skip-bad -p \$TMP/m.prof | jq -c .shift.tokens"
 
 # a reference corpus (here the rewritten records themselves, unlabelled): the

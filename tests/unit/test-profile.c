@@ -653,9 +653,11 @@ static void test_views_reference(void)
 }
 
 /* A layout feature that is the same in every own record (one line each)
- * has sd exactly 0, so the scorer leaves it out: its sum of squares minus
- * n mean^2 is rounding noise, and that noise as an sd gave a text of three
- * lines a layout z in the millions and a combined score of 23 million. */
+ * has sd exactly 0: its sum of squares minus n mean^2 is rounding noise,
+ * and that noise as an sd gave a text of three lines a layout z in the
+ * millions and a combined score of 23 million.  With sd 0, a one-line text
+ * counts 0 there, and a text of three lines is beyond every own record:
+ * layout is infinite (it was 0, which let such a rewrite pass unseen). */
 static void test_constant_layout(void)
 {
     cot_profile_opts_t o;
@@ -684,8 +686,16 @@ static void test_constant_layout(void)
     double f[COT_PCAL_N];
     static const char three[] = "we need the total\nso add 3 and 12\nthe answer is 15 .";
     cot_profile_features(p, three, sizeof three - 1, 32, &w, f);
-    tap_ok(f[COT_PCAL_LAYOUT] < 100, "three lines against one-line own text: layout rms z %.4f",
-           f[COT_PCAL_LAYOUT]);
+    tap_ok(isinf(f[COT_PCAL_LAYOUT]) && f[COT_PCAL_LAYOUT] > 0 && isinf(f[COT_PCAL_SCORE]),
+           "three lines against one-line own text: layout rms z %.4f, score %.4f",
+           f[COT_PCAL_LAYOUT], f[COT_PCAL_SCORE]);
+    const uint64_t rs2 = tap_state();
+    gen(&t);
+    tap_seed(rs2);
+    cot_profile_features(p, t.s, t.len, 32, &w, f);
+    tap_ok(isfinite(f[COT_PCAL_LAYOUT]) && f[COT_PCAL_LAYOUT] < 100 && isfinite(f[COT_PCAL_SCORE]),
+           "a one-line text like the own ones: layout rms z %.4f, score %.4f",
+           f[COT_PCAL_LAYOUT], f[COT_PCAL_SCORE]);
     cot_profile_work_free(&w);
     cot_profile_close(p);
     cot_buf_free(&t);
