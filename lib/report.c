@@ -68,6 +68,7 @@ typedef struct {
     size_t grp, f;               /* group; for-spec index for a rise       */
     double val, lo, hi;
     uint64_t k, n;
+    uint64_t bad;                /* records with an ill-typed value there  */
     int pass, nodata;
 } rcheck_t;
 
@@ -340,6 +341,7 @@ static void eval_gates(cot_report_t *r)
                 long fi = field_index(o->num, o->nnum, gt->field);
                 const cot_welford_t *w = &g->num[fi].w;
                 c.n = w->n;
+                c.bad = g->num[fi].badtype;
                 if (!w->n) c.nodata = 1;
                 else {
                     c.val = w->mean;
@@ -353,6 +355,7 @@ static void eval_gates(cot_report_t *r)
                 long fi = field_index(o->count, o->ncount, gt->field);
                 const cot_cat_t *ca = &g->cat[fi];
                 c.n = ca->present;
+                c.bad = ca->badtype;
                 c.k = cat_count(ca, gt->value);
                 if (!c.n) c.nodata = 1;
                 else {
@@ -366,7 +369,12 @@ static void eval_gates(cot_report_t *r)
              * filled in must not pass silently); a group without data is
              * simply not judged. */
             if (c.nodata && j == 0) c.pass = 0;
-            if (c.nodata && j > 0) continue;
+            if (c.nodata && j > 0 && !c.bad) continue;
+            /* A value of the wrong type (a string or an object where the
+             * gate counts numbers or values) is left out of the figure, so
+             * the figure cannot clear the gate: whatever the value was
+             * meant to say is unread. */
+            if (c.bad) c.pass = 0;
             add_check(r, &c);
         }
     }
@@ -515,6 +523,14 @@ static void gate_desc(const cot_report_t *r, const rcheck_t *c, cot_buf_t *b)
                    g->kind == COT_GATE_MIN_RATE ? "min-rate" : "max-mean", g->spec);
 }
 
+/* Whether a gate's figure alone clears its limit. */
+static int gate_value_pass(const cot_report_t *r, const rcheck_t *c)
+{
+    const cot_gate_t *g = &r->ro->gates[c->gate];
+    if (g->kind == COT_GATE_MAX_MEAN || g->kind == COT_GATE_MAX_RATE) return !(c->val > g->limit);
+    return !(c->val < g->limit);
+}
+
 void cot_report_print_failures(const cot_report_t *r)
 {
     cot_buf_t b = {0};
@@ -533,6 +549,16 @@ void cot_report_print_failures(const cot_report_t *r)
         } else if (c->nodata) {
             cot_buf_printf(&b, "no data (no record has %s)",
                            r->ro->gates[c->gate].field);
+        } else if (c->bad && gate_value_pass(r, c)) {
+            const cot_gate_t *g = &r->ro->gates[c->gate];
+            cot_buf_printf(&b, "%" PRIu64 " record%s hold%s %s in %s (ill-typed), which the "
+                           "%s leaves out; %s %.6g (n %" PRIu64 ") would pass", c->bad,
+                           c->bad == 1 ? "" : "s", c->bad == 1 ? "s" : "",
+                           g->kind == COT_GATE_MAX_MEAN ? "a value that is not a number"
+                                                        : "a value that is not a scalar",
+                           g->field, g->kind == COT_GATE_MAX_MEAN ? "mean" : "rate",
+                           g->kind == COT_GATE_MAX_MEAN ? "its mean" : "its rate",
+                           c->val, c->n);
         } else {
             const cot_gate_t *g = &r->ro->gates[c->gate];
             if (g->kind == COT_GATE_MAX_MEAN)
@@ -543,6 +569,9 @@ void cot_report_print_failures(const cot_report_t *r)
                                "95%% CI [%.6g, %.6g]", c->val, c->k, c->n,
                                g->kind == COT_GATE_MAX_RATE ? ">" : "<", g->limit,
                                c->lo, c->hi);
+            if (c->bad)
+                cot_buf_printf(&b, "; and %" PRIu64 " ill-typed record%s left out", c->bad,
+                               c->bad == 1 ? "" : "s");
         }
         cot_err("gate failed: %s", b.s);
     }
@@ -1043,6 +1072,7 @@ void cot_report_json(const cot_report_t *r, cot_buf_t *b)
         if (c->gate != SIZE_MAX) {
             cot_buf_adds(b, ",\"limit\":");
             jnum(b, r->ro->gates[c->gate].limit);
+            cot_buf_printf(b, ",\"ill_typed\":%" PRIu64, c->bad);
         }
         cot_buf_printf(b, ",\"pass\":%s}", c->pass ? "true" : "false");
     }

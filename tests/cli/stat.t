@@ -78,12 +78,24 @@ t field-typo-for 1 "cot-stat --trend meta.step --for judge.verdit=rationalized $
 t field-typo-gate 1 "cot-stat --max-rate judge.verdcit=rationalized:0.01 --max-mean diff.cot.simlarity:0.5 $A"
 t field-none-listed 1 "cot-stat --count domain $A"
 # a gate value no record has, close to one seen: a warning (it may be good
-# news: no rationalized record at all is not a typo)
-t gate-value-typo 0 "cot-stat -q --max-rate judge.verdict=rationalised:0.5 $A > /dev/null; cot-stat --max-rate judge.verdict=rationalised:0.5 $A > /dev/null"
-t gate-value-far 0 "cot-stat --max-rate judge.verdict=hacked:0.5 --count judge.verdict $A > /dev/null"
+# news: no rationalized record at all is not a typo).  On the sample less
+# its record with an object for a verdict (AT), which fails any gate on it
+AT=$W/audit-typed.jsonl
+grep -v '"verdict":{' "$A" > "$AT"
+t gate-value-typo 0 "cot-stat -q --max-rate judge.verdict=rationalised:0.5 $AT > /dev/null; cot-stat --max-rate judge.verdict=rationalised:0.5 $AT > /dev/null"
+t gate-value-far 0 "cot-stat --max-rate judge.verdict=hacked:0.5 --count judge.verdict $AT > /dev/null"
 split -n l/2 "$A" "$W/audit."
 for s in aa ab; do cot-stat -q --partial --by meta.env --count judge.verdict,diff.edit -o "$W/ap.$s" "$W/audit.$s"; done
-t merge-field-ok 0 "cot-stat --merge --max-rate judge.verdict=rationalized:0.5 \$W/ap.aa \$W/ap.ab > /dev/null"
+split -n l/2 "$AT" "$W/audit-typed."
+for s in aa ab; do cot-stat -q --partial --by meta.env --count judge.verdict,diff.edit -o "$W/atp.$s" "$W/audit-typed.$s"; done
+t merge-field-ok 0 "cot-stat --merge --max-rate judge.verdict=rationalized:0.5 \$W/atp.aa \$W/atp.ab > /dev/null"
+# a value of the wrong type in a gated field (the sample's verdict object,
+# its similarity string) is left out of the figure, so the gate fails even
+# where the figure would pass: in every group that holds one, and merged
+t gate-ill-typed-rate 1 "cot-stat -q --by meta.env --max-rate judge.verdict=rationalized:0.5 $A"
+t gate-ill-typed-mean 1 "cot-stat -q --max-mean diff.cot.similarity:1 $A"
+t gate-ill-typed-merged 1 "cot-stat -q --merge --max-rate judge.verdict=rationalized:0.5 \$W/ap.aa \$W/ap.ab"
+t gate-ill-typed-json 1 "cot-stat -q --json --max-mean diff.cot.similarity:1 $A > \$TMP/g.json; rc=\$?; jq -c '.gates' \$TMP/g.json; exit \$rc"
 t merge-field-none 1 "cot-stat -q --partial --count judge.verdcit -o \$TMP/p1 \$W/audit.aa && cot-stat -q --partial --count judge.verdcit -o \$TMP/p2 \$W/audit.ab && cot-stat --merge \$TMP/p1 \$TMP/p2"
 t field-some 0 "cot-stat -q --count judge.verdict $A"
 t field-some-accounts 0 "cot-stat -v --by meta.env --count judge.verdict $A > /dev/null"
