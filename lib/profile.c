@@ -1844,11 +1844,20 @@ static int feat_ok(const cot_profile_t *p, int f)
     return 1;
 }
 
+/* The z of x against the held-out records.  Where they never varied (sd
+ * 0 over two or more: a set of copies) a record that matches them (within
+ * 1e-6 of the mean) is at 0 and one that does not is beyond every one of
+ * them: +-infinity, as in comb_eval(), not the null of an undefined z,
+ * which a gate on it would leave out. */
 double cot_profile_feat_z(const cot_profile_t *p, int f, double x)
 {
     const cot_profile_info_t *in = &p->info;
-    if (!feat_ok(p, f) || !(in->feat_sd[f] > 0)) return NAN;
-    return (x - in->feat_mean[f]) / in->feat_sd[f];
+    if (!feat_ok(p, f) || isnan(x)) return NAN;
+    const double mu = in->feat_mean[f], sd = in->feat_sd[f];
+    if (sd > 0) return (x - mu) / sd;
+    if (!(sd == 0) || p->ncal < 2 || isnan(mu)) return NAN;
+    if (fabs(x - mu) <= 1e-6 * fabs(mu)) return 0;
+    return x > mu ? INFINITY : -INFINITY;
 }
 
 /* Number of calibration scores >= x (the array is sorted ascending). */

@@ -43,7 +43,7 @@ t score-empty-cot 0 "$BUILD && echo '{\"id\":\"x\",\"cot\":\"\"}' | cot-profile 
 # 0; a record above it in such a feature is beyond every held-out record, so
 # its score is unbounded (DBL_MAX), its p the least they resolve, 1/(4+1), not
 # the score 0 and p 1 of a z of 0
-t score-degenerate 0 "for i in \$(seq 30); do echo '{\"id\":\"r'\$i'\",\"cot\":\"So we add two and two to get four.\"}'; done > \$TMP/c.jsonl && cot-profile build -q -o \$TMP/c.prof \$TMP/c.jsonl && printf '%s\\n' '{\"id\":\"same\",\"cot\":\"So we add two and two to get four.\"}' '{\"id\":\"other\",\"cot\":\"Let us carefully compute the sum of the numbers.\"}' | cot-profile score -q -u -p \$TMP/c.prof | jq -c '{id, score: .shift.score, score_p: .shift.score_p, off: .shift.off_policy}'"
+t score-degenerate 0 "for i in \$(seq 30); do echo '{\"id\":\"r'\$i'\",\"cot\":\"So we add two and two to get four.\"}'; done > \$TMP/c.jsonl && cot-profile build -q -o \$TMP/c.prof \$TMP/c.jsonl && printf '%s\\n' '{\"id\":\"same\",\"cot\":\"So we add two and two to get four.\"}' '{\"id\":\"other\",\"cot\":\"Let us carefully compute the sum of the numbers.\"}' | cot-profile score -q -u -p \$TMP/c.prof | jq -c '{id, score: .shift.score, score_p: .shift.score_p, off: .shift.off_policy, z: .shift.z, peak_z: .shift.views.chars.peak_z}'"
 # own samples that are all one line without a digit (sd 0 in layout's lines,
 # line_cv and digits): a record in two lines or with a digit is beyond every
 # one of them, so layout and the score are unbounded, written as jq writes
