@@ -8,6 +8,8 @@
 #     as the letter and as the option's text, give no answer-mismatch, and
 #     with the data set's target where it differs, almost always one
 #     (issue 11: options compared like with like),
+#   - GSM8K test solutions with their own answer give no answer-unsupported,
+#     and with the next question's answer, 85% or more of the time,
 # and prints the verdict counts (false positives show up here).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -56,5 +58,30 @@ PY
     [ "$fp" = 0 ] || { echo "FAIL $task: answer-mismatch on the model's own answer"; st=1; }
     [ $((tp * 100)) -ge $(((tp + fn) * 95)) ] || { echo "FAIL $task: recall below 0.95"; st=1; }
 done
+# GSM8K test solutions (no stated answer): their own answer never
+# answer-unsupported, the next question's answer where it differs at least
+# 85% of the time (0.88 when written; the misses occur in the working)
+if [ -f "$DATA/gsm8k/test.jsonl.zst" ]; then
+    /usr/bin/python3 - "$DATA/gsm8k/test.jsonl.zst" > "$TMP/g.jsonl" <<'PY'
+import io, json, sys, zstandard
+with open(sys.argv[1], "rb") as f:
+    g = [json.loads(l) for l in io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(f), encoding="utf-8")]
+for i, r in enumerate(g):
+    cot, _, n = r["answer"].rpartition("####")
+    nxt = g[(i + 1) % len(g)]["answer"].rpartition("####")[2].strip()
+    base = {"prompt": r["question"], "cot": cot.strip(), "cot_state": "ok"}
+    print(json.dumps(dict(base, id="g%d-0" % i, answer=n.strip(), meta={"mismatch": False})))
+    if nxt != n.strip():
+        print(json.dumps(dict(base, id="g%d-1" % i, answer=nxt, meta={"mismatch": True})))
+PY
+    cot-judge -u -q "$TMP/g.jsonl" | jq -r '[.meta.mismatch, (.judge.labels | index("answer-unsupported") != null)] | @tsv' |
+        sort | uniq -c > "$TMP/g.tab"
+    fp=$(awk '$2 == "false" && $3 == "true" {print $1}' "$TMP/g.tab"); fp=${fp:-0}
+    tp=$(awk '$2 == "true" && $3 == "true" {print $1}' "$TMP/g.tab"); tp=${tp:-0}
+    fn=$(awk '$2 == "true" && $3 == "false" {print $1}' "$TMP/g.tab"); fn=${fn:-0}
+    echo "gsm8k/test answer-unsupported: $tp found, $fn missed, $fp false"
+    [ "$fp" = 0 ] || { echo "FAIL gsm8k: answer-unsupported on the solution's own answer"; st=1; }
+    [ $((tp * 100)) -ge $(((tp + fn) * 85)) ] || { echo "FAIL gsm8k: answer-unsupported recall below 0.85"; st=1; }
+fi
 [ $st = 0 ] && echo "judge.sh: ok"
 exit $st
