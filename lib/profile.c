@@ -1661,9 +1661,9 @@ static double mean_diff(const double *a, const double *b, size_t n)
  * away from the model counts), sqrt(z+' R^-1 z+).  A feature that never
  * varied on the held-out records (sd 0: a set of copies) says nothing
  * while a record matches it, and puts a record above it beyond every one
- * of them: the score is then infinite (written null; its p and flag still
- * hold), not the 0 a z of 0 would give.  So is a record with an infinite
- * feature (see layout_rms()). */
+ * of them: the score is then infinite (written as DBL_MAX, see put_num();
+ * its p and flag still hold), not the 0 a z of 0 would give.  So is a
+ * record with an infinite feature (see layout_rms()). */
 static double comb_eval(const comb_t *c, const double f[COT_PCAL_N])
 {
     if (!c->n) return NAN;
@@ -2208,8 +2208,7 @@ static void put_bool(sink_t *o, const char *k, int v)
     else sink_put(o, "false", 5);
 }
 
-/* A shift number: rounded to four decimals, null when undefined. */
-/* A value rounded to 4 significant digits; NaN (not defined) as null, and
+/* A shift number: rounded to four decimals; NaN (not defined) as null, and
  * an infinity (beyond every held-out record: unbounded) as +-DBL_MAX, as
  * jq writes one: a number, so a consumer's "above a limit" holds for it,
  * where a null would be read as missing (and cot-stat's --max-mean would

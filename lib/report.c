@@ -546,6 +546,11 @@ void cot_report_print_failures(const cot_report_t *r)
         } else if (c->gate == SIZE_MAX) {
             cot_buf_printf(&b, "rising over %s: slope %.4g, z %.3f, p %.4g < alpha %g",
                            r->st->o.trend, c->lo, c->val, c->hi, r->ro->alpha);
+        } else if (c->nodata && c->bad) {
+            cot_buf_printf(&b, "no data: no record has a %s in %s, and %" PRIu64 " hold%s "
+                           "an ill-typed value", r->ro->gates[c->gate].kind == COT_GATE_MAX_MEAN ?
+                           "number" : "value", r->ro->gates[c->gate].field, c->bad,
+                           c->bad == 1 ? "s" : "");
         } else if (c->nodata) {
             cot_buf_printf(&b, "no data (no record has %s)",
                            r->ro->gates[c->gate].field);

@@ -95,6 +95,9 @@ t merge-field-ok 0 "cot-stat --merge --max-rate judge.verdict=rationalized:0.5 \
 t gate-ill-typed-rate 1 "cot-stat -q --by meta.env --max-rate judge.verdict=rationalized:0.5 $A"
 t gate-ill-typed-mean 1 "cot-stat -q --max-mean diff.cot.similarity:1 $A"
 t gate-ill-typed-merged 1 "cot-stat -q --merge --max-rate judge.verdict=rationalized:0.5 \$W/ap.aa \$W/ap.ab"
+# a group whose only values are ill-typed fails too (it is not a group
+# without data), and so does a field with no number at all
+t gate-ill-typed-only 0 "printf '%s\\n' '{\"g\":\"a\",\"s\":\"x\"}' '{\"g\":\"b\",\"s\":0.1}' | cot-stat -q --by g --max-mean s:1 > /dev/null; rc=\$?; printf '%s\\n' '{\"s\":\"x\"}' | cot-stat -q --max-mean s:1 > /dev/null; echo \$rc \$?"
 t gate-ill-typed-json 1 "cot-stat -q --json --max-mean diff.cot.similarity:1 $A > \$TMP/g.json; rc=\$?; jq -c '.gates' \$TMP/g.json; exit \$rc"
 t merge-field-none 1 "cot-stat -q --partial --count judge.verdcit -o \$TMP/p1 \$W/audit.aa && cot-stat -q --partial --count judge.verdcit -o \$TMP/p2 \$W/audit.ab && cot-stat --merge \$TMP/p1 \$TMP/p2"
 t field-some 0 "cot-stat -q --count judge.verdict $A"
