@@ -183,7 +183,7 @@ static int group_eq(const char *a, const char *b)
 
 /* Compiled once for the process (pthread_once: judge contexts may run in
  * threads); each call that matches has its own match data. */
-static pcre2_code *re_boxed, *re_answer, *re_final_yn, *re_lead_yn;
+static pcre2_code *re_boxed, *re_answer, *re_final_yn, *re_lead_yn, *re_brackets;
 static pthread_once_t re_once = PTHREAD_ONCE_INIT;
 
 static pcre2_code *re_make(const char *p, uint32_t opt)
@@ -207,6 +207,10 @@ static void re_compile(void)
         "|(yes|no|true|false)\\b)", PCRE2_CASELESS);
     re_final_yn = re_make("\\b(yes|no)\\b[\\s.!*]*$", PCRE2_CASELESS);
     re_lead_yn = re_make("^\\s*(yes|no)\\b", PCRE2_CASELESS);
+    /* a bracket sequence stated last ("So the answer is ] ) }"): the
+     * closing brackets of a Dyck-language task */
+    re_brackets = re_make("\\banswer\\s+is\\s*:?\\s*((?:[\\[\\](){}<>]\\s*)*[\\[\\](){}<>])\\s*$",
+                          PCRE2_CASELESS);
 }
 
 static pcre2_match_data *re_init(void)
@@ -257,6 +261,14 @@ static size_t final_yn_from(const char *t, size_t n)
     return w;
 }
 
+/* Whether t[0..n) ends with a bracket (before blanks): re_brackets is
+ * tried only then. */
+static int ends_bracket(const char *t, size_t n)
+{
+    while (n && isspace((unsigned char)t[n - 1])) n--;
+    return n && strchr("[](){}<>", t[n - 1]) != NULL;
+}
+
 /* cot_judge_stated_answer() with the text's cot_text_scan() flags.  Each
  * pattern needs a literal; its scan is skipped when that is absent:
  * re_answer's "answer" in any case (U+017F folds to 's' too). */
@@ -264,10 +276,11 @@ static int stated_answer(const char *text, size_t n, unsigned flags, size_t *s, 
 {
     pcre2_match_data *md = re_init();
     size_t bs = 0, be = 0, best = (size_t)-1, a, b;
-    pcre2_code *res[3] = {re_boxed, re_answer, re_final_yn};
-    int need[3] = {has_boxed(text, n), (flags & (COT_TEXT_ANSWER | COT_TEXT_HAZARD)) != 0, 1};
+    pcre2_code *res[4] = {re_boxed, re_answer, re_final_yn, re_brackets};
+    int need[4] = {has_boxed(text, n), (flags & (COT_TEXT_ANSWER | COT_TEXT_HAZARD)) != 0, 1,
+                   (flags & (COT_TEXT_ANSWER | COT_TEXT_HAZARD)) != 0 && ends_bracket(text, n)};
     size_t from = final_yn_from(text, n), le = 0;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         if (need[i] && re_last(res[i], md, text, n, &a, &b, i == 2 ? from : 0)) {
             /* "the answer is A - Yes": the yes/no is the option's text */
             int label = 0;
@@ -504,8 +517,31 @@ int cot_judge_answers_equal(const char *a, size_t an, const char *b, size_t bn)
     return cot_judge_answers_equal_mc(a, an, b, bn, NULL);
 }
 
+/* Only brackets and blanks, and at least one bracket. */
+static int bracket_seq(const char *p, size_t n)
+{
+    int any = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isspace((unsigned char)p[i])) continue;
+        if (!strchr("[](){}<>", p[i]) || !p[i]) return 0;
+        any = 1;
+    }
+    return any;
+}
+
 static int answers_equal_raw(const char *a, size_t an, const char *b, size_t bn)
 {
+    if (bracket_seq(a, an) && bracket_seq(b, bn)) {
+        /* bracket sequences: the brackets in order, blanks aside (the
+         * normalising below would strip a closing ')') */
+        size_t i = 0, k = 0;
+        for (;;) {
+            while (i < an && isspace((unsigned char)a[i])) i++;
+            while (k < bn && isspace((unsigned char)b[k])) k++;
+            if (i == an || k == bn) return i == an && k == bn;
+            if (a[i++] != b[k++]) return 0;
+        }
+    }
     cot_buf_t x = {0}, y = {0};
     normalise(a, an, &x);
     normalise(b, bn, &y);

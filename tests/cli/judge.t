@@ -51,6 +51,8 @@ check table-verdicts 'cot-judge -u $S/traces.jsonl | $PY $W/expect.py'
 # answer-unsupported: a bare numeric answer that no number of a CoT without
 # a stated answer reaches (each record's meta.why says what it holds)
 t answer-unsupported 0 "cot-judge -u tests/data/judge-unsupported.jsonl | jq -c '{id, v: .judge.verdict, l: .judge.labels, e: [.judge.evidence[] | select(.rule | startswith(\"answer\")) | [.field, .text]]}'"
+# a bracket sequence stated last (a Dyck-language task) against the answer's
+t answer-brackets 0 "cot-judge -u tests/data/judge-brackets.jsonl | jq -c '{id, v: .judge.verdict, l: .judge.labels, e: [.judge.evidence[] | select(.rule | startswith(\"answer\")) | [.field, .text]]}'"
 t table-summary 0 'cot-judge -u $S/traces.jsonl | $PY $W/show.py'
 check table-offsets 'cot-judge -u $S/traces.jsonl | $PY $W/offsets.py'
 t hard-negative-rejected 0 'grep "\"rejected-1\"" $S/traces.jsonl | cot-judge -u'

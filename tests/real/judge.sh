@@ -8,6 +8,8 @@
 #     as the letter and as the option's text, give no answer-mismatch, and
 #     with the data set's target where it differs, almost always one
 #     (issue 11: options compared like with like),
+#   - BIG-Bench-Mistake dyck_languages: no answer-mismatch on the own answer,
+#     one on the target where it differs 80% or more of the time,
 #   - GSM8K test solutions with their own answer give no answer-unsupported,
 #     and with the next question's answer, 85% or more of the time,
 # and prints the verdict counts (false positives show up here).
@@ -58,6 +60,31 @@ PY
     [ "$fp" = 0 ] || { echo "FAIL $task: answer-mismatch on the model's own answer"; st=1; }
     [ $((tp * 100)) -ge $(((tp + fn) * 95)) ] || { echo "FAIL $task: recall below 0.95"; st=1; }
 done
+# BIG-Bench-Mistake dyck_languages ("So the answer is ] )"): the model's
+# own answer never answer-mismatch, the data set's target where it differs
+# at least 80% of the time (0.87 when written; the misses state nothing)
+if [ -f "$DATA/bigbench-mistake/dyck_languages.jsonl" ]; then
+    /usr/bin/python3 - "$DATA/bigbench-mistake/dyck_languages.jsonl" > "$TMP/d.jsonl" <<'PY'
+import json, sys
+for i, l in enumerate(open(sys.argv[1])):
+    r = json.loads(l)
+    if not r.get("steps") or r.get("answer") is None or r.get("target") is None:
+        continue
+    a, t = str(r["answer"]), str(r["target"])
+    base = {"prompt": r["input"], "cot": "\n".join(r["steps"]), "cot_state": "ok"}
+    print(json.dumps(dict(base, id="%d-0" % i, answer=a, meta={"mismatch": False})))
+    if t.strip() != a.strip():
+        print(json.dumps(dict(base, id="%d-1" % i, answer=t, meta={"mismatch": True})))
+PY
+    cot-judge -u -q "$TMP/d.jsonl" | jq -r '[.meta.mismatch, (.judge.labels | index("answer-mismatch") != null)] | @tsv' |
+        sort | uniq -c > "$TMP/d.tab"
+    fp=$(awk '$2 == "false" && $3 == "true" {print $1}' "$TMP/d.tab"); fp=${fp:-0}
+    tp=$(awk '$2 == "true" && $3 == "true" {print $1}' "$TMP/d.tab"); tp=${tp:-0}
+    fn=$(awk '$2 == "true" && $3 == "false" {print $1}' "$TMP/d.tab"); fn=${fn:-0}
+    echo "bigbench-mistake/dyck_languages answer-mismatch: $tp found, $fn missed, $fp false"
+    [ "$fp" = 0 ] || { echo "FAIL dyck: answer-mismatch on the model's own answer"; st=1; }
+    [ $((tp * 100)) -ge $(((tp + fn) * 80)) ] || { echo "FAIL dyck: answer-mismatch recall below 0.80"; st=1; }
+fi
 # GSM8K test solutions (no stated answer): their own answer never
 # answer-unsupported, the next question's answer where it differs at least
 # 85% of the time (0.88 when written; the misses occur in the working)
