@@ -4,6 +4,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <ctype.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -164,4 +165,108 @@ void cot_answer_shift_add(cJSON *d, const char *a, size_t alen,
         cJSON_AddNullToObject(d, "answer_shift");
         cJSON_AddNullToObject(d, "answer_moved");
     }
+}
+
+/* ---- the numbers of a text -------------------------------------------- */
+
+static const char *const num_words[] = {
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+    "seventeen", "eighteen", "nineteen", "twenty"};
+static const char *const tens_words[] = {
+    "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"};
+
+/* The value of the word t[a..b), or -1 when it is no number word. */
+static double word_number(const char *t, size_t a, size_t b)
+{
+    char w[16];
+    if (b - a >= sizeof w) return -1;
+    for (size_t i = a; i < b; i++) w[i - a] = (char)tolower((unsigned char)t[i]);
+    w[b - a] = 0;
+    for (size_t i = 0; i < sizeof num_words / sizeof *num_words; i++)
+        if (!strcmp(w, num_words[i])) return (double)i;
+    for (size_t i = 0; i < sizeof tens_words / sizeof *tens_words; i++)
+        if (!strcmp(w, tens_words[i])) return 30.0 + 10.0 * (double)i;
+    if (!strcmp(w, "hundred")) return 100;
+    if (!strcmp(w, "thousand")) return 1000;
+    return -1;
+}
+
+static size_t digits_at(const char *t, size_t n, size_t i)
+{
+    size_t k = i;
+    while (k < n && isdigit((unsigned char)t[k])) k++;
+    return k - i;
+}
+
+#define TOK_DIGITS 40
+
+int cot_answer_next_number(const char *t, size_t n, size_t *at, cot_answer_tok_t *o)
+{
+    size_t i = *at;
+    while (i < n) {
+        unsigned char c = (unsigned char)t[i];
+        if (isalpha(c)) {
+            size_t b = i;
+            while (b < n && isalpha((unsigned char)t[b])) b++;
+            double w = word_number(t, i, b);
+            if (w >= 0) {
+                *o = (cot_answer_tok_t){.value = w, .quotient = NAN, .start = i,
+                                        .end = b, .word = 1};
+                *at = b;
+                return 1;
+            }
+            i = b;
+            continue;
+        }
+        if (!isdigit(c)) { i++; continue; }
+        if (i > 0 && (t[i - 1] == '.' || isalnum((unsigned char)t[i - 1]))) {
+            while (i < n && isalnum((unsigned char)t[i])) i++;   /* inside a word */
+            continue;
+        }
+        const size_t s = i;
+        int neg = i > 0 && t[i - 1] == '-' && (i == 1 || isspace((unsigned char)t[i - 2]) ||
+                                               t[i - 2] == '(' || t[i - 2] == '$');
+        char buf[2 * TOK_DIGITS + 2];
+        size_t k = 0, d = digits_at(t, n, i);
+        int skip = d > TOK_DIGITS;
+        for (size_t e = 0; e < d && k < TOK_DIGITS; e++) buf[k++] = t[i + e];
+        i += d;
+        /* groups of three after ',' or one space, when the first had 1-3 */
+        while (d <= 3 && i + 4 <= n && (t[i] == ',' || t[i] == ' ') &&
+               digits_at(t, n, i + 1) == 3 && !(i + 4 < n && isalnum((unsigned char)t[i + 4]))) {
+            for (size_t e = 1; e <= 3; e++) {
+                if (k < TOK_DIGITS) buf[k++] = t[i + e];
+                else skip = 1;
+            }
+            i += 4;
+        }
+        if (i + 1 < n && t[i] == '.' && isdigit((unsigned char)t[i + 1])) {
+            size_t f = digits_at(t, n, i + 1);
+            buf[k++] = '.';
+            /* digits past a double's precision only round it */
+            for (size_t e = 0; e < f && e < TOK_DIGITS; e++) buf[k++] = t[i + 1 + e];
+            i += 1 + f;
+        }
+        buf[k] = 0;
+        double x;
+        if (skip || cot_parse_double(buf, -INFINITY, INFINITY, &x) < 0) continue;
+        *o = (cot_answer_tok_t){.value = neg ? -x : x, .quotient = NAN,
+                                .start = neg ? s - 1 : s, .end = i};
+        if (i + 1 < n && t[i] == '/' && isdigit((unsigned char)t[i + 1])) {
+            size_t f = digits_at(t, n, i + 1);
+            char db[TOK_DIGITS + 1];
+            double den;
+            if (f <= TOK_DIGITS) {
+                memcpy(db, t + i + 1, f);
+                db[f] = 0;
+                if (cot_parse_double(db, 0, INFINITY, &den) == 0 && den > 0)
+                    o->quotient = o->value / den;
+            }
+        }
+        *at = i;
+        return 1;
+    }
+    *at = n;
+    return 0;
 }

@@ -48,4 +48,23 @@ int cot_answer_number(const char *t, size_t n, cot_answer_num_t *out);
 void cot_answer_shift_add(cJSON *d, const char *a, size_t alen,
                           const char *b, size_t blen);
 
+/* The numbers of a text, one at a time (cot-judge's answer-unsupported):
+ * a run of digits that no letter, digit or '.' comes before ("x2" and
+ * "v1.2" are none; "3rd" is 3),
+ * with "1,000" or "400 000" groups (1 to 3 digits, then groups of exactly
+ * 3) and a decimal part; a '-' before it when it follows a blank, '(' or
+ * '$', or starts the text; "a/b" also gives its quotient.  A run of more
+ * than 40 digits is skipped (no double holds it).  And the number words
+ * zero to twenty, the tens, hundred and thousand, in any case. */
+typedef struct {
+    double value;
+    double quotient;            /* value / b for "value/b", else NAN      */
+    size_t start, end;          /* byte offsets of the number (or word)   */
+    int word;                   /* a number word, not digits              */
+} cot_answer_tok_t;
+
+/* The next number of t[0..n) at or after *at: 1 with *o set and *at past
+ * it, or 0 at the end. */
+int cot_answer_next_number(const char *t, size_t n, size_t *at, cot_answer_tok_t *o);
+
 #endif

@@ -1,5 +1,6 @@
 /* judge.c -- see judge.h */
 #include "judge.h"
+#include "answer.h"
 #include "json.h"
 #include "jsonl.h"
 #include "prefilter.h"
@@ -261,12 +262,14 @@ static size_t final_yn_from(const char *t, size_t n)
     return w;
 }
 
+static int is_bracket(char c) { return memchr("[](){}<>", c, 8) != NULL; }
+
 /* Whether t[0..n) ends with a bracket (before blanks): re_brackets is
  * tried only then. */
 static int ends_bracket(const char *t, size_t n)
 {
     while (n && isspace((unsigned char)t[n - 1])) n--;
-    return n && strchr("[](){}<>", t[n - 1]) != NULL;
+    return n && is_bracket(t[n - 1]);
 }
 
 /* cot_judge_stated_answer() with the text's cot_text_scan() flags.  Each
@@ -523,7 +526,7 @@ static int bracket_seq(const char *p, size_t n)
     int any = 0;
     for (size_t i = 0; i < n; i++) {
         if (isspace((unsigned char)p[i])) continue;
-        if (!strchr("[](){}<>", p[i]) || !p[i]) return 0;
+        if (!is_bracket(p[i])) return 0;
         any = 1;
     }
     return any;
@@ -1085,99 +1088,6 @@ static const cot_options_t *options(cot_judge_t *j, const cot_record_view_t *rv)
 
 /* ---- answer-unsupported ------------------------------------------------ */
 
-/* The numbers of a CoT, one at a time from *at: digits with "1,000" or
- * "400 000" groups and a decimal part, a sign after a blank or at the
- * start, "a/b" also as its quotient (*q, else NAN), and the number words
- * zero to twenty, the tens, hundred and thousand.  1 with *x set, 0 at the
- * end. */
-static const char *const num_words[] = {
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-    "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
-    "seventeen", "eighteen", "nineteen", "twenty"};
-static const char *const tens_words[] = {
-    "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"};
-
-static int word_number(const char *t, size_t n, size_t a, size_t b, double *x)
-{
-    char w[16];
-    if (b - a >= sizeof w) return 0;
-    for (size_t i = a; i < b; i++) w[i - a] = (char)tolower((unsigned char)t[i]);
-    w[b - a] = 0;
-    (void)n;
-    for (size_t i = 0; i < sizeof num_words / sizeof *num_words; i++)
-        if (!strcmp(w, num_words[i])) { *x = (double)i; return 1; }
-    for (size_t i = 0; i < sizeof tens_words / sizeof *tens_words; i++)
-        if (!strcmp(w, tens_words[i])) { *x = 30.0 + 10.0 * (double)i; return 1; }
-    if (!strcmp(w, "hundred")) { *x = 100; return 1; }
-    if (!strcmp(w, "thousand")) { *x = 1000; return 1; }
-    return 0;
-}
-
-static size_t digits_at(const char *t, size_t n, size_t i)
-{
-    size_t k = i;
-    while (k < n && isdigit((unsigned char)t[k])) k++;
-    return k - i;
-}
-
-static int next_number(const char *t, size_t n, size_t *at, double *x, double *q, int *word)
-{
-    size_t i = *at;
-    *q = NAN;
-    *word = 0;
-    while (i < n) {
-        unsigned char c = (unsigned char)t[i];
-        if (isalpha(c)) {
-            size_t b = i;
-            while (b < n && isalpha((unsigned char)t[b])) b++;
-            int ok = word_number(t, n, i, b, x);
-            i = b;
-            if (ok) { *at = i; *word = 1; return 1; }
-            continue;
-        }
-        if (!isdigit(c) || (i > 0 && (t[i - 1] == '.' || isalnum((unsigned char)t[i - 1])))) {
-            if (isdigit(c)) { while (i < n && isalnum((unsigned char)t[i])) i++; continue; }
-            i++;
-            continue;
-        }
-        int neg = i > 0 && t[i - 1] == '-' && (i == 1 || isspace((unsigned char)t[i - 2]) ||
-                                               t[i - 2] == '(' || t[i - 2] == '$');
-        char buf[64];
-        size_t k = 0, d = digits_at(t, n, i);
-        for (size_t e = 0; e < d && k < 40; e++) buf[k++] = t[i + e];
-        i += d;
-        /* groups of three after ',' or one space, when the first had 1-3 */
-        while (d <= 3 && i + 4 <= n && (t[i] == ',' || t[i] == ' ') &&
-               digits_at(t, n, i + 1) == 3 && !(i + 4 < n && isalnum((unsigned char)t[i + 4]))) {
-            for (int e = 1; e <= 3 && k < 40; e++) buf[k++] = t[i + (size_t)e];
-            i += 4;
-        }
-        if (i + 1 < n && t[i] == '.' && isdigit((unsigned char)t[i + 1])) {
-            size_t f = digits_at(t, n, i + 1);
-            buf[k++] = '.';
-            for (size_t e = 0; e < f && k < 60; e++) buf[k++] = t[i + 1 + e];
-            i += 1 + f;
-        }
-        buf[k] = 0;
-        if (cot_parse_double(buf, -INFINITY, INFINITY, x) < 0) continue;
-        if (neg) *x = -*x;
-        if (i + 1 < n && t[i] == '/' && isdigit((unsigned char)t[i + 1])) {
-            size_t f = digits_at(t, n, i + 1);
-            char db[32];
-            if (f < sizeof db) {
-                memcpy(db, t + i + 1, f);
-                db[f] = 0;
-                double den;
-                if (cot_parse_double(db, 0, INFINITY, &den) == 0 && den > 0) *q = *x / den;
-            }
-        }
-        *at = i;
-        return 1;
-    }
-    *at = n;
-    return 0;
-}
-
 static int same_number(double x, double y)
 {
     return fabs(x - y) <= 1e-9 * fmax(1.0, fmax(fabs(x), fabs(y)));
@@ -1198,15 +1108,17 @@ static void answer_unsupported(cot_judge_t *j, const cot_record_view_t *rv, cJSO
     if (final_answer(rv->answer, rv->answer_len, j->answer_flags, &as, &ae) < 0) return;
     cot_buf_t nb = {0};
     normalise(rv->answer + as, ae - as, &nb);
-    double y, x, q;
-    int bare = as_number(nb.s, &y) == 0, word;
+    double y;
+    int bare = as_number(nb.s, &y) == 0;
     cot_buf_free(&nb);
     if (!bare) return;
     size_t at = 0;
     int any = 0;
-    while (next_number(rv->cot, rv->cot_len, &at, &x, &q, &word)) {
-        any |= !word;
-        if (same_number(fabs(x), fabs(y)) || (!isnan(q) && same_number(q, y)) ||
+    cot_answer_tok_t k;
+    while (cot_answer_next_number(rv->cot, rv->cot_len, &at, &k)) {
+        const double x = k.value;
+        any |= !k.word;
+        if (same_number(fabs(x), fabs(y)) || (!isnan(k.quotient) && same_number(k.quotient, y)) ||
             same_number(x * 100, y) || same_number(x, y * 100))
             return;
     }

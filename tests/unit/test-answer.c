@@ -125,9 +125,48 @@ static void test_shift(void)
     cJSON_Delete(d);
 }
 
+/* Every number of text as "value[/quotient][w]@start-end", space-separated. */
+static void toks(const char *text, const char *want)
+{
+    char got[512] = {0};
+    size_t at = 0, len = 0;
+    cot_answer_tok_t k;
+    while (cot_answer_next_number(text, strlen(text), &at, &k) && len < sizeof got - 64) {
+        len += (size_t)snprintf(got + len, sizeof got - len, "%s%.10g", len ? " " : "", k.value);
+        if (!isnan(k.quotient))
+            len += (size_t)snprintf(got + len, sizeof got - len, "/%.10g", k.quotient);
+        len += (size_t)snprintf(got + len, sizeof got - len, "%s@%zu-%zu", k.word ? "w" : "",
+                                k.start, k.end);
+    }
+    char name[64];
+    snprintf(name, sizeof name, "numbers of \"%.40s\"", text);
+    tap_is_str(got, want, name);
+}
+
+static void test_tokens(void)
+{
+    toks("", "");
+    toks("no numbers here", "");
+    toks("4 * 6 = <<4*6=24>>24 pens", "4@0-1 6@4-5 4@10-11 6@12-13 24@14-16 24@18-20");
+    toks("$400 000 - $282 000 = $118 000.", "400000@1-8 282000@12-19 118000@23-30");
+    toks("1,035 and 1,00 and 12,3456", "1035@0-5 1@10-11 0@12-14 12@19-21 3456@22-26");
+    toks("-10 degrees, (-3), $-2, 5-1", "-10@0-3 -3@14-16 -2@20-22 5@24-25 1@26-27");
+    /* the denominator is a number of its own too; "/0" gives no quotient */
+    toks("1/2 of 3.50/7, 2/0", "1/0.5@0-1 2@2-3 3.5/0.5@7-11 7@12-13 2@15-16 0@17-18");
+    toks("x2 v1.2 3rd .5 0.25", "3@8-9 0.25@15-19");
+    toks("Three, TWENTY, forty and a hundred", "3w@0-5 20w@7-13 40w@15-20 100w@27-34");
+    toks("one-two twentyone", "1w@0-3 2w@4-7");
+    /* more than 40 digits: no double holds them, so no number (a prefix
+     * would be another number) */
+    toks("12345678901234567890123456789012345678901 and 7",
+         "7@46-47");
+    toks("1.123456789012345678901234567890123456789012345", "1.123456789@0-47");
+}
+
 int main(void)
 {
     test_numbers();
     test_shift();
+    test_tokens();
     return tap_done();
 }
