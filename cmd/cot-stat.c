@@ -45,6 +45,8 @@ static void usage(FILE *fp)
 "      --max-rate FIELD=VALUE:LIMIT   rate must be <= LIMIT (repeatable)\n"
 "      --min-rate FIELD=VALUE:LIMIT   rate must be >= LIMIT (repeatable)\n"
 "      --max-mean FIELD:LIMIT         mean must be <= LIMIT (repeatable)\n"
+"  A gate also fails when no record has its field, and in any group where a\n"
+"  record holds a value of the wrong type there (a string under --max-mean)\n"
 "Report:\n"
 "  -o, --output FILE          write the report there [stdout]\n"
 "      --json                 one JSON document\n"

@@ -22,6 +22,20 @@ export PATH="$BIN:$PATH"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cot-real.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 st=0
+# tally NAME LABEL FILE PCT: judge FILE (records with meta.mismatch, true
+# where LABEL is due); print what was found, missed and false, and fail on
+# a false one or on recall below PCT%
+tally() {
+    cot-judge -u -q "$3" | jq -r --arg l "$2" '[.meta.mismatch, (.judge.labels | index($l) != null)] | @tsv' |
+        sort | uniq -c > "$TMP/tally"
+    local fp tp fn
+    fp=$(awk '$2 == "false" && $3 == "true" {print $1}' "$TMP/tally"); fp=${fp:-0}
+    tp=$(awk '$2 == "true" && $3 == "true" {print $1}' "$TMP/tally"); tp=${tp:-0}
+    fn=$(awk '$2 == "true" && $3 == "false" {print $1}' "$TMP/tally"); fn=${fn:-0}
+    echo "$1 $2: $tp found, $fn missed, $fp false"
+    [ "$fp" = 0 ] || { echo "FAIL $1: $2 on the model's own answer"; st=1; }
+    [ $((tp * 100)) -ge $(((tp + fn) * $4)) ] || { echo "FAIL $1: $2 recall below $4%"; st=1; }
+}
 for f in gptoss/nohack gptoss/s400 sonnet45/thinking; do
     [ -f "$DATA/$f.jsonl.zst" ] || continue
     cot-extract -o "$TMP/x.zst" "$DATA/$f.jsonl.zst" || { st=1; continue; }
@@ -51,14 +65,7 @@ for i, l in enumerate(open(sys.argv[1])):
     for k, ans in enumerate([a, opts[m.group(1)]] + ([t] if t.strip() != a.strip() else [])):
         print(json.dumps(dict(base, id="%d-%d" % (i, k), answer=ans, meta={"mismatch": k == 2})))
 PY
-    cot-judge -u -q "$TMP/mc.jsonl" | jq -r '[.meta.mismatch, (.judge.labels | index("answer-mismatch") != null)] | @tsv' |
-        sort | uniq -c > "$TMP/mc.tab"
-    fp=$(awk '$2 == "false" && $3 == "true" {print $1}' "$TMP/mc.tab"); fp=${fp:-0}
-    tp=$(awk '$2 == "true" && $3 == "true" {print $1}' "$TMP/mc.tab"); tp=${tp:-0}
-    fn=$(awk '$2 == "true" && $3 == "false" {print $1}' "$TMP/mc.tab"); fn=${fn:-0}
-    echo "bigbench-mistake/$task answer-mismatch: $tp found, $fn missed, $fp false"
-    [ "$fp" = 0 ] || { echo "FAIL $task: answer-mismatch on the model's own answer"; st=1; }
-    [ $((tp * 100)) -ge $(((tp + fn) * 95)) ] || { echo "FAIL $task: recall below 0.95"; st=1; }
+    tally "bigbench-mistake/$task" answer-mismatch "$TMP/mc.jsonl" 95
 done
 # BIG-Bench-Mistake dyck_languages ("So the answer is ] )"): the model's
 # own answer never answer-mismatch, the data set's target where it differs
@@ -76,14 +83,7 @@ for i, l in enumerate(open(sys.argv[1])):
     if t.strip() != a.strip():
         print(json.dumps(dict(base, id="%d-1" % i, answer=t, meta={"mismatch": True})))
 PY
-    cot-judge -u -q "$TMP/d.jsonl" | jq -r '[.meta.mismatch, (.judge.labels | index("answer-mismatch") != null)] | @tsv' |
-        sort | uniq -c > "$TMP/d.tab"
-    fp=$(awk '$2 == "false" && $3 == "true" {print $1}' "$TMP/d.tab"); fp=${fp:-0}
-    tp=$(awk '$2 == "true" && $3 == "true" {print $1}' "$TMP/d.tab"); tp=${tp:-0}
-    fn=$(awk '$2 == "true" && $3 == "false" {print $1}' "$TMP/d.tab"); fn=${fn:-0}
-    echo "bigbench-mistake/dyck_languages answer-mismatch: $tp found, $fn missed, $fp false"
-    [ "$fp" = 0 ] || { echo "FAIL dyck: answer-mismatch on the model's own answer"; st=1; }
-    [ $((tp * 100)) -ge $(((tp + fn) * 80)) ] || { echo "FAIL dyck: answer-mismatch recall below 0.80"; st=1; }
+    tally bigbench-mistake/dyck_languages answer-mismatch "$TMP/d.jsonl" 80
 fi
 # GSM8K test solutions (no stated answer): their own answer never
 # answer-unsupported, the next question's answer where it differs at least
@@ -101,14 +101,7 @@ for i, r in enumerate(g):
     if nxt != n.strip():
         print(json.dumps(dict(base, id="g%d-1" % i, answer=nxt, meta={"mismatch": True})))
 PY
-    cot-judge -u -q "$TMP/g.jsonl" | jq -r '[.meta.mismatch, (.judge.labels | index("answer-unsupported") != null)] | @tsv' |
-        sort | uniq -c > "$TMP/g.tab"
-    fp=$(awk '$2 == "false" && $3 == "true" {print $1}' "$TMP/g.tab"); fp=${fp:-0}
-    tp=$(awk '$2 == "true" && $3 == "true" {print $1}' "$TMP/g.tab"); tp=${tp:-0}
-    fn=$(awk '$2 == "true" && $3 == "false" {print $1}' "$TMP/g.tab"); fn=${fn:-0}
-    echo "gsm8k/test answer-unsupported: $tp found, $fn missed, $fp false"
-    [ "$fp" = 0 ] || { echo "FAIL gsm8k: answer-unsupported on the solution's own answer"; st=1; }
-    [ $((tp * 100)) -ge $(((tp + fn) * 85)) ] || { echo "FAIL gsm8k: answer-unsupported recall below 0.85"; st=1; }
+    tally gsm8k/test answer-unsupported "$TMP/g.jsonl" 85
 fi
 [ $st = 0 ] && echo "judge.sh: ok"
 exit $st
