@@ -39,7 +39,7 @@ static void usage(FILE *fp)
 "  build -o MODEL.prof [FILE...]   build a profile from own samples' cot\n"
 "  score -p MODEL.prof [FILE...]   add \"shift\" to each record\n"
 "  info MODEL.prof                 print what a profile holds\n"
-"  mix FILE...                     fit own + off-policy on scored records:\n"
+"  mix [-p MODEL.prof] FILE...     fit own + off-policy on scored records:\n"
 "                                  shift.posterior, the rewritten fraction\n"
 "  logprobs [FILE...]              add \"logprob_stats\" to each record\n"
 "\n"
@@ -64,6 +64,8 @@ static void usage(FILE *fp)
 "      --spans PATH      edited byte spans of the cot, as [start,end] pairs\n"
 "                        or {b_start,b_end}/{start,end} objects [%s]\n"
 "mix:\n"
+"  -p, --profile FILE    the profile the records were scored with: the\n"
+"                        interval counts its calibration's error too\n"
 "      --field PATH      the calibrated p-value to fit [shift.score_p]\n"
 "logprobs:\n"
 "      --logprobs PATH   where the record keeps its logprobs [%s]\n"
@@ -592,6 +594,22 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     for (int i = 0; i < nfiles; i++)
         if (!strcmp(files[i], "-"))
             cot_usage_error("mix: reads its input twice, so not from stdin; give files");
+    /* The held-out records the p-values rest on: their own error goes into
+     * the interval (cot_profile_mix_fit()). */
+    uint64_t ncal = 0;
+    if (o->profile) {
+        cot_profile_t *prof = cot_profile_load(o->profile);
+        if (!prof) return errno ? COT_EXIT_IO : COT_EXIT_DATA;
+        cot_profile_info_t in;
+        cot_profile_info(prof, &in);
+        cot_profile_close(prof);
+        if (!in.ncal) {
+            cot_err("%s: holds no calibration, so no p-value was scored against it; "
+                    "rebuild it with --holdout above 0", o->profile);
+            return COT_EXIT_DATA;
+        }
+        ncal = in.ncal;
+    }
     /* pass 1: the p-values; bad lines are left to pass 2 */
     cot_jsonl_reader_t *rd = cot_jsonl_open(files, nfiles);
     double *pv = NULL;
@@ -608,15 +626,20 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     }
     cot_jsonl_close(rd);
     cot_profile_mix_t m;
-    cot_profile_mix_fit(pv, n, &m);
+    cot_profile_mix_fit(pv, n, ncal, &m);
     free(pv);
     if (cot_verbose >= 1 && !m.n)
         fprintf(stderr, "%s: mix: no record has a p-value at %s (score them first); "
                 "every posterior is null\n", cot_prog, field);
+    else if (cot_verbose >= 1 && ncal)
+        fprintf(stderr, "%s: mix: %zu records with %s; estimated rewritten fraction "
+                "%.4f (95%% CI %.4f-%.4f, with the error of the %llu held-out records "
+                "of %s; Storey lambda %.2f)\n", cot_prog, m.n, field, m.rewritten, m.lo,
+                m.hi, (unsigned long long)ncal, o->profile, m.lambda);
     else if (cot_verbose >= 1)
         fprintf(stderr, "%s: mix: %zu records with %s; estimated rewritten fraction "
-                "%.4f (95%% CI %.4f-%.4f; Storey lambda %.2f)\n", cot_prog, m.n, field,
-                m.rewritten, m.lo, m.hi, m.lambda);
+                "%.4f (95%% CI %.4f-%.4f, this set's sampling only: give -p MODEL.prof "
+                "to count the calibration's error too; Storey lambda %.2f)\n", cot_prog, m.n, field, m.rewritten, m.lo, m.hi, m.lambda);
     /* pass 2: each record with its posterior */
     cot_run_t run;
     int st = cot_run_open(&run, &o->c, files, nfiles, 1);

@@ -2916,10 +2916,11 @@ void cot_profile_add_logprob(cJSON *sh, double curv)
 
 /* ---- mixture ----------------------------------------------------------- */
 
-void cot_profile_mix_fit(const double *p, size_t n, cot_profile_mix_t *m)
+void cot_profile_mix_fit(const double *p, size_t n, uint64_t cal, cot_profile_mix_t *m)
 {
     memset(m, 0, sizeof *m);
     m->n = n;
+    m->cal = cal;
     m->lambda = 0.5;
     if (!n) { m->pi0 = m->rewritten = m->lo = m->hi = NAN; return; }
     double cnt[COT_PMIX_BINS] = {0}, above = 0;
@@ -2937,6 +2938,9 @@ void cot_profile_mix_fit(const double *p, size_t n, cot_profile_mix_t *m)
     double pi0 = q / (1 - m->lambda);
     m->pi0 = pi0 > 1 ? 1 : pi0;
     m->rewritten = 1 - m->pi0;
+    if (cal)       /* the calibration's error, shared by every own record */
+        half = sqrt(half * half + z * z * m->pi0 * m->pi0 * m->lambda * (1 - m->lambda) /
+                                      ((double)cal + 2));
     double hi0 = (mid + half) / (1 - m->lambda), lo0 = (mid - half) / (1 - m->lambda);
     m->lo = 1 - (hi0 > 1 ? 1 : hi0);
     m->hi = 1 - (lo0 > 1 ? 1 : lo0 < 0 ? 0 : lo0);

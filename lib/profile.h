@@ -437,17 +437,27 @@ cJSON *cot_profile_number(double d);
  * score_p) are about uniform, and rewritten ones, whose p-values pile up
  * near 0: a two-component mixture f(p) = pi0 * 1 + (1 - pi0) * f1(p).
  * pi0 is Storey's estimate #{p > lambda} / (n (1 - lambda)) with lambda 0.5,
- * and the rewritten fraction 1 - pi0 gets a 95% Wilson interval from the
- * binomial count above lambda.  The posterior of being off-policy is
+ * and the rewritten fraction 1 - pi0 gets a 95% interval: Wilson's from
+ * the binomial count above lambda, widened by the calibration's own error
+ * when cal, the held-out records the p-values rest on, is known (not 0).
+ * A fresh own record's p-value is above lambda with a probability that is
+ * itself estimated from those cal records, with variance about
+ * lambda (1 - lambda) / (cal + 2); over the scored set that error is shared
+ * by every own record, so it does not shrink with n: the half-width is
+ * sqrt(w^2 + z^2 pi0^2 lambda (1 - lambda) / (cal + 2)), w Wilson's.  With
+ * cal 0 the interval counts the scored set's sampling only, and covers
+ * the truth far less than 95% of the time when n is large against the
+ * held-out set (bench/eval, README).  The posterior of being off-policy is
  * 1 - lfdr(p), lfdr = pi0 / f(p) with f a histogram of 20 bins made
  * non-increasing in p (pooled adjacent violators), lfdr capped at 1. */
 #define COT_PMIX_BINS 20
 typedef struct {
     size_t n;
+    uint64_t cal;                      /* held-out records; 0: not known */
     double lambda, pi0, rewritten, lo, hi;
     double density[COT_PMIX_BINS];
 } cot_profile_mix_t;
-void cot_profile_mix_fit(const double *p, size_t n, cot_profile_mix_t *m);
+void cot_profile_mix_fit(const double *p, size_t n, uint64_t cal, cot_profile_mix_t *m);
 double cot_profile_mix_posterior(const cot_profile_mix_t *m, double p);
 
 /* Parse a --fpr value, a rate strictly between 0 and 1, the same way in

@@ -79,6 +79,12 @@ t mix 0 "head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdou
 t mix-by-group 0 "head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdout 0.25 -o \$TMP/m.prof \$TMP/a.jsonl && { tail -200 $S/own.jsonl; cat $S/rewritten.jsonl; } | jq -c '.meta.src = (.id | split(\"-\")[0])' | cot-profile score -u -p \$TMP/m.prof > \$TMP/s.jsonl && cot-profile mix -q -u \$TMP/s.jsonl | cot-stat -q --by meta.src --shift --tsv | grep -e posterior -e score | cut -f1-3,6,11"
 # a p-value's path, or the shift where the posterior goes, given twice
 t mix-twice 0 "printf '%s\\n' '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' '{\"id\":\"b\",\"shift\":{\"score_p\":0.9,\"score_p\":0.01}}' '{\"id\":\"c\",\"shift\":{\"score_p\":0.2},\"shift\":{}}' > \$TMP/s.jsonl && cot-profile mix -u -v --skip-bad \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\""
+# -p: the interval counts the error of the profile's 51 held-out records
+# too (wider, the estimate the same); a profile without a calibration, or
+# one that is missing, is refused before anything is written
+t mix-profile 0 "head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdout 0.25 -o \$TMP/m.prof \$TMP/a.jsonl && { tail -200 $S/own.jsonl; cat $S/rewritten.jsonl; } | cot-profile score -u -p \$TMP/m.prof > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/m.prof \$TMP/s.jsonl 2>&1 >\$TMP/o.jsonl | sed \"s|\$TMP/||\" && cot-profile info \$TMP/m.prof | grep ^held_out && cot-profile mix -q -u \$TMP/s.jsonl | cmp - \$TMP/o.jsonl && echo same records"
+t mix-profile-nocal 1 "cot-profile build -q --holdout 0 -o \$TMP/h.prof $S/own.jsonl && echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/h.prof -o \$TMP/o.jsonl \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\"; rc=\${PIPESTATUS[0]}; ls \$TMP; exit \$rc"
+t mix-profile-missing 3 "echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/none.prof \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
 t mix-stdin 2 "cot-profile mix - < /dev/null"
 t mix-no-files 2 "cot-profile mix"
 t mix-no-score 0 "echo '{\"id\":\"x\",\"cot\":\"a\"}' > \$TMP/x.jsonl && cot-profile mix -u -v \$TMP/x.jsonl 2>&1 | sed \"s|\$TMP/||\""

@@ -814,7 +814,7 @@ static void test_mixture(void)
     for (int i = 0; i < 8000; i++) p[i] = (double)(tap_rnd() >> 11) * 0x1.0p-53;
     for (int i = 8000; i < 10000; i++) p[i] = (double)(tap_rnd() >> 11) * 0x1.0p-53 * 0.01;
     cot_profile_mix_t m;
-    cot_profile_mix_fit(p, 10000, &m);
+    cot_profile_mix_fit(p, 10000, 0, &m);
     tap_ok(fabs(m.rewritten - 0.2) < 0.03, "mix: rewritten fraction %.4f (truth 0.2)", m.rewritten);
     tap_ok(m.lo < 0.2 && m.hi > 0.2 && m.hi - m.lo < 0.06, "mix: interval %.4f-%.4f", m.lo, m.hi);
     /* the first bin, [0, 0.05), holds about 400 own and 2000 rewritten */
@@ -824,11 +824,69 @@ static void test_mixture(void)
     tap_ok(cot_profile_mix_posterior(&m, 0.7) < 0.1, "mix: large p, posterior %.3f",
            cot_profile_mix_posterior(&m, 0.7));
     for (int i = 0; i < 10000; i++) p[i] = (double)(tap_rnd() >> 11) * 0x1.0p-53;
-    cot_profile_mix_fit(p, 10000, &m);
+    cot_profile_mix_fit(p, 10000, 0, &m);
     tap_ok(m.rewritten < 0.03 && m.lo == 0, "mix: all own, fraction %.4f, interval from %.4f",
            m.rewritten, m.lo);
-    cot_profile_mix_fit(p, 0, &m);
+    cot_profile_mix_fit(p, 0, 0, &m);
     tap_ok(isnan(m.rewritten) && isnan(cot_profile_mix_posterior(&m, 0.5)), "mix: nothing to fit");
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The interval's coverage when the p-values rest on a small held-out set:
+ * in each of 400 trials, 200 held-out own scores and a scored set of 5000
+ * fresh own scores (uniform) and 500 rewritten ones (beyond every held-out
+ * score), p = (1 + #{held-out >= x}) / 201 as cot-profile score writes it.
+ * The calibration's error is shared by the whole set, so the interval of
+ * its sampling only (cal 0) covers the true 1/11 in about a third of the
+ * trials; with cal 200 in about 95%. */
+static void test_mixture_coverage(void)
+{
+    enum { TRIALS = 400, CAL = 200, OWN = 5000, REW = 500 };
+    static double cal[CAL], p[OWN + REW];
+    const double truth = (double)REW / (OWN + REW);
+    int in0 = 0, in1 = 0;
+    double w0 = 0, w1 = 0;
+    const uint64_t rs = tap_state();   /* the later tests draw as before */
+    tap_seed(11);
+    for (int t = 0; t < TRIALS; t++) {
+        for (int i = 0; i < CAL; i++) cal[i] = (double)(tap_rnd() >> 11) * 0x1.0p-53;
+        qsort(cal, CAL, sizeof *cal, cmp_dbl);
+        for (int i = 0; i < OWN; i++) {
+            double x = (double)(tap_rnd() >> 11) * 0x1.0p-53;
+            size_t lo = 0, hi = CAL;          /* the first held-out score >= x */
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (cal[mid] < x) lo = mid + 1; else hi = mid;
+            }
+            p[i] = (1.0 + (double)(CAL - lo)) / (CAL + 1);
+        }
+        for (int i = OWN; i < OWN + REW; i++) p[i] = 1.0 / (CAL + 1);
+        cot_profile_mix_t m0, m1;
+        cot_profile_mix_fit(p, OWN + REW, 0, &m0);
+        cot_profile_mix_fit(p, OWN + REW, CAL, &m1);
+        in0 += m0.lo <= truth && truth <= m0.hi;
+        in1 += m1.lo <= truth && truth <= m1.hi;
+        w0 += m0.hi - m0.lo;
+        w1 += m1.hi - m1.lo;
+        if (t == 0)
+            tap_ok(m1.rewritten == m0.rewritten && m1.lo <= m0.lo && m1.hi >= m0.hi &&
+                       m1.cal == CAL && m0.cal == 0,
+                   "mix: the calibration's error widens the interval, not the estimate "
+                   "(%.4f: %.4f-%.4f against %.4f-%.4f)", m1.rewritten, m1.lo, m1.hi,
+                   m0.lo, m0.hi);
+    }
+    tap_ok(in1 >= 0.92 * TRIALS && in1 <= 0.99 * TRIALS,
+           "mix: with 200 held-out records the 95%% interval covers the truth in "
+           "%d of %d trials (mean width %.3f)", in1, TRIALS, w1 / TRIALS);
+    tap_ok(in0 < 0.6 * TRIALS,
+           "mix: the set's sampling alone covers it in %d of %d (mean width %.3f): "
+           "why mix takes -p", in0, TRIALS, w0 / TRIALS);
+    tap_seed(rs);
 }
 
 /* cot_profile_number() prints exactly what cJSON's spelling of the double
@@ -910,6 +968,7 @@ int main(void)
     test_shift_text("with a reference");
     test_bad_views();
     test_mixture();
+    test_mixture_coverage();
     test_number_text();
     unlink(path); unlink(bad); rmdir(dir);
     return tap_done();
