@@ -87,7 +87,49 @@ typedef struct {
     const char *profile, *spans, *logprobs, *base, *token_ids;
     char *reference;
     const char *field;
+    unsigned given;                    /* the command options given: 1 << G_* */
 } opts_t;
+
+/* The options of one command or another, for the check that each given
+ * applies to the command run (an option another command reads would be
+ * ignored without a word: score --order 3 scores at the profile's order). */
+enum { G_ORDER, G_MIN_COUNT, G_HOLDOUT, G_MAX_MEM, G_REFERENCE, G_PROFILE, G_WINDOW,
+       G_FPR, G_PER_TOKEN, G_SPANS, G_FIELD, G_LOGPROBS, G_BASE, G_TOKEN_IDS, G_N };
+static const char *const g_name[G_N] = {
+    "--order", "--min-count", "--holdout", "--max-mem", "--reference", "-p/--profile",
+    "--window", "--fpr", "--per-token", "--spans", "--field", "--logprobs", "--base",
+    "--token-ids"};
+#define G(x) (1u << G_##x)
+static const struct {
+    const char *cmd;
+    unsigned ok;
+} g_cmds[] = {
+    {"build", G(ORDER) | G(MIN_COUNT) | G(HOLDOUT) | G(MAX_MEM) | G(REFERENCE) | G(FPR)},
+    {"score", G(PROFILE) | G(WINDOW) | G(FPR) | G(PER_TOKEN) | G(SPANS)},
+    {"info", 0},
+    {"mix", G(PROFILE) | G(FIELD)},
+    {"logprobs", G(LOGPROBS) | G(BASE) | G(TOKEN_IDS)},
+};
+
+/* A usage error for the first option given that cmd does not read, naming
+ * the commands that do. */
+static void check_given(const char *cmd, unsigned given)
+{
+    unsigned ok = ~0u;
+    for (size_t i = 0; i < sizeof g_cmds / sizeof *g_cmds; i++)
+        if (!strcmp(g_cmds[i].cmd, cmd)) ok = g_cmds[i].ok;
+    unsigned bad = given & ~ok;
+    if (!bad) return;
+    int k = __builtin_ctz(bad);
+    char users[64] = "";
+    for (size_t i = 0; i < sizeof g_cmds / sizeof *g_cmds; i++)
+        if (g_cmds[i].ok >> k & 1) {
+            size_t l = strlen(users);
+            snprintf(users + l, sizeof users - l, "%s%s", l ? " and " : "", g_cmds[i].cmd);
+        }
+    cot_usage_error("%s: %s is an option of %s; %s does not use it", cmd, g_name[k], users,
+                    cmd);
+}
 
 static int parse_opts(opts_t *o, int argc, char **argv)
 {
@@ -116,44 +158,44 @@ static int parse_opts(opts_t *o, int argc, char **argv)
         case OPT_ORDER:
             if (cot_parse_long(optarg, 3, COT_PROFILE_MAX_ORDER, &v))
                 cot_usage_error("--order: must be 3..%d, not '%s'", COT_PROFILE_MAX_ORDER, optarg);
-            o->po.order = (int)v; break;
+            o->po.order = (int)v; o->given |= G(ORDER); break;
         case OPT_MIN_COUNT:
             if (cot_parse_long(optarg, 1, 1000000, &v))
                 cot_usage_error("--min-count: must be 1..1000000, not '%s'", optarg);
-            o->po.min_count = (unsigned)v; break;
+            o->po.min_count = (unsigned)v; o->given |= G(MIN_COUNT); break;
         case OPT_HOLDOUT:
             if (cot_parse_double(optarg, 0, 0.9, &o->holdout))
                 cot_usage_error("--holdout: must be a fraction 0..0.9, not '%s'", optarg);
-            break;
+            o->given |= G(HOLDOUT); break;
         case OPT_MAX_MEM:
             if (cot_parse_size(optarg, &o->po.max_mem) || o->po.max_mem < (1u << 20))
                 cot_usage_error("--max-mem: must be a size of at least 1M, not '%s'", optarg);
-            o->max_mem_set = 1; break;
-        case 'p': o->profile = optarg; break;
-        case OPT_REFERENCE: o->reference = optarg; break;
+            o->max_mem_set = 1; o->given |= G(MAX_MEM); break;
+        case 'p': o->profile = optarg; o->given |= G(PROFILE); break;
+        case OPT_REFERENCE: o->reference = optarg; o->given |= G(REFERENCE); break;
         case OPT_FIELD:
             if (cot_record_path_ok(optarg)) cot_usage_error("--field: bad path '%s'", optarg);
-            o->field = optarg; break;
+            o->field = optarg; o->given |= G(FIELD); break;
         case OPT_WINDOW:
             if (cot_parse_long(optarg, 1, 1000000, &o->window))
                 cot_usage_error("--window: must be 1..1000000, not '%s'", optarg);
-            break;
+            o->given |= G(WINDOW); break;
         case OPT_FPR:
             o->fpr = cot_profile_parse_fpr(optarg);
-            break;
-        case OPT_PER_TOKEN: o->per_token = 1; break;
+            o->given |= G(FPR); break;
+        case OPT_PER_TOKEN: o->per_token = 1; o->given |= G(PER_TOKEN); break;
         case OPT_SPANS:
             cot_record_path_usage("--spans", optarg);
-            o->spans = optarg; break;
+            o->spans = optarg; o->given |= G(SPANS); break;
         case OPT_LOGPROBS:
             cot_record_path_usage("--logprobs", optarg);
-            o->logprobs = optarg; break;
+            o->logprobs = optarg; o->given |= G(LOGPROBS); break;
         case OPT_BASE:
             cot_record_path_usage("--base", optarg);
-            o->base = optarg; break;
+            o->base = optarg; o->given |= G(BASE); break;
         case OPT_TOKEN_IDS:
             cot_record_path_usage("--token-ids", optarg);
-            o->token_ids = optarg; break;
+            o->token_ids = optarg; o->given |= G(TOKEN_IDS); break;
         default: cot_bad_option(argv, longopts);
         }
     }
@@ -717,6 +759,7 @@ int main(int argc, char **argv)
     int first = parse_opts(&o, argc - 1, argv + 1) + 1;
     char **files = argv + first;
     int nfiles = argc - first;
+    check_given(cmd, o.given);
     if (!strcmp(cmd, "build")) return cmd_build(&o, files, nfiles);
     if (!strcmp(cmd, "score")) return cmd_score(&o, files, nfiles);
     if (!strcmp(cmd, "info")) return cmd_info(&o, files, nfiles);

@@ -85,6 +85,13 @@ t mix-twice 0 "printf '%s\\n' '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' '{\"i
 t mix-profile 0 "head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdout 0.25 -o \$TMP/m.prof \$TMP/a.jsonl && { tail -200 $S/own.jsonl; cat $S/rewritten.jsonl; } | cot-profile score -u -p \$TMP/m.prof > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/m.prof \$TMP/s.jsonl 2>&1 >\$TMP/o.jsonl | sed \"s|\$TMP/||\" && cot-profile info \$TMP/m.prof | grep ^held_out && cot-profile mix -q -u \$TMP/s.jsonl | cmp - \$TMP/o.jsonl && echo same records"
 t mix-profile-nocal 1 "cot-profile build -q --holdout 0 -o \$TMP/h.prof $S/own.jsonl && echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/h.prof -o \$TMP/o.jsonl \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\"; rc=\${PIPESTATUS[0]}; ls \$TMP; exit \$rc"
 t mix-profile-missing 3 "echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/none.prof \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
+# an option that another command reads is refused, not ignored (score
+# --order 3 would score at the profile's own order without a word)
+t score-build-option 2 "cot-profile score --order 3 -p \$TMP/none.prof /dev/null"
+t info-fpr 2 "cot-profile info --fpr 0.05 \$TMP/none.prof"
+t mix-window 2 "cot-profile mix --window 16 \$TMP/none.jsonl"
+t logprobs-profile 2 "cot-profile logprobs -p \$TMP/none.prof /dev/null"
+t build-per-token 2 "cot-profile build --per-token -o \$TMP/x.prof /dev/null; rc=\$?; ls \$TMP; exit \$rc"
 t mix-stdin 2 "cot-profile mix - < /dev/null"
 t mix-no-files 2 "cot-profile mix"
 t mix-no-score 0 "echo '{\"id\":\"x\",\"cot\":\"a\"}' > \$TMP/x.jsonl && cot-profile mix -u -v \$TMP/x.jsonl 2>&1 | sed \"s|\$TMP/||\""
