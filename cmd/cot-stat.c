@@ -84,6 +84,7 @@ typedef struct {
     cot_report_opts_t ro;
     int shaped;            /* a figure option was given on the command line */
     int json, tsv, partial, merge, shift;
+    const char *trend_opt; /* the last of --buckets, --scores, --alpha given */
     char **given;          /* --num fields as the user gave them (they
                               point into dups, copies of the arguments) */
     size_t ngiven;
@@ -222,17 +223,20 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
             if (cot_parse_long(optarg, 1, 100000, &v) < 0)
                 cot_usage_error("--buckets: expected 1..100000, not '%s'", optarg);
             o->ro.buckets = v;
+            o->trend_opt = "--buckets";
             break;
         case OPT_SCORES:
             if (!strcmp(optarg, "index")) o->ro.scores = COT_SCORES_INDEX;
             else if (!strcmp(optarg, "value")) o->ro.scores = COT_SCORES_VALUE;
             else cot_usage_error("--scores: expected index or value, not '%s'", optarg);
+            o->trend_opt = "--scores";
             break;
         case OPT_ALPHA:
             if (cot_parse_double(optarg, 0, 1, &o->ro.alpha) < 0 ||
                 o->ro.alpha <= 0 || o->ro.alpha >= 1)
                 cot_usage_error("--alpha: expected a level between 0 and 1, not '%s'",
                                 optarg);
+            o->trend_opt = "--alpha";
             break;
         case OPT_SHIFT: {
             /* The dataset-level answer of issue "how far do edits push the
@@ -290,6 +294,16 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
                         "report formats to the final --merge");
     if (o->ro.fail_on_rise && !o->so.trend && !o->merge)
         cot_usage_error("--fail-on-rise needs --trend and --for");
+    /* They shape the trend's report: without one they would be ignored. */
+    if (o->trend_opt && !o->so.trend && !o->merge)
+        cot_usage_error("%s shapes a trend: give it with --trend and --for, or to "
+                        "the --merge of partials that hold one", o->trend_opt);
+    if (o->trend_opt && o->partial && !o->merge)
+        cot_usage_error("--partial writes state, not a report: give %s to the final "
+                        "--merge", o->trend_opt);
+    if (o->trend_opt && o->fresh)
+        cot_usage_error("--fresh checks a partial, which holds no report: give %s to "
+                        "the final --merge", o->trend_opt);
     /* A field named by --num or a gate is always shown. */
     size_t k = 0;
     for (size_t i = 0; i < o->nquiet; i++) {
@@ -712,6 +726,10 @@ static int check_gate_fields(const opts_t *o, const cot_stat_opts_t *so)
     }
     if (o->ro.fail_on_rise && !so->trend) {
         cot_err("--fail-on-rise: the partials hold no trend (--trend, --for)");
+        return COT_EXIT_USAGE;
+    }
+    if (o->trend_opt && !so->trend) {
+        cot_err("%s: the partials hold no trend (--trend, --for)", o->trend_opt);
         return COT_EXIT_USAGE;
     }
     return COT_EXIT_OK;

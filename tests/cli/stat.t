@@ -19,6 +19,13 @@ t usage-bad-for 2 "cot-stat --trend meta.step --for judge.verdict $A"
 t usage-bad-path 2 "cot-stat --count 'judge..verdict' $A"
 t usage-bad-alpha 2 "cot-stat --alpha 1.5 $A"
 t usage-bad-buckets 2 "cot-stat --buckets 0 $A"
+# the trend's report options without a trend, or where no report is made,
+# are refused, not ignored
+t usage-alpha-no-trend 2 "cot-stat --alpha 0.1 $A"
+t usage-buckets-no-trend 2 "cot-stat --count judge.verdict --buckets 4 $A"
+t usage-scores-partial 2 "cot-stat --partial --trend meta.step --for judge.verdict=ok --scores index $A"
+t usage-alpha-fresh 2 "cot-stat --fresh \$TMP/none.partial --trend meta.step --for judge.verdict=ok --alpha 0.1 $A"
+t merge-alpha-no-trend 2 "cot-stat -q --partial --count judge.verdict -o \$TMP/p $A && cot-stat --merge --alpha 0.1 \$TMP/p"
 t usage-bad-gate 2 "cot-stat --max-rate judge.verdict=x:2 $A"
 t usage-gate-no-value 2 "cot-stat --max-rate judge.verdict:0.1 $A"
 t usage-partial-gate 2 "cot-stat --partial --max-rate judge.verdict=x:0.1 $A"
