@@ -55,6 +55,7 @@ typedef struct {
     int counts;                 /* -c: counts per status and edit only     */
     const char *profile;        /* --profile: add "shift" (cot-profile(1))  */
     double fpr;
+    int fpr_given, context_given, color_given;
     int answer_shift;           /* --answer-shift: numeric answers (answer.h) */
     char *within_a, *within_b;  /* --within A,B: diff two fields of a record */
     const char *pair_opt;       /* an option that needs ORIG, as given      */
@@ -320,6 +321,7 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         case OPT_PROFILE: o->profile = optarg; break;
         case OPT_FPR:
             o->fpr = cot_profile_parse_fpr(optarg);
+            o->fpr_given = 1;
             break;
         case 'f': case 'O':
             o->text = !strcmp(optarg, "text");
@@ -330,8 +332,9 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         case 'C':
             if (cot_parse_long(optarg, -1, 1L << 30, &o->context) < 0)
                 cot_usage_error("--context: expected a number >= -1, not '%s'", optarg);
+            o->context_given = 1;
             break;
-        case OPT_COLOR: color = optarg; break;
+        case OPT_COLOR: color = optarg; o->color_given = 1; break;
         default: cot_bad_option(argv, longopts);
         }
     }
@@ -342,6 +345,22 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
         cot_usage_error("--color: expected auto, always or never, not '%s'", color);
     if (o->answer_shift && o->text)
         cot_usage_error("--answer-shift adds fields to records; it has no effect with --output-fmt text");
+    /* Options that shape something not asked for would be ignored. */
+    if (o->fpr_given && !o->profile)
+        cot_usage_error("--fpr needs --profile FILE: the profile whose off-policy "
+                        "threshold it sets");
+    if (o->text && (o->hunk_text || o->profile))
+        cot_usage_error("%s adds fields to records; it has no effect with --output-fmt text",
+                        o->hunk_text ? "--hunk-text" : "--profile");
+    if (o->counts && (o->hunk_text || o->profile || o->answer_shift))
+        cot_usage_error("-c/--counts prints counts instead of records: %s, which adds "
+                        "fields to them, has no effect with it",
+                        o->hunk_text ? "--hunk-text" : o->profile ? "--profile" : "--answer-shift");
+    if (!o->text && (o->context_given || o->color_given))
+        cot_usage_error("%s shapes the text view: give it with --output-fmt text",
+                        o->context_given ? "-C/--context" : "--color");
+    if (o->text && common->zstd)
+        cot_usage_error("--output-fmt text writes plain text: --zstd has no effect with it");
     if (o->counts && o->text)
         cot_usage_error("-c/--counts prints counts instead of records; it cannot be "
                         "combined with --output-fmt text");

@@ -333,6 +333,10 @@ int main(int argc, char **argv)
         default: cot_bad_option(argv, longopts);
         }
     }
+    if (logprobs && !lp_path && xo.no_meta)
+        cot_usage_error("--logprobs looks in meta (meta.logprobs and the rest), which "
+                        "--no-meta leaves out: give --logprobs=PATH outside meta, or keep "
+                        "meta");
     cot_buf_t err = {0};
     cot_extractor_t *x = cot_extract_new(&xo, &err);
     if (!x) cot_usage_error("%s", err.s);

@@ -829,8 +829,9 @@ int main(int argc, char **argv)
     const char *cue_words[64];
     int ncue_words = 0;
     double fpr = FPR_DEFAULT;
-    unsigned pass = (1u << COT_NVERDICTS) - 1, gate = 0;
-    int c;
+    unsigned pass = (1u << COT_NVERDICTS) - 1, gate = 0, only = 0;
+    const char *judge_opt = NULL;      /* an option of --judge-cmd's, given */
+    int fpr_given = 0, c;
     while ((c = getopt_long(argc, argv, COT_COMMON_SHORT "c", longopts, NULL)) >= 0) {
         if (cot_common_opt(&common, c, optarg)) continue;
         switch (c) {
@@ -870,7 +871,7 @@ int main(int argc, char **argv)
             cue_words[ncue_words++] = optarg;
             break;
         case OPT_BASELINE: baseline = optarg; break;
-        case OPT_ONLY: pass &= parse_verdicts("--only", optarg); break;
+        case OPT_ONLY: only |= parse_verdicts("--only", optarg); break;  /* repeats add */
         case OPT_DROP: pass &= ~parse_verdicts("--drop", optarg); break;
         case 'c': count_only = 1; break;
         case OPT_EXIT_STATUS:
@@ -880,24 +881,36 @@ int main(int argc, char **argv)
         case OPT_JUDGE_WINDOW:
             if (cot_parse_long(optarg, 1, 4096, &judge_window) < 0)
                 cot_usage_error("--judge-window: expected 1..4096, not '%s'", optarg);
+            judge_opt = "--judge-window";
             break;
         case OPT_JUDGE_TIMEOUT:
             if (cot_parse_double(optarg, 0.001, 1e6, &judge_timeout) < 0)
                 cot_usage_error("--judge-timeout: expected seconds > 0, not '%s'", optarg);
+            judge_opt = "--judge-timeout";
             break;
-        case OPT_JUDGE_RUBRIC: rubric_file = optarg; break;
+        case OPT_JUDGE_RUBRIC: rubric_file = optarg; judge_opt = "--judge-rubric"; break;
         case OPT_JUDGE_MAX_LINE:
             if (cot_parse_size(optarg, &judge_max_line) < 0 || judge_max_line < 64)
                 cot_usage_error("--judge-max-line: expected bytes >= 64 (K/M suffix), not '%s'",
                                 optarg);
+            judge_opt = "--judge-max-line";
             break;
         case OPT_PROFILE: profile = optarg; break;
         case OPT_FPR:
             fpr = cot_profile_parse_fpr(optarg);
+            fpr_given = 1;
             break;
         default: cot_bad_option(argv, longopts);
         }
     }
+    if (only) pass &= only;
+    /* Options that shape something not asked for would be ignored. */
+    if (fpr_given && !profile)
+        cot_usage_error("--fpr needs --profile FILE: the profile whose off-policy "
+                        "threshold it sets");
+    if (judge_opt && !judge_cmd)
+        cot_usage_error("%s needs --judge-cmd CMD: the external judge it applies to",
+                        judge_opt);
     if (count_only && strcmp(common.out_path, "-"))
         cot_usage_error("-c/--counts prints counts on standard output; it does not "
                         "use -o (redirect it: > FILE)");

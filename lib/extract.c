@@ -1544,6 +1544,31 @@ cot_extractor_t *cot_extract_new(const cot_extract_opt_t *opt, cot_buf_t *err)
                           "no --id, --prompt, --cot, --answer, --meta or --split");
         goto fail;
     }
+    /* Options another one makes moot would be ignored without a word. */
+    if (opt->no_meta && opt->nmeta) {
+        cot_buf_adds(err, "--meta picks the members meta keeps; --no-meta leaves meta "
+                          "out: give one of them");
+        goto fail;
+    }
+    if (opt->split && x->force_style[0]) {
+        cot_buf_printf(err, "--split replaces inline parsing: it takes no inline style "
+                            "in --format (%s)", x->force_style);
+        goto fail;
+    }
+    if (opt->cot && (opt->split || x->force_style[0])) {
+        cot_buf_printf(err, "--cot reads the CoT from its pointer, so the answer is not "
+                            "cut: %s has no effect with it",
+                       opt->split ? "--split" : "an inline style in --format");
+        goto fail;
+    }
+    if (opt->turns_all && (opt->cot || opt->answer ||
+                           (x->force_layout[0] && strcmp(x->force_layout, "messages") &&
+                            strcmp(x->force_layout, "sharegpt")))) {
+        cot_buf_printf(err, "--turns all splits a conversation's turns: it needs the "
+                            "messages or sharegpt layout, not %s",
+                       opt->cot || opt->answer ? "--cot/--answer" : x->force_layout);
+        goto fail;
+    }
     const char *ptrs[] = {opt->id, opt->prompt, opt->cot, opt->answer};
     const char *names[] = {"--id", "--prompt", "--cot", "--answer"};
     for (int i = 0; i < 4; i++)

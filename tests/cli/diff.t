@@ -61,6 +61,16 @@ check self-unchanged 'cot-diff -u $O $O | jq -e -s "all(.diff.status == \"unchan
 FO=tests/data/diff-fast.orig.jsonl
 FS=tests/data/diff-fast.sft.jsonl
 export FO FS
+# options of the text view, of --profile or of records, where they would be
+# ignored, are errors
+t fpr-no-profile 2 "cot-diff -u --fpr 0.2 $O $S"
+t context-not-text 2 "cot-diff -u -C 5 $O $S"
+t color-not-text 2 "cot-diff -u --color always $O $S"
+t hunk-text-text 2 "cot-diff -O text --hunk-text $O $S"
+t counts-hunk-text 2 "cot-diff -c --hunk-text $O $S"
+t counts-answer-shift 2 "cot-diff -c --answer-shift $O $S"
+t text-zstd 2 "cot-diff -O text --zstd -o \$TMP/t.zst $O $S; rc=\$?; ls \$TMP; exit \$rc"
+
 t fast-fixture    0 'cot-diff -u --hunk-text $FO $FS'
 t fast-fixture-text 0 'cot-diff -f text -C -1 $FO $FS'
 check fast-fixture-slow 'cmp <(cot-diff -u --hunk-text $FO $FS) <(COT_DIFF_NO_FASTPATH=1 cot-diff -u --hunk-text $FO $FS)'

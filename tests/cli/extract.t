@@ -102,6 +102,15 @@ t bad-format 2 "cot-extract --format nonsense $S/flat.jsonl"
 t bad-turns 2 "cot-extract --turns some $S/flat.jsonl"
 t bad-regex 2 "cot-extract --split '(?<cot>' $S/flat.jsonl"
 t regex-groups 2 "cot-extract --split '(?<cot>.*)' $S/flat.jsonl"
+# an option that another makes moot is refused, not ignored
+t meta-no-meta 2 "cot-extract --meta /x --no-meta $S/flat.jsonl"
+t split-style 2 "cot-extract --split '(?<cot>.*)##(?<answer>.*)' --format mistral-think $S/flat.jsonl"
+t split-cot 2 "cot-extract --split '(?<cot>.*)##(?<answer>.*)' --cot /c --answer /a $S/flat.jsonl"
+t style-cot 2 "cot-extract --format think --cot /c --answer /a $S/flat.jsonl"
+t turns-flat 2 "cot-extract --turns all --format flat $S/flat.jsonl"
+t turns-custom 2 "cot-extract --turns all --cot /c $S/flat.jsonl"
+t logprobs-no-meta 2 "cot-extract --logprobs --no-meta $S/flat.jsonl"
+check turns-messages-ok "cot-extract -u --turns all --format messages $S/r1-messages.jsonl > /dev/null"
 t bad-pointer 2 "cot-extract --cot 'a..b' $S/flat.jsonl"
 
 # Properties: zstd output round-trips; every record is valid JSON with the

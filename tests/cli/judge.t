@@ -44,6 +44,15 @@ check help-defaults 'cot-judge --help | grep -q "requests in flight \[8\]"'
 check list-rules-is-default-file 'cot-judge --list-rules | cmp - rules/default.rules'
 t bad-option 2 'cot-judge --frobnicate'
 t bad-verdict 2 'cot-judge --only clean,sneaky'
+# repeated --only adds verdicts, as cot-diff's does (it intersected them:
+# nothing passed); --drop takes them out again, in any order
+t only-repeated 0 'cot-judge -u --only rejected --only admitted $S/traces.jsonl | jq -r .judge.verdict | sort | uniq -c'
+check only-repeated-same 'cot-judge -u --only rejected,admitted $S/traces.jsonl > $TMP/a && cot-judge -u --only admitted --only rejected $S/traces.jsonl > $TMP/b && cmp $TMP/a $TMP/b && test -s $TMP/a'
+t only-drop 0 'cot-judge -u --drop admitted --only rejected,admitted $S/traces.jsonl | jq -r .judge.verdict | sort | uniq -c'
+# an option of --profile or --judge-cmd without it is an error, not ignored
+t fpr-no-profile 2 'cot-judge --fpr 0.05 $S/traces.jsonl'
+t judge-timeout-no-cmd 2 'cot-judge --judge-timeout 3 $S/traces.jsonl'
+t judge-rubric-no-cmd 2 'cot-judge --judge-rubric /dev/null $S/traces.jsonl'
 t bad-window 2 'cot-judge --judge-window 0'
 
 # ---- the table: at least five traces per verdict -------------------------
