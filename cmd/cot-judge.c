@@ -741,6 +741,7 @@ static int cmd_info(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, COT_COMMON_SHORT, longopts, NULL)) >= 0)
         if (!cot_common_opt(&common, c, optarg)) cot_bad_option(argv, longopts);
+    cot_common_no_records(&common, "info");
     if (argc - optind != 1) cot_usage_error("info: give one model file");
     const char *path = argv[optind];
     cot_model_t *m = cot_model_load(path);
@@ -904,6 +905,12 @@ int main(int argc, char **argv)
         }
     }
     if (only) pass &= only;
+    if (list) {
+        cot_common_no_records(&common, "--list-rules");
+        if (optind < argc)
+            cot_usage_error("--list-rules prints the rule pack and reads no records: "
+                            "give no FILE");
+    }
     /* Options that shape something not asked for would be ignored. */
     if (fpr_given && !profile)
         cot_usage_error("--fpr needs --profile FILE: the profile whose off-policy "

@@ -317,7 +317,7 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
 
 static int cmd_info(opts_t *o, char **files, int nfiles)
 {
-    (void)o;
+    cot_common_no_records(&o->c, "info");
     if (nfiles != 1) cot_usage_error("info: give one profile file");
     cot_profile_t *p = cot_profile_load(files[0]);
     if (!p) return errno ? COT_EXIT_IO : COT_EXIT_DATA;

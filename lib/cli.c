@@ -98,6 +98,18 @@ void cot_bad_option(char *const *argv, const struct option *longopts)
     cot_usage_error("unknown option '--%.*s'", (int)n, name);
 }
 
+void cot_common_no_records(const cot_common_t *c, const char *what)
+{
+    if (strcmp(c->out_path, "-"))
+        cot_usage_error("%s prints text on standard output; it does not use -o "
+                        "(redirect it: > FILE)", what);
+    const char *o = c->uncompressed ? "-u" : c->zstd ? "--zstd" : c->level ? "-l"
+                  : !c->threads_auto ? "-@" : c->skip_bad ? "--skip-bad"
+                  : c->rejects_path ? "--rejects" : NULL;
+    if (o) cot_usage_error("%s reads no records and writes plain text: %s has no effect "
+                           "with it", what, o);
+}
+
 int cot_common_opt(cot_common_t *c, int opt, const char *arg)
 {
     long v;

@@ -63,6 +63,12 @@ void cot_common_init(cot_common_t *c, const char *prog, void (*usage)(FILE *));
  * to stdout and exits 0; --version exits 0; a bad value exits 2. */
 int cot_common_opt(cot_common_t *c, int opt, const char *arg);
 
+/* For a command that reads no records and prints text on standard output
+ * (what: "info", "--list-rules"): a usage error for the first common
+ * option given that would have no effect there (-o, -u, --zstd, -l, -@,
+ * --skip-bad, --rejects). */
+void cot_common_no_records(const cot_common_t *c, const char *what);
+
 /* Print the shared option block, with real defaults, for a usage text.
  * `records` says whether the tool writes records (-o/-u/-l/-@ apply). */
 void cot_common_usage(FILE *fp, int records);

@@ -53,6 +53,11 @@ t only-drop 0 'cot-judge -u --drop admitted --only rejected,admitted $S/traces.j
 t fpr-no-profile 2 'cot-judge --fpr 0.05 $S/traces.jsonl'
 t judge-timeout-no-cmd 2 'cot-judge --judge-timeout 3 $S/traces.jsonl'
 t judge-rubric-no-cmd 2 'cot-judge --judge-rubric /dev/null $S/traces.jsonl'
+# --list-rules and info print text and read no records: -o, -u, --skip-bad
+# and input files would be ignored
+t list-rules-o 2 'cot-judge --list-rules -o $TMP/rules; rc=$?; ls $TMP; exit $rc'
+t list-rules-file 2 'cot-judge --list-rules $S/traces.jsonl'
+t info-skip-bad 2 'cot-judge info --skip-bad $TMP/none.model'
 t bad-window 2 'cot-judge --judge-window 0'
 
 # ---- the table: at least five traces per verdict -------------------------
