@@ -7,6 +7,7 @@
 #include "logprob.h"
 #include "profile.h"
 #include "record.h"
+#include "stats.h"
 #include "workers.h"
 
 #include <errno.h>
@@ -18,7 +19,7 @@
 enum {
     OPT_ORDER = COT_OPT_TOOL, OPT_MIN_COUNT, OPT_HOLDOUT, OPT_MAX_MEM,
     OPT_PROFILE, OPT_WINDOW, OPT_FPR, OPT_PER_TOKEN, OPT_SPANS,
-    OPT_LOGPROBS, OPT_BASE, OPT_TOKEN_IDS, OPT_REFERENCE, OPT_FIELD
+    OPT_LOGPROBS, OPT_BASE, OPT_TOKEN_IDS, OPT_REFERENCE, OPT_FIELD, OPT_BY
 };
 
 #define DEF_HOLDOUT 0.1
@@ -67,6 +68,8 @@ static void usage(FILE *fp)
 "  -p, --profile FILE    the profile the records were scored with: the\n"
 "                        interval counts its calibration's error too\n"
 "      --field PATH      the calibrated p-value to fit [shift.score_p]\n"
+"      --by PATH         also fit each group of records with one value there\n"
+"                        (the estimates on stderr; posteriors stay the set's)\n"
 "logprobs:\n"
 "      --logprobs PATH   where the record keeps its logprobs [%s]\n"
 "      --base PATH       logprobs of the original (unedited) trace, for the\n"
@@ -86,7 +89,7 @@ typedef struct {
     int per_token, max_mem_set;
     const char *profile, *spans, *logprobs, *base, *token_ids;
     char *reference;
-    const char *field;
+    const char *field, *by;
     unsigned given;                    /* the command options given: 1 << G_* */
 } opts_t;
 
@@ -94,10 +97,10 @@ typedef struct {
  * applies to the command run (an option another command reads would be
  * ignored without a word: score --order 3 scores at the profile's order). */
 enum { G_ORDER, G_MIN_COUNT, G_HOLDOUT, G_MAX_MEM, G_REFERENCE, G_PROFILE, G_WINDOW,
-       G_FPR, G_PER_TOKEN, G_SPANS, G_FIELD, G_LOGPROBS, G_BASE, G_TOKEN_IDS, G_N };
+       G_FPR, G_PER_TOKEN, G_SPANS, G_FIELD, G_BY, G_LOGPROBS, G_BASE, G_TOKEN_IDS, G_N };
 static const char *const g_name[G_N] = {
     "--order", "--min-count", "--holdout", "--max-mem", "--reference", "-p/--profile",
-    "--window", "--fpr", "--per-token", "--spans", "--field", "--logprobs", "--base",
+    "--window", "--fpr", "--per-token", "--spans", "--field", "--by", "--logprobs", "--base",
     "--token-ids"};
 #define G(x) (1u << G_##x)
 static const struct {
@@ -107,7 +110,7 @@ static const struct {
     {"build", G(ORDER) | G(MIN_COUNT) | G(HOLDOUT) | G(MAX_MEM) | G(REFERENCE) | G(FPR)},
     {"score", G(PROFILE) | G(WINDOW) | G(FPR) | G(PER_TOKEN) | G(SPANS)},
     {"info", 0},
-    {"mix", G(PROFILE) | G(FIELD)},
+    {"mix", G(PROFILE) | G(FIELD) | G(BY)},
     {"logprobs", G(LOGPROBS) | G(BASE) | G(TOKEN_IDS)},
 };
 
@@ -149,6 +152,7 @@ static int parse_opts(opts_t *o, int argc, char **argv)
         {"token-ids", required_argument, 0, OPT_TOKEN_IDS},
         {"reference", required_argument, 0, OPT_REFERENCE},
         {"field", required_argument, 0, OPT_FIELD},
+        {"by", required_argument, 0, OPT_BY},
         {0, 0, 0, 0}};
     int ch;
     long v;
@@ -176,6 +180,9 @@ static int parse_opts(opts_t *o, int argc, char **argv)
         case OPT_FIELD:
             if (cot_record_path_ok(optarg)) cot_usage_error("--field: bad path '%s'", optarg);
             o->field = optarg; o->given |= G(FIELD); break;
+        case OPT_BY:
+            if (cot_record_path_ok(optarg)) cot_usage_error("--by: bad path '%s'", optarg);
+            o->by = optarg; o->given |= G(BY); break;
         case OPT_WINDOW:
             if (cot_parse_long(optarg, 1, 1000000, &o->window))
                 cot_usage_error("--window: must be 1..1000000, not '%s'", optarg);
@@ -622,11 +629,35 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
 /* Why rec is bad data for mix: its p-value's path goes through a member
  * given twice (which copy counts?), or it gives "shift", where the
  * posterior goes, twice (the stale second would survive); else NULL. */
-static const char *mix_twice(const cJSON *rec, const char *field)
+static const char *mix_twice(const cJSON *rec, const char *field, const char *by)
 {
     static const char *const sets[] = {"shift"};
     if (cot_record_twice(rec, sets, 1)) return cot_record_field_error("shift", 2);
-    return cot_record_paths_twice(rec, &field, 1);
+    const char *paths[] = {field, by};
+    return cot_record_paths_twice(rec, paths, by ? 2 : 1);
+}
+
+/* The estimate of m on stderr: of the whole set (group NULL) or of one
+ * --by group. */
+static void mix_say(const cot_profile_mix_t *m, const char *field, const char *group,
+                    uint64_t ncal, const char *profile)
+{
+    cot_buf_t g = {0};
+    if (group) cot_buf_printf(&g, " in %s", group);
+    if (!m->n)
+        fprintf(stderr, "%s: mix: no record%s has a p-value at %s (score them first); "
+                "every posterior is null\n", cot_prog, group ? g.s : "", field);
+    else if (ncal)
+        fprintf(stderr, "%s: mix: %zu records%s with %s; estimated rewritten fraction "
+                "%.4f (95%% CI %.4f-%.4f, with the error of the %llu held-out records "
+                "of %s; Storey lambda %.2f)\n", cot_prog, m->n, group ? g.s : "", field,
+                m->rewritten, m->lo, m->hi, (unsigned long long)ncal, profile, m->lambda);
+    else
+        fprintf(stderr, "%s: mix: %zu records%s with %s; estimated rewritten fraction "
+                "%.4f (95%% CI %.4f-%.4f, this set's sampling only: give -p MODEL.prof "
+                "to count the calibration's error too; Storey lambda %.2f)\n", cot_prog,
+                m->n, group ? g.s : "", field, m->rewritten, m->lo, m->hi, m->lambda);
+    cot_buf_free(&g);
 }
 
 static int cmd_mix(opts_t *o, char **files, int nfiles)
@@ -652,42 +683,73 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
         }
         ncal = in.ncal;
     }
-    /* pass 1: the p-values; bad lines are left to pass 2 */
+    /* pass 1: the p-values (and with --by each one's group, keyed as
+     * cot-stat keys them); bad lines are left to pass 2 */
     cot_jsonl_reader_t *rd = cot_jsonl_open(files, nfiles);
     double *pv = NULL;
-    size_t n = 0, cap = 0;
+    uint32_t *gi = NULL;
+    size_t n = 0, cap = 0, present = 0;
+    cot_smap_t groups = {0};
+    cot_buf_t key = {0};
     cot_line_t l;
     int r;
     while ((r = cot_jsonl_next(rd, &l)) != -1) {
-        if (r <= -2) { cot_jsonl_close(rd); free(pv); return r == -3 ? COT_EXIT_IO : COT_EXIT_DATA; }
-        if (r || mix_twice(l.json, field)) continue;   /* rejected in pass 2 */
+        if (r <= -2) {
+            cot_jsonl_close(rd); free(pv); free(gi); cot_smap_free(&groups); cot_buf_free(&key);
+            return r == -3 ? COT_EXIT_IO : COT_EXIT_DATA;
+        }
+        if (r || mix_twice(l.json, field, o->by)) continue;   /* rejected in pass 2 */
         const cJSON *v = cot_record_get(l.json, field);
         if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 1)) continue;
-        if (n == cap) { cap = cap ? cap * 2 : 4096; pv = cot_realloc(pv, cap * sizeof *pv); }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4096;
+            pv = cot_realloc(pv, cap * sizeof *pv);
+            if (o->by) gi = cot_realloc(gi, cap * sizeof *gi);
+        }
+        if (o->by) {
+            cot_buf_clear(&key);
+            int k = cot_stats_key(cot_record_get(l.json, o->by), &key);
+            if (k == -1) cot_buf_adds(&key, COT_KEY_MISSING);
+            else if (k == -2) cot_buf_adds(&key, COT_KEY_BADTYPE);
+            else present++;
+            gi[n] = (uint32_t)cot_smap_intern(&groups, key.s, key.len, NULL);
+        }
         pv[n++] = v->valuedouble;
     }
     cot_jsonl_close(rd);
+    if (o->by && n && !present) {
+        cot_err("mix: --by %s: none of the %zu records with a p-value has it", o->by, n);
+        free(pv); free(gi); cot_smap_free(&groups); cot_buf_free(&key);
+        return COT_EXIT_DATA;
+    }
     cot_profile_mix_t m;
     cot_profile_mix_fit(pv, n, ncal, &m);
+    if (cot_verbose >= 1) mix_say(&m, field, NULL, ncal, o->profile);
+    /* each group's own fit (its posteriors stay the whole set's) */
+    double *gp = o->by && n ? cot_malloc(n * sizeof *gp) : NULL;
+    for (size_t g = 0; cot_verbose >= 1 && g < groups.n; g++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) if (gi[i] == g) gp[k++] = pv[i];
+        cot_profile_mix_t mg;
+        cot_profile_mix_fit(gp, k, ncal, &mg);
+        cot_buf_t label = {0}, shown = {0};
+        cot_stats_key_show(groups.keys[g], &shown);
+        cot_buf_printf(&label, "%s = %s", o->by, shown.s);
+        mix_say(&mg, field, label.s, ncal, o->profile);
+        cot_buf_free(&label);
+        cot_buf_free(&shown);
+    }
+    free(gp);
     free(pv);
-    if (cot_verbose >= 1 && !m.n)
-        fprintf(stderr, "%s: mix: no record has a p-value at %s (score them first); "
-                "every posterior is null\n", cot_prog, field);
-    else if (cot_verbose >= 1 && ncal)
-        fprintf(stderr, "%s: mix: %zu records with %s; estimated rewritten fraction "
-                "%.4f (95%% CI %.4f-%.4f, with the error of the %llu held-out records "
-                "of %s; Storey lambda %.2f)\n", cot_prog, m.n, field, m.rewritten, m.lo,
-                m.hi, (unsigned long long)ncal, o->profile, m.lambda);
-    else if (cot_verbose >= 1)
-        fprintf(stderr, "%s: mix: %zu records with %s; estimated rewritten fraction "
-                "%.4f (95%% CI %.4f-%.4f, this set's sampling only: give -p MODEL.prof "
-                "to count the calibration's error too; Storey lambda %.2f)\n", cot_prog, m.n, field, m.rewritten, m.lo, m.hi, m.lambda);
+    free(gi);
+    cot_smap_free(&groups);
+    cot_buf_free(&key);
     /* pass 2: each record with its posterior */
     cot_run_t run;
     int st = cot_run_open(&run, &o->c, files, nfiles, 1);
     if (st) return st;
     while (cot_run_next(&run, &l) == 0) {
-        const char *why = mix_twice(l.json, field);
+        const char *why = mix_twice(l.json, field, o->by);
         if (why) {
             if (cot_run_reject(&run, &l, "field-twice", why) < 0) break;
             continue;

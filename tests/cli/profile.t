@@ -83,6 +83,13 @@ t mix-twice 0 "printf '%s\\n' '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' '{\"i
 # too (wider, the estimate the same); a profile without a calibration, or
 # one that is missing, is refused before anything is written
 t mix-profile 0 "head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdout 0.25 -o \$TMP/m.prof \$TMP/a.jsonl && { tail -200 $S/own.jsonl; cat $S/rewritten.jsonl; } | cot-profile score -u -p \$TMP/m.prof > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/m.prof \$TMP/s.jsonl 2>&1 >\$TMP/o.jsonl | sed \"s|\$TMP/||\" && cot-profile info \$TMP/m.prof | grep ^held_out && cot-profile mix -q -u \$TMP/s.jsonl | cmp - \$TMP/o.jsonl && echo same records"
+# --by: each group fitted on its own (own: the 200 fresh own samples, rw:
+# the rewritten ones, mixed: half of each), on stderr; the posteriors are
+# the whole set's, the same as without --by; a --by field that no record
+# has fails the run; --by is mix's only
+t mix-by 0 "head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdout 0.25 -o \$TMP/m.prof \$TMP/a.jsonl && { tail -200 $S/own.jsonl | jq -c '.meta.g = (if input_line_number % 2 == 0 then \"own\" else \"mixed\" end)'; jq -c '.meta.g = (if input_line_number % 2 == 0 then \"rw\" else \"mixed\" end)' $S/rewritten.jsonl; } | cot-profile score -q -u -p \$TMP/m.prof > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/m.prof --by meta.g \$TMP/s.jsonl 2>&1 >\$TMP/o.jsonl | sed \"s|\$TMP/||\" && cot-profile mix -q -u -p \$TMP/m.prof \$TMP/s.jsonl | cmp - \$TMP/o.jsonl && echo same records"
+t mix-by-none 1 "echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s.jsonl && cot-profile mix -u --by meta.env \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
+t score-by 2 "cot-profile score --by meta.env -p \$TMP/none.prof /dev/null"
 t mix-profile-nocal 1 "cot-profile build -q --holdout 0 -o \$TMP/h.prof $S/own.jsonl && echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/h.prof -o \$TMP/o.jsonl \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\"; rc=\${PIPESTATUS[0]}; ls \$TMP; exit \$rc"
 t mix-profile-missing 3 "echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/none.prof \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
 # an option that another command reads is refused, not ignored (score
