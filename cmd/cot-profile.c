@@ -725,13 +725,23 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     cot_profile_mix_t m;
     cot_profile_mix_fit(pv, n, ncal, &m);
     if (cot_verbose >= 1) mix_say(&m, field, NULL, ncal, o->profile);
-    /* each group's own fit (its posteriors stay the whole set's) */
-    double *gp = o->by && n ? cot_malloc(n * sizeof *gp) : NULL;
-    for (size_t g = 0; cot_verbose >= 1 && g < groups.n; g++) {
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++) if (gi[i] == g) gp[k++] = pv[i];
+    /* each group's own fit (its posteriors stay the whole set's): the
+     * p-values laid out group by group (a counting sort, linear in n) */
+    double *gp = NULL;
+    size_t *at = NULL;
+    if (o->by && n && cot_verbose >= 1) {
+        gp = cot_malloc(n * sizeof *gp);
+        at = cot_calloc(groups.n + 1, sizeof *at);
+        for (size_t i = 0; i < n; i++) at[gi[i] + 1]++;
+        for (size_t g = 0; g < groups.n; g++) at[g + 1] += at[g];
+        size_t *fill = cot_malloc((groups.n + 1) * sizeof *fill);
+        memcpy(fill, at, (groups.n + 1) * sizeof *fill);
+        for (size_t i = 0; i < n; i++) gp[fill[gi[i]]++] = pv[i];
+        free(fill);
+    }
+    for (size_t g = 0; gp && g < groups.n; g++) {
         cot_profile_mix_t mg;
-        cot_profile_mix_fit(gp, k, ncal, &mg);
+        cot_profile_mix_fit(gp + at[g], at[g + 1] - at[g], ncal, &mg);
         cot_buf_t label = {0}, shown = {0};
         cot_stats_key_show(groups.keys[g], &shown);
         cot_buf_printf(&label, "%s = %s", o->by, shown.s);
@@ -740,6 +750,7 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
         cot_buf_free(&shown);
     }
     free(gp);
+    free(at);
     free(pv);
     free(gi);
     cot_smap_free(&groups);
