@@ -235,6 +235,14 @@ int cot_run_open(cot_run_t *run, cot_common_t *opt, char *const *files,
         opt->usage(stderr);
         exit(COT_EXIT_USAGE);
     }
+    /* -l with nothing compressed to write would be ignored */
+    if (opt->level && !opt->more_compressed &&
+        !(want_out && cot_common_compressed(opt, opt->out_path)) &&
+        !(opt->rejects_path && cot_common_compressed(opt, opt->rejects_path)))
+        cot_usage_error("-l sets the zstd level, and nothing this run writes is "
+                        "compressed (%s): drop -l",
+                        !want_out ? "it writes no records" : opt->uncompressed ? "-u"
+                        : "a .jsonl or .json name");
     if (want_out && !(run->out = cot_common_open_out(opt, opt->out_path)))
         return COT_EXIT_IO;
     if (opt->rejects_path &&

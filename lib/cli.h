@@ -52,6 +52,9 @@ typedef struct {
     int threads_auto;           /* -@ not given: the pools adapt (workers.h) */
     int skip_bad;               /* --skip-bad                               */
     const char *rejects_path;   /* --rejects FILE                           */
+    int more_compressed;        /* a compressed output of the tool's own,
+                                   beside -o and --rejects (cot-diff
+                                   --unmatched): -l applies to it            */
     void (*usage)(FILE *);      /* the tool's usage printer                 */
 } cot_common_t;
 

@@ -124,7 +124,7 @@ t corpus 0 'wc -l < $W/c.jsonl; sha256sum < $W/c.jsonl | cut -c 1-64; grep -c "^
 
 # ---- cot-judge ----------------------------------------------------------------
 J='cot-judge -@ $N'
-t judge-skip-bad 0 "paths '$J -u -v --skip-bad --rejects rej.jsonl -l 1 \$W/c.jsonl | sha256sum'"
+t judge-skip-bad 0 "paths '$J -u -v --skip-bad --rejects rej.jsonl \$W/c.jsonl | sha256sum'"
 t judge-cues 0 "paths '$J -u -q --skip-bad --cue-field /meta/hint --cue-text-field meta.nudge \$W/c.jsonl | sha256sum'"
 t judge-cue-whole 0 "paths '$J -u -q --skip-bad --cue-field . \$W/c.jsonl | sha256sum'"
 t judge-counts 0 "paths '$J -c --skip-bad \$W/c.jsonl'"

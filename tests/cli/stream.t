@@ -77,6 +77,13 @@ t no-args-terminal 2 'script -qec "cot-extract" /dev/null > $TMP/o; rc=$?; head 
 # --- command line ------------------------------------------------------------
 t bad-option 2 'cot-extract --no-such-option'
 t bad-level 2 'cot-extract -l 0 tests/bad/crlf.jsonl'
+# -l where nothing written is compressed would be ignored: refused
+t level-plain-u 2 'cot-extract -u -l 5 tests/bad/crlf.jsonl'
+t level-plain-name 2 'cot-extract -l 5 -o $TMP/x.jsonl tests/bad/crlf.jsonl; rc=$?; ls $TMP; exit $rc'
+t level-no-records 2 'cot-stat -l 5 --count cot_state tests/bad/crlf.jsonl'
+t level-diff-text 2 'cot-diff -O text -l 5 samples/diff/orig.jsonl samples/diff/sft.jsonl'
+check level-rejects-only 'cot-extract -l 5 -o $TMP/x.jsonl --rejects $TMP/r.zst tests/bad/crlf.jsonl && test -s $TMP/x.jsonl'
+check level-unmatched 'cot-diff -O text -l 5 --unmatched $TMP/u.zst samples/diff/orig.jsonl samples/diff/sft.jsonl > /dev/null && zstd -t -q $TMP/u.zst'
 t bad-threads 2 'cot-extract -@ x tests/bad/crlf.jsonl'
 check help-to-stdout 'cot-extract --help | head -1 | grep -q "^Usage: cot-extract \[options\]"'
 check version 'test "$(cot-extract --version | grep -cE "^(cot-extract [0-9]+\.[0-9]+\.[0-9]+|libzstd [0-9.]+|cJSON [0-9.]+|PCRE2 [0-9.]+.*)$")" = 4'
