@@ -643,6 +643,7 @@ static int cmd_train(int argc, char **argv)
     if (!out || !strcmp(out, "-")) cot_usage_error("train: name the model to write with -o FILE");
     if (!label) cot_usage_error("train: say where the label is with --label PATH");
     common.out_path = "-";
+    cot_common_no_jsonl(&common, "train");
     cot_run_t run;
     int st = cot_run_open(&run, &common, argv + optind, argc - optind, 0);
     if (st) { free(pos); return st; }

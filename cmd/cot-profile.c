@@ -237,6 +237,7 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
         if (stdin_used)
             cot_usage_error("build: --reference - and the own samples cannot both be stdin");
     }
+    cot_common_no_jsonl(&o->c, "build");
     cot_run_t run;
     int st = cot_run_open(&run, &o->c, files, nfiles, 0);
     if (st) return st;

@@ -110,6 +110,14 @@ void cot_common_no_records(const cot_common_t *c, const char *what)
                            "with it", what, o);
 }
 
+void cot_common_no_jsonl(const cot_common_t *c, const char *what)
+{
+    if ((c->uncompressed || c->zstd) && !c->rejects_path)
+        cot_usage_error("%s writes a binary file, not JSONL: %s has no effect with it "
+                        "(it applies to a --rejects file)", what,
+                        c->uncompressed ? "-u" : "--zstd");
+}
+
 int cot_common_opt(cot_common_t *c, int opt, const char *arg)
 {
     long v;

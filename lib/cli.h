@@ -72,6 +72,11 @@ int cot_common_opt(cot_common_t *c, int opt, const char *arg);
  * --skip-bad, --rejects). */
 void cot_common_no_records(const cot_common_t *c, const char *what);
 
+/* For a command that writes a binary file, not JSONL (what: "build",
+ * "train"): a usage error for -u or --zstd, which would apply to nothing
+ * but a --rejects file (and are allowed with one). */
+void cot_common_no_jsonl(const cot_common_t *c, const char *what);
+
 /* Print the shared option block, with real defaults, for a usage text.
  * `records` says whether the tool writes records (-o/-u/-l/-@ apply). */
 void cot_common_usage(FILE *fp, int records);

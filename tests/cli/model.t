@@ -18,6 +18,9 @@ export D G PY W TR
 t train-help 0 'cot-judge train --help'
 t train-no-output 2 'cot-judge train --label meta.label $D'
 t train-no-label 2 'cot-judge train -o $TMP/m $D'
+# the model is a binary file: -u, --zstd and -l would be ignored
+t train-zstd 2 'cot-judge train --zstd --label meta.label -o $TMP/m $D; rc=$?; ls $TMP; exit $rc'
+t train-level 2 'cot-judge train -l 19 --label meta.label -o $TMP/m $D'
 t train-bad-bits 2 'cot-judge train -o $TMP/m --label meta.label --bits 40 $D'
 t train-bad-fields 2 'cot-judge train -o $TMP/m --label meta.label --fields cot,reply $D'
 t train-bad-char 2 'cot-judge train -o $TMP/m --label meta.label --char-ngrams 1 $D'

@@ -98,6 +98,8 @@ t score-build-option 2 "cot-profile score --order 3 -p \$TMP/none.prof /dev/null
 t info-fpr 2 "cot-profile info --fpr 0.05 \$TMP/none.prof"
 t mix-window 2 "cot-profile mix --window 16 \$TMP/none.jsonl"
 t logprobs-profile 2 "cot-profile logprobs -p \$TMP/none.prof /dev/null"
+t build-u 2 "cot-profile build -u -o \$TMP/x.prof $S/own.jsonl; rc=\$?; ls \$TMP; exit \$rc"
+check build-u-rejects "cot-profile build -q -u --rejects \$TMP/r.jsonl -o \$TMP/x.prof $S/own.jsonl && test -s \$TMP/x.prof"
 t info-u 2 "cot-profile info -u \$TMP/none.prof"
 t build-per-token 2 "cot-profile build --per-token -o \$TMP/x.prof /dev/null; rc=\$?; ls \$TMP; exit \$rc"
 t mix-stdin 2 "cot-profile mix - < /dev/null"
