@@ -376,10 +376,8 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
     if (!o->within_a && optind >= argc)
         cot_usage_error("missing ORIG, the file of original records");
     o->user_u = common->uncompressed;
-    if (o->unmatched) {       /* records, so -u decides (write_unmatched()) */
-        cot_common_t c = *common;
-        common->more_compressed = cot_common_compressed(&c, o->unmatched);
-    }
+    if (o->unmatched)         /* records, so -u decides (write_unmatched()) */
+        common->more_compressed = cot_common_compressed(common, o->unmatched);
     if (o->text && common->level && !common->more_compressed && !common->rejects_path)
         cot_usage_error("--output-fmt text writes plain text: -l has no effect with it");
     if (o->text) common->uncompressed = 1;   /* text is for people */

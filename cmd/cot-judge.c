@@ -71,7 +71,7 @@ static void usage(FILE *fp)
 "      --judge-max-line N  longest verdict line accepted, bytes (K/M) [%zuK]\n"
 "      --judge-rubric FILE rubric text sent with each request [built-in]\n"
 "Filtering:\n"
-"      --only V,...        write only records with these verdicts\n"
+"      --only V,...        write only records with these verdicts (repeats add)\n"
 "      --drop V,...        do not write records with these verdicts\n"
 "  -c, --counts            print counts per verdict instead of records\n"
 "      --count             alias of --counts (old spelling)\n"

@@ -668,6 +668,7 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     for (int i = 0; i < nfiles; i++)
         if (!strcmp(files[i], "-"))
             cot_usage_error("mix: reads its input twice, so not from stdin; give files");
+    cot_common_check_level(&o->c, 1);   /* before the first pass, not after it */
     /* The held-out records the p-values rest on: their own error goes into
      * the interval (cot_profile_mix_fit()). */
     uint64_t ncal = 0;

@@ -110,6 +110,17 @@ void cot_common_no_records(const cot_common_t *c, const char *what)
                            "with it", what, o);
 }
 
+void cot_common_check_level(const cot_common_t *c, int want_out)
+{
+    if (c->level && !c->more_compressed &&
+        !(want_out && cot_common_compressed(c, c->out_path)) &&
+        !(c->rejects_path && cot_common_compressed(c, c->rejects_path)))
+        cot_usage_error("-l sets the zstd level, and nothing this run writes is "
+                        "compressed (%s): drop -l",
+                        !want_out ? "it writes no records" : c->uncompressed ? "-u"
+                        : "a .jsonl or .json name");
+}
+
 void cot_common_no_jsonl(const cot_common_t *c, const char *what)
 {
     if ((c->uncompressed || c->zstd) && !c->rejects_path)
@@ -243,14 +254,7 @@ int cot_run_open(cot_run_t *run, cot_common_t *opt, char *const *files,
         opt->usage(stderr);
         exit(COT_EXIT_USAGE);
     }
-    /* -l with nothing compressed to write would be ignored */
-    if (opt->level && !opt->more_compressed &&
-        !(want_out && cot_common_compressed(opt, opt->out_path)) &&
-        !(opt->rejects_path && cot_common_compressed(opt, opt->rejects_path)))
-        cot_usage_error("-l sets the zstd level, and nothing this run writes is "
-                        "compressed (%s): drop -l",
-                        !want_out ? "it writes no records" : opt->uncompressed ? "-u"
-                        : "a .jsonl or .json name");
+    cot_common_check_level(opt, want_out);
     if (want_out && !(run->out = cot_common_open_out(opt, opt->out_path)))
         return COT_EXIT_IO;
     if (opt->rejects_path &&

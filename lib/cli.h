@@ -72,6 +72,12 @@ int cot_common_opt(cot_common_t *c, int opt, const char *arg);
  * --skip-bad, --rejects). */
 void cot_common_no_records(const cot_common_t *c, const char *what);
 
+/* A usage error for -l when nothing the run writes is compressed: the
+ * records (want_out), the --rejects file, c->more_compressed.  Called by
+ * cot_run_open(); a tool that works before it (cot-profile mix's first
+ * pass) calls it first. */
+void cot_common_check_level(const cot_common_t *c, int want_out);
+
 /* For a command that writes a binary file, not JSONL (what: "build",
  * "train"): a usage error for -u or --zstd, which would apply to nothing
  * but a --rejects file (and are allowed with one). */

@@ -89,6 +89,8 @@ t mix-profile 0 "head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q 
 # has fails the run; --by is mix's only
 t mix-by 0 "head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdout 0.25 -o \$TMP/m.prof \$TMP/a.jsonl && { tail -200 $S/own.jsonl | jq -c '.meta.g = (if input_line_number % 2 == 0 then \"own\" else \"mixed\" end)'; jq -c '.meta.g = (if input_line_number % 2 == 0 then \"rw\" else \"mixed\" end)' $S/rewritten.jsonl; } | cot-profile score -q -u -p \$TMP/m.prof > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/m.prof --by meta.g \$TMP/s.jsonl 2>&1 >\$TMP/o.jsonl | sed \"s|\$TMP/||\" && cot-profile mix -q -u -p \$TMP/m.prof \$TMP/s.jsonl | cmp - \$TMP/o.jsonl && echo same records"
 t mix-by-none 1 "echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s.jsonl && cot-profile mix -u --by meta.env \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
+# -l with plain output is refused before the first pass (no estimate printed)
+t mix-level-plain 2 "echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s.jsonl && cot-profile mix -u -l 5 \$TMP/s.jsonl"
 t score-by 2 "cot-profile score --by meta.env -p \$TMP/none.prof /dev/null"
 t mix-profile-nocal 1 "cot-profile build -q --holdout 0 -o \$TMP/h.prof $S/own.jsonl && echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/h.prof -o \$TMP/o.jsonl \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\"; rc=\${PIPESTATUS[0]}; ls \$TMP; exit \$rc"
 t mix-profile-missing 3 "echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/none.prof \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
