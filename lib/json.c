@@ -121,6 +121,183 @@ static int canon_u(const unsigned char *h, const char *u, int k)
            h[3] == hex[c & 15];
 }
 
+/* ---- strings, 64 bytes a step ------------------------------------------
+ *
+ * A CoT breaks a plain run every few dozen bytes (a "\n", a non-ASCII
+ * character), and plain_run() then starts over.  str_blocks() takes 64
+ * bytes at a time instead: one pass of compares gives a bit per byte for
+ * quotes, backslashes, control characters and non-ASCII bytes; the
+ * escapes are walked in order (each checked as the scalar loop checks
+ * it), and the UTF-8 of the whole block is checked with the masks: every
+ * lead byte must be followed by exactly its continuation bytes, no byte
+ * may be C0, C1 or F5..FF, and a three- or four-byte sequence gets
+ * cot_utf8_seq() for its second byte's range (overlongs, surrogates,
+ * past U+10FFFF).  That is the rule the scalar loop applies sequence by
+ * sequence, so the same strings are taken, with the same decoding and the
+ * same canon flag (test-json.c holds the two to each other).  A block
+ * ends early where an escape or a character crosses its end; the next
+ * block starts there.  Fewer than 64 bytes left: the scalar loop goes on. */
+
+static int json_scalar_strings;     /* cot_json_scalar_strings(): tests */
+
+void cot_json_scalar_strings(int on) { json_scalar_strings = on; }
+
+#ifdef __SSE2__
+enum { ESC_BAD, ESC_PLAIN, ESC_SLASH, ESC_U };
+
+/* What follows a backslash: its class, and the byte it stands for. */
+static const unsigned char esc_class[256] = {
+    ['"'] = ESC_PLAIN, ['\\'] = ESC_PLAIN, ['b'] = ESC_PLAIN, ['f'] = ESC_PLAIN,
+    ['n'] = ESC_PLAIN, ['r'] = ESC_PLAIN, ['t'] = ESC_PLAIN, ['/'] = ESC_SLASH,
+    ['u'] = ESC_U,
+};
+static const char esc_byte[256] = {
+    ['"'] = '"', ['\\'] = '\\', ['b'] = '\b', ['f'] = '\f', ['n'] = '\n',
+    ['r'] = '\r', ['t'] = '\t', ['/'] = '/',
+};
+
+static inline uint64_t mask16(__m128i m, int k)
+{
+    return (uint64_t)(unsigned)_mm_movemask_epi8(m) << (16 * k);
+}
+
+/* Bits i..63 (i <= 64) and 0..i-1. */
+static inline uint64_t from_bit(unsigned i) { return i >= 64 ? 0 : ~0ULL << i; }
+static inline uint64_t below_bit(unsigned i) { return ~from_bit(i); }
+
+/* The UTF-8 of p[0..64) where `region` (bits 0..k-1) says, the block's
+ * non-ASCII bytes being h: 1 when every sequence that starts in the region
+ * is whole, valid and inside it, and no continuation byte stands alone.
+ * *cut (64 on entry when the region may end at the block's end) comes
+ * back as the first lead byte whose sequence crosses the block's end, the
+ * region shortened to end before it. */
+static int utf8_block(const unsigned char *p, uint64_t h, uint64_t *region,
+                      unsigned *cut, size_t left)
+{
+    const __m128i b80 = _mm_set1_epi8((char)0xC0), bc1 = _mm_set1_epi8((char)0xC1),
+                  bdf = _mm_set1_epi8((char)0xDF), bef = _mm_set1_epi8((char)0xEF),
+                  bf4 = _mm_set1_epi8((char)0xF4);
+    uint64_t cont = 0, ge_c2 = 0, ge_e0 = 0, ge_f0 = 0, ge_f5 = 0;
+    for (int k = 0; k < 4; k++) {
+        /* signed: 0x80..0xBF are -128..-65, 0xC0 is -64 */
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        cont |= mask16(_mm_cmplt_epi8(v, b80), k);
+        ge_c2 |= mask16(_mm_cmpgt_epi8(v, bc1), k);
+        ge_e0 |= mask16(_mm_cmpgt_epi8(v, bdf), k);
+        ge_f0 |= mask16(_mm_cmpgt_epi8(v, bef), k);
+        ge_f5 |= mask16(_mm_cmpgt_epi8(v, bf4), k);
+    }
+    ge_c2 &= h, ge_e0 &= h, ge_f0 &= h, ge_f5 &= h;
+    uint64_t l2 = ge_c2 & ~ge_e0, l3 = ge_e0 & ~ge_f0, l4 = ge_f0 & ~ge_f5;
+    uint64_t bad = (h & ~cont & ~ge_c2) | ge_f5;    /* C0, C1, F5..FF */
+    if (*cut == 64) {
+        uint64_t cross = (l2 & 1ULL << 63) | (l3 & 3ULL << 62) | (l4 & 7ULL << 61);
+        if (cross) {
+            *cut = (unsigned)__builtin_ctzll(cross);
+            *region &= below_bit(*cut);
+        }
+    }
+    uint64_t r = *region;
+    uint64_t lead = (l2 | l3 | l4) & r, wide = (l3 | l4) & r;
+    uint64_t need = lead << 1 | wide << 2 | (l4 & r) << 3;
+    if ((bad & r) || need != (cont & r)) return 0;
+    for (; wide; wide &= wide - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(wide);
+        if (!cot_utf8_seq(p + i, left - i)) return 0;
+    }
+    return 1;
+}
+
+/* The string from x->p (past its opening quote), 64 bytes a block while
+ * 64 are left, decoded to *op when op is not NULL: 1 with x->p past the
+ * closing quote (and *op past the text), -1 where the scalar loop would
+ * give up, 0 when the rest is under 64 bytes (x->p and *op where the
+ * scalar loop goes on). */
+static int str_blocks(parser_t *x, char **op)
+{
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
+                  lim = _mm_set1_epi8(0x20);
+    const unsigned char *p = x->p, *run = p;        /* run: not yet copied */
+    char *o = op ? *op : NULL;
+    if (x->end - p >= 16) {
+        /* a key or a short value: its closing quote the first stop */
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i mq = _mm_cmpeq_epi8(v, q);
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_or_si128(mq, _mm_cmpeq_epi8(v, bs)), _mm_cmplt_epi8(v, lim)));
+        if (m & (unsigned)_mm_movemask_epi8(mq) & -m) {
+            unsigned end = (unsigned)__builtin_ctz(m);
+            if (o) { memcpy(o, p, end); *op = o + end; }
+            x->p = p + end + 1;
+            return 1;
+        }
+    }
+    while (x->end - p >= 64) {
+        uint64_t mq = 0, mb = 0, mc = 0, mh = 0;
+        for (int k = 0; k < 4; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+            mq |= mask16(_mm_cmpeq_epi8(v, q), k);
+            mb |= mask16(_mm_cmpeq_epi8(v, bs), k);
+            mc |= mask16(_mm_cmplt_epi8(v, lim), k);  /* controls and non-ASCII */
+            mh |= mask16(v, k);
+        }
+        mc &= ~mh;
+        uint64_t taken = 0;     /* bytes of escapes */
+        unsigned next = 64;     /* where the next block starts */
+        for (uint64_t e = mb; e;) {
+            unsigned i = (unsigned)__builtin_ctzll(e);
+            if (mq & ~taken & below_bit(i)) break;  /* the string ends first */
+            if (i == 63) { next = 63; break; }
+            unsigned char c = p[i + 1];
+            unsigned len = 2;
+            if (o) { memcpy(o, run, (size_t)(p + i - run)); o += p + i - run; }
+            switch (esc_class[c]) {
+            case ESC_BAD: return -1;
+            case ESC_SLASH: x->canon = 0; /* fall through */
+            case ESC_PLAIN: if (o) *o++ = esc_byte[c]; break;
+            default: {
+                char u[4], *dst = o ? o : u;
+                x->p = p + i + 2;
+                const unsigned char *hx = x->p;
+                int k = unicode(x, dst);
+                if (k < 0) return -1;
+                if (x->canon && !canon_u(hx, dst, k)) x->canon = 0;
+                if (o) o += k;
+                len = (unsigned)(x->p - (p + i));
+            }
+            }
+            run = p + i + len;
+            if (i + len >= 64) { taken |= from_bit(i); next = i + len; break; }
+            taken |= below_bit(i + len) & from_bit(i);
+            e &= from_bit(i + len);
+        }
+        uint64_t region = below_bit(next), qs = mq & ~taken & region;
+        unsigned end = qs ? (unsigned)__builtin_ctzll(qs) : 64;
+        if (qs) region = below_bit(end);
+        if (mc & region) return -1;
+        if (mh & region) {
+            unsigned cut = qs ? 0 : next;
+            if (!utf8_block(p, mh, &region, &cut, (size_t)(x->end - p))) return -1;
+            if (!qs && cut < next) {
+                /* a sequence crosses the block's end; an escape after its
+                 * lead would be in it, so that cannot be UTF-8 */
+                if (p + cut < run) return -1;
+                next = cut;
+            }
+        }
+        if (qs) {
+            if (o) { memcpy(o, run, (size_t)(p + end - run)); *op = o + (p + end - run); }
+            x->p = p + end + 1;
+            return 1;
+        }
+        p += next;
+    }
+    if (o) { memcpy(o, run, (size_t)(p - run)); *op = o + (p - run); }
+    x->p = p;
+    return 0;
+}
+#endif
+
 /* The string at x->p (its opening quote), decoded into x->tmp: 0, or -1.
  * Decoding never lengthens a string, so the rest of the line fits. */
 static int string(parser_t *x)
@@ -129,7 +306,17 @@ static int string(parser_t *x)
     t->len = 0;
     cot_buf_reserve(t, (size_t)(x->end - x->p) + 4);
     char *o = t->s;
-    const unsigned char *run = ++x->p;   /* bytes not yet copied */
+    ++x->p;
+#ifdef __SSE2__
+    if (!json_scalar_strings) {
+        int r = str_blocks(x, &o);
+        if (r) {
+            t->len = (size_t)(o - t->s);
+            return r > 0 ? 0 : -1;
+        }
+    }
+#endif
+    const unsigned char *run = x->p;     /* bytes not yet copied */
     for (;;) {
         x->p += plain_run(x->p, (size_t)(x->end - x->p));
         if (x->p >= x->end) return -1;
@@ -354,6 +541,12 @@ cJSON *cot_json_parse_fast(const char *text, size_t n, cot_buf_t *scratch)
 static int skip_string(parser_t *x)
 {
     x->p++;
+#ifdef __SSE2__
+    if (!json_scalar_strings) {
+        int r = str_blocks(x, NULL);
+        if (r) return r > 0 ? 0 : -1;
+    }
+#endif
     for (;;) {
         x->p += plain_run(x->p, (size_t)(x->end - x->p));
         if (x->p >= x->end) return -1;

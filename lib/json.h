@@ -179,6 +179,12 @@ int cot_json_member_count(const char *text, const cot_json_members_t *m, const c
  * one-pass parser).  Read from the environment at each call. */
 int cot_json_fastpath_off(void);
 
+/* For tests: on (1), the parsers scan strings byte by byte (the reference
+ * for the 64-byte blocks they use where SSE2 is built in); off (0, the
+ * default), the blocks.  Process-wide; not for use while other threads
+ * parse. */
+void cot_json_scalar_strings(int on);
+
 /* Give every number node of `root`, parsed by cJSON from text[0..n), its
  * source text (see above): the numbers are found again in document order,
  * as cJSON's parser read them.  Returns 0, or -1 when the text does not hold

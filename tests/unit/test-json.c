@@ -1076,10 +1076,153 @@ static void test_computed_numbers(void)
     cot_buf_free(&line);
 }
 
+
+/* ---- strings: the 64-byte blocks against the byte-by-byte scan ---------- */
+
+/* Pieces a string is made of: plain text; every escape and every kind of
+ * UTF-8 sequence the parsers take; and what they must not take: bad
+ * escapes, \u0000 and lone surrogates, overlongs, surrogates, past
+ * U+10FFFF, sequences cut short, stray continuation bytes, control
+ * characters, a raw quote (which ends the string early). */
+static const char *const str_text[] = {"a", "Th", "the ", "x", " ", "0", "==", "**", "\x7f"};
+static const char *const str_good[] = {
+    "\\n", "\\\"", "\\\\", "\\/", "\\t", "\\b", "\\f", "\\r", "\\n\\n", "\\u00e9",
+    "\\u0001", "\\u001F", "\\u001f", "\\ud83d\\ude00", "\\u0041",
+    "\xc3\xa9", "\xc3\xbc", "\xc2\x80", "\xdf\xbf", "\xe2\x9c\x93", "\xe2\x89\x88",
+    "\xe0\xa0\x80", "\xed\x9f\xbf", "\xef\xbf\xbf", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf",
+    "\xf0\x9f\x98\x80",
+};
+static const char *const str_bad[] = {
+    "\\u0000", "\\ud83d", "\\udc00", "\\ud83dx", "\\u00zz", "\\u12", "\\x", "\\ ",
+    "\\\x01", "\\\xc3\xa9",
+    "\xc0\x80", "\xc1\xbf", "\xc2", "\x80", "\xbf", "\xe0\x9f\xbf", "\xed\xa0\x80",
+    "\xe2\x9c", "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\xfe",
+    "\xf0\x90\x80", "\xf0\x90", "\xf0", "\xe2", "\x01", "\x1f", "\t", "\"",
+};
+#define NELEM(a) (sizeof (a) / sizeof *(a))
+
+/* Pieces until b holds target bytes; at most one bad piece, at a random
+ * place, when bad. */
+static void rnd_str_body(cot_buf_t *b, size_t target, int bad)
+{
+    size_t bad_at = bad ? b->len + tap_rn(target - b->len + 1) : (size_t)-1;
+    while (b->len < target) {
+        if (b->len >= bad_at) {
+            cot_buf_adds(b, str_bad[tap_rn(NELEM(str_bad))]);
+            bad_at = (size_t)-1;
+        } else if (tap_rn(3)) cot_buf_adds(b, str_text[tap_rn(NELEM(str_text))]);
+        else cot_buf_adds(b, str_good[tap_rn(NELEM(str_good))]);
+    }
+    if (bad_at != (size_t)-1) cot_buf_adds(b, str_bad[tap_rn(NELEM(str_bad))]);
+}
+
+static void test_string_blocks(void)
+{
+    uint64_t saved = tap_state();
+    tap_seed(0x5eed64);
+    cot_buf_t b = {0};
+    static const char *const skip_keys[] = {"z"};
+    cot_json_members_t m = {.keys = skip_keys, .nkeys = 1};
+    long bad = 0, taken = 0, long_taken = 0, given_up = 0, lines = 0;
+    for (int i = 0; i < 120000; i++) {
+        cot_buf_clear(&b);
+        /* the string starts at every offset of a block and ends at every
+         * offset of a later one (the lengths, in bytes, 0 to 300) */
+        size_t pad = tap_rn(80), len = tap_rn(4) ? tap_rn(300) : tap_rn(70);
+        cot_buf_adds(&b, "{\"");
+        for (size_t k = 0; k < pad; k++) cot_buf_addc(&b, 'p');
+        cot_buf_adds(&b, "\":\"");
+        size_t start = b.len;
+        rnd_str_body(&b, start + len, i % 3 == 0);
+        size_t slen = b.len - start;
+        /* then a string with escapes of its own, in the same block */
+        cot_buf_adds(&b, "\",\"y\":\"");
+        rnd_str_body(&b, b.len + tap_rn(24), 0);
+        cot_buf_adds(&b, "\",\"z\":1");
+        /* what follows the string: enough for the blocks, or not */
+        size_t tail = tap_rn(3) ? tap_rn(100) : 0;
+        for (size_t k = 0; k < tail; k++) cot_buf_addc(&b, ' ');
+        cot_buf_adds(&b, "}");
+        lines++;
+        cot_json_scalar_strings(1);
+        cJSON *ref = cot_json_parse_fast(b.s, b.len, &scratch);
+        cot_json_members_free(&m);
+        cJSON *ref_m = cot_json_parse_members(b.s, b.len, &scratch, &m);
+        int ref_canon = m.canonical, ref_spaced = m.spaced;
+        cot_json_scalar_strings(0);
+        cJSON *got = cot_json_parse_fast(b.s, b.len, &scratch);
+        cot_json_members_free(&m);
+        cJSON *got_m = cot_json_parse_members(b.s, b.len, &scratch, &m);
+        int ok = !ref == !got && same(ref, got) && !ref_m == !got_m && same(ref_m, got_m) &&
+                 ref_canon == m.canonical && ref_spaced == m.spaced;
+        if (!ok && bad++ < 3) tap_diag("blocks and scalar differ (%s/%s): %.*s", ref ? "took" : "gave up",
+                                       got ? "took" : "gave up", (int)b.len, b.s);
+        taken += ref != NULL;
+        long_taken += ref != NULL && slen >= 64;
+        given_up += ref == NULL;
+        cJSON_Delete(ref); cJSON_Delete(got); cJSON_Delete(ref_m); cJSON_Delete(got_m);
+    }
+    cot_json_members_free(&m);
+    tap_is_long(bad, 0, "strings: the 64-byte blocks take, decode and call canonical "
+                "exactly what the byte-by-byte scan does (120000 lines)");
+    tap_ok(long_taken > 30000 && given_up > 20000,
+           "both kinds are common: %ld of 64 bytes or more taken, %ld given up, of %ld",
+           long_taken, given_up, lines);
+    (void)taken;
+    cot_buf_free(&b);
+    tap_seed(saved);
+}
+
+/* Every piece at every offset of a block, then an escape and more text,
+ * and lines cut short at every byte (each in a buffer of its own size, so
+ * that the sanitizers see a read past its end): blocks and scalar agree. */
+static void test_string_block_edges(void)
+{
+    cot_buf_t b = {0};
+    long bad = 0, lines = 0;
+    const char *const *sets[] = {str_good, str_bad};
+    size_t nsets[] = {NELEM(str_good), NELEM(str_bad)};
+    static const char *const after[] = {"\\n", "\\u00e9", "\xc3\xa9", "\"", "x"};
+    for (int s = 0; s < 2; s++)
+        for (size_t k = 0; k < nsets[s]; k++)
+            for (size_t pre = 0; pre <= 140; pre++)
+                for (size_t a = 0; a < NELEM(after); a++) {
+                    cot_buf_clear(&b);
+                    cot_buf_adds(&b, "{\"a\":\"");
+                    for (size_t i = 0; i < pre; i++) cot_buf_addc(&b, 'a');
+                    cot_buf_adds(&b, sets[s][k]);
+                    cot_buf_adds(&b, after[a]);
+                    for (size_t i = 0; i < 70; i++) cot_buf_addc(&b, 'b');
+                    cot_buf_adds(&b, "\"}");
+                    size_t at = 6 + pre;        /* where the piece starts */
+                    for (size_t n = 1; n <= b.len; n++) {
+                        if (n + 2 < at || (n > at + 24 && n + 75 < b.len)) continue;
+                        char *line = malloc(n);
+                        memcpy(line, b.s, n);
+                        cot_json_scalar_strings(1);
+                        cJSON *ref = cot_json_parse_fast(line, n, &scratch);
+                        cot_json_scalar_strings(0);
+                        cJSON *got = cot_json_parse_fast(line, n, &scratch);
+                        if ((!ref != !got || !same(ref, got)) && bad++ < 3)
+                            tap_diag("differ cut: piece %d/%zu after %zu, %zu bytes", s, k, pre, n);
+                        cJSON_Delete(ref);
+                        cJSON_Delete(got);
+                        free(line);
+                        lines++;
+                    }
+                }
+    tap_is_long(bad, 0, "strings: every piece at every offset of a block, the line cut "
+                "around it and at its end: the blocks agree with the scalar scan");
+    tap_ok(lines > 500000, "%ld lines", lines);
+    cot_buf_free(&b);
+}
+
 int main(void)
 {
     test_writer();
     test_plain_runs();
+    test_string_blocks();
+    test_string_block_edges();
     test_printer();
     test_fixed();
     test_random();
