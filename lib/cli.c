@@ -178,11 +178,11 @@ void cot_common_usage(FILE *fp, int records)
 "  -u, --uncompressed    write plain JSONL, whatever the name\n"
 "      --zstd            write zstd, whatever the name\n"
 "  -l, --level N         zstd level 1..%d, or %d..-1 for the fast levels\n"
-"                        [%d; %d into a pipe]\n"
+"                        [%d; stored zstd frames into a pipe]\n"
 "  -@, --threads N       worker threads, and up to %d for zstd [%d]\n"
 "                        (not given: the work goes back to the main thread\n"
 "                        while the workers do not pay; cot(7))\n",
-                ZSTD_maxCLevel(), COT_ZSTD_LEVEL_FASTEST, COT_ZSTD_LEVEL_DEFAULT, COT_ZSTD_LEVEL_PIPE,
+                ZSTD_maxCLevel(), COT_ZSTD_LEVEL_FASTEST, COT_ZSTD_LEVEL_DEFAULT,
                 COT_ZSTD_THREADS_MAX,
                 cot_threads_default());
     fprintf(fp,

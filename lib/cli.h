@@ -47,7 +47,7 @@ typedef struct {
     const char *out_path;       /* -o FILE               ["-"]             */
     int uncompressed;           /* -u: plain output, whatever the name      */
     int zstd;                   /* --zstd: zstd output, whatever the name   */
-    int level;                  /* -l LEVEL; 0: the stream's default (3; -1000 into a pipe) */
+    int level;                  /* -l LEVEL; 0: the stream's default (3; stored into a pipe) */
     int threads;                /* -@ N: record workers  [cot_threads_default()] */
     int threads_auto;           /* -@ not given: the pools adapt (workers.h) */
     int skip_bad;               /* --skip-bad                               */

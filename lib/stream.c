@@ -44,6 +44,9 @@ struct cot_stream {
     size_t out_len;
     char *tmp_path;              /* temporary file renamed on close        */
     int failed, level, zthreads;
+    int stored;                  /* a pipe's default: stored zstd frames    */
+    size_t blk_at;               /* stored: the open block's header in out,
+                                    or SIZE_MAX                            */
 };
 
 /* ---- temporary files removed on fatal signals ------------------------- */
@@ -160,12 +163,11 @@ static int open_read(cot_stream_t *s)
 
 /* Records going down a pipe are read once, by the next program, and most
  * often uncompressed again right away (the next cot tool): there any
- * compression costs CPU that a smaller stream does not pay back.  At -1000
- * zstd's fast strategy skips so far ahead that it finds almost no match:
- * the stream is stored, still zstd (so `zstd -d` and every cot tool read
- * it), and costs about what -u does; over the audit -3 cost 1.7 times as
- * much CPU, level 3 2.2 times (bench/pipeline/levels).  A file keeps
- * level 3. */
+ * compression costs CPU that a smaller stream does not pay back.  So a
+ * pipe gets stored frames (stored_begin() below): still zstd, so `zstd -d`
+ * and every cot tool read it, and as cheap as -u; over the audit -3 cost
+ * 1.7 times as much CPU, level 3 2.2 times (bench/pipeline/levels).  A
+ * file keeps level 3. */
 static int is_pipe(int fd)
 {
     struct stat st;
@@ -194,6 +196,71 @@ static void grow_pipe(int fd)
     if (want && cur >= 0 && (size_t)cur < want) (void)fcntl(fd, F_SETPIPE_SZ, (int)want);
 }
 
+/* A pipe's default stream: zstd frames of raw (stored) blocks, written
+ * here (RFC 8878).  At -1000 zstd's own output was stored in effect too,
+ * but getting there cost it a pass of match finding, a try at Huffman on
+ * the literals and the checksum, about a third of a nanosecond a byte on
+ * each side of every pipe (bench/pipeline/levels); a stored block is a
+ * copy.  The frame has no content size and no checksum (nothing a local
+ * pipe would corrupt; a stream cut short still fails, its last block
+ * missing), and a 128 KiB window, the largest block, so a reader needs no
+ * more than that.  zstd -d, libzstd and every cot tool read it. */
+#define STORED_BLOCK (1 << 17)
+
+static void stored_begin(cot_stream_t *s)
+{
+    /* magic; descriptor 0: no content size, no checksum, no dictionary;
+     * window descriptor 7 << 3: 2^(10+7) bytes */
+    static const unsigned char h[6] = {0x28, 0xB5, 0x2F, 0xFD, 0x00, 7 << 3};
+    memcpy(s->out, h, sizeof h);
+    s->out_len = sizeof h;
+    s->stored = 1;
+    s->blk_at = SIZE_MAX;
+}
+
+/* Write the open block's header (raw, its size, last or not); with no
+ * block open, a last one opens empty (the caller leaves 3 bytes). */
+static void stored_close_block(cot_stream_t *s, int last)
+{
+    if (s->blk_at == SIZE_MAX) {
+        if (!last) return;
+        s->blk_at = s->out_len;
+        s->out_len += 3;
+    }
+    uint32_t h = (uint32_t)last | (uint32_t)(s->out_len - s->blk_at - 3) << 3;
+    unsigned char *o = (unsigned char *)s->out + s->blk_at;
+    o[0] = (unsigned char)h;
+    o[1] = (unsigned char)(h >> 8);
+    o[2] = (unsigned char)(h >> 16);
+    s->blk_at = SIZE_MAX;
+}
+
+static int drain(cot_stream_t *s);
+
+static int stored_write(cot_stream_t *s, const char *p, size_t n)
+{
+    while (n) {
+        if (s->blk_at == SIZE_MAX) {
+            if (OUT_CHUNK - s->out_len < 4 && drain(s) < 0) return -1;
+            s->blk_at = s->out_len;
+            s->out_len += 3;
+        }
+        size_t room = OUT_CHUNK - s->out_len, left = STORED_BLOCK - (s->out_len - s->blk_at - 3);
+        if (left < room) room = left;
+        if (room == 0) {
+            stored_close_block(s, 0);
+            if (s->out_len == OUT_CHUNK && drain(s) < 0) return -1;
+            continue;
+        }
+        size_t k = n < room ? n : room;
+        memcpy(s->out + s->out_len, p, k);
+        s->out_len += k;
+        p += k;
+        n -= k;
+    }
+    return 0;
+}
+
 static int open_write(cot_stream_t *s, const char *mode)
 {
     int level = COT_ZSTD_LEVEL_DEFAULT;
@@ -215,7 +282,10 @@ static int open_write(cot_stream_t *s, const char *mode)
         return -1;
     }
     s->out = cot_malloc(OUT_CHUNK);
-    if (s->zstd) {
+    if (s->zstd && mode[1] == '\0' && level == COT_ZSTD_LEVEL_PIPE) {
+        stored_begin(s);
+        s->level = level;
+    } else if (s->zstd) {
         s->cctx = ZSTD_createCCtx();
         if (!s->cctx) cot_die(COT_EXIT_IO, "out of memory");
         ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_compressionLevel, level);
@@ -312,9 +382,9 @@ int cot_stream_threads(const cot_stream_t *s)
 
 int cot_stream_set_threads(cot_stream_t *s, int n)
 {
-    /* At the pipe's level zstd stores the stream in effect: its work is a
-     * copy and a checksum, which threads only make dearer (a copy into
-     * each job's buffer, 4 MiB of buffers per thread, the handoffs). */
+    /* Stored frames are a copy, and at -1000 or faster zstd stores the
+     * stream in effect: threads only make that dearer (a copy into each
+     * job's buffer, 4 MiB of buffers per thread, the handoffs). */
     if (!s->cctx || n <= 0 || s->level <= COT_ZSTD_LEVEL_PIPE) return 0;
     if (ZSTD_isError(ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_nbWorkers, n))) {
         cot_warn("this libzstd has no thread support; -@ ignored");
@@ -519,6 +589,7 @@ static int compress(cot_stream_t *s, const void *p, size_t n,
 int cot_stream_write(cot_stream_t *s, const void *p, size_t n)
 {
     if (s->failed) return -1;
+    if (s->stored) return stored_write(s, p, n);
     if (s->zstd) return compress(s, p, n, ZSTD_e_continue);
     if (n >= OUT_CHUNK) {
         if (drain(s) < 0) return -1;
@@ -533,7 +604,8 @@ int cot_stream_write(cot_stream_t *s, const void *p, size_t n)
 int cot_stream_flush(cot_stream_t *s)
 {
     if (!s->writing || s->failed) return s->failed ? -1 : 0;
-    if (s->zstd && compress(s, NULL, 0, ZSTD_e_flush) < 0) return -1;
+    if (s->stored) stored_close_block(s, 0);
+    else if (s->zstd && compress(s, NULL, 0, ZSTD_e_flush) < 0) return -1;
     return drain(s);
 }
 
@@ -566,7 +638,12 @@ int cot_stream_close(cot_stream_t *s)
     if (!s) return 0;
     int r = 0;
     if (s->writing) {
-        if (s->zstd && !s->failed) r = compress(s, NULL, 0, ZSTD_e_end);
+        if (s->stored && !s->failed) {
+            if (s->blk_at == SIZE_MAX && OUT_CHUNK - s->out_len < 3) r = drain(s);
+            stored_close_block(s, 1);
+        } else if (s->zstd && !s->failed) {
+            r = compress(s, NULL, 0, ZSTD_e_end);
+        }
         if (r == 0) r = drain(s);
         if (s->failed) r = -1;
     }

@@ -20,8 +20,11 @@ typedef struct cot_stream cot_stream_t;
 #define COT_MAX_LINE_DEFAULT ((size_t)512 << 20)
 #define COT_ZSTD_LEVEL_DEFAULT 3
 /* ... and into a pipe (stdout or a named FIFO), where the next program
- * reads the stream once: zstd's framing with next to no compression, as
- * cheap as plain JSONL there (bench/pipeline/levels). */
+ * reads the stream once: stored zstd frames (raw blocks, no checksum),
+ * which cost what plain JSONL does there (bench/pipeline/levels).  The
+ * level it stands for in checks and messages: zstd's -1000 was the pipe's
+ * default before, stored in effect, but at a third of a nanosecond a byte
+ * on each side of the pipe. */
 #define COT_ZSTD_LEVEL_PIPE (-1000)
 /* zstd's fast levels (its --fast=N is level -N) go down to this one:
  * ZSTD_minCLevel(), -131072 in zstd 1.5. */
@@ -29,8 +32,8 @@ typedef struct cot_stream cot_stream_t;
 
 /* Open `path` ("-" is stdin/stdout) with a mode string:
  *   "r"    read; zstd or plain is sniffed from the first bytes
- *   "w"    write zstd at the default level: COT_ZSTD_LEVEL_PIPE when
- *          the output is a pipe, else COT_ZSTD_LEVEL_DEFAULT
+ *   "w"    write zstd at the default level: stored frames when the
+ *          output is a pipe, else COT_ZSTD_LEVEL_DEFAULT
  *   "wu"   write plain (uncompressed)
  *   "w19"  write zstd at level 19 (any level 1..22, or a fast level
  *          -1..COT_ZSTD_LEVEL_FASTEST: "w-3")
@@ -41,8 +44,8 @@ cot_stream_t *cot_stream_open(const char *path, const char *mode);
 
 /* Extra zstd compression threads (-@).  Returns 0, or -1 when the library
  * cannot (a warning is printed and the stream stays single-threaded).  A
- * stream at COT_ZSTD_LEVEL_PIPE or faster, plain or read, stays
- * single-threaded (returns 0). */
+ * stream of stored frames or at COT_ZSTD_LEVEL_PIPE or faster, plain or
+ * read, stays single-threaded (returns 0). */
 int cot_stream_set_threads(cot_stream_t *s, int nthreads);
 /* The compression threads in use (0: the caller's thread). */
 int cot_stream_threads(const cot_stream_t *s);

@@ -89,18 +89,30 @@ check help-to-stdout 'cot-extract --help | head -1 | grep -q "^Usage: cot-extrac
 check version 'test "$(cot-extract --version | grep -cE "^(cot-extract [0-9]+\.[0-9]+\.[0-9]+|libzstd [0-9.]+|cJSON [0-9.]+|PCRE2 [0-9.]+.*)$")" = 4'
 check threads 'yes "$G" | head -50000 | cot-extract -@ 2 | zstd -dc | wc -l | grep -qx 50000'
 
-# --- zstd level: 3 to a file, -1000 to a pipe (stdout or a FIFO), -l wins ------
+# --- zstd level: 3 to a file, stored frames to a pipe (stdout or a FIFO), -l wins
 # zstd's output is a function of its input and parameters, so the level a
 # stream was written at shows as the bytes of that level's -o FILE.  (Input
 # from files: a tool that waits on a pipe flushes its output, which moves
-# the block boundaries.)
+# the block boundaries.)  A pipe gets stored frames, which
+# tests/stored-frames.py reads block by block.
 export R=samples/demo/rollouts.jsonl
+export SF="$PY tests/stored-frames.py"
 check level-file-is-3 'cot-extract -o $TMP/f.zst $R && cot-extract -l 3 -o $TMP/l3.zst $R && cot-extract -l -1000 -o $TMP/f3.zst $R &&
   cmp $TMP/f.zst $TMP/l3.zst && ! cmp -s $TMP/f3.zst $TMP/l3.zst && cot-extract $R > $TMP/r.zst && cmp $TMP/r.zst $TMP/l3.zst'
-check level-pipe-is-fast 'cot-extract -l -1000 -o $TMP/f1000.zst $R && cot-extract $R | cat > $TMP/p.zst && cmp $TMP/p.zst $TMP/f1000.zst &&
-  cot-extract -u $R > $TMP/x.jsonl && cot-extract < $TMP/x.jsonl | cat > $TMP/p2.zst && cmp $TMP/p2.zst $TMP/f1000.zst'
-check level-fifo-is-fast 'cot-extract -l -1000 -o $TMP/f1000.zst $R && mkfifo $TMP/fifo && { cat $TMP/fifo > $TMP/q.zst & } &&
-  cot-extract -o $TMP/fifo $R && wait && cmp $TMP/q.zst $TMP/f1000.zst'
+t level-pipe-is-stored 0 'cot-extract $R | cat > $TMP/p.zst && $SF $TMP/p.zst && zstd -qt $TMP/p.zst &&
+  zstd -dc $TMP/p.zst | cmp - <(cot-extract -u $R) && cot-extract -u $R > $TMP/x.jsonl &&
+  cot-extract < $TMP/x.jsonl | cat > $TMP/p2.zst && cmp $TMP/p2.zst $TMP/p.zst'
+t level-fifo-is-stored 0 'mkfifo $TMP/fifo && { cat $TMP/fifo > $TMP/q.zst & } && cot-extract -o $TMP/fifo $R && wait && $SF $TMP/q.zst &&
+  zstd -dc $TMP/q.zst | cmp - <(cot-extract -u $R)'
+# 2.6 MB: blocks of 128 KiB less their headers, one frame, read back whole
+t stored-blocks 0 'yes "$G" | head -40000 | cot-extract | cat > $TMP/p.zst && $SF $TMP/p.zst &&
+  cot-extract -u $TMP/p.zst | cmp - <(yes "$G" | head -40000 | cot-extract -u)'
+# a pause in the input flushes: the block so far goes out, not the frame
+check stored-flush '(printf "%s\n" "$G"; sleep 0.5; printf "%s\n" "$G") | cot-extract | cat > $TMP/p.zst &&
+  b=$($SF $TMP/p.zst | sed -n "s/^frames 1 blocks \([0-9]*\) bytes 272$/\1/p") && test "$b" -ge 2 && test "$(zstd -dc $TMP/p.zst | wc -l)" = 2'
+# nothing written: one frame, its last block empty; cut short: an error
+t stored-empty 0 'cot-extract < /dev/null | cat > $TMP/e.zst && od -An -tx1 $TMP/e.zst && zstd -dc $TMP/e.zst | wc -c'
+t stored-cut 1 'set -o pipefail; yes "$G" | head -40000 | cot-extract | head -c 1000000 > $TMP/c.zst; cot-extract -u $TMP/c.zst 2>&1 >/dev/null | sed "s|$TMP|TMP|"'
 check level-explicit-wins 'for l in 3 1 19 -3; do cot-extract -l $l -o $TMP/f.zst $R && cot-extract -l $l $R | cat > $TMP/p.zst &&
   cmp $TMP/p.zst $TMP/f.zst || exit 1; done'
 check level-fast 'cot-extract -l -3 -o $TMP/f3.zst $R && cot-extract -l 1 -o $TMP/l1.zst $R &&
@@ -108,7 +120,7 @@ check level-fast 'cot-extract -l -3 -o $TMP/f3.zst $R && cot-extract -l 1 -o $TM
 t bad-level-fast 2 'cot-extract -l -131073 tests/bad/crlf.jsonl'
 check level-fastest 'cot-extract -l -131072 -o $TMP/f.zst $R && zstd -dc $TMP/f.zst | cmp - <(cot-extract -u $R)'
 check level-pipe-other-tools 'cot-extract -u $R > $TMP/x.jsonl && for t in cot-judge "cot-diff $TMP/x.jsonl"; do
-  $t -q -l -1000 -o $TMP/f3.zst $TMP/x.jsonl && $t -q $TMP/x.jsonl | cat > $TMP/p.zst && cmp $TMP/p.zst $TMP/f3.zst &&
-  $t -q -o $TMP/f.zst $TMP/x.jsonl && ! cmp -s $TMP/f.zst $TMP/f3.zst || { echo "$t"; exit 1; }; done'
+  $t -q $TMP/x.jsonl | cat > $TMP/p.zst && $SF $TMP/p.zst > /dev/null && $t -q -u $TMP/x.jsonl | cmp - <(zstd -dc $TMP/p.zst) &&
+  $t -q -o $TMP/f.zst $TMP/x.jsonl && ! $SF $TMP/f.zst 2>/dev/null || { echo "$t"; exit 1; }; done'
 
 done_testing
