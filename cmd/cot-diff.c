@@ -1498,6 +1498,7 @@ static int diff_main(cot_common_t *common, opts_t *o, int argc, char **argv)
         cot_profile_close(prof);
         return COT_EXIT_IO;
     }
+    if (common->threads) cot_pair_src_threaded(src);
     cot_run_t run;
     int st = cot_run_open(&run, common, files, nfiles, !o->counts);
     if (st) {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -321,6 +322,7 @@ size_t cot_pair_bytes(const cot_pair_index_t *ix)
 /* ---- the originals' source ------------------------------------------- */
 
 #define SRC_CHUNK (1 << 20)
+#define SRC_RING 4             /* buffers a spill writer thread cycles   */
 
 struct cot_pair_src {
     char *name;                 /* ORIG as given, for messages             */
@@ -337,6 +339,17 @@ struct cot_pair_src {
     uint64_t wpos;              /* bytes in the file, buffered ones too    */
     size_t wlen;
     const char *tmpdir;
+    /* spill written by a thread (cot_pair_src_threaded()): buf is
+     * ring[made % SRC_RING]; buffers written..made wait for the writer */
+    int wt_on;
+    pthread_t wt;
+    pthread_mutex_t wmu;
+    pthread_cond_t wcv;
+    char *ring[SRC_RING];
+    size_t rlen[SRC_RING];
+    unsigned long long made, written;
+    int wend;                   /* no more buffers: the writer ends        */
+    int werr;                   /* its first failure: errno, or -1         */
 };
 
 static int is_zstd_magic(const unsigned char *m)
@@ -394,23 +407,100 @@ unsigned long long cot_pair_src_spill_bytes(const cot_pair_src_t *s)
     return s->spill ? s->wpos : 0;
 }
 
-static int spill_flush(cot_pair_src_t *s)
+/* Write p[0..n) to fd: 0, or errno (-1: nothing written). */
+static int write_all(int fd, const char *p, size_t n)
 {
     size_t at = 0;
-    while (at < s->wlen) {
-        ssize_t w = write(s->fd, s->buf + at, s->wlen - at);
+    while (at < n) {
+        ssize_t w = write(fd, p + at, n - at);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            cot_err("%s: cannot spill the originals to a temporary file in "
-                    "TMPDIR=%s: %s (they take about their uncompressed size "
-                    "there; set TMPDIR to a folder with room)", s->name,
-                    s->tmpdir, w < 0 ? strerror(errno) : "nothing written");
-            return -1;
-        }
+        if (w <= 0) return w < 0 ? errno : -1;
         at += (size_t)w;
     }
-    s->wlen = 0;
     return 0;
+}
+
+static int spill_error(const cot_pair_src_t *s, int e)
+{
+    cot_err("%s: cannot spill the originals to a temporary file in "
+            "TMPDIR=%s: %s (they take about their uncompressed size "
+            "there; set TMPDIR to a folder with room)", s->name,
+            s->tmpdir, e > 0 ? strerror(e) : "nothing written");
+    return -1;
+}
+
+/* The writer thread: the buffers in order, until wend.  After a failure
+ * it only hands them back (the main thread says why). */
+static void *spill_writer(void *arg)
+{
+    cot_pair_src_t *s = arg;
+    pthread_mutex_lock(&s->wmu);
+    for (;;) {
+        while (s->written == s->made && !s->wend) pthread_cond_wait(&s->wcv, &s->wmu);
+        if (s->written == s->made) break;
+        unsigned i = (unsigned)(s->written % SRC_RING);
+        int failed = s->werr;
+        pthread_mutex_unlock(&s->wmu);
+        int e = failed ? 0 : write_all(s->fd, s->ring[i], s->rlen[i]);
+        pthread_mutex_lock(&s->wmu);
+        if (e && !s->werr) s->werr = e;
+        s->written++;
+        pthread_cond_broadcast(&s->wcv);
+    }
+    pthread_mutex_unlock(&s->wmu);
+    return NULL;
+}
+
+/* Hand buf (wlen bytes) to the writer and take the next free buffer: 0,
+ * or the writer's failure (errno, or -1). */
+static int spill_handoff(cot_pair_src_t *s)
+{
+    pthread_mutex_lock(&s->wmu);
+    s->rlen[s->made % SRC_RING] = s->wlen;
+    s->made++;
+    pthread_cond_broadcast(&s->wcv);
+    while (s->made - s->written >= SRC_RING && !s->werr)
+        pthread_cond_wait(&s->wcv, &s->wmu);
+    int e = s->werr;
+    pthread_mutex_unlock(&s->wmu);
+    s->buf = s->ring[s->made % SRC_RING];
+    s->wlen = 0;
+    return e;
+}
+
+/* Stop the writer after what it was given: its failure, or 0. */
+static int spill_join(cot_pair_src_t *s)
+{
+    pthread_mutex_lock(&s->wmu);
+    s->wend = 1;
+    pthread_cond_broadcast(&s->wcv);
+    pthread_mutex_unlock(&s->wmu);
+    pthread_join(s->wt, NULL);
+    s->wt_on = 0;
+    return s->werr;
+}
+
+static int spill_flush(cot_pair_src_t *s)
+{
+    int e = s->wt_on ? spill_handoff(s) : write_all(s->fd, s->buf, s->wlen);
+    s->wlen = 0;
+    return e ? spill_error(s, e) : 0;
+}
+
+void cot_pair_src_threaded(cot_pair_src_t *s)
+{
+    if (!s->spill || s->wt_on || s->wpos) return;
+    s->ring[0] = s->buf;
+    for (int i = 1; i < SRC_RING; i++) s->ring[i] = cot_malloc(SRC_CHUNK);
+    pthread_mutex_init(&s->wmu, NULL);
+    pthread_cond_init(&s->wcv, NULL);
+    s->made = s->written = 0;
+    s->wend = s->werr = 0;
+    if (pthread_create(&s->wt, NULL, spill_writer, s) == 0) { s->wt_on = 1; return; }
+    for (int i = 1; i < SRC_RING; i++) free(s->ring[i]);   /* serial, then */
+    memset(s->ring, 0, sizeof s->ring);
+    pthread_cond_destroy(&s->wcv);
+    pthread_mutex_destroy(&s->wmu);
 }
 
 /* In place: move the scan to the start of the next line.  0, or -1 when the
@@ -490,7 +580,11 @@ int cot_pair_src_add(cot_pair_src_t *s, unsigned long long lineno,
 
 int cot_pair_src_done(cot_pair_src_t *s)
 {
-    return s->spill ? spill_flush(s) : 0;
+    if (!s->spill) return 0;
+    if (!s->wt_on) return spill_flush(s);
+    int e = s->wlen ? spill_handoff(s) : 0;
+    int j = spill_join(s);
+    return e || j ? spill_error(s, e ? e : j) : 0;
 }
 
 int cot_pair_src_read(const cot_pair_src_t *s, uint64_t off, size_t len,
@@ -570,8 +664,15 @@ int cot_pair_src_check(const cot_pair_src_t *s)
 void cot_pair_src_close(cot_pair_src_t *s)
 {
     if (!s) return;
+    if (s->wt_on) spill_join(s);
     if (s->fd >= 0) close(s->fd);
-    free(s->buf);
+    if (s->ring[0]) {           /* buf is one of them */
+        for (int i = 0; i < SRC_RING; i++) free(s->ring[i]);
+        pthread_cond_destroy(&s->wcv);
+        pthread_mutex_destroy(&s->wmu);
+    } else {
+        free(s->buf);
+    }
     free(s->name);
     free(s);
 }

@@ -337,6 +337,19 @@ check in-place-unmatched-bytes 'printf "%s\r\n\n%s\n{bad\n%s" "$(sed -n 1p $O)" 
 t spill-no-tmpdir 3 'set -o pipefail; zstd -q -c $O > $TMP/o.zst && TMPDIR=$TMP/none cot-diff -u $TMP/o.zst $S 2>&1 | sed "s|$TMP|TMP|g"'
 # a TMPDIR that fills up (here: a 1 KB file size limit)
 t spill-full      3 'zstd -q -c $O > $TMP/o.zst && (trap "" XFSZ; ulimit -f 1; TMPDIR=$TMP cot-diff -u $TMP/o.zst $S 2>&1 > /dev/null) | sed "s|$TMP|TMP|g"; exit ${PIPESTATUS[0]}'
+# Spilled through a writer thread (-@ N > 0) with 4 buffers of 1 MiB: 6 MB
+# of originals go round them, the same records as -@ 0; a spill that fills
+# up half-way is the same error, told when the reading hands the writer
+# its next buffer.
+BIG=$_BASE/big; export BIG
+jq -c -n 'range(600) as $i | {id: "o\($i)", prompt: "p\($i)", cot: ("step \($i) of it. " * 600), answer: "\($i)"}' > $BIG-o.jsonl
+jq -c 'if (.id | ltrimstr("o") | tonumber) % 3 == 0 then .cot |= sub("of it"; "of that") | .id |= "s" + . else . end' $BIG-o.jsonl > $BIG-s.jsonl
+zstd -q -c $BIG-o.jsonl > $BIG-o.zst
+check spill-ring-same 'cot-diff -u -v -@ 2 $BIG-o.zst $BIG-s.jsonl > $TMP/a 2> $TMP/ea && cot-diff -u -v -@ 0 $BIG-o.zst $BIG-s.jsonl > $TMP/b 2> $TMP/eb &&
+  cmp $TMP/a $TMP/b && cmp $TMP/ea $TMP/eb && grep -q "spilled-bytes $(wc -c < $BIG-o.jsonl)" $TMP/ea &&
+  cot-diff -u $BIG-o.jsonl $BIG-s.jsonl | cmp - $TMP/a && test "$(jq -r .diff.edit $TMP/a | sort | uniq -c | tr -s " ")" = " 200 cot-only
+ 400 none"'
+t spill-ring-full 3 'for n in 0 1 2; do (trap "" XFSZ; ulimit -f 2048; TMPDIR=$TMP cot-diff -u -@ $n $BIG-o.zst $BIG-s.jsonl 2>&1 > /dev/null; echo "rc $?") | sed "s|$TMP|TMP|g; s|$BIG|BIG|g"; done; exit 3'
 check in-place-no-tmp 'mkdir $TMP/t && TMPDIR=$TMP/t cot-diff -u $O $S > /dev/null && [ -z "$(ls -A $TMP/t)" ] && zstd -q -c $O > $TMP/o.zst &&
   TMPDIR=$TMP/t cot-diff -u $TMP/o.zst $S > /dev/null && [ -z "$(ls -A $TMP/t)" ]'
 
