@@ -922,6 +922,22 @@ int main(int argc, char **argv)
     if (count_only && strcmp(common.out_path, "-"))
         cot_usage_error("-c/--counts prints counts on standard output; it does not "
                         "use -o (redirect it: > FILE)");
+    /* What only adds to a record (labels, judge.model) is not in -c's
+     * counts: said, so that nobody reads the counts as the model's or the
+     * baseline's (the work is still done, as a timing run may want). */
+    if (count_only && model_file && model_verdict == -1)
+        cot_warn("-c counts verdicts, and --model without --model-verdict only adds "
+                 "judge.model: no count changes; add --model-verdict to let the model "
+                 "raise verdicts, or write the records and count judge.model.label "
+                 "with cot-stat");
+    if (count_only && baseline)
+        cot_warn("-c counts verdicts, and --baseline only adds the label "
+                 "voice-departure: no count changes; write the records and count "
+                 "judge.labels with cot-stat");
+    if (count_only && cue_text_field)
+        cot_warn("-c counts verdicts, and --cue-text-field only adds the labels "
+                 "cue-mentioned and cue-unmentioned: no count changes; write the "
+                 "records and count judge.labels with cot-stat");
 
     /* The profile first: a bad one fails before anything else is built. */
     shift_t sh = {0};
