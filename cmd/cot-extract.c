@@ -87,6 +87,30 @@ static void check_fields(cot_run_t *run, cot_fields_t *f, cot_buf_t *key)
     if (cot_fields_check(f, 0)) cot_run_fail(run, COT_EXIT_DATA);
 }
 
+/* --logprobs without a PATH looks in lp_paths: asked for and found in no
+ * record fails the run, as a PATH that matched none does (the records are
+ * written; -o output is not committed); found in some, a warning.  --meta
+ * keeps only what it names, which can leave them out. */
+static void check_lp_default(cot_run_t *run, size_t nmeta)
+{
+    unsigned long long hit = cot_run_counter(run, "logprobs:aligned"),
+                       miss = cot_run_counter(run, "logprobs:none");
+    if (!miss) return;
+    const char *meta = nmeta ? "; --meta keeps only the members it names: add --meta "
+                               "for the one that holds them" : "";
+    if (hit) {
+        cot_warn("--logprobs: no logprobs where it looks in %llu of the %llu records "
+                 "(they get no logprob_stats)%s", miss, hit + miss, meta);
+        return;
+    }
+    cot_err("--logprobs: none of the %llu record%s holds logprobs where it looks "
+            "(meta.logprobs, meta.choice.logprobs, meta.message.logprobs, "
+            "meta.generation.logprobs, meta.prompt_logprobs)%s; name where they "
+            "are with --logprobs=PATH, or leave --logprobs off", miss,
+            miss == 1 ? "" : "s", meta);
+    cot_run_fail(run, COT_EXIT_DATA);
+}
+
 /* ---- -@ N: records parsed and extracted on workers (lib/workers.h) ----- */
 
 typedef struct {
@@ -405,6 +429,8 @@ int main(int argc, char **argv)
     if (r == -1) check_fields(&run, cot_extract_fields(x), &key);
     if (r == -1 && cot_fields_check(lpf, 0))
         cot_run_fail(&run, COT_EXIT_DATA);
+    if (r == -1 && logprobs && !lp_path)
+        check_lp_default(&run, xo.nmeta);
     cot_fields_free(lpf);
     cot_buf_free(&key);
     cot_extract_free(x);
