@@ -922,22 +922,20 @@ int main(int argc, char **argv)
     if (count_only && strcmp(common.out_path, "-"))
         cot_usage_error("-c/--counts prints counts on standard output; it does not "
                         "use -o (redirect it: > FILE)");
-    /* What only adds to a record (labels, judge.model) is not in -c's
-     * counts: said, so that nobody reads the counts as the model's or the
-     * baseline's (the work is still done, as a timing run may want). */
-    if (count_only && model_file && model_verdict == -1)
-        cot_warn("-c counts verdicts, and --model without --model-verdict only adds "
-                 "judge.model: no count changes; add --model-verdict to let the model "
-                 "raise verdicts, or write the records and count judge.model.label "
-                 "with cot-stat");
-    if (count_only && baseline)
-        cot_warn("-c counts verdicts, and --baseline only adds the label "
-                 "voice-departure: no count changes; write the records and count "
-                 "judge.labels with cot-stat");
-    if (count_only && cue_text_field)
-        cot_warn("-c counts verdicts, and --cue-text-field only adds the labels "
-                 "cue-mentioned and cue-unmentioned: no count changes; write the "
-                 "records and count judge.labels with cot-stat");
+    /* What only adds to a record (labels, judge.model) changes no count. */
+    {
+        const char *adds = !count_only ? NULL
+                         : model_file && model_verdict == -1 ? "--model (without --model-verdict)"
+                         : baseline ? "--baseline"
+                         : cue_text_field ? "--cue-text-field" : NULL;
+        if (adds)
+            cot_usage_error("-c/--counts prints counts of verdicts: %s, which adds "
+                            "fields or labels to the records and changes no verdict, "
+                            "has no effect with it; write the records and count them "
+                            "with cot-stat%s", adds,
+                            model_file && model_verdict == -1
+                                ? ", or add --model-verdict" : "");
+    }
 
     /* The profile first: a bad one fails before anything else is built. */
     shift_t sh = {0};

@@ -19,8 +19,8 @@ check judge-help-cue-words 'cot-judge --help | grep -q -- "--cue-words FILE    a
 check diff-help-answer-shift 'cot-diff --help | grep -q -- "--answer-shift    add the numeric answers"'
 t cue-words-alone      2 'cot-judge --cue-words rules/cue-words.vocab $C'
 t cue-text-bad-path    2 'cot-judge --cue-text-field "/a/~2" $C'
-# -c counts verdicts, and the cue labels are labels: said, counts unchanged
-t cue-text-counts-inert 0 'cot-extract -u $Q > $TMP/q && cot-judge -c --cue-text-field /meta/nudge_text $TMP/q 2>&1 >$TMP/a; cat $TMP/a; cot-judge -c $TMP/q 2>/dev/null | cmp - $TMP/a'
+# -c counts verdicts, and the cue labels are labels: a usage error
+t cue-text-counts     2 'cot-judge -c --cue-text-field /meta/nudge_text $C'
 t answer-shift-text    2 'cot-diff -f text --answer-shift $C $Q'
 t cue-words-missing    3 'cot-judge --cue-text-field /meta/nudge_text --cue-words tests/no-such.vocab -u $C'
 t cue-words-bad        1 'cot-judge --cue-text-field /meta/nudge_text --cue-words tests/golden/cues/bad.vocab -u $C'

@@ -186,8 +186,8 @@ t rules-no-pattern 1 'cot-judge --rules-only $G/nopat.rules $G/nocot.jsonl'
 t cue-field 0 'cot-judge -u --cue-field /meta/hint $G/cue.jsonl | $PY $W/show.py'
 t baseline 0 'cot-judge -u --baseline $G/baseline.json --only clean $S/traces.jsonl | $PY $W/show.py | grep voice'
 t baseline-bad 1 'cot-judge -u --baseline $G/baseline-bad.json $S/traces.jsonl'
-# -c counts verdicts, and the baseline only adds a label: said, counts unchanged
-t baseline-counts-inert 0 'cot-judge -c --baseline $G/baseline.json $S/traces.jsonl 2>&1 >$TMP/a; cat $TMP/a; cot-judge -c $S/traces.jsonl 2>/dev/null | cmp - $TMP/a'
+# -c counts verdicts, and the baseline only adds a label: a usage error
+t baseline-counts 2 'cot-judge -c --baseline $G/baseline.json $S/traces.jsonl'
 # labels do not depend on how the input arrives (issue 10: a first pass over
 # FILEs gave voice-departure, stdin never did)
 check voice-file-equals-stdin 'cot-judge -u -q $S/traces.jsonl > $TMP/a && cot-judge -u -q < $S/traces.jsonl > $TMP/b && cmp $TMP/a $TMP/b'

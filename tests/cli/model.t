@@ -63,9 +63,9 @@ t model-verdict-not-verdicts 2 'jq -c ".meta.flag = (.meta.label == \"rationaliz
 t score 0 '$TR -o $TMP/m $D && head -n 3 $D | cot-judge -u --model $TMP/m | jq -c "[.id, .meta.label, .judge.verdict, .judge.model]"'
 t score-count 0 '$TR -o $TMP/m $D && cot-judge -u --model $TMP/m $D | jq -r "[.meta.label, .judge.model.label] | @tsv" | sort | uniq -c'
 t model-verdict 0 '$TR -o $TMP/m $D && cot-judge -c --model $TMP/m --model-verdict $D'
-# -c counts verdicts: a model that may not raise them changes no count, and
-# says so (the counts are those without it); with --model-verdict, no word
-t model-counts-inert 0 '$TR -o $TMP/m $D && cot-judge -c --model $TMP/m $D 2>&1 >$TMP/a | grep -v voice-departure; cat $TMP/a; cot-judge -c $D 2>/dev/null | cmp - $TMP/a'
+# -c counts verdicts: a model that may not raise them would change no count,
+# a usage error; with --model-verdict, no word
+t model-counts-no-verdict 2 '$TR -o $TMP/m $D && cot-judge -c --model $TMP/m $D'
 check model-verdict-counts-quiet '$TR -o $TMP/m $D && cot-judge -c --model $TMP/m --model-verdict $D 2>&1 >/dev/null | grep -v voice-departure | wc -l | grep -qx 0'
 t model-verdict-explicit 0 '$TR -o $TMP/m $D && cot-judge -c --model $TMP/m --model-verdict=silent $D'
 t model-verdict-multi 0 'cot-judge train -q -o $TMP/m --label meta.label --group meta.task $D && cot-judge -c --model $TMP/m --model-verdict $D'
