@@ -478,6 +478,7 @@ typedef struct {
     cot_pair_src_t *src;
     unsigned long long other, nokey;
     int st;
+    int src_failed;             /* the spill (or the file) failed          */
 } oload_t;
 
 static void oitem_free(void *p)
@@ -588,6 +589,7 @@ static int orig_done(void *arg, void *itp)
     uint64_t off;
     if (cot_pair_src_add(m->src, it->line, it->text, it->len, &off) < 0) {
         m->st = COT_EXIT_IO;
+        m->src_failed = 1;
         return 1;
     }
     /* An empty key is kept for --unmatched, but it would pair with every
@@ -646,14 +648,19 @@ static int load_originals(cot_run_t *run, const opts_t *o, int threads, int adap
     free(ctx);
     free(ctxp);
     cot_jsonl_close(rd);
-    if (!st && cot_pair_src_done(src) < 0) st = COT_EXIT_IO;
-    cot_run_count(run, "orig:loaded", cot_pair_count(ix));
-    cot_run_count(run, "orig:keys", cot_pair_keys(ix));
-    cot_run_count(run, "orig:no-key", m.nokey);
-    if (o->shard_n) cot_run_count(run, "orig:other-shard", m.other);
-    cot_run_count(run, "orig:index-bytes", cot_pair_bytes(ix));
-    if (cot_pair_src_spilled(src))
-        cot_run_count(run, "orig:spilled-bytes", cot_pair_src_spill_bytes(src));
+    if (!st && cot_pair_src_done(src) < 0) st = COT_EXIT_IO, m.src_failed = 1;
+    /* A spill that failed leaves an index that is thrown away, and how far
+     * it got depends on when the writer thread's failure was seen (-@ N):
+     * not counted, so that -v says the same at every N. */
+    if (!(m.src_failed && cot_pair_src_spilled(src))) {
+        cot_run_count(run, "orig:loaded", cot_pair_count(ix));
+        cot_run_count(run, "orig:keys", cot_pair_keys(ix));
+        cot_run_count(run, "orig:no-key", m.nokey);
+        if (o->shard_n) cot_run_count(run, "orig:other-shard", m.other);
+        cot_run_count(run, "orig:index-bytes", cot_pair_bytes(ix));
+        if (cot_pair_src_spilled(src))
+            cot_run_count(run, "orig:spilled-bytes", cot_pair_src_spill_bytes(src));
+    }
     if (st) run->status = st;
     else if (m.nokey)
         cot_warn("%llu of %zu originals have an empty key (key: %s): never paired "
