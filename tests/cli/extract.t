@@ -140,9 +140,11 @@ t logprobs-path-none 1 'cot-extract -u --logprobs=meta.logprbs samples/profile/l
 t logprobs-path-some 0 'cot-extract -u -v --logprobs=meta.logprobs samples/profile/logprobs.jsonl > /dev/null'
 t logprobs-bad-path 2 'cot-extract --logprobs=a..b samples/profile/logprobs.jsonl'
 # --logprobs without a PATH, found in no record: the run fails, as a PATH
-# that matched none does (records still written); --meta that leaves them
+# that matched none does (records still on stdout, -o not written); --meta that leaves them
 # out is named
 t logprobs-default-none 1 'set -o pipefail; printf "%s\n" "{\"id\":\"a\",\"cot\":\"c\",\"answer\":\"y\"}" | cot-extract -u --logprobs | wc -l'
+check logprobs-default-none-o 'printf "%s\n" "{\"id\":\"a\",\"cot\":\"c\",\"answer\":\"y\"}" > $TMP/n.jsonl &&
+  { cot-extract --logprobs -o $TMP/o.jsonl $TMP/n.jsonl; test $? = 1; } 2>/dev/null && test ! -e $TMP/o.jsonl && cot-extract -o $TMP/o.jsonl $TMP/n.jsonl && test -s $TMP/o.jsonl'
 t logprobs-meta-drops 1 'set -o pipefail; cot-extract -u --logprobs --meta orig_logprobs samples/profile/logprobs.jsonl | jq -c "[.id, (.meta | keys), .logprob_stats]"'
 
 done_testing
