@@ -113,8 +113,9 @@ typedef struct cot_pair_src cot_pair_src_t;
 cot_pair_src_t *cot_pair_src_open(const char *path);
 /* Spill through a writer thread, so that the thread reading and indexing
  * the originals does not wait on the copy into the page cache: the same
- * file, SRC_RING (4) buffers of 1 MiB more memory, and a failed write is
- * told by the next cot_pair_src_add() that hands it a buffer, or by
+ * file, 3 MiB more memory (4 buffers of 1 MiB in all, SRC_RING), and a
+ * failed write is told by the next cot_pair_src_add() that hands it a
+ * buffer, or by
  * cot_pair_src_done().  Before the first add; nothing when the originals
  * are read in place, or when no thread can be started. */
 void cot_pair_src_threaded(cot_pair_src_t *s);
