@@ -859,7 +859,7 @@ typedef struct {
     cot_buf_t key;
     int empty;
     /* set by the worker */
-    int status, edit, selected, failed, shift;  /* shift: 0, 1 in, 2 off   */
+    int status, edit, selected, failed, shift;  /* shift: 0; 1 in, 2 off, 3 in ref */
     size_t cands, best;
     cot_buf_t out;              /* the record's line or its text view      */
 } ditem_t;
@@ -1182,7 +1182,7 @@ static void diff_work(void *ctxp, void *itp)
         int off = 0;
         sj = cot_profile_shift_json(c->prof, it->v.cot, it->v.cot_len, nspans, c->so,
                                     &c->pw, &off);
-        it->shift = off ? 2 : 1;
+        it->shift = c->pw.in_reference == 1 ? 3 : off ? 2 : 1;
     }
     if (o->answer_shift) {
         /* no original for no-source and no-key records (before, a no-key
@@ -1210,6 +1210,9 @@ typedef struct {
     cot_pair_index_t *ix;
     unsigned long long cot_edited, paired, compared, digest_ids;
     unsigned long long nstatus[COT_DV_NSTATUS], nedit[4];
+    unsigned long long shifted, inref;   /* --profile: scored, in its reference */
+    cot_buf_t inref_file;        /* where the first in the reference is     */
+    unsigned long inref_line;
 } dmain_t;
 
 static int diff_done(void *arg, void *itp)
@@ -1260,8 +1263,16 @@ static int diff_done(void *arg, void *itp)
         cot_run_count(run, "shown", it->out.len > 0);
         return 0;
     }
-    if (it->shift)
-        cot_run_count(run, it->shift == 2 ? "shift:off-policy" : "shift:in-policy", 1);
+    if (it->shift) {
+        static const char *const k[] = {"shift:in-policy", "shift:off-policy",
+                                        "shift:in-reference"};
+        cot_run_count(run, k[it->shift - 1], 1);
+        m->shifted++;
+        if (it->shift == 3 && !m->inref++) {
+            cot_buf_adds(&m->inref_file, it->raw.file.s);
+            m->inref_line = it->raw.line;
+        }
+    }
     if (cot_run_emit_raw(run, it->out.s, it->out.len) == 0) return 0;
     cot_run_stop_at(run, it->raw.lines, it->raw.blank);
     return 1;
@@ -1547,12 +1558,17 @@ static int diff_main(cot_common_t *common, opts_t *o, int argc, char **argv)
                 printf("%s\t%llu\n", cot_diffview_edit_names[k], m.nedit[k]);
         if (cot_flush_stdout()) run.status = COT_EXIT_IO;
     }
+    if (m.inref)               /* their records are kept, as a gate's are */
+        cot_profile_in_reference_error(o->profile, m.inref, m.shifted,
+                                       cot_buf_cstr(&m.inref_file), m.inref_line);
+    cot_buf_free(&m.inref_file);
     cot_pair_index_free(ix);
     cot_pair_src_close(src);
     cot_profile_close(prof);
     st = cot_run_finish(&run);
     if (st == COT_EXIT_OK && o->exit_status && (m.cot_edited || unpaired_gate))
         st = COT_EXIT_DATA;
+    if (st == COT_EXIT_OK && m.inref) st = COT_EXIT_DATA;
     return st;
 }
 

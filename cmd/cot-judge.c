@@ -300,6 +300,7 @@ typedef struct {
     cot_raw_t raw;               /* the line, where, why it is rejected    */
     int state, cue, printed;
     int voiced;                  /* counted in the judge's voiced           */
+    int shifted;                 /* --profile: scored; 2: in its reference  */
     cot_verdict_t verdict;
     cot_buf_t out;               /* the record printed, when printed       */
 } jitem_t;
@@ -385,6 +386,7 @@ static void judge_work(void *c, void *p)
     it->cue = -1;
     it->printed = 0;
     it->voiced = 0;
+    it->shifted = 0;
     cot_line_t l = {.file = it->raw.file.s, .line = it->raw.line, .len = it->raw.text.len};
     x->parser.members.keys = cf->keys;
     x->parser.members.nkeys = cf->nkeys;
@@ -441,6 +443,7 @@ static void judge_work(void *c, void *p)
         it->cue = r;
     }
     const cJSON *shift = x->sh.prof ? add_shift(&x->sh, it->rec, &v, jo) : NULL;
+    if (shift) it->shifted = x->sh.w.in_reference == 1 ? 2 : 1;
     if (cf->model) cot_model_judge(cf->model, &v, cf->model_verdict, jo, &x->mw);
     cot_record_set(it->rec, "judge", jo);
     it->state = IT_JUDGED;
@@ -458,6 +461,9 @@ typedef struct {
     cot_extjudge_t *ext;
     unsigned long voiced;        /* records with a voice, up to the last one
                                     delivered (the workers read ahead)      */
+    unsigned long long shifted, inref;   /* --profile: scored, in its reference */
+    cot_buf_t inref_file;        /* where the first in the reference is    */
+    unsigned long inref_line;
 } jdone_t;
 
 /* On the main thread, in input order: reject, count, write. */
@@ -474,6 +480,14 @@ static int judge_done(void *arg, void *p)
     else {
         if (it->cue >= 0)
             cot_run_count(d->run, it->cue ? "cue-text:not-judged" : "cue-text:judged", 1);
+        d->shifted += it->shifted > 0;
+        if (it->shifted == 2) {
+            cot_run_count(d->run, "shift:in-reference", 1);
+            if (!d->inref++) {
+                cot_buf_adds(&d->inref_file, it->raw.file.s);
+                d->inref_line = it->raw.line;
+            }
+        }
         if (!d->ext)
             sink_put_v(d->sink, it->verdict, it->rec, it->printed ? &it->out : NULL);
         else {
@@ -1047,7 +1061,7 @@ int main(int argc, char **argv)
         ctxs[i].own = nthreads > 0;
         ctxp[i] = &ctxs[i];
     }
-    jdone_t jd = {&run, &sink, ext, 0};
+    jdone_t jd = {.run = &run, .sink = &sink, .ext = ext};
     cot_workers_opt_t wo = {.threads = nthreads, .ctx = ctxp, .item_size = sizeof(jitem_t),
                             .work = judge_work, .done = judge_done, .done_arg = &jd,
                             .item_free = jitem_free, .adapt = common.threads_auto};
@@ -1095,6 +1109,12 @@ int main(int argc, char **argv)
     if (!baseline && judge.voiced >= COT_JUDGE_VOICE_MIN_N)
         cot_warn("voice-departure is off without --baseline FILE (%lu records had a "
                  "planner or assistant voice); see cot-judge(1)", judge.voiced);
+    /* a record in the profile's reference has no off-policy verdict to give */
+    int inref = jd.inref && run.status == COT_EXIT_OK;
+    if (jd.inref)
+        cot_profile_in_reference_error(profile, jd.inref, jd.shifted,
+                                       cot_buf_cstr(&jd.inref_file), jd.inref_line);
+    cot_buf_free(&jd.inref_file);
     st = cot_run_finish(&run);
     cot_judge_free(&judge);
     cot_cuetext_free(cue_text);
@@ -1104,6 +1124,7 @@ int main(int argc, char **argv)
     cot_model_close(model);
     cot_buf_free(&err);
     free(rubric);
-    if (st == COT_EXIT_OK && (ext_failed || sink.gate_hit || no_data)) st = COT_EXIT_DATA;
+    if (st == COT_EXIT_OK && (ext_failed || sink.gate_hit || no_data || inref))
+        st = COT_EXIT_DATA;
     return st;
 }

@@ -266,7 +266,7 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
         /* the reference corpus: every record's cot, none held out */
         cot_jsonl_reader_t *rd = cot_jsonl_open(&o->reference, 1);
         int r;
-        unsigned long long nref = 0;
+        unsigned long long nref = 0, left = 0;
         while ((r = cot_jsonl_next(rd, &l)) != -1) {
             if (r <= -2) { run.status = r == -3 ? COT_EXIT_IO : COT_EXIT_DATA; break; }
             cot_record_view_t v;
@@ -278,12 +278,18 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
                 continue;
             }
             if (!v.cot_len) continue;
-            cot_profile_builder_reference(b, v.cot, v.cot_len);
-            nref++;
+            if (cot_profile_builder_reference(b, v.cot, v.cot_len)) left++;
+            else nref++;
         }
         cot_jsonl_close(rd);
         cot_run_count(&run, "ref:records", nref);
-        if (run.status == 0 && !nref) {
+        if (left) cot_run_count(&run, "ref:held-out-copies", left);
+        if (run.status == 0 && !nref && left) {
+            cot_err("%s: every reference record (%llu) has the words of a held-out own "
+                    "record, and those are left out of the reference; give a reference "
+                    "of other text", o->reference, left);
+            run.status = COT_EXIT_DATA;
+        } else if (run.status == 0 && !nref) {
             cot_err("%s: no cot text to build the reference views from", o->reference);
             run.status = COT_EXIT_DATA;
         }
@@ -399,6 +405,16 @@ static int cmd_info(opts_t *o, char **files, int nfiles)
             printf("%s%llu", n > 1 ? "," : " ", (unsigned long long)in.view[v].entries[n]);
         printf("\n");
     }
+    if (in.views >> COT_PVIEW_REF_WORDS & 1) {
+        if (in.ref_kept)
+            printf("ref_fingerprints\t%llu distinct\t%llu reference records left out "
+                   "(copies of held-out own records)\n",
+                   (unsigned long long)in.ref_fingerprints,
+                   (unsigned long long)in.ref_left_out);
+        else
+            printf("ref_fingerprints\tnone (profile built before them: a scored record "
+                   "in the reference cannot be told; rebuild it)\n");
+    }
     printf("score_features\t");
     for (uint32_t k = 0; k < in.ncomb; k++)
         printf("%s%s", k ? "," : "", cot_pcal_names[in.comb[k]]);
@@ -443,8 +459,16 @@ typedef struct {
     cJSON *rec;                /* kept when printing failed: emitted here */
     cot_raw_t raw;             /* the line, where, why it is rejected     */
     cot_buf_t out;
-    int state, off, printed;
+    int state, off, printed, inref;
 } sitem_t;
+
+/* What score_done() keeps: the run, and the records in the reference */
+typedef struct {
+    cot_run_t *run;
+    unsigned long long scored, inref;
+    cot_buf_t file;            /* where the first in the reference is   */
+    unsigned long line;
+} sdone_t;
 
 static void sitem_reject(sitem_t *it, const char *kind, const char *why)
 {
@@ -457,7 +481,7 @@ static void score_work(void *c, void *p)
     sctx_t *x = c;
     sitem_t *it = p;
     const sconf_t *cf = x->cf;
-    it->printed = it->off = 0;
+    it->printed = it->off = it->inref = 0;
     cot_line_t l = {.file = it->raw.file.s, .line = it->raw.line, .len = it->raw.text.len};
     cot_json_members_t *m = &x->parser.members;
     m->keys = cf->keys;
@@ -528,13 +552,15 @@ static void score_work(void *c, void *p)
         if (cot_json_print(&it->out, it->rec) < 0) return;   /* cot_run_emit says why */
     }
     it->printed = 1;
+    it->inref = x->w.in_reference == 1;
     cJSON_Delete(it->rec);     /* freed by the thread that made it */
     it->rec = NULL;
 }
 
 static int score_done(void *arg, void *p)
 {
-    cot_run_t *run = arg;
+    sdone_t *sd = arg;
+    cot_run_t *run = sd->run;
     sitem_t *it = p;
     cot_line_t l = {it->raw.file.s, it->raw.line, it->raw.text.s ? it->raw.text.s : "", it->raw.text.len,
                     NULL, it->raw.why.s, it->raw.kind};
@@ -543,6 +569,14 @@ static int score_done(void *arg, void *p)
         stop = cot_run_reject(run, &l, it->raw.kind, it->raw.why.s) < 0;
     else {
         if (it->off) cot_run_count(run, "off-policy", 1);
+        sd->scored++;
+        if (it->inref) {
+            cot_run_count(run, "in-reference", 1);
+            if (!sd->inref++) {
+                cot_buf_adds(&sd->file, it->raw.file.s);
+                sd->line = it->raw.line;
+            }
+        }
         stop = (it->printed ? cot_run_emit_raw(run, it->out.s, it->out.len)
                             : cot_run_emit(run, it->rec)) < 0;
     }
@@ -587,13 +621,14 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
         else keys[nkeys++] = cot_buf_cstr(&head);
     }
     sconf_t cf = {prof, &so, o->spans, whole ? NULL : keys, whole ? 0 : nkeys};
+    sdone_t sd = {.run = &run};
     int nthreads = o->c.threads, nctx = nthreads ? nthreads : 1;
     sctx_t *ctxs = cot_calloc((size_t)nctx, sizeof *ctxs);
     void **ctxp = cot_calloc((size_t)nctx, sizeof *ctxp);
     for (int i = 0; i < nctx; i++) { ctxs[i].cf = &cf; ctxp[i] = &ctxs[i]; }
     cot_workers_opt_t wo = {.threads = nthreads, .ctx = ctxp, .item_size = sizeof(sitem_t),
                             .adapt = o->c.threads_auto,
-                            .work = score_work, .done = score_done, .done_arg = &run,
+                            .work = score_work, .done = score_done, .done_arg = &sd,
                             .item_free = sitem_free};
     cot_workers_t *pool = cot_workers_new(&wo);
     cot_run_set_idle(&run, cot_workers_idle, pool);   /* input pauses: deliver */
@@ -613,6 +648,12 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
     if (cot_workers_finish(pool) == 0 && read_status) run.status = read_status;
     cot_run_set_idle(&run, NULL, NULL);
     cot_workers_free(pool);
+    /* The records are whole (their nulls say what is not known), so they
+     * are kept, as a gate's are; the status says the run failed. */
+    if (sd.inref)
+        cot_profile_in_reference_error(o->profile, sd.inref, sd.scored,
+                                       cot_buf_cstr(&sd.file), sd.line);
+    cot_buf_free(&sd.file);
     for (int i = 0; i < nctx; i++) {
         cot_profile_work_free(&ctxs[i].w);
         cot_jsonl_parser_free(&ctxs[i].parser);
@@ -622,7 +663,8 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
     free(ctxp);
     cot_buf_free(&head);
     cot_profile_close(prof);
-    return cot_run_finish(&run);
+    st = cot_run_finish(&run);
+    return st == COT_EXIT_OK && sd.inref ? COT_EXIT_DATA : st;
 }
 
 /* ---- mix ---------------------------------------------------------------- */
@@ -691,6 +733,9 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     double *pv = NULL;
     uint32_t *gi = NULL;
     size_t n = 0, cap = 0, present = 0;
+    unsigned long long inref = 0;
+    cot_buf_t inref_file = {0};
+    unsigned long inref_line = 0;
     cot_smap_t groups = {0};
     cot_buf_t key = {0};
     cot_line_t l;
@@ -701,6 +746,10 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
             return r == -3 ? COT_EXIT_IO : COT_EXIT_DATA;
         }
         if (r || mix_twice(l.json, field, o->by)) continue;   /* rejected in pass 2 */
+        if (cJSON_IsTrue(cot_record_get(l.json, "shift.in_reference")) && !inref++) {
+            cot_buf_adds(&inref_file, l.file);
+            inref_line = l.line;
+        }
         const cJSON *v = cot_record_get(l.json, field);
         if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 1)) continue;
         if (n == cap) {
@@ -727,6 +776,15 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     cot_profile_mix_t m;
     cot_profile_mix_fit(pv, n, ncal, &m);
     if (cot_verbose >= 1) mix_say(&m, field, NULL, ncal, o->profile);
+    /* A record scored in its profile's reference has no p-value: the
+     * fraction above is then of the others only, not of the set. */
+    if (inref)
+        cot_err("mix: %llu records were scored against a profile whose reference "
+                "holds them (shift.in_reference; the first at %s:%lu), so they have "
+                "no p-value and the fraction is not the set's; score them against a "
+                "profile whose reference leaves them out (cot-profile(1), VIEWS)",
+                inref, cot_buf_cstr(&inref_file), inref_line);
+    cot_buf_free(&inref_file);
     /* each group's own fit (its posteriors stay the whole set's): the
      * p-values laid out group by group (a counting sort, linear in n) */
     double *gp = NULL;
@@ -781,7 +839,8 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
         else cJSON_AddNumberToObject(sh, "posterior", round(post * 1e4) / 1e4);
         if (cot_run_emit(&run, l.json) < 0) break;
     }
-    return cot_run_finish(&run);
+    st = cot_run_finish(&run);
+    return st == COT_EXIT_OK && inref ? COT_EXIT_DATA : st;
 }
 
 /* ---- logprobs ----------------------------------------------------------- */

@@ -35,6 +35,14 @@ static uint64_t combine(uint64_t left, uint64_t suffix_key)
 #define BOS_HASH 0x3c733e0000000001ULL   /* "<s>": no real token hashes here
                                             except by a 2^-64 accident      */
 
+/* Order-sensitive over the token hashes, seeded with the count. */
+uint64_t cot_profile_fingerprint(const cot_ptok_t *t, size_t n)
+{
+    uint64_t h = 0x6a09e667f3bcc909ULL ^ (uint64_t)n;
+    for (size_t i = 0; i < n; i++) h = mix64(h * 0x9e3779b97f4a7c15ULL ^ t[i].hash);
+    return h;
+}
+
 uint64_t cot_profile_hash_bytes(const void *p, size_t n)
 {
     const unsigned char *s = p;
@@ -485,6 +493,10 @@ static void wrf32(unsigned char *p, float f) { uint32_t v; memcpy(&v, &f, 4); wr
  *     profiles built before it): u32 kinds (2: windows, steps), u32 window,
  *     per kind u64 n, u64 disjoint, u64 kept, f64 mean, f64 sd (40 bytes),
  *     then the kept sorted f64 values of each kind.
+ * 488 u64 offset, size of the reference's fingerprints (0, 0: no reference,
+ *     or a profile built before them): u64 n, u64 reference records left
+ *     out (copies of held-out records), then n distinct u64 fingerprints
+ *     (cot_profile_fingerprint()) in ascending order.
  * Checksum: over the whole file with the checksum field read as zero. */
 #define HDR_SIZE 512
 #define OFF_TABLES 216
@@ -495,6 +507,7 @@ static void wrf32(unsigned char *p, float f) { uint32_t v; memcpy(&v, &f, 4); wr
 #define OFF_VIEWS 384
 #define OFF_SECT 392
 #define OFF_UNITS 472
+#define OFF_REFSET 488
 #define UNITS_HDR (8 + 40 * (COT_PUNIT_N - 1))
 enum { SEC_CHARS, SEC_RWORDS, SEC_RCHARS, SEC_LAYOUT, SEC_COMB, SEC_N };
 #define VIEW_SIZE 296
@@ -548,6 +561,12 @@ struct cot_profile_builder {
     size_t tcap;
     cot_buf_t hold;           /* held-out texts, NUL-separated             */
     uint64_t nhold;
+    /* fingerprints of the held-out texts (sorted at the first reference
+     * record) and of the reference records counted */
+    uint64_t *hfp, *rfp;
+    size_t nhfp, hfcap, nrfp, rfcap;
+    int hfp_sorted;
+    uint64_t ref_left_out;
     double vsum[COT_PVOICE_N], vsq[COT_PVOICE_N];
     uint64_t nvoice;
 };
@@ -744,8 +763,41 @@ void cot_profile_builder_add(cot_profile_builder_t *b, const char *p, size_t n)
     b->tokens += m;
 }
 
-void cot_profile_builder_reference(cot_profile_builder_t *b, const char *p, size_t n)
+static int cmp_u64(const void *a, const void *b)
 {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int fp_find(const uint64_t *v, size_t n, uint64_t x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n && v[lo] == x;
+}
+
+static void fp_push(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 1024;
+        *v = cot_realloc(*v, *cap * sizeof **v);
+    }
+    (*v)[(*n)++] = x;
+}
+
+int cot_profile_builder_reference(cot_profile_builder_t *b, const char *p, size_t n)
+{
+    if (!b->hfp_sorted) {
+        if (b->nhfp) qsort(b->hfp, b->nhfp, sizeof *b->hfp, cmp_u64);
+        b->hfp_sorted = 1;
+    }
+    size_t m = cot_profile_tokenize(p, n, &b->toks, &b->tcap);
+    const uint64_t fp = cot_profile_fingerprint(b->toks, m);
+    if (m && fp_find(b->hfp, b->nhfp, fp)) { b->ref_left_out++; return 1; }
     if (!b->ref_records) {
         for (int v = COT_PVIEW_REF_WORDS; v < COT_PVIEW_N; v++)
             for (int k = 1; k <= vorder(b, v); k++) btab_init(&vtabs(b, v)[k], 1024);
@@ -753,11 +805,12 @@ void cot_profile_builder_reference(cot_profile_builder_t *b, const char *p, size
         builder_get(b, COT_PVIEW_REF_WORDS, 1, BOS_HASH)->adj = BOSF;
         builder_get(b, COT_PVIEW_REF_CHARS, 1, BOS_HASH)->adj = BOSF;
     }
-    size_t m = cot_profile_tokenize(p, n, &b->toks, &b->tcap);
+    if (m) fp_push(&b->rfp, &b->nrfp, &b->rfcap, fp);
     count_view(b, COT_PVIEW_REF_WORDS, b->toks, m);
     size_t mc = cot_profile_tokenize_chars(p, n, &b->ctoks, &b->ctcap);
     count_view(b, COT_PVIEW_REF_CHARS, b->ctoks, mc);
     b->ref_records++;
+    return 0;
 }
 
 void cot_profile_builder_holdout(cot_profile_builder_t *b, const char *p, size_t n)
@@ -765,6 +818,9 @@ void cot_profile_builder_holdout(cot_profile_builder_t *b, const char *p, size_t
     cot_buf_add(&b->hold, p, n);
     cot_buf_addc(&b->hold, '\0');
     b->nhold++;
+    size_t m = cot_profile_tokenize(p, n, &b->toks, &b->tcap);
+    if (m) fp_push(&b->hfp, &b->nhfp, &b->hfcap, cot_profile_fingerprint(b->toks, m));
+    b->hfp_sorted = 0;
 }
 
 void cot_profile_builder_stats(const cot_profile_builder_t *b,
@@ -776,6 +832,7 @@ void cot_profile_builder_stats(const cot_profile_builder_t *b,
     s->holdout = b->nhold;
     s->ref_records = b->ref_records;
     s->ref_tokens = b->xtokens[COT_PVIEW_REF_WORDS];
+    s->ref_left_out = b->ref_left_out;
     for (int n = 1; n <= b->o.order; n++) s->ngrams[n] = b->t[n].used;
     s->sweeps = b->sweeps;
     s->cutoff = b->cutoff;
@@ -791,6 +848,8 @@ void cot_profile_builder_free(cot_profile_builder_t *b)
     }
     free(b->toks);
     free(b->ctoks);
+    free(b->hfp);
+    free(b->rfp);
     cot_buf_free(&b->hold);
     free(b);
 }
@@ -866,6 +925,7 @@ struct cot_profile {
     pview_t v[COT_PVIEW_N];     /* v[0] repeats the words view above      */
     comb_t comb;
     const unsigned char *ux[COT_PUNIT_N];   /* kept unit values, sorted   */
+    const unsigned char *rfp;               /* reference fingerprints     */
     uint64_t serial;            /* this opening's, for the scorer's caches */
 };
 
@@ -931,6 +991,16 @@ static const char *validate_v2(const unsigned char *p, size_t n)
     if (nf > COT_PROFILE_COMB_MAX) return "corrupted profile (combined score)";
     for (uint32_t k = 0; k < nf; k++)
         if (rd32(c + 8 + 4 * k) >= COT_PCAL_SCORE) return "corrupted profile (combined score)";
+    uint64_t roff = rd64(p + OFF_REFSET), rsz = rd64(p + OFF_REFSET + 8);
+    if (roff || rsz) {
+        if (!(views & 4) || roff < HDR_SIZE || roff > n || rsz > n - roff || rsz < 16 ||
+            roff % 8 || (rsz - 16) / 8 != rd64(p + roff) || (rsz - 16) % 8)
+            return "corrupted profile (reference fingerprints)";
+        const unsigned char *q = p + roff + 16;
+        for (uint64_t i = 1; i < rd64(p + roff); i++)
+            if (rd64(q + 8 * i) <= rd64(q + 8 * (i - 1)))
+                return "corrupted profile (reference fingerprints)";
+    }
     uint64_t uoff = rd64(p + OFF_UNITS), usz = rd64(p + OFF_UNITS + 8);
     if (!uoff && !usz) return NULL;
     if (uoff < HDR_SIZE || uoff > n || usz > n - uoff || usz < UNITS_HDR || uoff % 8)
@@ -1059,6 +1129,13 @@ static void open_v2(cot_profile_t *pr)
         cb->mu[k] = rdf64(c + 40 + 8 * k);
         cb->sd[k] = rdf64(c + 104 + 8 * k);
         for (int j = 0; j < cb->n; j++) cb->ri[k][j] = rdf64(c + 168 + 8 * (k * 8 + j));
+    }
+    uint64_t roff = rd64(p + OFF_REFSET);
+    if (roff) {
+        in->ref_kept = 1;
+        in->ref_fingerprints = rd64(p + roff);
+        in->ref_left_out = rd64(p + roff + 8);
+        pr->rfp = p + roff + 16;
     }
     uint64_t uoff = rd64(p + OFF_UNITS);
     in->unit_n[COT_PUNIT_RECORD] = in->unit_indep[COT_PUNIT_RECORD] =
@@ -1985,6 +2062,13 @@ int cot_profile_warn_calibration(const cot_profile_t *p, double fpr, unsigned ki
         } else continue;
         nw++;
     }
+    if (score && p->info.views >> COT_PVIEW_REF_WORDS & 1 && !p->info.ref_kept) {
+        cot_warn("the profile was built before cot-profile kept its reference's "
+                 "fingerprints, so a scored record that is in the reference (whose "
+                 "ratios are then too high) cannot be told: shift.in_reference is null; "
+                 "rebuild the profile");
+        nw++;
+    }
     return nw;
 }
 
@@ -2253,11 +2337,12 @@ static void put_span(sink_t *o, size_t a, size_t b, double v)
 
 /* windows {threshold, of, flagged, spans} and steps {threshold, of,
  * flagged, spans}: the unit flags, each calibrated on its own held-out
- * units (null threshold: not calibrated, another --window, or fpr below
+ * units (null threshold: not calibrated, another --window, a record in the
+ * reference when the values are its ratios, or fpr below
  * what the held-out units resolve). */
 static void put_units(sink_t *sh, const cot_profile_t *prof, const char *cot,
                       size_t len, size_t m, const cot_profile_shift_opts_t *o,
-                      cot_profile_work_t *w)
+                      cot_profile_work_t *w, int inref)
 {
     cot_profile_units(prof, cot, len, m, w);
     const double *u = w->ubits;
@@ -2265,6 +2350,7 @@ static void put_units(sink_t *sh, const cot_profile_t *prof, const char *cot,
     cot_profile_unit_threshold(prof, COT_PUNIT_WINDOW, o->fpr, &tw);
     cot_profile_unit_threshold(prof, COT_PUNIT_STEP, o->fpr, &ts);
     if (o->window != prof->info.unit_window) tw.resolved = 0;
+    if (inref) tw.resolved = ts.resolved = 0;   /* the values are ratios */
     put_open(sh, "windows", '{');
     put_num(sh, "threshold", tw.resolved ? tw.t : NAN);
     size_t W = o->window && o->window < m ? o->window : m;
@@ -2357,8 +2443,36 @@ static void put_view(sink_t *sh, const cot_profile_t *prof, const char *name,
     put_close(sh, '}');
 }
 
+/* Whether the m word tokens t are a record of the reference (see
+ * cot_profile_work_t.in_reference). */
+static int in_reference(const cot_profile_t *pr, const cot_ptok_t *t, size_t m)
+{
+    if (!pr->rfp) return -1;
+    const uint64_t x = cot_profile_fingerprint(t, m);
+    size_t lo = 0, hi = pr->info.ref_fingerprints;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (rd64(pr->rfp + 8 * mid) < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < pr->info.ref_fingerprints && rd64(pr->rfp + 8 * lo) == x;
+}
+
+void cot_profile_in_reference_error(const char *profile, unsigned long long n,
+                                    unsigned long long of, const char *file,
+                                    unsigned long line)
+{
+    cot_err("%llu of %llu scored records are in the reference of %s (the same "
+            "words; the first at %s:%lu), which makes their ratios too high, so "
+            "their score, score_p, llr and flags are null; score each record "
+            "against a profile whose reference leaves it out (split the set in "
+            "two by id and give each half the other half as reference: "
+            "cot-profile(1), VIEWS)", n, of, profile, file, line);
+}
+
 /* The members of the shift object into sh (see cot_profile_shift_json()),
- * and logprob last when curv is not NULL. */
+ * and logprob last when curv is not NULL.  A record in the reference gets
+ * null for every value that rests on the reference's ratios. */
 static void put_shift(sink_t *sh, const cot_profile_t *prof, const char *cot, size_t len,
                       long nspans, const cot_profile_shift_opts_t *o,
                       cot_profile_work_t *w, int *off, const double *curv)
@@ -2370,6 +2484,9 @@ static void put_shift(sink_t *sh, const cot_profile_t *prof, const char *cot, si
     const cot_ptok_t *toks = w->toks;
     const double *bits = w->bits;
     const int has_ref = prof->info.views >> COT_PVIEW_REF_WORDS & 1;
+    w->in_reference = has_ref && n ? in_reference(prof, toks, n) : 0;
+    const int inref = w->in_reference == 1;
+    if (inref) f[COT_PCAL_SCORE] = f[COT_PCAL_WLLR] = f[COT_PCAL_CLLR] = NAN;
     const cot_profile_score_t s = w->words;
     const double score_p = cot_profile_feat_p(prof, COT_PCAL_SCORE, f[COT_PCAL_SCORE]);
     put_num(sh, "score", f[COT_PCAL_SCORE]);
@@ -2392,11 +2509,15 @@ static void put_shift(sink_t *sh, const cot_profile_t *prof, const char *cot, si
     put_num(sh, "p", cal_window ? cot_profile_p(prof, 1, s.worst_bits) : NAN);
     put_close(sh, '}');
     *off = n && !isnan(thr) && f[COT_PCAL_SCORE] > thr;
-    if (n && !isnan(thr)) put_bool(sh, "off_policy", *off);
+    if (n && !isnan(thr) && !inref) put_bool(sh, "off_policy", *off);
     else put_null(sh, "off_policy");
     put_num(sh, "threshold", thr);
     put_number(sh, "fpr", o->fpr);
-    if (o->units) put_units(sh, prof, cot, len, n, o, w);
+    if (has_ref) {
+        if (w->in_reference < 0 || !n) put_null(sh, "in_reference");
+        else put_bool(sh, "in_reference", inref);
+    }
+    if (o->units) put_units(sh, prof, cot, len, n, o, w, inref);
     /* the views, each with its z against the held-out own samples */
     put_open(sh, "views", '{');
     put_view(sh, prof, "words", f, COT_PCAL_WBITS, COT_PCAL_WPEAK, has_ref ? COT_PCAL_WLLR : -1);
@@ -2894,6 +3015,21 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
             x += 8;
         }
         free(uv[k]);
+    }
+    /* the reference's fingerprints, appended */
+    if (b->ref_records) {
+        size_t nf = 0;
+        if (b->nrfp) qsort(b->rfp, b->nrfp, sizeof *b->rfp, cmp_u64);
+        for (size_t i = 0; i < b->nrfp; i++)
+            if (!nf || b->rfp[i] != b->rfp[nf - 1]) b->rfp[nf++] = b->rfp[i];
+        size_t roff = total, rsize = 16 + 8 * nf;
+        total += rsize;
+        img = cot_realloc(img, total);
+        wr64(img + OFF_REFSET, roff);
+        wr64(img + OFF_REFSET + 8, rsize);
+        wr64(img + roff, nf);
+        wr64(img + roff + 8, b->ref_left_out);
+        for (size_t i = 0; i < nf; i++) wr64(img + roff + 16 + 8 * i, b->rfp[i]);
     }
     wr64(img + OFF_FSIZE, total);
     wr64(img + OFF_CSUM, 0);

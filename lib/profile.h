@@ -136,9 +136,17 @@ cot_profile_builder_t *cot_profile_builder_new(const cot_profile_opts_t *o);
 /* Count one training record's text. */
 void cot_profile_builder_add(cot_profile_builder_t *b, const char *p, size_t n);
 /* Count one reference record's text into the reference views (a generic
- * corpus, a rewriter-style corpus, or the SFT set itself). */
-void cot_profile_builder_reference(cot_profile_builder_t *b, const char *p,
-                                   size_t n);
+ * corpus, a rewriter-style corpus, or the SFT set itself) and keep its
+ * fingerprint (cot_profile_fingerprint()), so that a scored record with the
+ * same words is known to be in the reference.  A record with the words of a
+ * held-out own record is left out (returns 1, else 0): the calibration
+ * needs held-out records the reference has not seen.  Call after every
+ * cot_profile_builder_holdout(). */
+int cot_profile_builder_reference(cot_profile_builder_t *b, const char *p,
+                                  size_t n);
+/* The fingerprint of a text's word tokens (cot_profile_tokenize(), so case
+ * and white space aside): two texts with the same words share it. */
+uint64_t cot_profile_fingerprint(const cot_ptok_t *t, size_t n);
 /* Keep one held-out record's text for the calibration (copied). */
 void cot_profile_builder_holdout(cot_profile_builder_t *b, const char *p,
                                  size_t n);
@@ -150,6 +158,7 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path);
  * sweeps, peak table bytes. */
 typedef struct {
     uint64_t records, tokens, holdout, ref_records, ref_tokens;
+    uint64_t ref_left_out;    /* reference records left out: held-out copies */
     uint64_t ngrams[COT_PROFILE_MAX_ORDER + 1];   /* [n], after pruning     */
     unsigned sweeps, cutoff;                       /* on-line pruning        */
     size_t peak_bytes;
@@ -209,6 +218,12 @@ typedef struct {
     uint32_t units, unit_window;
     uint64_t unit_n[COT_PUNIT_N], unit_indep[COT_PUNIT_N], unit_kept[COT_PUNIT_N];
     double unit_mean[COT_PUNIT_N], unit_sd[COT_PUNIT_N];
+    /* with a reference: whether the profile keeps its records'
+     * fingerprints (profiles built before it do not), how many distinct
+     * ones, and how many reference records were left out as copies of
+     * held-out own records */
+    int ref_kept;
+    uint64_t ref_fingerprints, ref_left_out;
 } cot_profile_info_t;
 void cot_profile_info(const cot_profile_t *p, cot_profile_info_t *info);
 
@@ -315,7 +330,9 @@ int cot_profile_thr_enough(const cot_profile_thr_t *t, double fpr);
  * COT_PUNIT_k) whose threshold at fpr cannot be resolved (its flags are
  * null) or, unless score, rests on fewer than COT_PROFILE_UNITS_PER_FPR /
  * fpr disjoint held-out units: build warns about both, a tool that scores
- * about the first.  Returns the number of warnings (for the accounts). */
+ * about the first; a tool that scores also warns when the profile has a
+ * reference but keeps no fingerprints of it (built before them).  Returns
+ * the number of warnings (for the accounts). */
 int cot_profile_warn_calibration(const cot_profile_t *p, double fpr, unsigned kinds,
                                  int score);
 /* The conformal rank rule on sorted values x[0..k) standing for n units
@@ -365,6 +382,12 @@ struct cot_profile_work {
     uint16_t *cids;
     size_t cidcap;
     struct cot_pmemo *memo[2];
+    /* set by the shift object's functions: 1 when the record's words are
+     * those of a record in the profile's reference (its ratios are then
+     * too high: score, score_p, the ratios and the flags are null), -1
+     * when the profile has a reference but keeps no fingerprints (cannot
+     * tell), else 0 */
+    int in_reference;
 };
 /* After cot_profile_features(): the per-token unit values of its m word
  * tokens into w->ubits, and the steps of text[0..n) (non-blank lines: the
@@ -388,11 +411,19 @@ void cot_profile_shift_opts_init(cot_profile_shift_opts_t *o);
  * array or a span lies outside [0, cot_len]. */
 long cot_profile_spans_json(const cJSON *v, size_t cot_len, cot_profile_work_t *w);
 
+/* The error for a run that scored records in the profile's reference
+ * (w->in_reference == 1): n of them out of `of` scored, the first at
+ * file:line.  The caller makes its exit status 1 (cot-profile(1), VIEWS). */
+void cot_profile_in_reference_error(const char *profile, unsigned long long n,
+                                    unsigned long long of, const char *file,
+                                    unsigned long line);
+
 /* Score cot[0..n) and build the "shift" object (see cot-profile(1)):
  * bits_per_token, excess_bits (bits_per_token minus the calibration mean;
  * null without a calibration), tokens, z, p, worst_window {bits, start,
  * end, z, p},
- * off_policy, threshold, fpr, voice {planner, assistant}; edits {...} when
+ * off_policy, threshold, fpr, in_reference (with a reference; see
+ * cot_profile_work_t), voice {planner, assistant}; edits {...} when
  * nspans >= 0 (spans in w->spans); per_token when asked.  Numbers are
  * rounded to 4 decimals; undefined ones are null.  The caller owns the
  * result (cot_record_set() takes it).  *off is set to 1 when off_policy is

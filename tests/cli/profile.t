@@ -63,7 +63,27 @@ t score-skip-bad 0 "$BUILD && { echo '{\"id\":\"x\"}'; head -1 $S/own.jsonl; } |
 # views gain llr, the combined score uses the ratios, per_token gains ref bits
 REFB="cot-profile build -q --holdout 0.25 --reference $S/rewritten.jsonl -o \$TMP/r.prof $S/own.jsonl"
 t build-reference-info 0 "$REFB && cd \$TMP && cot-profile info r.prof | grep -e views -e ref_ -e score -e llr"
-t score-reference 0 "$REFB && cot-profile score -u -p \$TMP/r.prof $S/rewritten.jsonl | head -2 | jq -c '{id, score: .shift.score, off: .shift.off_policy, words: .shift.views.words, chars: .shift.views.chars}'"
+# scored records must not be in the reference: one half of the rewritten
+# records is the reference, the other half is scored
+HALVES="awk 'NR % 2' $S/rewritten.jsonl > \$TMP/ref.jsonl && awk 'NR % 2 == 0' $S/rewritten.jsonl > \$TMP/half.jsonl && cot-profile build -q --holdout 0.25 --reference \$TMP/ref.jsonl -o \$TMP/h.prof $S/own.jsonl"
+t score-reference 0 "$HALVES && cot-profile score -u -p \$TMP/h.prof \$TMP/half.jsonl | head -2 | jq -c '{id, score: .shift.score, off: .shift.off_policy, in_ref: .shift.in_reference, words: .shift.views.words, chars: .shift.views.chars}'"
+t score-reference-half 0 "$HALVES && cot-profile score -u -p \$TMP/h.prof \$TMP/half.jsonl | jq -r '[.shift.in_reference, .shift.off_policy] | @tsv' | sort | uniq -c"
+# scored against a profile whose reference holds them: their ratios are too
+# high (the reference has seen them), so what rests on them is null, and the
+# run fails (its records still written); case and spacing do not hide one
+t score-in-reference 1 "$REFB && cot-profile score -u -p \$TMP/r.prof $S/rewritten.jsonl 2> \$TMP/err | head -2 | jq -c '{id, score: .shift.score, score_p: .shift.score_p, off: .shift.off_policy, in_ref: .shift.in_reference, llr: .shift.views.words.llr, bits: .shift.views.words.bits, windows: .shift.windows.flagged, steps: .shift.steps.flagged}'; rc=\${PIPESTATUS[0]}; sed \"s|\$TMP/||\" \$TMP/err >&2; exit \$rc"
+t score-in-reference-case 1 "$REFB && head -3 $S/rewritten.jsonl | jq -c '.cot |= (ascii_upcase | gsub(\" \"; \"  \"))' | cot-profile score -u -p \$TMP/r.prof 2> \$TMP/err | jq -c .shift.in_reference; rc=\${PIPESTATUS[2]}; sed \"s|\$TMP/||\" \$TMP/err >&2; exit \$rc"
+t score-in-reference-some 1 "$REFB && { head -2 $S/own.jsonl; sed -n 5p $S/rewritten.jsonl; } > \$TMP/mixed.jsonl && cot-profile score -u -v -p \$TMP/r.prof \$TMP/mixed.jsonl 2>&1 >/dev/null | sed \"s|\$TMP/||g\" | grep -e 'in the reference' -e 'in-reference'; exit \${PIPESTATUS[0]}"
+t score-in-reference-o 1 "$REFB && cot-profile score -q -p \$TMP/r.prof -o \$TMP/s.jsonl.zst $S/rewritten.jsonl 2>&1 | sed \"s|\$TMP/||\"; rc=\${PIPESTATUS[0]}; zstd -dc \$TMP/s.jsonl.zst | wc -l; exit \$rc"
+t mix-in-reference 1 "$REFB && { head -20 $S/own.jsonl; head -2 $S/rewritten.jsonl; } > \$TMP/mixed.jsonl && { cot-profile score -q -u -p \$TMP/r.prof \$TMP/mixed.jsonl > \$TMP/s.jsonl 2>/dev/null; true; } && cot-profile mix -u -p \$TMP/r.prof \$TMP/s.jsonl 2>&1 >/dev/null | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[0]}"
+t judge-in-reference 1 "$REFB && head -3 $S/rewritten.jsonl | cot-judge -u --profile \$TMP/r.prof 2>&1 >/dev/null | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[1]}"
+t judge-in-reference-verdict 1 "$REFB && head -3 $S/rewritten.jsonl | cot-judge -u -q --profile \$TMP/r.prof 2>/dev/null | jq -c '[.judge.verdict, .shift.in_reference, .shift.off_policy]'; exit \${PIPESTATUS[1]}"
+t diff-in-reference 1 "$REFB && head -3 $S/rewritten.jsonl > \$TMP/sft.jsonl && cot-diff -u -v --profile \$TMP/r.prof \$TMP/sft.jsonl \$TMP/sft.jsonl 2>&1 >/dev/null | sed \"s|\$TMP/||g\" | grep -e 'in the reference' -e 'shift:'; exit \${PIPESTATUS[0]}"
+# a reference record with the words of a held-out own record is left out
+# of the reference (the calibration needs held-out records it has not
+# seen); own-3 and own-7 are held out at --holdout 0.25, own-0 is trained
+t build-reference-heldout 0 "grep -e '\"own-[037]\"' $S/own.jsonl > \$TMP/ref.jsonl && cot-profile build -v --holdout 0.25 --reference \$TMP/ref.jsonl -o \$TMP/r.prof $S/own.jsonl 2>&1 | grep -o 'ref: [a-z0-9 -]*' && cot-profile info \$TMP/r.prof | grep ^ref_fingerprints"
+t build-reference-heldout-all 1 "grep -e '\"own-[37]\"' $S/own.jsonl > \$TMP/ref.jsonl && cot-profile build -q --holdout 0.25 --reference \$TMP/ref.jsonl -o \$TMP/r.prof $S/own.jsonl 2>&1 | sed \"s|\$TMP/||\"; rc=\${PIPESTATUS[0]}; ls \$TMP/r.prof 2>/dev/null; exit \$rc"
 t score-reference-own 0 "$REFB && cot-profile score -u -p \$TMP/r.prof $S/own.jsonl | jq -r '.shift.off_policy' | sort | uniq -c"
 t score-reference-per-token 0 "$REFB && head -1 $S/own.jsonl | cot-profile score -u -p \$TMP/r.prof --per-token | jq -c '.shift.per_token[0:2]'"
 t build-reference-stdin 2 "cot-profile build --reference - -o \$TMP/r.prof < $S/own.jsonl"

@@ -3,6 +3,7 @@
  * version mismatch, truncation, corruption), calibration, spans, voice. */
 #include "profile.h"
 #include "json.h"
+#include "record.h"
 #include "tap.h"
 
 #include <math.h>
@@ -762,6 +763,129 @@ static void test_shift_text(const char *what)
     tap_seed(rs);
 }
 
+/* The reference's fingerprints: a scored record with the words of a
+ * reference record (case and spacing aside) is in the reference, and what
+ * rests on the reference's ratios is null; a reference record with the
+ * words of a held-out own record is left out of the reference; a profile
+ * built before the fingerprints opens and cannot tell (null); a section
+ * out of order is refused. */
+static void test_reference_set(void)
+{
+    cot_profile_opts_t o;
+    cot_profile_opts_init(&o);
+    cot_profile_builder_t *b = cot_profile_builder_new(&o);
+    cot_buf_t t = {0}, h0 = {0}, r0 = {0}, x = {0};
+    for (int i = 0; i < 1200; i++) {
+        gen(&t);
+        if (i % 4 == 0) {
+            cot_profile_builder_holdout(b, t.s, t.len);
+            if (!h0.len) cot_buf_add(&h0, t.s, t.len);
+        } else cot_profile_builder_add(b, t.s, t.len);
+    }
+    int left = 0, kept = 0;
+    for (int i = 0; i < 300; i++) {
+        gen(&t);
+        cot_buf_clear(&x);
+        cot_buf_printf(&x, "Q ** %d %s", i, t.s);
+        if (i == 7) cot_buf_add(&r0, x.s, x.len);
+        kept += cot_profile_builder_reference(b, x.s, x.len) == 0;
+        if (i % 100 == 0) kept += cot_profile_builder_reference(b, x.s, x.len) == 0;
+    }
+    left += cot_profile_builder_reference(b, h0.s, h0.len);
+    cot_buf_clear(&x);                           /* the same words, spaced */
+    for (size_t k = 0; k < h0.len; k++) {
+        char c = h0.s[k];
+        cot_buf_addc(&x, c >= 'a' && c <= 'z' ? (char)(c - 32) : c);
+        if (c == ' ') cot_buf_addc(&x, ' ');
+    }
+    left += cot_profile_builder_reference(b, x.s, x.len);
+    tap_ok(kept == 303 && left == 2, "reference: %d counted, %d held-out copies left out",
+           kept, left);
+    cot_profile_build_stats_t st;
+    cot_profile_builder_stats(b, &st);
+    tap_ok(st.ref_records == 303 && st.ref_left_out == 2, "stats: %llu reference records, "
+           "%llu left out", (unsigned long long)st.ref_records,
+           (unsigned long long)st.ref_left_out);
+    tap_is_long(cot_profile_builder_write(b, bad), 0, "build with a reference set");
+    cot_profile_builder_free(b);
+    static unsigned char img[8 << 20];
+    FILE *fp = fopen(bad, "rb");
+    size_t n = fread(img, 1, sizeof img, fp);
+    fclose(fp);
+    const char *why = NULL;
+    cot_profile_t *p = cot_profile_open_mem(img, n, &why);
+    if (!p) { tap_ok(0, "reference set profile opens: %s", why); return; }
+    cot_profile_info_t in;
+    cot_profile_info(p, &in);
+    tap_ok(in.ref_kept && in.ref_fingerprints == 300 && in.ref_left_out == 2,
+           "info: %llu distinct fingerprints, %llu left out",
+           (unsigned long long)in.ref_fingerprints, (unsigned long long)in.ref_left_out);
+    cot_profile_shift_opts_t so;
+    cot_profile_shift_opts_init(&so);
+    so.units = 1;
+    cot_profile_work_t w = {0};
+    int off = -1;
+    cJSON *sh = cot_profile_shift_json(p, r0.s, r0.len, -1, &so, &w, &off);
+    tap_ok(w.in_reference == 1 && off == 0 &&
+           cJSON_IsTrue(cJSON_GetObjectItem(sh, "in_reference")) &&
+           cJSON_IsNull(cJSON_GetObjectItem(sh, "score")) &&
+           cJSON_IsNull(cJSON_GetObjectItem(sh, "score_p")) &&
+           cJSON_IsNull(cJSON_GetObjectItem(sh, "off_policy")) &&
+           cJSON_IsNull(cot_record_get(sh, "views.words.llr")) &&
+           cJSON_IsNull(cot_record_get(sh, "views.chars.llr")) &&
+           cJSON_IsNull(cot_record_get(sh, "windows.flagged")) &&
+           cJSON_IsNull(cot_record_get(sh, "steps.flagged")) &&
+           cJSON_IsNumber(cot_record_get(sh, "views.words.bits")),
+           "a reference record: in_reference, its ratios, score and flags null");
+    cJSON_Delete(sh);
+    tap_ok(cot_profile_shift_check(p, r0.s, r0.len, -1, &so, &w, NULL) == 0,
+           "a reference record: the shift text is the tree's");
+    cot_buf_clear(&x);
+    cot_buf_printf(&x, "Q ** 7 %s", "fresh words here");
+    sh = cot_profile_shift_json(p, x.s, x.len, -1, &so, &w, &off);
+    tap_ok(w.in_reference == 0 && cJSON_IsFalse(cJSON_GetObjectItem(sh, "in_reference")) &&
+           cJSON_IsNumber(cJSON_GetObjectItem(sh, "score")) &&
+           cJSON_IsBool(cJSON_GetObjectItem(sh, "off_policy")),
+           "another record: not in the reference, scored");
+    cJSON_Delete(sh);
+    sh = cot_profile_shift_json(p, h0.s, h0.len, -1, &so, &w, &off);
+    tap_ok(w.in_reference == 0 && cJSON_IsNumber(cJSON_GetObjectItem(sh, "score")),
+           "the held-out copy left out of the reference is not in it");
+    cJSON_Delete(sh);
+    cot_profile_close(p);
+    /* a profile built before the fingerprints: 488..503 zero */
+    uint64_t roff = get64(img + 488), rsz = get64(img + 496);
+    put64(img + 488, 0); put64(img + 496, 0);
+    reseal(img, n);
+    p = cot_profile_open_mem(img, n, &why);
+    cot_profile_info(p, &in);
+    sh = p ? cot_profile_shift_json(p, r0.s, r0.len, -1, &so, &w, &off) : NULL;
+    tap_ok(p && !in.ref_kept && w.in_reference == -1 &&
+           cJSON_IsNull(cJSON_GetObjectItem(sh, "in_reference")) &&
+           cJSON_IsNumber(cJSON_GetObjectItem(sh, "score")),
+           "no fingerprints: opens, in_reference null (cannot tell)");
+    cJSON_Delete(sh);
+    cot_profile_close(p);
+    put64(img + 488, roff); put64(img + 496, rsz);
+    uint64_t a = get64(img + roff + 16), c = get64(img + roff + 24);
+    put64(img + roff + 16, c); put64(img + roff + 24, a);
+    reseal(img, n);
+    p = cot_profile_open_mem(img, n, &why);
+    tap_ok(!p && strstr(why, "reference fingerprints"), "fingerprints out of order: %s",
+           p ? "opened" : why);
+    cot_profile_close(p);
+    put64(img + roff + 16, a); put64(img + roff + 24, c);
+    put64(img + roff, get64(img + roff) + 1);
+    reseal(img, n);
+    p = cot_profile_open_mem(img, n, &why);
+    tap_ok(!p && strstr(why, "reference fingerprints"), "a count past the section: %s",
+           p ? "opened" : why);
+    cot_profile_close(p);
+    cot_profile_work_free(&w);
+    cot_buf_free(&t); cot_buf_free(&h0); cot_buf_free(&r0); cot_buf_free(&x);
+    unlink(bad);
+}
+
 /* The loader checks every view table: a full table (no empty slot) and an
  * offset past the end are refused, not probed for ever or read past. */
 static void test_bad_views(void)
@@ -966,6 +1090,7 @@ int main(void)
     test_constant_layout();
     test_views_reference();
     test_shift_text("with a reference");
+    test_reference_set();
     test_bad_views();
     test_mixture();
     test_mixture_coverage();
