@@ -19,7 +19,8 @@
 enum {
     OPT_ORDER = COT_OPT_TOOL, OPT_MIN_COUNT, OPT_HOLDOUT, OPT_MAX_MEM,
     OPT_PROFILE, OPT_WINDOW, OPT_FPR, OPT_PER_TOKEN, OPT_SPANS,
-    OPT_LOGPROBS, OPT_BASE, OPT_TOKEN_IDS, OPT_REFERENCE, OPT_FIELD, OPT_BY
+    OPT_LOGPROBS, OPT_BASE, OPT_TOKEN_IDS, OPT_REFERENCE, OPT_FIELD, OPT_BY,
+    OPT_REF_FOLD
 };
 
 #define DEF_HOLDOUT 0.1
@@ -54,11 +55,15 @@ static void usage(FILE *fp)
 "      --reference FILE  records whose cot forms the reference views (a\n"
 "                        generic corpus, or the SFT set itself): scores\n"
 "                        become own-vs-reference log-likelihood ratios\n"
+"      --reference-fold K/N  only fold K of N of them (by a hash of the\n"
+"                        prompt, else the id), so that the other folds\n"
+"                        can be scored against it\n"
 "      --fpr F           the false-positive rate the calibration must hold:\n"
 "                        warn when too few held-out units for it [%g]\n"
 "  -o, --output FILE     the profile to write (required)\n"
 "score:\n"
-"  -p, --profile FILE    the profile to score against\n"
+"  -p, --profile FILE    the profile to score against; repeated, each record\n"
+"                        against the first whose reference leaves it out\n"
 "      --window N        worst-window length in tokens [%d]\n"
 "      --fpr F           false-positive rate of the off_policy threshold [%g]\n"
 "      --per-token       add per_token: [[start, end, bits]...]\n"
@@ -81,6 +86,8 @@ static void usage(FILE *fp)
     cot_common_usage(fp, 1);
 }
 
+#define MAX_PROFILES 8
+
 typedef struct {
     cot_common_t c;
     cot_profile_opts_t po;
@@ -88,6 +95,8 @@ typedef struct {
     long window;
     int per_token, max_mem_set;
     const char *profile, *spans, *logprobs, *base, *token_ids;
+    const char *profiles[MAX_PROFILES];   /* -p, repeatable for score   */
+    int nprofiles;
     char *reference;
     const char *field, *by;
     unsigned given;                    /* the command options given: 1 << G_* */
@@ -97,17 +106,19 @@ typedef struct {
  * applies to the command run (an option another command reads would be
  * ignored without a word: score --order 3 scores at the profile's order). */
 enum { G_ORDER, G_MIN_COUNT, G_HOLDOUT, G_MAX_MEM, G_REFERENCE, G_PROFILE, G_WINDOW,
-       G_FPR, G_PER_TOKEN, G_SPANS, G_FIELD, G_BY, G_LOGPROBS, G_BASE, G_TOKEN_IDS, G_N };
+       G_FPR, G_PER_TOKEN, G_SPANS, G_FIELD, G_BY, G_LOGPROBS, G_BASE, G_TOKEN_IDS,
+       G_REF_FOLD, G_N };
 static const char *const g_name[G_N] = {
     "--order", "--min-count", "--holdout", "--max-mem", "--reference", "-p/--profile",
     "--window", "--fpr", "--per-token", "--spans", "--field", "--by", "--logprobs", "--base",
-    "--token-ids"};
+    "--token-ids", "--reference-fold"};
 #define G(x) (1u << G_##x)
 static const struct {
     const char *cmd;
     unsigned ok;
 } g_cmds[] = {
-    {"build", G(ORDER) | G(MIN_COUNT) | G(HOLDOUT) | G(MAX_MEM) | G(REFERENCE) | G(FPR)},
+    {"build", G(ORDER) | G(MIN_COUNT) | G(HOLDOUT) | G(MAX_MEM) | G(REFERENCE) | G(FPR) |
+              G(REF_FOLD)},
     {"score", G(PROFILE) | G(WINDOW) | G(FPR) | G(PER_TOKEN) | G(SPANS)},
     {"info", 0},
     {"mix", G(PROFILE) | G(FIELD) | G(BY)},
@@ -151,6 +162,7 @@ static int parse_opts(opts_t *o, int argc, char **argv)
         {"base", required_argument, 0, OPT_BASE},
         {"token-ids", required_argument, 0, OPT_TOKEN_IDS},
         {"reference", required_argument, 0, OPT_REFERENCE},
+        {"reference-fold", required_argument, 0, OPT_REF_FOLD},
         {"field", required_argument, 0, OPT_FIELD},
         {"by", required_argument, 0, OPT_BY},
         {0, 0, 0, 0}};
@@ -175,7 +187,20 @@ static int parse_opts(opts_t *o, int argc, char **argv)
             if (cot_parse_size(optarg, &o->po.max_mem) || o->po.max_mem < (1u << 20))
                 cot_usage_error("--max-mem: must be a size of at least 1M, not '%s'", optarg);
             o->max_mem_set = 1; o->given |= G(MAX_MEM); break;
-        case 'p': o->profile = optarg; o->given |= G(PROFILE); break;
+        case 'p':
+            if (o->nprofiles == MAX_PROFILES)
+                cot_usage_error("-p: at most %d profiles", MAX_PROFILES);
+            o->profiles[o->nprofiles++] = optarg;
+            o->profile = o->profiles[0]; o->given |= G(PROFILE); break;
+        case OPT_REF_FOLD: {
+            unsigned k, n;
+            char end;
+            if (sscanf(optarg, "%u/%u%c", &k, &n, &end) != 2 || n < 2 ||
+                n > COT_PROFILE_MAX_FOLDS || k < 1 || k > n)
+                cot_usage_error("--reference-fold: must be K/N with 1 <= K <= N and "
+                                "2 <= N <= %d, not '%s'", COT_PROFILE_MAX_FOLDS, optarg);
+            o->po.ref_fold = k; o->po.ref_folds = n; o->given |= G(REF_FOLD); break;
+        }
         case OPT_REFERENCE: o->reference = optarg; o->given |= G(REFERENCE); break;
         case OPT_FIELD:
             if (cot_record_path_ok(optarg)) cot_usage_error("--field: bad path '%s'", optarg);
@@ -221,6 +246,18 @@ static void check_calibration(const cot_profile_t *p, double fpr, cot_run_t *run
 
 /* ---- build -------------------------------------------------------------- */
 
+/* The hash that puts a record in its --reference-fold: of its prompt, so
+ * that the records of one prompt share a fold (a reference that holds a
+ * prompt's other records knows its topic, and the ratio rises as it does
+ * for a record in the reference); of its id without a prompt; of its cot
+ * without either.  score picks a record's profile by the same hash. */
+static uint64_t fold_key(const cot_record_view_t *v)
+{
+    if (v->prompt && v->prompt_len) return cot_profile_hash_bytes(v->prompt, v->prompt_len);
+    if (v->id) return cot_profile_hash_bytes(v->id, strlen(v->id));
+    return cot_profile_hash_bytes(v->cot, v->cot_len);
+}
+
 static int cmd_build(opts_t *o, char **files, int nfiles)
 {
     const char *out = o->c.out_path;
@@ -231,6 +268,8 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
         o->po.max_mem = pages > 0 && psz > 0 ? (size_t)pages / 2 * (size_t)psz : 0;
     }
     o->c.out_path = "-";
+    if (o->po.ref_folds && !o->reference)
+        cot_usage_error("build: --reference-fold needs --reference FILE");
     if (o->reference && !strcmp(o->reference, "-")) {
         int stdin_used = !nfiles;
         for (int i = 0; i < nfiles; i++) stdin_used |= !strcmp(files[i], "-");
@@ -266,7 +305,7 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
         /* the reference corpus: every record's cot, none held out */
         cot_jsonl_reader_t *rd = cot_jsonl_open(&o->reference, 1);
         int r;
-        unsigned long long nref = 0, left = 0;
+        unsigned long long nref = 0, left = 0, other = 0;
         while ((r = cot_jsonl_next(rd, &l)) != -1) {
             if (r <= -2) { run.status = r == -3 ? COT_EXIT_IO : COT_EXIT_DATA; break; }
             cot_record_view_t v;
@@ -278,13 +317,25 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
                 continue;
             }
             if (!v.cot_len) continue;
+            if (o->po.ref_folds) {
+                if (cot_profile_fold(fold_key(&v), o->po.ref_folds) != o->po.ref_fold) {
+                    other++;
+                    continue;
+                }
+            }
             if (cot_profile_builder_reference(b, v.cot, v.cot_len)) left++;
             else nref++;
         }
         cot_jsonl_close(rd);
         cot_run_count(&run, "ref:records", nref);
         if (left) cot_run_count(&run, "ref:held-out-copies", left);
-        if (run.status == 0 && !nref && left) {
+        if (o->po.ref_folds) cot_run_count(&run, "ref:other-folds", other);
+        if (run.status == 0 && !nref && !left && other) {
+            cot_err("%s: --reference-fold %u/%u: none of its %llu records with a cot "
+                    "falls in that fold", o->reference, o->po.ref_fold, o->po.ref_folds,
+                    other);
+            run.status = COT_EXIT_DATA;
+        } else if (run.status == 0 && !nref && left) {
             cot_err("%s: every reference record (%llu) has the words of a held-out own "
                     "record, and those are left out of the reference; give a reference "
                     "of other text", o->reference, left);
@@ -406,6 +457,10 @@ static int cmd_info(opts_t *o, char **files, int nfiles)
         printf("\n");
     }
     if (in.views >> COT_PVIEW_REF_WORDS & 1) {
+        if (in.ref_kept && in.ref_folds)
+            printf("ref_fold\t%u of %u\n", in.ref_fold, in.ref_folds);
+        else if (in.ref_kept)
+            printf("ref_fold\tall\n");
         if (in.ref_kept)
             printf("ref_fingerprints\t%llu distinct\t%llu reference records left out "
                    "(copies of held-out own records)\n",
@@ -437,7 +492,9 @@ static int cmd_info(opts_t *o, char **files, int nfiles)
  * input order, so the output is the same for every N. */
 
 typedef struct {               /* read by every worker, written by none */
-    const cot_profile_t *prof;
+    cot_profile_t *const *prof;   /* -p: each record is scored against the */
+    int nprof;                    /* first whose reference leaves it out   */
+    unsigned fold[MAX_PROFILES], folds[MAX_PROFILES];   /* --reference-fold */
     const cot_profile_shift_opts_t *so;
     const char *spans;
     /* the members a record's parse builds (json.h): what the scorer reads
@@ -448,7 +505,7 @@ typedef struct {               /* read by every worker, written by none */
 
 typedef struct {               /* one worker's own */
     const sconf_t *cf;
-    cot_profile_work_t w;
+    cot_profile_work_t w[MAX_PROFILES];   /* one per profile: its caches */
     cot_jsonl_parser_t parser;
     cot_buf_t val;             /* the shift object's text */
 } sctx_t;
@@ -519,9 +576,25 @@ static void score_work(void *c, void *p)
         sitem_reject(it, "field-twice", why);
         return;
     }
+    /* the profile: the first whose reference leaves the record out -- of
+     * another fold than the record's (fold_key()), or, built without
+     * --reference-fold, without the record's words; in every one: the
+     * first, whose shift says so */
+    int k = 0;
+    if (cf->nprof > 1) {
+        const uint64_t h = fold_key(&v);
+        for (; k < cf->nprof; k++) {
+            if (cf->folds[k] ? cot_profile_fold(h, cf->folds[k]) != cf->fold[k]
+                             : cot_profile_holds(cf->prof[k], v.cot, v.cot_len, &x->w[k]) != 1)
+                break;
+        }
+        if (k == cf->nprof) k = 0;
+    }
+    cot_profile_work_t *w = &x->w[k];
+    const cot_profile_t *prof = cf->prof[k];
     long nsp = -1;
     const cJSON *spv = cot_record_get(it->rec, cf->spans);
-    if (spv && (nsp = cot_profile_spans_json(spv, v.cot_len, &x->w)) < 0) {
+    if (spv && (nsp = cot_profile_spans_json(spv, v.cot_len, w)) < 0) {
         cot_buf_clear(&it->raw.why);
         cot_buf_printf(&it->raw.why, "%s: expected an array of [start,end] byte spans "
                        "within the cot", cf->spans);
@@ -538,21 +611,21 @@ static void score_work(void *c, void *p)
         /* the line's own bytes with "shift" set, as cot_record_set() and
          * cot_json_print() would have it, without the shift's tree */
         cot_buf_clear(&x->val);
-        cot_profile_shift_print(&x->val, cf->prof, v.cot, v.cot_len, nsp, cf->so, &x->w,
+        cot_profile_shift_print(&x->val, prof, v.cot, v.cot_len, nsp, cf->so, w,
                                 &it->off, cJSON_IsNumber(cv) ? &curv : NULL);
         cot_json_set_t set = {"shift", x->val.s, x->val.len};
         if (cot_json_splice(&it->out, it->raw.text.s, it->raw.text.len, m, &set, 1) < 0)
             cot_die(COT_EXIT_IO, "%s:%lu: internal error: a canonical line does not "
                     "splice", it->raw.file.s, it->raw.line);
     } else {
-        cJSON *sh = cot_profile_shift_json(cf->prof, v.cot, v.cot_len, nsp, cf->so, &x->w,
+        cJSON *sh = cot_profile_shift_json(prof, v.cot, v.cot_len, nsp, cf->so, w,
                                            &it->off);
         if (cJSON_IsNumber(cv)) cot_profile_add_logprob(sh, curv);
         cot_record_set(it->rec, "shift", sh);
         if (cot_json_print(&it->out, it->rec) < 0) return;   /* cot_run_emit says why */
     }
     it->printed = 1;
-    it->inref = x->w.in_reference == 1;
+    it->inref = w->in_reference == 1;
     cJSON_Delete(it->rec);     /* freed by the thread that made it */
     it->rec = NULL;
 }
@@ -594,11 +667,61 @@ static void sitem_free(void *p)
     cot_buf_free(&it->out);
 }
 
+/* Several profiles score one set as one: built from the same own samples
+ * (the same held-out records, so that their p-values mean the same), each
+ * with a reference whose fingerprints it keeps.  NULL, or why not. */
+static const char *profiles_differ(cot_profile_t *const *p, int n, const char *const *name,
+                                   cot_buf_t *why)
+{
+    cot_profile_info_t a, b;
+    cot_profile_info(p[0], &a);
+    for (int k = 0; k < n; k++) {
+        cot_profile_info(p[k], &b);
+        if (!(b.views >> COT_PVIEW_REF_WORDS & 1) || !b.ref_kept) {
+            cot_buf_printf(why, "%s: %s; with several -p each needs a reference whose "
+                           "records it knows (rebuild it with --reference)", name[k],
+                           b.views >> COT_PVIEW_REF_WORDS & 1 ? "built before reference "
+                           "fingerprints" : "has no reference");
+            return why->s;
+        }
+        if (b.records != a.records || b.tokens != a.tokens || b.holdout != a.holdout ||
+            b.ncal != a.ncal || b.order != a.order) {
+            cot_buf_printf(why, "%s and %s were built from different own samples or "
+                           "options (%llu and %llu records, %llu and %llu held out), so "
+                           "their scores do not mean the same; build each from the same "
+                           "own samples with the same options, only --reference-fold "
+                           "differing", name[0], name[k], (unsigned long long)a.records,
+                           (unsigned long long)b.records, (unsigned long long)a.holdout,
+                           (unsigned long long)b.holdout);
+            return why->s;
+        }
+    }
+    return NULL;
+}
+
 static int cmd_score(opts_t *o, char **files, int nfiles)
 {
     if (!o->profile) cot_usage_error("score: name the profile with -p FILE");
-    cot_profile_t *prof = cot_profile_load(o->profile);
-    if (!prof) return errno ? COT_EXIT_IO : COT_EXIT_DATA;
+    cot_profile_t *profs[MAX_PROFILES] = {0};
+    int np = o->nprofiles;
+    for (int k = 0; k < np; k++)
+        if (!(profs[k] = cot_profile_load(o->profiles[k]))) {
+            int e = errno;
+            while (k--) cot_profile_close(profs[k]);
+            return e ? COT_EXIT_IO : COT_EXIT_DATA;
+        }
+    cot_buf_t why = {0}, names = {0};
+    if (np > 1 && profiles_differ(profs, np, o->profiles, &why)) {
+        cot_err("score: %s", why.s);
+        cot_buf_free(&why);
+        for (int k = 0; k < np; k++) cot_profile_close(profs[k]);
+        return COT_EXIT_DATA;
+    }
+    cot_buf_free(&why);
+    if (np > 1) cot_buf_adds(&names, "each of ");
+    for (int k = 0; k < np; k++)
+        cot_buf_printf(&names, "%s%s", k ? (k + 1 < np ? ", " : " and ") : "",
+                       o->profiles[k]);
     cot_profile_shift_opts_t so;
     cot_profile_shift_opts_init(&so);
     so.window = (size_t)o->window;
@@ -607,8 +730,12 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
     so.units = 1;
     cot_run_t run;
     int st = cot_run_open(&run, &o->c, files, nfiles, 1);
-    if (st) { cot_profile_close(prof); return st; }
-    check_calibration(prof, o->fpr, &run, 1);
+    if (st) {
+        for (int k = 0; k < np; k++) cot_profile_close(profs[k]);
+        cot_buf_free(&names);
+        return st;
+    }
+    for (int k = 0; k < np; k++) check_calibration(profs[k], o->fpr, &run, 1);
     /* Build only what is read: cot_record_view()'s fields (each checked
      * for duplicates), --spans' first key, logprob_stats and "shift". */
     const char *keys[8] = {"id", "prompt", "cot", "answer", "cot_state", "logprob_stats",
@@ -620,7 +747,14 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
         if (cot_record_path_head(o->spans, &head) < 0) whole = 1;
         else keys[nkeys++] = cot_buf_cstr(&head);
     }
-    sconf_t cf = {prof, &so, o->spans, whole ? NULL : keys, whole ? 0 : nkeys};
+    sconf_t cf = {.prof = profs, .nprof = np, .so = &so, .spans = o->spans,
+                  .keys = whole ? NULL : keys, .nkeys = whole ? 0 : nkeys};
+    for (int k = 0; k < np; k++) {
+        cot_profile_info_t in;
+        cot_profile_info(profs[k], &in);
+        cf.fold[k] = in.ref_fold;
+        cf.folds[k] = in.ref_folds;
+    }
     sdone_t sd = {.run = &run};
     int nthreads = o->c.threads, nctx = nthreads ? nthreads : 1;
     sctx_t *ctxs = cot_calloc((size_t)nctx, sizeof *ctxs);
@@ -651,18 +785,19 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
     /* The records are whole (their nulls say what is not known), so they
      * are kept, as a gate's are; the status says the run failed. */
     if (sd.inref)
-        cot_profile_in_reference_error(o->profile, sd.inref, sd.scored,
+        cot_profile_in_reference_error(cot_buf_cstr(&names), sd.inref, sd.scored,
                                        cot_buf_cstr(&sd.file), sd.line);
     cot_buf_free(&sd.file);
+    cot_buf_free(&names);
     for (int i = 0; i < nctx; i++) {
-        cot_profile_work_free(&ctxs[i].w);
+        for (int k = 0; k < MAX_PROFILES; k++) cot_profile_work_free(&ctxs[i].w[k]);
         cot_jsonl_parser_free(&ctxs[i].parser);
         cot_buf_free(&ctxs[i].val);
     }
     free(ctxs);
     free(ctxp);
     cot_buf_free(&head);
-    cot_profile_close(prof);
+    for (int k = 0; k < np; k++) cot_profile_close(profs[k]);
     st = cot_run_finish(&run);
     return st == COT_EXIT_OK && sd.inref ? COT_EXIT_DATA : st;
 }
@@ -706,6 +841,9 @@ static void mix_say(const cot_profile_mix_t *m, const char *field, const char *g
 static int cmd_mix(opts_t *o, char **files, int nfiles)
 {
     const char *field = o->field ? o->field : "shift.score_p";
+    if (o->nprofiles > 1)
+        cot_usage_error("mix: give one -p (profiles scored as one set share their "
+                        "held-out records)");
     if (!nfiles) cot_usage_error("mix: give the scored files (it reads them twice)");
     for (int i = 0; i < nfiles; i++)
         if (!strcmp(files[i], "-"))

@@ -57,6 +57,11 @@ int cot_profile_holdout_pick(uint64_t hash, double fraction)
     return (double)(hash >> 11) * 0x1.0p-53 < fraction;
 }
 
+unsigned cot_profile_fold(uint64_t h, unsigned folds)
+{
+    return 1 + (unsigned)(mix64(h ^ 0x5851f42d4c957f2dULL) % folds);
+}
+
 /* ---- tokens ------------------------------------------------------------ */
 
 enum { C_SPACE, C_WORD, C_DIGIT, C_PUNCT };
@@ -495,8 +500,9 @@ static void wrf32(unsigned char *p, float f) { uint32_t v; memcpy(&v, &f, 4); wr
  *     then the kept sorted f64 values of each kind.
  * 488 u64 offset, size of the reference's fingerprints (0, 0: no reference,
  *     or a profile built before them): u64 n, u64 reference records left
- *     out (copies of held-out records), then n distinct u64 fingerprints
- *     (cot_profile_fingerprint()) in ascending order.
+ *     out (copies of held-out records), u32 fold, u32 folds (0, 0: the
+ *     whole reference; else its fold of folds, 2..16), then n distinct u64
+ *     fingerprints (cot_profile_fingerprint()) in ascending order.
  * Checksum: over the whole file with the checksum field read as zero. */
 #define HDR_SIZE 512
 #define OFF_TABLES 216
@@ -508,6 +514,7 @@ static void wrf32(unsigned char *p, float f) { uint32_t v; memcpy(&v, &f, 4); wr
 #define OFF_SECT 392
 #define OFF_UNITS 472
 #define OFF_REFSET 488
+#define REFSET_HDR 24
 #define UNITS_HDR (8 + 40 * (COT_PUNIT_N - 1))
 enum { SEC_CHARS, SEC_RWORDS, SEC_RCHARS, SEC_LAYOUT, SEC_COMB, SEC_N };
 #define VIEW_SIZE 296
@@ -686,6 +693,7 @@ void cot_profile_opts_init(cot_profile_opts_t *o)
     o->order = 4;
     o->min_count = 1;
     o->max_mem = 0;
+    o->ref_fold = o->ref_folds = 0;
 }
 
 cot_profile_builder_t *cot_profile_builder_new(const cot_profile_opts_t *o)
@@ -993,10 +1001,14 @@ static const char *validate_v2(const unsigned char *p, size_t n)
         if (rd32(c + 8 + 4 * k) >= COT_PCAL_SCORE) return "corrupted profile (combined score)";
     uint64_t roff = rd64(p + OFF_REFSET), rsz = rd64(p + OFF_REFSET + 8);
     if (roff || rsz) {
-        if (!(views & 4) || roff < HDR_SIZE || roff > n || rsz > n - roff || rsz < 16 ||
-            roff % 8 || (rsz - 16) / 8 != rd64(p + roff) || (rsz - 16) % 8)
+        if (!(views & 4) || roff < HDR_SIZE || roff > n || rsz > n - roff ||
+            rsz < REFSET_HDR || roff % 8 || (rsz - REFSET_HDR) / 8 != rd64(p + roff) ||
+            (rsz - REFSET_HDR) % 8)
             return "corrupted profile (reference fingerprints)";
-        const unsigned char *q = p + roff + 16;
+        uint32_t fold = rd32(p + roff + 16), folds = rd32(p + roff + 20);
+        if (folds == 1 || folds > COT_PROFILE_MAX_FOLDS || fold > folds || !fold != !folds)
+            return "corrupted profile (reference fingerprints)";
+        const unsigned char *q = p + roff + REFSET_HDR;
         for (uint64_t i = 1; i < rd64(p + roff); i++)
             if (rd64(q + 8 * i) <= rd64(q + 8 * (i - 1)))
                 return "corrupted profile (reference fingerprints)";
@@ -1135,7 +1147,9 @@ static void open_v2(cot_profile_t *pr)
         in->ref_kept = 1;
         in->ref_fingerprints = rd64(p + roff);
         in->ref_left_out = rd64(p + roff + 8);
-        pr->rfp = p + roff + 16;
+        in->ref_fold = rd32(p + roff + 16);
+        in->ref_folds = rd32(p + roff + 20);
+        pr->rfp = p + roff + REFSET_HDR;
     }
     uint64_t uoff = rd64(p + OFF_UNITS);
     in->unit_n[COT_PUNIT_RECORD] = in->unit_indep[COT_PUNIT_RECORD] =
@@ -2458,6 +2472,14 @@ static int in_reference(const cot_profile_t *pr, const cot_ptok_t *t, size_t m)
     return lo < pr->info.ref_fingerprints && rd64(pr->rfp + 8 * lo) == x;
 }
 
+int cot_profile_holds(const cot_profile_t *p, const char *text, size_t n,
+                      cot_profile_work_t *w)
+{
+    if (!(p->info.views >> COT_PVIEW_REF_WORDS & 1)) return 0;
+    size_t m = cot_profile_tokenize(text, n, &w->toks, &w->tcap);
+    return m ? in_reference(p, w->toks, m) : 0;
+}
+
 void cot_profile_in_reference_error(const char *profile, unsigned long long n,
                                     unsigned long long of, const char *file,
                                     unsigned long line)
@@ -2465,8 +2487,8 @@ void cot_profile_in_reference_error(const char *profile, unsigned long long n,
     cot_err("%llu of %llu scored records are in the reference of %s (the same "
             "words; the first at %s:%lu), which makes their ratios too high, so "
             "their score, score_p, llr and flags are null; score each record "
-            "against a profile whose reference leaves it out (split the set in "
-            "two by id and give each half the other half as reference: "
+            "against a profile whose reference leaves it out (build one profile "
+            "per --reference-fold 1/2 and 2/2, then cot-profile score -p A -p B: "
             "cot-profile(1), VIEWS)", n, of, profile, file, line);
 }
 
@@ -3022,14 +3044,16 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
         if (b->nrfp) qsort(b->rfp, b->nrfp, sizeof *b->rfp, cmp_u64);
         for (size_t i = 0; i < b->nrfp; i++)
             if (!nf || b->rfp[i] != b->rfp[nf - 1]) b->rfp[nf++] = b->rfp[i];
-        size_t roff = total, rsize = 16 + 8 * nf;
+        size_t roff = total, rsize = REFSET_HDR + 8 * nf;
         total += rsize;
         img = cot_realloc(img, total);
         wr64(img + OFF_REFSET, roff);
         wr64(img + OFF_REFSET + 8, rsize);
         wr64(img + roff, nf);
         wr64(img + roff + 8, b->ref_left_out);
-        for (size_t i = 0; i < nf; i++) wr64(img + roff + 16 + 8 * i, b->rfp[i]);
+        wr32(img + roff + 16, b->o.ref_fold);
+        wr32(img + roff + 20, b->o.ref_folds);
+        for (size_t i = 0; i < nf; i++) wr64(img + roff + REFSET_HDR + 8 * i, b->rfp[i]);
     }
     wr64(img + OFF_FSIZE, total);
     wr64(img + OFF_CSUM, 0);

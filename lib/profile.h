@@ -126,7 +126,15 @@ typedef struct {
     unsigned min_count;       /* drop n-grams of order >= 2 seen fewer
                                  times (after counting)             [1]     */
     size_t max_mem;           /* table budget in bytes; 0 = none    [0]     */
+    unsigned ref_fold, ref_folds;   /* the reference is fold ref_fold (1..)
+                                 of ref_folds (2..COT_PROFILE_MAX_FOLDS) of
+                                 the records given, by a hash of id
+                                 (cot_profile_fold()); 0, 0: all    [0, 0]  */
 } cot_profile_opts_t;
+#define COT_PROFILE_MAX_FOLDS 16
+/* The fold (1..folds) of a record whose id (or text) hashes to h
+ * (cot_profile_hash_bytes()); independent of cot_profile_holdout_pick(). */
+unsigned cot_profile_fold(uint64_t h, unsigned folds);
 
 void cot_profile_opts_init(cot_profile_opts_t *o);
 
@@ -224,6 +232,7 @@ typedef struct {
      * held-out own records */
     int ref_kept;
     uint64_t ref_fingerprints, ref_left_out;
+    uint32_t ref_fold, ref_folds;       /* 0, 0: the whole reference given */
 } cot_profile_info_t;
 void cot_profile_info(const cot_profile_t *p, cot_profile_info_t *info);
 
@@ -410,6 +419,14 @@ void cot_profile_shift_opts_init(cot_profile_shift_opts_t *o);
  * Returns the count (spans in w->spans), or -1 when the value is not such an
  * array or a span lies outside [0, cot_len]. */
 long cot_profile_spans_json(const cJSON *v, size_t cot_len, cot_profile_work_t *w);
+
+/* Whether text[0..n) is in p's reference, as the shift object's
+ * in_reference says it (1 yes, 0 no or no reference, -1 cannot tell: no
+ * fingerprints), from its word tokens alone (left in w->toks): for a tool
+ * that picks, of several profiles, one whose reference leaves a record
+ * out. */
+int cot_profile_holds(const cot_profile_t *p, const char *text, size_t n,
+                      cot_profile_work_t *w);
 
 /* The error for a run that scored records in the profile's reference
  * (w->in_reference == 1): n of them out of `of` scored, the first at

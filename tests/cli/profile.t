@@ -79,6 +79,24 @@ t mix-in-reference 1 "$REFB && { head -20 $S/own.jsonl; head -2 $S/rewritten.jso
 t judge-in-reference 1 "$REFB && head -3 $S/rewritten.jsonl | cot-judge -u --profile \$TMP/r.prof 2>&1 >/dev/null | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[1]}"
 t judge-in-reference-verdict 1 "$REFB && head -3 $S/rewritten.jsonl | cot-judge -u -q --profile \$TMP/r.prof 2>/dev/null | jq -c '[.judge.verdict, .shift.in_reference, .shift.off_policy]'; exit \${PIPESTATUS[1]}"
 t diff-in-reference 1 "$REFB && head -3 $S/rewritten.jsonl > \$TMP/sft.jsonl && cot-diff -u -v --profile \$TMP/r.prof \$TMP/sft.jsonl \$TMP/sft.jsonl 2>&1 >/dev/null | sed \"s|\$TMP/||g\" | grep -e 'in the reference' -e 'shift:'; exit \${PIPESTATUS[0]}"
+# --reference-fold K/N: the reference is one fold of the records given (by
+# a hash of the prompt, else the id); score -p A -p B scores each record
+# against the first profile of another fold than the record's
+FOLDS="for k in 1 2; do cot-profile build -q --holdout 0.25 --reference $S/rewritten.jsonl --reference-fold \$k/2 -o \$TMP/f\$k.prof $S/own.jsonl || exit; done"
+t build-reference-fold 0 "cot-profile build -v --holdout 0.25 --reference $S/rewritten.jsonl --reference-fold 2/2 -o \$TMP/f2.prof $S/own.jsonl 2>&1 | grep -o 'ref: [a-z0-9 -]*' && cot-profile info \$TMP/f2.prof | grep -e ^ref_fold -e ^ref_fing"
+t build-reference-fold-bad 2 "cot-profile build --reference $S/rewritten.jsonl --reference-fold 3/2 -o \$TMP/f.prof $S/own.jsonl"
+t build-reference-fold-one 2 "cot-profile build --reference $S/rewritten.jsonl --reference-fold 1/1 -o \$TMP/f.prof $S/own.jsonl"
+t build-reference-fold-text 2 "cot-profile build --reference $S/rewritten.jsonl --reference-fold 1/2x -o \$TMP/f.prof $S/own.jsonl"
+t build-reference-fold-noref 2 "cot-profile build --reference-fold 1/2 -o \$TMP/f.prof $S/own.jsonl"
+t build-reference-fold-empty 1 "head -1 $S/rewritten.jsonl > \$TMP/one.jsonl && for k in 1 2; do cot-profile build -q --reference \$TMP/one.jsonl --reference-fold \$k/2 -o \$TMP/f\$k.prof $S/own.jsonl 2>&1 | sed \"s|\$TMP/||\"; st[k]=\${PIPESTATUS[0]}; done; echo \${st[1]} \${st[2]}; exit \$(( st[1] > st[2] ? st[1] : st[2] ))"
+t score-folds 0 "$FOLDS && cot-profile score -u -p \$TMP/f1.prof -p \$TMP/f2.prof $S/rewritten.jsonl | jq -r '[.shift.in_reference, .shift.off_policy] | @tsv' | sort | uniq -c"
+t score-folds-each 0 "$FOLDS && { cot-profile score -q -u -p \$TMP/f1.prof $S/rewritten.jsonl > \$TMP/a 2>/dev/null; cot-profile score -q -u -p \$TMP/f2.prof $S/rewritten.jsonl > \$TMP/b 2>/dev/null; true; } && cot-profile score -u -p \$TMP/f1.prof -p \$TMP/f2.prof $S/rewritten.jsonl > \$TMP/c && jq -n --slurpfile a \$TMP/a --slurpfile b \$TMP/b --slurpfile c \$TMP/c '[range(0; \$c | length) | \$c[.] == (if \$a[.].shift.in_reference then \$b[.] else \$a[.] end)] | all, ([\$a[] | select(.shift.in_reference)] | length)'"
+t score-folds-workers 0 "$FOLDS && cot-profile score -u -@ 0 -p \$TMP/f1.prof -p \$TMP/f2.prof $S/rewritten.jsonl > \$TMP/w0 && cot-profile score -u -@ 2 -p \$TMP/f1.prof -p \$TMP/f2.prof $S/rewritten.jsonl > \$TMP/w2 && cmp \$TMP/w0 \$TMP/w2 && wc -l < \$TMP/w0"
+t score-folds-same 1 "$FOLDS && cot-profile score -u -p \$TMP/f1.prof -p \$TMP/f1.prof $S/rewritten.jsonl 2>&1 >/dev/null | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[0]}"
+t score-folds-differ 1 "$FOLDS && cot-profile build -q --holdout 0.5 --reference $S/rewritten.jsonl -o \$TMP/h.prof $S/own.jsonl && cot-profile score -u -p \$TMP/f1.prof -p \$TMP/h.prof $S/rewritten.jsonl 2>&1 | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[0]}"
+t score-folds-noref 1 "$FOLDS && $BUILD && cot-profile score -u -p \$TMP/f1.prof -p \$TMP/m.prof $S/rewritten.jsonl 2>&1 | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[0]}"
+t score-profiles-nine 2 "cot-profile score -p a -p a -p a -p a -p a -p a -p a -p a -p a $S/rewritten.jsonl"
+t mix-two-profiles 2 "cot-profile mix -p a -p b x.jsonl"
 # a reference record with the words of a held-out own record is left out
 # of the reference (the calibration needs held-out records it has not
 # seen); own-3 and own-7 are held out at --holdout 0.25, own-0 is trained

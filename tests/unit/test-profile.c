@@ -799,6 +799,22 @@ static void test_reference_set(void)
         if (c == ' ') cot_buf_addc(&x, ' ');
     }
     left += cot_profile_builder_reference(b, x.s, x.len);
+    for (unsigned f = 2; f <= COT_PROFILE_MAX_FOLDS; f++) {   /* folds: 1..f, even */
+        unsigned cnt[COT_PROFILE_MAX_FOLDS + 1] = {0}, lo = ~0u, hi = 0;
+        for (int i = 0; i < 8000; i++) {
+            char id[16];
+            snprintf(id, sizeof id, "r%d", i);
+            unsigned k = cot_profile_fold(cot_profile_hash_bytes(id, strlen(id)), f);
+            if (k >= 1 && k <= f) cnt[k]++;
+        }
+        for (unsigned k = 1; k <= f; k++) {
+            if (cnt[k] < lo) lo = cnt[k];
+            if (cnt[k] > hi) hi = cnt[k];
+        }
+        if (f == 2 || f == COT_PROFILE_MAX_FOLDS)
+            tap_ok(lo + hi > 0 && lo * f > 8000 * 0.85 && hi * f < 8000 * 1.15,
+                   "%u folds of 8000 ids: %u..%u each", f, lo, hi);
+    }
     tap_ok(kept == 303 && left == 2, "reference: %d counted, %d held-out copies left out",
            kept, left);
     cot_profile_build_stats_t st;
@@ -867,14 +883,33 @@ static void test_reference_set(void)
     cJSON_Delete(sh);
     cot_profile_close(p);
     put64(img + 488, roff); put64(img + 496, rsz);
-    uint64_t a = get64(img + roff + 16), c = get64(img + roff + 24);
-    put64(img + roff + 16, c); put64(img + roff + 24, a);
+    uint64_t a = get64(img + roff + 24), c = get64(img + roff + 32);
+    put64(img + roff + 24, c); put64(img + roff + 32, a);
     reseal(img, n);
     p = cot_profile_open_mem(img, n, &why);
     tap_ok(!p && strstr(why, "reference fingerprints"), "fingerprints out of order: %s",
            p ? "opened" : why);
     cot_profile_close(p);
-    put64(img + roff + 16, a); put64(img + roff + 24, c);
+    put64(img + roff + 24, a); put64(img + roff + 32, c);
+    uint64_t fold = get64(img + roff + 16);
+    tap_ok(fold == 0, "the whole reference: fold 0 of 0");
+    put64(img + roff + 16, (uint64_t)1 << 32 | 1);           /* fold 1 of 1 */
+    reseal(img, n);
+    p = cot_profile_open_mem(img, n, &why);
+    tap_ok(!p && strstr(why, "reference fingerprints"), "fold 1 of 1: %s", p ? "opened" : why);
+    cot_profile_close(p);
+    put64(img + roff + 16, (uint64_t)2 << 32 | 3);           /* fold 3 of 2 */
+    reseal(img, n);
+    p = cot_profile_open_mem(img, n, &why);
+    tap_ok(!p && strstr(why, "reference fingerprints"), "fold 3 of 2: %s", p ? "opened" : why);
+    cot_profile_close(p);
+    put64(img + roff + 16, (uint64_t)2 << 32 | 2);           /* fold 2 of 2 */
+    reseal(img, n);
+    p = cot_profile_open_mem(img, n, &why);
+    cot_profile_info(p, &in);
+    tap_ok(p && in.ref_fold == 2 && in.ref_folds == 2, "fold 2 of 2 opens and says so");
+    cot_profile_close(p);
+    put64(img + roff + 16, fold);
     put64(img + roff, get64(img + roff) + 1);
     reseal(img, n);
     p = cot_profile_open_mem(img, n, &why);
