@@ -456,6 +456,12 @@ static int cmd_info(opts_t *o, char **files, int nfiles)
             printf("%s%llu", n > 1 ? "," : " ", (unsigned long long)in.view[v].entries[n]);
         printf("\n");
     }
+    if (in.trained_kept)
+        printf("trained_fingerprints\t%llu distinct\n",
+               (unsigned long long)in.trained_fingerprints);
+    else
+        printf("trained_fingerprints\tnone (profile built before them: a scored record "
+               "it was trained on cannot be told; rebuild it)\n");
     if (in.views >> COT_PVIEW_REF_WORDS & 1) {
         if (in.ref_kept && in.ref_folds)
             printf("ref_fold\t%u of %u\n", in.ref_fold, in.ref_folds);
@@ -516,7 +522,7 @@ typedef struct {
     cJSON *rec;                /* kept when printing failed: emitted here */
     cot_raw_t raw;             /* the line, where, why it is rejected     */
     cot_buf_t out;
-    int state, off, printed, inref;
+    int state, off, printed, inref, trained;
 } sitem_t;
 
 /* What score_done() keeps: the run, and the records in the reference */
@@ -538,7 +544,7 @@ static void score_work(void *c, void *p)
     sctx_t *x = c;
     sitem_t *it = p;
     const sconf_t *cf = x->cf;
-    it->printed = it->off = it->inref = 0;
+    it->printed = it->off = it->inref = it->trained = 0;
     cot_line_t l = {.file = it->raw.file.s, .line = it->raw.line, .len = it->raw.text.len};
     cot_json_members_t *m = &x->parser.members;
     m->keys = cf->keys;
@@ -626,6 +632,7 @@ static void score_work(void *c, void *p)
     }
     it->printed = 1;
     it->inref = w->in_reference == 1;
+    it->trained = w->trained == 1;
     cJSON_Delete(it->rec);     /* freed by the thread that made it */
     it->rec = NULL;
 }
@@ -642,6 +649,7 @@ static int score_done(void *arg, void *p)
         stop = cot_run_reject(run, &l, it->raw.kind, it->raw.why.s) < 0;
     else {
         if (it->off) cot_run_count(run, "off-policy", 1);
+        if (it->trained) cot_run_count(run, "trained", 1);
         sd->scored++;
         if (it->inref) {
             cot_run_count(run, "in-reference", 1);
@@ -822,19 +830,23 @@ static void mix_say(const cot_profile_mix_t *m, const char *field, const char *g
 {
     cot_buf_t g = {0};
     if (group) cot_buf_printf(&g, " in %s", group);
-    if (!m->n)
+    if (m->known)       /* the records with a p-value, then how many of them */
+        cot_buf_printf(&g, " (%zu of them trained on by the profile: untouched, "
+                       "not fitted)", m->known);
+    const size_t all = m->n + m->known;
+    if (!all)
         fprintf(stderr, "%s: mix: no record%s has a p-value at %s (score them first); "
                 "every posterior is null\n", cot_prog, group ? g.s : "", field);
     else if (ncal)
         fprintf(stderr, "%s: mix: %zu records%s with %s; estimated rewritten fraction "
                 "%.4f (95%% CI %.4f-%.4f, with the error of the %llu held-out records "
-                "of %s; Storey lambda %.2f)\n", cot_prog, m->n, group ? g.s : "", field,
+                "of %s; Storey lambda %.2f)\n", cot_prog, all, g.len ? g.s : "", field,
                 m->rewritten, m->lo, m->hi, (unsigned long long)ncal, profile, m->lambda);
     else
         fprintf(stderr, "%s: mix: %zu records%s with %s; estimated rewritten fraction "
                 "%.4f (95%% CI %.4f-%.4f, this set's sampling only: give -p MODEL.prof "
                 "to count the calibration's error too; Storey lambda %.2f)\n", cot_prog,
-                m->n, group ? g.s : "", field, m->rewritten, m->lo, m->hi, m->lambda);
+                all, g.len ? g.s : "", field, m->rewritten, m->lo, m->hi, m->lambda);
     cot_buf_free(&g);
 }
 
@@ -870,7 +882,8 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     cot_jsonl_reader_t *rd = cot_jsonl_open(files, nfiles);
     double *pv = NULL;
     uint32_t *gi = NULL;
-    size_t n = 0, cap = 0, present = 0;
+    unsigned char *kn = NULL;  /* trained on by the profile: untouched */
+    size_t n = 0, cap = 0, present = 0, nknown = 0;
     unsigned long long inref = 0;
     cot_buf_t inref_file = {0};
     unsigned long inref_line = 0;
@@ -880,7 +893,8 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     int r;
     while ((r = cot_jsonl_next(rd, &l)) != -1) {
         if (r <= -2) {
-            cot_jsonl_close(rd); free(pv); free(gi); cot_smap_free(&groups); cot_buf_free(&key);
+            cot_jsonl_close(rd); free(pv); free(gi); free(kn); cot_smap_free(&groups);
+            cot_buf_free(&key);
             return r == -3 ? COT_EXIT_IO : COT_EXIT_DATA;
         }
         if (r || mix_twice(l.json, field, o->by)) continue;   /* rejected in pass 2 */
@@ -893,8 +907,11 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
         if (n == cap) {
             cap = cap ? cap * 2 : 4096;
             pv = cot_realloc(pv, cap * sizeof *pv);
+            kn = cot_realloc(kn, cap);
             if (o->by) gi = cot_realloc(gi, cap * sizeof *gi);
         }
+        kn[n] = cJSON_IsTrue(cot_record_get(l.json, "shift.trained"));
+        nknown += kn[n];
         if (o->by) {
             cot_buf_clear(&key);
             int k = cot_stats_key(cot_record_get(l.json, o->by), &key);
@@ -908,11 +925,21 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     cot_jsonl_close(rd);
     if (o->by && n && !present) {
         cot_err("mix: --by %s: none of the %zu records with a p-value has it", o->by, n);
-        free(pv); free(gi); cot_smap_free(&groups); cot_buf_free(&key);
+        free(pv); free(gi); free(kn); cot_smap_free(&groups); cot_buf_free(&key);
         return COT_EXIT_DATA;
     }
+    /* The fit is of the records the profile was not trained on (a trained
+     * record's p-value is not uniform: it scores closer to the model than
+     * a fresh own sample, and Storey's pi0 would count it twice); the
+     * trained ones are untouched, and the fraction is of all. */
     cot_profile_mix_t m;
-    cot_profile_mix_fit(pv, n, ncal, &m);
+    double *fp = cot_malloc((n ? n : 1) * sizeof *fp);
+    size_t nf = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!kn[i]) fp[nf++] = pv[i];
+    cot_profile_mix_fit(fp, nf, ncal, &m);
+    cot_profile_mix_known(&m, nknown);
+    free(fp);
     if (cot_verbose >= 1) mix_say(&m, field, NULL, ncal, o->profile);
     /* A record scored in its profile's reference has no p-value: the
      * fraction above is then of the others only, not of the set. */
@@ -934,12 +961,20 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
         for (size_t g = 0; g < groups.n; g++) at[g + 1] += at[g];
         size_t *fill = cot_malloc((groups.n + 1) * sizeof *fill);
         memcpy(fill, at, (groups.n + 1) * sizeof *fill);
-        for (size_t i = 0; i < n; i++) gp[fill[gi[i]]++] = pv[i];
+        /* each group's fitted p-values first, its trained records (NAN)
+         * after them */
+        for (size_t i = 0; i < n; i++)
+            if (!kn[i]) gp[fill[gi[i]]++] = pv[i];
+        for (size_t i = 0; i < n; i++)
+            if (kn[i]) gp[fill[gi[i]]++] = NAN;
         free(fill);
     }
     for (size_t g = 0; gp && g < groups.n; g++) {
         cot_profile_mix_t mg;
-        cot_profile_mix_fit(gp + at[g], at[g + 1] - at[g], ncal, &mg);
+        size_t gn = at[g + 1] - at[g], gf = 0;
+        while (gf < gn && !isnan(gp[at[g] + gf])) gf++;
+        cot_profile_mix_fit(gp + at[g], gf, ncal, &mg);
+        cot_profile_mix_known(&mg, gn - gf);
         cot_buf_t label = {0}, shown = {0};
         cot_stats_key_show(groups.keys[g], &shown);
         cot_buf_printf(&label, "%s = %s", o->by, shown.s);
@@ -951,6 +986,7 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     free(at);
     free(pv);
     free(gi);
+    free(kn);
     cot_smap_free(&groups);
     cot_buf_free(&key);
     /* pass 2: each record with its posterior */
@@ -966,7 +1002,8 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
         const cJSON *v = cot_record_get(l.json, field);
         double p = cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 1
                  ? v->valuedouble : NAN;
-        double post = cot_profile_mix_posterior(&m, p);
+        int trained = cJSON_IsTrue(cot_record_get(l.json, "shift.trained"));
+        double post = trained && !isnan(p) ? 0 : cot_profile_mix_posterior(&m, p);
         cJSON *sh = cJSON_GetObjectItemCaseSensitive(l.json, "shift");
         if (!cJSON_IsObject(sh)) {
             sh = cJSON_CreateObject();

@@ -498,11 +498,13 @@ static void wrf32(unsigned char *p, float f) { uint32_t v; memcpy(&v, &f, 4); wr
  *     profiles built before it): u32 kinds (2: windows, steps), u32 window,
  *     per kind u64 n, u64 disjoint, u64 kept, f64 mean, f64 sd (40 bytes),
  *     then the kept sorted f64 values of each kind.
- * 488 u64 offset, size of the reference's fingerprints (0, 0: no reference,
- *     or a profile built before them): u64 n, u64 reference records left
- *     out (copies of held-out records), u32 fold, u32 folds (0, 0: the
- *     whole reference; else its fold of folds, 2..16), then n distinct u64
- *     fingerprints (cot_profile_fingerprint()) in ascending order.
+ * 488 u64 offset, size of the fingerprints (0, 0: a profile built before
+ *     them): u64 r, u64 reference records left out (copies of held-out
+ *     records), u32 fold, u32 folds (0, 0: the whole reference; else its
+ *     fold of folds, 2..16), u64 t, then r distinct u64 fingerprints
+ *     (cot_profile_fingerprint()) of the reference records and t of the
+ *     training records, each in ascending order (r is 0 without a
+ *     reference).
  * Checksum: over the whole file with the checksum field read as zero. */
 #define HDR_SIZE 512
 #define OFF_TABLES 216
@@ -514,7 +516,7 @@ static void wrf32(unsigned char *p, float f) { uint32_t v; memcpy(&v, &f, 4); wr
 #define OFF_SECT 392
 #define OFF_UNITS 472
 #define OFF_REFSET 488
-#define REFSET_HDR 24
+#define REFSET_HDR 32
 #define UNITS_HDR (8 + 40 * (COT_PUNIT_N - 1))
 enum { SEC_CHARS, SEC_RWORDS, SEC_RCHARS, SEC_LAYOUT, SEC_COMB, SEC_N };
 #define VIEW_SIZE 296
@@ -570,8 +572,8 @@ struct cot_profile_builder {
     uint64_t nhold;
     /* fingerprints of the held-out texts (sorted at the first reference
      * record) and of the reference records counted */
-    uint64_t *hfp, *rfp;
-    size_t nhfp, hfcap, nrfp, rfcap;
+    uint64_t *hfp, *rfp, *tfp;         /* held-out, reference, training */
+    size_t nhfp, hfcap, nrfp, rfcap, ntfp, tfcap;
     int hfp_sorted;
     uint64_t ref_left_out;
     double vsum[COT_PVOICE_N], vsq[COT_PVOICE_N];
@@ -754,23 +756,6 @@ static double sd_of(double n, double sum, double sq)
     return sqrt(d / (n - 1));
 }
 
-void cot_profile_builder_add(cot_profile_builder_t *b, const char *p, size_t n)
-{
-    size_t m = cot_profile_tokenize(p, n, &b->toks, &b->tcap);
-    count_view(b, COT_PVIEW_WORDS, b->toks, m);
-    size_t mc = cot_profile_tokenize_chars(p, n, &b->ctoks, &b->ctcap);
-    count_view(b, COT_PVIEW_CHARS, b->ctoks, mc);
-    double lf[COT_PLAYOUT_N];
-    cot_profile_layout(p, n, lf);
-    for (int k = 0; k < COT_PLAYOUT_N; k++) { b->lsum[k] += lf[k]; b->lsq[k] += lf[k] * lf[k]; }
-    double r[COT_PVOICE_N];
-    cot_profile_voice(b->toks, m, r);
-    for (int k = 0; k < COT_PVOICE_N; k++) { b->vsum[k] += r[k]; b->vsq[k] += r[k] * r[k]; }
-    b->nvoice++;
-    b->records++;
-    b->tokens += m;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -788,6 +773,17 @@ static int fp_find(const uint64_t *v, size_t n, uint64_t x)
     return lo < n && v[lo] == x;
 }
 
+/* Sort v[0..n) and drop repeats; returns the count left. */
+static size_t fp_unique(uint64_t *v, size_t n)
+{
+    if (!n) return 0;
+    qsort(v, n, sizeof *v, cmp_u64);
+    size_t k = 1;
+    for (size_t i = 1; i < n; i++)
+        if (v[i] != v[k - 1]) v[k++] = v[i];
+    return k;
+}
+
 static void fp_push(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 {
     if (*n == *cap) {
@@ -795,6 +791,24 @@ static void fp_push(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
         *v = cot_realloc(*v, *cap * sizeof **v);
     }
     (*v)[(*n)++] = x;
+}
+
+void cot_profile_builder_add(cot_profile_builder_t *b, const char *p, size_t n)
+{
+    size_t m = cot_profile_tokenize(p, n, &b->toks, &b->tcap);
+    if (m) fp_push(&b->tfp, &b->ntfp, &b->tfcap, cot_profile_fingerprint(b->toks, m));
+    count_view(b, COT_PVIEW_WORDS, b->toks, m);
+    size_t mc = cot_profile_tokenize_chars(p, n, &b->ctoks, &b->ctcap);
+    count_view(b, COT_PVIEW_CHARS, b->ctoks, mc);
+    double lf[COT_PLAYOUT_N];
+    cot_profile_layout(p, n, lf);
+    for (int k = 0; k < COT_PLAYOUT_N; k++) { b->lsum[k] += lf[k]; b->lsq[k] += lf[k] * lf[k]; }
+    double r[COT_PVOICE_N];
+    cot_profile_voice(b->toks, m, r);
+    for (int k = 0; k < COT_PVOICE_N; k++) { b->vsum[k] += r[k]; b->vsq[k] += r[k] * r[k]; }
+    b->nvoice++;
+    b->records++;
+    b->tokens += m;
 }
 
 int cot_profile_builder_reference(cot_profile_builder_t *b, const char *p, size_t n)
@@ -858,6 +872,7 @@ void cot_profile_builder_free(cot_profile_builder_t *b)
     free(b->ctoks);
     free(b->hfp);
     free(b->rfp);
+    free(b->tfp);
     cot_buf_free(&b->hold);
     free(b);
 }
@@ -934,6 +949,7 @@ struct cot_profile {
     comb_t comb;
     const unsigned char *ux[COT_PUNIT_N];   /* kept unit values, sorted   */
     const unsigned char *rfp;               /* reference fingerprints     */
+    const unsigned char *tfp;               /* training records' ones     */
     uint64_t serial;            /* this opening's, for the scorer's caches */
 };
 
@@ -1001,17 +1017,22 @@ static const char *validate_v2(const unsigned char *p, size_t n)
         if (rd32(c + 8 + 4 * k) >= COT_PCAL_SCORE) return "corrupted profile (combined score)";
     uint64_t roff = rd64(p + OFF_REFSET), rsz = rd64(p + OFF_REFSET + 8);
     if (roff || rsz) {
-        if (!(views & 4) || roff < HDR_SIZE || roff > n || rsz > n - roff ||
-            rsz < REFSET_HDR || roff % 8 || (rsz - REFSET_HDR) / 8 != rd64(p + roff) ||
+        static const char bad[] = "corrupted profile (fingerprints)";
+        if (roff < HDR_SIZE || roff > n || rsz > n - roff || rsz < REFSET_HDR || roff % 8 ||
             (rsz - REFSET_HDR) % 8)
-            return "corrupted profile (reference fingerprints)";
+            return bad;
+        uint64_t nr = rd64(p + roff), nt = rd64(p + roff + 24), room = (rsz - REFSET_HDR) / 8;
         uint32_t fold = rd32(p + roff + 16), folds = rd32(p + roff + 20);
-        if (folds == 1 || folds > COT_PROFILE_MAX_FOLDS || fold > folds || !fold != !folds)
-            return "corrupted profile (reference fingerprints)";
+        if (nr > room || nt != room - nr || (nr && !(views & 4)) ||
+            ((folds || rd64(p + roff + 8)) && !(views & 4)) ||
+            folds == 1 || folds > COT_PROFILE_MAX_FOLDS || fold > folds || !fold != !folds)
+            return bad;
         const unsigned char *q = p + roff + REFSET_HDR;
-        for (uint64_t i = 1; i < rd64(p + roff); i++)
-            if (rd64(q + 8 * i) <= rd64(q + 8 * (i - 1)))
-                return "corrupted profile (reference fingerprints)";
+        for (uint64_t i = 1; i < nr; i++)
+            if (rd64(q + 8 * i) <= rd64(q + 8 * (i - 1))) return bad;
+        q += 8 * nr;
+        for (uint64_t i = 1; i < nt; i++)
+            if (rd64(q + 8 * i) <= rd64(q + 8 * (i - 1))) return bad;
     }
     uint64_t uoff = rd64(p + OFF_UNITS), usz = rd64(p + OFF_UNITS + 8);
     if (!uoff && !usz) return NULL;
@@ -1144,12 +1165,15 @@ static void open_v2(cot_profile_t *pr)
     }
     uint64_t roff = rd64(p + OFF_REFSET);
     if (roff) {
-        in->ref_kept = 1;
+        in->ref_kept = in->views >> COT_PVIEW_REF_WORDS & 1;
         in->ref_fingerprints = rd64(p + roff);
         in->ref_left_out = rd64(p + roff + 8);
         in->ref_fold = rd32(p + roff + 16);
         in->ref_folds = rd32(p + roff + 20);
-        pr->rfp = p + roff + REFSET_HDR;
+        in->trained_kept = 1;
+        in->trained_fingerprints = rd64(p + roff + 24);
+        if (in->ref_kept) pr->rfp = p + roff + REFSET_HDR;
+        pr->tfp = p + roff + REFSET_HDR + 8 * in->ref_fingerprints;
     }
     uint64_t uoff = rd64(p + OFF_UNITS);
     in->unit_n[COT_PUNIT_RECORD] = in->unit_indep[COT_PUNIT_RECORD] =
@@ -2457,19 +2481,31 @@ static void put_view(sink_t *sh, const cot_profile_t *prof, const char *name,
     put_close(sh, '}');
 }
 
+/* Whether x is among the n ascending fingerprints at v. */
+static int fp_in(const unsigned char *v, uint64_t n, uint64_t x)
+{
+    uint64_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (rd64(v + 8 * mid) < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n && rd64(v + 8 * lo) == x;
+}
+
 /* Whether the m word tokens t are a record of the reference (see
  * cot_profile_work_t.in_reference). */
 static int in_reference(const cot_profile_t *pr, const cot_ptok_t *t, size_t m)
 {
     if (!pr->rfp) return -1;
-    const uint64_t x = cot_profile_fingerprint(t, m);
-    size_t lo = 0, hi = pr->info.ref_fingerprints;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (rd64(pr->rfp + 8 * mid) < x) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < pr->info.ref_fingerprints && rd64(pr->rfp + 8 * lo) == x;
+    return fp_in(pr->rfp, pr->info.ref_fingerprints, cot_profile_fingerprint(t, m));
+}
+
+/* Whether they are a record the profile was trained on (-1: cannot tell). */
+static int in_training(const cot_profile_t *pr, const cot_ptok_t *t, size_t m)
+{
+    if (!pr->tfp) return -1;
+    return fp_in(pr->tfp, pr->info.trained_fingerprints, cot_profile_fingerprint(t, m));
 }
 
 int cot_profile_holds(const cot_profile_t *p, const char *text, size_t n,
@@ -2539,6 +2575,8 @@ static void put_shift(sink_t *sh, const cot_profile_t *prof, const char *cot, si
         if (w->in_reference < 0 || !n) put_null(sh, "in_reference");
         else put_bool(sh, "in_reference", inref);
     }
+    w->trained = n ? in_training(prof, toks, n) : 0;
+    if (w->trained == 1) put_bool(sh, "trained", 1);
     if (o->units) put_units(sh, prof, cot, len, n, o, w, inref);
     /* the views, each with its z against the held-out own samples */
     put_open(sh, "views", '{');
@@ -3038,22 +3076,22 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
         }
         free(uv[k]);
     }
-    /* the reference's fingerprints, appended */
-    if (b->ref_records) {
-        size_t nf = 0;
-        if (b->nrfp) qsort(b->rfp, b->nrfp, sizeof *b->rfp, cmp_u64);
-        for (size_t i = 0; i < b->nrfp; i++)
-            if (!nf || b->rfp[i] != b->rfp[nf - 1]) b->rfp[nf++] = b->rfp[i];
-        size_t roff = total, rsize = REFSET_HDR + 8 * nf;
+    /* the fingerprints of the reference and training records, appended */
+    {
+        size_t nf = fp_unique(b->rfp, b->nrfp), nt = fp_unique(b->tfp, b->ntfp);
+        size_t roff = total, rsize = REFSET_HDR + 8 * (nf + nt);
         total += rsize;
         img = cot_realloc(img, total);
         wr64(img + OFF_REFSET, roff);
         wr64(img + OFF_REFSET + 8, rsize);
         wr64(img + roff, nf);
         wr64(img + roff + 8, b->ref_left_out);
-        wr32(img + roff + 16, b->o.ref_fold);
-        wr32(img + roff + 20, b->o.ref_folds);
-        for (size_t i = 0; i < nf; i++) wr64(img + roff + REFSET_HDR + 8 * i, b->rfp[i]);
+        wr32(img + roff + 16, b->ref_records ? b->o.ref_fold : 0);
+        wr32(img + roff + 20, b->ref_records ? b->o.ref_folds : 0);
+        wr64(img + roff + 24, nt);
+        unsigned char *q = img + roff + REFSET_HDR;
+        for (size_t i = 0; i < nf; i++, q += 8) wr64(q, b->rfp[i]);
+        for (size_t i = 0; i < nt; i++, q += 8) wr64(q, b->tfp[i]);
     }
     wr64(img + OFF_FSIZE, total);
     wr64(img + OFF_CSUM, 0);
@@ -3116,6 +3154,17 @@ void cot_profile_mix_fit(const double *p, size_t n, uint64_t cal, cot_profile_mi
     }
     for (int j = 0, b = 0; j < k; j++)
         for (int r = 0; r < len[j]; r++) m->density[b++] = val[j];
+}
+
+void cot_profile_mix_known(cot_profile_mix_t *m, size_t known)
+{
+    m->known = known;
+    if (!known) return;
+    if (!m->n) { m->rewritten = m->lo = m->hi = 0; return; }
+    const double f = (double)m->n / (double)(m->n + known);
+    m->rewritten *= f;
+    m->lo *= f;
+    m->hi *= f;
 }
 
 double cot_profile_mix_posterior(const cot_profile_mix_t *m, double p)

@@ -233,6 +233,10 @@ typedef struct {
     int ref_kept;
     uint64_t ref_fingerprints, ref_left_out;
     uint32_t ref_fold, ref_folds;       /* 0, 0: the whole reference given */
+    /* the training records' fingerprints (profiles built before them keep
+     * none), distinct ones */
+    int trained_kept;
+    uint64_t trained_fingerprints;
 } cot_profile_info_t;
 void cot_profile_info(const cot_profile_t *p, cot_profile_info_t *info);
 
@@ -397,6 +401,11 @@ struct cot_profile_work {
      * when the profile has a reference but keeps no fingerprints (cannot
      * tell), else 0 */
     int in_reference;
+    /* likewise 1 when the record's words are those of a record the profile
+     * was trained on (it scores closer to the model than a fresh own
+     * sample: "trained": true, and mix counts it as untouched), -1 when
+     * the profile keeps no fingerprints, else 0 */
+    int trained;
 };
 /* After cot_profile_features(): the per-token unit values of its m word
  * tokens into w->ubits, and the steps of text[0..n) (non-blank lines: the
@@ -500,12 +509,19 @@ cJSON *cot_profile_number(double d);
  * non-increasing in p (pooled adjacent violators), lfdr capped at 1. */
 #define COT_PMIX_BINS 20
 typedef struct {
-    size_t n;
+    size_t n;                          /* records fitted                  */
+    size_t known;                      /* and known to be untouched       */
     uint64_t cal;                      /* held-out records; 0: not known */
     double lambda, pi0, rewritten, lo, hi;
     double density[COT_PMIX_BINS];
 } cot_profile_mix_t;
 void cot_profile_mix_fit(const double *p, size_t n, uint64_t cal, cot_profile_mix_t *m);
+/* After the fit: `known` more records are known to be untouched (the
+ * profile was trained on them, so their p-values are not uniform and are
+ * not fitted).  rewritten, lo and hi become fractions of all n + known
+ * (times n / (n + known); 0 when none was fitted); pi0, the density and
+ * so the posteriors of the fitted records stay the fit's. */
+void cot_profile_mix_known(cot_profile_mix_t *m, size_t known);
 double cot_profile_mix_posterior(const cot_profile_mix_t *m, double p);
 
 /* Parse a --fpr value, a rate strictly between 0 and 1, the same way in

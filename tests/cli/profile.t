@@ -100,6 +100,13 @@ t score-folds-differ 1 "$FOLDS && cot-profile build -q --holdout 0.5 --reference
 t score-folds-noref 1 "$FOLDS && $BUILD && cot-profile score -u -p \$TMP/f1.prof -p \$TMP/m.prof $S/rewritten.jsonl 2>&1 | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[0]}"
 t score-profiles-nine 2 "cot-profile score -p a -p a -p a -p a -p a -p a -p a -p a -p a $S/rewritten.jsonl"
 t mix-two-profiles 2 "cot-profile mix -p a -p b x.jsonl"
+# a scored record the profile was trained on scores closer to the model
+# than a fresh own sample: "trained": true, counted in the accounts; mix
+# counts it as untouched and fits the others (own-3 and own-7 are held out
+# at --holdout 0.25, own-0, own-1 and own-2 trained on)
+t score-trained 0 "$BUILD && head -8 $S/own.jsonl | cot-profile score -u -v -p \$TMP/m.prof 2> \$TMP/err | jq -c '[.id, .shift.trained]' && grep -o 'trained [0-9]*' \$TMP/err"
+t mix-trained 0 "$BUILD && { head -40 $S/own.jsonl; cat $S/rewritten.jsonl; } | cot-profile score -q -u -p \$TMP/m.prof > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/m.prof \$TMP/s.jsonl 2>&1 > \$TMP/post.jsonl | sed \"s|\$TMP/||\" && jq -r '[(.shift.trained // false), .shift.posterior] | @tsv' \$TMP/post.jsonl | sort | uniq -c | sort -rn | head -3"
+t mix-trained-by 0 "$BUILD && { head -40 $S/own.jsonl | jq -c '.meta = {env: \"a\"}'; jq -c '.meta = {env: \"b\"}' $S/rewritten.jsonl; } | cot-profile score -q -u -p \$TMP/m.prof > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/m.prof --by meta.env \$TMP/s.jsonl 2>&1 >/dev/null | sed \"s|\$TMP/||\""
 # a reference record with the words of a held-out own record is left out
 # of the reference (the calibration needs held-out records it has not
 # seen); own-3 and own-7 are held out at --holdout 0.25, own-0 is trained

@@ -774,13 +774,16 @@ static void test_reference_set(void)
     cot_profile_opts_t o;
     cot_profile_opts_init(&o);
     cot_profile_builder_t *b = cot_profile_builder_new(&o);
-    cot_buf_t t = {0}, h0 = {0}, r0 = {0}, x = {0};
+    cot_buf_t t = {0}, h0 = {0}, r0 = {0}, x = {0}, t0 = {0};
     for (int i = 0; i < 1200; i++) {
         gen(&t);
         if (i % 4 == 0) {
             cot_profile_builder_holdout(b, t.s, t.len);
             if (!h0.len) cot_buf_add(&h0, t.s, t.len);
-        } else cot_profile_builder_add(b, t.s, t.len);
+        } else {
+            cot_profile_builder_add(b, t.s, t.len);
+            if (!t0.len) cot_buf_add(&t0, t.s, t.len);
+        }
     }
     int left = 0, kept = 0;
     for (int i = 0; i < 300; i++) {
@@ -833,6 +836,9 @@ static void test_reference_set(void)
     if (!p) { tap_ok(0, "reference set profile opens: %s", why); return; }
     cot_profile_info_t in;
     cot_profile_info(p, &in);
+    tap_ok(in.trained_kept && in.trained_fingerprints > 850 && in.trained_fingerprints <= 900,
+           "info: %llu distinct training fingerprints",
+           (unsigned long long)in.trained_fingerprints);
     tap_ok(in.ref_kept && in.ref_fingerprints == 300 && in.ref_left_out == 2,
            "info: %llu distinct fingerprints, %llu left out",
            (unsigned long long)in.ref_fingerprints, (unsigned long long)in.ref_left_out);
@@ -867,7 +873,16 @@ static void test_reference_set(void)
     sh = cot_profile_shift_json(p, h0.s, h0.len, -1, &so, &w, &off);
     tap_ok(w.in_reference == 0 && cJSON_IsNumber(cJSON_GetObjectItem(sh, "score")),
            "the held-out copy left out of the reference is not in it");
+    tap_ok(w.trained == 0 && !cJSON_GetObjectItem(sh, "trained"),
+           "a held-out record was not trained on: no \"trained\"");
     cJSON_Delete(sh);
+    sh = cot_profile_shift_json(p, t0.s, t0.len, -1, &so, &w, &off);
+    tap_ok(w.trained == 1 && cJSON_IsTrue(cJSON_GetObjectItem(sh, "trained")) &&
+           cJSON_IsNumber(cJSON_GetObjectItem(sh, "score_p")),
+           "a training record: \"trained\": true, its scores kept");
+    cJSON_Delete(sh);
+    tap_ok(cot_profile_shift_check(p, t0.s, t0.len, -1, &so, &w, NULL) == 0,
+           "a training record: the shift text is the tree's");
     cot_profile_close(p);
     /* a profile built before the fingerprints: 488..503 zero */
     uint64_t roff = get64(img + 488), rsz = get64(img + 496);
@@ -876,32 +891,32 @@ static void test_reference_set(void)
     p = cot_profile_open_mem(img, n, &why);
     cot_profile_info(p, &in);
     sh = p ? cot_profile_shift_json(p, r0.s, r0.len, -1, &so, &w, &off) : NULL;
-    tap_ok(p && !in.ref_kept && w.in_reference == -1 &&
+    tap_ok(p && !in.ref_kept && !in.trained_kept && w.in_reference == -1 && w.trained == -1 &&
            cJSON_IsNull(cJSON_GetObjectItem(sh, "in_reference")) &&
            cJSON_IsNumber(cJSON_GetObjectItem(sh, "score")),
            "no fingerprints: opens, in_reference null (cannot tell)");
     cJSON_Delete(sh);
     cot_profile_close(p);
     put64(img + 488, roff); put64(img + 496, rsz);
-    uint64_t a = get64(img + roff + 24), c = get64(img + roff + 32);
-    put64(img + roff + 24, c); put64(img + roff + 32, a);
+    uint64_t a = get64(img + roff + 32), c = get64(img + roff + 40);
+    put64(img + roff + 32, c); put64(img + roff + 40, a);
     reseal(img, n);
     p = cot_profile_open_mem(img, n, &why);
-    tap_ok(!p && strstr(why, "reference fingerprints"), "fingerprints out of order: %s",
+    tap_ok(!p && strstr(why, "fingerprints"), "fingerprints out of order: %s",
            p ? "opened" : why);
     cot_profile_close(p);
-    put64(img + roff + 24, a); put64(img + roff + 32, c);
+    put64(img + roff + 32, a); put64(img + roff + 40, c);
     uint64_t fold = get64(img + roff + 16);
     tap_ok(fold == 0, "the whole reference: fold 0 of 0");
     put64(img + roff + 16, (uint64_t)1 << 32 | 1);           /* fold 1 of 1 */
     reseal(img, n);
     p = cot_profile_open_mem(img, n, &why);
-    tap_ok(!p && strstr(why, "reference fingerprints"), "fold 1 of 1: %s", p ? "opened" : why);
+    tap_ok(!p && strstr(why, "fingerprints"), "fold 1 of 1: %s", p ? "opened" : why);
     cot_profile_close(p);
     put64(img + roff + 16, (uint64_t)2 << 32 | 3);           /* fold 3 of 2 */
     reseal(img, n);
     p = cot_profile_open_mem(img, n, &why);
-    tap_ok(!p && strstr(why, "reference fingerprints"), "fold 3 of 2: %s", p ? "opened" : why);
+    tap_ok(!p && strstr(why, "fingerprints"), "fold 3 of 2: %s", p ? "opened" : why);
     cot_profile_close(p);
     put64(img + roff + 16, (uint64_t)2 << 32 | 2);           /* fold 2 of 2 */
     reseal(img, n);
@@ -913,11 +928,12 @@ static void test_reference_set(void)
     put64(img + roff, get64(img + roff) + 1);
     reseal(img, n);
     p = cot_profile_open_mem(img, n, &why);
-    tap_ok(!p && strstr(why, "reference fingerprints"), "a count past the section: %s",
+    tap_ok(!p && strstr(why, "fingerprints"), "a count past the section: %s",
            p ? "opened" : why);
     cot_profile_close(p);
     cot_profile_work_free(&w);
     cot_buf_free(&t); cot_buf_free(&h0); cot_buf_free(&r0); cot_buf_free(&x);
+    cot_buf_free(&t0);
     unlink(bad);
 }
 
@@ -988,6 +1004,22 @@ static void test_mixture(void)
            m.rewritten, m.lo);
     cot_profile_mix_fit(p, 0, 0, &m);
     tap_ok(isnan(m.rewritten) && isnan(cot_profile_mix_posterior(&m, 0.5)), "mix: nothing to fit");
+    cot_profile_mix_known(&m, 5);
+    tap_ok(m.rewritten == 0 && m.lo == 0 && m.hi == 0 && m.known == 5,
+           "mix: nothing fitted, 5 known untouched: fraction 0");
+    /* 8000 own + 2000 near 0, and 10000 known untouched: the fraction of
+     * all 20000 is half the fit's; the posteriors are the fit's */
+    for (int i = 0; i < 10000; i++)
+        p[i] = i < 2000 ? (double)(tap_rnd() >> 11) * 0x1.0p-53 * 0.01
+                        : (double)(tap_rnd() >> 11) * 0x1.0p-53;
+    cot_profile_mix_fit(p, 10000, 0, &m);
+    double r = m.rewritten, lo = m.lo, hi = m.hi, post = cot_profile_mix_posterior(&m, 0.001);
+    cot_profile_mix_known(&m, 10000);
+    tap_ok(fabs(m.rewritten - r / 2) < 1e-12 && fabs(m.lo - lo / 2) < 1e-12 &&
+           fabs(m.hi - hi / 2) < 1e-12 && fabs(m.rewritten - 0.1) < 0.02 &&
+           cot_profile_mix_posterior(&m, 0.001) == post,
+           "mix: 10000 known untouched halve the fraction (%.4f -> %.4f), posteriors kept",
+           r, m.rewritten);
 }
 
 static int cmp_dbl(const void *a, const void *b)
