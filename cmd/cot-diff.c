@@ -54,6 +54,8 @@ typedef struct {
     unsigned drop_edit, drop_status;    /* --drop: bit masks               */
     int counts;                 /* -c: counts per status and edit only     */
     const char *profile;        /* --profile: add "shift" (cot-profile(1))  */
+    const char *profiles[COT_PROFILE_SET_MAX];   /* --profile, repeated     */
+    int nprofiles;
     double fpr;
     int fpr_given, context_given, color_given;
     int answer_shift;           /* --answer-shift: numeric answers (answer.h) */
@@ -120,7 +122,9 @@ static void usage(FILE *fp)
 "                        or fail with --exit-status; none ever passes [%.2f]\n"
 "Distance from the model's own distribution:\n"
 "      --profile FILE    add a \"shift\" object scored against a cot-profile(1)\n"
-"                        profile: surprisal inside and outside the edits\n"
+"                        profile: surprisal inside and outside the edits;\n"
+"                        repeated, each record against the first whose\n"
+"                        reference leaves it out\n"
 "      --fpr X           false-positive rate for shift.off_policy [%.2f]\n"
 "Text view:\n"
 "  -O, --output-fmt FMT  jsonl or text (a word diff: [-old-]{+new+}) [jsonl]\n"
@@ -318,7 +322,11 @@ static void parse_opts(int argc, char **argv, cot_common_t *common, opts_t *o)
                 cot_usage_error("--min-paired: expected a fraction in [0,1], "
                                 "not '%s'", optarg);
             break;
-        case OPT_PROFILE: o->profile = optarg; break;
+        case OPT_PROFILE:
+            if (o->nprofiles == COT_PROFILE_SET_MAX)
+                cot_usage_error("--profile: at most %d profiles", COT_PROFILE_SET_MAX);
+            o->profiles[o->nprofiles++] = o->profile = optarg;
+            break;
         case OPT_FPR:
             o->fpr = cot_profile_parse_fpr(optarg);
             o->fpr_given = 1;
@@ -833,9 +841,10 @@ typedef struct {
     cot_pair_index_t *ix;
     cot_pair_src_t *src;
     const char *orig_name, *out_name;
-    const cot_profile_t *prof;
+    cot_profile_t *const *prof; /* --profile: each record against the first */
+    int nprof;                  /* whose reference leaves it out           */
     const cot_profile_shift_opts_t *so;
-    cot_profile_work_t pw;
+    cot_profile_work_t pw[COT_PROFILE_SET_MAX];
     cot_differ_t *df;
     orig_t g[2];                /* the candidate being read, the best one  */
     cot_buf_t name, val;        /* val: the members set, printed           */
@@ -1177,12 +1186,19 @@ static void diff_work(void *ctxp, void *itp)
     /* --profile splits the cot by its edited spans: its hunks, read
      * before the answer's diff reuses the differ; none without a source. */
     cJSON *ans = NULL, *sj = NULL;
-    if (c->prof) {
-        long nspans = is_unpaired(it->status) ? -1 : hunk_spans(&cot, it->v.cot_len, &c->pw);
+    if (c->nprof) {
+        int k = 0;
+        if (c->nprof > 1) {
+            uint64_t h = cot_profile_fold_key(it->v.prompt, it->v.prompt_len, it->v.id,
+                                              it->v.cot, it->v.cot_len);
+            k = cot_profile_pick(c->prof, c->nprof, h, it->v.cot, it->v.cot_len, c->pw);
+        }
+        cot_profile_work_t *pw = &c->pw[k];
+        long nspans = is_unpaired(it->status) ? -1 : hunk_spans(&cot, it->v.cot_len, pw);
         int off = 0;
-        sj = cot_profile_shift_json(c->prof, it->v.cot, it->v.cot_len, nspans, c->so,
-                                    &c->pw, &off);
-        it->shift = c->pw.in_reference == 1 ? 3 : off ? 2 : 1;
+        sj = cot_profile_shift_json(c->prof[k], it->v.cot, it->v.cot_len, nspans, c->so,
+                                    pw, &off);
+        it->shift = pw->in_reference == 1 ? 3 : off ? 2 : 1;
     }
     if (o->answer_shift) {
         /* no original for no-source and no-key records (before, a no-key
@@ -1278,12 +1294,20 @@ static int diff_done(void *arg, void *itp)
     return 1;
 }
 
+static void close_profiles(cot_profile_t **p)
+{
+    for (int k = 0; k < COT_PROFILE_SET_MAX; k++) {
+        cot_profile_close(p[k]);
+        p[k] = NULL;
+    }
+}
+
 /* Read the SFT records and pair them on -@ N workers: the output, the
  * messages and the accounts are those of -@ 0, byte for byte.  Returns
  * with m's counts set. */
 static void run_paired(cot_run_t *run, cot_common_t *common, const opts_t *o,
                        cot_pair_index_t *ix, cot_pair_src_t *src,
-                       const char *orig_name, const cot_profile_t *prof,
+                       const char *orig_name, cot_profile_t *const *prof, int nprof,
                        const cot_profile_shift_opts_t *so, dmain_t *m)
 {
     /* lib/answer.c keeps its matcher in globals: --answer-shift runs on
@@ -1295,10 +1319,10 @@ static void run_paired(cot_run_t *run, cot_common_t *common, const opts_t *o,
     for (int i = 0; i < nctx; i++) {
         ctx[i] = (dctx_t){.o = o, .ix = ix, .src = src, .orig_name = orig_name,
                           .out_name = run->out ? cot_stream_name(run->out) : "(stdout)",
-                          .prof = prof, .so = so, .df = cot_diff_new()};
+                          .prof = prof, .nprof = nprof, .so = so, .df = cot_diff_new()};
         ctxp[i] = &ctx[i];
     }
-    if (prof) {     /* its tables are made on first use: make them here */
+    if (nprof) {    /* its tables are made on first use: make them here */
         cot_ptok_t *t = NULL;
         size_t cap = 0;
         cot_profile_tokenize("x", 1, &t, &cap);
@@ -1327,7 +1351,7 @@ static void run_paired(cot_run_t *run, cot_common_t *common, const opts_t *o,
     for (int i = 0; i < nctx; i++) cot_jsonl_parser_free(&ctx[i].parser);
     for (int i = 0; i < nctx; i++) {
         cot_diff_free(ctx[i].df);
-        cot_profile_work_free(&ctx[i].pw);
+        for (int k = 0; k < COT_PROFILE_SET_MAX; k++) cot_profile_work_free(&ctx[i].pw[k]);
         for (int k = 0; k < 2; k++) orig_release(&ctx[i].g[k]);
         cot_buf_free(&ctx[i].name);
         cot_buf_free(&ctx[i].val);
@@ -1500,20 +1524,40 @@ static int diff_main(cot_common_t *common, opts_t *o, int argc, char **argv)
             cot_usage_error("ORIG and the SFT records cannot both come from stdin");
     }
 
-    cot_profile_t *prof = NULL;
-    if (o->profile && !(prof = cot_profile_load(o->profile)))
-        return errno ? COT_EXIT_IO : COT_EXIT_DATA;
+    cot_profile_t *profs[COT_PROFILE_SET_MAX] = {0};
+    const int np = o->nprofiles;
+    for (int k = 0; k < np; k++)
+        if (!(profs[k] = cot_profile_load(o->profiles[k]))) {
+            int e = errno;
+            close_profiles(profs);
+            return e ? COT_EXIT_IO : COT_EXIT_DATA;
+        }
+    cot_buf_t pnames = {0};     /* for the messages */
+    if (np > 1) {
+        if (cot_profile_set_check(profs, np, o->profiles, &pnames)) {
+            cot_err("--profile: %s", pnames.s);
+            cot_buf_free(&pnames);
+            close_profiles(profs);
+            return COT_EXIT_DATA;
+        }
+        cot_buf_clear(&pnames);
+        for (int k = 0; k < np; k++)
+            cot_buf_printf(&pnames, "%s%s",
+                           !k ? "each of " : k + 1 < np ? ", " : " and ", o->profiles[k]);
+    } else if (np) cot_buf_adds(&pnames, o->profiles[0]);
     cot_profile_shift_opts_t so;
     cot_profile_shift_opts_init(&so);
     so.fpr = o->fpr;
     so.units = 1;             /* windows and steps, as cot-profile score */
-    if (prof) cot_profile_warn_calibration(prof, o->fpr, (1u << COT_PUNIT_N) - 1, 1);
+    for (int k = 0; k < np; k++)
+        cot_profile_warn_calibration(profs[k], o->fpr, (1u << COT_PUNIT_N) - 1, 1);
 
     /* The source first: a plain file is read again in place, anything
      * else is spilled as it is read (lib/pair.h). */
     cot_pair_src_t *src = cot_pair_src_open(orig);
     if (!src) {
-        cot_profile_close(prof);
+        close_profiles(profs);
+        cot_buf_free(&pnames);
         return COT_EXIT_IO;
     }
     if (common->threads) cot_pair_src_threaded(src);
@@ -1521,7 +1565,8 @@ static int diff_main(cot_common_t *common, opts_t *o, int argc, char **argv)
     int st = cot_run_open(&run, common, files, nfiles, !o->counts);
     if (st) {
         cot_pair_src_close(src);
-        cot_profile_close(prof);
+        close_profiles(profs);
+        cot_buf_free(&pnames);
         return st;
     }
     cot_pair_index_t *ix = cot_pair_index_new();
@@ -1529,7 +1574,8 @@ static int diff_main(cot_common_t *common, opts_t *o, int argc, char **argv)
     if (load_originals(&run, o, common->threads, common->threads_auto, orig, ix, src)) {
         cot_pair_index_free(ix);
         cot_pair_src_close(src);
-        cot_profile_close(prof);
+        close_profiles(profs);
+        cot_buf_free(&pnames);
         return cot_run_finish(&run);
     }
     for (int s = 0; s < COT_DV_NSTATUS; s++) {
@@ -1539,7 +1585,7 @@ static int diff_main(cot_common_t *common, opts_t *o, int argc, char **argv)
     }
 
     dmain_t m = {.run = &run, .o = o, .ix = ix};
-    run_paired(&run, common, o, ix, src, orig_name, prof, &so, &m);
+    run_paired(&run, common, o, ix, src, orig_name, profs, np, &so, &m);
     cot_run_count(&run, "orig:unused", cot_pair_unused(ix));
     cot_run_count(&run, "paired", m.paired);
     int unpaired_gate = run.status == COT_EXIT_OK &&
@@ -1559,12 +1605,13 @@ static int diff_main(cot_common_t *common, opts_t *o, int argc, char **argv)
         if (cot_flush_stdout()) run.status = COT_EXIT_IO;
     }
     if (m.inref)               /* their records are kept, as a gate's are */
-        cot_profile_in_reference_error(o->profile, m.inref, m.shifted,
+        cot_profile_in_reference_error(cot_buf_cstr(&pnames), m.inref, m.shifted,
                                        cot_buf_cstr(&m.inref_file), m.inref_line);
     cot_buf_free(&m.inref_file);
     cot_pair_index_free(ix);
     cot_pair_src_close(src);
-    cot_profile_close(prof);
+    close_profiles(profs);
+    cot_buf_free(&pnames);
     st = cot_run_finish(&run);
     if (st == COT_EXIT_OK && o->exit_status && (m.cot_edited || unpaired_gate))
         st = COT_EXIT_DATA;

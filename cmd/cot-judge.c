@@ -57,7 +57,9 @@ static void usage(FILE *fp)
 "      --cue-field PATH    a hint the answer must not follow silently (/meta/hint)\n"
 "      --baseline FILE     voice baseline JSON; voice-departure needs it [off]\n"
 "      --profile FILE      add \"shift\" and the verdict off-policy when the CoT\n"
-"                          is far from the model's own samples (cot-profile(1))\n"
+"                          is far from the model's own samples (cot-profile(1));\n"
+"                          repeated, each record against the first whose\n"
+"                          reference leaves it out\n"
 "      --fpr X             false-positive rate of off-policy, calibrated on\n"
 "                          the profile's held-out own samples [%g]\n"
 "Model (from cot-judge train; cot-model(5)):\n"
@@ -194,11 +196,15 @@ static char *read_text(const char *path)
     return b.s;
 }
 
-/* --profile: the distance of the CoT from the model's own samples. */
+/* --profile: the distance of the CoT from the model's own samples; given
+ * more than once, each record against the first profile whose reference
+ * leaves it out (cot_profile_pick()). */
 typedef struct {
-    cot_profile_t *prof;
+    cot_profile_t *prof[COT_PROFILE_SET_MAX];
+    int nprof;
     cot_profile_shift_opts_t so;
-    cot_profile_work_t w;
+    cot_profile_work_t w[COT_PROFILE_SET_MAX];
+    int in_reference;          /* of the last record scored */
 } shift_t;
 
 /* Score the cot, attach "shift" (edited spans from a cot-diff "diff"
@@ -209,11 +215,19 @@ static cJSON *add_shift(shift_t *sh, cJSON *rec, const cot_record_view_t *v,
                         cJSON *jo)
 {
     if (!v->cot) return NULL;     /* no cot: nothing to score (no-cot) */
+    int k = 0;
+    if (sh->nprof > 1) {
+        uint64_t h = cot_profile_fold_key(v->prompt, v->prompt_len, v->id, v->cot,
+                                          v->cot_len);
+        k = cot_profile_pick(sh->prof, sh->nprof, h, v->cot, v->cot_len, sh->w);
+    }
+    cot_profile_work_t *w = &sh->w[k];
     const cJSON *hunks = cot_record_get(rec, "diff.cot.hunks");
-    long nspans = hunks ? cot_profile_spans_json(hunks, v->cot_len, &sh->w) : -1;
+    long nspans = hunks ? cot_profile_spans_json(hunks, v->cot_len, w) : -1;
     int off = 0;
-    cJSON *shift = cot_profile_shift_json(sh->prof, v->cot, v->cot_len, nspans,
-                                          &sh->so, &sh->w, &off);
+    cJSON *shift = cot_profile_shift_json(sh->prof[k], v->cot, v->cot_len, nspans,
+                                          &sh->so, w, &off);
+    sh->in_reference = w->in_reference;
     cot_record_set(rec, "shift", shift);
     if (!off) return shift;
     cJSON *labels = cJSON_GetObjectItemCaseSensitive(jo, "labels");
@@ -224,6 +238,16 @@ static cJSON *add_shift(shift_t *sh, cJSON *rec, const cot_record_view_t *v,
     if (cur < COT_V_OFF_POLICY)
         cot_record_set(jo, "verdict", cJSON_CreateString("off-policy"));
     return shift;
+}
+
+static void close_profiles(shift_t *sh)
+{
+    for (int k = 0; k < COT_PROFILE_SET_MAX; k++) {
+        cot_profile_work_free(&sh->w[k]);
+        cot_profile_close(sh->prof[k]);
+        sh->prof[k] = NULL;
+    }
+    sh->nprof = 0;
 }
 
 /* The cue vocabulary: the built-in one, then each --cue-words file. */
@@ -319,8 +343,9 @@ static void jctx_ready(jctx_t *x)
         x->rp = &x->rules;
         x->jp = &x->judge;
     }
-    if (x->cf->sh->prof) {
-        x->sh.prof = x->cf->sh->prof;
+    if (x->cf->sh->nprof) {
+        memcpy(x->sh.prof, x->cf->sh->prof, sizeof x->sh.prof);
+        x->sh.nprof = x->cf->sh->nprof;
         x->sh.so = x->cf->sh->so;
     }
 }
@@ -331,7 +356,7 @@ static void jctx_free(jctx_t *x)
         cot_judge_free(&x->judge);
         cot_rules_free(&x->rules);
     }
-    cot_profile_work_free(&x->sh.w);
+    for (int k = 0; k < COT_PROFILE_SET_MAX; k++) cot_profile_work_free(&x->sh.w[k]);
     cot_model_work_free(&x->mw);
     cot_jsonl_parser_free(&x->parser);
     cot_buf_free(&x->err);
@@ -442,8 +467,8 @@ static void judge_work(void *c, void *p)
         }
         it->cue = r;
     }
-    const cJSON *shift = x->sh.prof ? add_shift(&x->sh, it->rec, &v, jo) : NULL;
-    if (shift) it->shifted = x->sh.w.in_reference == 1 ? 2 : 1;
+    const cJSON *shift = x->sh.nprof ? add_shift(&x->sh, it->rec, &v, jo) : NULL;
+    if (shift) it->shifted = x->sh.in_reference == 1 ? 2 : 1;
     if (cf->model) cot_model_judge(cf->model, &v, cf->model_verdict, jo, &x->mw);
     cot_record_set(it->rec, "judge", jo);
     it->state = IT_JUDGED;
@@ -842,6 +867,9 @@ int main(int argc, char **argv)
     size_t judge_max_line = COT_EXTJUDGE_MAX_LINE_DEFAULT;
     const char *cue_field = NULL, *baseline = NULL, *judge_cmd = NULL, *rubric_file = NULL;
     const char *profile = NULL, *cue_text_field = NULL;
+    const char *profiles[COT_PROFILE_SET_MAX];
+    int nprofiles = 0;
+    cot_buf_t profile_names = {0};   /* for the messages */
     const char *cue_words[64];
     int ncue_words = 0;
     double fpr = FPR_DEFAULT;
@@ -911,7 +939,11 @@ int main(int argc, char **argv)
                                 optarg);
             judge_opt = "--judge-max-line";
             break;
-        case OPT_PROFILE: profile = optarg; break;
+        case OPT_PROFILE:
+            if (nprofiles == COT_PROFILE_SET_MAX)
+                cot_usage_error("--profile: at most %d profiles", COT_PROFILE_SET_MAX);
+            profiles[nprofiles++] = profile = optarg;
+            break;
         case OPT_FPR:
             fpr = cot_profile_parse_fpr(optarg);
             fpr_given = 1;
@@ -953,15 +985,35 @@ int main(int argc, char **argv)
 
     /* The profile first: a bad one fails before anything else is built. */
     shift_t sh = {0};
-    if (profile) {
-        if (!(sh.prof = cot_profile_load(profile))) {
+    for (int k = 0; k < nprofiles; k++) {
+        if (!(sh.prof[k] = cot_profile_load(profiles[k]))) {
+            int e = errno;
+            close_profiles(&sh);
             free(rule_files);
-            return errno ? COT_EXIT_IO : COT_EXIT_DATA;
+            return e ? COT_EXIT_IO : COT_EXIT_DATA;
         }
+        sh.nprof++;
+    }
+    if (nprofiles > 1) {
+        cot_buf_t why = {0};
+        if (cot_profile_set_check(sh.prof, sh.nprof, profiles, &why)) {
+            cot_err("--profile: %s", why.s);
+            cot_buf_free(&why);
+            close_profiles(&sh);
+            free(rule_files);
+            return COT_EXIT_DATA;
+        }
+        cot_buf_free(&why);
+        for (int k = 0; k < nprofiles; k++)
+            cot_buf_printf(&profile_names, "%s%s",
+                           !k ? "each of " : k + 1 < nprofiles ? ", " : " and ", profiles[k]);
+    } else if (nprofiles) cot_buf_adds(&profile_names, profiles[0]);
+    if (nprofiles) {
         cot_profile_shift_opts_init(&sh.so);
         sh.so.fpr = fpr;
         sh.so.units = 1;      /* windows and steps, as cot-profile score */
-        cot_profile_warn_calibration(sh.prof, fpr, (1u << COT_PUNIT_N) - 1, 1);
+        for (int k = 0; k < nprofiles; k++)
+            cot_profile_warn_calibration(sh.prof[k], fpr, (1u << COT_PUNIT_N) - 1, 1);
     }
 
     cot_model_t *model = NULL;
@@ -969,7 +1021,7 @@ int main(int argc, char **argv)
         cot_usage_error("--model-verdict needs --model FILE");
     if (model_file) {
         if (!(model = cot_model_load(model_file))) {
-            cot_profile_close(sh.prof);
+            close_profiles(&sh);
             free(rule_files);
             return errno ? COT_EXIT_IO : COT_EXIT_DATA;
         }
@@ -1048,10 +1100,10 @@ int main(int argc, char **argv)
         else keys[nkeys++] = heads[i] = cot_strdup(cot_buf_cstr(&h));
         cot_buf_free(&h);
     }
-    if (sh.prof) keys[nkeys++] = "diff";
+    if (sh.nprof) keys[nkeys++] = "diff";
     jconf_t cf = {&rules, &judge, cue_text, cue_text_field, &sh, model, model_verdict,
                   rule_budget, &sink, ext != NULL, whole ? NULL : keys, whole ? 0 : nkeys,
-                  {cue_field, cue_text_field, sh.prof ? "diff.cot.hunks" : NULL}};
+                  {cue_field, cue_text_field, sh.nprof ? "diff.cot.hunks" : NULL}};
     int nthreads = ext ? 0 : common.threads;
     int nctx = nthreads ? nthreads : 1;
     jctx_t *ctxs = cot_calloc((size_t)nctx, sizeof *ctxs);
@@ -1112,15 +1164,15 @@ int main(int argc, char **argv)
     /* a record in the profile's reference has no off-policy verdict to give */
     int inref = jd.inref && run.status == COT_EXIT_OK;
     if (jd.inref)
-        cot_profile_in_reference_error(profile, jd.inref, jd.shifted,
+        cot_profile_in_reference_error(cot_buf_cstr(&profile_names), jd.inref, jd.shifted,
                                        cot_buf_cstr(&jd.inref_file), jd.inref_line);
     cot_buf_free(&jd.inref_file);
     st = cot_run_finish(&run);
     cot_judge_free(&judge);
     cot_cuetext_free(cue_text);
     cot_rules_free(&rules);
-    cot_profile_work_free(&sh.w);
-    cot_profile_close(sh.prof);
+    close_profiles(&sh);
+    cot_buf_free(&profile_names);
     cot_model_close(model);
     cot_buf_free(&err);
     free(rubric);

@@ -86,7 +86,7 @@ static void usage(FILE *fp)
     cot_common_usage(fp, 1);
 }
 
-#define MAX_PROFILES 8
+#define MAX_PROFILES COT_PROFILE_SET_MAX
 
 typedef struct {
     cot_common_t c;
@@ -246,17 +246,6 @@ static void check_calibration(const cot_profile_t *p, double fpr, cot_run_t *run
 
 /* ---- build -------------------------------------------------------------- */
 
-/* The hash that puts a record in its --reference-fold: of its prompt, so
- * that the records of one prompt share a fold (a reference that holds a
- * prompt's other records knows its topic, and the ratio rises as it does
- * for a record in the reference); of its id without a prompt; of its cot
- * without either.  score picks a record's profile by the same hash. */
-static uint64_t fold_key(const cot_record_view_t *v)
-{
-    if (v->prompt && v->prompt_len) return cot_profile_hash_bytes(v->prompt, v->prompt_len);
-    if (v->id) return cot_profile_hash_bytes(v->id, strlen(v->id));
-    return cot_profile_hash_bytes(v->cot, v->cot_len);
-}
 
 static int cmd_build(opts_t *o, char **files, int nfiles)
 {
@@ -318,7 +307,9 @@ static int cmd_build(opts_t *o, char **files, int nfiles)
             }
             if (!v.cot_len) continue;
             if (o->po.ref_folds) {
-                if (cot_profile_fold(fold_key(&v), o->po.ref_folds) != o->po.ref_fold) {
+                uint64_t h = cot_profile_fold_key(v.prompt, v.prompt_len, v.id, v.cot,
+                                                  v.cot_len);
+                if (cot_profile_fold(h, o->po.ref_folds) != o->po.ref_fold) {
                     other++;
                     continue;
                 }
@@ -500,7 +491,6 @@ static int cmd_info(opts_t *o, char **files, int nfiles)
 typedef struct {               /* read by every worker, written by none */
     cot_profile_t *const *prof;   /* -p: each record is scored against the */
     int nprof;                    /* first whose reference leaves it out   */
-    unsigned fold[MAX_PROFILES], folds[MAX_PROFILES];   /* --reference-fold */
     const cot_profile_shift_opts_t *so;
     const char *spans;
     /* the members a record's parse builds (json.h): what the scorer reads
@@ -582,19 +572,11 @@ static void score_work(void *c, void *p)
         sitem_reject(it, "field-twice", why);
         return;
     }
-    /* the profile: the first whose reference leaves the record out -- of
-     * another fold than the record's (fold_key()), or, built without
-     * --reference-fold, without the record's words; in every one: the
-     * first, whose shift says so */
+    /* the profile: the first whose reference leaves the record out */
     int k = 0;
     if (cf->nprof > 1) {
-        const uint64_t h = fold_key(&v);
-        for (; k < cf->nprof; k++) {
-            if (cf->folds[k] ? cot_profile_fold(h, cf->folds[k]) != cf->fold[k]
-                             : cot_profile_holds(cf->prof[k], v.cot, v.cot_len, &x->w[k]) != 1)
-                break;
-        }
-        if (k == cf->nprof) k = 0;
+        uint64_t h = cot_profile_fold_key(v.prompt, v.prompt_len, v.id, v.cot, v.cot_len);
+        k = cot_profile_pick(cf->prof, cf->nprof, h, v.cot, v.cot_len, x->w);
     }
     cot_profile_work_t *w = &x->w[k];
     const cot_profile_t *prof = cf->prof[k];
@@ -675,38 +657,6 @@ static void sitem_free(void *p)
     cot_buf_free(&it->out);
 }
 
-/* Several profiles score one set as one: built from the same own samples
- * (the same held-out records, so that their p-values mean the same), each
- * with a reference whose fingerprints it keeps.  NULL, or why not. */
-static const char *profiles_differ(cot_profile_t *const *p, int n, const char *const *name,
-                                   cot_buf_t *why)
-{
-    cot_profile_info_t a, b;
-    cot_profile_info(p[0], &a);
-    for (int k = 0; k < n; k++) {
-        cot_profile_info(p[k], &b);
-        if (!(b.views >> COT_PVIEW_REF_WORDS & 1) || !b.ref_kept) {
-            cot_buf_printf(why, "%s: %s; with several -p each needs a reference whose "
-                           "records it knows (rebuild it with --reference)", name[k],
-                           b.views >> COT_PVIEW_REF_WORDS & 1 ? "built before reference "
-                           "fingerprints" : "has no reference");
-            return why->s;
-        }
-        if (b.records != a.records || b.tokens != a.tokens || b.holdout != a.holdout ||
-            b.ncal != a.ncal || b.order != a.order) {
-            cot_buf_printf(why, "%s and %s were built from different own samples or "
-                           "options (%llu and %llu records, %llu and %llu held out), so "
-                           "their scores do not mean the same; build each from the same "
-                           "own samples with the same options, only --reference-fold "
-                           "differing", name[0], name[k], (unsigned long long)a.records,
-                           (unsigned long long)b.records, (unsigned long long)a.holdout,
-                           (unsigned long long)b.holdout);
-            return why->s;
-        }
-    }
-    return NULL;
-}
-
 static int cmd_score(opts_t *o, char **files, int nfiles)
 {
     if (!o->profile) cot_usage_error("score: name the profile with -p FILE");
@@ -719,7 +669,7 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
             return e ? COT_EXIT_IO : COT_EXIT_DATA;
         }
     cot_buf_t why = {0}, names = {0};
-    if (np > 1 && profiles_differ(profs, np, o->profiles, &why)) {
+    if (np > 1 && cot_profile_set_check(profs, np, o->profiles, &why)) {
         cot_err("score: %s", why.s);
         cot_buf_free(&why);
         for (int k = 0; k < np; k++) cot_profile_close(profs[k]);
@@ -757,12 +707,6 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
     }
     sconf_t cf = {.prof = profs, .nprof = np, .so = &so, .spans = o->spans,
                   .keys = whole ? NULL : keys, .nkeys = whole ? 0 : nkeys};
-    for (int k = 0; k < np; k++) {
-        cot_profile_info_t in;
-        cot_profile_info(profs[k], &in);
-        cf.fold[k] = in.ref_fold;
-        cf.folds[k] = in.ref_folds;
-    }
     sdone_t sd = {.run = &run};
     int nthreads = o->c.threads, nctx = nthreads ? nthreads : 1;
     sctx_t *ctxs = cot_calloc((size_t)nctx, sizeof *ctxs);

@@ -2516,6 +2516,55 @@ int cot_profile_holds(const cot_profile_t *p, const char *text, size_t n,
     return m ? in_reference(p, w->toks, m) : 0;
 }
 
+const char *cot_profile_set_check(cot_profile_t *const *p, int n, const char *const *name,
+                                  cot_buf_t *why)
+{
+    cot_profile_info_t a, b;
+    cot_profile_info(p[0], &a);
+    for (int k = 0; k < n; k++) {
+        cot_profile_info(p[k], &b);
+        if (!(b.views >> COT_PVIEW_REF_WORDS & 1) || !b.ref_kept) {
+            cot_buf_printf(why, "%s: %s; with several profiles each needs a reference whose "
+                           "records it knows (rebuild it with --reference)", name[k],
+                           b.views >> COT_PVIEW_REF_WORDS & 1 ? "built before reference "
+                           "fingerprints" : "has no reference");
+            return why->s;
+        }
+        if (b.records != a.records || b.tokens != a.tokens || b.holdout != a.holdout ||
+            b.ncal != a.ncal || b.order != a.order) {
+            cot_buf_printf(why, "%s and %s were built from different own samples or "
+                           "options (%llu and %llu records, %llu and %llu held out), so "
+                           "their scores do not mean the same; build each from the same "
+                           "own samples with the same options, only --reference-fold "
+                           "differing", name[0], name[k], (unsigned long long)a.records,
+                           (unsigned long long)b.records, (unsigned long long)a.holdout,
+                           (unsigned long long)b.holdout);
+            return why->s;
+        }
+    }
+    return NULL;
+}
+
+uint64_t cot_profile_fold_key(const char *prompt, size_t prompt_len, const char *id,
+                              const char *cot, size_t cot_len)
+{
+    if (prompt && prompt_len) return cot_profile_hash_bytes(prompt, prompt_len);
+    if (id) return cot_profile_hash_bytes(id, strlen(id));
+    return cot_profile_hash_bytes(cot, cot_len);
+}
+
+int cot_profile_pick(cot_profile_t *const *p, int n, uint64_t key, const char *cot,
+                     size_t cot_len, cot_profile_work_t *w)
+{
+    for (int k = 0; k < n; k++) {
+        const cot_profile_info_t *in = &p[k]->info;
+        if (in->ref_folds ? cot_profile_fold(key, in->ref_folds) != in->ref_fold
+                          : cot_profile_holds(p[k], cot, cot_len, &w[k]) != 1)
+            return k;
+    }
+    return 0;
+}
+
 void cot_profile_in_reference_error(const char *profile, unsigned long long n,
                                     unsigned long long of, const char *file,
                                     unsigned long line)

@@ -437,6 +437,30 @@ long cot_profile_spans_json(const cJSON *v, size_t cot_len, cot_profile_work_t *
 int cot_profile_holds(const cot_profile_t *p, const char *text, size_t n,
                       cot_profile_work_t *w);
 
+/* Several profiles scoring one set (cot-profile score -p A -p B,
+ * cot-judge and cot-diff --profile A --profile B), at most this many. */
+#define COT_PROFILE_SET_MAX 8
+/* NULL when p[0..n) can score one set: each with a reference whose
+ * fingerprints it keeps, all built from the same own samples with the same
+ * options (the same held-out records, so that their scores mean the
+ * same); else why, naming the profile (names[k]), in *why. */
+const char *cot_profile_set_check(cot_profile_t *const *p, int n, const char *const *names,
+                                  cot_buf_t *why);
+/* The hash that puts a record in its --reference-fold (cot_profile_fold()):
+ * of its prompt, so that the records of one prompt share a fold (a
+ * reference that holds a prompt's other records knows its topic, and the
+ * ratio rises as it does for a record in the reference); of its id without
+ * a prompt; of its cot without either (prompt, id may be NULL). */
+uint64_t cot_profile_fold_key(const char *prompt, size_t prompt_len, const char *id,
+                              const char *cot, size_t cot_len);
+/* Which of p[0..n) scores the record of fold key `key`: the first whose
+ * reference leaves it out -- built with a fold, one of another fold; built
+ * without, one whose reference lacks the cot's words (w[k] is p[k]'s
+ * scratch space) -- or, when every one holds it, 0 (whose shift then says
+ * in_reference). */
+int cot_profile_pick(cot_profile_t *const *p, int n, uint64_t key, const char *cot,
+                     size_t cot_len, cot_profile_work_t *w);
+
 /* The error for a run that scored records in the profile's reference
  * (w->in_reference == 1): n of them out of `of` scored, the first at
  * file:line.  The caller makes its exit status 1 (cot-profile(1), VIEWS). */

@@ -98,6 +98,17 @@ t score-halves 0 "$HALVES && awk 'NR % 2 == 0' $S/rewritten.jsonl > \$TMP/ref2.j
 t score-folds-same 1 "$FOLDS && cot-profile score -u -p \$TMP/f1.prof -p \$TMP/f1.prof $S/rewritten.jsonl 2>&1 >/dev/null | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[0]}"
 t score-folds-differ 1 "$FOLDS && cot-profile build -q --holdout 0.5 --reference $S/rewritten.jsonl -o \$TMP/h.prof $S/own.jsonl && cot-profile score -u -p \$TMP/f1.prof -p \$TMP/h.prof $S/rewritten.jsonl 2>&1 | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[0]}"
 t score-folds-noref 1 "$FOLDS && $BUILD && cot-profile score -u -p \$TMP/f1.prof -p \$TMP/m.prof $S/rewritten.jsonl 2>&1 | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[0]}"
+# cot-judge and cot-diff take --profile twice the same way: the shift of
+# each record is the one cot-profile score -p A -p B writes
+t judge-folds 0 "$FOLDS && cot-profile score -u -p \$TMP/f1.prof -p \$TMP/f2.prof $S/rewritten.jsonl | jq -c '.shift | del(.edits)' > \$TMP/a && cot-judge -u --profile \$TMP/f1.prof --profile \$TMP/f2.prof $S/rewritten.jsonl 2>/dev/null | jq -c '.shift | del(.edits)' > \$TMP/b && cmp \$TMP/a \$TMP/b && cot-judge -c --profile \$TMP/f1.prof --profile \$TMP/f2.prof $S/rewritten.jsonl | grep off-policy"
+t judge-folds-workers 0 "$FOLDS && cot-judge -u -@ 0 --profile \$TMP/f1.prof --profile \$TMP/f2.prof $S/rewritten.jsonl > \$TMP/a && cot-judge -u -@ 2 --profile \$TMP/f1.prof --profile \$TMP/f2.prof $S/rewritten.jsonl > \$TMP/b && cmp \$TMP/a \$TMP/b && wc -l < \$TMP/a"
+t judge-folds-differ 1 "$FOLDS && $BUILD && cot-judge -u --profile \$TMP/f1.prof --profile \$TMP/m.prof $S/rewritten.jsonl 2>&1 >/dev/null | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[0]}"
+t judge-folds-same 1 "$FOLDS && cot-judge -u --profile \$TMP/f2.prof --profile \$TMP/f2.prof $S/rewritten.jsonl 2>&1 >/dev/null | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[0]}"
+t diff-folds 0 "$FOLDS && cot-profile score -u -p \$TMP/f1.prof -p \$TMP/f2.prof $S/rewritten.jsonl | jq -c '.shift | del(.edits)' > \$TMP/a && cot-diff -u -v --profile \$TMP/f1.prof --profile \$TMP/f2.prof $S/rewritten.jsonl $S/rewritten.jsonl 2> \$TMP/err | jq -c '.shift | del(.edits)' > \$TMP/b && cmp \$TMP/a \$TMP/b && grep -o 'shift: [a-z0-9 -]*' \$TMP/err"
+t diff-folds-workers 0 "$FOLDS && cot-diff -u -@ 0 --profile \$TMP/f1.prof --profile \$TMP/f2.prof $S/rewritten.jsonl $S/rewritten.jsonl > \$TMP/a && cot-diff -u -@ 2 --profile \$TMP/f1.prof --profile \$TMP/f2.prof $S/rewritten.jsonl $S/rewritten.jsonl > \$TMP/b && cmp \$TMP/a \$TMP/b && wc -l < \$TMP/a"
+t diff-folds-differ 1 "$FOLDS && $BUILD && cot-diff -u --profile \$TMP/m.prof --profile \$TMP/f1.prof $S/rewritten.jsonl $S/rewritten.jsonl 2>&1 >/dev/null | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[0]}"
+t judge-profiles-nine 2 "cot-judge --profile a --profile a --profile a --profile a --profile a --profile a --profile a --profile a --profile a $S/rewritten.jsonl"
+t diff-profiles-nine 2 "cot-diff --profile a --profile a --profile a --profile a --profile a --profile a --profile a --profile a --profile a $S/rewritten.jsonl $S/rewritten.jsonl"
 t score-profiles-nine 2 "cot-profile score -p a -p a -p a -p a -p a -p a -p a -p a -p a $S/rewritten.jsonl"
 t mix-two-profiles 2 "cot-profile mix -p a -p b x.jsonl"
 # a scored record the profile was trained on scores closer to the model
