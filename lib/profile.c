@@ -2100,11 +2100,14 @@ int cot_profile_warn_calibration(const cot_profile_t *p, double fpr, unsigned ki
         } else continue;
         nw++;
     }
-    if (score && p->info.views >> COT_PVIEW_REF_WORDS & 1 && !p->info.ref_kept) {
-        cot_warn("the profile was built before cot-profile kept its reference's "
-                 "fingerprints, so a scored record that is in the reference (whose "
-                 "ratios are then too high) cannot be told: shift.in_reference is null; "
-                 "rebuild the profile");
+    if (score && !p->info.trained_kept) {
+        const int ref = p->info.views >> COT_PVIEW_REF_WORDS & 1;
+        cot_warn("the profile was built before cot-profile kept fingerprints of its "
+                 "records, so a scored record it was trained on (which scores closer "
+                 "to the model than a fresh own sample, and which mix must count as "
+                 "untouched)%s cannot be told%s; rebuild the profile",
+                 ref ? ", or one in its reference (whose ratios are then too high),"
+                     : "", ref ? ": shift.in_reference is null" : "");
         nw++;
     }
     return nw;

@@ -343,8 +343,9 @@ int cot_profile_thr_enough(const cot_profile_thr_t *t, double fpr);
  * COT_PUNIT_k) whose threshold at fpr cannot be resolved (its flags are
  * null) or, unless score, rests on fewer than COT_PROFILE_UNITS_PER_FPR /
  * fpr disjoint held-out units: build warns about both, a tool that scores
- * about the first; a tool that scores also warns when the profile has a
- * reference but keeps no fingerprints of it (built before them).  Returns
+ * about the first; a tool that scores also warns when the profile keeps
+ * no fingerprints of its training and reference records (built before
+ * them: shift.trained and shift.in_reference cannot be told).  Returns
  * the number of warnings (for the accounts). */
 int cot_profile_warn_calibration(const cot_profile_t *p, double fpr, unsigned kinds,
                                  int score);

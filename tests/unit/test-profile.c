@@ -895,6 +895,10 @@ static void test_reference_set(void)
            cJSON_IsNull(cJSON_GetObjectItem(sh, "in_reference")) &&
            cJSON_IsNumber(cJSON_GetObjectItem(sh, "score")),
            "no fingerprints: opens, in_reference null (cannot tell)");
+    tap_is_long(p ? cot_profile_warn_calibration(p, 0.05, 0, 1) : -1, 1,
+                "no fingerprints: a tool that scores warns once (and says what to do)");
+    tap_is_long(p ? cot_profile_warn_calibration(p, 0.05, 0, 0) : -1, 0,
+                "no fingerprints: build does not warn of them");
     cJSON_Delete(sh);
     cot_profile_close(p);
     put64(img + 488, roff); put64(img + 496, rsz);
