@@ -474,6 +474,7 @@ typedef struct {
     size_t len;
     unsigned long line;
     int unterminated, bad;      /* bad: rejected for kind and why          */
+    int too_long;               /* bad already as the reader gave it       */
     int empty, in_shard;
     uint64_t h[2];              /* the key's hashes                        */
     cot_buf_t file, own, why, key;
@@ -582,6 +583,9 @@ static int orig_done(void *arg, void *itp)
     oload_t *m = arg;
     oitem_t *it = itp;
     const opts_t *o = m->o;
+    /* every line the reader gave is counted where a zstd ORIG is read again */
+    if ((it->bad && !it->too_long) || (!it->bad && !it->in_shard))
+        cot_pair_src_skip(m->src, it->len);
     if (it->bad) {
         /* Unkeyable lines belong to shard 1, so N shards report each once. */
         if (o->shard_n && o->shard_k != 1) { m->other++; return 0; }
@@ -640,6 +644,7 @@ static int load_originals(cot_run_t *run, const opts_t *o, int threads, int adap
         it->len = l.len;
         it->unterminated = unterminated;
         it->bad = it->empty = 0;
+        it->too_long = r == 1;
         if (cot_workers_threaded(pool)) {   /* the worker parses it later: a copy */
             cot_buf_clear(&it->own);
             cot_buf_add(&it->own, l.text, l.len);
@@ -812,6 +817,7 @@ static int write_unmatched(const cot_common_t *common, const opts_t *o,
     if (!s) return -1;
     cot_buf_t line = {0};
     cot_pair_cache_t rc = {0};  /* the entries are in file order */
+    cot_pair_src_rewind(src);
     for (size_t e = 0; e < cot_pair_count(ix); e++) {
         if (cot_pair_used(ix, e)) continue;
         uint64_t off;
@@ -1552,8 +1558,8 @@ static int diff_main(cot_common_t *common, opts_t *o, int argc, char **argv)
     for (int k = 0; k < np; k++)
         cot_profile_warn_calibration(profs[k], o->fpr, (1u << COT_PUNIT_N) - 1, 1);
 
-    /* The source first: a plain file is read again in place, anything
-     * else is spilled as it is read (lib/pair.h). */
+    /* The source first: a plain file is read again in place, a zstd file
+     * decompressed again, anything else spilled as it is read (lib/pair.h). */
     cot_pair_src_t *src = cot_pair_src_open(orig);
     if (!src) {
         close_profiles(profs);
@@ -1561,6 +1567,7 @@ static int diff_main(cot_common_t *common, opts_t *o, int argc, char **argv)
         return COT_EXIT_IO;
     }
     if (common->threads) cot_pair_src_threaded(src);
+    cot_pair_src_readers(src, common->threads);
     cot_run_t run;
     int st = cot_run_open(&run, common, files, nfiles, !o->counts);
     if (st) {

@@ -1,10 +1,12 @@
 /* pair.c -- see pair.h */
 #include "pair.h"
+#include "stream.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -350,12 +352,51 @@ struct cot_pair_src {
     unsigned long long made, written;
     int wend;                   /* no more buffers: the writer ends        */
     int werr;                   /* its first failure: errno, or -1         */
+    /* reread: a zstd regular file, decompressed again in step with the
+     * reads (wpos counts every line the reader gives, as a spill of all of
+     * them would hold them); the cursor's last rcap bytes are kept in a
+     * ring, and a read behind them spills the file after all (late) */
+    int reread;
+    int rfd;                    /* the file as opened                      */
+    pthread_mutex_t rmu;
+    cot_stream_t *cur;          /* the cursor, opened on the first read    */
+    uint64_t cpos;              /* coordinate of the cursor's next line     */
+    char *win;                  /* byte x (rbase <= x < cpos) at x % rcap   */
+    size_t rcap, rwant;
+    uint64_t rbase;
+    int rfailed;                /* an error was printed: reads fail        */
+    atomic_int late;            /* spilled after all: fd, pread            */
 };
 
 static int is_zstd_magic(const unsigned char *m)
 {
     unsigned v = m[0] | m[1] << 8 | m[2] << 16 | (unsigned)m[3] << 24;
     return v == 0xFD2FB528U || (v & 0xFFFFFFF0U) == 0x184D2A50U;
+}
+
+/* Why a zstd file read again is spilled after all, for messages. */
+static const char *late_why(const cot_pair_src_t *s)
+{
+    return s->reread ? " (originals were read out of their order, so a "
+                       "zstd ORIG is spilled after all; or decompress it to a "
+                       "plain file, which is read in place)" : "";
+}
+
+/* An unlinked temporary file in s->tmpdir: its fd, or -1 after printing
+ * an error. */
+static int make_temp(const cot_pair_src_t *s)
+{
+    cot_buf_t t = {0};
+    cot_buf_printf(&t, "%s/cot-diff-orig.XXXXXX", s->tmpdir);
+    int fd = mkstemp(t.s);
+    if (fd < 0)
+        cot_err("%s: cannot make a temporary file in TMPDIR=%s for the originals%s: "
+                "%s; set TMPDIR to a writable folder with room for them",
+                s->name, s->tmpdir, late_why(s), strerror(errno));
+    else
+        unlink(t.s);        /* gone when the process ends, however it ends */
+    cot_buf_free(&t);
+    return fd;
 }
 
 cot_pair_src_t *cot_pair_src_open(const char *path)
@@ -371,8 +412,13 @@ cot_pair_src_t *cot_pair_src_open(const char *path)
         } else if (fstat(fd, &s->st) == 0 && S_ISREG(s->st.st_mode)) {
             unsigned char m[4];
             ssize_t r = pread(fd, m, 4, 0);
-            if (r == 4 && is_zstd_magic(m)) { close(fd); s->spill = 1; }
-            else s->fd = fd;
+            if (r == 4 && is_zstd_magic(m)) {
+                const char *e = getenv("COT_DIFF_SPILL");
+                if (e && *e && strcmp(e, "0")) { close(fd); s->spill = 1; }
+                else s->reread = 1, s->rfd = fd;
+            } else {
+                s->fd = fd;
+            }
         } else {
             close(fd);
             s->spill = 1;
@@ -382,22 +428,18 @@ cot_pair_src_t *cot_pair_src_open(const char *path)
     }
     s->buf = cot_malloc(SRC_CHUNK);
     s->line_no = 1;
-    if (!s->spill) return s;
     s->tmpdir = getenv("TMPDIR");
     if (!s->tmpdir || !*s->tmpdir) s->tmpdir = "/tmp";
-    cot_buf_t t = {0};
-    cot_buf_printf(&t, "%s/cot-diff-orig.XXXXXX", s->tmpdir);
-    s->fd = mkstemp(t.s);
-    if (s->fd < 0) {
-        cot_err("%s: cannot make a temporary file in TMPDIR=%s for the originals: "
-                "%s; set TMPDIR to a writable folder with room for them",
-                s->name, s->tmpdir, strerror(errno));
-        cot_buf_free(&t);
+    if (s->reread) {
+        pthread_mutex_init(&s->rmu, NULL);
+        s->rwant = COT_PAIR_REREAD_MIN;
+        return s;
+    }
+    if (!s->spill) return s;
+    if ((s->fd = make_temp(s)) < 0) {
         cot_pair_src_close(s);
         return NULL;
     }
-    unlink(t.s);            /* gone when the process ends, however it ends */
-    cot_buf_free(&t);
     return s;
 }
 
@@ -424,8 +466,11 @@ static int spill_error(const cot_pair_src_t *s, int e)
 {
     cot_err("%s: cannot spill the originals to a temporary file in "
             "TMPDIR=%s: %s (they take about their uncompressed size "
-            "there; set TMPDIR to a folder with room)", s->name,
-            s->tmpdir, e > 0 ? strerror(e) : "nothing written");
+            "there; set TMPDIR to a folder with room)%s", s->name,
+            s->tmpdir, e > 0 ? strerror(e) : "nothing written",
+            s->reread ? "; originals were read out of their order, so a "
+                        "zstd ORIG is spilled after all (or decompress it to a "
+                        "plain file, which is read in place)" : "");
     return -1;
 }
 
@@ -537,6 +582,11 @@ static int changed(const cot_pair_src_t *s)
 int cot_pair_src_add(cot_pair_src_t *s, unsigned long long lineno,
                      const char *text, size_t len, uint64_t *off)
 {
+    if (s->reread) {            /* nothing to write: where it will be */
+        *off = s->wpos;
+        s->wpos += len + 1;
+        return 0;
+    }
     if (s->spill) {
         *off = s->wpos;
         s->wpos += len + 1;
@@ -578,8 +628,21 @@ int cot_pair_src_add(cot_pair_src_t *s, unsigned long long lineno,
     return 0;
 }
 
+void cot_pair_src_skip(cot_pair_src_t *s, size_t len)
+{
+    if (s->reread) s->wpos += len + 1;
+}
+
 int cot_pair_src_done(cot_pair_src_t *s)
 {
+    if (s->reread) {
+        /* The reader opened ORIG by its name: the same file as ours? */
+        struct stat now;
+        if (stat(s->name, &now) < 0 || now.st_dev != s->st.st_dev ||
+            now.st_ino != s->st.st_ino)
+            return changed(s);
+        return cot_pair_src_check(s);
+    }
     if (!s->spill) return 0;
     if (!s->wt_on) return spill_flush(s);
     int e = s->wlen ? spill_handoff(s) : 0;
@@ -587,9 +650,188 @@ int cot_pair_src_done(cot_pair_src_t *s)
     return e || j ? spill_error(s, e ? e : j) : 0;
 }
 
+/* ---- reread: a zstd ORIG decompressed again ---------------------------- */
+
+/* Open the cursor at the start of the file: 0, or -1 after an error. */
+static int cursor_open(cot_pair_src_t *s)
+{
+    cot_stream_close(s->cur);
+    s->cur = NULL;
+    s->cpos = s->rbase = 0;
+    if (lseek(s->rfd, 0, SEEK_SET) < 0) {
+        cot_err("%s: cannot read the originals again: %s", s->name, strerror(errno));
+        return -1;
+    }
+    s->cur = cot_stream_open_fd(s->rfd, s->name);
+    return s->cur ? 0 : -1;
+}
+
+/* The next line the reader of the first pass gave (it skips blank lines
+ * and lines too long the same way): its length, -1 at the end, -2 after
+ * printing an error. */
+static ssize_t cursor_line(cot_pair_src_t *s, char **text)
+{
+    for (;;) {
+        ssize_t n = cot_stream_getline(s->cur, text);
+        if (n == COT_STREAM_TOO_LONG) continue;
+        if (n == -1) return -1;
+        if (n < 0) return -2;
+        size_t k = 0;
+        while (k < (size_t)n && ((*text)[k] == ' ' || (*text)[k] == '\t')) k++;
+        if (k < (size_t)n) return n;
+    }
+}
+
+/* Copy ring bytes [off, off + len) out. */
+static void ring_copy(const cot_pair_src_t *s, uint64_t off, size_t len, char *out)
+{
+    size_t at = (size_t)(off % s->rcap), first = s->rcap - at;
+    if (first > len) first = len;
+    memcpy(out, s->win + at, first);
+    memcpy(out + first, s->win, len - first);
+}
+
+/* A ring of at least `want` bytes, holding what it held (byte x moves
+ * from old[x % old cap] to new[x % cap]). */
+static void ring_grow(cot_pair_src_t *s, size_t want)
+{
+    size_t cap = s->rcap ? s->rcap : s->rwant;
+    while (cap < want) cap *= 2;
+    if (cap == s->rcap && s->win) return;
+    char *r = cot_malloc(cap);
+    for (uint64_t x = s->rbase; x < s->cpos;) {
+        size_t k = (size_t)(s->cpos - x), o = (size_t)(x % s->rcap), n = (size_t)(x % cap);
+        if (k > s->rcap - o) k = s->rcap - o;
+        if (k > cap - n) k = cap - n;
+        memcpy(r + n, s->win + o, k);
+        x += k;
+    }
+    free(s->win);
+    s->win = r;
+    s->rcap = cap;
+}
+
+/* Spill every line of the file now, as a spill from the start would have
+ * held it, and read from that from now on.  0, or -1 after an error. */
+static int spill_late(cot_pair_src_t *s)
+{
+    int fd = make_temp(s);
+    if (fd < 0) return -1;
+    if (cursor_open(s) < 0) { close(fd); return -1; }
+    uint64_t pos = 0;
+    size_t wlen = 0;
+    char *text;
+    ssize_t n;
+    int e = 0;
+    while ((n = cursor_line(s, &text)) >= 0) {
+        size_t left = (size_t)n + 1;
+        const char *p = text;
+        while (left && !e) {
+            if (wlen == SRC_CHUNK) { e = write_all(fd, s->buf, wlen); wlen = 0; }
+            size_t take = SRC_CHUNK - wlen;
+            if (take > left) take = left;
+            if (take == left) {
+                memcpy(s->buf + wlen, p, take - 1);
+                s->buf[wlen + take - 1] = '\n';
+            } else {
+                memcpy(s->buf + wlen, p, take);
+            }
+            wlen += take, p += take, left -= take;
+        }
+        if (e) break;
+        pos += (uint64_t)n + 1;
+    }
+    if (!e && wlen) e = write_all(fd, s->buf, wlen);
+    cot_stream_close(s->cur);
+    s->cur = NULL;
+    free(s->win);
+    s->win = NULL;
+    s->rcap = 0;
+    if (e) {
+        close(fd);
+        return spill_error(s, e);
+    }
+    if (n == -2 || pos != s->wpos) { close(fd); return changed(s); }
+    s->fd = fd;
+    atomic_store_explicit(&s->late, 1, memory_order_release);
+    return 0;
+}
+
+/* Read [off, off + len) through the cursor: 0, 1 when it is behind the ring
+ * (spill), or -1 after printing an error. */
+static int cursor_read(cot_pair_src_t *s, uint64_t off, size_t len, cot_buf_t *out)
+{
+    uint64_t end = off + len + 1;     /* the newline too: a check */
+    if (!s->cur) {
+        if (cursor_open(s) < 0) return -1;
+    } else if (off < s->rbase) {
+        return 1;
+    }
+    if (!s->win || len + 1 > s->rcap) ring_grow(s, len + 1);
+    while (s->cpos < end) {
+        char *text;
+        ssize_t n = cursor_line(s, &text);
+        if (n < 0) return changed(s);
+        size_t need = (size_t)n + 1;
+        if (need > s->rcap) ring_grow(s, need);
+        size_t at = (size_t)(s->cpos % s->rcap), first = s->rcap - at;
+        if (first > (size_t)n) first = (size_t)n;
+        memcpy(s->win + at, text, first);
+        memcpy(s->win, text + first, (size_t)n - first);
+        s->win[(at + (size_t)n) % s->rcap] = '\n';
+        s->cpos += need;
+        if (s->cpos - s->rbase > s->rcap) s->rbase = s->cpos - s->rcap;
+    }
+    if (off < s->rbase) return 1;
+    cot_buf_clear(out);
+    cot_buf_reserve(out, len + 1);
+    ring_copy(s, off, len, out->s);
+    char nl;
+    ring_copy(s, off + len, 1, &nl);
+    if (nl != '\n') return changed(s);
+    out->len = len;
+    out->s[len] = 0;
+    return 0;
+}
+
+/* A read of a reread source: through the cursor, or from the late spill. */
+static int reread(const cot_pair_src_t *cs, uint64_t off, size_t len, cot_buf_t *out)
+{
+    cot_pair_src_t *s = (cot_pair_src_t *)cs;    /* the cursor is ours */
+    pthread_mutex_lock(&s->rmu);
+    int r = -1;
+    if (atomic_load_explicit(&s->late, memory_order_acquire)) {
+        r = 2;
+    } else if (!s->rfailed) {
+        r = cursor_read(s, off, len, out);
+        if (r == 1) r = spill_late(s) < 0 ? -1 : 2;
+        if (r < 0) s->rfailed = 1;
+    }
+    pthread_mutex_unlock(&s->rmu);
+    return r;
+}
+
+void cot_pair_src_rewind(cot_pair_src_t *s)
+{
+    if (!s->reread || atomic_load(&s->late)) return;
+    cot_stream_close(s->cur);
+    s->cur = NULL;
+}
+
+void cot_pair_src_readers(cot_pair_src_t *s, int n)
+{
+    if (!s->reread || s->win) return;
+    size_t want = COT_PAIR_REREAD_MIN + (size_t)(n > 0 ? n : 0) * COT_PAIR_REREAD_PER;
+    s->rwant = want < COT_PAIR_REREAD_MAX ? want : COT_PAIR_REREAD_MAX;
+}
+
 int cot_pair_src_read(const cot_pair_src_t *s, uint64_t off, size_t len,
                       cot_buf_t *out)
 {
+    if (s->reread && !atomic_load_explicit(&s->late, memory_order_acquire)) {
+        int r = reread(s, off, len, out);
+        if (r != 2) return r;
+    }
     cot_buf_clear(out);
     cot_buf_reserve(out, len + 1);
     size_t at = 0;
@@ -612,6 +854,9 @@ int cot_pair_src_read(const cot_pair_src_t *s, uint64_t off, size_t len,
 int cot_pair_src_read_ahead(const cot_pair_src_t *s, cot_pair_cache_t *c, uint64_t off,
                             size_t len, cot_buf_t *out)
 {
+    /* Decompressed again: the cursor's ring is the window. */
+    if (s->reread && !atomic_load_explicit(&s->late, memory_order_acquire))
+        return cot_pair_src_read(s, off, len, out);
     uint64_t next = c->next;
     c->next = off + len;
     if (off >= c->base && off + len <= c->base + c->len) {      /* read ahead */
@@ -654,7 +899,7 @@ int cot_pair_src_check(const cot_pair_src_t *s)
 {
     struct stat now;
     if (s->spill) return 0;
-    if (fstat(s->fd, &now) < 0 || now.st_size != s->st.st_size ||
+    if (fstat(s->reread ? s->rfd : s->fd, &now) < 0 || now.st_size != s->st.st_size ||
         now.st_mtim.tv_sec != s->st.st_mtim.tv_sec ||
         now.st_mtim.tv_nsec != s->st.st_mtim.tv_nsec)
         return changed(s);
@@ -666,6 +911,12 @@ void cot_pair_src_close(cot_pair_src_t *s)
     if (!s) return;
     if (s->wt_on) spill_join(s);
     if (s->fd >= 0) close(s->fd);
+    if (s->reread) {
+        cot_stream_close(s->cur);
+        free(s->win);
+        close(s->rfd);
+        pthread_mutex_destroy(&s->rmu);
+    }
     if (s->ring[0]) {           /* buf is one of them */
         for (int i = 0; i < SRC_RING; i++) free(s->ring[i]);
         pthread_cond_destroy(&s->wcv);

@@ -21,10 +21,11 @@
  * whatever the texts' size (cot_pair_bytes()).
  *
  * Source.  The original lines are read again from where they are: a plain
- * (not zstd) regular file in place, by offset; anything else (zstd, stdin,
- * a pipe) is spilled, line by line as the originals are indexed, to an
- * unlinked temporary file in $TMPDIR (else /tmp), which is gone when the
- * process ends.
+ * (not zstd) regular file in place, by offset; a zstd regular file by
+ * decompressing it again, in step with the reads (cot_pair_src_readers());
+ * anything else (stdin, a pipe) is spilled, line by line as the originals
+ * are indexed, to an unlinked temporary file in $TMPDIR (else /tmp), which
+ * is gone when the process ends.
  */
 #ifndef COT_PAIR_H
 #define COT_PAIR_H
@@ -127,8 +128,27 @@ int cot_pair_src_spilled(const cot_pair_src_t *s);
  * the message names TMPDIR; or the file no longer holds that line). */
 int cot_pair_src_add(cot_pair_src_t *s, unsigned long long lineno,
                      const char *text, size_t len, uint64_t *off);
+/* A line the reader returned (0 from cot_jsonl_next_raw()) that is not
+ * added: a zstd file read again counts it, to find the next ones. */
+void cot_pair_src_skip(cot_pair_src_t *s, size_t len);
 /* After the last cot_pair_src_add(): 0, or -1 after printing an error. */
 int cot_pair_src_done(cot_pair_src_t *s);
+/* A zstd regular file is not spilled: it is decompressed again, in step
+ * with the reads, and its last COT_PAIR_REREAD_MIN bytes (plus
+ * COT_PAIR_REREAD_PER for each of n threads reading, up to
+ * COT_PAIR_REREAD_MAX) are kept, so that reads in about file order,
+ * however the threads interleave them, are served from there.  A read
+ * behind them spills the whole file to TMPDIR then, and reads from that
+ * from now on: the same bytes either way.  cot_pair_src_readers() sets n
+ * before the first read; cot_pair_src_rewind() starts the cursor again
+ * (one thread, before reading from the start again: --unmatched).  The
+ * environment variable COT_DIFF_SPILL=1 spills such a file as it is
+ * indexed instead (a testing aid). */
+#define COT_PAIR_REREAD_MIN (2 << 20)
+#define COT_PAIR_REREAD_PER (2 << 20)
+#define COT_PAIR_REREAD_MAX (32 << 20)
+void cot_pair_src_readers(cot_pair_src_t *s, int n);
+void cot_pair_src_rewind(cot_pair_src_t *s);
 /* Read the line at off, len bytes, into out (replaced; NUL-terminated).
  * Safe from several threads at once.  0, or -1 after printing an error. */
 int cot_pair_src_read(const cot_pair_src_t *s, uint64_t off, size_t len,

@@ -375,6 +375,25 @@ fail:
     return NULL;
 }
 
+cot_stream_t *cot_stream_open_fd(int fd, const char *name)
+{
+    cot_stream_t *s = cot_calloc(1, sizeof *s);
+    s->name = cot_strdup(name);
+    while ((s->fd = dup(fd)) < 0 && errno == EINTR) ;
+    if (s->fd < 0) {
+        cot_err("%s: cannot open again: %s", name, strerror(errno));
+        free(s->name);
+        free(s);
+        return NULL;
+    }
+    s->own_fd = 1;
+    if (open_read(s) < 0) {
+        cot_stream_abort(s);
+        return NULL;
+    }
+    return s;
+}
+
 int cot_stream_threads(const cot_stream_t *s)
 {
     return s->zthreads;

@@ -41,6 +41,10 @@ typedef struct cot_stream cot_stream_t;
  * renamed over `path` only by a successful cot_stream_close().  Compressed
  * output to a terminal is refused.  Returns NULL after printing an error. */
 cot_stream_t *cot_stream_open(const char *path, const char *mode);
+/* Read, as "r" does, from a duplicate of the open file fd (its offset is
+ * shared: the caller seeks first), with `name` in messages.  NULL after
+ * printing an error. */
+cot_stream_t *cot_stream_open_fd(int fd, const char *name);
 
 /* Extra zstd compression threads (-@).  Returns 0, or -1 when the library
  * cannot (a warning is printed and the stream stays single-threaded).  A

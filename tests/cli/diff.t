@@ -321,11 +321,16 @@ check text-unmatched-zstd-by-default 'cot-diff -f text --unmatched $TMP/u.zst $O
 t answer-shift-no-key 0 "printf '%s\\n' '{\"id\":\"o1\",\"prompt\":\"p\",\"cot\":\"c\",\"answer\":\"Rating: 7\"}' > \$TMP/o && printf '%s\\n' '{\"id\":\"s1\",\"prompt\":\"p\",\"cot\":\"c\",\"answer\":\"Rating: 8\"}' '{\"id\":\"s2\",\"prompt\":\"  \",\"cot\":\"c\",\"answer\":\"Rating: 3\"}' | cot-diff -u -q --answer-shift \$TMP/o | jq -c '[.id, .diff.status, .diff.answer_number, .diff.answer_shift]'"
 
 # ---- memory: the originals stay on disk -------------------------------------
-# A plain ORIG is read in place; a zstd or piped one is spilled to TMPDIR
-# (-v: spilled-bytes), with the same records; a TMPDIR that cannot take it
-# is an error that names it.
-t spill-zstd      0 'zstd -q -c $O > $TMP/o.zst && cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -o "index-bytes [0-9]* spilled-bytes [0-9]*"'
+# A plain ORIG is read in place; a zstd file is decompressed again, with
+# nothing in TMPDIR (there need not be one); one on stdin or a pipe is
+# spilled to TMPDIR (-v: spilled-bytes), and so is a zstd file with
+# COT_DIFF_SPILL=1; the same records every way.  A TMPDIR that cannot take
+# a spill is an error that names it.
+t spill-zstd      0 'zstd -q -c $O > $TMP/o.zst && cot-diff -u -v - $S < $TMP/o.zst 2>&1 >/dev/null | grep -o "index-bytes [0-9]* spilled-bytes [0-9]*" &&
+  COT_DIFF_SPILL=1 cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -o "index-bytes [0-9]* spilled-bytes [0-9]*"'
+t reread-zstd     0 'zstd -q -c $O > $TMP/o.zst && TMPDIR=$TMP/none cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -o "orig: .*"'
 check spill-same  'zstd -q -c $O > $TMP/o.zst && cot-diff -u --hunk-text $O $S > $TMP/a && cot-diff -u --hunk-text $TMP/o.zst $S | cmp - $TMP/a &&
+  COT_DIFF_SPILL=1 cot-diff -u --hunk-text $TMP/o.zst $S | cmp - $TMP/a && cot-diff -u --hunk-text - $S < $TMP/o.zst | cmp - $TMP/a &&
   cat $O | cot-diff -u --hunk-text - $S | cmp - $TMP/a && cot-diff -u --hunk-text <(cat $O) $S | cmp - $TMP/a'
 # A plain ORIG is read again in place, by offset: lines ending in CRLF,
 # blank lines (spaces, a lone CR) and bad lines between them, a last line
@@ -334,9 +339,9 @@ t in-place-lines  0 'printf "%s\r\n\n   \n%s\n{bad\n\r\n%s\r\n%s" "$(sed -n 1p $
   head -n 2 $S | cot-diff -u -v --skip-bad --unmatched $TMP/un.jsonl $TMP/o.jsonl 2> $TMP/err | jq -r "$SUM" && cat $TMP/un.jsonl | jq -c .id && sed "s|$TMP|TMP|" $TMP/err >&2'
 check in-place-unmatched-bytes 'printf "%s\r\n\n%s\n{bad\n%s" "$(sed -n 1p $O)" "$(sed -n 3p $O)" "$(sed -n 4p $O)" > $TMP/o.jsonl &&
   head -n 1 $S | cot-diff -u --skip-bad --unmatched $TMP/un.jsonl $TMP/o.jsonl > /dev/null 2>&1; sed -n "3p;4p" $O | cmp - $TMP/un.jsonl'
-t spill-no-tmpdir 3 'set -o pipefail; zstd -q -c $O > $TMP/o.zst && TMPDIR=$TMP/none cot-diff -u $TMP/o.zst $S 2>&1 | sed "s|$TMP|TMP|g"'
+t spill-no-tmpdir 3 'set -o pipefail; zstd -q -c $O > $TMP/o.zst && TMPDIR=$TMP/none cot-diff -u - $S < $TMP/o.zst 2>&1 | sed "s|$TMP|TMP|g"'
 # a TMPDIR that fills up (here: a 1 KB file size limit)
-t spill-full      3 'zstd -q -c $O > $TMP/o.zst && (trap "" XFSZ; ulimit -f 1; TMPDIR=$TMP cot-diff -u $TMP/o.zst $S 2>&1 > /dev/null) | sed "s|$TMP|TMP|g"; exit ${PIPESTATUS[0]}'
+t spill-full      3 'zstd -q -c $O > $TMP/o.zst && (trap "" XFSZ; ulimit -f 1; TMPDIR=$TMP cot-diff -u - $S < $TMP/o.zst 2>&1 > /dev/null) | sed "s|$TMP|TMP|g"; exit ${PIPESTATUS[0]}'
 # Spilled through a writer thread (-@ N > 0) with 4 buffers of 1 MiB: 6 MB
 # of originals go round them, the same records as -@ 0; a spill that fills
 # up half-way is the same error, told when the reading hands the writer
@@ -346,11 +351,24 @@ BIG=$_BASE/big; export BIG
 jq -c -n 'range(600) as $i | {id: "o\($i)", prompt: "p\($i)", cot: ("step \($i) of it. " * 600), answer: "\($i)"}' > $BIG-o.jsonl
 jq -c 'if (.id | ltrimstr("o") | tonumber) % 3 == 0 then .cot |= sub("of it"; "of that") | .id |= "s" + . else . end' $BIG-o.jsonl > $BIG-s.jsonl
 zstd -q -c $BIG-o.jsonl > $BIG-o.zst
-check spill-ring-same 'cot-diff -u -v -@ 2 $BIG-o.zst $BIG-s.jsonl > $TMP/a 2> $TMP/ea && cot-diff -u -v -@ 0 $BIG-o.zst $BIG-s.jsonl > $TMP/b 2> $TMP/eb &&
+check spill-ring-same 'cot-diff -u -v -@ 2 - $BIG-s.jsonl < $BIG-o.zst > $TMP/a 2> $TMP/ea && cot-diff -u -v -@ 0 - $BIG-s.jsonl < $BIG-o.zst > $TMP/b 2> $TMP/eb &&
   cmp $TMP/a $TMP/b && cmp $TMP/ea $TMP/eb && grep -q "spilled-bytes $(wc -c < $BIG-o.jsonl)" $TMP/ea &&
   cot-diff -u $BIG-o.jsonl $BIG-s.jsonl | cmp - $TMP/a && test "$(jq -r .diff.edit $TMP/a | sort | uniq -c | tr -s " ")" = " 200 cot-only
  400 none"'
-t spill-ring-full 3 'for n in 0 1 2; do (trap "" XFSZ; ulimit -f 2048; TMPDIR=$TMP cot-diff -u -v -@ $n $BIG-o.zst $BIG-s.jsonl 2>&1 > /dev/null; echo "rc $?") | sed "s|$TMP|TMP|g; s|$BIG|BIG|g"; done; exit 3'
+t spill-ring-full 3 'for n in 0 1 2; do (trap "" XFSZ; ulimit -f 2048; TMPDIR=$TMP cot-diff -u -v -@ $n - $BIG-s.jsonl < $BIG-o.zst 2>&1 > /dev/null; echo "rc $?") | sed "s|$TMP|TMP|g; s|$BIG|BIG|g"; done; exit 3'
+# A zstd ORIG read again (5.5 MB, past the cursor's ring of 2 MiB and 2 MiB
+# a thread): SFT records in its order, or reversed and two in three (the
+# first read behind the ring spills it then, to TMPDIR), give the records
+# and messages of the plain file at every -@, --unmatched too (read from
+# the start again); a late spill that TMPDIR cannot take is the spill's
+# error, exit 3.
+check reread-same 'cot-diff -u -v $BIG-o.jsonl $BIG-s.jsonl > $TMP/a 2> $TMP/ea && tac $BIG-s.jsonl | awk "NR % 3" > $TMP/r.jsonl &&
+  cot-diff -u -v --only unchanged --unmatched $TMP/ua $BIG-o.jsonl $TMP/r.jsonl > $TMP/ra 2> $TMP/era &&
+  for n in 0 1 2 4; do cot-diff -u -v -@ $n $BIG-o.zst $BIG-s.jsonl > $TMP/b 2> $TMP/eb && cmp $TMP/a $TMP/b && cmp $TMP/ea $TMP/eb &&
+    mkdir -p $TMP/t$n && TMPDIR=$TMP/t$n cot-diff -u -v -@ $n --only unchanged --unmatched $TMP/ub $BIG-o.zst $TMP/r.jsonl > $TMP/rb 2> $TMP/erb &&
+    cmp $TMP/ra $TMP/rb && cmp $TMP/era $TMP/erb && cmp $TMP/ua $TMP/ub && [ -z "$(ls -A $TMP/t$n)" ] || exit 1; done &&
+  test "$(wc -l < $TMP/ua)" = 200'
+t reread-late-full 3 'for n in 0 1; do (trap "" XFSZ; ulimit -f 2048; tac $BIG-s.jsonl | TMPDIR=$TMP cot-diff -u -@ $n $BIG-o.zst - 2>&1 > /dev/null; echo "rc $?") | sed "s|$TMP|TMP|g; s|$BIG|BIG|g"; done; exit 3'
 check in-place-no-tmp 'mkdir $TMP/t && TMPDIR=$TMP/t cot-diff -u $O $S > /dev/null && [ -z "$(ls -A $TMP/t)" ] && zstd -q -c $O > $TMP/o.zst &&
   TMPDIR=$TMP/t cot-diff -u $TMP/o.zst $S > /dev/null && [ -z "$(ls -A $TMP/t)" ]'
 

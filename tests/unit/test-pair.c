@@ -5,10 +5,13 @@
 #include "pair.h"
 #include "tap.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 static unsigned long long rng = 88172645463325252ULL;
 static unsigned rnd(unsigned n)
@@ -266,7 +269,9 @@ static void test_read_ahead(void)
         if (spill) fputs("\x28\xb5\x2f\xfd", f);    /* zstd magic: spilled */
         else fwrite(text.s, 1, text.len, f);
         fclose(f);
+        setenv("COT_DIFF_SPILL", "1", 1);               /* not read again */
         cot_pair_src_t *s = cot_pair_src_open(path.s);
+        unsetenv("COT_DIFF_SPILL");
         for (int i = 0; i < N; i++)
             bad += cot_pair_src_add(s, lineno[i], text.s + at[i], len[i], &off[i]) < 0;
         bad += cot_pair_src_done(s) < 0;
@@ -304,10 +309,185 @@ static void test_read_ahead(void)
     cot_buf_free(&b);
 }
 
+/* ---- a zstd ORIG read again ------------------------------------------- */
+
+typedef struct {
+    const cot_pair_src_t *s;
+    const cot_buf_t *text;
+    const uint64_t *off;
+    const size_t *len, *at;
+    const int *added;
+    int n, t, nt, bad;
+} rthread_t;
+
+/* Thread t of nt reads lines t, t + nt, ... in order. */
+static void *reread_thread(void *arg)
+{
+    rthread_t *r = arg;
+    cot_buf_t a = {0};
+    cot_pair_cache_t c = {0};
+    for (int i = r->t; i < r->n; i += r->nt)
+        if (r->added[i] && (cot_pair_src_read_ahead(r->s, &c, r->off[i], r->len[i], &a) < 0 ||
+            a.len != r->len[i] || memcmp(a.s, r->text->s + r->at[i], a.len) || a.s[a.len]))
+            r->bad++;
+    cot_pair_cache_free(&c);
+    cot_buf_free(&a);
+    return NULL;
+}
+
+/* Write zstd of text[0..n) to path, in two frames. */
+static void write_zstd(const char *path, const char *text, size_t n)
+{
+    FILE *f = fopen(path, "w");
+    size_t h = n / 2, cap = ZSTD_compressBound(n);
+    char *z = malloc(cap);
+    size_t k = ZSTD_compress(z, cap, text, h, 1);
+    fwrite(z, 1, k, f);
+    k = ZSTD_compress(z, cap, text + h, n - h, 1);
+    fwrite(z, 1, k, f);
+    free(z);
+    fclose(f);
+}
+
+/* Lines recorded as cot-diff's loading records them (added, or skipped:
+ * a bad line, another shard) come back from the decompressed file as from
+ * a spill: in order through the cursor's ring (blank and whitespace lines,
+ * CRLF, a line longer than the ring, the last without a newline, two
+ * frames), again after a rewind, then backwards (the first read behind
+ * the ring spills the file: nothing left in TMPDIR after), at random, and
+ * from 4 threads at once; a file changed since is an error; a late spill
+ * into a TMPDIR that is not there is an error that names it. */
+static void test_reread(void)
+{
+    char dir[] = "/tmp/cot-test-reread.XXXXXX";
+    if (!mkdtemp(dir)) { tap_ok(0, "mkdtemp"); return; }
+    cot_buf_t path = {0}, text = {0}, a = {0}, tmp = {0};
+    cot_buf_printf(&path, "%s/o.zst", dir);
+    cot_buf_printf(&tmp, "%s/tmp", dir);
+    mkdir(tmp.s, 0700);
+    enum { N = 24000 };
+    static uint64_t off[N];
+    static size_t len[N], at[N];
+    static int added[N];
+    unsigned long long lineno[N], ln = 0;
+    for (int i = 0; i < N; i++) {
+        if (i % 89 == 7) { cot_buf_adds(&text, i % 2 ? "\n" : " \t \r\n"); ln++; }
+        at[i] = text.len;
+        size_t n = i == 9000 ? (size_t)5 << 20 : 2 + rnd(400);
+        cot_buf_adds(&text, "{\"");
+        for (size_t k = 3; k + 2 < n; k++) cot_buf_addc(&text, (char)('a' + (i + k) % 26));
+        cot_buf_adds(&text, "\"}");
+        len[i] = text.len - at[i];
+        lineno[i] = ++ln;
+        if (i + 1 < N) cot_buf_adds(&text, i % 13 ? "\n" : "\r\n");
+    }
+    write_zstd(path.s, text.s, text.len);
+    setenv("TMPDIR", tmp.s, 1);
+    int bad = 0, order = 0;
+    cot_pair_src_t *s = cot_pair_src_open(path.s);
+    tap_ok(s && !cot_pair_src_spilled(s), "zstd: read again, not spilled");
+    for (int i = 0; i < N; i++) {
+        added[i] = i % 7 != 3;
+        if (added[i]) bad += cot_pair_src_add(s, lineno[i], text.s + at[i], len[i], &off[i]) < 0;
+        else cot_pair_src_skip(s, len[i]);
+    }
+    tap_ok(cot_pair_src_done(s) == 0 && cot_pair_src_spill_bytes(s) == 0, "indexed, nothing written");
+    cot_pair_cache_t c = {0};
+    for (int pass = 0; pass < 4; pass++) {
+        if (pass == 1) cot_pair_src_rewind(s);
+        for (int k = 0; k < N; k++) {
+            int i = pass <= 1 ? k : pass == 2 ? N - 1 - k : (int)rnd(N);
+            if (!added[i]) continue;
+            if (cot_pair_src_read_ahead(s, &c, off[i], len[i], &a) < 0 || a.len != len[i] ||
+                memcmp(a.s, text.s + at[i], len[i]) || a.s[a.len])
+                bad++, order = pass;
+        }
+        if (pass == 1) {
+            struct stat st;
+            bad += stat(tmp.s, &st) < 0;
+        }
+    }
+    cot_pair_cache_free(&c);
+    tap_ok(bad == 0, "in order, after a rewind, backwards (spilled then), at random "
+           "(%d bad, the last in pass %d)", bad, order);
+    cot_buf_t ls = {0};
+    cot_buf_printf(&ls, "test -z \"$(ls -A %s)\"", tmp.s);
+    tap_ok(system(ls.s) == 0, "the late spill is unlinked");
+    tap_ok(cot_pair_src_check(s) == 0, "unchanged");
+    cot_pair_src_close(s);
+
+    /* 4 threads: the ring sized for them, or the late spill; the same bytes */
+    for (int readers = 0; readers < 2; readers++) {
+        s = cot_pair_src_open(path.s);
+        for (int i = 0; i < N; i++)
+            if (added[i]) cot_pair_src_add(s, lineno[i], text.s + at[i], len[i], &off[i]);
+            else cot_pair_src_skip(s, len[i]);
+        cot_pair_src_done(s);
+        if (readers) cot_pair_src_readers(s, 4);
+        rthread_t r[4];
+        pthread_t th[4];
+        for (int t = 0; t < 4; t++) {
+            r[t] = (rthread_t){.s = s, .text = &text, .off = off, .len = len, .at = at,
+                               .added = added, .n = N, .t = t, .nt = 4};
+            pthread_create(&th[t], NULL, reread_thread, &r[t]);
+        }
+        int tb = 0;
+        for (int t = 0; t < 4; t++) pthread_join(th[t], NULL), tb += r[t].bad;
+        tap_ok(tb == 0, "4 threads at once (readers set: %d): %d bad", readers, tb);
+        cot_pair_src_close(s);
+    }
+
+    /* changed: rewritten in place, shorter; a late spill with no TMPDIR */
+    cot_mute++;
+    s = cot_pair_src_open(path.s);
+    for (int i = 0; i < N; i++)
+        if (added[i]) cot_pair_src_add(s, lineno[i], text.s + at[i], len[i], &off[i]);
+        else cot_pair_src_skip(s, len[i]);
+    cot_pair_src_done(s);
+    FILE *f = fopen(path.s, "r+");
+    size_t cut = at[N / 2];
+    char *z = malloc(ZSTD_compressBound(cut));
+    size_t zn = ZSTD_compress(z, ZSTD_compressBound(cut), text.s, cut, 1);
+    fwrite(z, 1, zn, f);
+    fclose(f);
+    truncate(path.s, (off_t)zn);
+    free(z);
+    int last = N - 1;
+    while (!added[last]) last--;
+    tap_ok(cot_pair_src_read(s, off[last], len[last], &a) < 0 && cot_pair_src_check(s) < 0,
+           "a file cut short since: an error");
+    cot_pair_src_close(s);
+    write_zstd(path.s, text.s, text.len);
+    setenv("TMPDIR", "/nonexistent-cot-tmp", 1);
+    s = cot_pair_src_open(path.s);
+    for (int i = 0; i < N; i++)
+        if (added[i]) cot_pair_src_add(s, lineno[i], text.s + at[i], len[i], &off[i]);
+        else cot_pair_src_skip(s, len[i]);
+    cot_pair_src_done(s);
+    int first = 0;
+    while (!added[first]) first++;
+    int r1 = cot_pair_src_read(s, off[last], len[last], &a);
+    int r2 = cot_pair_src_read(s, off[first], len[first], &a);
+    int r3 = cot_pair_src_read(s, off[last], len[last], &a);
+    cot_mute--;
+    tap_ok(r1 == 0 && r2 < 0 && r3 < 0, "a late spill that cannot be made: an error, and so on");
+    cot_pair_src_close(s);
+    unsetenv("TMPDIR");
+    remove(path.s);
+    rmdir(tmp.s);
+    rmdir(dir);
+    cot_buf_free(&ls);
+    cot_buf_free(&path);
+    cot_buf_free(&tmp);
+    cot_buf_free(&text);
+    cot_buf_free(&a);
+}
+
 int main(void)
 {
     test_hash();
     test_read_ahead();
+    test_reread();
     test_members();
     test_normalize();
     return tap_done();
