@@ -9,6 +9,8 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 static int is_ws(unsigned char c)
@@ -399,6 +401,32 @@ static int make_temp(const cot_pair_src_t *s)
     return fd;
 }
 
+static const char *tmp_dir(void)
+{
+    const char *d = getenv("TMPDIR");
+    return d && *d ? d : "/tmp";
+}
+
+/* Whether a zstd file of st is spilled as it is indexed (faster where
+ * TMPDIR is a disk with room: bench/pipeline) or decompressed again:
+ * COT_DIFF_SPILL=1 or 0 says; else again when TMPDIR is memory (tmpfs,
+ * ramfs: the spill would hold the originals in memory), cannot be asked,
+ * or has less room than COT_PAIR_SPILL_ROOM times the file. */
+static int spill_zstd(const struct stat *st)
+{
+    const char *e = getenv("COT_DIFF_SPILL");
+    if (e && *e) return strcmp(e, "0") != 0;
+    struct statfs fs;
+    struct statvfs vfs;
+    const char *d = tmp_dir();
+    if (statfs(d, &fs) < 0 || statvfs(d, &vfs) < 0) return 0;
+    if ((unsigned long)fs.f_type == 0x01021994UL ||     /* TMPFS_MAGIC */
+        (unsigned long)fs.f_type == 0x858458f6UL)       /* RAMFS_MAGIC */
+        return 0;
+    double room = (double)vfs.f_bavail * (double)vfs.f_frsize;
+    return room >= COT_PAIR_SPILL_ROOM * (double)st->st_size;
+}
+
 cot_pair_src_t *cot_pair_src_open(const char *path)
 {
     cot_pair_src_t *s = cot_calloc(1, sizeof *s);
@@ -413,8 +441,7 @@ cot_pair_src_t *cot_pair_src_open(const char *path)
             unsigned char m[4];
             ssize_t r = pread(fd, m, 4, 0);
             if (r == 4 && is_zstd_magic(m)) {
-                const char *e = getenv("COT_DIFF_SPILL");
-                if (e && *e && strcmp(e, "0")) { close(fd); s->spill = 1; }
+                if (spill_zstd(&s->st)) { close(fd); s->spill = 1; }
                 else s->reread = 1, s->rfd = fd;
             } else {
                 s->fd = fd;
@@ -428,8 +455,7 @@ cot_pair_src_t *cot_pair_src_open(const char *path)
     }
     s->buf = cot_malloc(SRC_CHUNK);
     s->line_no = 1;
-    s->tmpdir = getenv("TMPDIR");
-    if (!s->tmpdir || !*s->tmpdir) s->tmpdir = "/tmp";
+    s->tmpdir = tmp_dir();
     if (s->reread) {
         pthread_mutex_init(&s->rmu, NULL);
         s->rwant = COT_PAIR_REREAD_MIN;

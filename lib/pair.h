@@ -21,9 +21,10 @@
  * whatever the texts' size (cot_pair_bytes()).
  *
  * Source.  The original lines are read again from where they are: a plain
- * (not zstd) regular file in place, by offset; a zstd regular file by
- * decompressing it again, in step with the reads (cot_pair_src_readers());
- * anything else (stdin, a pipe) is spilled, line by line as the originals
+ * (not zstd) regular file in place, by offset; a zstd regular file spilled
+ * as below, or where TMPDIR cannot well take it by decompressing it again,
+ * in step with the reads (cot_pair_src_readers()); anything else (stdin, a
+ * pipe) is spilled, line by line as the originals
  * are indexed, to an unlinked temporary file in $TMPDIR (else /tmp), which
  * is gone when the process ends.
  */
@@ -109,8 +110,9 @@ size_t cot_pair_bytes(const cot_pair_index_t *ix);
 typedef struct cot_pair_src cot_pair_src_t;
 
 /* The source for the originals at path ("-" is stdin), opened before the
- * reader reads them: a plain regular file is read in place; a zstd file,
- * stdin, a pipe or a device is spilled.  NULL after printing an error. */
+ * reader reads them: a plain regular file is read in place; a zstd file is
+ * spilled or read again (below); stdin, a pipe or a device is spilled.
+ * NULL after printing an error. */
 cot_pair_src_t *cot_pair_src_open(const char *path);
 /* Spill through a writer thread, so that the thread reading and indexing
  * the originals does not wait on the copy into the page cache: the same
@@ -133,8 +135,11 @@ int cot_pair_src_add(cot_pair_src_t *s, unsigned long long lineno,
 void cot_pair_src_skip(cot_pair_src_t *s, size_t len);
 /* After the last cot_pair_src_add(): 0, or -1 after printing an error. */
 int cot_pair_src_done(cot_pair_src_t *s);
-/* A zstd regular file is not spilled: it is decompressed again, in step
- * with the reads, and its last COT_PAIR_REREAD_MIN bytes (plus
+/* A zstd regular file is spilled where TMPDIR is a disk with room for
+ * COT_PAIR_SPILL_ROOM times the file (the quicker way); else (TMPDIR a
+ * tmpfs, where a spill would sit in memory, missing, or short of room) it
+ * is decompressed again, in step with the reads, and its last
+ * COT_PAIR_REREAD_MIN bytes (plus
  * COT_PAIR_REREAD_PER for each of n threads reading, up to
  * COT_PAIR_REREAD_MAX) are kept, so that reads in about file order,
  * however the threads interleave them, are served from there.  A read
@@ -142,8 +147,9 @@ int cot_pair_src_done(cot_pair_src_t *s);
  * from now on: the same bytes either way.  cot_pair_src_readers() sets n
  * before the first read; cot_pair_src_rewind() starts the cursor again
  * (one thread, before reading from the start again: --unmatched).  The
- * environment variable COT_DIFF_SPILL=1 spills such a file as it is
- * indexed instead (a testing aid). */
+ * environment variable COT_DIFF_SPILL=1 always spills such a file as it is
+ * indexed, =0 always reads it again. */
+#define COT_PAIR_SPILL_ROOM 10.0
 #define COT_PAIR_REREAD_MIN (2 << 20)
 #define COT_PAIR_REREAD_PER (2 << 20)
 #define COT_PAIR_REREAD_MAX (32 << 20)

@@ -321,14 +321,22 @@ check text-unmatched-zstd-by-default 'cot-diff -f text --unmatched $TMP/u.zst $O
 t answer-shift-no-key 0 "printf '%s\\n' '{\"id\":\"o1\",\"prompt\":\"p\",\"cot\":\"c\",\"answer\":\"Rating: 7\"}' > \$TMP/o && printf '%s\\n' '{\"id\":\"s1\",\"prompt\":\"p\",\"cot\":\"c\",\"answer\":\"Rating: 8\"}' '{\"id\":\"s2\",\"prompt\":\"  \",\"cot\":\"c\",\"answer\":\"Rating: 3\"}' | cot-diff -u -q --answer-shift \$TMP/o | jq -c '[.id, .diff.status, .diff.answer_number, .diff.answer_shift]'"
 
 # ---- memory: the originals stay on disk -------------------------------------
-# A plain ORIG is read in place; a zstd file is decompressed again, with
-# nothing in TMPDIR (there need not be one); one on stdin or a pipe is
-# spilled to TMPDIR (-v: spilled-bytes), and so is a zstd file with
-# COT_DIFF_SPILL=1; the same records every way.  A TMPDIR that cannot take
-# a spill is an error that names it.
+# A plain ORIG is read in place.  One on stdin or a pipe is spilled to
+# TMPDIR (-v: spilled-bytes); so is a zstd file where TMPDIR is a disk with
+# room, or with COT_DIFF_SPILL=1.  Else (TMPDIR a tmpfs, or missing, or
+# COT_DIFF_SPILL=0) a zstd file is decompressed again, with nothing in
+# TMPDIR.  The same records every way.  A TMPDIR that cannot take a spill
+# is an error that names it.
 t spill-zstd      0 'zstd -q -c $O > $TMP/o.zst && cot-diff -u -v - $S < $TMP/o.zst 2>&1 >/dev/null | grep -o "index-bytes [0-9]* spilled-bytes [0-9]*" &&
   COT_DIFF_SPILL=1 cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -o "index-bytes [0-9]* spilled-bytes [0-9]*"'
-t reread-zstd     0 'zstd -q -c $O > $TMP/o.zst && TMPDIR=$TMP/none cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -o "orig: .*"'
+t reread-zstd     0 'zstd -q -c $O > $TMP/o.zst && TMPDIR=$TMP/none cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -o "orig: .*" &&
+  COT_DIFF_SPILL=0 cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -o "orig: .*"'
+# without COT_DIFF_SPILL: spilled where TMPDIR is a disk (here $TMP, unless
+# it is a tmpfs itself), read again where it is a tmpfs (/dev/shm)
+check spill-auto  'zstd -q -c $O > $TMP/o.zst && unset COT_DIFF_SPILL && fs=$(stat -f -c %T $TMP) &&
+  n=$(cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -c spilled-bytes); case $fs in tmpfs|ramfs) [ $n = 0 ] ;; *) [ $n = 1 ] ;; esac &&
+  if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then [ "$(TMPDIR=/dev/shm cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -c spilled-bytes)" = 0 ];
+  else echo "# skip: no tmpfs at /dev/shm: the tmpfs half not checked" >&2; fi'
 check spill-same  'zstd -q -c $O > $TMP/o.zst && cot-diff -u --hunk-text $O $S > $TMP/a && cot-diff -u --hunk-text $TMP/o.zst $S | cmp - $TMP/a &&
   COT_DIFF_SPILL=1 cot-diff -u --hunk-text $TMP/o.zst $S | cmp - $TMP/a && cot-diff -u --hunk-text - $S < $TMP/o.zst | cmp - $TMP/a &&
   cat $O | cot-diff -u --hunk-text - $S | cmp - $TMP/a && cot-diff -u --hunk-text <(cat $O) $S | cmp - $TMP/a'
@@ -364,11 +372,11 @@ t spill-ring-full 3 'for n in 0 1 2; do (trap "" XFSZ; ulimit -f 2048; TMPDIR=$T
 # error, exit 3.
 check reread-same 'cot-diff -u -v $BIG-o.jsonl $BIG-s.jsonl > $TMP/a 2> $TMP/ea && tac $BIG-s.jsonl | awk "NR % 3" > $TMP/r.jsonl &&
   cot-diff -u -v --only unchanged --unmatched $TMP/ua $BIG-o.jsonl $TMP/r.jsonl > $TMP/ra 2> $TMP/era &&
-  for n in 0 1 2 4; do cot-diff -u -v -@ $n $BIG-o.zst $BIG-s.jsonl > $TMP/b 2> $TMP/eb && cmp $TMP/a $TMP/b && cmp $TMP/ea $TMP/eb &&
+  export COT_DIFF_SPILL=0 && for n in 0 1 2 4; do cot-diff -u -v -@ $n $BIG-o.zst $BIG-s.jsonl > $TMP/b 2> $TMP/eb && cmp $TMP/a $TMP/b && cmp $TMP/ea $TMP/eb &&
     mkdir -p $TMP/t$n && TMPDIR=$TMP/t$n cot-diff -u -v -@ $n --only unchanged --unmatched $TMP/ub $BIG-o.zst $TMP/r.jsonl > $TMP/rb 2> $TMP/erb &&
     cmp $TMP/ra $TMP/rb && cmp $TMP/era $TMP/erb && cmp $TMP/ua $TMP/ub && [ -z "$(ls -A $TMP/t$n)" ] || exit 1; done &&
   test "$(wc -l < $TMP/ua)" = 200'
-t reread-late-full 3 'for n in 0 1; do (trap "" XFSZ; ulimit -f 2048; tac $BIG-s.jsonl | TMPDIR=$TMP cot-diff -u -@ $n $BIG-o.zst - 2>&1 > /dev/null; echo "rc $?") | sed "s|$TMP|TMP|g; s|$BIG|BIG|g"; done; exit 3'
+t reread-late-full 3 'for n in 0 1; do (trap "" XFSZ; ulimit -f 2048; tac $BIG-s.jsonl | COT_DIFF_SPILL=0 TMPDIR=$TMP cot-diff -u -@ $n $BIG-o.zst - 2>&1 > /dev/null; echo "rc $?") | sed "s|$TMP|TMP|g; s|$BIG|BIG|g"; done; exit 3'
 check in-place-no-tmp 'mkdir $TMP/t && TMPDIR=$TMP/t cot-diff -u $O $S > /dev/null && [ -z "$(ls -A $TMP/t)" ] && zstd -q -c $O > $TMP/o.zst &&
   TMPDIR=$TMP/t cot-diff -u $TMP/o.zst $S > /dev/null && [ -z "$(ls -A $TMP/t)" ]'
 
