@@ -2562,9 +2562,12 @@ int cot_profile_pick(cot_profile_t *const *p, int n, uint64_t key, const char *c
     for (int k = 0; k < n; k++) {
         const cot_profile_info_t *in = &p[k]->info;
         if (in->ref_folds ? cot_profile_fold(key, in->ref_folds) != in->ref_fold
-                          : cot_profile_holds(p[k], cot, cot_len, &w[k]) != 1)
+                          : cot_profile_holds(p[k], cot, cot_len, &w[k]) != 1) {
+            w[k].picked = k + 1;
             return k;
+        }
     }
+    w[0].picked = 1;
     return 0;
 }
 
@@ -2629,6 +2632,7 @@ static void put_shift(sink_t *sh, const cot_profile_t *prof, const char *cot, si
     }
     w->trained = n ? in_training(prof, toks, n) : 0;
     if (w->trained == 1) put_bool(sh, "trained", 1);
+    if (w->picked) put_plain(sh, "profile", (double)w->picked);
     if (o->units) put_units(sh, prof, cot, len, n, o, w, inref);
     /* the views, each with its z against the held-out own samples */
     put_open(sh, "views", '{');

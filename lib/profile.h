@@ -407,6 +407,10 @@ struct cot_profile_work {
      * sample: "trained": true, and mix counts it as untouched), -1 when
      * the profile keeps no fingerprints, else 0 */
     int trained;
+    /* set by cot_profile_pick() on the work of the profile it picks: its
+     * place among the profiles, 1-based ("profile": K in the shift); 0
+     * with one profile (nothing printed) */
+    int picked;
 };
 /* After cot_profile_features(): the per-token unit values of its m word
  * tokens into w->ubits, and the steps of text[0..n) (non-blank lines: the
