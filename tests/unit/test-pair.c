@@ -236,6 +236,31 @@ static void test_hash(void)
     tap_is_long(bad, 0, "cot_pair_hash: the same values as ever (--shard)");
 }
 
+/* n JSON lines into text: line i at at[i], len[i] bytes, line number
+ * lineno[i] (blank lines between some, every `blank`-th from `from`, of
+ * the kind blank_text(i) gives; CRLF after every 13th; line `big` of
+ * big_len bytes; the last without a newline). */
+static void make_lines(cot_buf_t *text, int n, int blank, int from, const char *(*blank_text)(int),
+                       int big, size_t big_len, size_t *at, size_t *len,
+                       unsigned long long *lineno)
+{
+    unsigned long long ln = 0;
+    for (int i = 0; i < n; i++) {
+        if (i % blank == from) { cot_buf_adds(text, blank_text(i)); ln++; }
+        at[i] = text->len;
+        size_t m = i == big ? big_len : 2 + rnd(400);
+        cot_buf_adds(text, "{\"");
+        for (size_t k = 3; k + 2 < m; k++) cot_buf_addc(text, (char)('a' + (i + k) % 26));
+        cot_buf_adds(text, "\"}");
+        len[i] = text->len - at[i];
+        lineno[i] = ++ln;
+        if (i + 1 < n) cot_buf_adds(text, i % 13 ? "\n" : "\r\n");
+    }
+}
+
+static const char *blank_nl(int i) { (void)i; return "\n"; }
+static const char *blank_mixed(int i) { return i % 2 ? "\n" : " \t \r\n"; }
+
 /* Lines read through the read-ahead window are the lines read alone: in
  * file order (CRs, blank lines, one line longer than the window's quarter,
  * the last without a newline), then backwards, then at random, on a plain
@@ -251,18 +276,7 @@ static void test_read_ahead(void)
     static uint64_t off[N];
     static size_t len[N], at[N];
     unsigned long long lineno[N];
-    unsigned long long ln = 0;
-    for (int i = 0; i < N; i++) {
-        if (i % 97 == 5) { cot_buf_adds(&text, "\n"); ln++; }       /* blank */
-        at[i] = text.len;
-        size_t n = i == 1500 ? COT_PAIR_AHEAD / 2 : 2 + rnd(400);
-        cot_buf_adds(&text, "{\"");
-        for (size_t k = 3; k + 2 < n; k++) cot_buf_addc(&text, (char)('a' + (i + k) % 26));
-        cot_buf_adds(&text, "\"}");
-        len[i] = text.len - at[i];
-        lineno[i] = ++ln;
-        if (i + 1 < N) cot_buf_adds(&text, i % 13 ? "\n" : "\r\n");
-    }
+    make_lines(&text, N, 97, 5, blank_nl, 1500, COT_PAIR_AHEAD / 2, at, len, lineno);
     int bad = 0;
     for (int spill = 0; spill < 2; spill++) {
         FILE *f = fopen(path.s, "w");
@@ -335,6 +349,19 @@ static void *reread_thread(void *arg)
     return NULL;
 }
 
+/* Record the lines as cot-diff's loading does: added, or skipped (a bad
+ * line, another shard); then done.  The failures: 0 when none. */
+static int index_lines(cot_pair_src_t *s, const cot_buf_t *text, int n, const int *added,
+                       const unsigned long long *lineno, const size_t *at,
+                       const size_t *len, uint64_t *off)
+{
+    int bad = 0;
+    for (int i = 0; i < n; i++)
+        if (added[i]) bad += cot_pair_src_add(s, lineno[i], text->s + at[i], len[i], &off[i]) < 0;
+        else cot_pair_src_skip(s, len[i]);
+    return bad + (cot_pair_src_done(s) < 0);
+}
+
 /* Write zstd of text[0..n) to path, in two frames. */
 static void write_zstd(const char *path, const char *text, size_t n)
 {
@@ -369,30 +396,17 @@ static void test_reread(void)
     static uint64_t off[N];
     static size_t len[N], at[N];
     static int added[N];
-    unsigned long long lineno[N], ln = 0;
-    for (int i = 0; i < N; i++) {
-        if (i % 89 == 7) { cot_buf_adds(&text, i % 2 ? "\n" : " \t \r\n"); ln++; }
-        at[i] = text.len;
-        size_t n = i == 9000 ? (size_t)5 << 20 : 2 + rnd(400);
-        cot_buf_adds(&text, "{\"");
-        for (size_t k = 3; k + 2 < n; k++) cot_buf_addc(&text, (char)('a' + (i + k) % 26));
-        cot_buf_adds(&text, "\"}");
-        len[i] = text.len - at[i];
-        lineno[i] = ++ln;
-        if (i + 1 < N) cot_buf_adds(&text, i % 13 ? "\n" : "\r\n");
-    }
+    unsigned long long lineno[N];
+    make_lines(&text, N, 89, 7, blank_mixed, 9000, (size_t)5 << 20, at, len, lineno);
+    for (int i = 0; i < N; i++) added[i] = i % 7 != 3;
     write_zstd(path.s, text.s, text.len);
     setenv("TMPDIR", tmp.s, 1);
     setenv("COT_DIFF_SPILL", "0", 1);   /* else spilled: a disk with room */
     int bad = 0, order = 0;
     cot_pair_src_t *s = cot_pair_src_open(path.s);
     tap_ok(s && !cot_pair_src_spilled(s), "zstd: read again, not spilled");
-    for (int i = 0; i < N; i++) {
-        added[i] = i % 7 != 3;
-        if (added[i]) bad += cot_pair_src_add(s, lineno[i], text.s + at[i], len[i], &off[i]) < 0;
-        else cot_pair_src_skip(s, len[i]);
-    }
-    tap_ok(cot_pair_src_done(s) == 0 && cot_pair_src_spill_bytes(s) == 0, "indexed, nothing written");
+    bad += index_lines(s, &text, N, added, lineno, at, len, off);
+    tap_ok(bad == 0 && cot_pair_src_spill_bytes(s) == 0, "indexed, nothing written");
     cot_pair_cache_t c = {0};
     for (int pass = 0; pass < 4; pass++) {
         if (pass == 1) cot_pair_src_rewind(s);
@@ -420,10 +434,7 @@ static void test_reread(void)
     /* 4 threads: the ring sized for them, or the late spill; the same bytes */
     for (int readers = 0; readers < 2; readers++) {
         s = cot_pair_src_open(path.s);
-        for (int i = 0; i < N; i++)
-            if (added[i]) cot_pair_src_add(s, lineno[i], text.s + at[i], len[i], &off[i]);
-            else cot_pair_src_skip(s, len[i]);
-        cot_pair_src_done(s);
+        index_lines(s, &text, N, added, lineno, at, len, off);
         if (readers) cot_pair_src_readers(s, 4);
         rthread_t r[4];
         pthread_t th[4];
@@ -441,10 +452,7 @@ static void test_reread(void)
     /* changed: rewritten in place, shorter; a late spill with no TMPDIR */
     cot_mute++;
     s = cot_pair_src_open(path.s);
-    for (int i = 0; i < N; i++)
-        if (added[i]) cot_pair_src_add(s, lineno[i], text.s + at[i], len[i], &off[i]);
-        else cot_pair_src_skip(s, len[i]);
-    cot_pair_src_done(s);
+    index_lines(s, &text, N, added, lineno, at, len, off);
     FILE *f = fopen(path.s, "r+");
     size_t cut = at[N / 2];
     char *z = malloc(ZSTD_compressBound(cut));
@@ -461,10 +469,7 @@ static void test_reread(void)
     write_zstd(path.s, text.s, text.len);
     setenv("TMPDIR", "/nonexistent-cot-tmp", 1);
     s = cot_pair_src_open(path.s);
-    for (int i = 0; i < N; i++)
-        if (added[i]) cot_pair_src_add(s, lineno[i], text.s + at[i], len[i], &off[i]);
-        else cot_pair_src_skip(s, len[i]);
-    cot_pair_src_done(s);
+    index_lines(s, &text, N, added, lineno, at, len, off);
     int first = 0;
     while (!added[first]) first++;
     int r1 = cot_pair_src_read(s, off[last], len[last], &a);
