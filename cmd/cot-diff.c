@@ -94,8 +94,9 @@ static void usage(FILE *fp)
 "Pair each SFT record (canonical records, from the files or stdin) with the\n"
 "model's own original in ORIG and add a \"diff\" object: was the CoT edited,\n"
 "where, and how much.  ORIG is indexed (keys and line offsets, not texts;\n"
-"zstd or piped originals are spilled to TMPDIR); SFT records stream, diffed\n"
-"on -@ N worker threads.\n"
+"zstd or piped originals are spilled to TMPDIR, or a zstd file decompressed\n"
+"again where TMPDIR is a tmpfs, missing or short of room; COT_DIFF_SPILL);\n"
+"SFT records stream, diffed on -@ N worker threads.\n"
 "\n"
 "Pairing:\n"
 "  -k, --key KEY         prompt, id, or a field as /json/pointer or a.b [prompt]\n"
@@ -124,7 +125,7 @@ static void usage(FILE *fp)
 "      --profile FILE    add a \"shift\" object scored against a cot-profile(1)\n"
 "                        profile: surprisal inside and outside the edits;\n"
 "                        repeated, each record against the first whose\n"
-"                        reference leaves it out\n"
+"                        reference leaves it out (shift.profile: which)\n"
 "      --fpr X           false-positive rate for shift.off_policy [%.2f]\n"
 "Text view:\n"
 "  -O, --output-fmt FMT  jsonl or text (a word diff: [-old-]{+new+}) [jsonl]\n"
@@ -1547,10 +1548,8 @@ static int diff_main(cot_common_t *common, opts_t *o, int argc, char **argv)
             return COT_EXIT_DATA;
         }
         cot_buf_clear(&pnames);
-        for (int k = 0; k < np; k++)
-            cot_buf_printf(&pnames, "%s%s",
-                           !k ? "each of " : k + 1 < np ? ", " : " and ", o->profiles[k]);
-    } else if (np) cot_buf_adds(&pnames, o->profiles[0]);
+    }
+    cot_profile_set_names(o->profiles, np, &pnames);
     cot_profile_shift_opts_t so;
     cot_profile_shift_opts_init(&so);
     so.fpr = o->fpr;

@@ -59,7 +59,7 @@ static void usage(FILE *fp)
 "      --profile FILE      add \"shift\" and the verdict off-policy when the CoT\n"
 "                          is far from the model's own samples (cot-profile(1));\n"
 "                          repeated, each record against the first whose\n"
-"                          reference leaves it out\n"
+"                          reference leaves it out (shift.profile: which)\n"
 "      --fpr X             false-positive rate of off-policy, calibrated on\n"
 "                          the profile's held-out own samples [%g]\n"
 "Model (from cot-judge train; cot-model(5)):\n"
@@ -1004,10 +1004,8 @@ int main(int argc, char **argv)
             return COT_EXIT_DATA;
         }
         cot_buf_free(&why);
-        for (int k = 0; k < nprofiles; k++)
-            cot_buf_printf(&profile_names, "%s%s",
-                           !k ? "each of " : k + 1 < nprofiles ? ", " : " and ", profiles[k]);
-    } else if (nprofiles) cot_buf_adds(&profile_names, profiles[0]);
+    }
+    cot_profile_set_names(profiles, nprofiles, &profile_names);
     if (nprofiles) {
         cot_profile_shift_opts_init(&sh.so);
         sh.so.fpr = fpr;

@@ -64,6 +64,7 @@ static void usage(FILE *fp)
 "score:\n"
 "  -p, --profile FILE    the profile to score against; repeated, each record\n"
 "                        against the first whose reference leaves it out\n"
+"                        (shift.profile: which)\n"
 "      --window N        worst-window length in tokens [%d]\n"
 "      --fpr F           false-positive rate of the off_policy threshold [%g]\n"
 "      --per-token       add per_token: [[start, end, bits]...]\n"
@@ -676,10 +677,7 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
         return COT_EXIT_DATA;
     }
     cot_buf_free(&why);
-    if (np > 1) cot_buf_adds(&names, "each of ");
-    for (int k = 0; k < np; k++)
-        cot_buf_printf(&names, "%s%s", k ? (k + 1 < np ? ", " : " and ") : "",
-                       o->profiles[k]);
+    cot_profile_set_names(o->profiles, np, &names);
     cot_profile_shift_opts_t so;
     cot_profile_shift_opts_init(&so);
     so.window = (size_t)o->window;

@@ -2519,6 +2519,13 @@ int cot_profile_holds(const cot_profile_t *p, const char *text, size_t n,
     return m ? in_reference(p, w->toks, m) : 0;
 }
 
+void cot_profile_set_names(const char *const *names, int n, cot_buf_t *out)
+{
+    if (n > 1) cot_buf_adds(out, "each of ");
+    for (int k = 0; k < n; k++)
+        cot_buf_printf(out, "%s%s", k ? (k + 1 < n ? ", " : " and ") : "", names[k]);
+}
+
 const char *cot_profile_set_check(cot_profile_t *const *p, int n, const char *const *name,
                                   cot_buf_t *why)
 {

@@ -449,6 +449,9 @@ int cot_profile_holds(const cot_profile_t *p, const char *text, size_t n,
  * fingerprints it keeps, all built from the same own samples with the same
  * options (the same held-out records, so that their scores mean the
  * same); else why, naming the profile (names[k]), in *why. */
+/* names[0..n) of such a set for messages, appended to out: "A", or
+ * "each of A, B and C". */
+void cot_profile_set_names(const char *const *names, int n, cot_buf_t *out);
 const char *cot_profile_set_check(cot_profile_t *const *p, int n, const char *const *names,
                                   cot_buf_t *why);
 /* The hash that puts a record in its --reference-fold (cot_profile_fold()):
