@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,7 +21,7 @@ enum {
     OPT_ORDER = COT_OPT_TOOL, OPT_MIN_COUNT, OPT_HOLDOUT, OPT_MAX_MEM,
     OPT_PROFILE, OPT_WINDOW, OPT_FPR, OPT_PER_TOKEN, OPT_SPANS,
     OPT_LOGPROBS, OPT_BASE, OPT_TOKEN_IDS, OPT_REFERENCE, OPT_FIELD, OPT_BY,
-    OPT_REF_FOLD
+    OPT_REF_FOLD, OPT_VIEWS
 };
 
 #define DEF_HOLDOUT 0.1
@@ -76,6 +77,9 @@ static void usage(FILE *fp)
 "      --field PATH      the calibrated p-value to fit [shift.score_p]\n"
 "      --by PATH         also fit each group of records with one value there\n"
 "                        (the estimates on stderr; posteriors stay the set's)\n"
+"      --views           also fit a mixture over the views' features (needs\n"
+"                        -p): shift.mix {score, p, off_policy, posterior}\n"
+"      --fpr F           false-positive rate of shift.mix.off_policy [%g]\n"
 "logprobs:\n"
 "      --logprobs PATH   where the record keeps its logprobs [%s]\n"
 "      --base PATH       logprobs of the original (unedited) trace, for the\n"
@@ -83,7 +87,7 @@ static void usage(FILE *fp)
 "      --token-ids PATH  prompt token ids for vLLM prompt_logprobs\n"
 "                        [prompt_token_ids]\n",
             o.order, o.min_count, DEF_HOLDOUT, DEF_FPR, DEF_WINDOW, DEF_FPR, DEF_SPANS,
-            DEF_LOGPROBS);
+            DEF_FPR, DEF_LOGPROBS);
     cot_common_usage(fp, 1);
 }
 
@@ -100,6 +104,7 @@ typedef struct {
     int nprofiles;
     char *reference;
     const char *field, *by;
+    int views;                         /* mix --views */
     unsigned given;                    /* the command options given: 1 << G_* */
 } opts_t;
 
@@ -108,11 +113,11 @@ typedef struct {
  * ignored without a word: score --order 3 scores at the profile's order). */
 enum { G_ORDER, G_MIN_COUNT, G_HOLDOUT, G_MAX_MEM, G_REFERENCE, G_PROFILE, G_WINDOW,
        G_FPR, G_PER_TOKEN, G_SPANS, G_FIELD, G_BY, G_LOGPROBS, G_BASE, G_TOKEN_IDS,
-       G_REF_FOLD, G_N };
+       G_REF_FOLD, G_VIEWS, G_N };
 static const char *const g_name[G_N] = {
     "--order", "--min-count", "--holdout", "--max-mem", "--reference", "-p/--profile",
     "--window", "--fpr", "--per-token", "--spans", "--field", "--by", "--logprobs", "--base",
-    "--token-ids", "--reference-fold"};
+    "--token-ids", "--reference-fold", "--views"};
 #define G(x) (1u << G_##x)
 static const struct {
     const char *cmd;
@@ -122,7 +127,7 @@ static const struct {
               G(REF_FOLD)},
     {"score", G(PROFILE) | G(WINDOW) | G(FPR) | G(PER_TOKEN) | G(SPANS)},
     {"info", 0},
-    {"mix", G(PROFILE) | G(FIELD) | G(BY)},
+    {"mix", G(PROFILE) | G(FIELD) | G(BY) | G(VIEWS) | G(FPR)},
     {"logprobs", G(LOGPROBS) | G(BASE) | G(TOKEN_IDS)},
 };
 
@@ -137,10 +142,14 @@ static void check_given(const char *cmd, unsigned given)
     if (!bad) return;
     int k = __builtin_ctz(bad);
     char users[64] = "";
+    size_t nu = 0, left = 0;
+    for (size_t i = 0; i < sizeof g_cmds / sizeof *g_cmds; i++) left += g_cmds[i].ok >> k & 1;
     for (size_t i = 0; i < sizeof g_cmds / sizeof *g_cmds; i++)
-        if (g_cmds[i].ok >> k & 1) {
+        if (g_cmds[i].ok >> k & 1) {      /* "a", "a and b", "a, b and c" */
             size_t l = strlen(users);
-            snprintf(users + l, sizeof users - l, "%s%s", l ? " and " : "", g_cmds[i].cmd);
+            nu++;
+            snprintf(users + l, sizeof users - l, "%s%s",
+                     nu == 1 ? "" : nu == left ? " and " : ", ", g_cmds[i].cmd);
         }
     cot_usage_error("%s: %s is an option of %s; %s does not use it", cmd, g_name[k], users,
                     cmd);
@@ -166,6 +175,7 @@ static int parse_opts(opts_t *o, int argc, char **argv)
         {"reference-fold", required_argument, 0, OPT_REF_FOLD},
         {"field", required_argument, 0, OPT_FIELD},
         {"by", required_argument, 0, OPT_BY},
+        {"views", no_argument, 0, OPT_VIEWS},
         {0, 0, 0, 0}};
     int ch;
     long v;
@@ -209,6 +219,7 @@ static int parse_opts(opts_t *o, int argc, char **argv)
         case OPT_BY:
             if (cot_record_path_ok(optarg)) cot_usage_error("--by: bad path '%s'", optarg);
             o->by = optarg; o->given |= G(BY); break;
+        case OPT_VIEWS: o->views = 1; o->given |= G(VIEWS); break;
         case OPT_WINDOW:
             if (cot_parse_long(optarg, 1, 1000000, &o->window))
                 cot_usage_error("--window: must be 1..1000000, not '%s'", optarg);
@@ -394,6 +405,12 @@ static int cmd_info(opts_t *o, char **files, int nfiles)
     printf("calibration\t%llu records\twindow %u\n", (unsigned long long)in.ncal,
            in.cal_window);
     if (in.ncal) {
+        if (in.cal_rows)
+            printf("cal_rows\t%llu kept (the own component of mix --views)\n",
+                   (unsigned long long)in.cal_rows);
+        else
+            printf("cal_rows\tnone (built before they were kept: rebuild it for "
+                   "mix --views)\n");
         printf("cal_bits_per_token\tmean %.4f\tsd %.4f\n", in.cal_mean[0], in.cal_sd[0]);
         printf("cal_worst_window\tmean %.4f\tsd %.4f\n", in.cal_mean[1], in.cal_sd[1]);
         static const double fprs[] = {0.05, 0.01, 0.001};
@@ -792,12 +809,72 @@ static void mix_say(const cot_profile_mix_t *m, const char *field, const char *g
     cot_buf_free(&g);
 }
 
+/* The views' mixture on stderr. */
+static void mix_views_say(const cot_profile_vmix_t *m, size_t beyond, double fpr,
+                          const cot_profile_thr_t *t, const char *const *profiles)
+{
+    if (!m->n && !beyond) {
+        fprintf(stderr, "%s: mix: views: no record has the features of the combined "
+                "score (score them first); every shift.mix is null\n", cot_prog);
+        return;
+    }
+    cot_buf_t thr = {0};
+    for (int k = 0; k < m->np; k++) {
+        cot_buf_printf(&thr, "%s%llu held-out records of %s: ", k ? "; " : "",
+                       (unsigned long long)m->own[k].nh, profiles[k]);
+        if (t[k].resolved)
+            cot_buf_printf(&thr, "%.4f, above %llu of them", t[k].t,
+                           (unsigned long long)t[k].above);
+        else
+            cot_buf_printf(&thr, "none: they resolve no rate below %.4f, so the flags "
+                           "are null", t[k].min_fpr);
+    }
+    cot_buf_t fit = {0};
+    if (m->seen > m->n)
+        cot_buf_printf(&fit, " (every %zu%s of %zu: at most %d are fitted)", m->stride,
+                       m->stride == 2 ? "nd" : "th", m->seen, COT_VMIX_FIT);
+    fprintf(stderr, "%s: mix: views: %zu records fitted%s on %d features, %zu more "
+            "beyond every own sample; off-policy weight %.4f (the fit's, without an "
+            "interval; it overstates the fraction where rewrites and own records "
+            "overlap: the estimated rewritten fraction is the one to go by); EM %s "
+            "after %u rounds; the --fpr %g threshold of shift.mix.score, from %s\n",
+            cot_prog, m->n, fit.len ? fit.s : "", m->d, beyond, m->n ? m->weight : 0.0,
+            m->converged ? "converged" : "stopped", m->iters, fpr, thr.s);
+    cot_buf_free(&fit);
+    cot_buf_free(&thr);
+}
+
+/* A record's shift.mix, r and z[] as cot_profile_vmix_record() gave them
+ * (scored by profile k): {score, p, off_policy, threshold, fpr,
+ * posterior}, or null when it lacks a feature. */
+static cJSON *mix_views_json(const cot_profile_vmix_t *m, int r, const double *z, int k,
+                             int trained, double fpr, const cot_profile_thr_t *t)
+{
+    if (r < 1) return cJSON_CreateNull();
+    double sc = r == 2 ? INFINITY : cot_profile_vmix_score(m, z, k);
+    double post = trained ? 0 : r == 2 ? 1 : cot_profile_vmix_posterior(m, z, k);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "score", isinf(sc) ? DBL_MAX : round(sc * 1e4) / 1e4);
+    double p = cot_profile_vmix_p(m, sc, k);
+    cJSON_AddNumberToObject(o, "p", p < 1e-4 ? p : round(p * 1e4) / 1e4);
+    if (t->resolved) {
+        cJSON_AddBoolToObject(o, "off_policy", sc > t->t);
+        cJSON_AddNumberToObject(o, "threshold", isinf(t->t) ? DBL_MAX : round(t->t * 1e4) / 1e4);
+    } else {
+        cJSON_AddNullToObject(o, "off_policy");
+        cJSON_AddNullToObject(o, "threshold");
+    }
+    cJSON_AddNumberToObject(o, "fpr", fpr);
+    cJSON_AddNumberToObject(o, "posterior", round(post * 1e4) / 1e4);
+    return o;
+}
+
 static int cmd_mix(opts_t *o, char **files, int nfiles)
 {
     const char *field = o->field ? o->field : "shift.score_p";
-    if (o->nprofiles > 1)
+    if (o->nprofiles > 1 && !o->views)
         cot_usage_error("mix: give one -p (profiles scored as one set share their "
-                        "held-out records)");
+                        "held-out records), or several with --views");
     if (!nfiles) cot_usage_error("mix: give the scored files (it reads them twice)");
     for (int i = 0; i < nfiles; i++)
         if (!strcmp(files[i], "-"))
@@ -806,19 +883,38 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     /* The held-out records the p-values rest on: their own error goes into
      * the interval (cot_profile_mix_fit()). */
     uint64_t ncal = 0;
-    if (o->profile) {
-        cot_profile_t *prof = cot_profile_load(o->profile);
-        if (!prof) return errno ? COT_EXIT_IO : COT_EXIT_DATA;
+    if (o->views && !o->profile)
+        cot_usage_error("mix: --views needs -p, the profile the records were scored "
+                        "with (its held-out records are the own component)");
+    cot_profile_t *vprof[MAX_PROFILES] = {0};   /* --views: open for the fit */
+    int vnp = 0;
+    cot_profile_vmix_t vm;
+    memset(&vm, 0, sizeof vm);
+    for (int k = 0; k < o->nprofiles; k++) {
+        cot_profile_t *prof = cot_profile_load(o->profiles[k]);
+        int e = errno;
         cot_profile_info_t in;
-        cot_profile_info(prof, &in);
-        cot_profile_close(prof);
-        if (!in.ncal) {
+        if (prof) cot_profile_info(prof, &in);
+        if (prof && !in.ncal)
             cot_err("%s: holds no calibration, so no p-value was scored against it; "
-                    "rebuild it with --holdout above 0", o->profile);
-            return COT_EXIT_DATA;
+                    "rebuild it with --holdout above 0", o->profiles[k]);
+        if (!prof || !in.ncal) {
+            cot_profile_close(prof);
+            for (int j = 0; j < vnp; j++) cot_profile_close(vprof[j]);
+            return !prof && e ? COT_EXIT_IO : COT_EXIT_DATA;
         }
-        ncal = in.ncal;
+        if (!k) ncal = in.ncal;
+        if (o->views) vprof[vnp++] = prof;
+        else cot_profile_close(prof);
     }
+    const char *why;
+    int which;
+    if (vnp && cot_profile_vmix_init(&vm, vprof, vnp, &why, &which) < 0) {
+        cot_err("%s: mix --views: the profile %s", o->profiles[which], why);
+        for (int j = 0; j < vnp; j++) cot_profile_close(vprof[j]);
+        return COT_EXIT_DATA;
+    }
+    size_t vbeyond = 0;                /* --views: records beyond every own one */
     /* pass 1: the p-values (and with --by each one's group, keyed as
      * cot-stat keys them); bad lines are left to pass 2 */
     cot_jsonl_reader_t *rd = cot_jsonl_open(files, nfiles);
@@ -836,13 +932,20 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     while ((r = cot_jsonl_next(rd, &l)) != -1) {
         if (r <= -2) {
             cot_jsonl_close(rd); free(pv); free(gi); free(kn); cot_smap_free(&groups);
-            cot_buf_free(&key);
+            cot_buf_free(&key); cot_profile_vmix_free(&vm);
+            for (int j = 0; j < vnp; j++) cot_profile_close(vprof[j]);
             return r == -3 ? COT_EXIT_IO : COT_EXIT_DATA;
         }
         if (r || mix_twice(l.json, field, o->by)) continue;   /* rejected in pass 2 */
         if (cJSON_IsTrue(cot_record_get(l.json, "shift.in_reference")) && !inref++) {
             cot_buf_adds(&inref_file, l.file);
             inref_line = l.line;
+        }
+        if (vnp && !cJSON_IsTrue(cot_record_get(l.json, "shift.trained"))) {
+            double z[COT_PROFILE_COMB_MAX];
+            int pk, k = cot_profile_vmix_record(&vm, cot_record_get(l.json, "shift"), z, &pk);
+            if (k == 1) cot_profile_vmix_add(&vm, z, pk);
+            vbeyond += k == 2;
         }
         const cJSON *v = cot_record_get(l.json, field);
         if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 1)) continue;
@@ -868,7 +971,19 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     if (o->by && n && !present) {
         cot_err("mix: --by %s: none of the %zu records with a p-value has it", o->by, n);
         free(pv); free(gi); free(kn); cot_smap_free(&groups); cot_buf_free(&key);
+        cot_profile_vmix_free(&vm);
+        for (int j = 0; j < vnp; j++) cot_profile_close(vprof[j]);
         return COT_EXIT_DATA;
+    }
+    cot_profile_thr_t vthr[MAX_PROFILES];
+    memset(vthr, 0, sizeof vthr);
+    if (vnp) {
+        cot_profile_vmix_fit(&vm, vprof);
+        for (int j = 0; j < vnp; j++) {
+            cot_profile_close(vprof[j]);
+            cot_profile_vmix_threshold(&vm, o->fpr, j, &vthr[j]);
+        }
+        if (cot_verbose >= 1) mix_views_say(&vm, vbeyond, o->fpr, vthr, o->profiles);
     }
     /* The fit is of the records the profile was not trained on (a trained
      * record's p-value is not uniform: it scores closer to the model than
@@ -941,6 +1056,25 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
             if (cot_run_reject(&run, &l, "field-twice", why) < 0) break;
             continue;
         }
+        double vz[COT_PROFILE_COMB_MAX];
+        int vk = 0, vr = 0;
+        if (o->views) {
+            vr = cot_profile_vmix_record(&vm, cot_record_get(l.json, "shift"), vz, &vk);
+            if (vr < 0) {
+                cot_buf_t m = {0};
+                const cJSON *pk = cot_record_get(l.json, "shift.profile");
+                char *v = pk ? cJSON_PrintUnformatted(pk) : NULL;
+                cot_buf_printf(&m, "shift.profile is %s, but mix --views was given %d "
+                               "profile%s: give mix the profiles score was given, in its "
+                               "order", v ? v : "missing", o->nprofiles,
+                               o->nprofiles > 1 ? "s" : "");
+                free(v);
+                int rr = cot_run_reject(&run, &l, "bad-profile", m.s);
+                cot_buf_free(&m);
+                if (rr < 0) break;
+                continue;
+            }
+        }
         const cJSON *v = cot_record_get(l.json, field);
         double p = cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 1
                  ? v->valuedouble : NAN;
@@ -954,9 +1088,16 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
         cJSON_DeleteItemFromObjectCaseSensitive(sh, "posterior");
         if (isnan(post)) { cJSON_AddNullToObject(sh, "posterior"); cot_run_count(&run, "no-score", 1); }
         else cJSON_AddNumberToObject(sh, "posterior", round(post * 1e4) / 1e4);
+        if (o->views) {
+            cJSON_DeleteItemFromObjectCaseSensitive(sh, "mix");
+            cJSON *mx = mix_views_json(&vm, vr, vz, vk, trained, o->fpr, &vthr[vk]);
+            if (cJSON_IsNull(mx)) cot_run_count(&run, "no-views", 1);
+            cJSON_AddItemToObject(sh, "mix", mx);
+        }
         if (cot_run_emit(&run, l.json) < 0) break;
     }
     st = cot_run_finish(&run);
+    cot_profile_vmix_free(&vm);
     return st == COT_EXIT_OK && inref ? COT_EXIT_DATA : st;
 }
 

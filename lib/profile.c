@@ -488,7 +488,8 @@ static void wrf32(unsigned char *p, float f) { uint32_t v; memcpy(&v, &f, 4); wr
  * offset, u64 slots, u64 entries (296 bytes), its tables as above.
  * Calibration: u64 n, u32 window, u32 kinds (COT_PCAL_N), f64 mean[kinds],
  * f64 sd[kinds], then n sorted f64 per kind (NAN where undefined, sorted
- * last).
+ * last), then (absent in profiles built before them: the section ends
+ * there) the n held-out records' rows, kinds f64 each, in held-out order.
  * Layout: u64 records, u32 features (5), u32 0, f64 mean[5], f64 sd[5].
  * Combined: u32 features, u32 0, u32 feature[8], f64 mean[8], f64 sd[8],
  * f64 inverse correlation[8][8] (680 bytes).
@@ -944,6 +945,7 @@ struct cot_profile {
     const unsigned char *bos;
     uint64_t ncal;
     const unsigned char *cal[COT_PCAL_N];
+    const unsigned char *rows;  /* the held-out rows; NULL: built before  */
     cot_profile_info_t info;
     pview_t v[COT_PVIEW_N];     /* v[0] repeats the words view above      */
     comb_t comb;
@@ -1251,6 +1253,10 @@ cot_profile_t *cot_profile_open_mem(const void *mem, size_t n, const char **why)
         in->feat_sd[k] = rdf64(c + 16 + 8 * COT_PCAL_N + 8 * k);
         pr->cal[k] = c + CAL_HDR + (size_t)k * pr->ncal * 8;
         if (k < 2) { in->cal_mean[k] = in->feat_mean[k]; in->cal_sd[k] = in->feat_sd[k]; }
+    }
+    if (rd64(p + OFF_CAL + 8) >= CAL_HDR + 16ULL * COT_PCAL_N * pr->ncal) {
+        pr->rows = c + CAL_HDR + (size_t)COT_PCAL_N * pr->ncal * 8;
+        in->cal_rows = pr->ncal;
     }
     open_v2(pr);
     const unsigned char *v = p + rd64(p + OFF_VOICE);
@@ -2113,6 +2119,25 @@ int cot_profile_warn_calibration(const cot_profile_t *p, double fpr, unsigned ki
     return nw;
 }
 
+int cot_profile_comb(const cot_profile_t *p, int f[], double mu[], double sd[],
+                     double ri[][COT_PROFILE_COMB_MAX])
+{
+    const comb_t *c = &p->comb;
+    for (int i = 0; i < c->n; i++) {
+        f[i] = c->f[i];
+        mu[i] = c->mu[i];
+        sd[i] = c->sd[i];
+        for (int j = 0; j < c->n; j++) ri[i][j] = c->ri[i][j];
+    }
+    return c->n;
+}
+
+double cot_profile_cal_row(const cot_profile_t *p, uint64_t i, int kind)
+{
+    if (!p->rows || i >= p->ncal || kind < 0 || kind >= COT_PCAL_N) return NAN;
+    return rdf64(p->rows + 8 * (i * COT_PCAL_N + (uint64_t)kind));
+}
+
 double cot_profile_feat_threshold(const cot_profile_t *p, int f, double fpr,
                                   uint64_t *nabove)
 {
@@ -2956,7 +2981,7 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
     for (int v = 0; v < COT_PVIEW_N; v++)
         if (have[v]) total = view_place(vtabs(b, v), vorder(b, v), &E[v], total);
     size_t ncal_max = b->nhold;
-    size_t cal_off = total, cal_size = CAL_HDR + 8 * COT_PCAL_N * ncal_max;
+    size_t cal_off = total, cal_size = CAL_HDR + 16 * COT_PCAL_N * ncal_max;
     total += cal_size;
     size_t voice_off = total, voice_size = 16 + 32 * COT_PVOICE_N;
     total += voice_size;
@@ -3081,6 +3106,11 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
         for (int j = 0; j < cb.n; j++) wrf64(q + 168 + 8 * (i * 8 + j), cb.ri[i][j]);
     }
     wr64(img + cal_off, ncal);
+    /* the rows, before the columns are sorted */
+    for (size_t i = 0; i < ncal; i++)
+        for (int k = 0; k < COT_PCAL_N; k++)
+            wrf64(img + cal_off + CAL_HDR + 8 * ((size_t)COT_PCAL_N * (ncal + i) + (size_t)k),
+                  sc[k][i]);
     for (int k = 0; k < COT_PCAL_N; k++) {
         double mu, sd;
         fin_mean_sd(sc[k], ncal, &mu, &sd);
@@ -3092,7 +3122,7 @@ int cot_profile_builder_write(cot_profile_builder_t *b, const char *path)
         free(sc[k]);
     }
     /* shrink the calibration section to what was used */
-    size_t used = CAL_HDR + 8 * COT_PCAL_N * ncal;
+    size_t used = CAL_HDR + 16 * COT_PCAL_N * ncal;
     if (used < cal_size) {
         memmove(img + cal_off + used, img + voice_off, voice_size);
         voice_off = cal_off + used;

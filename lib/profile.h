@@ -202,6 +202,8 @@ typedef struct {
     uint64_t file_size;
     /* calibration: per-record scores of held-out own samples */
     uint64_t ncal;
+    uint64_t cal_rows;        /* their feature rows kept (mix --views); 0 in
+                                 profiles built before them              */
     double cal_mean[2], cal_sd[2];       /* [0] bits/token, [1] worst window */
     uint32_t cal_window;
     /* voice baseline over the training records */
@@ -520,6 +522,16 @@ void cot_profile_add_logprob(cJSON *shift, double curvature);
  * without printf; cJSON_CreateNumber(d) for any other d.  Same output. */
 cJSON *cot_profile_number(double d);
 
+/* The combined score's features (count returned, 0: none): per feature
+ * its COT_PCAL_* kind, mean and sd over the held-out records, and the
+ * inverse of their correlation matrix shrunk towards the identity. */
+int cot_profile_comb(const cot_profile_t *p, int f[], double mu[], double sd[],
+                     double ri[][COT_PROFILE_COMB_MAX]);
+/* Held-out record i's feature `kind` as build computed it (NAN where it
+ * has none, or when i >= info.cal_rows: a profile built before the rows
+ * were kept has none). */
+double cot_profile_cal_row(const cot_profile_t *p, uint64_t i, int kind);
+
 /* ---- the mixture of own and off-policy records (cot-profile mix) ------ */
 
 /* An SFT set mixes untouched records, whose calibrated p-values (shift.
@@ -555,6 +567,90 @@ void cot_profile_mix_fit(const double *p, size_t n, uint64_t cal, cot_profile_mi
  * so the posteriors of the fitted records stay the fit's. */
 void cot_profile_mix_known(cot_profile_mix_t *m, size_t known);
 double cot_profile_mix_posterior(const cot_profile_mix_t *m, double p);
+
+/* ---- the mixture over the views (cot-profile mix --views) ------------- */
+
+/* One p-value per record throws away which views moved.  This mixture
+ * works on the combined score's features themselves, as z-scores against
+ * the held-out own records (z = (x - mean) / sd, both signs): own records
+ * are N(0, R), R the shrunk correlation the combined score uses, fitted
+ * on the held-out records; off-policy ones N(m, S), m, S and the weight
+ * pi fitted by EM on the scored set itself, no labels.  S has
+ * COT_VMIX_RIDGE added to its diagonal (fixed a priori: the combined
+ * score's shrinkage), so a handful of records cannot make it singular.
+ * EM starts from m = 2 x the set's mean, S = R, pi = 1/2, and stops when
+ * the mean log-likelihood moves by under 1e-9, or after COT_VMIX_ITERS
+ * rounds.  At most COT_VMIX_FIT records are fitted: beyond that, evenly
+ * spaced ones (every 2nd, 4th, ...: the same for the same input), so that
+ * memory stays bounded.  A record's score is the log-likelihood ratio
+ * log N(z; m, S) - log N(z; 0, R): the direction the data say the
+ * rewrites moved in, not a fixed one.  Its p-value and flag are
+ * conformal against the same function of the held-out records' rows
+ * (cot_profile_cal_row()), so they hold their rate whatever EM found
+ * (with nothing rewritten, it fits noise, and the flag still holds its
+ * rate).  The posterior is pi N(z; m, S) / (pi N(z; m, S) + (1 - pi)
+ * N(z; 0, R)).  A record beyond every own sample on a feature (an
+ * infinite feature, or one that never varied there) scores infinite, with
+ * posterior 1, and is not fitted; one without a feature is not scored.
+ * The held-out rows are fitted too, unlabelled like the set's records, so
+ * that the fitted score treats a held-out own record and an own record of
+ * the set alike (they must be exchangeable for the threshold to hold);
+ * the weight reported is the set's mean posterior. */
+#define COT_VMIX_RIDGE 0.05
+#define COT_VMIX_ITERS 500
+#define COT_VMIX_FIT 100000
+/* Records scored against several profiles (cross-fitted folds: score -p A
+ * -p B) each have the own component of the profile that scored them
+ * (shift.profile), its held-out rows, p-values and threshold; the
+ * off-policy component is one, in z units. */
+typedef struct {
+    double mu[COT_PROFILE_COMB_MAX], sd[COT_PROFILE_COMB_MAX];
+    double ri0[COT_PROFILE_COMB_MAX][COT_PROFILE_COMB_MAX]; /* R^-1       */
+    double r0[COT_PROFILE_COMB_MAX][COT_PROFILE_COMB_MAX];  /* R          */
+    double ld0;                             /* log det R                   */
+    double *h;                              /* held-out scores, sorted     */
+    uint64_t nh;
+} cot_profile_vnull_t;
+typedef struct {
+    int d, np;                              /* features, profiles          */
+    int f[COT_PROFILE_COMB_MAX];            /* their COT_PCAL_* kinds      */
+    cot_profile_vnull_t own[COT_PROFILE_SET_MAX];
+    double pi, m[COT_PROFILE_COMB_MAX];     /* pi: the fit's prior          */
+    double weight;                          /* the set's mean posterior     */
+    double l1[COT_PROFILE_COMB_MAX][COT_PROFILE_COMB_MAX];  /* chol(S)     */
+    double ld1;                             /* log det S                   */
+    size_t n, seen;                         /* fitted, of seen             */
+    unsigned iters;
+    int converged;
+    /* the rows kept for the fit, and each one's profile */
+    double *z;
+    unsigned char *zp;
+    size_t nz, zcap, stride;
+} cot_profile_vmix_t;
+/* Set m up for the np profiles records were scored with: 0, or -1 with
+ * *why and *which (the profile: it keeps no held-out rows, being built
+ * before them, or has no combined score; or its features differ from the
+ * first's). */
+int cot_profile_vmix_init(cot_profile_vmix_t *m, cot_profile_t *const *p, int np,
+                          const char **why, int *which);
+/* A record's z from the shift object of its score (shift.views...), and
+ * in *k the profile that scored it (shift.profile - 1; 0 when there is
+ * one): 1 with z[0..d) filled, 2 when it is beyond every own sample
+ * (score infinite), 0 when it lacks a feature (not scored), -1 when
+ * shift.profile is missing (several profiles) or not one of them. */
+int cot_profile_vmix_record(const cot_profile_vmix_t *m, const cJSON *shift, double *z, int *k);
+/* Offer a record's z for the fit (records in input order). */
+void cot_profile_vmix_add(cot_profile_vmix_t *m, const double *z, int k);
+/* Fit on the records added, then score each profile's held-out rows. */
+void cot_profile_vmix_fit(cot_profile_vmix_t *m, cot_profile_t *const *p);
+double cot_profile_vmix_score(const cot_profile_vmix_t *m, const double *z, int k);
+double cot_profile_vmix_posterior(const cot_profile_vmix_t *m, const double *z, int k);
+/* The conformal p-value of a score against profile k's held-out records,
+ * and their threshold at fpr. */
+double cot_profile_vmix_p(const cot_profile_vmix_t *m, double score, int k);
+void cot_profile_vmix_threshold(const cot_profile_vmix_t *m, double fpr, int k,
+                                cot_profile_thr_t *t);
+void cot_profile_vmix_free(cot_profile_vmix_t *m);
 
 /* Parse a --fpr value, a rate strictly between 0 and 1, the same way in
  * every tool; a bad value is a usage error (exit 2). */

@@ -153,6 +153,21 @@ t mix-level-plain 2 "echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s
 t score-by 2 "cot-profile score --by meta.env -p \$TMP/none.prof /dev/null"
 t mix-profile-nocal 1 "cot-profile build -q --holdout 0 -o \$TMP/h.prof $S/own.jsonl && echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/h.prof -o \$TMP/o.jsonl \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\"; rc=\${PIPESTATUS[0]}; ls \$TMP; exit \$rc"
 t mix-profile-missing 3 "echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/none.prof \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
+# mix --views: EM over the combined score's features, on the set itself;
+# shift.mix {score, p, off_policy, threshold, fpr, posterior}, the fit on
+# stderr; the rest of each record as mix without it writes it
+MIXSET="head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdout 0.25 -o \$TMP/m.prof \$TMP/a.jsonl && { tail -200 $S/own.jsonl; cat $S/rewritten.jsonl; } | cot-profile score -q -u -p \$TMP/m.prof > \$TMP/s.jsonl"
+t mix-views 0 "$MIXSET && cot-profile mix -u --views --fpr 0.05 -p \$TMP/m.prof \$TMP/s.jsonl 2>&1 >\$TMP/o.jsonl | sed \"s|\$TMP/||\" && jq -r '(.id | sub(\"-[0-9]+$\"; \"\")) + \" \" + (.shift.mix.off_policy | tostring) + \" \" + (.shift.mix.posterior > 0.5 | tostring)' \$TMP/o.jsonl | sort | uniq -c && head -1 \$TMP/o.jsonl | jq -c .shift.mix"
+check mix-views-same "$MIXSET && cot-profile mix -q -u --views -p \$TMP/m.prof \$TMP/s.jsonl | jq -c 'del(.shift.mix)' > \$TMP/v.jsonl && cot-profile mix -q -u -p \$TMP/m.prof \$TMP/s.jsonl | jq -c . | cmp - \$TMP/v.jsonl"
+t mix-views-fpr 0 "$MIXSET && cot-profile mix -q -u --views --fpr 0.05 -p \$TMP/m.prof \$TMP/s.jsonl | jq -c '.shift.mix | {threshold, fpr}' | sort -u"
+t mix-views-no-profile 2 "cot-profile mix --views x.jsonl"
+# cross-fitted folds: each record against the own component of the profile
+# that scored it; mix given fewer profiles than score was: an error
+FOLDS="head -200 $S/own.jsonl > \$TMP/a.jsonl && { tail -200 $S/own.jsonl; cat $S/rewritten.jsonl; } > \$TMP/sft.jsonl && for k in 1 2; do cot-profile build -q --holdout 0.25 --reference \$TMP/sft.jsonl --reference-fold \$k/2 -o \$TMP/f\$k.prof \$TMP/a.jsonl || exit; done && cot-profile score -q -u -p \$TMP/f1.prof -p \$TMP/f2.prof \$TMP/sft.jsonl > \$TMP/s.jsonl"
+t mix-views-folds 0 "$FOLDS && cot-profile mix -u --views -p \$TMP/f1.prof -p \$TMP/f2.prof \$TMP/s.jsonl 2>&1 >\$TMP/o.jsonl | sed \"s|\$TMP/||g\" && jq -r '(.id | sub(\"-[0-9]+$\"; \"\")) + \" profile \" + (.shift.profile | tostring) + \" \" + (.shift.mix.off_policy | tostring)' \$TMP/o.jsonl | sort | uniq -c"
+t mix-views-folds-one 1 "$FOLDS && cot-profile mix -q -u --views -p \$TMP/f1.prof \$TMP/s.jsonl 2>&1 >/dev/null | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[0]}"
+t mix-views-nocal 1 "cot-profile build -q --holdout 0 -o \$TMP/h.prof $S/own.jsonl && echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s.jsonl && cot-profile mix -u --views -p \$TMP/h.prof \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
+t mix-views-unscored 0 "$BUILD && echo '{\"id\":\"x\",\"cot\":\"a\"}' > \$TMP/x.jsonl && cot-profile mix -u -v --views -p \$TMP/m.prof \$TMP/x.jsonl 2>&1 | sed \"s|\$TMP/||\""
 # an option that another command reads is refused, not ignored (score
 # --order 3 would score at the profile's own order without a word)
 t score-build-option 2 "cot-profile score --order 3 -p \$TMP/none.prof /dev/null"

@@ -1026,6 +1026,200 @@ static void test_mixture(void)
            r, m.rewritten);
 }
 
+/* A rewrite of gen()'s text: its words in another order, punctuation and
+ * markup added (the kind of thing a rewriter's voice does). */
+static void gen_rewritten(cot_buf_t *b)
+{
+    static const char *w[] = {"**First**,", "we", "compute", "the", "total:", "-", "so",
+                              "3", "+", "12", "=", "15.", "Then", "each", "apples",
+                              "left", "now", "**answer**", "is", "costs"};
+    cot_buf_clear(b);
+    size_t len = 20 + tap_rnd() % 61;
+    for (size_t i = 0; i < len; i++) {
+        cot_buf_adds(b, w[tap_rnd() % 20]);
+        cot_buf_addc(b, ' ');       /* one line, as gen()'s: else layout says it */
+    }
+}
+
+/* mix --views: the held-out rows are kept and match what scoring gives;
+ * EM on a set of fresh own records and rewrites finds the rewritten
+ * weight, flags the rewrites, and holds the rate on the own records of
+ * the set; a record beyond the own samples, one without a feature, one
+ * with a bad shift.profile; a profile without rows is refused. */
+static void test_views_mixture(void)
+{
+    cot_profile_opts_t o;
+    cot_profile_opts_init(&o);
+    cot_profile_builder_t *b = cot_profile_builder_new(&o);
+    cot_buf_t t = {0};
+    enum { HELD = 800 };
+    static cot_buf_t held[50];
+    for (int i = 0, h = 0; i < 4000 + HELD; i++) {
+        gen(&t);
+        if (i % 6 == 5 && h < HELD) {
+            if (h < 50) { cot_buf_clear(&held[h]); cot_buf_add(&held[h], t.s, t.len); }
+            cot_profile_builder_holdout(b, t.s, t.len);
+            h++;
+        } else {
+            cot_profile_builder_add(b, t.s, t.len);
+        }
+    }
+    tap_is_long(cot_profile_builder_write(b, path), 0, "views: build");
+    cot_profile_builder_free(b);
+    cot_profile_t *p = cot_profile_load(path);
+    if (!p) { tap_ok(0, "views: profile loads"); return; }
+    cot_profile_info_t in;
+    cot_profile_info(p, &in);
+    tap_ok(in.cal_rows == in.ncal && in.ncal == HELD, "views: %llu held-out rows kept",
+           (unsigned long long)in.cal_rows);
+    cot_profile_shift_opts_t so;
+    cot_profile_shift_opts_init(&so);
+    cot_profile_work_t w = {0};
+    cot_profile_vmix_t m;
+    const char *why = NULL;
+    int which = -1;
+    int vi = cot_profile_vmix_init(&m, &p, 1, &why, &which);
+    tap_ok(vi == 0 && m.d == 5, "views: set up on the 5 features of the combined score (%d)",
+           m.d);
+    /* row i is held-out record i's features, as its score writes them */
+    int rows_bad = 0;
+    for (int i = 0; i < 50; i++) {
+        int off;
+        cJSON *sh = cot_profile_shift_json(p, held[i].s, held[i].len, -1, &so, &w, &off);
+        double z[COT_PROFILE_COMB_MAX], zr[COT_PROFILE_COMB_MAX];
+        int k, r = cot_profile_vmix_record(&m, sh, z, &k);
+        double x[COT_PROFILE_COMB_MAX];
+        for (int j = 0; j < m.d; j++) {
+            x[j] = cot_profile_cal_row(p, (uint64_t)i, m.f[j]);
+            zr[j] = (x[j] - m.own[0].mu[j]) / m.own[0].sd[j];
+            if (r != 1 || k != 0 || fabs(zr[j] - z[j]) > 1e-3) rows_bad++;
+        }
+        cJSON_Delete(sh);
+        cot_buf_free(&held[i]);
+    }
+    tap_ok(rows_bad == 0, "views: held-out rows are the records' features (%d off)", rows_bad);
+    tap_ok(isnan(cot_profile_cal_row(p, HELD, 0)), "views: no row past the last");
+    /* the set: 2000 fresh own records and 500 rewrites */
+    enum { OWN = 2000, REW = 500 };
+    static double zs[OWN + REW][COT_PROFILE_COMB_MAX];
+    for (int i = 0; i < OWN + REW; i++) {
+        if (i < OWN) gen(&t); else gen_rewritten(&t);
+        int off, k;
+        cJSON *sh = cot_profile_shift_json(p, t.s, t.len, -1, &so, &w, &off);
+        int r = cot_profile_vmix_record(&m, sh, zs[i], &k);
+        cJSON_Delete(sh);
+        if (r != 1) { tap_ok(0, "views: record %d has every feature (%d)", i, r); break; }
+        cot_profile_vmix_add(&m, zs[i], k);
+    }
+    cot_profile_vmix_fit(&m, &p);
+    tap_ok(m.n == OWN + REW && m.converged && fabs(m.weight - 0.2) < 0.03,
+           "views: EM converged (%u rounds), weight %.4f (truth 0.2)", m.iters, m.weight);
+    cot_profile_thr_t thr;
+    cot_profile_vmix_threshold(&m, 0.01, 0, &thr);
+    int fp = 0, tp = 0;
+    double post_own = 0, post_rew = 0;
+    for (int i = 0; i < OWN + REW; i++) {
+        double sc = cot_profile_vmix_score(&m, zs[i], 0);
+        double po = cot_profile_vmix_posterior(&m, zs[i], 0);
+        if (i < OWN) fp += sc > thr.t, post_own += po;
+        else tp += sc > thr.t, post_rew += po;
+    }
+    /* 2000 own records at a threshold from 800 held out: at most 41 above
+     * it is what a correct calibration gives 999 times in 1000 */
+    tap_ok(thr.resolved && fp <= 41, "views: %d of %d own records flagged at --fpr 0.01", fp, OWN);
+    tap_ok(tp >= REW * 95 / 100, "views: %d of %d rewrites flagged", tp, REW);
+    tap_ok(post_own / OWN < 0.05 && post_rew / REW > 0.95,
+           "views: mean posterior own %.4f, rewritten %.4f", post_own / OWN, post_rew / REW);
+    double s0 = cot_profile_vmix_score(&m, zs[OWN], 0);
+    double p0 = cot_profile_vmix_p(&m, s0, 0);
+    tap_ok(p0 > 0 && p0 <= 1.0 / (HELD + 1) + 1e-12 && cot_profile_vmix_p(&m, -1e300, 0) == 1,
+           "views: a rewrite's p-value is the least the held-out rows resolve (%.5f)", p0);
+    /* a shift beyond the own samples, one without a feature, bad profiles */
+    cJSON *sh = cJSON_Parse("{\"views\": {\"words\": {\"bits\": 1.7976931348623157e+308, "
+                            "\"peak\": 3}, \"chars\": {\"bits\": 1, \"peak\": 2}, "
+                            "\"layout\": {\"rms_z\": 1}}}");
+    double z[COT_PROFILE_COMB_MAX];
+    int k;
+    tap_is_long(cot_profile_vmix_record(&m, sh, z, &k), 2, "views: infinite feature: beyond");
+    cJSON_DeleteItemFromObject(cJSON_GetObjectItem(sh, "views"), "layout");
+    tap_is_long(cot_profile_vmix_record(&m, sh, z, &k), 0, "views: a feature missing: not scored");
+    cJSON_AddNumberToObject(sh, "profile", 2);
+    tap_is_long(cot_profile_vmix_record(&m, sh, z, &k), -1, "views: shift.profile 2 of 1: bad");
+    cJSON_Delete(sh);
+    cot_profile_vmix_free(&m);
+    /* subtler rewrites (one word in 5 swapped for another): the rate still
+     * held on the set's own records, most rewrites flagged; the weight
+     * overstates the fraction here (0.46 for 0.2: the own features are not
+     * Gaussian, and the off-policy component takes in their tail), as
+     * cot-profile(1) says: the fraction to go by is Storey's */
+    vi = cot_profile_vmix_init(&m, &p, 1, &why, &which);
+    for (int i = 0; i < OWN + REW; i++) {
+        gen(&t);
+        if (i >= OWN) {
+            static const char *sw[] = {"apples", "costs", "left", "we", "so", "12"};
+            cot_buf_t u = {0};
+            for (char *q = strtok(t.s, " "); q; q = strtok(NULL, " ")) {
+                cot_buf_adds(&u, tap_rnd() % 5 ? q : sw[tap_rnd() % 6]);
+                cot_buf_addc(&u, ' ');
+            }
+            cot_buf_clear(&t);
+            cot_buf_add(&t, u.s, u.len);
+            cot_buf_free(&u);
+        }
+        int off, k;
+        cJSON *sh = cot_profile_shift_json(p, t.s, t.len, -1, &so, &w, &off);
+        if (cot_profile_vmix_record(&m, sh, zs[i], &k) == 1) cot_profile_vmix_add(&m, zs[i], k);
+        cJSON_Delete(sh);
+    }
+    cot_profile_vmix_fit(&m, &p);
+    cot_profile_vmix_threshold(&m, 0.01, 0, &thr);
+    fp = tp = 0;
+    for (int i = 0; i < OWN + REW; i++) {
+        double sc = cot_profile_vmix_score(&m, zs[i], 0);
+        if (i < OWN) fp += sc > thr.t; else tp += sc > thr.t;
+    }
+    tap_ok(vi == 0 && m.n == OWN + REW && fp <= 41 && tp >= 300 && m.weight > 0.2,
+           "views, subtle rewrites: weight %.4f (truth 0.2), %d of %d own and %d of %d "
+           "rewrites flagged", m.weight, fp, OWN, tp, REW);
+    cot_profile_vmix_free(&m);
+    /* past COT_VMIX_FIT records, every 2nd, 4th, ... is kept */
+    vi = cot_profile_vmix_init(&m, &p, 1, &why, &which);
+    for (size_t i = 0; i < 5 * (size_t)COT_VMIX_FIT; i++) {
+        double zz[COT_PROFILE_COMB_MAX] = {(double)i};
+        cot_profile_vmix_add(&m, zz, 0);
+    }
+    int spaced = m.stride == 4 && m.nz == 5 * (size_t)COT_VMIX_FIT / 4;
+    for (size_t i = 0; spaced && i < m.nz; i++) spaced = m.z[i * (size_t)m.d] == (double)(4 * i);
+    tap_ok(vi == 0 && spaced, "views: %d records offered, every %zuth kept: %zu",
+           5 * COT_VMIX_FIT, m.stride, m.nz);
+    cot_profile_vmix_free(&m);
+    /* a profile built before the rows were kept: its calibration section
+     * ends after the sorted values */
+    FILE *f = fopen(path, "rb");
+    fseek(f, 0, SEEK_END);
+    size_t n = (size_t)ftell(f);
+    unsigned char *img = malloc(n);
+    rewind(f);
+    size_t got = fread(img, 1, n, f);
+    fclose(f);
+    put64(img + 344, get64(img + 344) - 8 * COT_PCAL_N * (uint64_t)HELD);
+    reseal(img, n);
+    f = fopen(bad, "wb");
+    fwrite(img, 1, got, f);
+    fclose(f);
+    free(img);
+    cot_profile_t *old = cot_profile_load(bad);
+    why = "";
+    if (old) cot_profile_info(old, &in);
+    vi = old ? cot_profile_vmix_init(&m, &old, 1, &why, &which) : 0;
+    tap_ok(old && in.cal_rows == 0 && in.ncal == HELD && vi < 0 && strstr(why, "rebuild it"),
+           "views: a profile without rows loads, and mix --views refuses it: %s", why);
+    cot_profile_close(old);
+    cot_profile_work_free(&w);
+    cot_buf_free(&t);
+    cot_profile_close(p);
+}
+
 static int cmp_dbl(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -1165,6 +1359,7 @@ int main(void)
     test_bad_views();
     test_mixture();
     test_mixture_coverage();
+    test_views_mixture();
     test_number_text();
     unlink(path); unlink(bad); rmdir(dir);
     return tap_done();
