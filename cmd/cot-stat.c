@@ -32,8 +32,9 @@ static void usage(FILE *fp)
 "      --shift                distance from the model's own distribution: the\n"
 "                             shift.off_policy rate and the means of\n"
 "                             shift.excess_bits, shift.z, shift.score, and\n"
-"                             shift.posterior and the logprob NLL and its\n"
-"                             shift when any record has them (cot-profile(1))\n"
+"                             shift.posterior, shift.mix.posterior and the\n"
+"                             logprob NLL and its shift when any record has\n"
+"                             them (cot-profile(1))\n"
 "Trends:\n"
 "      --trend FIELD          ordered field, e.g. meta.step\n"
 "      --for FIELD=VALUE      the rate to follow over it (repeatable)\n"
@@ -104,7 +105,7 @@ typedef struct {
  * they are not checked against the records (see wanted_fields). */
 static const char *const SHIFT_NUM[] = {
     "shift.excess_bits", "shift.z", "shift.score", "shift.posterior",
-    "logprob_stats.cot.nll_mean",
+    "shift.mix.posterior", "logprob_stats.cot.nll_mean",
     "logprob_stats.nll_shift.overall"};
 
 static void opts_free_extra(opts_t *o)
@@ -250,7 +251,8 @@ static void parse(int argc, char **argv, cot_common_t *common, opts_t *o)
                  * rare: no section for them when no record has any,
                  * unless asked for by --num or a gate. */
                 if ((!strncmp(SHIFT_NUM[i], "logprob_stats.", 14) ||
-                     !strcmp(SHIFT_NUM[i], "shift.posterior")) &&
+                     !strcmp(SHIFT_NUM[i], "shift.posterior") ||
+                     !strcmp(SHIFT_NUM[i], "shift.mix.posterior")) &&
                     !strv_has(o->quiet, o->nquiet, SHIFT_NUM[i]))
                     strv_push(&o->quiet, &o->nquiet, SHIFT_NUM[i]);
             }

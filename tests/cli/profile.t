@@ -158,6 +158,7 @@ t mix-profile-missing 3 "echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$T
 # stderr; the rest of each record as mix without it writes it
 MIXSET="head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdout 0.25 -o \$TMP/m.prof \$TMP/a.jsonl && { tail -200 $S/own.jsonl; cat $S/rewritten.jsonl; } | cot-profile score -q -u -p \$TMP/m.prof > \$TMP/s.jsonl"
 t mix-views 0 "$MIXSET && cot-profile mix -u --views --fpr 0.05 -p \$TMP/m.prof \$TMP/s.jsonl 2>&1 >\$TMP/o.jsonl | sed \"s|\$TMP/||\" && jq -r '(.id | sub(\"-[0-9]+$\"; \"\")) + \" \" + (.shift.mix.off_policy | tostring) + \" \" + (.shift.mix.posterior > 0.5 | tostring)' \$TMP/o.jsonl | sort | uniq -c && head -1 \$TMP/o.jsonl | jq -c .shift.mix"
+t mix-views-stat 0 "$MIXSET && cot-profile mix -q -u --views --fpr 0.05 -p \$TMP/m.prof \$TMP/s.jsonl | jq -c '.meta.src = (.id | split(\"-\")[0])' | cot-stat -q --by meta.src --shift --count shift.mix.off_policy --tsv | grep -e mix | cut -f1-6,8,11"
 check mix-views-same "$MIXSET && cot-profile mix -q -u --views -p \$TMP/m.prof \$TMP/s.jsonl | jq -c 'del(.shift.mix)' > \$TMP/v.jsonl && cot-profile mix -q -u -p \$TMP/m.prof \$TMP/s.jsonl | jq -c . | cmp - \$TMP/v.jsonl"
 t mix-views-fpr 0 "$MIXSET && cot-profile mix -q -u --views --fpr 0.05 -p \$TMP/m.prof \$TMP/s.jsonl | jq -c '.shift.mix | {threshold, fpr}' | sort -u"
 t mix-views-no-profile 2 "cot-profile mix --views x.jsonl"
