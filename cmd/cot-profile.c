@@ -1064,10 +1064,16 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
                 cot_buf_t m = {0};
                 const cJSON *pk = cot_record_get(l.json, "shift.profile");
                 char *v = pk ? cJSON_PrintUnformatted(pk) : NULL;
-                cot_buf_printf(&m, "shift.profile is %s, but mix --views was given %d "
-                               "profile%s: give mix the profiles score was given, in its "
-                               "order", v ? v : "missing", o->nprofiles,
-                               o->nprofiles > 1 ? "s" : "");
+                if (vr == -1)
+                    cot_buf_printf(&m, "shift.profile is %s, but mix --views was given "
+                                   "%d profile%s: give mix the profiles score was given, "
+                                   "in its order", v ? v : "missing", o->nprofiles,
+                                   o->nprofiles > 1 ? "s" : "");
+                else
+                    cot_buf_printf(&m, "shift.threshold is not the one %s gives at its "
+                                   "shift.fpr, so the record was scored with another "
+                                   "profile: give mix --views the profiles score was "
+                                   "given, in its order", o->profiles[vk]);
                 free(v);
                 int rr = cot_run_reject(&run, &l, "bad-profile", m.s);
                 cot_buf_free(&m);

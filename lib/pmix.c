@@ -88,6 +88,31 @@ static int zed(const cot_profile_vmix_t *m, const cot_profile_vnull_t *o, const 
     return beyond ? 2 : 1;
 }
 
+/* NANs last */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    if (isnan(x) || isnan(y)) return isnan(x) - isnan(y);
+    return x < y ? -1 : x > y;
+}
+
+/* Whether shift's threshold (at its fpr) is the one own component o's
+ * profile gives: 1 yes or cannot tell (none written, or unresolved), 0 no. */
+static int same_threshold(const cot_profile_vnull_t *o, const cJSON *shift)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(shift, "threshold"),
+                *f = cJSON_GetObjectItemCaseSensitive(shift, "fpr");
+    if (!cJSON_IsNumber(t) || !cJSON_IsNumber(f)) return 1;
+    uint64_t n = o->nsc;
+    while (n && isnan(o->sc[n - 1])) n--;
+    cot_profile_thr_t c;
+    cot_profile_conformal(o->sc, n, n, f->valuedouble, &c);
+    if (!c.resolved) return 1;
+    if (isinf(c.t)) return t->valuedouble >= DBL_MAX;
+    double r = round(c.t * 1e4) / 1e4;
+    return fabs(r - t->valuedouble) <= 1e-9 * (1 + fabs(r));
+}
+
 /* Own component o from profile p (its features in f, d of them): 0, or -1
  * with *why. */
 static int own_init(cot_profile_vnull_t *o, const cot_profile_t *p, int *d, int *f,
@@ -115,6 +140,12 @@ static int own_init(cot_profile_vnull_t *o, const cot_profile_t *p, int *d, int 
         return -1;
     }
     o->ld0 = -ldri;
+    /* the combined score's held-out values, sorted: the threshold a record
+     * scored by this profile carries (see cot_profile_vmix_record()) */
+    o->nsc = in.cal_rows;
+    o->sc = cot_malloc((o->nsc ? o->nsc : 1) * sizeof *o->sc);
+    for (uint64_t i = 0; i < o->nsc; i++) o->sc[i] = cot_profile_cal_row(p, i, COT_PCAL_SCORE);
+    qsort(o->sc, o->nsc, sizeof *o->sc, cmp_double);
     /* R itself, the start for S: column j solves (L L') x = e_j */
     for (int j = 0; j < *d; j++) {
         double y[D], x[D];
@@ -168,6 +199,7 @@ int cot_profile_vmix_record(const cot_profile_vmix_t *m, const cJSON *shift, dou
             return -1;
         *k = (int)pk->valuedouble - 1;
     }
+    if (!same_threshold(&m->own[*k], shift)) return -2;
     for (int i = 0; i < m->d; i++) {
         const char *path = feat_path(m->f[i]);
         const cJSON *v = path ? cot_record_get(shift, path) : NULL;
@@ -225,12 +257,6 @@ static double llr(const cot_profile_vmix_t *m, const double *z, double q0, int k
 static double logistic(double a)
 {
     return a > 0 ? 1 / (1 + exp(-a)) : exp(a) / (1 + exp(a));
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 void cot_profile_vmix_fit(cot_profile_vmix_t *m, cot_profile_t *const *p)
@@ -370,6 +396,6 @@ void cot_profile_vmix_free(cot_profile_vmix_t *m)
 {
     free(m->z);
     free(m->zp);
-    for (int k = 0; k < m->np; k++) free(m->own[k].h);
+    for (int k = 0; k < m->np; k++) free(m->own[k].h), free(m->own[k].sc);
     memset(m, 0, sizeof *m);
 }
