@@ -232,13 +232,13 @@ static void keep(cot_profile_vmix_t *m, const double *z, int k)
 void cot_profile_vmix_add(cot_profile_vmix_t *m, const double *z, int k)
 {
     if (m->seen++ % m->stride) return;
-    if (m->nz == 2 * (size_t)COT_VMIX_FIT) {       /* keep every other one */
-        for (size_t i = 0; i < COT_VMIX_FIT; i++) {
+    if (m->nz == (size_t)COT_VMIX_FIT) {           /* keep every other one */
+        for (size_t i = 0; i < COT_VMIX_FIT / 2; i++) {
             memmove(m->z + i * (size_t)m->d, m->z + 2 * i * (size_t)m->d,
                     (size_t)m->d * sizeof *m->z);
             m->zp[i] = m->zp[2 * i];
         }
-        m->nz = COT_VMIX_FIT;
+        m->nz = COT_VMIX_FIT / 2;
         m->stride *= 2;
         if ((m->seen - 1) % m->stride) return;
     }

@@ -581,8 +581,9 @@ double cot_profile_mix_posterior(const cot_profile_mix_t *m, double p);
  * EM starts from m = 2 x the set's mean, S = R, pi = 1/2, and stops when
  * the mean log-likelihood moves by under 1e-9, or after COT_VMIX_ITERS
  * rounds.  At most COT_VMIX_FIT records are fitted: beyond that, evenly
- * spaced ones (every 2nd, 4th, ...: the same for the same input), so that
- * memory stays bounded.  A record's score is the log-likelihood ratio
+ * spaced ones (every 2nd, 4th, ...: the same for the same input; between
+ * COT_VMIX_FIT / 2 and COT_VMIX_FIT of them), so that memory stays
+ * bounded.  A record's score is the log-likelihood ratio
  * log N(z; m, S) - log N(z; 0, R): the direction the data say the
  * rewrites moved in, not a fixed one.  Its p-value and flag are
  * conformal against the same function of the held-out records' rows
@@ -598,7 +599,7 @@ double cot_profile_mix_posterior(const cot_profile_mix_t *m, double p);
  * the weight reported is the set's mean posterior. */
 #define COT_VMIX_RIDGE 0.05
 #define COT_VMIX_ITERS 500
-#define COT_VMIX_FIT 100000
+#define COT_VMIX_FIT 200000
 /* Records scored against several profiles (cross-fitted folds: score -p A
  * -p B) each have the own component of the profile that scored them
  * (shift.profile), its held-out rows, p-values and threshold; the

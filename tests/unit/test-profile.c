@@ -1188,8 +1188,8 @@ static void test_views_mixture(void)
         double zz[COT_PROFILE_COMB_MAX] = {(double)i};
         cot_profile_vmix_add(&m, zz, 0);
     }
-    int spaced = m.stride == 4 && m.nz == 5 * (size_t)COT_VMIX_FIT / 4;
-    for (size_t i = 0; spaced && i < m.nz; i++) spaced = m.z[i * (size_t)m.d] == (double)(4 * i);
+    int spaced = m.stride == 8 && m.nz == 5 * (size_t)COT_VMIX_FIT / 8;
+    for (size_t i = 0; spaced && i < m.nz; i++) spaced = m.z[i * (size_t)m.d] == (double)(8 * i);
     tap_ok(vi == 0 && spaced, "views: %d records offered, every %zuth kept: %zu",
            5 * COT_VMIX_FIT, m.stride, m.nz);
     cot_profile_vmix_free(&m);
