@@ -411,7 +411,8 @@ static const char *tmp_dir(void)
  * TMPDIR is a disk with room: bench/pipeline) or decompressed again:
  * COT_DIFF_SPILL=1 or 0 says; else again when TMPDIR is memory (tmpfs,
  * ramfs: the spill would hold the originals in memory), cannot be asked,
- * or has less room than COT_PAIR_SPILL_ROOM times the file. */
+ * is not a folder we may write in, or has less room than
+ * COT_PAIR_SPILL_ROOM times the file. */
 static int spill_zstd(const struct stat *st)
 {
     const char *e = getenv("COT_DIFF_SPILL");
@@ -419,7 +420,9 @@ static int spill_zstd(const struct stat *st)
     struct statfs fs;
     struct statvfs vfs;
     const char *d = tmp_dir();
+    struct stat ds;
     if (statfs(d, &fs) < 0 || statvfs(d, &vfs) < 0) return 0;
+    if (stat(d, &ds) < 0 || !S_ISDIR(ds.st_mode) || access(d, W_OK | X_OK) < 0) return 0;
     if ((unsigned long)fs.f_type == 0x01021994UL ||     /* TMPFS_MAGIC */
         (unsigned long)fs.f_type == 0x858458f6UL)       /* RAMFS_MAGIC */
         return 0;

@@ -137,7 +137,8 @@ void cot_pair_src_skip(cot_pair_src_t *s, size_t len);
 int cot_pair_src_done(cot_pair_src_t *s);
 /* A zstd regular file is spilled where TMPDIR is a disk with room for
  * COT_PAIR_SPILL_ROOM times the file (the quicker way); else (TMPDIR a
- * tmpfs, where a spill would sit in memory, missing, or short of room) it
+ * tmpfs, where a spill would sit in memory, missing, not a folder we may
+ * write in, or short of room) it
  * is decompressed again, in step with the reads, and its last
  * COT_PAIR_REREAD_MIN bytes (plus
  * COT_PAIR_REREAD_PER for each of n threads reading, up to

@@ -324,13 +324,14 @@ t answer-shift-no-key 0 "printf '%s\\n' '{\"id\":\"o1\",\"prompt\":\"p\",\"cot\"
 # A plain ORIG is read in place.  One on stdin or a pipe is spilled to
 # TMPDIR (-v: spilled-bytes); so is a zstd file where TMPDIR is a disk with
 # room, or with COT_DIFF_SPILL=1.  Else (TMPDIR a tmpfs, or missing, or
-# COT_DIFF_SPILL=0) a zstd file is decompressed again, with nothing in
-# TMPDIR.  The same records every way.  A TMPDIR that cannot take a spill
+# COT_DIFF_SPILL=0, or TMPDIR not a folder it may write in) a zstd file
+# is decompressed again, with nothing in TMPDIR.  The same records every way.  A TMPDIR that cannot take a spill
 # is an error that names it.
 t spill-zstd      0 'zstd -q -c $O > $TMP/o.zst && cot-diff -u -v - $S < $TMP/o.zst 2>&1 >/dev/null | grep -o "index-bytes [0-9]* spilled-bytes [0-9]*" &&
   COT_DIFF_SPILL=1 cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -o "index-bytes [0-9]* spilled-bytes [0-9]*"'
 t reread-zstd     0 'zstd -q -c $O > $TMP/o.zst && TMPDIR=$TMP/none cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -o "orig: .*" &&
-  COT_DIFF_SPILL=0 cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -o "orig: .*"'
+  COT_DIFF_SPILL=0 cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -o "orig: .*" &&
+  TMPDIR=$TMP/o.zst cot-diff -u -v $TMP/o.zst $S 2>&1 >/dev/null | grep -o "orig: .*"'
 # without COT_DIFF_SPILL: spilled where TMPDIR is a disk (here $TMP, unless
 # it is a tmpfs itself), read again where it is a tmpfs (/dev/shm)
 check spill-auto  'zstd -q -c $O > $TMP/o.zst && unset COT_DIFF_SPILL && fs=$(stat -f -c %T $TMP) &&
