@@ -2521,19 +2521,19 @@ static int fp_in(const unsigned char *v, uint64_t n, uint64_t x)
     return lo < n && rd64(v + 8 * lo) == x;
 }
 
-/* Whether the m word tokens t are a record of the reference (see
- * cot_profile_work_t.in_reference). */
-static int in_reference(const cot_profile_t *pr, const cot_ptok_t *t, size_t m)
+/* Whether a record whose word tokens have fingerprint fp is one of the
+ * reference (see cot_profile_work_t.in_reference). */
+static int in_reference(const cot_profile_t *pr, uint64_t fp)
 {
     if (!pr->rfp) return -1;
-    return fp_in(pr->rfp, pr->info.ref_fingerprints, cot_profile_fingerprint(t, m));
+    return fp_in(pr->rfp, pr->info.ref_fingerprints, fp);
 }
 
-/* Whether they are a record the profile was trained on (-1: cannot tell). */
-static int in_training(const cot_profile_t *pr, const cot_ptok_t *t, size_t m)
+/* Whether it is a record the profile was trained on (-1: cannot tell). */
+static int in_training(const cot_profile_t *pr, uint64_t fp)
 {
     if (!pr->tfp) return -1;
-    return fp_in(pr->tfp, pr->info.trained_fingerprints, cot_profile_fingerprint(t, m));
+    return fp_in(pr->tfp, pr->info.trained_fingerprints, fp);
 }
 
 int cot_profile_holds(const cot_profile_t *p, const char *text, size_t n,
@@ -2541,7 +2541,7 @@ int cot_profile_holds(const cot_profile_t *p, const char *text, size_t n,
 {
     if (!(p->info.views >> COT_PVIEW_REF_WORDS & 1)) return 0;
     size_t m = cot_profile_tokenize(text, n, &w->toks, &w->tcap);
-    return m ? in_reference(p, w->toks, m) : 0;
+    return m ? in_reference(p, cot_profile_fingerprint(w->toks, m)) : 0;
 }
 
 void cot_profile_set_names(const char *const *names, int n, cot_buf_t *out)
@@ -2629,7 +2629,9 @@ static void put_shift(sink_t *sh, const cot_profile_t *prof, const char *cot, si
     const cot_ptok_t *toks = w->toks;
     const double *bits = w->bits;
     const int has_ref = prof->info.views >> COT_PVIEW_REF_WORDS & 1;
-    w->in_reference = has_ref && n ? in_reference(prof, toks, n) : 0;
+    /* one fingerprint for both look-ups (a serial chain over the tokens) */
+    const uint64_t fp = n && (prof->rfp || prof->tfp) ? cot_profile_fingerprint(toks, n) : 0;
+    w->in_reference = has_ref && n ? in_reference(prof, fp) : 0;
     const int inref = w->in_reference == 1;
     if (inref) f[COT_PCAL_SCORE] = f[COT_PCAL_WLLR] = f[COT_PCAL_CLLR] = NAN;
     const cot_profile_score_t s = w->words;
@@ -2662,7 +2664,7 @@ static void put_shift(sink_t *sh, const cot_profile_t *prof, const char *cot, si
         if (w->in_reference < 0 || !n) put_null(sh, "in_reference");
         else put_bool(sh, "in_reference", inref);
     }
-    w->trained = n ? in_training(prof, toks, n) : 0;
+    w->trained = n ? in_training(prof, fp) : 0;
     if (w->trained == 1) put_bool(sh, "trained", 1);
     if (w->picked) put_plain(sh, "profile", (double)w->picked);
     if (o->units) put_units(sh, prof, cot, len, n, o, w, inref);
