@@ -78,6 +78,28 @@ static void exercise(const cot_profile_t *p, const char *text, size_t n)
     cot_profile_info(p, &in);
     cot_profile_threshold(p, 0, 0.01);
     cot_profile_threshold(p, 1, 0.5);
+    /* mix --views on its held-out rows, whatever they hold */
+    cot_profile_vmix_t m;
+    const char *why;
+    int which;
+    cot_profile_t *pp = (cot_profile_t *)p;
+    if (cot_profile_vmix_init(&m, &pp, 1, &why, &which) == 0) {
+        o.per_token = 0;
+        j = cot_profile_shift_json(p, text, n, -1, &o, &w, &off);
+        double z[COT_PROFILE_COMB_MAX];
+        int k;
+        int r = cot_profile_vmix_record(&m, j, z, &k);
+        for (int i = 0; r == 1 && i < 3; i++) cot_profile_vmix_add(&m, z, k);
+        cot_profile_vmix_fit(&m, &pp);
+        cot_profile_thr_t t;
+        cot_profile_vmix_threshold(&m, 0.01, 0, &t);
+        if (r == 1) {
+            cot_profile_vmix_p(&m, cot_profile_vmix_score(&m, z, 0), 0);
+            cot_profile_vmix_posterior(&m, z, 0);
+        }
+        cJSON_Delete(j);
+        cot_profile_vmix_free(&m);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
