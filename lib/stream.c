@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -141,8 +142,10 @@ static int open_read(cot_stream_t *s)
     s->buf = cot_malloc(s->buf_cap);
     s->max_line = COT_MAX_LINE_DEFAULT;
     const char *env = getenv("COT_MAX_LINE");
-    if (env && cot_parse_size(env, &s->max_line) < 0)
-        cot_warn("ignoring COT_MAX_LINE=%s: not a size", env);
+    static atomic_int warned;       /* once a run, not once a stream */
+    if (env && cot_parse_size(env, &s->max_line) < 0 && !atomic_exchange(&warned, 1))
+        cot_warn("ignoring COT_MAX_LINE=%s: not a size (lines up to %zu bytes are read)",
+                 env, (size_t)COT_MAX_LINE_DEFAULT);
 
     /* Sniff: gather up to 4 bytes (a pipe may deliver fewer per read). */
     while (s->raw_len < 4) {
