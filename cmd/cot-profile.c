@@ -982,6 +982,14 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
         for (int j = 0; j < vnp; j++) {
             cot_profile_close(vprof[j]);
             cot_profile_vmix_threshold(&vm, o->fpr, j, &vthr[j]);
+            if ((vm.n || vbeyond) && vthr[j].resolved && !cot_profile_thr_enough(&vthr[j], o->fpr))
+                cot_warn("mix --views: the --fpr %g threshold of shift.mix.score rests on "
+                         "the %llu held-out records of %s, fewer than %.0f (10/fpr), so "
+                         "the rate it holds is uncertain (%llu of them above it); raise "
+                         "--holdout or give more own samples", o->fpr,
+                         (unsigned long long)vthr[j].n, o->profiles[j],
+                         ceil(COT_PROFILE_UNITS_PER_FPR / o->fpr - 1e-9),
+                         (unsigned long long)vthr[j].above);
         }
         if (cot_verbose >= 1) mix_views_say(&vm, vbeyond, o->fpr, vthr, o->profiles);
     }
