@@ -832,8 +832,11 @@ int main(int argc, char **argv)
                 bad = 1;
             }
         add_inputs(&fp.parts[0], files, nfiles);
+        /* the records' digest goes into a partial's fingerprint, nowhere
+         * else: a report alone does not hash every line */
         rc = bad ? COT_EXIT_IO
-                 : read_records(&common, files, nfiles, &st, &fp.parts[0], f, o.partial);
+                 : read_records(&common, files, nfiles, &st, o.partial ? &fp.parts[0] : NULL,
+                                f, o.partial);
         cot_fields_free(f);
     }
     if (inited) st.fp = &fp;
