@@ -74,6 +74,7 @@ static void usage(FILE *fp)
 "mix:\n"
 "  -p, --profile FILE    the profile the records were scored with: the\n"
 "                        interval counts its calibration's error too\n"
+"                        (--views: each profile score was given, in order)\n"
 "      --field PATH      the calibrated p-value to fit [shift.score_p]\n"
 "      --by PATH         also fit each group of records with one value there\n"
 "                        (the estimates on stderr; posteriors stay the set's)\n"
