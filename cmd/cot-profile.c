@@ -1079,8 +1079,8 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
                                    "in its order", v ? v : "missing", o->nprofiles,
                                    o->nprofiles > 1 ? "s" : "");
                 else
-                    cot_buf_printf(&m, "shift.threshold is not the one %s gives at its "
-                                   "shift.fpr, so the record was scored with another "
+                    cot_buf_printf(&m, "its shift.threshold or z-scores are not those %s "
+                                   "gives, so the record was scored with another "
                                    "profile: give mix --views the profiles score was "
                                    "given, in its order", o->profiles[vk]);
                 free(v);

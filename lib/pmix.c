@@ -28,6 +28,23 @@ static const char *feat_path(int kind)
     }
 }
 
+/* Where the shift object writes a feature's z against the held-out
+ * records of the profile that scored it. */
+static const char *z_path(int kind)
+{
+    switch (kind) {
+    case COT_PCAL_WBITS: return "views.words.z";
+    case COT_PCAL_WWIN: return "worst_window.z";
+    case COT_PCAL_WPEAK: return "views.words.peak_z";
+    case COT_PCAL_CBITS: return "views.chars.z";
+    case COT_PCAL_CPEAK: return "views.chars.peak_z";
+    case COT_PCAL_LAYOUT: return "views.layout.z";
+    case COT_PCAL_WLLR: return "views.words.llr_z";
+    case COT_PCAL_CLLR: return "views.chars.llr_z";
+    default: return NULL;
+    }
+}
+
 /* a = L L' (lower L) for the d x d a: 0, or -1 when a is not positive
  * definite; *ld = log det a. */
 static int chol(const double a[][D], int d, double l[][D], double *ld)
@@ -199,15 +216,25 @@ int cot_profile_vmix_record(const cot_profile_vmix_t *m, const cJSON *shift, dou
             return -1;
         *k = (int)pk->valuedouble - 1;
     }
-    if (!same_threshold(&m->own[*k], shift)) return -2;
+    const cot_profile_vnull_t *o = &m->own[*k];
+    if (!same_threshold(o, shift)) return -2;
     for (int i = 0; i < m->d; i++) {
         const char *path = feat_path(m->f[i]);
         const cJSON *v = path ? cot_record_get(shift, path) : NULL;
         if (!cJSON_IsNumber(v)) return 0;
         /* jq's infinity, as the shift object writes one */
         x[i] = v->valuedouble >= DBL_MAX ? INFINITY : v->valuedouble;
+        /* the z the scorer wrote must be this profile's: x = z sd + mean,
+         * both rounded to 4 decimals (else another profile scored it, and
+         * its held-out records say that the threshold does not) */
+        const cJSON *zv = cot_record_get(shift, z_path(m->f[i]));
+        if (cJSON_IsNumber(zv) && isfinite(x[i]) && o->sd[i] > 0 &&
+            fabs(zv->valuedouble) < DBL_MAX &&
+            fabs(zv->valuedouble * o->sd[i] + o->mu[i] - x[i]) >
+                1e-4 * (1 + o->sd[i]) + 1e-9 * fabs(o->mu[i]))
+            return -2;
     }
-    return zed(m, &m->own[*k], x, z);
+    return zed(m, o, x, z);
 }
 
 /* Room for `more` rows past nz. */

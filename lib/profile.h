@@ -641,8 +641,9 @@ int cot_profile_vmix_init(cot_profile_vmix_t *m, cot_profile_t *const *p, int np
  * one): 1 with z[0..d) filled, 2 when it is beyond every own sample
  * (score infinite), 0 when it lacks a feature (not scored), -1 when
  * shift.profile is missing (several profiles) or not one of them, -2 when
- * its shift.threshold is not the one that profile gives at its shift.fpr
- * (scored with another profile: its z-scores would be read wrongly). */
+ * its shift.threshold is not the one that profile gives at its shift.fpr,
+ * or a feature's z written there is not that profile's (scored with
+ * another profile: its z-scores would be read wrongly). */
 int cot_profile_vmix_record(const cot_profile_vmix_t *m, const cJSON *shift, double *z, int *k);
 /* Offer a record's z for the fit (records in input order). */
 void cot_profile_vmix_add(cot_profile_vmix_t *m, const double *z, int k);

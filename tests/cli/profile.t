@@ -167,9 +167,13 @@ t mix-views-no-profile 2 "cot-profile mix --views x.jsonl"
 FOLDS="head -200 $S/own.jsonl > \$TMP/a.jsonl && { tail -200 $S/own.jsonl; cat $S/rewritten.jsonl; } > \$TMP/sft.jsonl && for k in 1 2; do cot-profile build -q --holdout 0.25 --reference \$TMP/sft.jsonl --reference-fold \$k/2 -o \$TMP/f\$k.prof \$TMP/a.jsonl || exit; done && cot-profile score -q -u -p \$TMP/f1.prof -p \$TMP/f2.prof \$TMP/sft.jsonl > \$TMP/s.jsonl"
 t mix-views-folds 0 "$FOLDS && cot-profile mix -u --views -p \$TMP/f1.prof -p \$TMP/f2.prof \$TMP/s.jsonl 2>&1 >\$TMP/o.jsonl | sed \"s|\$TMP/||g\" && jq -r '(.id | sub(\"-[0-9]+$\"; \"\")) + \" profile \" + (.shift.profile | tostring) + \" \" + (.shift.mix.off_policy | tostring)' \$TMP/o.jsonl | sort | uniq -c"
 t mix-views-folds-one 1 "$FOLDS && cot-profile mix -q -u --views -p \$TMP/f1.prof \$TMP/s.jsonl 2>&1 >/dev/null | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[0]}"
+t mix-views-folds-swapped 1 "$FOLDS && cot-profile mix -q -u --views -p \$TMP/f2.prof -p \$TMP/f1.prof \$TMP/s.jsonl 2>&1 >/dev/null | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[0]}"
 # scored with one profile, mixed with another: its threshold tells
 # (where it is resolved: here at --fpr 0.05)
 t mix-views-other 1 "$MIXSET && cot-profile score -q -u --fpr 0.05 -p \$TMP/m.prof \$TMP/s.jsonl > \$TMP/s5.jsonl && cot-profile mix -q -u --views -p \$TMP/m.prof \$TMP/s5.jsonl > /dev/null && cot-profile build -q --holdout 0.3 -o \$TMP/n.prof \$TMP/a.jsonl && cot-profile mix -q -u --views -p \$TMP/n.prof \$TMP/s5.jsonl 2>&1 >/dev/null | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[0]}"
+# and where the threshold is null (51 held-out records cannot resolve 1%),
+# by the z-scores it wrote
+t mix-views-other-z 1 "$MIXSET && cot-profile build -q --holdout 0.3 -o \$TMP/n.prof \$TMP/a.jsonl && cot-profile mix -q -u --views -p \$TMP/n.prof \$TMP/s.jsonl 2>&1 >/dev/null | sed \"s|\$TMP/||g\"; exit \${PIPESTATUS[0]}"
 t mix-views-nocal 1 "cot-profile build -q --holdout 0 -o \$TMP/h.prof $S/own.jsonl && echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s.jsonl && cot-profile mix -u --views -p \$TMP/h.prof \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
 t mix-views-unscored 0 "$BUILD && echo '{\"id\":\"x\",\"cot\":\"a\"}' > \$TMP/x.jsonl && cot-profile mix -u -v --views -p \$TMP/m.prof \$TMP/x.jsonl 2>&1 | sed \"s|\$TMP/||\""
 # an option that another command reads is refused, not ignored (score
