@@ -1146,6 +1146,27 @@ static void test_views_mixture(void)
     cJSON_AddNumberToObject(sh, "profile", 2);
     tap_is_long(cot_profile_vmix_record(&m, sh, z, &k), -1, "views: shift.profile 2 of 1: bad");
     cJSON_Delete(sh);
+    /* a record scored by this profile at --fpr 0.05 passes; with another
+     * threshold, or a z that is not this profile's, it does not */
+    so.fpr = 0.05;
+    gen(&t);
+    int off;
+    sh = cot_profile_shift_json(p, t.s, t.len, -1, &so, &w, &off);
+    so.fpr = 0.01;
+    int r0 = cot_profile_vmix_record(&m, sh, z, &k);
+    cJSON *th = cJSON_GetObjectItem(sh, "threshold");
+    double keep = th->valuedouble;
+    cJSON_SetNumberValue(th, keep + 0.01);
+    int r1 = cot_profile_vmix_record(&m, sh, z, &k);
+    cJSON_SetNumberValue(th, keep);
+    cJSON *wz = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(sh, "views"),
+                                                        "words"), "z");
+    cJSON_SetNumberValue(wz, wz->valuedouble + 0.01);
+    int r2 = cot_profile_vmix_record(&m, sh, z, &k);
+    cJSON_Delete(sh);
+    tap_ok(r0 == 1 && r1 == -2 && r2 == -2,
+           "views: its own profile's record passes (%d); another threshold (%d) or z (%d) "
+           "does not", r0, r1, r2);
     cot_profile_vmix_free(&m);
     /* subtler rewrites (one word in 5 swapped for another): the rate still
      * held on the set's own records, most rewrites flagged; the weight
