@@ -887,7 +887,7 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     if (o->views && !o->profile)
         cot_usage_error("mix: --views needs -p, the profile the records were scored "
                         "with (its held-out records are the own component)");
-    cot_profile_t *vprof[MAX_PROFILES] = {0};   /* --views: open for the fit */
+    cot_profile_t *vprof[MAX_PROFILES] = {0};   /* --views: open to the end */
     int vnp = 0;
     cot_profile_vmix_t vm;
     memset(&vm, 0, sizeof vm);
@@ -981,7 +981,6 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     if (vnp) {
         cot_profile_vmix_fit(&vm, vprof);
         for (int j = 0; j < vnp; j++) {
-            cot_profile_close(vprof[j]);
             cot_profile_vmix_threshold(&vm, o->fpr, j, &vthr[j]);
             if ((vm.n || vbeyond) && vthr[j].resolved && !cot_profile_thr_enough(&vthr[j], o->fpr))
                 cot_warn("mix --views: the --fpr %g threshold of shift.mix.score rests on "
@@ -1062,7 +1061,11 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     /* pass 2: each record with its posterior */
     cot_run_t run;
     int st = cot_run_open(&run, &o->c, files, nfiles, 1);
-    if (st) return st;
+    if (st) {
+        cot_profile_vmix_free(&vm);
+        for (int j = 0; j < vnp; j++) cot_profile_close(vprof[j]);
+        return st;
+    }
     while (cot_run_next(&run, &l) == 0) {
         const char *why = mix_twice(l.json, field, o->by);
         if (why) {
@@ -1117,6 +1120,7 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
     }
     st = cot_run_finish(&run);
     cot_profile_vmix_free(&vm);
+    for (int j = 0; j < vnp; j++) cot_profile_close(vprof[j]);
     return st == COT_EXIT_OK && inref ? COT_EXIT_DATA : st;
 }
 

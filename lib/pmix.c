@@ -114,19 +114,19 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Whether shift's threshold (at its fpr) is the one own component o's
- * profile gives: 1 yes or cannot tell (none written, or unresolved), 0 no. */
+ * profile gives, as the scorer took it: 1 yes or cannot tell (none
+ * written, or unresolved), 0 no. */
 static int same_threshold(const cot_profile_vnull_t *o, const cJSON *shift)
 {
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(shift, "threshold"),
                 *f = cJSON_GetObjectItemCaseSensitive(shift, "fpr");
-    if (!cJSON_IsNumber(t) || !cJSON_IsNumber(f)) return 1;
-    uint64_t n = o->nsc;
-    while (n && isnan(o->sc[n - 1])) n--;
-    cot_profile_thr_t c;
-    cot_profile_conformal(o->sc, n, n, f->valuedouble, &c);
-    if (!c.resolved) return 1;
-    if (isinf(c.t)) return t->valuedouble >= DBL_MAX;
-    double r = round(c.t * 1e4) / 1e4;
+    if (!cJSON_IsNumber(t) || !cJSON_IsNumber(f) ||
+        !(f->valuedouble > 0 && f->valuedouble < 1))
+        return 1;
+    double c = cot_profile_feat_threshold(o->p, COT_PCAL_SCORE, f->valuedouble, NULL);
+    if (isnan(c)) return 1;
+    if (isinf(c)) return t->valuedouble >= DBL_MAX;
+    double r = round(c * 1e4) / 1e4;
     return fabs(r - t->valuedouble) <= 1e-9 * (1 + fabs(r));
 }
 
@@ -157,12 +157,7 @@ static int own_init(cot_profile_vnull_t *o, const cot_profile_t *p, int *d, int 
         return -1;
     }
     o->ld0 = -ldri;
-    /* the combined score's held-out values, sorted: the threshold a record
-     * scored by this profile carries (see cot_profile_vmix_record()) */
-    o->nsc = in.cal_rows;
-    o->sc = cot_malloc((o->nsc ? o->nsc : 1) * sizeof *o->sc);
-    for (uint64_t i = 0; i < o->nsc; i++) o->sc[i] = cot_profile_cal_row(p, i, COT_PCAL_SCORE);
-    qsort(o->sc, o->nsc, sizeof *o->sc, cmp_double);
+    o->p = p;
     /* R itself, the start for S: column j solves (L L') x = e_j */
     for (int j = 0; j < *d; j++) {
         double y[D], x[D];
@@ -423,6 +418,6 @@ void cot_profile_vmix_free(cot_profile_vmix_t *m)
 {
     free(m->z);
     free(m->zp);
-    for (int k = 0; k < m->np; k++) free(m->own[k].h), free(m->own[k].sc);
+    for (int k = 0; k < m->np; k++) free(m->own[k].h);
     memset(m, 0, sizeof *m);
 }

@@ -611,8 +611,7 @@ typedef struct {
     double ld0;                             /* log det R                   */
     double *h;                              /* held-out scores, sorted     */
     uint64_t nh;
-    double *sc;                             /* their shift.score, sorted   */
-    uint64_t nsc;
+    const cot_profile_t *p;                 /* the profile (kept open)     */
 } cot_profile_vnull_t;
 typedef struct {
     int d, np;                              /* features, profiles          */
@@ -630,7 +629,9 @@ typedef struct {
     unsigned char *zp;
     size_t nz, zcap, stride;
 } cot_profile_vmix_t;
-/* Set m up for the np profiles records were scored with: 0, or -1 with
+/* Set m up for the np profiles records were scored with (they stay open
+ * while m is used: cot_profile_vmix_record() reads their thresholds): 0,
+ * or -1 with
  * *why and *which (the profile: it keeps no held-out rows, being built
  * before them, or has no combined score; or its features differ from the
  * first's). */
