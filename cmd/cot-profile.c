@@ -774,11 +774,16 @@ static int cmd_score(opts_t *o, char **files, int nfiles)
 
 /* Why rec is bad data for mix: its p-value's path goes through a member
  * given twice (which copy counts?), or it gives "shift", where the
- * posterior goes, twice (the stale second would survive); else NULL. */
-static const char *mix_twice(const cJSON *rec, const char *field, const char *by)
+ * posterior goes, or shift.posterior or (views: --views) shift.mix, which
+ * mix replaces, twice (the stale second would survive); else NULL. */
+static const char *mix_twice(const cJSON *rec, const char *field, const char *by, int views)
 {
     static const char *const sets[] = {"shift"};
+    static const char *const mine[] = {"posterior", "mix"};
     if (cot_record_twice(rec, sets, 1)) return cot_record_field_error("shift", 2);
+    const cJSON *sh = cJSON_GetObjectItemCaseSensitive(rec, "shift");
+    const char *k = cJSON_IsObject(sh) ? cot_record_twice(sh, mine, views ? 2 : 1) : NULL;
+    if (k) return cot_record_field_error(strcmp(k, "mix") ? "shift.posterior" : "shift.mix", 2);
     const char *paths[] = {field, by};
     return cot_record_paths_twice(rec, paths, by ? 2 : 1);
 }
@@ -937,7 +942,7 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
             for (int j = 0; j < vnp; j++) cot_profile_close(vprof[j]);
             return r == -3 ? COT_EXIT_IO : COT_EXIT_DATA;
         }
-        if (r || mix_twice(l.json, field, o->by)) continue;   /* rejected in pass 2 */
+        if (r || mix_twice(l.json, field, o->by, o->views)) continue;   /* rejected in pass 2 */
         if (cJSON_IsTrue(cot_record_get(l.json, "shift.in_reference")) && !inref++) {
             cot_buf_adds(&inref_file, l.file);
             inref_line = l.line;
@@ -1067,7 +1072,7 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
         return st;
     }
     while (cot_run_next(&run, &l) == 0) {
-        const char *why = mix_twice(l.json, field, o->by);
+        const char *why = mix_twice(l.json, field, o->by, o->views);
         if (why) {
             if (cot_run_reject(&run, &l, "field-twice", why) < 0) break;
             continue;

@@ -147,6 +147,9 @@ t mix-profile 0 "head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q 
 # the whole set's, the same as without --by; a --by field that no record
 # has fails the run; --by is mix's only
 t mix-by 0 "head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdout 0.25 -o \$TMP/m.prof \$TMP/a.jsonl && { tail -200 $S/own.jsonl | jq -c '.meta.g = (if input_line_number % 2 == 0 then \"own\" else \"mixed\" end)'; jq -c '.meta.g = (if input_line_number % 2 == 0 then \"rw\" else \"mixed\" end)' $S/rewritten.jsonl; } | cot-profile score -q -u -p \$TMP/m.prof > \$TMP/s.jsonl && cot-profile mix -u -p \$TMP/m.prof --by meta.g \$TMP/s.jsonl 2>&1 >\$TMP/o.jsonl | sed \"s|\$TMP/||\" && cot-profile mix -q -u -p \$TMP/m.prof \$TMP/s.jsonl | cmp - \$TMP/o.jsonl && echo same records"
+# shift.posterior (and with --views shift.mix) given twice: mix replaces
+# one, and the stale other would pass on; rejected, not written
+t mix-posterior-twice 1 "printf '%s\\n' '{\"id\":\"a\",\"shift\":{\"score_p\":0.5,\"posterior\":0.1,\"posterior\":0.2}}' > \$TMP/s.jsonl && cot-profile mix -q -u \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
 t mix-by-none 1 "echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s.jsonl && cot-profile mix -u --by meta.env \$TMP/s.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
 # -l with plain output is refused before the first pass (no estimate printed)
 t mix-level-plain 2 "echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$TMP/s.jsonl && cot-profile mix -u -l 5 \$TMP/s.jsonl"
@@ -159,6 +162,7 @@ t mix-profile-missing 3 "echo '{\"id\":\"a\",\"shift\":{\"score_p\":0.5}}' > \$T
 MIXSET="head -200 $S/own.jsonl > \$TMP/a.jsonl && cot-profile build -q --holdout 0.25 -o \$TMP/m.prof \$TMP/a.jsonl && { tail -200 $S/own.jsonl; cat $S/rewritten.jsonl; } | cot-profile score -q -u -p \$TMP/m.prof > \$TMP/s.jsonl"
 t mix-views 0 "$MIXSET && cot-profile mix -u --views --fpr 0.05 -p \$TMP/m.prof \$TMP/s.jsonl 2>&1 >\$TMP/o.jsonl | sed \"s|\$TMP/||\" && jq -r '(.id | sub(\"-[0-9]+$\"; \"\")) + \" \" + (.shift.mix.off_policy | tostring) + \" \" + (.shift.mix.posterior > 0.5 | tostring)' \$TMP/o.jsonl | sort | uniq -c && head -1 \$TMP/o.jsonl | jq -c .shift.mix"
 t mix-views-stat 0 "$MIXSET && cot-profile mix -q -u --views --fpr 0.05 -p \$TMP/m.prof \$TMP/s.jsonl | jq -c '.meta.src = (.id | split(\"-\")[0])' | cot-stat -q --by meta.src --shift --count shift.mix.off_policy --tsv | grep -e mix | cut -f1-6,8,11"
+t mix-views-twice 1 "$MIXSET && head -1 \$TMP/s.jsonl | sed 's/}}\$/,\"mix\":{\"score\":1},\"mix\":{\"score\":2}}}/' > \$TMP/t.jsonl && cot-profile mix -q -u -p \$TMP/m.prof \$TMP/t.jsonl | grep -c '\"mix\":{\"score\":[12]}' && cot-profile mix -q -u --views -p \$TMP/m.prof \$TMP/t.jsonl 2>&1 | sed \"s|\$TMP/||\"; exit \${PIPESTATUS[0]}"
 check mix-views-same "$MIXSET && cot-profile mix -q -u --views -p \$TMP/m.prof \$TMP/s.jsonl | jq -c 'del(.shift.mix)' > \$TMP/v.jsonl && cot-profile mix -q -u -p \$TMP/m.prof \$TMP/s.jsonl | jq -c . | cmp - \$TMP/v.jsonl"
 t mix-views-fpr 0 "$MIXSET && cot-profile mix -q -u --views --fpr 0.05 -p \$TMP/m.prof \$TMP/s.jsonl | jq -c '.shift.mix | {threshold, fpr}' | sort -u"
 t mix-views-no-profile 2 "cot-profile mix --views x.jsonl"
