@@ -184,7 +184,8 @@ static int group_eq(const char *a, const char *b)
 
 /* Compiled once for the process (pthread_once: judge contexts may run in
  * threads); each call that matches has its own match data. */
-static pcre2_code *re_boxed, *re_answer, *re_final_yn, *re_lead_yn, *re_brackets;
+static pcre2_code *re_boxed, *re_answer, *re_final_yn, *re_lead_yn, *re_brackets, *re_list,
+                  *re_list_whole, *re_order;
 static pthread_once_t re_once = PTHREAD_ONCE_INIT;
 
 static pcre2_code *re_make(const char *p, uint32_t opt)
@@ -212,6 +213,19 @@ static void re_compile(void)
      * closing brackets of a Dyck-language task */
     re_brackets = re_make("\\banswer\\s+is\\s*:?\\s*((?:[\\[\\](){}<>]\\s*)*[\\[\\](){}<>])\\s*$",
                           PCRE2_CASELESS);
+    /* a list of three or more words stated last ("The answer is being
+     * bellyache cider"): a sorting or ranking task.  Words are letters,
+     * then letters, digits, marks, "'" and "-"; blanks or commas between
+     * them, on one line; possessive, so a long list is not backtracked. */
+#define LIST_WORD "\\p{L}[\\p{L}\\p{M}\\p{N}'\xE2\x80\x99-]*+"
+#define LIST_WORDS LIST_WORD "(?>(?>[^\\S\\n]*,[^\\S\\n]*|[^\\S\\n]+)" LIST_WORD "){2,}+"
+    re_list = re_make("\\banswer\\s+is[^\\S\\n]*:?[^\\S\\n]*(" LIST_WORDS ")[^\\S\\n]*\\.?\\s*$",
+                      PCRE2_CASELESS);
+    re_list_whole = re_make("\\A\\s*(" LIST_WORDS ")[^\\S\\n]*\\.?\\s*\\z", 0);
+    /* a task about order: a list in another order is another answer only
+     * then ("in order to" and "order of magnitude" are not) */
+    re_order = re_make("\\b(?:sort|rank|alphabeti|arrang|ascending|descending|chronolog"
+                       "|order(?!\\s+(?:to|of\\s+magnitude)\\b))", PCRE2_CASELESS);
 }
 
 static pcre2_match_data *re_init(void)
@@ -1129,10 +1143,177 @@ static void answer_unsupported(cot_judge_t *j, const cot_record_view_t *rv, cJSO
                                    COT_FIELD_ANSWER, rv->answer, as, ae));
 }
 
+/* ---- word lists ---------------------------------------------------------- */
+
+/* A list's words, split at blanks and commas. */
+typedef struct { const char *p; size_t n; } word_t;
+
+static size_t list_words(const char *t, size_t n, word_t **w, size_t *cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        while (i < n && (isspace((unsigned char)t[i]) || t[i] == ',')) i++;
+        size_t a = i;
+        while (i < n && !isspace((unsigned char)t[i]) && t[i] != ',') i++;
+        if (i == a) break;
+        if (k == *cap) {
+            *cap = *cap ? 2 * *cap : 32;
+            *w = cot_realloc(*w, *cap * sizeof **w);
+        }
+        (*w)[k++] = (word_t){t + a, i - a};
+    }
+    return k;
+}
+
+/* Words compared with ASCII letters folded to lower case. */
+static int word_cmp(const word_t *x, const word_t *y)
+{
+    size_t n = x->n < y->n ? x->n : y->n;
+    for (size_t i = 0; i < n; i++) {
+        int a = tolower((unsigned char)x->p[i]), b = tolower((unsigned char)y->p[i]);
+        if (a != b) return a - b;
+    }
+    return x->n < y->n ? -1 : x->n > y->n;
+}
+
+static int word_qcmp(const void *a, const void *b) { return word_cmp(a, b); }
+
+/* Lists that differ in a word or two (one dropped, added or misspelt) are
+ * read as lists only when one has LIST_NEAR_MIN words or more (and both
+ * three or more), all of
+ * them words of the prompt (the list the task gives): a sentence stated
+ * last ("the answer is that it cannot be known") is not. */
+#define LIST_NEAR 2
+#define LIST_NEAR_MIN 5
+
+static int word_char(unsigned char c)
+{
+    return isalnum(c) || c == '\'' || c == '-' || c >= 0x80;
+}
+
+/* Whether every word of x[0..nx) and y[0..ny) is a word of the prompt
+ * (ASCII case folded; the prompt's words are its runs of letters, digits,
+ * "'", "-" and non-ASCII bytes), by a sorted copy of them. */
+static int in_prompt(const cot_record_view_t *rv, const word_t *x, size_t nx,
+                     const word_t *y, size_t ny)
+{
+    const char *p = rv->prompt;
+    const size_t pn = rv->prompt_len;
+    if (!p || !pn) return 0;
+    word_t *w = NULL;
+    size_t k = 0, cap = 0;
+    for (size_t i = 0; i < pn;) {
+        while (i < pn && !word_char((unsigned char)p[i])) i++;
+        size_t a = i;
+        while (i < pn && word_char((unsigned char)p[i])) i++;
+        if (i == a) break;
+        if (k == cap) {
+            cap = cap ? 2 * cap : 64;
+            w = cot_realloc(w, cap * sizeof *w);
+        }
+        w[k++] = (word_t){p + a, i - a};
+    }
+    qsort(w, k, sizeof *w, word_qcmp);
+    int all = 1;
+    for (size_t i = 0; all && i < nx + ny; i++)
+        all = bsearch(i < nx ? &x[i] : &y[i - nx], w, k, sizeof *w, word_qcmp) != NULL;
+    free(w);
+    return all;
+}
+
+/* Whether the prompt or the CoT is about an order (re_order): "Sort the
+ * following words alphabetically", "rank them", "in ascending order", "I
+ * have now sorted all the words". */
+static int asks_order(const cot_record_view_t *rv)
+{
+    pcre2_match_data *md = re_init();
+    int rc = -1;
+    if (rv->prompt && rv->prompt_len)
+        rc = pcre2_match(re_order, (PCRE2_SPTR)rv->prompt, rv->prompt_len, 0,
+                         PCRE2_NO_UTF_CHECK, md, NULL);
+    if (rc < 0)
+        rc = pcre2_match(re_order, (PCRE2_SPTR)rv->cot, rv->cot_len, 0,
+                         PCRE2_NO_UTF_CHECK, md, NULL);
+    pcre2_match_data_free(md);
+    return rc >= 0;
+}
+
+/* The list stated last in t[0..n) (re_list, on the last 8 KiB): 0 and its
+ * offsets, or -1.  `whole`: else the text may be the list alone. */
+static int stated_list(const char *t, size_t n, int whole, size_t *s, size_t *e)
+{
+    pcre2_match_data *md = re_init();
+    int rc = -1;
+    size_t from = n > 8192 ? n - 8192 : 0;
+    while (from > 0 && ((unsigned char)t[from] & 0xC0) == 0x80) from--;
+    if (pcre2_match(re_list, (PCRE2_SPTR)t, n, from, PCRE2_NO_UTF_CHECK, md, NULL) >= 2 ||
+        (whole && pcre2_match(re_list_whole, (PCRE2_SPTR)t, n, 0, PCRE2_NO_UTF_CHECK,
+                              md, NULL) >= 2))
+        rc = 0;
+    if (rc == 0) {
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        *s = ov[2]; *e = ov[3];
+    }
+    pcre2_match_data_free(md);
+    return rc;
+}
+
+/* The CoT states a list of words last and the answer is a list too (alone,
+ * or stated last in it): 1 when the two are the same words in another
+ * order and the task is about order (a sorting task's answer
+ * replaced, its CoT left; a set of names in another order is the same
+ * answer), or lists of the
+ * prompt's words that differ in a word or two (LIST_NEAR), 0 when they
+ * are the same list, -1 when they are no such pair (other words: not read
+ * as lists; answer_mismatch() goes on as before). */
+static int list_mismatch(const cot_judge_t *j, const cot_record_view_t *rv, size_t *cs,
+                         size_t *ce, size_t *as, size_t *ae)
+{
+    if (rv->cot_len < 12 || !rv->answer_len ||
+        !(j->cot_flags & (COT_TEXT_ANSWER | COT_TEXT_HAZARD)))
+        return -1;
+    size_t q = rv->cot_len;     /* a list ends in a letter, a digit or a mark */
+    while (q > 0 && (isspace((unsigned char)rv->cot[q - 1]) || rv->cot[q - 1] == '.')) q--;
+    if (!q || ispunct((unsigned char)rv->cot[q - 1])) return -1;
+    if (stated_list(rv->cot, rv->cot_len, 0, cs, ce) < 0 ||
+        stated_list(rv->answer, rv->answer_len, 1, as, ae) < 0)
+        return -1;
+    word_t *x = NULL, *y = NULL;
+    size_t xc = 0, yc = 0;
+    size_t nx = list_words(rv->cot + *cs, *ce - *cs, &x, &xc);
+    size_t ny = list_words(rv->answer + *as, *ae - *as, &y, &yc);
+    int r = -1;
+    size_t i = 0;
+    while (nx == ny && i < nx && !word_cmp(&x[i], &y[i])) i++;
+    if (nx == ny && i == nx) r = 0;
+    else if (nx >= 3 && ny >= 3) {
+        /* the words that are in one list and not the other, as multisets */
+        qsort(x, nx, sizeof *x, word_qcmp);
+        qsort(y, ny, sizeof *y, word_qcmp);
+        size_t a = 0, b = 0, d = 0;
+        while (a < nx || b < ny) {
+            int c = a == nx ? 1 : b == ny ? -1 : word_cmp(&x[a], &y[b]);
+            if (c) d++;
+            if (c <= 0) a++;
+            if (c >= 0) b++;
+        }
+        if (!d) r = asks_order(rv) ? 1 : -1;
+        else if (d <= LIST_NEAR && (nx >= LIST_NEAR_MIN || ny >= LIST_NEAR_MIN) &&
+                 in_prompt(rv, x, nx, y, ny))
+            r = 1;
+    }
+    free(x);
+    free(y);
+    return r;
+}
+
 static void answer_mismatch(cot_judge_t *j, const cot_record_view_t *rv, cJSON *ev,
                             labels_t *ls, cot_verdict_t *v)
 {
     size_t cs, ce, as, ae;
+    int lm = list_mismatch(j, rv, &cs, &ce, &as, &ae);
+    if (lm == 0) return;
+    if (lm == 1) goto mismatch;
     if (stated_answer(rv->cot, rv->cot_len, j->cot_flags, &cs, &ce) < 0) {
         answer_unsupported(j, rv, ev, ls, v);
         return;
@@ -1141,6 +1322,7 @@ static void answer_mismatch(cot_judge_t *j, const cot_record_view_t *rv, cJSON *
     if (cot_judge_answers_equal_mc(rv->cot + cs, ce - cs, rv->answer + as, ae - as,
                                    options(j, rv)))
         return;
+mismatch:
     label_add(ls, "answer-mismatch");
     verdict_raise(v, COT_V_DIVERGENT);
     evidence_add(ev, evidence_item("answer-mismatch", "answer-mismatch",

@@ -67,6 +67,10 @@ check table-verdicts 'cot-judge -u $S/traces.jsonl | $PY $W/expect.py'
 t answer-unsupported 0 "cot-judge -u tests/data/judge-unsupported.jsonl | jq -c '{id, v: .judge.verdict, l: .judge.labels, e: [.judge.evidence[] | select(.rule | startswith(\"answer\")) | [.field, .text]]}'"
 # a bracket sequence stated last (a Dyck-language task) against the answer's
 t answer-brackets 0 "cot-judge -u tests/data/judge-brackets.jsonl | jq -c '{id, v: .judge.verdict, l: .judge.labels, e: [.judge.evidence[] | select(.rule | startswith(\"answer\")) | [.field, .text]]}'"
+# a list of words stated last (a sorting task) against the answer's list:
+# another order when the task is about order, or a word of the prompt
+# dropped or added; sets, sentences and lists before more text are not read
+t answer-lists 0 "cot-judge -u tests/data/judge-lists.jsonl | jq -c '{id, v: .judge.verdict, l: .judge.labels, e: [.judge.evidence[] | select(.rule | startswith(\"answer\")) | [.field, .text]]}'"
 t table-summary 0 'cot-judge -u $S/traces.jsonl | $PY $W/show.py'
 check table-offsets 'cot-judge -u $S/traces.jsonl | $PY $W/offsets.py'
 t hard-negative-rejected 0 'grep "\"rejected-1\"" $S/traces.jsonl | cot-judge -u'
