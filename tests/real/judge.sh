@@ -9,7 +9,8 @@
 #     with the data set's target where it differs, almost always one
 #     (issue 11: options compared like with like),
 #   - BIG-Bench-Mistake dyck_languages: no answer-mismatch on the own answer,
-#     one on the target where it differs 80% or more of the time,
+#     one on the target where it differs 80% or more of the time;
+#     word_sorting the same, 90% or more,
 #   - GSM8K test solutions with their own answer give no answer-unsupported,
 #     and with the next question's answer, 85% or more of the time,
 # and prints the verdict counts (false positives show up here).
@@ -84,6 +85,24 @@ for i, l in enumerate(open(sys.argv[1])):
         print(json.dumps(dict(base, id="%d-1" % i, answer=t, meta={"mismatch": True})))
 PY
     tally bigbench-mistake/dyck_languages answer-mismatch "$TMP/d.jsonl" 80
+fi
+# BIG-Bench-Mistake word_sorting ("The answer is being bellyache ..."): the
+# same, at least 90% (0.93 when written; the misses differ in 3 or more
+# words, or in a word that is not the prompt's)
+if [ -f "$DATA/bigbench-mistake/word_sorting.jsonl" ]; then
+    /usr/bin/python3 - "$DATA/bigbench-mistake/word_sorting.jsonl" > "$TMP/w.jsonl" <<'PY'
+import json, sys
+for i, l in enumerate(open(sys.argv[1])):
+    r = json.loads(l)
+    if not r.get("steps") or r.get("answer") is None or r.get("target") is None:
+        continue
+    a, t = str(r["answer"]), str(r["target"])
+    base = {"prompt": r["input"], "cot": "\n".join(r["steps"]), "cot_state": "ok"}
+    print(json.dumps(dict(base, id="%d-0" % i, answer=a, meta={"mismatch": False})))
+    if t.strip() != a.strip():
+        print(json.dumps(dict(base, id="%d-1" % i, answer=t, meta={"mismatch": True})))
+PY
+    tally bigbench-mistake/word_sorting answer-mismatch "$TMP/w.jsonl" 90
 fi
 # GSM8K test solutions (no stated answer): their own answer never
 # answer-unsupported, the next question's answer where it differs at least
