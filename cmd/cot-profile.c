@@ -998,9 +998,9 @@ static int cmd_mix(opts_t *o, char **files, int nfiles)
         }
         if (cot_verbose >= 1) mix_views_say(&vm, vbeyond, o->fpr, vthr, o->profiles);
         if (vm.n && !vm.converged)      /* the flags hold their rate; the fit may be poor */
-            cot_warn("mix --views: EM did not settle in %d rounds; shift.mix.off_policy "
+            cot_warn("mix --views: EM did not settle in %u rounds; shift.mix.off_policy "
                      "still holds --fpr, but the score and the posterior are of an unsettled "
-                     "fit", COT_VMIX_ITERS);
+                     "fit", vm.max_iters);
     }
     /* The fit is of the records the profile was not trained on (a trained
      * record's p-value is not uniform: it scores closer to the model than

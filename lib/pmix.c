@@ -182,6 +182,13 @@ int cot_profile_vmix_init(cot_profile_vmix_t *m, cot_profile_t *const *p, int np
     memset(m, 0, sizeof *m);
     m->stride = 1;
     m->pi = m->weight = NAN;
+    m->max_iters = COT_VMIX_ITERS;
+    const char *env = getenv("COT_VMIX_ITERS");
+    long it;
+    if (env && cot_parse_long(env, 1, 1000000, &it) == 0) m->max_iters = (unsigned)it;
+    else if (env)
+        cot_warn("ignoring COT_VMIX_ITERS=%s: not a number of rounds from 1 to 1000000 "
+                 "(EM runs up to %d)", env, COT_VMIX_ITERS);
     m->np = np;
     for (int k = 0; k < np; k++) {
         int d, f[D];
@@ -322,7 +329,7 @@ void cot_profile_vmix_fit(cot_profile_vmix_t *m, cot_profile_t *const *p)
         for (size_t i = 0; i < n; i++)
             q0[i] = quad(m->own[m->zp[i]].ri0, d, m->z + i * (size_t)d);
         double prev = -INFINITY;
-        for (m->iters = 0; m->iters < COT_VMIX_ITERS; m->iters++) {
+        for (m->iters = 0; m->iters < m->max_iters; m->iters++) {
             /* E: responsibilities, and the mean log-likelihood */
             double ll = 0, sr = 0, lp1 = log(m->pi), lp0 = log1p(-m->pi);
             for (size_t i = 0; i < n; i++) {

@@ -580,7 +580,8 @@ double cot_profile_mix_posterior(const cot_profile_mix_t *m, double p);
  * score's shrinkage), so a handful of records cannot make it singular.
  * EM starts from m = 2 x the set's mean, S = R, pi = 1/2, and stops when
  * the mean log-likelihood moves by under 1e-9, or after COT_VMIX_ITERS
- * rounds.  At most COT_VMIX_FIT records are fitted: beyond that, evenly
+ * rounds (the environment's COT_VMIX_ITERS, 1 to 1000000, a testing aid,
+ * sets another number: max_iters).  At most COT_VMIX_FIT records are fitted: beyond that, evenly
  * spaced ones (every 2nd, 4th, ...: the same for the same input; between
  * COT_VMIX_FIT / 2 and COT_VMIX_FIT of them), so that memory stays
  * bounded.  A record's score is the log-likelihood ratio
@@ -622,7 +623,7 @@ typedef struct {
     double l1[COT_PROFILE_COMB_MAX][COT_PROFILE_COMB_MAX];  /* chol(S)     */
     double ld1;                             /* log det S                   */
     size_t n, seen;                         /* fitted, of seen             */
-    unsigned iters;
+    unsigned iters, max_iters;              /* rounds run, and allowed     */
     int converged;
     /* the rows kept for the fit, and each one's profile */
     double *z;
