@@ -68,11 +68,16 @@ for i, l in enumerate(open(sys.argv[1])):
 PY
     tally "bigbench-mistake/$task" answer-mismatch "$TMP/mc.jsonl" 95
 done
-# BIG-Bench-Mistake dyck_languages ("So the answer is ] )"): the model's
-# own answer never answer-mismatch, the data set's target where it differs
-# at least 80% of the time (0.87 when written; the misses state nothing)
-if [ -f "$DATA/bigbench-mistake/dyck_languages.jsonl" ]; then
-    /usr/bin/python3 - "$DATA/bigbench-mistake/dyck_languages.jsonl" > "$TMP/d.jsonl" <<'PY'
+# BIG-Bench-Mistake dyck_languages ("So the answer is ] )") and
+# word_sorting ("The answer is being bellyache ..."): the model's own answer
+# never answer-mismatch, the data set's target where it differs at least
+# 80% and 90% of the time (0.87 and 0.93 when written; dyck's misses state
+# nothing, word_sorting's differ in 3 or more words, or in a word that is
+# not the prompt's)
+for tf in dyck_languages:80 word_sorting:90; do
+    task=${tf%:*}
+    [ -f "$DATA/bigbench-mistake/$task.jsonl" ] || continue
+    /usr/bin/python3 - "$DATA/bigbench-mistake/$task.jsonl" > "$TMP/d.jsonl" <<'PY'
 import json, sys
 for i, l in enumerate(open(sys.argv[1])):
     r = json.loads(l)
@@ -84,26 +89,8 @@ for i, l in enumerate(open(sys.argv[1])):
     if t.strip() != a.strip():
         print(json.dumps(dict(base, id="%d-1" % i, answer=t, meta={"mismatch": True})))
 PY
-    tally bigbench-mistake/dyck_languages answer-mismatch "$TMP/d.jsonl" 80
-fi
-# BIG-Bench-Mistake word_sorting ("The answer is being bellyache ..."): the
-# same, at least 90% (0.93 when written; the misses differ in 3 or more
-# words, or in a word that is not the prompt's)
-if [ -f "$DATA/bigbench-mistake/word_sorting.jsonl" ]; then
-    /usr/bin/python3 - "$DATA/bigbench-mistake/word_sorting.jsonl" > "$TMP/w.jsonl" <<'PY'
-import json, sys
-for i, l in enumerate(open(sys.argv[1])):
-    r = json.loads(l)
-    if not r.get("steps") or r.get("answer") is None or r.get("target") is None:
-        continue
-    a, t = str(r["answer"]), str(r["target"])
-    base = {"prompt": r["input"], "cot": "\n".join(r["steps"]), "cot_state": "ok"}
-    print(json.dumps(dict(base, id="%d-0" % i, answer=a, meta={"mismatch": False})))
-    if t.strip() != a.strip():
-        print(json.dumps(dict(base, id="%d-1" % i, answer=t, meta={"mismatch": True})))
-PY
-    tally bigbench-mistake/word_sorting answer-mismatch "$TMP/w.jsonl" 90
-fi
+    tally "bigbench-mistake/$task" answer-mismatch "$TMP/d.jsonl" "${tf#*:}"
+done
 # GSM8K test solutions (no stated answer): their own answer never
 # answer-unsupported, the next question's answer where it differs at least
 # 85% of the time (0.88 when written; the misses occur in the working)
