@@ -1307,6 +1307,29 @@ static int list_mismatch(const cot_judge_t *j, const cot_record_view_t *rv, size
     return r;
 }
 
+/* The CoT states a number and the answer, taken whole (it states none),
+ * is a short sentence that ends on it: "72 pens", "She has 72 pens.",
+ * "The result is `3`." (the last number of the answer as
+ * cot_answer_next_number() reads them, digits or words, equal to it, as
+ * a stated answer is the last one).  "It is 73." and "After 72 steps it
+ * is 5." are still a mismatch. */
+static int answer_writes_number(const char *c, size_t cn, const char *a, size_t an)
+{
+    cot_buf_t nb = {0};
+    double x, y;
+    normalise(c, cn, &nb);
+    int num = as_number(nb.s, &x) == 0;
+    normalise(a, an, &nb);
+    int bare = as_number(nb.s, &y) == 0;
+    cot_buf_free(&nb);
+    if (!num || bare) return 0;
+    size_t at = 0;
+    cot_answer_tok_t k;
+    double last = NAN;
+    while (cot_answer_next_number(a, an, &at, &k)) last = k.value;
+    return !isnan(last) && same_number(last, x);
+}
+
 static void answer_mismatch(cot_judge_t *j, const cot_record_view_t *rv, cJSON *ev,
                             labels_t *ls, cot_verdict_t *v)
 {
@@ -1320,7 +1343,8 @@ static void answer_mismatch(cot_judge_t *j, const cot_record_view_t *rv, cJSON *
     }
     if (final_answer(rv->answer, rv->answer_len, j->answer_flags, &as, &ae) < 0) return;
     if (cot_judge_answers_equal_mc(rv->cot + cs, ce - cs, rv->answer + as, ae - as,
-                                   options(j, rv)))
+                                   options(j, rv)) ||
+        answer_writes_number(rv->cot + cs, ce - cs, rv->answer + as, ae - as))
         return;
 mismatch:
     label_add(ls, "answer-mismatch");

@@ -11,6 +11,8 @@
 #   - BIG-Bench-Mistake dyck_languages: no answer-mismatch on the own answer,
 #     one on the target where it differs 80% or more of the time;
 #     word_sorting the same, 90% or more,
+#   - LlamaFactory's tool-use demo (answers as sentences) gives no
+#     answer-mismatch,
 #   - GSM8K test solutions with their own answer give no answer-unsupported,
 #     and with the next question's answer, 85% or more of the time,
 # and prints the verdict counts (false positives show up here).
@@ -45,6 +47,15 @@ for f in gptoss/nohack gptoss/s400 sonnet45/thinking; do
     [ "$a" = "$b" ] || { echo "FAIL $f: $a records in, $b out"; st=1; }
     echo "$f: $(cot-judge -c -q "$TMP/j.jsonl" | tr '\t\n' '= ')"
 done
+# LlamaFactory's tool-use demo: the answers are the model's own sentences
+# ("The result of running the provided Python code is `3`." after "So the
+# final answer is 3."): no answer-mismatch
+f=$DATA/llamafactory/reason_tool_use_demo_50.jsonl
+if [ -f "$f" ]; then
+    n=$(cot-extract -q -u "$f" | cot-judge -q -u | jq -c 'select(.judge.labels | index("answer-mismatch"))' | wc -l)
+    echo "llamafactory: $n answer-mismatch"
+    [ "$n" = 0 ] || { echo "FAIL llamafactory: answer-mismatch on the model's own answers"; st=1; }
+fi
 if [ -f "$DATA/gptoss/nohack.jsonl.zst" ]; then
     cot-extract "$DATA/gptoss/nohack.jsonl.zst" | cot-judge -c -q --exit-status > /dev/null ||
         { echo "FAIL gptoss/nohack: flagged by the default gate"; st=1; }
