@@ -71,8 +71,8 @@ t answer-brackets 0 "cot-judge -u tests/data/judge-brackets.jsonl | jq -c '{id, 
 # another order when the task is about order, or a word of the prompt
 # dropped or added; sets, sentences and lists before more text are not read
 t answer-lists 0 "cot-judge -u tests/data/judge-lists.jsonl | jq -c '{id, v: .judge.verdict, l: .judge.labels, e: [.judge.evidence[] | select(.rule | startswith(\"answer\")) | [.field, .text]]}'"
-# a number stated in the CoT against a short answer that is a sentence:
-# the same when the answer's last number is it
+# a number or a yes/no stated in the CoT against a short answer that is a
+# sentence: the same when the answer's last number is it, or it opens with it
 t answer-sentences 0 "cot-judge -u tests/data/judge-sentences.jsonl | jq -c '{id, v: .judge.verdict, l: .judge.labels}'"
 t table-summary 0 'cot-judge -u $S/traces.jsonl | $PY $W/show.py'
 check table-offsets 'cot-judge -u $S/traces.jsonl | $PY $W/offsets.py'
