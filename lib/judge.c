@@ -1311,8 +1311,8 @@ static int list_mismatch(const cot_judge_t *j, const cot_record_view_t *rv, size
 /* The CoT states a number and the answer, taken whole (it states none),
  * is a short sentence that ends on it: "72 pens", "She has 72 pens.",
  * "The result is `3`." (the last number of the answer as
- * cot_answer_next_number() reads them, digits or words, equal to it, as
- * a stated answer is the last one).  "It is 73." and "After 72 steps it
+ * cot_answer_next_number() reads them, digits or words, equal to it, or
+ * its quotient, "1/2" for 0.5, as a stated answer is the last one).  "It is 73." and "After 72 steps it
  * is 5." are still a mismatch. */
 static int answer_writes_number(const char *c, size_t cn, const char *a, size_t an)
 {
@@ -1326,9 +1326,15 @@ static int answer_writes_number(const char *c, size_t cn, const char *a, size_t 
     if (!num || bare) return 0;
     size_t at = 0;
     cot_answer_tok_t k;
-    double last = NAN;
-    while (cot_answer_next_number(a, an, &at, &k)) last = k.value;
-    return !isnan(last) && same_number(last, x);
+    double last = NAN, quot = NAN;
+    size_t end = 0;
+    while (cot_answer_next_number(a, an, &at, &k)) {
+        if (!isnan(quot) && k.start == end + 1 && a[end] == '/') continue;  /* its D */
+        last = k.value;
+        quot = k.quotient;
+        end = k.end;
+    }
+    return (!isnan(last) && same_number(last, x)) || (!isnan(quot) && same_number(quot, x));
 }
 
 /* 1 for yes or true, 0 for no or false, -1 for anything else: the word
