@@ -1365,6 +1365,42 @@ static int answer_opens_yes_no(const char *c, size_t cn, const char *a, size_t a
     return yes_no(a + i, k - i) == x;
 }
 
+/* The CoT names an option and the answer, taken whole (it states none),
+ * is a sentence that names one option letter, the same: "I choose B.",
+ * "Option B is correct." for (B).  A letter is a capital alone (or in
+ * parentheses) among the options' letters; "I" before a word in lower
+ * case is a pronoun, and "A" before one, opening a sentence, an article.  Two letters ("B, not A") are
+ * no answer of one option: still a mismatch. */
+static int answer_names_option(const char *c, size_t cn, const char *a, size_t an,
+                               const cot_options_t *o)
+{
+    int x = cot_judge_option_of(c, cn, o);
+    if (x < 0) return 0;
+    const int max = o && o->n ? o->n : 8;
+    int found = -1;
+    for (size_t i = 0; i < an; i++) {
+        int L = a[i] - 'A';
+        if (L < 0 || L >= max) continue;
+        unsigned char l = i ? (unsigned char)a[i - 1] : ' ';
+        unsigned char r = i + 1 < an ? (unsigned char)a[i + 1] : ' ';
+        if (isalnum(l) || l == '\'' || l >= 0x80 || isalnum(r) || r == '\'' || r >= 0x80)
+            continue;
+        if ((a[i] == 'A' || a[i] == 'I') && r == ' ' && i + 2 < an &&
+            islower((unsigned char)a[i + 2])) {
+            /* "I choose", and "A larger one" opening a sentence ("It is A
+             * or B" names A) */
+            size_t k = i;
+            while (k > 0 && (a[k - 1] == ' ' || a[k - 1] == '*' || a[k - 1] == '"')) k--;
+            if (a[i] == 'I' || k == 0 || a[k - 1] == '.' || a[k - 1] == '!' ||
+                a[k - 1] == '?' || a[k - 1] == '\n')
+                continue;
+        }
+        if (found >= 0 && found != L) return 0;
+        found = L;
+    }
+    return found == x;
+}
+
 static void answer_mismatch(cot_judge_t *j, const cot_record_view_t *rv, cJSON *ev,
                             labels_t *ls, cot_verdict_t *v)
 {
@@ -1380,7 +1416,8 @@ static void answer_mismatch(cot_judge_t *j, const cot_record_view_t *rv, cJSON *
     if (cot_judge_answers_equal_mc(rv->cot + cs, ce - cs, rv->answer + as, ae - as,
                                    options(j, rv)) ||
         answer_writes_number(rv->cot + cs, ce - cs, rv->answer + as, ae - as) ||
-        answer_opens_yes_no(rv->cot + cs, ce - cs, rv->answer + as, ae - as))
+        answer_opens_yes_no(rv->cot + cs, ce - cs, rv->answer + as, ae - as) ||
+        answer_names_option(rv->cot + cs, ce - cs, rv->answer + as, ae - as, options(j, rv)))
         return;
 mismatch:
     label_add(ls, "answer-mismatch");
