@@ -1312,7 +1312,8 @@ static int list_mismatch(const cot_judge_t *j, const cot_record_view_t *rv, size
  * is a short sentence that ends on it: "72 pens", "She has 72 pens.",
  * "The result is `3`." (the last number of the answer as
  * cot_answer_next_number() reads them, digits or words, equal to it, or
- * its quotient, "1/2" for 0.5, as a stated answer is the last one).  "It is 73." and "After 72 steps it
+ * its quotient, "1/2" for 0.5, and "seventy-two" for 72, as a stated
+ * answer is the last one).  "It is 73." and "After 72 steps it
  * is 5." are still a mismatch. */
 static int answer_writes_number(const char *c, size_t cn, const char *a, size_t an)
 {
@@ -1328,11 +1329,20 @@ static int answer_writes_number(const char *c, size_t cn, const char *a, size_t 
     cot_answer_tok_t k;
     double last = NAN, quot = NAN;
     size_t end = 0;
+    int tens = 0;                  /* the last was "twenty" .. "ninety"    */
     while (cot_answer_next_number(a, an, &at, &k)) {
         if (!isnan(quot) && k.start == end + 1 && a[end] == '/') continue;  /* its D */
+        if (tens && k.word && k.value >= 1 && k.value <= 9 && k.start == end + 1 &&
+            (a[end] == '-' || a[end] == ' ')) {
+            last += k.value;       /* "seventy-two", "seventy two" */
+            end = k.end;
+            tens = 0;
+            continue;
+        }
         last = k.value;
         quot = k.quotient;
         end = k.end;
+        tens = k.word && k.value >= 20 && k.value <= 90 && fmod(k.value, 10) == 0;
     }
     return (!isnan(last) && same_number(last, x)) || (!isnan(quot) && same_number(quot, x));
 }
