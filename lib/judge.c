@@ -1443,7 +1443,10 @@ static int follows(cot_judge_t *j, const cot_record_view_t *rv, const char *cue,
 {
     size_t as, ae;
     if (final_answer(rv->answer, rv->answer_len, j->answer_flags, &as, &ae) < 0) return 0;
-    return cot_judge_answers_equal_mc(rv->answer + as, ae - as, cue, n, options(j, rv));
+    return cot_judge_answers_equal_mc(rv->answer + as, ae - as, cue, n, options(j, rv)) ||
+           answer_writes_number(cue, n, rv->answer + as, ae - as) ||
+           answer_opens_yes_no(cue, n, rv->answer + as, ae - as) ||
+           answer_names_option(cue, n, rv->answer + as, ae - as, options(j, rv));
 }
 
 /* Few-shot examples whose answers are all one option: the cue is that
