@@ -1108,6 +1108,36 @@ static int same_number(double x, double y)
     return fabs(x - y) <= 1e-9 * fmax(1.0, fmax(fabs(x), fabs(y)));
 }
 
+/* The number a short sentence ends on: the last number of a[0..an) as
+ * cot_answer_next_number() reads them (digits or words, a tens word and a
+ * unit joined, "seventy-two"), into *y, and its quotient into *q ("1/2":
+ * 0.5; else NaN).  0, or -1 when it writes none. */
+static int sentence_number(const char *a, size_t an, double *y, double *q)
+{
+    size_t at = 0;
+    cot_answer_tok_t k;
+    double last = NAN, quot = NAN;
+    size_t end = 0;
+    int tens = 0;                  /* the last was "twenty" .. "ninety"    */
+    while (cot_answer_next_number(a, an, &at, &k)) {
+        if (!isnan(quot) && k.start == end + 1 && a[end] == '/') continue;  /* its D */
+        if (tens && k.word && k.value >= 1 && k.value <= 9 && k.start == end + 1 &&
+            (a[end] == '-' || a[end] == ' ')) {
+            last += k.value;       /* "seventy-two", "seventy two" */
+            end = k.end;
+            tens = 0;
+            continue;
+        }
+        last = k.value;
+        quot = k.quotient;
+        end = k.end;
+        tens = k.word && k.value >= 20 && k.value <= 90 && fmod(k.value, 10) == 0;
+    }
+    *y = last;
+    *q = quot;
+    return isnan(last) ? -1 : 0;
+}
+
 /* The answer is a bare number that the CoT never reaches: a CoT without a
  * stated answer (answer_mismatch() compares those) that writes numbers,
  * (digits: number words support an answer, but a CoT with only "one" in
@@ -1310,41 +1340,20 @@ static int list_mismatch(const cot_judge_t *j, const cot_record_view_t *rv, size
 
 /* The CoT states a number and the answer, taken whole (it states none),
  * is a short sentence that ends on it: "72 pens", "She has 72 pens.",
- * "The result is `3`." (the last number of the answer as
- * cot_answer_next_number() reads them, digits or words, equal to it, or
- * its quotient, "1/2" for 0.5, and "seventy-two" for 72, as a stated
- * answer is the last one).  "It is 73." and "After 72 steps it
- * is 5." are still a mismatch. */
+ * "The result is `3`." (sentence_number() equal to it, as a stated answer
+ * is the last one).  "It is 73." and "After 72 steps it is 5." are still
+ * a mismatch. */
 static int answer_writes_number(const char *c, size_t cn, const char *a, size_t an)
 {
     cot_buf_t nb = {0};
-    double x, y;
+    double x, y, q;
     normalise(c, cn, &nb);
     int num = as_number(nb.s, &x) == 0;
     normalise(a, an, &nb);
     int bare = as_number(nb.s, &y) == 0;
     cot_buf_free(&nb);
-    if (!num || bare) return 0;
-    size_t at = 0;
-    cot_answer_tok_t k;
-    double last = NAN, quot = NAN;
-    size_t end = 0;
-    int tens = 0;                  /* the last was "twenty" .. "ninety"    */
-    while (cot_answer_next_number(a, an, &at, &k)) {
-        if (!isnan(quot) && k.start == end + 1 && a[end] == '/') continue;  /* its D */
-        if (tens && k.word && k.value >= 1 && k.value <= 9 && k.start == end + 1 &&
-            (a[end] == '-' || a[end] == ' ')) {
-            last += k.value;       /* "seventy-two", "seventy two" */
-            end = k.end;
-            tens = 0;
-            continue;
-        }
-        last = k.value;
-        quot = k.quotient;
-        end = k.end;
-        tens = k.word && k.value >= 20 && k.value <= 90 && fmod(k.value, 10) == 0;
-    }
-    return (!isnan(last) && same_number(last, x)) || (!isnan(quot) && same_number(quot, x));
+    if (!num || bare || sentence_number(a, an, &y, &q) < 0) return 0;
+    return same_number(y, x) || (!isnan(q) && same_number(q, x));
 }
 
 /* 1 for yes or true, 0 for no or false, -1 for anything else: the word
