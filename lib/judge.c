@@ -1138,13 +1138,25 @@ static int sentence_number(const char *a, size_t an, double *y, double *q)
     return isnan(last) ? -1 : 0;
 }
 
+/* One line of prose, not code: no newline and none of the characters of
+ * code ("sys.exit(0)", "x = 1;", "return `3`"). */
+static int prose(const char *a, size_t an)
+{
+    for (size_t i = 0; i < an; i++)
+        if (a[i] == '\n' || strchr("(){}[]=;<>_\\`#|&^~", a[i])) return 0;
+    return 1;
+}
+
 /* The answer is a bare number that the CoT never reaches: a CoT without a
  * stated answer (answer_mismatch() compares those) that writes numbers,
  * (digits: number words support an answer, but a CoT with only "one" in
  * its prose computes nothing), none of them the answer's, by value, by
  * magnitude ("a loss of 10" for
  * -10), as a fraction ("1/2" for 0.5) or a hundredth apart ("$0.25" for 25
- * cents, "0.5" for 50).  An answer with words in it is not read. */
+ * cents, "0.5" for 50).  A short answer with words in it, taken whole (no
+ * stated answer), one line of prose (not code), is read for the number it
+ * ends on (sentence_number(): "She has 21 pens."); other answers with words
+ * in them are not read. */
 static void answer_unsupported(cot_judge_t *j, const cot_record_view_t *rv, cJSON *ev,
                                labels_t *ls, cot_verdict_t *v)
 {
@@ -1153,10 +1165,19 @@ static void answer_unsupported(cot_judge_t *j, const cot_record_view_t *rv, cJSO
     if (final_answer(rv->answer, rv->answer_len, j->answer_flags, &as, &ae) < 0) return;
     cot_buf_t nb = {0};
     normalise(rv->answer + as, ae - as, &nb);
-    double y;
+    double y, q;
     int bare = as_number(nb.s, &y) == 0;
     cot_buf_free(&nb);
-    if (!bare) return;
+    /* or a short sentence (taken whole) that ends on a number: "She has 21
+     * pens." */
+    if (!bare) {
+        size_t a0 = 0, b0 = rv->answer_len;
+        while (a0 < b0 && isspace((unsigned char)rv->answer[a0])) a0++;
+        while (b0 > a0 && isspace((unsigned char)rv->answer[b0 - 1])) b0--;
+        if (as != a0 || ae != b0 || !prose(rv->answer + as, ae - as) ||
+            sentence_number(rv->answer + as, ae - as, &y, &q) < 0)
+            return;
+    }
     size_t at = 0;
     int any = 0;
     cot_answer_tok_t k;
@@ -1244,6 +1265,7 @@ static int in_prompt(const cot_record_view_t *rv, const word_t *x, size_t nx,
         }
         w[k++] = (word_t){p + a, i - a};
     }
+    if (!k) return 0;              /* no words (qsort() and bsearch() need an array) */
     qsort(w, k, sizeof *w, word_qcmp);
     int all = 1;
     for (size_t i = 0; all && i < nx + ny; i++)
