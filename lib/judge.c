@@ -1197,16 +1197,18 @@ static void answer_unsupported(cot_judge_t *j, const cot_record_view_t *rv, cJSO
 
 /* ---- word lists ---------------------------------------------------------- */
 
-/* A list's words, split at blanks and commas. */
 typedef struct { const char *p; size_t n; } word_t;
 
-static size_t list_words(const char *t, size_t n, word_t **w, size_t *cap)
+/* The runs of t[0..n) whose bytes all pass in(), into (*w)[0..k) (grown as
+ * needed): k. */
+static size_t split_words(const char *t, size_t n, int (*in)(unsigned char),
+                          word_t **w, size_t *cap)
 {
     size_t k = 0;
     for (size_t i = 0; i < n;) {
-        while (i < n && (isspace((unsigned char)t[i]) || t[i] == ',')) i++;
+        while (i < n && !in((unsigned char)t[i])) i++;
         size_t a = i;
-        while (i < n && !isspace((unsigned char)t[i]) && t[i] != ',') i++;
+        while (i < n && in((unsigned char)t[i])) i++;
         if (i == a) break;
         if (k == *cap) {
             *cap = *cap ? 2 * *cap : 32;
@@ -1215,6 +1217,14 @@ static size_t list_words(const char *t, size_t n, word_t **w, size_t *cap)
         (*w)[k++] = (word_t){t + a, i - a};
     }
     return k;
+}
+
+/* A list's words are split at blanks and commas. */
+static int list_char(unsigned char c) { return !isspace(c) && c != ','; }
+
+static size_t list_words(const char *t, size_t n, word_t **w, size_t *cap)
+{
+    return split_words(t, n, list_char, w, cap);
 }
 
 /* Words compared with ASCII letters folded to lower case. */
@@ -1253,18 +1263,7 @@ static int in_prompt(const cot_record_view_t *rv, const word_t *x, size_t nx,
     const size_t pn = rv->prompt_len;
     if (!p || !pn) return 0;
     word_t *w = NULL;
-    size_t k = 0, cap = 0;
-    for (size_t i = 0; i < pn;) {
-        while (i < pn && !word_char((unsigned char)p[i])) i++;
-        size_t a = i;
-        while (i < pn && word_char((unsigned char)p[i])) i++;
-        if (i == a) break;
-        if (k == cap) {
-            cap = cap ? 2 * cap : 64;
-            w = cot_realloc(w, cap * sizeof *w);
-        }
-        w[k++] = (word_t){p + a, i - a};
-    }
+    size_t cap = 0, k = split_words(p, pn, word_char, &w, &cap);
     if (!k) return 0;              /* no words (qsort() and bsearch() need an array) */
     qsort(w, k, sizeof *w, word_qcmp);
     int all = 1;
