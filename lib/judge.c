@@ -1359,8 +1359,9 @@ static int list_mismatch(const cot_judge_t *j, const cot_record_view_t *rv, size
     return r;
 }
 
-/* The CoT states a number and the answer, taken whole (it states none),
- * is a short sentence that ends on it: "72 pens", "She has 72 pens.",
+/* The CoT states a number and the answer's final answer (final_answer():
+ * the whole answer, up to 64 bytes, when it states none) is a sentence
+ * that ends on it: "72 pens", "She has 72 pens.",
  * "The result is `3`." (sentence_number() equal to it, as a stated answer
  * is the last one).  "It is 73." and "After 72 steps it is 5." are still
  * a mismatch. */
@@ -1387,8 +1388,8 @@ static int yes_no(const char *t, size_t n)
     return -1;
 }
 
-/* The CoT states yes or no (or true or false) and the answer, taken whole
- * (it states none), is a sentence that opens with the same: "Yes, she
+/* The CoT states yes or no (or true or false) and the answer's final
+ * answer is a sentence that opens with the same: "Yes, she
  * can." for "yes", "True." for "yes"; "No, she cannot." for "yes" is still
  * a mismatch. */
 static int answer_opens_yes_no(const char *c, size_t cn, const char *a, size_t an)
@@ -1405,12 +1406,13 @@ static int answer_opens_yes_no(const char *c, size_t cn, const char *a, size_t a
     return yes_no(a + i, k - i) == x;
 }
 
-/* The CoT names an option and the answer, taken whole (it states none),
- * is a sentence that names one option letter, the same: "I choose B.",
- * "Option B is correct." for (B).  A letter is a capital alone (or in
- * parentheses) among the options' letters; "I" before a word in lower
- * case is a pronoun, and "A" before one, opening a sentence, an article.  Two letters ("B, not A") are
- * no answer of one option: still a mismatch. */
+/* The CoT names an option and the answer's final answer is a sentence
+ * that names one option letter, the same: "I choose B.", "Option B is
+ * correct." for (B).  A letter is a capital alone (or in parentheses)
+ * among the options' letters; "I" before a word in lower case is a
+ * pronoun, and "A" before one, opening a sentence, an article.  Two
+ * letters ("It is A or B.") are no answer of one option: still a
+ * mismatch.  The callers try cot_judge_answers_equal_mc() first. */
 static int answer_names_option(const char *c, size_t cn, const char *a, size_t an,
                                const cot_options_t *o)
 {
