@@ -1359,6 +1359,25 @@ static int list_mismatch(const cot_judge_t *j, const cot_record_view_t *rv, size
     return r;
 }
 
+/* Whether a[0..an) denies something: the word "not", "no" or "never", or
+ * "n't" ("It is not 72.", "Not B.", "isn't"): then a sentence answer that
+ * writes the stated number or names the stated option is not read as
+ * equal to it (fail closed: answer-mismatch stands). */
+static int negated(const char *a, size_t an)
+{
+    static const char *const neg[] = {"not", "no", "never"};
+    for (size_t i = 0; i < an;) {
+        while (i < an && !isalpha((unsigned char)a[i])) i++;
+        size_t k = i;
+        while (k < an && (isalpha((unsigned char)a[k]) || a[k] == '\'')) k++;
+        for (int w = 0; w < 3; w++)
+            if (k - i == strlen(neg[w]) && !strncasecmp(a + i, neg[w], k - i)) return 1;
+        if (k - i >= 3 && !strncasecmp(a + k - 3, "n't", 3)) return 1;
+        i = k;
+    }
+    return 0;
+}
+
 /* The CoT states a number and the answer's final answer (final_answer():
  * the whole answer, up to 64 bytes, when it states none) is a sentence
  * that ends on it: "72 pens", "She has 72 pens.",
@@ -1374,7 +1393,7 @@ static int answer_writes_number(const char *c, size_t cn, const char *a, size_t 
     normalise(a, an, &nb);
     int bare = as_number(nb.s, &y) == 0;
     cot_buf_free(&nb);
-    if (!num || bare || sentence_number(a, an, &y, &q) < 0) return 0;
+    if (!num || bare || negated(a, an) || sentence_number(a, an, &y, &q) < 0) return 0;
     return same_number(y, x) || (!isnan(q) && same_number(q, x));
 }
 
@@ -1417,7 +1436,7 @@ static int answer_names_option(const char *c, size_t cn, const char *a, size_t a
                                const cot_options_t *o)
 {
     int x = cot_judge_option_of(c, cn, o);
-    if (x < 0) return 0;
+    if (x < 0 || negated(a, an)) return 0;
     const int max = o && o->n ? o->n : 8;
     int found = -1;
     for (size_t i = 0; i < an; i++) {
