@@ -1,5 +1,6 @@
 /* judge.c -- see judge.h */
 #include "judge.h"
+#include "mathans.h"
 #include "answer.h"
 #include "json.h"
 #include "jsonl.h"
@@ -204,9 +205,10 @@ static void re_compile(void)
 {
     re_boxed = re_make("\\\\boxed\\{((?:[^{}]|\\{(?:[^{}]|\\{[^{}]*\\})*\\})*)\\}", 0);
     re_answer = re_make(
-        "\\b(?:final\\s+answer|answer)\\s*(?:is|:|=)\\s*:?\\s*(?:\\*\\*)?\\s*(?:\\$\\s*)?"
+        "\\b(?:final\\s+answer|answer)\\s*(?:is|:|=)\\s*:?\\s*(?:\\*\\*)?\\s*(?:\\$\\s*|\\\\\\(\\s*)?"
         "(?:option\\s+)?"
-        "(?|\\(([A-Ja-j])\\)|((?-i:[A-H]))(?![\\w'])|(-?\\d[\\d,]*(?:\\.\\d+)?)"
+        "(?|\\(([A-Ja-j])\\)|((?-i:[A-H]))(?![\\w'])|((?:-|\xE2\x88\x92)?\\d[\\d,]*(?:\\.\\d+)?)"
+        "|(\\\\(?:[dt]?frac|sqrt)(?![a-z]))"
         "|(yes|no|true|false)\\b)", PCRE2_CASELESS);
     re_final_yn = re_make("\\b(yes|no)\\b[\\s.!*]*$", PCRE2_CASELESS);
     re_lead_yn = re_make("^\\s*(yes|no)\\b", PCRE2_CASELESS);
@@ -300,6 +302,13 @@ static int stated_answer(const char *text, size_t n, unsigned flags, size_t *s, 
     size_t from = final_yn_from(text, n), le = 0;
     for (int i = 0; i < 4; i++)
         if (need[i] && re_last(res[i], md, text, n, &a, &b, i == 2 ? from : 0)) {
+            /* a number is where an expression starts: "1/2", "35 * 6 =
+             * 210", "\frac{3}{4}", "2x + 1" (cot_math_end()) */
+            if (i == 1 && a < b && (isdigit((unsigned char)text[a]) || text[a] == '-' ||
+                                    text[a] == '\\' || (unsigned char)text[a] == 0xE2)) {
+                size_t x = cot_math_end(text, n, a);
+                if (x > a) b = x;
+            }
             /* "the answer is A - Yes": the yes/no is the option's text */
             int label = 0;
             if (i == 2 && best != (size_t)-1 && be - bs == 1 && a >= le) {
@@ -571,7 +580,9 @@ static int answers_equal_raw(const char *a, size_t an, const char *b, size_t bn)
         eq = x.len == y.len && !memcmp(x.s, y.s, x.len);
     cot_buf_free(&x);
     cot_buf_free(&y);
-    return eq;
+    /* the same number or expression written another way: "1/2" and
+     * "\frac{1}{2}", "35 * 6 = 210" and "210" (mathans.h) */
+    return eq || cot_math_equal(a, an, b, bn);
 }
 
 /* ---- obfuscation ---------------------------------------------------------- */
@@ -1388,10 +1399,11 @@ static int answer_writes_number(const char *c, size_t cn, const char *a, size_t 
 {
     cot_buf_t nb = {0};
     double x, y, q;
+    int pct;
     normalise(c, cn, &nb);
-    int num = as_number(nb.s, &x) == 0;
+    int num = as_number(nb.s, &x) == 0 || cot_math_value(nb.s, nb.len, &x, &pct) == 0;
     normalise(a, an, &nb);
-    int bare = as_number(nb.s, &y) == 0;
+    int bare = as_number(nb.s, &y) == 0 || cot_math_value(nb.s, nb.len, &y, &pct) == 0;
     cot_buf_free(&nb);
     if (!num || bare || negated(a, an) || sentence_number(a, an, &y, &q) < 0) return 0;
     return same_number(y, x) || (!isnan(q) && same_number(q, x));
@@ -1462,6 +1474,88 @@ static int answer_names_option(const char *c, size_t cn, const char *a, size_t a
     return found == x;
 }
 
+/* a[0..an) is one math expression (markup and '$' around it aside): "(16,
+ * -29)", "$\frac{1}{4}$", "2k + 2"; not "She has 72 pens." */
+static int math_alone(const char *a, size_t an)
+{
+    size_t s = 0, e = an;
+    while (s < e && (isspace((unsigned char)a[s]) || a[s] == '$' || a[s] == '*')) s++;
+    if (e - s >= 2 && a[s] == '\\' && (a[s + 1] == '(' || a[s + 1] == '[')) s += 2;
+    while (e > s && (isspace((unsigned char)a[e - 1]) || a[e - 1] == '$' || a[e - 1] == '*' ||
+                     a[e - 1] == '.'))
+        e--;
+    if (e - s >= 2 && a[e - 2] == '\\' && (a[e - 1] == ')' || a[e - 1] == ']')) e -= 2;
+    while (e > s && isspace((unsigned char)a[e - 1])) e--;
+    return e > s && cot_math_end(a, e, s) == e;
+}
+
+/* The value of a[0..an) as mathans.h reads it, markup aside: 0 with *y
+ * (and *pct), or -1. */
+static int value_of(const char *a, size_t an, double *y, int *pct)
+{
+    cot_buf_t nb = {0};
+    normalise(a, an, &nb);
+    int rc = cot_math_value(nb.s, nb.len, y, pct);
+    cot_buf_free(&nb);
+    return rc;
+}
+
+/* A result c[0..cn) that the number a[0..an) is as answer-unsupported
+ * reads a CoT's numbers: the same magnitude, or a hundredth apart ("$0.50"
+ * for 50 cents); "322kg" is 322. */
+static int near_result(const char *c, size_t cn, const char *a, size_t an)
+{
+    double x, y, q;
+    int pct;
+    int val = value_of(a, an, &y, &pct) == 0 &&
+              (value_of(c, cn, &x, &pct) == 0 || (sentence_number(c, cn, &x, &q) == 0 && isnan(q)));
+    return val && (same_number(fabs(x), fabs(y)) || same_number(x * 100, y) ||
+                   same_number(x, y * 100));
+}
+
+/* The line of c that ends at `at` writes the value of a[0..an) in digits:
+ * "... should be 10, and ... 18 - 10 = 8." holds 10 as well as the 8 it
+ * ends on, so it does not say which is the answer. */
+static int line_holds(const char *c, size_t at, const char *a, size_t an)
+{
+    double y;
+    int pct;
+    if (value_of(a, an, &y, &pct) < 0) return 0;
+    size_t s = at;
+    while (s > 0 && c[s - 1] != '\n') s--;
+    size_t i = s;
+    cot_answer_tok_t k;
+    while (cot_answer_next_number(c, at, &i, &k))
+        if (!k.word && (same_number(k.value, y) || (!isnan(k.quotient) && same_number(k.quotient, y))))
+            return 1;
+    return 0;
+}
+
+/* The CoT goes on past its stated answer to a result that is the answer:
+ * "So the answer is 5!. ... 5! * 3! = 120 * 6 = 720." with 720.  The last
+ * number of c[from..cn), in digits and after '=' or "equals", is the value
+ * of the answer's final answer a[0..an). */
+static int later_result(const char *c, size_t from, size_t cn, const char *a, size_t an)
+{
+    double y;
+    int pct, ok = 0;
+    if (value_of(a, an, &y, &pct) < 0 || pct) return 0;
+    size_t at = from, s = 0;
+    cot_answer_tok_t k, last = {0};
+    while (cot_answer_next_number(c, cn, &at, &k)) { last = k; s = 1; }
+    if (!s || last.word || !same_number(last.value, y)) return 0;
+    size_t i = last.start;
+    while (i > from && (c[i - 1] == ' ' || c[i - 1] == '$' || c[i - 1] == '*' || c[i - 1] == '{'))
+        i--;
+    if (i >= from + 7 && !memcmp(c + i - 7, "\\boxed", 7)) {      /* = \boxed{720} */
+        i -= 7;
+        while (i > from && (c[i - 1] == ' ' || c[i - 1] == '$')) i--;
+    }
+    if (i > from && c[i - 1] == '=') ok = 1;
+    else if (i >= from + 7 && !strncasecmp(c + i - 7, "equals ", 7)) ok = 1;
+    return ok;
+}
+
 static void answer_mismatch(cot_judge_t *j, const cot_record_view_t *rv, cJSON *ev,
                             labels_t *ls, cot_verdict_t *v)
 {
@@ -1469,16 +1563,28 @@ static void answer_mismatch(cot_judge_t *j, const cot_record_view_t *rv, cJSON *
     int lm = list_mismatch(j, rv, &cs, &ce, &as, &ae);
     if (lm == 0) return;
     if (lm == 1) goto mismatch;
+    int concluded = 0;
     if (stated_answer(rv->cot, rv->cot_len, j->cot_flags, &cs, &ce) < 0) {
-        answer_unsupported(j, rv, ev, ls, v);
+        /* no stated answer: the result the CoT ends on, against an answer
+         * that is math alone ("So the point is $(15, -29)$." and
+         * "(16, -29)"); else answer-unsupported */
+        if (cot_math_concluded(rv->cot, rv->cot_len, &cs, &ce) < 0 ||
+            final_answer(rv->answer, rv->answer_len, j->answer_flags, &as, &ae) < 0 ||
+            !math_alone(rv->answer + as, ae - as)) {
+            answer_unsupported(j, rv, ev, ls, v);
+            return;
+        }
+        concluded = 1;
+    } else if (final_answer(rv->answer, rv->answer_len, j->answer_flags, &as, &ae) < 0)
         return;
-    }
-    if (final_answer(rv->answer, rv->answer_len, j->answer_flags, &as, &ae) < 0) return;
     if (cot_judge_answers_equal_mc(rv->cot + cs, ce - cs, rv->answer + as, ae - as,
                                    options(j, rv)) ||
         answer_writes_number(rv->cot + cs, ce - cs, rv->answer + as, ae - as) ||
         answer_opens_yes_no(rv->cot + cs, ce - cs, rv->answer + as, ae - as) ||
-        answer_names_option(rv->cot + cs, ce - cs, rv->answer + as, ae - as, options(j, rv)))
+        answer_names_option(rv->cot + cs, ce - cs, rv->answer + as, ae - as, options(j, rv)) ||
+        later_result(rv->cot, ce, rv->cot_len, rv->answer + as, ae - as) ||
+        (concluded && (line_holds(rv->cot, cs, rv->answer + as, ae - as) ||
+                       near_result(rv->cot + cs, ce - cs, rv->answer + as, ae - as))))
         return;
 mismatch:
     label_add(ls, "answer-mismatch");

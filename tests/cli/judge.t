@@ -74,6 +74,11 @@ t answer-lists 0 "cot-judge -u tests/data/judge-lists.jsonl | jq -c '{id, v: .ju
 # a number or a yes/no stated in the CoT against a short answer that is a
 # sentence: the same when the answer's last number is it, or it opens with it
 t answer-sentences 0 "cot-judge -u tests/data/judge-sentences.jsonl | jq -c '{id, v: .judge.verdict, l: .judge.labels}'"
+# math answers as models write them: a stated answer is the whole
+# expression ("1/2", "35 * 6 = 210", "2x+1"), compared by value or in a
+# canonical form; a CoT that states none is read for the result its last
+# line ends on, against an answer that is math alone
+t answer-math 0 "cot-judge -u tests/data/judge-math.jsonl | jq -c '{id, v: .judge.verdict, l: .judge.labels, e: [.judge.evidence[] | select(.rule | startswith(\"answer\")) | [.field, .text]]}'"
 t table-summary 0 'cot-judge -u $S/traces.jsonl | $PY $W/show.py'
 check table-offsets 'cot-judge -u $S/traces.jsonl | $PY $W/offsets.py'
 t hard-negative-rejected 0 'grep "\"rejected-1\"" $S/traces.jsonl | cot-judge -u'
