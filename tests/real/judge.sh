@@ -13,8 +13,12 @@
 #     word_sorting the same, 90% or more,
 #   - LlamaFactory's tool-use demo (answers as sentences) gives no
 #     answer-mismatch,
-#   - GSM8K test solutions with their own answer give no answer-unsupported,
-#     and with the next question's answer, 85% or more of the time,
+#   - GSM8K test solutions with their own answer give no answer-unsupported
+#     or answer-mismatch, and with the next question's answer one of them
+#     85% or more of the time,
+#   - PRMBench's original processes with their own final answer give no
+#     answer-mismatch, and with that answer changed by one, one 50% or more
+#     of the time (below),
 # and prints the verdict counts (false positives show up here).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -25,18 +29,19 @@ export PATH="$BIN:$PATH"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cot-real.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 st=0
-# tally NAME LABEL FILE PCT: judge FILE (records with meta.mismatch, true
-# where LABEL is due); print what was found, missed and false, and fail on
-# a false one or on recall below PCT%
+# tally NAME LABEL FILE PCT [MAXFP]: judge FILE (records with meta.mismatch, true
+# where LABEL is due; LABEL may be "a|b", either label); print what was found, missed and false, and fail on
+# more false ones than MAXFP [0] or on recall below PCT%
 tally() {
-    cot-judge -u -q "$3" | jq -r --arg l "$2" '[.meta.mismatch, (.judge.labels | index($l) != null)] | @tsv' |
+    cot-judge -u -q "$3" |
+        jq -r --arg l "$2" '[.meta.mismatch, (.judge.labels | map(select(test("^(" + $l + ")$"))) | length > 0)] | @tsv' |
         sort | uniq -c > "$TMP/tally"
     local fp tp fn
     fp=$(awk '$2 == "false" && $3 == "true" {print $1}' "$TMP/tally"); fp=${fp:-0}
     tp=$(awk '$2 == "true" && $3 == "true" {print $1}' "$TMP/tally"); tp=${tp:-0}
     fn=$(awk '$2 == "true" && $3 == "false" {print $1}' "$TMP/tally"); fn=${fn:-0}
     echo "$1 $2: $tp found, $fn missed, $fp false"
-    [ "$fp" = 0 ] || { echo "FAIL $1: $2 on the model's own answer"; st=1; }
+    [ "$fp" -le "${5:-0}" ] || { echo "FAIL $1: $2 on the model's own answer"; st=1; }
     [ $((tp * 100)) -ge $(((tp + fn) * $4)) ] || { echo "FAIL $1: $2 recall below $4%"; st=1; }
 }
 for f in gptoss/nohack gptoss/s400 sonnet45/thinking; do
@@ -118,7 +123,41 @@ for i, r in enumerate(g):
     if nxt != n.strip():
         print(json.dumps(dict(base, id="g%d-1" % i, answer=nxt, meta={"mismatch": True})))
 PY
-    tally gsm8k/test answer-unsupported "$TMP/g.jsonl" 85
+    tally gsm8k/test 'answer-unsupported|answer-mismatch' "$TMP/g.jsonl" 85
+fi
+# PRMBench's original processes (PRM800K, GPT-4) that end "# Answer" and
+# the answer: the CoT is the process before it.  MATH answers as models
+# write them ("$\frac{3}{2}$", "(15, -29)", "35 * 6 = 210", "So the
+# point is $(15, -29)$." with no "the answer is").  The own answer:
+# no answer-mismatch, and answer-unsupported at most 3 times (a CoT that
+# ends "I can add these values to get the final answer." never writes the
+# sum); the answer with its first number plus one (a subtle replacement):
+# answer-mismatch at least 50% of the time and either label 75% (0.55 and
+# 0.80 when written; both 0.63 before 2026-12-04; developed on these
+# records, so not a held-out figure)
+if [ -f "$DATA/prmbench/circular.jsonl.zst" ]; then
+    /usr/bin/python3 - "$DATA"/prmbench/circular.jsonl.zst "$DATA"/prmbench/redundency.jsonl.zst > "$TMP/p.jsonl" <<'PY'
+import io, json, re, sys, zstandard
+seen = set()
+for path in sys.argv[1:]:
+    with open(path, "rb") as f:
+        rows = [json.loads(l) for l in io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(f), encoding="utf-8")]
+    for r in rows:
+        t = "\n".join(r["original_process"])
+        k = t.rfind("# Answer")
+        if k < 0 or t in seen or r["idx"] in seen:   # the files share processes
+            continue
+        seen.update((t, r["idx"]))
+        a = re.sub(r"^(\\n|\s)*", "", t[k + 8:]).strip()
+        base = {"prompt": r["question"], "cot": t[:k], "cot_state": "ok"}
+        print(json.dumps(dict(base, id=r["idx"], answer=a, meta={"mismatch": False})))
+        m = re.search(r"\d+", a)
+        if m:
+            b = a[:m.start()] + str(int(m.group()) + 1) + a[m.end():]
+            print(json.dumps(dict(base, id=r["idx"] + "-p", answer=b, meta={"mismatch": True})))
+PY
+    tally prmbench/answers answer-mismatch "$TMP/p.jsonl" 50
+    tally prmbench/answers 'answer-unsupported|answer-mismatch' "$TMP/p.jsonl" 75 3
 fi
 [ $st = 0 ] && echo "judge.sh: ok"
 exit $st
