@@ -50,6 +50,7 @@ static size_t thousands(const char *t, size_t n, size_t i)
 static size_t op_at(const char *t, size_t n, size_t i)
 {
     if (i >= n) return 0;
+    if (t[i] && strchr("<>!=", t[i]) && i + 1 < n && t[i + 1] == '=') return 2;   /* <= >= != == */
     if (t[i] && strchr("+-*/=<>:", t[i])) return 1;
     static const char *const u[] = {
         "\xC3\x97", "\xC3\xB7", "\xC2\xB7", "\xC2\xB1",          /* × ÷ · ± */
@@ -473,15 +474,32 @@ static void trim(const char *t, size_t *a, size_t *b)
     while (*b > *a && (isspace((unsigned char)t[*b - 1]) || strchr("*\".;:!,", t[*b - 1]))) --*b;
 }
 
+/* A relation other than '=' at t[i] (within t[0..n)): "<", ">=", "!=",
+ * "==", \le, \geq, \neq, \approx, \lt, U+2264, U+2265, U+2260, U+2248. */
+static int relation(const char *t, size_t n, size_t i)
+{
+    if (t[i] == '<' || t[i] == '>' || (t[i] == '!' && i + 1 < n && t[i + 1] == '=') ||
+        (t[i] == '=' && i + 1 < n && t[i + 1] == '='))
+        return 1;
+    if (lit(t, n, i, "\xE2\x89\xA4") || lit(t, n, i, "\xE2\x89\xA5") ||
+        lit(t, n, i, "\xE2\x89\xA0") || lit(t, n, i, "\xE2\x89\x88"))
+        return 1;
+    static const char *const c[] = {"le", "leq", "ge", "geq", "neq", "ne", "approx", "lt", "gt"};
+    for (size_t k = 0; k < sizeof c / sizeof *c; k++)
+        if (command_is(t, n, i, c[k])) return 1;
+    return 0;
+}
+
 /* The last side of t[a..b) when it is one chain of '=' with no list (a ','
- * that is no thousands separator, "and", "or") outside brackets: *a moves
- * past the last '='. */
+ * that is no thousands separator, "and", "or") and no other relation ("x
+ * >= 5" is not 5) outside brackets: *a moves past the last '='. */
 static void last_side(const char *t, size_t *a, size_t b)
 {
     int depth = 0;
     size_t eq = (size_t)-1;
     for (size_t i = *a; i < b; i++) {
         char c = t[i];
+        if (!depth && relation(t, b, i)) return;
         if (c == '\\' && i + 1 < b) { i++; continue; }
         if (c == '(' || c == '[' || c == '{') depth++;
         else if ((c == ')' || c == ']' || c == '}') && depth > 0) depth--;

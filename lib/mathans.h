@@ -18,9 +18,10 @@
  * hundredth: "25%" and "0.25"); else by a canonical form that drops only
  * spacing and markup (blanks, \left and \right, \dfrac for \frac, \text{},
  * '$', degree signs, case).  An expression with one chain of '=' and no
- * list in it is read for its last side: "35 * 6 = 210" is 210, "x = 5" is
- * 5.  Nothing is ever equal that differs in a digit, a variable or an
- * operator. */
+ * list and no other relation in it is read for its last side: "35 * 6 =
+ * 210" is 210, "x = 5" is 5 (so "x = 2" equals "y = 2"), while "x >= 5"
+ * is read whole.  Canonical forms that differ in a digit, a variable or
+ * an operator are never equal. */
 #ifndef COT_MATHANS_H
 #define COT_MATHANS_H
 

@@ -52,6 +52,8 @@ static void test_end(void)
     span("(unclosed", "");
     span("3.5\nNext line", "3.5");
     span("25\\% of them", "25\\%");
+    span("5 <= x, so", "5 <= x");
+    span("5 != 6.", "5 != 6");
     /* the bound: a very long expression stops at 256 bytes */
     char big[1200];
     size_t k = 0;
@@ -166,6 +168,14 @@ static void test_equal(void)
     /* with a list, '=' is not read for its last side */
     eq("x = 2, y = 3", "x = 5, y = 3", 0);
     eq("x = 2, y = 3", "3", 0);
+    /* nor with another relation: "x >= 5" is not 5 */
+    eq("x >= 5", "5", 0);
+    eq("x >= 5", "x = 5", 0);
+    eq("x \\geq 5", "x = 5", 0);
+    eq("x \xE2\x89\xA5 5", "5", 0);
+    eq("x != 5", "5", 0);
+    eq("a == 5", "5", 0);
+    eq("x <= 5", "x<=5", 1);
     eq("", "", 0);
     eq("1/3", "0.333", 0);
     eq("-3", "3", 0);
