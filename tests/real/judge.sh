@@ -129,11 +129,11 @@ fi
 # the answer: the CoT is the process before it.  MATH answers as models
 # write them ("$\frac{3}{2}$", "(15, -29)", "35 * 6 = 210", "So the
 # point is $(15, -29)$." with no "the answer is").  The own answer:
-# no answer-mismatch, and answer-unsupported at most 3 times (a CoT that
-# ends "I can add these values to get the final answer." never writes the
-# sum); the answer with its first number plus one (a subtle replacement):
+# no answer-mismatch, and answer-unsupported at most 3 times (CoTs that
+# end announcing their last step, "I can add these values to get the
+# final answer.", and never write it); the answer with its first number plus one (a subtle replacement):
 # answer-mismatch at least 50% of the time and either label 75% (0.55 and
-# 0.80 when written; both 0.63 before 2026-12-04; developed on these
+# 0.80 when written; 0.06 and 0.63 before 2026-12-04; developed on these
 # records, so not a held-out figure)
 if [ -f "$DATA/prmbench/circular.jsonl.zst" ]; then
     /usr/bin/python3 - "$DATA"/prmbench/circular.jsonl.zst "$DATA"/prmbench/redundency.jsonl.zst > "$TMP/p.jsonl" <<'PY'
