@@ -368,10 +368,35 @@ static void normalise(const char *p, size_t n, cot_buf_t *o)
     cot_buf_cstr(o);
 }
 
+/* 1 when every comma in s separates digit groups of the integer part:
+ * three digits after each ("1,000,000") or, in the Indian way, two after
+ * each but the last ("1,00,000"); 1 too when s has no comma.  "1,2",
+ * "12,34" and "1,0000" are no numbers: read as 12, 1234 and 10000, a list
+ * of roots "1,2" was the same answer as "12". */
+static int grouped(const char *s)
+{
+    const char *p = s + (*s == '-');
+    size_t run = 0, first = 0, groups = 0;
+    int west = 1, indian = 1;
+    for (;; p++) {
+        if (isdigit((unsigned char)*p)) { run++; continue; }
+        if (*p != ',') break;
+        if (!run) return 0;
+        if (!groups) first = run;
+        else { west &= run == 3; indian &= run == 2; }
+        groups++;
+        run = 0;
+    }
+    if (!groups) return !strchr(p, ',');
+    if (run != 3 || strchr(p, ',')) return 0;
+    return (west && first <= 3) || (indian && first <= 2);
+}
+
 static int as_number(const char *s, double *d)
 {
     char tmp[128];
     size_t k = 0;
+    if (!grouped(s)) return -1;
     for (; *s && k + 1 < sizeof tmp; s++)
         if (*s != ',') tmp[k++] = *s;
     if (*s) return -1;
