@@ -385,8 +385,8 @@ static int digits(parser_t *x)
 
 #define NUMBER_MAX 64      /* a number this long or longer gives up */
 
-/* The RFC 8259 number at x->p: its length (under NUMBER_MAX), or 0. */
-static size_t scan_number(parser_t *x)
+/* The RFC 8259 number at x->p: its length, or 0. */
+static size_t rfc_number(parser_t *x)
 {
     const unsigned char *s = x->p;
     if (*x->p == '-') x->p++;
@@ -402,7 +402,13 @@ static size_t scan_number(parser_t *x)
         if (x->p < x->end && (*x->p == '+' || *x->p == '-')) x->p++;
         if (digits(x) < 0) return 0;
     }
-    size_t len = (size_t)(x->p - s);
+    return (size_t)(x->p - s);
+}
+
+/* The RFC 8259 number at x->p: its length (under NUMBER_MAX), or 0. */
+static size_t scan_number(parser_t *x)
+{
+    size_t len = rfc_number(x);
     return len < NUMBER_MAX ? len : 0;
 }
 
@@ -991,6 +997,29 @@ static size_t next_number(numscan_t *z)
     return 0;
 }
 
+/* The first number of text[0..n), outside strings, that cJSON reads and
+ * RFC 8259 does not ("01", "-00", "1.", "-.5", "1.e5"): its offset, with
+ * its text in *num; -1 when every number is JSON. */
+long cot_json_loose_number(const char *text, size_t n, cot_buf_t *num)
+{
+    numscan_t z = {text, text + n, {0}};
+    long at = -1;
+    size_t k;
+    while ((k = next_number(&z))) {
+        parser_t x = {0};
+        x.p = (const unsigned char *)z.p - k;
+        x.end = (const unsigned char *)z.p;
+        if (rfc_number(&x) == k) continue;
+        at = (long)(z.p - k - text);
+        cot_buf_clear(num);
+        cot_buf_add(num, z.num.s, k);
+        cot_buf_cstr(num);
+        break;
+    }
+    cot_buf_free(&z.num);
+    return at;
+}
+
 /* Every number node, in document order, takes the next number of the
  * text (a node that has its text already keeps it). */
 static int keep(cJSON *j, numscan_t *z)
@@ -1053,6 +1082,13 @@ cJSON *cot_json_parse(const char *text, size_t n)
     cot_buf_free(&scratch);
     if (j) return j;
     if (!(j = cot_cjson_parse(text, n, NULL))) return NULL;
+    cot_buf_t num = {0};
+    long loose = cot_json_loose_number(text, n, &num);
+    cot_buf_free(&num);
+    if (loose >= 0) {                    /* cJSON's, not JSON's */
+        cJSON_Delete(j);
+        return NULL;
+    }
     if (cot_json_keep_numbers(j, text, n) < 0)
         cot_die(COT_EXIT_IO, "internal error: numbers not found in their text");
     return j;

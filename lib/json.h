@@ -192,6 +192,13 @@ void cot_json_scalar_strings(int on);
  * then, and each prints as cJSON prints it). */
 int cot_json_keep_numbers(cJSON *root, const char *text, size_t n);
 
+/* The offset of the first number in text[0..n), outside strings, that
+ * cJSON's parser takes but RFC 8259 refuses ("01", "1.", "-.5"), its text
+ * in *num; -1 when there is none.  The reader (jsonl.h) refuses such lines:
+ * Python's json and most readers do, so a tool that kept them would read
+ * a file that the next tool in the pipeline cannot. */
+long cot_json_loose_number(const char *text, size_t n, cot_buf_t *num);
+
 /* cJSON_ParseWithLengthOpts(text, n, end, 0) under one process-wide lock:
  * cJSON's parser writes a global (the error position) on every call, and
  * the -@ N workers parse their unusual lines with it, so two threads must

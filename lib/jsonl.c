@@ -276,6 +276,19 @@ static int parse_line(cot_jsonl_parser_t *r, char *text, size_t n,
         bad(r, l, "not-object");
         return 1;
     }
+    cot_buf_t num = {0};
+    long bn = cot_json_loose_number(text, n, &num);
+    if (bn >= 0) {
+        cot_buf_printf(&r->reason, "number '%s' at byte %ld is not JSON (RFC 8259: "
+                       "no leading zeros, digits before and after a '.'); write it "
+                       "as a JSON number", cot_buf_cstr(&num), bn);
+        cot_buf_free(&num);
+        cJSON_Delete(r->json);
+        r->json = NULL;
+        bad(r, l, "invalid-json");
+        return 1;
+    }
+    cot_buf_free(&num);
     long z = find_nul_escape(text, n);
     if (z >= 0) {
         cot_buf_printf(&r->reason, "string with \\u0000 at byte %ld is not "
