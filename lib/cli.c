@@ -496,6 +496,44 @@ static void print_accounts(cot_run_t *run, int out, int kept)
     cot_buf_free(&b);
 }
 
+/* Without -v, a run that skipped bad lines (--skip-bad, --rejects) says
+ * so once, by kind, those of each other input ("orig-rejected:") after
+ * its own: the lines were not lost without a word. */
+static int rejected_group(const char *k, const char *c)
+{
+    return (c - k == 8 && !strncmp(k, "rejected", 8)) ||
+           (c - k > 9 && !strncmp(c - 9, "-rejected", 9));
+}
+
+static void warn_skipped(cot_run_t *run)
+{
+    cot_buf_t b = {0};
+    unsigned long long n = 0;
+    char *done = cot_calloc(run->ntally + 1, 1);
+    for (size_t pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < run->ntally; i++) {
+            const char *k = run->tally[i].key, *c = strchr(k, ':');
+            if (done[i] || !c || !rejected_group(k, c) || (c - k == 8) != !pass) continue;
+            size_t pl = (size_t)(c - k);
+            if (b.len) cot_buf_adds(&b, pass ? "; " : ", ");
+            if (pass) cot_buf_printf(&b, "%.*s: ", (int)pl - 9, k);   /* "orig: " */
+            for (size_t j = i, first = 1; j < run->ntally; j++) {
+                const char *kj = run->tally[j].key;
+                if (done[j] || strncmp(kj, k, pl + 1)) continue;
+                cot_buf_printf(&b, "%s%s %llu", first ? "" : ", ", kj + pl + 1, run->tally[j].n);
+                n += run->tally[j].n;
+                done[j] = 1;
+                first = 0;
+            }
+        }
+    free(done);
+    if (n)
+        cot_warn("%llu bad line%s skipped (%s); %s", n, n == 1 ? "" : "s", b.s,
+                 run->rejects ? "kept in the --rejects file, -v names each"
+                              : "-v names each, --rejects FILE keeps them");
+    cot_buf_free(&b);
+}
+
 void cot_run_set_idle(cot_run_t *run, int (*fn)(void *), void *arg)
 {
     run->idle = fn;
@@ -543,6 +581,7 @@ int cot_run_finish(cot_run_t *run)
      * (what was read before it is accounted for); not after a bad line
      * stopped the run, which the error names. */
     if (cot_verbose >= 2 && !run->line_stop) print_accounts(run, had_out, kept);
+    else if (cot_verbose == 1 && !run->line_stop) warn_skipped(run);
     cot_jsonl_close(run->in);
     for (size_t i = 0; i < run->ntally; i++) free((char *)run->tally[i].key);
     free(run->tally);

@@ -60,6 +60,12 @@ t loose-number-stat 1 'printf "%s\n" "$LOOSE" | cot-stat --count id'
 t loose-number-diff 1 'printf "%s\n" "$LOOSE" > $TMP/o.jsonl; printf "%s\n" "$G" | cot-diff -u --key id $TMP/o.jsonl 2>&1 | sed "s,$TMP/,TMP/,"; exit ${PIPESTATUS[1]}'
 t loose-number-profile 1 'printf "%s\n" "$LOOSE" | cot-profile build -o $TMP/p.prof'
 
+# --- --skip-bad without -v says once what it skipped; -q silences it ------
+t skip-bad-says 0 'printf "%s\n" "$LOOSE" "not json" | cot-judge -u --skip-bad | jq -c .id'
+t skip-bad-says-rejects 0 'printf "%s\n" "$LOOSE" | cot-extract -u --rejects $TMP/r.jsonl | jq -c .id; wc -l < $TMP/r.jsonl'
+t skip-bad-says-diff 0 'printf "%s\n" "$LOOSE" > $TMP/o.jsonl; printf "%s\n" "$LOOSE" | cot-diff -u --skip-bad --key id $TMP/o.jsonl | jq -c .diff.status'
+t skip-bad-quiet 0 'printf "%s\n" "$LOOSE" | cot-judge -u -q --skip-bad | jq -c .id'
+
 # --- -o follows the name; -u and --zstd override ----------------------------
 plain='test "$(head -c 1 $TMP/$f)" = "{"'
 zst='zstd -t -q $TMP/$f'
