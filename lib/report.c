@@ -69,7 +69,9 @@ typedef struct {
     double val, lo, hi;
     uint64_t k, n;
     uint64_t bad;                /* records with an ill-typed value there  */
+    size_t used;                 /* a rise: the buckets that hold data     */
     int pass, nodata;
+    int notrend;                 /* a rise: data in fewer than two buckets */
 } rcheck_t;
 
 struct cot_report {
@@ -386,12 +388,20 @@ static void eval_gates(cot_report_t *r)
             c.val = se->t.ok ? se->t.z : NAN;
             c.lo = se->t.ok ? se->t.slope : NAN;
             c.hi = se->t.ok ? se->t.p : NAN;
-            for (size_t x = 0; x < r->nb; x++) c.n += se->n[x];
+            for (size_t x = 0; x < r->nb; x++) {
+                c.n += se->n[x];
+                c.used += se->n[x] > 0;
+            }
             /* As for gates: no trend data at all fails (a misspelt field
-             * must not pass a monitoring job); an empty group is skipped. */
+             * must not pass a monitoring job); an empty group is skipped.
+             * Data in one bucket compares nothing: no rise could show, so
+             * the check fails there too rather than vouch for it. */
             if (!c.n) {
                 if (j > 0) continue;
                 c.nodata = 1;
+                c.pass = 0;
+            } else if (c.used < 2) {
+                c.notrend = 1;
                 c.pass = 0;
             }
             add_check(r, &c);
@@ -543,6 +553,10 @@ void cot_report_print_failures(const cot_report_t *r)
         if (c->gate == SIZE_MAX && c->nodata) {
             cot_buf_printf(&b, "no data (no record has both %s and %s)",
                            r->st->o.trend, r->st->o.forf[c->f]);
+        } else if (c->gate == SIZE_MAX && c->notrend) {
+            cot_buf_printf(&b, "no trend: fewer than two buckets of %s hold data (%zu, "
+                           "n %" PRIu64 "), so nothing was compared", r->st->o.trend,
+                           c->used, c->n);
         } else if (c->gate == SIZE_MAX) {
             cot_buf_printf(&b, "rising over %s: slope %.4g, z %.3f, p %.4g < alpha %g",
                            r->st->o.trend, c->lo, c->val, c->hi, r->ro->alpha);
@@ -858,8 +872,8 @@ void cot_report_table(const cot_report_t *r, cot_buf_t *b)
             gate_desc(r, c, &t);
             tab_add(&tab, t.s);
             tab_add(&tab, r->grp[c->grp].name);
-            if (c->gate == SIZE_MAX && c->nodata) {
-                tab_add(&tab, "no data");
+            if (c->gate == SIZE_MAX && (c->nodata || c->notrend)) {
+                tab_add(&tab, c->nodata ? "no data" : "no trend");
                 tab_add(&tab, sfmt(&t, "p<%g", r->ro->alpha));
                 tab_add(&tab, "");
             } else if (c->gate == SIZE_MAX) {
@@ -1063,6 +1077,7 @@ void cot_report_json(const cot_report_t *r, cot_buf_t *b)
             jnum(b, c->lo);
             cot_buf_adds(b, ",\"p\":");
             jnum(b, c->hi);
+            cot_buf_printf(b, ",\"buckets\":%zu", c->used);
         } else if (c->nodata) {
             cot_buf_adds(b, ",\"value\":null");
         } else {

@@ -53,6 +53,10 @@ t rising-fails 1 "grep '\"env\":\"code\"' $T | cot-stat $TR --fail-on-rise"
 t flat-passes 0 "grep '\"env\":\"math\"' $T | cot-stat $TR --fail-on-rise"
 t rise-by-env 1 "cot-stat --by meta.env $TR --fail-on-rise --tsv $T"
 t rise-stricter-alpha 0 "grep '\"env\":\"code\"' $T | cot-stat $TR --fail-on-rise --alpha 0.0001 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"status\"], d[\"overall\"][\"trend\"][0][\"rise\"])'"
+# Data in fewer than two buckets compares nothing: the rise check fails
+# (overall, and in a group that has data in one bucket only), as no data does
+t rise-one-bucket 1 "printf '%s\\n' '{\"meta\":{\"step\":1},\"judge\":{\"verdict\":\"rationalized\"}}' '{\"meta\":{\"step\":1},\"judge\":{\"verdict\":\"ok\"}}' | cot-stat $TR --fail-on-rise"
+t rise-one-bucket-group 1 "set -o pipefail; (grep '\"env\":\"math\"' $T; echo '{\"meta\":{\"env\":\"new\",\"step\":9},\"judge\":{\"verdict\":\"ok\"}}') | cot-stat -q --by meta.env $TR --fail-on-rise --json | jq -c '.gates[]|[.group,.buckets,.pass]'"
 # A field that matches no record is an error naming the closest field seen
 # (no report).  A --partial shard only warns, as another shard may hold
 # it; the --merge then fails.  A trend field that one record has gives a
