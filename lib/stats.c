@@ -547,13 +547,35 @@ static cot_group_t *stat_group(cot_stat_t *st, const char *key, size_t len)
     return st->g[i];
 }
 
-/* Does value v (a scalar, or an array of scalars) equal the display text
- * `want`?  Strings compare as text, numbers and booleans by their key. */
+/* What a categorical value (--count, a rate gate, --for) is: -1 missing
+ * (absent or null), -2 ill-typed (an object, a number beyond the double
+ * range, or an array holding one of those or an array), 0 a value (a
+ * scalar, or an array of scalars).  An array's null elements are no
+ * label, as a null field is no value; an element of the wrong type makes
+ * the whole record ill-typed, as a bare one does: counting the others
+ * would drop what it says unseen. */
+static int cat_kind(const cJSON *v, cot_buf_t *kb)
+{
+    if (!v || cJSON_IsNull(v)) return -1;
+    if (!cJSON_IsArray(v)) {
+        cot_buf_clear(kb);
+        return cot_stats_key(v, kb) == -2 ? -2 : 0;
+    }
+    for (const cJSON *e = v->child; e; e = e->next) {
+        cot_buf_clear(kb);
+        if (cJSON_IsArray(e) || cot_stats_key(e, kb) == -2) return -2;
+    }
+    return 0;
+}
+
+/* Does value v (a scalar, or an array of scalars: cat_kind() 0) equal the
+ * display text `want`?  Strings compare as text, numbers and booleans by
+ * their key. */
 static int value_is(const cJSON *v, const char *want, cot_buf_t *kb)
 {
     if (cJSON_IsArray(v)) {
         for (const cJSON *e = v->child; e; e = e->next)
-            if (!cJSON_IsArray(e) && value_is(e, want, kb)) return 1;
+            if (value_is(e, want, kb)) return 1;
         return 0;
     }
     if (cJSON_IsString(v)) return !strcmp(v->valuestring, want);
@@ -564,7 +586,9 @@ static int value_is(const cJSON *v, const char *want, cot_buf_t *kb)
 
 static void add_cat(cot_cat_t *c, const cJSON *v, cot_buf_t *kb)
 {
-    if (!v || cJSON_IsNull(v)) { c->missing++; return; }
+    int kind = cat_kind(v, kb);
+    if (kind == -1) { c->missing++; return; }
+    if (kind == -2) { c->badtype++; return; }
     if (cJSON_IsArray(v)) {
         /* Each distinct scalar element once per record (e.g. judge.labels). */
         c->present++;
@@ -578,10 +602,8 @@ static void add_cat(cot_cat_t *c, const cJSON *v, cot_buf_t *kb)
         }
         return;
     }
-    cot_buf_clear(kb);
-    if (cot_stats_key(v, kb) < 0) { c->badtype++; return; }
     c->present++;
-    cat_add(c, kb->s, kb->len, 1);
+    cat_add(c, kb->s, kb->len, 1);   /* cat_kind() left v's key in kb */
 }
 
 void cot_stat_add(cot_stat_t *st, const cJSON *rec)

@@ -110,6 +110,10 @@ t gate-ill-typed-merged 1 "cot-stat -q --merge --max-rate judge.verdict=rational
 # without data), and so does a field with no number at all
 t gate-ill-typed-only 0 "printf '%s\\n' '{\"g\":\"a\",\"s\":\"x\"}' '{\"g\":\"b\",\"s\":0.1}' | cot-stat -q --by g --max-mean s:1 > /dev/null; rc=\$?; printf '%s\\n' '{\"s\":\"x\"}' | cot-stat -q --max-mean s:1 > /dev/null; echo \$rc \$?"
 t gate-ill-typed-json 1 "cot-stat -q --json --max-mean diff.cot.similarity:1 $A > \$TMP/g.json; rc=\$?; jq -c '.gates' \$TMP/g.json; exit \$rc"
+# an array element that is an array or an object makes the record
+# ill-typed, as a bare object does; a null element is no label ([null] is
+# counted as [] is)
+t gate-array-element-ill-typed 1 "printf '%s\\n' '{\"l\":[[\"x\"]]}' '{\"l\":[{\"v\":\"x\"}]}' '{\"l\":[null]}' '{\"l\":[\"y\",null]}' | cot-stat --max-rate l=x:0.5 --json > \$TMP/g.json; rc=\$?; jq -c '.overall.count.l, .gates' \$TMP/g.json; exit \$rc"
 t merge-field-none 1 "cot-stat -q --partial --count judge.verdcit -o \$TMP/p1 \$W/audit.aa && cot-stat -q --partial --count judge.verdcit -o \$TMP/p2 \$W/audit.ab && cot-stat --merge \$TMP/p1 \$TMP/p2"
 t field-some 0 "cot-stat -q --count judge.verdict $A"
 t field-some-accounts 0 "cot-stat -v --by meta.env --count judge.verdict $A > /dev/null"
