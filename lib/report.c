@@ -53,6 +53,7 @@ typedef struct {
     cot_trend_t t;
     int rise;
     uint64_t missing;            /* records with a trend value but no for-field */
+    uint64_t bad;                /* ... and an ill-typed for-field           */
 } rseries_t;
 
 typedef struct {
@@ -252,6 +253,7 @@ static void build_series(cot_report_t *r, rgroup_t *rg)
         se->n = cot_calloc(r->nb + 1, sizeof *se->n);
         se->k = cot_calloc(r->nb + 1, sizeof *se->k);
         se->missing = rg->g->tr.for_missing[f];
+        se->bad = rg->g->tr.for_badtype[f];
         const cot_tgroup_t *t = &rg->g->tr;
         for (size_t j = 0; j < t->keys.n; j++) {
             long i = cot_smap_find(&r->all->tr.keys, t->keys.keys[j],
@@ -384,7 +386,8 @@ static void eval_gates(cot_report_t *r)
     for (size_t f = 0; f < o->nfor; f++)
         for (size_t j = 0; j < r->ngrp; j++) {
             const rseries_t *se = &r->grp[j].ser[f];
-            rcheck_t c = {.gate = SIZE_MAX, .grp = j, .f = f, .pass = !se->rise};
+            rcheck_t c = {.gate = SIZE_MAX, .grp = j, .f = f, .pass = !se->rise,
+                          .bad = se->bad};
             c.val = se->t.ok ? se->t.z : NAN;
             c.lo = se->t.ok ? se->t.slope : NAN;
             c.hi = se->t.ok ? se->t.p : NAN;
@@ -397,13 +400,16 @@ static void eval_gates(cot_report_t *r)
              * Data in one bucket compares nothing: no rise could show, so
              * the check fails there too rather than vouch for it. */
             if (!c.n) {
-                if (j > 0) continue;
+                if (j > 0 && !c.bad) continue;
                 c.nodata = 1;
                 c.pass = 0;
             } else if (c.used < 2) {
                 c.notrend = 1;
                 c.pass = 0;
             }
+            /* As for gates: an ill-typed value is left out of the series,
+             * so the series cannot vouch for it. */
+            if (c.bad) c.pass = 0;
             add_check(r, &c);
         }
 }
@@ -550,16 +556,33 @@ void cot_report_print_failures(const cot_report_t *r)
         cot_buf_clear(&b);
         gate_desc(r, c, &b);
         cot_buf_printf(&b, ": group %s: ", r->grp[c->grp].name);
-        if (c->gate == SIZE_MAX && c->nodata) {
+        if (c->gate == SIZE_MAX && c->nodata && c->bad) {
+            cot_buf_printf(&b, "no data: no record has both %s and a value in %s, and %"
+                           PRIu64 " hold%s an ill-typed value there", r->st->o.trend,
+                           r->st->o.forf[c->f], c->bad, c->bad == 1 ? "s" : "");
+        } else if (c->gate == SIZE_MAX && c->nodata) {
             cot_buf_printf(&b, "no data (no record has both %s and %s)",
                            r->st->o.trend, r->st->o.forf[c->f]);
+        } else if (c->gate == SIZE_MAX && c->bad && !c->notrend && !(c->val > 0 &&
+                   c->hi < r->ro->alpha)) {
+            cot_buf_printf(&b, "%" PRIu64 " record%s hold%s a value that is not a scalar "
+                           "in %s (ill-typed), which the trend leaves out; without %s "
+                           "no rise is flagged", c->bad, c->bad == 1 ? "" : "s",
+                           c->bad == 1 ? "s" : "", r->st->o.forf[c->f],
+                           c->bad == 1 ? "it" : "them");
         } else if (c->gate == SIZE_MAX && c->notrend) {
             cot_buf_printf(&b, "no trend: fewer than two buckets of %s hold data (%zu, "
                            "n %" PRIu64 "), so nothing was compared", r->st->o.trend,
                            c->used, c->n);
+            if (c->bad)
+                cot_buf_printf(&b, "; and %" PRIu64 " ill-typed record%s left out", c->bad,
+                               c->bad == 1 ? "" : "s");
         } else if (c->gate == SIZE_MAX) {
             cot_buf_printf(&b, "rising over %s: slope %.4g, z %.3f, p %.4g < alpha %g",
                            r->st->o.trend, c->lo, c->val, c->hi, r->ro->alpha);
+            if (c->bad)
+                cot_buf_printf(&b, "; and %" PRIu64 " ill-typed record%s left out", c->bad,
+                               c->bad == 1 ? "" : "s");
         } else if (c->nodata && c->bad) {
             cot_buf_printf(&b, "no data: no record has a %s in %s, and %" PRIu64 " hold%s "
                            "an ill-typed value", r->ro->gates[c->gate].kind == COT_GATE_MAX_MEAN ?
@@ -855,11 +878,14 @@ void cot_report_table(const cot_report_t *r, cot_buf_t *b)
             }
         }
         tab_emit(&tab, b);
-        uint64_t tm = r->grp[0].g->tr.missing;
-        if (tm || r->grp[0].ser[f].missing)
+        uint64_t tm = r->grp[0].g->tr.missing, fb = r->grp[0].ser[f].bad;
+        if (tm || r->grp[0].ser[f].missing || fb) {
             cot_buf_printf(b, "  missing: %" PRIu64 " without %s, %" PRIu64
-                           " without %s\n", tm, o->trend, r->grp[0].ser[f].missing,
+                           " without %s", tm, o->trend, r->grp[0].ser[f].missing,
                            o->forf[f]);
+            if (fb) cot_buf_printf(b, "; ill-typed: %" PRIu64 " in %s", fb, o->forf[f]);
+            cot_buf_addc(b, '\n');
+        }
     }
     if (r->nchk) {
         cot_buf_printf(b, "\ngates (point estimate against the limit)\n");
@@ -998,7 +1024,8 @@ static void json_group(const cot_report_t *r, const rgroup_t *rg, cot_buf_t *b)
         cot_buf_adds(b, ",\"value\":");
         jstr(b, o->forv[f]);
         cot_buf_printf(b, ",\"missing_trend\":%" PRIu64 ",\"missing\":%" PRIu64
-                       ",\"buckets\":[", g->tr.missing, se->missing);
+                       ",\"ill_typed\":%" PRIu64 ",\"buckets\":[", g->tr.missing,
+                       se->missing, se->bad);
         int first = 1;
         for (size_t x = 0; x < r->nb; x++) {
             if (!se->n[x]) continue;
@@ -1077,7 +1104,7 @@ void cot_report_json(const cot_report_t *r, cot_buf_t *b)
             jnum(b, c->lo);
             cot_buf_adds(b, ",\"p\":");
             jnum(b, c->hi);
-            cot_buf_printf(b, ",\"buckets\":%zu", c->used);
+            cot_buf_printf(b, ",\"buckets\":%zu,\"ill_typed\":%" PRIu64, c->used, c->bad);
         } else if (c->nodata) {
             cot_buf_adds(b, ",\"value\":null");
         } else {
@@ -1221,7 +1248,7 @@ void cot_report_tsv(const cot_report_t *r, cot_buf_t *b)
             }
             trow(b, "trend-test", rg->name, t.s, o->trend);
             tempty(b, 2);
-            tu64(b, se->missing + rg->g->tr.missing);
+            tu64(b, se->missing + se->bad + rg->g->tr.missing);
             tempty(b, 10);
             tnum(b, se->t.ok ? se->t.slope : NAN, 0);
             tnum(b, se->t.ok ? se->t.z : NAN, 0);

@@ -452,6 +452,7 @@ static cot_group_t *group_new(const cot_stat_opts_t *o)
     g->cat = cot_calloc(o->ncount + 1, sizeof *g->cat);
     g->num = cot_calloc(o->nnum + 1, sizeof *g->num);
     g->tr.for_missing = cot_calloc(o->nfor + 1, sizeof *g->tr.for_missing);
+    g->tr.for_badtype = cot_calloc(o->nfor + 1, sizeof *g->tr.for_badtype);
     return g;
 }
 
@@ -467,6 +468,7 @@ void cot_group_free(cot_group_t *g, const cot_stat_opts_t *o)
     free(g->tr.n);
     free(g->tr.k);
     free(g->tr.for_missing);
+    free(g->tr.for_badtype);
     free(g->cat);
     free(g->num);
     free(g);
@@ -519,7 +521,10 @@ static void group_merge(cot_group_t *a, const cot_group_t *b,
         a->num[i].badtype += b->num[i].badtype;
     }
     a->tr.missing += b->tr.missing;
-    for (size_t f = 0; f < o->nfor; f++) a->tr.for_missing[f] += b->tr.for_missing[f];
+    for (size_t f = 0; f < o->nfor; f++) {
+        a->tr.for_missing[f] += b->tr.for_missing[f];
+        a->tr.for_badtype[f] += b->tr.for_badtype[f];
+    }
     for (size_t j = 0; j < b->tr.keys.n; j++) {
         const char *key = b->tr.keys.keys[j];
         size_t i = trend_bucket(&a->tr, key, strlen(key), o->nfor);
@@ -644,8 +649,9 @@ void cot_stat_add(cot_stat_t *st, const cJSON *rec)
         size_t b = trend_bucket(&g->tr, kb->s, kb->len, o->nfor);
         for (size_t f = 0; f < o->nfor; f++) {
             const cJSON *v = cot_record_get(rec, o->forf[f]);
-            if (!v || cJSON_IsNull(v) || cJSON_IsObject(v)) {
-                g->tr.for_missing[f]++;
+            int kind = cat_kind(v, kb);
+            if (kind < 0) {
+                (kind == -1 ? g->tr.for_missing : g->tr.for_badtype)[f]++;
                 continue;
             }
             g->tr.n[b * o->nfor + f]++;
@@ -795,6 +801,9 @@ static void put_group(cot_buf_t *b, const cot_stat_opts_t *o, const char *key,
                    g->tr.missing);
     for (size_t f = 0; f < o->nfor; f++)
         cot_buf_printf(b, "%s%" PRIu64, f ? "," : "", g->tr.for_missing[f]);
+    cot_buf_adds(b, "],\"for_badtype\":[");
+    for (size_t f = 0; f < o->nfor; f++)
+        cot_buf_printf(b, "%s%" PRIu64, f ? "," : "", g->tr.for_badtype[f]);
     cot_buf_adds(b, "],\"buckets\":[");
     for (size_t j = 0; j < g->tr.keys.n; j++) {
         cot_buf_adds(b, j ? ",[" : "[");
@@ -891,10 +900,11 @@ const char *cot_stat_partial_opts(const cJSON *j, cot_stat_opts_t *o)
     if (!cJSON_IsObject(j) || !cJSON_IsNumber(get(j, "cot_stat_partial")))
         return "not a cot-stat partial (made with cot-stat --partial)";
     double v = get(j, "cot_stat_partial")->valuedouble;
-    if (v == 1 || v == 2)
+    if (v >= 1 && v <= 3)
         return "a partial of an older cot-stat (format 1 has no fingerprint; format 2 "
                "keys numbers by their value, not their text, and has no exact "
-               "values): make it again with this cot-stat";
+               "values; format 3 counts an ill-typed --for value as missing): make "
+               "it again with this cot-stat";
     if (v != COT_PARTIAL_VERSION)
         return "a partial of another cot-stat version (unknown format): make it "
                "again with this cot-stat";
@@ -1009,13 +1019,18 @@ static const char *read_group(const cJSON *j, const cot_stat_opts_t *o,
             nu->sk.inexact = 1;
         }
     }
-    const cJSON *fm = get(t, "for_missing"), *bk = get(t, "buckets");
+    const cJSON *fm = get(t, "for_missing"), *fb = get(t, "for_badtype"),
+                *bk = get(t, "buckets");
     if (get_u64(get(t, "missing"), &g->tr.missing) < 0 || !cJSON_IsArray(fm) ||
-        (size_t)cJSON_GetArraySize(fm) != o->nfor || !cJSON_IsArray(bk))
+        (size_t)cJSON_GetArraySize(fm) != o->nfor || !cJSON_IsArray(fb) ||
+        (size_t)cJSON_GetArraySize(fb) != o->nfor || !cJSON_IsArray(bk))
         return dmg;
     i = 0;
     for (const cJSON *e = fm->child; e; e = e->next, i++)
         if (get_u64(e, &g->tr.for_missing[i]) < 0) return dmg;
+    i = 0;
+    for (const cJSON *e = fb->child; e; e = e->next, i++)
+        if (get_u64(e, &g->tr.for_badtype[i]) < 0) return dmg;
     for (const cJSON *e = bk->child; e; e = e->next) {
         const cJSON *k = cJSON_GetArrayItem(e, 0), *v = cJSON_GetArrayItem(e, 1);
         if (!cJSON_IsString(k) || !cJSON_IsArray(v) ||
@@ -1095,7 +1110,7 @@ void cot_stat_field_counts(const cot_stat_t *st, char kind, size_t i,
             *n += g->records;
             *had += g->records - g->tr.missing;
         } else if (kind == 'f') {
-            uint64_t with = g->records - g->tr.missing, got = 0;
+            uint64_t with = g->records - g->tr.missing, got = g->tr.for_badtype[i];
             for (size_t b = 0; b < g->tr.keys.n; b++) got += g->tr.n[b * o->nfor + i];
             *n += with;
             *had += got;

@@ -200,7 +200,8 @@ typedef struct {                   /* trend buckets in one group         */
     cot_smap_t keys;               /* natural trend values               */
     uint64_t  *n, *k;              /* [bucket * nfor + f]                */
     uint64_t   missing;            /* records without a trend value      */
-    uint64_t  *for_missing;        /* [f]: for-field missing/ill-typed   */
+    uint64_t  *for_missing;        /* [f]: for-field missing (or null)   */
+    uint64_t  *for_badtype;        /* [f]: for-field ill-typed           */
 } cot_tgroup_t;
 
 typedef struct {
@@ -245,7 +246,7 @@ const char *cot_stat_opts_differ(const cot_stat_opts_t *a,
 /* The partial: one JSON object on one line, exact (counts as integers,
  * doubles in round-trip form, every one finite), with st->fp as its
  * "fingerprint" (an empty one when NULL).  Appends to b. */
-#define COT_PARTIAL_VERSION 3
+#define COT_PARTIAL_VERSION 4
 void cot_stat_partial_write(const cot_stat_t *st, cot_buf_t *b);
 /* Is j a cot-stat partial (of any version)?  For refusing one as a record. */
 int cot_stat_is_partial(const cJSON *j);
@@ -260,9 +261,9 @@ void cot_stat_opts_free(cot_stat_opts_t *o);
 /* How many records had a value for field i of a kind ('b' --by, 'c'
  * --count, 'n' --num, 't' --trend, 'f' --for), out of how many were looked
  * at (*n; for a --for field, the records with a trend value).  A value of
- * the wrong type counts as had, except for the trend and --for fields,
- * where the aggregate cannot tell it from a missing one.  For a merged
- * run, which holds no records, only counts. */
+ * the wrong type counts as had, except for the trend field, where the
+ * aggregate cannot tell it from a missing one.  For a merged run, which
+ * holds no records, only counts. */
 void cot_stat_field_counts(const cot_stat_t *st, char kind, size_t i,
                            uint64_t *had, uint64_t *n);
 

@@ -57,6 +57,13 @@ t rise-stricter-alpha 0 "grep '\"env\":\"code\"' $T | cot-stat $TR --fail-on-ris
 # (overall, and in a group that has data in one bucket only), as no data does
 t rise-one-bucket 1 "printf '%s\\n' '{\"meta\":{\"step\":1},\"judge\":{\"verdict\":\"rationalized\"}}' '{\"meta\":{\"step\":1},\"judge\":{\"verdict\":\"ok\"}}' | cot-stat $TR --fail-on-rise"
 t rise-one-bucket-group 1 "set -o pipefail; (grep '\"env\":\"math\"' $T; echo '{\"meta\":{\"env\":\"new\",\"step\":9},\"judge\":{\"verdict\":\"ok\"}}') | cot-stat -q --by meta.env $TR --fail-on-rise --json | jq -c '.gates[]|[.group,.buckets,.pass]'"
+# A --for value of the wrong type (an object) is ill-typed, not missing, and
+# fails the rise check where it occurs (it was counted as missing: a pass),
+# merged too
+printf '{"s":%d,"v":"%s"}\n' 1 ok 1 ok 2 ok 2 x 3 ok 3 ok > "$W/rise-typed.jsonl"
+echo '{"s":3,"v":{"label":"x"}}' >> "$W/rise-typed.jsonl"
+t rise-ill-typed 1 "cot-stat --trend s --for v=x --fail-on-rise \$W/rise-typed.jsonl"
+t rise-ill-typed-merged 1 "set -o pipefail; cot-stat --partial --trend s --for v=x -o \$TMP/p \$W/rise-typed.jsonl && cot-stat -q --merge --fail-on-rise --json \$TMP/p | jq -c '.overall.trend[0].ill_typed, .gates'"
 # A field that matches no record is an error naming the closest field seen
 # (no report).  A --partial shard only warns, as another shard may hold
 # it; the --merge then fails.  A trend field that one record has gives a
