@@ -669,39 +669,6 @@ static int read_partials(const opts_t *o, char *const *files, int n,
     return rc;
 }
 
-/* A rate gate on a value no record has passes (max-rate) whether that is
- * good news or a typo.  When a value close to it was seen, say so. */
-static void warn_gate_values(const cot_stat_t *st, const cot_report_opts_t *ro)
-{
-    cot_group_t *all = NULL;
-    for (size_t i = 0; i < ro->ngates; i++) {
-        const cot_gate_t *g = &ro->gates[i];
-        if (g->kind == COT_GATE_MAX_MEAN) continue;
-        size_t f = 0;
-        while (f < st->o.ncount && strcmp(st->o.count[f], g->field)) f++;
-        if (f == st->o.ncount) continue;
-        if (!all) all = cot_stat_overall(st);
-        const cot_cat_t *c = &all->cat[f];
-        const char **shown = cot_calloc(c->vals.n + 1, sizeof *shown);
-        int seen = 0;
-        for (size_t v = 0; v < c->vals.n; v++) {
-            cot_buf_t b = {0};
-            cot_stats_key_show(c->vals.keys[v], &b);
-            shown[v] = cot_strdup(b.s ? b.s : "");
-            cot_buf_free(&b);
-            seen |= !strcmp(shown[v], g->value);
-        }
-        const char *near = seen ? NULL : cot_fields_closest(g->value, shown, c->vals.n);
-        if (near)
-            cot_warn("%s %s: no record has %s=%s; did you mean %s?",
-                     g->kind == COT_GATE_MIN_RATE ? "--min-rate" : "--max-rate",
-                     g->spec, g->field, g->value, near);
-        for (size_t v = 0; v < c->vals.n; v++) free((char *)shown[v]);
-        free(shown);
-    }
-    if (all) cot_group_free(all, &st->o);
-}
-
 static int write_file(const char *path, const cot_buf_t *b)
 {
     cot_stream_t *s = cot_stream_open(path, "wu");
@@ -849,8 +816,8 @@ int main(int argc, char **argv)
             cot_stat_partial_write(&st, &out);
             rc = write_file(common.out_path, &out);
         } else {
-            warn_gate_values(&st, &o.ro);
             cot_report_t *r = cot_report_build(&st, &o.ro);
+            cot_report_warn_values(r);
             if (o.json) cot_report_json(r, &out);
             else if (o.tsv) cot_report_tsv(r, &out);
             else cot_report_table(r, &out);

@@ -1,5 +1,6 @@
 /* report.c -- see report.h */
 #include "report.h"
+#include "fields.h"
 
 #include <float.h>
 #include <inttypes.h>
@@ -447,6 +448,56 @@ cot_report_t *cot_report_build(const cot_stat_t *st, const cot_report_opts_t *ro
     }
     eval_gates(r);
     return r;
+}
+
+/* The value shown as `want` equals as a number, else the closest. */
+static const char *near_value(const char *want, const char *const *shown, size_t n)
+{
+    double x, y;
+    if (cot_parse_double(want, -DBL_MAX, DBL_MAX, &x) == 0)
+        for (size_t i = 0; i < n; i++)
+            if (cot_parse_double(shown[i], -DBL_MAX, DBL_MAX, &y) == 0 && x == y)
+                return shown[i];
+    return cot_fields_closest(want, shown, n);
+}
+
+/* Warn when no key of vals shows as `value` but one close to it does. */
+static void warn_value(const char *opt, const char *spec, const char *field,
+                       const char *value, const cot_smap_t *vals)
+{
+    const char **shown = cot_calloc(vals->n + 1, sizeof *shown);
+    int seen = 0;
+    for (size_t v = 0; v < vals->n; v++) {
+        shown[v] = show(vals->keys[v]);
+        seen |= !strcmp(shown[v], value);
+    }
+    const char *near = seen ? NULL : near_value(value, shown, vals->n);
+    if (near)
+        cot_warn("%s %s: no record has %s=%s; did you mean %s?", opt, spec, field, value,
+                 near);
+    for (size_t v = 0; v < vals->n; v++) free((char *)shown[v]);
+    free(shown);
+}
+
+void cot_report_warn_values(const cot_report_t *r)
+{
+    const cot_stat_opts_t *o = &r->st->o;
+    for (size_t i = 0; i < r->ro->ngates; i++) {
+        const cot_gate_t *g = &r->ro->gates[i];
+        long f = g->kind == COT_GATE_MAX_MEAN ? -1 : field_index(o->count, o->ncount, g->field);
+        if (f >= 0)
+            warn_value(g->kind == COT_GATE_MIN_RATE ? "--min-rate" : "--max-rate", g->spec,
+                       g->field, g->value, &r->all->cat[f].vals);
+    }
+    for (size_t f = 0; f < o->nfor && o->trend; f++) {
+        uint64_t k = 0;
+        for (size_t x = 0; x < r->nb; x++) k += r->grp[0].ser[f].k[x];
+        if (k) continue;   /* seen, though past COT_FOR_VALUES_MAX values */
+        cot_buf_t spec = {0};
+        cot_buf_printf(&spec, "%s=%s", o->forf[f], o->forv[f]);
+        warn_value("--for", spec.s, o->forf[f], o->forv[f], &r->st->forvals[f]);
+        cot_buf_free(&spec);
+    }
 }
 
 size_t cot_report_failures(const cot_report_t *r) { return r->nfail; }

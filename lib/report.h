@@ -49,6 +49,11 @@ typedef struct cot_report cot_report_t;
 /* Compute every figure and evaluate the gates.  st and ro must outlive the
  * report. */
 cot_report_t *cot_report_build(const cot_stat_t *st, const cot_report_opts_t *ro);
+/* A rate gate (or a --for) on a value no record has passes (max-rate)
+ * whether that is good news or a typo: where a value close to it was seen,
+ * warn on stderr naming it, one that equals it as a number first ("did you
+ * mean 1.0?" for 1). */
+void cot_report_warn_values(const cot_report_t *r);
 /* Number of failed gates (a rise counts when fail_on_rise is set). */
 size_t cot_report_failures(const cot_report_t *r);
 /* One line per failure on stderr, through cot_err(). */

@@ -539,6 +539,24 @@ void cot_stat_init(cot_stat_t *st, const cot_stat_opts_t *opts)
 {
     memset(st, 0, sizeof *st);
     opts_copy(&st->o, opts);
+    st->forvals = cot_calloc(st->o.nfor + 1, sizeof *st->forvals);
+}
+
+static void for_seen_key(cot_stat_t *st, size_t f, const char *key, size_t len)
+{
+    cot_smap_t *m = &st->forvals[f];
+    if (m->n < COT_FOR_VALUES_MAX || cot_smap_find(m, key, len) >= 0)
+        cot_smap_intern(m, key, len, NULL);
+}
+
+/* Remember the values of --for field f in v (cat_kind() 0). */
+static void for_seen(cot_stat_t *st, size_t f, const cJSON *v, cot_buf_t *kb)
+{
+    for (const cJSON *e = cJSON_IsArray(v) ? v->child : v; e;
+         e = cJSON_IsArray(v) ? e->next : NULL) {
+        cot_buf_clear(kb);
+        if (cot_stats_key(e, kb) == 0) for_seen_key(st, f, kb->s, kb->len);
+    }
 }
 
 static cot_group_t *stat_group(cot_stat_t *st, const char *key, size_t len)
@@ -656,6 +674,7 @@ void cot_stat_add(cot_stat_t *st, const cJSON *rec)
             }
             g->tr.n[b * o->nfor + f]++;
             if (value_is(v, o->forv[f], kb)) g->tr.k[b * o->nfor + f]++;
+            for_seen(st, f, v, kb);
         }
     }
 }
@@ -703,6 +722,8 @@ void cot_stat_free(cot_stat_t *st)
     cot_smap_free(&st->gkeys);
     cot_smap_free(&st->rkinds);
     free(st->rcount);
+    for (size_t f = 0; st->forvals && f < st->o.nfor; f++) cot_smap_free(&st->forvals[f]);
+    free(st->forvals);
     cot_buf_free(&st->scratch);
     cot_buf_free(&st->kb);
     cot_stat_opts_free(&st->o);
@@ -852,7 +873,12 @@ void cot_stat_partial_write(const cot_stat_t *st, cot_buf_t *b)
         put_str(b, st->rkinds.keys[i]);
         cot_buf_printf(b, ":%" PRIu64, st->rcount[i]);
     }
-    cot_buf_adds(b, "}},\"groups\":[");
+    cot_buf_adds(b, "}},\"for_values\":[");
+    for (size_t f = 0; f < o->nfor; f++) {
+        if (f) cot_buf_addc(b, ',');
+        put_strv(b, st->forvals[f].keys, st->forvals[f].n);
+    }
+    cot_buf_adds(b, "],\"groups\":[");
     for (size_t i = 0; i < st->gkeys.n; i++) {
         if (i) cot_buf_addc(b, ',');
         put_group(b, o, st->gkeys.keys[i], st->g[i]);
@@ -1073,6 +1099,17 @@ const char *cot_stat_partial_merge(cot_stat_t *st, const cJSON *j)
         cot_group_free(tmp, &st->o);
     }
     if (sum != records) return "damaged partial: group records do not add up";
+    const cJSON *fv = get(j, "for_values");
+    if (!cJSON_IsArray(fv) || (size_t)cJSON_GetArraySize(fv) != st->o.nfor)
+        return "damaged partial: bad for_values";
+    size_t f = 0;
+    for (const cJSON *a = fv->child; a; a = a->next, f++) {
+        if (!cJSON_IsArray(a)) return "damaged partial: bad for_values";
+        for (const cJSON *k = a->child; k; k = k->next) {
+            if (!cJSON_IsString(k)) return "damaged partial: bad for_values";
+            for_seen_key(st, f, k->valuestring, strlen(k->valuestring));
+        }
+    }
     for (const cJSON *r = get(ac, "rejected_kinds")->child; r; r = r->next) {
         uint64_t n;
         if (get_u64(r, &n) < 0) return "damaged partial: bad rejection count";

@@ -219,6 +219,11 @@ typedef struct {
     cot_smap_t  rkinds;            /* rejection kinds                     */
     uint64_t   *rcount;
     uint64_t    partials;          /* partials merged (0: a direct run)   */
+    cot_smap_t *forvals;           /* [nfor]: the keys each --for field
+                                      holds where the trend field has a
+                                      value (array elements one by one),
+                                      at most COT_FOR_VALUES_MAX: what a
+                                      misspelt --for VALUE may have meant */
     const cot_fp_t *fp;            /* written into partials; NULL: none   */
     cot_buf_t   scratch, kb;
 } cot_stat_t;
@@ -247,6 +252,7 @@ const char *cot_stat_opts_differ(const cot_stat_opts_t *a,
  * doubles in round-trip form, every one finite), with st->fp as its
  * "fingerprint" (an empty one when NULL).  Appends to b. */
 #define COT_PARTIAL_VERSION 4
+#define COT_FOR_VALUES_MAX 1024
 void cot_stat_partial_write(const cot_stat_t *st, cot_buf_t *b);
 /* Is j a cot-stat partial (of any version)?  For refusing one as a record. */
 int cot_stat_is_partial(const cJSON *j);

@@ -102,6 +102,11 @@ AT=$W/audit-typed.jsonl
 grep -v '"verdict":{' "$A" > "$AT"
 t gate-value-typo 0 "cot-stat -q --max-rate judge.verdict=rationalised:0.5 $AT > /dev/null; cot-stat --max-rate judge.verdict=rationalised:0.5 $AT > /dev/null"
 t gate-value-far 0 "cot-stat --max-rate judge.verdict=hacked:0.5 --count judge.verdict $AT > /dev/null"
+# ... and the same for a --for value (the rise check on it passes: a rate
+# of 0 has no rise), merged too; a value equal as a number is offered first
+t for-value-typo 0 "cot-stat --trend meta.step --for judge.verdict=rationalised --fail-on-rise $T > /dev/null"
+t for-value-typo-merged 0 "cot-stat --partial --trend meta.step --for judge.verdict=rationalised -o \$TMP/p $T && cot-stat --merge --fail-on-rise \$TMP/p > /dev/null"
+t gate-value-number 0 "printf '%s\\n' '{\"s\":1.0}' '{\"s\":1.0}' '{\"s\":2}' | cot-stat --max-rate s=1:0.3 > /dev/null"
 split -n l/2 "$A" "$W/audit."
 for s in aa ab; do cot-stat -q --partial --by meta.env --count judge.verdict,diff.edit -o "$W/ap.$s" "$W/audit.$s"; done
 split -n l/2 "$AT" "$W/audit-typed."
