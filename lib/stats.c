@@ -1001,11 +1001,22 @@ static const char *read_group(const cJSON *j, const cot_stat_opts_t *o,
             get_u64(get(e, "missing"), &ca->missing) < 0 ||
             get_u64(get(e, "badtype"), &ca->badtype) < 0 || !cJSON_IsArray(vals))
             return dmg;
+        /* Every record is present, missing or ill-typed, and a value is
+         * counted at most once per present record (array elements once
+         * each: the counts need not add up to present). */
+        if (ca->present + ca->missing + ca->badtype != g->records)
+            return "damaged partial: a count field's present, missing and ill-typed "
+                   "do not add up to the group's records";
         for (const cJSON *v = vals->child; v; v = v->next) {
             const cJSON *k = cJSON_GetArrayItem(v, 0);
             uint64_t cnt;
             if (!cJSON_IsString(k) || get_u64(cJSON_GetArrayItem(v, 1), &cnt) < 0)
                 return dmg;
+            if (!cnt || cnt > ca->present)
+                return "damaged partial: a value counted more often than the records "
+                       "that have the field, or never";
+            if (cot_smap_find(&ca->vals, k->valuestring, strlen(k->valuestring)) >= 0)
+                return "damaged partial: a value listed twice";
             cat_add(ca, k->valuestring, strlen(k->valuestring), cnt);
         }
     }
@@ -1016,6 +1027,9 @@ static const char *read_group(const cJSON *j, const cot_stat_opts_t *o,
         if (get_u64(get(e, "missing"), &nu->missing) < 0 ||
             get_u64(get(e, "badtype"), &nu->badtype) < 0 ||
             get_u64(get(e, "n"), &nu->w.n) < 0) return dmg;
+        if (nu->w.n + nu->missing + nu->badtype != g->records)
+            return "damaged partial: a numeric field's n, missing and ill-typed do not "
+                   "add up to the group's records";
         nu->w.mean = dbl(get(e, "mean"), &bad);
         nu->w.m2 = dbl(get(e, "m2"), &bad);
         nu->w.min = dbl(get(e, "min"), &bad);
@@ -1061,6 +1075,8 @@ static const char *read_group(const cJSON *j, const cot_stat_opts_t *o,
         const cJSON *k = cJSON_GetArrayItem(e, 0), *v = cJSON_GetArrayItem(e, 1);
         if (!cJSON_IsString(k) || !cJSON_IsArray(v) ||
             (size_t)cJSON_GetArraySize(v) != 2 * o->nfor) return dmg;
+        if (cot_smap_find(&g->tr.keys, k->valuestring, strlen(k->valuestring)) >= 0)
+            return "damaged partial: a trend value listed twice";
         size_t b = trend_bucket(&g->tr, k->valuestring, strlen(k->valuestring),
                                 o->nfor);
         const cJSON *x = v->child;
@@ -1071,6 +1087,16 @@ static const char *read_group(const cJSON *j, const cot_stat_opts_t *o,
             g->tr.n[b * o->nfor + f] += nn;
             g->tr.k[b * o->nfor + f] += kk;
         }
+    }
+    /* A record with a trend value is counted once for each --for field:
+     * in a bucket, missing or ill-typed. */
+    if (g->tr.missing > g->records) return dmg;
+    for (size_t f = 0; f < o->nfor; f++) {
+        uint64_t in = g->tr.for_missing[f] + g->tr.for_badtype[f];
+        for (size_t b = 0; b < g->tr.keys.n; b++) in += g->tr.n[b * o->nfor + f];
+        if (in != g->records - g->tr.missing)
+            return "damaged partial: a trend's counts do not add up to the group's "
+                   "records";
     }
     return NULL;
 }
@@ -1086,18 +1112,25 @@ const char *cot_stat_partial_merge(cot_stat_t *st, const cJSON *j)
         get_u64(get(ac, "partials"), &partials) < 0 ||
         !cJSON_IsObject(get(ac, "rejected_kinds")))
         return "damaged partial: bad accounting";
+    if (records + rejected > lines)
+        return "damaged partial: more records and rejected lines than lines read";
     uint64_t sum = 0;
+    cot_smap_t seen = {0};
     for (const cJSON *g = gs->child; g; g = g->next) {
         const cJSON *k = get(g, "key");
-        if (!cJSON_IsString(k)) return "damaged partial: bad group key";
+        if (!cJSON_IsString(k)) { cot_smap_free(&seen); return "damaged partial: bad group key"; }
+        int isnew;
+        cot_smap_intern(&seen, k->valuestring, strlen(k->valuestring), &isnew);
+        if (!isnew) { cot_smap_free(&seen); return "damaged partial: a group listed twice"; }
         cot_group_t *tmp = group_new(&st->o);
         const char *e = read_group(g, &st->o, tmp);
-        if (e) { cot_group_free(tmp, &st->o); return e; }
+        if (e) { cot_group_free(tmp, &st->o); cot_smap_free(&seen); return e; }
         sum += tmp->records;
         group_merge(stat_group(st, k->valuestring, strlen(k->valuestring)),
                     tmp, &st->o);
         cot_group_free(tmp, &st->o);
     }
+    cot_smap_free(&seen);
     if (sum != records) return "damaged partial: group records do not add up";
     const cJSON *fv = get(j, "for_values");
     if (!cJSON_IsArray(fv) || (size_t)cJSON_GetArraySize(fv) != st->o.nfor)
@@ -1110,9 +1143,17 @@ const char *cot_stat_partial_merge(cot_stat_t *st, const cJSON *j)
             for_seen_key(st, f, k->valuestring, strlen(k->valuestring));
         }
     }
+    uint64_t kinds = 0;
     for (const cJSON *r = get(ac, "rejected_kinds")->child; r; r = r->next) {
         uint64_t n;
         if (get_u64(r, &n) < 0) return "damaged partial: bad rejection count";
+        kinds += n;
+    }
+    if (kinds != rejected)
+        return "damaged partial: the rejection kinds do not add up to the rejected lines";
+    for (const cJSON *r = get(ac, "rejected_kinds")->child; r; r = r->next) {
+        uint64_t n;
+        get_u64(r, &n);
         cot_stat_add_reject(st, r->string, n);
     }
     st->lines += lines;

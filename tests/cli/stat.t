@@ -256,6 +256,19 @@ check extremes-merge-equals-one-pass "for s in aa ab ac; do cot-stat --partial -
 check extremes-partial-is-json "cot-stat --partial --num x \$W/ext.jsonl | python3 -c 'import json,sys; json.loads(sys.stdin.read(), parse_constant=lambda c: sys.exit(\"not JSON: \" + c))'"
 t partial-index-beyond-range 1 "set -o pipefail; cot-stat --partial --num x -o \$TMP/p \$W/ext.aa && sed 's/\[35488,1\]/[35489,1]/' \$TMP/p > \$TMP/q && cot-stat --merge \$TMP/q 2>&1 | sed 's,/.*/q:,Q:,'"
 t partial-infinite-m2 1 "set -o pipefail; cot-stat --partial --num x -o \$TMP/p \$W/huge.jsonl && sed 's/\"m2\":[^,]*/\"m2\":1e999/' \$TMP/p > \$TMP/q && cot-stat --merge \$TMP/q 2>&1 | sed 's,/.*/q:,Q:,'"
+# Counts that do not add up are a damaged partial, not figures: present
+# beyond the records, a value listed twice, a value counted more often than
+# its field is present, a trend count beyond the records
+printf '%s\n' '{"v":"bad","s":1}' '{"v":"ok","s":2}' > "$W/c.jsonl"
+cot-stat -q --partial --count v --num s --trend s --for v=bad -o "$W/pc" "$W/c.jsonl"
+dmg() { jq -c "$1" "$W/pc" > "$TMP/q" && cot-stat --merge --max-rate v=bad:0.9 "$TMP/q" 2>&1 | sed 's,/.*/q:,Q:,'; }
+export -f dmg
+t partial-present-beyond 1 "set -o pipefail; dmg '.groups[0].count[0].present = 200'"
+t partial-value-twice 1 "set -o pipefail; dmg '.groups[0].count[0].values[1][0] = .groups[0].count[0].values[0][0]'"
+t partial-value-beyond 1 "set -o pipefail; dmg '.groups[0].count[0].values[1][1] = 3'"
+t partial-num-beyond 1 "set -o pipefail; dmg '.groups[0].num[0].missing = 5'"
+t partial-trend-beyond 1 "set -o pipefail; dmg '.groups[0].trend.buckets[0][1][0] = 9'"
+t partial-rejects-beyond 1 "set -o pipefail; dmg '.accounting.rejected_kinds = {\"invalid-json\": 3}'"
 
 rm -rf "$W"
 # ---- --shift: distance from the model's own distribution (cot-profile) ----

@@ -23,7 +23,11 @@ static void feed(cot_stat_t *st, const char *p, size_t n)
         size_t k = nl ? (size_t)(nl - p) : n;
         cJSON *o = cJSON_ParseWithLength(p, k);
         const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, "x");
-        if (!cJSON_IsObject(o)) cot_stat_add_reject(st, "invalid-json", 1);
+        st->lines++;   /* the accounts as cot-stat keeps them (a partial checks them) */
+        if (!cJSON_IsObject(o)) {
+            cot_stat_add_reject(st, "invalid-json", 1);
+            st->rejected++;
+        }
         else if (!cJSON_IsNumber(x) || fabs(x->valuedouble) <= 1e150) cot_stat_add(st, o);
         cJSON_Delete(o);
         p += k + (nl != NULL);
