@@ -214,35 +214,37 @@ void cot_fp_take(cot_fp_t *a, cot_fp_t *b)
     b->nparts = 0;
 }
 
-/* What a part was made from, for telling a shard given twice: its sources'
- * names, each input file's name, and the content digest of each pipe.  A
- * part with no records says nothing (it cannot count anything twice), and
- * the digest tells apart parts of one source split by a filter upstream
- * (cot-diff --shard K/N), while the same file listed twice still matches. */
-static void identity(const cot_fp_part_t *p, cot_buf_t *b)
+/* An input of a part, for telling a shard given twice by its content: the
+ * records' digest and count, whatever the name it was given by (./b.jsonl
+ * and b.jsonl, a file and a pipe of it), and two files of one name in two
+ * directories are told apart.  An input of no records says nothing (it
+ * cannot count anything twice), and the digest tells apart parts of one
+ * source split by a filter upstream (cot-diff --shard K/N). */
+typedef struct {
+    uint64_t digest, records;
+    size_t part, file;
+} fp_in_t;
+
+static int in_cmp(const void *x, const void *y)
 {
-    uint64_t records = 0;
-    cot_buf_clear(b);
-    for (size_t i = 0; i < p->nf; i++)
-        if (p->f[i].is_input) records += p->f[i].records;
-    if (!records) return;
-    for (size_t i = 0; i < p->nf; i++) {
-        const cot_fp_file_t *f = &p->f[i];
-        if (f->is_input && f->size < 0)
-            cot_buf_printf(b, "%scontent %016" PRIx64, b->len ? ", " : "", f->digest);
-        else
-            cot_buf_printf(b, "%s%s", b->len ? ", " : "", f->name);
-    }
+    const fp_in_t *a = x, *b = y;
+    if (a->digest != b->digest) return a->digest < b->digest ? -1 : 1;
+    if (a->records != b->records) return a->records < b->records ? -1 : 1;
+    if (a->part != b->part) return a->part < b->part ? -1 : 1;
+    return (a->file > b->file) - (a->file < b->file);
 }
 
-/* Identities in order, then by position (so messages name the earlier
- * partial first). */
-static char **sort_ids;
-static int id_cmp(const void *x, const void *y)
+/* How messages name input f of part p: its name, or for standard input
+ * the part's first --source, which says what the pipe carried. */
+static void in_name(const cot_fp_part_t *p, const cot_fp_file_t *f, cot_buf_t *b)
 {
-    size_t i = *(const size_t *)x, j = *(const size_t *)y;
-    int c = strcmp(sort_ids[i], sort_ids[j]);
-    return c ? c : (i > j) - (i < j);
+    if (strcmp(f->name, "-")) { cot_buf_adds(b, f->name); return; }
+    for (size_t i = 0; i < p->nf; i++)
+        if (!p->f[i].is_input) {
+            cot_buf_printf(b, "stdin of --source %s", p->f[i].name);
+            return;
+        }
+    cot_buf_adds(b, "(stdin)");
 }
 
 static const char *plural(size_t n) { return n == 1 ? "" : "s"; }
@@ -301,31 +303,45 @@ size_t cot_fp_check(const cot_fp_t *fp, int complete)
         }
         free(seen);
     }
-    /* The same input twice, labelled or not: sort the identities, so that
-     * thousands of partials take a moment, not a quadratic while. */
-    size_t np = fp->nparts;
-    char **id = cot_calloc(np + 1, sizeof *id);
-    size_t *ord = cot_calloc(np + 1, sizeof *ord), m = 0;
-    cot_buf_t a = {0};
-    for (size_t i = 0; i < np; i++) {
-        identity(&fp->parts[i], &a);
-        id[i] = a.len ? cot_strdup(a.s) : NULL;
-        if (id[i]) ord[m++] = i;
-    }
-    sort_ids = id;
-    qsort(ord, m, sizeof *ord, id_cmp);
+    /* The same records twice, labelled or not: sort the inputs by content,
+     * so that thousands of partials take a moment, not a quadratic while;
+     * each pair of partials is named once. */
+    size_t m = 0, cap = 0, *said = NULL, nsaid = 0;
+    fp_in_t *in = NULL;
+    for (size_t i = 0; i < fp->nparts; i++)
+        for (size_t j = 0; j < fp->parts[i].nf; j++) {
+            const cot_fp_file_t *f = &fp->parts[i].f[j];
+            if (!f->is_input || !f->records) continue;
+            if (m == cap) in = cot_realloc(in, (cap = cap ? 2 * cap : 16) * sizeof *in);
+            in[m++] = (fp_in_t){f->digest, f->records, i, j};
+        }
+    if (m) qsort(in, m, sizeof *in, in_cmp);
     for (size_t j = 1; j < m; j++) {
-        const cot_fp_part_t *p = &fp->parts[ord[j - 1]], *q = &fp->parts[ord[j]];
-        if (strcmp(id[ord[j - 1]], id[ord[j]])) continue;
+        const fp_in_t *x = &in[j - 1], *y = &in[j];
+        if (x->digest != y->digest || x->records != y->records || x->part == y->part)
+            continue;
+        const cot_fp_part_t *p = &fp->parts[x->part], *q = &fp->parts[y->part];
         if (p->n && p->n == q->n && p->k == q->k) continue;   /* said above */
-        cot_err("%s and %s were made from the same input (%s): a shard given twice",
-                p->origin, q->origin, id[ord[j]]);
+        int again = 0;
+        for (size_t k = 0; k < nsaid && !again; k++)
+            again = said[2 * k] == x->part && said[2 * k + 1] == y->part;
+        if (again) continue;
+        said = cot_realloc(said, 2 * (nsaid + 1) * sizeof *said);
+        said[2 * nsaid] = x->part;
+        said[2 * nsaid++ + 1] = y->part;
+        cot_buf_t a = {0}, b = {0};
+        in_name(p, &p->f[x->file], &a);
+        in_name(q, &q->f[y->file], &b);
+        cot_err("%s and %s hold the same records (%s%s%s: %" PRIu64 " record%s, "
+                "digest %016" PRIx64 "): a shard given twice", p->origin, q->origin,
+                a.s, strcmp(a.s, b.s) ? " and " : "", strcmp(a.s, b.s) ? b.s : "",
+                x->records, plural(x->records), x->digest);
+        cot_buf_free(&a);
+        cot_buf_free(&b);
         bad++;
     }
-    for (size_t i = 0; i < np; i++) free(id[i]);
-    free(id);
-    free(ord);
-    cot_buf_free(&a);
+    free(in);
+    free(said);
     return bad;
 }
 

@@ -67,7 +67,9 @@ const char *cot_fp_differ(const cot_fp_t *a, const cot_fp_t *b);
 void cot_fp_take(cot_fp_t *a, cot_fp_t *b);
 
 /* Check that a set of parts is one pass over distinct input: every part
- * labelled or none, one N, no K twice, no input twice, and when complete
+ * labelled or none, one N, no K twice, no records twice (an input of one
+ * part with the digest and record count of an input of another, whatever
+ * its name), and when complete
  * is set every K from 1 to N present.  Each problem is printed through
  * cot_err() naming the partials; returns how many there were. */
 size_t cot_fp_check(const cot_fp_t *fp, int complete);

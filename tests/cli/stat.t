@@ -213,6 +213,12 @@ check split-source-parts-merge "cd \$W && grep '\"env\":\"code\"' shard.aa | cot
 t merge-file-listed-twice 1 "set -o pipefail; cd \$W && cot-stat --partial $ALL --part 1/2 --source shard.aa -o \$TMP/a < shard.aa && cot-stat --partial $ALL --part 2/2 --source shard.aa -o \$TMP/b < shard.aa && cot-stat --merge \$TMP/a \$TMP/b 2>&1 | sed \"s,\$TMP,TMP,g\""
 t merge-same-file-twice 1 "set -o pipefail; cd \$W && cot-stat --merge p.aa p.ab p.aa 2>&1 | sed \"s,\$W,W,g; s,\$TMP,TMP,g\""
 t merge-same-pipe-twice 1 "cd \$W && cot-stat --partial --count judge.verdict -o \$TMP/a < shard.aa && cat \$TMP/a \$TMP/a | cot-stat --merge -"
+# A shard is its content, not its name: the same file by another spelling,
+# piped, or under --source spelt another way is given twice; two files of
+# one name in two directories are two shards
+t merge-same-content-other-name 1 "cd \$W && cot-stat --partial --count judge.verdict -o \$TMP/a shard.aa && cot-stat --partial --count judge.verdict -o \$TMP/b ./shard.aa && cot-stat --partial --count judge.verdict -o \$TMP/c < shard.aa && cot-stat --merge \$TMP/a \$TMP/b \$TMP/c 2>&1 >/dev/null | sed \"s,\$TMP,TMP,g\"; exit \${PIPESTATUS[0]}"
+t merge-same-content-other-source 1 "cd \$W && cot-stat --partial --count judge.verdict --part 1/2 --source shard.aa -o \$TMP/a < shard.aa && cot-stat --partial --count judge.verdict --part 2/2 --source ./shard.aa -o \$TMP/b < shard.aa && cot-stat --merge \$TMP/a \$TMP/b 2>&1 >/dev/null | sed \"s,\$TMP,TMP,g\"; exit \${PIPESTATUS[0]}"
+t merge-same-name-other-content 0 "mkdir \$TMP/x \$TMP/y && cp \$W/shard.aa \$TMP/x/s1.jsonl && cp \$W/shard.ab \$TMP/y/s1.jsonl && (cd \$TMP/x && cot-stat --partial --count judge.verdict -o ../a s1.jsonl) && (cd \$TMP/y && cot-stat --partial --count judge.verdict -o ../b s1.jsonl) && cot-stat --merge \$TMP/a \$TMP/b | head -1"
 t merge-format-1 1 "set -o pipefail; cd \$W && python3 -c 'import json,sys; p=json.load(open(\"p.aa\")); del p[\"fingerprint\"]; p[\"cot_stat_partial\"]=1; print(json.dumps(p))' > \$TMP/v1 && cot-stat --merge \$TMP/v1 2>&1 | sed 's,/.*/v1:,V1:,'"
 check merge-tree-keeps-parts "cot-stat --merge --partial \$W/k1 \$W/k2 -o \$W/k12 && diff <(cot-stat --merge --json \$W/k12 \$W/k3) <(cot-stat --merge --json \$W/k1 \$W/k2 \$W/k3)"
 t merge-tree-part-missing 1 "cd \$W && cot-stat --merge k12"
