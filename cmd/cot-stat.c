@@ -818,6 +818,7 @@ int main(int argc, char **argv)
         } else {
             cot_report_t *r = cot_report_build(&st, &o.ro);
             cot_report_warn_values(r);
+            cot_report_warn_rejected(r);
             if (o.json) cot_report_json(r, &out);
             else if (o.tsv) cot_report_tsv(r, &out);
             else cot_report_table(r, &out);

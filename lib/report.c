@@ -500,6 +500,15 @@ void cot_report_warn_values(const cot_report_t *r)
     }
 }
 
+void cot_report_warn_rejected(const cot_report_t *r)
+{
+    const cot_stat_t *st = r->st;
+    if (!r->nchk || !st->rejected) return;
+    cot_warn("the gates were judged on %" PRIu64 " record%s; %" PRIu64 " of %" PRIu64
+             " lines read were rejected and are in no figure (see the accounts)",
+             st->records, st->records == 1 ? "" : "s", st->rejected, st->lines);
+}
+
 size_t cot_report_failures(const cot_report_t *r) { return r->nfail; }
 
 void cot_report_free(cot_report_t *r)

@@ -54,6 +54,10 @@ cot_report_t *cot_report_build(const cot_stat_t *st, const cot_report_opts_t *ro
  * warn on stderr naming it, one that equals it as a number first ("did you
  * mean 1.0?" for 1). */
 void cot_report_warn_values(const cot_report_t *r);
+/* When gates were judged and lines were rejected (--skip-bad, --rejects),
+ * warn on stderr that the gates saw only the records used: a gate passed
+ * on 1 record of 10 lines must not look like one passed on 10. */
+void cot_report_warn_rejected(const cot_report_t *r);
 /* Number of failed gates (a rise counts when fail_on_rise is set). */
 size_t cot_report_failures(const cot_report_t *r);
 /* One line per failure on stderr, through cot_err(). */

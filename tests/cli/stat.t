@@ -137,6 +137,9 @@ printf '{"judge":{"verdict":"clean"}}\nnot json\n{"judge":{"verdict":"rejected"}
 t bad-line 1 "cd \$W && cot-stat --count judge.verdict bad.jsonl"
 t bad-line-skip 0 "cd \$W && cot-stat --skip-bad --count judge.verdict bad.jsonl"
 t bad-line-rejects 0 "cd \$W && cot-stat --rejects \$TMP/rej.jsonl -u --count judge.verdict bad.jsonl && cat \$TMP/rej.jsonl"
+# Gates judged on the records left after --skip-bad say so (exit as the
+# figures say), merged too
+t bad-line-skip-gate 0 "cd \$W && cot-stat --skip-bad --max-rate judge.verdict=rationalized:0.5 bad.jsonl > /dev/null && cot-stat -q --skip-bad --partial --count judge.verdict -o \$TMP/p bad.jsonl && cot-stat --merge --max-rate judge.verdict=rationalized:0.5 \$TMP/p > /dev/null"
 t missing-file 3 "cd \$TMP && cot-stat --count judge.verdict nope.jsonl"
 
 # ---- partials and merges ------------------------------------------------------
