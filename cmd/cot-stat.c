@@ -762,6 +762,29 @@ static int check_fresh(const opts_t *o, char *const *files, int n)
     return rc;
 }
 
+/* Before anything is opened: no input twice (its records would count
+ * twice; partials given twice are the fingerprint's to tell), and no output
+ * over an input (the records, partials, --source files) or over another
+ * output. */
+static void check_paths(const cot_common_t *c, const opts_t *o, char *const *files,
+                        int n)
+{
+    if (!o->merge) cot_inputs_distinct(files, n);
+    char **in = cot_calloc((size_t)n + o->nsrc + 2, sizeof *in);
+    size_t m = 0;
+    for (int i = 0; i < n; i++) in[m++] = files[i];
+    if (!n) in[m++] = "-";
+    for (size_t i = 0; i < o->nsrc; i++) in[m++] = o->src[i];
+    const char *outs[3] = {c->out_path, c->rejects_path, o->svg};
+    const char *const names[3] = {"-o", "--rejects", "--svg"};
+    cot_outputs_apart(in, (int)m, outs, names, 3);
+    free(in);
+    if (o->svg && !o->partial && !cot_report_svg_target_ok(o->svg))
+        cot_usage_error("--svg %s: the file exists and is not an SVG (did the SVG's name "
+                        "go missing before an input?); name the SVG, or remove the file "
+                        "first", o->svg);
+}
+
 int main(int argc, char **argv)
 {
     cot_common_t common;
@@ -780,6 +803,7 @@ int main(int argc, char **argv)
         return rc;
     }
 
+    check_paths(&common, &o, files, nfiles);
     cot_stat_t st;
     cot_fp_t fp = {0};
     if (o.merge) {

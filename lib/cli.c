@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -242,6 +243,93 @@ static int flush_out(void *arg)
     if (run->out && cot_stream_flush(run->out) < 0) r = -1;
     if (run->rejects && cot_stream_flush(run->rejects) < 0) r = -1;
     return r;
+}
+
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+    int i;
+} file_id_t;
+
+static int id_cmp(const void *x, const void *y)
+{
+    const file_id_t *a = x, *b = y;
+    if (a->dev != b->dev) return a->dev < b->dev ? -1 : 1;
+    if (a->ino != b->ino) return a->ino < b->ino ? -1 : 1;
+    return (a->i > b->i) - (a->i < b->i);
+}
+
+void cot_inputs_distinct(char *const *files, int n)
+{
+    file_id_t *id = cot_calloc((size_t)n + 1, sizeof *id);
+    size_t m = 0;
+    struct stat sb;
+    for (int i = 0; i < n; i++)
+        if (strcmp(files[i], "-") && stat(files[i], &sb) == 0)
+            id[m++] = (file_id_t){sb.st_dev, sb.st_ino, i};
+    /* Sorted: thousands of shards take a moment, not a quadratic while. */
+    qsort(id, m, sizeof *id, id_cmp);
+    for (size_t j = 1; j < m; j++)
+        if (id[j].dev == id[j - 1].dev && id[j].ino == id[j - 1].ino) {
+            const char *a = files[id[j - 1].i], *b = files[id[j].i];
+            if (!strcmp(a, b))
+                cot_usage_error("%s is given twice: its records would be counted twice; "
+                                "give it once", a);
+            cot_usage_error("%s and %s are the same file: its records would be counted "
+                            "twice; give it once", a, b);
+        }
+    free(id);
+}
+
+/* Do a and b, of which neither exists yet, name one file?  By their
+ * directories (device and inode) and last names: r.txt and ./r.txt do. */
+static int same_new(const char *a, const char *b)
+{
+    const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+    const char *na = sa ? sa + 1 : a, *nb = sb ? sb + 1 : b;
+    if (strcmp(na, nb)) return 0;
+    char *da = sa ? cot_strndup(a, (size_t)(sa - a) + 1) : cot_strdup(".");
+    char *db = sb ? cot_strndup(b, (size_t)(sb - b) + 1) : cot_strdup(".");
+    struct stat x, y;
+    int same = stat(da, &x) == 0 && stat(db, &y) == 0 && x.st_dev == y.st_dev &&
+               x.st_ino == y.st_ino;
+    free(da);
+    free(db);
+    return same;
+}
+
+/* Where path is now; 0 when it does not exist (or cannot be stat()ed). */
+static int file_id(const char *path, struct stat *sb)
+{
+    if (!strcmp(path, "-")) return fstat(0, sb) == 0 && S_ISREG(sb->st_mode);
+    return stat(path, sb) == 0;
+}
+
+void cot_outputs_apart(char *const *files, int n, const char *const *outs,
+                       const char *const *opts, size_t nout)
+{
+    struct stat so, si;
+    for (size_t o = 0; o < nout; o++) {
+        if (!outs[o] || !strcmp(outs[o], "-")) continue;
+        int exists = stat(outs[o], &so) == 0;
+        /* A device (/dev/null) is written, not replaced. */
+        if (exists && !S_ISREG(so.st_mode)) continue;
+        for (size_t p = 0; p < o; p++)
+            if (outs[p] && strcmp(outs[p], "-") &&
+                (exists ? stat(outs[p], &si) == 0 && si.st_dev == so.st_dev &&
+                          si.st_ino == so.st_ino
+                        : stat(outs[p], &si) < 0 && same_new(outs[p], outs[o])))
+                cot_usage_error("%s %s and %s %s are the same file: one would replace "
+                                "the other; name two files", opts[p], outs[p], opts[o],
+                                outs[o]);
+        for (int i = 0; exists && i < (n ? n : 1); i++) {
+            const char *in = n ? files[i] : "-";
+            if (file_id(in, &si) && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
+                cot_usage_error("%s %s is the input %s: writing it would replace the "
+                                "input; name another file", opts[o], outs[o],
+                                strcmp(in, "-") ? in : "(stdin)");
+        }
+    }
 }
 
 int cot_run_open(cot_run_t *run, cot_common_t *opt, char *const *files,

@@ -148,6 +148,21 @@ typedef struct {
     unsigned long long stop_lines, stop_blank;   /* lines up to the stop   */
 } cot_run_t;
 
+/* The same file named twice among the inputs (by device and inode, so
+ * b.jsonl and ./b.jsonl, or a link, are one file) would be read twice and
+ * its records counted twice: a usage error naming both (exit 2).  "-" and
+ * names that cannot be stat()ed are left to the reader. */
+void cot_inputs_distinct(char *const *files, int n);
+
+/* Refuse, before any output is opened, an output that names the same file
+ * (device and inode, when it exists) as an input or as another output:
+ * writing it would replace the input (-o X X, --rejects IN IN) or the other
+ * output.  outs[i] is the path given to option opts[i] (NULL or "-":
+ * none); the inputs are files[0..n) (n == 0 or "-": standard input, when
+ * it is a file).  A usage error naming both (exit 2). */
+void cot_outputs_apart(char *const *files, int n, const char *const *outs,
+                       const char *const *opts, size_t nout);
+
 /* Open inputs, the output (when want_out) and --rejects.  With no files and
  * a terminal on stdin the usage is printed and the tool exits 2.
  * Returns 0, or an exit status after printing an error. */

@@ -4,6 +4,8 @@
 
 #include <float.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1726,6 +1728,18 @@ static void svg_count(const cot_report_t *r, const rgroup_t *rg, size_t i, doubl
     if (!total) svg_text(b, 8 + LABW + 6, y + 12, "start", "axis", "no records");
     cot_buf_free(&t);
     cot_buf_free(&v);
+}
+
+int cot_report_svg_target_ok(const char *path)
+{
+    struct stat sb;
+    if (!strcmp(path, "-") || stat(path, &sb) < 0 || !S_ISREG(sb.st_mode)) return 1;
+    FILE *f = fopen(path, "rb");
+    if (!f) return 1;   /* writing it will say why */
+    int c;
+    while ((c = getc(f)) == ' ' || c == '\t' || c == '\n' || c == '\r') ;
+    fclose(f);
+    return c == EOF || c == '<';
 }
 
 /* Which groups get a panel of their own: the overall, then each --by group

@@ -67,6 +67,11 @@ void cot_report_table(const cot_report_t *r, cot_buf_t *b);
 void cot_report_json(const cot_report_t *r, cot_buf_t *b);
 void cot_report_tsv(const cot_report_t *r, cot_buf_t *b);
 void cot_report_svg(const cot_report_t *r, cot_buf_t *b);
+/* May an SVG be written to path?  1 when it does not exist, is empty, is
+ * not a regular file or begins (after blanks) with '<', as SVG and XML do;
+ * 0 for a file of other content (records: `--svg data.jsonl` with the SVG's
+ * name forgotten would replace them). */
+int  cot_report_svg_target_ok(const char *path);
 void cot_report_free(cot_report_t *r);
 
 #endif

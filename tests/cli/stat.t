@@ -141,6 +141,18 @@ t bad-line-rejects 0 "cd \$W && cot-stat --rejects \$TMP/rej.jsonl -u --count ju
 # figures say), merged too
 t bad-line-skip-gate 0 "cd \$W && cot-stat --skip-bad --max-rate judge.verdict=rationalized:0.5 bad.jsonl > /dev/null && cot-stat -q --skip-bad --partial --count judge.verdict -o \$TMP/p bad.jsonl && cot-stat --merge --max-rate judge.verdict=rationalized:0.5 \$TMP/p > /dev/null"
 t missing-file 3 "cd \$TMP && cot-stat --count judge.verdict nope.jsonl"
+# One file given twice (by any name) would count twice; an output over an
+# input (or over another output) would replace it: usage errors before
+# anything is written, and the input is left as it was
+t input-twice 2 "cd \$W && cot-stat --count judge.verdict audit.aa audit.ab audit.ab"
+t input-twice-other-name 2 "cd \$W && cot-stat --count judge.verdict audit.aa ./audit.aa"
+t output-is-input 2 "cp $A \$TMP/d.jsonl && cd \$TMP && cot-stat --count judge.verdict -o d.jsonl d.jsonl; rc=\$?; cmp d.jsonl \$ROOT/$A && exit \$rc"
+t rejects-is-input 2 "cp $A \$TMP/d.jsonl && cd \$TMP && cot-stat --count judge.verdict --rejects ./d.jsonl d.jsonl; rc=\$?; cmp d.jsonl \$ROOT/$A && exit \$rc"
+t output-is-stdin 2 "cp $A \$TMP/d.jsonl && cd \$TMP && cot-stat --count judge.verdict -o d.jsonl < d.jsonl; rc=\$?; cmp d.jsonl \$ROOT/$A && exit \$rc"
+t output-is-source 2 "cp $A \$TMP/d.jsonl && cd \$TMP && cot-stat --partial --count judge.verdict --source d.jsonl -o d.jsonl < d.jsonl; rc=\$?; cmp d.jsonl \$ROOT/$A && exit \$rc"
+t output-twice 2 "cd \$TMP && cot-stat --count judge.verdict -o r.txt --svg ./r.txt \$ROOT/$A"
+t svg-over-records 2 "cp $A \$TMP/d.jsonl && cd \$TMP && cot-stat --count judge.verdict --svg d.jsonl; rc=\$?; cmp d.jsonl \$ROOT/$A && exit \$rc"
+check svg-over-svg "cot-stat --count judge.verdict --svg \$TMP/o.svg $A > /dev/null && cot-stat --count judge.verdict --svg \$TMP/o.svg $A > /dev/null"
 
 # ---- partials and merges ------------------------------------------------------
 ALL="$FIG $TR"
