@@ -601,6 +601,20 @@ static void gate_desc(const cot_report_t *r, const rcheck_t *c, cot_buf_t *b)
                    g->kind == COT_GATE_MIN_RATE ? "min-rate" : "max-mean", g->spec);
 }
 
+/* The precision (from p up to 17 digits) at which %g prints a and b apart
+ * when they differ: a mean of 0.2000001 against a limit of 0.2 must not
+ * read "mean 0.2 > limit 0.2". */
+static int prec_apart(double a, double b, int p)
+{
+    char x[40], y[40];
+    for (; a != b && p < 17; p++) {
+        snprintf(x, sizeof x, "%.*g", p, a);
+        snprintf(y, sizeof y, "%.*g", p, b);
+        if (strcmp(x, y)) break;
+    }
+    return p;
+}
+
 /* Whether a gate's figure alone clears its limit. */
 static int gate_value_pass(const cot_report_t *r, const rcheck_t *c)
 {
@@ -665,13 +679,14 @@ void cot_report_print_failures(const cot_report_t *r)
                            c->val, c->n);
         } else {
             const cot_gate_t *g = &r->ro->gates[c->gate];
+            int p = prec_apart(c->val, g->limit, 6);
             if (g->kind == COT_GATE_MAX_MEAN)
-                cot_buf_printf(&b, "mean %.6g (n %" PRIu64 ") > limit %g, 95%% CI [%.6g, %.6g]",
-                               c->val, c->n, g->limit, c->lo, c->hi);
+                cot_buf_printf(&b, "mean %.*g (n %" PRIu64 ") > limit %.*g, 95%% CI "
+                               "[%.6g, %.6g]", p, c->val, c->n, p, g->limit, c->lo, c->hi);
             else
-                cot_buf_printf(&b, "rate %.6g (%" PRIu64 "/%" PRIu64 ") %s limit %g, "
-                               "95%% CI [%.6g, %.6g]", c->val, c->k, c->n,
-                               g->kind == COT_GATE_MAX_RATE ? ">" : "<", g->limit,
+                cot_buf_printf(&b, "rate %.*g (%" PRIu64 "/%" PRIu64 ") %s limit %.*g, "
+                               "95%% CI [%.6g, %.6g]", p, c->val, c->k, c->n,
+                               g->kind == COT_GATE_MAX_RATE ? ">" : "<", p, g->limit,
                                c->lo, c->hi);
             if (c->bad)
                 cot_buf_printf(&b, "; and %" PRIu64 " ill-typed record%s left out", c->bad,
@@ -973,8 +988,15 @@ void cot_report_table(const cot_report_t *r, cot_buf_t *b)
                 tab_add(&tab, sfmt(&t, "%g", r->ro->gates[c->gate].limit));
                 tab_add(&tab, "");
             } else {
-                tab_add(&tab, sfmt(&t, "%.4g", c->val));
-                tab_add(&tab, sfmt(&t, "%g", r->ro->gates[c->gate].limit));
+                /* As in the failure line: the two apart when they differ. */
+                double lim = r->ro->gates[c->gate].limit;
+                int p = prec_apart(c->val, lim, 4), q = p > 6 ? p : 6;
+                cot_buf_clear(&t);
+                cot_buf_printf(&t, "%.*g", p, c->val == 0 ? 0 : c->val);   /* no -0 */
+                tab_add(&tab, t.s);
+                cot_buf_clear(&t);
+                cot_buf_printf(&t, "%.*g", q, lim);
+                tab_add(&tab, t.s);
                 cot_buf_clear(&t);
                 cot_buf_printf(&t, "[%.4g, %.4g]", c->lo, c->hi);
                 tab_add(&tab, t.s);

@@ -88,6 +88,8 @@ t trend-text-order 0 "cot-stat --trend s --for v=x \$W/text.jsonl"
 t gate-pass 0 "cot-stat --by meta.env --max-rate judge.verdict=rationalized:0.25 --min-rate judge.verdict=clean:0.5 --max-mean diff.cot.similarity:0.99 $T"
 t gate-fail 1 "cot-stat --by meta.env --max-rate judge.verdict=rationalized:0.2 --min-rate judge.verdict=clean:0.62 --max-mean diff.cot.similarity:0.7 $T"
 t gate-no-data 1 "cot-stat --max-rate meta.hack=true:0.1 $A"
+# a figure just past its limit is printed with the digits that tell them apart
+t gate-fail-digits 1 "printf '%s\\n' '{\"x\":0.2000001,\"v\":\"a\"}' | cot-stat --max-mean x:0.2 --min-rate v=a:1 --max-rate v=a:0.99999999"
 # ... and over an empty input every kind of gate fails (--merge: merge-empty)
 t gate-empty-input 1 "cot-stat --max-rate judge.verdict=rationalized:0.1 --min-rate judge.verdict=clean:0.5 --max-mean diff.cot.similarity:0.9 --trend meta.step --for judge.verdict=rationalized --fail-on-rise /dev/null > /dev/null"
 t field-typo 1 "cot-stat --by meta.evn --count judge.verdcit --num diff.cot.similarty $A"
