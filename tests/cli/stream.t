@@ -39,7 +39,7 @@ check stdin-dash 'printf "%s\n%s\n" "$G" "$G" | cot-extract -u - | wc -l | grep 
 t line-limit 1 'printf "{\"answer\":\"%02000d\"}\n" 0 | COT_MAX_LINE=1K cot-extract -u > /dev/null'
 # a COT_MAX_LINE that is not a size: warned once a run (not once per
 # input, nor per stream cot-diff opens on a zstd ORIG), the default used
-t line-limit-bad-env 0 'printf "{\"id\":1}\n" > $TMP/a.jsonl && zstd -q $TMP/a.jsonl -o $TMP/a.zst && COT_MAX_LINE=1Q cot-stat --count id $TMP/a.jsonl $TMP/a.jsonl 2>&1 >/dev/null && COT_MAX_LINE=1Q COT_DIFF_SPILL=0 cot-diff -u --unmatched /dev/null $TMP/a.zst $TMP/a.jsonl 2>&1 >/dev/null | grep -c ignoring'
+t line-limit-bad-env 0 'printf "{\"id\":1}\n" > $TMP/a.jsonl && zstd -q $TMP/a.jsonl -o $TMP/a.zst && cp $TMP/a.jsonl $TMP/b.jsonl && COT_MAX_LINE=1Q cot-stat --count id $TMP/a.jsonl $TMP/b.jsonl 2>&1 >/dev/null && COT_MAX_LINE=1Q COT_DIFF_SPILL=0 cot-diff -u --unmatched /dev/null $TMP/a.zst $TMP/a.jsonl 2>&1 >/dev/null | grep -c ignoring'
 t line-limit-skip-bad 0 'printf "{\"id\":1}\n{\"answer\":\"%02000d\"}\n{\"id\":3}\n" 0 | COT_MAX_LINE=1K cot-extract -u -v --skip-bad --no-meta'
 # a bad COT_PIPE_BYTES is named once (both ends are pipes) and the run goes on
 t pipe-bytes-bad 0 'printf "{\"id\":\"a\",\"prompt\":\"p\",\"cot\":\"c\",\"answer\":\"x\"}\n" | COT_PIPE_BYTES=lots cot-judge -u | jq -r .judge.verdict'
